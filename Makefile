@@ -1,0 +1,37 @@
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo test lint bench samples fuzz clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(BIN)/s2s-ad samples/mlp.py:loss --mode grad --wrt W1 W2
+	$(BIN)/python samples/mlp.py
+
+test: install
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/pip install -q ruff
+	$(BIN)/ruff check s2s_ad tests samples benchmarks
+
+samples: install
+	@for f in samples/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+bench: install
+	$(BIN)/pip install -q -e '.[bench]' || echo "some peers could not be installed; they will show n/a"
+	$(BIN)/python -m benchmarks.run
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache

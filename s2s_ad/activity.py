@@ -1,0 +1,91 @@
+"""Activity analysis: which values carry a derivative.
+
+    activity(fn, wrt, output) -> Activity(varied, useful)
+
+`varied`: names whose value depends on a wrt argument through differentiable operations.
+`useful`: names the output depends on.  A value is *active* when it is both: only active values
+get tangents or adjoints, so no code is emitted for anything else.  The analysis is
+flow-insensitive over SSA names and iterated to a fixed point, which covers loops.
+"""
+from dataclasses import dataclass
+
+import gast
+
+from . import syntax as S
+from .rules import registry
+
+
+@dataclass
+class Activity:
+    varied: set
+    useful: set
+
+    def active(self, name):
+        return name in self.varied and name in self.useful
+
+
+def simple_statements(stmts):
+    """Every assignment and expression statement, at any depth, in program order."""
+    for s in stmts:
+        if isinstance(s, (gast.Assign, gast.Expr)):
+            yield s
+        for field in ("body", "orelse"):
+            yield from simple_statements(getattr(s, field, []) or [])
+
+
+def targets(stmt):
+    if isinstance(stmt, gast.Expr):
+        return []
+    target = stmt.targets[0]
+    if isinstance(target, gast.Subscript):
+        return [target.value.id]
+    return S.names_in(target, gast.Store)
+
+
+def _operands(op):
+    names = []
+    for node in op.args + list(op.kwargs.values()):
+        names.extend(n for n in S.names_in(node, gast.Load))
+    return names
+
+
+def differentiable(op):
+    if op.kind in ("const", "other"):
+        return False
+    if op.kind == "call":
+        if op.fn == "astype":
+            return True
+        return not registry.is_nondifferentiable(op.fn)
+    return True
+
+
+def activity(fn, ops, wrt, output_names):
+    """`ops` maps id(stmt) -> Op for every simple statement of fn.node."""
+    stmts = list(simple_statements(fn.node.body))
+    varied = set(wrt)
+    changed = True
+    while changed:
+        changed = False
+        for s in stmts:
+            op = ops[id(s)]
+            if not differentiable(op):
+                continue
+            if any(n in varied for n in _operands(op)):
+                for t in targets(s):
+                    if t not in varied:
+                        varied.add(t)
+                        changed = True
+    useful = set(output_names)
+    changed = True
+    while changed:
+        changed = False
+        for s in stmts:
+            op = ops[id(s)]
+            if not differentiable(op):
+                continue
+            if any(t in useful for t in targets(s)):
+                for n in _operands(op):
+                    if n not in useful:
+                        useful.add(n)
+                        changed = True
+    return Activity(varied, useful)

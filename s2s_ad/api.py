@@ -1,0 +1,216 @@
+"""The public transforms (see API.md): grad, value_and_grad, vjp, jvp, jacfwd, jacrev, hessian,
+hvp, source, differentiate.
+
+Each transform returns a plain function that looks up (or builds, once) the generated code for
+the kinds of the arguments it is called with, and calls it.  Nothing is traced at call time.
+"""
+import functools
+import inspect
+import threading
+import weakref
+
+import numpy as np
+
+from . import frontend
+from .errors import BadArgumentError, DifferentiationError
+from .kinds import kind_of_value
+from .transform import build, generate
+
+_CACHE = weakref.WeakKeyDictionary()   # user function -> {key: Generated}
+_LOCK = threading.RLock()
+
+
+def clear_cache():
+    """Forget every compiled derivative."""
+    with _LOCK:
+        _CACHE.clear()
+
+
+def compiled(fn, mode, wrt, arg_kinds=None, *, has_aux=False, optimize=True):
+    """The Generated derivative of `fn` for `mode`, built on first use and cached."""
+    fn = frontend.unwrap(fn)
+    kinds_key = tuple(sorted(arg_kinds.items())) if arg_kinds else ()
+    key = (fn.__code__, mode, tuple(wrt), kinds_key, has_aux, optimize)
+    try:
+        return _CACHE[fn][key]
+    except KeyError:
+        pass
+    with _LOCK:
+        per_fn = _CACHE.setdefault(fn, {})
+        if key not in per_fn:
+            per_fn[key] = build(fn, mode, wrt, has_aux=has_aux, arg_kinds=arg_kinds,
+                                optimize=optimize)
+        return per_fn[key]
+
+
+def _params(fn):
+    fn = frontend.unwrap(fn)
+    try:
+        sig = inspect.signature(fn)
+    except (TypeError, ValueError):
+        raise BadArgumentError(f"cannot read the parameters of {fn!r}") from None
+    return [p.name for p in sig.parameters.values()
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+
+
+def wrt_names(fn, wrt):
+    """`wrt` (an index, a name, or a tuple of them) as (list of names, was it a tuple)."""
+    params = _params(fn)
+    as_tuple = isinstance(wrt, (tuple, list))
+    items = list(wrt) if as_tuple else [wrt]
+    names = []
+    for item in items:
+        if isinstance(item, (int, np.integer)) and not isinstance(item, bool):
+            if not -len(params) <= item < len(params):
+                raise BadArgumentError(
+                    f"wrt={item} is out of range: {_qualname(fn)} has {len(params)} "
+                    f"parameter(s) {tuple(params)}")
+            names.append(params[item])
+        elif isinstance(item, str):
+            if item not in params:
+                raise BadArgumentError(
+                    f"wrt={item!r}: {_qualname(fn)} has no parameter named {item!r} "
+                    f"(its parameters are {tuple(params)})")
+            names.append(item)
+        else:
+            raise BadArgumentError(f"wrt must be an index, a name or a tuple of them, not {item!r}")
+    return names, as_tuple
+
+
+def _qualname(fn):
+    return getattr(frontend.unwrap(fn), "__qualname__", repr(fn))
+
+
+_KIND_BY_TYPE = {}
+
+
+def arg_kinds(fn_params, args):
+    """{parameter: kind} for the positional arguments of one call."""
+    kinds = {}
+    for name, value in zip(fn_params, args):
+        t = type(value)
+        kind = _KIND_BY_TYPE.get(t, 0)
+        if kind == 0:
+            kind = _KIND_BY_TYPE[t] = kind_of_value(value) if t not in (tuple, list, dict) \
+                else "container"
+        kinds[name] = kind
+    return kinds
+
+
+def _bind(fn, params, args, kwargs):
+    if not kwargs:
+        return args
+    sig = inspect.signature(frontend.unwrap(fn))
+    bound = sig.bind(*args, **kwargs)
+    bound.apply_defaults()
+    return tuple(bound.arguments[p] for p in params if p in bound.arguments)
+
+
+def _as_float(value):
+    """Integer arguments that are differentiated are treated as floats."""
+    if isinstance(value, (bool, np.bool_)):
+        return value
+    if isinstance(value, (int, np.integer)):
+        return float(value)
+    if isinstance(value, np.ndarray) and np.issubdtype(value.dtype, np.integer):
+        return value.astype(float)
+    return value
+
+
+class _Transform:
+    """Shared call path: bind arguments, pick the specialised generated code, run it."""
+
+    def __init__(self, fn, mode, wrt, has_aux=False):
+        self.fn = fn
+        self.mode = mode
+        self.params = _params(fn)
+        self.wrt, self.as_tuple = wrt_names(fn, wrt)
+        self.has_aux = has_aux
+        self.wrt_index = [self.params.index(w) for w in self.wrt]
+
+    def prepare(self, args, kwargs):
+        args = list(_bind(self.fn, self.params, args, kwargs))
+        for i in self.wrt_index:
+            if i < len(args):
+                args[i] = _as_float(args[i])
+        kinds = arg_kinds(self.params, args)
+        gen = compiled(self.fn, self.mode, self.wrt, kinds, has_aux=self.has_aux)
+        return gen.function, args
+
+    def unpack(self, grads):
+        if self.as_tuple:
+            return grads if isinstance(grads, tuple) and len(self.wrt) > 1 else (grads,)
+        return grads
+
+
+def grad(fn, wrt=0, *, has_aux=False):
+    """The gradient of scalar-valued `fn` with respect to the `wrt` argument(s)."""
+    t = _Transform(fn, "grad", wrt, has_aux)
+
+    def grad_fn(*args, **kwargs):
+        function, args = t.prepare(args, kwargs)
+        result = function(*args)
+        if has_aux:
+            grads, aux = result
+            return t.unpack(grads), aux
+        return t.unpack(result)
+
+    return _mark(grad_fn, fn, "grad")
+
+
+def value_and_grad(fn, wrt=0, *, has_aux=False):
+    """`(value, gradient)` of scalar-valued `fn`; with has_aux, `((value, aux), gradient)`."""
+    t = _Transform(fn, "value_and_grad", wrt, has_aux)
+
+    def value_and_grad_fn(*args, **kwargs):
+        function, args = t.prepare(args, kwargs)
+        value, grads = function(*args)
+        return value, t.unpack(grads)
+
+    return _mark(value_and_grad_fn, fn, "value_and_grad")
+
+
+def vjp(fn, *primals, wrt=None):
+    """`(out, pullback)`; `pullback(cotangent)` gives one cotangent per wrt argument (a tuple)."""
+    params = _params(fn)
+    wrt = tuple(range(len(primals))) if wrt is None else wrt
+    t = _Transform(fn, "vjp", wrt if isinstance(wrt, tuple) else (wrt,))
+    args = list(primals)
+    for i in t.wrt_index:
+        if i < len(args):
+            args[i] = _as_float(args[i])
+    kinds = arg_kinds(params, args)
+    gen = compiled(fn, "vjp", t.wrt, kinds)
+    out = frontend.unwrap(fn)(*primals)
+
+    def pullback(cotangent):
+        grads = gen.function(*args, out_bar=cotangent)
+        return grads if len(t.wrt) > 1 else (grads,)
+
+    return out, pullback
+
+
+def source(fn, mode="grad", wrt=0, *, optimize=True, has_aux=False):
+    """The generated Python source of `fn` for `mode` ("ssa", "jvp", "vjp", "grad", "hvp")."""
+    from .codegen import to_source
+    if mode not in ("ssa", "grad", "vjp", "jvp", "hvp", "value_and_grad"):
+        raise BadArgumentError(f"unknown mode {mode!r}: use one of ssa, jvp, vjp, grad, hvp")
+    names, _ = wrt_names(fn, wrt) if mode != "ssa" else ([], False)
+    if mode == "hvp":
+        from .higher import hvp_source
+        return hvp_source(fn, names, optimize=optimize)
+    if mode == "jvp" and wrt == 0:
+        names = _params(fn)
+    node, _, _ = generate(frontend.unwrap(fn), mode, names, has_aux=has_aux, optimize=optimize)
+    return to_source(node)
+
+
+def _mark(wrapper, fn, mode):
+    wrapper.__wrapped_by_s2s_ad__ = (fn, mode)
+    wrapper.__name__ = f"{getattr(fn, '__name__', 'f')}_{mode}"
+    wrapper.__qualname__ = wrapper.__name__
+    return wrapper
+
+
+__all__ = ["grad", "value_and_grad", "vjp", "source", "clear_cache", "compiled",
+           "DifferentiationError"]

@@ -1,0 +1,305 @@
+"""Desugar: rewrite the user's function into a smaller Python subset, still as source-level AST.
+
+    desugar(node, namer) -> node
+
+After this pass the body contains no augmented assignment, no `break`/`continue`, no loop `else`,
+at most one `return` (the last statement), only `for NAME in range(...)` loops, and
+`while NAME:` loops whose condition variable is recomputed at the end of the body:
+
+    for x in xs: ...            ->  for _i in range(len(xs)): x = xs[_i]; ...
+    for i, x in enumerate(xs)   ->  for _i in range(len(xs)): i = _i; x = xs[_i]; ...
+    for a, b in zip(xs, ys)     ->  for _i in range(min(len(xs), len(ys))): a = xs[_i]; ...
+    while c: ...                ->  _c = c; while _c: ...; _c = c
+    a loop with break/return    ->  a `while` loop over the range, with a flag in its condition
+    return inside a branch      ->  `_retval = ...; _returned = True`, the rest guarded by
+                                    `if not _returned:`
+
+Every name this pass invents comes from the namer, so it never collides with the user's.
+"""
+import copy
+
+import gast
+
+from . import syntax as S
+
+
+def desugar(node, namer):
+    lowering = _Lowering(namer)
+    body = lowering.block(node.body, in_loop=None)
+    if lowering.ret_name is not None:
+        body = [S.assign(lowering.ret_name, S.const(None)),
+                S.assign(lowering.returned, S.const(False))] + body + \
+               [gast.Return(value=S.load(lowering.ret_name))]
+    elif not body or not isinstance(body[-1], gast.Return):
+        body.append(gast.Return(value=S.const(None)))
+    node.body = body
+    return node
+
+
+def _located(new, old):
+    for sub in gast.walk(new):
+        if getattr(sub, "lineno", None) is None and hasattr(old, "lineno"):
+            gast.copy_location(sub, old)
+    return new
+
+
+def _contains(stmts, kinds, into_loops):
+    """True if any statement in `stmts` (not inside nested functions) is one of `kinds`."""
+    todo = list(stmts)
+    while todo:
+        s = todo.pop()
+        if isinstance(s, kinds):
+            return True
+        if isinstance(s, (gast.FunctionDef, gast.ClassDef, gast.Lambda)):
+            continue
+        if isinstance(s, (gast.For, gast.While)) and not into_loops:
+            todo.extend(s.orelse)
+            continue
+        for field in ("body", "orelse"):
+            todo.extend(getattr(s, field, []) or [])
+    return False
+
+
+def _always_returns(stmts):
+    for s in stmts:
+        if isinstance(s, gast.Return):
+            return True
+        if isinstance(s, gast.If) and _always_returns(s.body) and _always_returns(s.orelse):
+            return True
+    return False
+
+
+class _Loop:
+    """What a jump inside the current loop sets."""
+
+    def __init__(self, brk, cont):
+        self.brk, self.cont = brk, cont
+
+
+class _Lowering:
+    def __init__(self, namer):
+        self.namer = namer
+        self.ret_name = None
+        self.returned = None
+
+    # -- blocks: a statement that may jump guards the statements after it ------------------
+    def block(self, stmts, in_loop):
+        out = []
+        for k, stmt in enumerate(stmts):
+            lowered, flags = self.stmt(stmt, in_loop)
+            out.extend(lowered)
+            if isinstance(stmt, gast.Return) and in_loop is None:
+                return out
+            if _always_returns([stmt]) and in_loop is None:
+                return out
+            if flags:
+                rest = self.block(stmts[k + 1:], in_loop)
+                if rest:
+                    out.append(_located(gast.If(test=self._none_set(flags), body=rest, orelse=[]),
+                                        stmts[k + 1]))
+                return out
+        return out
+
+    def _none_set(self, flags):
+        flags = sorted(flags)
+        test = gast.UnaryOp(op=gast.Not(), operand=S.load(flags[0]))
+        for f in flags[1:]:
+            test = gast.BoolOp(op=gast.And(),
+                               values=[test, gast.UnaryOp(op=gast.Not(), operand=S.load(f))])
+        return test
+
+    def _ret(self):
+        if self.ret_name is None:
+            self.ret_name = self.namer.fresh("_retval")
+            self.returned = self.namer.fresh("_returned")
+        return self.ret_name
+
+    # -- statements: return (lowered statements, flags they may set) ------------------------
+    def stmt(self, s, in_loop):
+        if isinstance(s, gast.AugAssign):
+            target_load = copy.deepcopy(s.target)
+            for sub in gast.walk(target_load):
+                if hasattr(sub, "ctx"):
+                    sub.ctx = gast.Load()
+            new = S.assign(s.target, gast.BinOp(left=target_load, op=s.op, right=s.value))
+            return [_located(new, s)], set()
+        if isinstance(s, gast.Return):
+            value = s.value if s.value is not None else S.const(None)
+            if in_loop is None and self.ret_name is None:
+                return [s], set()
+            name = self._ret()
+            out = [_located(S.assign(name, value), s), _located(S.assign(self.returned, S.const(True)), s)]
+            return out, {self.returned}
+        if isinstance(s, gast.Break):
+            return [_located(S.assign(in_loop.brk, S.const(True)), s)], {in_loop.brk}
+        if isinstance(s, gast.Continue):
+            return [_located(S.assign(in_loop.cont, S.const(True)), s)], {in_loop.cont}
+        if isinstance(s, gast.If):
+            body_flags = self._flags_of(s.body, in_loop)
+            else_flags = self._flags_of(s.orelse, in_loop)
+            s.body = self.block(s.body, in_loop) or [gast.Pass()]
+            s.orelse = self.block(s.orelse, in_loop)
+            return [s], body_flags | else_flags
+        if isinstance(s, gast.For):
+            return self.for_loop(s, in_loop)
+        if isinstance(s, gast.While):
+            return self.while_loop(s, in_loop)
+        return [s], set()
+
+    def _flags_of(self, stmts, in_loop):
+        flags = set()
+        if _contains(stmts, gast.Return, True):
+            self._ret()
+            flags.add(self.returned)
+        if in_loop is not None:
+            if _contains(stmts, gast.Break, False):
+                flags.add(in_loop.brk)
+            if _contains(stmts, gast.Continue, False):
+                flags.add(in_loop.cont)
+        return flags
+
+    def _loop_flags(self, body):
+        brk = self.namer.fresh("_break") if _contains(body, gast.Break, False) else None
+        cont = self.namer.fresh("_continue") if _contains(body, gast.Continue, False) else None
+        returns = _contains(body, gast.Return, True)
+        if returns:
+            self._ret()
+        return brk, cont, returns
+
+    def _loop_body(self, body, brk, cont):
+        loop = _Loop(brk, cont)
+        lowered = self.block(body, loop)
+        if cont:
+            lowered = [S.assign(cont, S.const(False))] + lowered
+        return lowered
+
+    def _stop_test(self, base, brk, returns):
+        tests = [base] if base is not None else []
+        if brk:
+            tests.append(gast.UnaryOp(op=gast.Not(), operand=S.load(brk)))
+        if returns:
+            tests.append(gast.UnaryOp(op=gast.Not(), operand=S.load(self.returned)))
+        return tests[0] if len(tests) == 1 else gast.BoolOp(op=gast.And(), values=tests)
+
+    def _else_part(self, s, brk, returns, in_loop):
+        if not s.orelse:
+            return []
+        orelse = self.block(s.orelse, in_loop)
+        flags = [f for f in (brk, self.returned if returns else None) if f]
+        if flags:
+            return [_located(gast.If(test=self._none_set(flags), body=orelse, orelse=[]), s)]
+        return orelse
+
+    def for_loop(self, s, in_loop):
+        brk, cont, returns = self._loop_flags(s.body)
+        pre, rng, head = self._iteration(s)
+        body = self._loop_body(s.body, brk, cont)
+        flags_out = {self.returned} if returns else set()
+        if not brk and not returns:
+            loop = gast.For(target=S.store(head[0]), iter=rng, body=head[1] + body, orelse=[],
+                            type_comment=None)
+            return [_located(x, s) for x in pre] + [_located(loop, s)] + \
+                self._else_part(s, None, False, in_loop), flags_out
+        # A loop that can stop early runs as a while loop over the positions of its range.
+        seq, k, n = self.namer.fresh("_range"), self.namer.fresh("_k"), self.namer.fresh("_n")
+        init = [S.assign(seq, rng), S.assign(k, S.const(0)),
+                S.assign(n, S.call("len", S.load(seq)))]
+        if brk:
+            init.append(S.assign(brk, S.const(False)))
+        if returns:
+            init.append(S.assign(self.returned, S.const(False)))
+        step = [S.assign(head[0], gast.Subscript(value=S.load(seq), slice=S.load(k), ctx=gast.Load()))]
+        advance = [S.assign(k, gast.BinOp(left=S.load(k), op=gast.Add(), right=S.const(1)))]
+        test = gast.Compare(left=S.load(k), ops=[gast.Lt()], comparators=[S.load(n)])
+        loop = gast.While(test=self._stop_test(test, brk, returns),
+                          body=step + head[1] + body + advance, orelse=[])
+        lowered = [_located(x, s) for x in pre + init] + [_located(loop, s)]
+        lowered = self._while_condition(lowered[-1], lowered[:-1])
+        return lowered + self._else_part(s, brk, returns, in_loop), flags_out
+
+    def while_loop(self, s, in_loop):
+        brk, cont, returns = self._loop_flags(s.body)
+        init = []
+        if brk:
+            init.append(_located(S.assign(brk, S.const(False)), s))
+        if returns:
+            init.append(_located(S.assign(self.returned, S.const(False)), s))
+        body = self._loop_body(s.body, brk, cont)
+        loop = _located(gast.While(test=self._stop_test(s.test, brk, returns), body=body, orelse=[]), s)
+        lowered = self._while_condition(loop, init)
+        flags_out = {self.returned} if returns else set()
+        return lowered + self._else_part(s, brk, returns, in_loop), flags_out
+
+    def _while_condition(self, loop, before):
+        """`while test: body` -> `_c = test; while _c: body; _c = test`."""
+        cond = self.namer.fresh("_cond")
+        first = _located(S.assign(cond, loop.test), loop)
+        again = _located(S.assign(cond, copy.deepcopy(loop.test)), loop)
+        loop.test = S.load(cond)
+        loop.body = loop.body + [again]
+        return before + [first, loop]
+
+    # -- what a for loop iterates over --------------------------------------------------------
+    def _iteration(self, s):
+        """(statements before the loop, a range(...) expression, (index name, per-step stmts))."""
+        it = s.iter
+        target = s.target
+        if _is_call(it, "range"):
+            if isinstance(target, gast.Name):
+                return [], it, (target.id, [])
+            idx = self.namer.fresh("_i")
+            return [], it, (idx, [_located(S.assign(target, S.load(idx)), s)])
+        idx = self.namer.fresh("_i")
+        pre, length, items = [], None, []
+        if _is_call(it, "enumerate"):
+            seq, pre_s = self._as_name(it.args[0], s)
+            pre += pre_s
+            start = it.args[1] if len(it.args) > 1 else S.const(0)
+            length = S.call("len", S.load(seq))
+            index_value = gast.BinOp(left=S.load(idx), op=gast.Add(), right=start) \
+                if not (isinstance(start, gast.Constant) and start.value == 0) else S.load(idx)
+            values = [index_value, _item(seq, idx)]
+            items = self._unpack(target, values, s)
+        elif _is_call(it, "zip"):
+            seqs = []
+            for arg in it.args:
+                seq, pre_s = self._as_name(arg, s)
+                pre += pre_s
+                seqs.append(seq)
+            lens = [S.call("len", S.load(q)) for q in seqs]
+            length = lens[0] if len(lens) == 1 else S.call("min", *lens)
+            items = self._unpack(target, [_item(q, idx) for q in seqs], s)
+        elif _is_call(it, "reversed"):
+            seq, pre_s = self._as_name(it.args[0], s)
+            pre += pre_s
+            length = S.call("len", S.load(seq))
+            back = gast.BinOp(left=gast.BinOp(left=S.call("len", S.load(seq)), op=gast.Sub(),
+                                              right=S.const(1)), op=gast.Sub(), right=S.load(idx))
+            items = [_located(S.assign(target, gast.Subscript(value=S.load(seq), slice=back,
+                                                              ctx=gast.Load())), s)]
+        else:
+            seq, pre_s = self._as_name(it, s)
+            pre += pre_s
+            length = S.call("len", S.load(seq))
+            items = [_located(S.assign(target, _item(seq, idx)), s)]
+        return pre, S.call("range", length), (idx, items)
+
+    def _as_name(self, node, s):
+        if isinstance(node, gast.Name):
+            return node.id, []
+        name = self.namer.fresh("_seq")
+        return name, [_located(S.assign(name, node), s)]
+
+    def _unpack(self, target, values, s):
+        if isinstance(target, gast.Tuple) and len(target.elts) == len(values):
+            return [_located(S.assign(t, v), s) for t, v in zip(target.elts, values)]
+        return [_located(S.assign(target, S.tuple_(values)), s)]
+
+
+def _is_call(node, name):
+    return (isinstance(node, gast.Call) and isinstance(node.func, gast.Name)
+            and node.func.id == name and not node.keywords)
+
+
+def _item(seq, idx):
+    return gast.Subscript(value=S.load(seq), slice=S.load(idx), ctx=gast.Load())

@@ -1,0 +1,186 @@
+"""Forward mode: an SSA function -> the source of its Jacobian-vector product.
+
+    jvp(fn, wrt, arg_kinds) -> gast.FunctionDef
+
+Each statement is followed by its tangent statement; the tangent of `h` is `h_dot`.  Branches
+and loops keep their shape: a join copy `y_3 = y_1` gets the tangent copy `y_3_dot = y_1_dot`.
+Only active values (depending on a wrt argument and reaching the output) get tangents; a value
+that becomes active without an active operand (an array created with np.zeros and then written
+into) starts from a zero tangent.
+"""
+import gast
+
+from . import syntax as S
+from .activity import activity, simple_statements, targets
+from .errors import BadArgumentError, NonDifferentiableCallError
+from .inline import Inliner
+from .kinds import infer_kinds
+from .names import GeneratedNames
+from .ops import describe
+from .rules import registry
+
+
+class Forward:
+    def __init__(self, fn, wrt, arg_kinds, names=None):
+        self.fn = fn
+        self.namer = fn.namer
+        self.wrt = wrt
+        self.local = set(fn.params) | {t for s in simple_statements(fn.node.body)
+                                       for t in targets(s)} \
+            | {n.target.id for n in gast.walk(fn.node) if isinstance(n, gast.For)}
+        self.names = names or GeneratedNames(fn.parsed, self.local)
+        self.inliner = Inliner(self.namer, self.names)
+        self.ops = {id(s): describe(s, fn, self.local.__contains__)
+                    for s in simple_statements(fn.node.body)}
+        self.kinds = infer_kinds(fn, self.ops, arg_kinds)
+        self.tangents = {}
+
+    def dot(self, name):
+        if name not in self.tangents:
+            self.tangents[name] = self.namer.derived(name, "dot")
+        return self.tangents[name]
+
+    def active(self, node):
+        return isinstance(node, gast.Name) and self.activity.active(node.id)
+
+    def tangent_of(self, node):
+        """The tangent expression of an atom (a zero where it is not active)."""
+        if self.active(node):
+            return S.load(self.dot(node.id))
+        return self.zero(node)
+
+    def zero(self, node):
+        if isinstance(node, gast.Constant) or self.kinds.get(getattr(node, "id", None)) == "scalar":
+            return S.const(0.0)
+        return S.call("_ad.zeros_like", node)
+
+    # -- one simple statement ------------------------------------------------------------
+    def tangent(self, stmt):
+        op = self.ops[id(stmt)]
+        outs = targets(stmt)
+        if op.kind == "setitem":
+            base, value = op.args
+            if not self.activity.active(base.id):
+                return []
+            target = gast.Subscript(value=S.load(self.dot(base.id)), slice=op.index,
+                                    ctx=gast.Store())
+            return [S.assign(target, self.tangent_of(value))]
+        if op.kind == "unpack":
+            if not any(self.activity.active(t) for t in outs):
+                return []
+            dots = S.tuple_([S.store(self.dot(t)) for t in outs], gast.Store())
+            return [S.assign(dots, self.tangent_of(op.args[0]))]
+        if not outs or not self.activity.active(outs[0]):
+            return []
+        out = outs[0]
+        if op.kind == "copy":
+            expr = self.tangent_of(op.args[0])
+        elif op.kind == "index":
+            expr = gast.Subscript(value=self.tangent_of(op.args[0]), slice=op.index, ctx=gast.Load()) \
+                if self.active(op.args[0]) else self.zero(S.load(out))
+        elif op.kind == "pack":
+            expr = type(stmt.value)(elts=[self.tangent_of(a) for a in op.args], ctx=gast.Load())
+        elif op.kind == "dict":
+            expr = gast.Dict(keys=op.keys, values=[self.tangent_of(a) for a in op.args])
+        elif op.kind == "call":
+            pre, expr = self._call(stmt, op, out)
+            return pre + [S.assign(self.dot(out), expr)]
+        elif any(self.active(a) for a in op.args):
+            raise self.fn.error(stmt, f"cannot differentiate the call {op.name}",
+                                "Call a NumPy function or a function with rules instead.",
+                                kind=NonDifferentiableCallError)
+        else:
+            expr = self.zero(S.load(out))
+        return [S.assign(self.dot(out), expr)]
+
+    def _call(self, stmt, op, out):
+        if op.fn == "astype":
+            return [], self.tangent_of(op.args[0])
+        rule = registry.lookup(op.fn)
+        pre, terms = [], []
+        for i, arg in enumerate(op.args):
+            if not self.active(arg):
+                continue
+            jvp = rule.jvps[i] if rule is not None and i < len(rule.jvps) else None
+            if jvp is None:
+                if rule is None or not rule.jvps:
+                    raise self.fn.error(
+                        stmt, f"no forward-mode rule for {op.name}",
+                        f"Register one with ad.defjvp({op.name}, ...), mark it with "
+                        f"ad.nondifferentiable({op.name}), or wrap its argument in "
+                        f"ad.stop_gradient(...).", kind=NonDifferentiableCallError)
+                continue
+            try:
+                code, expr = self.inliner.instantiate(jvp, op.args, op.kwargs,
+                                                      [S.load(self.dot(arg.id)), S.load(out)])
+            except TypeError as exc:
+                raise self.fn.error(stmt, f"the derivative rule of {op.name} {exc}",
+                                    "Call it with the arguments its rule supports.",
+                                    kind=NonDifferentiableCallError) from None
+            pre += code
+            terms.append((arg, expr))
+        if not terms:
+            return pre, self.zero(S.load(out))
+        total = terms[0][1]
+        for _, expr in terms[1:]:
+            total = S.binop(total, gast.Add(), expr)
+        if rule.broadcasts and (len(terms) < len(op.args) or len(terms) > 1) and \
+                self._may_broadcast(terms, op):
+            total = S.call("_ad.broadcast_like", total, S.load(out))
+        return pre, total
+
+    def _may_broadcast(self, terms, op):
+        kinds = [self._atom_kind(a) for a in op.args]
+        if all(k == "scalar" for k in kinds):
+            return False
+        # One array operand among scalars: every tangent term already has the result's shape.
+        arrays = [a for a, k in zip(op.args, kinds) if k != "scalar"]
+        if len(arrays) == 1 and self.kinds.get(getattr(arrays[0], "id", None)) == "array" \
+                and all(a is arrays[0] for a, _ in terms):
+            return False
+        return True
+
+    def _atom_kind(self, node):
+        if isinstance(node, gast.Constant):
+            return "scalar" if isinstance(node.value, (int, float)) else None
+        return self.kinds.get(node.id) if isinstance(node, gast.Name) else None
+
+    # -- blocks --------------------------------------------------------------------------
+    def block(self, stmts):
+        out = []
+        for stmt in stmts:
+            if isinstance(stmt, gast.Return):
+                continue
+            if isinstance(stmt, (gast.Assign, gast.Expr)):
+                out.append(stmt)
+                out.extend(self.tangent(stmt))
+            elif isinstance(stmt, gast.If):
+                out.append(gast.If(test=stmt.test, body=self.block(stmt.body),
+                                   orelse=self.block(stmt.orelse)))
+            elif isinstance(stmt, gast.For):
+                out.append(gast.For(target=stmt.target, iter=stmt.iter, body=self.block(stmt.body),
+                                    orelse=[], type_comment=None))
+            elif isinstance(stmt, gast.While):
+                out.append(gast.While(test=stmt.test, body=self.block(stmt.body), orelse=[]))
+        return out
+
+    def build(self, name):
+        body = self.fn.node.body
+        output = body[-1].value
+        out_names = [output.id] if isinstance(output, gast.Name) else []
+        self.activity = activity(self.fn, self.ops, self.wrt, out_names)
+        for p in self.wrt:
+            self.dot(p)
+        code = self.block(body)
+        result = S.tuple_([output, self.tangent_of(output)])
+        params = list(self.fn.params) + [self.dot(p) for p in self.wrt]
+        func = S.function_def(name, params, code + [gast.Return(value=result)])
+        return func
+
+
+def jvp(fn, wrt, *, arg_kinds=None, has_aux=False, name=None, names=None):
+    for p in wrt:
+        if p not in fn.params:
+            raise BadArgumentError(f"{fn.node.name} has no parameter '{p}'")
+    fwd = Forward(fn, wrt, arg_kinds or {}, names)
+    return fwd.build(name or f"{fn.node.name}_jvp"), fwd.names

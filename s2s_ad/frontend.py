@@ -1,0 +1,206 @@
+"""Front end: a Python function -> its gast FunctionDef and the objects its free names denote.
+
+    parse(fn) -> Parsed
+
+The source comes from `inspect`, which reads through `linecache`, so functions typed in IPython
+or Jupyter cells work.  Methods are dedented, decorators dropped, and a lambda becomes a
+FunctionDef whose body is `return <expr>`.  Line and column numbers in the returned tree are
+those of the user's file, so errors can point at the user's code.
+"""
+import builtins
+import inspect
+import textwrap
+import types
+from dataclasses import dataclass, field
+
+import gast
+
+from .errors import Location, SourceUnavailableError, UnsupportedSyntaxError
+from . import syntax
+
+_MISSING = object()
+
+
+@dataclass
+class Parsed:
+    fn: object
+    node: gast.FunctionDef
+    filename: str
+    lines: list            # every line of the user's file, for error excerpts
+    closure: dict = field(default_factory=dict)
+
+    @property
+    def name(self):
+        return self.node.name
+
+    def location(self, node):
+        line = getattr(node, "lineno", None) or self.node.lineno
+        col = getattr(node, "col_offset", 0) or 0
+        text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+        return Location(self.filename, line, col, text)
+
+    def resolve(self, name, default=_MISSING):
+        """The object a free name of the function is bound to: closure, then globals, builtins."""
+        if name in self.closure:
+            return self.closure[name]
+        scope = getattr(self.fn, "__globals__", {})
+        try:
+            return scope[name]   # generated code's globals answer through __missing__
+        except KeyError:
+            pass
+        if hasattr(builtins, name):
+            return getattr(builtins, name)
+        return default
+
+
+def unwrap(fn):
+    """The plain Python function behind decorators, bound methods and our own wrappers."""
+    while True:
+        if isinstance(fn, (types.MethodType, staticmethod, classmethod)):
+            fn = fn.__func__
+        elif hasattr(fn, "__s2s_ad_original__"):
+            fn = fn.__s2s_ad_original__
+        elif hasattr(fn, "__wrapped__"):
+            fn = fn.__wrapped__
+        else:
+            return fn
+
+
+def parse(fn):
+    fn = unwrap(fn)
+    if not isinstance(fn, types.FunctionType):
+        raise SourceUnavailableError(
+            f"cannot differentiate {fn!r}: it is not a Python function with source",
+            hint="Give it derivative rules with ad.defvjp / ad.defjvp, or mark it with "
+                 "ad.nondifferentiable.")
+    code = fn.__code__
+    where = f"{code.co_filename}:{code.co_firstlineno}"
+    try:
+        lines, first = inspect.getsourcelines(fn)
+    except (OSError, TypeError) as exc:
+        raise SourceUnavailableError(
+            f"{where}: cannot read the source of {fn.__qualname__} ({exc})",
+            hint="Define the function in a file or a notebook cell (functions made by exec or "
+                 "typed at the plain REPL have no source), or give it rules with ad.defvjp.") from None
+    filename = code.co_filename
+    all_lines = _file_lines(filename, lines, first)
+    node = _function_node(fn, lines, first, filename, all_lines)
+    closure = {}
+    if fn.__closure__:
+        for name, cell in zip(code.co_freevars, fn.__closure__):
+            try:
+                closure[name] = cell.cell_contents
+            except ValueError:  # an empty cell: bound later in the enclosing function
+                pass
+    return Parsed(fn, node, filename, all_lines, closure)
+
+
+def _file_lines(filename, lines, first):
+    import linecache
+    whole = linecache.getlines(filename)
+    if whole:
+        return whole
+    return [""] * (first - 1) + list(lines)
+
+
+def _function_node(fn, lines, first, filename, all_lines):
+    source = "".join(lines)
+    dedented = textwrap.dedent(source)
+    indent = _indent_of(lines)
+    try:
+        tree = gast.parse(dedented)
+    except SyntaxError:
+        tree = None
+    if fn.__name__ == "<lambda>":
+        if tree is None:
+            tree = _parse_lambda_context(dedented)
+        node = _lambda_node(fn, tree)
+    else:
+        node = next((n for n in tree.body if isinstance(n, gast.FunctionDef)), None) if tree else None
+        if node is None:
+            kind = "async function" if tree and isinstance(tree.body[0], gast.AsyncFunctionDef) \
+                else "definition"
+            raise UnsupportedSyntaxError(
+                f"cannot differentiate {fn.__qualname__}: its {kind} is not supported",
+                hint="Differentiate a plain `def` function.",
+                location=Location(filename, first, indent,
+                                  all_lines[first - 1] if first <= len(all_lines) else ""))
+        node.decorator_list = []
+    _shift_locations(node, first - 1, indent)
+    return node
+
+
+def _indent_of(lines):
+    for line in lines:
+        if line.strip():
+            return len(line) - len(line.lstrip())
+    return 0
+
+
+def _parse_lambda_context(source):
+    # A lambda inside a larger expression: getsourcelines may cut a statement in the middle.
+    text = source.strip()
+    for trim in range(len(text), 0, -1):
+        try:
+            return gast.parse(text[:trim])
+        except SyntaxError:
+            continue
+    return gast.parse("")
+
+
+def _lambda_node(fn, tree):
+    """The Lambda in `tree` whose compiled code is `fn`'s, as a FunctionDef."""
+    candidates = [n for n in gast.walk(tree) if isinstance(n, gast.Lambda)]
+    target = fn.__code__
+    chosen = None
+    for cand in candidates:
+        params = [a.id for a in cand.args.args]
+        if params != list(target.co_varnames[:target.co_argcount]):
+            continue
+        if chosen is None or _same_code(cand, target):
+            chosen = cand
+            if _same_code(cand, target):
+                break
+    if chosen is None:
+        raise SourceUnavailableError(f"cannot find the source of the lambda {fn!r}",
+                                     hint="Define it with `def` instead.")
+    name = _lambda_name(tree, chosen)
+    ret = gast.Return(value=chosen.body)
+    gast.copy_location(ret, chosen.body)
+    node = gast.FunctionDef(name=name, args=chosen.args, body=[ret], decorator_list=[],
+                            returns=None, type_comment=None, type_params=[])
+    gast.copy_location(node, chosen)
+    return node
+
+
+def _lambda_name(tree, lam):
+    for node in gast.walk(tree):
+        if isinstance(node, gast.Assign) and node.value is lam and \
+                isinstance(node.targets[0], gast.Name):
+            return node.targets[0].id
+    return "lambda_"
+
+
+def _same_code(lam, code):
+    try:
+        module = gast.gast_to_ast(gast.Module(body=[gast.Expr(value=lam)], type_ignores=[]))
+        compiled = compile(module, "<lambda-match>", "exec")
+    except (SyntaxError, ValueError, TypeError):
+        return False
+    for const in compiled.co_consts:
+        if isinstance(const, types.CodeType) and const.co_name == "<lambda>":
+            return const.co_code == code.co_code and const.co_names == code.co_names
+    return False
+
+
+def _shift_locations(node, line_offset, col_offset):
+    for sub in gast.walk(node):
+        if hasattr(sub, "lineno") and sub.lineno is not None:
+            sub.lineno += line_offset
+            if getattr(sub, "end_lineno", None) is not None:
+                sub.end_lineno += line_offset
+            if getattr(sub, "col_offset", None) is not None:
+                sub.col_offset += col_offset
+
+
+__all__ = ["parse", "Parsed", "unwrap", "syntax"]

@@ -1,0 +1,117 @@
+"""Inline a derivative rule's body at a call site.
+
+    Inliner(namer, names).instantiate(rule, bindings) -> (statements, expression)
+
+A rule is an ordinary function (a lambda, or a def of assignments and one `return`).  Its
+parameters are replaced by the caller's expressions, its locals get fresh temporaries, and each
+free name it uses (`np`, `_ad`, a helper) is rebound to the same object under a name that the
+generated code can see (`names.ref(obj)`).  A rule whose source cannot be read is called
+instead of inlined.
+"""
+import copy
+import inspect
+
+import gast
+
+from . import frontend, syntax as S
+
+_TEMPLATES = {}
+
+
+class _Template:
+    def __init__(self, rule):
+        parsed = frontend.parse(rule)
+        node = parsed.node
+        self.params = [a.id for a in node.args.args + node.args.kwonlyargs]
+        sig = inspect.signature(rule)
+        self.defaults = {p.name: p.default for p in sig.parameters.values()
+                         if p.default is not inspect.Parameter.empty}
+        body = [s for s in node.body if not (isinstance(s, gast.Expr)
+                                              and isinstance(s.value, gast.Constant))]
+        if not body or not isinstance(body[-1], gast.Return) or any(
+                not isinstance(s, gast.Assign) or not isinstance(s.targets[0], gast.Name)
+                for s in body[:-1]):
+            raise ValueError("not inlinable")
+        self.body, self.result = body[:-1], body[-1].value
+        self.locals = {s.targets[0].id for s in self.body}
+        self.free = {}
+        for sub in gast.walk(node):
+            if isinstance(sub, gast.Name) and isinstance(sub.ctx, gast.Load) \
+                    and sub.id not in self.params and sub.id not in self.locals:
+                marker = object()
+                obj = parsed.resolve(sub.id, marker)
+                if obj is marker:
+                    raise ValueError(f"unresolved name {sub.id}")
+                self.free[sub.id] = obj
+
+
+def template(rule):
+    """The parsed rule, or None if it cannot be inlined (it is then called)."""
+    if rule not in _TEMPLATES:
+        try:
+            _TEMPLATES[rule] = _Template(rule)
+        except Exception:   # no source, or a body that is not a single expression chain
+            _TEMPLATES[rule] = None
+    return _TEMPLATES[rule]
+
+
+class Inliner:
+    def __init__(self, namer, names):
+        self.namer = namer
+        self.names = names   # a GeneratedNames: object -> expression in generated code
+
+    def instantiate(self, rule, positional, keywords, leading):
+        """Inline `rule(*leading, *positional, **keywords)`; returns (stmts, expr).
+
+        `leading` are the (g, ans) or (t, ans) expressions; the rest are the call's own atoms.
+        Raises TypeError when the call's arguments do not fit the rule's parameters.
+        """
+        tmpl = template(rule)
+        if tmpl is None:
+            call = S.call(self.names.ref(rule), *[copy.deepcopy(a) for a in leading + positional],
+                          **{k: copy.deepcopy(v) for k, v in keywords.items()})
+            return [], call
+        values = list(leading) + list(positional)
+        if len(values) > len(tmpl.params):
+            raise TypeError(f"takes {len(tmpl.params) - len(leading)} arguments, "
+                            f"{len(positional)} given")
+        binding = dict(zip(tmpl.params, values))
+        for key, value in keywords.items():
+            if key not in tmpl.params:
+                raise TypeError(f"has no parameter '{key}'")
+            binding[key] = value
+        for param in tmpl.params:
+            if param not in binding:
+                if param not in tmpl.defaults:
+                    raise TypeError(f"needs the argument '{param}'")
+                binding[param] = self._value(tmpl.defaults[param])
+        renames = {name: self.namer.temp() for name in tmpl.locals}
+        for name, obj in tmpl.free.items():
+            binding[name] = self.names.ref(obj)
+
+        def subst(node):
+            node = copy.deepcopy(node)
+            return _Substitute(binding, renames).visit(node)
+
+        stmts = [S.assign(renames[s.targets[0].id], subst(s.value)) for s in tmpl.body]
+        return stmts, subst(tmpl.result)
+
+    def _value(self, value):
+        if value is None or isinstance(value, (bool, int, float, str, complex)):
+            return S.const(value)
+        if isinstance(value, tuple) and all(isinstance(v, (int, float)) for v in value):
+            return S.tuple_([S.const(v) for v in value])
+        return self.names.ref(value)
+
+
+class _Substitute(gast.NodeTransformer):
+    def __init__(self, binding, renames):
+        self.binding, self.renames = binding, renames
+
+    def visit_Name(self, node):
+        if isinstance(node.ctx, gast.Load):
+            if node.id in self.renames:
+                return S.load(self.renames[node.id])
+            if node.id in self.binding:
+                return copy.deepcopy(self.binding[node.id])
+        return node

@@ -1,0 +1,111 @@
+"""Kinds of values, for specialising generated code on what the arguments are.
+
+    infer_kinds(fn, ops, arg_kinds) -> {name: kind}
+
+A kind is "scalar" (a Python or NumPy number), "array" (an ndarray), "num" (a number or array
+of unknown shape), "container" (tuple, list, dict) or None (unknown).  Where every operand of a
+broadcasting operation is a scalar, or the argument is an array and the rest are scalars, the
+result has the argument's shape and no shape reduction is emitted.
+"""
+import math
+import numbers
+
+import numpy as np
+
+from .activity import simple_statements, targets
+
+
+def kind_of_value(value):
+    if isinstance(value, (bool, np.bool_)):
+        return "scalar"
+    if isinstance(value, np.ndarray):
+        return "array"
+    if isinstance(value, (numbers.Number, np.generic)):
+        return "scalar"
+    if isinstance(value, (tuple, list, dict)):
+        return "container"
+    return None
+
+
+_BOTTOM = "bottom"   # not known yet: optimistic start of the fixed-point iteration
+
+
+def combine(kinds):
+    kinds = [k for k in kinds if k != _BOTTOM]
+    if not kinds:
+        return _BOTTOM
+    if any(k is None or k == "container" for k in kinds):
+        return None
+    if all(k == "scalar" for k in kinds):
+        return "scalar"
+    if any(k == "array" for k in kinds):
+        return "array"
+    return "num"
+
+
+def merge(kinds):
+    """The kind of a name assigned in several places."""
+    kinds = set(kinds) - {_BOTTOM}
+    if not kinds:
+        return _BOTTOM
+    if len(kinds) == 1:
+        return kinds.pop()
+    if None in kinds or "container" in kinds:
+        return None
+    return "num"
+
+
+def _atom_kind(node, kinds):
+    import gast
+    if isinstance(node, gast.Constant):
+        return "scalar" if isinstance(node.value, (int, float, complex)) else None
+    if isinstance(node, gast.Name):
+        return kinds.get(node.id)
+    return None
+
+
+def _result_kind(op, kinds, rules, value=None):
+    if op.kind == "copy":
+        return _atom_kind(op.args[0], kinds)
+    if op.kind in ("pack", "dict"):
+        return "container"
+    if op.kind == "const":
+        return _atom_kind(value, kinds) if value is not None else None
+    if op.kind == "call":
+        fn = op.fn
+        rule = rules.lookup(fn) if fn != "astype" else None
+        if getattr(fn, "__module__", None) == "math" or fn is getattr(math, getattr(fn, "__name__", ""), None):
+            return "scalar"
+        if rule is not None and rule.broadcasts:
+            return combine(_atom_kind(a, kinds) for a in op.args)
+        if rule is not None:
+            return "num"
+    return None
+
+
+def infer_kinds(fn, ops, arg_kinds):
+    from .rules import registry
+    kinds = dict(arg_kinds)
+    stmts = list(simple_statements(fn.node.body))
+    for s in stmts:
+        for t in targets(s):
+            kinds.setdefault(t, _BOTTOM)
+    for _ in range(10):  # loops: a name's kind may depend on a later statement
+        before = dict(kinds)
+        seen = {}
+        for s in stmts:
+            op = ops[id(s)]
+            ts = targets(s)
+            if op.kind == "setitem" or not ts:
+                continue
+            value = s.value if op.kind == "const" and hasattr(s, "value") else None
+            k = _result_kind(op, kinds, registry, value) if op.kind != "unpack" else None
+            for t in ts:
+                seen.setdefault(t, set()).add(k)
+        for name, ks in seen.items():
+            if name in arg_kinds:
+                ks = ks | {arg_kinds[name]}
+            kinds[name] = merge(ks)
+        if kinds == before:
+            break
+    return {name: (None if k == _BOTTOM else k) for name, k in kinds.items()}

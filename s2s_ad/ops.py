@@ -1,0 +1,152 @@
+"""What one SSA statement computes, in the uniform shape both transforms work from.
+
+    describe(stmt, fn) -> Op
+
+`a + b` is a call of `operator.add`, `x.sum(axis=0)` a call of `np.sum(x, axis=0)`, `x.T` a call
+of `np.transpose(x)`; indexing, tuple packing and unpacking, copies and constants have kinds of
+their own.  The transforms look rules up by the callable an Op resolves to.
+"""
+import operator
+from dataclasses import dataclass, field
+
+import gast
+import numpy as np
+
+from . import syntax as S
+from .errors import UnsupportedSyntaxError
+
+BINOPS = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
+          gast.Div: operator.truediv, gast.FloorDiv: operator.floordiv, gast.Mod: operator.mod,
+          gast.Pow: operator.pow, gast.MatMult: operator.matmul, gast.BitAnd: operator.and_,
+          gast.BitOr: operator.or_, gast.BitXor: operator.xor, gast.LShift: operator.lshift,
+          gast.RShift: operator.rshift}
+UNARYOPS = {gast.USub: operator.neg, gast.Not: operator.not_, gast.Invert: operator.invert}
+
+# Methods of arrays that are NumPy functions of the array: x.sum(axis=0) == np.sum(x, axis=0).
+METHODS = {"sum": np.sum, "mean": np.mean, "prod": np.prod, "max": np.max, "min": np.min,
+           "var": np.var, "std": np.std, "cumsum": np.cumsum, "cumprod": np.cumprod,
+           "dot": np.dot, "transpose": np.transpose, "reshape": np.reshape, "ravel": np.ravel,
+           "flatten": np.ravel, "squeeze": np.squeeze, "clip": np.clip, "copy": np.copy,
+           "swapaxes": np.swapaxes, "trace": np.trace, "diagonal": np.diagonal,
+           "conj": np.conj, "conjugate": np.conj, "round": np.round, "argmax": np.argmax,
+           "argmin": np.argmin, "argsort": np.argsort, "nonzero": np.nonzero, "any": np.any,
+           "all": np.all, "ptp": np.ptp, "repeat": np.repeat, "take": np.take, "sort": np.sort}
+# Methods whose extra positional arguments form one shape/axes tuple: x.reshape(2, 3).
+VARARG_METHODS = {"reshape", "transpose"}
+ATTRIBUTES = {"T": np.transpose, "real": np.real, "imag": np.imag}
+CONSTANT_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes"}
+
+
+@dataclass
+class Op:
+    kind: str              # call | copy | const | index | pack | dict | unpack | setitem | other
+    fn: object = None      # the callable, for kind "call"
+    args: list = field(default_factory=list)     # atom nodes
+    kwargs: dict = field(default_factory=dict)   # name -> atom node
+    index: object = None   # the index node of an `index` or `setitem`
+    keys: list = field(default_factory=list)     # for `dict`
+    name: str = ""         # how the user wrote the callable, for messages
+
+
+def _missing(fn, node, what):
+    return fn.error(node, f"cannot resolve {what}",
+                    "Make sure the name is defined at module level before differentiating.")
+
+
+def resolve_static(node, fn):
+    """The object a global reference such as `np.linalg.norm` denotes."""
+    chain = []
+    while isinstance(node, gast.Attribute):
+        chain.append(node.attr)
+        node = node.value
+    marker = object()
+    obj = fn.parsed.resolve(node.id, marker)
+    if obj is marker:
+        raise _missing(fn, node, f"the name '{node.id}'")
+    for attr in reversed(chain):
+        try:
+            obj = getattr(obj, attr)
+        except AttributeError:
+            raise _missing(fn, node, f"'{attr}' of {obj!r}") from None
+    return obj
+
+
+def static_name(node):
+    return S.load(node.id).id if isinstance(node, gast.Name) else \
+        f"{static_name(node.value)}.{node.attr}"
+
+
+def describe(stmt, fn, is_local):
+    """The Op of an SSA assignment or expression statement."""
+    if isinstance(stmt, gast.Expr):
+        value = stmt.value
+    elif isinstance(stmt.targets[0], gast.Subscript):
+        target = stmt.targets[0]
+        return Op("setitem", args=[target.value, stmt.value], index=target.slice)
+    elif isinstance(stmt.targets[0], gast.Tuple):
+        return Op("unpack", args=[stmt.value])
+    else:
+        value = stmt.value
+    if isinstance(value, gast.Constant):
+        return Op("const")
+    if isinstance(value, gast.Name):
+        return Op("copy", args=[value]) if is_local(value.id) else Op("const")
+    if isinstance(value, gast.Attribute) and not is_local(_root(value)):
+        return Op("const")
+    if isinstance(value, gast.BinOp):
+        return Op("call", BINOPS[type(value.op)], [value.left, value.right], name=_op_name(value.op))
+    if isinstance(value, gast.UnaryOp):
+        return Op("call", UNARYOPS[type(value.op)], [value.operand], name=_op_name(value.op))
+    if isinstance(value, gast.Compare):
+        return Op("other", args=[value.left, value.comparators[0]])
+    if isinstance(value, gast.Subscript):
+        return Op("index", args=[value.value], index=value.slice)
+    if isinstance(value, (gast.Tuple, gast.List)):
+        return Op("pack", args=list(value.elts), name=type(value).__name__.lower())
+    if isinstance(value, gast.Dict):
+        return Op("dict", args=list(value.values), keys=list(value.keys))
+    if isinstance(value, gast.Attribute):
+        return _attribute(value, fn)
+    if isinstance(value, gast.Call):
+        return _call(value, fn, is_local)
+    raise fn.error(stmt, f"cannot differentiate {type(value).__name__}", kind=UnsupportedSyntaxError)
+
+
+def _root(node):
+    while isinstance(node, gast.Attribute):
+        node = node.value
+    return node.id if isinstance(node, gast.Name) else None
+
+
+def _attribute(value, fn):
+    if value.attr in ATTRIBUTES:
+        target = ATTRIBUTES[value.attr]
+        return Op("call", target, [value.value], name=f".{value.attr}")
+    if value.attr in CONSTANT_ATTRIBUTES:
+        return Op("other", args=[value.value], name=f".{value.attr}")
+    raise fn.error(value, f"the attribute '.{value.attr}' is not supported",
+                   "Use the NumPy function instead (for example np.transpose(x) for x.T).")
+
+
+def _call(value, fn, is_local):
+    kwargs = {k.arg: k.value for k in value.keywords}
+    func = value.func
+    if isinstance(func, gast.Attribute) and is_local(_root(func)):
+        if func.attr in METHODS:
+            args = [func.value] + list(value.args)
+            if func.attr in VARARG_METHODS and len(value.args) > 1:
+                args = [func.value, S.tuple_(value.args)]
+            return Op("call", METHODS[func.attr], args, kwargs, name=f".{func.attr}()")
+        if func.attr == "astype":
+            return Op("call", "astype", [func.value] + list(value.args), kwargs, name=".astype()")
+        return Op("method", None, [func.value] + list(value.args), kwargs, name=f".{func.attr}()",
+                  index=func.attr)
+    if isinstance(func, gast.Name) and is_local(func.id):
+        return Op("dynamic", None, [func] + list(value.args), kwargs, name=func.id)
+    return Op("call", resolve_static(func, fn), list(value.args), kwargs, name=static_name(func))
+
+
+def _op_name(op):
+    return {gast.Add: "+", gast.Sub: "-", gast.Mult: "*", gast.Div: "/", gast.FloorDiv: "//",
+            gast.Mod: "%", gast.Pow: "**", gast.MatMult: "@", gast.USub: "unary -",
+            gast.Not: "not", gast.Invert: "~"}.get(type(op), type(op).__name__)

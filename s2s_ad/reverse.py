@@ -1,0 +1,448 @@
+"""Reverse mode: an SSA function -> the source of its vector-Jacobian product.
+
+    vjp(fn, wrt, seed, return_value, has_aux, arg_kinds) -> gast.FunctionDef
+
+The generated function runs a forward sweep (the SSA statements, plus tape pushes) and then a
+reverse sweep (the adjoint statements, in reverse order, each block under a comment quoting the
+user's line).  The adjoint of `h` is `h_bar`.  Symbolic zeros: an adjoint that nothing has
+written yet is not a variable at all; its first write is an assignment.
+
+Loops use an explicit tape, a local list.  Save-before-overwrite: inside a loop, a statement that
+assigns a name the reverse sweep reads first pushes the name's old value
+(`_tape.append(y); y = y_1`); the reverse sweep restores it right after that statement's adjoint
+(`y = _tape.pop()`).  So at every point of the reverse sweep each variable holds the value it
+had at the same point of the forward sweep.  Nothing else is recorded: not values that are never
+overwritten, not values no adjoint reads, not `for` counters (the reverse loop runs over
+`reversed(range(...))`), and a `while` loop records only its trip count.
+"""
+import gast
+
+from . import syntax as S
+from .activity import activity, simple_statements, targets
+from .errors import BadArgumentError, NonDifferentiableCallError
+from .inline import Inliner
+from .kinds import infer_kinds
+from .names import GeneratedNames
+from .ops import describe
+from .rules import registry
+
+TAPE = "_tape"
+
+
+class Reverse:
+    def __init__(self, fn, wrt, arg_kinds, names=None):
+        self.fn = fn
+        self.namer = fn.namer
+        self.wrt = wrt
+        local = set(fn.params) | {t for s in simple_statements(fn.node.body) for t in targets(s)} \
+            | {n.target.id for n in gast.walk(fn.node) if isinstance(n, gast.For)}
+        self.local = local
+        self.names = names or GeneratedNames(fn.parsed, local)
+        self.inliner = Inliner(self.namer, self.names)
+        self.ops = {id(s): describe(s, fn, self.is_local) for s in simple_statements(fn.node.body)}
+        self.kinds = infer_kinds(fn, self.ops, arg_kinds)
+        self.adjoints = {}
+        self.needed = set()     # names the reverse sweep reads (decides what loops save)
+        self.saved = set()      # names pushed before being overwritten
+        self.defined = set()
+        self.header_line = None   # the line of the loop whose body is being reversed
+
+    def is_local(self, name):
+        return name in self.local
+
+    # -- adjoint variables ---------------------------------------------------------------
+    def adj(self, name):
+        if name not in self.adjoints:
+            self.adjoints[name] = self.namer.derived(name, "bar")
+        return self.adjoints[name]
+
+    def active(self, node):
+        return isinstance(node, gast.Name) and self.activity.active(node.id)
+
+    def zero(self, name):
+        """An expression for the zero adjoint of `name`."""
+        if self.kinds.get(name) == "scalar":
+            return S.const(0.0)
+        return S.call("_ad.zeros_like", S.load(name))
+
+    def accumulate(self, name, expr):
+        bar = self.adj(name)
+        if name not in self.defined:
+            self.defined.add(name)
+            return [S.assign(bar, expr)]
+        if self.kinds.get(name) in ("scalar", "array", "num"):
+            return [S.assign(bar, S.binop(S.load(bar), gast.Add(), expr))]
+        return [S.assign(bar, S.call("_ad.add", S.load(bar), expr))]
+
+    # -- one simple statement ------------------------------------------------------------
+    def adjoint(self, stmt):
+        op = self.ops[id(stmt)]
+        outs = targets(stmt)
+        if op.kind == "unpack":
+            return self._unpack(stmt, op, outs)
+        if op.kind == "setitem":
+            if self.active(op.args[1]) or (op.args[0].id in self.activity.varied):
+                raise self.fn.error(stmt, "writing into an array element is not differentiated "
+                                          "in reverse mode yet",
+                                    "Build the array with np.stack / np.concatenate / np.where.",
+                                    kind=NonDifferentiableCallError)
+            return []
+        if not outs or not self.activity.active(outs[0]) or outs[0] not in self.defined:
+            for t in outs:
+                self.defined.discard(t)
+            return []
+        out = outs[0]
+        g = S.load(self.adj(out))
+        self.defined.discard(out)
+        code = []
+        if op.kind == "copy":
+            code += self.accumulate(op.args[0].id, g)
+        elif op.kind == "index":
+            base = op.args[0].id
+            if self.activity.active(base):
+                start = S.load(self.adj(base)) if base in self.defined else self.zero_container(base)
+                self.defined.add(base)
+                code.append(S.assign(self.adj(base), S.call("_ad.add_at", start, op.index, g)))
+        elif op.kind in ("pack", "dict"):
+            keys = op.keys if op.kind == "dict" else [S.const(i) for i in range(len(op.args))]
+            for key, arg in zip(keys, op.args):
+                if self.active(arg):
+                    item = gast.Subscript(value=S.load(self.adj(out)), slice=key, ctx=gast.Load())
+                    code += self.accumulate(arg.id, item)
+        elif op.kind == "call":
+            code += self._call(stmt, op, out, g)
+        else:
+            if any(self.active(a) for a in op.args):
+                raise self.fn.error(stmt, f"cannot differentiate the call {op.name}",
+                                    "Call a NumPy function or a function with rules instead.",
+                                    kind=NonDifferentiableCallError)
+        return code
+
+    def zero_container(self, name):
+        return S.call("_ad.zeros_like", S.load(name))
+
+    def _unpack(self, stmt, op, outs):
+        src = op.args[0]
+        written = [t for t in outs if t in self.defined and self.activity.active(t)]
+        for t in outs:
+            self.defined.discard(t)
+        if not written or not self.active(src):
+            return []
+        parts = [S.load(self.adj(t)) if t in written else S.call("_ad.zeros_like", S.load(t))
+                 for t in outs]
+        return self.accumulate(src.id, S.tuple_(parts))
+
+    def _call(self, stmt, op, out, g):
+        if op.fn == "astype":
+            return self.accumulate(op.args[0].id, g) if self.active(op.args[0]) else []
+        rule = registry.lookup(op.fn)
+        code = []
+        for i, arg in enumerate(op.args):
+            if not self.active(arg):
+                continue
+            vjp = rule.vjps[i] if rule is not None and i < len(rule.vjps) else None
+            if vjp is None:
+                if rule is None or not rule.vjps:
+                    raise self._no_rule(stmt, op)
+                continue
+            try:
+                pre, expr = self.inliner.instantiate(vjp, op.args, op.kwargs, [g, S.load(out)])
+            except TypeError as exc:
+                raise self.fn.error(stmt, f"the derivative rule of {op.name} {exc}",
+                                    "Call it with the arguments its rule supports.",
+                                    kind=NonDifferentiableCallError) from None
+            if rule.broadcasts and self._may_broadcast(arg, op):
+                expr = S.call("_ad.unbroadcast", expr, arg)
+            code += pre + self.accumulate(arg.id, expr)
+        return code
+
+    def _no_rule(self, stmt, op):
+        name = op.name or getattr(op.fn, "__name__", repr(op.fn))
+        return self.fn.error(
+            stmt, f"no derivative rule for {name}",
+            f"Register one with ad.defvjp({name}, ...) and ad.defjvp, mark it with "
+            f"ad.nondifferentiable({name}), or wrap its argument in ad.stop_gradient(...).",
+            kind=NonDifferentiableCallError)
+
+    def _may_broadcast(self, arg, op):
+        """False where the result provably has the shape of `arg`."""
+        mine = self.kinds.get(arg.id)
+        others = [self._atom_kind(a) for a in op.args
+                  if not (isinstance(a, gast.Name) and a.id == arg.id)]
+        if all(k == "scalar" for k in others) and mine in ("scalar", "array"):
+            return False
+        if not others or all(isinstance(a, gast.Constant) for a in op.args
+                             if not (isinstance(a, gast.Name) and a.id == arg.id)):
+            # `h * h`, `2.0 * h`: the result has the shape of h (a Python number broadcasts)
+            return not all(isinstance(a, gast.Name) or isinstance(a.value, (int, float))
+                           for a in op.args)
+        if mine == "scalar" and all(k == "scalar" for k in others):
+            return False
+        if mine == "array" and all(k == "scalar" for k in others):
+            return False
+        return True
+
+    def _atom_kind(self, node):
+        if isinstance(node, gast.Constant):
+            return "scalar" if isinstance(node.value, (int, float)) else None
+        return self.kinds.get(node.id) if isinstance(node, gast.Name) else None
+
+    # -- blocks --------------------------------------------------------------------------
+    def reverse_block(self, stmts):
+        pieces = []   # (source line, statements)
+        for stmt in reversed(stmts):
+            if isinstance(stmt, gast.Return):
+                continue
+            if isinstance(stmt, (gast.Assign, gast.Expr)):
+                code = self.adjoint(stmt) + self.restore(stmt)
+                pieces.append((stmt.lineno, code))
+            elif isinstance(stmt, gast.If):
+                pieces.append((None, self.nested(self.reverse_if, stmt)))
+            elif isinstance(stmt, gast.For):
+                pieces.append((None, self.nested(self.reverse_for, stmt)))
+            elif isinstance(stmt, gast.While):
+                pieces.append((None, self.nested(self.reverse_while, stmt)))
+        return self.with_comments(pieces)
+
+    def nested(self, reverse_compound, stmt):
+        """Reverse a compound statement; its blocks do not repeat the line of its header."""
+        saved = self.header_line
+        self.header_line = stmt.lineno
+        code = reverse_compound(stmt)
+        self.header_line = saved
+        return code
+
+    def with_comments(self, pieces):
+        out, last = [], self.header_line
+        for line, code in pieces:
+            if not code:
+                continue
+            if line is not None and line != last:
+                out.append(S.comment(self.fn.source_line(_Line(line))))
+            last = line
+            out.extend(code)
+        return out
+
+    def restore(self, stmt):
+        if not self.in_loop:
+            return []
+        return [S.assign(t, S.call(f"{TAPE}.pop")) for t in reversed(targets(stmt))
+                if t in self.needed and not isinstance(stmt.targets[0], gast.Subscript)]
+
+    def reverse_if(self, stmt):
+        before = set(self.defined)
+        body = self.reverse_block(stmt.body)
+        after_body = self.defined
+        self.defined = set(before)
+        orelse = self.reverse_block(stmt.orelse)
+        after_else = self.defined
+        both = after_body | after_else
+        body += [S.assign(self.adj(n), self.zero(n)) for n in sorted(both - after_body)]
+        orelse += [S.assign(self.adj(n), self.zero(n)) for n in sorted(both - after_else)]
+        self.defined = both
+        if not body and not orelse:
+            return []
+        self.needed.update(S.names_in(stmt.test, gast.Load))
+        return [S.comment(self.fn.source_line(stmt)),
+                gast.If(test=stmt.test, body=body or [gast.Pass()], orelse=orelse)]
+
+    def _loop_prelude(self, stmt):
+        """Zero adjoints that the reverse loop accumulates into across iterations."""
+        body_assigned = {t for s in simple_statements(stmt.body) for t in targets(s)}
+        carried = {s.targets[0].id for s in stmt.body
+                   if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
+                   and isinstance(s.value, gast.Name) and s.targets[0].id in body_assigned
+                   and s.value.id in body_assigned and s.targets[0].id != s.value.id
+                   and self._is_carried(s.targets[0].id, stmt)}
+        read = set()
+        for s in simple_statements(stmt.body):
+            read.update(S.names_in(s.value if isinstance(s, gast.Assign) else s, gast.Load))
+        # Names used after the loop hold, at the start of the reverse loop, an adjoint that
+        # the last iteration must see: they are carried like loop variables.
+        carried |= body_assigned & self.defined
+        accumulated = {n for n in read if self.activity.active(n)
+                       and (n not in body_assigned or n in carried)}
+        inits = [S.assign(self.adj(n), self.zero(n)) for n in sorted(accumulated - self.defined)]
+        self.defined |= accumulated
+        self.defined -= (body_assigned - carried)
+        return inits, carried, body_assigned
+
+    def _is_carried(self, name, loop):
+        # A carried name is read in the body before its back-edge copy.
+        return name in {n for s in simple_statements(loop.body)
+                        for n in S.names_in(s.value if isinstance(s, gast.Assign) else s, gast.Load)}
+
+    def _loop_body(self, stmt, carried, body_assigned):
+        saved_in_loop = self.in_loop
+        self.in_loop = True
+        body = self.reverse_block(stmt.body)
+        self.in_loop = saved_in_loop
+        body += [S.assign(self.adj(n), self.zero(n)) for n in sorted(carried)
+                 if self.activity.active(n) and n not in self.defined]
+        self.defined |= {n for n in carried if self.activity.active(n)}
+        self.defined -= (body_assigned - carried)
+        return body
+
+    def reverse_for(self, stmt):
+        inits, carried, assigned = self._loop_prelude(stmt)
+        body = self._loop_body(stmt, carried, assigned)
+        if not body:
+            return inits
+        self.needed.update(S.names_in(stmt.iter, gast.Load))
+        header = S.call("reversed", stmt.iter)
+        loop = gast.For(target=S.store(stmt.target.id), iter=header, body=body, orelse=[],
+                        type_comment=None)
+        code = [S.comment(self.fn.source_line(stmt))] + inits + [loop]
+        if self.in_loop and stmt.target.id in self.needed:
+            code.append(S.assign(stmt.target.id, S.call(f"{TAPE}.pop")))
+        return code
+
+    def reverse_while(self, stmt):
+        inits, carried, assigned = self._loop_prelude(stmt)
+        body = self._loop_body(stmt, carried, assigned)
+        count = self.counter(stmt)
+        if not body:
+            return inits
+        loop = gast.For(target=S.store("_"), iter=S.call("range", S.load(count)), body=body,
+                        orelse=[], type_comment=None)
+        code = [S.comment(self.fn.source_line(stmt))] + inits
+        if self.in_loop:
+            code.append(S.assign(count, S.call(f"{TAPE}.pop")))
+        return code + [loop]
+
+    # -- the forward sweep ---------------------------------------------------------------
+    def forward_block(self, stmts, depth):
+        out = []
+        for stmt in stmts:
+            if isinstance(stmt, gast.Return):
+                continue
+            if isinstance(stmt, (gast.Assign, gast.Expr)):
+                if depth:
+                    for t in targets(stmt):
+                        if t in self.needed and not isinstance(stmt.targets[0], gast.Subscript):
+                            self.saved.add(t)
+                            out.append(S.expr_stmt(S.call(f"{TAPE}.append", S.load(t))))
+                out.append(stmt)
+            elif isinstance(stmt, gast.If):
+                out.append(gast.If(test=stmt.test, body=self.forward_block(stmt.body, depth),
+                                   orelse=self.forward_block(stmt.orelse, depth)))
+            elif isinstance(stmt, gast.For):
+                if depth and stmt.target.id in self.needed:
+                    self.saved.add(stmt.target.id)
+                    out.append(S.expr_stmt(S.call(f"{TAPE}.append", S.load(stmt.target.id))))
+                out.append(gast.For(target=stmt.target, iter=stmt.iter,
+                                    body=self.forward_block(stmt.body, depth + 1), orelse=[],
+                                    type_comment=None))
+            elif isinstance(stmt, gast.While):
+                count = self.counter(stmt)
+                body = self.forward_block(stmt.body, depth + 1)
+                body.append(S.assign(count, S.binop(S.load(count), gast.Add(), S.const(1))))
+                out += [S.assign(count, S.const(0)), gast.While(test=stmt.test, body=body, orelse=[])]
+                if depth:
+                    self.uses_tape = True
+                    out.append(S.expr_stmt(S.call(f"{TAPE}.append", S.load(count))))
+        return out
+
+    # -- the whole function --------------------------------------------------------------
+    def build(self, name, seed, return_value, has_aux):
+        node = self.fn.node
+        body = list(node.body)
+        ret = body[-1]
+        output = ret.value
+        aux = None
+        if has_aux:
+            out_name, aux = self.namer.fresh("value"), self.namer.fresh("aux")
+            self.local |= {out_name, aux}
+            unpack = gast.copy_location(S.assign(S.tuple_([S.store(out_name), S.store(aux)],
+                                                          gast.Store()), output), ret)
+            body.insert(len(body) - 1, unpack)
+            self.ops[id(unpack)] = describe(unpack, self.fn, self.is_local)
+            node.body = body
+            output = S.load(out_name)
+        out_names = [output.id] if isinstance(output, gast.Name) else []
+        self.activity = activity(self.fn, self.ops, self.wrt, out_names)
+        self.counters = {}
+        self.uses_tape = False
+        # Dry run: learn which names the reverse sweep reads (its temporaries are forgotten).
+        self.in_loop = False
+        self.defined = set(out_names)
+        taken, counters = set(self.namer.taken), dict(self.namer.counters)
+        dry = self.reverse_block(body)
+        self.needed |= {n for s in dry for n in S.names_in(s, gast.Load)}
+        self.namer.taken = taken | set(self.adjoints.values()) | set(self.counters.values())
+        self.namer.counters = counters
+        forward = self.forward_block(body, 0)
+        # The real reverse sweep, now that the forward sweep knows what it saved.
+        self.in_loop = False
+        self.defined = set(out_names)
+        seed_stmts = self.seed(output, seed)
+        reverse = self.reverse_block(body)
+        params = list(self.fn.params)
+        results = []
+        for p in self.wrt:
+            results.append(S.load(self.adj(p)) if p in self.defined else self.zero(p))
+        grads = results[0] if len(results) == 1 else S.tuple_(results)
+        prelude = []
+        if self.saved or self.uses_tape:
+            first_assigned = {t for s in body if isinstance(s, gast.Assign) for t in targets(s)}
+            prelude = [S.assign(n, S.const(None)) for n in sorted(self.saved)
+                       if n not in params and n not in first_assigned]
+            prelude.append(S.assign(TAPE, gast.List(elts=[], ctx=gast.Load())))
+        value_capture = []
+        value = output
+        if return_value and isinstance(output, gast.Name) and output.id in self.saved:
+            value = S.load(self.namer.fresh("out"))
+            value_capture = [S.assign(value.id, output)]
+        if return_value:
+            result = S.tuple_([value, grads]) if aux is None else \
+                S.tuple_([S.tuple_([value, S.load(aux)]), grads])
+        else:
+            result = grads if aux is None else S.tuple_([grads, S.load(aux)])
+        func_body = prelude + forward + value_capture + seed_stmts + reverse + \
+            [gast.Return(value=result)]
+        func = S.function_def(name, params, func_body)
+        func.args.defaults = list(node.args.defaults)
+        if seed != "one":   # the cotangent is keyword-only, after the user's own parameters
+            func.args.kwonlyargs = [S.store_param(self.seed_param)]
+            func.args.kw_defaults = [None]
+        return func
+
+    def counter(self, loop):
+        """The name that counts the iterations of a while loop."""
+        if id(loop) not in self.counters:
+            self.counters[id(loop)] = self.namer.fresh("_iterations")
+        return self.counters[id(loop)]
+
+    def seed(self, output, seed):
+        if not isinstance(output, gast.Name) or not self.activity.active(output.id):
+            self.defined.discard(getattr(output, "id", None))
+            if seed == "one":
+                return [S.expr_stmt(S.call("_ad.grad_seed", output))]
+            self.seed_param = self.namer.fresh("out_bar")
+            return []
+        bar = self.adj(output.id)
+        if seed == "one":
+            self.seed_param = None
+            return [S.comment("the reverse sweep starts from d(out)/d(out) = 1"),
+                    S.assign(bar, S.call("_ad.grad_seed", output))]
+        self.seed_param = self.namer.fresh("out_bar")
+        return [S.assign(bar, S.load(self.seed_param))]
+
+
+class _Line:
+    """A stand-in node carrying only a line number, for source_line()."""
+
+    def __init__(self, lineno):
+        self.lineno = lineno
+        self.col_offset = 0
+
+
+def vjp(fn, wrt, *, seed="given", return_value=False, has_aux=False, arg_kinds=None, name=None,
+        names=None):
+    for p in wrt:
+        if p not in fn.params:
+            raise BadArgumentError(f"{fn.node.name} has no parameter '{p}'")
+    rev = Reverse(fn, wrt, arg_kinds or {}, names)
+    suffix = "grad" if seed == "one" else "vjp"
+    func = rev.build(name or f"{fn.node.name}_{suffix}", seed, return_value, has_aux)
+    return func, rev.names

@@ -1,0 +1,713 @@
+"""Helpers that generated code calls, imported there as `_ad`.
+
+Each helper is small and has derivative rules of its own (rules/runtime_rules.py), so generated
+code can itself be differentiated again (Hessian-vector products, double backpropagation).
+
+Contents:
+    unbroadcast(g, x)        reduce a cotangent to the shape of x (sum over broadcast axes)
+    broadcast_like(t, z)     broadcast a tangent to the shape of z
+    zeros_like(x)            zero of any value: float, array, tuple, list, dict
+    add(a, b)                a + b for values and containers (accumulation of adjoints)
+    add_at(buf, index, g)    buf with g added at buf[index]; new value, buf untouched
+    sum_grad(g, x, axis, keepdims)   spread the cotangent of a sum back over x
+    scalar_like(v, x)        v converted to the kind of x (Python float stays float)
+"""
+import numbers
+
+import numpy as np
+
+
+def _shape(x):
+    return np.shape(x)
+
+
+def unbroadcast(g, x):
+    """Sum `g` over the axes that broadcasting added or stretched, giving the shape of `x`."""
+    xshape = np.shape(x)
+    gshape = np.shape(g)
+    if gshape == xshape:
+        return g
+    extra = len(gshape) - len(xshape)
+    if extra > 0:
+        g = np.sum(g, axis=tuple(range(extra)))
+    stretched = tuple(i for i, n in enumerate(xshape) if n == 1 and np.shape(g)[i] != 1)
+    if stretched:
+        g = np.sum(g, axis=stretched, keepdims=True)
+    if isinstance(x, numbers.Number) and not isinstance(x, np.generic):
+        return g.item() if isinstance(g, np.ndarray) else g
+    return g
+
+
+def broadcast_like(t, z):
+    """`t` broadcast to the shape of `z` (a tangent whose argument was broadcast)."""
+    zshape = np.shape(z)
+    if np.shape(t) == zshape:
+        return t
+    return np.broadcast_to(t, zshape) * 1.0
+
+
+def zeros_like(x):
+    """The zero of `x`'s kind: 0.0, zeros of its shape, or the same container of zeros."""
+    if isinstance(x, np.ndarray):
+        if np.issubdtype(x.dtype, np.inexact):
+            return np.zeros_like(x)
+        return np.zeros(x.shape)
+    if isinstance(x, tuple):
+        return tuple(zeros_like(v) for v in x)
+    if isinstance(x, list):
+        return [zeros_like(v) for v in x]
+    if isinstance(x, dict):
+        return {k: zeros_like(v) for k, v in x.items()}
+    if isinstance(x, np.generic) and np.issubdtype(x.dtype, np.inexact):
+        return x.dtype.type(0)
+    if isinstance(x, complex):
+        return 0j
+    if isinstance(x, numbers.Number):
+        return 0.0
+    return None
+
+
+def add(a, b):
+    """`a + b`, elementwise through tuples, lists and dicts (None is a zero)."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    if isinstance(a, (tuple, list)):
+        return type(a)(add(u, v) for u, v in zip(a, b))
+    if isinstance(a, dict):
+        return {k: add(a[k], b[k]) if k in b else a[k] for k in a}
+    return a + b
+
+
+def add_at(buf, index, g):
+    """A copy of `buf` with `g` added at `buf[index]` (repeated indices add up)."""
+    if isinstance(buf, np.ndarray):
+        out = buf.copy()
+        np.add.at(out, index, g)
+        return out
+    if isinstance(buf, tuple):
+        out = list(buf)
+        out[index] = add(out[index], g)
+        return tuple(out)
+    if isinstance(buf, list):
+        out = list(buf)
+        out[index] = add(out[index], g)
+        return out
+    if isinstance(buf, dict):
+        out = dict(buf)
+        out[index] = add(out[index], g)
+        return out
+    raise TypeError(f"cannot accumulate into {type(buf).__name__}")
+
+
+def sum_grad(g, x, axis=None, keepdims=False):
+    """The cotangent of `x` for `ans = np.sum(x, axis, keepdims)`: `g` spread back over `x`."""
+    shape = np.shape(x)
+    if axis is not None and not keepdims:
+        axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
+        g = np.expand_dims(g, tuple(a % len(shape) for a in axes))
+    return np.broadcast_to(g, shape) * 1.0 if np.shape(g) != shape else g
+
+
+def scalar_like(v, x):
+    """`v` as the kind of `x`: a Python float where x is a Python number, else unchanged."""
+    if isinstance(x, numbers.Number) and not isinstance(x, np.generic) and np.ndim(v) == 0:
+        return float(v)
+    return v
+
+
+# ---- helpers used by derivative rules ----
+#
+# Each helper below is linear in its first argument (a cotangent or a tangent); the other
+# arguments only supply shapes, indices or the fixed factor of a bilinear map.  Pairs of helpers
+# are adjoint to each other, which keeps their own derivative rules (rules/runtime_rules.py)
+# inside this family.
+
+def unsupported(what):
+    """Raise for a rule applied to an argument combination it does not cover."""
+    raise NotImplementedError(f"s2s_ad has no derivative rule for {what}")
+
+
+def inverse_axes(axes, ndim):
+    """The permutation undoing `np.transpose(x, axes)` (None stays None)."""
+    if axes is None:
+        return None
+    return tuple(int(i) for i in np.argsort([a % ndim for a in axes]))
+
+
+def _matrix_grads_prepare(a, b):
+    return np.ndim(a) == 1, np.ndim(b) == 1
+
+
+def matmul_grad_a(g, a, b):
+    """Cotangent of `a` in `a @ b`: `g @ b.T` with NumPy's 1-D and batch conventions."""
+    a1, b1 = _matrix_grads_prepare(a, b)
+    g = np.asarray(g)
+    if a1 and b1:
+        return g * b
+    if b1:
+        return unbroadcast(g[..., :, None] * b, a)
+    bt = np.swapaxes(b, -1, -2)
+    if a1:
+        return unbroadcast(np.matmul(g[..., None, :], bt)[..., 0, :], a)
+    return unbroadcast(np.matmul(g, bt), a)
+
+
+def matmul_grad_b(g, a, b):
+    """Cotangent of `b` in `a @ b`: `a.T @ g` with NumPy's 1-D and batch conventions."""
+    a1, b1 = _matrix_grads_prepare(a, b)
+    g = np.asarray(g)
+    if a1 and b1:
+        return g * a
+    if a1:
+        return unbroadcast(a[:, None] * g[..., None, :], b)
+    at = np.swapaxes(a, -1, -2)
+    if b1:
+        return unbroadcast(np.matmul(at, g[..., :, None])[..., 0], b)
+    return unbroadcast(np.matmul(at, g), b)
+
+
+def dot_grad_a(g, a, b):
+    """Cotangent of `a` in `np.dot(a, b)` for any ranks."""
+    na, nb = np.ndim(a), np.ndim(b)
+    if na == 0 or nb == 0:
+        return unbroadcast(np.sum(g * b) if na == 0 else g * b, a)
+    if nb == 1:
+        return np.multiply.outer(g, b)
+    gaxes = list(range(na - 1, na - 1 + nb - 2)) + [np.ndim(g) - 1]
+    baxes = list(range(nb - 2)) + [nb - 1]
+    return np.tensordot(g, b, (gaxes, baxes))
+
+
+def dot_grad_b(g, a, b):
+    """Cotangent of `b` in `np.dot(a, b)` for any ranks."""
+    na, nb = np.ndim(a), np.ndim(b)
+    if na == 0 or nb == 0:
+        return unbroadcast(np.sum(g * a) if nb == 0 else g * a, b)
+    lead = list(range(na - 1))
+    out = np.tensordot(a, g, (lead, lead))
+    return out if nb == 1 else np.moveaxis(out, 0, -2)
+
+
+def _reduced_axes(x, axis):
+    nd = np.ndim(x)
+    if axis is None:
+        return tuple(range(nd))
+    axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
+    return tuple(a % nd for a in axes)
+
+
+def _max_weights(ans, x, axis, keepdims):
+    """Where `x` attains its reduced maximum `ans`, 1/(number of ties); elsewhere 0."""
+    axes = _reduced_axes(x, axis)
+    full = ans if keepdims else np.expand_dims(ans, axes)
+    mask = np.asarray(x) == full
+    count = np.sum(mask, axis=axes, keepdims=True)
+    return mask / count
+
+
+def max_grad(g, ans, x, axis=None, keepdims=False):
+    """Cotangent of `x` for `ans = np.max(x, axis)` (or min); ties split `g` equally."""
+    axes = _reduced_axes(x, axis)
+    gfull = g if keepdims else np.expand_dims(g, axes)
+    w = _max_weights(ans, x, axis, keepdims)
+    return (gfull * w).astype(np.result_type(g, x), copy=False)
+
+
+def max_jvp(t, ans, x, axis=None, keepdims=False):
+    """Tangent of `ans = np.max(x, axis)` (or min): the mean of `t` over the tied maxima."""
+    w = _max_weights(ans, x, axis, keepdims)
+    out = np.sum(t * w, axis=_reduced_axes(x, axis), keepdims=keepdims)
+    return out.astype(np.result_type(t, x), copy=False)
+
+
+def _fact(n):
+    return float(np.prod(np.arange(1, n + 1, dtype=float)))
+
+
+_BERNOULLI = (1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6, -3617 / 510)
+
+
+def polygamma(n, x):
+    """The polygamma function psi^(n)(x) (n = 0: digamma) for real x, without SciPy.
+
+    Upward recurrence to x >= 10, then the asymptotic series.  A Python number gives a float.
+    """
+    n = int(n)
+    is_number = isinstance(x, numbers.Number) and not isinstance(x, np.generic)
+    xa = np.asarray(x)
+    dtype = xa.dtype if xa.dtype.kind == "f" else np.dtype(float)
+    z = xa.astype(float)
+    acc = np.zeros_like(z)
+    fact = float(_fact(n))
+    sign = -1.0 if n % 2 else 1.0
+    low = z < 10.0
+    while np.any(low):
+        acc = acc - np.where(low, sign * fact / np.where(low, z, 1.0) ** (n + 1), 0.0)
+        z = np.where(low, z + 1.0, z)
+        low = z < 10.0
+    if n == 0:
+        series = np.log(z) - 0.5 / z
+        for k, b in enumerate(_BERNOULLI, 1):
+            series = series - b / (2 * k * z ** (2 * k))
+    else:
+        series = _fact(n - 1) / z ** n + fact / (2 * z ** (n + 1))
+        for k, b in enumerate(_BERNOULLI, 1):
+            series = series + b * _fact(2 * k + n - 1) / (
+                _fact(2 * k) * z ** (2 * k + n))
+        series = -sign * series
+    out = (series + acc).astype(dtype)
+    return float(out) if is_number else (out[()] if out.ndim == 0 else out)
+
+
+def grad_seed(out):
+    """1 in the type of the scalar `out`: the seed of a gradient's reverse sweep."""
+    if np.ndim(out) != 0 or isinstance(out, (tuple, list, dict)):
+        from .errors import BadArgumentError
+        raise BadArgumentError(
+            f"grad needs a function with a scalar output, got shape {np.shape(out)}",
+            hint="Use ad.vjp, ad.jacrev or ad.jacfwd for a function with array output, or "
+                 "reduce the output (np.sum) first.")
+    if isinstance(out, np.generic) or isinstance(out, np.ndarray):
+        return np.ones_like(out)[()] if np.issubdtype(np.asarray(out).dtype, np.inexact) else 1.0
+    return 1.0
+
+
+# -- reductions and scans --
+
+def cumsum_grad(g, x, axis=None):
+    """Cotangent of `x` for `np.cumsum(x, axis)`: the reversed cumulative sum of `g`."""
+    if axis is None:
+        return np.reshape(np.flip(np.cumsum(np.flip(np.ravel(g)))), np.shape(x))
+    return np.flip(np.cumsum(np.flip(g, axis), axis), axis)
+
+
+def diff_grad(g, x, n=1, axis=-1):
+    """Cotangent of `x` for `np.diff(x, n, axis)` (the adjoint of an n-fold difference)."""
+    g = np.asarray(g)
+    for _ in range(n):
+        widths = [(0, 0)] * g.ndim
+        widths[axis] = (1, 1)
+        g = -np.diff(np.pad(g, widths), axis=axis)
+    return g
+
+
+def weights_shape(a, axis, weights):
+    """The shape `np.average` gives 1-D `weights` to broadcast them against `a`."""
+    if np.ndim(weights) == np.ndim(a):
+        return np.shape(weights)
+    shape = [1] * np.ndim(a)
+    shape[axis % np.ndim(a)] = np.size(weights)
+    return tuple(shape)
+
+
+def diagonal_grad(g, x, offset=0, axis1=0, axis2=1):
+    """Cotangent of `x` for `np.diagonal(x, offset, axis1, axis2)`: `g` written on a diagonal."""
+    g = np.asarray(g)
+    nd = np.ndim(x)
+    a1, a2 = axis1 % nd, axis2 % nd
+    out = np.zeros(np.shape(x), dtype=np.result_type(g, float))
+    view = np.moveaxis(out, (a1, a2), (-2, -1))
+    k = g.shape[-1] if g.ndim else 0
+    i = np.arange(k) + max(-offset, 0)
+    view[..., i, i + offset] = g
+    return out
+
+
+# -- assembling and splitting arrays --
+
+def _stack_layout(how, arrays, axis):
+    """(axis, promoted shapes) describing how `how` lays `arrays` along one axis of the result."""
+    shapes = [np.shape(a) for a in arrays]
+    if how == "concatenate":
+        if axis is None:
+            return 0, [(int(np.prod(s)),) for s in shapes]
+        return axis, shapes
+    if how == "vstack":
+        return 0, [np.shape(np.atleast_2d(np.empty(s, bool))) for s in shapes]
+    if how == "hstack":
+        promoted = [np.shape(np.atleast_1d(np.empty(s, bool))) for s in shapes]
+        return (0 if len(promoted[0]) == 1 else 1), promoted
+    if how == "dstack":
+        return 2, [np.shape(np.atleast_3d(np.empty(s, bool))) for s in shapes]
+    if how == "column_stack":
+        return 1, [(s[0], 1) if len(s) < 2 else s for s in
+                   (np.shape(np.atleast_1d(np.empty(s, bool))) for s in shapes)]
+    raise ValueError(how)
+
+
+def stack_split(g, arrays, how="concatenate", axis=0):
+    """Cotangents of the pieces of `np.concatenate/stack/vstack/hstack/dstack/column_stack`."""
+    g = np.asarray(g)
+    if how == "stack":
+        parts = [np.take(g, i, axis=axis) for i in range(len(arrays))]
+    else:
+        ax, shapes = _stack_layout(how, arrays, axis)
+        flat = np.ravel(g) if how == "concatenate" and axis is None else g
+        bounds = np.cumsum([s[ax] for s in shapes])[:-1]
+        parts = np.split(flat, bounds, axis=ax)
+    parts = [np.reshape(p, np.shape(a)) for p, a in zip(parts, arrays)]
+    return tuple(parts) if isinstance(arrays, tuple) else parts
+
+
+def stack_join(parts, how="concatenate", axis=0, like=None):
+    """`np.concatenate/stack/...` of `parts`, reading a None part as zeros shaped like `like`."""
+    if like is not None:
+        parts = [zeros_like(np.asarray(b, dtype=float)) if p is None else p
+                 for p, b in zip(parts, like)]
+    if how == "concatenate":
+        return np.concatenate(parts, axis=axis)
+    if how == "stack":
+        return np.stack(parts, axis=axis)
+    return getattr(np, how)(parts)
+
+
+def array_grad(g, obj):
+    """Cotangent of `obj` for `np.array(obj)`: `g` split back into obj's nesting of lists."""
+    if isinstance(obj, (list, tuple)):
+        parts = [array_grad(g[i], o) for i, o in enumerate(obj)]
+        return type(obj)(parts)
+    return scalar_like(np.reshape(g, np.shape(obj)), obj)
+
+
+def tile_grad(g, x, reps):
+    """Cotangent of `x` for `np.tile(x, reps)`: the sum of the tiles of `g`."""
+    reps = (reps,) if np.ndim(reps) == 0 else tuple(reps)
+    g = np.asarray(g)
+    nd = g.ndim
+    shape = (1,) * (nd - np.ndim(x)) + np.shape(x)
+    reps = (1,) * (nd - len(reps)) + reps
+    split = [n for pair in zip(reps, shape) for n in pair]
+    summed = np.sum(np.reshape(g, split), axis=tuple(range(0, 2 * nd, 2)))
+    return np.reshape(summed, np.shape(x))
+
+
+def repeat_grad(g, x, repeats, axis=None):
+    """Cotangent of `x` for `np.repeat(x, repeats, axis)`: the sum of each run of `g`."""
+    g = np.asarray(g)
+    if axis is None:
+        src = np.ravel(np.zeros(np.shape(x)))
+        ax = 0
+    else:
+        src = np.zeros(np.shape(x))
+        ax = axis % src.ndim
+    n = src.shape[ax]
+    runs = np.broadcast_to(repeats, (n,))
+    owner = np.repeat(np.arange(n), runs)
+    out = np.zeros(src.shape, dtype=np.result_type(g, float))
+    np.add.at(np.moveaxis(out, ax, 0), owner, np.moveaxis(g, ax, 0))
+    return np.reshape(out, np.shape(x))
+
+
+def rollaxis_dest(ndim, axis, start=0):
+    """The `destination` that makes `np.moveaxis(x, axis, destination)` equal np.rollaxis."""
+    axis, start = axis % ndim, (start + ndim if start < 0 else start)
+    return start - 1 if start > axis else start
+
+
+def _pad_source(n, widths, mode):
+    """For one axis: the source index of every padded position (-1 for a constant)."""
+    if mode == "constant":
+        return np.pad(np.arange(n), widths, mode="constant", constant_values=-1)
+    if mode in ("edge", "reflect", "symmetric", "wrap"):
+        return np.pad(np.arange(n), widths, mode=mode)
+    unsupported(f"np.pad(mode={mode!r})")
+
+
+def pad_grad(g, x, pad_width, mode="constant"):
+    """Cotangent of `x` for `np.pad(x, pad_width, mode)` (modes constant/edge/reflect/...)."""
+    g = np.asarray(g)
+    shape = np.shape(x)
+    widths = np.broadcast_to(pad_width, (len(shape), 2))
+    for ax, n in enumerate(shape):
+        src = _pad_source(n, tuple(int(w) for w in widths[ax]), mode)
+        onehot = (src[:, None] == np.arange(n)[None, :]).astype(g.dtype if g.dtype.kind in "fc"
+                                                                 else float)
+        g = np.moveaxis(np.tensordot(onehot, np.moveaxis(g, ax, 0), axes=(0, 0)), 0, ax)
+    return g
+
+
+def take_grad(g, x, indices, axis=None, mode="raise"):
+    """Cotangent of `x` for `np.take(x, indices, axis)`: `g` added back at the indices."""
+    g = np.asarray(g)
+    flat = axis is None
+    src = np.zeros(np.size(x) if flat else np.shape(x), dtype=np.result_type(g, float))
+    ax = 0 if flat else axis % src.ndim
+    n = src.shape[ax]
+    idx = np.asarray(indices)
+    idx = np.clip(idx, 0, n - 1) if mode == "clip" else idx % n
+    view = np.moveaxis(src, ax, 0)
+    gv = np.moveaxis(g, tuple(range(ax, ax + idx.ndim)), tuple(range(idx.ndim)))
+    np.add.at(view, idx, gv)
+    return np.reshape(src, np.shape(x))
+
+
+def take_along_axis_grad(g, x, indices, axis=-1):
+    """Cotangent of `x` for `np.take_along_axis(x, indices, axis)`."""
+    g = np.asarray(g)
+    if axis is None:
+        flat = take_along_axis_grad(g, np.ravel(x), indices, 0)
+        return np.reshape(flat, np.shape(x))
+    out = np.zeros(np.shape(x), dtype=np.result_type(g, float))
+    ax = axis % out.ndim
+    idx = np.asarray(indices)
+    grid = list(np.ogrid[tuple(slice(n) for n in idx.shape)])
+    grid[ax] = idx
+    full = tuple(np.broadcast_arrays(*grid))
+    np.add.at(out, full, np.broadcast_to(g, idx.shape))
+    return out
+
+
+def select_grad(g, condlist, choicelist):
+    """Cotangents of the choices of `np.select(condlist, choicelist, default)`."""
+    taken = np.zeros(np.shape(g), dtype=bool)
+    parts = []
+    for cond, choice in zip(condlist, choicelist):
+        first = np.logical_and(cond, np.logical_not(taken))
+        parts.append(unbroadcast(np.where(first, g, 0.0), choice))
+        taken = np.logical_or(taken, cond)
+    return tuple(parts) if isinstance(choicelist, tuple) else parts
+
+
+# -- products --
+
+def _tensordot_axes(a, b, axes):
+    na, nb = np.ndim(a), np.ndim(b)
+    if np.ndim(axes) == 0:
+        axes = int(axes)
+        return list(range(na - axes, na)), list(range(axes))
+    ax_a, ax_b = axes
+    ax_a = [ax_a] if np.ndim(ax_a) == 0 else list(ax_a)
+    ax_b = [ax_b] if np.ndim(ax_b) == 0 else list(ax_b)
+    return [i % na for i in ax_a], [i % nb for i in ax_b]
+
+
+def tensordot_grad_a(g, a, b, axes=2):
+    """Cotangent of `a` in `np.tensordot(a, b, axes)`."""
+    ax_a, ax_b = _tensordot_axes(a, b, axes)
+    free_a = [i for i in range(np.ndim(a)) if i not in ax_a]
+    free_b = [i for i in range(np.ndim(b)) if i not in ax_b]
+    nfa = len(free_a)
+    out = np.tensordot(g, b, (list(range(nfa, nfa + len(free_b))), free_b))
+    owner = free_a + [ax_a[k] for k in np.argsort(ax_b)]
+    return np.transpose(out, np.argsort(owner))
+
+
+def tensordot_grad_b(g, a, b, axes=2):
+    """Cotangent of `b` in `np.tensordot(a, b, axes)`."""
+    ax_a, ax_b = _tensordot_axes(a, b, axes)
+    free_a = [i for i in range(np.ndim(a)) if i not in ax_a]
+    free_b = [i for i in range(np.ndim(b)) if i not in ax_b]
+    out = np.tensordot(a, g, (free_a, list(range(len(free_a)))))
+    owner = [ax_b[k] for k in np.argsort(ax_a)] + free_b
+    return np.transpose(out, np.argsort(owner))
+
+
+def inner_grad_a(g, a, b):
+    """Cotangent of `a` in `np.inner(a, b)` (contraction over the last axes)."""
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return unbroadcast(np.sum(g * b) if np.ndim(a) == 0 else g * b, a)
+    na, nb = np.ndim(a), np.ndim(b)
+    return np.tensordot(g, b, (list(range(na - 1, na - 1 + nb - 1)), list(range(nb - 1))))
+
+
+def inner_grad_b(g, a, b):
+    """Cotangent of `b` in `np.inner(a, b)`."""
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return unbroadcast(np.sum(g * a) if np.ndim(b) == 0 else g * a, b)
+    na = np.ndim(a)
+    return np.tensordot(g, a, (list(range(na - 1)), list(range(na - 1))))
+
+
+def _kron_layout(g, a, b):
+    nd = max(np.ndim(a), np.ndim(b))
+    sa = (1,) * (nd - np.ndim(a)) + np.shape(a)
+    sb = (1,) * (nd - np.ndim(b)) + np.shape(b)
+    inter = np.reshape(g, [n for pair in zip(sa, sb) for n in pair])
+    grouped = np.transpose(inter, list(range(0, 2 * nd, 2)) + list(range(1, 2 * nd, 2)))
+    return nd, sa, sb, grouped
+
+
+def kron_grad_a(g, a, b):
+    """Cotangent of `a` in `np.kron(a, b)`."""
+    nd, sa, sb, grouped = _kron_layout(g, a, b)
+    return np.reshape(np.tensordot(grouped, np.reshape(b, sb), nd), np.shape(a))
+
+
+def kron_grad_b(g, a, b):
+    """Cotangent of `b` in `np.kron(a, b)`."""
+    nd, sa, sb, grouped = _kron_layout(g, a, b)
+    return np.reshape(np.tensordot(np.reshape(a, sa), grouped, nd), np.shape(b))
+
+
+def _conv_full(g, a, v, mode):
+    """`g` (the cotangent of np.convolve(a, v, mode)) embedded in the 'full' output."""
+    m, n = np.size(a), np.size(v)
+    full = m + n - 1
+    start = {"full": 0, "same": (min(m, n) - 1) // 2, "valid": min(m, n) - 1}[mode]
+    out = np.zeros(full, dtype=np.result_type(g, float))
+    out[start:start + np.size(g)] = g
+    return out
+
+
+def convolve_grad_a(g, a, v, mode="full"):
+    """Cotangent of `a` in `np.convolve(a, v, mode)`."""
+    return np.correlate(_conv_full(g, a, v, mode), v, "valid")
+
+
+def convolve_grad_b(g, a, v, mode="full"):
+    """Cotangent of `v` in `np.convolve(a, v, mode)`."""
+    return np.correlate(_conv_full(g, a, v, mode), a, "valid")
+
+
+def conv_crop(full, a, v, mode="full"):
+    """The `mode` part of a 'full' convolution output (the adjoint of _conv_full)."""
+    m, n = np.size(a), np.size(v)
+    start = {"full": 0, "same": (min(m, n) - 1) // 2, "valid": min(m, n) - 1}[mode]
+    size = {"full": m + n - 1, "same": max(m, n), "valid": max(m, n) - min(m, n) + 1}[mode]
+    return full[start:start + size]
+
+
+# -- einsum --
+
+def _einsum_parse(subscripts, operands):
+    """Explicit subscripts (ellipses spelled out) for each operand and the output."""
+    subscripts = subscripts.replace(" ", "")
+    ins, _, out = subscripts.partition("->")
+    ins = ins.split(",")
+    used = set(subscripts) - set(".,->")
+    spare = [c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" if c not in used]
+    ell = 0
+    for s, x in zip(ins, operands):
+        if "..." in s:
+            ell = max(ell, np.ndim(x) - len(s) + 3)
+    fill = "".join(spare[:ell])
+    spelled = []
+    for s, x in zip(ins, operands):
+        if "..." in s:
+            k = np.ndim(x) - len(s) + 3
+            s = s.replace("...", fill[ell - k:])
+        spelled.append(s)
+    if "->" not in subscripts:
+        letters = "".join(spelled)
+        out = fill + "".join(sorted(c for c in set(letters) - set(fill)
+                                    if letters.count(c) == 1))
+    else:
+        out = out.replace("...", fill)
+    return spelled, out
+
+
+def _operands(x0, x1, x2, x3):
+    return [x for x in (x0, x1, x2, x3) if x is not None]
+
+
+def einsum_spec(subscripts, i, x0, x1=None, x2=None, x3=None):
+    """The subscripts of the einsum giving (the unique-letter part of) operand i's cotangent."""
+    ops = _operands(x0, x1, x2, x3)
+    ins, out = _einsum_parse(subscripts, ops)
+    others = [s for k, s in enumerate(ins) if k != i]
+    avail = set(out).union(*others) if others else set(out)
+    target = "".join(c for c in dict.fromkeys(ins[i]) if c in avail)
+    return ",".join([out] + others) + "->" + target
+
+
+def einsum_expand(r, subscripts, i, x0, x1=None, x2=None, x3=None):
+    """Operand i's cotangent from its unique-letter part `r`: broadcast over letters that only
+    operand i has, and written on the diagonal where operand i repeats a letter."""
+    ops = _operands(x0, x1, x2, x3)
+    ins, out = _einsum_parse(subscripts, ops)
+    spec = einsum_spec(subscripts, i, x0, x1, x2, x3)
+    have = spec.split("->")[1]
+    uniq = "".join(dict.fromkeys(ins[i]))
+    if have == uniq and len(uniq) == len(ins[i]):
+        return r
+    sizes = dict(zip(ins[i], np.shape(ops[i])))
+    r = np.asarray(r)
+    for c in uniq:
+        if c not in have:
+            r = r[..., None]
+            have += c
+    r = np.broadcast_to(np.einsum(have + "->" + uniq, r), [sizes[c] for c in uniq])
+    if len(uniq) == len(ins[i]):
+        return r * 1.0
+    full = np.zeros(np.shape(ops[i]), dtype=np.result_type(r, float))
+    np.einsum(ins[i] + "->" + uniq, full)[...] = r
+    return full
+
+
+def einsum_collapse(h, subscripts, i, x0, x1=None, x2=None, x3=None):
+    """The adjoint of `einsum_expand`: diagonal entries, summed over operand-i-only letters."""
+    ops = _operands(x0, x1, x2, x3)
+    ins, out = _einsum_parse(subscripts, ops)
+    spec = einsum_spec(subscripts, i, x0, x1, x2, x3)
+    have = spec.split("->")[1]
+    if have == "".join(dict.fromkeys(ins[i])) and len(have) == len(ins[i]):
+        return h
+    return np.einsum(ins[i] + "->" + have, h)
+
+
+# -- complex and Fourier --
+
+def fit_axis(x, like, axis=-1):
+    """`x` cut or zero-padded along `axis` to the length `like` has there; real if `like` is."""
+    n = np.shape(like)[axis]
+    m = np.shape(x)[axis]
+    if m > n:
+        x = np.take(x, np.arange(n), axis=axis)
+    elif m < n:
+        widths = [(0, 0)] * np.ndim(x)
+        widths[axis] = (0, n - m)
+        x = np.pad(x, widths)
+    return x if np.iscomplexobj(like) else np.real(x)
+
+
+def irfft_weights(g, axis=-1):
+    """Weights 1, 2, ..., 2, (1 if even) of the half spectrum behind an irfft of g's length."""
+    n = np.shape(g)[axis]
+    w = np.full(n // 2 + 1, 2.0)
+    w[0] = 1.0
+    if n % 2 == 0:
+        w[-1] = 1.0
+    shape = [1] * np.ndim(g)
+    shape[axis] = n // 2 + 1
+    return np.reshape(w, shape)
+
+
+# -- interpolation and histograms --
+
+def interp_slope(x, xp, fp, left=None, right=None):
+    """Index of the segment of xp holding each x and whether x lies inside [xp[0], xp[-1]]."""
+    idx = np.clip(np.searchsorted(xp, x, side="right") - 1, 0, len(xp) - 2)
+    inside = (np.asarray(x) >= xp[0]) & (np.asarray(x) <= xp[-1])
+    return idx, inside
+
+
+def interp_fp_grad(g, x, xp, fp, left=None, right=None):
+    """Cotangent of `fp` for `np.interp(x, xp, fp, left, right)`."""
+    g = np.broadcast_to(g, np.shape(x))
+    idx, inside = interp_slope(x, xp, fp)
+    lam = np.clip((np.asarray(x) - xp[idx]) / (xp[idx + 1] - xp[idx]), 0.0, 1.0)
+    below = np.asarray(x) < xp[0]
+    above = np.asarray(x) > xp[-1]
+    keep = inside | (below & (left is None)) | (above & (right is None))
+    gk = np.where(keep, g, 0.0)
+    out = np.zeros(np.shape(fp), dtype=np.result_type(gk, float))
+    np.add.at(out, idx, gk * (1 - lam))
+    np.add.at(out, idx + 1, gk * lam)
+    return out
+
+
+def histogram_bin(a, edges):
+    """The bin of each value of `a` for `edges` (last bin closed), -1 outside."""
+    a = np.ravel(a)
+    idx = np.searchsorted(edges, a, side="right") - 1
+    idx = np.where(a == edges[-1], len(edges) - 2, idx)
+    return np.where((a < edges[0]) | (a > edges[-1]), -1, idx)
+
+
+def histogram_weights_grad(g, a, edges, weights):
+    """Cotangent of `weights` for `np.histogram(a, edges, weights=weights)[0]`."""
+    idx = histogram_bin(a, edges)
+    vals = np.where(idx >= 0, np.take(g, np.clip(idx, 0, len(edges) - 2)), 0.0)
+    return np.reshape(vals, np.shape(weights))

@@ -1,0 +1,84 @@
+"""Small constructors and queries for gast nodes, shared by every pass."""
+import gast
+
+
+def load(name):
+    return gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None)
+
+
+def store(name):
+    return gast.Name(id=name, ctx=gast.Store(), annotation=None, type_comment=None)
+
+
+def const(value):
+    return gast.Constant(value=value, kind=None)
+
+
+def assign(target, value):
+    """`target = value`; target is a name (str) or a node."""
+    if isinstance(target, str):
+        target = store(target)
+    return gast.Assign(targets=[target], value=value, type_comment=None)
+
+
+def attr(value, name):
+    if isinstance(value, str):
+        value = load(value)
+    return gast.Attribute(value=value, attr=name, ctx=gast.Load())
+
+
+def call(func, *args, **kwargs):
+    """`func(*args, **kwargs)`; func may be a dotted string like "_ad.add"."""
+    if isinstance(func, str):
+        parts = func.split(".")
+        func = load(parts[0])
+        for part in parts[1:]:
+            func = attr(func, part)
+    return gast.Call(func=func, args=list(args),
+                     keywords=[gast.keyword(arg=k, value=v) for k, v in kwargs.items()])
+
+
+def tuple_(elts, ctx=None):
+    return gast.Tuple(elts=list(elts), ctx=ctx or gast.Load())
+
+
+def binop(left, op, right):
+    return gast.BinOp(left=left, op=op, right=right)
+
+
+def expr_stmt(value):
+    return gast.Expr(value=value)
+
+
+def comment(text):
+    """A statement that codegen prints as `# text`."""
+    return gast.Expr(value=call("__comment__", const(text)))
+
+
+def is_comment(stmt):
+    return (isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call)
+            and isinstance(stmt.value.func, gast.Name) and stmt.value.func.id == "__comment__")
+
+
+def function_def(name, params, body, defaults=()):
+    args = gast.arguments(args=[store_param(p) for p in params], posonlyargs=[], vararg=None,
+                          kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=list(defaults))
+    return gast.FunctionDef(name=name, args=args, body=body, decorator_list=[], returns=None,
+                            type_comment=None, type_params=[])
+
+
+def store_param(name):
+    return gast.Name(id=name, ctx=gast.Param(), annotation=None, type_comment=None)
+
+
+def names_in(node, ctx=None):
+    """The ids of every Name in `node` (optionally only Load or Store ones)."""
+    out = []
+    for sub in gast.walk(node):
+        if isinstance(sub, gast.Name) and (ctx is None or isinstance(sub.ctx, ctx)):
+            out.append(sub.id)
+    return out
+
+
+def is_atom(node):
+    return isinstance(node, (gast.Name, gast.Constant))

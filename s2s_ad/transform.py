@@ -1,0 +1,107 @@
+"""The pipeline, written down once, in order.
+
+    frontend.parse -> desugar -> to_ssa -> (reverse.vjp | forward.jvp) -> optimize -> codegen
+
+`build(fn, mode, wrt, options)` runs it and returns a Generated: the source text and the compiled
+function.  Each stage can be printed on its own: `ad.source(f, "ssa")` stops after to_ssa.
+"""
+import copy
+from dataclasses import dataclass, field
+
+import gast
+
+from . import frontend, syntax as S
+from .desugar import desugar
+from .errors import UnsupportedSyntaxError
+from .naming import Namer
+from .to_ssa import to_ssa
+
+
+@dataclass
+class SSAFunction:
+    parsed: frontend.Parsed
+    node: gast.FunctionDef
+    namer: Namer
+    params: list = field(default_factory=list)
+
+    def error(self, node, message, hint=None, kind=UnsupportedSyntaxError):
+        return kind(message, hint=hint, location=self.parsed.location(node))
+
+    def source_line(self, node):
+        """The user's source line a generated statement came from, stripped."""
+        loc = self.parsed.location(node)
+        return (loc.text or "").strip()
+
+
+def reserved_names():
+    return {"_ad", "_tape", "np", "math", "operator", "builtins"}
+
+
+def normalize(fn):
+    """Front end, desugaring and SSA: the function every transform starts from."""
+    parsed = frontend.parse(fn)
+    node = copy.deepcopy(parsed.node)
+    namer = Namer(set(S.names_in(node)) | reserved_names() | {node.name})
+    holder = SSAFunction(parsed, node, namer, [a.id for a in node.args.args])
+    _check_signature(holder)
+    node = gast.fix_missing_locations(desugar(node, namer))
+    holder.node = to_ssa(node, namer, holder.error)
+    return holder
+
+
+def _check_signature(fn):
+    args = fn.node.args
+    if args.vararg is not None:
+        raise fn.error(args.vararg, "`*args` parameters are not supported",
+                       "List the parameters explicitly.")
+    if args.kwarg is not None:
+        raise fn.error(args.kwarg, "`**kwargs` parameters are not supported",
+                       "List the parameters explicitly.")
+    if args.kwonlyargs or args.posonlyargs:
+        fn.params = [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
+        args.args = args.posonlyargs + args.args + args.kwonlyargs
+        args.posonlyargs, args.kwonlyargs, args.kw_defaults = [], [], []
+
+
+@dataclass
+class Generated:
+    """A compiled derivative: the text a person reads and the function that runs it."""
+    source: str
+    function: object
+    name: str
+
+
+def generate(fn, mode, wrt=(), *, has_aux=False, arg_kinds=None, optimize=True):
+    """The gast FunctionDef and names for one mode of `fn` (no compilation)."""
+    from . import forward, reverse
+    from .optimize import optimize as run_optimizer
+    from .names import GeneratedNames
+    ssa = normalize(fn)
+    if mode == "ssa":
+        return ssa.node, GeneratedNames(ssa.parsed, ssa.params), ssa
+    kinds = dict(arg_kinds or {})
+    if mode in ("grad", "vjp", "value_and_grad"):
+        node, names = reverse.vjp(ssa, list(wrt), seed="one" if mode != "vjp" else "given",
+                                  return_value=mode == "value_and_grad", has_aux=has_aux,
+                                  arg_kinds=kinds,
+                                  name=f"{ssa.node.name}_{'vjp' if mode == 'vjp' else 'grad'}")
+    elif mode == "jvp":
+        node, names = forward.jvp(ssa, list(wrt), arg_kinds=kinds, has_aux=has_aux)
+    else:
+        raise ValueError(f"unknown mode {mode!r}")
+    if optimize:
+        node = run_optimizer(node)
+    return node, names, ssa
+
+
+def build(fn, mode, wrt=(), *, has_aux=False, arg_kinds=None, optimize=True):
+    """Transform, print and compile one derivative of `fn`."""
+    from .codegen import compile_function, to_source
+    from .namespace import GeneratedGlobals
+    node, names, ssa = generate(fn, mode, wrt, has_aux=has_aux, arg_kinds=arg_kinds,
+                                optimize=optimize)
+    source = to_source(node)
+    user = ssa.parsed
+    namespace = GeneratedGlobals(getattr(user.fn, "__globals__", {}), user.closure, names.own)
+    function = compile_function(source, node.name, namespace)
+    return Generated(source, function, node.name)
