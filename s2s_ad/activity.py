@@ -34,7 +34,12 @@ def simple_statements(stmts):
 
 
 def targets(stmt):
+    """The names a simple statement writes (`lst.append(v)` writes `lst`)."""
     if isinstance(stmt, gast.Expr):
+        func = getattr(stmt.value, "func", None)
+        if isinstance(func, gast.Attribute) and func.attr == "append" \
+                and isinstance(func.value, gast.Name):
+            return [func.value.id]
         return []
     target = stmt.targets[0]
     if isinstance(target, gast.Subscript):

@@ -28,6 +28,15 @@ def clear_cache():
 
 def compiled(fn, mode, wrt, arg_kinds=None, *, has_aux=False, optimize=True):
     """The Generated derivative of `fn` for `mode`, built on first use and cached."""
+    inner = getattr(fn, "__s2s_ad__", None)
+    if inner is not None:
+        # Differentiating one of our own derivatives: transform the code it runs.
+        inner_fn, inner_mode, inner_wrt, inner_aux = inner
+        if inner_mode not in ("grad", "value_and_grad", "vjp_fn"):
+            raise BadArgumentError(
+                f"cannot differentiate the result of ad.{inner_mode}: it is not generated code",
+                hint="Compose ad.grad, ad.value_and_grad and ad.hvp, or use ad.hessian.")
+        fn = compiled(inner_fn, inner_mode, inner_wrt, arg_kinds, has_aux=inner_aux).function
     fn = frontend.unwrap(fn)
     kinds_key = tuple(sorted(arg_kinds.items())) if arg_kinds else ()
     key = (fn.__code__, mode, tuple(wrt), kinds_key, has_aux, optimize)
@@ -44,6 +53,9 @@ def compiled(fn, mode, wrt, arg_kinds=None, *, has_aux=False, optimize=True):
 
 
 def _params(fn):
+    inner = getattr(fn, "__s2s_ad__", None)
+    if inner is not None:
+        return _params(inner[0])
     fn = frontend.unwrap(fn)
     try:
         sig = inspect.signature(fn)
@@ -155,7 +167,7 @@ def grad(fn, wrt=0, *, has_aux=False):
             return t.unpack(grads), aux
         return t.unpack(result)
 
-    return _mark(grad_fn, fn, "grad")
+    return _mark(grad_fn, fn, "grad", t.wrt, has_aux)
 
 
 def value_and_grad(fn, wrt=0, *, has_aux=False):
@@ -167,7 +179,7 @@ def value_and_grad(fn, wrt=0, *, has_aux=False):
         value, grads = function(*args)
         return value, t.unpack(grads)
 
-    return _mark(value_and_grad_fn, fn, "value_and_grad")
+    return _mark(value_and_grad_fn, fn, "value_and_grad", t.wrt, has_aux)
 
 
 def vjp(fn, *primals, wrt=None):
@@ -199,14 +211,19 @@ def source(fn, mode="grad", wrt=0, *, optimize=True, has_aux=False):
     if mode == "hvp":
         from .higher import hvp_source
         return hvp_source(fn, names, optimize=optimize)
-    if mode == "jvp" and wrt == 0:
-        names = _params(fn)
+    if getattr(fn, "__s2s_ad__", None) is not None:
+        fn = _generated_of(fn)
     node, _, _ = generate(frontend.unwrap(fn), mode, names, has_aux=has_aux, optimize=optimize)
     return to_source(node)
 
 
-def _mark(wrapper, fn, mode):
-    wrapper.__wrapped_by_s2s_ad__ = (fn, mode)
+def _generated_of(wrapper):
+    inner_fn, inner_mode, inner_wrt, inner_aux = wrapper.__s2s_ad__
+    return compiled(inner_fn, inner_mode, inner_wrt, None, has_aux=inner_aux).function
+
+
+def _mark(wrapper, fn, mode, wrt=(), has_aux=False):
+    wrapper.__s2s_ad__ = (fn, mode, tuple(wrt), has_aux)
     wrapper.__name__ = f"{getattr(fn, '__name__', 'f')}_{mode}"
     wrapper.__qualname__ = wrapper.__name__
     return wrapper

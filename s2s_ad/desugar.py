@@ -250,39 +250,40 @@ class _Lowering:
             idx = self.namer.fresh("_i")
             return [], it, (idx, [_located(S.assign(target, S.load(idx)), s)])
         idx = self.namer.fresh("_i")
-        pre, length, items = [], None, []
         if _is_call(it, "enumerate"):
-            seq, pre_s = self._as_name(it.args[0], s)
-            pre += pre_s
+            pre, seq, item = self._sequence(it.args[0], s)
             start = it.args[1] if len(it.args) > 1 else S.const(0)
+            index_value = S.load(idx) if isinstance(start, gast.Constant) and start.value == 0 \
+                else gast.BinOp(left=S.load(idx), op=gast.Add(), right=start)
             length = S.call("len", S.load(seq))
-            index_value = gast.BinOp(left=S.load(idx), op=gast.Add(), right=start) \
-                if not (isinstance(start, gast.Constant) and start.value == 0) else S.load(idx)
-            values = [index_value, _item(seq, idx)]
-            items = self._unpack(target, values, s)
+            items = self._unpack(target, [index_value, item(idx)], s)
         elif _is_call(it, "zip"):
-            seqs = []
+            pre, lens, values = [], [], []
             for arg in it.args:
-                seq, pre_s = self._as_name(arg, s)
+                pre_s, seq, item = self._sequence(arg, s)
                 pre += pre_s
-                seqs.append(seq)
-            lens = [S.call("len", S.load(q)) for q in seqs]
+                lens.append(S.call("len", S.load(seq)))
+                values.append(item(idx))
             length = lens[0] if len(lens) == 1 else S.call("min", *lens)
-            items = self._unpack(target, [_item(q, idx) for q in seqs], s)
-        elif _is_call(it, "reversed"):
-            seq, pre_s = self._as_name(it.args[0], s)
-            pre += pre_s
-            length = S.call("len", S.load(seq))
-            back = gast.BinOp(left=gast.BinOp(left=S.call("len", S.load(seq)), op=gast.Sub(),
-                                              right=S.const(1)), op=gast.Sub(), right=S.load(idx))
-            items = [_located(S.assign(target, gast.Subscript(value=S.load(seq), slice=back,
-                                                              ctx=gast.Load())), s)]
+            items = self._unpack(target, values, s)
         else:
-            seq, pre_s = self._as_name(it, s)
-            pre += pre_s
+            pre, seq, item = self._sequence(it, s)
             length = S.call("len", S.load(seq))
-            items = [_located(S.assign(target, _item(seq, idx)), s)]
+            items = [_located(S.assign(target, item(idx)), s)]
         return pre, S.call("range", length), (idx, items)
+
+    def _sequence(self, node, s):
+        """(statements, name of the sequence, index -> element expression) for an iterable."""
+        if _is_call(node, "reversed"):
+            seq, pre = self._as_name(node.args[0], s)
+
+            def item(idx):
+                last = gast.BinOp(left=S.call("len", S.load(seq)), op=gast.Sub(), right=S.const(1))
+                back = gast.BinOp(left=last, op=gast.Sub(), right=S.load(idx))
+                return gast.Subscript(value=S.load(seq), slice=back, ctx=gast.Load())
+            return pre, seq, item
+        seq, pre = self._as_name(node, s)
+        return pre, seq, lambda idx: _item(seq, idx)
 
     def _as_name(self, node, s):
         if isinstance(node, gast.Name):

@@ -65,6 +65,12 @@ class Forward:
             target = gast.Subscript(value=S.load(self.dot(base.id)), slice=op.index,
                                     ctx=gast.Store())
             return [S.assign(target, self.tangent_of(value))]
+        if op.kind == "append":
+            lst, value = op.args
+            if not self.activity.active(lst.id):
+                return []
+            return [S.expr_stmt(S.call(gast.Attribute(value=S.load(self.dot(lst.id)), attr="append",
+                                                      ctx=gast.Load()), self.tangent_of(value)))]
         if op.kind == "unpack":
             if not any(self.activity.active(t) for t in outs):
                 return []
@@ -77,6 +83,10 @@ class Forward:
             expr = self.tangent_of(op.args[0])
         elif op.kind == "index":
             expr = gast.Subscript(value=self.tangent_of(op.args[0]), slice=op.index, ctx=gast.Load()) \
+                if self.active(op.args[0]) else self.zero(S.load(out))
+        elif op.kind == "pop":
+            expr = S.call(gast.Attribute(value=S.load(self.dot(op.args[0].id)), attr="pop",
+                                         ctx=gast.Load())) \
                 if self.active(op.args[0]) else self.zero(S.load(out))
         elif op.kind == "pack":
             expr = type(stmt.value)(elts=[self.tangent_of(a) for a in op.args], ctx=gast.Load())
@@ -96,6 +106,8 @@ class Forward:
     def _call(self, stmt, op, out):
         if op.fn == "astype":
             return [], self.tangent_of(op.args[0])
+        if registry.is_nondifferentiable(op.fn):
+            return [], self.zero(S.load(out))
         rule = registry.lookup(op.fn)
         pre, terms = [], []
         for i, arg in enumerate(op.args):

@@ -132,6 +132,10 @@ def _call(value, fn, is_local):
     kwargs = {k.arg: k.value for k in value.keywords}
     func = value.func
     if isinstance(func, gast.Attribute) and is_local(_root(func)):
+        if func.attr == "append" and len(value.args) == 1 and not kwargs:
+            return Op("append", args=[func.value, value.args[0]], name=".append()")
+        if func.attr == "pop" and not value.args and not kwargs:
+            return Op("pop", args=[func.value], name=".pop()")
         if func.attr in METHODS:
             args = [func.value] + list(value.args)
             if func.attr in VARARG_METHODS and len(value.args) > 1:

@@ -26,7 +26,6 @@ from .names import GeneratedNames
 from .ops import describe
 from .rules import registry
 
-TAPE = "_tape"
 
 
 class Reverse:
@@ -45,7 +44,8 @@ class Reverse:
         self.needed = set()     # names the reverse sweep reads (decides what loops save)
         self.saved = set()      # names pushed before being overwritten
         self.defined = set()
-        self.header_line = None   # the line of the loop whose body is being reversed
+        self.header_line = None   # the line of the compound statement being reversed
+        self.tape = self.namer.fresh("_tape")
 
     def is_local(self, name):
         return name in self.local
@@ -80,6 +80,10 @@ class Reverse:
         outs = targets(stmt)
         if op.kind == "unpack":
             return self._unpack(stmt, op, outs)
+        if op.kind == "append":
+            return self._append(op)
+        if op.kind == "pop":
+            return self._pop(op, outs)
         if op.kind == "setitem":
             if self.active(op.args[1]) or (op.args[0].id in self.activity.varied):
                 raise self.fn.error(stmt, "writing into an array element is not differentiated "
@@ -118,6 +122,35 @@ class Reverse:
                                     kind=NonDifferentiableCallError)
         return code
 
+    def _append(self, op):
+        """`lst.append(v)`: v's adjoint is the last entry of lst's adjoint list."""
+        lst, value = op.args
+        if not self.activity.active(lst.id) or not self.active(value):
+            return []
+        code = self._ensure(lst.id)
+        popped = S.call(gast.Attribute(value=S.load(self.adj(lst.id)), attr="pop", ctx=gast.Load()))
+        return code + self.accumulate(value.id, popped)
+
+    def _pop(self, op, outs):
+        """`v = lst.pop()`: v's adjoint goes back onto the end of lst's adjoint list."""
+        lst = op.args[0]
+        out = outs[0]
+        if not self.activity.active(lst.id):
+            self.defined.discard(out)
+            return []
+        g = S.load(self.adj(out)) if out in self.defined else self.zero(out)
+        self.defined.discard(out)
+        code = self._ensure(lst.id)
+        append = gast.Attribute(value=S.load(self.adj(lst.id)), attr="append", ctx=gast.Load())
+        return code + [S.expr_stmt(S.call(append, g))]
+
+    def _ensure(self, name):
+        """Make the adjoint of `name` a variable (zeros) if it is still symbolically zero."""
+        if name in self.defined:
+            return []
+        self.defined.add(name)
+        return [S.assign(self.adj(name), S.call("_ad.zeros_like", S.load(name)))]
+
     def zero_container(self, name):
         return S.call("_ad.zeros_like", S.load(name))
 
@@ -135,6 +168,8 @@ class Reverse:
     def _call(self, stmt, op, out, g):
         if op.fn == "astype":
             return self.accumulate(op.args[0].id, g) if self.active(op.args[0]) else []
+        if registry.is_nondifferentiable(op.fn):
+            return []
         rule = registry.lookup(op.fn)
         code = []
         for i, arg in enumerate(op.args):
@@ -226,7 +261,7 @@ class Reverse:
     def restore(self, stmt):
         if not self.in_loop:
             return []
-        return [S.assign(t, S.call(f"{TAPE}.pop")) for t in reversed(targets(stmt))
+        return [S.assign(t, S.call(f"{self.tape}.pop")) for t in reversed(targets(stmt))
                 if t in self.needed and not isinstance(stmt.targets[0], gast.Subscript)]
 
     def reverse_if(self, stmt):
@@ -294,7 +329,7 @@ class Reverse:
                         type_comment=None)
         code = [S.comment(self.fn.source_line(stmt))] + inits + [loop]
         if self.in_loop and stmt.target.id in self.needed:
-            code.append(S.assign(stmt.target.id, S.call(f"{TAPE}.pop")))
+            code.append(S.assign(stmt.target.id, S.call(f"{self.tape}.pop")))
         return code
 
     def reverse_while(self, stmt):
@@ -307,7 +342,7 @@ class Reverse:
                         orelse=[], type_comment=None)
         code = [S.comment(self.fn.source_line(stmt))] + inits
         if self.in_loop:
-            code.append(S.assign(count, S.call(f"{TAPE}.pop")))
+            code.append(S.assign(count, S.call(f"{self.tape}.pop")))
         return code + [loop]
 
     # -- the forward sweep ---------------------------------------------------------------
@@ -321,7 +356,7 @@ class Reverse:
                     for t in targets(stmt):
                         if t in self.needed and not isinstance(stmt.targets[0], gast.Subscript):
                             self.saved.add(t)
-                            out.append(S.expr_stmt(S.call(f"{TAPE}.append", S.load(t))))
+                            out.append(S.expr_stmt(S.call(f"{self.tape}.append", S.load(t))))
                 out.append(stmt)
             elif isinstance(stmt, gast.If):
                 out.append(gast.If(test=stmt.test, body=self.forward_block(stmt.body, depth),
@@ -329,7 +364,7 @@ class Reverse:
             elif isinstance(stmt, gast.For):
                 if depth and stmt.target.id in self.needed:
                     self.saved.add(stmt.target.id)
-                    out.append(S.expr_stmt(S.call(f"{TAPE}.append", S.load(stmt.target.id))))
+                    out.append(S.expr_stmt(S.call(f"{self.tape}.append", S.load(stmt.target.id))))
                 out.append(gast.For(target=stmt.target, iter=stmt.iter,
                                     body=self.forward_block(stmt.body, depth + 1), orelse=[],
                                     type_comment=None))
@@ -340,7 +375,7 @@ class Reverse:
                 out += [S.assign(count, S.const(0)), gast.While(test=stmt.test, body=body, orelse=[])]
                 if depth:
                     self.uses_tape = True
-                    out.append(S.expr_stmt(S.call(f"{TAPE}.append", S.load(count))))
+                    out.append(S.expr_stmt(S.call(f"{self.tape}.append", S.load(count))))
         return out
 
     # -- the whole function --------------------------------------------------------------
@@ -387,7 +422,7 @@ class Reverse:
             first_assigned = {t for s in body if isinstance(s, gast.Assign) for t in targets(s)}
             prelude = [S.assign(n, S.const(None)) for n in sorted(self.saved)
                        if n not in params and n not in first_assigned]
-            prelude.append(S.assign(TAPE, gast.List(elts=[], ctx=gast.Load())))
+            prelude.append(S.assign(self.tape, gast.List(elts=[], ctx=gast.Load())))
         value_capture = []
         value = output
         if return_value and isinstance(output, gast.Name) and output.id in self.saved:

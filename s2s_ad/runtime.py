@@ -110,6 +110,19 @@ def sum_grad(g, x, axis=None, keepdims=False):
     return np.broadcast_to(g, shape) * 1.0 if np.shape(g) != shape else g
 
 
+def grad_seed(out):
+    """1 in the type of the scalar `out`: the seed of a gradient's reverse sweep."""
+    if isinstance(out, (tuple, list, dict)) or np.ndim(out) != 0:
+        from .errors import BadArgumentError
+        raise BadArgumentError(
+            f"grad needs a function with a scalar output, got shape {np.shape(out)}",
+            hint="Use ad.vjp, ad.jacrev or ad.jacfwd for a function with array output, or "
+                 "reduce the output (np.sum) first.")
+    if isinstance(out, (np.generic, np.ndarray)) and np.issubdtype(np.asarray(out).dtype, np.inexact):
+        return np.ones_like(out)[()]
+    return 1.0
+
+
 def scalar_like(v, x):
     """`v` as the kind of `x`: a Python float where x is a Python number, else unchanged."""
     if isinstance(x, numbers.Number) and not isinstance(x, np.generic) and np.ndim(v) == 0:
@@ -198,80 +211,28 @@ def _reduced_axes(x, axis):
     return tuple(a % nd for a in axes)
 
 
-def _max_weights(ans, x, axis, keepdims):
-    """Where `x` attains its reduced maximum `ans`, 1/(number of ties); elsewhere 0."""
+def _max_weights(m, x, axis, keepdims):
+    """Where `x` attains its reduced maximum `m`, 1/(number of ties); elsewhere 0."""
     axes = _reduced_axes(x, axis)
-    full = ans if keepdims else np.expand_dims(ans, axes)
+    full = m if keepdims else np.expand_dims(m, axes)
     mask = np.asarray(x) == full
     count = np.sum(mask, axis=axes, keepdims=True)
     return mask / count
 
 
-def max_grad(g, ans, x, axis=None, keepdims=False):
-    """Cotangent of `x` for `ans = np.max(x, axis)` (or min); ties split `g` equally."""
+def max_grad(g, m, x, axis=None, keepdims=False):
+    """Cotangent of `x` for `m = np.max(x, axis)` (or min); ties split `g` equally."""
     axes = _reduced_axes(x, axis)
     gfull = g if keepdims else np.expand_dims(g, axes)
-    w = _max_weights(ans, x, axis, keepdims)
+    w = _max_weights(m, x, axis, keepdims)
     return (gfull * w).astype(np.result_type(g, x), copy=False)
 
 
-def max_jvp(t, ans, x, axis=None, keepdims=False):
-    """Tangent of `ans = np.max(x, axis)` (or min): the mean of `t` over the tied maxima."""
-    w = _max_weights(ans, x, axis, keepdims)
+def max_jvp(t, m, x, axis=None, keepdims=False):
+    """Tangent of `m = np.max(x, axis)` (or min): the mean of `t` over the tied maxima."""
+    w = _max_weights(m, x, axis, keepdims)
     out = np.sum(t * w, axis=_reduced_axes(x, axis), keepdims=keepdims)
     return out.astype(np.result_type(t, x), copy=False)
-
-
-def _fact(n):
-    return float(np.prod(np.arange(1, n + 1, dtype=float)))
-
-
-_BERNOULLI = (1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6, -3617 / 510)
-
-
-def polygamma(n, x):
-    """The polygamma function psi^(n)(x) (n = 0: digamma) for real x, without SciPy.
-
-    Upward recurrence to x >= 10, then the asymptotic series.  A Python number gives a float.
-    """
-    n = int(n)
-    is_number = isinstance(x, numbers.Number) and not isinstance(x, np.generic)
-    xa = np.asarray(x)
-    dtype = xa.dtype if xa.dtype.kind == "f" else np.dtype(float)
-    z = xa.astype(float)
-    acc = np.zeros_like(z)
-    fact = float(_fact(n))
-    sign = -1.0 if n % 2 else 1.0
-    low = z < 10.0
-    while np.any(low):
-        acc = acc - np.where(low, sign * fact / np.where(low, z, 1.0) ** (n + 1), 0.0)
-        z = np.where(low, z + 1.0, z)
-        low = z < 10.0
-    if n == 0:
-        series = np.log(z) - 0.5 / z
-        for k, b in enumerate(_BERNOULLI, 1):
-            series = series - b / (2 * k * z ** (2 * k))
-    else:
-        series = _fact(n - 1) / z ** n + fact / (2 * z ** (n + 1))
-        for k, b in enumerate(_BERNOULLI, 1):
-            series = series + b * _fact(2 * k + n - 1) / (
-                _fact(2 * k) * z ** (2 * k + n))
-        series = -sign * series
-    out = (series + acc).astype(dtype)
-    return float(out) if is_number else (out[()] if out.ndim == 0 else out)
-
-
-def grad_seed(out):
-    """1 in the type of the scalar `out`: the seed of a gradient's reverse sweep."""
-    if np.ndim(out) != 0 or isinstance(out, (tuple, list, dict)):
-        from .errors import BadArgumentError
-        raise BadArgumentError(
-            f"grad needs a function with a scalar output, got shape {np.shape(out)}",
-            hint="Use ad.vjp, ad.jacrev or ad.jacfwd for a function with array output, or "
-                 "reduce the output (np.sum) first.")
-    if isinstance(out, np.generic) or isinstance(out, np.ndarray):
-        return np.ones_like(out)[()] if np.issubdtype(np.asarray(out).dtype, np.inexact) else 1.0
-    return 1.0
 
 
 # -- reductions and scans --
@@ -561,14 +522,6 @@ def convolve_grad_b(g, a, v, mode="full"):
     return np.correlate(_conv_full(g, a, v, mode), a, "valid")
 
 
-def conv_crop(full, a, v, mode="full"):
-    """The `mode` part of a 'full' convolution output (the adjoint of _conv_full)."""
-    m, n = np.size(a), np.size(v)
-    start = {"full": 0, "same": (min(m, n) - 1) // 2, "valid": min(m, n) - 1}[mode]
-    size = {"full": m + n - 1, "same": max(m, n), "valid": max(m, n) - min(m, n) + 1}[mode]
-    return full[start:start + size]
-
-
 # -- einsum --
 
 def _einsum_parse(subscripts, operands):
@@ -711,3 +664,43 @@ def histogram_weights_grad(g, a, edges, weights):
     idx = histogram_bin(a, edges)
     vals = np.where(idx >= 0, np.take(g, np.clip(idx, 0, len(edges) - 2)), 0.0)
     return np.reshape(vals, np.shape(weights))
+
+
+# -- special functions --
+
+def _fact(n):
+    return float(np.prod(np.arange(1, n + 1, dtype=float)))
+
+
+_BERNOULLI = (1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6, -3617 / 510)
+
+
+def polygamma(n, x):
+    """The polygamma function psi^(n)(x) (n = 0: digamma) for real x, without SciPy.
+
+    Upward recurrence to x >= 10, then the asymptotic series.  A Python number gives a float.
+    """
+    n = int(n)
+    is_number = isinstance(x, numbers.Number) and not isinstance(x, np.generic)
+    xa = np.asarray(x)
+    dtype = xa.dtype if xa.dtype.kind == "f" else np.dtype(float)
+    z = xa.astype(float)
+    acc = np.zeros_like(z)
+    fact = _fact(n)
+    sign = -1.0 if n % 2 else 1.0
+    low = z < 10.0
+    while np.any(low):
+        acc = acc - np.where(low, sign * fact / np.where(low, z, 1.0) ** (n + 1), 0.0)
+        z = np.where(low, z + 1.0, z)
+        low = z < 10.0
+    if n == 0:
+        series = np.log(z) - 0.5 / z
+        for k, b in enumerate(_BERNOULLI, 1):
+            series = series - b / (2 * k * z ** (2 * k))
+    else:
+        series = _fact(n - 1) / z ** n + fact / (2 * z ** (n + 1))
+        for k, b in enumerate(_BERNOULLI, 1):
+            series = series + b * _fact(2 * k + n - 1) / (_fact(2 * k) * z ** (2 * k + n))
+        series = -sign * series
+    out = (series + acc).astype(dtype)
+    return float(out) if is_number else (out[()] if out.ndim == 0 else out)

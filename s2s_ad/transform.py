@@ -34,7 +34,7 @@ class SSAFunction:
 
 
 def reserved_names():
-    return {"_ad", "_tape", "np", "math", "operator", "builtins"}
+    return {"_ad", "np", "math", "operator", "builtins"}
 
 
 def normalize(fn):

@@ -1,0 +1,64 @@
+"""Command line: print the code s2s_ad generates for a function in a file.
+
+    s2s-ad FILE.py:FUNCTION [--mode grad|vjp|jvp|hvp|ssa] [--wrt NAME ...] [--no-optimize]
+"""
+import argparse
+import importlib.util
+import os
+import sys
+
+from .errors import DifferentiationError
+
+MODES = ("grad", "vjp", "jvp", "hvp", "ssa")
+
+
+def _load(path):
+    if not os.path.isfile(path):
+        raise SystemExit(f"s2s-ad: error: no such file: {path}")
+    name = os.path.splitext(os.path.basename(path))[0]
+    sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault(name, module)
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:  # the user's module failed to import: say so in one line
+        raise SystemExit(f"s2s-ad: error: importing {path} failed: "
+                         f"{type(exc).__name__}: {exc}") from None
+    return module
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="s2s-ad", description="Print the derivative code "
+                                     "s2s_ad generates for FUNCTION in FILE.")
+    parser.add_argument("target", metavar="FILE.py:FUNCTION")
+    parser.add_argument("--mode", choices=MODES, default="grad")
+    parser.add_argument("--wrt", nargs="+", metavar="NAME",
+                        help="parameters to differentiate with respect to (default: the first)")
+    parser.add_argument("--no-optimize", action="store_true",
+                        help="print the code before the optimisation passes")
+    args = parser.parse_args(argv)
+    path, sep, func_name = args.target.rpartition(":")
+    if not sep or not path or not func_name:
+        parser.error("the target must look like FILE.py:FUNCTION")
+    module = _load(path)
+    fn = module
+    for part in func_name.split("."):
+        fn = getattr(fn, part, None)
+        if fn is None:
+            raise SystemExit(f"s2s-ad: error: {path} has no function {func_name!r}")
+    from . import api
+    wrt = 0
+    if args.wrt:
+        wrt = tuple(args.wrt) if len(args.wrt) > 1 else args.wrt[0]
+    try:
+        text = api.source(fn, mode=args.mode, wrt=wrt, optimize=not args.no_optimize)
+    except DifferentiationError as exc:
+        print(f"s2s-ad: error: {exc}", file=sys.stderr)
+        return 1
+    sys.stdout.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,54 @@
+"""`@ad.differentiate`: keep the function callable and give it its derivatives as attributes.
+
+    @ad.differentiate                      # or @ad.differentiate(wrt=("w", "b"))
+    def loss(w, b, x, y): ...
+
+    loss(w, b, x, y); loss.grad(...); loss.value_and_grad(...); loss.vjp(...)
+    loss.jvp(primals, tangents); loss.hessian(...); loss.hvp(..., v); loss.source("vjp")
+"""
+import functools
+
+from . import api, higher
+
+
+class Differentiable:
+    def __init__(self, fn, wrt=0):
+        functools.update_wrapper(self, fn)
+        self.__s2s_ad_original__ = fn
+        self.wrt = wrt
+        self._grad = api.grad(fn, wrt)
+        self._value_and_grad = api.value_and_grad(fn, wrt)
+
+    def __call__(self, *args, **kwargs):
+        return self.__s2s_ad_original__(*args, **kwargs)
+
+    def grad(self, *args, **kwargs):
+        return self._grad(*args, **kwargs)
+
+    def value_and_grad(self, *args, **kwargs):
+        return self._value_and_grad(*args, **kwargs)
+
+    def vjp(self, *primals):
+        return api.vjp(self.__s2s_ad_original__, *primals, wrt=self.wrt)
+
+    def jvp(self, primals, tangents):
+        return higher.jvp(self.__s2s_ad_original__, primals, tangents)
+
+    def hessian(self, *args):
+        return higher.hessian(self.__s2s_ad_original__, self.wrt)(*args)
+
+    def hvp(self, *args):
+        return higher.hvp(self.__s2s_ad_original__, self.wrt)(*args)
+
+    def source(self, mode="grad"):
+        return api.source(self.__s2s_ad_original__, mode, self.wrt)
+
+    def __repr__(self):
+        return f"<differentiable {self.__s2s_ad_original__.__qualname__}>"
+
+
+def differentiate(fn=None, *, wrt=0):
+    """Decorator; `@differentiate` or `@differentiate(wrt=...)`."""
+    if fn is None:
+        return lambda f: Differentiable(f, wrt)
+    return Differentiable(fn, wrt)

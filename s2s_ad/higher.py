@@ -1,0 +1,138 @@
+"""Forward mode and compositions: jvp, jacfwd, jacrev, hessian, hvp.
+
+Higher derivatives compose source transforms; there is no second mechanism:
+  * `hvp(f)` is forward mode applied to the generated gradient source (forward-over-reverse);
+  * `hessian(f)` is `jacfwd` of the generated gradient;
+  * `grad(grad(f))` differentiates the generated gradient source in reverse mode.
+A transform applied to one of our own derivative functions works on the code that function runs
+(`api.compiled` looks through the wrapper), so these compositions need no special cases.
+"""
+import numpy as np
+
+from . import api
+from .api import _Transform, _as_float, _mark, _params, arg_kinds, compiled, wrt_names
+from .errors import BadArgumentError
+from .kinds import kind_of_value
+
+
+def _differentiable_value(value):
+    if isinstance(value, (bool, np.bool_)):
+        return False
+    if isinstance(value, (int, np.integer)):
+        return False
+    if isinstance(value, np.ndarray) and not np.issubdtype(value.dtype, np.inexact):
+        return False
+    return kind_of_value(value) in ("scalar", "array", "container")
+
+
+def jvp(fn, primals, tangents):
+    """`(out, out_tangent)`: the Jacobian of `fn` at `primals` times `tangents`."""
+    primals, tangents = tuple(primals), tuple(tangents)
+    if len(primals) != len(tangents):
+        raise BadArgumentError(f"jvp: {len(primals)} primals but {len(tangents)} tangents")
+    params = _params(fn)
+    wrt = [p for p, x, t in zip(params, primals, tangents)
+           if t is not None and _differentiable_value(x)]
+    kinds = arg_kinds(params, primals)
+    gen = compiled(fn, "jvp", wrt, kinds)
+    dots = [t for p, x, t in zip(params, primals, tangents) if p in wrt]
+    return gen.function(*primals, *dots)
+
+
+def _basis(value):
+    """Unit vectors shaped like `value`, one per element, and the element indices."""
+    shape = np.shape(value)
+    for index in np.ndindex(*shape):
+        e = np.zeros(shape)
+        e[index] = 1.0
+        yield index, (e if shape else 1.0)
+
+
+def _zero(value):
+    return np.zeros(np.shape(value)) if np.ndim(value) else 0.0
+
+
+def jacfwd(fn, wrt=0):
+    """The Jacobian by forward mode: one JVP per input element; shape out.shape + in.shape."""
+    names, as_tuple = wrt_names(fn, wrt)
+    params = _params(fn)
+
+    def jacfwd_fn(*args):
+        args = [(_as_float(a) if p in names else a) for p, a in zip(params, args)]
+        gen = compiled(fn, "jvp", names, arg_kinds(params, args))
+        results = []
+        for k, name in enumerate(names):
+            x = args[params.index(name)]
+            jac = None
+            for index, e in _basis(x):
+                dots = [e if j == k else _zero(args[params.index(n)])
+                        for j, n in enumerate(names)]
+                out, column = gen.function(*args, *dots)
+                if jac is None:
+                    jac = np.zeros(np.shape(out) + np.shape(x))
+                jac[(Ellipsis,) + index] = column
+            results.append(jac if np.ndim(jac) else float(jac))
+        return tuple(results) if as_tuple else results[0]
+
+    return _mark(jacfwd_fn, fn, "jacfwd")
+
+
+def jacrev(fn, wrt=0):
+    """The Jacobian by reverse mode: one VJP per output element; shape out.shape + in.shape."""
+    names, as_tuple = wrt_names(fn, wrt)
+    params = _params(fn)
+
+    def jacrev_fn(*args):
+        args = [(_as_float(a) if p in names else a) for p, a in zip(params, args)]
+        gen = compiled(fn, "vjp", names, arg_kinds(params, args))
+        out = fn(*args)
+        jacs = [np.zeros(np.shape(out) + np.shape(args[params.index(n)])) for n in names]
+        for index, e in _basis(out):
+            rows = gen.function(*args, out_bar=e)
+            rows = rows if len(names) > 1 else (rows,)
+            for jac, row in zip(jacs, rows):
+                jac[index] = row
+        jacs = [j if np.ndim(j) else float(j) for j in jacs]
+        return tuple(jacs) if as_tuple else jacs[0]
+
+    return _mark(jacrev_fn, fn, "jacrev")
+
+
+def hessian(fn, wrt=0):
+    """The Hessian, as the forward-mode Jacobian of the generated gradient: in.shape * 2."""
+    names, as_tuple = wrt_names(fn, wrt)
+    if as_tuple and len(names) > 1:
+        raise BadArgumentError("hessian takes one wrt argument; use jacfwd(grad(f, wrt), wrt) "
+                               "for the blocks of a Hessian in several arguments")
+    return _mark(jacfwd(api.grad(fn, names[0]), names[0]), fn, "hessian")
+
+
+def hvp(fn, wrt=0):
+    """`h(*args, v)` -> Hessian times v, by forward mode over the generated gradient."""
+    names, as_tuple = wrt_names(fn, wrt)
+    if as_tuple and len(names) > 1:
+        raise BadArgumentError("hvp takes one wrt argument")
+    name = names[0]
+    params = _params(fn)
+    gradient = api.grad(fn, name)
+
+    def hvp_fn(*args):
+        *args, v = args
+        args = [(_as_float(a) if p == name else a) for p, a in zip(params, args)]
+        gen = compiled(gradient, "jvp", [name], arg_kinds(params, args))
+        _, product = gen.function(*args, v)
+        return product
+
+    return _mark(hvp_fn, fn, "hvp")
+
+
+def hvp_source(fn, names, optimize=True):
+    """The source of the Hessian-vector product: forward mode over the generated gradient."""
+    from .codegen import to_source
+    from .transform import generate
+    gradient = api.compiled(fn, "grad", names, None, optimize=optimize)
+    node, _, _ = generate(gradient.function, "jvp", names, optimize=optimize)
+    return to_source(node)
+
+
+__all__ = ["jvp", "jacfwd", "jacrev", "hessian", "hvp", "_Transform"]

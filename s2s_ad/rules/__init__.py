@@ -1,0 +1,46 @@
+"""Derivative rule tables, one module per library; importing this package registers them all.
+
+    operator_rules       Python operators and numeric builtins
+    math_rules           the real functions of `math`
+    numpy_ufunc_rules    elementwise NumPy functions
+    numpy_reduce_rules   reductions and scans (sum mean max var cumsum norm ...)
+    numpy_shape_rules    reshaping, assembling, splitting, selecting
+    numpy_linalg_rules   products, einsum, np.linalg
+    numpy_misc_rules     complex, FFT, statistics, and the non-differentiable NumPy functions
+    scipy_rules          scipy.special and scipy.linalg.solve_triangular (only if SciPy imports)
+    runtime_rules        the runtime helpers generated code calls (`_ad.*`)
+    coverage             `python -m s2s_ad.rules.coverage > docs/rules.md`
+
+Rule signatures (see `registry`): VJP `rule_i(g, ans, *args, **kwargs)` returns the cotangent of
+positional argument i; JVP `rule_i(t, ans, *args, **kwargs)` returns the tangent of the result
+caused by the tangent `t` of argument i.  Rules are written with NumPy's parameter names and
+defaults, so a call binds to a rule exactly as it binds to the function.
+
+Complex numbers follow JAX's convention.  For a real-valued loss L and z = x + iy, the
+cotangent of z is dL/dx - i dL/dy, and for a holomorphic f the VJP is g * f'(z) with no
+conjugation (the JVP is t * f'(z)).  So the rules of real functions serve complex inputs
+unchanged, linear maps use their plain transpose (the DFT is symmetric: the VJP of `fft` is an
+`fft`), `conj` maps g to conj(g), `real` passes g, `imag` gives -1j*g, and |z| gives
+g*conj(z)/|z|.  A real argument receives the real part of its cotangent; for broadcasting
+(elementwise) rules the compiler takes that real part when it reduces the cotangent to the
+argument's shape.  To get the usual gradient dL/dx + i dL/dy, conjugate the result.
+
+float32: rules use Python scalars (weak under NumPy 2 promotion) and no float64 constants, so
+float32 inputs give float32 derivatives wherever NumPy itself keeps float32.
+"""
+from s2s_ad.rules.registry import (NONDIFFERENTIABLE, RULES, defjvp, defvjp,
+                                   is_nondifferentiable, lookup, nondifferentiable)
+from s2s_ad.rules import (math_rules, numpy_linalg_rules, numpy_misc_rules,  # noqa: F401
+                          numpy_reduce_rules, numpy_shape_rules, numpy_ufunc_rules,
+                          operator_rules, runtime_rules)
+
+try:
+    import scipy.special  # noqa: F401
+    import scipy.linalg  # noqa: F401
+except ImportError:  # pragma: no cover - SciPy is optional
+    scipy_rules = None
+else:
+    from s2s_ad.rules import scipy_rules  # noqa: F401
+
+__all__ = ["defvjp", "defjvp", "nondifferentiable", "lookup", "is_nondifferentiable", "RULES",
+           "NONDIFFERENTIABLE"]

@@ -1,0 +1,320 @@
+"""Rules for NumPy products and `np.linalg`.
+
+Products are bilinear: the cotangent of one factor contracts `g` with the other factor
+(`_ad.matmul_grad_a/b`, `_ad.dot_grad_a/b`, ... handle 1-D, 2-D and batched operands).
+`np.einsum` accepts any explicit or implicit subscripts with up to four operands.
+
+Matrix functions work on the last two axes and broadcast over the leading ones, like NumPy.
+`eigh` and `cholesky` read one triangle of a matrix assumed symmetric: their cotangents are
+symmetric and their tangents assume a symmetric tangent.  `svd` assumes distinct singular values
+and `full_matrices=False` (or a square matrix); `eigh` assumes distinct eigenvalues; `qr` covers
+`mode='reduced'` with at least as many rows as columns; `pinv` assumes full rank.  Real matrices.
+
+Contents:
+    products          dot vdot inner outer matmul tensordot einsum kron cross
+    linear algebra    inv det slogdet solve cholesky eigh svd pinv qr
+"""
+import numpy as np
+
+from s2s_ad import runtime as _ad
+from s2s_ad.rules.registry import defjvp, defvjp
+
+# ---- products ----
+
+defvjp(np.dot,
+       lambda g, ans, a, b, out=None: _ad.dot_grad_a(g, a, b),
+       lambda g, ans, a, b, out=None: _ad.dot_grad_b(g, a, b))
+defjvp(np.dot,
+       lambda t, ans, a, b, out=None: np.dot(t, b),
+       lambda t, ans, a, b, out=None: np.dot(a, t))
+defvjp(np.matmul,
+       lambda g, ans, x1, x2: _ad.matmul_grad_a(g, x1, x2),
+       lambda g, ans, x1, x2: _ad.matmul_grad_b(g, x1, x2))
+defjvp(np.matmul,
+       lambda t, ans, x1, x2: np.matmul(t, x2),
+       lambda t, ans, x1, x2: np.matmul(x1, t))
+# vdot(a, b) = sum(conj(a) * b) over the flattened arrays.
+defvjp(np.vdot,
+       lambda g, ans, a, b: np.reshape(np.conj(g * b), np.shape(a)),
+       lambda g, ans, a, b: np.reshape(g * np.conj(a), np.shape(b)))
+defjvp(np.vdot,
+       lambda t, ans, a, b: np.vdot(t, b),
+       lambda t, ans, a, b: np.vdot(a, t))
+defvjp(np.inner,
+       lambda g, ans, a, b: _ad.inner_grad_a(g, a, b),
+       lambda g, ans, a, b: _ad.inner_grad_b(g, a, b))
+defjvp(np.inner,
+       lambda t, ans, a, b: np.inner(t, b),
+       lambda t, ans, a, b: np.inner(a, t))
+defvjp(np.outer,
+       lambda g, ans, a, b, out=None: np.reshape(np.dot(g, np.ravel(b)), np.shape(a)),
+       lambda g, ans, a, b, out=None: np.reshape(np.dot(np.ravel(a), g), np.shape(b)))
+defjvp(np.outer,
+       lambda t, ans, a, b, out=None: np.outer(t, b),
+       lambda t, ans, a, b, out=None: np.outer(a, t))
+defvjp(np.tensordot,
+       lambda g, ans, a, b, axes=2: _ad.tensordot_grad_a(g, a, b, axes),
+       lambda g, ans, a, b, axes=2: _ad.tensordot_grad_b(g, a, b, axes))
+defjvp(np.tensordot,
+       lambda t, ans, a, b, axes=2: np.tensordot(t, b, axes),
+       lambda t, ans, a, b, axes=2: np.tensordot(a, t, axes))
+defvjp(np.kron,
+       lambda g, ans, a, b: _ad.kron_grad_a(g, a, b),
+       lambda g, ans, a, b: _ad.kron_grad_b(g, a, b))
+defjvp(np.kron,
+       lambda t, ans, a, b: np.kron(t, b),
+       lambda t, ans, a, b: np.kron(a, t))
+# cross of 3-vectors along the last axis (or `axis`); batch axes broadcast.
+defvjp(np.cross,
+       lambda g, ans, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None: np.cross(b, g, axis=axis),
+       lambda g, ans, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None: np.cross(g, a, axis=axis),
+       broadcasts=True)
+defjvp(np.cross,
+       lambda t, ans, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None: np.cross(t, b, axis=axis),
+       lambda t, ans, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None: np.cross(a, t, axis=axis),
+       broadcasts=True)
+
+
+# einsum: operand i's cotangent is an einsum of g with the other operands (`_ad.einsum_spec`),
+# broadcast over letters only operand i has and put on its diagonals (`_ad.einsum_expand`).
+def _einsum_vjp0(g, ans, subscripts, x0, x1=None, x2=None, x3=None, optimize=False):
+    spec = _ad.einsum_spec(subscripts, 0, x0, x1, x2, x3)
+    r = (np.einsum(spec, g) if x1 is None else np.einsum(spec, g, x1) if x2 is None
+         else np.einsum(spec, g, x1, x2) if x3 is None else np.einsum(spec, g, x1, x2, x3))
+    return _ad.einsum_expand(r, subscripts, 0, x0, x1, x2, x3)
+
+
+def _einsum_vjp1(g, ans, subscripts, x0, x1=None, x2=None, x3=None, optimize=False):
+    spec = _ad.einsum_spec(subscripts, 1, x0, x1, x2, x3)
+    r = (np.einsum(spec, g, x0) if x2 is None else np.einsum(spec, g, x0, x2) if x3 is None
+         else np.einsum(spec, g, x0, x2, x3))
+    return _ad.einsum_expand(r, subscripts, 1, x0, x1, x2, x3)
+
+
+def _einsum_vjp2(g, ans, subscripts, x0, x1=None, x2=None, x3=None, optimize=False):
+    spec = _ad.einsum_spec(subscripts, 2, x0, x1, x2, x3)
+    r = np.einsum(spec, g, x0, x1) if x3 is None else np.einsum(spec, g, x0, x1, x3)
+    return _ad.einsum_expand(r, subscripts, 2, x0, x1, x2, x3)
+
+
+def _einsum_vjp3(g, ans, subscripts, x0, x1=None, x2=None, x3=None, optimize=False):
+    spec = _ad.einsum_spec(subscripts, 3, x0, x1, x2, x3)
+    r = np.einsum(spec, g, x0, x1, x2)
+    return _ad.einsum_expand(r, subscripts, 3, x0, x1, x2, x3)
+
+
+def _einsum_jvp0(t, ans, subscripts, x0, x1=None, x2=None, x3=None, optimize=False):
+    return (np.einsum(subscripts, t) if x1 is None else np.einsum(subscripts, t, x1)
+            if x2 is None else np.einsum(subscripts, t, x1, x2) if x3 is None
+            else np.einsum(subscripts, t, x1, x2, x3))
+
+
+def _einsum_jvp1(t, ans, subscripts, x0, x1=None, x2=None, x3=None, optimize=False):
+    return (np.einsum(subscripts, x0, t) if x2 is None else np.einsum(subscripts, x0, t, x2)
+            if x3 is None else np.einsum(subscripts, x0, t, x2, x3))
+
+
+def _einsum_jvp2(t, ans, subscripts, x0, x1=None, x2=None, x3=None, optimize=False):
+    return (np.einsum(subscripts, x0, x1, t) if x3 is None
+            else np.einsum(subscripts, x0, x1, t, x3))
+
+
+def _einsum_jvp3(t, ans, subscripts, x0, x1=None, x2=None, x3=None, optimize=False):
+    return np.einsum(subscripts, x0, x1, x2, t)
+
+
+defvjp(np.einsum, None, _einsum_vjp0, _einsum_vjp1, _einsum_vjp2, _einsum_vjp3)
+defjvp(np.einsum, None, _einsum_jvp0, _einsum_jvp1, _einsum_jvp2, _einsum_jvp3)
+
+# ---- linear algebra ----
+
+defvjp(np.linalg.inv,
+       lambda g, ans, a: -np.matmul(np.matmul(np.swapaxes(ans, -1, -2), g),
+                                    np.swapaxes(ans, -1, -2)))
+defjvp(np.linalg.inv, lambda t, ans, a: -np.matmul(np.matmul(ans, t), ans))
+defvjp(np.linalg.det,
+       lambda g, ans, a: np.expand_dims(g * ans, (-1, -2))
+       * np.swapaxes(np.linalg.inv(a), -1, -2))
+defjvp(np.linalg.det,
+       lambda t, ans, a: ans * np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1))
+# slogdet returns (sign, logabsdet); the sign is locally constant.
+defvjp(np.linalg.slogdet,
+       lambda g, ans, a: np.expand_dims(g[1], (-1, -2)) * np.swapaxes(np.linalg.inv(a), -1, -2))
+defjvp(np.linalg.slogdet,
+       lambda t, ans, a: (_ad.zeros_like(ans[0]),
+                          np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1)))
+
+
+# solve(a, b): b is one vector when b.ndim == 1, else a stack of matrices (NumPy 2 rule).
+def _solve_vjp_a(g, ans, a, b):
+    at = np.swapaxes(a, -1, -2)
+    lam = (np.linalg.solve(at, g[..., None])[..., 0] if np.ndim(b) == 1
+           else np.linalg.solve(at, g))
+    return -_ad.unbroadcast(lam[..., :, None] * ans[..., None, :] if np.ndim(b) == 1
+                            else np.matmul(lam, np.swapaxes(ans, -1, -2)), a)
+
+
+def _solve_vjp_b(g, ans, a, b):
+    at = np.swapaxes(a, -1, -2)
+    return _ad.unbroadcast(np.linalg.solve(at, g[..., None])[..., 0] if np.ndim(b) == 1
+                           else np.linalg.solve(at, g), b)
+
+
+def _solve_jvp_a(t, ans, a, b):
+    return -(np.linalg.solve(a, np.matmul(t, ans[..., None]))[..., 0] if np.ndim(b) == 1
+             else np.linalg.solve(a, np.matmul(t, ans)))
+
+
+defvjp(np.linalg.solve, _solve_vjp_a, _solve_vjp_b)
+defjvp(np.linalg.solve, _solve_jvp_a, lambda t, ans, a, b: np.linalg.solve(a, t))
+
+
+# cholesky: a = L L^T.  With phi(X) = tril(X) - diag(X)/2:
+#   VJP  S = L^-T phi(L^T gL) L^-1,  cotangent (S + S^T) / 2;   JVP  dL = L phi(L^-1 da L^-T).
+def _cholesky_vjp(g, ans, a, upper=False):
+    eye = np.eye(np.shape(a)[-1])
+    p = np.matmul(np.swapaxes(ans, -1, -2), g)
+    p = np.tril(p) - 0.5 * p * eye
+    s = np.linalg.solve(np.swapaxes(ans, -1, -2),
+                        np.swapaxes(np.linalg.solve(np.swapaxes(ans, -1, -2),
+                                                    np.swapaxes(p, -1, -2)), -1, -2))
+    return 0.5 * (s + np.swapaxes(s, -1, -2))
+
+
+def _cholesky_jvp(t, ans, a, upper=False):
+    eye = np.eye(np.shape(a)[-1])
+    x = np.linalg.solve(ans, np.swapaxes(np.linalg.solve(ans, np.swapaxes(t, -1, -2)), -1, -2))
+    return np.matmul(ans, np.tril(x) - 0.5 * x * eye)
+
+
+defvjp(np.linalg.cholesky, _cholesky_vjp)
+defjvp(np.linalg.cholesky, _cholesky_jvp)
+
+
+# eigh: a = V diag(w) V^T.  F[i, j] = 1 / (w[j] - w[i]) off the diagonal, 0 on it.
+def _eigh_vjp(g, ans, a, UPLO="L"):
+    w, v = ans[0], ans[1]
+    eye = np.eye(np.shape(a)[-1])
+    f = 1.0 / (w[..., None, :] - w[..., :, None] + eye) - eye
+    vt = np.swapaxes(v, -1, -2)
+    inner = np.expand_dims(g[0], -1) * eye + f * np.matmul(vt, g[1])
+    x = np.matmul(np.matmul(v, inner), vt)
+    return 0.5 * (x + np.swapaxes(x, -1, -2))
+
+
+def _eigh_jvp(t, ans, a, UPLO="L"):
+    w, v = ans[0], ans[1]
+    eye = np.eye(np.shape(a)[-1])
+    f = 1.0 / (w[..., None, :] - w[..., :, None] + eye) - eye
+    vtv = np.matmul(np.matmul(np.swapaxes(v, -1, -2), t), v)
+    return (np.diagonal(vtv, 0, -2, -1), np.matmul(v, f * vtv))
+
+
+defvjp(np.linalg.eigh, _eigh_vjp)
+defjvp(np.linalg.eigh, _eigh_jvp)
+
+
+# svd: a = U diag(s) Vh with k = min(m, n) singular values (reduced factors).
+def _svd_vjp(g, ans, a, full_matrices=True, compute_uv=True, hermitian=False):
+    usv = ans if compute_uv else np.linalg.svd(a, full_matrices=False)
+    u, s, vh = usv[0], usv[1], usv[2]
+    gu = g[0] if compute_uv else 0.0 * u
+    gs = g[1] if compute_uv else g
+    gvh = g[2] if compute_uv else 0.0 * vh
+    k = np.shape(s)[-1]
+    eye = np.eye(k)
+    s2 = s * s
+    f = 1.0 / (s2[..., None, :] - s2[..., :, None] + eye) - eye
+    ut, v = np.swapaxes(u, -1, -2), np.swapaxes(vh, -1, -2)
+    gv = np.swapaxes(gvh, -1, -2)
+    utgu = np.matmul(ut, gu)
+    vtgv = np.matmul(vh, gv)
+    core = (np.matmul(f * (utgu - np.swapaxes(utgu, -1, -2)), s[..., None] * eye)
+            + np.expand_dims(gs, -1) * eye
+            + np.matmul(s[..., None] * eye, f * (vtgv - np.swapaxes(vtgv, -1, -2))))
+    out = np.matmul(np.matmul(u, core), vh)
+    sinv = 1.0 / s
+    out = out + np.matmul((gu - np.matmul(u, utgu)) * sinv[..., None, :], vh)
+    out = out + np.matmul(u * sinv[..., None, :], np.swapaxes(gv - np.matmul(v, vtgv), -1, -2))
+    return out
+
+
+def _svd_jvp(t, ans, a, full_matrices=True, compute_uv=True, hermitian=False):
+    usv = ans if compute_uv else np.linalg.svd(a, full_matrices=False)
+    u, s, vh = usv[0], usv[1], usv[2]
+    k = np.shape(s)[-1]
+    eye = np.eye(k)
+    s2 = s * s
+    f = 1.0 / (s2[..., None, :] - s2[..., :, None] + eye) - eye
+    ut, v = np.swapaxes(u, -1, -2), np.swapaxes(vh, -1, -2)
+    dp = np.matmul(np.matmul(ut, t), v)
+    ds = np.diagonal(dp, 0, -2, -1)
+    sd = s[..., None] * eye
+    du_core = f * (np.matmul(dp, sd) + np.matmul(sd, np.swapaxes(dp, -1, -2)))
+    dv_core = f * (np.matmul(sd, dp) + np.matmul(np.swapaxes(dp, -1, -2), sd))
+    sinv = 1.0 / s
+    du = (np.matmul(u, du_core)
+          + np.matmul(t - np.matmul(u, np.matmul(ut, t)), v) * sinv[..., None, :])
+    dv = (np.matmul(v, dv_core)
+          + np.matmul(np.swapaxes(t, -1, -2) - np.matmul(v, np.matmul(vh, np.swapaxes(t, -1, -2))),
+                      u) * sinv[..., None, :])
+    return (du, ds, np.swapaxes(dv, -1, -2)) if compute_uv else ds
+
+
+defvjp(np.linalg.svd, _svd_vjp)
+defjvp(np.linalg.svd, _svd_jvp)
+
+
+# pinv of a full-rank matrix:
+#   d(A+) = -A+ dA A+ + A+ A+^T dA^T (I - A A+) + (I - A+ A) dA^T A+^T A+.
+def _pinv_vjp(g, ans, a, rcond=None, hermitian=False):
+    p = ans
+    pt = np.swapaxes(p, -1, -2)
+    gt = np.swapaxes(g, -1, -2)
+    i_m = np.eye(np.shape(a)[-2])
+    i_n = np.eye(np.shape(a)[-1])
+    return (-np.matmul(np.matmul(pt, g), pt)
+            + np.matmul(np.matmul(i_m - np.matmul(a, p), gt), np.matmul(p, pt))
+            + np.matmul(np.matmul(pt, p), np.matmul(gt, i_n - np.matmul(p, a))))
+
+
+def _pinv_jvp(t, ans, a, rcond=None, hermitian=False):
+    p = ans
+    pt = np.swapaxes(p, -1, -2)
+    tt = np.swapaxes(t, -1, -2)
+    i_m = np.eye(np.shape(a)[-2])
+    i_n = np.eye(np.shape(a)[-1])
+    return (-np.matmul(np.matmul(p, t), p)
+            + np.matmul(np.matmul(np.matmul(p, pt), tt), i_m - np.matmul(a, p))
+            + np.matmul(np.matmul(i_n - np.matmul(p, a), tt), np.matmul(pt, p)))
+
+
+defvjp(np.linalg.pinv, _pinv_vjp)
+defjvp(np.linalg.pinv, _pinv_jvp)
+
+
+# qr (reduced, m >= n): with M = R gR^T - gQ^T Q and copyltu(M) = the lower triangle of M
+# mirrored to the upper one, the cotangent is (gQ + Q copyltu(M)) R^-T.
+def _qr_vjp(g, ans, a, mode="reduced"):
+    q, r = ans[0], ans[1]
+    gq, gr = g[0], g[1]
+    m = np.matmul(r, np.swapaxes(gr, -1, -2)) - np.matmul(np.swapaxes(gq, -1, -2), q)
+    low = np.tril(m, -1)
+    sym = low + np.swapaxes(low, -1, -2) + m * np.eye(np.shape(m)[-1])
+    b = gq + np.matmul(q, sym)
+    return np.swapaxes(np.linalg.solve(r, np.swapaxes(b, -1, -2)), -1, -2)
+
+
+def _qr_jvp(t, ans, a, mode="reduced"):
+    q, r = ans[0], ans[1]
+    t_rinv = np.swapaxes(np.linalg.solve(np.swapaxes(r, -1, -2), np.swapaxes(t, -1, -2)), -1, -2)
+    qt_t_rinv = np.matmul(np.swapaxes(q, -1, -2), t_rinv)
+    low = np.tril(qt_t_rinv, -1)
+    omega = low - np.swapaxes(low, -1, -2)
+    dq = np.matmul(q, omega) + t_rinv - np.matmul(q, qt_t_rinv)
+    dr = np.matmul(qt_t_rinv - omega, r)
+    return (dq, dr)
+
+
+defvjp(np.linalg.qr, _qr_vjp)
+defjvp(np.linalg.qr, _qr_jvp)

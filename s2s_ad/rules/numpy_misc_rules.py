@@ -1,0 +1,204 @@
+"""Rules for NumPy's complex and Fourier functions, statistics, and the non-differentiable list.
+
+Complex convention (JAX's, see `s2s_ad.rules`): for a real loss L of z = x + iy the cotangent is
+dL/dx - i dL/dy, so `conj` maps g to conj(g), `real` passes g, `imag` gives -i g, and a real
+input takes the real part of its cotangent.  The DFT matrix is symmetric, so the VJP of `fft`
+is an `fft` of the cotangent (cut or padded back to the input length by `_ad.fit_axis`).
+
+Contents:
+    complex          real imag conj/conjugate angle
+    Fourier          fft.fft fft.ifft fft.rfft fft.irfft
+    statistics       cov corrcoef histogram (weights) interp (x, fp) convolve correlate
+    non-differentiable   constructors, index/sort positions, rounding, predicates, np.random
+"""
+import numpy as np
+
+from s2s_ad import runtime as _ad
+from s2s_ad.rules.registry import defjvp, defvjp, nondifferentiable
+
+# ---- complex ----
+
+defvjp(np.real, lambda g, ans, val: np.real(g))
+defjvp(np.real, lambda t, ans, val: np.real(t))
+defvjp(np.imag, lambda g, ans, val: -1j * g if np.iscomplexobj(val) else 0.0 * g)
+defjvp(np.imag, lambda t, ans, val: np.imag(t))
+defvjp(np.conj, lambda g, ans, x: np.conj(g))
+defjvp(np.conj, lambda t, ans, x: np.conj(t))
+# angle(z) = atan2(y, x): cotangent -i g conj(z) / |z|^2; constant for real input.
+defvjp(np.angle,
+       lambda g, ans, z, deg=False:
+       (-1j * g * np.conj(z) / (np.real(z) ** 2 + np.imag(z) ** 2) if np.iscomplexobj(z)
+        else 0.0 * g) * (57.29577951308232 if deg else 1.0))
+defjvp(np.angle,
+       lambda t, ans, z, deg=False:
+       np.imag(np.conj(z) * t) / (np.real(z) ** 2 + np.imag(z) ** 2)
+       * (57.29577951308232 if deg else 1.0))
+
+# ---- Fourier ----
+
+defvjp(np.fft.fft,
+       lambda g, ans, a, n=None, axis=-1, norm=None:
+       _ad.fit_axis(np.fft.fft(g, None, axis, norm), a, axis))
+defjvp(np.fft.fft, lambda t, ans, a, n=None, axis=-1, norm=None: np.fft.fft(t, n, axis, norm))
+defvjp(np.fft.ifft,
+       lambda g, ans, a, n=None, axis=-1, norm=None:
+       _ad.fit_axis(np.fft.ifft(g, None, axis, norm), a, axis))
+defjvp(np.fft.ifft, lambda t, ans, a, n=None, axis=-1, norm=None: np.fft.ifft(t, n, axis, norm))
+# rfft keeps the first n//2 + 1 outputs of an fft of a real signal.
+defvjp(np.fft.rfft,
+       lambda g, ans, a, n=None, axis=-1, norm=None:
+       _ad.fit_axis(np.fft.fft(g, np.shape(a)[axis] if n is None else n, axis, norm), a, axis))
+defjvp(np.fft.rfft, lambda t, ans, a, n=None, axis=-1, norm=None: np.fft.rfft(t, n, axis, norm))
+# irfft(c) = Re(ifft(w c)) with weights w = 1, 2, ..., 2, (1): the cotangent is w ifft(g).
+defvjp(np.fft.irfft,
+       lambda g, ans, a, n=None, axis=-1, norm=None:
+       _ad.fit_axis(_ad.irfft_weights(g, axis) * _ad.fit_axis(
+           np.fft.ifft(g, None, axis, norm), _ad.irfft_weights(g, axis) + 0j, axis), a, axis))
+defjvp(np.fft.irfft,
+       lambda t, ans, a, n=None, axis=-1, norm=None: np.fft.irfft(t, n, axis, norm))
+
+# ---- statistics ----
+
+
+# cov(m): rows are variables (columns with rowvar=False), C = Xc Xc^T / (N - ddof).
+def _cov_vjp(g, ans, m, y=None, rowvar=True, bias=False, ddof=None):
+    x = np.atleast_2d(m)
+    flip = not rowvar and np.shape(x)[0] != 1
+    x = np.transpose(x) if flip else x
+    p, n = np.shape(x)
+    d = n - (ddof if ddof is not None else (0 if bias else 1))
+    xc = x - np.mean(x, 1, keepdims=True)
+    gm = np.reshape(g, (p, p)) if y is None else _ad.unsupported("np.cov(m, y)")
+    cx = np.matmul(gm + np.transpose(gm), xc) / d
+    cx = cx - np.mean(cx, 1, keepdims=True)
+    return np.reshape(np.transpose(cx) if flip else cx, np.shape(m))
+
+
+def _cov_jvp(t, ans, m, y=None, rowvar=True, bias=False, ddof=None):
+    x = np.atleast_2d(m)
+    flip = not rowvar and np.shape(x)[0] != 1
+    x = np.transpose(x) if flip else x
+    tx = np.atleast_2d(t)
+    tx = np.transpose(tx) if flip else tx
+    p, n = np.shape(x)
+    d = n - (ddof if ddof is not None else (0 if bias else 1))
+    xc = x - np.mean(x, 1, keepdims=True)
+    tc = tx - np.mean(tx, 1, keepdims=True)
+    dc = np.matmul(tc, np.transpose(xc)) / d
+    return np.reshape(dc + np.transpose(dc), np.shape(ans))
+
+
+defvjp(np.cov, _cov_vjp)
+defjvp(np.cov, _cov_jvp)
+
+
+# corrcoef: R = C / (s s^T) with s = sqrt(diag(C)); the cotangent goes through C to x.
+def _corrcoef_vjp(g, ans, x, y=None, rowvar=True):
+    xm = np.atleast_2d(x)
+    flip = not rowvar and np.shape(xm)[0] != 1
+    xm = np.transpose(xm) if flip else xm
+    p, n = np.shape(xm)
+    xc = xm - np.mean(xm, 1, keepdims=True)
+    c = np.matmul(xc, np.transpose(xc)) / (n - 1)
+    s = np.sqrt(np.diagonal(c))
+    r = c / np.outer(s, s)
+    gm = np.reshape(g, (p, p)) if y is None else _ad.unsupported("np.corrcoef(x, y)")
+    gr = gm * r
+    gc = gm / np.outer(s, s) - np.diag((np.sum(gr, 1) + np.sum(gr, 0)) / (2 * s * s))
+    cx = np.matmul(gc + np.transpose(gc), xc) / (n - 1)
+    cx = cx - np.mean(cx, 1, keepdims=True)
+    return np.reshape(np.transpose(cx) if flip else cx, np.shape(x))
+
+
+def _corrcoef_jvp(t, ans, x, y=None, rowvar=True):
+    xm = np.atleast_2d(x)
+    flip = not rowvar and np.shape(xm)[0] != 1
+    xm = np.transpose(xm) if flip else xm
+    tx = np.atleast_2d(t)
+    tx = np.transpose(tx) if flip else tx
+    p, n = np.shape(xm)
+    xc = xm - np.mean(xm, 1, keepdims=True)
+    tc = tx - np.mean(tx, 1, keepdims=True)
+    c = np.matmul(xc, np.transpose(xc)) / (n - 1)
+    dc = np.matmul(tc, np.transpose(xc)) / (n - 1)
+    dc = dc + np.transpose(dc)
+    s = np.sqrt(np.diagonal(c))
+    r = c / np.outer(s, s)
+    ds_over_s = np.diagonal(dc) / (2 * s * s)
+    dr = dc / np.outer(s, s) - r * (ds_over_s[:, None] + ds_over_s[None, :])
+    return np.reshape(dr, np.shape(ans))
+
+
+defvjp(np.corrcoef, _corrcoef_vjp)
+defjvp(np.corrcoef, _corrcoef_jvp)
+
+# histogram returns (counts, edges); only the weights (argument 4) are differentiable.
+defvjp(np.histogram,
+       None, None, None, None,
+       lambda g, ans, a, bins=10, range=None, density=None, weights=None:
+       _ad.histogram_weights_grad(g[0], a, ans[1], weights) if not density
+       else _ad.unsupported("np.histogram(density=True)"))
+defjvp(np.histogram,
+       None, None, None, None,
+       lambda t, ans, a, bins=10, range=None, density=None, weights=None:
+       (np.histogram(a, ans[1], weights=t)[0] * 1.0, _ad.zeros_like(ans[1])) if not density
+       else _ad.unsupported("np.histogram(density=True)"))
+
+# interp(x, xp, fp): piecewise linear in x (constant outside [xp[0], xp[-1]]), linear in fp.
+defvjp(np.interp,
+       lambda g, ans, x, xp, fp, left=None, right=None, period=None:
+       g * np.take(np.diff(fp) / np.diff(xp), _ad.interp_slope(x, xp, fp)[0])
+       * _ad.interp_slope(x, xp, fp)[1],
+       None,
+       lambda g, ans, x, xp, fp, left=None, right=None, period=None:
+       _ad.interp_fp_grad(g, x, xp, fp, left, right))
+defjvp(np.interp,
+       lambda t, ans, x, xp, fp, left=None, right=None, period=None:
+       t * np.take(np.diff(fp) / np.diff(xp), _ad.interp_slope(x, xp, fp)[0])
+       * _ad.interp_slope(x, xp, fp)[1],
+       None,
+       lambda t, ans, x, xp, fp, left=None, right=None, period=None:
+       np.interp(x, xp, t, None if left is None else 0.0, None if right is None else 0.0))
+
+# 1-D convolve and correlate (real); correlate(a, v) == convolve(a, v[::-1]).
+defvjp(np.convolve,
+       lambda g, ans, a, v, mode="full": _ad.convolve_grad_a(g, a, v, mode),
+       lambda g, ans, a, v, mode="full": _ad.convolve_grad_b(g, a, v, mode))
+defjvp(np.convolve,
+       lambda t, ans, a, v, mode="full": np.convolve(t, v, mode),
+       lambda t, ans, a, v, mode="full": np.convolve(a, t, mode))
+defvjp(np.correlate,
+       lambda g, ans, a, v, mode="valid": _ad.convolve_grad_a(g, a, np.flip(v), mode),
+       lambda g, ans, a, v, mode="valid": np.flip(_ad.convolve_grad_b(g, a, np.flip(v), mode)))
+defjvp(np.correlate,
+       lambda t, ans, a, v, mode="valid": np.correlate(t, v, mode),
+       lambda t, ans, a, v, mode="valid": np.correlate(a, t, mode))
+
+# ---- non-differentiable ----
+
+nondifferentiable(
+    # constructors
+    np.zeros, np.ones, np.empty, np.full, np.eye, np.identity, np.arange, np.linspace,
+    np.logspace, np.geomspace, np.zeros_like, np.ones_like, np.empty_like, np.full_like, np.tri,
+    np.indices, np.diag_indices, np.triu_indices, np.tril_indices,
+    # positions and counts
+    np.argmax, np.argmin, np.argsort, np.nonzero, np.flatnonzero, np.argwhere, np.searchsorted,
+    np.digitize, np.count_nonzero, np.unravel_index, np.ravel_multi_index, np.bincount,
+    # rounding and signs
+    np.floor, np.ceil, np.round, np.around, np.rint, np.trunc, np.fix, np.sign, np.signbit,
+    np.floor_divide, np.heaviside,
+    # predicates, comparisons, logic
+    np.isfinite, np.isnan, np.isinf, np.isneginf, np.isposinf, np.isclose, np.allclose,
+    np.array_equal, np.iscomplexobj, np.isrealobj, np.iscomplex, np.isreal, np.isscalar,
+    np.equal, np.not_equal, np.less, np.less_equal, np.greater, np.greater_equal,
+    np.logical_and, np.logical_or, np.logical_not, np.logical_xor, np.all, np.any,
+    np.bitwise_and, np.bitwise_or, np.bitwise_xor, np.invert,
+    # shapes and types
+    np.shape, np.size, np.ndim, np.result_type, np.broadcast_shapes, np.issubdtype,
+    # random numbers
+    np.random.rand, np.random.randn, np.random.random, np.random.random_sample,
+    np.random.uniform, np.random.normal, np.random.standard_normal, np.random.randint,
+    np.random.choice, np.random.permutation, np.random.shuffle, np.random.seed,
+    np.random.default_rng, np.random.exponential, np.random.poisson, np.random.binomial,
+    np.random.beta, np.random.gamma, np.random.multivariate_normal, np.random.RandomState,
+)

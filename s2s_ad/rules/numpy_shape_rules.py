@@ -1,0 +1,181 @@
+"""Rules for NumPy functions that move, copy, select or assemble elements (all linear).
+
+The VJP of each is its adjoint: reshape back, transpose back, add the tiles/repeats/pads back,
+split what was joined.  Functions returning a list (split family) receive a list cotangent `g`
+whose entries may be None (zero); functions taking a sequence (concatenate, stack ...) return a
+list (or tuple) of cotangents.
+
+Contents:
+    reshaping       reshape ravel squeeze expand_dims atleast_1d/2d/3d broadcast_to copy array
+    axes            transpose/permute_dims matrix_transpose swapaxes moveaxis rollaxis
+    assembling      concatenate stack vstack hstack dstack column_stack
+    splitting       split array_split hsplit vsplit dsplit
+    repeating       tile repeat pad
+    reordering      flip flipud fliplr roll rot90 sort
+    selecting       diag diagonal triu tril where select take take_along_axis
+"""
+import numpy as np
+
+from s2s_ad import runtime as _ad
+from s2s_ad.rules.registry import defjvp, defvjp
+
+# ---- reshaping ----
+
+defvjp(np.reshape,
+       lambda g, ans, a, shape=None, order="C": np.reshape(g, np.shape(a), order=order))
+defjvp(np.reshape,
+       lambda t, ans, a, shape=None, order="C": np.reshape(t, shape, order=order))
+defvjp(np.ravel, lambda g, ans, a, order="C": np.reshape(g, np.shape(a), order=order))
+defjvp(np.ravel, lambda t, ans, a, order="C": np.ravel(t, order))
+defvjp(np.squeeze, lambda g, ans, a, axis=None: np.reshape(g, np.shape(a)))
+defjvp(np.squeeze, lambda t, ans, a, axis=None: np.squeeze(t, axis))
+defvjp(np.expand_dims, lambda g, ans, a, axis: np.reshape(g, np.shape(a)))
+defjvp(np.expand_dims, lambda t, ans, a, axis: np.expand_dims(t, axis))
+# atleast_Nd take any number of arrays; the rules cover the one-array call.
+defvjp(np.atleast_1d, lambda g, ans, a: np.reshape(g, np.shape(a)))
+defjvp(np.atleast_1d, lambda t, ans, a: np.atleast_1d(t))
+defvjp(np.atleast_2d, lambda g, ans, a: np.reshape(g, np.shape(a)))
+defjvp(np.atleast_2d, lambda t, ans, a: np.atleast_2d(t))
+defvjp(np.atleast_3d, lambda g, ans, a: np.reshape(g, np.shape(a)))
+defjvp(np.atleast_3d, lambda t, ans, a: np.atleast_3d(t))
+defvjp(np.broadcast_to, lambda g, ans, array, shape, subok=False: _ad.unbroadcast(g, array))
+defjvp(np.broadcast_to, lambda t, ans, array, shape, subok=False: np.broadcast_to(t, shape))
+defvjp(np.copy, lambda g, ans, a, order="K", subok=False: g)
+defjvp(np.copy, lambda t, ans, a, order="K", subok=False: np.copy(t))
+# np.array / np.asarray of an array, a number, or (nested) lists of them.
+defvjp(np.array, lambda g, ans, object, dtype=None: _ad.array_grad(g, object))
+defjvp(np.array, lambda t, ans, object, dtype=None: np.array(t, dtype))
+defvjp(np.asarray, lambda g, ans, a, dtype=None: _ad.array_grad(g, a))
+defjvp(np.asarray, lambda t, ans, a, dtype=None: np.asarray(t, dtype))
+
+# ---- axes ----
+
+defvjp(np.transpose,
+       lambda g, ans, a, axes=None: np.transpose(g, _ad.inverse_axes(axes, np.ndim(a))))
+defjvp(np.transpose, lambda t, ans, a, axes=None: np.transpose(t, axes))
+defvjp(np.matrix_transpose, lambda g, ans, x: np.swapaxes(g, -1, -2))
+defjvp(np.matrix_transpose, lambda t, ans, x: np.swapaxes(t, -1, -2))
+defvjp(np.swapaxes, lambda g, ans, a, axis1, axis2: np.swapaxes(g, axis1, axis2))
+defjvp(np.swapaxes, lambda t, ans, a, axis1, axis2: np.swapaxes(t, axis1, axis2))
+defvjp(np.moveaxis, lambda g, ans, a, source, destination: np.moveaxis(g, destination, source))
+defjvp(np.moveaxis, lambda t, ans, a, source, destination: np.moveaxis(t, source, destination))
+defvjp(np.rollaxis,
+       lambda g, ans, a, axis, start=0:
+       np.moveaxis(g, _ad.rollaxis_dest(np.ndim(a), axis, start), axis))
+defjvp(np.rollaxis, lambda t, ans, a, axis, start=0: np.rollaxis(t, axis, start))
+
+# ---- assembling ----
+
+defvjp(np.concatenate,
+       lambda g, ans, arrays, axis=0: _ad.stack_split(g, arrays, "concatenate", axis))
+defjvp(np.concatenate,
+       lambda t, ans, arrays, axis=0: _ad.stack_join(t, "concatenate", axis, arrays))
+defvjp(np.stack, lambda g, ans, arrays, axis=0: _ad.stack_split(g, arrays, "stack", axis))
+defjvp(np.stack, lambda t, ans, arrays, axis=0: _ad.stack_join(t, "stack", axis, arrays))
+defvjp(np.vstack, lambda g, ans, tup: _ad.stack_split(g, tup, "vstack"))
+defjvp(np.vstack, lambda t, ans, tup: _ad.stack_join(t, "vstack", 0, tup))
+defvjp(np.hstack, lambda g, ans, tup: _ad.stack_split(g, tup, "hstack"))
+defjvp(np.hstack, lambda t, ans, tup: _ad.stack_join(t, "hstack", 0, tup))
+defvjp(np.dstack, lambda g, ans, tup: _ad.stack_split(g, tup, "dstack"))
+defjvp(np.dstack, lambda t, ans, tup: _ad.stack_join(t, "dstack", 0, tup))
+defvjp(np.column_stack, lambda g, ans, tup: _ad.stack_split(g, tup, "column_stack"))
+defjvp(np.column_stack, lambda t, ans, tup: _ad.stack_join(t, "column_stack", 0, tup))
+
+# ---- splitting (the result is a list; g is a list whose entries may be None) ----
+
+defvjp(np.split,
+       lambda g, ans, ary, indices_or_sections, axis=0:
+       _ad.stack_join(g, "concatenate", axis, ans))
+defjvp(np.split,
+       lambda t, ans, ary, indices_or_sections, axis=0: np.split(t, indices_or_sections, axis))
+defvjp(np.array_split,
+       lambda g, ans, ary, indices_or_sections, axis=0:
+       _ad.stack_join(g, "concatenate", axis, ans))
+defjvp(np.array_split,
+       lambda t, ans, ary, indices_or_sections, axis=0:
+       np.array_split(t, indices_or_sections, axis))
+defvjp(np.hsplit, lambda g, ans, ary, indices_or_sections: _ad.stack_join(g, "hstack", 0, ans))
+defjvp(np.hsplit, lambda t, ans, ary, indices_or_sections: np.hsplit(t, indices_or_sections))
+defvjp(np.vsplit, lambda g, ans, ary, indices_or_sections: _ad.stack_join(g, "vstack", 0, ans))
+defjvp(np.vsplit, lambda t, ans, ary, indices_or_sections: np.vsplit(t, indices_or_sections))
+defvjp(np.dsplit, lambda g, ans, ary, indices_or_sections: _ad.stack_join(g, "dstack", 0, ans))
+defjvp(np.dsplit, lambda t, ans, ary, indices_or_sections: np.dsplit(t, indices_or_sections))
+
+# ---- repeating ----
+
+defvjp(np.tile, lambda g, ans, A, reps: _ad.tile_grad(g, A, reps))
+defjvp(np.tile, lambda t, ans, A, reps: np.tile(t, reps))
+defvjp(np.repeat, lambda g, ans, a, repeats, axis=None: _ad.repeat_grad(g, a, repeats, axis))
+defjvp(np.repeat, lambda t, ans, a, repeats, axis=None: np.repeat(t, repeats, axis))
+# Modes constant (any constant_values), edge, reflect, symmetric and wrap.
+defvjp(np.pad,
+       lambda g, ans, array, pad_width, mode="constant", constant_values=0:
+       _ad.pad_grad(g, array, pad_width, mode))
+defjvp(np.pad,
+       lambda t, ans, array, pad_width, mode="constant", constant_values=0:
+       np.pad(t, pad_width, mode))
+
+# ---- reordering ----
+
+defvjp(np.flip, lambda g, ans, m, axis=None: np.flip(g, axis))
+defjvp(np.flip, lambda t, ans, m, axis=None: np.flip(t, axis))
+defvjp(np.flipud, lambda g, ans, m: np.flipud(g))
+defjvp(np.flipud, lambda t, ans, m: np.flipud(t))
+defvjp(np.fliplr, lambda g, ans, m: np.fliplr(g))
+defjvp(np.fliplr, lambda t, ans, m: np.fliplr(t))
+defvjp(np.roll, lambda g, ans, a, shift, axis=None: np.roll(g, np.negative(shift), axis))
+defjvp(np.roll, lambda t, ans, a, shift, axis=None: np.roll(t, shift, axis))
+defvjp(np.rot90, lambda g, ans, m, k=1, axes=(0, 1): np.rot90(g, -k, axes))
+defjvp(np.rot90, lambda t, ans, m, k=1, axes=(0, 1): np.rot90(t, k, axes))
+# sort: values move with their argsort permutation.
+defvjp(np.sort,
+       lambda g, ans, a, axis=-1, kind=None, order=None:
+       _ad.take_along_axis_grad(g, a, np.argsort(a, axis, kind), axis))
+defjvp(np.sort,
+       lambda t, ans, a, axis=-1, kind=None, order=None:
+       np.take_along_axis(np.ravel(t) if axis is None else t, np.argsort(a, axis, kind),
+                          -1 if axis is None else axis))
+
+# ---- selecting ----
+
+defvjp(np.diag,
+       lambda g, ans, v, k=0: np.diag(g, k) if np.ndim(v) == 1 else _ad.diagonal_grad(g, v, k))
+defjvp(np.diag, lambda t, ans, v, k=0: np.diag(t, k))
+defvjp(np.diagonal,
+       lambda g, ans, a, offset=0, axis1=0, axis2=1:
+       _ad.diagonal_grad(g, a, offset, axis1, axis2))
+defjvp(np.diagonal,
+       lambda t, ans, a, offset=0, axis1=0, axis2=1: np.diagonal(t, offset, axis1, axis2))
+defvjp(np.triu, lambda g, ans, m, k=0: np.triu(g, k))
+defjvp(np.triu, lambda t, ans, m, k=0: np.triu(t, k))
+defvjp(np.tril, lambda g, ans, m, k=0: np.tril(g, k))
+defjvp(np.tril, lambda t, ans, m, k=0: np.tril(t, k))
+defvjp(np.where,
+       None,
+       lambda g, ans, condition, x, y: np.where(condition, g, 0.0),
+       lambda g, ans, condition, x, y: np.where(condition, 0.0, g), broadcasts=True)
+defjvp(np.where,
+       None,
+       lambda t, ans, condition, x, y: np.where(condition, t, 0.0),
+       lambda t, ans, condition, x, y: np.where(condition, 0.0, t), broadcasts=True)
+defvjp(np.select,
+       None,
+       lambda g, ans, condlist, choicelist, default=0: _ad.select_grad(g, condlist, choicelist),
+       lambda g, ans, condlist, choicelist, default=0:
+       _ad.unbroadcast(np.select(condlist, _ad.zeros_like(condlist), g), default))
+defjvp(np.select,
+       None,
+       lambda t, ans, condlist, choicelist, default=0:
+       _ad.broadcast_like(np.select(condlist, t, 0.0), ans),
+       lambda t, ans, condlist, choicelist, default=0:
+       _ad.broadcast_like(np.select(condlist, _ad.zeros_like(condlist), t), ans))
+defvjp(np.take,
+       lambda g, ans, a, indices, axis=None, out=None, mode="raise":
+       _ad.take_grad(g, a, indices, axis, mode))
+defjvp(np.take,
+       lambda t, ans, a, indices, axis=None, out=None, mode="raise":
+       np.take(t, indices, axis, None, mode))
+defvjp(np.take_along_axis,
+       lambda g, ans, arr, indices, axis=-1: _ad.take_along_axis_grad(g, arr, indices, axis))
+defjvp(np.take_along_axis,
+       lambda t, ans, arr, indices, axis=-1: np.take_along_axis(t, indices, axis))

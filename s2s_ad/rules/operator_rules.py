@@ -1,0 +1,124 @@
+"""Rules for Python's operators (the `operator` module) and the numeric builtins.
+
+The compiler turns `a + b` into `operator.add(a, b)`, `-a` into `operator.neg(a)` and so on, so
+these rules cover the arithmetic written with operators.  The arithmetic rules are registered with
+`broadcasts=True`: a VJP returns the cotangent in the result's shape and the compiler sums it back
+to the argument's shape.
+
+Complex numbers follow the JAX convention described in `s2s_ad.rules` (no conjugation for
+holomorphic operations), so the rules below are the textbook real formulas.
+
+Contents:
+    arithmetic        add sub mul truediv mod pow neg pos matmul
+    builtins          abs pow float max min
+    non-differentiable  comparisons, logical and bitwise operators, floordiv, round, int, len ...
+"""
+import builtins
+import operator
+
+import numpy as np
+
+from s2s_ad import runtime as _ad
+from s2s_ad.rules.registry import defjvp, defvjp, nondifferentiable
+
+# ---- arithmetic ----
+
+defvjp(operator.add,
+       lambda g, ans, a, b: g,
+       lambda g, ans, a, b: g, broadcasts=True)
+defjvp(operator.add,
+       lambda t, ans, a, b: t,
+       lambda t, ans, a, b: t, broadcasts=True)
+
+defvjp(operator.sub,
+       lambda g, ans, a, b: g,
+       lambda g, ans, a, b: -g, broadcasts=True)
+defjvp(operator.sub,
+       lambda t, ans, a, b: t,
+       lambda t, ans, a, b: -t, broadcasts=True)
+
+defvjp(operator.mul,
+       lambda g, ans, a, b: g * b,
+       lambda g, ans, a, b: a * g, broadcasts=True)
+defjvp(operator.mul,
+       lambda t, ans, a, b: t * b,
+       lambda t, ans, a, b: a * t, broadcasts=True)
+
+defvjp(operator.truediv,
+       lambda g, ans, a, b: g / b,
+       lambda g, ans, a, b: -g * ans / b, broadcasts=True)
+defjvp(operator.truediv,
+       lambda t, ans, a, b: t / b,
+       lambda t, ans, a, b: -t * ans / b, broadcasts=True)
+
+# a % b == a - b * (a // b); a // b is piecewise constant.
+defvjp(operator.mod,
+       lambda g, ans, a, b: g,
+       lambda g, ans, a, b: -g * (a // b), broadcasts=True)
+defjvp(operator.mod,
+       lambda t, ans, a, b: t,
+       lambda t, ans, a, b: -t * (a // b), broadcasts=True)
+
+# d(a**b)/db = a**b log(a); at a == 0 it is taken as 0 (the limit for b > 0).
+defvjp(operator.pow,
+       lambda g, ans, a, b: g * b * a ** (b - 1),
+       lambda g, ans, a, b: g * ans * np.log(np.where(a == 0, 1.0, a)), broadcasts=True)
+defjvp(operator.pow,
+       lambda t, ans, a, b: t * b * a ** (b - 1),
+       lambda t, ans, a, b: t * ans * np.log(np.where(a == 0, 1.0, a)), broadcasts=True)
+
+defvjp(operator.neg, lambda g, ans, a: -g)
+defjvp(operator.neg, lambda t, ans, a: -t)
+defvjp(operator.pos, lambda g, ans, a: g)
+defjvp(operator.pos, lambda t, ans, a: t)
+
+defvjp(operator.matmul,
+       lambda g, ans, a, b: _ad.matmul_grad_a(g, a, b),
+       lambda g, ans, a, b: _ad.matmul_grad_b(g, a, b))
+defjvp(operator.matmul,
+       lambda t, ans, a, b: t @ b,
+       lambda t, ans, a, b: a @ t)
+
+# ---- builtins ----
+
+# abs: sign(x) for reals; conj(z)/|z| for complex z (numpy's sign(z) is z/|z|).
+defvjp(builtins.abs, lambda g, ans, x: g * np.conj(np.sign(x)))
+defjvp(builtins.abs, lambda t, ans, x: np.real(np.conj(np.sign(x)) * t))
+
+defvjp(builtins.pow,
+       lambda g, ans, base, exp, mod=None: g * exp * base ** (exp - 1),
+       lambda g, ans, base, exp, mod=None: g * ans * np.log(np.where(base == 0, 1.0, base)),
+       broadcasts=True)
+defjvp(builtins.pow,
+       lambda t, ans, base, exp, mod=None: t * exp * base ** (exp - 1),
+       lambda t, ans, base, exp, mod=None: t * ans * np.log(np.where(base == 0, 1.0, base)),
+       broadcasts=True)
+
+defvjp(builtins.float, lambda g, ans, x=0.0: g)
+defjvp(builtins.float, lambda t, ans, x=0.0: _ad.scalar_like(t, ans))
+
+# max(a, b) / min(a, b) of two numbers; a tie splits the derivative equally.
+defvjp(builtins.max,
+       lambda g, ans, a, b: g * (a > b) + 0.5 * g * (a == b),
+       lambda g, ans, a, b: g * (b > a) + 0.5 * g * (a == b), broadcasts=True)
+defjvp(builtins.max,
+       lambda t, ans, a, b: t * (a > b) + 0.5 * t * (a == b),
+       lambda t, ans, a, b: t * (b > a) + 0.5 * t * (a == b), broadcasts=True)
+defvjp(builtins.min,
+       lambda g, ans, a, b: g * (a < b) + 0.5 * g * (a == b),
+       lambda g, ans, a, b: g * (b < a) + 0.5 * g * (a == b), broadcasts=True)
+defjvp(builtins.min,
+       lambda t, ans, a, b: t * (a < b) + 0.5 * t * (a == b),
+       lambda t, ans, a, b: t * (b < a) + 0.5 * t * (a == b), broadcasts=True)
+
+# ---- non-differentiable ----
+
+nondifferentiable(
+    operator.lt, operator.le, operator.eq, operator.ne, operator.ge, operator.gt,
+    operator.not_, operator.truth, operator.is_, operator.is_not, operator.contains,
+    operator.and_, operator.or_, operator.xor, operator.invert, operator.lshift,
+    operator.rshift, operator.floordiv, operator.index,
+    builtins.round, builtins.int, builtins.bool, builtins.len, builtins.range,
+    builtins.isinstance, builtins.issubclass, builtins.type, builtins.hasattr, builtins.callable,
+    builtins.id, builtins.hash, builtins.str, builtins.repr, builtins.print,
+)

@@ -1,0 +1,89 @@
+"""The rule table: derivative rules are data, keyed by the callable they differentiate.
+
+A rule is an ordinary, runnable Python function (usually a one-line lambda):
+
+    VJP rule for positional argument i:  rule(g, ans, *args, **kwargs) -> cotangent of args[i]
+    JVP rule for positional argument i:  rule(t, ans, *args, **kwargs) -> tangent of ans caused
+                                         by the tangent t of args[i]
+
+`g` is the cotangent of the result `ans`; `t` has the shape of `args[i]`.  `None` in place of a
+rule marks that argument as non-differentiable; arguments past the last rule are
+non-differentiable too (axis, shape, dtype ...).
+
+The compiler inlines a rule's body into the generated code, renaming its parameters to the
+caller's variables, so a rule must be a lambda or a `def` whose body is simple assignments
+followed by one `return`.  Rules may use `np`, `math` and the runtime helpers `_ad.*`
+(`from s2s_ad import runtime as _ad`), and nothing else from their module.
+
+`broadcasts=True` marks an elementwise function with NumPy broadcasting: its VJP rules return the
+cotangent in the *result's* shape and the compiler reduces it to the argument's shape (only where
+the shapes can differ); its JVP rules return a tangent that the compiler broadcasts to the result.
+"""
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Rule:
+    """The derivative rules of one callable."""
+    fn: object
+    vjps: tuple = ()
+    jvps: tuple = ()
+    broadcasts: bool = False
+    # Where the rules were registered: the library rule modules, or "user".
+    origin: str = "s2s_ad"
+    extra: dict = field(default_factory=dict)
+
+
+RULES = {}              # callable -> Rule
+NONDIFFERENTIABLE = {}  # callable -> origin; calls to these have a zero derivative
+
+
+def _key(fn):
+    # Bound methods of the same builtin compare equal but are new objects each time.
+    return fn
+
+
+def _entry(fn, broadcasts, origin):
+    rule = RULES.get(_key(fn))
+    if rule is None:
+        rule = RULES[_key(fn)] = Rule(fn, broadcasts=broadcasts, origin=origin)
+    rule.broadcasts = rule.broadcasts or broadcasts
+    rule.origin = origin
+    return rule
+
+
+def defvjp(fn, *rules, broadcasts=False, origin="s2s_ad"):
+    """Register per-argument VJP rules for `fn`: rule_i(g, ans, *args, **kwargs)."""
+    _entry(fn, broadcasts, origin).vjps = tuple(rules)
+    NONDIFFERENTIABLE.pop(fn, None)
+    return fn
+
+
+def defjvp(fn, *rules, broadcasts=False, origin="s2s_ad"):
+    """Register per-argument JVP rules for `fn`: rule_i(t, ans, *args, **kwargs)."""
+    _entry(fn, broadcasts, origin).jvps = tuple(rules)
+    NONDIFFERENTIABLE.pop(fn, None)
+    return fn
+
+
+def nondifferentiable(*fns, origin="s2s_ad"):
+    """Declare that calls to each of `fns` have a zero derivative (no code is emitted)."""
+    for fn in fns:
+        NONDIFFERENTIABLE[_key(fn)] = origin
+        RULES.pop(_key(fn), None)
+    return fns[0] if len(fns) == 1 else fns
+
+
+def lookup(fn):
+    """The Rule for `fn`, or None.  Unhashable callables have no rule."""
+    try:
+        return RULES.get(_key(fn))
+    except TypeError:
+        return None
+
+
+def is_nondifferentiable(fn):
+    try:
+        return _key(fn) in NONDIFFERENTIABLE
+    except TypeError:
+        return False

@@ -1,0 +1,243 @@
+"""Rules for the runtime helpers (`s2s_ad.runtime`, imported as `_ad` in generated code).
+
+Generated derivative code calls these helpers, and forward-over-reverse (Hessians) or
+reverse-over-reverse differentiates that code again, so every differentiable helper has rules.
+Nearly all are linear in their first argument, and come in adjoint pairs:
+
+    unbroadcast <-> broadcast_like     sum_grad <-> np.sum          max_grad <-> max_jvp
+    cumsum_grad <-> np.cumsum          diff_grad <-> np.diff        diagonal_grad <-> np.diagonal
+    stack_split <-> stack_join         tile_grad <-> np.tile        repeat_grad <-> np.repeat
+    pad_grad <-> np.pad                take_grad <-> np.take        select_grad <-> np.select
+    einsum_expand <-> einsum_collapse  fit_axis <-> fit_axis        array_grad <-> np.array
+
+The cotangent helpers of bilinear products F(a, b) (`matmul_grad_a/b` for F = matmul, and
+likewise dot, inner, tensordot, kron, convolve) close under differentiation:
+    Ga(g, a, b) = d<g, F(a, b)>/da:   VJP wrt g: F(h, b);   wrt b: Gb(g, h, b)
+    Gb(g, a, b) = d<g, F(a, b)>/db:   VJP wrt g: F(a, h);   wrt a: Ga(g, a, h)
+
+In these rules the incoming cotangent is named `gbar`, the tangent `tdot` and the helper's
+result `out`, since the helpers' own parameters are often called `g` and `t`.
+"""
+import numpy as np
+
+from s2s_ad import runtime as _ad
+from s2s_ad.rules.registry import defjvp, defvjp, nondifferentiable
+
+# ---- shapes, zeros and accumulation ----
+
+defvjp(_ad.unbroadcast, lambda gbar, out, g, x: _ad.broadcast_like(gbar, g))
+defjvp(_ad.unbroadcast, lambda tdot, out, g, x: _ad.unbroadcast(tdot, x))
+defvjp(_ad.broadcast_like, lambda gbar, out, t, z: _ad.unbroadcast(gbar, t))
+defjvp(_ad.broadcast_like, lambda tdot, out, t, z: _ad.broadcast_like(tdot, z))
+defvjp(_ad.add,
+       lambda gbar, out, a, b: gbar,
+       lambda gbar, out, a, b: gbar)
+defjvp(_ad.add,
+       lambda tdot, out, a, b: tdot,
+       lambda tdot, out, a, b: tdot)
+defvjp(_ad.add_at,
+       lambda gbar, out, buf, index, g: gbar,
+       None,
+       lambda gbar, out, buf, index, g: _ad.unbroadcast(gbar[index], g))
+defjvp(_ad.add_at,
+       lambda tdot, out, buf, index, g: tdot,
+       None,
+       lambda tdot, out, buf, index, g: _ad.add_at(_ad.zeros_like(buf), index, tdot))
+defvjp(_ad.sum_grad,
+       lambda gbar, out, g, x, axis=None, keepdims=False: np.sum(gbar, axis, keepdims=keepdims))
+defjvp(_ad.sum_grad,
+       lambda tdot, out, g, x, axis=None, keepdims=False: _ad.sum_grad(tdot, x, axis, keepdims))
+defvjp(_ad.scalar_like, lambda gbar, out, v, x: gbar)
+defjvp(_ad.scalar_like, lambda tdot, out, v, x: _ad.scalar_like(tdot, x))
+
+# ---- bilinear products ----
+
+defvjp(_ad.matmul_grad_a,
+       lambda gbar, out, g, a, b: np.matmul(gbar, b),
+       None,
+       lambda gbar, out, g, a, b: _ad.matmul_grad_b(g, gbar, b))
+defjvp(_ad.matmul_grad_a,
+       lambda tdot, out, g, a, b: _ad.matmul_grad_a(tdot, a, b),
+       None,
+       lambda tdot, out, g, a, b: _ad.matmul_grad_a(g, a, tdot))
+defvjp(_ad.matmul_grad_b,
+       lambda gbar, out, g, a, b: np.matmul(a, gbar),
+       lambda gbar, out, g, a, b: _ad.matmul_grad_a(g, a, gbar))
+defjvp(_ad.matmul_grad_b,
+       lambda tdot, out, g, a, b: _ad.matmul_grad_b(tdot, a, b),
+       lambda tdot, out, g, a, b: _ad.matmul_grad_b(g, tdot, b))
+defvjp(_ad.dot_grad_a,
+       lambda gbar, out, g, a, b: np.dot(gbar, b),
+       None,
+       lambda gbar, out, g, a, b: _ad.dot_grad_b(g, gbar, b))
+defjvp(_ad.dot_grad_a,
+       lambda tdot, out, g, a, b: _ad.dot_grad_a(tdot, a, b),
+       None,
+       lambda tdot, out, g, a, b: _ad.dot_grad_a(g, a, tdot))
+defvjp(_ad.dot_grad_b,
+       lambda gbar, out, g, a, b: np.dot(a, gbar),
+       lambda gbar, out, g, a, b: _ad.dot_grad_a(g, a, gbar))
+defjvp(_ad.dot_grad_b,
+       lambda tdot, out, g, a, b: _ad.dot_grad_b(tdot, a, b),
+       lambda tdot, out, g, a, b: _ad.dot_grad_b(g, tdot, b))
+defvjp(_ad.inner_grad_a,
+       lambda gbar, out, g, a, b: np.inner(gbar, b),
+       None,
+       lambda gbar, out, g, a, b: _ad.inner_grad_b(g, gbar, b))
+defjvp(_ad.inner_grad_a,
+       lambda tdot, out, g, a, b: _ad.inner_grad_a(tdot, a, b),
+       None,
+       lambda tdot, out, g, a, b: _ad.inner_grad_a(g, a, tdot))
+defvjp(_ad.inner_grad_b,
+       lambda gbar, out, g, a, b: np.inner(a, gbar),
+       lambda gbar, out, g, a, b: _ad.inner_grad_a(g, a, gbar))
+defjvp(_ad.inner_grad_b,
+       lambda tdot, out, g, a, b: _ad.inner_grad_b(tdot, a, b),
+       lambda tdot, out, g, a, b: _ad.inner_grad_b(g, tdot, b))
+defvjp(_ad.tensordot_grad_a,
+       lambda gbar, out, g, a, b, axes=2: np.tensordot(gbar, b, axes),
+       None,
+       lambda gbar, out, g, a, b, axes=2: _ad.tensordot_grad_b(g, gbar, b, axes))
+defjvp(_ad.tensordot_grad_a,
+       lambda tdot, out, g, a, b, axes=2: _ad.tensordot_grad_a(tdot, a, b, axes),
+       None,
+       lambda tdot, out, g, a, b, axes=2: _ad.tensordot_grad_a(g, a, tdot, axes))
+defvjp(_ad.tensordot_grad_b,
+       lambda gbar, out, g, a, b, axes=2: np.tensordot(a, gbar, axes),
+       lambda gbar, out, g, a, b, axes=2: _ad.tensordot_grad_a(g, a, gbar, axes))
+defjvp(_ad.tensordot_grad_b,
+       lambda tdot, out, g, a, b, axes=2: _ad.tensordot_grad_b(tdot, a, b, axes),
+       lambda tdot, out, g, a, b, axes=2: _ad.tensordot_grad_b(g, tdot, b, axes))
+defvjp(_ad.kron_grad_a,
+       lambda gbar, out, g, a, b: np.kron(gbar, b),
+       None,
+       lambda gbar, out, g, a, b: _ad.kron_grad_b(g, gbar, b))
+defjvp(_ad.kron_grad_a,
+       lambda tdot, out, g, a, b: _ad.kron_grad_a(tdot, a, b),
+       None,
+       lambda tdot, out, g, a, b: _ad.kron_grad_a(g, a, tdot))
+defvjp(_ad.kron_grad_b,
+       lambda gbar, out, g, a, b: np.kron(a, gbar),
+       lambda gbar, out, g, a, b: _ad.kron_grad_a(g, a, gbar))
+defjvp(_ad.kron_grad_b,
+       lambda tdot, out, g, a, b: _ad.kron_grad_b(tdot, a, b),
+       lambda tdot, out, g, a, b: _ad.kron_grad_b(g, tdot, b))
+defvjp(_ad.convolve_grad_a,
+       lambda gbar, out, g, a, v, mode="full": np.convolve(gbar, v, mode),
+       None,
+       lambda gbar, out, g, a, v, mode="full": _ad.convolve_grad_b(g, gbar, v, mode))
+defjvp(_ad.convolve_grad_a,
+       lambda tdot, out, g, a, v, mode="full": _ad.convolve_grad_a(tdot, a, v, mode),
+       None,
+       lambda tdot, out, g, a, v, mode="full": _ad.convolve_grad_a(g, a, tdot, mode))
+defvjp(_ad.convolve_grad_b,
+       lambda gbar, out, g, a, v, mode="full": np.convolve(a, gbar, mode),
+       lambda gbar, out, g, a, v, mode="full": _ad.convolve_grad_a(g, a, gbar, mode))
+defjvp(_ad.convolve_grad_b,
+       lambda tdot, out, g, a, v, mode="full": _ad.convolve_grad_b(tdot, a, v, mode),
+       lambda tdot, out, g, a, v, mode="full": _ad.convolve_grad_b(g, tdot, v, mode))
+
+# ---- reductions and scans ----
+
+defvjp(_ad.max_grad,
+       lambda gbar, out, g, m, x, axis=None, keepdims=False:
+       _ad.max_jvp(gbar, m, x, axis, keepdims))
+defjvp(_ad.max_grad,
+       lambda tdot, out, g, m, x, axis=None, keepdims=False:
+       _ad.max_grad(tdot, m, x, axis, keepdims))
+defvjp(_ad.max_jvp,
+       lambda gbar, out, t, m, x, axis=None, keepdims=False:
+       _ad.max_grad(gbar, m, x, axis, keepdims))
+defjvp(_ad.max_jvp,
+       lambda tdot, out, t, m, x, axis=None, keepdims=False:
+       _ad.max_jvp(tdot, m, x, axis, keepdims))
+defvjp(_ad.cumsum_grad, lambda gbar, out, g, x, axis=None: np.cumsum(gbar, axis))
+defjvp(_ad.cumsum_grad, lambda tdot, out, g, x, axis=None: _ad.cumsum_grad(tdot, x, axis))
+defvjp(_ad.diff_grad, lambda gbar, out, g, x, n=1, axis=-1: np.diff(gbar, n, axis))
+defjvp(_ad.diff_grad, lambda tdot, out, g, x, n=1, axis=-1: _ad.diff_grad(tdot, x, n, axis))
+defvjp(_ad.diagonal_grad,
+       lambda gbar, out, g, x, offset=0, axis1=0, axis2=1:
+       np.diagonal(gbar, offset, axis1, axis2))
+defjvp(_ad.diagonal_grad,
+       lambda tdot, out, g, x, offset=0, axis1=0, axis2=1:
+       _ad.diagonal_grad(tdot, x, offset, axis1, axis2))
+
+# ---- assembling, repeating, selecting ----
+
+defvjp(_ad.stack_split,
+       lambda gbar, out, g, arrays, how="concatenate", axis=0:
+       _ad.stack_join(gbar, how, axis, arrays))
+defjvp(_ad.stack_split,
+       lambda tdot, out, g, arrays, how="concatenate", axis=0:
+       _ad.stack_split(tdot, arrays, how, axis))
+defvjp(_ad.stack_join,
+       lambda gbar, out, parts, how="concatenate", axis=0, like=None:
+       _ad.stack_split(gbar, parts if like is None else like, how, axis))
+defjvp(_ad.stack_join,
+       lambda tdot, out, parts, how="concatenate", axis=0, like=None:
+       _ad.stack_join(tdot, how, axis, parts if like is None else like))
+defvjp(_ad.array_grad, lambda gbar, out, g, obj: np.array(gbar))
+defjvp(_ad.array_grad, lambda tdot, out, g, obj: _ad.array_grad(tdot, obj))
+defvjp(_ad.tile_grad, lambda gbar, out, g, x, reps: np.tile(gbar, reps))
+defjvp(_ad.tile_grad, lambda tdot, out, g, x, reps: _ad.tile_grad(tdot, x, reps))
+defvjp(_ad.repeat_grad,
+       lambda gbar, out, g, x, repeats, axis=None: np.repeat(gbar, repeats, axis))
+defjvp(_ad.repeat_grad,
+       lambda tdot, out, g, x, repeats, axis=None: _ad.repeat_grad(tdot, x, repeats, axis))
+defvjp(_ad.pad_grad,
+       lambda gbar, out, g, x, pad_width, mode="constant": np.pad(gbar, pad_width, mode))
+defjvp(_ad.pad_grad,
+       lambda tdot, out, g, x, pad_width, mode="constant": _ad.pad_grad(tdot, x, pad_width, mode))
+defvjp(_ad.take_grad,
+       lambda gbar, out, g, x, indices, axis=None, mode="raise":
+       np.take(gbar, indices, axis, None, "wrap" if mode == "raise" else mode))
+defjvp(_ad.take_grad,
+       lambda tdot, out, g, x, indices, axis=None, mode="raise":
+       _ad.take_grad(tdot, x, indices, axis, mode))
+defvjp(_ad.take_along_axis_grad,
+       lambda gbar, out, g, x, indices, axis=-1:
+       np.take_along_axis(np.ravel(gbar) if axis is None else gbar, indices,
+                          -1 if axis is None else axis))
+defjvp(_ad.take_along_axis_grad,
+       lambda tdot, out, g, x, indices, axis=-1: _ad.take_along_axis_grad(tdot, x, indices, axis))
+defvjp(_ad.select_grad,
+       lambda gbar, out, g, condlist, choicelist:
+       _ad.broadcast_like(np.select(condlist, gbar, 0.0), g))
+defjvp(_ad.select_grad,
+       lambda tdot, out, g, condlist, choicelist: _ad.select_grad(tdot, condlist, choicelist))
+defvjp(_ad.einsum_expand,
+       lambda gbar, out, r, subscripts, i, x0, x1=None, x2=None, x3=None:
+       _ad.einsum_collapse(gbar, subscripts, i, x0, x1, x2, x3))
+defjvp(_ad.einsum_expand,
+       lambda tdot, out, r, subscripts, i, x0, x1=None, x2=None, x3=None:
+       _ad.einsum_expand(tdot, subscripts, i, x0, x1, x2, x3))
+defvjp(_ad.einsum_collapse,
+       lambda gbar, out, h, subscripts, i, x0, x1=None, x2=None, x3=None:
+       _ad.einsum_expand(gbar, subscripts, i, x0, x1, x2, x3))
+defjvp(_ad.einsum_collapse,
+       lambda tdot, out, h, subscripts, i, x0, x1=None, x2=None, x3=None:
+       _ad.einsum_collapse(tdot, subscripts, i, x0, x1, x2, x3))
+
+# ---- Fourier, interpolation, histograms, special functions ----
+
+defvjp(_ad.fit_axis, lambda gbar, out, x, like, axis=-1: _ad.fit_axis(gbar, x, axis))
+defjvp(_ad.fit_axis, lambda tdot, out, x, like, axis=-1: _ad.fit_axis(tdot, like, axis))
+defvjp(_ad.interp_fp_grad,
+       lambda gbar, out, g, x, xp, fp, left=None, right=None:
+       np.interp(x, xp, gbar, None if left is None else 0.0, None if right is None else 0.0))
+defjvp(_ad.interp_fp_grad,
+       lambda tdot, out, g, x, xp, fp, left=None, right=None:
+       _ad.interp_fp_grad(tdot, x, xp, fp, left, right))
+defvjp(_ad.histogram_weights_grad,
+       lambda gbar, out, g, a, edges, weights: np.histogram(a, edges, weights=gbar)[0])
+defjvp(_ad.histogram_weights_grad,
+       lambda tdot, out, g, a, edges, weights: _ad.histogram_weights_grad(tdot, a, edges, weights))
+defvjp(_ad.polygamma, None, lambda gbar, out, n, x: gbar * _ad.polygamma(n + 1, x))
+defjvp(_ad.polygamma, None, lambda tdot, out, n, x: tdot * _ad.polygamma(n + 1, x))
+
+# ---- non-differentiable helpers (shapes, indices, errors) ----
+
+nondifferentiable(
+    _ad.zeros_like, _ad.unsupported, _ad.inverse_axes, _ad.rollaxis_dest, _ad.weights_shape,
+    _ad.einsum_spec, _ad.irfft_weights, _ad.interp_slope, _ad.histogram_bin,
+)

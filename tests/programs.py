@@ -1,0 +1,304 @@
+"""The corpus of functions the transforms are tested on, each with its input domain.
+
+Every function here is checked by test_ssa.py (the SSA form returns what the original returns)
+and by test_derivatives.py (reverse and forward mode against central finite differences, and
+against each other).  A Case says which arguments are differentiated and how to draw inputs
+from the function's domain.
+"""
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy import sin
+
+
+@dataclass
+class Case:
+    fn: object
+    make_args: object          # rng -> tuple of arguments
+    wrt: tuple = (0,)          # indices of the differentiated arguments
+    tol: float = 1e-6
+    tags: tuple = field(default_factory=tuple)
+
+    @property
+    def name(self):
+        return self.fn.__name__
+
+
+def scal(lo=-2.0, hi=2.0):
+    return lambda rng: float(rng.uniform(lo, hi))
+
+
+def vec(n, lo=-2.0, hi=2.0):
+    return lambda rng: rng.uniform(lo, hi, size=n)
+
+
+def mat(m, n, lo=-1.0, hi=1.0):
+    return lambda rng: rng.uniform(lo, hi, size=(m, n))
+
+
+def args(*makers):
+    return lambda rng: tuple(m(rng) if callable(m) else m for m in makers)
+
+
+# ---- straight-line arithmetic -------------------------------------------------------------
+
+def arith(x, y):
+    a = x + y * 2.0 - x / (y * y + 1.0)
+    b = -a ** 2 + x * 3 // 1 + (a % 1.5)
+    return a * b - 1.0 / (1.0 + x * x)
+
+
+def powers(x, y):
+    return x ** 3 + y ** 0.5 + x ** y + 2.0 ** x
+
+
+def math_basics(x, y):
+    s = math.sin(x) * math.cos(y) + math.exp(-x * x) + math.log(y) + math.sqrt(y)
+    return s + math.tanh(x) - math.atan2(x, y) + math.pi * x
+
+
+def tuples(x, y):
+    a, b = x * y, x - y
+    pair = (a, b)
+    c, d = pair
+    return c * d + pair[0]
+
+
+def multiple_results_sum(x, y):
+    p, q = split_pair(x, y)
+    return p + q
+
+
+def split_pair(x, y):
+    return x * y, x + y
+
+
+def compare_mixed(x, y):
+    bigger = x > y
+    flag = 1.0 if bigger else 2.0
+    return flag * x * y
+
+
+# ---- NumPy: the first set, broadcasting, Python numbers mixed with arrays ----------------------
+
+def mlp_like(x, w):
+    h = np.tanh(w @ x)
+    return np.sum(h * h)
+
+
+def numpy_first_set(x, W):
+    a = np.exp(x) + np.log(np.abs(x) + 1.0) + np.sin(x) * np.cos(x)
+    b = np.sqrt(x * x + 1.0) + np.maximum(x, 0.0) + np.where(x > 0, x, 2.0 * x)
+    c = np.dot(W, a) + np.matmul(W, b)
+    d = W.T @ c
+    e = np.reshape(W, (-1,)).sum() + np.mean(W, axis=0).sum() + np.sum(W, axis=1) @ c
+    return np.sum(d) + e + np.transpose(W).sum()
+
+
+def broadcasting(x, b, s):
+    y = x * b + s                 # (3, 4) * (4,) + scalar
+    z = y / (1.0 + b * b) - s * x
+    col = np.sum(x, axis=1, keepdims=True)
+    return np.sum(z * col) + np.mean(y)
+
+
+def from_numpy_import(x):
+    return np.sum(sin(x) * 2.0)
+
+
+# ---- control flow -----------------------------------------------------------------------
+
+def piecewise(x):
+    if x > 1.0:
+        y = x * x
+    elif x > -1.0:
+        y = 2.0 * x - 1.0
+    else:
+        y = -x ** 3
+    return y * 3.0
+
+
+def three_returns(x, y):
+    if x > 0.5:
+        return x * y
+    if y > 0.0:
+        z = x + y
+        return z * z
+    return x - y * y
+
+
+def conditional_expr(x, y):
+    z = x * y if x > 0 and y > 0 else x + y
+    w = z if not (z > 1 or z < -1) else z * 0.5
+    return w * x
+
+
+def chained_compare(x):
+    if -1.0 < x < 1.0:
+        return x * x
+    return 2.0 * x
+
+
+def horner(x, c, n):
+    y = 0.0
+    for i in range(n):
+        y = y * x + c
+    return y
+
+
+def range_args(x, n):
+    total = 0.0
+    for i in range(2, n, 3):
+        total = total + x ** i
+    for k in range(n - 1, 0, -2):
+        total = total * 0.5 + x * k
+    return total
+
+
+def newton_sqrt(a):
+    x = a
+    while abs(x * x - a) > 1e-12 * a:
+        x = 0.5 * (x + a / x)
+    return x
+
+
+def capped_newton(a):
+    x = 1.0
+    k = 0
+    while abs(x * x - a) > 1e-10 and k < 50:
+        x = x - (x * x - a) / (2.0 * x)
+        k += 1
+    return x
+
+
+def euler_ode(y0, k):
+    y = y0
+    dt = 0.01
+    for _ in range(500):
+        y = y + dt * (-k * y + math.sin(y))
+    return y
+
+
+def breaks_early(x, n):
+    s = 0.0
+    for i in range(n):
+        s = s + x * (i + 1)
+        if s > 3.0:
+            break
+    return s * x
+
+
+def continue_and_else(x, n):
+    s = 1.0
+    for i in range(n):
+        if i % 2 == 0:
+            continue
+        s = s * x + i
+    else:
+        s = s + 0.5
+    return s
+
+
+def nested_loops_matmul(A, B):
+    n = A.shape[0]
+    total = 0.0
+    for i in range(n):
+        for j in range(n):
+            acc = 0.0
+            for k in range(n):
+                acc = acc + A[i, k] * B[k, j]
+            total = total + acc * acc
+    return total
+
+
+def loop_over_rows(X, w):
+    total = 0.0
+    for row in X:
+        total = total + np.tanh(row @ w)
+    for i, row in enumerate(X):
+        total = total + i * np.sum(row * w)
+    for a, b in zip(X, reversed(X)):
+        total = total + np.sum(a * b)
+    return total
+
+
+def loop_over_list(x):
+    total = 0.0
+    for c in [1.0, 2.0, 3.0]:
+        total = total * x + c
+    return total
+
+
+def branch_in_loop(x, n):
+    y = x
+    for i in range(n):
+        if y > 1.0:
+            y = y * 0.5
+        else:
+            y = y * y + 0.75
+    return y
+
+
+def rnn(W, U, xs):
+    h = np.zeros(W.shape[0])
+    for t in range(xs.shape[0]):
+        h = np.tanh(W @ h + U @ xs[t])
+    return np.sum(h * h)
+
+
+def loop_array_carried(x, n):
+    v = x
+    for i in range(n):
+        v = np.sin(v) + 0.1 * v
+    return np.sum(v)
+
+
+def while_array(x):
+    v = x
+    k = 0
+    while k < 4:
+        v = v * 0.9 + np.cos(v)
+        k += 1
+    return np.sum(v * v)
+
+
+def early_return_in_loop(x, n):
+    s = x
+    for i in range(n):
+        s = s * 1.5
+        if s > 10.0:
+            return s * x
+    return s - x
+
+
+CASES = [
+    Case(arith, args(scal(0.1, 2.0), scal(0.5, 2.0)), (0, 1), tags=("scalar",)),
+    Case(powers, args(scal(0.5, 1.5), scal(0.5, 2.0)), (0, 1)),
+    Case(math_basics, args(scal(-1, 1), scal(0.5, 2.0)), (0, 1)),
+    Case(tuples, args(scal(), scal()), (0, 1)),
+    Case(compare_mixed, args(scal(), scal()), (0, 1)),
+    Case(mlp_like, args(vec(3), mat(2, 3)), (0, 1)),
+    Case(numpy_first_set, args(vec(3, 0.2, 2.0), mat(3, 3)), (0, 1)),
+    Case(broadcasting, args(mat(3, 4), vec(4), scal()), (0, 1, 2)),
+    Case(from_numpy_import, args(vec(4)), (0,)),
+    Case(piecewise, args(scal(-3, 3)), (0,)),
+    Case(three_returns, args(scal(-1, 1), scal(-1, 1)), (0, 1)),
+    Case(conditional_expr, args(scal(-2, 2), scal(-2, 2)), (0, 1)),
+    Case(chained_compare, args(scal(-2, 2)), (0,)),
+    Case(horner, args(scal(-1, 1), scal(), 10), (0, 1)),
+    Case(range_args, args(scal(0.5, 1.2), 9), (0,)),
+    Case(newton_sqrt, args(scal(0.5, 4.0)), (0,), tol=1e-5),
+    Case(capped_newton, args(scal(0.5, 4.0)), (0,), tol=1e-5),
+    Case(euler_ode, args(scal(0.5, 1.5), scal(0.1, 1.0)), (0, 1)),
+    Case(breaks_early, args(scal(0.05, 0.5), 20), (0,)),
+    Case(continue_and_else, args(scal(0.5, 1.1), 7), (0,)),
+    Case(nested_loops_matmul, args(mat(3, 3), mat(3, 3)), (0, 1)),
+    Case(loop_over_rows, args(mat(4, 3), vec(3)), (0, 1)),
+    Case(loop_over_list, args(scal()), (0,)),
+    Case(branch_in_loop, args(scal(0.1, 3.0), 6), (0,)),
+    Case(rnn, args(mat(4, 4, -0.5, 0.5), mat(4, 3), mat(5, 3)), (0, 1, 2)),
+    Case(loop_array_carried, args(vec(3), 5), (0,)),
+    Case(while_array, args(vec(3)), (0,)),
+    Case(early_return_in_loop, args(scal(0.5, 2.0), 10), (0,)),
+]
