@@ -7,6 +7,7 @@ the kinds of the arguments it is called with, and calls it.  Nothing is traced a
 import functools
 import inspect
 import threading
+import types
 import weakref
 
 import numpy as np
@@ -56,13 +57,15 @@ def _params(fn):
     inner = getattr(fn, "__s2s_ad__", None)
     if inner is not None:
         return _params(inner[0])
+    bound = isinstance(fn, types.MethodType)
     fn = frontend.unwrap(fn)
     try:
         sig = inspect.signature(fn)
     except (TypeError, ValueError):
         raise BadArgumentError(f"cannot read the parameters of {fn!r}") from None
-    return [p.name for p in sig.parameters.values()
-            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    names = [p.name for p in sig.parameters.values()
+             if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    return names[1:] if bound else names   # a bound method's `self` is not an argument
 
 
 def wrt_names(fn, wrt):
@@ -112,7 +115,7 @@ def arg_kinds(fn_params, args):
 def _bind(fn, params, args, kwargs):
     if not kwargs:
         return args
-    sig = inspect.signature(frontend.unwrap(fn))
+    sig = inspect.signature(fn)
     bound = sig.bind(*args, **kwargs)
     bound.apply_defaults()
     return tuple(bound.arguments[p] for p in params if p in bound.arguments)
@@ -146,6 +149,8 @@ class _Transform:
             if i < len(args):
                 args[i] = _as_float(args[i])
         kinds = arg_kinds(self.params, args)
+        if isinstance(self.fn, types.MethodType):
+            args.insert(0, self.fn.__self__)
         gen = compiled(self.fn, self.mode, self.wrt, kinds, has_aux=self.has_aux)
         return gen.function, args
 
@@ -202,18 +207,28 @@ def vjp(fn, *primals, wrt=None):
     return out, pullback
 
 
-def source(fn, mode="grad", wrt=0, *, optimize=True, has_aux=False):
-    """The generated Python source of `fn` for `mode` ("ssa", "jvp", "vjp", "grad", "hvp")."""
+def source(fn, mode="grad", wrt=0, *, optimize=True, has_aux=False, example=None):
+    """The generated Python source of `fn` for `mode` ("ssa", "jvp", "vjp", "grad", "hvp").
+
+    Without `example` the text is the generic code, for arguments that are numbers or arrays;
+    with `example` (a tuple of arguments) it is the code specialised to those arguments' kinds,
+    which is the code that runs when `fn`'s derivative is called with such arguments.
+    """
     from .codegen import to_source
     if mode not in ("ssa", "grad", "vjp", "jvp", "hvp", "value_and_grad"):
         raise BadArgumentError(f"unknown mode {mode!r}: use one of ssa, jvp, vjp, grad, hvp")
     names, _ = wrt_names(fn, wrt) if mode != "ssa" else ([], False)
+    kinds = None
+    if example is not None:
+        kinds = arg_kinds(_params(fn), [_as_float(a) if p in names else a
+                                         for p, a in zip(_params(fn), example)])
     if mode == "hvp":
         from .higher import hvp_source
-        return hvp_source(fn, names, optimize=optimize)
+        return hvp_source(fn, names, optimize=optimize, arg_kinds=kinds)
     if getattr(fn, "__s2s_ad__", None) is not None:
         fn = _generated_of(fn)
-    node, _, _ = generate(frontend.unwrap(fn), mode, names, has_aux=has_aux, optimize=optimize)
+    node, _, _ = generate(frontend.unwrap(fn), mode, names, has_aux=has_aux, optimize=optimize,
+                          arg_kinds=kinds)
     return to_source(node)
 
 

@@ -35,6 +35,9 @@ def main(argv=None):
     parser.add_argument("--mode", choices=MODES, default="grad")
     parser.add_argument("--wrt", nargs="+", metavar="NAME",
                         help="parameters to differentiate with respect to (default: the first)")
+    parser.add_argument("--example", metavar="EXPR",
+                        help="arguments to specialise the code for, as a Python expression "
+                             "evaluated in FILE, e.g. --example '0.5, 1.0, 10'")
     parser.add_argument("--no-optimize", action="store_true",
                         help="print the code before the optimisation passes")
     args = parser.parse_args(argv)
@@ -51,8 +54,16 @@ def main(argv=None):
     wrt = 0
     if args.wrt:
         wrt = tuple(args.wrt) if len(args.wrt) > 1 else args.wrt[0]
+    example = None
+    if args.example:
+        try:
+            example = eval(args.example, vars(module))  # the user's own expression
+        except Exception as exc:
+            raise SystemExit(f"s2s-ad: error: --example {args.example!r} failed: {exc}") from None
+        example = example if isinstance(example, tuple) else (example,)
     try:
-        text = api.source(fn, mode=args.mode, wrt=wrt, optimize=not args.no_optimize)
+        text = api.source(fn, mode=args.mode, wrt=wrt, optimize=not args.no_optimize,
+                          example=example)
     except DifferentiationError as exc:
         print(f"s2s-ad: error: {exc}", file=sys.stderr)
         return 1

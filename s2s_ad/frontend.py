@@ -103,7 +103,41 @@ def _file_lines(filename, lines, first):
     return [""] * (first - 1) + list(lines)
 
 
+_MODULE_TREES = {}
+
+
+def _module_tree(filename, all_lines):
+    """The parsed whole file (cached), or None if it does not parse on its own."""
+    key = (filename, len(all_lines), hash("".join(all_lines)))
+    if key not in _MODULE_TREES:
+        try:
+            _MODULE_TREES[key] = gast.parse("".join(all_lines))
+        except (SyntaxError, ValueError):
+            _MODULE_TREES[key] = None
+    return _MODULE_TREES[key]
+
+
+def _lambda_in_file(fn, filename, all_lines):
+    """A lambda found by parsing its whole file: lambdas spanning several lines need this."""
+    tree = _module_tree(filename, all_lines)
+    if tree is None:
+        return None
+    line = fn.__code__.co_firstlineno
+    candidates = [n for n in gast.walk(tree) if isinstance(n, gast.Lambda) and n.lineno == line]
+    if not candidates:
+        return None
+    holder = gast.Module(body=[gast.Expr(value=c) for c in candidates], type_ignores=[])
+    try:
+        return _lambda_node(fn, holder, name_tree=tree)
+    except SourceUnavailableError:
+        return None
+
+
 def _function_node(fn, lines, first, filename, all_lines):
+    if fn.__name__ == "<lambda>":
+        node = _lambda_in_file(fn, filename, all_lines)
+        if node is not None:
+            return node
     source = "".join(lines)
     dedented = textwrap.dedent(source)
     indent = _indent_of(lines)
@@ -148,7 +182,7 @@ def _parse_lambda_context(source):
     return gast.parse("")
 
 
-def _lambda_node(fn, tree):
+def _lambda_node(fn, tree, name_tree=None):
     """The Lambda in `tree` whose compiled code is `fn`'s, as a FunctionDef."""
     candidates = [n for n in gast.walk(tree) if isinstance(n, gast.Lambda)]
     target = fn.__code__
@@ -164,7 +198,7 @@ def _lambda_node(fn, tree):
     if chosen is None:
         raise SourceUnavailableError(f"cannot find the source of the lambda {fn!r}",
                                      hint="Define it with `def` instead.")
-    name = _lambda_name(tree, chosen)
+    name = _lambda_name(name_tree or tree, chosen)
     ret = gast.Return(value=chosen.body)
     gast.copy_location(ret, chosen.body)
     node = gast.FunctionDef(name=name, args=chosen.args, body=[ret], decorator_list=[],

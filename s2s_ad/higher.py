@@ -126,12 +126,12 @@ def hvp(fn, wrt=0):
     return _mark(hvp_fn, fn, "hvp")
 
 
-def hvp_source(fn, names, optimize=True):
+def hvp_source(fn, names, optimize=True, arg_kinds=None):
     """The source of the Hessian-vector product: forward mode over the generated gradient."""
     from .codegen import to_source
     from .transform import generate
-    gradient = api.compiled(fn, "grad", names, None, optimize=optimize)
-    node, _, _ = generate(gradient.function, "jvp", names, optimize=optimize)
+    gradient = api.compiled(fn, "grad", names, arg_kinds, optimize=optimize)
+    node, _, _ = generate(gradient.function, "jvp", names, optimize=optimize, arg_kinds=arg_kinds)
     return to_source(node)
 
 

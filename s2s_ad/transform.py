@@ -79,7 +79,8 @@ def generate(fn, mode, wrt=(), *, has_aux=False, arg_kinds=None, optimize=True):
     ssa = normalize(fn)
     if mode == "ssa":
         return ssa.node, GeneratedNames(ssa.parsed, ssa.params), ssa
-    kinds = dict(arg_kinds or {})
+    # Without argument kinds the code is generic over numbers and arrays.
+    kinds = dict(arg_kinds) if arg_kinds is not None else {p: "num" for p in ssa.params}
     if mode in ("grad", "vjp", "value_and_grad"):
         node, names = reverse.vjp(ssa, list(wrt), seed="one" if mode != "vjp" else "given",
                                   return_value=mode == "value_and_grad", has_aux=has_aux,

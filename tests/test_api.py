@@ -1,0 +1,211 @@
+"""The public API (API.md): wrt forms, has_aux, value_and_grad, vjp, the decorator, the cache."""
+import time
+
+import numpy as np
+import pytest
+
+import s2s_ad as ad
+
+
+def loss(w, b, x):
+    return np.sum((x @ w + b) ** 2)
+
+
+W = np.array([[0.5, -1.0], [2.0, 0.3], [0.1, 0.2]])
+B = np.array([0.1, -0.2])
+X = np.array([[1.0, 2.0, 3.0], [-1.0, 0.5, 0.0]])
+
+
+def grads_by_hand(w, b, x):
+    r = 2.0 * (x @ w + b)
+    return x.T @ r, r.sum(axis=0)
+
+
+def test_wrt_by_index_name_and_tuple():
+    gw, gb = grads_by_hand(W, B, X)
+    np.testing.assert_allclose(ad.grad(loss)(W, B, X), gw)
+    np.testing.assert_allclose(ad.grad(loss, wrt="b")(W, B, X), gb)
+    both = ad.grad(loss, wrt=(0, "b"))(W, B, X)
+    assert isinstance(both, tuple) and len(both) == 2
+    np.testing.assert_allclose(both[0], gw)
+    np.testing.assert_allclose(both[1], gb)
+    single = ad.grad(loss, wrt=("w",))(W, B, X)
+    assert isinstance(single, tuple) and len(single) == 1
+
+
+def test_keyword_arguments_are_bound():
+    gw, _ = grads_by_hand(W, B, X)
+    np.testing.assert_allclose(ad.grad(loss)(W, x=X, b=B), gw)
+
+
+def test_value_and_grad_and_has_aux():
+    value, g = ad.value_and_grad(loss)(W, B, X)
+    assert value == pytest.approx(loss(W, B, X))
+
+    def with_aux(w, b, x):
+        r = x @ w + b
+        return np.sum(r ** 2), {"residual": r}
+
+    g2, aux = ad.grad(with_aux, has_aux=True)(W, B, X)
+    np.testing.assert_allclose(g2, g)
+    np.testing.assert_allclose(aux["residual"], X @ W + B)
+    (v3, aux3), g3 = ad.value_and_grad(with_aux, has_aux=True)(W, B, X)
+    assert v3 == pytest.approx(value)
+    np.testing.assert_allclose(g3, g)
+
+
+def test_vjp_pullback_is_reusable_and_returns_a_tuple():
+    def f(x, y):
+        return np.sin(x) * y
+
+    x, y = np.array([0.1, 0.2]), np.array([3.0, 4.0])
+    out, pullback = ad.vjp(f, x, y)
+    np.testing.assert_allclose(out, f(x, y))
+    for u in (np.array([1.0, 0.0]), np.array([0.5, 2.0])):
+        gx, gy = pullback(u)
+        np.testing.assert_allclose(gx, u * np.cos(x) * y)
+        np.testing.assert_allclose(gy, u * np.sin(x))
+    _, pb = ad.vjp(f, x, y, wrt=1)
+    assert len(pb(np.ones(2))) == 1
+
+
+def test_integer_argument_is_treated_as_float():
+    def cube(x):
+        return x ** 3
+    assert ad.grad(cube)(2) == pytest.approx(12.0)
+    assert isinstance(ad.grad(cube)(2), float)
+
+
+def test_derivatives_keep_python_scalar_kinds():
+    def f(x, y):
+        return x * y + x
+    gx, gy = ad.grad(f, wrt=(0, 1))(2.0, 3.0)
+    assert (gx, gy) == (4.0, 2.0)
+    assert type(gx) is float
+
+
+def test_decorator():
+    @ad.differentiate(wrt=("w", "b"))
+    def model(w, b, x):
+        return np.sum(np.tanh(x @ w + b))
+
+    assert model(W, B, X) == pytest.approx(np.sum(np.tanh(X @ W + B)))
+    gw, gb = model.grad(W, B, X)
+    assert gw.shape == W.shape and gb.shape == B.shape
+    value, (gw2, _) = model.value_and_grad(W, B, X)
+    np.testing.assert_allclose(gw2, gw)
+    assert "w_bar" in model.source("grad") and "def model_grad" in model.source("grad")
+    out, pullback = model.vjp(W, B, X)
+    np.testing.assert_allclose(pullback(1.0)[0], gw)
+
+    @ad.differentiate
+    def square(x):
+        return x * x
+    assert square.grad(3.0) == 6.0
+    assert square.jvp((3.0,), (1.0,)) == (9.0, 6.0)
+    assert square.hessian(3.0) == pytest.approx(2.0)
+
+
+def test_cache_compiles_once_and_second_call_is_cheap():
+    def f(x):
+        return x * x * x + 2.0 * x
+    ad.clear_cache()
+    g = ad.grad(f)
+    start = time.perf_counter()
+    g(1.0)
+    first = time.perf_counter() - start
+    from s2s_ad.api import _CACHE
+    entries = dict(_CACHE[f])
+    start = time.perf_counter()
+    for _ in range(100):
+        g(1.0)
+    second = (time.perf_counter() - start) / 100
+    assert dict(_CACHE[f]) == entries   # nothing new was built
+    assert second < first
+
+
+def test_redefined_function_gets_a_new_derivative():
+    namespace = {}
+    exec_free_source = "def f(x):\n    return x * x\n"
+    import linecache
+    linecache.cache["<test-redefine-1>"] = (len(exec_free_source), None,
+                                             exec_free_source.splitlines(True), "<test-redefine-1>")
+    exec(compile(exec_free_source, "<test-redefine-1>", "exec"), namespace)
+    assert ad.grad(namespace["f"])(3.0) == 6.0
+    changed = "def f(x):\n    return x * x * x\n"
+    linecache.cache["<test-redefine-2>"] = (len(changed), None, changed.splitlines(True),
+                                             "<test-redefine-2>")
+    exec(compile(changed, "<test-redefine-2>", "exec"), namespace)
+    assert ad.grad(namespace["f"])(3.0) == 27.0
+
+
+GLOBAL_SCALE = 2.0
+
+
+def uses_global(x):
+    return GLOBAL_SCALE * x * x
+
+
+def test_globals_are_looked_up_live():
+    global GLOBAL_SCALE
+    g = ad.grad(uses_global)
+    assert g(1.0) == 4.0
+    GLOBAL_SCALE = 3.0
+    try:
+        assert g(1.0) == 6.0
+    finally:
+        GLOBAL_SCALE = 2.0
+
+
+def test_closure_variables_and_lambdas():
+    scale = 5.0
+
+    def inner(x):
+        return scale * x * x
+    assert ad.grad(inner)(1.0) == 10.0
+    square = lambda x: x * x  # noqa: E731
+    assert ad.grad(square)(4.0) == 8.0
+
+
+class Model:
+    def energy(self, x):
+        return np.sum(x * x)
+
+    @staticmethod
+    def static_energy(x):
+        return np.sum(3.0 * x)
+
+
+def test_methods():
+    x = np.array([1.0, 2.0])
+    np.testing.assert_allclose(ad.grad(Model().energy)(x), 2 * x)
+    np.testing.assert_allclose(ad.grad(Model.static_energy)(x), [3.0, 3.0])
+
+
+def test_generated_code_does_not_leak_into_the_module():
+    before = set(globals())
+    ad.grad(uses_global)(1.0)
+    assert set(globals()) == before
+
+
+def test_traceback_shows_generated_line():
+    import linecache
+    import traceback
+
+    def f(x):
+        return np.sum(np.log(x))
+    g = ad.grad(f)
+    with np.errstate(all="raise"):
+        with pytest.raises(FloatingPointError) as info:
+            g(np.array([0.0, 1.0]))
+    frames = traceback.extract_tb(info.value.__traceback__)
+    generated = [fr for fr in frames if fr.filename.startswith("<s2s_ad")]
+    assert generated and generated[-1].line          # the line text is shown
+    assert linecache.getline(generated[-1].filename, generated[-1].lineno).strip()
+
+
+def test_source_is_deterministic():
+    assert ad.source(loss, "grad") == ad.source(loss, "grad")
+    ad.clear_cache()
+    text = ad.source(loss, "vjp", wrt=("w", "b"))
+    assert "w_bar" in text and "b_bar" in text and "out_bar" in text
