@@ -227,9 +227,10 @@ def source(fn, mode="grad", wrt=0, *, optimize=True, has_aux=False, example=None
         return hvp_source(fn, names, optimize=optimize, arg_kinds=kinds)
     if getattr(fn, "__s2s_ad__", None) is not None:
         fn = _generated_of(fn)
-    node, _, _ = generate(frontend.unwrap(fn), mode, names, has_aux=has_aux, optimize=optimize,
+    node, _, _, program = generate(frontend.unwrap(fn), mode, names, has_aux=has_aux,
+                                   optimize=optimize,
                           arg_kinds=kinds)
-    return to_source(node)
+    return to_source(node) + program.source()
 
 
 def _generated_of(wrapper):

@@ -21,7 +21,9 @@ from .rules import registry
 
 
 class Forward:
-    def __init__(self, fn, wrt, arg_kinds, names=None):
+    def __init__(self, fn, wrt, arg_kinds, names=None, program=None):
+        from .calls import Program
+        self.program = program if program is not None else Program()
         self.fn = fn
         self.namer = fn.namer
         self.wrt = wrt
@@ -109,6 +111,9 @@ class Forward:
         if registry.is_nondifferentiable(op.fn):
             return [], self.zero(S.load(out))
         rule = registry.lookup(op.fn)
+        from .reverse import is_user_function
+        if rule is None and is_user_function(op.fn):
+            return [], self.zero(S.load(out))   # no active argument reaches the callee
         pre, terms = [], []
         for i, arg in enumerate(op.args):
             if not self.active(arg):
@@ -164,6 +169,10 @@ class Forward:
             if isinstance(stmt, gast.Return):
                 continue
             if isinstance(stmt, (gast.Assign, gast.Expr)):
+                call = self.user_call(stmt)
+                if call is not None:
+                    out.append(call)
+                    continue
                 out.append(stmt)
                 out.extend(self.tangent(stmt))
             elif isinstance(stmt, gast.If):
@@ -176,17 +185,40 @@ class Forward:
                 out.append(gast.While(test=stmt.test, body=self.block(stmt.body), orelse=[]))
         return out
 
-    def build(self, name):
+    def user_call(self, stmt):
+        """`z, z_dot = g_jvp(a, b, x_dot=a_dot)` for a call to a user function, or None."""
+        from .reverse import bind_call, is_user_function
+        op = self.ops[id(stmt)]
+        outs = targets(stmt)
+        if op.kind != "call" or not is_user_function(op.fn) or not outs \
+                or not self.activity.active(outs[0]):
+            return None
+        bound = bind_call(op, stmt, self.fn)
+        wrt = [p for p, node in bound.items() if self.active(node)]
+        if not wrt:
+            return None
+        name, dots = self.program.jvp_function(op.fn, wrt)
+        call = stmt.value
+        keywords = list(call.keywords) + [gast.keyword(arg=d, value=S.load(self.dot(bound[p].id)))
+                                          for p, d in zip(wrt, dots)]
+        new = gast.Call(func=S.load(name), args=list(call.args), keywords=keywords)
+        target = S.tuple_([S.store(outs[0]), S.store(self.dot(outs[0]))], gast.Store())
+        return gast.copy_location(S.assign(target, new), stmt)
+
+    def build(self, name, keyword_tangents=False):
         body = self.fn.node.body
         output = body[-1].value
         out_names = [output.id] if isinstance(output, gast.Name) else []
         self.activity = activity(self.fn, self.ops, self.wrt, out_names)
-        for p in self.wrt:
-            self.dot(p)
+        dots = [self.dot(p) for p in self.wrt]
         code = self.block(body)
         result = S.tuple_([output, self.tangent_of(output)])
-        params = list(self.fn.params) + [self.dot(p) for p in self.wrt]
+        params = list(self.fn.params) + ([] if keyword_tangents else dots)
         func = S.function_def(name, params, code + [gast.Return(value=result)])
+        func.args.defaults = list(self.fn.node.args.defaults) if keyword_tangents else []
+        if keyword_tangents:
+            func.args.kwonlyargs = [S.store_param(d) for d in dots]
+            func.args.kw_defaults = [None] * len(dots)
         return func
 
 
@@ -195,4 +227,4 @@ def jvp(fn, wrt, *, arg_kinds=None, has_aux=False, name=None, names=None):
         if p not in fn.params:
             raise BadArgumentError(f"{fn.node.name} has no parameter '{p}'")
     fwd = Forward(fn, wrt, arg_kinds or {}, names)
-    return fwd.build(name or f"{fn.node.name}_jvp"), fwd.names
+    return fwd.build(name or f"{fn.node.name}_jvp"), fwd.names, fwd.program

@@ -131,8 +131,9 @@ def hvp_source(fn, names, optimize=True, arg_kinds=None):
     from .codegen import to_source
     from .transform import generate
     gradient = api.compiled(fn, "grad", names, arg_kinds, optimize=optimize)
-    node, _, _ = generate(gradient.function, "jvp", names, optimize=optimize, arg_kinds=arg_kinds)
-    return to_source(node)
+    node, _, _, program = generate(gradient.function, "jvp", names, optimize=optimize,
+                                   arg_kinds=arg_kinds)
+    return to_source(node) + program.source()
 
 
 __all__ = ["jvp", "jacfwd", "jacrev", "hessian", "hvp", "_Transform"]

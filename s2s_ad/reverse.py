@@ -29,7 +29,10 @@ from .rules import registry
 
 
 class Reverse:
-    def __init__(self, fn, wrt, arg_kinds, names=None):
+    def __init__(self, fn, wrt, arg_kinds, names=None, program=None):
+        from .calls import Program
+        self.program = program if program is not None else Program()
+        self.user_calls = {}    # id(stmt) -> Pair, for calls to user functions with derivatives
         self.fn = fn
         self.namer = fn.namer
         self.wrt = wrt
@@ -78,6 +81,8 @@ class Reverse:
     def adjoint(self, stmt):
         op = self.ops[id(stmt)]
         outs = targets(stmt)
+        if id(stmt) in self.user_calls:
+            return self._user_call(stmt, op, outs[0])
         if op.kind == "unpack":
             return self._unpack(stmt, op, outs)
         if op.kind == "append":
@@ -121,6 +126,42 @@ class Reverse:
                                     "Call a NumPy function or a function with rules instead.",
                                     kind=NonDifferentiableCallError)
         return code
+
+    # -- calls to user functions: g_fwd in the forward sweep, g_bwd in the reverse sweep --
+    def plan_calls(self):
+        """Decide which calls to user functions get a generated pair (active in and out)."""
+        for stmt in simple_statements(self.fn.node.body):
+            op = self.ops[id(stmt)]
+            outs = targets(stmt)
+            if op.kind != "call" or not is_user_function(op.fn) or not outs:
+                continue
+            if not self.activity.active(outs[0]):
+                continue
+            wrt = [p for p, node in bind_call(op, stmt, self.fn).items() if self.active(node)]
+            if wrt:
+                self.user_calls[id(stmt)] = self.program.reverse_pair(op.fn, wrt)
+
+    def _user_call(self, stmt, op, out):
+        pair = self.user_calls[id(stmt)]
+        bound = bind_call(op, stmt, self.fn)
+        g = S.load(self.adj(out)) if out in self.defined else S.call("_ad.zeros_like", S.load(out))
+        self.defined.discard(out)
+        temps = [self.namer.temp() for _ in pair.wrt]
+        target = S.store(temps[0]) if len(temps) == 1 else \
+            S.tuple_([S.store(t) for t in temps], gast.Store())
+        code = [S.assign(target, S.call(pair.bwd, g, S.load(self.tape)))]
+        for param, temp in zip(pair.wrt, temps):
+            code += self.accumulate(bound[param].id, S.load(temp))
+        return code
+
+    def forward_call(self, stmt):
+        pair = self.user_calls[id(stmt)]
+        call = stmt.value
+        self.uses_tape = True
+        new = gast.Call(func=S.load(pair.fwd), args=list(call.args),
+                        keywords=list(call.keywords) + [gast.keyword(arg=self.tape,
+                                                                     value=S.load(self.tape))])
+        return gast.copy_location(S.assign(stmt.targets[0], new), stmt)
 
     def _append(self, op):
         """`lst.append(v)`: v's adjoint is the last entry of lst's adjoint list."""
@@ -171,6 +212,8 @@ class Reverse:
         if registry.is_nondifferentiable(op.fn):
             return []
         rule = registry.lookup(op.fn)
+        if rule is None and is_user_function(op.fn):
+            return []      # a call to a user function whose result needs no derivative
         code = []
         for i, arg in enumerate(op.args):
             if not self.active(arg):
@@ -357,7 +400,7 @@ class Reverse:
                         if t in self.needed and not isinstance(stmt.targets[0], gast.Subscript):
                             self.saved.add(t)
                             out.append(S.expr_stmt(S.call(f"{self.tape}.append", S.load(t))))
-                out.append(stmt)
+                out.append(self.forward_call(stmt) if id(stmt) in self.user_calls else stmt)
             elif isinstance(stmt, gast.If):
                 out.append(gast.If(test=stmt.test, body=self.forward_block(stmt.body, depth),
                                    orelse=self.forward_block(stmt.orelse, depth)))
@@ -379,7 +422,8 @@ class Reverse:
         return out
 
     # -- the whole function --------------------------------------------------------------
-    def build(self, name, seed, return_value, has_aux):
+    def sweeps(self, seed, has_aux):
+        """Generate both sweeps; returns a dict of the pieces the builders assemble."""
         node = self.fn.node
         body = list(node.body)
         ret = body[-1]
@@ -396,6 +440,7 @@ class Reverse:
             output = S.load(out_name)
         out_names = [output.id] if isinstance(output, gast.Name) else []
         self.activity = activity(self.fn, self.ops, self.wrt, out_names)
+        self.plan_calls()
         self.counters = {}
         self.uses_tape = False
         # Dry run: learn which names the reverse sweep reads (its temporaries are forgotten).
@@ -413,16 +458,21 @@ class Reverse:
         seed_stmts = self.seed(output, seed)
         reverse = self.reverse_block(body)
         params = list(self.fn.params)
-        results = []
-        for p in self.wrt:
-            results.append(S.load(self.adj(p)) if p in self.defined else self.zero(p))
+        results = [S.load(self.adj(p)) if p in self.defined else self.zero(p) for p in self.wrt]
+        first_assigned = {t for s in body if isinstance(s, gast.Assign) for t in targets(s)}
+        inits = [S.assign(n, S.const(None)) for n in sorted(self.saved)
+                 if n not in params and n not in first_assigned]
+        return dict(body=body, output=output, aux=aux, forward=forward, seed=seed_stmts,
+                    reverse=reverse, results=results, inits=inits, params=params)
+
+    def build(self, name, seed, return_value, has_aux):
+        """One function: forward sweep, then reverse sweep."""
+        parts = self.sweeps(seed, has_aux)
+        output, aux, results = parts["output"], parts["aux"], parts["results"]
         grads = results[0] if len(results) == 1 else S.tuple_(results)
         prelude = []
         if self.saved or self.uses_tape:
-            first_assigned = {t for s in body if isinstance(s, gast.Assign) for t in targets(s)}
-            prelude = [S.assign(n, S.const(None)) for n in sorted(self.saved)
-                       if n not in params and n not in first_assigned]
-            prelude.append(S.assign(self.tape, gast.List(elts=[], ctx=gast.Load())))
+            prelude = parts["inits"] + [S.assign(self.tape, gast.List(elts=[], ctx=gast.Load()))]
         value_capture = []
         value = output
         if return_value and isinstance(output, gast.Name) and output.id in self.saved:
@@ -433,14 +483,43 @@ class Reverse:
                 S.tuple_([S.tuple_([value, S.load(aux)]), grads])
         else:
             result = grads if aux is None else S.tuple_([grads, S.load(aux)])
-        func_body = prelude + forward + value_capture + seed_stmts + reverse + \
-            [gast.Return(value=result)]
-        func = S.function_def(name, params, func_body)
-        func.args.defaults = list(node.args.defaults)
+        func_body = prelude + parts["forward"] + value_capture + parts["seed"] + \
+            parts["reverse"] + [gast.Return(value=result)]
+        func = S.function_def(name, parts["params"], func_body)
+        func.args.defaults = list(self.fn.node.args.defaults)
         if seed != "one":   # the cotangent is keyword-only, after the user's own parameters
             func.args.kwonlyargs = [S.store_param(self.seed_param)]
             func.args.kw_defaults = [None]
         return func
+
+    def build_split(self, fwd_name, bwd_name):
+        """Two functions for a called user function, sharing the caller's tape:
+
+            def g_fwd(x, y, *, _tape):  forward sweep; records what g_bwd needs; returns g(x, y)
+            def g_bwd(out_bar, _tape):  replays the tape; returns the cotangents of the wrt args
+        """
+        parts = self.sweeps("given", False)
+        output = parts["output"]
+        keep = sorted(n for n in self.needed
+                      if n in self.local or n in self.counters.values())
+        push = [S.expr_stmt(S.call(f"{self.tape}.append", S.load(n))) for n in keep]
+        pop = [S.assign(n, S.call(f"{self.tape}.pop")) for n in reversed(keep)]
+        # A value assigned only in some branches is None on the other paths, so the record
+        # is the same length whichever way the function went.
+        top = {t for s in parts["body"] if isinstance(s, gast.Assign) for t in targets(s)}
+        inits = parts["inits"] + [S.assign(n, S.const(None)) for n in keep
+                                  if n not in top and n not in parts["params"]
+                                  and n not in self.saved and n not in self.counters.values()]
+        fwd = S.function_def(fwd_name, parts["params"],
+                             inits + parts["forward"] + push + [gast.Return(value=output)])
+        fwd.args.defaults = list(self.fn.node.args.defaults)
+        fwd.args.kwonlyargs = [S.store_param(self.tape)]
+        fwd.args.kw_defaults = [None]
+        self.uses_tape = True
+        results = parts["results"][0] if len(parts["results"]) == 1 else S.tuple_(parts["results"])
+        bwd = S.function_def(bwd_name, [self.seed_param, self.tape],
+                             pop + parts["seed"] + parts["reverse"] + [gast.Return(value=results)])
+        return fwd, bwd
 
     def counter(self, loop):
         """The name that counts the iterations of a while loop."""
@@ -472,6 +551,24 @@ class _Line:
         self.col_offset = 0
 
 
+def is_user_function(fn):
+    """A Python function with source that has no rule: it gets generated derivatives."""
+    import types
+    return isinstance(fn, types.FunctionType) and registry.lookup(fn) is None \
+        and not registry.is_nondifferentiable(fn)
+
+
+def bind_call(op, stmt, fn):
+    """{callee parameter: argument atom} for a call to a user function."""
+    import inspect
+    try:
+        bound = inspect.signature(op.fn).bind(*op.args, **op.kwargs)
+    except TypeError as exc:
+        raise fn.error(stmt, f"the call to {op.name} does not match its signature ({exc})",
+                       "Fix the arguments of the call.") from None
+    return dict(bound.arguments)
+
+
 def vjp(fn, wrt, *, seed="given", return_value=False, has_aux=False, arg_kinds=None, name=None,
         names=None):
     for p in wrt:
@@ -480,4 +577,4 @@ def vjp(fn, wrt, *, seed="given", return_value=False, has_aux=False, arg_kinds=N
     rev = Reverse(fn, wrt, arg_kinds or {}, names)
     suffix = "grad" if seed == "one" else "vjp"
     func = rev.build(name or f"{fn.node.name}_{suffix}", seed, return_value, has_aux)
-    return func, rev.names
+    return func, rev.names, rev.program

@@ -268,7 +268,7 @@ def diagonal_grad(g, x, offset=0, axis1=0, axis2=1):
     g = np.asarray(g)
     nd = np.ndim(x)
     a1, a2 = axis1 % nd, axis2 % nd
-    out = np.zeros(np.shape(x), dtype=np.result_type(g, float))
+    out = np.zeros(np.shape(x), dtype=np.result_type(g, np.float32))
     view = np.moveaxis(out, (a1, a2), (-2, -1))
     k = g.shape[-1] if g.ndim else 0
     i = np.arange(k) + max(-offset, 0)
@@ -348,15 +348,15 @@ def repeat_grad(g, x, repeats, axis=None):
     """Cotangent of `x` for `np.repeat(x, repeats, axis)`: the sum of each run of `g`."""
     g = np.asarray(g)
     if axis is None:
-        src = np.ravel(np.zeros(np.shape(x)))
+        src = np.zeros(np.size(x), dtype=np.result_type(g, np.float32))
         ax = 0
     else:
-        src = np.zeros(np.shape(x))
+        src = np.zeros(np.shape(x), dtype=np.result_type(g, np.float32))
         ax = axis % src.ndim
     n = src.shape[ax]
     runs = np.broadcast_to(repeats, (n,))
     owner = np.repeat(np.arange(n), runs)
-    out = np.zeros(src.shape, dtype=np.result_type(g, float))
+    out = np.zeros(src.shape, dtype=np.result_type(g, np.float32))
     np.add.at(np.moveaxis(out, ax, 0), owner, np.moveaxis(g, ax, 0))
     return np.reshape(out, np.shape(x))
 
@@ -393,7 +393,7 @@ def take_grad(g, x, indices, axis=None, mode="raise"):
     """Cotangent of `x` for `np.take(x, indices, axis)`: `g` added back at the indices."""
     g = np.asarray(g)
     flat = axis is None
-    src = np.zeros(np.size(x) if flat else np.shape(x), dtype=np.result_type(g, float))
+    src = np.zeros(np.size(x) if flat else np.shape(x), dtype=np.result_type(g, np.float32))
     ax = 0 if flat else axis % src.ndim
     n = src.shape[ax]
     idx = np.asarray(indices)
@@ -410,7 +410,7 @@ def take_along_axis_grad(g, x, indices, axis=-1):
     if axis is None:
         flat = take_along_axis_grad(g, np.ravel(x), indices, 0)
         return np.reshape(flat, np.shape(x))
-    out = np.zeros(np.shape(x), dtype=np.result_type(g, float))
+    out = np.zeros(np.shape(x), dtype=np.result_type(g, np.float32))
     ax = axis % out.ndim
     idx = np.asarray(indices)
     grid = list(np.ogrid[tuple(slice(n) for n in idx.shape)])
@@ -507,7 +507,7 @@ def _conv_full(g, a, v, mode):
     m, n = np.size(a), np.size(v)
     full = m + n - 1
     start = {"full": 0, "same": (min(m, n) - 1) // 2, "valid": min(m, n) - 1}[mode]
-    out = np.zeros(full, dtype=np.result_type(g, float))
+    out = np.zeros(full, dtype=np.result_type(g, np.float32))
     out[start:start + np.size(g)] = g
     return out
 
@@ -584,7 +584,7 @@ def einsum_expand(r, subscripts, i, x0, x1=None, x2=None, x3=None):
     r = np.broadcast_to(np.einsum(have + "->" + uniq, r), [sizes[c] for c in uniq])
     if len(uniq) == len(ins[i]):
         return r * 1.0
-    full = np.zeros(np.shape(ops[i]), dtype=np.result_type(r, float))
+    full = np.zeros(np.shape(ops[i]), dtype=np.result_type(r, np.float32))
     np.einsum(ins[i] + "->" + uniq, full)[...] = r
     return full
 
@@ -645,7 +645,7 @@ def interp_fp_grad(g, x, xp, fp, left=None, right=None):
     above = np.asarray(x) > xp[-1]
     keep = inside | (below & (left is None)) | (above & (right is None))
     gk = np.where(keep, g, 0.0)
-    out = np.zeros(np.shape(fp), dtype=np.result_type(gk, float))
+    out = np.zeros(np.shape(fp), dtype=np.result_type(gk, np.float32))
     np.add.at(out, idx, gk * (1 - lam))
     np.add.at(out, idx + 1, gk * lam)
     return out

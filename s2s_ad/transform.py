@@ -69,6 +69,7 @@ class Generated:
     source: str
     function: object
     name: str
+    dependencies: list = field(default_factory=list)   # user functions the code calls into
 
 
 def generate(fn, mode, wrt=(), *, has_aux=False, arg_kinds=None, optimize=True):
@@ -76,33 +77,37 @@ def generate(fn, mode, wrt=(), *, has_aux=False, arg_kinds=None, optimize=True):
     from . import forward, reverse
     from .optimize import optimize as run_optimizer
     from .names import GeneratedNames
+    from .calls import Program
     ssa = normalize(fn)
     if mode == "ssa":
-        return ssa.node, GeneratedNames(ssa.parsed, ssa.params), ssa
+        return ssa.node, GeneratedNames(ssa.parsed, ssa.params), ssa, Program()
     # Without argument kinds the code is generic over numbers and arrays.
     kinds = dict(arg_kinds) if arg_kinds is not None else {p: "num" for p in ssa.params}
     if mode in ("grad", "vjp", "value_and_grad"):
-        node, names = reverse.vjp(ssa, list(wrt), seed="one" if mode != "vjp" else "given",
+        node, names, program = reverse.vjp(ssa, list(wrt), seed="one" if mode != "vjp" else "given",
                                   return_value=mode == "value_and_grad", has_aux=has_aux,
                                   arg_kinds=kinds,
                                   name=f"{ssa.node.name}_{'vjp' if mode == 'vjp' else 'grad'}")
     elif mode == "jvp":
-        node, names = forward.jvp(ssa, list(wrt), arg_kinds=kinds, has_aux=has_aux)
+        node, names, program = forward.jvp(ssa, list(wrt), arg_kinds=kinds, has_aux=has_aux)
     else:
         raise ValueError(f"unknown mode {mode!r}")
     if optimize:
         node = run_optimizer(node)
-    return node, names, ssa
+        for unit in program.units:
+            unit.nodes = [run_optimizer(n) for n in unit.nodes]
+    return node, names, ssa, program
 
 
 def build(fn, mode, wrt=(), *, has_aux=False, arg_kinds=None, optimize=True):
     """Transform, print and compile one derivative of `fn`."""
     from .codegen import compile_function, to_source
     from .namespace import GeneratedGlobals
-    node, names, ssa = generate(fn, mode, wrt, has_aux=has_aux, arg_kinds=arg_kinds,
-                                optimize=optimize)
+    node, names, ssa, program = generate(fn, mode, wrt, has_aux=has_aux, arg_kinds=arg_kinds,
+                                         optimize=optimize)
     source = to_source(node)
     user = ssa.parsed
     namespace = GeneratedGlobals(getattr(user.fn, "__globals__", {}), user.closure, names.own)
+    program.compile(namespace)
     function = compile_function(source, node.name, namespace)
-    return Generated(source, function, node.name)
+    return Generated(source + program.source(), function, node.name, program.dependencies)

@@ -111,8 +111,8 @@ defjvp(math.lgamma, lambda t, ans, x: t * _ad.polygamma(0, x))
 
 # ---- piecewise ----
 
-defvjp(math.fabs, lambda g, ans, x: g * ((x > 0) - (x < 0)))
-defjvp(math.fabs, lambda t, ans, x: t * ((x > 0) - (x < 0)))
+defvjp(math.fabs, lambda g, ans, x: g * math.copysign(1.0, x))
+defjvp(math.fabs, lambda t, ans, x: t * math.copysign(1.0, x))
 # copysign(x, y) = |x| sign(y): piecewise constant in y.
 defvjp(math.copysign, lambda g, ans, x, y: g * math.copysign(1.0, x) * math.copysign(1.0, y))
 defjvp(math.copysign, lambda t, ans, x, y: t * math.copysign(1.0, x) * math.copysign(1.0, y))

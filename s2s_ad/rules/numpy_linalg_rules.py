@@ -172,7 +172,7 @@ defjvp(np.linalg.solve, _solve_jvp_a, lambda t, ans, a, b: np.linalg.solve(a, t)
 # cholesky: a = L L^T.  With phi(X) = tril(X) - diag(X)/2:
 #   VJP  S = L^-T phi(L^T gL) L^-1,  cotangent (S + S^T) / 2;   JVP  dL = L phi(L^-1 da L^-T).
 def _cholesky_vjp(g, ans, a, upper=False):
-    eye = np.eye(np.shape(a)[-1])
+    eye = np.eye(np.shape(a)[-1], dtype=np.result_type(a, np.float32))
     p = np.matmul(np.swapaxes(ans, -1, -2), g)
     p = np.tril(p) - 0.5 * p * eye
     s = np.linalg.solve(np.swapaxes(ans, -1, -2),
@@ -182,7 +182,7 @@ def _cholesky_vjp(g, ans, a, upper=False):
 
 
 def _cholesky_jvp(t, ans, a, upper=False):
-    eye = np.eye(np.shape(a)[-1])
+    eye = np.eye(np.shape(a)[-1], dtype=np.result_type(a, np.float32))
     x = np.linalg.solve(ans, np.swapaxes(np.linalg.solve(ans, np.swapaxes(t, -1, -2)), -1, -2))
     return np.matmul(ans, np.tril(x) - 0.5 * x * eye)
 
@@ -194,7 +194,7 @@ defjvp(np.linalg.cholesky, _cholesky_jvp)
 # eigh: a = V diag(w) V^T.  F[i, j] = 1 / (w[j] - w[i]) off the diagonal, 0 on it.
 def _eigh_vjp(g, ans, a, UPLO="L"):
     w, v = ans[0], ans[1]
-    eye = np.eye(np.shape(a)[-1])
+    eye = np.eye(np.shape(a)[-1], dtype=np.result_type(a, np.float32))
     f = 1.0 / (w[..., None, :] - w[..., :, None] + eye) - eye
     vt = np.swapaxes(v, -1, -2)
     inner = np.expand_dims(g[0], -1) * eye + f * np.matmul(vt, g[1])
@@ -204,7 +204,7 @@ def _eigh_vjp(g, ans, a, UPLO="L"):
 
 def _eigh_jvp(t, ans, a, UPLO="L"):
     w, v = ans[0], ans[1]
-    eye = np.eye(np.shape(a)[-1])
+    eye = np.eye(np.shape(a)[-1], dtype=np.result_type(a, np.float32))
     f = 1.0 / (w[..., None, :] - w[..., :, None] + eye) - eye
     vtv = np.matmul(np.matmul(np.swapaxes(v, -1, -2), t), v)
     return (np.diagonal(vtv, 0, -2, -1), np.matmul(v, f * vtv))
@@ -222,7 +222,7 @@ def _svd_vjp(g, ans, a, full_matrices=True, compute_uv=True, hermitian=False):
     gs = g[1] if compute_uv else g
     gvh = g[2] if compute_uv else 0.0 * vh
     k = np.shape(s)[-1]
-    eye = np.eye(k)
+    eye = np.eye(k, dtype=np.result_type(a, np.float32))
     s2 = s * s
     f = 1.0 / (s2[..., None, :] - s2[..., :, None] + eye) - eye
     ut, v = np.swapaxes(u, -1, -2), np.swapaxes(vh, -1, -2)
@@ -243,7 +243,7 @@ def _svd_jvp(t, ans, a, full_matrices=True, compute_uv=True, hermitian=False):
     usv = ans if compute_uv else np.linalg.svd(a, full_matrices=False)
     u, s, vh = usv[0], usv[1], usv[2]
     k = np.shape(s)[-1]
-    eye = np.eye(k)
+    eye = np.eye(k, dtype=np.result_type(a, np.float32))
     s2 = s * s
     f = 1.0 / (s2[..., None, :] - s2[..., :, None] + eye) - eye
     ut, v = np.swapaxes(u, -1, -2), np.swapaxes(vh, -1, -2)
@@ -271,8 +271,8 @@ def _pinv_vjp(g, ans, a, rcond=None, hermitian=False):
     p = ans
     pt = np.swapaxes(p, -1, -2)
     gt = np.swapaxes(g, -1, -2)
-    i_m = np.eye(np.shape(a)[-2])
-    i_n = np.eye(np.shape(a)[-1])
+    i_m = np.eye(np.shape(a)[-2], dtype=np.result_type(a, np.float32))
+    i_n = np.eye(np.shape(a)[-1], dtype=np.result_type(a, np.float32))
     return (-np.matmul(np.matmul(pt, g), pt)
             + np.matmul(np.matmul(i_m - np.matmul(a, p), gt), np.matmul(p, pt))
             + np.matmul(np.matmul(pt, p), np.matmul(gt, i_n - np.matmul(p, a))))
@@ -282,8 +282,8 @@ def _pinv_jvp(t, ans, a, rcond=None, hermitian=False):
     p = ans
     pt = np.swapaxes(p, -1, -2)
     tt = np.swapaxes(t, -1, -2)
-    i_m = np.eye(np.shape(a)[-2])
-    i_n = np.eye(np.shape(a)[-1])
+    i_m = np.eye(np.shape(a)[-2], dtype=np.result_type(a, np.float32))
+    i_n = np.eye(np.shape(a)[-1], dtype=np.result_type(a, np.float32))
     return (-np.matmul(np.matmul(p, t), p)
             + np.matmul(np.matmul(np.matmul(p, pt), tt), i_m - np.matmul(a, p))
             + np.matmul(np.matmul(i_n - np.matmul(p, a), tt), np.matmul(pt, p)))
@@ -300,7 +300,7 @@ def _qr_vjp(g, ans, a, mode="reduced"):
     gq, gr = g[0], g[1]
     m = np.matmul(r, np.swapaxes(gr, -1, -2)) - np.matmul(np.swapaxes(gq, -1, -2), q)
     low = np.tril(m, -1)
-    sym = low + np.swapaxes(low, -1, -2) + m * np.eye(np.shape(m)[-1])
+    sym = low + np.swapaxes(low, -1, -2) + m * np.eye(np.shape(m)[-1], dtype=np.result_type(m))
     b = gq + np.matmul(q, sym)
     return np.swapaxes(np.linalg.solve(r, np.swapaxes(b, -1, -2)), -1, -2)
 

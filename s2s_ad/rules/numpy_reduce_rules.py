@@ -37,16 +37,16 @@ defjvp(np.nansum,
 defvjp(np.nanmean,
        lambda g, ans, a, axis=None, dtype=None, out=None, keepdims=False:
        np.where(np.isnan(a), 0.0, _ad.sum_grad(g, a, axis, keepdims)
-                / np.sum(~np.isnan(a), axis, keepdims=True)))
+                / np.sum(~np.isnan(a), axis, np.result_type(a, np.float32), keepdims=True)))
 defjvp(np.nanmean,
        lambda t, ans, a, axis=None, dtype=None, out=None, keepdims=False:
        np.sum(np.where(np.isnan(a), 0.0, t), axis, dtype, None, keepdims)
-       / np.sum(~np.isnan(a), axis, keepdims=keepdims))
+       / np.sum(~np.isnan(a), axis, np.result_type(a, np.float32), keepdims=keepdims))
 
 
 # average(a, axis, weights) = sum(a * w, axis) / sum(w, axis); `returned=True` is not covered.
 def _average_vjp_a(g, ans, a, axis=None, weights=None, returned=False, keepdims=False):
-    w = np.ones(np.shape(a)) if weights is None else np.broadcast_to(
+    w = np.ones(np.shape(a), np.result_type(a, np.float32)) if weights is None else np.broadcast_to(
         np.reshape(weights, _ad.weights_shape(a, axis, weights)), np.shape(a))
     return _ad.sum_grad(g / np.sum(w, axis, keepdims=keepdims), a, axis, keepdims) * w
 
@@ -59,7 +59,7 @@ def _average_vjp_w(g, ans, a, axis=None, weights=None, returned=False, keepdims=
 
 
 def _average_jvp_a(t, ans, a, axis=None, weights=None, returned=False, keepdims=False):
-    w = np.ones(np.shape(a)) if weights is None else np.broadcast_to(
+    w = np.ones(np.shape(a), np.result_type(a, np.float32)) if weights is None else np.broadcast_to(
         np.reshape(weights, _ad.weights_shape(a, axis, weights)), np.shape(a))
     return np.sum(t * w, axis, keepdims=keepdims) / np.sum(w, axis, keepdims=keepdims)
 

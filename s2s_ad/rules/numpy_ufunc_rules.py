@@ -147,9 +147,11 @@ defjvp(np.hypot,
        lambda t, ans, x1, x2: t * x2 / ans, broadcasts=True)
 # sinc(x) = sin(pi x) / (pi x):  sinc'(x) = (cos(pi x) - sinc(x)) / x, and 0 at x = 0.
 defvjp(np.sinc,
-       lambda g, ans, x: g * np.where(x == 0, 0.0, (np.cos(np.pi * x) - ans) / np.where(x == 0, 1.0, x)))
+       lambda g, ans, x:
+       g * np.where(x == 0, 0.0, (np.cos(np.pi * x) - ans) / np.where(x == 0, 1.0, x)))
 defjvp(np.sinc,
-       lambda t, ans, x: t * np.where(x == 0, 0.0, (np.cos(np.pi * x) - ans) / np.where(x == 0, 1.0, x)))
+       lambda t, ans, x:
+       t * np.where(x == 0, 0.0, (np.cos(np.pi * x) - ans) / np.where(x == 0, 1.0, x)))
 defvjp(np.deg2rad, lambda g, ans, x: g * 0.017453292519943295)
 defjvp(np.deg2rad, lambda t, ans, x: t * 0.017453292519943295)
 defvjp(np.radians, lambda g, ans, x: g * 0.017453292519943295)
@@ -183,10 +185,10 @@ defjvp(np.abs, lambda t, ans, x: np.real(np.conj(np.sign(x)) * t))
 defvjp(np.fabs, lambda g, ans, x: g * np.sign(x))
 defjvp(np.fabs, lambda t, ans, x: t * np.sign(x))
 defvjp(np.copysign,
-       lambda g, ans, x1, x2: g * np.sign(x1) * np.where(np.signbit(x2), -1.0, 1.0),
+       lambda g, ans, x1, x2: np.where(np.signbit(x2), -g, g) * np.sign(x1),
        None, broadcasts=True)
 defjvp(np.copysign,
-       lambda t, ans, x1, x2: t * np.sign(x1) * np.where(np.signbit(x2), -1.0, 1.0),
+       lambda t, ans, x1, x2: np.where(np.signbit(x2), -t, t) * np.sign(x1),
        None, broadcasts=True)
 
 # maximum/minimum (and the NaN-ignoring fmax/fmin): where the arguments tie, each gets half.

@@ -76,13 +76,13 @@ def _solve_triangular_vjp_a(g, ans, a, b, trans=0, lower=False, unit_diagonal=Fa
     x2 = np.reshape(ans, (n, -1))
     full = -(np.matmul(x2, np.transpose(lam2)) if t1 else np.matmul(lam2, np.transpose(x2)))
     tri = np.tril(full) if lower else np.triu(full)
-    return tri - tri * np.eye(n) if unit_diagonal else tri
+    return tri - tri * np.eye(n, dtype=tri.dtype) if unit_diagonal else tri
 
 
 def _solve_triangular_jvp_a(t, ans, a, b, trans=0, lower=False, unit_diagonal=False,
                             overwrite_b=False, check_finite=True):
     tri = np.tril(t) if lower else np.triu(t)
-    tri = tri - tri * np.eye(np.shape(a)[-1]) if unit_diagonal else tri
+    tri = tri - tri * np.eye(np.shape(a)[-1], dtype=tri.dtype) if unit_diagonal else tri
     op_t = np.transpose(tri) if trans in (1, "T", "C") else tri
     return -solve_triangular(a, np.matmul(op_t, ans), trans=trans, lower=lower,
                              unit_diagonal=unit_diagonal)

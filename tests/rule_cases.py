@@ -1,0 +1,539 @@
+"""The table that drives tests/test_rules.py: one or more cases for every rule in RULES.
+
+A case is a callable, concrete arguments drawn from a stated input domain under a fixed seed,
+keyword arguments, and options: `wrt` (argument indices to check; default every float argument
+whose rule is not None), `rtol`/`atol`, `sym` (arguments perturbed only symmetrically, for
+functions that read one triangle of a symmetric matrix), and `align` (maps an output computed at
+a perturbed input onto the branch of the reference output, e.g. eigenvector signs).
+
+Domains:  R normal  P positive in (0.5, 2)  U in (-0.9, 0.9)  G away from 0 and ties
+          C complex  SPD symmetric positive definite  WC well-conditioned square  D distinct values
+"""
+import builtins
+import math
+import operator
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from s2s_ad import runtime as _ad
+
+rng = np.random.default_rng(20240607)
+
+
+def R(*shape):
+    return rng.standard_normal(shape) if shape else float(rng.standard_normal())
+
+
+def P(*shape):
+    return rng.uniform(0.5, 2.0, shape) if shape else float(rng.uniform(0.5, 2.0))
+
+
+def U(*shape):
+    return rng.uniform(-0.9, 0.9, shape) if shape else float(rng.uniform(-0.9, 0.9))
+
+
+def G(*shape):
+    """Magnitudes in (0.5, 2) with random signs: away from 0 (and from kinks at 0)."""
+    return P(*shape) * rng.choice([-1.0, 1.0], shape) if shape else P() * float(rng.choice([-1, 1]))
+
+
+def C(*shape):
+    return rng.standard_normal(shape) + 1j * rng.standard_normal(shape)
+
+
+def D(*shape):
+    """Distinct values spaced at least 0.1 apart (no ties, so max/sort are smooth)."""
+    n = int(np.prod(shape))
+    return (rng.permutation(n) * 0.3 + rng.uniform(0, 0.1, n) - 0.15 * n).reshape(shape)
+
+
+def SPD(n, *batch):
+    a = rng.standard_normal(batch + (n, n))
+    return a @ np.swapaxes(a, -1, -2) + n * np.eye(n)
+
+
+def WC(n, *batch):
+    return rng.standard_normal(batch + (n, n)) + 3.0 * np.eye(n)
+
+
+@dataclass
+class Case:
+    fn: object
+    args: tuple
+    kwargs: dict = field(default_factory=dict)
+    wrt: tuple = None
+    rtol: float = 1e-5
+    atol: float = 1e-6
+    sym: tuple = ()
+    align: object = None
+
+    @property
+    def name(self):
+        mod = getattr(self.fn, "__module__", None) or ""
+        short = mod.replace("numpy", "np").split(".")[0] + "." if mod else ""
+        return short + getattr(self.fn, "__name__", repr(self.fn))
+
+
+CASES = []
+
+
+def case(fn, args, kwargs=None, **options):
+    CASES.append(Case(fn, tuple(args), dict(kwargs or {}), **options))
+
+
+# ---- operators and builtins ----
+
+for _op in (operator.add, operator.sub, operator.mul):
+    case(_op, (R(), R()))
+    case(_op, (R(2, 3), R(3)))
+    case(_op, (R(2, 1), R(1, 3)))
+    case(_op, (R(), R(3)))
+    case(_op, (C(3), C(3)))
+case(operator.truediv, (R(), G()))
+case(operator.truediv, (R(2, 3), G(3)))
+case(operator.truediv, (C(3), C(3)))
+case(operator.mod, (R(4), G(4)))
+case(operator.mod, (R(), 0.7))
+case(operator.pow, (P(3), R(3)))
+case(operator.pow, (P(2, 3), 3))
+case(operator.pow, (P(), R()))
+case(operator.neg, (R(3),))
+case(operator.neg, (R(),))
+case(operator.pos, (R(2, 2),))
+case(operator.matmul, (R(3, 4), R(4, 2)))
+case(operator.matmul, (R(4), R(4, 2)))
+case(operator.matmul, (R(3, 4), R(4)))
+case(operator.matmul, (R(4), R(4)))
+case(operator.matmul, (R(2, 3, 4), R(4, 2)))
+case(operator.matmul, (R(4), R(2, 4, 3)))
+case(operator.matmul, (R(2, 3, 4), R(4)))
+case(operator.matmul, (R(2, 1, 3, 4), R(5, 4, 2)))
+case(builtins.abs, (G(),))
+case(builtins.abs, (G(3),))
+case(builtins.abs, (C(3),))
+case(builtins.pow, (P(), R()))
+case(builtins.float, (R(),))
+case(builtins.max, (1.0, 2.5))
+case(builtins.max, (3.0, -2.5))
+case(builtins.min, (1.0, 2.5))
+case(builtins.min, (3.0, -2.5))
+
+# ---- math ----
+
+_MATH_UNARY = [
+    (math.sqrt, P), (math.cbrt, G), (math.exp, R), (math.exp2, R), (math.expm1, R),
+    (math.log, P), (math.log2, P), (math.log10, P), (math.log1p, P),
+    (math.sin, R), (math.cos, R), (math.tan, U), (math.asin, U), (math.acos, U),
+    (math.atan, R), (math.degrees, R), (math.radians, R),
+    (math.sinh, R), (math.cosh, R), (math.tanh, R), (math.asinh, R), (math.atanh, U),
+    (math.erf, R), (math.erfc, R), (math.gamma, P), (math.lgamma, P), (math.fabs, G),
+    (math.modf, G), (math.frexp, G),
+]
+for _f, _dom in _MATH_UNARY:
+    case(_f, (_dom(),))
+case(math.acosh, (1.0 + P(),))
+case(math.gamma, (-1.5,))
+case(math.lgamma, (7.3,))
+case(math.log, (P(), 1.5 + P()))
+case(math.pow, (P(), R()))
+case(math.atan2, (R(), R()))
+case(math.hypot, (R(), R()))
+case(math.copysign, (G(), -1.0))
+case(math.fmod, (3.3, 1.2))
+case(math.remainder, (-3.3, 1.2))
+case(math.ldexp, (R(), 3))
+
+# ---- numpy elementwise ----
+
+_NP_UNARY = [
+    (np.exp, R), (np.exp2, R), (np.expm1, R), (np.log, P), (np.log2, P), (np.log10, P),
+    (np.log1p, P), (np.sqrt, P), (np.cbrt, G), (np.square, R), (np.reciprocal, G),
+    (np.negative, R), (np.positive, R), (np.sin, R), (np.cos, R), (np.tan, U), (np.arcsin, U),
+    (np.arccos, U), (np.arctan, R), (np.sinh, R), (np.cosh, R), (np.tanh, R), (np.arcsinh, R),
+    (np.arctanh, U), (np.abs, G), (np.fabs, G), (np.sinc, R), (np.deg2rad, R), (np.rad2deg, R),
+    (np.degrees, R), (np.radians, R), (np.nan_to_num, R),
+]
+for _f, _dom in _NP_UNARY:
+    case(_f, (_dom(),))
+    case(_f, (_dom(5),))
+    case(_f, (_dom(2, 3),))
+case(np.arccosh, (1.0 + P(4),))
+case(np.sinc, (np.array([0.0, 0.5, -1.3]),))
+case(np.nan_to_num, (np.array([1.0, np.nan, np.inf, -2.0]),), dict(posinf=5.0, neginf=-5.0))
+for _f in (np.exp, np.log, np.sin, np.cos, np.tanh, np.sqrt, np.square, np.reciprocal,
+           np.negative, np.abs):
+    case(_f, (C(4),))
+
+_NP_BINARY = [
+    (np.add, R, R), (np.subtract, R, R), (np.multiply, R, R), (np.divide, R, G),
+    (np.power, P, R), (np.float_power, P, R), (np.mod, R, G), (np.fmod, R, G),
+    (np.logaddexp, R, R), (np.logaddexp2, R, R), (np.arctan2, R, R), (np.hypot, R, R),
+    (np.maximum, D, D), (np.minimum, D, D), (np.fmax, D, D), (np.fmin, D, D),
+    (np.copysign, G, G),
+]
+for _f, _d1, _d2 in _NP_BINARY:
+    case(_f, (_d1(4), _d2(4)))
+    case(_f, (_d1(2, 3), _d2(3)))
+    case(_f, (_d1(2, 1), _d2(1, 3)))
+    case(_f, (_d1(), _d2(3)))
+for _f in (np.add, np.subtract, np.multiply, np.divide, np.power):
+    case(_f, (C(3), C(3)))
+case(np.power, (P(3), 2))
+case(np.maximum, (np.array([1.0, 2.0, 3.0]), np.array([1.0, 0.0, 4.0])))
+case(np.clip, (D(6), -0.5, 0.5))
+case(np.clip, (D(2, 3), D(3), None))
+case(np.clip, (D(2, 3), None, D(2, 1)))
+
+# ---- numpy reductions ----
+
+for _f in (np.sum, np.mean, np.nansum, np.nanmean, np.prod):
+    _dom = P if _f is np.prod else R
+    case(_f, (_dom(3, 4),))
+    case(_f, (_dom(3, 4),), dict(axis=0))
+    case(_f, (_dom(3, 4),), dict(axis=1, keepdims=True))
+    case(_f, (_dom(2, 3, 4),), dict(axis=(0, 2)))
+    case(_f, (_dom(5),), dict(axis=-1))
+case(np.sum, (R(),))
+case(np.mean, (C(3, 2),), dict(axis=0))
+case(np.nansum, (np.array([1.0, np.nan, 2.0]),))
+case(np.nanmean, (np.array([[1.0, np.nan], [2.0, 3.0]]),), dict(axis=1))
+for _f in (np.max, np.amax, np.min, np.amin, np.ptp):
+    case(_f, (D(3, 4),))
+    case(_f, (D(3, 4),), dict(axis=0))
+    case(_f, (D(2, 3, 4),), dict(axis=(1, 2), keepdims=True))
+case(np.max, (np.array([1.0, 3.0, 3.0, 2.0]),))
+case(np.min, (np.array([[1.0, 1.0], [0.0, 2.0]]),), dict(axis=1))
+for _f in (np.var, np.std):
+    case(_f, (R(3, 4),))
+    case(_f, (R(3, 4),), dict(axis=0, ddof=1))
+    case(_f, (R(3, 4),), dict(axis=1, keepdims=True))
+    case(_f, (R(2, 3, 4),), dict(axis=(0, 2)))
+for _f, _dom in ((np.cumsum, R), (np.cumprod, P)):
+    case(_f, (_dom(5),))
+    case(_f, (_dom(3, 4),))
+    case(_f, (_dom(3, 4),), dict(axis=0))
+    case(_f, (_dom(2, 3, 4),), dict(axis=-1))
+case(np.average, (R(3, 4),))
+case(np.average, (R(3, 4), 1, P(4)))
+case(np.average, (R(3, 4), 0, P(3)))
+case(np.average, (R(3, 4), None, P(3, 4)), dict(keepdims=True))
+case(np.diff, (R(6),))
+case(np.diff, (R(6),), dict(n=2))
+case(np.diff, (R(3, 5),), dict(axis=0))
+case(np.trace, (R(4, 4),))
+case(np.trace, (R(3, 5),), dict(offset=1))
+case(np.trace, (R(2, 3, 3),), dict(axis1=1, axis2=2))
+case(np.linalg.norm, (R(5),))
+case(np.linalg.norm, (R(3, 4),))
+case(np.linalg.norm, (R(3, 4),), dict(ord="fro"))
+case(np.linalg.norm, (G(5),), dict(ord=1))
+case(np.linalg.norm, (G(5),), dict(ord=3))
+case(np.linalg.norm, (D(5),), dict(ord=np.inf))
+case(np.linalg.norm, (R(3, 4),), dict(axis=1, keepdims=True))
+case(np.linalg.norm, (G(3, 4),), dict(ord=1, axis=0))
+
+# ---- numpy shapes ----
+
+case(np.reshape, (R(3, 4), (2, 6)))
+case(np.reshape, (R(3, 4), (-1,)), dict(order="F"))
+case(np.ravel, (R(3, 4),))
+case(np.squeeze, (R(3, 1, 4),))
+case(np.squeeze, (R(1, 3, 1),), dict(axis=0))
+case(np.expand_dims, (R(3, 4), 1))
+case(np.atleast_1d, (R(),))
+case(np.atleast_2d, (R(3),))
+case(np.atleast_3d, (R(3, 4),))
+case(np.broadcast_to, (R(3), (2, 3)))
+case(np.broadcast_to, (R(2, 1), (4, 2, 3)))
+case(np.copy, (R(3),))
+case(np.array, ([R(), R(), R()],))
+case(np.array, ([R(2), R(2)],))
+case(np.array, (R(3, 2),))
+case(np.asarray, ([R(), R()],))
+case(np.asarray, (R(2, 2),))
+case(np.transpose, (R(3, 4),))
+case(np.transpose, (R(2, 3, 4), (2, 0, 1)))
+case(np.transpose, (R(2, 3, 4), (-1, 0, -2)))
+case(np.matrix_transpose, (R(2, 3, 4),))
+case(np.swapaxes, (R(2, 3, 4), 0, 2))
+case(np.moveaxis, (R(2, 3, 4), 0, -1))
+case(np.rollaxis, (R(2, 3, 4), 2))
+case(np.rollaxis, (R(2, 3, 4), 0, 2))
+case(np.concatenate, ([R(2, 3), R(1, 3), R(4, 3)],))
+case(np.concatenate, ([R(2, 3), R(2, 2)],), dict(axis=1))
+case(np.concatenate, ((R(2, 3), R(4)),), dict(axis=None))
+case(np.stack, ([R(3), R(3)],))
+case(np.stack, ([R(2, 3), R(2, 3), R(2, 3)],), dict(axis=-1))
+case(np.vstack, ([R(3), R(2, 3)],))
+case(np.hstack, ([R(3), R(2)],))
+case(np.hstack, ([R(2, 3), R(2, 1)],))
+case(np.dstack, ([R(2, 3), R(2, 3, 2)],))
+case(np.column_stack, ([R(3), R(3, 2)],))
+case(np.split, (R(6, 2), 3))
+case(np.split, (R(2, 7), [2, 5]), dict(axis=1))
+case(np.array_split, (R(7), 3))
+case(np.hsplit, (R(2, 4), 2))
+case(np.hsplit, (R(6), [1, 4]))
+case(np.vsplit, (R(4, 3), 2))
+case(np.dsplit, (R(2, 2, 4), 2))
+case(np.tile, (R(3), 2))
+case(np.tile, (R(2, 3), (2, 1, 2)))
+case(np.repeat, (R(3), 2))
+case(np.repeat, (R(2, 3), [1, 0, 2]), dict(axis=1))
+case(np.repeat, (R(2, 2), 3))
+case(np.pad, (R(3), 2))
+case(np.pad, (R(2, 3), ((1, 0), (2, 1))), dict(constant_values=1.5))
+for _mode in ("edge", "reflect", "symmetric", "wrap"):
+    case(np.pad, (R(3, 4), ((1, 2), (2, 1))), dict(mode=_mode))
+case(np.flip, (R(3, 4),))
+case(np.flip, (R(3, 4),), dict(axis=1))
+case(np.flipud, (R(3, 4),))
+case(np.fliplr, (R(3, 4),))
+case(np.roll, (R(5), 2))
+case(np.roll, (R(3, 4), (1, -1), (0, 1)))
+case(np.roll, (R(3, 4), 5))
+case(np.rot90, (R(3, 4),))
+case(np.rot90, (R(2, 3, 4), 3, (1, 2)))
+case(np.sort, (D(6),))
+case(np.sort, (D(3, 4),), dict(axis=0))
+case(np.sort, (D(3, 4),), dict(axis=None))
+case(np.diag, (R(3),))
+case(np.diag, (R(3), 1))
+case(np.diag, (R(3, 4),))
+case(np.diag, (R(4, 3), -1))
+case(np.diagonal, (R(3, 4),))
+case(np.diagonal, (R(2, 3, 4), 1, 1, 2))
+case(np.triu, (R(3, 4),))
+case(np.tril, (R(4, 4), -1))
+case(np.where, (R(2, 3) > 0, R(2, 3), R(2, 3)))
+case(np.where, (R(2, 3) > 0, R(3), R()))
+case(np.select, ([R(4) > 0, R(4) > 0], [R(4), R(4)], R(4)))
+case(np.select, ([R(2, 3) > 0, R(3) > 0], [R(3), R(2, 3)], R()))
+case(np.take, (R(5), [0, 3, 3, -1]))
+case(np.take, (R(3, 4), np.array([[0, 2], [2, 2]])), dict(axis=1))
+case(np.take, (R(3, 4), [1, 7]), dict(mode="wrap"))
+case(np.take_along_axis, (R(3, 4), np.array([[0], [3], [3]]), 1))
+case(np.take_along_axis, (R(3, 4), np.array([[0, 1, 1, 2], [2, 2, 0, 0]]), 0))
+
+# ---- numpy products and linear algebra ----
+
+for _a, _b in (((3, 4), (4, 2)), ((4,), (4,)), ((4,), (4, 2)), ((3, 4), (4,)), ((), (3,)),
+               ((2, 3, 4), (4,)), ((2, 3), (4, 3, 5))):
+    case(np.dot, (R(*_a), R(*_b)))
+for _a, _b in (((3, 4), (4, 2)), ((4,), (4, 2)), ((2, 3, 4), (2, 4, 5)), ((3, 4), (4,)),
+               ((2, 1, 3, 4), (5, 4, 2))):
+    case(np.matmul, (R(*_a), R(*_b)))
+case(np.vdot, (R(2, 3), R(6)))
+case(np.vdot, (C(3), C(3)))
+for _a, _b in (((3,), (3,)), ((2, 3), (4, 3)), ((), (3,)), ((2, 2, 3), (3,))):
+    case(np.inner, (R(*_a), R(*_b)))
+case(np.outer, (R(3), R(4)))
+case(np.outer, (R(2, 2), R(3)))
+case(np.tensordot, (R(2, 3, 4), R(3, 4, 5)))
+case(np.tensordot, (R(2, 3, 4), R(4, 2), ([0, 2], [1, 0])))
+case(np.tensordot, (R(3, 2), R(4, 3)), dict(axes=([0], [1])))
+case(np.tensordot, (R(3), R(4)), dict(axes=0))
+case(np.kron, (R(2, 3), R(3, 2)))
+case(np.kron, (R(3), R(2, 2)))
+case(np.cross, (R(3), R(3)))
+case(np.cross, (R(4, 3), R(3)))
+case(np.cross, (R(3, 4), R(3, 4)), dict(axis=0))
+case(np.einsum, ("ij,jk->ik", R(3, 4), R(4, 2)))
+case(np.einsum, ("ij,jk", R(3, 4), R(4, 2)))
+case(np.einsum, ("i,i->", R(4), R(4)))
+case(np.einsum, ("ii->i", R(3, 3)))
+case(np.einsum, ("ii", R(3, 3)))
+case(np.einsum, ("ij->", R(3, 4)))
+case(np.einsum, ("ij->j", R(3, 4)))
+case(np.einsum, ("bij,bjk->bik", R(2, 3, 4), R(2, 4, 5)))
+case(np.einsum, ("...ij,...jk->...ik", R(2, 3, 4), R(2, 4, 5)))
+case(np.einsum, ("i,j,k->ijk", R(2), R(3), R(4)))
+case(np.einsum, ("ij,jk,kl,lm->im", R(2, 3), R(3, 4), R(4, 2), R(2, 2)))
+case(np.einsum, ("iij,j->i", R(3, 3, 2), R(2)))
+case(np.linalg.inv, (WC(3),))
+case(np.linalg.inv, (WC(3, 2),))
+case(np.linalg.det, (WC(3),))
+case(np.linalg.det, (WC(2, 3),))
+case(np.linalg.slogdet, (WC(3),))
+case(np.linalg.slogdet, (-WC(3, 2),))
+case(np.linalg.solve, (WC(3), R(3)))
+case(np.linalg.solve, (WC(3), R(3, 2)))
+case(np.linalg.solve, (WC(3, 2), R(2, 3, 4)))
+case(np.linalg.solve, (WC(3, 2), R(3, 1)))
+case(np.linalg.cholesky, (SPD(3),), sym=(0,))
+case(np.linalg.cholesky, (SPD(3, 2),), sym=(0,))
+
+
+def _align_columns(out, ref):
+    """Flip eigenvector/singular-vector signs of `out` to match `ref` (a tuple result)."""
+    out = list(out)
+    if len(out) == 2:  # eigh: (w, V)
+        s = np.sign(np.sum(out[1] * ref[1], axis=-2, keepdims=True))
+        out[1] = out[1] * s
+    else:  # svd: (U, s, Vh)
+        s = np.sign(np.sum(out[0] * ref[0], axis=-2, keepdims=True))
+        out[0] = out[0] * s
+        out[2] = out[2] * np.swapaxes(s, -1, -2)
+    return tuple(out)
+
+
+case(np.linalg.eigh, (SPD(4),), sym=(0,), align=_align_columns)
+case(np.linalg.eigh, (SPD(3, 2),), sym=(0,), align=_align_columns)
+case(np.linalg.svd, (R(4, 3),), dict(full_matrices=False), align=_align_columns)
+case(np.linalg.svd, (R(3, 4),), dict(full_matrices=False), align=_align_columns)
+case(np.linalg.svd, (R(3, 3),), align=_align_columns)
+case(np.linalg.svd, (R(2, 4, 3),), dict(full_matrices=False), align=_align_columns)
+case(np.linalg.svd, (R(4, 3),), dict(compute_uv=False))
+case(np.linalg.pinv, (R(4, 3),))
+case(np.linalg.pinv, (R(2, 4),))
+case(np.linalg.qr, (R(4, 3),))
+case(np.linalg.qr, (R(3, 3),))
+case(np.linalg.qr, (R(2, 4, 3),))
+
+# ---- numpy complex, Fourier, statistics ----
+
+case(np.real, (C(3),))
+case(np.real, (R(3),))
+case(np.imag, (C(3),))
+case(np.conj, (C(2, 3),))
+case(np.conj, (R(3),))
+case(np.angle, (C(4),))
+case(np.angle, (C(4),), dict(deg=True))
+for _f in (np.fft.fft, np.fft.ifft):
+    case(_f, (R(8),))
+    case(_f, (C(7),))
+    case(_f, (C(3, 6),), dict(axis=0))
+    case(_f, (R(6),), dict(n=8))
+    case(_f, (C(6),), dict(n=4, norm="ortho"))
+case(np.fft.rfft, (R(8),))
+case(np.fft.rfft, (R(7),), dict(norm="ortho"))
+case(np.fft.rfft, (R(4, 6),), dict(axis=0, n=5))
+case(np.fft.irfft, (C(5),))
+case(np.fft.irfft, (C(5),), dict(n=9, norm="forward"))
+case(np.fft.irfft, (C(3, 4),), dict(axis=0))
+case(np.cov, (R(3, 6),))
+case(np.cov, (R(6, 3),), dict(rowvar=False, ddof=0))
+case(np.cov, (R(5),))
+case(np.corrcoef, (R(3, 6),))
+case(np.corrcoef, (R(6, 2),), dict(rowvar=False))
+case(np.histogram, (R(20), 4, None, None, R(20)))
+case(np.histogram, (R(20), [-1.0, 0.0, 0.5, 2.0], None, None, R(20)))
+case(np.interp, (np.array([-0.7, 0.3, 1.6, 2.9, 5.0]), np.array([0.0, 1.0, 2.5, 3.0]), R(4)))
+case(np.interp, (np.array([-1.0, 0.5, 3.5]), np.array([0.0, 1.0, 3.0]), R(3)),
+     dict(left=0.0, right=2.0))
+for _mode in ("full", "same", "valid"):
+    case(np.convolve, (R(5), R(3)), dict(mode=_mode))
+    case(np.convolve, (R(3), R(6)), dict(mode=_mode))
+    case(np.correlate, (R(5), R(3)), dict(mode=_mode))
+    case(np.correlate, (R(3), R(6)), dict(mode=_mode))
+
+# ---- runtime helpers ----
+
+case(_ad.unbroadcast, (R(2, 3), R(3)))
+case(_ad.unbroadcast, (R(2, 3), R(2, 1)))
+case(_ad.broadcast_like, (R(3), R(2, 3)))
+case(_ad.add, (R(3), R(3)))
+case(_ad.add, ((R(2), R()), (R(2), R())))
+case(_ad.add_at, (R(5), np.array([0, 2, 2]), R(3)))
+case(_ad.add_at, (R(3, 2), 1, R(2)))
+case(_ad.add_at, (R(4), slice(1, 3), R()))
+case(_ad.sum_grad, (R(3), R(2, 3), 0))
+case(_ad.sum_grad, (R(2, 1), R(2, 3), 1, True))
+case(_ad.sum_grad, (R(), R(2, 3)))
+case(_ad.scalar_like, (np.float64(R()), 1.0))
+for _a, _b in (((3, 4), (4, 2)), ((4,), (4, 2)), ((3, 4), (4,)), ((4,), (4,)), ((2, 3, 4), (4, 2)),
+               ((2, 1, 3, 4), (5, 4, 2))):
+    _g = np.matmul(R(*_a), R(*_b)) * 0 + R(*np.shape(np.matmul(np.ones(_a), np.ones(_b))))
+    case(_ad.matmul_grad_a, (_g, R(*_a), R(*_b)))
+    case(_ad.matmul_grad_b, (_g, R(*_a), R(*_b)))
+for _a, _b in (((3, 4), (4, 2)), ((4,), (4,)), ((2, 3), (4, 3, 5)), ((), (3,)), ((3,), ())):
+    _g = R(*np.shape(np.dot(np.ones(_a), np.ones(_b))))
+    case(_ad.dot_grad_a, (_g, R(*_a), R(*_b)))
+    case(_ad.dot_grad_b, (_g, R(*_a), R(*_b)))
+for _a, _b in (((2, 3), (4, 3)), ((3,), (3,)), ((), (3,))):
+    _g = R(*np.shape(np.inner(np.ones(_a), np.ones(_b))))
+    case(_ad.inner_grad_a, (_g, R(*_a), R(*_b)))
+    case(_ad.inner_grad_b, (_g, R(*_a), R(*_b)))
+for _a, _b, _axes in (((2, 3, 4), (4, 2), ([0, 2], [1, 0])), ((2, 3, 4), (3, 4, 5), 2)):
+    _g = R(*np.shape(np.tensordot(np.ones(_a), np.ones(_b), _axes)))
+    case(_ad.tensordot_grad_a, (_g, R(*_a), R(*_b), _axes))
+    case(_ad.tensordot_grad_b, (_g, R(*_a), R(*_b), _axes))
+case(_ad.kron_grad_a, (R(6, 6), R(2, 3), R(3, 2)))
+case(_ad.kron_grad_b, (R(6, 6), R(2, 3), R(3, 2)))
+for _mode, _n in (("full", 7), ("same", 5), ("valid", 3)):
+    case(_ad.convolve_grad_a, (R(_n), R(5), R(3), _mode))
+    case(_ad.convolve_grad_b, (R(_n), R(5), R(3), _mode))
+_x = D(3, 4)
+case(_ad.max_grad, (R(4), np.max(_x, 0), _x, 0))
+case(_ad.max_jvp, (R(3, 4), np.max(_x, 1, keepdims=True), _x, 1, True))
+case(_ad.cumsum_grad, (R(12), R(3, 4)))
+case(_ad.cumsum_grad, (R(3, 4), R(3, 4), 1))
+case(_ad.diff_grad, (R(4), R(6), 2))
+case(_ad.diagonal_grad, (R(3), R(3, 4)))
+case(_ad.diagonal_grad, (R(2, 3), R(2, 3, 4), 1, 1, 2))
+_parts = [R(2, 3), R(1, 3)]
+case(_ad.stack_split, (R(3, 3), _parts))
+case(_ad.stack_split, (R(2, 2, 3), [R(2, 3), R(2, 3)], "stack", 1))
+case(_ad.stack_split, (R(3, 3), [R(3), R(2, 3)], "vstack"))
+case(_ad.stack_join, ([R(2, 3), R(1, 3)],))
+case(_ad.stack_join, ([R(3), R(2)], "hstack"))
+case(_ad.stack_join, ([None, R(2)], "concatenate", 0, [R(3), R(2)]))
+case(_ad.array_grad, (R(3), [1.0, 2.0, 3.0]))
+case(_ad.array_grad, (R(2, 2), [R(2), R(2)]))
+case(_ad.tile_grad, (R(4, 6), R(2, 3), (2, 2)))
+case(_ad.repeat_grad, (R(6), R(3), 2))
+case(_ad.repeat_grad, (R(2, 3), R(2, 2), [1, 2], 1))
+case(_ad.pad_grad, (R(6, 7), R(3, 4), ((1, 2), (2, 1)), "reflect"))
+case(_ad.pad_grad, (R(5), R(3), 1))
+case(_ad.take_grad, (R(4), R(5), [0, 3, 3, -1]))
+case(_ad.take_grad, (R(3, 2), R(3, 4), [1, 1], 1))
+case(_ad.take_along_axis_grad, (R(3, 2), R(3, 4), np.array([[0, 0], [3, 1], [2, 2]]), 1))
+case(_ad.take_along_axis_grad, (R(5), R(5), np.array([4, 0, 1, 1, 2]), None))
+case(_ad.select_grad, (R(2, 3), [R(2, 3) > 0, R(3) > 0], [R(3), R(2, 3)]))
+case(_ad.einsum_expand, (R(), "ii->", 0, R(3, 3)))
+case(_ad.einsum_expand, (R(3), "ij->i", 0, R(3, 4)))
+case(_ad.einsum_expand, (R(3, 4), "ij,jk->ik", 0, R(3, 4), R(4, 2)))
+case(_ad.einsum_collapse, (R(3, 3), "ii->", 0, R(3, 3)))
+case(_ad.einsum_collapse, (R(3, 4), "ij->i", 0, R(3, 4)))
+case(_ad.fit_axis, (C(6), R(4)))
+case(_ad.fit_axis, (C(3, 2), C(3, 5), 1))
+case(_ad.interp_fp_grad, (R(4), np.array([-0.5, 0.2, 1.7, 4.0]), np.array([0.0, 1.0, 3.0]), R(3)))
+case(_ad.interp_fp_grad, (R(3), np.array([-0.5, 0.2, 4.0]), np.array([0.0, 1.0, 3.0]), R(3),
+                          0.0, None))
+_h = R(20)
+case(_ad.histogram_weights_grad, (R(4), _h, np.histogram(_h, 4)[1], R(20)))
+case(_ad.polygamma, (0, P(3)))
+case(_ad.polygamma, (1, 2.5))
+case(_ad.polygamma, (2, np.array([-1.5, 0.3, 11.0])))
+
+# ---- scipy ----
+
+try:
+    from scipy import special
+    from scipy.linalg import solve_triangular
+except ImportError:  # pragma: no cover
+    special = None
+
+if special is not None:
+    case(special.logsumexp, (R(5),))
+    case(special.logsumexp, (R(3, 4),), dict(axis=0))
+    case(special.logsumexp, (R(2, 3, 4),), dict(axis=(0, 2), keepdims=True))
+    for _f, _dom in ((special.expit, R), (special.erf, R), (special.erfc, R),
+                     (special.gammaln, P), (special.digamma, P), (special.gamma, P),
+                     (special.ndtr, R)):
+        case(_f, (_dom(4),))
+        case(_f, (_dom(),))
+    case(special.logit, (rng.uniform(0.1, 0.9, 4),))
+    case(special.erfinv, (U(4),))
+    case(special.polygamma, (1, P(3)))
+    case(special.xlogy, (R(2, 3), P(3)))
+    case(special.softmax, (R(5),))
+    case(special.softmax, (R(3, 4),), dict(axis=1))
+    case(special.log_softmax, (R(5),))
+    case(special.log_softmax, (R(3, 4),), dict(axis=0))
+    _L = np.tril(WC(3))
+    case(solve_triangular, (_L, R(3)), dict(lower=True))
+    case(solve_triangular, (np.triu(WC(3)), R(3, 2)))
+    case(solve_triangular, (_L, R(3, 2)), dict(lower=True, trans=1))
+    case(solve_triangular, (np.triu(WC(3)), R(3)), dict(unit_diagonal=True))

@@ -1,0 +1,287 @@
+"""Every derivative rule against central finite differences, driven by tests/rule_cases.py.
+
+VJP: the dot-product test  Re<VJP(u), v> == d/de Re<u, f(x + e v)>  for random u, v.
+JVP: JVP(v) == (f(x + e v) - f(x - e v)) / 2e, output by output.
+Pairings are bilinear (no conjugation), matching the JAX complex convention of the rules.
+"""
+import pathlib
+
+import numpy as np
+import pytest
+
+import s2s_ad.rules  # noqa: F401  (registers every rule)
+from s2s_ad import runtime as _ad
+from s2s_ad.rules import NONDIFFERENTIABLE, RULES
+from s2s_ad.rules.coverage import coverage_table
+from rule_cases import CASES
+
+EPS = 1e-6
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+
+# ---- values as trees of leaves ----
+
+def _is_leaf(x):
+    return not isinstance(x, (list, tuple))
+
+
+def _inexact(x):
+    if isinstance(x, bool):
+        return False
+    if isinstance(x, (float, complex)):
+        return True
+    return isinstance(x, (np.ndarray, np.generic)) and np.issubdtype(np.asarray(x).dtype,
+                                                                      np.inexact)
+
+
+def _differentiable(x):
+    if _is_leaf(x):
+        return _inexact(x)
+    return len(x) > 0 and all(_differentiable(v) for v in x)
+
+
+def _map(f, *xs):
+    if _is_leaf(xs[0]):
+        return f(*xs)
+    return type(xs[0])(_map(f, *vs) for vs in zip(*xs)) if not hasattr(xs[0], "_fields") \
+        else tuple(_map(f, *vs) for vs in zip(*xs))
+
+
+def _random_like(x, rng, sym=False):
+    def leaf(v):
+        if not _inexact(v):
+            return np.zeros(np.shape(v))
+        r = rng.standard_normal(np.shape(v))
+        if np.iscomplexobj(v):
+            r = r + 1j * rng.standard_normal(np.shape(v))
+        if sym:
+            r = 0.5 * (r + np.swapaxes(r, -1, -2))
+        return float(r) if isinstance(v, float) else r
+    return _map(leaf, x)
+
+
+def _vdot(a, b):
+    if _is_leaf(a):
+        if a is None or b is None:
+            return 0.0
+        return float(np.real(np.sum(np.asarray(a) * np.asarray(b))))
+    return sum(_vdot(u, v) for u, v in zip(a, b))
+
+
+def _axpy(x, v, e):
+    return _map(lambda a, b: a + e * b, x, v)
+
+
+def _with_arg(args, i, value):
+    return args[:i] + (value,) + args[i + 1:]
+
+
+def _wrt(c, rule):
+    if c.wrt is not None:
+        return c.wrt
+    return tuple(i for i, a in enumerate(c.args)
+                 if i < len(rule.vjps) and rule.vjps[i] is not None and _differentiable(a))
+
+
+def _reduce_to(g, x):
+    """What the compiler does with a broadcasting rule's cotangent: sum to x's shape, real part
+    for a real x."""
+    g = _ad.unbroadcast(g, x)
+    return np.real(g) if np.iscomplexobj(g) and not np.iscomplexobj(x) else g
+
+
+def _eval(c, i, x, ref):
+    out = c.fn(*_with_arg(c.args, i, x), **c.kwargs)
+    return c.align(out, ref) if c.align is not None else out
+
+
+def _shapes(x):
+    return _map(np.shape, x)
+
+
+def _params():
+    out = []
+    for n, c in enumerate(CASES):
+        rule = RULES.get(c.fn)
+        assert rule is not None, f"case {c.name} has no rule"
+        for i in _wrt(c, rule):
+            out.append(pytest.param(c, i, id=f"{c.name}-{n}-arg{i}"))
+    return out
+
+
+PARAMS = _params()
+
+
+# ---- the two parametrised checks ----
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("c, i", PARAMS)
+def test_vjp(c, i):
+    rng = np.random.default_rng(i + 17)
+    rule = RULES[c.fn]
+    ans = c.fn(*c.args, **c.kwargs)
+    u = _random_like(ans, rng)
+    cot = rule.vjps[i](u, ans, *c.args, **c.kwargs)
+    if rule.broadcasts:
+        cot = _reduce_to(cot, c.args[i])
+    x = c.args[i]
+    assert _shapes(cot) == _shapes(x), "cotangent shape differs from the argument's"
+    v = _random_like(x, rng, sym=i in c.sym)
+    lhs = _vdot(cot, v)
+    rhs = (_vdot(u, _eval(c, i, _axpy(x, v, EPS), ans))
+           - _vdot(u, _eval(c, i, _axpy(x, v, -EPS), ans))) / (2 * EPS)
+    assert np.isclose(lhs, rhs, rtol=c.rtol, atol=c.atol), (lhs, rhs)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("c, i", PARAMS)
+def test_jvp(c, i):
+    rng = np.random.default_rng(i + 29)
+    rule = RULES[c.fn]
+    ans = c.fn(*c.args, **c.kwargs)
+    x = c.args[i]
+    v = _random_like(x, rng, sym=i in c.sym)
+    tan = rule.jvps[i](v, ans, *c.args, **c.kwargs)
+    if rule.broadcasts:
+        tan = _map(_ad.broadcast_like, tan, ans)
+    hi = _eval(c, i, _axpy(x, v, EPS), ans)
+    lo = _eval(c, i, _axpy(x, v, -EPS), ans)
+
+    def check(t, a, b, ref):
+        if not _inexact(ref):
+            return
+        fd = (np.asarray(a) - np.asarray(b)) / (2 * EPS)
+        assert np.shape(t) == np.shape(ref), "tangent shape differs from the result's"
+        np.testing.assert_allclose(t, fd, rtol=c.rtol, atol=c.atol)
+    _map(check, tan, hi, lo, ans) if not _is_leaf(ans) else check(tan, hi, lo, ans)
+
+
+# ---- the table is complete ----
+
+def test_every_rule_has_a_case_and_both_modes():
+    cased = {}
+    for c in CASES:
+        cased.setdefault(c.fn, set()).update(_wrt(c, RULES[c.fn]))
+    problems = []
+    for fn, rule in RULES.items():
+        name = getattr(fn, "__name__", repr(fn))
+        if fn not in cased:
+            problems.append(f"{name}: no case in tests/rule_cases.py")
+            continue
+        n = max(len(rule.vjps), len(rule.jvps))
+        vjps = tuple(rule.vjps) + (None,) * (n - len(rule.vjps))
+        jvps = tuple(rule.jvps) + (None,) * (n - len(rule.jvps))
+        for i, (a, b) in enumerate(zip(vjps, jvps)):
+            if (a is None) != (b is None):
+                problems.append(f"{name}: argument {i} has a {'VJP' if b is None else 'JVP'}"
+                                " rule only")
+            elif a is not None and i not in cased[fn]:
+                problems.append(f"{name}: argument {i} is never checked")
+        if not any(r is not None for r in vjps):
+            problems.append(f"{name}: no differentiable argument")
+    assert not problems, "\n".join(problems)
+
+
+def test_nondifferentiable_are_callable():
+    assert NONDIFFERENTIABLE
+    bad = [fn for fn in NONDIFFERENTIABLE if not callable(fn)]
+    assert not bad
+    assert not set(NONDIFFERENTIABLE) & set(RULES)
+
+
+def test_rules_md_is_up_to_date():
+    path = ROOT / "docs" / "rules.md"
+    assert path.read_text() == coverage_table(), \
+        "docs/rules.md is stale: run `python -m s2s_ad.rules.coverage > docs/rules.md`"
+
+
+# ---- float32 stays float32 ----
+
+# Rules whose derivative is computed in float64 on purpose or by NumPy itself.
+FLOAT64_OK = {np.select, np.histogram, _ad.interp_fp_grad}
+
+
+def _f32(x):
+    if isinstance(x, np.ndarray) and x.dtype == np.float64:
+        return x.astype(np.float32)
+    if isinstance(x, (list, tuple)) and not isinstance(x, str):
+        return type(x)(_f32(v) for v in x)
+    return x
+
+
+def _all_arrays(c):
+    return all(not isinstance(a, float) for a in c.args)
+
+
+F32_PARAMS = [p for p in PARAMS if _all_arrays(p.values[0]) and p.values[0].fn not in FLOAT64_OK]
+
+
+def _dtypes(x):
+    found = set()
+    _map(lambda v: found.add(np.asarray(v).dtype) if v is not None else None, x) \
+        if not _is_leaf(x) else found.add(np.asarray(x).dtype)
+    return found
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("c, i", F32_PARAMS)
+def test_float32_in_float32_out(c, i):
+    args = _f32(c.args)
+    ans = c.fn(*args, **c.kwargs)
+    if np.dtype(np.float32) not in _dtypes(ans):
+        pytest.skip("NumPy itself leaves float32 here")
+    rule = RULES[c.fn]
+    rng = np.random.default_rng(3)
+    u = _f32(_map(np.asarray, _random_like(ans, rng)))
+    v = _f32(_map(np.asarray, _random_like(args[i], rng)))
+    cot = rule.vjps[i](u, ans, *args, **c.kwargs)
+    tan = rule.jvps[i](v, ans, *args, **c.kwargs)
+    assert np.dtype(np.float64) not in _dtypes(cot) | _dtypes(tan)
+
+
+# ---- complex intermediates inside real functions ----
+
+def test_real_output_through_fft_and_abs():
+    """L(x) = sum(|fft(x)|) for real x: chain the VJP rules and compare with differences."""
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal(8)
+    z = np.fft.fft(x)
+    r = np.abs(z)
+    loss = np.sum(r)
+    g_r = RULES[np.sum].vjps[0](1.0, loss, r)
+    g_z = RULES[np.abs].vjps[0](g_r, r, z)
+    g_x = RULES[np.fft.fft].vjps[0](g_z, z, x)
+    assert not np.iscomplexobj(g_x)
+    f = lambda y: np.sum(np.abs(np.fft.fft(y)))  # noqa: E731
+    fd = np.array([(f(x + EPS * e) - f(x - EPS * e)) / (2 * EPS) for e in np.eye(8)])
+    np.testing.assert_allclose(g_x, fd, rtol=1e-5, atol=1e-6)
+    # forward mode along the same chain
+    v = rng.standard_normal(8)
+    t_z = RULES[np.fft.fft].jvps[0](v, z, x)
+    t_r = RULES[np.abs].jvps[0](t_z, r, z)
+    t_l = RULES[np.sum].jvps[0](t_r, loss, r)
+    assert np.isclose(t_l, fd @ v)
+
+
+def test_real_output_through_complex_arithmetic():
+    """L(w) = sum(|w * exp(1j * w)|**2 + angle(w + 1j)) with mixed real/complex operators."""
+    rng = np.random.default_rng(6)
+    w = rng.standard_normal(5)
+    e = np.exp(1j * w)
+    p = w * e
+    q = np.abs(p)
+    s = np.angle(w + 1j)
+    loss = np.sum(q * q) + np.sum(s)
+    add, mul = RULES[np.add], RULES[np.multiply]
+    g_q = 2 * q
+    g_p = RULES[np.abs].vjps[0](g_q, q, p)
+    g_w = _reduce_to(mul.vjps[0](g_p, p, w, e), w)
+    g_e = mul.vjps[1](g_p, p, w, e)
+    g_iw = RULES[np.exp].vjps[0](g_e, e, 1j * w)
+    g_w = g_w + _reduce_to(mul.vjps[1](g_iw, 1j * w, 1j, w), w)
+    g_wi = RULES[np.angle].vjps[0](np.ones(5), s, w + 1j)
+    g_w = g_w + _reduce_to(add.vjps[0](g_wi, w + 1j, w, 1j), w)
+    f = lambda y: np.sum(np.abs(y * np.exp(1j * y)) ** 2) + np.sum(np.angle(y + 1j))  # noqa
+    fd = np.array([(f(w + EPS * d) - f(w - EPS * d)) / (2 * EPS) for d in np.eye(5)])
+    assert np.isclose(loss, f(w))
+    np.testing.assert_allclose(g_w, fd, rtol=1e-5, atol=1e-6)
