@@ -14,33 +14,43 @@ import numpy as np
 
 from . import frontend
 from .errors import BadArgumentError, DifferentiationError
-from .kinds import kind_of_value
+from .kinds import VALUE_KINDS, kind_of_value
 from .transform import build, generate
 
 _CACHE = weakref.WeakKeyDictionary()   # user function -> {key: Generated}
 _LOCK = threading.RLock()
 
 
+_TRANSFORMS = weakref.WeakSet()    # live _Transform objects, whose fast paths clear_cache empties
+
+
 def clear_cache():
     """Forget every compiled derivative."""
     with _LOCK:
         _CACHE.clear()
+        for t in list(_TRANSFORMS):
+            t.fast.clear()
 
 
 def compiled(fn, mode, wrt, arg_kinds=None, *, has_aux=False, optimize=True):
-    """The Generated derivative of `fn` for `mode`, built on first use and cached."""
+    """The Generated derivative of `fn` for `mode`, built on first use and cached.
+
+    The code is specialised on the kinds of the arguments (`arg_kinds`, None for generic code)
+    and of the module-level numbers and arrays the function reads, so the key holds both.
+    """
     inner = getattr(fn, "__s2s_ad__", None)
     if inner is not None:
         # Differentiating one of our own derivatives: transform the code it runs.
         inner_fn, inner_mode, inner_wrt, inner_aux = inner
-        if inner_mode not in ("grad", "value_and_grad", "vjp_fn"):
+        if inner_mode not in ("grad", "value_and_grad"):
             raise BadArgumentError(
                 f"cannot differentiate the result of ad.{inner_mode}: it is not generated code",
                 hint="Compose ad.grad, ad.value_and_grad and ad.hvp, or use ad.hessian.")
         fn = compiled(inner_fn, inner_mode, inner_wrt, arg_kinds, has_aux=inner_aux).function
     fn = frontend.unwrap(fn)
-    kinds_key = tuple(sorted(arg_kinds.items())) if arg_kinds else ()
-    key = (fn.__code__, mode, tuple(wrt), kinds_key, has_aux, optimize)
+    global_kinds = value_global_kinds(fn) if arg_kinds is not None else ()
+    kinds_key = tuple(arg_kinds.items()) if arg_kinds else ()
+    key = (fn.__code__, mode, tuple(wrt), kinds_key, global_kinds, has_aux, optimize)
     try:
         return _CACHE[fn][key]
     except KeyError:
@@ -48,9 +58,26 @@ def compiled(fn, mode, wrt, arg_kinds=None, *, has_aux=False, optimize=True):
     with _LOCK:
         per_fn = _CACHE.setdefault(fn, {})
         if key not in per_fn:
-            per_fn[key] = build(fn, mode, wrt, has_aux=has_aux, arg_kinds=arg_kinds,
+            kinds = None if arg_kinds is None else {**dict(global_kinds), **arg_kinds}
+            per_fn[key] = build(fn, mode, wrt, has_aux=has_aux, arg_kinds=kinds,
                                 optimize=optimize)
         return per_fn[key]
+
+
+_VALUE_GLOBALS = weakref.WeakKeyDictionary()   # function -> names of the globals it reads
+
+
+def value_global_kinds(fn):
+    """((name, kind), ...) for the module-level numbers and arrays `fn` reads."""
+    scope = getattr(fn, "__globals__", None)
+    if scope is None or not isinstance(scope, dict) or type(scope) is not dict:
+        return ()
+    names = _VALUE_GLOBALS.get(fn)
+    if names is None:
+        names = _VALUE_GLOBALS[fn] = tuple(
+            n for n in fn.__code__.co_names
+            if n in scope and kind_of_value(scope[n]) in VALUE_KINDS)
+    return tuple((n, kind_of_value(scope[n]) if n in scope else None) for n in names)
 
 
 def _params(fn):
@@ -99,6 +126,17 @@ def _qualname(fn):
 _KIND_BY_TYPE = {}
 
 
+def _kind(value):
+    """kind_of_value, memoised by type where the type decides it."""
+    t = type(value)
+    kind = _KIND_BY_TYPE.get(t, 0)
+    if kind == 0:
+        if t in (tuple, list, dict):
+            return kind_of_value(value)
+        kind = _KIND_BY_TYPE[t] = kind_of_value(value)
+    return kind
+
+
 def arg_kinds(fn_params, args):
     """{parameter: kind} for the positional arguments of one call."""
     kinds = {}
@@ -142,17 +180,28 @@ class _Transform:
         self.wrt, self.as_tuple = wrt_names(fn, wrt)
         self.has_aux = has_aux
         self.wrt_index = [self.params.index(w) for w in self.wrt]
+        self.bound_self = fn.__self__ if isinstance(fn, types.MethodType) else None
+        self.plain = frontend.unwrap(fn) if getattr(fn, "__s2s_ad__", None) is None else None
+        self.fast = {}    # (argument kinds, global kinds) -> generated function
+        _TRANSFORMS.add(self)
 
     def prepare(self, args, kwargs):
-        args = list(_bind(self.fn, self.params, args, kwargs))
+        if kwargs:
+            args = _bind(self.fn, self.params, args, kwargs)
+        args = list(args)
         for i in self.wrt_index:
             if i < len(args):
                 args[i] = _as_float(args[i])
-        kinds = arg_kinds(self.params, args)
-        if isinstance(self.fn, types.MethodType):
-            args.insert(0, self.fn.__self__)
-        gen = compiled(self.fn, self.mode, self.wrt, kinds, has_aux=self.has_aux)
-        return gen.function, args
+        kinds = tuple(map(_kind, args))
+        key = (kinds, value_global_kinds(self.plain) if self.plain is not None else ())
+        function = self.fast.get(key)
+        if function is None:
+            gen = compiled(self.fn, self.mode, self.wrt, dict(zip(self.params, kinds)),
+                           has_aux=self.has_aux)
+            function = self.fast[key] = gen.function
+        if self.bound_self is not None:
+            args.insert(0, self.bound_self)
+        return function, args
 
     def unpack(self, grads):
         if self.as_tuple:
@@ -201,7 +250,7 @@ def vjp(fn, *primals, wrt=None):
     out = frontend.unwrap(fn)(*primals)
 
     def pullback(cotangent):
-        grads = gen.function(*args, out_bar=cotangent)
+        grads = gen.function(*args, **{gen.seed_name: cotangent})
         return grads if len(t.wrt) > 1 else (grads,)
 
     return out, pullback
@@ -222,6 +271,7 @@ def source(fn, mode="grad", wrt=0, *, optimize=True, has_aux=False, example=None
     if example is not None:
         kinds = arg_kinds(_params(fn), [_as_float(a) if p in names else a
                                          for p, a in zip(_params(fn), example)])
+        kinds.update(dict(value_global_kinds(frontend.unwrap(fn))))
     if mode == "hvp":
         from .higher import hvp_source
         return hvp_source(fn, names, optimize=optimize, arg_kinds=kinds)

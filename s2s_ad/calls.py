@@ -11,8 +11,7 @@ function can see every other by name.
 """
 from dataclasses import dataclass, field
 
-from .codegen import compile_function, to_source
-from .namespace import GeneratedGlobals
+from .codegen import bind, compile_function, to_source
 
 
 @dataclass
@@ -84,17 +83,21 @@ class Program:
     def source(self):
         return "".join("\n\n" + to_source(node) for unit in self.units for node in unit.nodes)
 
-    def compile(self, top_namespace):
-        """Compile every callee's functions; make all generated names visible everywhere."""
-        namespaces = [top_namespace]
+    def function_names(self):
+        return [node.name for unit in self.units for node in unit.nodes]
+
+    def compile(self, top_functions):
+        """Compile every callee's functions, then bind every generated name in every function."""
         functions = {}
+        names = self.function_names()
         for unit in self.units:
             user = unit.parsed
-            namespace = GeneratedGlobals(getattr(user.fn, "__globals__", {}), user.closure,
-                                         unit.names.own)
+            own = dict(unit.names.own, **{n: None for n in names})
             for node in unit.nodes:
-                functions[node.name] = compile_function(to_source(node), node.name, namespace)
-            namespaces.append(namespace)
-        for namespace in namespaces:
-            namespace.update(functions)
+                functions[node.name] = compile_function(to_source(node), node.name,
+                                                        user.fn.__globals__, own, user.closure)
+        for function in list(top_functions) + list(functions.values()):
+            for name in function.__code__.co_freevars:
+                if name in functions:
+                    bind(function, name, functions[name])
         return functions

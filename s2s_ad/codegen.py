@@ -1,7 +1,7 @@
 """Code generation: gast tree -> Python source text -> a compiled function.
 
     to_source(node) -> str
-    compile_function(source, name, namespace) -> function
+    compile_function(source, name, user_globals, own) -> function
 
 The text is printed by the standard library's precedence-aware unparser (`ast.unparse`), so it
 has no parentheses that Python does not need.  Statements built with `syntax.comment` print as
@@ -12,6 +12,7 @@ import ast
 import hashlib
 import linecache
 import re
+import types
 
 import gast
 
@@ -47,11 +48,33 @@ def _pad_empty_blocks(node):
     return node
 
 
-def compile_function(source, name, namespace):
-    """Execute `source` (one `def name`) in `namespace` and return the function."""
+def compile_function(source, name, user_globals, own, user_closure=None):
+    """Compile `source` (one `def name`) and return the function.
+
+    The function's globals are the user's module dict itself, so the names the user's code
+    reads (`np`, a module-level array) are looked up live and at full speed.  Our own names
+    (`_ad`, aliases used by inlined rules, other generated functions) and the user's closure
+    variables (their values when the code was generated) are free variables of the function,
+    bound through closure cells: nothing is written into the user's module.  `own` maps our names to objects; a value of None can be
+    filled in later with `bind(function, name, value)`.
+    """
+    user_closure = user_closure or {}
+    params = sorted(set(own) | set(user_closure))
     digest = hashlib.sha1(source.encode()).hexdigest()[:10]
     filename = f"<s2s_ad {name} {digest}>"
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    code = compile(source, filename, "exec")
-    exec(code, namespace)
-    return namespace[name]
+    header = f"def __s2s_ad_factory__({', '.join(params)}):\n"
+    body = "".join("    " + line if line.strip() else line for line in source.splitlines(True))
+    text = header + body + f"    return {name}\n"
+    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+    module = compile(text, filename, "exec")
+    factory_code = next(c for c in module.co_consts if isinstance(c, types.CodeType))
+    factory = types.FunctionType(factory_code, user_globals, "__s2s_ad_factory__")
+    values = {**user_closure, **own}
+    return factory(*[values[p] for p in params])
+
+
+def bind(function, name, value):
+    """Set the closure variable `name` of a generated function (late binding of callees)."""
+    for var, cell in zip(function.__code__.co_freevars, function.__closure__ or ()):
+        if var == name:
+            cell.cell_contents = value

@@ -88,7 +88,7 @@ def jacrev(fn, wrt=0):
         out = fn(*args)
         jacs = [np.zeros(np.shape(out) + np.shape(args[params.index(n)])) for n in names]
         for index, e in _basis(out):
-            rows = gen.function(*args, out_bar=e)
+            rows = gen.function(*args, **{gen.seed_name: e})
             rows = rows if len(names) > 1 else (rows,)
             for jac, row in zip(jacs, rows):
                 jac[index] = row

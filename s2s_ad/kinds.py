@@ -22,9 +22,15 @@ def kind_of_value(value):
         return "array"
     if isinstance(value, (numbers.Number, np.generic)):
         return "scalar"
+    if isinstance(value, (tuple, list)) and value and all(
+            isinstance(v, (numbers.Number, np.generic)) for v in value):
+        return "scalars"          # a sequence of numbers: its items are scalars
     if isinstance(value, (tuple, list, dict)):
         return "container"
     return None
+
+
+VALUE_KINDS = ("scalar", "array", "scalars")   # kinds of globals worth specialising on
 
 
 _BOTTOM = "bottom"   # not known yet: optimistic start of the fixed-point iteration
@@ -34,7 +40,7 @@ def combine(kinds):
     kinds = [k for k in kinds if k != _BOTTOM]
     if not kinds:
         return _BOTTOM
-    if any(k is None or k == "container" for k in kinds):
+    if any(k is None or k in ("container", "scalars") for k in kinds):
         return None
     if all(k == "scalar" for k in kinds):
         return "scalar"
@@ -50,7 +56,7 @@ def merge(kinds):
         return _BOTTOM
     if len(kinds) == 1:
         return kinds.pop()
-    if None in kinds or "container" in kinds:
+    if None in kinds or "container" in kinds or "scalars" in kinds:
         return None
     return "num"
 
@@ -67,12 +73,26 @@ def _atom_kind(node, kinds):
 def _result_kind(op, kinds, rules, value=None):
     if op.kind == "copy":
         return _atom_kind(op.args[0], kinds)
-    if op.kind in ("pack", "dict"):
+    if op.kind == "pack":
+        items = [_atom_kind(a, kinds) for a in op.args]
+        return "scalars" if items and all(k == "scalar" for k in items) else "container"
+    if op.kind == "dict":
         return "container"
+    if op.kind == "index":
+        base = _atom_kind(op.args[0], kinds)
+        return {"scalars": "scalar", "array": "num", "num": "num"}.get(base)
+    if op.kind == "other":
+        if op.name:       # .shape and friends
+            return "scalar" if op.name in (".ndim", ".size", ".itemsize", ".nbytes") else None
+        return combine(_atom_kind(a, kinds) for a in op.args)
     if op.kind == "const":
         return _atom_kind(value, kinds) if value is not None else None
     if op.kind == "call":
         fn = op.fn
+        if fn in _SCALAR_BUILTINS:
+            return "scalar"
+        if fn in (abs, min, max):
+            return combine(_atom_kind(a, kinds) for a in op.args)
         rule = rules.lookup(fn) if fn != "astype" else None
         if getattr(fn, "__module__", None) == "math" or fn is getattr(math, getattr(fn, "__name__", ""), None):
             return "scalar"
@@ -83,6 +103,9 @@ def _result_kind(op, kinds, rules, value=None):
     return None
 
 
+_SCALAR_BUILTINS = (len, int, float, bool, round)
+
+
 def infer_kinds(fn, ops, arg_kinds):
     from .rules import registry
     kinds = dict(arg_kinds)
@@ -90,6 +113,10 @@ def infer_kinds(fn, ops, arg_kinds):
     for s in stmts:
         for t in targets(s):
             kinds.setdefault(t, _BOTTOM)
+    import gast
+    for loop in gast.walk(fn.node):
+        if isinstance(loop, gast.For):      # every for loop runs over a range: int targets
+            kinds[loop.target.id] = "scalar"
     for _ in range(10):  # loops: a name's kind may depend on a later statement
         before = dict(kinds)
         seen = {}

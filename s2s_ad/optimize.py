@@ -1,40 +1,259 @@
-"""Optimisation of generated code (placeholder-free: each pass is real and switchable).
+"""Optimisation of generated code: small passes over a gast FunctionDef, run in order.
 
-    optimize(node) -> node
+    optimize(node, passes=PASSES) -> node
 
-Passes, in order:
-  * dead code elimination: drop assignments whose target is never read and whose value has no
-    effect (calls are kept unless they are to known pure NumPy/math/runtime functions);
+  fold_constants        `2 - 1` -> `1`; `x ** 1`, `x * 1`, `1 * x`, `x + 0` -> `x`; `a + -b` -> `a - b`
+  propagate_copies      `a = b; ... a ...` -> `... b ...` where b is not reassigned in between
+  fuse_temporaries      a temporary used once goes back into the expression that uses it:
+                        `_t1 = y * x; y_1 = _t1 + c; y = y_1` -> `y = y * x + c`
+  eliminate_dead_code   drop pure assignments nobody reads, empty branches, orphan comments
+
+Every pass keeps the order of effects (tape pushes and pops, calls to user code) and never
+moves a computation past a statement that changes one of its operands.  Python's int/float
+semantics are kept: only the integer constants 0 and 1 are simplified, so no dtype changes.
 """
+import re
+
 import gast
 
 from . import syntax as S
 
 _PURE_ROOTS = {"np", "math", "_ad", "operator"}
+_PURE_BUILTINS = {"len", "range", "min", "max", "abs", "float", "int", "tuple", "list",
+                  "reversed", "zip", "enumerate", "slice", "bool"}
+_GENERATED = re.compile(r"^(_t\d+|.*_(\d+))$")
 
 
-def optimize(node):
-    node = eliminate_dead_code(node)
+def optimize(node, keep=frozenset(), passes=None):
+    """Run the passes; names in `keep` (the user's own variable names) are never removed."""
+    for step in passes or PASSES:
+        node = step(node, keep)
     return node
+
+
+# -- helpers ------------------------------------------------------------------------------
+
+def _blocks(node):
+    """Every statement list in the function (the body and all nested bodies)."""
+    out = [node.body]
+    for sub in gast.walk(node):
+        if sub is node:
+            continue
+        for field in ("body", "orelse"):
+            block = getattr(sub, field, None)
+            if isinstance(block, list) and block and isinstance(block[0], gast.stmt):
+                out.append(block)
+    return out
 
 
 def _pure(value):
     for sub in gast.walk(value):
         if isinstance(sub, gast.Call):
             func = sub.func
+            if isinstance(func, gast.Name):
+                if func.id not in _PURE_BUILTINS:
+                    return False
+                continue
+            if isinstance(func, gast.Attribute) and func.attr in ("pop", "append", "at"):
+                return False
             while isinstance(func, gast.Attribute):
                 func = func.value
             if not (isinstance(func, gast.Name) and func.id in _PURE_ROOTS):
                 return False
-            if isinstance(sub.func, gast.Attribute) and sub.func.attr in ("pop", "append"):
-                return False
     return True
 
 
-def eliminate_dead_code(node):
-    """Remove side-effect-free assignments to names nobody reads, until nothing changes."""
+def _stores(stmt):
+    return {n.id for n in gast.walk(stmt) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+
+
+def _loads(node):
+    return [n for n in gast.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)]
+
+
+def _mutates(stmt):
+    """True for statements that may change an array in place or call unknown code."""
+    for sub in gast.walk(stmt):
+        if isinstance(sub, gast.AugAssign) or (isinstance(sub, gast.Assign) and not all(
+                isinstance(t, (gast.Name, gast.Tuple)) for t in sub.targets)):
+            return True
+        if isinstance(sub, gast.Expr) and not S.is_comment(sub) and not _pure(sub.value) \
+                and not _is_tape_push(sub):
+            return True
+        if isinstance(sub, gast.Assign) and not _pure(sub.value) and not _is_tape_pop(sub.value):
+            return True
+    return False
+
+
+def _is_tape_push(stmt):
+    func = getattr(stmt.value, "func", None)
+    return isinstance(func, gast.Attribute) and func.attr == "append"
+
+
+def _is_tape_pop(value):
+    func = getattr(value, "func", None)
+    return isinstance(func, gast.Attribute) and func.attr == "pop" and not value.args
+
+
+def _counts(node):
+    loads, stores = {}, {}
+    for sub in gast.walk(node):
+        if isinstance(sub, gast.Name):
+            table = loads if isinstance(sub.ctx, gast.Load) else stores
+            table[sub.id] = table.get(sub.id, 0) + 1
+    return loads, stores
+
+
+def _params(node):
+    return {a.id for a in node.args.args + node.args.kwonlyargs}
+
+
+def _replace_name(tree, name, replacement):
+    """Replace the Load occurrences of `name` in `tree` (returns the new tree)."""
+    class Replace(gast.NodeTransformer):
+        def visit_Name(self, n):
+            if n.id == name and isinstance(n.ctx, gast.Load):
+                return replacement
+            return n
+    return Replace().visit(tree)
+
+
+# -- passes -------------------------------------------------------------------------------
+
+def fold_constants(node, keep=frozenset()):
+    class Fold(gast.NodeTransformer):
+        def visit_BinOp(self, n):
+            self.generic_visit(n)
+            left, right = n.left, n.right
+            if _number(left) and _number(right):
+                try:
+                    value = _EVAL[type(n.op)](left.value, right.value)
+                except (KeyError, ArithmeticError, ValueError):
+                    return n
+                return S.const(value)
+            if isinstance(n.op, gast.Pow) and _is(right, 1):
+                return left
+            if isinstance(n.op, gast.Mult) and _is(right, 1):
+                return left
+            if isinstance(n.op, gast.Mult) and _is(left, 1):
+                return right
+            if isinstance(n.op, (gast.Add, gast.Sub)) and _is(right, 0):
+                return left
+            if isinstance(n.op, gast.Add) and _is(left, 0):
+                return right
+            if isinstance(n.op, gast.Add) and isinstance(right, gast.UnaryOp) \
+                    and isinstance(right.op, gast.USub):
+                return gast.BinOp(left=left, op=gast.Sub(), right=right.operand)
+            return n
+
+        def visit_UnaryOp(self, n):
+            self.generic_visit(n)
+            if isinstance(n.op, gast.USub) and _number(n.operand):
+                return S.const(-n.operand.value)
+            return n
+    return Fold().visit(node)
+
+
+_EVAL = {gast.Add: lambda a, b: a + b, gast.Sub: lambda a, b: a - b,
+         gast.Mult: lambda a, b: a * b, gast.Pow: lambda a, b: a ** b}
+
+
+def _number(n):
+    return isinstance(n, gast.Constant) and type(n.value) in (int, float)
+
+
+def _is(n, value):
+    return isinstance(n, gast.Constant) and type(n.value) is int and n.value == value
+
+
+def propagate_copies(node, keep=frozenset()):
+    """`a = b` followed, in the same block, by the uses of a: use b there instead."""
+    params = _params(node)
+    changed = True
+    while changed:
+        changed = False
+        loads, stores = _counts(node)
+        for block in _blocks(node):
+            for k, stmt in enumerate(block):
+                if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)
+                        and isinstance(stmt.value, gast.Name)):
+                    continue
+                a, b = stmt.targets[0].id, stmt.value.id
+                if stores.get(a, 0) != 1 or a in params or a == b or a in keep:
+                    continue
+                rest = block[k + 1:]
+                uses = sum(1 for s in rest for n in _loads(s) if n.id == a)
+                if uses != loads.get(a, 0):
+                    continue    # used outside this block: leave it
+                last = max((i for i, s in enumerate(rest) if any(n.id == a for n in _loads(s))),
+                           default=-1)
+                between = rest[:last + 1] if last >= 0 else []
+                # b must keep its value until the last use of a (the last statement may
+                # reassign b only after reading a: `b = f(a)` evaluates a first).
+                if any(b in _stores(s) for s in between[:-1]) or (
+                        between and b in _stores(between[-1])
+                        and not isinstance(between[-1], gast.Assign)):
+                    continue
+                for i in range(last + 1):
+                    block[k + 1 + i] = _replace_name(block[k + 1 + i], a, S.load(b))
+                del block[k]
+                changed = True
+                break
+            if changed:
+                break
+    return node
+
+
+def fuse_temporaries(node, keep=frozenset()):
+    """Put a generated temporary used once back into the statement that uses it."""
+    params = _params(node)
+    changed = True
+    while changed:
+        changed = False
+        loads, stores = _counts(node)
+        for block in _blocks(node):
+            for k, stmt in enumerate(block):
+                if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)):
+                    continue
+                t = stmt.targets[0].id
+                if t in params or t in keep or not _GENERATED.match(t) or t.endswith("_bar") \
+                        or t.endswith("_dot") or stores.get(t) != 1 or loads.get(t) != 1:
+                    continue
+                if not _pure(stmt.value):
+                    continue
+                reads = {n.id for n in _loads(stmt.value)}
+                for j in range(k + 1, len(block)):
+                    use = block[j]
+                    here = any(n.id == t for n in _loads(use))
+                    if here:
+                        target = use.test if isinstance(use, (gast.If, gast.While)) else use
+                        if isinstance(use, (gast.For,)) or not any(
+                                n.id == t for n in _loads(target)):
+                            break
+                        if isinstance(use, gast.Assign) and not isinstance(use.targets[0], gast.Name) \
+                                and not isinstance(use.targets[0], gast.Tuple):
+                            break
+                        new = _replace_name(target, t, stmt.value)
+                        if isinstance(use, (gast.If, gast.While)):
+                            use.test = new
+                        else:
+                            block[j] = new
+                        del block[k]
+                        changed = True
+                        break
+                    if reads & _stores(use) or _mutates(use):
+                        break
+                if changed:
+                    break
+            if changed:
+                break
+    return node
+
+
+def eliminate_dead_code(node, keep=frozenset()):
+    """Remove pure assignments to names nobody reads, empty ifs and orphan comments."""
     while True:
-        reads = set(S.names_in(node, gast.Load))
+        reads = {n.id for n in _loads(node)}
         removed = [False]
 
         def prune(stmts):
@@ -48,15 +267,32 @@ def eliminate_dead_code(node):
                 for field in ("body", "orelse"):
                     if isinstance(getattr(s, field, None), list):
                         setattr(s, field, prune(getattr(s, field)))
+                if isinstance(s, gast.If) and _only_comments(s.body) and _only_comments(s.orelse):
+                    removed[0] = True
+                    continue
                 out.append(s)
-            return out
+            # a comment that has nothing under it before the next comment or the block's end
+            kept = []
+            for i, s in enumerate(out):
+                if S.is_comment(s) and (i + 1 == len(out) or S.is_comment(out[i + 1])):
+                    removed[0] = True
+                    continue
+                kept.append(s)
+            return kept
 
         node.body = prune(node.body)
         if not removed[0]:
             return node
 
 
+def _only_comments(stmts):
+    return all(S.is_comment(s) or isinstance(s, gast.Pass) for s in stmts)
+
+
 def _flat_targets(target):
     if isinstance(target, (gast.Tuple, gast.List)):
         return [t for e in target.elts for t in _flat_targets(e)]
     return [target]
+
+
+PASSES = (fold_constants, propagate_copies, fuse_temporaries, eliminate_dead_code)

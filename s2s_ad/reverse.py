@@ -47,6 +47,7 @@ class Reverse:
         self.needed = set()     # names the reverse sweep reads (decides what loops save)
         self.saved = set()      # names pushed before being overwritten
         self.defined = set()
+        self.owned = set()        # adjoints holding an array only this sweep refers to
         self.header_line = None   # the line of the compound statement being reversed
         self.tape = self.namer.fresh("_tape")
 
@@ -72,10 +73,59 @@ class Reverse:
         bar = self.adj(name)
         if name not in self.defined:
             self.defined.add(name)
+            # A fresh result is ours to update in place later; a bare name or a helper's
+            # result may be another adjoint's array.
+            if isinstance(expr, (gast.BinOp, gast.UnaryOp)):
+                self.owned.add(name)
+            else:
+                self.owned.discard(name)
             return [S.assign(bar, expr)]
         if self.kinds.get(name) in ("scalar", "array", "num"):
+            self.owned.add(name)
             return [S.assign(bar, S.binop(S.load(bar), gast.Add(), expr))]
+        self.owned.discard(name)
         return [S.assign(bar, S.call("_ad.add", S.load(bar), expr))]
+
+    def accumulate_index(self, base, index, g):
+        """`base_bar[index] += g`, in place on an array the adjoint owns."""
+        bar = self.adj(base)
+        code = []
+        if self.kinds.get(base) not in ("array", "num"):
+            start = S.load(bar) if base in self.defined else self.zero_container(base)
+            self.defined.add(base)
+            self.owned.discard(base)
+            return [S.assign(bar, S.call("_ad.add_at", start, index_expression(index), g))]
+        if base not in self.defined:
+            code.append(S.assign(bar, S.call("_ad.zeros_like", S.load(base))))
+        elif base not in self.owned:
+            code.append(S.assign(bar, S.call("np.array", S.load(bar))))   # a private copy
+            self.names.ref(__import__("numpy"))
+        self.defined.add(base)
+        self.owned.add(base)
+        if self.basic_index(index):
+            target = gast.Subscript(value=S.load(bar), slice=index, ctx=gast.Store())
+            code.append(gast.AugAssign(target=target, op=gast.Add(), value=g))
+        else:   # fancy indices may repeat: np.add.at adds every occurrence
+            code.append(S.expr_stmt(S.call(self.np_name() + ".add.at", S.load(bar),
+                                           index_expression(index), g)))
+        return code
+
+    def np_name(self):
+        return self.names.ref(__import__("numpy")).id
+
+    def basic_index(self, index):
+        """Slices, integers and None: no element can be selected twice."""
+        parts = index.elts if isinstance(index, gast.Tuple) else [index]
+        for part in parts:
+            if isinstance(part, gast.Slice):
+                continue
+            if isinstance(part, gast.Constant) and (part.value is None or part.value is Ellipsis
+                                                    or isinstance(part.value, int)):
+                continue
+            if isinstance(part, gast.Name) and self.kinds.get(part.id) == "scalar":
+                continue
+            return False
+        return True
 
     # -- one simple statement ------------------------------------------------------------
     def adjoint(self, stmt):
@@ -109,9 +159,7 @@ class Reverse:
         elif op.kind == "index":
             base = op.args[0].id
             if self.activity.active(base):
-                start = S.load(self.adj(base)) if base in self.defined else self.zero_container(base)
-                self.defined.add(base)
-                code.append(S.assign(self.adj(base), S.call("_ad.add_at", start, op.index, g)))
+                code += self.accumulate_index(base, op.index, g)
         elif op.kind in ("pack", "dict"):
             keys = op.keys if op.kind == "dict" else [S.const(i) for i in range(len(op.args))]
             for key, arg in zip(keys, op.args):
@@ -214,7 +262,7 @@ class Reverse:
         rule = registry.lookup(op.fn)
         if rule is None and is_user_function(op.fn):
             return []      # a call to a user function whose result needs no derivative
-        code = []
+        code, contributions = [], {}   # name -> cotangent terms, summed in one statement
         for i, arg in enumerate(op.args):
             if not self.active(arg):
                 continue
@@ -231,7 +279,13 @@ class Reverse:
                                     kind=NonDifferentiableCallError) from None
             if rule.broadcasts and self._may_broadcast(arg, op):
                 expr = S.call("_ad.unbroadcast", expr, arg)
-            code += pre + self.accumulate(arg.id, expr)
+            code += pre
+            contributions.setdefault(arg.id, []).append(expr)
+        for name, terms in contributions.items():
+            total = terms[0]
+            for term in terms[1:]:
+                total = S.binop(total, gast.Add(), term)
+            code += self.accumulate(name, total)
         return code
 
     def _no_rule(self, stmt, op):
@@ -308,12 +362,13 @@ class Reverse:
                 if t in self.needed and not isinstance(stmt.targets[0], gast.Subscript)]
 
     def reverse_if(self, stmt):
-        before = set(self.defined)
+        before, owned_before = set(self.defined), set(self.owned)
         body = self.reverse_block(stmt.body)
-        after_body = self.defined
-        self.defined = set(before)
+        after_body, owned_body = self.defined, self.owned
+        self.defined, self.owned = set(before), owned_before
         orelse = self.reverse_block(stmt.orelse)
         after_else = self.defined
+        self.owned = self.owned & owned_body
         both = after_body | after_else
         body += [S.assign(self.adj(n), self.zero(n)) for n in sorted(both - after_body)]
         orelse += [S.assign(self.adj(n), self.zero(n)) for n in sorted(both - after_else)]
@@ -341,7 +396,10 @@ class Reverse:
         accumulated = {n for n in read if self.activity.active(n)
                        and (n not in body_assigned or n in carried)}
         inits = [S.assign(self.adj(n), self.zero(n)) for n in sorted(accumulated - self.defined)]
+        self.owned |= {n for n in accumulated - self.defined if self.kinds.get(n) != "scalar"}
         self.defined |= accumulated
+        # Only adjoints that every iteration updates in place stay owned across iterations.
+        self.owned &= accumulated - carried
         self.defined -= (body_assigned - carried)
         return inits, carried, body_assigned
 
@@ -351,12 +409,14 @@ class Reverse:
                         for n in S.names_in(s.value if isinstance(s, gast.Assign) else s, gast.Load)}
 
     def _loop_body(self, stmt, carried, body_assigned):
+        self.loop_owned = set(self.owned)
         saved_in_loop = self.in_loop
         self.in_loop = True
         body = self.reverse_block(stmt.body)
         self.in_loop = saved_in_loop
         body += [S.assign(self.adj(n), self.zero(n)) for n in sorted(carried)
                  if self.activity.active(n) and n not in self.defined]
+        self.owned &= self.loop_owned
         self.defined |= {n for n in carried if self.activity.active(n)}
         self.defined -= (body_assigned - carried)
         return body
@@ -539,8 +599,8 @@ class Reverse:
             self.seed_param = None
             return [S.comment("the reverse sweep starts from d(out)/d(out) = 1"),
                     S.assign(bar, S.call("_ad.grad_seed", output))]
-        self.seed_param = self.namer.fresh("out_bar")
-        return [S.assign(bar, S.load(self.seed_param))]
+        self.seed_param = bar    # the cotangent argument is the output's adjoint itself
+        return []
 
 
 class _Line:
@@ -549,6 +609,16 @@ class _Line:
     def __init__(self, lineno):
         self.lineno = lineno
         self.col_offset = 0
+
+
+def index_expression(index):
+    """An index as an expression: `1:3` -> `slice(1, 3, None)`."""
+    if isinstance(index, gast.Slice):
+        parts = [p if p is not None else S.const(None) for p in (index.lower, index.upper, index.step)]
+        return S.call("slice", *parts)
+    if isinstance(index, gast.Tuple):
+        return S.tuple_([index_expression(e) for e in index.elts])
+    return index
 
 
 def is_user_function(fn):

@@ -209,6 +209,7 @@ class _SSA:
             return self.while_loop(s, live_after)
         if isinstance(s, gast.Return):
             value = self.atom(s.value, s) if s.value is not None else S.const(None)
+            value = self.name_output(value)
             return self.emit(gast.Return(value=value), s)
         if isinstance(s, gast.Pass):
             return None
@@ -216,6 +217,18 @@ class _SSA:
             return self.emit(gast.Assert(test=self.atom(s.test, s), msg=None), s)
         raise self.error(s, f"{_describe(s)} is not supported",
                          _HINTS.get(type(s), "Rewrite it with plain statements."))
+
+    def name_output(self, value):
+        """`_t9 = a * b; return _t9` -> `out = a * b; return out`: the result gets a name."""
+        last = self.out[-1] if self.out else None
+        if isinstance(value, gast.Name) and value.id.startswith("_t") and \
+                isinstance(last, gast.Assign) and isinstance(last.targets[0], gast.Name) and \
+                last.targets[0].id == value.id:
+            name = self.namer.fresh("out")
+            self.namer.ssa_used.add(name)
+            last.targets[0] = S.store(name)
+            return S.load(name)
+        return value
 
     def assignment(self, s):
         value_node = s.value

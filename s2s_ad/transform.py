@@ -37,6 +37,11 @@ def reserved_names():
     return {"_ad", "np", "math", "operator", "builtins"}
 
 
+def user_names(ssa):
+    """The names the user wrote in the function."""
+    return set(S.names_in(ssa.parsed.node))
+
+
 def normalize(fn):
     """Front end, desugaring and SSA: the function every transform starts from."""
     parsed = frontend.parse(fn)
@@ -70,6 +75,7 @@ class Generated:
     function: object
     name: str
     dependencies: list = field(default_factory=list)   # user functions the code calls into
+    seed_name: str = None     # the keyword that takes the cotangent, in vjp mode
 
 
 def generate(fn, mode, wrt=(), *, has_aux=False, arg_kinds=None, optimize=True):
@@ -93,21 +99,29 @@ def generate(fn, mode, wrt=(), *, has_aux=False, arg_kinds=None, optimize=True):
     else:
         raise ValueError(f"unknown mode {mode!r}")
     if optimize:
-        node = run_optimizer(node)
+        node = run_optimizer(node, user_names(ssa))
         for unit in program.units:
-            unit.nodes = [run_optimizer(n) for n in unit.nodes]
+            unit.nodes = [run_optimizer(n, set(S.names_in(unit.parsed.node))) for n in unit.nodes]
     return node, names, ssa, program
 
 
 def build(fn, mode, wrt=(), *, has_aux=False, arg_kinds=None, optimize=True):
     """Transform, print and compile one derivative of `fn`."""
     from .codegen import compile_function, to_source
-    from .namespace import GeneratedGlobals
     node, names, ssa, program = generate(fn, mode, wrt, has_aux=has_aux, arg_kinds=arg_kinds,
                                          optimize=optimize)
     source = to_source(node)
     user = ssa.parsed
-    namespace = GeneratedGlobals(getattr(user.fn, "__globals__", {}), user.closure, names.own)
-    program.compile(namespace)
-    function = compile_function(source, node.name, namespace)
-    return Generated(source + program.source(), function, node.name, program.dependencies)
+    own = dict(names.own, **{n: None for n in program.function_names()})
+    function = compile_function(source, node.name, user.fn.__globals__, own, user.closure)
+    program.compile([function])
+    seed = node.args.kwonlyargs[0].id if node.args.kwonlyargs and mode == "vjp" else None
+    return Generated(source + program.source(), function, node.name, program.dependencies, seed)
+
+
+def compile_ssa(fn):
+    """The SSA form of `fn` as a runnable function (what `ad.source(fn, "ssa")` prints)."""
+    from .codegen import compile_function, to_source
+    ssa = normalize(fn)
+    return compile_function(to_source(ssa.node), ssa.node.name, ssa.parsed.fn.__globals__, {},
+                            ssa.parsed.closure)

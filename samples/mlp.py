@@ -24,7 +24,7 @@ def main(batch=64, n_in=32, n_hidden=128, n_out=10, steps=50):
     x = rng.standard_normal((batch, n_in))
     y = np.eye(n_out)[rng.integers(0, n_out, batch)]
 
-    print(ad.source(loss, "grad", wrt=("W1", "W2")))
+    print(ad.source(loss, "grad", wrt=("W1", "W2"), example=(W1, b1, W2, b2, x, y)))
     ad.check_grads(loss, (W1, b1, W2, b2, x, y), wrt=(0, 1, 2, 3))   # raises if wrong
 
     value_and_grad = ad.value_and_grad(loss, wrt=(0, 1, 2, 3))

@@ -13,7 +13,7 @@ def run(*args):
 
 
 def test_prints_each_mode():
-    for mode, marker in [("grad", "x_bar"), ("vjp", "out_bar"), ("jvp", "x_dot"),
+    for mode, marker in [("grad", "x_bar"), ("vjp", "*, y_bar"), ("jvp", "x_dot"),
                          ("ssa", "def horner(x, c, n)"), ("hvp", "x_bar_dot")]:
         result = run(f"{PROGRAMS}:horner", "--mode", mode)
         assert result.returncode == 0, result.stderr

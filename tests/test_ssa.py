@@ -3,18 +3,13 @@ import numpy as np
 import pytest
 
 import s2s_ad as ad
-from s2s_ad.codegen import compile_function
-from s2s_ad.namespace import GeneratedGlobals
-from s2s_ad.transform import normalize
+from s2s_ad.transform import compile_ssa
 
 from programs import CASES
 
 
 def ssa_function(fn):
-    ssa = normalize(fn)
-    text = ad.source(fn, "ssa")
-    namespace = GeneratedGlobals(fn.__globals__, ssa.parsed.closure, {})
-    return compile_function(text, ssa.node.name, namespace), text
+    return compile_ssa(fn), ad.source(fn, "ssa")
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)

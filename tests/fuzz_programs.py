@@ -1,0 +1,852 @@
+"""Random programs for the fuzzer (tests/test_fuzz.py), and the property they are checked against.
+
+    programs()                      hypothesis strategy -> Program (source text of `def f(x, y, a)`)
+    inputs(n)                       hypothesis strategy -> (x, y, a)
+    check(text, x, y, a, seed)      run every property; raises Reject or FuzzFailure
+    minimise(text, x, y, a, seed)   shrink a failing program, keeping its failure signature
+
+A program is the text of one module defining `f(x, y, a)`, where x and y are floats and `a` is a
+small float64 array.  The generator covers straight-line arithmetic, math and NumPy calls,
+broadcasting, tuples, if/elif/else, conditional expressions, for and while loops (nested, with
+break/continue), early returns and augmented assignment.  Values stay in safe domains by
+construction: denominators are `c + e*e` or `2 + sin(e)`, logarithms and square roots take
+`1 + e*e`, exponentials take squashed arguments.
+
+Kinks (comparisons, np.maximum, np.where, abs, max/min) are handled at the sample point, not in
+the generator: `check` runs an instrumented copy of the program (every comparison and kink
+records how far its operands are from the threshold) and rejects the example if any evaluation
+came within MARGIN of a threshold, so finite differences never step across a branch.
+"""
+import ast
+import hashlib
+import linecache
+import math
+import os
+import tempfile
+from dataclasses import dataclass
+
+import numpy as np
+from hypothesis import strategies as st
+
+import s2s_ad as ad
+
+SCALAR, ARRAY, INT, TUPLE = "S", "A", "I", "T"
+
+MARGIN = 1e-3          # reject a sample whose comparisons are this close to their threshold
+FD_STEP = 1e-5         # central differences with steps h and h/2, Richardson-extrapolated
+FD_RTOL = 1e-6         # derivative vs finite differences, relative to the scale of the function
+DOT_RTOL = 1e-8        # <u, J v> (forward) vs <J^T u, v> (reverse)
+MAX_VALUE = 1e6        # reject samples whose values leave this range
+
+COND_CONSTS = (0.0, 0.3, -0.4, 1.1, -1.3, 0.7, 2.5, -0.05)
+CONSTS = (0.5, 1.5, 2.0, 0.3, -0.7, 3.0, 0.25, -1.2, 1.0, 0.1)
+
+
+# ---- the generator ----------------------------------------------------------------------------
+
+class Ex:
+    """An expression's text, its kind, and the variables it may alias (when it is a bare name)."""
+    __slots__ = ("text", "kind", "alias")
+
+    def __init__(self, text, kind, alias=()):
+        self.text, self.kind, self.alias = text, kind, frozenset(alias)
+
+
+@dataclass
+class Program:
+    text: str
+    n: int              # length of the array argument
+    out_kind: str       # "S", "A" or "T" (a tuple (scalar, array))
+
+    def __repr__(self):   # hypothesis prints this when a test fails
+        return f"Program(n={self.n}, out_kind={self.out_kind!r}, text=\n{self.text})"
+
+
+class _AugLine:
+    """`v op= e`, rendered `v = v op e` when v is an array that may share memory with another."""
+
+    def __init__(self, indent, name, op, expr, kind):
+        self.indent, self.name, self.op, self.expr, self.kind = indent, name, op, expr, kind
+
+    def render(self, aliased):
+        pad = "    " * self.indent
+        if self.kind == ARRAY and self.name in aliased:
+            return f"{pad}{self.name} = {self.name} {self.op} {self.expr}"
+        return f"{pad}{self.name} {self.op}= {self.expr}"
+
+
+class Builder:
+    """Draws one program.  `draw` is hypothesis's draw function."""
+
+    def __init__(self, draw, n, max_stmts=12, max_depth=3):
+        self.draw = draw
+        self.n = n
+        self.lines = []             # str or _AugLine
+        self.kinds = {"x": SCALAR, "y": SCALAR, "a": ARRAY}
+        self.tuple_kinds = {}       # tuple var -> (kind0, kind1)
+        self.scopes = [["x", "y", "a"]]
+        self.aliased = {"a"}        # arrays that may share memory with another live reference
+        self.counter = 0
+        self.budget = max_stmts
+        self.max_depth = max_depth
+        self.loop_names = iter(["i", "j", "k", "m", "p", "q", "r", "t"])
+        self.out_kind = draw(st.sampled_from([SCALAR] * 6 + [ARRAY, TUPLE]))
+
+    # -- helpers
+    def choice(self, options):
+        return self.draw(st.sampled_from(options))
+
+    def chance(self, p):
+        return self.draw(st.integers(0, 99)) < p * 100
+
+    def visible(self, kind=None):
+        names = [v for scope in self.scopes for v in scope]
+        if kind is None:
+            return names
+        return [v for v in names if self.kinds[v] == kind]
+
+    def fresh(self, prefix):
+        self.counter += 1
+        return f"{prefix}{self.counter}"
+
+    def emit(self, indent, text):
+        self.lines.append("    " * indent + text)
+
+    def const(self, pool=CONSTS):
+        return repr(self.choice(pool))
+
+    # -- expressions
+    def bounded(self, e):
+        """A squashed version of scalar or array expression e, in [-1, 1]."""
+        if e.kind == ARRAY:
+            form = self.choice(["np.tanh({})", "np.sin({})", "np.cos({})", "({0} / (1.0 + {0} * {0}))"])
+        else:
+            form = self.choice(["np.tanh({})", "math.sin({})", "math.cos({})", "math.tanh({})",
+                                "({0} / (1.0 + {0} * {0}))"])
+        return Ex(form.format(e.text), e.kind)
+
+    def scalar(self, depth):
+        leaves = self.visible(SCALAR)
+        ints = self.visible(INT)
+        tuples = [t for t in self.visible(TUPLE) if SCALAR in self.tuple_kinds[t]]
+        if depth <= 0 or self.chance(0.25):
+            opts = ["var"] * 4 + ["const"]
+            if ints:
+                opts.append("int")
+            if tuples:
+                opts.append("tuple")
+            opts.append("index")
+            what = self.choice(opts)
+            if what == "var":
+                return Ex(self.choice(leaves), SCALAR)
+            if what == "const":
+                return Ex(self.const(), SCALAR)
+            if what == "int":
+                return Ex(f"({self.const()} * {self.choice(ints)})", SCALAR)
+            if what == "tuple":
+                t = self.choice(tuples)
+                return Ex(f"{t}[{self.tuple_kinds[t].index(SCALAR)}]", SCALAR)
+            arr = self.choice(self.visible(ARRAY))
+            small = [i for i in ints if self.index_bound.get(i, 99) <= 3]
+            idx = self.choice(small) if small and self.chance(0.5) else str(self.choice([0, 1, 2, -1]))
+            return Ex(f"{arr}[{idx}]", SCALAR)
+        d = depth - 1
+        form = self.choice(["binop"] * 5 + ["div", "pow", "neg", "math", "npfun", "reduce",
+                                            "reduce", "ifexp", "kink"])
+        if form == "binop":
+            op = self.choice(["+", "-", "*"])
+            return Ex(f"({self.scalar(d).text} {op} {self.scalar(d).text})", SCALAR)
+        if form == "div":
+            num, den = self.scalar(d), self.scalar(d)
+            how = self.choice(["({} / ({} + {d} * {d}))", "({} / ({} + math.sin({d})))",
+                               "({} / ({} + np.tanh({d})))"])
+            c = self.choice(["1.0", "2.0", "1.5"] if "*" in how else ["2.0", "1.5"])
+            return Ex(how.format(num.text, c, d=den.text), SCALAR)
+        if form == "pow":
+            e = self.scalar(d)
+            how = self.choice(["({} ** 2)", "({} ** 3)", "((1.0 + {0} * {0}) ** 0.5)",
+                               "((1.0 + {0} * {0}) ** {1})", "(1.5 ** {1})", "({} ** 2.0)"])
+            return Ex(how.format(e.text, self.bounded(self.scalar(d)).text), SCALAR)
+        if form == "neg":
+            return Ex(f"(-{self.scalar(d).text})", SCALAR)
+        if form == "math":
+            e = self.scalar(d)
+            how = self.choice(["math.sin({})", "math.cos({})", "math.tanh({})", "math.exp({b})",
+                               "math.log(1.0 + {0} * {0})", "math.sqrt(1.0 + {0} * {0})",
+                               "math.atan({})", "math.log1p({0} * {0})"])
+            return Ex(how.format(e.text, b=self.bounded(e).text), SCALAR)
+        if form == "npfun":
+            e = self.scalar(d)
+            how = self.choice(["np.sin({})", "np.cos({})", "np.tanh({})", "np.exp({b})",
+                               "np.log(1.0 + {0} * {0})", "np.sqrt(1.0 + {0} * {0})"])
+            return Ex(how.format(e.text, b=self.bounded(e).text), SCALAR)
+        if form == "reduce":
+            e = self.array(d)
+            how = self.choice(["np.sum({})", "np.mean({})", "np.dot({}, {o})", "({} @ {o})",
+                               "np.sum({} * {o})", "np.max({})", "np.prod({b})"])
+            return Ex(how.format(e.text, o=self.array(d).text, b=self.bounded(e).text), SCALAR)
+        if form == "ifexp":
+            return Ex(f"({self.scalar(d).text} if {self.cond(d)} else {self.scalar(d).text})",
+                      SCALAR)
+        # kink: differentiable away from the kink, which the probe keeps us away from
+        how = self.choice(["abs({})", "max({}, {o})", "min({}, {o})", "np.maximum({}, {o})",
+                           "np.abs({})"])
+        return Ex(how.format(self.scalar(d).text, o=self.scalar(d).text), SCALAR)
+
+    def array(self, depth):
+        leaves = self.visible(ARRAY)
+        tuples = [t for t in self.visible(TUPLE) if ARRAY in self.tuple_kinds[t]]
+        if depth <= 0 or self.chance(0.25):
+            if tuples and self.chance(0.2):
+                t = self.choice(tuples)
+                return Ex(f"{t}[{self.tuple_kinds[t].index(ARRAY)}]", ARRAY, {t})
+            name = self.choice(leaves)
+            return Ex(name, ARRAY, {name})
+        d = depth - 1
+        form = self.choice(["binop"] * 3 + ["bcast"] * 3 + ["div", "pow", "neg", "npfun", "npfun",
+                                                          "maximum", "where", "ifexp"])
+        if form == "binop":
+            op = self.choice(["+", "-", "*"])
+            return Ex(f"({self.array(d).text} {op} {self.array(d).text})", ARRAY)
+        if form == "bcast":
+            op = self.choice(["+", "-", "*"])
+            s, v = self.scalar(d).text, self.array(d).text
+            return Ex(f"({s} {op} {v})" if self.chance(0.5) else f"({v} {op} {s})", ARRAY)
+        if form == "div":
+            num = self.array(d)
+            den = self.array(d) if self.chance(0.5) else self.scalar(d)
+            how = self.choice(["({} / ({} + {d} * {d}))", "({} / ({} + np.sin({d})))"])
+            c = self.choice(["1.0", "2.0"] if "*" in how else ["2.0", "1.5"])
+            return Ex(how.format(num.text, c, d=den.text), ARRAY)
+        if form == "pow":
+            e = self.array(d)
+            how = self.choice(["({} ** 2)", "({} ** 3)", "((1.0 + {0} * {0}) ** 0.5)",
+                               "((1.0 + {0} * {0}) ** {1})"])
+            return Ex(how.format(e.text, self.bounded(self.scalar(d)).text), ARRAY)
+        if form == "neg":
+            return Ex(f"(-{self.array(d).text})", ARRAY)
+        if form == "npfun":
+            e = self.array(d)
+            how = self.choice(["np.sin({})", "np.cos({})", "np.tanh({})", "np.exp({b})",
+                               "np.log(1.0 + {0} * {0})", "np.sqrt(1.0 + {0} * {0})",
+                               "np.log1p({0} * {0})", "np.arctan({})"])
+            return Ex(how.format(e.text, b=self.bounded(e).text), ARRAY)
+        if form == "maximum":
+            other = self.array(d) if self.chance(0.5) else self.scalar(d)
+            fn = self.choice(["np.maximum", "np.minimum"])
+            return Ex(f"{fn}({self.array(d).text}, {other.text})", ARRAY)
+        if form == "where":
+            test = self.array(d)
+            yes = self.array(d)
+            no = self.array(d) if self.chance(0.5) else self.scalar(d)
+            op = self.choice([">", "<"])
+            return Ex(f"np.where({test.text} {op} {self.const(COND_CONSTS)}, {yes.text}, {no.text})",
+                      ARRAY)
+        yes, no = self.array(d), self.array(d)
+        return Ex(f"({yes.text} if {self.cond(d)} else {no.text})", ARRAY, yes.alias | no.alias)
+
+    def expr(self, kind, depth):
+        if kind == SCALAR:
+            return self.scalar(depth)
+        if kind == ARRAY:
+            return self.array(depth)
+        raise AssertionError(kind)
+
+    def cond(self, depth=1, int_ok=True):
+        ints = self.visible(INT)
+        if ints and int_ok and self.chance(0.25):
+            i = self.choice(ints)
+            return self.choice([f"{i} == 1", f"{i} % 2 == 0", f"{i} > 1", f"{i} < 2"])
+        op = self.choice([">", "<", ">=", "<="])
+        if self.chance(0.7):
+            c = self.const(COND_CONSTS)
+            text = f"{self.scalar(depth).text} {op} {c}"
+        else:
+            text = f"{self.scalar(depth).text} {op} {self.scalar(depth).text}"
+        if self.chance(0.12):
+            text = f"{text} {self.choice(['and', 'or'])} {self.cond(0, int_ok)}"
+        elif self.chance(0.05):
+            text = f"not ({text})"
+        return text
+
+    # -- statements
+    def assign(self, indent, target, e):
+        self.emit(indent, f"{target} = {e.text}")
+        if e.kind == ARRAY and (e.alias or target in self.aliased):
+            self.aliased |= {target} | set(e.alias)
+
+    def new_var(self, indent, kind=None):
+        kind = kind or self.choice([SCALAR, SCALAR, ARRAY])
+        name = self.fresh("s" if kind == SCALAR else "v")
+        e = self.expr(kind, self.draw(st.integers(1, 3)))
+        self.assign(indent, name, e)
+        self.kinds[name] = kind
+        self.scopes[-1].append(name)
+
+    def outer_targets(self, kind=None):
+        """Variables of enclosing scopes (and this one) a statement may reassign."""
+        return [v for v in self.visible(kind) if self.kinds[v] in (SCALAR, ARRAY)]
+
+    def update(self, indent, carried=False):
+        """Reassign an existing variable; `carried` favours bounded loop-carried forms."""
+        name = self.choice(self.outer_targets())
+        kind = self.kinds[name]
+        e = self.expr(kind, self.draw(st.integers(1, 2)))
+        form = self.choice(["plain", "aug", "carried", "carried"] if carried else
+                           ["plain", "plain", "aug", "carried"])
+        if form == "plain":
+            self.assign(indent, name, e)
+        elif form == "aug":
+            op = self.choice(["+", "-", "*", "/"])
+            if op == "*":
+                rhs = f"(1.0 + 0.5 * {self.bounded(e).text})"
+            elif op == "/":
+                rhs = f"(2.0 + {self.bounded(e).text})"
+            else:
+                rhs = e.text if not carried else f"0.5 * {self.bounded(e).text}"
+            self.lines.append(_AugLine(indent, name, op, rhs, kind))
+        else:
+            fn = "np.tanh" if kind == ARRAY else self.choice(["np.tanh", "math.tanh", "math.sin"])
+            how = self.choice([f"{fn}({name} + {{}})", f"0.5 * {name} + {{}}",
+                               f"{name} * {{}}"])
+            arg = e.text if "{}" in how and how.startswith(fn) else self.bounded(e).text
+            self.emit(indent, f"{name} = " + how.format(arg))
+
+    def tuples(self, indent):
+        kinds = (self.choice([SCALAR, SCALAR, ARRAY]), self.choice([SCALAR, ARRAY]))
+        form = self.choice(["unpack", "pack", "swap"])
+        if form == "swap":
+            cands = self.outer_targets()
+            if len(cands) >= 2:
+                p, q = self.draw(st.permutations(cands))[:2]
+                if self.kinds[p] == self.kinds[q]:
+                    self.emit(indent, f"{p}, {q} = {q}, {p}")
+                    if self.kinds[p] == ARRAY:
+                        self.aliased |= {p, q}
+                    return
+            form = "unpack"
+        es = [self.expr(k, 2) for k in kinds]
+        if form == "unpack":
+            names = [self.fresh("s" if k == SCALAR else "v") for k in kinds]
+            self.emit(indent, f"{names[0]}, {names[1]} = {es[0].text}, {es[1].text}")
+            for nm, k, e in zip(names, kinds, es):
+                self.kinds[nm] = k
+                self.scopes[-1].append(nm)
+                if k == ARRAY and e.alias:
+                    self.aliased |= {nm} | set(e.alias)
+            return
+        t = self.fresh("t")
+        self.emit(indent, f"{t} = ({es[0].text}, {es[1].text})")
+        self.kinds[t] = TUPLE
+        self.tuple_kinds[t] = kinds
+        self.scopes[-1].append(t)
+        for e in es:
+            self.aliased |= set(e.alias)
+        if self.chance(0.6):
+            names = [self.fresh("s" if k == SCALAR else "v") for k in kinds]
+            self.emit(indent, f"{names[0]}, {names[1]} = {t}")
+            for nm, k in zip(names, kinds):
+                self.kinds[nm] = k
+                self.scopes[-1].append(nm)
+                if k == ARRAY:
+                    self.aliased.add(nm)
+
+    def ret_expr(self):
+        s = self.scalar(2).text
+        if self.out_kind == SCALAR:
+            extra = self.choice(self.visible(ARRAY))
+            return f"{s} + np.sum({extra})" if self.chance(0.5) else s
+        if self.out_kind == ARRAY:
+            return f"({self.array(2).text} + {s})"
+        return f"({s}, {self.array(2).text} * 1.0)"
+
+    def block(self, indent, depth, loop=None, n_stmts=None):
+        """A block of statements at `indent`.  `loop` is None or "for"/"while" (jumps allowed)."""
+        self.scopes.append([])
+        count = n_stmts if n_stmts is not None else self.draw(st.integers(1, 3))
+        start = len(self.lines)
+        for _ in range(count):
+            if self.budget <= 0:
+                break
+            self.budget -= 1
+            self.statement(indent, depth, loop)
+        if loop is not None:
+            self.update(indent, carried=True)
+        if len(self.lines) == start:
+            self.emit(indent, "pass")
+        self.scopes.pop()
+
+    def statement(self, indent, depth, loop):
+        opts = ["new"] * 4 + ["update"] * 4 + ["tuple"]
+        if depth < self.max_depth:
+            opts += ["if"] * 2 + ["for"] * 2 + ["while", "return"]
+        if loop is not None:
+            opts += ["break", "continue"]
+        what = self.choice(opts)
+        if what == "new":
+            self.new_var(indent)
+        elif what == "update":
+            self.update(indent)
+        elif what == "tuple":
+            self.tuples(indent)
+        elif what == "if":
+            self.emit(indent, f"if {self.cond()}:")
+            self.block(indent + 1, depth + 1, loop)
+            for _ in range(self.draw(st.integers(0, 2))):
+                self.emit(indent, f"elif {self.cond()}:")
+                self.block(indent + 1, depth + 1, loop)
+            if self.chance(0.6):
+                self.emit(indent, "else:")
+                self.block(indent + 1, depth + 1, loop)
+        elif what == "for":
+            i = next(self.loop_names, None)
+            if i is None:
+                return self.update(indent)
+            k = self.draw(st.integers(1, 4))
+            header = self.choice([f"range({k})", f"range({k})", f"range(1, {k + 1})",
+                                  "range(len(a))"])
+            self.index_bound[i] = {f"range({k})": k, f"range(1, {k + 1})": k + 1}.get(header, 3)
+            self.emit(indent, f"for {i} in {header}:")
+            self.kinds[i] = INT
+            self.scopes.append([i])
+            self.block(indent + 1, depth + 1, "for")
+            self.scopes.pop()
+        elif what == "while":
+            c = self.fresh("n")
+            k = self.draw(st.integers(1, 4))
+            self.emit(indent, f"{c} = 0")
+            form = self.choice(["plain", "plain", "data", "true"])
+            if form == "plain":
+                self.emit(indent, f"while {c} < {k}:")
+            elif form == "data":
+                self.emit(indent, f"while {c} < {k} and {self.cond(1, int_ok=False)}:")
+            else:
+                self.emit(indent, "while True:")
+                self.emit(indent + 1, f"if {c} >= {k}:")
+                self.emit(indent + 2, "break")
+            self.emit(indent + 1, f"{c} += 1")
+            self.kinds[c] = INT
+            self.index_bound[c] = k + 1
+            self.scopes.append([c])
+            self.block(indent + 1, depth + 1, "while")
+            self.scopes.pop()
+        elif what == "return":
+            self.emit(indent, f"if {self.cond()}:")
+            self.emit(indent + 1, f"return {self.ret_expr()}")
+        else:   # break / continue
+            self.emit(indent, f"if {self.cond()}:")
+            self.emit(indent + 1, what)
+
+    def build(self):
+        self.index_bound = {}
+        self.emit(1, "pass")    # placeholder, dropped below
+        self.lines.pop()
+        self.block(1, 0, None, n_stmts=self.draw(st.integers(1, 6)))
+        self.emit(1, f"return {self.ret_expr()}")
+        body = [ln.render(self.aliased) if isinstance(ln, _AugLine) else ln for ln in self.lines]
+        text = "import math\n\nimport numpy as np\n\n\ndef f(x, y, a):\n" + "\n".join(body) + "\n"
+        return Program(text, self.n, self.out_kind)
+
+
+@st.composite
+def programs(draw, max_stmts=12):
+    n = draw(st.integers(3, 4))
+    return Builder(draw, n, max_stmts=max_stmts).build()
+
+
+def inputs(n):
+    num = st.floats(-2.0, 2.0, allow_nan=False, allow_infinity=False)
+    return st.tuples(num, num, st.lists(num, min_size=n, max_size=n).map(np.array))
+
+
+# ---- loading a program ------------------------------------------------------------------------
+
+_DIR = tempfile.mkdtemp(prefix="s2s_ad_fuzz_")
+
+
+def load(text, namespace=None, prefix="prog"):
+    """Exec `text` from a real file (so inspect can read it) and return its `f`."""
+    digest = hashlib.sha1(text.encode()).hexdigest()[:16]
+    path = os.path.join(_DIR, f"{prefix}_{digest}.py")
+    if not os.path.exists(path):
+        with open(path, "w") as fh:
+            fh.write(text)
+    linecache.checkcache(path)
+    ns = {"__name__": f"fuzz_{prefix}_{digest}", "__file__": path}
+    ns.update(namespace or {})
+    exec(compile(text, path, "exec"), ns)
+    return ns["f"]
+
+
+# ---- the probe: how close does the sample come to a kink? -------------------------------------
+
+class _Instrument(ast.NodeTransformer):
+    KINKS = {("np", "maximum"), ("np", "minimum"), ("np", "abs"), (None, "abs"), (None, "max"),
+             (None, "min"), ("np", "max"), ("np", "min")}
+
+    def visit_Compare(self, node):
+        self.generic_visit(node)
+        if len(node.ops) != 1:
+            return node
+        op = type(node.ops[0]).__name__
+        return ast.copy_location(
+            ast.Call(ast.Name("_cmp", ast.Load()),
+                     [node.left, ast.Constant(op), node.comparators[0]], []), node)
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        fn = node.func
+        key = (fn.value.id, fn.attr) if isinstance(fn, ast.Attribute) and \
+            isinstance(fn.value, ast.Name) else (None, getattr(fn, "id", None))
+        if key in self.KINKS:
+            node.args.insert(0, node.func)
+            node.func = ast.Name("_kink", ast.Load())
+        return node
+
+
+def instrument(text):
+    tree = _Instrument().visit(ast.parse(text))
+    return ast.unparse(ast.fix_missing_locations(tree))
+
+
+_OPS = {"Gt": lambda l, r: l > r, "Lt": lambda l, r: l < r, "GtE": lambda l, r: l >= r,
+        "LtE": lambda l, r: l <= r, "Eq": lambda l, r: l == r, "NotEq": lambda l, r: l != r}
+
+
+class Probe:
+    def __init__(self):
+        self.margin = math.inf
+
+    def record(self, gap):
+        self.margin = min(self.margin, gap)
+
+    def cmp(self, left, op, right):
+        ints = all(isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+                   for v in (left, right))
+        if not ints and op not in ("Eq", "NotEq", "Is", "IsNot", "In", "NotIn"):
+            l_, r_ = np.asarray(left, float), np.asarray(right, float)
+            scale = np.maximum(1.0, np.maximum(np.abs(l_), np.abs(r_)))
+            self.record(float(np.min(np.abs(l_ - r_) / scale)))
+        return _OPS[op](left, right)
+
+    def kink(self, fn, *args):
+        if fn in (abs, np.abs):
+            self.record(float(np.min(np.abs(args[0]))))
+        elif fn in (np.max, np.min):
+            v = np.sort(np.ravel(args[0]))
+            if v.size > 1:
+                self.record(float(np.min(np.diff(v))))
+        else:
+            l_, r_ = np.asarray(args[0], float), np.asarray(args[1], float)
+            scale = np.maximum(1.0, np.maximum(np.abs(l_), np.abs(r_)))
+            self.record(float(np.min(np.abs(l_ - r_) / scale)))
+        return fn(*args)
+
+
+# ---- the property -----------------------------------------------------------------------------
+
+class Reject(Exception):
+    """The sample is not a fair test (overflow, too close to a kink, not smooth)."""
+
+
+class FuzzFailure(AssertionError):
+    """The compiler got something wrong.  `kind` classifies it; `signature` groups duplicates."""
+
+    def __init__(self, kind, message, signature=None):
+        self.kind = kind
+        self.signature = signature or kind
+        super().__init__(f"[{kind}] {message}")
+
+
+def _flat(value):
+    if isinstance(value, tuple):
+        return np.concatenate([_flat(v) for v in value]) if value else np.zeros(0)
+    return np.ravel(np.asarray(value, dtype=float)).copy()
+
+
+def _unflat(vec, like):
+    if isinstance(like, tuple):
+        out, i = [], 0
+        for part in like:
+            size = np.size(part)
+            out.append(_unflat(vec[i:i + size], part))
+            i += size
+        return tuple(out)
+    if np.ndim(like) == 0:
+        return float(vec[0])
+    return np.array(vec, dtype=float).reshape(np.shape(like))
+
+
+def _structure(value):
+    if isinstance(value, tuple):
+        return tuple(_structure(v) for v in value)
+    return np.shape(value)
+
+
+def _where(exc):
+    """file:line of the innermost frame inside the compiler package, for grouping crashes."""
+    tb = exc.__traceback__
+    where = None
+    while tb is not None:
+        fname = tb.tb_frame.f_code.co_filename
+        if os.sep + "s2s_ad" + os.sep in fname or fname.startswith("<s2s_ad"):
+            where = f"{os.path.basename(fname) if not fname.startswith('<') else fname}:{tb.tb_lineno}"
+        tb = tb.tb_next
+    return where or "?"
+
+
+def _guard(stage, thunk):
+    """Run one call into the compiler, classifying whatever it raises."""
+    try:
+        return thunk()
+    except FuzzFailure:
+        raise
+    except ad.DifferentiationError as exc:
+        first = str(exc.message).split("\n")[0]
+        raise FuzzFailure("refusal", f"{stage}: {type(exc).__name__}: {exc}",
+                          f"refusal:{type(exc).__name__}:{_strip_names(first)}") from exc
+    except Exception as exc:   # noqa: BLE001 - anything else is a compiler bug
+        where = _where(exc)
+        raise FuzzFailure("crash", f"{stage}: {type(exc).__name__}: {exc} (at {where})",
+                          f"crash:{stage}:{type(exc).__name__}:{where}") from exc
+
+
+def _strip_names(message):
+    import re
+    return re.sub(r"'[^']*'|`[^`]*`|\b[a-z_]+\d+\b", "_", message)
+
+
+def _close(kind, ours, theirs, scale, rtol, what):
+    ours, theirs = np.asarray(ours, float), np.asarray(theirs, float)
+    if ours.shape != theirs.shape:
+        raise FuzzFailure(kind, f"{what}: shape {ours.shape}, expected {theirs.shape}")
+    err = np.abs(ours - theirs)
+    bound = rtol * scale
+    if not np.all(err <= bound):
+        raise FuzzFailure(kind, f"{what}: expected {theirs!r}, got {ours!r} "
+                                f"(max |error| {np.max(err):.3g}, tolerance {bound:.3g})")
+
+
+def _run(fn, x, y, a):
+    with np.errstate(all="raise", under="ignore"):
+        return fn(float(x), float(y), np.array(a, dtype=float))
+
+
+def check(text, x, y, a, seed=0, stages=("ssa", "grad", "vjp", "jvp", "dot")):
+    """Check the program `text` at (x, y, a).  Raises Reject or FuzzFailure."""
+    a = np.array(a, dtype=float)
+    n = a.size
+    # 1. the sample point is fair: finite, moderate values, far from every kink
+    probe = Probe()
+    try:
+        probed = load(instrument(text), {"_cmp": probe.cmp, "_kink": probe.kink}, "probe")
+        out = _run(probed, x, y, a)
+    except (FloatingPointError, OverflowError, ZeroDivisionError, ValueError) as exc:
+        raise Reject(f"primal raises {type(exc).__name__}: {exc}") from None
+    flat_out = _flat(out)
+    if not np.all(np.isfinite(flat_out)) or np.max(np.abs(flat_out), initial=0) > MAX_VALUE:
+        raise Reject("output too large")
+    if probe.margin < MARGIN:
+        raise Reject(f"within {probe.margin:.2g} of a kink")
+    f = load(text)
+    out = _run(f, x, y, a)
+
+    # finite-difference Jacobian, one column per input coordinate
+    point = np.concatenate([[x, y], a])
+
+    def call(vec):
+        try:
+            return _flat(_run(f, vec[0], vec[1], vec[2:]))
+        except (FloatingPointError, OverflowError, ZeroDivisionError, ValueError):
+            raise Reject("primal raises near the sample point") from None
+
+    def column(j, h):
+        e = np.zeros_like(point)
+        e[j] = h
+        return (call(point + e) - call(point - e)) / (2 * h)
+
+    cols, coarse = [], []
+    for j in range(point.size):
+        d1, d2 = column(j, FD_STEP), column(j, FD_STEP / 2)
+        cols.append(d2 + (d2 - d1) / 3.0)
+        coarse.append(d1)
+    jac = np.stack(cols, axis=1) if cols else np.zeros((flat_out.size, 0))
+    if np.max(np.abs(jac - np.stack(coarse, axis=1)), initial=0) > 1e-4 * (1 + np.max(np.abs(jac), initial=0)):
+        raise Reject("finite differences are not smooth here")
+    if np.max(np.abs(jac), initial=0) > MAX_VALUE:
+        raise Reject("derivative too large")
+    scale = 1.0 + np.max(np.abs(flat_out), initial=0) + np.max(np.abs(jac), initial=0)
+
+    rng = np.random.default_rng(seed)
+    v = rng.standard_normal(point.size)
+    u_flat = rng.standard_normal(flat_out.size)
+    u = _unflat(u_flat, out)
+    a_before = a.copy()
+
+    def args():
+        return float(x), float(y), a.copy()
+
+    def untouched(stage):
+        if not np.array_equal(a, a_before):
+            raise FuzzFailure("mutation", f"{stage} modified its array argument")
+
+    # 2. the SSA form computes what f computes
+    if "ssa" in stages:
+        def ssa():
+            text_ssa = ad.source(f, "ssa")
+            from s2s_ad.namespace import GeneratedGlobals
+            ns = GeneratedGlobals(f.__globals__, {}, {})
+            exec(compile(text_ssa, f"<fuzz ssa of {f.__code__.co_filename}>", "exec"), ns)
+            with np.errstate(all="raise", under="ignore"):
+                return ns["f"](*args())
+        got = _guard("ssa", ssa)
+        if _structure(got) != _structure(out) or not np.array_equal(_flat(got), flat_out):
+            raise FuzzFailure("ssa-value", f"SSA form returns {got!r}, f returns {out!r}")
+
+    # 3. reverse mode against finite differences
+    scalar_out = not isinstance(out, tuple) and np.ndim(out) == 0
+    if "grad" in stages and scalar_out:
+        g = _guard("grad", lambda: ad.grad(f, wrt=(0, 1, 2))(*args()))
+        untouched("grad")
+        if not isinstance(g, tuple) or len(g) != 3 or np.shape(g[2]) != (n,) \
+                or np.ndim(g[0]) != 0 or np.ndim(g[1]) != 0:
+            raise FuzzFailure("grad-structure", f"ad.grad returned {g!r} for inputs of shapes "
+                                                f"(), (), ({n},)")
+        _close("grad-value", _flat(g), jac[0], scale, FD_RTOL, "ad.grad vs finite differences")
+    if "vjp" in stages or "dot" in stages:
+        out_r, pullback = _guard("vjp", lambda: ad.vjp(f, *args()))
+        if not np.array_equal(_flat(out_r), flat_out):
+            raise FuzzFailure("vjp-primal", f"ad.vjp primal {out_r!r}, f returns {out!r}")
+        ct = _guard("vjp pullback", lambda: pullback(u))
+        untouched("vjp")
+        if not isinstance(ct, tuple) or len(ct) != 3 or np.shape(ct[2]) != (n,) \
+                or np.ndim(ct[0]) != 0 or np.ndim(ct[1]) != 0:
+            raise FuzzFailure("vjp-structure", f"pullback returned {ct!r}")
+        vjp_flat = _flat(ct)
+        if "vjp" in stages:
+            _close("vjp-value", vjp_flat, jac.T @ u_flat, scale * (1 + np.sum(np.abs(u_flat))),
+                   FD_RTOL, "pullback(u) vs J^T u by finite differences")
+    # 4. forward mode against finite differences
+    if "jvp" in stages or "dot" in stages:
+        tangents = (float(v[0]), float(v[1]), v[2:].copy())
+        out_f, out_t = _guard("jvp", lambda: ad.jvp(f, args(), tangents))
+        untouched("jvp")
+        if not np.array_equal(_flat(out_f), flat_out):
+            raise FuzzFailure("jvp-primal", f"ad.jvp primal {out_f!r}, f returns {out!r}")
+        if _structure(out_t) != _structure(out):
+            raise FuzzFailure("jvp-structure", f"tangent {out_t!r} for output {out!r}")
+        jvp_flat = _flat(out_t)
+        if "jvp" in stages:
+            _close("jvp-value", jvp_flat, jac @ v, scale * (1 + np.sum(np.abs(v))), FD_RTOL,
+                   "jvp tangent vs J v by finite differences")
+    # 5. forward and reverse agree: <u, J v> == <J^T u, v>
+    if "dot" in stages:
+        fwd, rev = float(u_flat @ jvp_flat), float(vjp_flat @ v)
+        dscale = np.abs(u_flat) @ np.abs(jvp_flat) + np.abs(vjp_flat) @ np.abs(v) + 1e-300
+        if abs(fwd - rev) > DOT_RTOL * dscale:
+            raise FuzzFailure("dot-product", f"<u, J v> = {fwd!r} but <J^T u, v> = {rev!r}")
+    return out
+
+
+# ---- minimising a failing program -------------------------------------------------------------
+
+def _candidates(tree):
+    """Smaller variants of the module `tree`: a statement deleted, a block flattened,
+    a compound expression replaced by one of its operands."""
+    fn = tree.body[-1]
+    blocks = []
+    for node in ast.walk(fn):
+        for field in ("body", "orelse"):
+            block = getattr(node, field, None)
+            if isinstance(block, list) and block:
+                blocks.append((node, field))
+    for node, field in blocks:
+        block = getattr(node, field)
+        for i in range(len(block)):
+            stmt = block[i]
+            yield node, field, i, []          # delete
+            if isinstance(stmt, (ast.If, ast.For, ast.While)):
+                yield node, field, i, stmt.body   # hoist the body
+                if isinstance(stmt, ast.If) and stmt.orelse:
+                    yield node, field, i, stmt.orelse
+
+
+def _expr_candidates(tree):
+    """(parent, field, index, replacement) that replace an expression by a sub-expression."""
+    for node in ast.walk(tree):
+        for field, value in ast.iter_fields(node):
+            items = value if isinstance(value, list) else [value]
+            for idx, child in enumerate(items):
+                if not isinstance(child, ast.expr):
+                    continue
+                subs = []
+                if isinstance(child, ast.BinOp):
+                    subs = [child.left, child.right]
+                elif isinstance(child, ast.UnaryOp):
+                    subs = [child.operand]
+                elif isinstance(child, ast.Call):
+                    subs = [a for a in child.args if not isinstance(a, ast.Constant)]
+                elif isinstance(child, ast.IfExp):
+                    subs = [child.body, child.orelse]
+                elif isinstance(child, ast.BoolOp):
+                    subs = list(child.values)
+                for sub in subs:
+                    yield node, field, (idx if isinstance(value, list) else None), sub
+
+
+def _apply(text, finder, k):
+    """Apply the k-th candidate of finder to a fresh parse of text; None if there is none."""
+    import copy
+    tree = ast.parse(text)
+    for j, cand in enumerate(finder(tree)):
+        if j != k:
+            continue
+        node, field, i, repl = cand
+        if finder is _candidates:
+            block = getattr(node, field)
+            block[i:i + 1] = copy.deepcopy(repl)
+            if not block and field == "body":
+                block.append(ast.Pass())
+        else:
+            if i is None:
+                setattr(node, field, copy.deepcopy(repl))
+            else:
+                getattr(node, field)[i] = copy.deepcopy(repl)
+        try:
+            return ast.unparse(ast.fix_missing_locations(tree)) + "\n"
+        except Exception:  # noqa: BLE001
+            return None
+    return False
+
+
+def minimise(text, x, y, a, seed=0, signature=None, budget=2000):
+    """Greedily shrink `text` while check() still fails with the same signature."""
+    def sig_of(t):
+        try:
+            check(t, x, y, a, seed)
+        except FuzzFailure as exc:
+            return exc.signature
+        except Exception:  # noqa: BLE001 - Reject, or a program that no longer runs
+            return None
+        return None
+
+    if signature is None:
+        signature = sig_of(text)
+        if signature is None:
+            return text
+    text = ast.unparse(ast.parse(text)) + "\n"
+    progress = True
+    while progress and budget > 0:
+        progress = False
+        for finder in (_candidates, _expr_candidates):
+            k = 0
+            while budget > 0:
+                cand = _apply(text, finder, k)
+                if cand is False:
+                    break
+                budget -= 1
+                if cand and cand != text and sig_of(cand) == signature:
+                    text, progress = cand, True
+                    continue    # same k now names the next candidate
+                k += 1
+    return text
