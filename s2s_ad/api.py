@@ -247,7 +247,8 @@ def vjp(fn, *primals, wrt=None):
             args[i] = _as_float(args[i])
     kinds = arg_kinds(params, args)
     gen = compiled(fn, "vjp", t.wrt, kinds)
-    out = frontend.unwrap(fn)(*primals)
+    from .check import copied
+    out = frontend.unwrap(fn)(*copied(primals))   # the original may write into its arguments
 
     def pullback(cotangent):
         grads = gen.function(*args, **{gen.seed_name: cotangent})

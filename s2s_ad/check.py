@@ -13,6 +13,12 @@ import numpy as np
 from . import api, higher
 
 
+def copied(args):
+    """Copies of array arguments, so a function that writes into them leaves ours intact."""
+    import copy
+    return [copy.deepcopy(a) if isinstance(a, (np.ndarray, list, dict)) else a for a in args]
+
+
 def _float(value):
     if isinstance(value, np.ndarray) and not np.issubdtype(value.dtype, np.inexact):
         return value.astype(float)
@@ -58,7 +64,7 @@ def numerical_jvp(f, args, wrt, tangents, eps=1e-6):
     for i, t in zip(wrt, tangents):
         plus[i] = _axpy(eps, t, args[i])
         minus[i] = _axpy(-eps, t, args[i])
-    hi, lo = f(*plus), f(*minus)
+    hi, lo = f(*copied(plus)), f(*copied(minus))
     return _scale(_sub(hi, lo), 1.0 / (2 * eps))
 
 

@@ -12,6 +12,7 @@ import gast
 
 from . import syntax as S
 from .activity import activity, simple_statements, targets
+from .aliasing import check_writes
 from .errors import BadArgumentError, NonDifferentiableCallError
 from .inline import Inliner
 from .kinds import infer_kinds
@@ -211,7 +212,18 @@ class Forward:
         out_names = [output.id] if isinstance(output, gast.Name) else []
         self.activity = activity(self.fn, self.ops, self.wrt, out_names)
         dots = [self.dot(p) for p in self.wrt]
-        code = self.block(body)
+        prelude = []
+        if not keyword_tangents:
+            # The derivative behaves as if the function had copied the arrays it writes into
+            # (a called function's writes, instead, are its caller's to see).
+            for p in sorted(check_writes(self.fn, self.ops, self.kinds)):
+                prelude.append(S.assign(p, _copy(p)))
+                if p in self.wrt:
+                    prelude.append(S.assign(self.dot(p), _copy(self.dot(p))))
+        for p in self.fn.params:   # a parameter that becomes active by a write starts at zero
+            if p not in self.wrt and self.activity.active(p):
+                prelude.append(S.assign(self.dot(p), self.zero(S.load(p))))
+        code = prelude + self.block(body)
         result = S.tuple_([output, self.tangent_of(output)])
         params = list(self.fn.params) + ([] if keyword_tangents else dots)
         func = S.function_def(name, params, code + [gast.Return(value=result)])
@@ -220,6 +232,10 @@ class Forward:
             func.args.kwonlyargs = [S.store_param(d) for d in dots]
             func.args.kw_defaults = [None] * len(dots)
         return func
+
+
+def _copy(name):
+    return S.call(gast.Attribute(value=S.load(name), attr="copy", ctx=gast.Load()))
 
 
 def jvp(fn, wrt, *, arg_kinds=None, has_aux=False, name=None, names=None):

@@ -85,7 +85,8 @@ def jacrev(fn, wrt=0):
     def jacrev_fn(*args):
         args = [(_as_float(a) if p in names else a) for p, a in zip(params, args)]
         gen = compiled(fn, "vjp", names, arg_kinds(params, args))
-        out = fn(*args)
+        from .check import copied
+        out = fn(*copied(args))
         jacs = [np.zeros(np.shape(out) + np.shape(args[params.index(n)])) for n in names]
         for index, e in _basis(out):
             rows = gen.function(*args, **{gen.seed_name: e})

@@ -96,14 +96,24 @@ def _result_kind(op, kinds, rules, value=None):
         rule = rules.lookup(fn) if fn != "astype" else None
         if getattr(fn, "__module__", None) == "math" or fn is getattr(math, getattr(fn, "__name__", ""), None):
             return "scalar"
+        if fn in _UNARY_SAME_KIND:
+            return _atom_kind(op.args[0], kinds) if op.args else None
+        if fn in _ARRAY_MAKERS:
+            return "array"
         if rule is not None and rule.broadcasts:
             return combine(_atom_kind(a, kinds) for a in op.args)
-        if rule is not None:
+        if rule is not None or isinstance(fn, np.ufunc) or \
+                str(getattr(fn, "__module__", "")).startswith("numpy"):
             return "num"
     return None
 
 
 _SCALAR_BUILTINS = (len, int, float, bool, round)
+_ARRAY_MAKERS = {np.zeros, np.ones, np.empty, np.full, np.zeros_like, np.ones_like,
+                 np.empty_like, np.full_like, np.eye, np.identity, np.arange, np.linspace,
+                 np.array, np.copy, np.stack, np.concatenate, np.vstack, np.hstack}
+import operator as _operator  # noqa: E402
+_UNARY_SAME_KIND = {_operator.neg, _operator.pos, abs, np.negative, np.copy}
 
 
 def infer_kinds(fn, ops, arg_kinds):

@@ -19,6 +19,7 @@ import gast
 
 from . import syntax as S
 from .activity import activity, simple_statements, targets
+from .aliasing import check_writes
 from .errors import BadArgumentError, NonDifferentiableCallError
 from .inline import Inliner
 from .kinds import infer_kinds
@@ -140,12 +141,7 @@ class Reverse:
         if op.kind == "pop":
             return self._pop(op, outs)
         if op.kind == "setitem":
-            if self.active(op.args[1]) or (op.args[0].id in self.activity.varied):
-                raise self.fn.error(stmt, "writing into an array element is not differentiated "
-                                          "in reverse mode yet",
-                                    "Build the array with np.stack / np.concatenate / np.where.",
-                                    kind=NonDifferentiableCallError)
-            return []
+            return self._setitem(op)
         if not outs or not self.activity.active(outs[0]) or outs[0] not in self.defined:
             for t in outs:
                 self.defined.discard(t)
@@ -210,6 +206,26 @@ class Reverse:
                         keywords=list(call.keywords) + [gast.keyword(arg=self.tape,
                                                                      value=S.load(self.tape))])
         return gast.copy_location(S.assign(stmt.targets[0], new), stmt)
+
+    def _setitem(self, op):
+        """`a[i] = v`: v's adjoint is what a's adjoint held at i, which the write then clears."""
+        base, value = op.args
+        a = base.id
+        if not self.activity.active(a) or a not in self.defined:
+            return []
+        bar = self.adj(a)
+        part = gast.Subscript(value=S.load(bar), slice=op.index, ctx=gast.Load())
+        code = []
+        if self.active(value):
+            g = S.call("_ad.copy_of", part)
+            if self._atom_kind(value) != "array" or not self.basic_index(op.index):
+                g = S.call("_ad.unbroadcast", g, value)
+            code += self.accumulate(value.id, g)
+        if a not in self.owned:
+            code.append(S.assign(bar, S.call(self.np_name() + ".array", S.load(bar))))
+            self.owned.add(a)
+        target = gast.Subscript(value=S.load(bar), slice=op.index, ctx=gast.Store())
+        return code + [S.assign(target, S.const(0.0))]
 
     def _append(self, op):
         """`lst.append(v)`: v's adjoint is the last entry of lst's adjoint list."""
@@ -356,6 +372,13 @@ class Reverse:
         return out
 
     def restore(self, stmt):
+        op = self.ops.get(id(stmt))
+        if op is not None and op.kind == "setitem":
+            # the overwritten part comes back from the tape, wherever the write is
+            if op.args[0].id not in self.needed:
+                return []
+            target = gast.Subscript(value=S.load(op.args[0].id), slice=op.index, ctx=gast.Store())
+            return [S.assign(target, S.call(f"{self.tape}.pop"))]
         if not self.in_loop:
             return []
         return [S.assign(t, S.call(f"{self.tape}.pop")) for t in reversed(targets(stmt))
@@ -431,7 +454,7 @@ class Reverse:
         loop = gast.For(target=S.store(stmt.target.id), iter=header, body=body, orelse=[],
                         type_comment=None)
         code = [S.comment(self.fn.source_line(stmt))] + inits + [loop]
-        if self.in_loop and stmt.target.id in self.needed:
+        if self.in_loop and stmt.target.id in self.needed and self._read_after(stmt):
             code.append(S.assign(stmt.target.id, S.call(f"{self.tape}.pop")))
         return code
 
@@ -455,6 +478,13 @@ class Reverse:
             if isinstance(stmt, gast.Return):
                 continue
             if isinstance(stmt, (gast.Assign, gast.Expr)):
+                op = self.ops[id(stmt)]
+                if op.kind == "setitem" and op.args[0].id in self.needed:
+                    self.uses_tape = True
+                    part = gast.Subscript(value=S.load(op.args[0].id), slice=op.index,
+                                          ctx=gast.Load())
+                    out.append(S.expr_stmt(S.call(f"{self.tape}.append",
+                                                  S.call("_ad.copy_of", part))))
                 if depth:
                     for t in targets(stmt):
                         if t in self.needed and not isinstance(stmt.targets[0], gast.Subscript):
@@ -465,7 +495,7 @@ class Reverse:
                 out.append(gast.If(test=stmt.test, body=self.forward_block(stmt.body, depth),
                                    orelse=self.forward_block(stmt.orelse, depth)))
             elif isinstance(stmt, gast.For):
-                if depth and stmt.target.id in self.needed:
+                if depth and stmt.target.id in self.needed and self._read_after(stmt):
                     self.saved.add(stmt.target.id)
                     out.append(S.expr_stmt(S.call(f"{self.tape}.append", S.load(stmt.target.id))))
                 out.append(gast.For(target=stmt.target, iter=stmt.iter,
@@ -500,6 +530,7 @@ class Reverse:
             output = S.load(out_name)
         out_names = [output.id] if isinstance(output, gast.Name) else []
         self.activity = activity(self.fn, self.ops, self.wrt, out_names)
+        self.written = check_writes(self.fn, self.ops, self.kinds)
         self.plan_calls()
         self.counters = {}
         self.uses_tape = False
@@ -522,6 +553,9 @@ class Reverse:
         first_assigned = {t for s in body if isinstance(s, gast.Assign) for t in targets(s)}
         inits = [S.assign(n, S.const(None)) for n in sorted(self.saved)
                  if n not in params and n not in first_assigned]
+        # The derivative behaves as if the function had copied the arrays it writes into.
+        inits = [S.assign(p, S.call(gast.Attribute(value=S.load(p), attr="copy", ctx=gast.Load())))
+                 for p in params if p in self.written] + inits
         return dict(body=body, output=output, aux=aux, forward=forward, seed=seed_stmts,
                     reverse=reverse, results=results, inits=inits, params=params)
 
@@ -580,6 +614,13 @@ class Reverse:
         bwd = S.function_def(bwd_name, [self.seed_param, self.tape],
                              pop + parts["seed"] + parts["reverse"] + [gast.Return(value=results)])
         return fwd, bwd
+
+    def _read_after(self, loop):
+        """Is the loop's counter read outside the loop (so the reverse loop must restore it)?"""
+        inside = {id(n) for n in gast.walk(loop)}
+        name = loop.target.id
+        return any(isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Load)
+                   and id(n) not in inside for n in gast.walk(self.fn.node))
 
     def counter(self, loop):
         """The name that counts the iterations of a while loop."""

@@ -123,6 +123,11 @@ def grad_seed(out):
     return 1.0
 
 
+def copy_of(x):
+    """A copy of an array (a saved part must not change with the array); other values as is."""
+    return x.copy() if isinstance(x, np.ndarray) else x
+
+
 def scalar_like(v, x):
     """`v` as the kind of `x`: a Python float where x is a Python number, else unchanged."""
     if isinstance(x, numbers.Number) and not isinstance(x, np.generic) and np.ndim(v) == 0:

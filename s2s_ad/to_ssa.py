@@ -356,6 +356,8 @@ def _reads(stmts):
 
 def _read_before_write(var, stmts):
     for s in stmts:
+        if isinstance(s, gast.For) and isinstance(s.target, gast.Name) and s.target.id == var:
+            return False      # the loop binds it before its body reads it
         if isinstance(s, gast.Assign):
             if var in S.names_in(s.value, gast.Load):
                 return True

@@ -37,6 +37,14 @@ def mat(m, n, lo=-1.0, hi=1.0):
     return lambda rng: rng.uniform(lo, hi, size=(m, n))
 
 
+def spd(n):
+    """A well-conditioned symmetric positive definite matrix."""
+    def make(rng):
+        m = rng.uniform(-1.0, 1.0, size=(n, n))
+        return m @ m.T + n * np.eye(n)
+    return make
+
+
 def args(*makers):
     return lambda rng: tuple(m(rng) if callable(m) else m for m in makers)
 
@@ -272,6 +280,51 @@ def early_return_in_loop(x, n):
     return s - x
 
 
+# ---- writes into arrays ------------------------------------------------------------------
+
+def fill(x, n):
+    out = np.zeros(n)
+    for i in range(n):
+        out[i] = x[i] * x[i] + i
+    return np.sum(out * x[:n])
+
+def overwrite(x):
+    a = x.copy()
+    s = np.sum(a * a)
+    a[1:3] = 2.0 * a[0]
+    a[0] += s
+    return np.sum(a * x)
+
+def mutate_arg(x, w):
+    x[0] = w * 3.0
+    x[1:] *= w
+    return np.sum(x * x)
+
+def cholesky_rows(A):
+    n = A.shape[0]
+    L = np.zeros((n, n))
+    for j in range(n):
+        s = A[j, j] - np.dot(L[j, :j], L[j, :j])
+        L[j, j] = math.sqrt(s)
+        for i in range(j + 1, n):
+            L[i, j] = (A[i, j] - np.dot(L[i, :j], L[j, :j])) / L[j, j]
+    return np.sum(L * L * np.arange(1, n * n + 1).reshape(n, n))
+
+def mask_zero(x):
+    y = x * 2.0
+    y[x < 0] = 0.0
+    return np.sum(y * y)
+
+def gram_schmidt(A):
+    Q = A.copy()
+    n = A.shape[1]
+    for k in range(n):
+        for j in range(k):
+            Q[:, k] = Q[:, k] - np.dot(Q[:, j], Q[:, k]) * Q[:, j]
+        Q[:, k] = Q[:, k] / np.sqrt(np.dot(Q[:, k], Q[:, k]))
+    return np.sum(Q * np.arange(Q.size).reshape(Q.shape))
+
+
 CASES = [
     Case(arith, args(scal(0.1, 2.0), scal(0.5, 2.0)), (0, 1), tags=("scalar",)),
     Case(powers, args(scal(0.5, 1.5), scal(0.5, 2.0)), (0, 1)),
@@ -301,4 +354,10 @@ CASES = [
     Case(loop_array_carried, args(vec(3), 5), (0,)),
     Case(while_array, args(vec(3)), (0,)),
     Case(early_return_in_loop, args(scal(0.5, 2.0), 10), (0,)),
+    Case(fill, args(vec(5), 4), (0,)),
+    Case(overwrite, args(vec(5)), (0,)),
+    Case(mutate_arg, args(vec(4), scal()), (0, 1)),
+    Case(mask_zero, args(vec(6)), (0,)),
+    Case(cholesky_rows, args(spd(4)), (0,), tol=1e-5),
+    Case(gram_schmidt, args(mat(4, 3)), (0,), tol=1e-5),
 ]

@@ -1,0 +1,118 @@
+"""Writes into arrays: which arrays a function writes into, and which writes it must refuse.
+
+    check_writes(fn, ops) -> set of parameters the function writes into
+
+`a[i] = v` changes the array object `a` names.  Reverse mode restores the overwritten part from
+the tape, so every variable still reads what it read in the forward sweep; the adjoints of `a`
+and `v` are updated in place.  That is exact as long as no *view* of the array (a slice, a
+reshape, a transpose) made before the write is read after it: then one value would have two
+adjoints that the compiler cannot keep apart, so such a write is refused at transform time.
+A parameter the function writes into is copied on entry by the derivative code, which
+therefore never modifies the caller's arrays.
+"""
+import gast
+import numpy as np
+
+from .activity import simple_statements
+from .errors import UnsupportedSyntaxError
+
+# NumPy functions whose result may share memory with their first argument.
+VIEW_FUNCTIONS = {np.reshape, np.transpose, np.ravel, np.squeeze, np.expand_dims, np.swapaxes,
+                  np.moveaxis, np.asarray, np.diagonal, np.broadcast_to, np.atleast_1d,
+                  np.atleast_2d, np.atleast_3d, np.real, np.imag, np.flip, np.fliplr,
+                  np.flipud, np.rot90}
+
+
+def _is_view(op, kinds):
+    if op.kind == "index":
+        return kinds.get(getattr(op.args[0], "id", None)) != "scalars"
+    return op.kind == "call" and op.fn in VIEW_FUNCTIONS
+
+
+def check_writes(fn, ops, kinds):
+    """Raise for writes the compiler cannot differentiate; return the parameters written into."""
+    order = list(simple_statements(fn.node.body))
+    position = {id(s): k for k, s in enumerate(order)}
+    defs = {}
+    for s in order:
+        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
+            defs.setdefault(s.targets[0].id, []).append(s)
+    uses = {}
+    for s in order:
+        for n in gast.walk(s):
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
+                uses.setdefault(n.id, []).append(s)
+
+    def roots(name, seen=None):
+        """(parameters, views) the array `name` may be: followed back through copies."""
+        seen = seen if seen is not None else set()
+        if name in seen:
+            return set(), []
+        seen.add(name)
+        params, views = set(), []
+        if name in fn.params:
+            params.add(name)
+        for d in defs.get(name, []):
+            op = ops[id(d)]
+            if op.kind == "copy":
+                p, v = roots(op.args[0].id, seen)
+                params |= p
+                views += v
+            elif _is_view(op, kinds):
+                views.append(d)
+        return params, views
+
+    written = set()
+    for w in order:
+        op = ops[id(w)]
+        if op.kind != "setitem":
+            continue
+        base = op.args[0].id
+        params, views = roots(base)
+        if views:
+            raise fn.error(w, f"writing into '{base}', which may be a view of another array",
+                           "Write into a copy: `name = name.copy()` before the loop, or build "
+                           "the array with np.zeros first.", kind=UnsupportedSyntaxError)
+        written |= params
+        _check_live_views(fn, w, base, order, position, ops, kinds, defs, uses)
+    return written
+
+
+def _check_live_views(fn, write, base, order, position, ops, kinds, defs, uses):
+    """Refuse if a view of `base` made before `write` is read after it."""
+    family = _copies_of(base, ops, order)
+    at = position[id(write)]
+    for s in order:
+        op = ops[id(s)]
+        if not _is_view(op, kinds) or not isinstance(s, gast.Assign):
+            continue
+        source = getattr(op.args[0], "id", None)
+        if source not in family:
+            continue
+        view = s.targets[0].id
+        made = position[id(s)]
+        for reader in uses.get(view, []):
+            read = position[id(reader)]
+            if (made < at < read) or read <= made:
+                raise fn.error(
+                    write, f"'{base}' is written here while the view '{view}' of it, made "
+                    f"at line {s.lineno}, is still read at line {reader.lineno}",
+                    "Copy the view first (`.copy()`), or finish using it before the write.",
+                    kind=UnsupportedSyntaxError)
+
+
+def _copies_of(name, ops, order):
+    """`name` and every name that is a plain copy of it (they are one array)."""
+    family = {name}
+    changed = True
+    while changed:
+        changed = False
+        for s in order:
+            op = ops[id(s)]
+            if op.kind == "copy" and isinstance(s, gast.Assign) and \
+                    isinstance(s.targets[0], gast.Name):
+                a, b = s.targets[0].id, op.args[0].id
+                if (a in family) != (b in family):
+                    family |= {a, b}
+                    changed = True
+    return family
