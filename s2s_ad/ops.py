@@ -53,8 +53,26 @@ def _missing(fn, node, what):
                     "Make sure the name is defined at module level before differentiating.")
 
 
+TRANSFORM_NAMES = ("grad", "value_and_grad")
+
+
 def resolve_static(node, fn):
-    """The object a global reference such as `np.linalg.norm` denotes."""
+    """The object a global reference such as `np.linalg.norm` denotes.
+
+    A call of one of our transforms on global arguments (`ad.grad(f)`) is made now: its
+    result is a derivative function, which is then differentiated like any other.
+    """
+    if isinstance(node, gast.Call):
+        transform = resolve_static(node.func, fn)
+        if getattr(transform, "__module__", "") != "s2s_ad.api" or \
+                transform.__name__ not in TRANSFORM_NAMES:
+            raise fn.error(node, "a call whose callee is computed by another call is not "
+                                 "supported", "Assign the callee to a name at module level.")
+        args = [a.value if isinstance(a, gast.Constant) else resolve_static(a, fn)
+                for a in node.args]
+        kwargs = {k.arg: k.value.value if isinstance(k.value, gast.Constant)
+                  else resolve_static(k.value, fn) for k in node.keywords}
+        return transform(*args, **kwargs)
     chain = []
     while isinstance(node, gast.Attribute):
         chain.append(node.attr)
@@ -72,6 +90,8 @@ def resolve_static(node, fn):
 
 
 def static_name(node):
+    if isinstance(node, gast.Call):
+        return f"{static_name(node.func)}(...)"
     return S.load(node.id).id if isinstance(node, gast.Name) else \
         f"{static_name(node.value)}.{node.attr}"
 
@@ -147,7 +167,18 @@ def _call(value, fn, is_local):
                   index=func.attr)
     if isinstance(func, gast.Name) and is_local(func.id):
         return Op("dynamic", None, [func] + list(value.args), kwargs, name=func.id)
-    return Op("call", resolve_static(func, fn), list(value.args), kwargs, name=static_name(func))
+    target = generated_code_of(resolve_static(func, fn))
+    return Op("call", target, list(value.args), kwargs, name=static_name(func))
+
+
+def generated_code_of(obj):
+    """Our own derivative functions are differentiated through the code they run."""
+    inner = getattr(obj, "__s2s_ad__", None)
+    if inner is None or inner[1] not in TRANSFORM_NAMES:
+        return obj
+    from . import api
+    fn, mode, wrt, has_aux = inner
+    return api.compiled(fn, mode, wrt, None, has_aux=has_aux).function
 
 
 def _op_name(op):

@@ -672,6 +672,11 @@ def is_user_function(fn):
 def bind_call(op, stmt, fn):
     """{callee parameter: argument atom} for a call to a user function."""
     import inspect
+    params = inspect.signature(op.fn).parameters.values()
+    if any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in params):
+        raise fn.error(stmt, f"{op.name} takes *args or **kwargs, which s2s_ad cannot match "
+                             f"to its arguments", "Give it explicit parameters.",
+                       kind=NonDifferentiableCallError)
     try:
         bound = inspect.signature(op.fn).bind(*op.args, **op.kwargs)
     except TypeError as exc:

@@ -64,6 +64,12 @@ class _SSA:
             node = node.value
         return isinstance(node, gast.Name) and node.id not in self.locals
 
+    def is_transform_call(self, node):
+        """`ad.grad(f)` with global arguments: a derivative made when the code is generated."""
+        return isinstance(node, gast.Call) and self.is_static(node.func) and all(
+            self.is_static(a) or isinstance(a, gast.Constant) for a in node.args) and all(
+            isinstance(k.value, gast.Constant) or self.is_static(k.value) for k in node.keywords)
+
     # -- expressions -> atoms ------------------------------------------------------------
     def atom(self, node, origin):
         if isinstance(node, gast.Constant):
@@ -152,7 +158,7 @@ class _SSA:
                 raise self.error(kw.value, "`**kwargs` in a call is not supported",
                                  "Pass the keyword arguments one by one.")
         func = node.func
-        if self.is_static(func):
+        if self.is_static(func) or self.is_transform_call(func):
             func = copy.deepcopy(func)
         elif isinstance(func, gast.Attribute):
             func = gast.Attribute(value=self.atom(func.value, origin), attr=func.attr, ctx=gast.Load())
