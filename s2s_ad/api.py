@@ -48,6 +48,8 @@ def compiled(fn, mode, wrt, arg_kinds=None, *, has_aux=False, optimize=True):
                 hint="Compose ad.grad, ad.value_and_grad and ad.hvp, or use ad.hessian.")
         fn = compiled(inner_fn, inner_mode, inner_wrt, arg_kinds, has_aux=inner_aux).function
     fn = frontend.unwrap(fn)
+    if not isinstance(fn, types.FunctionType):
+        frontend.parse(fn)      # raises SourceUnavailableError with what to do instead
     global_kinds = value_global_kinds(fn) if arg_kinds is not None else ()
     kinds_key = tuple(arg_kinds.items()) if arg_kinds else ()
     key = (fn.__code__, mode, tuple(wrt), kinds_key, global_kinds, has_aux, optimize)
@@ -282,6 +284,11 @@ def source(fn, mode="grad", wrt=0, *, optimize=True, has_aux=False, example=None
                                    optimize=optimize,
                           arg_kinds=kinds)
     return to_source(node) + program.source()
+
+
+def stop_gradient(x):
+    """`x`, with a zero derivative: nothing flows back through it."""
+    return x
 
 
 def _generated_of(wrapper):

@@ -389,6 +389,10 @@ def _describe(node):
 
 
 _HINTS = {
+    gast.Yield: "A function with `yield` is a generator: return a list or an array instead.",
+    gast.YieldFrom: "A function with `yield` is a generator: return a list or an array instead.",
+    gast.Await: "Differentiate a plain (not async) function.",
+    gast.Delete: "Drop the `del`: names go out of scope when the function returns.",
     gast.Try: "Move the try/except outside the differentiated function.",
     gast.With: "Move the `with` block outside the differentiated function.",
     gast.Raise: "Check inputs outside the differentiated function, or use `assert`.",

@@ -1,0 +1,86 @@
+"""Functions the compiler must refuse, each with a clear DifferentiationError (test_errors.py)."""
+import math
+
+import numpy as np
+
+COUNTER = 0
+
+
+def uses_try(x):
+    try:
+        y = x * 2.0
+    except ValueError:
+        y = x
+    return y
+
+
+def uses_with(x):
+    with open("/dev/null") as handle:
+        handle.read()
+    return x * 2.0
+
+
+def generator(x):
+    yield x * 2.0
+
+
+async def coroutine(x):
+    return x * 2.0
+
+
+def writes_global(x):
+    global COUNTER
+    COUNTER = COUNTER + 1
+    return x * 2.0
+
+
+def writes_nonlocal(x):
+    total = 0.0
+
+    def add(v):
+        nonlocal total
+        total = total + v
+    add(x)
+    return total
+
+
+def defines_class(x):
+    class Box:
+        value = 1.0
+    return x * Box.value
+
+
+def star_args(x, *rest):
+    return x * 2.0
+
+
+def star_call(x, values):
+    return math.hypot(*values) * x
+
+
+def c_function_without_rule(x):
+    return np.frexp(x)[0] * 2.0
+
+
+def vector_output(x):
+    return x * 2.0
+
+
+def integer_output(x):
+    return int(x > 0)
+
+
+def uses_lambda_inside(x):
+    square = lambda v: v * v  # noqa: E731
+    return square(x)
+
+
+def deletes(x):
+    y = x * 2.0
+    del y
+    return x
+
+
+def imports_inside(x):
+    import math as m
+    return m.sin(x)

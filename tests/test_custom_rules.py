@@ -1,0 +1,81 @@
+"""User rules (ad.defvjp / ad.defjvp), ad.stop_gradient and ad.nondifferentiable."""
+import numpy as np
+import pytest
+
+import s2s_ad as ad
+
+
+def softplus(x):
+    # exp overflows for large x: differentiating this source gives nan there
+    return np.log(1.0 + np.exp(x))
+
+
+def stable_sigmoid(x):
+    return np.exp(-np.logaddexp(0.0, -x))
+
+
+ad.defvjp(softplus, lambda g, ans, x: g * stable_sigmoid(x))
+ad.defjvp(softplus, lambda t, ans, x: t * stable_sigmoid(x))
+
+
+def loss(x):
+    return np.sum(softplus(x) * 2.0)
+
+
+def test_the_rule_is_used_and_inlined():
+    x = np.array([-3.0, 0.0, 1000.0])
+    with np.errstate(over="ignore"):
+        g = ad.grad(loss)(x)
+    np.testing.assert_allclose(g, 2.0 * stable_sigmoid(x))
+    assert np.all(np.isfinite(g))
+    text = ad.source(loss, "grad")
+    assert "stable_sigmoid(x)" in text            # the rule's body, with the caller's names
+    assert "softplus_fwd" not in text            # not the function's own derivative
+    with np.errstate(over="ignore"):
+        _, tangent = ad.jvp(loss, (x,), (np.ones(3),))
+    assert tangent == pytest.approx(np.sum(2.0 * stable_sigmoid(x)))
+
+
+def test_rules_are_ordinary_functions_checked_by_check_grads():
+    ad.check_grads(loss, (np.array([-1.0, 0.5, 2.0]),))
+
+
+def clipped(x, lo, hi):
+    return np.minimum(np.maximum(x, lo), hi)
+
+
+def straight_through(x):
+    return clipped(x, -1.0, 1.0)
+
+
+ad.defvjp(clipped, lambda g, ans, x, lo, hi: g, None, None)
+ad.defjvp(clipped, lambda t, ans, x, lo, hi: t, None, None)
+
+
+def test_none_marks_an_argument_non_differentiable():
+    def f(x):
+        return np.sum(straight_through(x) * x)
+    x = np.array([-3.0, 0.2, 4.0])
+    np.testing.assert_allclose(ad.grad(f)(x), np.clip(x, -1, 1) + x)
+
+
+def test_stop_gradient():
+    def f(x):
+        return x * ad.stop_gradient(x * x)
+    assert ad.grad(f)(3.0) == 9.0
+    assert ad.jvp(f, (3.0,), (1.0,)) == (27.0, 9.0)
+
+
+def noisy_measurement(x):
+    return x + 0.0
+
+
+ad.nondifferentiable(noisy_measurement)
+
+
+def test_nondifferentiable():
+    def f(x):
+        return x * x + noisy_measurement(x)
+    assert ad.grad(f)(2.0) == 4.0
+    assert ad.jvp(f, (2.0,), (1.0,)) == (6.0, 4.0)
+    assert "noisy_measurement_fwd" not in ad.source(f, "grad")   # no derivative code for it

@@ -1,0 +1,109 @@
+"""Every refusal is a DifferentiationError naming the user's file:line and what to do instead."""
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import s2s_ad as ad
+
+import refusals as r
+
+HERE = os.path.abspath(r.__file__)
+
+
+def refusal(fn, *args, wrt=0, kind=ad.DifferentiationError):
+    with pytest.raises(kind) as info:
+        ad.grad(fn, wrt=wrt)(*args)
+    message = str(info.value)
+    assert "Traceback" not in message
+    return message
+
+
+def line_of(fn, text):
+    import inspect
+    lines, first = inspect.getsourcelines(fn)
+    for k, line in enumerate(lines):
+        if text in line:
+            return first + k
+    raise AssertionError(text)
+
+
+@pytest.mark.parametrize("fn, marker, words", [
+    (r.uses_try, "try:", "`try`"),
+    (r.uses_with, "with open", "`with`"),
+    (r.writes_global, "global COUNTER", "`global`"),
+    (r.defines_class, "class Box", "class definition"),
+    (r.uses_lambda_inside, "lambda v", "lambda"),
+    (r.deletes, "del y", "`del`"),
+    (r.imports_inside, "import math as m", "`import`"),
+    (r.writes_nonlocal, "def add", "nested function"),
+])
+def test_unsupported_syntax_points_at_the_line(fn, marker, words):
+    message = refusal(fn, 1.0, kind=ad.UnsupportedSyntaxError)
+    assert f"{HERE}:{line_of(fn, marker)}:" in message
+    assert words in message
+    assert "^" in message                       # the caret under the offending column
+
+
+def test_generators_and_coroutines():
+    assert "generator" in refusal(r.generator, 1.0)
+    assert "async" in refusal(r.coroutine, 1.0)
+
+
+def test_star_args():
+    assert "*args" in refusal(r.star_args, 1.0)
+    message = refusal(r.star_call, 1.0, (3.0, 4.0))
+    assert "*args" in message and f":{line_of(r.star_call, 'hypot')}:" in message
+
+
+def test_call_without_rule_names_the_callable_and_the_fix():
+    message = refusal(r.c_function_without_rule, np.array([1.0, 2.0]),
+                      kind=ad.NonDifferentiableCallError)
+    assert "np.frexp" in message
+    assert "ad.defvjp" in message and "ad.stop_gradient" in message
+    assert f"{HERE}:{line_of(r.c_function_without_rule, 'frexp')}:" in message
+
+
+def test_function_without_source():
+    namespace = {}
+    exec("def f(x):\n    return x * 2.0\n", namespace)
+    message = refusal(namespace["f"], 1.0, kind=ad.SourceUnavailableError)
+    assert "exec" in message
+
+
+def test_builtin_function_is_refused():
+    assert "defvjp" in refusal(np.frexp, 1.0, kind=ad.SourceUnavailableError)
+
+
+def test_grad_of_a_vector_valued_function():
+    message = refusal(r.vector_output, np.ones(3), kind=ad.BadArgumentError)
+    assert "scalar output" in message and "jacrev" in message
+
+
+def test_integer_only_output_has_zero_gradient_of_float_type():
+    # An output that does not depend on x differentiably: the gradient is a zero, not an error.
+    assert ad.grad(r.integer_output)(0.5) == 0.0
+
+
+def test_wrt_that_does_not_exist():
+    with pytest.raises(ad.BadArgumentError, match="no parameter named 'z'"):
+        ad.grad(r.vector_output, wrt="z")
+    with pytest.raises(ad.BadArgumentError, match="out of range"):
+        ad.grad(r.vector_output, wrt=3)
+
+
+def test_cli_prints_the_same_message_without_traceback():
+    result = subprocess.run([sys.executable, "-m", "s2s_ad", f"{HERE}:uses_try"],
+                            capture_output=True, text=True)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert f"{HERE}:{line_of(r.uses_try, 'try:')}:" in result.stderr
+
+
+def test_errors_are_raised_at_transform_time_not_inside_the_compiler():
+    # Every refusal above is a DifferentiationError: nothing surfaces as KeyError/AttributeError.
+    for fn in (r.uses_try, r.uses_with, r.writes_global, r.defines_class, r.deletes):
+        with pytest.raises(ad.DifferentiationError):
+            ad.source(fn, "grad")
