@@ -94,7 +94,12 @@ class Inliner:
             return _Substitute(binding, renames).visit(node)
 
         stmts = [S.assign(renames[s.targets[0].id], subst(s.value)) for s in tmpl.body]
-        return stmts, subst(tmpl.result)
+        result = subst(tmpl.result)
+        objects = {binding[name].id: obj for name, obj in tmpl.free.items()
+                   if isinstance(binding[name], gast.Name)}
+        for node in [result] + stmts:
+            _drop_default_arguments(node, objects)
+        return stmts, result
 
     def _value(self, value):
         if value is None or isinstance(value, (bool, int, float, str, complex)):
@@ -102,6 +107,53 @@ class Inliner:
         if isinstance(value, tuple) and all(isinstance(v, (int, float)) for v in value):
             return S.tuple_([S.const(v) for v in value])
         return self.names.ref(value)
+
+
+def _callee(func, objects):
+    """The object a call in a rule's body calls, when the rule names it through a free name."""
+    chain = []
+    while isinstance(func, gast.Attribute):
+        chain.append(func.attr)
+        func = func.value
+    if not isinstance(func, gast.Name) or func.id not in objects:
+        return None
+    obj = objects[func.id]
+    for attr in reversed(chain):
+        obj = getattr(obj, attr, None)
+    return obj
+
+
+def _drop_default_arguments(tree, objects):
+    """`_ad.sum_grad(g, x, None, False)` -> `_ad.sum_grad(g, x)`: defaults need not be spelled."""
+    for call in [n for n in gast.walk(tree) if isinstance(n, gast.Call)]:
+        obj = _callee(call.func, objects)
+        if obj is None:
+            continue
+        try:
+            params = list(inspect.signature(obj).parameters.values())
+        except (TypeError, ValueError):
+            continue
+        defaults = {p.name: p.default for p in params if p.default is not inspect.Parameter.empty}
+        if repr(defaults.get("keepdims")) == "<no value>":   # NumPy's marker: False in effect
+            defaults["keepdims"] = False
+        positional = [p.name for p in params if p.kind in (p.POSITIONAL_ONLY,
+                                                            p.POSITIONAL_OR_KEYWORD)]
+        while call.args and len(call.args) <= len(positional) and \
+                _equals_default(call.args[-1], defaults.get(positional[len(call.args) - 1], _NO)):
+            if call.keywords:
+                break
+            call.args.pop()
+        call.keywords = [k for k in call.keywords
+                         if not _equals_default(k.value, defaults.get(k.arg, _NO))]
+
+
+_NO = object()
+
+
+def _equals_default(node, default):
+    if default is _NO or not isinstance(node, gast.Constant):
+        return False
+    return type(node.value) is type(default) and node.value == default
 
 
 class _Substitute(gast.NodeTransformer):
