@@ -47,6 +47,14 @@ def targets(stmt):
     return S.names_in(target, gast.Store)
 
 
+def rebinds(stmt):
+    """The names a statement binds to a new value (not `a[i] = v` or `lst.append(v)`, which
+    change an existing object)."""
+    if isinstance(stmt, gast.Assign) and not isinstance(stmt.targets[0], gast.Subscript):
+        return S.names_in(stmt.targets[0], gast.Store)
+    return []
+
+
 def _operands(op):
     names = []
     for node in op.args + list(op.kwargs.values()):
@@ -76,7 +84,7 @@ def activity(fn, ops, wrt, output_names):
             if not differentiable(op):
                 continue
             if any(n in varied for n in _operands(op)):
-                for t in targets(s):
+                for t in targets(s) + op.writes:
                     if t not in varied:
                         varied.add(t)
                         changed = True
@@ -88,7 +96,7 @@ def activity(fn, ops, wrt, output_names):
             op = ops[id(s)]
             if not differentiable(op):
                 continue
-            if any(t in useful for t in targets(s)):
+            if any(t in useful for t in targets(s) + op.writes):
                 for n in _operands(op):
                     if n not in useful:
                         useful.add(n)

@@ -65,16 +65,16 @@ def check_writes(fn, ops, kinds):
     written = set()
     for w in order:
         op = ops[id(w)]
-        if op.kind != "setitem":
-            continue
-        base = op.args[0].id
-        params, views = roots(base)
-        if views:
-            raise fn.error(w, f"writing into '{base}', which may be a view of another array",
-                           "Write into a copy: `name = name.copy()` before the loop, or build "
-                           "the array with np.zeros first.", kind=UnsupportedSyntaxError)
-        written |= params
-        _check_live_views(fn, w, base, order, position, ops, kinds, defs, uses)
+        # `a[i] = v` writes into a; a call writes into the arguments its callee writes into
+        bases = [op.args[0].id] if op.kind == "setitem" else op.writes
+        for base in bases:
+            params, views = roots(base)
+            if views:
+                raise fn.error(w, f"writing into '{base}', which may be a view of another "
+                                  f"array", "Write into a copy: `name = name.copy()` first, or "
+                                  "build the array with np.zeros.", kind=UnsupportedSyntaxError)
+            written |= params
+            _check_live_views(fn, w, base, order, position, ops, kinds, defs, uses)
     return written
 
 

@@ -27,6 +27,60 @@ class Pair:
     fwd: str
     bwd: str
     wrt: tuple
+    mutated: dict = field(default_factory=dict)   # written parameter -> its adjoint's keyword
+
+
+def refuse_parameter_updates(ssa):
+    """In a called function, `p += v` on a parameter would write into the caller's array."""
+    from .desugar import in_place_parameter_updates
+    for stmt in in_place_parameter_updates(ssa.parsed.node):
+        name = stmt.target.id
+        raise ssa.error(stmt, f"`{name} ...= ` on the parameter '{name}': for an array NumPy "
+                              f"writes into the caller's array, for a number it does not",
+                        f"Say which: `{name}[...] = {name} ...` writes into the caller's array, "
+                        f"`{name} = {name} ...` makes a new one.")
+
+
+_WRITES = {}   # function -> parameters it writes into (None while being computed)
+
+
+def mutated_params(fn):
+    """The parameters `fn` writes into, itself or through the functions it calls."""
+    from .aliasing import check_writes
+    from .kinds import infer_kinds
+    from .ops import describe
+    from .activity import simple_statements
+    from .transform import normalize
+    if fn in _WRITES:
+        return _WRITES[fn] or set()     # a recursive call: what is known so far
+    _WRITES[fn] = None
+    try:
+        ssa = normalize(fn)
+        local = set(ssa.params) | {n.id for n in __import__("gast").walk(ssa.node)
+                                   if type(n).__name__ == "Name" and type(n.ctx).__name__ == "Store"}
+        ops = {id(s): describe(s, ssa, local.__contains__) for s in simple_statements(ssa.node.body)}
+        annotate_writes(ssa, ops)
+        written = check_writes(ssa, ops, infer_kinds(ssa, ops, {}))
+    except Exception:
+        written = set()
+    _WRITES[fn] = written
+    return written
+
+
+def annotate_writes(fn, ops):
+    """Record, on each call to a user function, which of its arguments the callee writes into."""
+    import gast
+    from .activity import simple_statements
+    from .reverse import bind_call, is_user_function
+    for stmt in simple_statements(fn.node.body):
+        op = ops[id(stmt)]
+        if op.kind != "call" or not is_user_function(op.fn):
+            continue
+        written = mutated_params(op.fn)
+        if written:
+            bound = bind_call(op, stmt, fn)
+            op.writes = [bound[p].id for p in written
+                         if p in bound and isinstance(bound[p], gast.Name)]
 
 
 @dataclass
@@ -55,13 +109,15 @@ class Program:
         if key in self.pairs:
             return self.pairs[key]
         ssa = normalize(fn)
+        refuse_parameter_updates(ssa)
         suffix = self._suffix(fn, wrt, ssa.params)
         pair = Pair(self.unique(f"{ssa.node.name}_fwd{suffix}"),
                     self.unique(f"{ssa.node.name}_bwd{suffix}"), tuple(wrt))
         self.pairs[key] = pair          # registered first, so recursion finds it
         self.dependencies.append(fn)
         rev = Reverse(ssa, list(wrt), {p: "num" for p in ssa.params}, program=self)
-        fwd, bwd = rev.build_split(pair.fwd, pair.bwd)
+        pair.mutated = {p: rev.adj(p) for p in wrt if p in mutated_params(fn)}
+        fwd, bwd = rev.build_split(pair.fwd, pair.bwd, list(pair.mutated))
         self.units.append(Unit([fwd, bwd], rev.names, ssa.parsed))
         return pair
 
@@ -72,11 +128,13 @@ class Program:
         if key in self.jvps:
             return self.jvps[key]
         ssa = normalize(fn)
+        refuse_parameter_updates(ssa)
         name = self.unique(f"{ssa.node.name}_jvp{self._suffix(fn, wrt, ssa.params)}")
         fwd = Forward(ssa, list(wrt), {p: "num" for p in ssa.params}, program=self)
         self.jvps[key] = (name, [fwd.dot(p) for p in wrt])   # first, so recursion finds it
         self.dependencies.append(fn)
-        node = fwd.build(name, keyword_tangents=True)
+        node = fwd.build(name, keyword_tangents=True,
+                         mutated=[p for p in wrt if p in mutated_params(fn)])
         self.units.append(Unit([node], fwd.names, ssa.parsed))
         return self.jvps[key]
 

@@ -23,7 +23,9 @@ import gast
 from . import syntax as S
 
 
-def desugar(node, namer):
+def desugar(node, namer, error=None):
+    if error is not None:
+        _check_augmented_aliases(node, error)
     lowering = _Lowering(namer)
     body = lowering.block(node.body, in_loop=None)
     if lowering.ret_name is not None:
@@ -34,6 +36,40 @@ def desugar(node, namer):
         body.append(gast.Return(value=S.const(None)))
     node.body = body
     return node
+
+
+def _check_augmented_aliases(node, error):
+    """`x += v` on an array changes it in place, so a name sharing x's array would change too.
+
+    s2s_ad rewrites `x += v` as `x = x + v`, which is the same unless another name refers to
+    the same array; that case is refused rather than differentiated differently.
+    """
+    copies = {}
+    for sub in gast.walk(node):
+        if isinstance(sub, gast.Assign) and isinstance(sub.value, gast.Name):
+            for t in sub.targets:
+                if isinstance(t, gast.Name):
+                    copies.setdefault(t.id, set()).add(sub.value.id)
+                    copies.setdefault(sub.value.id, set()).add(t.id)
+    for sub in gast.walk(node):
+        if isinstance(sub, gast.AugAssign) and isinstance(sub.target, gast.Name) \
+                and sub.target.id in copies:
+            other = sorted(copies[sub.target.id])[0]
+            raise error(sub, f"`{sub.target.id} {_OP_TEXT.get(type(sub.op), '?')}= ...` would "
+                             f"also change '{other}', which names the same array",
+                        f"Write `{sub.target.id} = {sub.target.id} ... ` for a new array, or "
+                        f"copy first: `{sub.target.id} = {other}.copy()`.")
+
+
+_OP_TEXT = {gast.Add: "+", gast.Sub: "-", gast.Mult: "*", gast.Div: "/", gast.Pow: "**",
+            gast.FloorDiv: "//", gast.Mod: "%", gast.MatMult: "@"}
+
+
+def in_place_parameter_updates(node):
+    """The `p += ...` statements whose target is a parameter (an in-place write for arrays)."""
+    params = {a.id for a in node.args.args}
+    return [sub for sub in gast.walk(node) if isinstance(sub, gast.AugAssign)
+            and isinstance(sub.target, gast.Name) and sub.target.id in params]
 
 
 def _located(new, old):

@@ -35,6 +35,8 @@ class Forward:
         self.inliner = Inliner(self.namer, self.names)
         self.ops = {id(s): describe(s, fn, self.local.__contains__)
                     for s in simple_statements(fn.node.body)}
+        from .calls import annotate_writes
+        annotate_writes(fn, self.ops)
         self.kinds = infer_kinds(fn, self.ops, arg_kinds)
         self.tangents = {}
 
@@ -191,8 +193,8 @@ class Forward:
         from .reverse import bind_call, is_user_function
         op = self.ops[id(stmt)]
         outs = targets(stmt)
-        if op.kind != "call" or not is_user_function(op.fn) or not outs \
-                or not self.activity.active(outs[0]):
+        if op.kind != "call" or not is_user_function(op.fn) or \
+                not any(self.activity.active(t) for t in outs + op.writes):
             return None
         bound = bind_call(op, stmt, self.fn)
         wrt = [p for p, node in bound.items() if self.active(node)]
@@ -203,13 +205,16 @@ class Forward:
         keywords = list(call.keywords) + [gast.keyword(arg=d, value=S.load(self.dot(bound[p].id)))
                                           for p, d in zip(wrt, dots)]
         new = gast.Call(func=S.load(name), args=list(call.args), keywords=keywords)
+        if not outs:     # called for what it writes into its arguments (and their tangents)
+            return gast.copy_location(gast.Expr(value=new), stmt)
         target = S.tuple_([S.store(outs[0]), S.store(self.dot(outs[0]))], gast.Store())
         return gast.copy_location(S.assign(target, new), stmt)
 
-    def build(self, name, keyword_tangents=False):
+    def build(self, name, keyword_tangents=False, mutated=()):
         body = self.fn.node.body
         output = body[-1].value
-        out_names = [output.id] if isinstance(output, gast.Name) else []
+        # the arguments a called function writes into are among its results
+        out_names = ([output.id] if isinstance(output, gast.Name) else []) + list(mutated)
         self.activity = activity(self.fn, self.ops, self.wrt, out_names)
         dots = [self.dot(p) for p in self.wrt]
         prelude = []

@@ -46,6 +46,7 @@ class Op:
     index: object = None   # the index node of an `index` or `setitem`
     keys: list = field(default_factory=list)     # for `dict`
     name: str = ""         # how the user wrote the callable, for messages
+    writes: list = field(default_factory=list)   # argument names a called function writes into
 
 
 def _missing(fn, node, what):

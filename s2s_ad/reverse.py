@@ -18,8 +18,9 @@ overwritten, not values no adjoint reads, not `for` counters (the reverse loop r
 import gast
 
 from . import syntax as S
-from .activity import activity, simple_statements, targets
+from .activity import activity, rebinds, simple_statements, targets
 from .aliasing import check_writes
+from .calls import annotate_writes
 from .errors import BadArgumentError, NonDifferentiableCallError
 from .inline import Inliner
 from .kinds import infer_kinds
@@ -43,6 +44,7 @@ class Reverse:
         self.names = names or GeneratedNames(fn.parsed, local)
         self.inliner = Inliner(self.namer, self.names)
         self.ops = {id(s): describe(s, fn, self.is_local) for s in simple_statements(fn.node.body)}
+        annotate_writes(fn, self.ops)
         self.kinds = infer_kinds(fn, self.ops, arg_kinds)
         self.adjoints = {}
         self.needed = set()     # names the reverse sweep reads (decides what loops save)
@@ -51,6 +53,7 @@ class Reverse:
         self.owned = set()        # adjoints holding an array only this sweep refers to
         self.header_line = None   # the line of the compound statement being reversed
         self.tape = self.namer.fresh("_tape")
+        self.split_mutated = None   # in a callee's pair: the parameters it writes into
 
     def is_local(self, name):
         return name in self.local
@@ -133,7 +136,7 @@ class Reverse:
         op = self.ops[id(stmt)]
         outs = targets(stmt)
         if id(stmt) in self.user_calls:
-            return self._user_call(stmt, op, outs[0])
+            return self._user_call(stmt, op, outs[0] if outs else None)
         if op.kind == "unpack":
             return self._unpack(stmt, op, outs)
         if op.kind == "append":
@@ -176,26 +179,49 @@ class Reverse:
         """Decide which calls to user functions get a generated pair (active in and out)."""
         for stmt in simple_statements(self.fn.node.body):
             op = self.ops[id(stmt)]
-            outs = targets(stmt)
+            outs = targets(stmt) + op.writes
             if op.kind != "call" or not is_user_function(op.fn) or not outs:
                 continue
-            if not self.activity.active(outs[0]):
+            if not any(self.activity.active(t) for t in outs):
                 continue
             wrt = [p for p, node in bind_call(op, stmt, self.fn).items() if self.active(node)]
             if wrt:
                 self.user_calls[id(stmt)] = self.program.reverse_pair(op.fn, wrt)
 
     def _user_call(self, stmt, op, out):
+        """`x_bar, B_bar = g_bwd(out_bar, _tape, B_bar=B_bar)`.
+
+        An argument the callee writes into (B) is an output of the call as well as an input:
+        its adjoint goes in, and the adjoint returned replaces it.
+        """
         pair = self.user_calls[id(stmt)]
         bound = bind_call(op, stmt, self.fn)
-        g = S.load(self.adj(out)) if out in self.defined else S.call("_ad.zeros_like", S.load(out))
+        code = []
+        if out is None:
+            g = S.const(None)
+        elif out in self.defined:
+            g = S.load(self.adj(out))
+        else:
+            g = S.call("_ad.zeros_like", S.load(out))
         self.defined.discard(out)
+        keywords = {}
+        for param, keyword in pair.mutated.items():
+            arg = bound[param].id
+            if arg not in self.defined:
+                code += [S.assign(self.adj(arg), S.call("_ad.zeros_like", S.load(arg)))]
+                self.defined.add(arg)
+            keywords[keyword] = S.load(self.adj(arg))
         temps = [self.namer.temp() for _ in pair.wrt]
         target = S.store(temps[0]) if len(temps) == 1 else \
             S.tuple_([S.store(t) for t in temps], gast.Store())
-        code = [S.assign(target, S.call(pair.bwd, g, S.load(self.tape)))]
+        code.append(S.assign(target, S.call(pair.bwd, g, S.load(self.tape), **keywords)))
         for param, temp in zip(pair.wrt, temps):
-            code += self.accumulate(bound[param].id, S.load(temp))
+            arg = bound[param].id
+            if param in pair.mutated:
+                code.append(S.assign(self.adj(arg), S.load(temp)))
+                self.owned.discard(arg)
+            else:
+                code += self.accumulate(arg, S.load(temp))
         return code
 
     def forward_call(self, stmt):
@@ -205,6 +231,8 @@ class Reverse:
         new = gast.Call(func=S.load(pair.fwd), args=list(call.args),
                         keywords=list(call.keywords) + [gast.keyword(arg=self.tape,
                                                                      value=S.load(self.tape))])
+        if isinstance(stmt, gast.Expr):
+            return gast.copy_location(gast.Expr(value=new), stmt)
         return gast.copy_location(S.assign(stmt.targets[0], new), stmt)
 
     def _setitem(self, op):
@@ -381,7 +409,7 @@ class Reverse:
             return [S.assign(target, S.call(f"{self.tape}.pop"))]
         if not self.in_loop:
             return []
-        return [S.assign(t, S.call(f"{self.tape}.pop")) for t in reversed(targets(stmt))
+        return [S.assign(t, S.call(f"{self.tape}.pop")) for t in reversed(rebinds(stmt))
                 if t in self.needed and not isinstance(stmt.targets[0], gast.Subscript)]
 
     def reverse_if(self, stmt):
@@ -404,7 +432,7 @@ class Reverse:
 
     def _loop_prelude(self, stmt):
         """Zero adjoints that the reverse loop accumulates into across iterations."""
-        body_assigned = {t for s in simple_statements(stmt.body) for t in targets(s)}
+        body_assigned = {t for s in simple_statements(stmt.body) for t in rebinds(s)}
         carried = {s.targets[0].id for s in stmt.body
                    if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
                    and isinstance(s.value, gast.Name) and s.targets[0].id in body_assigned
@@ -486,8 +514,8 @@ class Reverse:
                     out.append(S.expr_stmt(S.call(f"{self.tape}.append",
                                                   S.call("_ad.copy_of", part))))
                 if depth:
-                    for t in targets(stmt):
-                        if t in self.needed and not isinstance(stmt.targets[0], gast.Subscript):
+                    for t in rebinds(stmt):
+                        if t in self.needed:
                             self.saved.add(t)
                             out.append(S.expr_stmt(S.call(f"{self.tape}.append", S.load(t))))
                 out.append(self.forward_call(stmt) if id(stmt) in self.user_calls else stmt)
@@ -529,23 +557,29 @@ class Reverse:
             node.body = body
             output = S.load(out_name)
         out_names = [output.id] if isinstance(output, gast.Name) else []
-        self.activity = activity(self.fn, self.ops, self.wrt, out_names)
+        # in a callee's pair, the arguments it writes into are among its results
+        self.activity = activity(self.fn, self.ops, self.wrt,
+                                 out_names + list(self.split_mutated or ()))
         self.written = check_writes(self.fn, self.ops, self.kinds)
         self.plan_calls()
         self.counters = {}
         self.uses_tape = False
         # Dry run: learn which names the reverse sweep reads (its temporaries are forgotten).
         self.in_loop = False
-        self.defined = set(out_names)
+        self.defined = set(out_names) | set(self.split_mutated or ())
+        self.owned = set()
         taken, counters = set(self.namer.taken), dict(self.namer.counters)
         dry = self.reverse_block(body)
         self.needed |= {n for s in dry for n in S.names_in(s, gast.Load)}
+        # The caller may read what a called function overwrote: restore it for the caller.
+        self.needed |= set(self.split_mutated or ())
         self.namer.taken = taken | set(self.adjoints.values()) | set(self.counters.values())
         self.namer.counters = counters
         forward = self.forward_block(body, 0)
         # The real reverse sweep, now that the forward sweep knows what it saved.
         self.in_loop = False
-        self.defined = set(out_names)
+        self.defined = set(out_names) | set(self.split_mutated or ())
+        self.owned = set()
         seed_stmts = self.seed(output, seed)
         reverse = self.reverse_block(body)
         params = list(self.fn.params)
@@ -553,9 +587,12 @@ class Reverse:
         first_assigned = {t for s in body if isinstance(s, gast.Assign) for t in targets(s)}
         inits = [S.assign(n, S.const(None)) for n in sorted(self.saved)
                  if n not in params and n not in first_assigned]
-        # The derivative behaves as if the function had copied the arrays it writes into.
-        inits = [S.assign(p, S.call(gast.Attribute(value=S.load(p), attr="copy", ctx=gast.Load())))
-                 for p in params if p in self.written] + inits
+        # The derivative behaves as if the function had copied the arrays it writes into
+        # (a called function's writes are its caller's to see: no copies there).
+        if self.split_mutated is None:
+            inits = [S.assign(p, S.call(gast.Attribute(value=S.load(p), attr="copy",
+                                                       ctx=gast.Load())))
+                     for p in params if p in self.written] + inits
         return dict(body=body, output=output, aux=aux, forward=forward, seed=seed_stmts,
                     reverse=reverse, results=results, inits=inits, params=params)
 
@@ -586,12 +623,13 @@ class Reverse:
             func.args.kw_defaults = [None]
         return func
 
-    def build_split(self, fwd_name, bwd_name):
+    def build_split(self, fwd_name, bwd_name, mutated=()):
         """Two functions for a called user function, sharing the caller's tape:
 
             def g_fwd(x, y, *, _tape):  forward sweep; records what g_bwd needs; returns g(x, y)
             def g_bwd(out_bar, _tape):  replays the tape; returns the cotangents of the wrt args
         """
+        self.split_mutated = list(mutated)
         parts = self.sweeps("given", False)
         output = parts["output"]
         keep = sorted(n for n in self.needed
@@ -613,6 +651,9 @@ class Reverse:
         results = parts["results"][0] if len(parts["results"]) == 1 else S.tuple_(parts["results"])
         bwd = S.function_def(bwd_name, [self.seed_param, self.tape],
                              pop + parts["seed"] + parts["reverse"] + [gast.Return(value=results)])
+        # the adjoints of the arguments g writes into come in as well as out
+        bwd.args.kwonlyargs = [S.store_param(self.adj(p)) for p in mutated]
+        bwd.args.kw_defaults = [None] * len(mutated)
         return fwd, bwd
 
     def _read_after(self, loop):

@@ -128,6 +128,12 @@ def copy_of(x):
     return x.copy() if isinstance(x, np.ndarray) else x
 
 
+def spread(g, items):
+    """The cotangents of the items of `sum(items)`: g, reduced to each item's shape."""
+    return type(items)(unbroadcast(g, x) for x in items) if isinstance(items, (list, tuple)) \
+        else [unbroadcast(g, x) for x in items]
+
+
 def scalar_like(v, x):
     """`v` as the kind of `x`: a Python float where x is a Python number, else unchanged."""
     if isinstance(x, numbers.Number) and not isinstance(x, np.generic) and np.ndim(v) == 0:

@@ -49,7 +49,7 @@ def normalize(fn):
     namer = Namer(set(S.names_in(node)) | reserved_names() | {node.name})
     holder = SSAFunction(parsed, node, namer, [a.id for a in node.args.args])
     _check_signature(holder)
-    node = gast.fix_missing_locations(desugar(node, namer))
+    node = gast.fix_missing_locations(desugar(node, namer, holder.error))
     holder.node = to_ssa(node, namer, holder.error)
     return holder
 

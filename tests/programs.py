@@ -73,15 +73,6 @@ def tuples(x, y):
     return c * d + pair[0]
 
 
-def multiple_results_sum(x, y):
-    p, q = split_pair(x, y)
-    return p + q
-
-
-def split_pair(x, y):
-    return x * y, x + y
-
-
 def compare_mixed(x, y):
     bigger = x > y
     flag = 1.0 if bigger else 2.0
@@ -325,6 +316,76 @@ def gram_schmidt(A):
     return np.sum(Q * np.arange(Q.size).reshape(Q.shape))
 
 
+# ---- calls to user functions ------------------------------------------------------------
+
+def square_plus(a, b=1.0):
+    return a * a + b
+
+def uses_helper(x, y):
+    z = square_plus(x, b=y)
+    w = square_plus(z)
+    return w * x
+
+def fact_like(x, n):
+    if n <= 0:
+        return 1.0
+    return x * fact_like(x, n - 1) + x
+
+def pair(x, y):
+    return x * y, x + y
+
+def multi(x, y):
+    p, q = pair(x, y)
+    return p * q
+
+def layer(W, h):
+    return np.tanh(W @ h)
+
+def net(W1, W2, x):
+    h = layer(W1, x)
+    for i in range(3):
+        h = layer(W2, h)
+    return np.sum(h)
+
+
+# ---- kernels that write into their arguments ----------------------------------------------
+
+def step(A, B):
+    B[1:-1] = 0.5 * (A[2:] + A[:-2])
+
+def smooth(u, steps):
+    A = u.copy()
+    B = u.copy()
+    for t in range(steps):
+        step(A, B)
+        step(B, A)
+    return np.sum(A * A * np.arange(A.size))
+
+def scale_in_place(v, s):
+    v[...] = v * s
+    return None
+
+def uses_scale(x, s):
+    y = x * 1.0
+    scale_in_place(y, s)
+    return np.sum(y * y)
+
+def jacobi2d(u, steps):
+    A = u.copy()
+    B = u.copy()
+    for t in range(steps):
+        B[1:-1, 1:-1] = 0.25 * (A[2:, 1:-1] + A[:-2, 1:-1] + A[1:-1, 2:] + A[1:-1, :-2])
+        A[1:-1, 1:-1] = 0.25 * (B[2:, 1:-1] + B[:-2, 1:-1] + B[1:-1, 2:] + B[1:-1, :-2])
+    return np.sum(A * A)
+
+def reads_before_call(u, w):
+    A = u * w
+    B = u.copy()
+    s = np.sum(B * B)
+    step(A, B)
+    return s + np.sum(B * A)
+
+
 CASES = [
     Case(arith, args(scal(0.1, 2.0), scal(0.5, 2.0)), (0, 1), tags=("scalar",)),
     Case(powers, args(scal(0.5, 1.5), scal(0.5, 2.0)), (0, 1)),
@@ -360,4 +421,12 @@ CASES = [
     Case(mask_zero, args(vec(6)), (0,)),
     Case(cholesky_rows, args(spd(4)), (0,), tol=1e-5),
     Case(gram_schmidt, args(mat(4, 3)), (0,), tol=1e-5),
+    Case(uses_helper, args(scal(), scal()), (0, 1)),
+    Case(fact_like, args(scal(0.5, 1.2), 5), (0,)),
+    Case(multi, args(scal(), scal()), (0, 1)),
+    Case(net, args(mat(3, 3), mat(3, 3), vec(3)), (0, 1, 2)),
+    Case(smooth, args(vec(8), 3), (0,)),
+    Case(uses_scale, args(vec(3), scal()), (0, 1)),
+    Case(jacobi2d, args(mat(6, 6), 20), (0,)),
+    Case(reads_before_call, args(vec(6), scal()), (0, 1)),
 ]

@@ -114,6 +114,8 @@ case(builtins.abs, (G(3),))
 case(builtins.abs, (C(3),))
 case(builtins.pow, (P(), R()))
 case(builtins.float, (R(),))
+case(builtins.sum, ([R(3), R(3)], R(3)))
+case(builtins.sum, ((R(2), R(2)),))
 case(builtins.max, (1.0, 2.5))
 case(builtins.max, (3.0, -2.5))
 case(builtins.min, (1.0, 2.5))
@@ -431,6 +433,8 @@ for _mode in ("full", "same", "valid"):
 # ---- runtime helpers ----
 
 case(_ad.unbroadcast, (R(2, 3), R(3)))
+case(_ad.spread, (R(3), [R(3), R(1)]), wrt=(0,))
+case(_ad.copy_of, (R(3),))
 case(_ad.unbroadcast, (R(2, 3), R(2, 1)))
 case(_ad.broadcast_like, (R(3), R(2, 3)))
 case(_ad.add, (R(3), R(3)))

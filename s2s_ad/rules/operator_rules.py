@@ -98,6 +98,12 @@ defvjp(builtins.float, lambda g, ans, x=0.0: g)
 defjvp(builtins.float, lambda t, ans, x=0.0: _ad.scalar_like(t, ans))
 
 # max(a, b) / min(a, b) of two numbers; a tie splits the derivative equally.
+# sum(xs, start): each item gets the cotangent, reduced to its own shape
+defvjp(builtins.sum, lambda g, ans, iterable, start=0: _ad.spread(g, iterable),
+       lambda g, ans, iterable, start=0: _ad.unbroadcast(g, start))
+defjvp(builtins.sum, lambda t, ans, iterable, start=0: _ad.broadcast_like(sum(t), ans),
+       lambda t, ans, iterable, start=0: _ad.broadcast_like(t, ans))
+
 defvjp(builtins.max,
        lambda g, ans, a, b: g * (a > b) + 0.5 * g * (a == b),
        lambda g, ans, a, b: g * (b > a) + 0.5 * g * (a == b), broadcasts=True)

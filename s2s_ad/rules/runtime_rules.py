@@ -25,6 +25,10 @@ from s2s_ad.rules.registry import defjvp, defvjp, nondifferentiable
 
 # ---- shapes, zeros and accumulation ----
 
+defvjp(_ad.spread, lambda gbar, out, g, items: sum(_ad.broadcast_like(b, g) for b in gbar))
+defjvp(_ad.spread, lambda tdot, out, g, items: _ad.spread(tdot, items))
+defvjp(_ad.copy_of, lambda gbar, out, x: gbar)
+defjvp(_ad.copy_of, lambda tdot, out, x: _ad.copy_of(tdot))
 defvjp(_ad.unbroadcast, lambda gbar, out, g, x: _ad.broadcast_like(gbar, g))
 defjvp(_ad.unbroadcast, lambda tdot, out, g, x: _ad.unbroadcast(tdot, x))
 defvjp(_ad.broadcast_like, lambda gbar, out, t, z: _ad.unbroadcast(gbar, t))

@@ -1,0 +1,77 @@
+"""Containers as arguments and results: derivatives have the structure of their primal."""
+import numpy as np
+
+import s2s_ad as ad
+
+
+def mlp_dict(params, x, y):
+    h = np.tanh(x @ params["W1"] + params["b1"])
+    out = h @ params["W2"] + params["b2"]
+    return np.mean((out - y) ** 2)
+
+
+def list_stack(x, n):
+    rows = []
+    for i in range(n):
+        rows.append(x * (i + 1.0))
+    return np.sum(np.stack(rows) ** 2) + sum(rows)[0]
+
+
+def tuple_arg(pair, s):
+    a, b = pair
+    return np.sum(a * b) * s + pair[-1][0]
+
+
+def unused_entry(params, x):
+    return np.sum(params["w"] * x)
+
+
+def returns_dict(x):
+    return {"a": x * 2.0, "b": np.sin(x)}
+
+
+def uses_returns(x):
+    d = returns_dict(x)
+    return np.sum(d["a"] * d["b"])
+
+
+def results_in_a_tuple(x):
+    return x * 2.0, np.sin(x)
+
+
+rng = np.random.default_rng(0)
+PARAMS = {"W1": rng.normal(size=(3, 4)), "b1": rng.normal(size=4),
+          "W2": rng.normal(size=(4, 2)), "b2": rng.normal(size=2)}
+
+
+def test_dict_parameters_get_a_dict_gradient():
+    x, y = rng.normal(size=(5, 3)), rng.normal(size=(5, 2))
+    g = ad.grad(mlp_dict)(PARAMS, x, y)
+    assert isinstance(g, dict) and set(g) == set(PARAMS)
+    assert all(g[k].shape == PARAMS[k].shape for k in g)
+    ad.check_grads(mlp_dict, (PARAMS, x, y), wrt=(0,))
+
+
+def test_unused_entries_get_zeros():
+    params = {"w": np.ones(3), "unused": np.ones(2)}
+    g = ad.grad(unused_entry)(params, np.arange(3.0))
+    np.testing.assert_array_equal(g["unused"], np.zeros(2))
+    np.testing.assert_array_equal(g["w"], np.arange(3.0))
+
+
+def test_lists_tuples_and_returned_containers():
+    ad.check_grads(list_stack, (rng.normal(size=3), 4), wrt=(0,))
+    pair = (rng.normal(size=3), rng.normal(size=3))
+    g = ad.grad(tuple_arg)(pair, 0.5)
+    assert isinstance(g, tuple) and len(g) == 2
+    ad.check_grads(tuple_arg, (pair, 0.5), wrt=(0, 1))
+    ad.check_grads(uses_returns, (rng.normal(size=3),))
+
+
+def test_vjp_of_a_tuple_valued_function():
+    x = rng.normal(size=3)
+    out, pullback = ad.vjp(results_in_a_tuple, x)
+    (gx,) = pullback((np.ones(3), np.ones(3)))
+    np.testing.assert_allclose(gx, 2.0 + np.cos(x))
+    _, tangent = ad.jvp(results_in_a_tuple, (x,), (np.ones(3),))
+    np.testing.assert_allclose(tangent[1], np.cos(x))
