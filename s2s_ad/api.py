@@ -74,12 +74,32 @@ def value_global_kinds(fn):
     scope = getattr(fn, "__globals__", None)
     if scope is None or not isinstance(scope, dict) or type(scope) is not dict:
         return ()
+    names = _value_global_names(fn)
+    return tuple((n, _global_kind(scope[n]) if n in scope else None) for n in names)
+
+
+def _value_global_names(fn):
+    scope = getattr(fn, "__globals__", None)
+    if type(scope) is not dict:
+        return ()
     names = _VALUE_GLOBALS.get(fn)
     if names is None:
         names = _VALUE_GLOBALS[fn] = tuple(
             n for n in fn.__code__.co_names
             if n in scope and kind_of_value(scope[n]) in VALUE_KINDS)
-    return tuple((n, kind_of_value(scope[n]) if n in scope else None) for n in names)
+    return names
+
+
+_TUPLE_KINDS = {}   # id -> (tuple, kind): a tuple cannot change, so its kind is computed once
+
+
+def _global_kind(value):
+    if type(value) is tuple:
+        known = _TUPLE_KINDS.get(id(value))
+        if known is None or known[0] is not value:
+            known = _TUPLE_KINDS[id(value)] = (value, kind_of_value(value))
+        return known[1]
+    return _kind(value)
 
 
 def _params(fn):
@@ -185,17 +205,26 @@ class _Transform:
         self.bound_self = fn.__self__ if isinstance(fn, types.MethodType) else None
         self.plain = frontend.unwrap(fn) if getattr(fn, "__s2s_ad__", None) is None else None
         self.fast = {}    # (argument kinds, global kinds) -> generated function
+        self.global_names = None   # the module-level numbers and arrays fn reads
         _TRANSFORMS.add(self)
 
     def prepare(self, args, kwargs):
+        """(generated function, arguments) for one call: the hot path of every transform."""
         if kwargs:
             args = _bind(self.fn, self.params, args, kwargs)
         args = list(args)
         for i in self.wrt_index:
-            if i < len(args):
+            if i < len(args) and type(args[i]) is not float:
                 args[i] = _as_float(args[i])
         kinds = tuple(map(_kind, args))
-        key = (kinds, value_global_kinds(self.plain) if self.plain is not None else ())
+        if self.global_names is None:
+            self.global_names = _value_global_names(self.plain) if self.plain is not None else ()
+        if self.global_names:
+            scope = self.plain.__globals__
+            key = (kinds, tuple(_global_kind(scope[n]) if n in scope else None
+                                for n in self.global_names))
+        else:
+            key = kinds
         function = self.fast.get(key)
         if function is None:
             gen = compiled(self.fn, self.mode, self.wrt, dict(zip(self.params, kinds)),

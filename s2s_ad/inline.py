@@ -89,9 +89,12 @@ class Inliner:
         for name, obj in tmpl.free.items():
             binding[name] = self.names.ref(obj)
 
+        modules = {name: obj for name, obj in tmpl.free.items()
+                   if type(obj).__name__ == "module"}
+
         def subst(node):
             node = copy.deepcopy(node)
-            return _Substitute(binding, renames).visit(node)
+            return _Substitute(binding, renames, modules).visit(node)
 
         stmts = [S.assign(renames[s.targets[0].id], subst(s.value)) for s in tmpl.body]
         result = subst(tmpl.result)
@@ -157,8 +160,18 @@ def _equals_default(node, default):
 
 
 class _Substitute(gast.NodeTransformer):
-    def __init__(self, binding, renames):
+    def __init__(self, binding, renames, objects=None):
         self.binding, self.renames = binding, renames
+        self.objects = objects or {}
+
+    def visit_Attribute(self, node):
+        # `math.e` in a rule is a number: write the number, so it can be folded
+        if isinstance(node.value, gast.Name) and node.value.id in self.objects:
+            value = getattr(self.objects[node.value.id], node.attr, None)
+            if type(value) in (int, float):
+                return S.const(value)
+        self.generic_visit(node)
+        return node
 
     def visit_Name(self, node):
         if isinstance(node.ctx, gast.Load):

@@ -21,7 +21,7 @@ from . import syntax as S
 _PURE_ROOTS = {"np", "math", "_ad", "operator"}
 _PURE_BUILTINS = {"len", "range", "min", "max", "abs", "float", "int", "tuple", "list",
                   "reversed", "zip", "enumerate", "slice", "bool"}
-_GENERATED = re.compile(r"^(_t\d+|.*_(\d+))$")
+_GENERATED = re.compile(r"^(_t\d+|.*_\d+)(_bar|_dot)*$")
 
 
 def optimize(node, keep=frozenset(), passes=None):
@@ -146,6 +146,22 @@ def fold_constants(node, keep=frozenset()):
                 return gast.BinOp(left=left, op=gast.Sub(), right=right.operand)
             return n
 
+        def visit_Compare(self, n):
+            self.generic_visit(n)
+            if len(n.ops) == 1 and _number(n.left) and _number(n.comparators[0]):
+                try:
+                    return S.const(bool(_COMPARE[type(n.ops[0])](n.left.value,
+                                                                 n.comparators[0].value)))
+                except KeyError:
+                    return n
+            return n
+
+        def visit_IfExp(self, n):
+            self.generic_visit(n)
+            if isinstance(n.test, gast.Constant):
+                return n.body if n.test.value else n.orelse
+            return n
+
         def visit_UnaryOp(self, n):
             self.generic_visit(n)
             if isinstance(n.op, gast.USub) and _number(n.operand):
@@ -154,6 +170,8 @@ def fold_constants(node, keep=frozenset()):
     return Fold().visit(node)
 
 
+_COMPARE = {gast.Eq: lambda a, b: a == b, gast.NotEq: lambda a, b: a != b,
+            gast.Lt: lambda a, b: a < b, gast.Gt: lambda a, b: a > b}
 _EVAL = {gast.Add: lambda a, b: a + b, gast.Sub: lambda a, b: a - b,
          gast.Mult: lambda a, b: a * b, gast.Pow: lambda a, b: a ** b}
 
@@ -216,8 +234,8 @@ def fuse_temporaries(node, keep=frozenset()):
                 if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)):
                     continue
                 t = stmt.targets[0].id
-                if t in params or t in keep or not _GENERATED.match(t) or t.endswith("_bar") \
-                        or t.endswith("_dot") or stores.get(t) != 1 or loads.get(t) != 1:
+                if t in params or t in keep or not _GENERATED.match(t) \
+                        or stores.get(t) != 1 or loads.get(t) != 1:
                     continue
                 if not _pure(stmt.value):
                     continue

@@ -663,6 +663,11 @@ class Reverse:
         return any(isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Load)
                    and id(n) not in inside for n in gast.walk(self.fn.node))
 
+    def _python_number(self, name):
+        """The output is built from Python numbers only (math functions, float arguments)."""
+        return all(self.kinds.get(p) == "scalar" for p in self.fn.params
+                   if self.activity.active(p) or p in self.wrt)
+
     def counter(self, loop):
         """The name that counts the iterations of a while loop."""
         if id(loop) not in self.counters:
@@ -679,8 +684,12 @@ class Reverse:
         bar = self.adj(output.id)
         if seed == "one":
             self.seed_param = None
+            # a Python number needs no check: 1.0 it is
+            start = S.const(1.0) if self.kinds.get(output.id) == "scalar" and \
+                self.kinds.get(output.id) is not None and self._python_number(output.id) \
+                else S.call("_ad.grad_seed", output)
             return [S.comment("the reverse sweep starts from d(out)/d(out) = 1"),
-                    S.assign(bar, S.call("_ad.grad_seed", output))]
+                    S.assign(bar, start)]
         self.seed_param = bar    # the cotangent argument is the output's adjoint itself
         return []
 

@@ -31,10 +31,10 @@ defvjp(math.expm1, lambda g, ans, x: g * (ans + 1.0))
 defjvp(math.expm1, lambda t, ans, x: t * (ans + 1.0))
 
 defvjp(math.log,
-       lambda g, ans, x, base=math.e: g / (x * math.log(base)),
+       lambda g, ans, x, base=math.e: g / x if base == math.e else g / (x * math.log(base)),
        lambda g, ans, x, base=math.e: -g * ans / (base * math.log(base)))
 defjvp(math.log,
-       lambda t, ans, x, base=math.e: t / (x * math.log(base)),
+       lambda t, ans, x, base=math.e: t / x if base == math.e else t / (x * math.log(base)),
        lambda t, ans, x, base=math.e: -t * ans / (base * math.log(base)))
 defvjp(math.log2, lambda g, ans, x: g / (x * 0.6931471805599453))
 defjvp(math.log2, lambda t, ans, x: t / (x * 0.6931471805599453))
