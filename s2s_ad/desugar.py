@@ -96,6 +96,23 @@ def _contains(stmts, kinds, into_loops):
     return False
 
 
+def _else_after_return(stmts):
+    """`if c: return a` followed by more code -> the code moves into the `else`.
+
+    The function then ends in branches that each return, which needs no flag to skip the rest.
+    """
+    for k, stmt in enumerate(stmts):
+        if isinstance(stmt, gast.If) and k + 1 < len(stmts):
+            rest = stmts[k + 1:]
+            if _always_returns(stmt.body) and not stmt.orelse:
+                stmt.orelse = _else_after_return(rest)
+                return stmts[:k + 1]
+            if stmt.orelse and _always_returns(stmt.orelse) and not _always_returns(stmt.body):
+                stmt.body = _else_after_return(stmt.body + rest)
+                return stmts[:k + 1]
+    return stmts
+
+
 def _always_returns(stmts):
     for s in stmts:
         if isinstance(s, gast.Return):
@@ -120,6 +137,7 @@ class _Lowering:
 
     # -- blocks: a statement that may jump guards the statements after it ------------------
     def block(self, stmts, in_loop):
+        stmts = _else_after_return(stmts) if in_loop is None else stmts
         out = []
         for k, stmt in enumerate(stmts):
             lowered, flags = self.stmt(stmt, in_loop)

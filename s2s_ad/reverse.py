@@ -449,8 +449,8 @@ class Reverse:
         inits = [S.assign(self.adj(n), self.zero(n)) for n in sorted(accumulated - self.defined)]
         self.owned |= {n for n in accumulated - self.defined if self.kinds.get(n) != "scalar"}
         self.defined |= accumulated
-        # Only adjoints that every iteration updates in place stay owned across iterations.
-        self.owned &= accumulated - carried
+        # A carried adjoint is replaced every iteration: not ours to update in place.
+        self.owned -= carried
         self.defined -= (body_assigned - carried)
         return inits, carried, body_assigned
 

@@ -12,6 +12,7 @@ import gast
 
 from . import frontend, syntax as S
 from .desugar import desugar
+from .local_defs import expand_locals
 from .errors import UnsupportedSyntaxError
 from .naming import Namer
 from .to_ssa import to_ssa
@@ -49,6 +50,7 @@ def normalize(fn):
     namer = Namer(set(S.names_in(node)) | reserved_names() | {node.name})
     holder = SSAFunction(parsed, node, namer, [a.id for a in node.args.args])
     _check_signature(holder)
+    node = expand_locals(node, namer, holder.error)
     node = gast.fix_missing_locations(desugar(node, namer, holder.error))
     holder.node = to_ssa(node, namer, holder.error)
     return holder

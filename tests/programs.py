@@ -386,6 +386,29 @@ def reads_before_call(u, w):
     return s + np.sum(B * A)
 
 
+# ---- local functions and comprehensions ----------------------------------------------------
+
+def comp(w, x):
+    n = len(x)
+    total = sum(w[i] * x[i] for i in range(n))
+    squares = [v * v for v in x if v > -10.0]
+    return total + np.sum(np.stack(squares)) + sum([a * b for a, b in zip(w, x)])
+
+def nested_functions(x, w):
+    scale = 2.0
+    def f(v, k=3.0):
+        if v > 0:
+            return v * scale * w
+        return k * v
+    g = lambda u: f(u) * u
+    return g(x) + f(x, k=w)
+
+
+def rows_comprehension(X, w):
+    outs = [np.tanh(r @ w) for r in X]
+    return np.sum(np.stack(outs))
+
+
 CASES = [
     Case(arith, args(scal(0.1, 2.0), scal(0.5, 2.0)), (0, 1), tags=("scalar",)),
     Case(powers, args(scal(0.5, 1.5), scal(0.5, 2.0)), (0, 1)),
@@ -429,4 +452,7 @@ CASES = [
     Case(uses_scale, args(vec(3), scal()), (0, 1)),
     Case(jacobi2d, args(mat(6, 6), 20), (0,)),
     Case(reads_before_call, args(vec(6), scal()), (0, 1)),
+    Case(comp, args(vec(4), vec(4)), (0, 1)),
+    Case(nested_functions, args(scal(-2, 2), scal()), (0, 1)),
+    Case(rows_comprehension, args(mat(3, 2), vec(2)), (0, 1)),
 ]

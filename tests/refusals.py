@@ -70,9 +70,12 @@ def integer_output(x):
     return int(x > 0)
 
 
-def uses_lambda_inside(x):
-    square = lambda v: v * v  # noqa: E731
-    return square(x)
+def apply(f, v):
+    return f(v)
+
+
+def passes_lambda(x):
+    return apply(lambda v: v * v, x)
 
 
 def deletes(x):

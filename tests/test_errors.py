@@ -35,10 +35,10 @@ def line_of(fn, text):
     (r.uses_with, "with open", "`with`"),
     (r.writes_global, "global COUNTER", "`global`"),
     (r.defines_class, "class Box", "class definition"),
-    (r.uses_lambda_inside, "lambda v", "lambda"),
+    (r.passes_lambda, "apply(lambda", "lambda"),
     (r.deletes, "del y", "`del`"),
     (r.imports_inside, "import math as m", "`import`"),
-    (r.writes_nonlocal, "def add", "nested function"),
+    (r.writes_nonlocal, "nonlocal total", "`nonlocal`"),
 ])
 def test_unsupported_syntax_points_at_the_line(fn, marker, words):
     message = refusal(fn, 1.0, kind=ad.UnsupportedSyntaxError)
