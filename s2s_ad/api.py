@@ -24,6 +24,20 @@ _LOCK = threading.RLock()
 _TRANSFORMS = weakref.WeakSet()    # live _Transform objects, whose fast paths clear_cache empties
 
 
+def _still_current(dependencies):
+    """Is every function the generated code calls still bound where it was found?"""
+    return all(namespace.get(key) is fn for namespace, key, fn in dependencies)
+
+
+def forget(fn):
+    """Drop the compiled derivatives of `fn` (after a function it calls changed)."""
+    with _LOCK:
+        _CACHE.pop(fn, None)
+        for t in list(_TRANSFORMS):
+            if t.plain is fn:
+                t.fast.clear()
+
+
 def clear_cache():
     """Forget every compiled derivative."""
     with _LOCK:
@@ -54,7 +68,10 @@ def compiled(fn, mode, wrt, arg_kinds=None, *, has_aux=False, optimize=True):
     kinds_key = tuple(arg_kinds.items()) if arg_kinds else ()
     key = (fn.__code__, mode, tuple(wrt), kinds_key, global_kinds, has_aux, optimize)
     try:
-        return _CACHE[fn][key]
+        gen = _CACHE[fn][key]
+        if not gen.dependencies or _still_current(gen.dependencies):
+            return gen
+        forget(fn)
     except KeyError:
         pass
     with _LOCK:
@@ -225,11 +242,15 @@ class _Transform:
                                 for n in self.global_names))
         else:
             key = kinds
-        function = self.fast.get(key)
-        if function is None:
+        entry = self.fast.get(key)
+        if entry is not None and entry[1] and not _still_current(entry[1]):
+            forget(self.plain)       # a function it calls was redefined: build again
+            entry = None
+        if entry is None:
             gen = compiled(self.fn, self.mode, self.wrt, dict(zip(self.params, kinds)),
                            has_aux=self.has_aux)
-            function = self.fast[key] = gen.function
+            entry = self.fast[key] = (gen.function, tuple(gen.dependencies))
+        function = entry[0]
         if self.bound_self is not None:
             args.insert(0, self.bound_self)
         return function, args

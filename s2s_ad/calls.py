@@ -89,7 +89,14 @@ class Program:
     pairs: dict = field(default_factory=dict)     # (fn, wrt) -> Pair
     jvps: dict = field(default_factory=dict)      # (fn, wrt) -> name
     units: list = field(default_factory=list)
-    dependencies: list = field(default_factory=list)   # callee functions, for the cache
+    dependencies: list = field(default_factory=list)   # (namespace, key, callee) for the cache
+
+    def depends_on(self, op):
+        """The generated code calls op.fn as found under op.ref: note it for the cache."""
+        if op.ref is not None:
+            entry = (op.ref[0], op.ref[1], op.fn)
+            if not any(e[0] is entry[0] and e[1] == entry[1] for e in self.dependencies):
+                self.dependencies.append(entry)
 
     def unique(self, name):
         base, n = name, 1
@@ -114,7 +121,6 @@ class Program:
         pair = Pair(self.unique(f"{ssa.node.name}_fwd{suffix}"),
                     self.unique(f"{ssa.node.name}_bwd{suffix}"), tuple(wrt))
         self.pairs[key] = pair          # registered first, so recursion finds it
-        self.dependencies.append(fn)
         rev = Reverse(ssa, list(wrt), {p: "num" for p in ssa.params}, program=self)
         pair.mutated = {p: rev.adj(p) for p in wrt if p in mutated_params(fn)}
         fwd, bwd = rev.build_split(pair.fwd, pair.bwd, list(pair.mutated))
@@ -132,7 +138,6 @@ class Program:
         name = self.unique(f"{ssa.node.name}_jvp{self._suffix(fn, wrt, ssa.params)}")
         fwd = Forward(ssa, list(wrt), {p: "num" for p in ssa.params}, program=self)
         self.jvps[key] = (name, [fwd.dot(p) for p in wrt])   # first, so recursion finds it
-        self.dependencies.append(fn)
         node = fwd.build(name, keyword_tangents=True,
                          mutated=[p for p in wrt if p in mutated_params(fn)])
         self.units.append(Unit([node], fwd.names, ssa.parsed))

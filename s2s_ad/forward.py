@@ -200,6 +200,7 @@ class Forward:
         wrt = [p for p, node in bound.items() if self.active(node)]
         if not wrt:
             return None
+        self.program.depends_on(op)
         name, dots = self.program.jvp_function(op.fn, wrt)
         call = stmt.value
         keywords = list(call.keywords) + [gast.keyword(arg=d, value=S.load(self.dot(bound[p].id)))

@@ -47,6 +47,7 @@ class Op:
     keys: list = field(default_factory=list)     # for `dict`
     name: str = ""         # how the user wrote the callable, for messages
     writes: list = field(default_factory=list)   # argument names a called function writes into
+    ref: tuple = None      # (namespace, key) the callable was found under, to notice a rebinding
 
 
 def _missing(fn, node, what):
@@ -169,7 +170,24 @@ def _call(value, fn, is_local):
     if isinstance(func, gast.Name) and is_local(func.id):
         return Op("dynamic", None, [func] + list(value.args), kwargs, name=func.id)
     target = generated_code_of(resolve_static(func, fn))
-    return Op("call", target, list(value.args), kwargs, name=static_name(func))
+    return Op("call", target, list(value.args), kwargs, name=static_name(func),
+              ref=reference(func, fn))
+
+
+def reference(node, fn):
+    """Where a global reference is looked up: (mapping, key), or None (closure, builtins)."""
+    if isinstance(node, gast.Name):
+        scope = getattr(fn.parsed.fn, "__globals__", {})
+        return (scope, node.id) if node.id in scope and node.id not in fn.parsed.closure else None
+    if isinstance(node, gast.Attribute):
+        try:
+            owner = resolve_static(node.value, fn)
+        except Exception:
+            return None
+        namespace = getattr(owner, "__dict__", None)
+        if isinstance(namespace, dict) and type(owner).__name__ == "module":
+            return (namespace, node.attr)
+    return None
 
 
 def generated_code_of(obj):

@@ -186,6 +186,7 @@ class Reverse:
                 continue
             wrt = [p for p, node in bind_call(op, stmt, self.fn).items() if self.active(node)]
             if wrt:
+                self.program.depends_on(op)
                 self.user_calls[id(stmt)] = self.program.reverse_pair(op.fn, wrt)
 
     def _user_call(self, stmt, op, out):

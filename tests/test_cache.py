@@ -1,0 +1,89 @@
+"""The cache: built once even under concurrent first calls, rebuilt when a callee changes."""
+import threading
+
+import numpy as np
+
+import s2s_ad as ad
+import s2s_ad.transform as transform
+
+
+
+def test_concurrent_first_calls_transform_once(monkeypatch):
+    builds = []
+    real_build = transform.build
+
+    def counting_build(*args, **kwargs):
+        builds.append(args[1])
+        return real_build(*args, **kwargs)
+
+    monkeypatch.setattr("s2s_ad.api.build", counting_build)
+
+    def f(x):
+        return np.sum(np.sin(x) * x)
+
+    g = ad.grad(f)
+    x = np.linspace(0.0, 1.0, 5)
+    barrier = threading.Barrier(8)
+    results = [None] * 8
+
+    def worker(k):
+        barrier.wait()
+        results[k] = g(x)
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert builds == ["grad"]
+    for r in results:
+        np.testing.assert_allclose(r, np.cos(x) * x + np.sin(x))
+
+
+MODULE = """import numpy as np
+
+
+def inner(x):
+    return {body}
+
+
+def outer(x):
+    return np.sum(inner(x) * 3.0)
+"""
+
+
+def test_editing_a_called_function_invalidates_the_derivative(tmp_path, monkeypatch):
+    import importlib
+    import linecache
+    import sys
+    path = tmp_path / "edited_module.py"
+    path.write_text(MODULE.format(body="x * x"))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    module = importlib.import_module("edited_module")
+    g = ad.grad(module.outer)
+    x = np.array([1.0, 2.0])
+    np.testing.assert_allclose(g(x), 6.0 * x)
+    # the user edits `inner` and reloads the module (or re-runs the notebook cell)
+    path.write_text(MODULE.format(body="x * x * x"))
+    linecache.checkcache(str(path))
+    importlib.reload(module)
+    np.testing.assert_allclose(g(x), 9.0 * x * x)   # the old outer now calls the new inner
+    sys.modules.pop("edited_module", None)
+
+
+def test_nan_and_inf_propagate():
+    def f(x):
+        return np.sum(np.sqrt(x))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        g = ad.grad(f)(np.array([-1.0, 0.0, 4.0]))
+    assert np.isnan(g[0]) and np.isinf(g[1]) and g[2] == 0.25
+
+
+def test_conventions_at_kinks():
+    def absolute(x):
+        return np.sum(np.abs(x))
+
+    def biggest(x):
+        return np.max(x)
+    np.testing.assert_array_equal(ad.grad(absolute)(np.array([0.0, -2.0])), [0.0, -1.0])
+    np.testing.assert_allclose(ad.grad(biggest)(np.array([3.0, 1.0, 3.0])), [0.5, 0.0, 0.5])
