@@ -1,0 +1,102 @@
+"""Each optimisation pass on its own: a snippet in, the expected text out."""
+import textwrap
+
+import gast
+import s2s_ad as ad
+from s2s_ad import optimize
+from s2s_ad.codegen import to_source
+
+
+def run(pass_, text, keep=()):
+    tree = gast.parse(textwrap.dedent(text))
+    node = pass_(tree.body[0], frozenset(keep))
+    return to_source(node)
+
+
+def test_fold_constants():
+    out = run(optimize.fold_constants, """
+        def f(x, y):
+            a = x ** (2 - 1)
+            b = 1 * y + 0
+            c = y * 1.0
+            return a + -b + c
+        """)
+    assert out == ("def f(x, y):\n    a = x\n    b = y\n    c = y * 1.0\n"
+                   "    return a - b + c\n")   # 1.0 is not folded: it may turn an int into a float
+
+
+def test_propagate_copies():
+    out = run(optimize.propagate_copies, """
+        def f(x_bar, y):
+            a_bar = x_bar
+            b = a_bar * y
+            return b
+        """)
+    assert out == "def f(x_bar, y):\n    b = x_bar * y\n    return b\n"
+
+
+def test_copy_is_kept_when_the_source_changes_in_between():
+    text = """
+        def f(x, y):
+            a = x
+            x = y
+            return a
+        """
+    assert "a = x" in run(optimize.propagate_copies, text)
+
+
+def test_fuse_temporaries():
+    out = run(optimize.fuse_temporaries, """
+        def f(x, c, y):
+            _t1 = y * x
+            y_1 = _t1 + c
+            y = y_1
+            return y
+        """, keep={"x", "c", "y"})
+    assert out == "def f(x, c, y):\n    y = y * x + c\n    return y\n"
+
+
+def test_fusion_stops_at_a_write_to_an_operand():
+    text = """
+        def f(x, _tape):
+            _t1 = x * 2.0
+            x = _tape.pop()
+            return _t1
+        """
+    assert "_t1 = x * 2.0" in run(optimize.fuse_temporaries, text)
+
+
+def test_fusion_stops_at_an_in_place_write():
+    text = """
+        def f(a):
+            _t1 = a[0] * 2.0
+            a[0] = 5.0
+            return _t1
+        """
+    assert "_t1 = a[0] * 2.0" in run(optimize.fuse_temporaries, text)
+
+
+def test_eliminate_dead_code_keeps_effects():
+    out = run(optimize.eliminate_dead_code, """
+        def f(x, _tape):
+            unused = x * 2.0
+            print(x)
+            _tape.append(x)
+            # a comment with nothing under it
+            return x
+        """)
+    assert "unused" not in out and "print(x)" in out and "_tape.append(x)" in out
+
+
+def square_sum(x):
+    y = x * x
+    return y + 1.0
+
+
+def test_optimize_can_be_switched_off():
+    from s2s_ad.transform import build
+    on = ad.source(square_sum, "grad", optimize=True)
+    off = ad.source(square_sum, "grad", optimize=False)
+    assert len(off.splitlines()) > len(on.splitlines())
+    assert build(square_sum, "grad", ["x"], arg_kinds=None, optimize=False).function(3.0) == 6.0
+    assert build(square_sum, "grad", ["x"], arg_kinds=None, optimize=True).function(3.0) == 6.0
