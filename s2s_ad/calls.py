@@ -30,6 +30,22 @@ class Pair:
     mutated: dict = field(default_factory=dict)   # written parameter -> its adjoint's keyword
 
 
+def callee_kinds(ssa, kinds):
+    """A callee's parameters have the kinds of the caller's arguments (None where unknown,
+    which keeps the generic code paths); `*xs` is a tuple."""
+    out = {p: kinds.get(p) for p in ssa.params}
+    if ssa.vararg is not None:
+        out[ssa.vararg] = "container"
+    return out
+
+
+def argument_kinds(bound, kind_of_atom):
+    """{parameter: kind} at a call site, from the caller's knowledge of its arguments."""
+    import gast
+    return {p: ("container" if isinstance(node, gast.Tuple) else kind_of_atom(node))
+            for p, node in bound.items()}
+
+
 def refuse_parameter_updates(ssa):
     """In a called function, `p += v` on a parameter would write into the caller's array."""
     from .desugar import in_place_parameter_updates
@@ -109,10 +125,11 @@ class Program:
     def _suffix(self, fn, wrt, params):
         return "" if list(wrt) == list(params) else "_" + "_".join(wrt)
 
-    def reverse_pair(self, fn, wrt):
+    def reverse_pair(self, fn, wrt, kinds=None):
         from .reverse import Reverse
         from .transform import normalize
-        key = (fn, tuple(wrt))
+        kinds = dict(kinds or {})
+        key = (fn, tuple(wrt), tuple(sorted(kinds.items())))
         if key in self.pairs:
             return self.pairs[key]
         ssa = normalize(fn)
@@ -121,22 +138,23 @@ class Program:
         pair = Pair(self.unique(f"{ssa.node.name}_fwd{suffix}"),
                     self.unique(f"{ssa.node.name}_bwd{suffix}"), tuple(wrt))
         self.pairs[key] = pair          # registered first, so recursion finds it
-        rev = Reverse(ssa, list(wrt), {p: "num" for p in ssa.params}, program=self)
+        rev = Reverse(ssa, list(wrt), callee_kinds(ssa, kinds), program=self)
         pair.mutated = {p: rev.adj(p) for p in wrt if p in mutated_params(fn)}
         fwd, bwd = rev.build_split(pair.fwd, pair.bwd, list(pair.mutated))
         self.units.append(Unit([fwd, bwd], rev.names, ssa.parsed))
         return pair
 
-    def jvp_function(self, fn, wrt):
+    def jvp_function(self, fn, wrt, kinds=None):
         from .forward import Forward
         from .transform import normalize
-        key = (fn, tuple(wrt))
+        kinds = dict(kinds or {})
+        key = (fn, tuple(wrt), tuple(sorted(kinds.items())))
         if key in self.jvps:
             return self.jvps[key]
         ssa = normalize(fn)
         refuse_parameter_updates(ssa)
         name = self.unique(f"{ssa.node.name}_jvp{self._suffix(fn, wrt, ssa.params)}")
-        fwd = Forward(ssa, list(wrt), {p: "num" for p in ssa.params}, program=self)
+        fwd = Forward(ssa, list(wrt), callee_kinds(ssa, kinds), program=self)
         self.jvps[key] = (name, [fwd.dot(p) for p in wrt])   # first, so recursion finds it
         node = fwd.build(name, keyword_tangents=True,
                          mutated=[p for p in wrt if p in mutated_params(fn)])

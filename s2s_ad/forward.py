@@ -190,26 +190,32 @@ class Forward:
 
     def user_call(self, stmt):
         """`z, z_dot = g_jvp(a, b, x_dot=a_dot)` for a call to a user function, or None."""
-        from .reverse import bind_call, is_user_function
+        from .reverse import active_argument, bind_call, call_by_keyword, is_user_function
         op = self.ops[id(stmt)]
         outs = targets(stmt)
         if op.kind != "call" or not is_user_function(op.fn) or \
                 not any(self.activity.active(t) for t in outs + op.writes):
             return None
         bound = bind_call(op, stmt, self.fn)
-        wrt = [p for p, node in bound.items() if self.active(node)]
+        wrt = [p for p, node in bound.items() if active_argument(node, self.active)]
         if not wrt:
             return None
         self.program.depends_on(op)
-        name, dots = self.program.jvp_function(op.fn, wrt)
-        call = stmt.value
-        keywords = list(call.keywords) + [gast.keyword(arg=d, value=S.load(self.dot(bound[p].id)))
-                                          for p, d in zip(wrt, dots)]
-        new = gast.Call(func=S.load(name), args=list(call.args), keywords=keywords)
+        from .calls import argument_kinds
+        name, dots = self.program.jvp_function(op.fn, wrt,
+                                               argument_kinds(bound, self._atom_kind))
+        tangents = [gast.keyword(arg=d, value=self.argument_tangent(bound[p]))
+                    for p, d in zip(wrt, dots)]
+        new = call_by_keyword(S.load(name), bound, tangents)
         if not outs:     # called for what it writes into its arguments (and their tangents)
             return gast.copy_location(gast.Expr(value=new), stmt)
         target = S.tuple_([S.store(outs[0]), S.store(self.dot(outs[0]))], gast.Store())
         return gast.copy_location(S.assign(target, new), stmt)
+
+    def argument_tangent(self, node):
+        if isinstance(node, gast.Tuple):
+            return S.tuple_([self.tangent_of(e) for e in node.elts])
+        return self.tangent_of(node)
 
     def build(self, name, keyword_tangents=False, mutated=()):
         body = self.fn.node.body
@@ -248,5 +254,6 @@ def jvp(fn, wrt, *, arg_kinds=None, has_aux=False, name=None, names=None):
     for p in wrt:
         if p not in fn.params:
             raise BadArgumentError(f"{fn.node.name} has no parameter '{p}'")
+    fn.refuse_varargs()
     fwd = Forward(fn, wrt, arg_kinds or {}, names)
     return fwd.build(name or f"{fn.node.name}_jvp"), fwd.names, fwd.program

@@ -16,10 +16,14 @@ from .activity import simple_statements, targets
 
 
 def kind_of_value(value):
+    """The kind of a value; complex values are left unknown, so their cotangents always go
+    through the runtime's shape reduction, which also takes the real part for real arguments."""
     if isinstance(value, (bool, np.bool_)):
         return "scalar"
+    if isinstance(value, (complex, np.complexfloating)):
+        return None
     if isinstance(value, np.ndarray):
-        return "array"
+        return None if np.iscomplexobj(value) else "array"
     if isinstance(value, (numbers.Number, np.generic)):
         return "scalar"
     if isinstance(value, (tuple, list)) and value and all(
@@ -64,7 +68,7 @@ def merge(kinds):
 def _atom_kind(node, kinds):
     import gast
     if isinstance(node, gast.Constant):
-        return "scalar" if isinstance(node.value, (int, float, complex)) else None
+        return "scalar" if type(node.value) in (int, float, bool) else None
     if isinstance(node, gast.Name):
         return kinds.get(node.id)
     return None

@@ -20,7 +20,7 @@ import gast
 from . import syntax as S
 from .activity import activity, rebinds, simple_statements, targets
 from .aliasing import check_writes
-from .calls import annotate_writes
+from .calls import annotate_writes, argument_kinds
 from .errors import BadArgumentError, NonDifferentiableCallError
 from .inline import Inliner
 from .kinds import infer_kinds
@@ -184,10 +184,12 @@ class Reverse:
                 continue
             if not any(self.activity.active(t) for t in outs):
                 continue
-            wrt = [p for p, node in bind_call(op, stmt, self.fn).items() if self.active(node)]
+            bound = bind_call(op, stmt, self.fn)
+            wrt = [p for p, node in bound.items() if active_argument(node, self.active)]
             if wrt:
                 self.program.depends_on(op)
-                self.user_calls[id(stmt)] = self.program.reverse_pair(op.fn, wrt)
+                kinds = argument_kinds(bound, self._atom_kind)
+                self.user_calls[id(stmt)] = self.program.reverse_pair(op.fn, wrt, kinds)
 
     def _user_call(self, stmt, op, out):
         """`x_bar, B_bar = g_bwd(out_bar, _tape, B_bar=B_bar)`.
@@ -217,6 +219,13 @@ class Reverse:
             S.tuple_([S.store(t) for t in temps], gast.Store())
         code.append(S.assign(target, S.call(pair.bwd, g, S.load(self.tape), **keywords)))
         for param, temp in zip(pair.wrt, temps):
+            if isinstance(bound[param], gast.Tuple):     # *xs: one cotangent per item
+                for k, item in enumerate(bound[param].elts):
+                    if self.active(item):
+                        part = gast.Subscript(value=S.load(temp), slice=S.const(k),
+                                              ctx=gast.Load())
+                        code += self.accumulate(item.id, part)
+                continue
             arg = bound[param].id
             if param in pair.mutated:
                 code.append(S.assign(self.adj(arg), S.load(temp)))
@@ -227,11 +236,10 @@ class Reverse:
 
     def forward_call(self, stmt):
         pair = self.user_calls[id(stmt)]
-        call = stmt.value
         self.uses_tape = True
-        new = gast.Call(func=S.load(pair.fwd), args=list(call.args),
-                        keywords=list(call.keywords) + [gast.keyword(arg=self.tape,
-                                                                     value=S.load(self.tape))])
+        bound = bind_call(self.ops[id(stmt)], stmt, self.fn)
+        new = call_by_keyword(S.load(pair.fwd), bound,
+                              [gast.keyword(arg=self.tape, value=S.load(self.tape))])
         if isinstance(stmt, gast.Expr):
             return gast.copy_location(gast.Expr(value=new), stmt)
         return gast.copy_location(S.assign(stmt.targets[0], new), stmt)
@@ -723,17 +731,35 @@ def is_user_function(fn):
 def bind_call(op, stmt, fn):
     """{callee parameter: argument atom} for a call to a user function."""
     import inspect
-    params = inspect.signature(op.fn).parameters.values()
-    if any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in params):
-        raise fn.error(stmt, f"{op.name} takes *args or **kwargs, which s2s_ad cannot match "
-                             f"to its arguments", "Give it explicit parameters.",
+    params = inspect.signature(op.fn).parameters
+    if any(p.kind == p.VAR_KEYWORD for p in params.values()):
+        raise fn.error(stmt, f"{op.name} takes **kwargs, which s2s_ad cannot match to its "
+                             f"arguments", "Give it explicit parameters.",
                        kind=NonDifferentiableCallError)
     try:
         bound = inspect.signature(op.fn).bind(*op.args, **op.kwargs)
     except TypeError as exc:
         raise fn.error(stmt, f"the call to {op.name} does not match its signature ({exc})",
                        "Fix the arguments of the call.") from None
-    return dict(bound.arguments)
+    out = {}
+    for name, value in bound.arguments.items():
+        if params[name].kind == params[name].VAR_POSITIONAL:   # *xs of the length used here
+            value = S.tuple_(list(value))
+        out[name] = value
+    return out
+
+
+def active_argument(node, active):
+    """Is an argument (an atom, or the tuple packed for *args) active?"""
+    if isinstance(node, gast.Tuple):
+        return any(active_argument(e, active) for e in node.elts)
+    return active(node)
+
+
+def call_by_keyword(func, bound, extra):
+    """`g_fwd(x=a, xs=(b, c), **extra)`: every argument by the name of its parameter."""
+    return gast.Call(func=func, args=[], keywords=[gast.keyword(arg=p, value=v)
+                                                   for p, v in bound.items()] + extra)
 
 
 def vjp(fn, wrt, *, seed="given", return_value=False, has_aux=False, arg_kinds=None, name=None,
@@ -741,6 +767,7 @@ def vjp(fn, wrt, *, seed="given", return_value=False, has_aux=False, arg_kinds=N
     for p in wrt:
         if p not in fn.params:
             raise BadArgumentError(f"{fn.node.name} has no parameter '{p}'")
+    fn.refuse_varargs()
     rev = Reverse(fn, wrt, arg_kinds or {}, names)
     suffix = "grad" if seed == "one" else "vjp"
     func = rev.build(name or f"{fn.node.name}_{suffix}", seed, return_value, has_aux)

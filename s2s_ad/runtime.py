@@ -22,7 +22,13 @@ def _shape(x):
 
 
 def unbroadcast(g, x):
-    """Sum `g` over the axes that broadcasting added or stretched, giving the shape of `x`."""
+    """Sum `g` over the axes that broadcasting added or stretched, giving the shape of `x`.
+
+    The cotangent of a real `x` is real: a complex `g` (from complex intermediates) gives its
+    real part, as in JAX.
+    """
+    if np.iscomplexobj(g) and not np.iscomplexobj(x):
+        g = np.real(g)
     xshape = np.shape(x)
     gshape = np.shape(g)
     if gshape == xshape:
@@ -118,6 +124,13 @@ def grad_seed(out):
             f"grad needs a function with a scalar output, got shape {np.shape(out)}",
             hint="Use ad.vjp, ad.jacrev or ad.jacfwd for a function with array output, or "
                  "reduce the output (np.sum) first.")
+    if isinstance(out, (bool, int, np.integer, np.bool_)):
+        from .errors import BadArgumentError
+        raise BadArgumentError(
+            f"grad needs a function with a float output, got {type(out).__name__} {out!r}: an "
+            f"integer output has no derivative",
+            hint="Return a float (for example a loss computed with float arithmetic), or use "
+                 "ad.stop_gradient where an integer is intended.")
     if isinstance(out, (np.generic, np.ndarray)) and np.issubdtype(np.asarray(out).dtype, np.inexact):
         return np.ones_like(out)[()]
     return 1.0

@@ -24,6 +24,15 @@ class SSAFunction:
     node: gast.FunctionDef
     namer: Namer
     params: list = field(default_factory=list)
+    vararg: str = None       # the name of a `*args` parameter, now an ordinary one
+
+    def refuse_varargs(self):
+        """At the top level `*args` has no known length."""
+        if self.vararg is not None:
+            raise self.error(self.node, f"`*{self.vararg}` parameters of unknown length are "
+                                        f"not supported here",
+                             "List the parameters explicitly (a function called from the "
+                             "differentiated one may take *args).")
 
     def error(self, node, message, hint=None, kind=UnsupportedSyntaxError):
         return kind(message, hint=hint, location=self.parsed.location(node))
@@ -59,8 +68,12 @@ def normalize(fn):
 def _check_signature(fn):
     args = fn.node.args
     if args.vararg is not None:
-        raise fn.error(args.vararg, "`*args` parameters are not supported",
-                       "List the parameters explicitly.")
+        # `*xs` becomes an ordinary parameter holding the tuple; a called function gets it
+        # packed by its caller, where its length is known (see reverse.bind_call)
+        fn.vararg = args.vararg.id
+        args.args = args.args + [args.vararg]
+        args.vararg = None
+        fn.params = [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
     if args.kwarg is not None:
         raise fn.error(args.kwarg, "`**kwargs` parameters are not supported",
                        "List the parameters explicitly.")

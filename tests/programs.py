@@ -409,6 +409,18 @@ def rows_comprehension(X, w):
     return np.sum(np.stack(outs))
 
 
+# ---- *args of a known length --------------------------------------------------------------
+
+def total(scale, *xs):
+    s = 0.0
+    for v in xs:
+        s = s + np.sum(v * v)
+    return s * scale
+
+def uses_varargs(a, b):
+    return total(2.0, a, b, a * b)
+
+
 CASES = [
     Case(arith, args(scal(0.1, 2.0), scal(0.5, 2.0)), (0, 1), tags=("scalar",)),
     Case(powers, args(scal(0.5, 1.5), scal(0.5, 2.0)), (0, 1)),
@@ -455,4 +467,6 @@ CASES = [
     Case(comp, args(vec(4), vec(4)), (0, 1)),
     Case(nested_functions, args(scal(-2, 2), scal()), (0, 1)),
     Case(rows_comprehension, args(mat(3, 2), vec(2)), (0, 1)),
+    Case(uses_varargs, args(vec(2), vec(2)), (0, 1)),
+    Case(rnn, args(mat(4, 4, -0.5, 0.5), mat(4, 3), mat(50, 3)), (0, 1, 2), tags=("rnn50",)),
 ]

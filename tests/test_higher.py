@@ -1,0 +1,92 @@
+"""Forward mode, Jacobians, Hessians and HVPs: the statements of an introduction to AD."""
+import numpy as np
+import pytest
+
+import s2s_ad as ad
+from s2s_ad.check import numerical_jvp
+
+rng = np.random.default_rng(0)
+W = rng.normal(size=(3, 4))
+X = rng.normal(size=4)
+
+
+def linear(W, x):
+    return W @ x
+
+
+def scalar_field(x):
+    return np.sum(np.sin(x) * x) + np.prod(x[:2]) ** 2
+
+
+def scalar_fn(t):
+    return t ** 3 - 2.0 * t
+
+
+def vector_fn(x):
+    return np.tanh(W @ x) * np.sum(x)
+
+
+def test_jacobian_of_a_linear_map_is_its_matrix():
+    np.testing.assert_allclose(ad.jacfwd(linear, wrt=1)(W, X), W)
+    np.testing.assert_allclose(ad.jacrev(linear, wrt=1)(W, X), W)
+
+
+def test_jacobian_shapes_follow_jax():
+    J = ad.jacrev(linear, wrt=0)(W, X)
+    assert J.shape == (3, 3, 4)            # out.shape + in.shape
+    np.testing.assert_allclose(ad.jacfwd(linear, wrt=0)(W, X), J)
+    # vector -> scalar: the Jacobian is the gradient (as a row of length n)
+    np.testing.assert_allclose(ad.jacrev(scalar_field)(X), ad.grad(scalar_field)(X))
+    np.testing.assert_allclose(ad.jacfwd(scalar_field)(X), ad.grad(scalar_field)(X))
+    # scalar -> scalar: the Jacobian is the derivative
+    assert ad.jacfwd(scalar_fn)(2.0) == pytest.approx(10.0)
+    assert ad.jacrev(scalar_fn)(2.0) == pytest.approx(10.0)
+
+
+def test_jacfwd_equals_jacrev_and_finite_differences():
+    Jf, Jr = ad.jacfwd(vector_fn)(X), ad.jacrev(vector_fn)(X)
+    np.testing.assert_allclose(Jf, Jr, atol=1e-12)
+    for k in range(4):
+        e = np.zeros(4)
+        e[k] = 1.0
+        np.testing.assert_allclose(Jf[:, k], numerical_jvp(vector_fn, [X], [0], [e]), atol=1e-7)
+
+
+def test_hessian_is_symmetric_and_the_jacobian_of_the_gradient():
+    H = ad.hessian(scalar_field)(X)
+    assert H.shape == (4, 4)
+    np.testing.assert_allclose(H, H.T, atol=1e-12)
+    np.testing.assert_allclose(H, ad.jacfwd(ad.grad(scalar_field))(X), atol=1e-12)
+    np.testing.assert_allclose(H, ad.jacrev(ad.grad(scalar_field))(X), atol=1e-12)
+    gradient = ad.grad(scalar_field)
+    for k in range(4):
+        e = np.zeros(4)
+        e[k] = 1.0
+        np.testing.assert_allclose(H[:, k], numerical_jvp(gradient, [X], [0], [e]), atol=1e-6)
+
+
+def test_hvp_is_hessian_times_v_in_both_compositions():
+    v = rng.normal(size=4)
+    H = ad.hessian(scalar_field)(X)
+    np.testing.assert_allclose(ad.hvp(scalar_field)(X, v), H @ v, atol=1e-12)
+
+    def grad_dot_v(x):                       # reverse over reverse
+        return ad.grad(scalar_field)(x) @ v
+    np.testing.assert_allclose(ad.grad(grad_dot_v)(X), H @ v, atol=1e-12)
+    assert "x_bar_dot" in ad.source(scalar_field, "hvp")
+
+
+def test_second_derivative_of_a_scalar_function():
+    assert ad.grad(ad.grad(scalar_fn))(2.0) == pytest.approx(12.0)
+    assert ad.grad(ad.grad(ad.grad(scalar_fn)))(2.0) == pytest.approx(6.0)
+
+
+def test_jvp_ignores_integer_and_none_tangents():
+    def f(x, n, scale):
+        return x ** n * scale
+    out, tangent = ad.jvp(f, (2.0, 3, 1.5), (1.0, 0.0, None))
+    assert out == 12.0 and tangent == pytest.approx(18.0)
+
+
+def test_second_order_check_grads():
+    ad.check_grads(scalar_field, (X,), order=2)
