@@ -46,7 +46,7 @@ def clear_cache():
             t.fast.clear()
 
 
-def compiled(fn, mode, wrt, arg_kinds=None, *, has_aux=False, optimize=True):
+def compiled(fn, mode, wrt, arg_kinds=None, *, has_aux=False, optimize=True, arg_shapes=None):
     """The Generated derivative of `fn` for `mode`, built on first use and cached.
 
     The code is specialised on the kinds of the arguments (`arg_kinds`, None for generic code)
@@ -60,13 +60,15 @@ def compiled(fn, mode, wrt, arg_kinds=None, *, has_aux=False, optimize=True):
             raise BadArgumentError(
                 f"cannot differentiate the result of ad.{inner_mode}: it is not generated code",
                 hint="Compose ad.grad, ad.value_and_grad and ad.hvp, or use ad.hessian.")
-        fn = compiled(inner_fn, inner_mode, inner_wrt, arg_kinds, has_aux=inner_aux).function
+        fn = compiled(inner_fn, inner_mode, inner_wrt, arg_kinds, has_aux=inner_aux,
+                      arg_shapes=arg_shapes).function
     fn = frontend.unwrap(fn)
     if not isinstance(fn, types.FunctionType):
         frontend.parse(fn)      # raises SourceUnavailableError with what to do instead
     global_kinds = value_global_kinds(fn) if arg_kinds is not None else ()
     kinds_key = tuple(arg_kinds.items()) if arg_kinds else ()
-    key = (fn.__code__, mode, tuple(wrt), kinds_key, global_kinds, has_aux, optimize)
+    shapes_key = tuple(sorted(arg_shapes.items())) if arg_shapes else ()
+    key = (fn.__code__, mode, tuple(wrt), kinds_key, shapes_key, global_kinds, has_aux, optimize)
     try:
         gen = _CACHE[fn][key]
         if not gen.dependencies or _still_current(gen.dependencies):
@@ -79,7 +81,7 @@ def compiled(fn, mode, wrt, arg_kinds=None, *, has_aux=False, optimize=True):
         if key not in per_fn:
             kinds = None if arg_kinds is None else {**dict(global_kinds), **arg_kinds}
             per_fn[key] = build(fn, mode, wrt, has_aux=has_aux, arg_kinds=kinds,
-                                optimize=optimize)
+                                optimize=optimize, arg_shapes=arg_shapes)
         return per_fn[key]
 
 
@@ -176,6 +178,11 @@ def _kind(value):
     return kind
 
 
+def shapes_of(fn_params, args):
+    """{parameter: shape} for the array arguments of one call (the code is specialised on it)."""
+    return {p: a.shape for p, a in zip(fn_params, args) if type(a) is np.ndarray}
+
+
 def arg_kinds(fn_params, args):
     """{parameter: kind} for the positional arguments of one call."""
     kinds = {}
@@ -234,21 +241,22 @@ class _Transform:
             if i < len(args) and type(args[i]) is not float:
                 args[i] = _as_float(args[i])
         kinds = tuple(map(_kind, args))
+        shapes = tuple(a.shape if type(a) is np.ndarray else None for a in args)
         if self.global_names is None:
             self.global_names = _value_global_names(self.plain) if self.plain is not None else ()
         if self.global_names:
             scope = self.plain.__globals__
-            key = (kinds, tuple(_global_kind(scope[n]) if n in scope else None
-                                for n in self.global_names))
+            key = (kinds, shapes, tuple(_global_kind(scope[n]) if n in scope else None
+                                        for n in self.global_names))
         else:
-            key = kinds
+            key = (kinds, shapes)
         entry = self.fast.get(key)
         if entry is not None and entry[1] and not _still_current(entry[1]):
             forget(self.plain)       # a function it calls was redefined: build again
             entry = None
         if entry is None:
             gen = compiled(self.fn, self.mode, self.wrt, dict(zip(self.params, kinds)),
-                           has_aux=self.has_aux)
+                           has_aux=self.has_aux, arg_shapes=shapes_of(self.params, args))
             entry = self.fast[key] = (gen.function, tuple(gen.dependencies))
         function = entry[0]
         if self.bound_self is not None:
@@ -298,7 +306,7 @@ def vjp(fn, *primals, wrt=None):
         if i < len(args):
             args[i] = _as_float(args[i])
     kinds = arg_kinds(params, args)
-    gen = compiled(fn, "vjp", t.wrt, kinds)
+    gen = compiled(fn, "vjp", t.wrt, kinds, arg_shapes=shapes_of(params, args))
     from .check import copied
     out = frontend.unwrap(fn)(*copied(primals))   # the original may write into its arguments
 
@@ -320,19 +328,20 @@ def source(fn, mode="grad", wrt=0, *, optimize=True, has_aux=False, example=None
     if mode not in ("ssa", "grad", "vjp", "jvp", "hvp", "value_and_grad"):
         raise BadArgumentError(f"unknown mode {mode!r}: use one of ssa, jvp, vjp, grad, hvp")
     names, _ = wrt_names(fn, wrt) if mode != "ssa" else ([], False)
-    kinds = None
+    kinds, shapes = None, None
     if example is not None:
         kinds = arg_kinds(_params(fn), [_as_float(a) if p in names else a
                                          for p, a in zip(_params(fn), example)])
         kinds.update(dict(value_global_kinds(frontend.unwrap(fn))))
+        shapes = shapes_of(_params(fn), example)
     if mode == "hvp":
         from .higher import hvp_source
-        return hvp_source(fn, names, optimize=optimize, arg_kinds=kinds)
+        return hvp_source(fn, names, optimize=optimize, arg_kinds=kinds, arg_shapes=shapes)
     if getattr(fn, "__s2s_ad__", None) is not None:
         fn = _generated_of(fn)
     node, _, _, program = generate(frontend.unwrap(fn), mode, names, has_aux=has_aux,
                                    optimize=optimize,
-                          arg_kinds=kinds)
+                          arg_kinds=kinds, arg_shapes=shapes)
     return to_source(node) + program.source()
 
 

@@ -23,9 +23,11 @@ import gast
 from . import syntax as S
 
 
-def desugar(node, namer, error=None):
-    if error is not None:
-        _check_augmented_aliases(node, error)
+def desugar(node, namer, error=None, shared=None):
+    """`shared`, a list, receives the `x += v` statements whose x may share an array with
+    another name read later (for the transforms to refuse where x is an array)."""
+    if shared is not None:
+        shared.extend(_augmented_aliases(node))
     lowering = _Lowering(namer)
     body = lowering.block(node.body, in_loop=None)
     if lowering.ret_name is not None:
@@ -38,27 +40,58 @@ def desugar(node, namer, error=None):
     return node
 
 
-def _check_augmented_aliases(node, error):
+def _augmented_aliases(node):
     """`x += v` on an array changes it in place, so a name sharing x's array would change too.
 
-    s2s_ad rewrites `x += v` as `x = x + v`, which is the same unless another name refers to
-    the same array; that case is refused rather than differentiated differently.
+    s2s_ad rewrites `x += v` as `x = x + v`, which is the same unless another name that refers
+    to the same array is read afterwards; that case is refused rather than differentiated
+    differently.  (For numbers, `+=` always makes a new value, but the types are not known here.)
     """
-    copies = {}
+    found = []
+    loops = [n for n in gast.walk(node) if isinstance(n, (gast.For, gast.While))]
+
+    def inside(loop, target):
+        return any(n is target for n in gast.walk(loop))
+
+    copies = []     # (name, other name, the copy statement)
     for sub in gast.walk(node):
         if isinstance(sub, gast.Assign) and isinstance(sub.value, gast.Name):
             for t in sub.targets:
-                if isinstance(t, gast.Name):
-                    copies.setdefault(t.id, set()).add(sub.value.id)
-                    copies.setdefault(sub.value.id, set()).add(t.id)
+                if isinstance(t, gast.Name) and t.id != sub.value.id:
+                    copies += [(t.id, sub.value.id, sub), (sub.value.id, t.id, sub)]
     for sub in gast.walk(node):
-        if isinstance(sub, gast.AugAssign) and isinstance(sub.target, gast.Name) \
-                and sub.target.id in copies:
-            other = sorted(copies[sub.target.id])[0]
-            raise error(sub, f"`{sub.target.id} {_OP_TEXT.get(type(sub.op), '?')}= ...` would "
-                             f"also change '{other}', which names the same array",
-                        f"Write `{sub.target.id} = {sub.target.id} ... ` for a new array, or "
-                        f"copy first: `{sub.target.id} = {other}.copy()`.")
+        if not (isinstance(sub, gast.AugAssign) and isinstance(sub.target, gast.Name)):
+            continue
+        here = (sub.lineno, sub.col_offset)
+        enclosing = [loop for loop in loops if inside(loop, sub)]
+        # names made to share x's array before this statement (or earlier in its loop)
+        sharing = {other for name, other, stmt in copies if name == sub.target.id and (
+            (stmt.lineno, stmt.col_offset) < here or any(inside(l, stmt) for l in enclosing))}
+        for other in sorted(sharing):
+            reads = [n for n in gast.walk(node) if isinstance(n, gast.Name) and n.id == other
+                     and isinstance(n.ctx, gast.Load)]
+            later = any((n.lineno, n.col_offset) > here for n in reads)
+            in_loop = any(any(n is r for n in gast.walk(loop)) for loop in enclosing
+                          for r in reads)
+            if later or in_loop:
+                found.append((sub, other))
+                break
+    return found
+
+
+def refuse_shared_updates(ssa, kinds):
+    """Refuse `x += v` where x may be an array that another name, read later, shares."""
+    import re
+    for stmt, other in ssa.shared_updates:
+        name = stmt.target.id
+        versions = [k for n, k in kinds.items() if re.fullmatch(rf"{re.escape(name)}(_\d+)?", n)]
+        if versions and all(k == "scalar" for k in versions):
+            continue            # numbers: `+=` makes a new value, nothing is shared
+        raise ssa.error(stmt, f"`{name} {_OP_TEXT.get(type(stmt.op), '?')}= ...` would also "
+                              f"change '{other}', which names the same array and is read "
+                              f"afterwards",
+                        f"Write `{name} = {name} ...` for a new array, or copy first: "
+                        f"`{name} = {other}.copy()`.")
 
 
 _OP_TEXT = {gast.Add: "+", gast.Sub: "-", gast.Mult: "*", gast.Div: "/", gast.Pow: "**",

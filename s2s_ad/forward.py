@@ -22,7 +22,7 @@ from .rules import registry
 
 
 class Forward:
-    def __init__(self, fn, wrt, arg_kinds, names=None, program=None):
+    def __init__(self, fn, wrt, arg_kinds, names=None, program=None, arg_shapes=None):
         from .calls import Program
         self.program = program if program is not None else Program()
         self.fn = fn
@@ -38,6 +38,10 @@ class Forward:
         from .calls import annotate_writes
         annotate_writes(fn, self.ops)
         self.kinds = infer_kinds(fn, self.ops, arg_kinds)
+        from .desugar import refuse_shared_updates
+        refuse_shared_updates(fn, self.kinds)
+        from .shapes import infer_shapes
+        self.shapes = infer_shapes(fn, self.ops, self.kinds, arg_shapes)
         self.tangents = {}
 
     def dot(self, name):
@@ -145,11 +149,13 @@ class Forward:
         for _, expr in terms[1:]:
             total = S.binop(total, gast.Add(), expr)
         if rule.broadcasts and (len(terms) < len(op.args) or len(terms) > 1) and \
-                self._may_broadcast(terms, op):
+                self._may_broadcast(terms, op, out):
             total = S.call("_ad.broadcast_like", total, S.load(out))
         return pre, total
 
-    def _may_broadcast(self, terms, op):
+    def _may_broadcast(self, terms, op, out=None):
+        if out in self.shapes and all(getattr(a, "id", None) in self.shapes for a, _ in terms):
+            return any(self.shapes[a.id] != self.shapes[out] for a, _ in terms)
         kinds = [self._atom_kind(a) for a in op.args]
         if all(k == "scalar" for k in kinds):
             return False
@@ -250,10 +256,10 @@ def _copy(name):
     return S.call(gast.Attribute(value=S.load(name), attr="copy", ctx=gast.Load()))
 
 
-def jvp(fn, wrt, *, arg_kinds=None, has_aux=False, name=None, names=None):
+def jvp(fn, wrt, *, arg_kinds=None, has_aux=False, name=None, names=None, arg_shapes=None):
     for p in wrt:
         if p not in fn.params:
             raise BadArgumentError(f"{fn.node.name} has no parameter '{p}'")
     fn.refuse_varargs()
-    fwd = Forward(fn, wrt, arg_kinds or {}, names)
+    fwd = Forward(fn, wrt, arg_kinds or {}, names, arg_shapes=arg_shapes)
     return fwd.build(name or f"{fn.node.name}_jvp"), fwd.names, fwd.program

@@ -10,7 +10,7 @@ A transform applied to one of our own derivative functions works on the code tha
 import numpy as np
 
 from . import api
-from .api import _Transform, _as_float, _mark, _params, arg_kinds, compiled, wrt_names
+from .api import _Transform, _as_float, _mark, _params, arg_kinds, compiled, shapes_of, wrt_names
 from .errors import BadArgumentError
 from .kinds import kind_of_value
 
@@ -34,7 +34,7 @@ def jvp(fn, primals, tangents):
     wrt = [p for p, x, t in zip(params, primals, tangents)
            if t is not None and _differentiable_value(x)]
     kinds = arg_kinds(params, primals)
-    gen = compiled(fn, "jvp", wrt, kinds)
+    gen = compiled(fn, "jvp", wrt, kinds, arg_shapes=shapes_of(params, primals))
     dots = [t for p, x, t in zip(params, primals, tangents) if p in wrt]
     return gen.function(*primals, *dots)
 
@@ -59,7 +59,8 @@ def jacfwd(fn, wrt=0):
 
     def jacfwd_fn(*args):
         args = [(_as_float(a) if p in names else a) for p, a in zip(params, args)]
-        gen = compiled(fn, "jvp", names, arg_kinds(params, args))
+        gen = compiled(fn, "jvp", names, arg_kinds(params, args),
+                       arg_shapes=shapes_of(params, args))
         results = []
         for k, name in enumerate(names):
             x = args[params.index(name)]
@@ -84,7 +85,8 @@ def jacrev(fn, wrt=0):
 
     def jacrev_fn(*args):
         args = [(_as_float(a) if p in names else a) for p, a in zip(params, args)]
-        gen = compiled(fn, "vjp", names, arg_kinds(params, args))
+        gen = compiled(fn, "vjp", names, arg_kinds(params, args),
+                       arg_shapes=shapes_of(params, args))
         from .check import copied
         out = fn(*copied(args))
         jacs = [np.zeros(np.shape(out) + np.shape(args[params.index(n)])) for n in names]
@@ -120,20 +122,22 @@ def hvp(fn, wrt=0):
     def hvp_fn(*args):
         *args, v = args
         args = [(_as_float(a) if p == name else a) for p, a in zip(params, args)]
-        gen = compiled(gradient, "jvp", [name], arg_kinds(params, args))
+        gen = compiled(gradient, "jvp", [name], arg_kinds(params, args),
+                       arg_shapes=shapes_of(params, args))
         _, product = gen.function(*args, v)
         return product
 
     return _mark(hvp_fn, fn, "hvp")
 
 
-def hvp_source(fn, names, optimize=True, arg_kinds=None):
+def hvp_source(fn, names, optimize=True, arg_kinds=None, arg_shapes=None):
     """The source of the Hessian-vector product: forward mode over the generated gradient."""
     from .codegen import to_source
     from .transform import generate
-    gradient = api.compiled(fn, "grad", names, arg_kinds, optimize=optimize)
+    gradient = api.compiled(fn, "grad", names, arg_kinds, optimize=optimize,
+                            arg_shapes=arg_shapes)
     node, _, _, program = generate(gradient.function, "jvp", names, optimize=optimize,
-                                   arg_kinds=arg_kinds)
+                                   arg_kinds=arg_kinds, arg_shapes=arg_shapes)
     return to_source(node) + program.source()
 
 

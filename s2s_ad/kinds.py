@@ -87,6 +87,8 @@ def _result_kind(op, kinds, rules, value=None):
         return {"scalars": "scalar", "array": "num", "num": "num"}.get(base)
     if op.kind == "other":
         if op.name:       # .shape and friends
+            if op.name == ".shape":
+                return "scalars"
             return "scalar" if op.name in (".ndim", ".size", ".itemsize", ".nbytes") else None
         return combine(_atom_kind(a, kinds) for a in op.args)
     if op.kind == "const":

@@ -24,6 +24,7 @@ from .calls import annotate_writes, argument_kinds
 from .errors import BadArgumentError, NonDifferentiableCallError
 from .inline import Inliner
 from .kinds import infer_kinds
+from .shapes import infer_shapes
 from .names import GeneratedNames
 from .ops import describe
 from .rules import registry
@@ -31,7 +32,7 @@ from .rules import registry
 
 
 class Reverse:
-    def __init__(self, fn, wrt, arg_kinds, names=None, program=None):
+    def __init__(self, fn, wrt, arg_kinds, names=None, program=None, arg_shapes=None):
         from .calls import Program
         self.program = program if program is not None else Program()
         self.user_calls = {}    # id(stmt) -> Pair, for calls to user functions with derivatives
@@ -46,6 +47,9 @@ class Reverse:
         self.ops = {id(s): describe(s, fn, self.is_local) for s in simple_statements(fn.node.body)}
         annotate_writes(fn, self.ops)
         self.kinds = infer_kinds(fn, self.ops, arg_kinds)
+        from .desugar import refuse_shared_updates
+        refuse_shared_updates(fn, self.kinds)
+        self.shapes = infer_shapes(fn, self.ops, self.kinds, arg_shapes)
         self.adjoints = {}
         self.needed = set()     # names the reverse sweep reads (decides what loops save)
         self.saved = set()      # names pushed before being overwritten
@@ -330,7 +334,7 @@ class Reverse:
                 raise self.fn.error(stmt, f"the derivative rule of {op.name} {exc}",
                                     "Call it with the arguments its rule supports.",
                                     kind=NonDifferentiableCallError) from None
-            if rule.broadcasts and self._may_broadcast(arg, op):
+            if rule.broadcasts and self._may_broadcast(arg, op, out):
                 expr = S.call("_ad.unbroadcast", expr, arg)
             code += pre
             contributions.setdefault(arg.id, []).append(expr)
@@ -349,8 +353,10 @@ class Reverse:
             f"ad.nondifferentiable({name}), or wrap its argument in ad.stop_gradient(...).",
             kind=NonDifferentiableCallError)
 
-    def _may_broadcast(self, arg, op):
+    def _may_broadcast(self, arg, op, out=None):
         """False where the result provably has the shape of `arg`."""
+        if out in self.shapes and arg.id in self.shapes:
+            return self.shapes[out] != self.shapes[arg.id]
         mine = self.kinds.get(arg.id)
         others = [self._atom_kind(a) for a in op.args
                   if not (isinstance(a, gast.Name) and a.id == arg.id)]
@@ -763,12 +769,12 @@ def call_by_keyword(func, bound, extra):
 
 
 def vjp(fn, wrt, *, seed="given", return_value=False, has_aux=False, arg_kinds=None, name=None,
-        names=None):
+        names=None, arg_shapes=None):
     for p in wrt:
         if p not in fn.params:
             raise BadArgumentError(f"{fn.node.name} has no parameter '{p}'")
     fn.refuse_varargs()
-    rev = Reverse(fn, wrt, arg_kinds or {}, names)
+    rev = Reverse(fn, wrt, arg_kinds or {}, names, arg_shapes=arg_shapes)
     suffix = "grad" if seed == "one" else "vjp"
     func = rev.build(name or f"{fn.node.name}_{suffix}", seed, return_value, has_aux)
     return func, rev.names, rev.program

@@ -25,6 +25,7 @@ class SSAFunction:
     namer: Namer
     params: list = field(default_factory=list)
     vararg: str = None       # the name of a `*args` parameter, now an ordinary one
+    shared_updates: list = field(default_factory=list)   # see desugar.refuse_shared_updates
 
     def refuse_varargs(self):
         """At the top level `*args` has no known length."""
@@ -60,7 +61,8 @@ def normalize(fn):
     holder = SSAFunction(parsed, node, namer, [a.id for a in node.args.args])
     _check_signature(holder)
     node = expand_locals(node, namer, holder.error)
-    node = gast.fix_missing_locations(desugar(node, namer, holder.error))
+    node = gast.fix_missing_locations(desugar(node, namer, holder.error,
+                                              shared=holder.shared_updates))
     holder.node = to_ssa(node, namer, holder.error)
     return holder
 
@@ -93,7 +95,8 @@ class Generated:
     seed_name: str = None     # the keyword that takes the cotangent, in vjp mode
 
 
-def generate(fn, mode, wrt=(), *, has_aux=False, arg_kinds=None, optimize=True):
+def generate(fn, mode, wrt=(), *, has_aux=False, arg_kinds=None, optimize=True,
+             arg_shapes=None):
     """The gast FunctionDef and names for one mode of `fn` (no compilation)."""
     from . import forward, reverse
     from .optimize import optimize as run_optimizer
@@ -107,10 +110,11 @@ def generate(fn, mode, wrt=(), *, has_aux=False, arg_kinds=None, optimize=True):
     if mode in ("grad", "vjp", "value_and_grad"):
         node, names, program = reverse.vjp(ssa, list(wrt), seed="one" if mode != "vjp" else "given",
                                   return_value=mode == "value_and_grad", has_aux=has_aux,
-                                  arg_kinds=kinds,
+                                  arg_kinds=kinds, arg_shapes=arg_shapes,
                                   name=f"{ssa.node.name}_{'vjp' if mode == 'vjp' else 'grad'}")
     elif mode == "jvp":
-        node, names, program = forward.jvp(ssa, list(wrt), arg_kinds=kinds, has_aux=has_aux)
+        node, names, program = forward.jvp(ssa, list(wrt), arg_kinds=kinds, has_aux=has_aux,
+                                           arg_shapes=arg_shapes)
     else:
         raise ValueError(f"unknown mode {mode!r}")
     if optimize:
@@ -120,10 +124,11 @@ def generate(fn, mode, wrt=(), *, has_aux=False, arg_kinds=None, optimize=True):
     return node, names, ssa, program
 
 
-def build(fn, mode, wrt=(), *, has_aux=False, arg_kinds=None, optimize=True):
+def build(fn, mode, wrt=(), *, has_aux=False, arg_kinds=None, optimize=True, arg_shapes=None):
     """Transform, print and compile one derivative of `fn`."""
     from .codegen import compile_function, to_source
     node, names, ssa, program = generate(fn, mode, wrt, has_aux=has_aux, arg_kinds=arg_kinds,
+                                         arg_shapes=arg_shapes,
                                          optimize=optimize)
     source = to_source(node)
     user = ssa.parsed

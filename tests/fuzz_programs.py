@@ -819,9 +819,32 @@ def _apply(text, finder, k):
     return False
 
 
+def _well_formed(text):
+    """A candidate is fair if every `while` loop still increments its counter first thing (else
+    the loop may never end) and no block has dead statements after a return, break or continue."""
+    for node in ast.walk(ast.parse(text)):
+        for field in ("body", "orelse"):
+            block = getattr(node, field, None)
+            if isinstance(block, list):
+                for stmt in block[:-1]:
+                    if isinstance(stmt, (ast.Return, ast.Break, ast.Continue)):
+                        return False
+        if isinstance(node, ast.While):
+            first = node.body[0] if node.body else None
+            if isinstance(node.test, ast.Constant):   # while True: if n >= k: break; n += 1
+                if len(node.body) < 2 or not isinstance(node.body[1], ast.AugAssign) \
+                        or not isinstance(first, ast.If) or not isinstance(first.body[0], ast.Break):
+                    return False
+            elif not isinstance(first, ast.AugAssign):
+                return False
+    return True
+
+
 def minimise(text, x, y, a, seed=0, signature=None, budget=2000):
     """Greedily shrink `text` while check() still fails with the same signature."""
     def sig_of(t):
+        if not _well_formed(t):
+            return None
         try:
             check(t, x, y, a, seed)
         except FuzzFailure as exc:

@@ -87,3 +87,9 @@ def deletes(x):
 def imports_inside(x):
     import math as m
     return m.sin(x)
+
+
+def shared_update(x):
+    y = x
+    x += 1.0
+    return np.sum(x * y)

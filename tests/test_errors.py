@@ -107,3 +107,10 @@ def test_errors_are_raised_at_transform_time_not_inside_the_compiler():
     for fn in (r.uses_try, r.uses_with, r.writes_global, r.defines_class, r.deletes):
         with pytest.raises(ad.DifferentiationError):
             ad.source(fn, "grad")
+
+
+def test_in_place_update_of_a_shared_array():
+    message = refusal(r.shared_update, np.ones(3), kind=ad.UnsupportedSyntaxError)
+    assert "'y', which names the same array" in message
+    assert f":{line_of(r.shared_update, 'x += 1.0')}:" in message
+    assert ad.grad(r.shared_update)(2.0) == pytest.approx(2.0 * 2.0 + 1.0)   # numbers: fine

@@ -1,0 +1,196 @@
+"""Shapes of values, where the arguments' shapes make them certain.
+
+    infer_shapes(fn, ops, kinds, arg_shapes) -> {name: shape tuple}
+
+Generated code is specialised on the shapes of the array arguments (like `jax.jit`, a new
+shape compiles new code).  From those, the shapes that NumPy's rules fix are propagated:
+broadcasting, reductions with constant axes, matrix products, transposes, reshapes to constant
+shapes and indexing with constants, slices and integers.  Where the shapes of an argument and
+a result are known to be equal, the cotangent needs no reduction (`_ad.unbroadcast`) and the
+tangent no broadcast.  A name whose shape is not certain (it changes around a loop, or comes
+from an operation not listed here) is simply absent.
+"""
+import math
+import operator
+
+import gast
+import numpy as np
+
+from .activity import simple_statements, targets
+
+_UNKNOWN = "unknown"
+_BOTTOM = "bottom"       # not computed yet: the optimistic start of the fixed point
+_REDUCTIONS = {np.sum, np.mean, np.max, np.min, np.prod, np.amax, np.amin, np.var, np.std,
+               np.nansum, np.nanmean}
+
+
+def _dummy(shape):
+    """An array of `shape` that takes no memory (for finding the shape of an index)."""
+    return np.broadcast_to(np.zeros((), dtype=np.int8), shape)
+
+
+def _constant(node):
+    if isinstance(node, gast.Constant):
+        return True, node.value
+    if isinstance(node, gast.Tuple) and all(isinstance(e, gast.Constant) for e in node.elts):
+        return True, tuple(e.value for e in node.elts)
+    return False, None
+
+
+class _Shapes:
+    def __init__(self, kinds, shapes):
+        self.kinds = kinds
+        self.shapes = shapes
+
+    def of(self, node):
+        if isinstance(node, gast.Constant):
+            return () if type(node.value) in (int, float, bool) else _UNKNOWN
+        if isinstance(node, gast.Name):
+            if self.kinds.get(node.id) == "scalar":
+                return ()
+            return self.shapes.get(node.id, _UNKNOWN)
+        return _UNKNOWN
+
+    def result(self, op):
+        operands = [a for a in op.args if isinstance(a, gast.Name)]
+        if any(self.shapes.get(a.id) is _BOTTOM for a in operands):
+            return _BOTTOM
+        shape = self._result(op)
+        return _UNKNOWN if shape is _BOTTOM else shape
+
+    def _result(self, op):
+        if op.kind == "copy":
+            return self.of(op.args[0])
+        if op.kind == "const":
+            return _UNKNOWN
+        if op.kind == "index":
+            return self.index(self.of(op.args[0]), op.index)
+        if op.kind != "call" or op.fn == "astype":
+            return self.of(op.args[0]) if op.fn == "astype" else _UNKNOWN
+        from .rules import registry
+        fn = op.fn
+        shapes = [self.of(a) for a in op.args]
+        rule = registry.lookup(fn)
+        if fn in _REDUCTIONS:
+            return self.reduction(shapes, op)
+        if fn in (operator.matmul, np.matmul, np.dot) and len(shapes) == 2:
+            return _matmul(*shapes)
+        if fn is np.transpose and len(op.args) == 1:
+            return shapes[0][::-1] if shapes[0] is not _UNKNOWN else _UNKNOWN
+        if fn is np.reshape and len(op.args) == 2:
+            return _reshape(shapes[0], op.args[1])
+        elementwise = isinstance(fn, np.ufunc) and fn.nin == len(op.args)
+        if (elementwise or rule is not None and rule.broadcasts) and not op.kwargs:
+            if any(s is _UNKNOWN for s in shapes):
+                return _UNKNOWN
+            try:
+                return tuple(np.broadcast_shapes(*shapes))
+            except ValueError:
+                return _UNKNOWN
+        return _UNKNOWN
+
+    def reduction(self, shapes, op):
+        shape = shapes[0]
+        if shape is _UNKNOWN or len(op.args) > 2:
+            return _UNKNOWN
+        axis_node = op.args[1] if len(op.args) == 2 else op.kwargs.get("axis")
+        known, axis = _constant(axis_node) if axis_node is not None else (True, None)
+        known_k, keepdims = _constant(op.kwargs["keepdims"]) if "keepdims" in op.kwargs \
+            else (True, False)
+        if not (known and known_k) or set(op.kwargs) - {"axis", "keepdims", "ddof"}:
+            return _UNKNOWN
+        try:
+            return np.sum(_dummy(shape), axis=axis, keepdims=keepdims).shape
+        except (ValueError, TypeError, np.exceptions.AxisError):
+            return _UNKNOWN
+
+    def index(self, shape, index):
+        if shape is _UNKNOWN:
+            return _UNKNOWN
+        parts = index.elts if isinstance(index, gast.Tuple) else [index]
+        concrete = []
+        for part in parts:
+            if isinstance(part, gast.Slice):
+                bounds = []
+                for b in (part.lower, part.upper, part.step):
+                    known, value = _constant(b) if b is not None else (True, None)
+                    if not known:
+                        return _UNKNOWN
+                    bounds.append(value)
+                concrete.append(slice(*bounds))
+            elif isinstance(part, gast.Constant) and (part.value is None or part.value is Ellipsis
+                                                      or type(part.value) is int):
+                concrete.append(part.value)
+            elif isinstance(part, gast.Name) and self.kinds.get(part.id) == "scalar" \
+                    and self.of(part) == ():
+                concrete.append(0)          # an integer: which one does not change the shape
+            else:
+                return _UNKNOWN
+        try:
+            return np.shape(_dummy(shape)[tuple(concrete)])
+        except (IndexError, TypeError, ValueError):
+            return _UNKNOWN
+
+
+def _matmul(a, b):
+    if a is _UNKNOWN or b is _UNKNOWN or not a or not b:
+        return _UNKNOWN
+    if len(a) == 1 and len(b) == 1:
+        return () if a == b else _UNKNOWN
+    if len(a) == 1:
+        return b[:-2] + b[-1:] if a[0] == b[-2] else _UNKNOWN
+    if len(b) == 1:
+        return a[:-1] if a[-1] == b[0] else _UNKNOWN
+    if a[-1] != b[-2]:
+        return _UNKNOWN
+    try:
+        batch = tuple(np.broadcast_shapes(a[:-2], b[:-2]))
+    except ValueError:
+        return _UNKNOWN
+    return batch + (a[-2], b[-1])
+
+
+def _reshape(shape, target):
+    known, value = _constant(target)
+    if shape is _UNKNOWN or not known:
+        return _UNKNOWN
+    value = value if isinstance(value, tuple) else (value,)
+    size = math.prod(shape)
+    if value.count(-1) == 1:
+        rest = math.prod(v for v in value if v != -1)
+        if rest == 0 or size % rest:
+            return _UNKNOWN
+        value = tuple(size // rest if v == -1 else v for v in value)
+    return value if math.prod(value) == size else _UNKNOWN
+
+
+def infer_shapes(fn, ops, kinds, arg_shapes):
+    shapes = dict(arg_shapes or {})
+    if not shapes:
+        return {}
+    stmts = [s for s in simple_statements(fn.node.body) if targets(s)]
+    for s in stmts:
+        for t in targets(s):
+            if t not in shapes:
+                shapes[t] = _BOTTOM
+    for _ in range(8):                       # names assigned in loops settle in a few rounds
+        before = dict(shapes)
+        found = {}
+        helper = _Shapes(kinds, shapes)
+        for s in stmts:
+            op = ops[id(s)]
+            if op.kind in ("setitem", "append", "unpack", "pop"):
+                continue
+            for t in targets(s):
+                found.setdefault(t, set()).add(helper.result(op))
+        for name, options in found.items():
+            if name in arg_shapes:
+                options = options | {arg_shapes[name]}
+            options.discard(_BOTTOM)
+            shape = _BOTTOM if not options else options.pop() if len(options) == 1 else _UNKNOWN
+            if shapes.get(name) is _UNKNOWN:
+                continue                     # once uncertain, always uncertain
+            shapes[name] = shape
+        if shapes == before:
+            break
+    return {n: s for n, s in shapes.items() if s is not _UNKNOWN and s is not _BOTTOM}
