@@ -701,8 +701,7 @@ class Reverse:
             self.seed_param = None
             # a Python number needs no check: 1.0 it is
             start = S.const(1.0) if self.kinds.get(output.id) == "scalar" and \
-                self.kinds.get(output.id) is not None and self._python_number(output.id) \
-                else S.call("_ad.grad_seed", output)
+                self._python_number(output.id) else S.call("_ad.grad_seed", output)
             return [S.comment("the reverse sweep starts from d(out)/d(out) = 1"),
                     S.assign(bar, start)]
         self.seed_param = bar    # the cotangent argument is the output's adjoint itself

@@ -54,6 +54,8 @@ def broadcast_like(t, z):
 
 def zeros_like(x):
     """The zero of `x`'s kind: 0.0, zeros of its shape, or the same container of zeros."""
+    if type(x) is np.ndarray:
+        return np.zeros_like(x) if x.dtype.kind in "fc" else np.zeros(x.shape)
     if isinstance(x, np.ndarray):
         if np.issubdtype(x.dtype, np.inexact):
             return np.zeros_like(x)
@@ -109,6 +111,10 @@ def add_at(buf, index, g):
 
 def sum_grad(g, x, axis=None, keepdims=False):
     """The cotangent of `x` for `ans = np.sum(x, axis, keepdims)`: `g` spread back over `x`."""
+    if axis is None and type(x) is np.ndarray and np.ndim(g) == 0:
+        out = np.empty(x.shape, dtype=np.result_type(g, x.dtype))
+        out.fill(g)
+        return out
     shape = np.shape(x)
     if axis is not None and not keepdims:
         axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
@@ -118,6 +124,8 @@ def sum_grad(g, x, axis=None, keepdims=False):
 
 def grad_seed(out):
     """1 in the type of the scalar `out`: the seed of a gradient's reverse sweep."""
+    if type(out) is float or type(out) is np.float64:
+        return 1.0
     if isinstance(out, (tuple, list, dict)) or np.ndim(out) != 0:
         from .errors import BadArgumentError
         raise BadArgumentError(
