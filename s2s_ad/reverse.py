@@ -700,8 +700,10 @@ class Reverse:
         if seed == "one":
             self.seed_param = None
             # a Python number needs no check: 1.0 it is
-            start = S.const(1.0) if self.kinds.get(output.id) == "scalar" and \
-                self._python_number(output.id) else S.call("_ad.grad_seed", output)
+            # a Python number, or a result whose shape is known to be (): 1.0, unchecked
+            certain = self.shapes.get(output.id) == () or (
+                self.kinds.get(output.id) == "scalar" and self._python_number(output.id))
+            start = S.const(1.0) if certain else S.call("_ad.grad_seed", output)
             return [S.comment("the reverse sweep starts from d(out)/d(out) = 1"),
                     S.assign(bar, start)]
         self.seed_param = bar    # the cotangent argument is the output's adjoint itself

@@ -71,6 +71,8 @@ class _Shapes:
         fn = op.fn
         shapes = [self.of(a) for a in op.args]
         rule = registry.lookup(fn)
+        if fn in (operator.neg, operator.pos, abs, np.negative, np.copy):
+            return shapes[0]
         if fn in _REDUCTIONS:
             return self.reduction(shapes, op)
         if fn in (operator.matmul, np.matmul, np.dot) and len(shapes) == 2:
@@ -173,24 +175,24 @@ def infer_shapes(fn, ops, kinds, arg_shapes):
         for t in targets(s):
             if t not in shapes:
                 shapes[t] = _BOTTOM
-    for _ in range(8):                       # names assigned in loops settle in a few rounds
+    helper = _Shapes(kinds, shapes)
+    for _ in range(50):                      # names assigned in loops settle in a few rounds
         before = dict(shapes)
         found = {}
-        helper = _Shapes(kinds, shapes)
-        for s in stmts:
+        for s in stmts:                      # in program order, using what is known so far
             op = ops[id(s)]
             if op.kind in ("setitem", "append", "unpack", "pop"):
                 continue
             for t in targets(s):
                 found.setdefault(t, set()).add(helper.result(op))
-        for name, options in found.items():
-            if name in arg_shapes:
-                options = options | {arg_shapes[name]}
-            options.discard(_BOTTOM)
-            shape = _BOTTOM if not options else options.pop() if len(options) == 1 else _UNKNOWN
-            if shapes.get(name) is _UNKNOWN:
-                continue                     # once uncertain, always uncertain
-            shapes[name] = shape
+                if shapes.get(t) is _UNKNOWN:
+                    continue                 # once uncertain, always uncertain
+                options = found[t] | ({arg_shapes[t]} if t in arg_shapes else set())
+                options.discard(_BOTTOM)
+                if before.get(t) not in (None, _BOTTOM):
+                    options.add(before[t])   # what an earlier round found still holds
+                shapes[t] = _BOTTOM if not options else \
+                    options.pop() if len(options) == 1 else _UNKNOWN
         if shapes == before:
             break
     return {n: s for n, s in shapes.items() if s is not _UNKNOWN and s is not _BOTTOM}
