@@ -72,33 +72,25 @@ def differentiable(op):
     return True
 
 
+def _closure(start, flows):
+    """Everything reachable from `start` along (sources -> destinations) flows."""
+    reached = set(start)
+    changed = True
+    while changed:
+        changed = False
+        for sources, destinations in flows:
+            if any(n in reached for n in sources):
+                for d in destinations:
+                    if d not in reached:
+                        reached.add(d)
+                        changed = True
+    return reached
+
+
 def activity(fn, ops, wrt, output_names):
     """`ops` maps id(stmt) -> Op for every simple statement of fn.node."""
-    stmts = list(simple_statements(fn.node.body))
-    varied = set(wrt)
-    changed = True
-    while changed:
-        changed = False
-        for s in stmts:
-            op = ops[id(s)]
-            if not differentiable(op):
-                continue
-            if any(n in varied for n in _operands(op)):
-                for t in targets(s) + op.writes:
-                    if t not in varied:
-                        varied.add(t)
-                        changed = True
-    useful = set(output_names)
-    changed = True
-    while changed:
-        changed = False
-        for s in stmts:
-            op = ops[id(s)]
-            if not differentiable(op):
-                continue
-            if any(t in useful for t in targets(s) + op.writes):
-                for n in _operands(op):
-                    if n not in useful:
-                        useful.add(n)
-                        changed = True
+    stmts = [s for s in simple_statements(fn.node.body) if differentiable(ops[id(s)])]
+    flows = [(_operands(ops[id(s)]), targets(s) + ops[id(s)].writes) for s in stmts]
+    varied = _closure(set(wrt), flows)
+    useful = _closure(set(output_names), [(outs, ins) for ins, outs in flows])
     return Activity(varied, useful)

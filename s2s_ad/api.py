@@ -4,7 +4,6 @@ hvp, source, differentiate.
 Each transform returns a plain function that looks up (or builds, once) the generated code for
 the kinds of the arguments it is called with, and calls it.  Nothing is traced at call time.
 """
-import functools
 import inspect
 import threading
 import types

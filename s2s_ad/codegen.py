@@ -55,8 +55,8 @@ def compile_function(source, name, user_globals, own, user_closure=None):
     reads (`np`, a module-level array) are looked up live and at full speed.  Our own names
     (`_ad`, aliases used by inlined rules, other generated functions) and the user's closure
     variables (their values when the code was generated) are free variables of the function,
-    bound through closure cells: nothing is written into the user's module.  `own` maps our names to objects; a value of None can be
-    filled in later with `bind(function, name, value)`.
+    bound through closure cells: nothing is written into the user's module.  `own` maps our
+    names to objects; a value of None can be filled in later with `bind(function, name, value)`.
     """
     user_closure = user_closure or {}
     params = sorted(set(own) | set(user_closure))

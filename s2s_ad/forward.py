@@ -11,37 +11,16 @@ into) starts from a zero tangent.
 import gast
 
 from . import syntax as S
-from .activity import activity, simple_statements, targets
+from .activity import activity, targets
 from .aliasing import check_writes
+from .analysed import Analysed
 from .errors import BadArgumentError, NonDifferentiableCallError
-from .inline import Inliner
-from .kinds import infer_kinds
-from .names import GeneratedNames
-from .ops import describe
 from .rules import registry
 
 
-class Forward:
+class Forward(Analysed):
     def __init__(self, fn, wrt, arg_kinds, names=None, program=None, arg_shapes=None):
-        from .calls import Program
-        self.program = program if program is not None else Program()
-        self.fn = fn
-        self.namer = fn.namer
-        self.wrt = wrt
-        self.local = set(fn.params) | {t for s in simple_statements(fn.node.body)
-                                       for t in targets(s)} \
-            | {n.target.id for n in gast.walk(fn.node) if isinstance(n, gast.For)}
-        self.names = names or GeneratedNames(fn.parsed, self.local)
-        self.inliner = Inliner(self.namer, self.names)
-        self.ops = {id(s): describe(s, fn, self.local.__contains__)
-                    for s in simple_statements(fn.node.body)}
-        from .calls import annotate_writes
-        annotate_writes(fn, self.ops)
-        self.kinds = infer_kinds(fn, self.ops, arg_kinds)
-        from .desugar import refuse_shared_updates
-        refuse_shared_updates(fn, self.kinds)
-        from .shapes import infer_shapes
-        self.shapes = infer_shapes(fn, self.ops, self.kinds, arg_shapes)
+        super().__init__(fn, wrt, arg_kinds, names, program, arg_shapes)
         self.tangents = {}
 
     def dot(self, name):
@@ -165,11 +144,6 @@ class Forward:
                 and all(a is arrays[0] for a, _ in terms):
             return False
         return True
-
-    def _atom_kind(self, node):
-        if isinstance(node, gast.Constant):
-            return "scalar" if isinstance(node.value, (int, float)) else None
-        return self.kinds.get(node.id) if isinstance(node, gast.Name) else None
 
     # -- blocks --------------------------------------------------------------------------
     def block(self, stmts):

@@ -65,7 +65,8 @@ def merge(kinds):
     return "num"
 
 
-def _atom_kind(node, kinds):
+def atom_kind(node, kinds):
+    """The kind of an operand: a constant's from its value, a name's from `kinds`."""
     import gast
     if isinstance(node, gast.Constant):
         return "scalar" if type(node.value) in (int, float, bool) else None
@@ -74,40 +75,42 @@ def _atom_kind(node, kinds):
     return None
 
 
+
 def _result_kind(op, kinds, rules, value=None):
     if op.kind == "copy":
-        return _atom_kind(op.args[0], kinds)
+        return atom_kind(op.args[0], kinds)
     if op.kind == "pack":
-        items = [_atom_kind(a, kinds) for a in op.args]
+        items = [atom_kind(a, kinds) for a in op.args]
         return "scalars" if items and all(k == "scalar" for k in items) else "container"
     if op.kind == "dict":
         return "container"
     if op.kind == "index":
-        base = _atom_kind(op.args[0], kinds)
+        base = atom_kind(op.args[0], kinds)
         return {"scalars": "scalar", "array": "num", "num": "num"}.get(base)
     if op.kind == "other":
         if op.name:       # .shape and friends
             if op.name == ".shape":
                 return "scalars"
             return "scalar" if op.name in (".ndim", ".size", ".itemsize", ".nbytes") else None
-        return combine(_atom_kind(a, kinds) for a in op.args)
+        return combine(atom_kind(a, kinds) for a in op.args)
     if op.kind == "const":
-        return _atom_kind(value, kinds) if value is not None else None
+        return atom_kind(value, kinds) if value is not None else None
     if op.kind == "call":
         fn = op.fn
         if fn in _SCALAR_BUILTINS:
             return "scalar"
         if fn in (abs, min, max):
-            return combine(_atom_kind(a, kinds) for a in op.args)
+            return combine(atom_kind(a, kinds) for a in op.args)
         rule = rules.lookup(fn) if fn != "astype" else None
-        if getattr(fn, "__module__", None) == "math" or fn is getattr(math, getattr(fn, "__name__", ""), None):
+        name = getattr(fn, "__name__", "")
+        if getattr(fn, "__module__", None) == "math" or fn is getattr(math, name, None):
             return "scalar"
         if fn in _UNARY_SAME_KIND:
-            return _atom_kind(op.args[0], kinds) if op.args else None
+            return atom_kind(op.args[0], kinds) if op.args else None
         if fn in _ARRAY_MAKERS:
             return "array"
         if rule is not None and rule.broadcasts:
-            return combine(_atom_kind(a, kinds) for a in op.args)
+            return combine(atom_kind(a, kinds) for a in op.args)
         if rule is not None or isinstance(fn, np.ufunc) or \
                 str(getattr(fn, "__module__", "")).startswith("numpy"):
             return "num"

@@ -20,36 +20,18 @@ import gast
 from . import syntax as S
 from .activity import activity, rebinds, simple_statements, targets
 from .aliasing import check_writes
-from .calls import annotate_writes, argument_kinds
+from .analysed import Analysed
+from .calls import argument_kinds
 from .errors import BadArgumentError, NonDifferentiableCallError
-from .inline import Inliner
-from .kinds import infer_kinds
-from .shapes import infer_shapes
-from .names import GeneratedNames
 from .ops import describe
 from .rules import registry
 
 
 
-class Reverse:
+class Reverse(Analysed):
     def __init__(self, fn, wrt, arg_kinds, names=None, program=None, arg_shapes=None):
-        from .calls import Program
-        self.program = program if program is not None else Program()
+        super().__init__(fn, wrt, arg_kinds, names, program, arg_shapes)
         self.user_calls = {}    # id(stmt) -> Pair, for calls to user functions with derivatives
-        self.fn = fn
-        self.namer = fn.namer
-        self.wrt = wrt
-        local = set(fn.params) | {t for s in simple_statements(fn.node.body) for t in targets(s)} \
-            | {n.target.id for n in gast.walk(fn.node) if isinstance(n, gast.For)}
-        self.local = local
-        self.names = names or GeneratedNames(fn.parsed, local)
-        self.inliner = Inliner(self.namer, self.names)
-        self.ops = {id(s): describe(s, fn, self.is_local) for s in simple_statements(fn.node.body)}
-        annotate_writes(fn, self.ops)
-        self.kinds = infer_kinds(fn, self.ops, arg_kinds)
-        from .desugar import refuse_shared_updates
-        refuse_shared_updates(fn, self.kinds)
-        self.shapes = infer_shapes(fn, self.ops, self.kinds, arg_shapes)
         self.adjoints = {}
         self.needed = set()     # names the reverse sweep reads (decides what loops save)
         self.saved = set()      # names pushed before being overwritten
@@ -58,9 +40,6 @@ class Reverse:
         self.header_line = None   # the line of the compound statement being reversed
         self.tape = self.namer.fresh("_tape")
         self.split_mutated = None   # in a callee's pair: the parameters it writes into
-
-    def is_local(self, name):
-        return name in self.local
 
     # -- adjoint variables ---------------------------------------------------------------
     def adj(self, name):
@@ -372,11 +351,6 @@ class Reverse:
         if mine == "array" and all(k == "scalar" for k in others):
             return False
         return True
-
-    def _atom_kind(self, node):
-        if isinstance(node, gast.Constant):
-            return "scalar" if isinstance(node.value, (int, float)) else None
-        return self.kinds.get(node.id) if isinstance(node, gast.Name) else None
 
     # -- blocks --------------------------------------------------------------------------
     def reverse_block(self, stmts):

@@ -22,10 +22,6 @@ import copy
 import gast
 
 from . import syntax as S
-from .errors import UnsupportedSyntaxError
-
-_CMP_FLIP = {}
-
 
 class _SSA:
     def __init__(self, namer, local_names, error):
@@ -307,8 +303,11 @@ class _SSA:
             if var in reads or var in live_after:
                 if var in self.env:
                     carried[var] = self.env[var]
-                elif var in reads and _read_before_write(var, s.body):
+                elif var in live_after or _read_before_write(var, s.body):
+                    # first bound inside the loop, maybe not in every iteration: it starts as
+                    # None (where Python would leave it unbound), so every path can carry it
                     carried[var] = self.define(var)
+                    self.emit(S.assign(carried[var], S.const(None)), s)
         return carried
 
     def finish_loop(self, s, carried, body, env_body):
@@ -361,17 +360,44 @@ def _reads(stmts):
 
 
 def _read_before_write(var, stmts):
+    """Can `var` be read in `stmts` before they assign it (its value from before is used)?"""
+    return _first_use(var, stmts) == "read"
+
+
+def _first_use(var, stmts):
+    """"read" or "written": what happens to `var` first on some path through `stmts`."""
     for s in stmts:
-        if isinstance(s, gast.For) and isinstance(s.target, gast.Name) and s.target.id == var:
-            return False      # the loop binds it before its body reads it
+        if isinstance(s, gast.For):
+            if var in S.names_in(s.iter, gast.Load):
+                return "read"
+            if isinstance(s.target, gast.Name) and s.target.id == var:
+                return "written"      # the loop binds it before its body reads it
+            if _first_use(var, s.body) == "read":
+                return "read"
+            continue                  # the body may not run: nothing is certain after it
+        if isinstance(s, gast.While):
+            if var in S.names_in(s.test, gast.Load) or _first_use(var, s.body) == "read":
+                return "read"
+            continue
+        if isinstance(s, gast.If):
+            if var in S.names_in(s.test, gast.Load):
+                return "read"
+            body, orelse = _first_use(var, s.body), _first_use(var, s.orelse)
+            if "read" in (body, orelse):
+                return "read"
+            if body == "written" and orelse == "written":
+                return "written"
+            continue
         if isinstance(s, gast.Assign):
-            if var in S.names_in(s.value, gast.Load):
-                return True
-            if var in S.names_in(s.targets[0], gast.Store):
-                return False
-        elif var in _reads([s]):
-            return True
-    return False
+            if var in S.names_in(s.value, gast.Load) or any(
+                    var in S.names_in(t, gast.Load) for t in s.targets):
+                return "read"
+            if any(var in S.names_in(t, gast.Store) for t in s.targets):
+                return "written"
+            continue
+        if var in S.names_in(s, gast.Load):
+            return "read"
+    return None
 
 
 def _describe(node):

@@ -470,3 +470,15 @@ CASES = [
     Case(uses_varargs, args(vec(2), vec(2)), (0, 1)),
     Case(rnn, args(mat(4, 4, -0.5, 0.5), mat(4, 3), mat(50, 3)), (0, 1, 2), tags=("rnn50",)),
 ]
+
+
+def assigned_in_some_iterations(x, n):
+    for i in range(n):
+        if i % 2 == 0:
+            last = x * i
+        else:
+            x = x * 1.1
+    return last * x
+
+
+CASES.append(Case(assigned_in_some_iterations, args(scal(0.5, 2.0), 4), (0,)))
