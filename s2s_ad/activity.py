@@ -56,8 +56,22 @@ def rebinds(stmt):
 
 
 def _operands(op):
+    """The names a statement's result depends on differentiably.
+
+    For a call with rules, only the arguments that have a rule (the others are shapes, axes,
+    indices, or marked None); for everything else, every operand.
+    """
+    args = op.args + list(op.kwargs.values())
+    if op.kind == "call" and op.fn != "astype":
+        rule = registry.lookup(op.fn)
+        if rule is not None and (rule.vjps or rule.jvps):
+            n = max(len(rule.vjps), len(rule.jvps))
+            vjps = tuple(rule.vjps) + (None,) * (n - len(rule.vjps))
+            jvps = tuple(rule.jvps) + (None,) * (n - len(rule.jvps))
+            args = [a for i, a in enumerate(op.args[:n]) if vjps[i] is not None or
+                    jvps[i] is not None]
     names = []
-    for node in op.args + list(op.kwargs.values()):
+    for node in args:
         names.extend(n for n in S.names_in(node, gast.Load))
     return names
 

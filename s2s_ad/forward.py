@@ -8,7 +8,10 @@ Only active values (depending on a wrt argument and reaching the output) get tan
 that becomes active without an active operand (an array created with np.zeros and then written
 into) starts from a zero tangent.
 """
+import copy
+
 import gast
+import numpy as np
 
 from . import syntax as S
 from .activity import activity, targets
@@ -95,6 +98,8 @@ class Forward(Analysed):
         if op.fn == "astype":
             return [], self.tangent_of(op.args[0])
         if registry.is_nondifferentiable(op.fn):
+            if op.fn in _ZERO_MAKERS:      # the tangent of fresh zeros: the same zeros again
+                return [], copy.deepcopy(stmt.value)
             return [], self.zero(S.load(out))
         rule = registry.lookup(op.fn)
         from .reverse import is_user_function
@@ -197,7 +202,7 @@ class Forward(Analysed):
             return S.tuple_([self.tangent_of(e) for e in node.elts])
         return self.tangent_of(node)
 
-    def build(self, name, keyword_tangents=False, mutated=()):
+    def build(self, name, keyword_tangents=False, mutated=(), tangent_only=False):
         body = self.fn.node.body
         output = body[-1].value
         # the arguments a called function writes into are among its results
@@ -216,7 +221,8 @@ class Forward(Analysed):
             if p not in self.wrt and self.activity.active(p):
                 prelude.append(S.assign(self.dot(p), self.zero(S.load(p))))
         code = prelude + self.block(body)
-        result = S.tuple_([output, self.tangent_of(output)])
+        result = self.tangent_of(output) if tangent_only else \
+            S.tuple_([output, self.tangent_of(output)])
         params = list(self.fn.params) + ([] if keyword_tangents else dots)
         func = S.function_def(name, params, code + [gast.Return(value=result)])
         func.args.defaults = list(self.fn.node.args.defaults) if keyword_tangents else []
@@ -226,14 +232,24 @@ class Forward(Analysed):
         return func
 
 
+def _zero_makers():
+    from . import runtime
+    return {runtime.zeros_like, np.zeros_like, np.zeros}
+
+
+_ZERO_MAKERS = _zero_makers()
+
+
 def _copy(name):
     return S.call(gast.Attribute(value=S.load(name), attr="copy", ctx=gast.Load()))
 
 
-def jvp(fn, wrt, *, arg_kinds=None, has_aux=False, name=None, names=None, arg_shapes=None):
+def jvp(fn, wrt, *, arg_kinds=None, has_aux=False, name=None, names=None, arg_shapes=None,
+        tangent_only=False):
     for p in wrt:
         if p not in fn.params:
             raise BadArgumentError(f"{fn.node.name} has no parameter '{p}'")
     fn.refuse_varargs()
     fwd = Forward(fn, wrt, arg_kinds or {}, names, arg_shapes=arg_shapes)
-    return fwd.build(name or f"{fn.node.name}_jvp"), fwd.names, fwd.program
+    node = fwd.build(name or f"{fn.node.name}_jvp", tangent_only=tangent_only)
+    return node, fwd.names, fwd.program

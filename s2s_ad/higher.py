@@ -122,10 +122,9 @@ def hvp(fn, wrt=0):
     def hvp_fn(*args):
         *args, v = args
         args = [(_as_float(a) if p == name else a) for p, a in zip(params, args)]
-        gen = compiled(gradient, "jvp", [name], arg_kinds(params, args),
+        gen = compiled(gradient, "tangent", [name], arg_kinds(params, args),
                        arg_shapes=shapes_of(params, args))
-        _, product = gen.function(*args, v)
-        return product
+        return gen.function(*args, v)
 
     return _mark(hvp_fn, fn, "hvp")
 
@@ -136,7 +135,7 @@ def hvp_source(fn, names, optimize=True, arg_kinds=None, arg_shapes=None):
     from .transform import generate
     gradient = api.compiled(fn, "grad", names, arg_kinds, optimize=optimize,
                             arg_shapes=arg_shapes)
-    node, _, _, program = generate(gradient.function, "jvp", names, optimize=optimize,
+    node, _, _, program = generate(gradient.function, "tangent", names, optimize=optimize,
                                    arg_kinds=arg_kinds, arg_shapes=arg_shapes)
     return to_source(node) + program.source()
 

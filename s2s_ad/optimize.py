@@ -269,17 +269,21 @@ def fuse_temporaries(node, keep=frozenset()):
 
 
 def eliminate_dead_code(node, keep=frozenset()):
-    """Remove pure assignments to names nobody reads, empty ifs and orphan comments."""
+    """Remove computations whose results nothing uses, empty ifs and orphan comments.
+
+    What is used: the returned value, the effects (tape pushes and pops, calls to user code,
+    `print`), the tests of branches and loops, and, transitively, what computes them.  A write
+    into an array (`a[i] = v`) is kept while the array is used; names that may share one array
+    (`b = a`, `b = a[1:]`) are used together.
+    """
+    live = _live_names(node)
     while True:
-        reads = {n.id for n in _loads(node)}
         removed = [False]
 
         def prune(stmts):
             out = []
             for s in stmts:
-                if isinstance(s, gast.Assign) and all(
-                        isinstance(t, gast.Name) and t.id not in reads
-                        for t in _flat_targets(s.targets[0])) and _pure(s.value):
+                if _dead(s, live):
                     removed[0] = True
                     continue
                 for field in ("body", "orelse"):
@@ -301,6 +305,70 @@ def eliminate_dead_code(node, keep=frozenset()):
         node.body = prune(node.body)
         if not removed[0]:
             return node
+
+
+def _written_base(stmt):
+    """The array `a` of `a[i] = v` or `a[i] += v`, else None."""
+    target = stmt.targets[0] if isinstance(stmt, gast.Assign) else \
+        stmt.target if isinstance(stmt, gast.AugAssign) else None
+    while isinstance(target, gast.Subscript):
+        target = target.value
+    return target.id if isinstance(target, gast.Name) and target is not None and \
+        isinstance(stmt, (gast.Assign, gast.AugAssign)) and not isinstance(
+            stmt.targets[0] if isinstance(stmt, gast.Assign) else stmt.target, gast.Name) \
+        else None
+
+
+def _dead(stmt, live):
+    if isinstance(stmt, gast.Assign) and all(isinstance(t, gast.Name)
+                                             for t in _flat_targets(stmt.targets[0])):
+        return _pure(stmt.value) and not any(t.id in live for t in _flat_targets(stmt.targets[0]))
+    base = _written_base(stmt) if isinstance(stmt, (gast.Assign, gast.AugAssign)) else None
+    return base is not None and base not in live and _pure(stmt.value)
+
+
+def _live_names(node):
+    simple = [s for s in gast.walk(node) if isinstance(s, (gast.Assign, gast.AugAssign,
+                                                             gast.Expr, gast.Return))]
+    live = set(_params(node))     # a write into an argument is seen by the caller
+    for s in gast.walk(node):
+        if isinstance(s, gast.Return) and s.value is not None:
+            live |= {n.id for n in _loads(s.value)}
+        elif isinstance(s, (gast.If, gast.While)):
+            live |= {n.id for n in _loads(s.test)}
+        elif isinstance(s, gast.For):
+            live |= {n.id for n in _loads(s.iter)}
+        elif isinstance(s, gast.Expr) and not S.is_comment(s):   # there for its effect
+            live |= {n.id for n in _loads(s)}
+        elif isinstance(s, gast.Assign) and not _pure(s.value):
+            live |= {n.id for n in _loads(s)}
+    sharing = []     # (a, b): a may be b's array (a copy, a slice, an attribute)
+    for s in simple:
+        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) and \
+                isinstance(s.value, (gast.Name, gast.Subscript, gast.Attribute)):
+            source = s.value
+            while isinstance(source, (gast.Subscript, gast.Attribute)):
+                source = source.value
+            if isinstance(source, gast.Name):
+                sharing.append((s.targets[0].id, source.id))
+    changed = True
+    while changed:
+        changed = False
+        before = len(live)
+        for a, b in sharing:
+            if a in live or b in live:
+                live |= {a, b}
+        for s in simple:
+            if isinstance(s, gast.Assign) and all(isinstance(t, gast.Name)
+                                                  for t in _flat_targets(s.targets[0])):
+                if any(t.id in live for t in _flat_targets(s.targets[0])):
+                    live |= {n.id for n in _loads(s.value)}
+            elif isinstance(s, (gast.Assign, gast.AugAssign)):
+                base = _written_base(s)
+                if base is None or base in live:
+                    live |= {n.id for n in _loads(s)}
+        changed = len(live) != before
+    return live
 
 
 def _only_comments(stmts):

@@ -112,9 +112,9 @@ def generate(fn, mode, wrt=(), *, has_aux=False, arg_kinds=None, optimize=True,
                                   return_value=mode == "value_and_grad", has_aux=has_aux,
                                   arg_kinds=kinds, arg_shapes=arg_shapes,
                                   name=f"{ssa.node.name}_{'vjp' if mode == 'vjp' else 'grad'}")
-    elif mode == "jvp":
+    elif mode in ("jvp", "tangent"):      # "tangent": the JVP alone, as hvp uses it
         node, names, program = forward.jvp(ssa, list(wrt), arg_kinds=kinds, has_aux=has_aux,
-                                           arg_shapes=arg_shapes)
+                                           arg_shapes=arg_shapes, tangent_only=mode == "tangent")
     else:
         raise ValueError(f"unknown mode {mode!r}")
     if optimize:
