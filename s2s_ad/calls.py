@@ -28,6 +28,32 @@ class Pair:
     bwd: str
     wrt: tuple
     mutated: dict = field(default_factory=dict)   # written parameter -> its adjoint's keyword
+    statics: tuple = ()    # parameters bound to functions when the pair was generated
+
+
+def _static_key(statics):
+    return tuple(sorted((p, id(f)) for p, f in (statics or {}).items()))
+
+
+def static_functions(bound, fn):
+    """{parameter: function} for arguments that are functions known now (module-level)."""
+    import gast
+    import types
+    from .ops import resolve_static
+    out = {}
+    for p, node in bound.items():
+        if isinstance(node, gast.Name) and node.id not in fn.params and \
+                not _is_assigned(node.id, fn):
+            obj = resolve_static(node, fn)
+            if isinstance(obj, types.FunctionType):
+                out[p] = obj
+    return out
+
+
+def _is_assigned(name, fn):
+    import gast
+    return any(isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Store)
+               for n in gast.walk(fn.node))
 
 
 def callee_kinds(ssa, kinds):
@@ -125,18 +151,19 @@ class Program:
     def _suffix(self, fn, wrt, params):
         return "" if list(wrt) == list(params) else "_" + "_".join(wrt)
 
-    def reverse_pair(self, fn, wrt, kinds=None):
+    def reverse_pair(self, fn, wrt, kinds=None, statics=None):
         from .reverse import Reverse
         from .transform import normalize
         kinds = dict(kinds or {})
-        key = (fn, tuple(wrt), tuple(sorted(kinds.items())))
+        key = (fn, tuple(wrt), tuple(sorted(kinds.items())), _static_key(statics))
         if key in self.pairs:
             return self.pairs[key]
-        ssa = normalize(fn)
+        ssa = normalize(fn, statics)
         refuse_parameter_updates(ssa)
         suffix = self._suffix(fn, wrt, ssa.params)
         pair = Pair(self.unique(f"{ssa.node.name}_fwd{suffix}"),
-                    self.unique(f"{ssa.node.name}_bwd{suffix}"), tuple(wrt))
+                    self.unique(f"{ssa.node.name}_bwd{suffix}"), tuple(wrt),
+                    statics=tuple(statics or ()))
         self.pairs[key] = pair          # registered first, so recursion finds it
         rev = Reverse(ssa, list(wrt), callee_kinds(ssa, kinds), program=self)
         pair.mutated = {p: rev.adj(p) for p in wrt if p in mutated_params(fn)}
@@ -144,14 +171,14 @@ class Program:
         self.units.append(Unit([fwd, bwd], rev.names, ssa.parsed))
         return pair
 
-    def jvp_function(self, fn, wrt, kinds=None):
+    def jvp_function(self, fn, wrt, kinds=None, statics=None):
         from .forward import Forward
         from .transform import normalize
         kinds = dict(kinds or {})
-        key = (fn, tuple(wrt), tuple(sorted(kinds.items())))
+        key = (fn, tuple(wrt), tuple(sorted(kinds.items())), _static_key(statics))
         if key in self.jvps:
             return self.jvps[key]
-        ssa = normalize(fn)
+        ssa = normalize(fn, statics)
         refuse_parameter_updates(ssa)
         name = self.unique(f"{ssa.node.name}_jvp{self._suffix(fn, wrt, ssa.params)}")
         fwd = Forward(ssa, list(wrt), callee_kinds(ssa, kinds), program=self)

@@ -186,9 +186,11 @@ class Forward(Analysed):
         if not wrt:
             return None
         self.program.depends_on(op)
-        from .calls import argument_kinds
-        name, dots = self.program.jvp_function(op.fn, wrt,
-                                               argument_kinds(bound, self._atom_kind))
+        from .calls import argument_kinds, static_functions
+        statics = static_functions(bound, self.fn)
+        bound = {p: n for p, n in bound.items() if p not in statics}
+        name, dots = self.program.jvp_function(op.fn, wrt, argument_kinds(bound, self._atom_kind),
+                                               statics)
         tangents = [gast.keyword(arg=d, value=self.argument_tangent(bound[p]))
                     for p, d in zip(wrt, dots)]
         new = call_by_keyword(S.load(name), bound, tangents)

@@ -21,7 +21,7 @@ from . import syntax as S
 from .activity import activity, rebinds, simple_statements, targets
 from .aliasing import check_writes
 from .analysed import Analysed
-from .calls import argument_kinds
+from .calls import argument_kinds, static_functions
 from .errors import BadArgumentError, NonDifferentiableCallError
 from .ops import describe
 from .rules import registry
@@ -171,8 +171,10 @@ class Reverse(Analysed):
             wrt = [p for p, node in bound.items() if active_argument(node, self.active)]
             if wrt:
                 self.program.depends_on(op)
-                kinds = argument_kinds(bound, self._atom_kind)
-                self.user_calls[id(stmt)] = self.program.reverse_pair(op.fn, wrt, kinds)
+                statics = static_functions(bound, self.fn)
+                kinds = argument_kinds({p: n for p, n in bound.items() if p not in statics},
+                                       self._atom_kind)
+                self.user_calls[id(stmt)] = self.program.reverse_pair(op.fn, wrt, kinds, statics)
 
     def _user_call(self, stmt, op, out):
         """`x_bar, B_bar = g_bwd(out_bar, _tape, B_bar=B_bar)`.
@@ -221,6 +223,7 @@ class Reverse(Analysed):
         pair = self.user_calls[id(stmt)]
         self.uses_tape = True
         bound = bind_call(self.ops[id(stmt)], stmt, self.fn)
+        bound = {p: n for p, n in bound.items() if p not in pair.statics}
         new = call_by_keyword(S.load(pair.fwd), bound,
                               [gast.keyword(arg=self.tape, value=S.load(self.tape))])
         if isinstance(stmt, gast.Expr):

@@ -53,10 +53,19 @@ def user_names(ssa):
     return set(S.names_in(ssa.parsed.node))
 
 
-def normalize(fn):
-    """Front end, desugaring and SSA: the function every transform starts from."""
+def normalize(fn, statics=None):
+    """Front end, desugaring and SSA: the function every transform starts from.
+
+    `statics` binds parameters to functions known when the code is generated (a callee's
+    argument `rhs` that a caller passes a module-level function for): they stop being
+    parameters, and calls of them are calls of that function.
+    """
     parsed = frontend.parse(fn)
     node = copy.deepcopy(parsed.node)
+    if statics:
+        parsed = copy.copy(parsed)
+        parsed.closure = dict(parsed.closure, **statics)
+        _drop_parameters(node, statics)
     namer = Namer(set(S.names_in(node)) | reserved_names() | {node.name})
     holder = SSAFunction(parsed, node, namer, [a.id for a in node.args.args])
     _check_signature(holder)
@@ -65,6 +74,18 @@ def normalize(fn):
                                               shared=holder.shared_updates))
     holder.node = to_ssa(node, namer, holder.error)
     return holder
+
+
+def _drop_parameters(node, names):
+    args = node.args
+    defaults = dict(zip([a.id for a in args.args][len(args.args) - len(args.defaults):],
+                        args.defaults))
+    args.args = [a for a in args.args if a.id not in names]
+    kept = [a.id for a in args.args]
+    first_default = next((k for k, p in enumerate(kept) if p in defaults), len(kept))
+    args.defaults = [defaults[p] for p in kept[first_default:] if p in defaults]
+    if len(args.defaults) != len(kept) - first_default:   # a gap: keep Python's rule simple
+        args.defaults = []
 
 
 def _check_signature(fn):

@@ -482,3 +482,20 @@ def assigned_in_some_iterations(x, n):
 
 
 CASES.append(Case(assigned_in_some_iterations, args(scal(0.5, 2.0), 4), (0,)))
+
+
+# ---- a module-level function passed as an argument --------------------------------------
+def rhs(y, k):
+    return -k * y + math.sin(y)
+
+def integrate(f, y0, k, steps, dt=0.01):
+    y = y0
+    for _ in range(steps):
+        y = y + dt * f(y, k)
+    return y
+
+def fit(y0, k):
+    return integrate(rhs, y0, k, 100) ** 2
+
+
+CASES.append(Case(fit, args(scal(0.5, 1.0), scal(0.2, 0.8)), (0, 1)))
