@@ -129,6 +129,7 @@ def _params(fn):
     try:
         sig = inspect.signature(fn)
     except (TypeError, ValueError):
+        frontend.parse(fn)     # a function without Python source: says so, and what to do
         raise BadArgumentError(f"cannot read the parameters of {fn!r}") from None
     names = [p.name for p in sig.parameters.values()
              if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]

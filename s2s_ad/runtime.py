@@ -144,6 +144,14 @@ def grad_seed(out):
     return 1.0
 
 
+def sign(x):
+    """x / |x| (0 at 0), for real and complex x alike (NumPy 1's np.sign differs on complex)."""
+    if np.iscomplexobj(x):
+        magnitude = np.abs(x)
+        return np.where(magnitude == 0, 0, x / np.where(magnitude == 0, 1, magnitude))
+    return np.sign(x)
+
+
 def copy_of(x):
     """A copy of an array (a saved part must not change with the array); other values as is."""
     return x.copy() if isinstance(x, np.ndarray) else x

@@ -191,6 +191,11 @@ def test_nondifferentiable_are_callable():
     assert not set(NONDIFFERENTIABLE) & set(RULES)
 
 
+NUMPY_2 = np.lib.NumpyVersion(np.__version__) >= "2.0.0"
+
+
+@pytest.mark.skipif(not NUMPY_2, reason="docs/rules.md is generated with NumPy 2, which has "
+                                        "more callables")
 def test_rules_md_is_up_to_date():
     path = ROOT / "docs" / "rules.md"
     assert path.read_text() == coverage_table(), \
@@ -225,6 +230,7 @@ def _dtypes(x):
     return found
 
 
+@pytest.mark.skipif(not NUMPY_2, reason="NumPy 1 promotes float32 by value (NEP 50 is NumPy 2)")
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
 @pytest.mark.parametrize("c, i", F32_PARAMS)
 def test_float32_in_float32_out(c, i):

@@ -53,8 +53,9 @@ defjvp(np.asarray, lambda t, ans, a, dtype=None: np.asarray(t, dtype))
 defvjp(np.transpose,
        lambda g, ans, a, axes=None: np.transpose(g, _ad.inverse_axes(axes, np.ndim(a))))
 defjvp(np.transpose, lambda t, ans, a, axes=None: np.transpose(t, axes))
-defvjp(np.matrix_transpose, lambda g, ans, x: np.swapaxes(g, -1, -2))
-defjvp(np.matrix_transpose, lambda t, ans, x: np.swapaxes(t, -1, -2))
+if hasattr(np, "matrix_transpose"):     # NumPy 2
+    defvjp(np.matrix_transpose, lambda g, ans, x: np.swapaxes(g, -1, -2))
+    defjvp(np.matrix_transpose, lambda t, ans, x: np.swapaxes(t, -1, -2))
 defvjp(np.swapaxes, lambda g, ans, a, axis1, axis2: np.swapaxes(g, axis1, axis2))
 defjvp(np.swapaxes, lambda t, ans, a, axis1, axis2: np.swapaxes(t, axis1, axis2))
 defvjp(np.moveaxis, lambda g, ans, a, source, destination: np.moveaxis(g, destination, source))

@@ -21,6 +21,7 @@ Contents:
 """
 import numpy as np
 
+from s2s_ad import runtime as _ad
 from s2s_ad.rules.registry import defjvp, defvjp
 
 # ---- arithmetic ----
@@ -180,8 +181,8 @@ defjvp(np.arctanh, lambda t, ans, x: t / (1 - x * x))
 
 # |x|: sign(x) for real x; for complex z the cotangent is g * conj(z)/|z| (numpy's sign(z) is
 # z/|z|) and the tangent Re(conj(z) t)/|z|.
-defvjp(np.abs, lambda g, ans, x: g * np.conj(np.sign(x)))
-defjvp(np.abs, lambda t, ans, x: np.real(np.conj(np.sign(x)) * t))
+defvjp(np.abs, lambda g, ans, x: g * np.conj(_ad.sign(x)))
+defjvp(np.abs, lambda t, ans, x: np.real(np.conj(_ad.sign(x)) * t))
 defvjp(np.fabs, lambda g, ans, x: g * np.sign(x))
 defjvp(np.fabs, lambda t, ans, x: t * np.sign(x))
 defvjp(np.copysign,

@@ -82,8 +82,8 @@ defjvp(operator.matmul,
 # ---- builtins ----
 
 # abs: sign(x) for reals; conj(z)/|z| for complex z (numpy's sign(z) is z/|z|).
-defvjp(builtins.abs, lambda g, ans, x: g * np.conj(np.sign(x)))
-defjvp(builtins.abs, lambda t, ans, x: np.real(np.conj(np.sign(x)) * t))
+defvjp(builtins.abs, lambda g, ans, x: g * np.conj(_ad.sign(x)))
+defjvp(builtins.abs, lambda t, ans, x: np.real(np.conj(_ad.sign(x)) * t))
 
 defvjp(builtins.pow,
        lambda g, ans, base, exp, mod=None: g * exp * base ** (exp - 1),

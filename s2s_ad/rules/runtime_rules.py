@@ -27,6 +27,8 @@ from s2s_ad.rules.registry import defjvp, defvjp, nondifferentiable
 
 defvjp(_ad.spread, lambda gbar, out, g, items: sum(_ad.broadcast_like(b, g) for b in gbar))
 defjvp(_ad.spread, lambda tdot, out, g, items: _ad.spread(tdot, items))
+defvjp(_ad.sign, lambda gbar, out, x: _ad.zeros_like(x))
+defjvp(_ad.sign, lambda tdot, out, x: _ad.zeros_like(out))
 defvjp(_ad.copy_of, lambda gbar, out, x: gbar)
 defjvp(_ad.copy_of, lambda tdot, out, x: _ad.copy_of(tdot))
 defvjp(_ad.unbroadcast, lambda gbar, out, g, x: _ad.broadcast_like(gbar, g))
