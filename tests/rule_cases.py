@@ -124,14 +124,15 @@ case(builtins.min, (3.0, -2.5))
 # ---- math ----
 
 _MATH_UNARY = [
-    (math.sqrt, P), (math.cbrt, G), (math.exp, R), (math.exp2, R), (math.expm1, R),
+    (math.sqrt, P), (math.exp, R), (math.expm1, R),
     (math.log, P), (math.log2, P), (math.log10, P), (math.log1p, P),
     (math.sin, R), (math.cos, R), (math.tan, U), (math.asin, U), (math.acos, U),
     (math.atan, R), (math.degrees, R), (math.radians, R),
     (math.sinh, R), (math.cosh, R), (math.tanh, R), (math.asinh, R), (math.atanh, U),
     (math.erf, R), (math.erfc, R), (math.gamma, P), (math.lgamma, P), (math.fabs, G),
     (math.modf, G), (math.frexp, G),
-]
+] + [(getattr(math, name), dom) for name, dom in (("cbrt", G), ("exp2", R))
+     if hasattr(math, name)]          # Python 3.11
 for _f, _dom in _MATH_UNARY:
     case(_f, (_dom(),))
 case(math.acosh, (1.0 + P(),))

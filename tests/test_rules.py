@@ -6,6 +6,8 @@ Pairings are bilinear (no conjugation), matching the JAX complex convention of t
 """
 import pathlib
 
+import sys
+
 import numpy as np
 import pytest
 
@@ -194,8 +196,9 @@ def test_nondifferentiable_are_callable():
 NUMPY_2 = np.lib.NumpyVersion(np.__version__) >= "2.0.0"
 
 
-@pytest.mark.skipif(not NUMPY_2, reason="docs/rules.md is generated with NumPy 2, which has "
-                                        "more callables")
+@pytest.mark.skipif(not NUMPY_2 or sys.version_info < (3, 11),
+                    reason="docs/rules.md is generated with NumPy 2 and Python 3.11, which "
+                           "have more callables (np.matrix_transpose, math.cbrt)")
 def test_rules_md_is_up_to_date():
     path = ROOT / "docs" / "rules.md"
     assert path.read_text() == coverage_table(), \

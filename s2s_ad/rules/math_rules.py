@@ -21,12 +21,14 @@ from s2s_ad.rules.registry import defjvp, defvjp, nondifferentiable
 
 defvjp(math.sqrt, lambda g, ans, x: g * 0.5 / ans)
 defjvp(math.sqrt, lambda t, ans, x: t * 0.5 / ans)
-defvjp(math.cbrt, lambda g, ans, x: g / (3.0 * ans * ans))
-defjvp(math.cbrt, lambda t, ans, x: t / (3.0 * ans * ans))
+if hasattr(math, "cbrt"):       # Python 3.11
+    defvjp(math.cbrt, lambda g, ans, x: g / (3.0 * ans * ans))
+    defjvp(math.cbrt, lambda t, ans, x: t / (3.0 * ans * ans))
 defvjp(math.exp, lambda g, ans, x: g * ans)
 defjvp(math.exp, lambda t, ans, x: t * ans)
-defvjp(math.exp2, lambda g, ans, x: g * ans * 0.6931471805599453)
-defjvp(math.exp2, lambda t, ans, x: t * ans * 0.6931471805599453)
+if hasattr(math, "exp2"):       # Python 3.11
+    defvjp(math.exp2, lambda g, ans, x: g * ans * 0.6931471805599453)
+    defjvp(math.exp2, lambda t, ans, x: t * ans * 0.6931471805599453)
 defvjp(math.expm1, lambda g, ans, x: g * (ans + 1.0))
 defjvp(math.expm1, lambda t, ans, x: t * (ans + 1.0))
 
