@@ -33,5 +33,9 @@ bench: install
 	$(BIN)/pip install -q -e '.[bench]' || echo "some peers could not be installed; they will show n/a"
 	$(BIN)/python -m benchmarks.run
 
+# Property-based fuzzing with a large budget (tests/test_fuzz.py; `make test` runs 40 examples).
+fuzz: install
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-2000} $(BIN)/python -m pytest tests/test_fuzz.py
+
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

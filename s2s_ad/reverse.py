@@ -425,11 +425,9 @@ class Reverse(Analysed):
     def _loop_prelude(self, stmt):
         """Zero adjoints that the reverse loop accumulates into across iterations."""
         body_assigned = {t for s in simple_statements(stmt.body) for t in rebinds(s)}
-        carried = {s.targets[0].id for s in stmt.body
-                   if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
-                   and isinstance(s.value, gast.Name) and s.targets[0].id in body_assigned
-                   and s.value.id in body_assigned and s.targets[0].id != s.value.id
-                   and self._is_carried(s.targets[0].id, stmt)}
+        # In SSA form a variable carried around the loop keeps the name it had before the
+        # loop, so it is assigned both inside the loop and outside it.
+        carried = body_assigned & self._assigned_outside(stmt)
         read = set()
         for s in simple_statements(stmt.body):
             read.update(S.names_in(s.value if isinstance(s, gast.Assign) else s, gast.Load))
@@ -446,10 +444,17 @@ class Reverse(Analysed):
         self.defined -= (body_assigned - carried)
         return inits, carried, body_assigned
 
-    def _is_carried(self, name, loop):
-        # A carried name is read in the body before its back-edge copy.
-        return name in {n for s in simple_statements(loop.body)
-                        for n in S.names_in(s.value if isinstance(s, gast.Assign) else s, gast.Load)}
+    def _assigned_outside(self, loop):
+        """Parameters and the names assigned by statements outside `loop`."""
+        inside = {id(s) for s in gast.walk(loop)}
+        names = set(self.fn.params)
+        for s in simple_statements(self.fn.node.body):
+            if id(s) not in inside:
+                names.update(rebinds(s))
+        for n in gast.walk(self.fn.node):
+            if isinstance(n, gast.For) and id(n) not in inside:
+                names.add(n.target.id)
+        return names
 
     def _loop_body(self, stmt, carried, body_assigned):
         self.loop_owned = set(self.owned)
@@ -467,29 +472,28 @@ class Reverse(Analysed):
     def reverse_for(self, stmt):
         inits, carried, assigned = self._loop_prelude(stmt)
         body = self._loop_body(stmt, carried, assigned)
+        restore = []
+        if self.in_loop and stmt.target.id in self.needed and self._read_after(stmt):
+            restore = [S.assign(stmt.target.id, S.call(f"{self.tape}.pop"))]
         if not body:
-            return inits
+            return inits + restore
         self.needed.update(S.names_in(stmt.iter, gast.Load))
         header = S.call("reversed", stmt.iter)
         loop = gast.For(target=S.store(stmt.target.id), iter=header, body=body, orelse=[],
                         type_comment=None)
-        code = [S.comment(self.fn.source_line(stmt))] + inits + [loop]
-        if self.in_loop and stmt.target.id in self.needed and self._read_after(stmt):
-            code.append(S.assign(stmt.target.id, S.call(f"{self.tape}.pop")))
-        return code
+        return [S.comment(self.fn.source_line(stmt))] + inits + [loop] + restore
 
     def reverse_while(self, stmt):
         inits, carried, assigned = self._loop_prelude(stmt)
         body = self._loop_body(stmt, carried, assigned)
         count = self.counter(stmt)
+        # inside a loop the forward sweep pushed the trip count: pop it, even if unused
+        pop = [S.assign(count, S.call(f"{self.tape}.pop"))] if self.in_loop else []
         if not body:
-            return inits
+            return inits + pop
         loop = gast.For(target=S.store("_"), iter=S.call("range", S.load(count)), body=body,
                         orelse=[], type_comment=None)
-        code = [S.comment(self.fn.source_line(stmt))] + inits
-        if self.in_loop:
-            code.append(S.assign(count, S.call(f"{self.tape}.pop")))
-        return code + [loop]
+        return [S.comment(self.fn.source_line(stmt))] + inits + pop + [loop]
 
     # -- the forward sweep ---------------------------------------------------------------
     def forward_block(self, stmts, depth):

@@ -63,14 +63,17 @@ class Program:
 
 
 class _AugLine:
-    """`v op= e`, rendered `v = v op e` when v is an array that may share memory with another."""
+    """`v op= e`, rendered `v = v op e` when v is an array that may share memory with another
+    name (then `op=` would change both), or when v appears in any `p = q` copy: the compiler
+    refuses `v op= e` there, flow-insensitively, since it cannot know v is not an array (see
+    fuzz_findings.md, "refusals")."""
 
     def __init__(self, indent, name, op, expr, kind):
         self.indent, self.name, self.op, self.expr, self.kind = indent, name, op, expr, kind
 
-    def render(self, aliased):
+    def render(self, aliased, copied):
         pad = "    " * self.indent
-        if self.kind == ARRAY and self.name in aliased:
+        if self.kind == ARRAY and self.name in aliased or self.name in copied:
             return f"{pad}{self.name} = {self.name} {self.op} {self.expr}"
         return f"{pad}{self.name} {self.op}= {self.expr}"
 
@@ -86,6 +89,7 @@ class Builder:
         self.tuple_kinds = {}       # tuple var -> (kind0, kind1)
         self.scopes = [["x", "y", "a"]]
         self.aliased = {"a"}        # arrays that may share memory with another live reference
+        self.copied = set()         # names in some `p = q` statement (see _AugLine)
         self.counter = 0
         self.budget = max_stmts
         self.max_depth = max_depth
@@ -183,7 +187,7 @@ class Builder:
         if form == "reduce":
             e = self.array(d)
             how = self.choice(["np.sum({})", "np.mean({})", "np.dot({}, {o})", "({} @ {o})",
-                               "np.sum({} * {o})", "np.max({})", "np.prod({b})"])
+                               "np.sum({} * {o})", "np.max({})", "np.prod(1.0 + 0.5 * {b})"])
             return Ex(how.format(e.text, o=self.array(d).text, b=self.bounded(e).text), SCALAR)
         if form == "ifexp":
             return Ex(f"({self.scalar(d).text} if {self.cond(d)} else {self.scalar(d).text})",
@@ -272,6 +276,8 @@ class Builder:
     # -- statements
     def assign(self, indent, target, e):
         self.emit(indent, f"{target} = {e.text}")
+        if e.text.isidentifier() and e.text != target:
+            self.copied |= {target, e.text}
         if e.kind == ARRAY and (e.alias or target in self.aliased):
             self.aliased |= {target} | set(e.alias)
 
@@ -360,11 +366,14 @@ class Builder:
             return f"({self.array(2).text} + {s})"
         return f"({s}, {self.array(2).text} * 1.0)"
 
-    def block(self, indent, depth, loop=None, n_stmts=None):
-        """A block of statements at `indent`.  `loop` is None or "for"/"while" (jumps allowed)."""
+    def block(self, indent, depth, loop=None, n_stmts=None, first=None):
+        """A block of statements at `indent`.  `loop` is None or "for"/"while" (jumps allowed).
+        `first` is (name, kind) of a variable the block assigns first thing, for use after it."""
         self.scopes.append([])
         count = n_stmts if n_stmts is not None else self.draw(st.integers(1, 3))
         start = len(self.lines)
+        if first is not None:
+            self.assign(indent, first[0], self.expr(first[1], self.draw(st.integers(1, 2))))
         for _ in range(count):
             if self.budget <= 0:
                 break
@@ -375,6 +384,15 @@ class Builder:
         if len(self.lines) == start:
             self.emit(indent, "pass")
         self.scopes.pop()
+
+    def exported(self):
+        kind = self.choice([SCALAR, SCALAR, ARRAY])
+        return self.fresh("w" if kind == SCALAR else "u"), kind
+
+    def export(self, first):
+        if first is not None:
+            self.kinds[first[0]] = first[1]
+            self.scopes[-1].append(first[0])
 
     def statement(self, indent, depth, loop):
         opts = ["new"] * 4 + ["update"] * 4 + ["tuple"]
@@ -390,14 +408,17 @@ class Builder:
         elif what == "tuple":
             self.tuples(indent)
         elif what == "if":
+            # sometimes every branch binds a new variable that is used after the `if`
+            first = self.exported() if self.chance(0.25) else None
             self.emit(indent, f"if {self.cond()}:")
-            self.block(indent + 1, depth + 1, loop)
+            self.block(indent + 1, depth + 1, loop, first=first)
             for _ in range(self.draw(st.integers(0, 2))):
                 self.emit(indent, f"elif {self.cond()}:")
-                self.block(indent + 1, depth + 1, loop)
-            if self.chance(0.6):
+                self.block(indent + 1, depth + 1, loop, first=first)
+            if first is not None or self.chance(0.6):
                 self.emit(indent, "else:")
-                self.block(indent + 1, depth + 1, loop)
+                self.block(indent + 1, depth + 1, loop, first=first)
+            self.export(first)
         elif what == "for":
             i = next(self.loop_names, None)
             if i is None:
@@ -409,8 +430,11 @@ class Builder:
             self.emit(indent, f"for {i} in {header}:")
             self.kinds[i] = INT
             self.scopes.append([i])
-            self.block(indent + 1, depth + 1, "for")
+            # sometimes the body binds a new variable that is used after the loop
+            first = self.exported() if self.chance(0.25) else None
+            self.block(indent + 1, depth + 1, "for", first=first)
             self.scopes.pop()
+            self.export(first)
         elif what == "while":
             c = self.fresh("n")
             k = self.draw(st.integers(1, 4))
@@ -419,7 +443,7 @@ class Builder:
             if form == "plain":
                 self.emit(indent, f"while {c} < {k}:")
             elif form == "data":
-                self.emit(indent, f"while {c} < {k} and {self.cond(1, int_ok=False)}:")
+                self.emit(indent, f"while {c} < {k} and ({self.cond(1, int_ok=False)}):")
             else:
                 self.emit(indent, "while True:")
                 self.emit(indent + 1, f"if {c} >= {k}:")
@@ -443,7 +467,7 @@ class Builder:
         self.lines.pop()
         self.block(1, 0, None, n_stmts=self.draw(st.integers(1, 6)))
         self.emit(1, f"return {self.ret_expr()}")
-        body = [ln.render(self.aliased) if isinstance(ln, _AugLine) else ln for ln in self.lines]
+        body = [ln.render(self.aliased, self.copied) if isinstance(ln, _AugLine) else ln for ln in self.lines]
         text = "import math\n\nimport numpy as np\n\n\ndef f(x, y, a):\n" + "\n".join(body) + "\n"
         return Program(text, self.n, self.out_kind)
 
@@ -589,8 +613,10 @@ def _where(exc):
     where = None
     while tb is not None:
         fname = tb.tb_frame.f_code.co_filename
-        if os.sep + "s2s_ad" + os.sep in fname or fname.startswith("<s2s_ad"):
-            where = f"{os.path.basename(fname) if not fname.startswith('<') else fname}:{tb.tb_lineno}"
+        if os.sep + "s2s_ad" + os.sep in fname:
+            where = f"{os.path.basename(fname)}:{tb.tb_lineno}"
+        elif fname.startswith("<s2s_ad"):     # generated code: "<s2s_ad f_grad 1a2b3c>"
+            where = " ".join(fname.strip("<>").split()[:2])
         tb = tb.tb_next
     return where or "?"
 
@@ -623,8 +649,10 @@ def _close(kind, ours, theirs, scale, rtol, what):
     err = np.abs(ours - theirs)
     bound = rtol * scale
     if not np.all(err <= bound):
+        nan = np.isnan(ours).any() and not np.isnan(theirs).any()
         raise FuzzFailure(kind, f"{what}: expected {theirs!r}, got {ours!r} "
-                                f"(max |error| {np.max(err):.3g}, tolerance {bound:.3g})")
+                                f"(max |error| {np.max(err):.3g}, tolerance {bound:.3g})",
+                          kind + ("-nan" if nan else ""))
 
 
 def _run(fn, x, y, a):
@@ -641,7 +669,7 @@ def check(text, x, y, a, seed=0, stages=("ssa", "grad", "vjp", "jvp", "dot")):
     try:
         probed = load(instrument(text), {"_cmp": probe.cmp, "_kink": probe.kink}, "probe")
         out = _run(probed, x, y, a)
-    except (FloatingPointError, OverflowError, ZeroDivisionError, ValueError) as exc:
+    except (FloatingPointError, OverflowError, ZeroDivisionError, ValueError, NameError) as exc:
         raise Reject(f"primal raises {type(exc).__name__}: {exc}") from None
     flat_out = _flat(out)
     if not np.all(np.isfinite(flat_out)) or np.max(np.abs(flat_out), initial=0) > MAX_VALUE:
@@ -671,7 +699,8 @@ def check(text, x, y, a, seed=0, stages=("ssa", "grad", "vjp", "jvp", "dot")):
         cols.append(d2 + (d2 - d1) / 3.0)
         coarse.append(d1)
     jac = np.stack(cols, axis=1) if cols else np.zeros((flat_out.size, 0))
-    if np.max(np.abs(jac - np.stack(coarse, axis=1)), initial=0) > 1e-4 * (1 + np.max(np.abs(jac), initial=0)):
+    jac_max = np.max(np.abs(jac), initial=0)
+    if np.max(np.abs(jac - np.stack(coarse, axis=1)), initial=0) > 1e-4 * (1 + jac_max):
         raise Reject("finite differences are not smooth here")
     if np.max(np.abs(jac), initial=0) > MAX_VALUE:
         raise Reject("derivative too large")
@@ -693,12 +722,11 @@ def check(text, x, y, a, seed=0, stages=("ssa", "grad", "vjp", "jvp", "dot")):
     # 2. the SSA form computes what f computes
     if "ssa" in stages:
         def ssa():
-            text_ssa = ad.source(f, "ssa")
-            from s2s_ad.namespace import GeneratedGlobals
-            ns = GeneratedGlobals(f.__globals__, {}, {})
-            exec(compile(text_ssa, f"<fuzz ssa of {f.__code__.co_filename}>", "exec"), ns)
+            from s2s_ad.transform import compile_ssa
+            ad.source(f, "ssa")                      # the printed form must build too
+            ssa_f = compile_ssa(f)
             with np.errstate(all="raise", under="ignore"):
-                return ns["f"](*args())
+                return ssa_f(*args())
         got = _guard("ssa", ssa)
         if _structure(got) != _structure(out) or not np.array_equal(_flat(got), flat_out):
             raise FuzzFailure("ssa-value", f"SSA form returns {got!r}, f returns {out!r}")
@@ -840,6 +868,10 @@ def _well_formed(text):
     return True
 
 
+_STAGES_OF = {"ssa": ("ssa",), "grad": ("grad",), "vjp": ("vjp",), "jvp": ("jvp",),
+              "dot": ("dot",)}
+
+
 def minimise(text, x, y, a, seed=0, signature=None, budget=2000):
     """Greedily shrink `text` while check() still fails with the same signature."""
     def sig_of(t):
@@ -857,6 +889,21 @@ def minimise(text, x, y, a, seed=0, signature=None, budget=2000):
         signature = sig_of(text)
         if signature is None:
             return text
+    stages = _STAGES_OF.get(signature.split(":")[0].split("-")[0])
+    if stages is None and signature.startswith("crash:"):
+        stages = _STAGES_OF.get(signature.split(":")[1].split()[0])
+    if stages:     # check only the stage that failed: much faster
+
+        def sig_of(t):  # noqa: F811
+            if not _well_formed(t):
+                return None
+            try:
+                check(t, x, y, a, seed, stages)
+            except FuzzFailure as exc:
+                return exc.signature
+            except Exception:  # noqa: BLE001
+                return None
+            return None
     text = ast.unparse(ast.parse(text)) + "\n"
     progress = True
     while progress and budget > 0:
