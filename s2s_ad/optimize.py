@@ -184,88 +184,87 @@ def _is(n, value):
     return isinstance(n, gast.Constant) and type(n.value) is int and n.value == value
 
 
-def propagate_copies(node, keep=frozenset()):
-    """`a = b` followed, in the same block, by the uses of a: use b there instead."""
-    params = _params(node)
+def _rewrite_until_done(node, keep, rewrite):
+    """Apply `rewrite(block, k, counts)` to each statement until no statement changes.
+
+    `rewrite` returns True when it changed the block (the counts are then recomputed).
+    """
     changed = True
     while changed:
         changed = False
-        loads, stores = _counts(node)
+        counts = _counts(node) + (_params(node) | set(keep),)
         for block in _blocks(node):
-            for k, stmt in enumerate(block):
-                if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)
-                        and isinstance(stmt.value, gast.Name)):
-                    continue
-                a, b = stmt.targets[0].id, stmt.value.id
-                if stores.get(a, 0) != 1 or a in params or a == b or a in keep:
-                    continue
-                rest = block[k + 1:]
-                uses = sum(1 for s in rest for n in _loads(s) if n.id == a)
-                if uses != loads.get(a, 0):
-                    continue    # used outside this block: leave it
-                last = max((i for i, s in enumerate(rest) if any(n.id == a for n in _loads(s))),
-                           default=-1)
-                between = rest[:last + 1] if last >= 0 else []
-                # b must keep its value until the last use of a (the last statement may
-                # reassign b only after reading a: `b = f(a)` evaluates a first).
-                if any(b in _stores(s) for s in between[:-1]) or (
-                        between and b in _stores(between[-1])
-                        and not isinstance(between[-1], gast.Assign)):
-                    continue
-                for i in range(last + 1):
-                    block[k + 1 + i] = _replace_name(block[k + 1 + i], a, S.load(b))
-                del block[k]
+            if any(rewrite(block, k, counts) for k in range(len(block))):
                 changed = True
                 break
-            if changed:
-                break
     return node
+
+
+def propagate_copies(node, keep=frozenset()):
+    """`a = b` followed, in the same block, by the uses of a: use b there instead."""
+    return _rewrite_until_done(node, keep, _propagate_copy)
+
+
+def _propagate_copy(block, k, counts):
+    loads, stores, fixed = counts
+    stmt = block[k]
+    if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)
+            and isinstance(stmt.value, gast.Name)):
+        return False
+    a, b = stmt.targets[0].id, stmt.value.id
+    if stores.get(a, 0) != 1 or a in fixed or a == b:
+        return False
+    rest = block[k + 1:]
+    uses = sum(1 for s in rest for n in _loads(s) if n.id == a)
+    if uses != loads.get(a, 0):
+        return False    # used outside this block: leave it
+    last = max((i for i, s in enumerate(rest) if any(n.id == a for n in _loads(s))), default=-1)
+    between = rest[:last + 1] if last >= 0 else []
+    # b must keep its value until the last use of a (the last statement may reassign b only
+    # after reading a: `b = f(a)` evaluates a first).
+    if any(b in _stores(s) for s in between[:-1]) or (
+            between and b in _stores(between[-1]) and not isinstance(between[-1], gast.Assign)):
+        return False
+    for i in range(last + 1):
+        block[k + 1 + i] = _replace_name(block[k + 1 + i], a, S.load(b))
+    del block[k]
+    return True
 
 
 def fuse_temporaries(node, keep=frozenset()):
     """Put a generated temporary used once back into the statement that uses it."""
-    params = _params(node)
-    changed = True
-    while changed:
-        changed = False
-        loads, stores = _counts(node)
-        for block in _blocks(node):
-            for k, stmt in enumerate(block):
-                if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)):
-                    continue
-                t = stmt.targets[0].id
-                if t in params or t in keep or not _GENERATED.match(t) \
-                        or stores.get(t) != 1 or loads.get(t) != 1:
-                    continue
-                if not _pure(stmt.value):
-                    continue
-                reads = {n.id for n in _loads(stmt.value)}
-                for j in range(k + 1, len(block)):
-                    use = block[j]
-                    here = any(n.id == t for n in _loads(use))
-                    if here:
-                        target = use.test if isinstance(use, (gast.If, gast.While)) else use
-                        if isinstance(use, (gast.For,)) or not any(
-                                n.id == t for n in _loads(target)):
-                            break
-                        if isinstance(use, gast.Assign) and not isinstance(use.targets[0], gast.Name) \
-                                and not isinstance(use.targets[0], gast.Tuple):
-                            break
-                        new = _replace_name(target, t, stmt.value)
-                        if isinstance(use, (gast.If, gast.While)):
-                            use.test = new
-                        else:
-                            block[j] = new
-                        del block[k]
-                        changed = True
-                        break
-                    if reads & _stores(use) or _mutates(use):
-                        break
-                if changed:
-                    break
-            if changed:
-                break
-    return node
+    return _rewrite_until_done(node, keep, _fuse_temporary)
+
+
+def _fuse_temporary(block, k, counts):
+    loads, stores, fixed = counts
+    stmt = block[k]
+    if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)):
+        return False
+    t = stmt.targets[0].id
+    if t in fixed or not _GENERATED.match(t) or stores.get(t) != 1 or loads.get(t) != 1 \
+            or not _pure(stmt.value):
+        return False
+    reads = {n.id for n in _loads(stmt.value)}
+    for j in range(k + 1, len(block)):
+        use = block[j]
+        if any(n.id == t for n in _loads(use)):
+            target = use.test if isinstance(use, (gast.If, gast.While)) else use
+            if isinstance(use, gast.For) or not any(n.id == t for n in _loads(target)):
+                return False
+            if isinstance(use, gast.Assign) and not isinstance(use.targets[0], (gast.Name,
+                                                                                gast.Tuple)):
+                return False
+            new = _replace_name(target, t, stmt.value)
+            if isinstance(use, (gast.If, gast.While)):
+                use.test = new
+            else:
+                block[j] = new
+            del block[k]
+            return True
+        if reads & _stores(use) or _mutates(use):
+            return False
+    return False
 
 
 def eliminate_dead_code(node, keep=frozenset()):
