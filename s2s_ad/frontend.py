@@ -208,7 +208,9 @@ def _lambda_node(fn, tree, name_tree=None):
 
 
 def _lambda_name(tree, lam):
-    for node in gast.walk(tree):
+    # `name = lambda ...` is a statement of the module (a lambda inside a function is inlined
+    # where it is called, not parsed here)
+    for node in getattr(tree, "body", []):
         if isinstance(node, gast.Assign) and node.value is lam and \
                 isinstance(node.targets[0], gast.Name):
             return node.targets[0].id

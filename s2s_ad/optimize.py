@@ -187,16 +187,20 @@ def _is(n, value):
 def _rewrite_until_done(node, keep, rewrite):
     """Apply `rewrite(block, k, counts)` to each statement until no statement changes.
 
-    `rewrite` returns True when it changed the block (the counts are then recomputed).
+    `rewrite` returns True when it changed the block, and keeps the name counts up to date.
     """
+    counts = _counts(node) + (_params(node) | set(keep),)
+    blocks = _blocks(node)
     changed = True
     while changed:
         changed = False
-        counts = _counts(node) + (_params(node) | set(keep),)
-        for block in _blocks(node):
-            if any(rewrite(block, k, counts) for k in range(len(block))):
-                changed = True
-                break
+        for block in blocks:
+            k = 0
+            while k < len(block):
+                if rewrite(block, k, counts):
+                    changed = True       # look at position k again: it holds a new statement
+                else:
+                    k += 1
     return node
 
 
@@ -214,20 +218,30 @@ def _propagate_copy(block, k, counts):
     a, b = stmt.targets[0].id, stmt.value.id
     if stores.get(a, 0) != 1 or a in fixed or a == b:
         return False
-    rest = block[k + 1:]
-    uses = sum(1 for s in rest for n in _loads(s) if n.id == a)
-    if uses != loads.get(a, 0):
+    # Scan forward to the last use of a; b must keep its value until then (the statement
+    # with the last use may reassign b only after reading a: `b = f(a)` evaluates a first).
+    wanted, found, last = loads.get(a, 0), 0, -1
+    for i, later in enumerate(block[k + 1:]):
+        here = sum(1 for n in _loads(later) if n.id == a)
+        writes_b = b in _stores(later)
+        if here:
+            found += here
+            last = i
+            if writes_b and not isinstance(later, gast.Assign):
+                return False
+            if found == wanted:
+                break
+        if writes_b:
+            return False
+    if found != wanted:
         return False    # used outside this block: leave it
-    last = max((i for i, s in enumerate(rest) if any(n.id == a for n in _loads(s))), default=-1)
-    between = rest[:last + 1] if last >= 0 else []
-    # b must keep its value until the last use of a (the last statement may reassign b only
-    # after reading a: `b = f(a)` evaluates a first).
-    if any(b in _stores(s) for s in between[:-1]) or (
-            between and b in _stores(between[-1]) and not isinstance(between[-1], gast.Assign)):
-        return False
+    uses = found
     for i in range(last + 1):
         block[k + 1 + i] = _replace_name(block[k + 1 + i], a, S.load(b))
     del block[k]
+    stores[a] -= 1
+    loads[b] = loads.get(b, 0) + uses - 1
+    loads[a] = 0
     return True
 
 
@@ -261,6 +275,8 @@ def _fuse_temporary(block, k, counts):
             else:
                 block[j] = new
             del block[k]
+            stores[t] -= 1
+            loads[t] -= 1
             return True
         if reads & _stores(use) or _mutates(use):
             return False
