@@ -19,37 +19,20 @@ Contents:
     piecewise                  abs/absolute fabs maximum minimum fmax fmin clip nan_to_num
                                copysign
 """
+import operator
+
 import numpy as np
 
 from s2s_ad import runtime as _ad
-from s2s_ad.rules.registry import defjvp, defvjp
+from s2s_ad.rules import operator_rules  # noqa: F401  (the operators' rules come first)
+from s2s_ad.rules.registry import defjvp, defvjp, share
 
 # ---- arithmetic ----
 
-defvjp(np.add,
-       lambda g, ans, x1, x2: g,
-       lambda g, ans, x1, x2: g, broadcasts=True)
-defjvp(np.add,
-       lambda t, ans, x1, x2: t,
-       lambda t, ans, x1, x2: t, broadcasts=True)
-defvjp(np.subtract,
-       lambda g, ans, x1, x2: g,
-       lambda g, ans, x1, x2: -g, broadcasts=True)
-defjvp(np.subtract,
-       lambda t, ans, x1, x2: t,
-       lambda t, ans, x1, x2: -t, broadcasts=True)
-defvjp(np.multiply,
-       lambda g, ans, x1, x2: g * x2,
-       lambda g, ans, x1, x2: x1 * g, broadcasts=True)
-defjvp(np.multiply,
-       lambda t, ans, x1, x2: t * x2,
-       lambda t, ans, x1, x2: x1 * t, broadcasts=True)
-defvjp(np.divide,
-       lambda g, ans, x1, x2: g / x2,
-       lambda g, ans, x1, x2: -g * ans / x2, broadcasts=True)
-defjvp(np.divide,
-       lambda t, ans, x1, x2: t / x2,
-       lambda t, ans, x1, x2: -t * ans / x2, broadcasts=True)
+# the arithmetic ufuncs compute what the operators compute: one set of rules serves both
+for _ufunc, _operator in ((np.add, operator.add), (np.subtract, operator.sub),
+                          (np.multiply, operator.mul), (np.divide, operator.truediv)):
+    share(_ufunc, _operator)
 defvjp(np.negative, lambda g, ans, x: -g)
 defjvp(np.negative, lambda t, ans, x: -t)
 defvjp(np.positive, lambda g, ans, x: g)

@@ -66,6 +66,14 @@ def defjvp(fn, *rules, broadcasts=False, origin="s2s_ad"):
     return fn
 
 
+def share(fn, like, origin="s2s_ad"):
+    """Give `fn` the rules of `like` (np.add computes what operator.add computes)."""
+    rule = RULES[_key(like)]
+    RULES[_key(fn)] = Rule(fn, rule.vjps, rule.jvps, rule.broadcasts, origin)
+    NONDIFFERENTIABLE.pop(fn, None)
+    return fn
+
+
 def nondifferentiable(*fns, origin="s2s_ad"):
     """Declare that calls to each of `fns` have a zero derivative (no code is emitted)."""
     for fn in fns:
