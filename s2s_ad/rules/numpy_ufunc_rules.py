@@ -19,6 +19,7 @@ Contents:
     piecewise                  abs/absolute fabs maximum minimum fmax fmin clip nan_to_num
                                copysign
 """
+import builtins
 import operator
 
 import numpy as np
@@ -188,6 +189,8 @@ defvjp(np.minimum,
 defjvp(np.minimum,
        lambda t, ans, x1, x2: t * (x1 < x2) + 0.5 * t * (x1 == x2),
        lambda t, ans, x1, x2: t * (x2 < x1) + 0.5 * t * (x1 == x2), broadcasts=True)
+share(builtins.max, np.maximum)       # max(a, b) of two numbers: the same rules
+share(builtins.min, np.minimum)
 defvjp(np.fmax,
        lambda g, ans, x1, x2: g * ((x1 > x2) | np.isnan(x2)) + 0.5 * g * (x1 == x2),
        lambda g, ans, x1, x2: g * ((x2 > x1) | np.isnan(x1)) + 0.5 * g * (x1 == x2),

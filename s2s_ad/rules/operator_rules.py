@@ -104,18 +104,8 @@ defvjp(builtins.sum, lambda g, ans, iterable, start=0: _ad.spread(g, iterable),
 defjvp(builtins.sum, lambda t, ans, iterable, start=0: _ad.broadcast_like(sum(t), ans),
        lambda t, ans, iterable, start=0: _ad.broadcast_like(t, ans))
 
-defvjp(builtins.max,
-       lambda g, ans, a, b: g * (a > b) + 0.5 * g * (a == b),
-       lambda g, ans, a, b: g * (b > a) + 0.5 * g * (a == b), broadcasts=True)
-defjvp(builtins.max,
-       lambda t, ans, a, b: t * (a > b) + 0.5 * t * (a == b),
-       lambda t, ans, a, b: t * (b > a) + 0.5 * t * (a == b), broadcasts=True)
-defvjp(builtins.min,
-       lambda g, ans, a, b: g * (a < b) + 0.5 * g * (a == b),
-       lambda g, ans, a, b: g * (b < a) + 0.5 * g * (a == b), broadcasts=True)
-defjvp(builtins.min,
-       lambda t, ans, a, b: t * (a < b) + 0.5 * t * (a == b),
-       lambda t, ans, a, b: t * (b < a) + 0.5 * t * (a == b), broadcasts=True)
+# builtins max and min of two numbers share np.maximum's and np.minimum's rules
+# (numpy_ufunc_rules.py), ties split equally.
 
 # ---- non-differentiable ----
 
