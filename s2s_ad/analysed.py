@@ -40,3 +40,11 @@ class Analysed:
 
     def _atom_kind(self, node):
         return atom_kind(node, self.kinds)
+
+    def certainly_scalar(self, name):
+        """The output `name` is known to be a scalar: its shape is (), or it is built from Python
+        numbers only (math functions, float arguments), so a gradient needs no run-time check."""
+        return self.shapes.get(name) == () or (
+            self.kinds.get(name) == "scalar" and
+            all(self.kinds.get(p) == "scalar" for p in self.fn.params
+                if self.activity.active(p) or p in self.wrt))

@@ -204,7 +204,9 @@ class Forward(Analysed):
             return S.tuple_([self.tangent_of(e) for e in node.elts])
         return self.tangent_of(node)
 
-    def build(self, name, keyword_tangents=False, mutated=(), tangent_only=False):
+    def build(self, name, keyword_tangents=False, mutated=(), tangent_only=False, seed_one=False):
+        """The JVP function; with `seed_one`, the derivative of a function of one scalar
+        argument: its tangent starts at 1 inside the function instead of being a parameter."""
         body = self.fn.node.body
         output = body[-1].value
         # the arguments a called function writes into are among its results
@@ -222,10 +224,16 @@ class Forward(Analysed):
         for p in self.fn.params:   # a parameter that becomes active by a write starts at zero
             if p not in self.wrt and self.activity.active(p):
                 prelude.append(S.assign(self.dot(p), self.zero(S.load(p))))
+        if seed_one:
+            prelude += [S.comment("one scalar input: forward mode gives the derivative in one "
+                                  "sweep, without a tape"),
+                        S.assign(dots[0], S.const(1.0))]
         code = prelude + self.block(body)
-        result = self.tangent_of(output) if tangent_only else \
+        if seed_one and not (self.active(output) and self.certainly_scalar(output.id)):
+            code.append(S.expr_stmt(S.call("_ad.grad_seed", output)))   # the scalar check
+        result = self.tangent_of(output) if tangent_only or seed_one else \
             S.tuple_([output, self.tangent_of(output)])
-        params = list(self.fn.params) + ([] if keyword_tangents else dots)
+        params = list(self.fn.params) + ([] if keyword_tangents or seed_one else dots)
         func = S.function_def(name, params, code + [gast.Return(value=result)])
         func.args.defaults = list(self.fn.node.args.defaults) if keyword_tangents else []
         if keyword_tangents:
@@ -244,6 +252,15 @@ _ZERO_MAKERS = _zero_makers()
 
 def _copy(name):
     return S.call(gast.Attribute(value=S.load(name), attr="copy", ctx=gast.Load()))
+
+
+def gradient(fn, wrt, *, arg_kinds, arg_shapes=None):
+    """The gradient of `fn` with respect to its one Python-float argument `wrt`, in forward
+    mode: the same cost as the function, no tape (reverse mode would store every step)."""
+    fn.refuse_varargs()
+    fwd = Forward(fn, [wrt], arg_kinds, arg_shapes=arg_shapes)
+    node = fwd.build(f"{fn.node.name}_grad", seed_one=True)
+    return node, fwd.names, fwd.program
 
 
 def jvp(fn, wrt, *, arg_kinds=None, has_aux=False, name=None, names=None, arg_shapes=None,

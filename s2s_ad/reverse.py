@@ -659,11 +659,6 @@ class Reverse(Analysed):
         return any(isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Load)
                    and id(n) not in inside for n in gast.walk(self.fn.node))
 
-    def _python_number(self, name):
-        """The output is built from Python numbers only (math functions, float arguments)."""
-        return all(self.kinds.get(p) == "scalar" for p in self.fn.params
-                   if self.activity.active(p) or p in self.wrt)
-
     def counter(self, loop):
         """The name that counts the iterations of a while loop."""
         if id(loop) not in self.counters:
@@ -680,11 +675,8 @@ class Reverse(Analysed):
         bar = self.adj(output.id)
         if seed == "one":
             self.seed_param = None
-            # a Python number needs no check: 1.0 it is
-            # a Python number, or a result whose shape is known to be (): 1.0, unchecked
-            certain = self.shapes.get(output.id) == () or (
-                self.kinds.get(output.id) == "scalar" and self._python_number(output.id))
-            start = S.const(1.0) if certain else S.call("_ad.grad_seed", output)
+            start = S.const(1.0) if self.certainly_scalar(output.id) else \
+                S.call("_ad.grad_seed", output)
             return [S.comment("the reverse sweep starts from d(out)/d(out) = 1"),
                     S.assign(bar, start)]
         self.seed_param = bar    # the cotangent argument is the output's adjoint itself

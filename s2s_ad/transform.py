@@ -13,7 +13,7 @@ import gast
 from . import frontend, syntax as S
 from .desugar import desugar
 from .local_defs import expand_locals
-from .errors import UnsupportedSyntaxError
+from .errors import DifferentiationError, UnsupportedSyntaxError
 from .naming import Namer
 from .to_ssa import to_ssa
 
@@ -128,7 +128,17 @@ def generate(fn, mode, wrt=(), *, has_aux=False, arg_kinds=None, optimize=True,
         return ssa.node, GeneratedNames(ssa.parsed, ssa.params), ssa, Program()
     # Without argument kinds the code is generic over numbers and arrays.
     kinds = dict(arg_kinds) if arg_kinds is not None else {p: "num" for p in ssa.params}
-    if mode in ("grad", "vjp", "value_and_grad"):
+    if mode == "grad" and not has_aux and len(wrt) == 1 and kinds.get(wrt[0]) == "scalar" \
+            and set(wrt) <= set(ssa.params):
+        try:
+            node, names, program = forward.gradient(ssa, wrt[0], arg_kinds=kinds,
+                                                    arg_shapes=arg_shapes)
+            mode = "forward-grad"
+        except DifferentiationError:   # e.g. a call whose rule has a VJP but no JVP
+            ssa = normalize(fn)          # a fresh copy: the attempt used up names
+    if mode == "forward-grad":
+        pass
+    elif mode in ("grad", "vjp", "value_and_grad"):
         node, names, program = reverse.vjp(ssa, list(wrt), seed="one" if mode != "vjp" else "given",
                                   return_value=mode == "value_and_grad", has_aux=has_aux,
                                   arg_kinds=kinds, arg_shapes=arg_shapes,

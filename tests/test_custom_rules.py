@@ -79,3 +79,34 @@ def test_nondifferentiable():
     assert ad.grad(f)(2.0) == 4.0
     assert ad.jvp(f, (2.0,), (1.0,)) == (6.0, 4.0)
     assert "noisy_measurement_fwd" not in ad.source(f, "grad")   # no derivative code for it
+
+
+def half_square(x):
+    return 0.5 * x * x
+
+
+ad.defvjp(half_square, lambda g, ans, x: g * x)   # a VJP rule and no JVP rule
+
+
+def polynomial(x):
+    y = 0.0
+    for c in (1.0, 2.0, 3.0):
+        y = y * x + c
+    return y
+
+
+def uses_half_square(x):
+    return half_square(x) + x
+
+
+def test_gradient_of_one_float_argument_runs_forward_mode():
+    source = ad.source(polynomial, "grad", example=(0.5,))
+    assert "forward mode" in source and "_tape" not in source
+    assert ad.grad(polynomial)(0.5) == 2.0 * 0.5 + 2.0
+    ad.check_grads(polynomial, (0.5,))
+
+
+def test_gradient_of_one_float_falls_back_to_reverse_mode_without_a_jvp_rule():
+    source = ad.source(uses_half_square, "grad", example=(3.0,))
+    assert "forward mode" not in source
+    assert ad.grad(uses_half_square)(3.0) == 4.0
