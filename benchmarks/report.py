@@ -92,4 +92,4 @@ def notes(rows):
 
 LEGEND = ("times are medians per call; (xR) after a peer's time is peer/s2s_ad; "
           "s2s 1st call = transform + compile + one call after ad.clear_cache(); "
-          "lines = non-blank lines of ad.source() vs the hand-written function")
+          "lines = lines of code (not blank, not comment) of ad.source(..., example=args) vs the hand-written function")
