@@ -7,6 +7,13 @@ reverse sweep (the adjoint statements, in reverse order, each block under a comm
 user's line).  The adjoint of `h` is `h_bar`.  Symbolic zeros: an adjoint that nothing has
 written yet is not a variable at all; its first write is an assignment.
 
+Uniform adjoints: the cotangent of `x` in `s = np.sum(x)` is s_bar at every element of x.  Where
+x's shape is known, `x_bar` stays that scalar (it is *uniform*) while elementwise rules carry it
+(`y_bar = x_bar * 2 * y` has y's full shape again, `a_bar = x_bar` for `x = a + b` stays uniform),
+so no array of ones is built and multiplied, and `x` itself is not computed when only its shape
+was needed.  Any other use spreads it to x's shape first (`x_bar = _ad.sum_grad(x_bar, x)`), as
+does the start of a loop or branch (uniform adjoints live in straight-line code only).
+
 Loops use an explicit tape, a local list.  Save-before-overwrite: inside a loop, a statement that
 assigns a name the reverse sweep reads first pushes the name's old value
 (`_tape.append(y); y = y_1`); the reverse sweep restores it right after that statement's adjoint
@@ -25,6 +32,7 @@ from .calls import argument_kinds, static_functions
 from .errors import BadArgumentError, NonDifferentiableCallError
 from .ops import describe
 from .rules import registry
+from .shapes import elementwise_shape
 
 
 
@@ -37,6 +45,7 @@ class Reverse(Analysed):
         self.saved = set()      # names pushed before being overwritten
         self.defined = set()
         self.owned = set()        # adjoints holding an array only this sweep refers to
+        self.uniform = set()      # adjoints held as one scalar standing for every element
         self.header_line = None   # the line of the compound statement being reversed
         self.tape = self.namer.fresh("_tape")
         self.split_mutated = None   # in a callee's pair: the parameters it writes into
@@ -56,27 +65,36 @@ class Reverse(Analysed):
             return S.const(0.0)
         return S.call("_ad.zeros_like", S.load(name))
 
-    def accumulate(self, name, expr):
+    def accumulate(self, name, expr, uniform=False):
+        """Add `expr` to the adjoint of `name`; `uniform`: expr is a scalar standing for the
+        same value at every element of `name` (see the module docstring)."""
         bar = self.adj(name)
         if name not in self.defined:
             self.defined.add(name)
             # A fresh result is ours to update in place later; a bare name or a helper's
             # result may be another adjoint's array.
-            if isinstance(expr, (gast.BinOp, gast.UnaryOp)):
+            if isinstance(expr, (gast.BinOp, gast.UnaryOp)) and not uniform:
                 self.owned.add(name)
             else:
                 self.owned.discard(name)
+            if uniform:
+                self.uniform.add(name)
             return [S.assign(bar, expr)]
         if self.kinds.get(name) in ("scalar", "array", "num"):
-            self.owned.add(name)
+            if name in self.uniform and uniform:
+                self.owned.discard(name)      # still one scalar
+            else:
+                self.uniform.discard(name)    # a scalar plus an array: the array's shape
+                self.owned.add(name)
             return [S.assign(bar, S.binop(S.load(bar), gast.Add(), expr))]
         self.owned.discard(name)
         return [S.assign(bar, S.call("_ad.add", S.load(bar), expr))]
 
     def accumulate_index(self, base, index, g):
-        """`base_bar[index] += g`, in place on an array the adjoint owns."""
+        """`base_bar[index] += g`, in place on an array the adjoint owns (g may be uniform:
+        `+=` and np.add.at spread a scalar over the indexed elements)."""
         bar = self.adj(base)
-        code = []
+        code = self.spread(base)
         if self.kinds.get(base) not in ("array", "num"):
             start = S.load(bar) if base in self.defined else self.zero_container(base)
             self.defined.add(base)
@@ -100,6 +118,47 @@ class Reverse(Analysed):
     def np_name(self):
         return self.names.ref(__import__("numpy")).id
 
+    def spread(self, *names):
+        """Statements giving each uniform adjoint among `names` its variable's full shape."""
+        code = []
+        for name in sorted(set(names) & self.uniform):
+            self.uniform.discard(name)
+            self.owned.add(name)      # sum_grad returns a new array
+            code.append(S.assign(self.adj(name), S.call("_ad.sum_grad", S.load(self.adj(name)),
+                                                        S.load(name))))
+        return code
+
+    def _sums_everything(self, op, out):
+        """`out = np.sum(x)` at the top level, x's shape known: x_bar can stay uniform."""
+        if not (op.fn is __import__("numpy").sum and len(op.args) == 1 and not op.kwargs
+                and self.header_line is None and self.active(op.args[0])):
+            return False
+        return self.has_elements(op.args[0].id) and self.shapes.get(out) == ()
+
+    def has_elements(self, name):
+        """`name` is an array whose shape is known and not ()."""
+        return self.kinds.get(name) in ("array", "num") and bool(self.shapes.get(name))
+
+    def _uniform_term(self, expr, pre, arg, out, g):
+        """For an elementwise rule applied to a uniform cotangent `g` of `out`: "full" when the
+        term `expr` has out's full shape anyway, "uniform" when it is a scalar standing for
+        every element of `arg` (which has out's shape), None when neither is certain."""
+        if pre:
+            return None
+
+        def shape_of(name):
+            if name == g.id or self.kinds.get(name) == "scalar":
+                return ()
+            return self.shapes.get(name)
+        shape = elementwise_shape(expr, shape_of, self.np_name())
+        if shape is None or out not in self.shapes:
+            return None
+        if shape == self.shapes[out]:
+            return "full"
+        if shape == () and self.has_elements(arg.id) and self.shapes[arg.id] == self.shapes[out]:
+            return "uniform"
+        return None
+
     def basic_index(self, index):
         """Slices, integers and None: no element can be selected twice."""
         parts = index.elts if isinstance(index, gast.Tuple) else [index]
@@ -118,6 +177,14 @@ class Reverse(Analysed):
     def adjoint(self, stmt):
         op = self.ops[id(stmt)]
         outs = targets(stmt)
+        if not self.uniform:
+            return self._adjoint(stmt, op, outs)
+        if op.kind in ("copy", "index", "call") and id(stmt) not in self.user_calls:
+            return self._adjoint(stmt, op, outs)     # these take uniform cotangents
+        names = outs + [a.id for a in op.args if isinstance(a, gast.Name)]
+        return self.spread(*names) + self._adjoint(stmt, op, outs)
+
+    def _adjoint(self, stmt, op, outs):
         if id(stmt) in self.user_calls:
             return self._user_call(stmt, op, outs[0] if outs else None)
         if op.kind == "unpack":
@@ -136,8 +203,14 @@ class Reverse(Analysed):
         g = S.load(self.adj(out))
         self.defined.discard(out)
         code = []
+        if op.kind == "index" and self.kinds.get(op.args[0].id) not in ("array", "num"):
+            code += self.spread(out)
+        if op.kind == "copy" and not self.has_elements(op.args[0].id):
+            code += self.spread(out)
+        g_uniform = out in self.uniform
+        self.uniform.discard(out)
         if op.kind == "copy":
-            code += self.accumulate(op.args[0].id, g)
+            code += self.accumulate(op.args[0].id, g, uniform=g_uniform)
         elif op.kind == "index":
             base = op.args[0].id
             if self.activity.active(base):
@@ -149,7 +222,7 @@ class Reverse(Analysed):
                     item = gast.Subscript(value=S.load(self.adj(out)), slice=key, ctx=gast.Load())
                     code += self.accumulate(arg.id, item)
         elif op.kind == "call":
-            code += self._call(stmt, op, out, g)
+            code += self._call(stmt, op, out, g, g_uniform)
         else:
             if any(self.active(a) for a in op.args):
                 raise self.fn.error(stmt, f"cannot differentiate the call {op.name}",
@@ -293,15 +366,49 @@ class Reverse(Analysed):
                  for t in outs]
         return self.accumulate(src.id, S.tuple_(parts))
 
-    def _call(self, stmt, op, out, g):
-        if op.fn == "astype":
-            return self.accumulate(op.args[0].id, g) if self.active(op.args[0]) else []
+    def _call(self, stmt, op, out, g, g_uniform=False):
         if registry.is_nondifferentiable(op.fn):
             return []
         rule = registry.lookup(op.fn)
-        if rule is None and is_user_function(op.fn):
+        if rule is None and op.fn != "astype" and is_user_function(op.fn):
             return []      # a call to a user function whose result needs no derivative
-        code, contributions = [], {}   # name -> cotangent terms, summed in one statement
+        code = []
+        if g_uniform and (rule is None or not rule.broadcasts):
+            code, g_uniform = self._spread_cotangent(out), False
+        if op.fn == "astype":
+            return code + (self.accumulate(op.args[0].id, g) if self.active(op.args[0]) else [])
+        if self._sums_everything(op, out):
+            return self.accumulate(op.args[0].id, g, uniform=True)
+        terms = self._rule_terms(stmt, op, rule, out, g)
+        kinds = [self._uniform_term(expr, pre, arg, out, g) for arg, pre, expr in terms] \
+            if g_uniform else []
+        if None in kinds:     # some term needs g at full shape: spread it, apply the rules again
+            code, g_uniform = self._spread_cotangent(out), False
+            terms = self._rule_terms(stmt, op, rule, out, g)
+        contributions = {}   # name -> [(cotangent term, uniform?)], summed in one statement
+        for k, (arg, pre, expr) in enumerate(terms):
+            uniform = g_uniform and kinds[k] == "uniform"
+            if rule.broadcasts and not uniform and self._may_broadcast(arg, op, out):
+                expr = S.call("_ad.unbroadcast", expr, arg)
+            code += pre
+            contributions.setdefault(arg.id, []).append((expr, uniform))
+        for name, terms in contributions.items():
+            total = terms[0][0]
+            for term, _ in terms[1:]:
+                total = S.binop(total, gast.Add(), term)
+            code += self.accumulate(name, total, uniform=all(u for _, u in terms))
+        return code
+
+    def _spread_cotangent(self, out):
+        """Statements giving the (uniform) cotangent of `out` its full shape."""
+        self.uniform.add(out)
+        code = self.spread(out)
+        self.owned.discard(out)
+        return code
+
+    def _rule_terms(self, stmt, op, rule, out, g):
+        """[(argument, statements, cotangent expression)] from the rule of each active argument."""
+        terms = []
         for i, arg in enumerate(op.args):
             if not self.active(arg):
                 continue
@@ -316,16 +423,8 @@ class Reverse(Analysed):
                 raise self.fn.error(stmt, f"the derivative rule of {op.name} {exc}",
                                     "Call it with the arguments its rule supports.",
                                     kind=NonDifferentiableCallError) from None
-            if rule.broadcasts and self._may_broadcast(arg, op, out):
-                expr = S.call("_ad.unbroadcast", expr, arg)
-            code += pre
-            contributions.setdefault(arg.id, []).append(expr)
-        for name, terms in contributions.items():
-            total = terms[0]
-            for term in terms[1:]:
-                total = S.binop(total, gast.Add(), term)
-            code += self.accumulate(name, total)
-        return code
+            terms.append((arg, pre, expr))
+        return terms
 
     def _no_rule(self, stmt, op):
         name = op.name or getattr(op.fn, "__name__", repr(op.fn))
@@ -364,7 +463,10 @@ class Reverse(Analysed):
             if isinstance(stmt, (gast.Assign, gast.Expr)):
                 code = self.adjoint(stmt) + self.restore(stmt)
                 pieces.append((stmt.lineno, code))
-            elif isinstance(stmt, gast.If):
+            elif isinstance(stmt, (gast.If, gast.For, gast.While)) and self.uniform:
+                # branches and loops join and carry adjoints: give them full shapes first
+                pieces.append((None, self.spread(*self.uniform)))
+            if isinstance(stmt, gast.If):
                 pieces.append((None, self.nested(self.reverse_if, stmt)))
             elif isinstance(stmt, gast.For):
                 pieces.append((None, self.nested(self.reverse_for, stmt)))
@@ -563,7 +665,7 @@ class Reverse(Analysed):
         # Dry run: learn which names the reverse sweep reads (its temporaries are forgotten).
         self.in_loop = False
         self.defined = set(out_names) | set(self.split_mutated or ())
-        self.owned = set()
+        self.owned, self.uniform = set(), set()
         taken, counters = set(self.namer.taken), dict(self.namer.counters)
         dry = self.reverse_block(body)
         self.needed |= {n for s in dry for n in S.names_in(s, gast.Load)}
@@ -575,9 +677,9 @@ class Reverse(Analysed):
         # The real reverse sweep, now that the forward sweep knows what it saved.
         self.in_loop = False
         self.defined = set(out_names) | set(self.split_mutated or ())
-        self.owned = set()
+        self.owned, self.uniform = set(), set()
         seed_stmts = self.seed(output, seed)
-        reverse = self.reverse_block(body)
+        reverse = self.reverse_block(body) + self.spread(*self.wrt, *(self.split_mutated or ()))
         params = list(self.fn.params)
         results = [S.load(self.adj(p)) if p in self.defined else self.zero(p) for p in self.wrt]
         first_assigned = {t for s in body if isinstance(s, gast.Assign) for t in targets(s)}

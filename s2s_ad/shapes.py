@@ -210,3 +210,38 @@ def infer_shapes(fn, ops, kinds, arg_shapes):
         if shapes == before:
             break
     return {n: s for n, s in shapes.items() if s is not _UNKNOWN and s is not _BOTTOM}
+
+
+def elementwise_shape(expr, shape_of, numpy_name="np"):
+    """The shape of an expression built only from arithmetic and NumPy ufuncs (numpy is
+    `numpy_name` in the generated code) over names whose shapes `shape_of(name)` knows (None
+    where unknown), by broadcasting; None if it is anything else (a reduction, an indexing, a
+    helper call), or if a shape is unknown."""
+    if isinstance(expr, gast.Constant):
+        return () if type(expr.value) in (int, float) else None
+    if isinstance(expr, gast.Name):
+        return shape_of(expr.id)
+    if isinstance(expr, gast.BinOp) and not isinstance(expr.op, gast.MatMult):
+        parts = [expr.left, expr.right]
+    elif isinstance(expr, gast.UnaryOp):
+        parts = [expr.operand]
+    elif isinstance(expr, gast.Call) and not expr.keywords and \
+            _is_numpy_ufunc(expr.func, numpy_name):
+        parts = expr.args
+    else:
+        return None
+    shapes = [elementwise_shape(p, shape_of, numpy_name) for p in parts]
+    if any(s is None for s in shapes):
+        return None
+    try:
+        return tuple(np.broadcast_shapes(*shapes))
+    except ValueError:
+        return None
+
+
+def _is_numpy_ufunc(func, numpy_name):
+    """`np.<name>` naming a ufunc."""
+    if not (isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name)
+            and func.value.id == numpy_name):
+        return False
+    return isinstance(getattr(np, func.attr, None), np.ufunc)
