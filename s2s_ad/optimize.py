@@ -2,7 +2,8 @@
 
     optimize(node, passes=PASSES) -> node
 
-  fold_constants        `2 - 1` -> `1`; `x ** 1`, `x * 1`, `1 * x`, `x + 0` -> `x`; `a + -b` -> `a - b`
+  fold_constants        `2 - 1` -> `1`; `x ** 1`, `x * 1`, `1 * x`, `x + 0` -> `x`; `a + -b` -> `a - b`,
+                        `a += -b * c` -> `a -= b * c`
   propagate_copies      `a = b; ... a ...` -> `... b ...` where b is not reassigned in between
   fuse_temporaries      a temporary used once goes back into the expression that uses it:
                         `_t1 = y * x; y_1 = _t1 + c; y = y_1` -> `y = y * x + c`
@@ -143,9 +144,17 @@ def fold_constants(node, keep=frozenset()):
                 return left
             if isinstance(n.op, gast.Add) and _is(left, 0):
                 return right
-            if isinstance(n.op, gast.Add) and isinstance(right, gast.UnaryOp) \
-                    and isinstance(right.op, gast.USub):
-                return gast.BinOp(left=left, op=gast.Sub(), right=right.operand)
+            if isinstance(n.op, (gast.Add, gast.Sub)) and _negated(right) is not None:
+                # a + -b*c -> a - b*c: one array negation fewer
+                flipped = gast.Sub() if isinstance(n.op, gast.Add) else gast.Add()
+                return gast.BinOp(left=left, op=flipped, right=_negated(right))
+            return n
+
+        def visit_AugAssign(self, n):
+            self.generic_visit(n)
+            if isinstance(n.op, (gast.Add, gast.Sub)) and _negated(n.value) is not None:
+                n.op = gast.Sub() if isinstance(n.op, gast.Add) else gast.Add()
+                n.value = _negated(n.value)
             return n
 
         def visit_Compare(self, n):
@@ -176,6 +185,18 @@ _COMPARE = {gast.Eq: lambda a, b: a == b, gast.NotEq: lambda a, b: a != b,
             gast.Lt: lambda a, b: a < b, gast.Gt: lambda a, b: a > b}
 _EVAL = {gast.Add: lambda a, b: a + b, gast.Sub: lambda a, b: a - b,
          gast.Mult: lambda a, b: a * b, gast.Pow: lambda a, b: a ** b}
+
+
+def _negated(n):
+    """`e` for an expression `-e`, or `-e * f` / `-e / f` (the sign moves out of a product
+    exactly in floating point); None for anything else."""
+    if isinstance(n, gast.UnaryOp) and isinstance(n.op, gast.USub):
+        return n.operand
+    if isinstance(n, gast.BinOp) and isinstance(n.op, (gast.Mult, gast.Div)):
+        left = _negated(n.left)
+        if left is not None:
+            return gast.BinOp(left=left, op=n.op, right=n.right)
+    return None
 
 
 def _number(n):
@@ -455,5 +476,6 @@ def _is_name(node, name):
     return isinstance(node, gast.Name) and node.id == name
 
 
-PASSES = (fold_constants, propagate_copies, fuse_temporaries, eliminate_dead_code,
+# Folding runs again after fusion, which puts negations next to the additions that absorb them.
+PASSES = (fold_constants, propagate_copies, fuse_temporaries, fold_constants, eliminate_dead_code,
           iterate_directly)

@@ -27,21 +27,41 @@ def unbroadcast(g, x):
     The cotangent of a real `x` is real: a complex `g` (from complex intermediates) gives its
     real part, as in JAX.
     """
+    if type(g) is np.ndarray and type(x) is np.ndarray:   # the common case, kept cheap
+        if g.dtype.kind == "c" and x.dtype.kind != "c":
+            g = g.real
+        if g.shape == x.shape:
+            return g
+        return _sum_to(g, x.shape)
     if np.iscomplexobj(g) and not np.iscomplexobj(x):
         g = np.real(g)
-    xshape = np.shape(x)
-    gshape = np.shape(g)
-    if gshape == xshape:
+    if np.shape(g) == np.shape(x):
         return g
-    extra = len(gshape) - len(xshape)
-    if extra > 0:
-        g = np.sum(g, axis=tuple(range(extra)))
-    stretched = tuple(i for i, n in enumerate(xshape) if n == 1 and np.shape(g)[i] != 1)
-    if stretched:
-        g = np.sum(g, axis=stretched, keepdims=True)
+    g = _sum_to(np.asarray(g), np.shape(x))
     if isinstance(x, numbers.Number) and not isinstance(x, np.generic):
-        return g.item() if isinstance(g, np.ndarray) else g
+        return g.item() if isinstance(g, (np.ndarray, np.generic)) else g   # a Python number
     return g
+
+
+_REDUCTIONS = {}   # (shape of g, shape of x) -> (axes to sum, keepdims, reshape after)
+
+
+def _sum_to(g, xshape):
+    """Sum the ndarray `g` over the axes broadcasting added (leading) or stretched (size 1 in
+    `xshape`): one pass over g.  The axes of each pair of shapes are worked out once."""
+    key = (g.shape, xshape)
+    plan = _REDUCTIONS.get(key)
+    if plan is None:
+        extra = g.ndim - len(xshape)
+        stretched = tuple(i + extra for i, n in enumerate(xshape)
+                          if n == 1 and g.shape[i + extra] != 1) if extra >= 0 else ()
+        plan = (tuple(range(extra)) + stretched, bool(stretched), bool(stretched) and extra > 0)
+        if len(_REDUCTIONS) > 4096:
+            _REDUCTIONS.clear()
+        _REDUCTIONS[key] = plan
+    axes, keepdims, reshape = plan
+    g = g.sum(axis=axes, keepdims=keepdims)
+    return g.reshape(xshape) if reshape else g
 
 
 def broadcast_like(t, z):
@@ -193,8 +213,16 @@ def _matrix_grads_prepare(a, b):
     return np.ndim(a) == 1, np.ndim(b) == 1
 
 
+def _matrices(g, a, b):
+    """All three are real 2-D arrays: the common case, with no conventions to apply."""
+    return type(g) is np.ndarray and type(a) is np.ndarray and type(b) is np.ndarray and \
+        g.ndim == a.ndim == b.ndim == 2 and "c" not in (g.dtype.kind, a.dtype.kind, b.dtype.kind)
+
+
 def matmul_grad_a(g, a, b):
     """Cotangent of `a` in `a @ b`: `g @ b.T` with NumPy's 1-D and batch conventions."""
+    if _matrices(g, a, b):
+        return g @ b.T
     a1, b1 = _matrix_grads_prepare(a, b)
     g = np.asarray(g)
     if a1 and b1:
@@ -209,6 +237,8 @@ def matmul_grad_a(g, a, b):
 
 def matmul_grad_b(g, a, b):
     """Cotangent of `b` in `a @ b`: `a.T @ g` with NumPy's 1-D and batch conventions."""
+    if _matrices(g, a, b):
+        return a.T @ g
     a1, b1 = _matrix_grads_prepare(a, b)
     g = np.asarray(g)
     if a1 and b1:
@@ -251,21 +281,26 @@ def _reduced_axes(x, axis):
     return tuple(a % nd for a in axes)
 
 
-def _max_weights(m, x, axis, keepdims):
-    """Where `x` attains its reduced maximum `m`, 1/(number of ties); elsewhere 0."""
+def _max_mask(m, x, axis, keepdims):
+    """(where `x` attains its reduced maximum `m`, the number of ties, the reduced axes)."""
     axes = _reduced_axes(x, axis)
     full = m if keepdims else np.expand_dims(m, axes)
     mask = np.asarray(x) == full
-    count = np.sum(mask, axis=axes, keepdims=True)
+    return mask, mask.sum(axis=axes, keepdims=True), axes
+
+
+def _max_weights(m, x, axis, keepdims):
+    """Where `x` attains its reduced maximum `m`, 1/(number of ties); elsewhere 0."""
+    mask, count, _ = _max_mask(m, x, axis, keepdims)
     return mask / count
 
 
 def max_grad(g, m, x, axis=None, keepdims=False):
     """Cotangent of `x` for `m = np.max(x, axis)` (or min); ties split `g` equally."""
-    axes = _reduced_axes(x, axis)
+    mask, count, axes = _max_mask(m, x, axis, keepdims)
     gfull = g if keepdims else np.expand_dims(g, axes)
-    w = _max_weights(m, x, axis, keepdims)
-    return (gfull * w).astype(np.result_type(g, x), copy=False)
+    # divide the reduced g by the counts first: one pass over x's shape fewer
+    return (mask * (gfull / count)).astype(np.result_type(g, x), copy=False)
 
 
 def max_jvp(t, m, x, axis=None, keepdims=False):

@@ -232,3 +232,12 @@ def test_a_sum_of_elementwise_terms_builds_no_array_of_ones():
     source = ad.source(rosenbrock, "grad", example=(np.ones(5),))
     code = "\n".join(line for line in source.splitlines() if not line.strip().startswith("#"))
     assert "sum_grad" not in code and "** 2 +" not in code   # the summed terms are dead
+
+
+def test_unbroadcast_sums_added_and_stretched_axes():
+    from s2s_ad import runtime as _ad
+    g = np.arange(24.0).reshape(4, 2, 3)
+    np.testing.assert_array_equal(_ad.unbroadcast(g, np.ones((2, 1))), g.sum(axis=(0, 2))[:, None])
+    np.testing.assert_array_equal(_ad.unbroadcast(g, np.ones(3)), g.sum(axis=(0, 1)))
+    assert _ad.unbroadcast(g, 1.0) == g.sum() and type(_ad.unbroadcast(g, 1.0)) is float
+    assert np.isrealobj(_ad.unbroadcast(g * 1j, np.ones((2, 3))))
