@@ -150,6 +150,11 @@ def fold_constants(node, keep=frozenset()):
                 return gast.BinOp(left=left, op=flipped, right=_negated(right))
             return n
 
+        def visit_Assign(self, n):
+            self.generic_visit(n)
+            new = _in_place(n)
+            return self.visit_AugAssign(new) if isinstance(new, gast.AugAssign) else new
+
         def visit_AugAssign(self, n):
             self.generic_visit(n)
             if isinstance(n.op, (gast.Add, gast.Sub)) and _negated(n.value) is not None:
@@ -187,6 +192,34 @@ _EVAL = {gast.Add: lambda a, b: a + b, gast.Sub: lambda a, b: a - b,
          gast.Mult: lambda a, b: a * b, gast.Pow: lambda a, b: a ** b}
 
 
+def _plain_subscript(n):
+    """`a[...]` with a name for `a` and only names, constants and slices inside the brackets:
+    evaluating it as a target runs no code."""
+    return isinstance(n, gast.Subscript) and isinstance(n.value, gast.Name) and all(
+        isinstance(sub, (gast.Name, gast.Constant, gast.Slice, gast.Tuple, gast.UnaryOp,
+                         gast.USub, gast.Load, gast.Store))
+        for sub in gast.walk(n.slice))
+
+
+def _in_place(stmt):
+    """`a[s] = a[s] + e` -> `a[s] += e` where s has a slice: `a[s]` is then a view of an array
+    (updated in place, as the assignment would) or a new list (extended, then assigned back),
+    never an object shared with other names."""
+    if not (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
+            and _plain_subscript(stmt.targets[0]) and isinstance(stmt.value, gast.BinOp)
+            and isinstance(stmt.value.op, (gast.Add, gast.Sub, gast.Mult, gast.Div))
+            and any(isinstance(n, gast.Slice) for n in gast.walk(stmt.targets[0].slice))):
+        return stmt
+    if gast.dump(stmt.value.left) != gast.dump(_as_load(stmt.targets[0])):
+        return stmt
+    return gast.copy_location(gast.AugAssign(target=stmt.targets[0], op=stmt.value.op,
+                                             value=stmt.value.right), stmt)
+
+
+def _as_load(target):
+    return gast.Subscript(value=S.load(target.value.id), slice=target.slice, ctx=gast.Load())
+
+
 def _negated(n):
     """`e` for an expression `-e`, or `-e * f` / `-e / f` (the sign moves out of a product
     exactly in floating point); None for anything else."""
@@ -196,6 +229,9 @@ def _negated(n):
         left = _negated(n.left)
         if left is not None:
             return gast.BinOp(left=left, op=n.op, right=n.right)
+        right = _negated(n.right)
+        if right is not None:
+            return gast.BinOp(left=n.left, op=n.op, right=right)
     return None
 
 
@@ -290,7 +326,8 @@ def _fuse_temporary(block, k, counts):
             if isinstance(use, gast.For) or not any(n.id == t for n in _loads(target)):
                 return False
             if isinstance(use, gast.Assign) and not isinstance(use.targets[0], (gast.Name,
-                                                                                gast.Tuple)):
+                                                                                gast.Tuple)) \
+                    and not _plain_subscript(use.targets[0]):
                 return False
             new = _replace_name(target, t, stmt.value)
             if isinstance(use, (gast.If, gast.While)):
@@ -380,9 +417,14 @@ def _live_names(node):
             live |= {n.id for n in _loads(s)}
         elif isinstance(s, gast.Assign) and not _pure(s.value):
             live |= {n.id for n in _loads(s)}
-    sharing = []     # (a, b): a may be b's array (a copy, a slice, an attribute)
+    # names written into in place: a[i] = v, a[i] += v, a += v
+    written = {_written_base(s) for s in simple if isinstance(s, (gast.Assign, gast.AugAssign))} \
+        | {s.target.id for s in simple if isinstance(s, gast.AugAssign)
+           and isinstance(s.target, gast.Name)}
+    sharing = []     # (a, b): a may be b's array (a copy, a slice, an attribute) and is written
     for s in simple:
         if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) and \
+                s.targets[0].id in written and \
                 isinstance(s.value, (gast.Name, gast.Subscript, gast.Attribute)):
             source = s.value
             while isinstance(source, (gast.Subscript, gast.Attribute)):
@@ -476,6 +518,7 @@ def _is_name(node, name):
     return isinstance(node, gast.Name) and node.id == name
 
 
-# Folding runs again after fusion, which puts negations next to the additions that absorb them.
-PASSES = (fold_constants, propagate_copies, fuse_temporaries, fold_constants, eliminate_dead_code,
-          iterate_directly)
+# Dead code goes before fusion too (a dead write between a temporary and its use blocks it);
+# folding runs again after fusion, which puts negations next to the additions that absorb them.
+PASSES = (fold_constants, propagate_copies, eliminate_dead_code, fuse_temporaries, fold_constants,
+          eliminate_dead_code, iterate_directly)

@@ -241,3 +241,26 @@ def test_unbroadcast_sums_added_and_stretched_axes():
     np.testing.assert_array_equal(_ad.unbroadcast(g, np.ones(3)), g.sum(axis=(0, 1)))
     assert _ad.unbroadcast(g, 1.0) == g.sum() and type(_ad.unbroadcast(g, 1.0)) is float
     assert np.isrealobj(_ad.unbroadcast(g * 1j, np.ones((2, 3))))
+
+
+def test_fold_moves_negations_into_subtractions_and_updates_in_place():
+    out = run(optimize.fold_constants, """
+        def f(a, b, c, x_bar, lst):
+            x_bar[:-1] += -(b * c)
+            x_bar[1:] = x_bar[1:] - b * -c
+            lst[0] = lst[0] + b
+            return a + -b * c
+        """)
+    assert out == ("def f(a, b, c, x_bar, lst):\n    x_bar[:-1] -= b * c\n"
+                   "    x_bar[1:] += b * c\n    lst[0] = lst[0] + b\n    return a - b * c\n")
+
+
+def test_a_view_nobody_writes_into_is_dead():
+    out = run(optimize.eliminate_dead_code, """
+        def f(x):
+            unused_view = x[:-1]
+            written_view = x[1:]
+            written_view[0] = 2.0
+            return x
+        """)
+    assert "unused_view" not in out and "written_view[0] = 2.0" in out
