@@ -3,7 +3,7 @@
     optimize(node, passes=PASSES) -> node
 
   fold_constants        `2 - 1` -> `1`; `x ** 1`, `x * 1`, `1 * x`, `x + 0` -> `x`; `a + -b` -> `a - b`,
-                        `a += -b * c` -> `a -= b * c`
+                        `a += -b * c` -> `a -= b * c`; `e + e` -> `2 * e`
   propagate_copies      `a = b; ... a ...` -> `... b ...` where b is not reassigned in between
   fuse_temporaries      a temporary used once goes back into the expression that uses it:
                         `_t1 = y * x; y_1 = _t1 + c; y = y_1` -> `y = y * x + c`
@@ -144,6 +144,8 @@ def fold_constants(node, keep=frozenset()):
                 return left
             if isinstance(n.op, gast.Add) and _is(left, 0):
                 return right
+            if isinstance(n.op, gast.Add) and _pure(left) and gast.dump(left) == gast.dump(right):
+                return gast.BinOp(left=S.const(2), op=gast.Mult(), right=left)   # exact
             if isinstance(n.op, (gast.Add, gast.Sub)) and _negated(right) is not None:
                 # a + -b*c -> a - b*c: one array negation fewer
                 flipped = gast.Sub() if isinstance(n.op, gast.Add) else gast.Add()
@@ -279,10 +281,11 @@ def _propagate_copy(block, k, counts):
         return False
     # Scan forward to the last use of a; b must keep its value until then (the statement
     # with the last use may reassign b only after reading a: `b = f(a)` evaluates a first).
+    # `b = a` itself changes nothing (b still holds that value): it goes, with the copy.
     wanted, found, last = loads.get(a, 0), 0, -1
     for i, later in enumerate(block[k + 1:]):
         here = sum(1 for n in _loads(later) if n.id == a)
-        writes_b = b in _stores(later)
+        writes_b = b in _stores(later) and not _is_copy(later, b, a)
         if here:
             found += here
             last = i
@@ -297,11 +300,22 @@ def _propagate_copy(block, k, counts):
     uses = found
     for i in range(last + 1):
         block[k + 1 + i] = _replace_name(block[k + 1 + i], a, S.load(b))
+    for i in reversed(range(last + 1)):
+        if _is_copy(block[k + 1 + i], b, b):
+            del block[k + 1 + i]
+            stores[b] -= 1
+            uses -= 1    # its read of a (now of b) is gone
     del block[k]
     stores[a] -= 1
     loads[b] = loads.get(b, 0) + uses - 1
     loads[a] = 0
     return True
+
+
+def _is_copy(stmt, target, source):
+    """`target = source`"""
+    return isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and \
+        _is_name(stmt.targets[0], target) and _is_name(stmt.value, source)
 
 
 def fuse_temporaries(node, keep=frozenset()):

@@ -264,3 +264,24 @@ def test_a_view_nobody_writes_into_is_dead():
             return x
         """)
     assert "unused_view" not in out and "written_view[0] = 2.0" in out
+
+
+def test_a_copy_and_its_copy_back_both_go():
+    out = run(optimize.propagate_copies, """
+        def f(z_bar, c):
+            for i in range(3):
+                z_1_bar = z_bar
+                z_bar = z_1_bar
+                d_bar = c * z_1_bar
+                z_bar = z_bar + d_bar
+            return z_bar
+        """)
+    assert out == ("def f(z_bar, c):\n    for i in range(3):\n        d_bar = c * z_bar\n"
+                   "        z_bar = z_bar + d_bar\n    return z_bar\n")
+
+
+def test_the_two_terms_of_a_square_fold_into_one():
+    def square(x):
+        return x * x
+    source = ad.source(square, "vjp", example=(np.ones(3),))
+    assert "2 * (out_bar * x)" in source

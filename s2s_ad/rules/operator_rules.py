@@ -37,12 +37,13 @@ defjvp(operator.sub,
        lambda t, ans, a, b: t,
        lambda t, ans, a, b: -t, broadcasts=True)
 
+# g * a, not a * g, for b: `x * x` then gets the terms g * x + g * x, which fold to 2 * (g * x)
 defvjp(operator.mul,
        lambda g, ans, a, b: g * b,
-       lambda g, ans, a, b: a * g, broadcasts=True)
+       lambda g, ans, a, b: g * a, broadcasts=True)
 defjvp(operator.mul,
        lambda t, ans, a, b: t * b,
-       lambda t, ans, a, b: a * t, broadcasts=True)
+       lambda t, ans, a, b: t * a, broadcasts=True)
 
 defvjp(operator.truediv,
        lambda g, ans, a, b: g / b,
