@@ -164,6 +164,15 @@ def fold_constants(node, keep=frozenset()):
                 n.value = _negated(n.value)
             return n
 
+        def visit_Call(self, n):
+            self.generic_visit(n)
+            # unbroadcast(-g, x) -> -unbroadcast(g, x): negate the reduced array, not the full one
+            if _is_helper(n.func, "unbroadcast") and len(n.args) == 2 and not n.keywords \
+                    and _negated(n.args[0]) is not None:
+                n.args[0] = _negated(n.args[0])
+                return gast.UnaryOp(op=gast.USub(), operand=n)
+            return n
+
         def visit_Compare(self, n):
             self.generic_visit(n)
             if len(n.ops) == 1 and _number(n.left) and _number(n.comparators[0]):
@@ -526,6 +535,11 @@ def _length_statement(block, k, loads, keep):
                 return j
             return None
     return None
+
+
+def _is_helper(func, name):
+    """`_ad.<name>`"""
+    return isinstance(func, gast.Attribute) and func.attr == name and _is_name(func.value, "_ad")
 
 
 def _is_name(node, name):
