@@ -11,7 +11,9 @@ Uniform adjoints: the cotangent of `x` in `s = np.sum(x)` is s_bar at every elem
 x's shape is known, `x_bar` stays that scalar (it is *uniform*) while elementwise rules carry it
 (`y_bar = x_bar * 2 * y` has y's full shape again, `a_bar = x_bar` for `x = a + b` stays uniform),
 so no array of ones is built and multiplied, and `x` itself is not computed when only its shape
-was needed.  Any other use spreads it to x's shape first (`x_bar = _ad.sum_grad(x_bar, x)`), as
+was needed.  The same holds for np.mean, and for a sum over some axes, whose cotangent keeps a
+size-1 axis where x has the summed ones: an adjoint is uniform along the axes where its shape is
+1 or missing.  Any other use spreads it to x's shape first (`x_bar = _ad.sum_grad(x_bar, x)`), as
 does the start of a loop or branch (uniform adjoints live in straight-line code only).
 
 Loops use an explicit tape, a local list.  Save-before-overwrite: inside a loop, a statement that
@@ -45,7 +47,7 @@ class Reverse(Analysed):
         self.saved = set()      # names pushed before being overwritten
         self.defined = set()
         self.owned = set()        # adjoints holding an array only this sweep refers to
-        self.uniform = set()      # adjoints held as one scalar standing for every element
+        self.uniform = {}         # name -> the smaller shape its adjoint is held in (above)
         self.header_line = None   # the line of the compound statement being reversed
         self.tape = self.namer.fresh("_tape")
         self.split_mutated = None   # in a callee's pair: the parameters it writes into
@@ -65,26 +67,29 @@ class Reverse(Analysed):
             return S.const(0.0)
         return S.call("_ad.zeros_like", S.load(name))
 
-    def accumulate(self, name, expr, uniform=False):
-        """Add `expr` to the adjoint of `name`; `uniform`: expr is a scalar standing for the
-        same value at every element of `name` (see the module docstring)."""
+    def accumulate(self, name, expr, uniform=None):
+        """Add `expr` to the adjoint of `name`; `uniform`: the shape of expr when it is smaller
+        than name's, standing for its broadcast to name's shape (see the module docstring)."""
         bar = self.adj(name)
         if name not in self.defined:
             self.defined.add(name)
             # A fresh result is ours to update in place later; a bare name or a helper's
             # result may be another adjoint's array.
-            if isinstance(expr, (gast.BinOp, gast.UnaryOp)) and not uniform:
+            if isinstance(expr, (gast.BinOp, gast.UnaryOp)) and uniform is None:
                 self.owned.add(name)
             else:
                 self.owned.discard(name)
-            if uniform:
-                self.uniform.add(name)
+            if uniform is not None:
+                self.uniform[name] = uniform
             return [S.assign(bar, expr)]
         if self.kinds.get(name) in ("scalar", "array", "num"):
-            if name in self.uniform and uniform:
-                self.owned.discard(name)      # still one scalar
+            both = _broadcast(self.uniform[name], uniform) \
+                if name in self.uniform and uniform is not None else None
+            if both is not None and both != self.shapes.get(name):
+                self.uniform[name] = both       # still smaller than name's shape
+                self.owned.discard(name)
             else:
-                self.uniform.discard(name)    # a scalar plus an array: the array's shape
+                self.uniform.pop(name, None)    # plus an array of the full shape
                 self.owned.add(name)
             return [S.assign(bar, S.binop(S.load(bar), gast.Add(), expr))]
         self.owned.discard(name)
@@ -121,42 +126,72 @@ class Reverse(Analysed):
     def spread(self, *names):
         """Statements giving each uniform adjoint among `names` its variable's full shape."""
         code = []
-        for name in sorted(set(names) & self.uniform):
-            self.uniform.discard(name)
+        for name in sorted(set(names) & set(self.uniform)):
+            del self.uniform[name]
             self.owned.add(name)      # sum_grad returns a new array
             code.append(S.assign(self.adj(name), S.call("_ad.sum_grad", S.load(self.adj(name)),
                                                         S.load(name))))
         return code
 
-    def _sums_everything(self, op, out):
-        """`out = np.sum(x)` at the top level, x's shape known: x_bar can stay uniform."""
-        if not (op.fn is __import__("numpy").sum and len(op.args) == 1 and not op.kwargs
-                and self.header_line is None and self.active(op.args[0])):
-            return False
-        return self.has_elements(op.args[0].id) and self.shapes.get(out) == ()
+    def _reduction_cotangent(self, op, out, g):
+        """For `out = np.sum(x, axis, keepdims)` or np.mean at the top level, x's shape and the
+        axes known: (x's uniform cotangent, its shape), or None."""
+        import numpy as np
+        if not (op.fn in (np.sum, np.mean) and self.header_line is None and op.args
+                and self.active(op.args[0]) and self.has_elements(op.args[0].id)):
+            return None
+        xshape = self.shapes[op.args[0].id]
+        options = dict(op.kwargs)
+        if len(op.args) > 2 or set(options) - {"axis", "keepdims"}:
+            return None
+        if len(op.args) == 2:
+            options["axis"] = op.args[1]
+        axis = _constant_value(options.get("axis"), None)
+        keepdims = _constant_value(options.get("keepdims"), False)
+        if axis is _UNKNOWN or keepdims not in (True, False):
+            return None
+        axes = tuple(range(len(xshape))) if axis is None else \
+            (axis,) if isinstance(axis, int) else axis
+        if not all(isinstance(a, int) and -len(xshape) <= a < len(xshape) for a in axes):
+            return None
+        axes = tuple(sorted(a % len(xshape) for a in axes))
+        shape = tuple(1 if i in axes else n for i, n in enumerate(xshape))
+        expr = g
+        if axis is None and not keepdims:
+            shape = ()
+        elif not keepdims:
+            expr = S.call(self.np_name() + ".expand_dims", g, S.const(axes))
+        if op.fn is np.mean:
+            count = int(np.prod([xshape[a] for a in axes]))
+            expr = S.binop(expr, gast.Mult(), S.const(1.0 / count))
+        return expr, shape
 
     def has_elements(self, name):
         """`name` is an array whose shape is known and not ()."""
         return self.kinds.get(name) in ("array", "num") and bool(self.shapes.get(name))
 
-    def _uniform_term(self, expr, pre, arg, out, g):
-        """For an elementwise rule applied to a uniform cotangent `g` of `out`: "full" when the
-        term `expr` has out's full shape anyway, "uniform" when it is a scalar standing for
-        every element of `arg` (which has out's shape), None when neither is certain."""
-        if pre:
+    def _uniform_term(self, expr, pre, arg, out, g, g_shape, broadcasts):
+        """For a rule applied to the uniform cotangent `g` (held in `g_shape`) of `out`: "full"
+        when the term `expr` has out's full shape anyway, its smaller shape when it stands for
+        its broadcast over `arg` (which has out's shape), None when neither is certain.
+
+        A term built only from arithmetic and ufuncs is elementwise in g; the rule is
+        elementwise too if it broadcasts or if its argument has its result's shape."""
+        if pre or out not in self.shapes or \
+                not (broadcasts or self.shapes.get(arg.id) == self.shapes[out]):
             return None
 
         def shape_of(name):
-            if name == g.id or self.kinds.get(name) == "scalar":
-                return ()
-            return self.shapes.get(name)
+            if name == g.id:
+                return g_shape
+            return () if self.kinds.get(name) == "scalar" else self.shapes.get(name)
         shape = elementwise_shape(expr, shape_of, self.np_name())
-        if shape is None or out not in self.shapes:
-            return None
-        if shape == self.shapes[out]:
+        full = self.shapes[out]
+        if shape == full:
             return "full"
-        if shape == () and self.has_elements(arg.id) and self.shapes[arg.id] == self.shapes[out]:
-            return "uniform"
+        if shape is not None and self.has_elements(arg.id) and self.shapes[arg.id] == full \
+                and len(shape) <= len(full) and _broadcast(shape, full) == full:
+            return shape
         return None
 
     def basic_index(self, index):
@@ -207,8 +242,7 @@ class Reverse(Analysed):
             code += self.spread(out)
         if op.kind == "copy" and not self.has_elements(op.args[0].id):
             code += self.spread(out)
-        g_uniform = out in self.uniform
-        self.uniform.discard(out)
+        g_uniform = self.uniform.pop(out, None)
         if op.kind == "copy":
             code += self.accumulate(op.args[0].id, g, uniform=g_uniform)
         elif op.kind == "index":
@@ -366,42 +400,47 @@ class Reverse(Analysed):
                  for t in outs]
         return self.accumulate(src.id, S.tuple_(parts))
 
-    def _call(self, stmt, op, out, g, g_uniform=False):
+    def _call(self, stmt, op, out, g, g_uniform=None):
         if registry.is_nondifferentiable(op.fn):
             return []
         rule = registry.lookup(op.fn)
         if rule is None and op.fn != "astype" and is_user_function(op.fn):
             return []      # a call to a user function whose result needs no derivative
         code = []
-        if g_uniform and (rule is None or not rule.broadcasts):
-            code, g_uniform = self._spread_cotangent(out), False
+        if g_uniform is not None and rule is None:
+            code, g_uniform = self._spread_cotangent(out, g_uniform), None
         if op.fn == "astype":
             return code + (self.accumulate(op.args[0].id, g) if self.active(op.args[0]) else [])
-        if self._sums_everything(op, out):
-            return self.accumulate(op.args[0].id, g, uniform=True)
+        reduced = self._reduction_cotangent(op, out, g) if g_uniform is None else None
+        if reduced is not None:
+            return self.accumulate(op.args[0].id, reduced[0], uniform=reduced[1])
         terms = self._rule_terms(stmt, op, rule, out, g)
-        kinds = [self._uniform_term(expr, pre, arg, out, g) for arg, pre, expr in terms] \
-            if g_uniform else []
-        if None in kinds:     # some term needs g at full shape: spread it, apply the rules again
-            code, g_uniform = self._spread_cotangent(out), False
+        shapes = [self._uniform_term(expr, pre, arg, out, g, g_uniform, rule.broadcasts)
+                  for arg, pre, expr in terms] if g_uniform is not None else [None] * len(terms)
+        if g_uniform is not None and None in shapes:
+            # some term needs g at full shape: spread it, apply the rules again
+            code, g_uniform = self._spread_cotangent(out, g_uniform), None
             terms = self._rule_terms(stmt, op, rule, out, g)
-        contributions = {}   # name -> [(cotangent term, uniform?)], summed in one statement
-        for k, (arg, pre, expr) in enumerate(terms):
-            uniform = g_uniform and kinds[k] == "uniform"
-            if rule.broadcasts and not uniform and self._may_broadcast(arg, op, out):
+            shapes = [None] * len(terms)
+        contributions = {}   # name -> [(cotangent term, its smaller shape or None)]
+        for (arg, pre, expr), shape in zip(terms, shapes):
+            uniform = None if shape in (None, "full") else shape
+            if rule.broadcasts and uniform is None and self._may_broadcast(arg, op, out):
                 expr = S.call("_ad.unbroadcast", expr, arg)
             code += pre
             contributions.setdefault(arg.id, []).append((expr, uniform))
         for name, terms in contributions.items():
-            total = terms[0][0]
-            for term, _ in terms[1:]:
+            total, uniform = terms[0]
+            for term, shape in terms[1:]:
                 total = S.binop(total, gast.Add(), term)
-            code += self.accumulate(name, total, uniform=all(u for _, u in terms))
+                uniform = _broadcast(uniform, shape) if uniform is not None and \
+                    shape is not None else None
+            code += self.accumulate(name, total, uniform=uniform)
         return code
 
-    def _spread_cotangent(self, out):
-        """Statements giving the (uniform) cotangent of `out` its full shape."""
-        self.uniform.add(out)
+    def _spread_cotangent(self, out, shape):
+        """Statements giving the uniform cotangent of `out` its full shape."""
+        self.uniform[out] = shape
         code = self.spread(out)
         self.owned.discard(out)
         return code
@@ -665,7 +704,7 @@ class Reverse(Analysed):
         # Dry run: learn which names the reverse sweep reads (its temporaries are forgotten).
         self.in_loop = False
         self.defined = set(out_names) | set(self.split_mutated or ())
-        self.owned, self.uniform = set(), set()
+        self.owned, self.uniform = set(), {}
         taken, counters = set(self.namer.taken), dict(self.namer.counters)
         dry = self.reverse_block(body)
         self.needed |= {n for s in dry for n in S.names_in(s, gast.Load)}
@@ -677,7 +716,7 @@ class Reverse(Analysed):
         # The real reverse sweep, now that the forward sweep knows what it saved.
         self.in_loop = False
         self.defined = set(out_names) | set(self.split_mutated or ())
-        self.owned, self.uniform = set(), set()
+        self.owned, self.uniform = set(), {}
         seed_stmts = self.seed(output, seed)
         reverse = self.reverse_block(body) + self.spread(*self.wrt, *(self.split_mutated or ()))
         params = list(self.fn.params)
@@ -783,6 +822,29 @@ class Reverse(Analysed):
                     S.assign(bar, start)]
         self.seed_param = bar    # the cotangent argument is the output's adjoint itself
         return []
+
+
+_UNKNOWN = object()
+
+
+def _constant_value(node, default):
+    """The value of a constant (or tuple of constants) argument; `_UNKNOWN` if not constant."""
+    if node is None:
+        return default
+    if isinstance(node, gast.Constant):
+        return node.value
+    if isinstance(node, gast.Tuple) and all(isinstance(e, gast.Constant) for e in node.elts):
+        return tuple(e.value for e in node.elts)
+    return _UNKNOWN
+
+
+def _broadcast(*shapes):
+    """The broadcast of shapes, or None if they do not broadcast."""
+    import numpy as np
+    try:
+        return tuple(np.broadcast_shapes(*shapes))
+    except ValueError:
+        return None
 
 
 class _Line:

@@ -199,7 +199,30 @@ def sum_is_used_twice(x):
     return s * np.sum(x) + s
 
 
-UNIFORM_CASES = [(sum_only, (A,)), (sum_of_shifted, (A,)), (broadcast_row, (A, V)),
+def softmax_denominator(x):
+    return np.sum(np.log(np.sum(np.exp(x), axis=1, keepdims=True)))
+
+
+def sum_of_rows_without_keepdims(x, v):
+    return np.sum(np.sum(x * x, axis=0) * v)
+
+
+def mean_squared(x, v):
+    return np.mean((x - v) ** 2)
+
+
+def mean_over_columns(x):
+    return np.sum(np.mean(np.sin(x), axis=-1) ** 2)
+
+
+def rows_times_column(x):
+    s = np.sum(x, axis=1, keepdims=True)
+    return np.sum(np.cos(s) * x)
+
+
+UNIFORM_CASES = [(softmax_denominator, (A,)), (sum_of_rows_without_keepdims, (A, V)),
+                 (mean_squared, (A, V)), (mean_over_columns, (A,)), (rows_times_column, (A,)),
+                 (sum_only, (A,)), (sum_of_shifted, (A,)), (broadcast_row, (A, V)),
                  (scaled_by_float, (0.7, A)), (strided, (A,)), (through_matmul, (A, V)),
                  (loop_before_sum, (A,)), (branch_before_sum, (A, V)), (sum_is_used_twice, (A,))]
 
