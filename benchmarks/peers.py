@@ -89,7 +89,29 @@ def build_s2s(case, inputs):
         info["s2s_lines"] = _count_lines(src)
     except Exception:
         pass
+    try:
+        info["tape"] = _s2s_tape(ad, case, inputs)
+    except Exception:
+        pass
     return Built(lambda: g(*inputs.args, *extra), info)
+
+
+def _s2s_tape(ad, case, inputs):
+    """(entries, bytes) at the tape's fullest during one gradient / HVP call; None for the
+    Jacobians (their VJPs and JVPs run once per basis vector)."""
+    from s2s_ad.api import _as_float, _params, arg_kinds, compiled, shapes_of, wrt_names
+    from benchmarks.tape import tape_size
+    if case.kind not in ("grad", "hvp"):
+        return None
+    params = _params(case.fn)
+    names, _ = wrt_names(case.fn, case.wrt)
+    args = [(_as_float(a) if p in names else a) for p, a in zip(params, inputs.args)]
+    kinds, shapes = arg_kinds(params, args), shapes_of(params, args)
+    if case.kind == "grad":
+        return tape_size(compiled(case.fn, "grad", names, kinds, arg_shapes=shapes), args)
+    gradient = ad.grad(case.fn, names[0])
+    return tape_size(compiled(gradient, "tangent", names, kinds, arg_shapes=shapes),
+                     args + [inputs.v])
 
 
 # ---------------------------------------------------------------- autograd

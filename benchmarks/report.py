@@ -44,7 +44,20 @@ def _lines(info, ran):
 
 
 HEADER = ["workload", "primal", "hand", "s2s_ad", "s2s/primal", "s2s/hand", "s2s 1st call",
-          "lines s2s/hand", "autograd", "jax", "jax-jit", "jit compile", "torch"]
+          "s2s tape", "lines s2s/hand", "autograd", "jax", "jax-jit", "jit compile", "torch"]
+
+
+def _tape(info, ran):
+    tape = info.get("tape")
+    if tape is None:
+        return "n/a" if ran else "-"
+    entries, size = tape
+    if not entries:
+        return "none"
+    for scale, unit in ((1 << 20, "MB"), (1 << 10, "kB")):
+        if size >= scale:
+            return f"{entries} ({_num(size / scale)}{unit})"
+    return f"{entries} ({size}B)"
 
 
 def cells(row):
@@ -54,7 +67,7 @@ def cells(row):
     out = [row.name, fmt_time(t.get("primal")), fmt_time(t.get("hand")), fmt_time(s2s),
            _ratio(s2s, t.get("primal")) or "-", _ratio(s2s, t.get("hand")) or "-",
            fmt_time(s2s_info.get("first_call", "n/a" if s2s is not None else None)),
-           _lines(s2s_info, s2s is not None)]
+           _tape(s2s_info, s2s is not None), _lines(s2s_info, s2s is not None)]
     for peer in PEERS:
         cell = fmt_time(t.get(peer))
         ratio = _ratio(t.get(peer), s2s)
@@ -92,4 +105,6 @@ def notes(rows):
 
 LEGEND = ("times are medians per call; (xR) after a peer's time is peer/s2s_ad; "
           "s2s 1st call = transform + compile + one call after ad.clear_cache(); "
-          "lines = lines of code (not blank, not comment) of ad.source(..., example=args) vs the hand-written function")
+          "s2s tape = most entries (bytes) on the tape at once, for one gradient or HVP; "
+          "lines = lines of code (not blank, not comment) of ad.source(..., example=args) "
+          "vs the hand-written function")
