@@ -40,8 +40,9 @@ class Differentiable:
     def hvp(self, *args):
         return higher.hvp(self.__s2s_ad_original__, self.wrt)(*args)
 
-    def source(self, mode="grad"):
-        return api.source(self.__s2s_ad_original__, mode, self.wrt)
+    def source(self, mode="grad", example=None):
+        """The generated source; `example` (a tuple of arguments) specialises it to them."""
+        return api.source(self.__s2s_ad_original__, mode, self.wrt, example=example)
 
     def __repr__(self):
         return f"<differentiable {self.__s2s_ad_original__.__qualname__}>"
