@@ -8,6 +8,7 @@
   fuse_temporaries      a temporary used once goes back into the expression that uses it:
                         `_t1 = y * x; y_1 = _t1 + c; y = y_1` -> `y = y * x + c`
   eliminate_dead_code   drop pure assignments nobody reads, empty branches, orphan comments
+  merge_updates         `a = a + e1` then `a = a - e2` -> `a = a + e1 - e2` (same order of additions)
   iterate_directly      `_n = len(xs); for _i in range(_n): x = xs[_i]; ...` -> `for x in xs: ...`
                         where nothing else needs the position (no reverse sweep walks it back)
 
@@ -286,8 +287,10 @@ def _propagate_copy(block, k, counts):
             and isinstance(stmt.value, gast.Name)):
         return False
     a, b = stmt.targets[0].id, stmt.value.id
-    if stores.get(a, 0) != 1 or a in fixed or a == b:
+    if a == b:
         return False
+    if stores.get(a, 0) != 1 or a in fixed:
+        return _copy_into_update(block, k, a, b, counts)
     # Scan forward to the last use of a; b must keep its value until then (the statement
     # with the last use may reassign b only after reading a: `b = f(a)` evaluates a first).
     # `b = a` itself changes nothing (b still holds that value): it goes, with the copy.
@@ -319,6 +322,26 @@ def _propagate_copy(block, k, counts):
     loads[b] = loads.get(b, 0) + uses - 1
     loads[a] = 0
     return True
+
+
+def _copy_into_update(block, k, a, b, counts):
+    """`a = b; ...; a = a + e` -> `...; a = b + e` where nothing in between reads a or writes b
+    (an adjoint's first value followed by its first accumulation)."""
+    loads, stores, _ = counts
+    for j in range(k + 1, len(block)):
+        later = block[j]
+        reads = sum(1 for n in _loads(later) if n.id == a)
+        if isinstance(later, gast.Assign) and _is_name(later.targets[0], a) and reads == 1 \
+                and isinstance(later.value, gast.BinOp) and _is_name(later.value.left, a):
+            later.value.left = S.load(b)
+            del block[k]
+            stores[a] -= 1
+            loads[a] -= 1
+            return True
+        if reads or a in _stores(later) or b in _stores(later) or isinstance(
+                later, (gast.For, gast.While, gast.If)):
+            return False
+    return False
 
 
 def _is_copy(stmt, target, source):
@@ -364,6 +387,38 @@ def _fuse_temporary(block, k, counts):
         if reads & _stores(use) or _mutates(use):
             return False
     return False
+
+
+def merge_updates(node, keep=frozenset()):
+    """`a = a + e1` directly followed by `a = a - e2` (e2 not reading a) -> `a = a + e1 - e2`:
+    Python adds left to right, so the result is the same, with one statement fewer."""
+    return _rewrite_until_done(node, keep, _merge_update)
+
+
+def _update_of(stmt):
+    """The name `a` of `a = a + e` or `a = a - e`, else None."""
+    if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and \
+            isinstance(stmt.targets[0], gast.Name) and isinstance(stmt.value, gast.BinOp) and \
+            isinstance(stmt.value.op, (gast.Add, gast.Sub)) and \
+            _is_name(stmt.value.left, stmt.targets[0].id):
+        return stmt.targets[0].id
+    return None
+
+
+def _merge_update(block, k, counts):
+    loads, stores, _ = counts
+    a = _update_of(block[k])
+    if a is None or k + 1 >= len(block) or _update_of(block[k + 1]) != a:
+        return False
+    second = block[k + 1].value
+    if any(n.id == a for n in _loads(second.right)):
+        return False
+    second.left = block[k].value
+    block[k + 1].value = second
+    del block[k]
+    stores[a] -= 1
+    loads[a] -= 1
+    return True
 
 
 def eliminate_dead_code(node, keep=frozenset()):
@@ -549,4 +604,4 @@ def _is_name(node, name):
 # Dead code goes before fusion too (a dead write between a temporary and its use blocks it);
 # folding runs again after fusion, which puts negations next to the additions that absorb them.
 PASSES = (fold_constants, propagate_copies, eliminate_dead_code, fuse_temporaries, fold_constants,
-          eliminate_dead_code, iterate_directly)
+          eliminate_dead_code, merge_updates, iterate_directly)

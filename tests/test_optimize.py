@@ -308,3 +308,22 @@ def test_the_two_terms_of_a_square_fold_into_one():
         return x * x
     source = ad.source(square, "vjp", example=(np.ones(3),))
     assert "2 * (out_bar * x)" in source
+
+
+def test_a_first_value_and_updates_merge_in_order():
+    out = run(optimize.propagate_copies, """
+        def f(b, c, d):
+            a = b
+            e = c * d
+            a = a + e
+            return a
+        """)
+    assert out == "def f(b, c, d):\n    e = c * d\n    a = b + e\n    return a\n"
+    out = run(optimize.merge_updates, """
+        def f(a, c, d):
+            a = a + c
+            a = a - d * c
+            a = a + a
+            return a
+        """)
+    assert out == "def f(a, c, d):\n    a = a + c - d * c\n    a = a + a\n    return a\n"
