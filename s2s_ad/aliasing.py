@@ -14,6 +14,7 @@ import gast
 import numpy as np
 
 from .activity import simple_statements
+from . import syntax as S
 from .errors import UnsupportedSyntaxError
 
 # NumPy functions whose result may share memory with their first argument.
@@ -39,7 +40,7 @@ def check_writes(fn, ops, kinds):
             defs.setdefault(s.targets[0].id, []).append(s)
     uses = {}
     for s in order:
-        for n in gast.walk(s):
+        for n in S.walk(s):
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
                 uses.setdefault(n.id, []).append(s)
 

@@ -11,6 +11,7 @@ function can see every other by name.
 """
 from dataclasses import dataclass, field
 
+from . import syntax as S
 from .codegen import bind, compile_function, to_source
 
 
@@ -53,7 +54,7 @@ def static_functions(bound, fn):
 def _is_assigned(name, fn):
     import gast
     return any(isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Store)
-               for n in gast.walk(fn.node))
+               for n in S.walk(fn.node))
 
 
 def callee_kinds(ssa, kinds):

@@ -123,7 +123,7 @@ def _lambda_in_file(fn, filename, all_lines):
     if tree is None:
         return None
     line = fn.__code__.co_firstlineno
-    candidates = [n for n in gast.walk(tree) if isinstance(n, gast.Lambda) and n.lineno == line]
+    candidates = [n for n in syntax.walk(tree) if isinstance(n, gast.Lambda) and n.lineno == line]
     if not candidates:
         return None
     holder = gast.Module(body=[gast.Expr(value=c) for c in candidates], type_ignores=[])
@@ -184,7 +184,7 @@ def _parse_lambda_context(source):
 
 def _lambda_node(fn, tree, name_tree=None):
     """The Lambda in `tree` whose compiled code is `fn`'s, as a FunctionDef."""
-    candidates = [n for n in gast.walk(tree) if isinstance(n, gast.Lambda)]
+    candidates = [n for n in syntax.walk(tree) if isinstance(n, gast.Lambda)]
     target = fn.__code__
     chosen = None
     for cand in candidates:
@@ -230,7 +230,7 @@ def _same_code(lam, code):
 
 
 def _shift_locations(node, line_offset, col_offset):
-    for sub in gast.walk(node):
+    for sub in syntax.walk(node):
         if hasattr(sub, "lineno") and sub.lineno is not None:
             sub.lineno += line_offset
             if getattr(sub, "end_lineno", None) is not None:

@@ -8,7 +8,6 @@ free name it uses (`np`, `_ad`, a helper) is rebound to the same object under a 
 generated code can see (`names.ref(obj)`).  A rule whose source cannot be read is called
 instead of inlined.
 """
-import copy
 import inspect
 
 import gast
@@ -35,7 +34,7 @@ class _Template:
         self.body, self.result = body[:-1], body[-1].value
         self.locals = {s.targets[0].id for s in self.body}
         self.free = {}
-        for sub in gast.walk(node):
+        for sub in S.walk(node):
             if isinstance(sub, gast.Name) and isinstance(sub.ctx, gast.Load) \
                     and sub.id not in self.params and sub.id not in self.locals:
                 marker = object()
@@ -68,8 +67,8 @@ class Inliner:
         """
         tmpl = template(rule)
         if tmpl is None:
-            call = S.call(self.names.ref(rule), *[copy.deepcopy(a) for a in leading + positional],
-                          **{k: copy.deepcopy(v) for k, v in keywords.items()})
+            call = S.call(self.names.ref(rule), *[S.clone(a) for a in leading + positional],
+                          **{k: S.clone(v) for k, v in keywords.items()})
             return [], call
         values = list(leading) + list(positional)
         if len(values) > len(tmpl.params):
@@ -93,7 +92,7 @@ class Inliner:
                    if type(obj).__name__ == "module"}
 
         def subst(node):
-            node = copy.deepcopy(node)
+            node = S.clone(node)
             return _Substitute(binding, renames, modules).visit(node)
 
         stmts = [S.assign(renames[s.targets[0].id], subst(s.value)) for s in tmpl.body]
@@ -128,7 +127,7 @@ def _callee(func, objects):
 
 def _drop_default_arguments(tree, objects):
     """`_ad.sum_grad(g, x, None, False)` -> `_ad.sum_grad(g, x)`: defaults need not be spelled."""
-    for call in [n for n in gast.walk(tree) if isinstance(n, gast.Call)]:
+    for call in [n for n in S.walk(tree) if isinstance(n, gast.Call)]:
         obj = _callee(call.func, objects)
         if obj is None:
             continue
@@ -178,5 +177,5 @@ class _Substitute(gast.NodeTransformer):
             if node.id in self.renames:
                 return S.load(self.renames[node.id])
             if node.id in self.binding:
-                return copy.deepcopy(self.binding[node.id])
+                return S.clone(self.binding[node.id])
         return node

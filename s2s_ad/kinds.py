@@ -12,6 +12,7 @@ import numbers
 
 import numpy as np
 
+from . import syntax as S
 from .activity import simple_statements, targets
 
 
@@ -133,7 +134,7 @@ def infer_kinds(fn, ops, arg_kinds):
         for t in targets(s):
             kinds.setdefault(t, _BOTTOM)
     import gast
-    for loop in gast.walk(fn.node):
+    for loop in S.walk(fn.node):
         if isinstance(loop, gast.For):      # every for loop runs over a range: int targets
             kinds[loop.target.id] = "scalar"
     for _ in range(10):  # loops: a name's kind may depend on a later statement

@@ -36,7 +36,7 @@ def optimize(node, keep=frozenset(), passes=None):
 def _blocks(node):
     """Every statement list in the function (the body and all nested bodies)."""
     out = [node.body]
-    for sub in gast.walk(node):
+    for sub in S.walk(node):
         if sub is node:
             continue
         for field in ("body", "orelse"):
@@ -47,7 +47,7 @@ def _blocks(node):
 
 
 def _pure(value):
-    for sub in gast.walk(value):
+    for sub in S.walk(value):
         if isinstance(sub, gast.Call):
             func = sub.func
             if isinstance(func, gast.Name):
@@ -64,16 +64,16 @@ def _pure(value):
 
 
 def _stores(stmt):
-    return {n.id for n in gast.walk(stmt) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+    return {n.id for n in S.walk(stmt) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
 
 
 def _loads(node):
-    return [n for n in gast.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)]
+    return [n for n in S.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)]
 
 
 def _mutates(stmt):
     """True for statements that may change an array in place or call unknown code."""
-    for sub in gast.walk(stmt):
+    for sub in S.walk(stmt):
         if isinstance(sub, gast.AugAssign) or (isinstance(sub, gast.Assign) and not all(
                 isinstance(t, (gast.Name, gast.Tuple)) for t in sub.targets)):
             return True
@@ -97,7 +97,7 @@ def _is_tape_pop(value):
 
 def _counts(node):
     loads, stores = {}, {}
-    for sub in gast.walk(node):
+    for sub in S.walk(node):
         if isinstance(sub, gast.Name):
             table = loads if isinstance(sub.ctx, gast.Load) else stores
             table[sub.id] = table.get(sub.id, 0) + 1
@@ -343,10 +343,10 @@ def _dead(stmt, live):
 
 
 def _live_names(node):
-    simple = [s for s in gast.walk(node) if isinstance(s, (gast.Assign, gast.AugAssign,
+    simple = [s for s in S.walk(node) if isinstance(s, (gast.Assign, gast.AugAssign,
                                                              gast.Expr, gast.Return))]
     live = set(_params(node))     # a write into an argument is seen by the caller
-    for s in gast.walk(node):
+    for s in S.walk(node):
         if isinstance(s, gast.Return) and s.value is not None:
             live |= {n.id for n in _loads(s.value)}
         elif isinstance(s, (gast.If, gast.While)):
