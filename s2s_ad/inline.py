@@ -92,8 +92,7 @@ class Inliner:
                    if type(obj).__name__ == "module"}
 
         def subst(node):
-            node = S.clone(node)
-            return _Substitute(binding, renames, modules).visit(node)
+            return _substituted(node, binding, renames, modules)
 
         stmts = [S.assign(renames[s.targets[0].id], subst(s.value)) for s in tmpl.body]
         result = subst(tmpl.result)
@@ -131,15 +130,10 @@ def _drop_default_arguments(tree, objects):
         obj = _callee(call.func, objects)
         if obj is None:
             continue
-        try:
-            params = list(inspect.signature(obj).parameters.values())
-        except (TypeError, ValueError):
+        known = _signature(obj)
+        if known is None:
             continue
-        defaults = {p.name: p.default for p in params if p.default is not inspect.Parameter.empty}
-        if repr(defaults.get("keepdims")) == "<no value>":   # NumPy's marker: False in effect
-            defaults["keepdims"] = False
-        positional = [p.name for p in params if p.kind in (p.POSITIONAL_ONLY,
-                                                            p.POSITIONAL_OR_KEYWORD)]
+        defaults, positional = known
         while call.args and len(call.args) <= len(positional) and \
                 _equals_default(call.args[-1], defaults.get(positional[len(call.args) - 1], _NO)):
             if call.keywords:
@@ -147,6 +141,30 @@ def _drop_default_arguments(tree, objects):
             call.args.pop()
         call.keywords = [k for k in call.keywords
                          if not _equals_default(k.value, defaults.get(k.arg, _NO))]
+
+
+_SIGNATURES = {}    # id(callable) -> (callable, (defaults, positional names) or None)
+
+
+def _signature(obj):
+    """The default values and positional parameter names of a callable rules call (cached)."""
+    known = _SIGNATURES.get(id(obj))
+    if known is not None and known[0] is obj:
+        return known[1]
+    try:
+        params = list(inspect.signature(obj).parameters.values())
+    except (TypeError, ValueError):
+        info = None
+    else:
+        defaults = {p.name: p.default for p in params
+                    if p.default is not inspect.Parameter.empty}
+        if repr(defaults.get("keepdims")) == "<no value>":   # NumPy's marker: False in effect
+            defaults["keepdims"] = False
+        positional = [p.name for p in params if p.kind in (p.POSITIONAL_ONLY,
+                                                            p.POSITIONAL_OR_KEYWORD)]
+        info = (defaults, positional)
+    _SIGNATURES[id(obj)] = (obj, info)
+    return info
 
 
 _NO = object()
@@ -158,24 +176,27 @@ def _equals_default(node, default):
     return type(node.value) is type(default) and node.value == default
 
 
-class _Substitute(gast.NodeTransformer):
-    def __init__(self, binding, renames, objects=None):
-        self.binding, self.renames = binding, renames
-        self.objects = objects or {}
-
-    def visit_Attribute(self, node):
-        # `math.e` in a rule is a number: write the number, so it can be folded
-        if isinstance(node.value, gast.Name) and node.value.id in self.objects:
-            value = getattr(self.objects[node.value.id], node.attr, None)
-            if type(value) in (int, float):
-                return S.const(value)
-        self.generic_visit(node)
-        return node
-
-    def visit_Name(self, node):
-        if isinstance(node.ctx, gast.Load):
-            if node.id in self.renames:
-                return S.load(self.renames[node.id])
-            if node.id in self.binding:
-                return S.clone(self.binding[node.id])
-        return node
+def _substituted(node, binding, renames, objects):
+    """A copy of the rule's expression `node` with the parameters replaced by the caller's
+    expressions (copied), the locals renamed, and `math.e` (a number attribute of a module the
+    rule names) written as the number, so it can be folded."""
+    if type(node) is list:
+        return [_substituted(item, binding, renames, objects) for item in node]
+    if not isinstance(node, gast.AST):
+        return S.clone(node)
+    if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
+        if node.id in renames:
+            return S.load(renames[node.id])
+        if node.id in binding:
+            return S.clone(binding[node.id])
+    elif isinstance(node, gast.Attribute) and isinstance(node.value, gast.Name) \
+            and node.value.id in objects:
+        value = getattr(objects[node.value.id], node.attr, None)
+        if type(value) in (int, float):
+            return S.const(value)
+    cls = type(node)
+    new = cls.__new__(cls)
+    state = new.__dict__
+    for key, value in node.__dict__.items():
+        state[key] = _substituted(value, binding, renames, objects)
+    return new

@@ -187,9 +187,10 @@ def _is(n, value):
 def _rewrite_until_done(node, keep, rewrite):
     """Apply `rewrite(block, k, counts)` to each statement until no statement changes.
 
-    `rewrite` returns True when it changed the block, and keeps the name counts up to date.
+    `rewrite` returns True when it changed the block, and keeps the name counts (and the
+    statement facts, see _Facts) up to date.
     """
-    counts = _counts(node) + (_params(node) | set(keep),)
+    counts = _counts(node) + (_params(node) | set(keep), _Facts())
     blocks = _blocks(node)
     changed = True
     while changed:
@@ -204,13 +205,53 @@ def _rewrite_until_done(node, keep, rewrite):
     return node
 
 
+class _Facts:
+    """The names each simple statement reads and writes, and whether it may mutate, each found
+    once per pass: a rewrite that changes a statement forgets it.  Compound statements (whose
+    nested blocks other rewrites change) are looked at afresh each time."""
+
+    def __init__(self):
+        self.table = {}     # id(stmt) -> [stmt, {loaded name: count}, stored names, mutates]
+
+    def of(self, stmt):
+        entry = self.table.get(id(stmt))
+        if entry is not None and entry[0] is stmt:
+            return entry
+        loads, stores = {}, set()
+        for n in S.walk(stmt):
+            if isinstance(n, gast.Name):
+                if isinstance(n.ctx, gast.Load):
+                    loads[n.id] = loads.get(n.id, 0) + 1
+                elif isinstance(n.ctx, gast.Store):
+                    stores.add(n.id)
+        entry = [stmt, loads, stores, None]
+        if not isinstance(stmt, (gast.If, gast.For, gast.While)):
+            self.table[id(stmt)] = entry
+        return entry
+
+    def loads(self, stmt):
+        return self.of(stmt)[1]
+
+    def stores(self, stmt):
+        return self.of(stmt)[2]
+
+    def mutates(self, stmt):
+        entry = self.of(stmt)
+        if entry[3] is None:
+            entry[3] = _mutates(stmt)
+        return entry[3]
+
+    def forget(self, stmt):
+        self.table.pop(id(stmt), None)
+
+
 def propagate_copies(node, keep=frozenset()):
     """`a = b` followed, in the same block, by the uses of a: use b there instead."""
     return _rewrite_until_done(node, keep, _propagate_copy)
 
 
 def _propagate_copy(block, k, counts):
-    loads, stores, fixed = counts
+    loads, stores, fixed, facts = counts
     stmt = block[k]
     if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)
             and isinstance(stmt.value, gast.Name)):
@@ -221,12 +262,13 @@ def _propagate_copy(block, k, counts):
     # Scan forward to the last use of a; b must keep its value until then (the statement
     # with the last use may reassign b only after reading a: `b = f(a)` evaluates a first).
     wanted, found, last = loads.get(a, 0), 0, -1
-    for i, later in enumerate(block[k + 1:]):
-        here = sum(1 for n in _loads(later) if n.id == a)
-        writes_b = b in _stores(later)
+    for i in range(k + 1, len(block)):
+        later = block[i]
+        here = facts.loads(later).get(a, 0)
+        writes_b = b in facts.stores(later)
         if here:
             found += here
-            last = i
+            last = i - k - 1
             if writes_b and not isinstance(later, gast.Assign):
                 return False
             if found == wanted:
@@ -237,6 +279,7 @@ def _propagate_copy(block, k, counts):
         return False    # used outside this block: leave it
     uses = found
     for i in range(last + 1):
+        facts.forget(block[k + 1 + i])
         block[k + 1 + i] = _replace_name(block[k + 1 + i], a, S.load(b))
     del block[k]
     stores[a] -= 1
@@ -251,7 +294,7 @@ def fuse_temporaries(node, keep=frozenset()):
 
 
 def _fuse_temporary(block, k, counts):
-    loads, stores, fixed = counts
+    loads, stores, fixed, facts = counts
     stmt = block[k]
     if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)):
         return False
@@ -262,13 +305,14 @@ def _fuse_temporary(block, k, counts):
     reads = {n.id for n in _loads(stmt.value)}
     for j in range(k + 1, len(block)):
         use = block[j]
-        if any(n.id == t for n in _loads(use)):
+        if t in facts.loads(use):
             target = use.test if isinstance(use, (gast.If, gast.While)) else use
             if isinstance(use, gast.For) or not any(n.id == t for n in _loads(target)):
                 return False
             if isinstance(use, gast.Assign) and not isinstance(use.targets[0], (gast.Name,
                                                                                 gast.Tuple)):
                 return False
+            facts.forget(use)
             new = _replace_name(target, t, stmt.value)
             if isinstance(use, (gast.If, gast.While)):
                 use.test = new
@@ -278,7 +322,7 @@ def _fuse_temporary(block, k, counts):
             stores[t] -= 1
             loads[t] -= 1
             return True
-        if reads & _stores(use) or _mutates(use):
+        if not reads.isdisjoint(facts.stores(use)) or facts.mutates(use):
             return False
     return False
 
@@ -343,9 +387,10 @@ def _dead(stmt, live):
 
 
 def _live_names(node):
-    simple = [s for s in S.walk(node) if isinstance(s, (gast.Assign, gast.AugAssign,
-                                                             gast.Expr, gast.Return))]
     live = set(_params(node))     # a write into an argument is seen by the caller
+    named = []       # (names assigned, names read): the reads are live if one of the names is
+    written = []     # (array written into or None, names read): live if the array is
+    sharing = []     # (a, b): a may be b's array (a copy, a slice, an attribute)
     for s in S.walk(node):
         if isinstance(s, gast.Return) and s.value is not None:
             live |= {n.id for n in _loads(s.value)}
@@ -357,8 +402,6 @@ def _live_names(node):
             live |= {n.id for n in _loads(s)}
         elif isinstance(s, gast.Assign) and not _pure(s.value):
             live |= {n.id for n in _loads(s)}
-    sharing = []     # (a, b): a may be b's array (a copy, a slice, an attribute)
-    for s in simple:
         if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) and \
                 isinstance(s.value, (gast.Name, gast.Subscript, gast.Attribute)):
             source = s.value
@@ -366,22 +409,24 @@ def _live_names(node):
                 source = source.value
             if isinstance(source, gast.Name):
                 sharing.append((s.targets[0].id, source.id))
+        if isinstance(s, gast.Assign) and all(isinstance(t, gast.Name)
+                                              for t in _flat_targets(s.targets[0])):
+            named.append(([t.id for t in _flat_targets(s.targets[0])],
+                          {n.id for n in _loads(s.value)}))
+        elif isinstance(s, (gast.Assign, gast.AugAssign)):
+            written.append((_written_base(s), {n.id for n in _loads(s)}))
     changed = True
     while changed:
-        changed = False
         before = len(live)
         for a, b in sharing:
             if a in live or b in live:
                 live |= {a, b}
-        for s in simple:
-            if isinstance(s, gast.Assign) and all(isinstance(t, gast.Name)
-                                                  for t in _flat_targets(s.targets[0])):
-                if any(t.id in live for t in _flat_targets(s.targets[0])):
-                    live |= {n.id for n in _loads(s.value)}
-            elif isinstance(s, (gast.Assign, gast.AugAssign)):
-                base = _written_base(s)
-                if base is None or base in live:
-                    live |= {n.id for n in _loads(s)}
+        for names, reads in named:
+            if any(t in live for t in names):
+                live |= reads
+        for base, reads in written:
+            if base is None or base in live:
+                live |= reads
         changed = len(live) != before
     return live
 
