@@ -37,7 +37,7 @@ def to_source(node):
 
 def _pad_empty_blocks(node):
     """A block that holds only comments gets a `pass`, so the text stays valid Python."""
-    for sub in S.walk(node):
+    for sub in S.statements(node):
         for field in ("body", "orelse"):
             block = getattr(sub, field, None)
             if isinstance(block, list) and block and all(S.is_comment(s) for s in block):

@@ -36,7 +36,7 @@ def optimize(node, keep=frozenset(), passes=None):
 def _blocks(node):
     """Every statement list in the function (the body and all nested bodies)."""
     out = [node.body]
-    for sub in S.walk(node):
+    for sub in S.statements(node):
         if sub is node:
             continue
         for field in ("body", "orelse"):
@@ -109,13 +109,22 @@ def _params(node):
 
 
 def _replace_name(tree, name, replacement):
-    """Replace the Load occurrences of `name` in `tree` (returns the new tree)."""
-    class Replace(gast.NodeTransformer):
-        def visit_Name(self, n):
-            if n.id == name and isinstance(n.ctx, gast.Load):
-                return replacement
-            return n
-    return Replace().visit(tree)
+    """Replace the Load occurrences of `name` in `tree` by `replacement` (the one node, at each
+    occurrence); returns the new tree."""
+    if isinstance(tree, gast.Name):
+        return replacement if tree.id == name and isinstance(tree.ctx, gast.Load) else tree
+    for sub in S.walk(tree):
+        for field in sub._fields:
+            value = getattr(sub, field, None)
+            if type(value) is list:
+                for i, item in enumerate(value):
+                    if isinstance(item, gast.Name) and item.id == name \
+                            and isinstance(item.ctx, gast.Load):
+                        value[i] = replacement
+            elif isinstance(value, gast.Name) and value.id == name \
+                    and isinstance(value.ctx, gast.Load):
+                setattr(sub, field, replacement)
+    return tree
 
 
 # -- passes -------------------------------------------------------------------------------

@@ -22,6 +22,23 @@ def walk(node):
         yield node
 
 
+_HOLDERS = (gast.stmt, gast.excepthandler, gast.match_case)   # what a block's list holds
+
+
+def statements(node):
+    """The statements of the tree (and except handlers, match cases), breadth first: the nodes
+    of `walk(node)` that may hold a block, in the same order, without visiting expressions."""
+    todo = [node]
+    for node in todo:
+        for field in node._fields:
+            value = getattr(node, field, None)
+            if type(value) is list:
+                for item in value:
+                    if isinstance(item, _HOLDERS):
+                        todo.append(item)
+        yield node
+
+
 def clone(node):
     """A deep copy of a tree (or a list of trees): `copy.deepcopy`, faster."""
     if type(node) is list:
