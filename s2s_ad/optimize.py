@@ -130,53 +130,70 @@ def _replace_name(tree, name, replacement):
 # -- passes -------------------------------------------------------------------------------
 
 def fold_constants(node, keep=frozenset()):
-    class Fold(gast.NodeTransformer):
-        def visit_BinOp(self, n):
-            self.generic_visit(n)
-            left, right = n.left, n.right
-            if _number(left) and _number(right):
-                try:
-                    value = _EVAL[type(n.op)](left.value, right.value)
-                except (KeyError, ArithmeticError, ValueError):
-                    return n
-                return S.const(value)
-            if isinstance(n.op, gast.Pow) and _is(right, 1):
-                return left
-            if isinstance(n.op, gast.Mult) and _is(right, 1):
-                return left
-            if isinstance(n.op, gast.Mult) and _is(left, 1):
-                return right
-            if isinstance(n.op, (gast.Add, gast.Sub)) and _is(right, 0):
-                return left
-            if isinstance(n.op, gast.Add) and _is(left, 0):
-                return right
-            if isinstance(n.op, gast.Add) and isinstance(right, gast.UnaryOp) \
-                    and isinstance(right.op, gast.USub):
-                return gast.BinOp(left=left, op=gast.Sub(), right=right.operand)
-            return n
+    return _fold(node)
 
-        def visit_Compare(self, n):
-            self.generic_visit(n)
-            if len(n.ops) == 1 and _number(n.left) and _number(n.comparators[0]):
-                try:
-                    return S.const(bool(_COMPARE[type(n.ops[0])](n.left.value,
-                                                                 n.comparators[0].value)))
-                except KeyError:
-                    return n
-            return n
 
-        def visit_IfExp(self, n):
-            self.generic_visit(n)
-            if isinstance(n.test, gast.Constant):
-                return n.body if n.test.value else n.orelse
-            return n
+def _fold(n):
+    """Fold the children of `n`, then `n` itself; returns what replaces `n`."""
+    for field in n._fields:
+        value = getattr(n, field, None)
+        if type(value) is list:
+            for i, item in enumerate(value):
+                if isinstance(item, gast.AST):
+                    value[i] = _fold(item)
+        elif isinstance(value, gast.AST):
+            setattr(n, field, _fold(value))
+    fold = _FOLDS.get(type(n))
+    return n if fold is None else fold(n)
 
-        def visit_UnaryOp(self, n):
-            self.generic_visit(n)
-            if isinstance(n.op, gast.USub) and _number(n.operand):
-                return S.const(-n.operand.value)
+
+def _fold_binop(n):
+    left, right = n.left, n.right
+    if _number(left) and _number(right):
+        try:
+            value = _EVAL[type(n.op)](left.value, right.value)
+        except (KeyError, ArithmeticError, ValueError):
             return n
-    return Fold().visit(node)
+        return S.const(value)
+    if isinstance(n.op, gast.Pow) and _is(right, 1):
+        return left
+    if isinstance(n.op, gast.Mult) and _is(right, 1):
+        return left
+    if isinstance(n.op, gast.Mult) and _is(left, 1):
+        return right
+    if isinstance(n.op, (gast.Add, gast.Sub)) and _is(right, 0):
+        return left
+    if isinstance(n.op, gast.Add) and _is(left, 0):
+        return right
+    if isinstance(n.op, gast.Add) and isinstance(right, gast.UnaryOp) \
+            and isinstance(right.op, gast.USub):
+        return gast.BinOp(left=left, op=gast.Sub(), right=right.operand)
+    return n
+
+
+def _fold_compare(n):
+    if len(n.ops) == 1 and _number(n.left) and _number(n.comparators[0]):
+        try:
+            return S.const(bool(_COMPARE[type(n.ops[0])](n.left.value, n.comparators[0].value)))
+        except KeyError:
+            return n
+    return n
+
+
+def _fold_ifexp(n):
+    if isinstance(n.test, gast.Constant):
+        return n.body if n.test.value else n.orelse
+    return n
+
+
+def _fold_unaryop(n):
+    if isinstance(n.op, gast.USub) and _number(n.operand):
+        return S.const(-n.operand.value)
+    return n
+
+
+_FOLDS = {gast.BinOp: _fold_binop, gast.Compare: _fold_compare, gast.IfExp: _fold_ifexp,
+          gast.UnaryOp: _fold_unaryop}
 
 
 _COMPARE = {gast.Eq: lambda a, b: a == b, gast.NotEq: lambda a, b: a != b,
@@ -400,7 +417,7 @@ def _live_names(node):
     named = []       # (names assigned, names read): the reads are live if one of the names is
     written = []     # (array written into or None, names read): live if the array is
     sharing = []     # (a, b): a may be b's array (a copy, a slice, an attribute)
-    for s in S.walk(node):
+    for s in S.statements(node):
         if isinstance(s, gast.Return) and s.value is not None:
             live |= {n.id for n in _loads(s.value)}
         elif isinstance(s, (gast.If, gast.While)):
