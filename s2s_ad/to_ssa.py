@@ -188,9 +188,11 @@ class _SSA:
 
     # -- statements ----------------------------------------------------------------------
     def block(self, stmts, live_after):
+        later = [set()] * len(stmts)     # later[k]: the names read by stmts[k + 1:]
+        for k in range(len(stmts) - 1, 0, -1):
+            later[k - 1] = later[k] | _reads(stmts[k:k + 1])
         for k, stmt in enumerate(stmts):
-            live = live_after | _reads(stmts[k + 1:])
-            self.statement(stmt, live)
+            self.statement(stmt, live_after | later[k])
 
     def statement(self, s, live_after):
         if isinstance(s, gast.Assign):
