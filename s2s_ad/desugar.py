@@ -47,18 +47,18 @@ def _augmented_aliases(node):
     differently.  (For numbers, `+=` always makes a new value, but the types are not known here.)
     """
     found = []
-    loops = [n for n in S.walk(node) if isinstance(n, (gast.For, gast.While))]
+    loops = [n for n in S.statements(node) if isinstance(n, (gast.For, gast.While))]
 
     def inside(loop, target):
-        return any(n is target for n in S.walk(loop))
+        return any(n is target for n in S.statements(loop))
 
     copies = []     # (name, other name, the copy statement)
-    for sub in S.walk(node):
+    for sub in S.statements(node):
         if isinstance(sub, gast.Assign) and isinstance(sub.value, gast.Name):
             for t in sub.targets:
                 if isinstance(t, gast.Name) and t.id != sub.value.id:
                     copies += [(t.id, sub.value.id, sub), (sub.value.id, t.id, sub)]
-    for sub in S.walk(node):
+    for sub in S.statements(node):
         if not (isinstance(sub, gast.AugAssign) and isinstance(sub.target, gast.Name)):
             continue
         here = (sub.lineno, sub.col_offset)

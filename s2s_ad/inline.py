@@ -198,5 +198,6 @@ def _substituted(node, binding, renames, objects):
     new = cls.__new__(cls)
     state = new.__dict__
     for key, value in node.__dict__.items():
-        state[key] = _substituted(value, binding, renames, objects)
+        state[key] = value if type(value) in S.ATOMS else \
+            _substituted(value, binding, renames, objects)
     return new

@@ -134,18 +134,20 @@ def infer_kinds(fn, ops, arg_kinds):
         for t in targets(s):
             kinds.setdefault(t, _BOTTOM)
     import gast
-    for loop in S.walk(fn.node):
+    for loop in S.statements(fn.node):
         if isinstance(loop, gast.For):      # every for loop runs over a range: int targets
             kinds[loop.target.id] = "scalar"
+    assigning = []     # (op, names assigned, constant value) of each statement that assigns
+    for s in stmts:
+        op = ops[id(s)]
+        ts = targets(s)
+        if op.kind == "setitem" or not ts:
+            continue
+        assigning.append((op, ts, s.value if op.kind == "const" and hasattr(s, "value") else None))
     for _ in range(10):  # loops: a name's kind may depend on a later statement
         before = dict(kinds)
         seen = {}
-        for s in stmts:
-            op = ops[id(s)]
-            ts = targets(s)
-            if op.kind == "setitem" or not ts:
-                continue
-            value = s.value if op.kind == "const" and hasattr(s, "value") else None
+        for op, ts, value in assigning:
             k = _result_kind(op, kinds, registry, value) if op.kind != "unpack" else None
             for t in ts:
                 seen.setdefault(t, set()).add(k)

@@ -446,12 +446,12 @@ class Reverse(Analysed):
 
     def _assigned_outside(self, loop):
         """Parameters and the names assigned by statements outside `loop`."""
-        inside = {id(s) for s in S.walk(loop)}
+        inside = {id(s) for s in S.statements(loop)}
         names = set(self.fn.params)
         for s in simple_statements(self.fn.node.body):
             if id(s) not in inside:
                 names.update(rebinds(s))
-        for n in S.walk(self.fn.node):
+        for n in S.statements(self.fn.node):
             if isinstance(n, gast.For) and id(n) not in inside:
                 names.add(n.target.id)
         return names

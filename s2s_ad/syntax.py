@@ -4,7 +4,8 @@ import copy
 import gast
 
 _AST = gast.AST
-_ATOMS = frozenset((str, int, float, bool, complex, bytes, type(None), type(Ellipsis)))
+# values a tree and its copies share (they cannot change)
+ATOMS = frozenset((str, int, float, bool, complex, bytes, type(None), type(Ellipsis)))
 
 
 def walk(node):
@@ -44,12 +45,12 @@ def clone(node):
     if type(node) is list:
         return [clone(item) for item in node]
     if not isinstance(node, _AST):
-        return node if type(node) in _ATOMS else copy.deepcopy(node)
+        return node if type(node) in ATOMS else copy.deepcopy(node)
     cls = type(node)
     new = cls.__new__(cls)
     state = new.__dict__
     for key, value in node.__dict__.items():
-        if type(value) in _ATOMS:
+        if type(value) in ATOMS:
             state[key] = value
         else:
             state[key] = clone(value)
