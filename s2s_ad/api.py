@@ -20,6 +20,7 @@ _CACHE = weakref.WeakKeyDictionary()   # user function -> {key: Generated}
 _LOCK = threading.RLock()
 
 
+_ABSENT = object()
 _TRANSFORMS = weakref.WeakSet()    # live _Transform objects, whose fast paths clear_cache empties
 
 
@@ -229,9 +230,10 @@ class _Transform:
         self.bound_self = fn.__self__ if isinstance(fn, types.MethodType) else None
         self.plain = frontend.unwrap(fn) if getattr(fn, "__s2s_ad__", None) is None else None
         self.fast = {}    # (argument kinds, global kinds) -> generated function
-        # The last call's (argument types, generated function), when the types alone decide
-        # the key (no arrays, containers, keywords, globals, callees) and the arguments needed
-        # no conversion: a call with the same types runs that function directly.
+        # The last call's (argument types, generated function, globals read), when the types
+        # decide the key (no arrays, containers, keywords or callees; module-level values that
+        # are still the same objects) and the arguments needed no conversion: a call with the
+        # same types runs that function directly.
         self.last = None
         self.global_names = None   # the module-level numbers and arrays fn reads
         _TRANSFORMS.add(self)
@@ -239,6 +241,15 @@ class _Transform:
     def forget(self):
         self.last = None
         self.fast.clear()
+
+    @staticmethod
+    def same_globals(last):
+        """Are the module-level values the last call's function read still the same objects?"""
+        scope = last[2]
+        for name, value in last[3]:
+            if scope.get(name, _ABSENT) is not value:
+                return False
+        return True
 
     def prepare(self, args, kwargs):
         """(generated function, arguments) for one call: the hot path of every transform."""
@@ -271,10 +282,15 @@ class _Transform:
                            has_aux=self.has_aux, arg_shapes=shapes_of(self.params, args))
             entry = self.fast[key] = (gen.function, tuple(gen.dependencies))
         function = entry[0]
-        if not (kwargs or converted or entry[1] or self.global_names or self.bound_self is not None):
+        if not (kwargs or converted or entry[1] or self.bound_self is not None):
             types_ = tuple(map(type, given))
             if not any(t in (tuple, list, dict, np.ndarray) for t in types_):
-                self.last = (types_, function)
+                if not self.global_names:
+                    self.last = (types_, function, None, ())
+                else:     # a list's or dict's kind depends on what it holds now: not these
+                    read = tuple((n, scope.get(n, _ABSENT)) for n in self.global_names)
+                    if not any(type(v) in (list, dict) for _, v in read):
+                        self.last = (types_, function, scope, read)
         if self.bound_self is not None:
             args.insert(0, self.bound_self)
         return function, args
@@ -291,7 +307,8 @@ def grad(fn, wrt=0, *, has_aux=False):
 
     def grad_fn(*args, **kwargs):
         last = t.last
-        if last is not None and not kwargs and last[0] == tuple(map(type, args)):
+        if last is not None and not kwargs and last[0] == tuple(map(type, args)) and (
+                last[2] is None or t.same_globals(last)):
             result = last[1](*args)
         else:
             function, args = t.prepare(args, kwargs)
@@ -310,7 +327,8 @@ def value_and_grad(fn, wrt=0, *, has_aux=False):
 
     def value_and_grad_fn(*args, **kwargs):
         last = t.last
-        if last is not None and not kwargs and last[0] == tuple(map(type, args)):
+        if last is not None and not kwargs and last[0] == tuple(map(type, args)) and (
+                last[2] is None or t.same_globals(last)):
             value, grads = last[1](*args)
         else:
             function, args = t.prepare(args, kwargs)
