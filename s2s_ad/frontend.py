@@ -121,7 +121,7 @@ def _module_lambdas(filename, all_lines):
             names = {id(node.value): node.targets[0].id for node in tree.body
                      if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)}
             lambdas = {}
-            for n in ast.walk(tree):
+            for n in syntax.walk(tree):
                 if isinstance(n, ast.Lambda):
                     lambdas.setdefault(n.lineno, []).append((n, names.get(id(n), "lambda_")))
             _MODULE_LAMBDAS[key] = lambdas
