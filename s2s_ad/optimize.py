@@ -232,40 +232,53 @@ def _rewrite_until_done(node, keep, rewrite):
 
 
 class _Facts:
-    """The names each simple statement reads and writes, and whether it may mutate, each found
-    once per pass: a rewrite that changes a statement forgets it.  Compound statements (whose
-    nested blocks other rewrites change) are looked at afresh each time."""
+    """What a pass asks about each simple statement (the names it reads and writes, whether it
+    may mutate, whether its value is pure), each found once: a rewrite that changes a statement
+    forgets it.  Compound statements (whose nested blocks rewrites change) are looked at afresh
+    each time."""
 
     def __init__(self):
-        self.table = {}     # id(stmt) -> [stmt, {loaded name: count}, stored names, mutates]
+        self.table = {}     # id(stmt) -> [stmt, {loaded name: count}, stored names, mutates, pure]
 
-    def of(self, stmt):
+    def _entry(self, stmt):
         entry = self.table.get(id(stmt))
-        if entry is not None and entry[0] is stmt:
-            return entry
-        loads, stores = {}, set()
-        for n in S.walk(stmt):
-            if isinstance(n, gast.Name):
-                if isinstance(n.ctx, gast.Load):
-                    loads[n.id] = loads.get(n.id, 0) + 1
-                elif isinstance(n.ctx, gast.Store):
-                    stores.add(n.id)
-        entry = [stmt, loads, stores, None]
-        if not isinstance(stmt, (gast.If, gast.For, gast.While)):
-            self.table[id(stmt)] = entry
+        if entry is None or entry[0] is not stmt:
+            entry = [stmt, None, None, None, None]
+            if not isinstance(stmt, (gast.If, gast.For, gast.While)):
+                self.table[id(stmt)] = entry
+        return entry
+
+    def _names(self, stmt):
+        entry = self._entry(stmt)
+        if entry[1] is None:
+            loads, stores = {}, set()
+            for n in S.walk(stmt):
+                if isinstance(n, gast.Name):
+                    if isinstance(n.ctx, gast.Load):
+                        loads[n.id] = loads.get(n.id, 0) + 1
+                    elif isinstance(n.ctx, gast.Store):
+                        stores.add(n.id)
+            entry[1], entry[2] = loads, stores
         return entry
 
     def loads(self, stmt):
-        return self.of(stmt)[1]
+        return self._names(stmt)[1]
 
     def stores(self, stmt):
-        return self.of(stmt)[2]
+        return self._names(stmt)[2]
 
     def mutates(self, stmt):
-        entry = self.of(stmt)
+        entry = self._entry(stmt)
         if entry[3] is None:
             entry[3] = _mutates(stmt)
         return entry[3]
+
+    def pure(self, stmt):
+        """Is the value an assignment computes pure (`_pure(stmt.value)`)?"""
+        entry = self._entry(stmt)
+        if entry[4] is None:
+            entry[4] = _pure(stmt.value)
+        return entry[4]
 
     def forget(self, stmt):
         self.table.pop(id(stmt), None)
@@ -326,7 +339,7 @@ def _fuse_temporary(block, k, counts):
         return False
     t = stmt.targets[0].id
     if t in fixed or not _GENERATED.match(t) or stores.get(t) != 1 or loads.get(t) != 1 \
-            or not _pure(stmt.value):
+            or not facts.pure(stmt):
         return False
     reads = {n.id for n in _loads(stmt.value)}
     for j in range(k + 1, len(block)):
@@ -361,14 +374,15 @@ def eliminate_dead_code(node, keep=frozenset()):
     into an array (`a[i] = v`) is kept while the array is used; names that may share one array
     (`b = a`, `b = a[1:]`) are used together.
     """
-    live = _live_names(node)
+    facts = _Facts()      # nothing here changes a statement that stays
+    live = _live_names(node, facts)
     while True:
         removed = [False]
 
         def prune(stmts):
             out = []
             for s in stmts:
-                if _dead(s, live):
+                if _dead(s, live, facts):
                     removed[0] = True
                     continue
                 for field in ("body", "orelse"):
@@ -404,15 +418,15 @@ def _written_base(stmt):
         else None
 
 
-def _dead(stmt, live):
+def _dead(stmt, live, facts):
     if isinstance(stmt, gast.Assign) and all(isinstance(t, gast.Name)
                                              for t in _flat_targets(stmt.targets[0])):
-        return _pure(stmt.value) and not any(t.id in live for t in _flat_targets(stmt.targets[0]))
+        return facts.pure(stmt) and not any(t.id in live for t in _flat_targets(stmt.targets[0]))
     base = _written_base(stmt) if isinstance(stmt, (gast.Assign, gast.AugAssign)) else None
-    return base is not None and base not in live and _pure(stmt.value)
+    return base is not None and base not in live and facts.pure(stmt)
 
 
-def _live_names(node):
+def _live_names(node, facts):
     live = set(_params(node))     # a write into an argument is seen by the caller
     named = []       # (names assigned, names read): the reads are live if one of the names is
     written = []     # (array written into or None, names read): live if the array is
@@ -426,7 +440,7 @@ def _live_names(node):
             live |= {n.id for n in _loads(s.iter)}
         elif isinstance(s, gast.Expr) and not S.is_comment(s):   # there for its effect
             live |= {n.id for n in _loads(s)}
-        elif isinstance(s, gast.Assign) and not _pure(s.value):
+        elif isinstance(s, gast.Assign) and not facts.pure(s):
             live |= {n.id for n in _loads(s)}
         if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) and \
                 isinstance(s.value, (gast.Name, gast.Subscript, gast.Attribute)):
