@@ -341,12 +341,13 @@ def _fuse_temporary(block, k, counts):
     if t in fixed or not _GENERATED.match(t) or stores.get(t) != 1 or loads.get(t) != 1 \
             or not facts.pure(stmt):
         return False
-    reads = {n.id for n in _loads(stmt.value)}
+    reads = facts.loads(stmt).keys()      # what its value reads (its target is a Name)
     for j in range(k + 1, len(block)):
         use = block[j]
         if t in facts.loads(use):
             target = use.test if isinstance(use, (gast.If, gast.While)) else use
-            if isinstance(use, gast.For) or not any(n.id == t for n in _loads(target)):
+            if isinstance(use, gast.For) or (target is not use and
+                                             not any(n.id == t for n in _loads(target))):
                 return False
             if isinstance(use, gast.Assign) and not isinstance(use.targets[0], (gast.Name,
                                                                                 gast.Tuple)):
