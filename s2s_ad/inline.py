@@ -42,6 +42,9 @@ class _Template:
                 if obj is marker:
                     raise ValueError(f"unresolved name {sub.id}")
                 self.free[sub.id] = obj
+        self.modules = {name: obj for name, obj in self.free.items()
+                        if type(obj).__name__ == "module"}
+        self.calls = any(isinstance(sub, gast.Call) for sub in S.walk(node))
 
 
 def template(rule):
@@ -88,18 +91,16 @@ class Inliner:
         for name, obj in tmpl.free.items():
             binding[name] = self.names.ref(obj)
 
-        modules = {name: obj for name, obj in tmpl.free.items()
-                   if type(obj).__name__ == "module"}
-
         def subst(node):
-            return _substituted(node, binding, renames, modules)
+            return _substituted(node, binding, renames, tmpl.modules)
 
         stmts = [S.assign(renames[s.targets[0].id], subst(s.value)) for s in tmpl.body]
         result = subst(tmpl.result)
-        objects = {binding[name].id: obj for name, obj in tmpl.free.items()
-                   if isinstance(binding[name], gast.Name)}
-        for node in [result] + stmts:
-            _drop_default_arguments(node, objects)
+        if tmpl.calls or not all(S.is_atom(v) for v in binding.values()):   # else no call
+            objects = {binding[name].id: obj for name, obj in tmpl.free.items()
+                       if isinstance(binding[name], gast.Name)}
+            for node in [result] + stmts:
+                _drop_default_arguments(node, objects)
         return stmts, result
 
     def _value(self, value):
