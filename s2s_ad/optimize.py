@@ -96,11 +96,24 @@ def _is_tape_pop(value):
 
 
 def _counts(node):
+    """({name: loads}, {name: stores and other uses}): one walk of the tree, written out (this
+    runs on the whole function in every pass) and not entering a Name (only its ctx is there)."""
     loads, stores = {}, {}
-    for sub in S.walk(node):
+    todo = [node]
+    for sub in todo:
         if isinstance(sub, gast.Name):
             table = loads if isinstance(sub.ctx, gast.Load) else stores
             table[sub.id] = table.get(sub.id, 0) + 1
+            if sub.annotation is None:
+                continue
+        for field in sub._fields:
+            value = getattr(sub, field, None)
+            if type(value) is list:
+                for item in value:
+                    if isinstance(item, gast.AST):
+                        todo.append(item)
+            elif isinstance(value, gast.AST):
+                todo.append(value)
     return loads, stores
 
 
