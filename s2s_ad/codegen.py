@@ -56,7 +56,8 @@ def _to_ast(node):
                     else _to_arg(value) if field in ("vararg", "kwarg") else _to_ast(value))
     else:
         for field in cls._fields:
-            setattr(new, field, _to_ast(getattr(node, field, None)))
+            value = getattr(node, field, None)
+            setattr(new, field, value if type(value) in S.ATOMS else _to_ast(value))
         if cls is ast.ExceptHandler and node.name is not None:
             new.name = node.name.id
     if isinstance(new, ast.stmt):
