@@ -198,15 +198,11 @@ def _lambda_node(fn, tree, names=None):
     `names`, id(lambda) -> name, when given)."""
     candidates = [n for n in syntax.walk(tree) if isinstance(n, gast.Lambda)]
     target = fn.__code__
-    chosen = None
-    for cand in candidates:
-        params = [a.id for a in cand.args.args]
-        if params != list(target.co_varnames[:target.co_argcount]):
-            continue
-        if chosen is None or _same_code(cand, target):
-            chosen = cand
-            if _same_code(cand, target):
-                break
+    params = list(target.co_varnames[:target.co_argcount])
+    fitting = [c for c in candidates if [a.id for a in c.args.args] == params]
+    # the one that compiles to fn's code, else the first with its parameters (only one: that)
+    chosen = fitting[0] if len(fitting) == 1 else next(
+        (c for c in fitting if _same_code(c, target)), fitting[0] if fitting else None)
     if chosen is None:
         raise SourceUnavailableError(f"cannot find the source of the lambda {fn!r}",
                                      hint="Define it with `def` instead.")
