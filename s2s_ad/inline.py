@@ -44,7 +44,6 @@ class _Template:
                 self.free[sub.id] = obj
         self.modules = {name: obj for name, obj in self.free.items()
                         if type(obj).__name__ == "module"}
-        self.calls = any(isinstance(sub, gast.Call) for sub in S.walk(node))
 
 
 def template(rule):
@@ -91,16 +90,21 @@ class Inliner:
         for name, obj in tmpl.free.items():
             binding[name] = self.names.ref(obj)
 
+        calls = []     # the calls the rule's body makes, as copied
+
         def subst(node):
-            return _substituted(node, binding, renames, tmpl.modules)
+            return _substituted(node, binding, renames, tmpl.modules, calls)
 
         stmts = [S.assign(renames[s.targets[0].id], subst(s.value)) for s in tmpl.body]
         result = subst(tmpl.result)
-        if tmpl.calls or not all(S.is_atom(v) for v in binding.values()):   # else no call
+        if not all(S.is_atom(v) for v in binding.values()):   # the caller's may hold calls too
+            calls = [n for node in [result] + stmts for n in S.walk(node)
+                     if isinstance(n, gast.Call)]
+        if calls:
             objects = {binding[name].id: obj for name, obj in tmpl.free.items()
                        if isinstance(binding[name], gast.Name)}
-            for node in [result] + stmts:
-                _drop_default_arguments(node, objects)
+            for call in calls:
+                _drop_default_arguments(call, objects)
         return stmts, result
 
     def _value(self, value):
@@ -125,23 +129,22 @@ def _callee(func, objects):
     return obj
 
 
-def _drop_default_arguments(tree, objects):
+def _drop_default_arguments(call, objects):
     """`_ad.sum_grad(g, x, None, False)` -> `_ad.sum_grad(g, x)`: defaults need not be spelled."""
-    for call in [n for n in S.walk(tree) if isinstance(n, gast.Call)]:
-        obj = _callee(call.func, objects)
-        if obj is None:
-            continue
-        known = _signature(obj)
-        if known is None:
-            continue
-        defaults, positional = known
-        while call.args and len(call.args) <= len(positional) and \
-                _equals_default(call.args[-1], defaults.get(positional[len(call.args) - 1], _NO)):
-            if call.keywords:
-                break
-            call.args.pop()
-        call.keywords = [k for k in call.keywords
-                         if not _equals_default(k.value, defaults.get(k.arg, _NO))]
+    obj = _callee(call.func, objects)
+    if obj is None:
+        return
+    known = _signature(obj)
+    if known is None:
+        return
+    defaults, positional = known
+    while call.args and len(call.args) <= len(positional) and \
+            _equals_default(call.args[-1], defaults.get(positional[len(call.args) - 1], _NO)):
+        if call.keywords:
+            break
+        call.args.pop()
+    call.keywords = [k for k in call.keywords
+                     if not _equals_default(k.value, defaults.get(k.arg, _NO))]
 
 
 _SIGNATURES = {}    # id(callable) -> (callable, (defaults, positional names) or None)
@@ -177,12 +180,13 @@ def _equals_default(node, default):
     return type(node.value) is type(default) and node.value == default
 
 
-def _substituted(node, binding, renames, objects):
+def _substituted(node, binding, renames, objects, calls):
     """A copy of the rule's expression `node` with the parameters replaced by the caller's
     expressions (copied), the locals renamed, and `math.e` (a number attribute of a module the
-    rule names) written as the number, so it can be folded."""
+    rule names) written as the number, so it can be folded.  The Calls copied from the rule are
+    added to `calls`."""
     if type(node) is list:
-        return [_substituted(item, binding, renames, objects) for item in node]
+        return [_substituted(item, binding, renames, objects, calls) for item in node]
     if not isinstance(node, gast.AST):
         return S.clone(node)
     if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
@@ -197,8 +201,10 @@ def _substituted(node, binding, renames, objects):
             return S.const(value)
     cls = type(node)
     new = cls.__new__(cls)
+    if cls is gast.Call:
+        calls.append(new)
     state = new.__dict__
     for key, value in node.__dict__.items():
         state[key] = value if type(value) in S.ATOMS else \
-            _substituted(value, binding, renames, objects)
+            _substituted(value, binding, renames, objects, calls)
     return new
