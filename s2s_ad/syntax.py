@@ -23,7 +23,8 @@ def walk(node):
         yield node
 
 
-_HOLDERS = (gast.stmt, gast.excepthandler, gast.match_case)   # what a block's list holds
+# what the list of a block holds (gast before 0.5 has no match statement)
+_HOLDERS = (gast.stmt, gast.excepthandler, getattr(gast, "match_case", gast.stmt))
 
 
 def statements(node):
