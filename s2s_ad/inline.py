@@ -116,25 +116,21 @@ class Inliner:
 
 
 def _callee(func, objects):
-    """The object a call in a rule's body calls, when the rule names it through a free name."""
+    """(object, attribute chain) of what a call in a rule's body calls, when the rule names it
+    through a free name (`np.linalg.solve`: numpy, ("linalg", "solve")); else None."""
     chain = []
     while isinstance(func, gast.Attribute):
         chain.append(func.attr)
         func = func.value
     if not isinstance(func, gast.Name) or func.id not in objects:
         return None
-    obj = objects[func.id]
-    for attr in reversed(chain):
-        obj = getattr(obj, attr, None)
-    return obj
+    return objects[func.id], tuple(reversed(chain))
 
 
 def _drop_default_arguments(call, objects):
     """`_ad.sum_grad(g, x, None, False)` -> `_ad.sum_grad(g, x)`: defaults need not be spelled."""
-    obj = _callee(call.func, objects)
-    if obj is None:
-        return
-    known = _signature(obj)
+    callee = _callee(call.func, objects)
+    known = _signature(*callee) if callee is not None else None
     if known is None:
         return
     defaults, positional = known
@@ -147,14 +143,21 @@ def _drop_default_arguments(call, objects):
                      if not _equals_default(k.value, defaults.get(k.arg, _NO))]
 
 
-_SIGNATURES = {}    # id(callable) -> (callable, (defaults, positional names) or None)
+# (id(free object), attribute chain) -> (free object, callee, (defaults, positional) or None)
+_SIGNATURES = {}
 
 
-def _signature(obj):
-    """The default values and positional parameter names of a callable rules call (cached)."""
-    known = _SIGNATURES.get(id(obj))
-    if known is not None and known[0] is obj:
-        return known[1]
+def _signature(root, chain):
+    """The default values and positional parameter names of `root.<chain>` (None when it has
+    no signature), found once per callee that stays the same object."""
+    obj = root
+    for attr in chain:
+        obj = getattr(obj, attr, None)
+    if obj is None:
+        return None
+    known = _SIGNATURES.get((id(root), chain))
+    if known is not None and known[0] is root and known[1] is obj:
+        return known[2]
     try:
         params = list(inspect.signature(obj).parameters.values())
     except (TypeError, ValueError):
@@ -167,7 +170,7 @@ def _signature(obj):
         positional = [p.name for p in params if p.kind in (p.POSITIONAL_ONLY,
                                                             p.POSITIONAL_OR_KEYWORD)]
         info = (defaults, positional)
-    _SIGNATURES[id(obj)] = (obj, info)
+    _SIGNATURES[(id(root), chain)] = (root, obj, info)
     return info
 
 
