@@ -391,33 +391,34 @@ def eliminate_dead_code(node, keep=frozenset()):
     facts = _Facts()      # nothing here changes a statement that stays
     live = _live_names(node, facts)
     while True:
-        removed = [False]
-
-        def prune(stmts):
-            out = []
-            for s in stmts:
-                if _dead(s, live, facts):
-                    removed[0] = True
-                    continue
-                for field in ("body", "orelse"):
-                    if isinstance(getattr(s, field, None), list):
-                        setattr(s, field, prune(getattr(s, field)))
-                if isinstance(s, gast.If) and _only_comments(s.body) and _only_comments(s.orelse):
-                    removed[0] = True
-                    continue
-                out.append(s)
-            # a comment that has nothing under it before the next comment or the block's end
-            kept = []
-            for i, s in enumerate(out):
-                if S.is_comment(s) and (i + 1 == len(out) or S.is_comment(out[i + 1])):
-                    removed[0] = True
-                    continue
-                kept.append(s)
-            return kept
-
-        node.body = prune(node.body)
-        if not removed[0]:
+        removed = []
+        node.body = _prune(node.body, live, facts, removed)
+        if not removed:
             return node
+
+
+def _prune(stmts, live, facts, removed):
+    """`stmts` without the dead ones (each noted in `removed`), at every depth."""
+    out = []
+    for s in stmts:
+        if _dead(s, live, facts):
+            removed.append(s)
+            continue
+        for field in ("body", "orelse"):
+            if isinstance(getattr(s, field, None), list):
+                setattr(s, field, _prune(getattr(s, field), live, facts, removed))
+        if isinstance(s, gast.If) and _only_comments(s.body) and _only_comments(s.orelse):
+            removed.append(s)
+            continue
+        out.append(s)
+    # a comment that has nothing under it before the next comment or the block's end
+    kept = []
+    for i, s in enumerate(out):
+        if S.is_comment(s) and (i + 1 == len(out) or S.is_comment(out[i + 1])):
+            removed.append(s)
+            continue
+        kept.append(s)
+    return kept
 
 
 def _written_base(stmt):
