@@ -106,5 +106,6 @@ def activity(fn, ops, wrt, output_names):
     stmts = [s for s in simple_statements(fn.node.body) if differentiable(ops[id(s)])]
     flows = [(_operands(ops[id(s)]), targets(s) + ops[id(s)].writes) for s in stmts]
     varied = _closure(set(wrt), flows)
-    useful = _closure(set(output_names), [(outs, ins) for ins, outs in flows])
+    # backwards, in reverse order: in straight-line code one sweep reaches everything
+    useful = _closure(set(output_names), [(outs, ins) for ins, outs in reversed(flows)])
     return Activity(varied, useful)

@@ -14,6 +14,7 @@ import gast
 import numpy as np
 
 from .activity import simple_statements
+from . import syntax as S
 from .errors import UnsupportedSyntaxError
 
 # NumPy functions whose result may share memory with their first argument.
@@ -37,45 +38,51 @@ def check_writes(fn, ops, kinds):
     for s in order:
         if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
             defs.setdefault(s.targets[0].id, []).append(s)
-    uses = {}
-    for s in order:
-        for n in gast.walk(s):
-            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
-                uses.setdefault(n.id, []).append(s)
-
-    def roots(name, seen=None):
-        """(parameters, views) the array `name` may be: followed back through copies."""
-        seen = seen if seen is not None else set()
-        if name in seen:
-            return set(), []
-        seen.add(name)
-        params, views = set(), []
-        if name in fn.params:
-            params.add(name)
-        for d in defs.get(name, []):
-            op = ops[id(d)]
-            if op.kind == "copy":
-                p, v = roots(op.args[0].id, seen)
-                params |= p
-                views += v
-            elif _is_view(op, kinds):
-                views.append(d)
-        return params, views
-
+    uses = None      # name -> the statements that read it, found at the first write
     written = set()
     for w in order:
         op = ops[id(w)]
         # `a[i] = v` writes into a; a call writes into the arguments its callee writes into
         bases = [op.args[0].id] if op.kind == "setitem" else op.writes
         for base in bases:
-            params, views = roots(base)
+            params, views = _roots(base, fn, ops, kinds, defs, set())
             if views:
                 raise fn.error(w, f"writing into '{base}', which may be a view of another "
                                   f"array", "Write into a copy: `name = name.copy()` first, or "
                                   "build the array with np.zeros.", kind=UnsupportedSyntaxError)
             written |= params
+            if uses is None:
+                uses = _uses(order)
             _check_live_views(fn, w, base, order, position, ops, kinds, defs, uses)
     return written
+
+
+def _uses(order):
+    uses = {}
+    for s in order:
+        for n in S.walk(s):
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
+                uses.setdefault(n.id, []).append(s)
+    return uses
+
+
+def _roots(name, fn, ops, kinds, defs, seen):
+    """(parameters, views) the array `name` may be: followed back through copies."""
+    if name in seen:
+        return set(), []
+    seen.add(name)
+    params, views = set(), []
+    if name in fn.params:
+        params.add(name)
+    for d in defs.get(name, []):
+        op = ops[id(d)]
+        if op.kind == "copy":
+            p, v = _roots(op.args[0].id, fn, ops, kinds, defs, seen)
+            params |= p
+            views += v
+        elif _is_view(op, kinds):
+            views.append(d)
+    return params, views
 
 
 def _check_live_views(fn, write, base, order, position, ops, kinds, defs, uses):

@@ -8,6 +8,7 @@ collects the functions generated for its callees.  Reverse and Forward mode both
 """
 import gast
 
+from . import syntax as S
 from .activity import simple_statements, targets
 from .calls import Program, annotate_writes
 from .desugar import refuse_shared_updates
@@ -26,7 +27,7 @@ class Analysed:
         self.program = program if program is not None else Program()
         self.local = set(fn.params) | {t for s in simple_statements(fn.node.body)
                                        for t in targets(s)} \
-            | {n.target.id for n in gast.walk(fn.node) if isinstance(n, gast.For)}
+            | {n.target.id for n in S.statements(fn.node) if isinstance(n, gast.For)}
         self.names = names or GeneratedNames(fn.parsed, self.local)
         self.inliner = Inliner(self.namer, self.names)
         self.ops = {id(s): describe(s, fn, self.is_local) for s in simple_statements(fn.node.body)}

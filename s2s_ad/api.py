@@ -20,6 +20,7 @@ _CACHE = weakref.WeakKeyDictionary()   # user function -> {key: Generated}
 _LOCK = threading.RLock()
 
 
+_ABSENT = object()
 _TRANSFORMS = weakref.WeakSet()    # live _Transform objects, whose fast paths clear_cache empties
 
 
@@ -34,7 +35,7 @@ def forget(fn):
         _CACHE.pop(fn, None)
         for t in list(_TRANSFORMS):
             if t.plain is fn:
-                t.fast.clear()
+                t.forget()
 
 
 def clear_cache():
@@ -42,7 +43,7 @@ def clear_cache():
     with _LOCK:
         _CACHE.clear()
         for t in list(_TRANSFORMS):
-            t.fast.clear()
+            t.forget()
 
 
 def compiled(fn, mode, wrt, arg_kinds=None, *, has_aux=False, optimize=True, arg_shapes=None):
@@ -229,17 +230,39 @@ class _Transform:
         self.bound_self = fn.__self__ if isinstance(fn, types.MethodType) else None
         self.plain = frontend.unwrap(fn) if getattr(fn, "__s2s_ad__", None) is None else None
         self.fast = {}    # (argument kinds, global kinds) -> generated function
+        # The last call's (argument types, generated function, globals read), when the types
+        # decide the key (no arrays, containers, keywords or callees; module-level values that
+        # are still the same objects) and the arguments needed no conversion: a call with the
+        # same types runs that function directly.
+        self.last = None
         self.global_names = None   # the module-level numbers and arrays fn reads
         _TRANSFORMS.add(self)
 
+    def forget(self):
+        self.last = None
+        self.fast.clear()
+
+    @staticmethod
+    def same_globals(last):
+        """Are the module-level values the last call's function read still the same objects?"""
+        scope = last[2]
+        for name, value in last[3]:
+            if scope.get(name, _ABSENT) is not value:
+                return False
+        return True
+
     def prepare(self, args, kwargs):
         """(generated function, arguments) for one call: the hot path of every transform."""
+        given = args
         if kwargs:
             args = _bind(self.fn, self.params, args, kwargs)
         args = list(args)
+        converted = False
         for i in self.wrt_index:
             if i < len(args) and type(args[i]) is not float:
-                args[i] = _as_float(args[i])
+                value = args[i]
+                args[i] = _as_float(value)
+                converted = converted or args[i] is not value
         kinds = tuple(map(_kind, args))
         shapes = tuple(a.shape if type(a) is np.ndarray else None for a in args)
         if self.global_names is None:
@@ -259,6 +282,15 @@ class _Transform:
                            has_aux=self.has_aux, arg_shapes=shapes_of(self.params, args))
             entry = self.fast[key] = (gen.function, tuple(gen.dependencies))
         function = entry[0]
+        if not (kwargs or converted or entry[1] or self.bound_self is not None):
+            types_ = tuple(map(type, given))
+            if not any(t in (tuple, list, dict, np.ndarray) for t in types_):
+                if not self.global_names:
+                    self.last = (types_, function, None, ())
+                else:     # a list's or dict's kind depends on what it holds now: not these
+                    read = tuple((n, scope.get(n, _ABSENT)) for n in self.global_names)
+                    if not any(type(v) in (list, dict) for _, v in read):
+                        self.last = (types_, function, scope, read)
         if self.bound_self is not None:
             args.insert(0, self.bound_self)
         return function, args
@@ -274,8 +306,13 @@ def grad(fn, wrt=0, *, has_aux=False):
     t = _Transform(fn, "grad", wrt, has_aux)
 
     def grad_fn(*args, **kwargs):
-        function, args = t.prepare(args, kwargs)
-        result = function(*args)
+        last = t.last
+        if last is not None and not kwargs and last[0] == tuple(map(type, args)) and (
+                last[2] is None or t.same_globals(last)):
+            result = last[1](*args)
+        else:
+            function, args = t.prepare(args, kwargs)
+            result = function(*args)
         if has_aux:
             grads, aux = result
             return t.unpack(grads), aux
@@ -289,8 +326,13 @@ def value_and_grad(fn, wrt=0, *, has_aux=False):
     t = _Transform(fn, "value_and_grad", wrt, has_aux)
 
     def value_and_grad_fn(*args, **kwargs):
-        function, args = t.prepare(args, kwargs)
-        value, grads = function(*args)
+        last = t.last
+        if last is not None and not kwargs and last[0] == tuple(map(type, args)) and (
+                last[2] is None or t.same_globals(last)):
+            value, grads = last[1](*args)
+        else:
+            function, args = t.prepare(args, kwargs)
+            value, grads = function(*args)
         return value, t.unpack(grads)
 
     return _mark(value_and_grad_fn, fn, "value_and_grad", t.wrt, has_aux)

@@ -11,6 +11,7 @@ function can see every other by name.
 """
 from dataclasses import dataclass, field
 
+from . import syntax as S
 from .codegen import bind, compile_function, to_source
 
 
@@ -53,7 +54,7 @@ def static_functions(bound, fn):
 def _is_assigned(name, fn):
     import gast
     return any(isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Store)
-               for n in gast.walk(fn.node))
+               for n in S.walk(fn.node))
 
 
 def callee_kinds(ssa, kinds):
@@ -132,6 +133,7 @@ class Program:
     jvps: dict = field(default_factory=dict)      # (fn, wrt) -> name
     units: list = field(default_factory=list)
     dependencies: list = field(default_factory=list)   # (namespace, key, callee) for the cache
+    printed: dict = field(default_factory=dict)   # id(node) -> (node, its source text)
 
     def depends_on(self, op):
         """The generated code calls op.fn as found under op.ref: note it for the cache."""
@@ -188,8 +190,16 @@ class Program:
         self.units.append(Unit([node], fwd.names, ssa.parsed))
         return self.jvps[key]
 
+    def text(self, node):
+        """The source of a callee's generated function (printed once, for both compile and
+        source)."""
+        known = self.printed.get(id(node))
+        if known is None or known[0] is not node:
+            known = self.printed[id(node)] = (node, to_source(node))
+        return known[1]
+
     def source(self):
-        return "".join("\n\n" + to_source(node) for unit in self.units for node in unit.nodes)
+        return "".join("\n\n" + self.text(node) for unit in self.units for node in unit.nodes)
 
     def function_names(self):
         return [node.name for unit in self.units for node in unit.nodes]
@@ -202,7 +212,7 @@ class Program:
             user = unit.parsed
             own = dict(unit.names.own, **{n: None for n in names})
             for node in unit.nodes:
-                functions[node.name] = compile_function(to_source(node), node.name,
+                functions[node.name] = compile_function(self.text(node), node.name,
                                                         user.fn.__globals__, own, user.closure)
         for function in list(top_functions) + list(functions.values()):
             for name in function.__code__.co_freevars:

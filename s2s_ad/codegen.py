@@ -23,9 +23,7 @@ _COMMENT = re.compile(r"^(\s*)__comment__\((.*)\)$")
 
 def to_source(node):
     node = _pad_empty_blocks(node)
-    tree = gast.gast_to_ast(gast.Module(body=[node], type_ignores=[]))
-    ast.fix_missing_locations(tree)
-    text = ast.unparse(tree)
+    text = ast.unparse(ast.Module(body=[_to_ast(node)], type_ignores=[]))
     lines = []
     for line in text.splitlines():
         match = _COMMENT.match(line)
@@ -35,9 +33,52 @@ def to_source(node):
     return "\n".join(lines) + "\n"
 
 
+def _to_ast(node):
+    """The standard library's tree for a gast tree, as `ast.unparse` reads it.
+
+    What `gast.gast_to_ast` does, for printing only (faster): each node becomes the `ast` class
+    of the same name with the same fields, except that gast's parameters (Names) become
+    `ast.arg` and an except handler's name a string.  Statements get a line number, which
+    unparse looks up (for type comments); no other location is needed to print.
+    """
+    if type(node) is list:
+        return [_to_ast(item) for item in node]
+    if not isinstance(node, gast.AST):
+        return node
+    cls = _AST_CLASSES.get(type(node))
+    if cls is None:
+        cls = _AST_CLASSES[type(node)] = getattr(ast, type(node).__name__)
+    new = cls.__new__(cls)
+    if cls is ast.arguments:
+        for field in cls._fields:
+            value = getattr(node, field)
+            setattr(new, field, [_to_arg(v) for v in value] if field.endswith("args")
+                    else _to_arg(value) if field in ("vararg", "kwarg") else _to_ast(value))
+    else:
+        for field in cls._fields:
+            value = getattr(node, field, None)
+            setattr(new, field, value if type(value) in S.ATOMS else _to_ast(value))
+        if cls is ast.ExceptHandler and node.name is not None:
+            new.name = node.name.id
+    if isinstance(new, ast.stmt):
+        new.lineno = getattr(node, "lineno", None) or 1
+    return new
+
+
+def _to_arg(name):
+    if name is None:
+        return None
+    arg = ast.arg(arg=name.id, annotation=_to_ast(name.annotation),
+                  type_comment=name.type_comment)
+    return arg
+
+
+_AST_CLASSES = {}
+
+
 def _pad_empty_blocks(node):
     """A block that holds only comments gets a `pass`, so the text stays valid Python."""
-    for sub in gast.walk(node):
+    for sub in S.statements(node):
         for field in ("body", "orelse"):
             block = getattr(sub, field, None)
             if isinstance(block, list) and block and all(S.is_comment(s) for s in block):

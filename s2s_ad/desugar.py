@@ -16,7 +16,6 @@ at most one `return` (the last statement), only `for NAME in range(...)` loops, 
 
 Every name this pass invents comes from the namer, so it never collides with the user's.
 """
-import copy
 
 import gast
 
@@ -48,18 +47,18 @@ def _augmented_aliases(node):
     differently.  (For numbers, `+=` always makes a new value, but the types are not known here.)
     """
     found = []
-    loops = [n for n in gast.walk(node) if isinstance(n, (gast.For, gast.While))]
+    loops = [n for n in S.statements(node) if isinstance(n, (gast.For, gast.While))]
 
     def inside(loop, target):
-        return any(n is target for n in gast.walk(loop))
+        return any(n is target for n in S.statements(loop))
 
     copies = []     # (name, other name, the copy statement)
-    for sub in gast.walk(node):
+    for sub in S.statements(node):
         if isinstance(sub, gast.Assign) and isinstance(sub.value, gast.Name):
             for t in sub.targets:
                 if isinstance(t, gast.Name) and t.id != sub.value.id:
                     copies += [(t.id, sub.value.id, sub), (sub.value.id, t.id, sub)]
-    for sub in gast.walk(node):
+    for sub in S.statements(node):
         if not (isinstance(sub, gast.AugAssign) and isinstance(sub.target, gast.Name)):
             continue
         here = (sub.lineno, sub.col_offset)
@@ -68,10 +67,10 @@ def _augmented_aliases(node):
         sharing = {other for name, other, stmt in copies if name == sub.target.id and (
             (stmt.lineno, stmt.col_offset) < here or any(inside(l, stmt) for l in enclosing))}
         for other in sorted(sharing):
-            reads = [n for n in gast.walk(node) if isinstance(n, gast.Name) and n.id == other
+            reads = [n for n in S.walk(node) if isinstance(n, gast.Name) and n.id == other
                      and isinstance(n.ctx, gast.Load)]
             later = any((n.lineno, n.col_offset) > here for n in reads)
-            in_loop = any(any(n is r for n in gast.walk(loop)) for loop in enclosing
+            in_loop = any(any(n is r for n in S.walk(loop)) for loop in enclosing
                           for r in reads)
             if later or in_loop:
                 found.append((sub, other))
@@ -101,12 +100,12 @@ _OP_TEXT = {gast.Add: "+", gast.Sub: "-", gast.Mult: "*", gast.Div: "/", gast.Po
 def in_place_parameter_updates(node):
     """The `p += ...` statements whose target is a parameter (an in-place write for arrays)."""
     params = {a.id for a in node.args.args}
-    return [sub for sub in gast.walk(node) if isinstance(sub, gast.AugAssign)
+    return [sub for sub in S.walk(node) if isinstance(sub, gast.AugAssign)
             and isinstance(sub.target, gast.Name) and sub.target.id in params]
 
 
 def _located(new, old):
-    for sub in gast.walk(new):
+    for sub in S.walk(new):
         if getattr(sub, "lineno", None) is None and hasattr(old, "lineno"):
             gast.copy_location(sub, old)
     return new
@@ -204,8 +203,8 @@ class _Lowering:
     # -- statements: return (lowered statements, flags they may set) ------------------------
     def stmt(self, s, in_loop):
         if isinstance(s, gast.AugAssign):
-            target_load = copy.deepcopy(s.target)
-            for sub in gast.walk(target_load):
+            target_load = S.clone(s.target)
+            for sub in S.walk(target_load):
                 if hasattr(sub, "ctx"):
                     sub.ctx = gast.Load()
             new = S.assign(s.target, gast.BinOp(left=target_load, op=s.op, right=s.value))
@@ -321,7 +320,7 @@ class _Lowering:
         """`while test: body` -> `_c = test; while _c: body; _c = test`."""
         cond = self.namer.fresh("_cond")
         first = _located(S.assign(cond, loop.test), loop)
-        again = _located(S.assign(cond, copy.deepcopy(loop.test)), loop)
+        again = _located(S.assign(cond, S.clone(loop.test)), loop)
         loop.test = S.load(cond)
         loop.body = loop.body + [again]
         return before + [first, loop]

@@ -8,7 +8,6 @@ Only active values (depending on a wrt argument and reaching the output) get tan
 that becomes active without an active operand (an array created with np.zeros and then written
 into) starts from a zero tangent.
 """
-import copy
 
 import gast
 import numpy as np
@@ -99,7 +98,7 @@ class Forward(Analysed):
             return [], self.tangent_of(op.args[0])
         if registry.is_nondifferentiable(op.fn):
             if op.fn in _ZERO_MAKERS:      # the tangent of fresh zeros: the same zeros again
-                return [], copy.deepcopy(stmt.value)
+                return [], S.clone(stmt.value)
             return [], self.zero(S.load(out))
         rule = registry.lookup(op.fn)
         from .reverse import is_user_function

@@ -7,6 +7,7 @@ or Jupyter cells work.  Methods are dedented, decorators dropped, and a lambda b
 FunctionDef whose body is `return <expr>`.  Line and column numbers in the returned tree are
 those of the user's file, so errors can point at the user's code.
 """
+import ast
 import builtins
 import inspect
 import textwrap
@@ -103,32 +104,42 @@ def _file_lines(filename, lines, first):
     return [""] * (first - 1) + list(lines)
 
 
-_MODULE_TREES = {}
+_MODULE_LAMBDAS = {}
 
 
-def _module_tree(filename, all_lines):
-    """The parsed whole file (cached), or None if it does not parse on its own."""
+def _module_lambdas(filename, all_lines):
+    """{line: [(lambda, its name)]} for the whole file, cached; None if the file does not parse
+    on its own.  The nodes are the standard library's (only the lambda asked for is converted
+    to gast); a lambda's name is that of a module-level `name = lambda ...`, else "lambda_"."""
     key = (filename, len(all_lines), hash("".join(all_lines)))
-    if key not in _MODULE_TREES:
+    if key not in _MODULE_LAMBDAS:
         try:
-            _MODULE_TREES[key] = gast.parse("".join(all_lines))
+            tree = ast.parse("".join(all_lines))
         except (SyntaxError, ValueError):
-            _MODULE_TREES[key] = None
-    return _MODULE_TREES[key]
+            _MODULE_LAMBDAS[key] = None
+        else:
+            names = {id(node.value): node.targets[0].id for node in tree.body
+                     if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)}
+            lambdas = {}
+            for n in syntax.walk(tree):
+                if isinstance(n, ast.Lambda):
+                    lambdas.setdefault(n.lineno, []).append((n, names.get(id(n), "lambda_")))
+            _MODULE_LAMBDAS[key] = lambdas
+    return _MODULE_LAMBDAS[key]
 
 
 def _lambda_in_file(fn, filename, all_lines):
     """A lambda found by parsing its whole file: lambdas spanning several lines need this."""
-    tree = _module_tree(filename, all_lines)
-    if tree is None:
+    lambdas = _module_lambdas(filename, all_lines)
+    if lambdas is None:
         return None
-    line = fn.__code__.co_firstlineno
-    candidates = [n for n in gast.walk(tree) if isinstance(n, gast.Lambda) and n.lineno == line]
-    if not candidates:
+    found = [(gast.ast_to_gast(lam), name)
+             for lam, name in lambdas.get(fn.__code__.co_firstlineno, ())]
+    if not found:
         return None
-    holder = gast.Module(body=[gast.Expr(value=c) for c in candidates], type_ignores=[])
+    holder = gast.Module(body=[gast.Expr(value=lam) for lam, _ in found], type_ignores=[])
     try:
-        return _lambda_node(fn, holder, name_tree=tree)
+        return _lambda_node(fn, holder, names={id(lam): name for lam, name in found})
     except SourceUnavailableError:
         return None
 
@@ -182,23 +193,20 @@ def _parse_lambda_context(source):
     return gast.parse("")
 
 
-def _lambda_node(fn, tree, name_tree=None):
-    """The Lambda in `tree` whose compiled code is `fn`'s, as a FunctionDef."""
-    candidates = [n for n in gast.walk(tree) if isinstance(n, gast.Lambda)]
+def _lambda_node(fn, tree, names=None):
+    """The Lambda in `tree` whose compiled code is `fn`'s, as a FunctionDef (named from
+    `names`, id(lambda) -> name, when given)."""
+    candidates = [n for n in syntax.walk(tree) if isinstance(n, gast.Lambda)]
     target = fn.__code__
-    chosen = None
-    for cand in candidates:
-        params = [a.id for a in cand.args.args]
-        if params != list(target.co_varnames[:target.co_argcount]):
-            continue
-        if chosen is None or _same_code(cand, target):
-            chosen = cand
-            if _same_code(cand, target):
-                break
+    params = list(target.co_varnames[:target.co_argcount])
+    fitting = [c for c in candidates if [a.id for a in c.args.args] == params]
+    # the one that compiles to fn's code, else the first with its parameters (only one: that)
+    chosen = fitting[0] if len(fitting) == 1 else next(
+        (c for c in fitting if _same_code(c, target)), fitting[0] if fitting else None)
     if chosen is None:
         raise SourceUnavailableError(f"cannot find the source of the lambda {fn!r}",
                                      hint="Define it with `def` instead.")
-    name = _lambda_name(name_tree or tree, chosen)
+    name = names[id(chosen)] if names is not None else _lambda_name(tree, chosen)
     ret = gast.Return(value=chosen.body)
     gast.copy_location(ret, chosen.body)
     node = gast.FunctionDef(name=name, args=chosen.args, body=[ret], decorator_list=[],
@@ -230,7 +238,7 @@ def _same_code(lam, code):
 
 
 def _shift_locations(node, line_offset, col_offset):
-    for sub in gast.walk(node):
+    for sub in syntax.walk(node):
         if hasattr(sub, "lineno") and sub.lineno is not None:
             sub.lineno += line_offset
             if getattr(sub, "end_lineno", None) is not None:

@@ -8,7 +8,6 @@ free name it uses (`np`, `_ad`, a helper) is rebound to the same object under a 
 generated code can see (`names.ref(obj)`).  A rule whose source cannot be read is called
 instead of inlined.
 """
-import copy
 import inspect
 
 import gast
@@ -35,7 +34,7 @@ class _Template:
         self.body, self.result = body[:-1], body[-1].value
         self.locals = {s.targets[0].id for s in self.body}
         self.free = {}
-        for sub in gast.walk(node):
+        for sub in S.walk(node):
             if isinstance(sub, gast.Name) and isinstance(sub.ctx, gast.Load) \
                     and sub.id not in self.params and sub.id not in self.locals:
                 marker = object()
@@ -43,6 +42,8 @@ class _Template:
                 if obj is marker:
                     raise ValueError(f"unresolved name {sub.id}")
                 self.free[sub.id] = obj
+        self.modules = {name: obj for name, obj in self.free.items()
+                        if type(obj).__name__ == "module"}
 
 
 def template(rule):
@@ -68,8 +69,8 @@ class Inliner:
         """
         tmpl = template(rule)
         if tmpl is None:
-            call = S.call(self.names.ref(rule), *[copy.deepcopy(a) for a in leading + positional],
-                          **{k: copy.deepcopy(v) for k, v in keywords.items()})
+            call = S.call(self.names.ref(rule), *[S.clone(a) for a in leading + positional],
+                          **{k: S.clone(v) for k, v in keywords.items()})
             return [], call
         values = list(leading) + list(positional)
         if len(values) > len(tmpl.params):
@@ -89,19 +90,21 @@ class Inliner:
         for name, obj in tmpl.free.items():
             binding[name] = self.names.ref(obj)
 
-        modules = {name: obj for name, obj in tmpl.free.items()
-                   if type(obj).__name__ == "module"}
+        calls = []     # the calls the rule's body makes, as copied
 
         def subst(node):
-            node = copy.deepcopy(node)
-            return _Substitute(binding, renames, modules).visit(node)
+            return _substituted(node, binding, renames, tmpl.modules, calls)
 
         stmts = [S.assign(renames[s.targets[0].id], subst(s.value)) for s in tmpl.body]
         result = subst(tmpl.result)
-        objects = {binding[name].id: obj for name, obj in tmpl.free.items()
-                   if isinstance(binding[name], gast.Name)}
-        for node in [result] + stmts:
-            _drop_default_arguments(node, objects)
+        if not all(S.is_atom(v) for v in binding.values()):   # the caller's may hold calls too
+            calls = [n for node in [result] + stmts for n in S.walk(node)
+                     if isinstance(n, gast.Call)]
+        if calls:
+            objects = {binding[name].id: obj for name, obj in tmpl.free.items()
+                       if isinstance(binding[name], gast.Name)}
+            for call in calls:
+                _drop_default_arguments(call, objects)
         return stmts, result
 
     def _value(self, value):
@@ -113,41 +116,62 @@ class Inliner:
 
 
 def _callee(func, objects):
-    """The object a call in a rule's body calls, when the rule names it through a free name."""
+    """(object, attribute chain) of what a call in a rule's body calls, when the rule names it
+    through a free name (`np.linalg.solve`: numpy, ("linalg", "solve")); else None."""
     chain = []
     while isinstance(func, gast.Attribute):
         chain.append(func.attr)
         func = func.value
     if not isinstance(func, gast.Name) or func.id not in objects:
         return None
-    obj = objects[func.id]
-    for attr in reversed(chain):
-        obj = getattr(obj, attr, None)
-    return obj
+    return objects[func.id], tuple(reversed(chain))
 
 
-def _drop_default_arguments(tree, objects):
+def _drop_default_arguments(call, objects):
     """`_ad.sum_grad(g, x, None, False)` -> `_ad.sum_grad(g, x)`: defaults need not be spelled."""
-    for call in [n for n in gast.walk(tree) if isinstance(n, gast.Call)]:
-        obj = _callee(call.func, objects)
-        if obj is None:
-            continue
-        try:
-            params = list(inspect.signature(obj).parameters.values())
-        except (TypeError, ValueError):
-            continue
-        defaults = {p.name: p.default for p in params if p.default is not inspect.Parameter.empty}
+    callee = _callee(call.func, objects)
+    known = _signature(*callee) if callee is not None else None
+    if known is None:
+        return
+    defaults, positional = known
+    while call.args and len(call.args) <= len(positional) and \
+            _equals_default(call.args[-1], defaults.get(positional[len(call.args) - 1], _NO)):
+        if call.keywords:
+            break
+        call.args.pop()
+    call.keywords = [k for k in call.keywords
+                     if not _equals_default(k.value, defaults.get(k.arg, _NO))]
+
+
+# (id(free object), attribute chain) -> (free object, callee, (defaults, positional) or None)
+_SIGNATURES = {}
+
+
+def _signature(root, chain):
+    """The default values and positional parameter names of `root.<chain>` (None when it has
+    no signature), found once per callee that stays the same object."""
+    obj = root
+    for attr in chain:
+        obj = getattr(obj, attr, None)
+    if obj is None:
+        return None
+    known = _SIGNATURES.get((id(root), chain))
+    if known is not None and known[0] is root and known[1] is obj:
+        return known[2]
+    try:
+        params = list(inspect.signature(obj).parameters.values())
+    except (TypeError, ValueError):
+        info = None
+    else:
+        defaults = {p.name: p.default for p in params
+                    if p.default is not inspect.Parameter.empty}
         if repr(defaults.get("keepdims")) == "<no value>":   # NumPy's marker: False in effect
             defaults["keepdims"] = False
         positional = [p.name for p in params if p.kind in (p.POSITIONAL_ONLY,
                                                             p.POSITIONAL_OR_KEYWORD)]
-        while call.args and len(call.args) <= len(positional) and \
-                _equals_default(call.args[-1], defaults.get(positional[len(call.args) - 1], _NO)):
-            if call.keywords:
-                break
-            call.args.pop()
-        call.keywords = [k for k in call.keywords
-                         if not _equals_default(k.value, defaults.get(k.arg, _NO))]
+        info = (defaults, positional)
+    _SIGNATURES[(id(root), chain)] = (root, obj, info)
+    return info
 
 
 _NO = object()
@@ -159,24 +183,31 @@ def _equals_default(node, default):
     return type(node.value) is type(default) and node.value == default
 
 
-class _Substitute(gast.NodeTransformer):
-    def __init__(self, binding, renames, objects=None):
-        self.binding, self.renames = binding, renames
-        self.objects = objects or {}
-
-    def visit_Attribute(self, node):
-        # `math.e` in a rule is a number: write the number, so it can be folded
-        if isinstance(node.value, gast.Name) and node.value.id in self.objects:
-            value = getattr(self.objects[node.value.id], node.attr, None)
-            if type(value) in (int, float):
-                return S.const(value)
-        self.generic_visit(node)
-        return node
-
-    def visit_Name(self, node):
-        if isinstance(node.ctx, gast.Load):
-            if node.id in self.renames:
-                return S.load(self.renames[node.id])
-            if node.id in self.binding:
-                return copy.deepcopy(self.binding[node.id])
-        return node
+def _substituted(node, binding, renames, objects, calls):
+    """A copy of the rule's expression `node` with the parameters replaced by the caller's
+    expressions (copied), the locals renamed, and `math.e` (a number attribute of a module the
+    rule names) written as the number, so it can be folded.  The Calls copied from the rule are
+    added to `calls`."""
+    if type(node) is list:
+        return [_substituted(item, binding, renames, objects, calls) for item in node]
+    if not isinstance(node, gast.AST):
+        return S.clone(node)
+    if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
+        if node.id in renames:
+            return S.load(renames[node.id])
+        if node.id in binding:
+            return S.clone(binding[node.id])
+    elif isinstance(node, gast.Attribute) and isinstance(node.value, gast.Name) \
+            and node.value.id in objects:
+        value = getattr(objects[node.value.id], node.attr, None)
+        if type(value) in (int, float):
+            return S.const(value)
+    cls = type(node)
+    new = cls.__new__(cls)
+    if cls is gast.Call:
+        calls.append(new)
+    state = new.__dict__
+    for key, value in node.__dict__.items():
+        state[key] = value if type(value) in S.ATOMS else \
+            _substituted(value, binding, renames, objects, calls)
+    return new

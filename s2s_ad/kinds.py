@@ -12,6 +12,7 @@ import numbers
 
 import numpy as np
 
+from . import syntax as S
 from .activity import simple_statements, targets
 
 
@@ -76,7 +77,8 @@ def atom_kind(node, kinds):
 
 
 
-def _result_kind(op, kinds, rules, value=None):
+def _result_kind(op, kinds, rules, value=None, how=None):
+    """The kind of what `op` computes; `how` is `_call_kind(op.fn)` when already known."""
     if op.kind == "copy":
         return atom_kind(op.args[0], kinds)
     if op.kind == "pack":
@@ -96,25 +98,36 @@ def _result_kind(op, kinds, rules, value=None):
     if op.kind == "const":
         return atom_kind(value, kinds) if value is not None else None
     if op.kind == "call":
-        fn = op.fn
-        if fn in _SCALAR_BUILTINS:
-            return "scalar"
-        if fn in (abs, min, max):
-            return combine(atom_kind(a, kinds) for a in op.args)
-        rule = rules.lookup(fn) if fn != "astype" else None
-        name = getattr(fn, "__name__", "")
-        if getattr(fn, "__module__", None) == "math" or fn is getattr(math, name, None):
-            return "scalar"
-        if fn in _UNARY_SAME_KIND:
+        how, kind = how or _call_kind(op.fn, rules)
+        if how == "first":
             return atom_kind(op.args[0], kinds) if op.args else None
-        if fn in _ARRAY_MAKERS:
-            return "array"
-        if rule is not None and rule.broadcasts:
+        if how == "combine":
             return combine(atom_kind(a, kinds) for a in op.args)
-        if rule is not None or isinstance(fn, np.ufunc) or \
-                str(getattr(fn, "__module__", "")).startswith("numpy"):
-            return "num"
+        return kind
     return None
+
+
+def _call_kind(fn, rules):
+    """How the kind of `fn(...)` follows from its arguments' kinds: ("kind", k) always k,
+    ("combine", None) their kinds combined, ("first", None) the first argument's kind."""
+    if fn in _SCALAR_BUILTINS:
+        return "kind", "scalar"
+    if fn in (abs, min, max):
+        return "combine", None
+    rule = rules.lookup(fn) if fn != "astype" else None
+    name = getattr(fn, "__name__", "")
+    if getattr(fn, "__module__", None) == "math" or fn is getattr(math, name, None):
+        return "kind", "scalar"
+    if fn in _UNARY_SAME_KIND:
+        return "first", None
+    if fn in _ARRAY_MAKERS:
+        return "kind", "array"
+    if rule is not None and rule.broadcasts:
+        return "combine", None
+    if rule is not None or isinstance(fn, np.ufunc) or \
+            str(getattr(fn, "__module__", "")).startswith("numpy"):
+        return "kind", "num"
+    return "kind", None
 
 
 _SCALAR_BUILTINS = (len, int, float, bool, round)
@@ -133,19 +146,22 @@ def infer_kinds(fn, ops, arg_kinds):
         for t in targets(s):
             kinds.setdefault(t, _BOTTOM)
     import gast
-    for loop in gast.walk(fn.node):
+    for loop in S.statements(fn.node):
         if isinstance(loop, gast.For):      # every for loop runs over a range: int targets
             kinds[loop.target.id] = "scalar"
+    assigning = []     # (op, names assigned, constant value, how a call's kind is found)
+    for s in stmts:
+        op = ops[id(s)]
+        ts = targets(s)
+        if op.kind == "setitem" or not ts:
+            continue
+        assigning.append((op, ts, s.value if op.kind == "const" and hasattr(s, "value") else None,
+                          _call_kind(op.fn, registry) if op.kind == "call" else None))
     for _ in range(10):  # loops: a name's kind may depend on a later statement
         before = dict(kinds)
         seen = {}
-        for s in stmts:
-            op = ops[id(s)]
-            ts = targets(s)
-            if op.kind == "setitem" or not ts:
-                continue
-            value = s.value if op.kind == "const" and hasattr(s, "value") else None
-            k = _result_kind(op, kinds, registry, value) if op.kind != "unpack" else None
+        for op, ts, value, how in assigning:
+            k = _result_kind(op, kinds, registry, value, how) if op.kind != "unpack" else None
             for t in ts:
                 seen.setdefault(t, set()).add(k)
         for name, ks in seen.items():

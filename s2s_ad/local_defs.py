@@ -18,7 +18,6 @@ Both are hoisted to just before the statement that uses them, so they are comput
 order Python computes them, except inside `x if c else y`, `and`/`or` and `while` conditions,
 where that would change what runs: there they are refused.
 """
-import copy
 
 import gast
 
@@ -53,7 +52,7 @@ def _collect(node, error):
         body.append(stmt)
     node.body = body
     for name, fdef in functions.items():
-        for sub in gast.walk(node):
+        for sub in S.walk(node):
             if isinstance(sub, gast.Name) and sub.id == name and isinstance(sub.ctx, gast.Store):
                 raise error(sub, f"the local function '{name}' is reassigned",
                             "Give the new value another name.")
@@ -89,7 +88,7 @@ class _Expander:
         return prelude + [stmt]
 
     def _needs_hoisting(self, node):
-        return any(self._hoisted(n) for n in gast.walk(node))
+        return any(self._hoisted(n) for n in S.walk(node))
 
     def _hoisted(self, n):
         return isinstance(n, (gast.ListComp, gast.GeneratorExp)) or (
@@ -137,20 +136,20 @@ class _Expander:
                                  "Write the loop out.")
             for t in S.names_in(gen.target, gast.Store):
                 renames[t] = self.namer.fresh(f"_{t}")
-        elt = _rename(copy.deepcopy(node.elt), renames)
+        elt = _rename(S.clone(node.elt), renames)
         body = [gast.Expr(value=S.call(gast.Attribute(value=S.load(result), attr="append",
                                                       ctx=gast.Load()), elt))]
         for gen in reversed(node.generators):
             for cond in reversed(gen.ifs):
-                body = [gast.If(test=_rename(copy.deepcopy(cond), renames), body=body, orelse=[])]
-            target = _rename(copy.deepcopy(gen.target), renames)
-            body = [gast.For(target=target, iter=_rename(copy.deepcopy(gen.iter), renames),
+                body = [gast.If(test=_rename(S.clone(cond), renames), body=body, orelse=[])]
+            target = _rename(S.clone(gen.target), renames)
+            body = [gast.For(target=target, iter=_rename(S.clone(gen.iter), renames),
                              body=body, orelse=[], type_comment=None)]
         # the first iterable is evaluated in the enclosing scope, so its names keep theirs
-        body[0].iter = copy.deepcopy(node.generators[0].iter)
+        body[0].iter = S.clone(node.generators[0].iter)
         stmts = [S.assign(result, gast.List(elts=[], ctx=gast.Load()))] + body
         for stmt in stmts:
-            for sub in gast.walk(stmt):
+            for sub in S.walk(stmt):
                 if isinstance(sub, (gast.stmt, gast.expr)) and getattr(sub, "lineno", None) is None:
                     gast.copy_location(sub, origin)
         prelude.extend(self.block(stmts))
@@ -168,10 +167,10 @@ class _Expander:
             raise self.error(call, "*args or **kwargs in a call of a local function",
                              "Pass the arguments one by one.")
         from .desugar import desugar
-        body_def = copy.deepcopy(fdef)
+        body_def = S.clone(fdef)
         params = [a.id for a in body_def.args.args]
         defaults = body_def.args.defaults
-        assigned = set(params) | {n.id for s in body_def.body for n in gast.walk(s)
+        assigned = set(params) | {n.id for s in body_def.body for n in S.walk(s)
                                   if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
         renames = {name: self.namer.fresh(f"{name}_{fdef.name}") for name in sorted(assigned)}
         binding = []
@@ -181,7 +180,7 @@ class _Expander:
             elif p in keywords:
                 value = keywords[p]
             elif k >= len(params) - len(defaults):
-                value = copy.deepcopy(defaults[k - (len(params) - len(defaults))])
+                value = S.clone(defaults[k - (len(params) - len(defaults))])
             else:
                 raise self.error(call, f"the call of '{fdef.name}' misses the argument '{p}'",
                                  "Pass every parameter.")
@@ -198,7 +197,7 @@ class _Expander:
 
 
 def _rename(node, renames):
-    for sub in gast.walk(node):
+    for sub in S.walk(node):
         if isinstance(sub, gast.Name) and sub.id in renames:
             sub.id = renames[sub.id]
     return node

@@ -40,7 +40,7 @@ def optimize(node, keep=frozenset(), passes=None):
 def _blocks(node):
     """Every statement list in the function (the body and all nested bodies)."""
     out = [node.body]
-    for sub in gast.walk(node):
+    for sub in S.statements(node):
         if sub is node:
             continue
         for field in ("body", "orelse"):
@@ -51,7 +51,7 @@ def _blocks(node):
 
 
 def _pure(value):
-    for sub in gast.walk(value):
+    for sub in S.walk(value):
         if isinstance(sub, gast.Call):
             func = sub.func
             if isinstance(func, gast.Name):
@@ -68,16 +68,16 @@ def _pure(value):
 
 
 def _stores(stmt):
-    return {n.id for n in gast.walk(stmt) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+    return {n.id for n in S.walk(stmt) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
 
 
 def _loads(node):
-    return [n for n in gast.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)]
+    return [n for n in S.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)]
 
 
 def _mutates(stmt):
     """True for statements that may change an array in place or call unknown code."""
-    for sub in gast.walk(stmt):
+    for sub in S.walk(stmt):
         if isinstance(sub, gast.AugAssign) or (isinstance(sub, gast.Assign) and not all(
                 isinstance(t, (gast.Name, gast.Tuple)) for t in sub.targets)):
             return True
@@ -100,11 +100,24 @@ def _is_tape_pop(value):
 
 
 def _counts(node):
+    """({name: loads}, {name: stores and other uses}): one walk of the tree, written out (this
+    runs on the whole function in every pass) and not entering a Name (only its ctx is there)."""
     loads, stores = {}, {}
-    for sub in gast.walk(node):
+    todo = [node]
+    for sub in todo:
         if isinstance(sub, gast.Name):
             table = loads if isinstance(sub.ctx, gast.Load) else stores
             table[sub.id] = table.get(sub.id, 0) + 1
+            if sub.annotation is None:
+                continue
+        for field in sub._fields:
+            value = getattr(sub, field, None)
+            if type(value) is list:
+                for item in value:
+                    if isinstance(item, gast.AST):
+                        todo.append(item)
+            elif isinstance(value, gast.AST):
+                todo.append(value)
     return loads, stores
 
 
@@ -113,89 +126,116 @@ def _params(node):
 
 
 def _replace_name(tree, name, replacement):
-    """Replace the Load occurrences of `name` in `tree` (returns the new tree)."""
-    class Replace(gast.NodeTransformer):
-        def visit_Name(self, n):
-            if n.id == name and isinstance(n.ctx, gast.Load):
-                return replacement
-            return n
-    return Replace().visit(tree)
+    """Replace the Load occurrences of `name` in `tree` by `replacement` (the one node, at each
+    occurrence); returns the new tree."""
+    if isinstance(tree, gast.Name):
+        return replacement if tree.id == name and isinstance(tree.ctx, gast.Load) else tree
+    for sub in S.walk(tree):
+        for field in sub._fields:
+            value = getattr(sub, field, None)
+            if type(value) is list:
+                for i, item in enumerate(value):
+                    if isinstance(item, gast.Name) and item.id == name \
+                            and isinstance(item.ctx, gast.Load):
+                        value[i] = replacement
+            elif isinstance(value, gast.Name) and value.id == name \
+                    and isinstance(value.ctx, gast.Load):
+                setattr(sub, field, replacement)
+    return tree
 
 
 # -- passes -------------------------------------------------------------------------------
 
 def fold_constants(node, keep=frozenset()):
-    class Fold(gast.NodeTransformer):
-        def visit_BinOp(self, n):
-            self.generic_visit(n)
-            left, right = n.left, n.right
-            if _number(left) and _number(right):
-                try:
-                    value = _EVAL[type(n.op)](left.value, right.value)
-                except (KeyError, ArithmeticError, ValueError):
-                    return n
-                return S.const(value)
-            if isinstance(n.op, gast.Pow) and _is(right, 1):
-                return left
-            if isinstance(n.op, gast.Mult) and _is(right, 1):
-                return left
-            if isinstance(n.op, gast.Mult) and _is(left, 1):
-                return right
-            if isinstance(n.op, (gast.Add, gast.Sub)) and _is(right, 0):
-                return left
-            if isinstance(n.op, gast.Add) and _is(left, 0):
-                return right
-            if isinstance(n.op, gast.Add) and _pure(left) and gast.dump(left) == gast.dump(right):
-                return gast.BinOp(left=S.const(2), op=gast.Mult(), right=left)   # exact
-            if isinstance(n.op, (gast.Add, gast.Sub)) and _negated(right) is not None:
-                # a + -b*c -> a - b*c: one array negation fewer
-                flipped = gast.Sub() if isinstance(n.op, gast.Add) else gast.Add()
-                return gast.BinOp(left=left, op=flipped, right=_negated(right))
-            return n
+    return _fold(node)
 
-        def visit_Assign(self, n):
-            self.generic_visit(n)
-            new = _in_place(n)
-            return self.visit_AugAssign(new) if isinstance(new, gast.AugAssign) else new
 
-        def visit_AugAssign(self, n):
-            self.generic_visit(n)
-            if isinstance(n.op, (gast.Add, gast.Sub)) and _negated(n.value) is not None:
-                n.op = gast.Sub() if isinstance(n.op, gast.Add) else gast.Add()
-                n.value = _negated(n.value)
-            return n
+def _fold(n):
+    """Fold the children of `n`, then `n` itself; returns what replaces `n`."""
+    for field in n._fields:
+        value = getattr(n, field, None)
+        if type(value) is list:
+            for i, item in enumerate(value):
+                if isinstance(item, gast.AST):
+                    value[i] = _fold(item)
+        elif isinstance(value, gast.AST):
+            setattr(n, field, _fold(value))
+    fold = _FOLDS.get(type(n))
+    return n if fold is None else fold(n)
 
-        def visit_Call(self, n):
-            self.generic_visit(n)
-            # unbroadcast(-g, x) -> -unbroadcast(g, x): negate the reduced array, not the full one
-            if _is_helper(n.func, "unbroadcast") and len(n.args) == 2 and not n.keywords \
-                    and _negated(n.args[0]) is not None:
-                n.args[0] = _negated(n.args[0])
-                return gast.UnaryOp(op=gast.USub(), operand=n)
-            return n
 
-        def visit_Compare(self, n):
-            self.generic_visit(n)
-            if len(n.ops) == 1 and _number(n.left) and _number(n.comparators[0]):
-                try:
-                    return S.const(bool(_COMPARE[type(n.ops[0])](n.left.value,
-                                                                 n.comparators[0].value)))
-                except KeyError:
-                    return n
+def _fold_binop(n):
+    left, right = n.left, n.right
+    if _number(left) and _number(right):
+        try:
+            value = _EVAL[type(n.op)](left.value, right.value)
+        except (KeyError, ArithmeticError, ValueError):
             return n
+        return S.const(value)
+    if isinstance(n.op, gast.Pow) and _is(right, 1):
+        return left
+    if isinstance(n.op, gast.Mult) and _is(right, 1):
+        return left
+    if isinstance(n.op, gast.Mult) and _is(left, 1):
+        return right
+    if isinstance(n.op, (gast.Add, gast.Sub)) and _is(right, 0):
+        return left
+    if isinstance(n.op, gast.Add) and _is(left, 0):
+        return right
+    if isinstance(n.op, gast.Add) and _pure(left) and gast.dump(left) == gast.dump(right):
+        return gast.BinOp(left=S.const(2), op=gast.Mult(), right=left)   # exact
+    if isinstance(n.op, (gast.Add, gast.Sub)) and _negated(right) is not None:
+        # a + -b*c -> a - b*c: one array negation fewer
+        flipped = gast.Sub() if isinstance(n.op, gast.Add) else gast.Add()
+        return gast.BinOp(left=left, op=flipped, right=_negated(right))
+    return n
 
-        def visit_IfExp(self, n):
-            self.generic_visit(n)
-            if isinstance(n.test, gast.Constant):
-                return n.body if n.test.value else n.orelse
-            return n
 
-        def visit_UnaryOp(self, n):
-            self.generic_visit(n)
-            if isinstance(n.op, gast.USub) and _number(n.operand):
-                return S.const(-n.operand.value)
+def _fold_assign(n):
+    new = _in_place(n)
+    return _fold_augassign(new) if isinstance(new, gast.AugAssign) else new
+
+
+def _fold_augassign(n):
+    if isinstance(n.op, (gast.Add, gast.Sub)) and _negated(n.value) is not None:
+        n.op = gast.Sub() if isinstance(n.op, gast.Add) else gast.Add()
+        n.value = _negated(n.value)
+    return n
+
+
+def _fold_call(n):
+    # unbroadcast(-g, x) -> -unbroadcast(g, x): negate the reduced array, not the full one
+    if _is_helper(n.func, "unbroadcast") and len(n.args) == 2 and not n.keywords \
+            and _negated(n.args[0]) is not None:
+        n.args[0] = _negated(n.args[0])
+        return gast.UnaryOp(op=gast.USub(), operand=n)
+    return n
+
+
+def _fold_compare(n):
+    if len(n.ops) == 1 and _number(n.left) and _number(n.comparators[0]):
+        try:
+            return S.const(bool(_COMPARE[type(n.ops[0])](n.left.value, n.comparators[0].value)))
+        except KeyError:
             return n
-    return Fold().visit(node)
+    return n
+
+
+def _fold_ifexp(n):
+    if isinstance(n.test, gast.Constant):
+        return n.body if n.test.value else n.orelse
+    return n
+
+
+def _fold_unaryop(n):
+    if isinstance(n.op, gast.USub) and _number(n.operand):
+        return S.const(-n.operand.value)
+    return n
+
+
+_FOLDS = {gast.BinOp: _fold_binop, gast.Compare: _fold_compare, gast.IfExp: _fold_ifexp,
+          gast.UnaryOp: _fold_unaryop, gast.Assign: _fold_assign, gast.AugAssign: _fold_augassign,
+          gast.Call: _fold_call}
 
 
 _COMPARE = {gast.Eq: lambda a, b: a == b, gast.NotEq: lambda a, b: a != b,
@@ -210,7 +250,7 @@ def _plain_subscript(n):
     return isinstance(n, gast.Subscript) and isinstance(n.value, gast.Name) and all(
         isinstance(sub, (gast.Name, gast.Constant, gast.Slice, gast.Tuple, gast.UnaryOp,
                          gast.USub, gast.Load, gast.Store))
-        for sub in gast.walk(n.slice))
+        for sub in S.walk(n.slice))
 
 
 def _in_place(stmt):
@@ -220,7 +260,7 @@ def _in_place(stmt):
     if not (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
             and _plain_subscript(stmt.targets[0]) and isinstance(stmt.value, gast.BinOp)
             and isinstance(stmt.value.op, (gast.Add, gast.Sub, gast.Mult, gast.Div))
-            and any(isinstance(n, gast.Slice) for n in gast.walk(stmt.targets[0].slice))):
+            and any(isinstance(n, gast.Slice) for n in S.walk(stmt.targets[0].slice))):
         return stmt
     if gast.dump(stmt.value.left) != gast.dump(_as_load(stmt.targets[0])):
         return stmt
@@ -258,9 +298,10 @@ def _is(n, value):
 def _rewrite_until_done(node, keep, rewrite):
     """Apply `rewrite(block, k, counts)` to each statement until no statement changes.
 
-    `rewrite` returns True when it changed the block, and keeps the name counts up to date.
+    `rewrite` returns True when it changed the block, and keeps the name counts (and the
+    statement facts, see _Facts) up to date.
     """
-    counts = _counts(node) + (_params(node) | set(keep),)
+    counts = _counts(node) + (_params(node) | set(keep), _Facts())
     blocks = _blocks(node)
     changed = True
     while changed:
@@ -275,13 +316,66 @@ def _rewrite_until_done(node, keep, rewrite):
     return node
 
 
+class _Facts:
+    """What a pass asks about each simple statement (the names it reads and writes, whether it
+    may mutate, whether its value is pure), each found once: a rewrite that changes a statement
+    forgets it.  Compound statements (whose nested blocks rewrites change) are looked at afresh
+    each time."""
+
+    def __init__(self):
+        self.table = {}     # id(stmt) -> [stmt, {loaded name: count}, stored names, mutates, pure]
+
+    def _entry(self, stmt):
+        entry = self.table.get(id(stmt))
+        if entry is None or entry[0] is not stmt:
+            entry = [stmt, None, None, None, None]
+            if not isinstance(stmt, (gast.If, gast.For, gast.While)):
+                self.table[id(stmt)] = entry
+        return entry
+
+    def _names(self, stmt):
+        entry = self._entry(stmt)
+        if entry[1] is None:
+            loads, stores = {}, set()
+            for n in S.walk(stmt):
+                if isinstance(n, gast.Name):
+                    if isinstance(n.ctx, gast.Load):
+                        loads[n.id] = loads.get(n.id, 0) + 1
+                    elif isinstance(n.ctx, gast.Store):
+                        stores.add(n.id)
+            entry[1], entry[2] = loads, stores
+        return entry
+
+    def loads(self, stmt):
+        return self._names(stmt)[1]
+
+    def stores(self, stmt):
+        return self._names(stmt)[2]
+
+    def mutates(self, stmt):
+        entry = self._entry(stmt)
+        if entry[3] is None:
+            entry[3] = _mutates(stmt)
+        return entry[3]
+
+    def pure(self, stmt):
+        """Is the value an assignment computes pure (`_pure(stmt.value)`)?"""
+        entry = self._entry(stmt)
+        if entry[4] is None:
+            entry[4] = _pure(stmt.value)
+        return entry[4]
+
+    def forget(self, stmt):
+        self.table.pop(id(stmt), None)
+
+
 def propagate_copies(node, keep=frozenset()):
     """`a = b` followed, in the same block, by the uses of a: use b there instead."""
     return _rewrite_until_done(node, keep, _propagate_copy)
 
 
 def _propagate_copy(block, k, counts):
-    loads, stores, fixed = counts
+    loads, stores, fixed, facts = counts
     stmt = block[k]
     if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)
             and isinstance(stmt.value, gast.Name)):
@@ -295,12 +389,13 @@ def _propagate_copy(block, k, counts):
     # with the last use may reassign b only after reading a: `b = f(a)` evaluates a first).
     # `b = a` itself changes nothing (b still holds that value): it goes, with the copy.
     wanted, found, last = loads.get(a, 0), 0, -1
-    for i, later in enumerate(block[k + 1:]):
-        here = sum(1 for n in _loads(later) if n.id == a)
-        writes_b = b in _stores(later) and not _is_copy(later, b, a)
+    for i in range(k + 1, len(block)):
+        later = block[i]
+        here = facts.loads(later).get(a, 0)
+        writes_b = b in facts.stores(later) and not _is_copy(later, b, a)
         if here:
             found += here
-            last = i
+            last = i - k - 1
             if writes_b and not isinstance(later, gast.Assign):
                 return False
             if found == wanted:
@@ -311,6 +406,7 @@ def _propagate_copy(block, k, counts):
         return False    # used outside this block: leave it
     uses = found
     for i in range(last + 1):
+        facts.forget(block[k + 1 + i])
         block[k + 1 + i] = _replace_name(block[k + 1 + i], a, S.load(b))
     for i in reversed(range(last + 1)):
         if _is_copy(block[k + 1 + i], b, b):
@@ -327,18 +423,19 @@ def _propagate_copy(block, k, counts):
 def _copy_into_update(block, k, a, b, counts):
     """`a = b; ...; a = a + e` -> `...; a = b + e` where nothing in between reads a or writes b
     (an adjoint's first value followed by its first accumulation)."""
-    loads, stores, _ = counts
+    loads, stores, _, facts = counts
     for j in range(k + 1, len(block)):
         later = block[j]
-        reads = sum(1 for n in _loads(later) if n.id == a)
+        reads = facts.loads(later).get(a, 0)
         if isinstance(later, gast.Assign) and _is_name(later.targets[0], a) and reads == 1 \
                 and isinstance(later.value, gast.BinOp) and _is_name(later.value.left, a):
+            facts.forget(later)
             later.value.left = S.load(b)
             del block[k]
             stores[a] -= 1
             loads[a] -= 1
             return True
-        if reads or a in _stores(later) or b in _stores(later) or isinstance(
+        if reads or a in facts.stores(later) or b in facts.stores(later) or isinstance(
                 later, (gast.For, gast.While, gast.If)):
             return False
     return False
@@ -356,25 +453,27 @@ def fuse_temporaries(node, keep=frozenset()):
 
 
 def _fuse_temporary(block, k, counts):
-    loads, stores, fixed = counts
+    loads, stores, fixed, facts = counts
     stmt = block[k]
     if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)):
         return False
     t = stmt.targets[0].id
     if t in fixed or not _GENERATED.match(t) or stores.get(t) != 1 or loads.get(t) != 1 \
-            or not _pure(stmt.value):
+            or not facts.pure(stmt):
         return False
-    reads = {n.id for n in _loads(stmt.value)}
+    reads = facts.loads(stmt).keys()      # what its value reads (its target is a Name)
     for j in range(k + 1, len(block)):
         use = block[j]
-        if any(n.id == t for n in _loads(use)):
+        if t in facts.loads(use):
             target = use.test if isinstance(use, (gast.If, gast.While)) else use
-            if isinstance(use, gast.For) or not any(n.id == t for n in _loads(target)):
+            if isinstance(use, gast.For) or (target is not use and
+                                             not any(n.id == t for n in _loads(target))):
                 return False
             if isinstance(use, gast.Assign) and not isinstance(use.targets[0], (gast.Name,
                                                                                 gast.Tuple)) \
                     and not _plain_subscript(use.targets[0]):
                 return False
+            facts.forget(use)
             new = _replace_name(target, t, stmt.value)
             if isinstance(use, (gast.If, gast.While)):
                 use.test = new
@@ -384,7 +483,7 @@ def _fuse_temporary(block, k, counts):
             stores[t] -= 1
             loads[t] -= 1
             return True
-        if reads & _stores(use) or _mutates(use):
+        if not reads.isdisjoint(facts.stores(use)) or facts.mutates(use):
             return False
     return False
 
@@ -406,13 +505,14 @@ def _update_of(stmt):
 
 
 def _merge_update(block, k, counts):
-    loads, stores, _ = counts
+    loads, stores, _, facts = counts
     a = _update_of(block[k])
     if a is None or k + 1 >= len(block) or _update_of(block[k + 1]) != a:
         return False
     second = block[k + 1].value
     if any(n.id == a for n in _loads(second.right)):
         return False
+    facts.forget(block[k + 1])
     second.left = block[k].value
     block[k + 1].value = second
     del block[k]
@@ -429,35 +529,37 @@ def eliminate_dead_code(node, keep=frozenset()):
     into an array (`a[i] = v`) is kept while the array is used; names that may share one array
     (`b = a`, `b = a[1:]`) are used together.
     """
-    live = _live_names(node)
+    facts = _Facts()      # nothing here changes a statement that stays
+    live = _live_names(node, facts)
     while True:
-        removed = [False]
-
-        def prune(stmts):
-            out = []
-            for s in stmts:
-                if _dead(s, live):
-                    removed[0] = True
-                    continue
-                for field in ("body", "orelse"):
-                    if isinstance(getattr(s, field, None), list):
-                        setattr(s, field, prune(getattr(s, field)))
-                if isinstance(s, gast.If) and _only_comments(s.body) and _only_comments(s.orelse):
-                    removed[0] = True
-                    continue
-                out.append(s)
-            # a comment that has nothing under it before the next comment or the block's end
-            kept = []
-            for i, s in enumerate(out):
-                if S.is_comment(s) and (i + 1 == len(out) or S.is_comment(out[i + 1])):
-                    removed[0] = True
-                    continue
-                kept.append(s)
-            return kept
-
-        node.body = prune(node.body)
-        if not removed[0]:
+        removed = []
+        node.body = _prune(node.body, live, facts, removed)
+        if not removed:
             return node
+
+
+def _prune(stmts, live, facts, removed):
+    """`stmts` without the dead ones (each noted in `removed`), at every depth."""
+    out = []
+    for s in stmts:
+        if _dead(s, live, facts):
+            removed.append(s)
+            continue
+        for field in ("body", "orelse"):
+            if isinstance(getattr(s, field, None), list):
+                setattr(s, field, _prune(getattr(s, field), live, facts, removed))
+        if isinstance(s, gast.If) and _only_comments(s.body) and _only_comments(s.orelse):
+            removed.append(s)
+            continue
+        out.append(s)
+    # a comment that has nothing under it before the next comment or the block's end
+    kept = []
+    for i, s in enumerate(out):
+        if S.is_comment(s) and (i + 1 == len(out) or S.is_comment(out[i + 1])):
+            removed.append(s)
+            continue
+        kept.append(s)
+    return kept
 
 
 def _written_base(stmt):
@@ -472,19 +574,21 @@ def _written_base(stmt):
         else None
 
 
-def _dead(stmt, live):
+def _dead(stmt, live, facts):
     if isinstance(stmt, gast.Assign) and all(isinstance(t, gast.Name)
                                              for t in _flat_targets(stmt.targets[0])):
-        return _pure(stmt.value) and not any(t.id in live for t in _flat_targets(stmt.targets[0]))
+        return facts.pure(stmt) and not any(t.id in live for t in _flat_targets(stmt.targets[0]))
     base = _written_base(stmt) if isinstance(stmt, (gast.Assign, gast.AugAssign)) else None
-    return base is not None and base not in live and _pure(stmt.value)
+    return base is not None and base not in live and facts.pure(stmt)
 
 
-def _live_names(node):
-    simple = [s for s in gast.walk(node) if isinstance(s, (gast.Assign, gast.AugAssign,
-                                                             gast.Expr, gast.Return))]
+def _live_names(node, facts):
     live = set(_params(node))     # a write into an argument is seen by the caller
-    for s in gast.walk(node):
+    named = []       # (names assigned, names read): the reads are live if one of the names is
+    written = []     # (array written into or None, names read): live if the array is
+    sharing = []     # (a, b): a may be b's array (a copy, a slice, an attribute)
+    augmented = set()   # names updated in place by `a += v`
+    for s in S.statements(node):
         if isinstance(s, gast.Return) and s.value is not None:
             live |= {n.id for n in _loads(s.value)}
         elif isinstance(s, (gast.If, gast.While)):
@@ -493,38 +597,38 @@ def _live_names(node):
             live |= {n.id for n in _loads(s.iter)}
         elif isinstance(s, gast.Expr) and not S.is_comment(s):   # there for its effect
             live |= {n.id for n in _loads(s)}
-        elif isinstance(s, gast.Assign) and not _pure(s.value):
+        elif isinstance(s, gast.Assign) and not facts.pure(s):
             live |= {n.id for n in _loads(s)}
-    # names written into in place: a[i] = v, a[i] += v, a += v
-    written = {_written_base(s) for s in simple if isinstance(s, (gast.Assign, gast.AugAssign))} \
-        | {s.target.id for s in simple if isinstance(s, gast.AugAssign)
-           and isinstance(s.target, gast.Name)}
-    sharing = []     # (a, b): a may be b's array (a copy, a slice, an attribute) and is written
-    for s in simple:
+        if isinstance(s, gast.AugAssign) and isinstance(s.target, gast.Name):
+            augmented.add(s.target.id)
         if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) and \
-                s.targets[0].id in written and \
                 isinstance(s.value, (gast.Name, gast.Subscript, gast.Attribute)):
             source = s.value
             while isinstance(source, (gast.Subscript, gast.Attribute)):
                 source = source.value
             if isinstance(source, gast.Name):
                 sharing.append((s.targets[0].id, source.id))
+        if isinstance(s, gast.Assign) and all(isinstance(t, gast.Name)
+                                              for t in _flat_targets(s.targets[0])):
+            named.append(([t.id for t in _flat_targets(s.targets[0])],
+                          {n.id for n in _loads(s.value)}))
+        elif isinstance(s, (gast.Assign, gast.AugAssign)):
+            written.append((_written_base(s), {n.id for n in _loads(s)}))
+    # a view keeps its array's writes alive only if something writes into it
+    written_into = {base for base, _ in written if base is not None} | augmented
+    sharing = [(a, b) for a, b in sharing if a in written_into]
     changed = True
     while changed:
-        changed = False
         before = len(live)
         for a, b in sharing:
             if a in live or b in live:
                 live |= {a, b}
-        for s in simple:
-            if isinstance(s, gast.Assign) and all(isinstance(t, gast.Name)
-                                                  for t in _flat_targets(s.targets[0])):
-                if any(t.id in live for t in _flat_targets(s.targets[0])):
-                    live |= {n.id for n in _loads(s.value)}
-            elif isinstance(s, (gast.Assign, gast.AugAssign)):
-                base = _written_base(s)
-                if base is None or base in live:
-                    live |= {n.id for n in _loads(s)}
+        for names, reads in named:
+            if any(t in live for t in names):
+                live |= reads
+        for base, reads in written:
+            if base is None or base in live:
+                live |= reads
         changed = len(live) != before
     return live
 
@@ -584,7 +688,7 @@ def _length_statement(block, k, loads, keep):
             defined = stmt.value
             if isinstance(defined, gast.Call) and _is_name(defined.func, "len") \
                     and len(defined.args) == 1 and _is_name(defined.args[0], seq) \
-                    and not any(_mutates(s) or any(n.id == seq for n in gast.walk(s)
+                    and not any(_mutates(s) or any(n.id == seq for n in S.walk(s)
                                                    if isinstance(n, gast.Name))
                                 for s in loop.body[1:]):
                 return j

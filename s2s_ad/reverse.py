@@ -587,12 +587,12 @@ class Reverse(Analysed):
 
     def _assigned_outside(self, loop):
         """Parameters and the names assigned by statements outside `loop`."""
-        inside = {id(s) for s in gast.walk(loop)}
+        inside = {id(s) for s in S.statements(loop)}
         names = set(self.fn.params)
         for s in simple_statements(self.fn.node.body):
             if id(s) not in inside:
                 names.update(rebinds(s))
-        for n in gast.walk(self.fn.node):
+        for n in S.statements(self.fn.node):
             if isinstance(n, gast.For) and id(n) not in inside:
                 names.add(n.target.id)
         return names
@@ -795,10 +795,10 @@ class Reverse(Analysed):
 
     def _read_after(self, loop):
         """Is the loop's counter read outside the loop (so the reverse loop must restore it)?"""
-        inside = {id(n) for n in gast.walk(loop)}
+        inside = {id(n) for n in S.walk(loop)}
         name = loop.target.id
         return any(isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Load)
-                   and id(n) not in inside for n in gast.walk(self.fn.node))
+                   and id(n) not in inside for n in S.walk(self.fn.node))
 
     def counter(self, loop):
         """The name that counts the iterations of a while loop."""

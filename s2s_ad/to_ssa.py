@@ -17,7 +17,6 @@ The output satisfies:
 
 The SSA function is ordinary Python and returns exactly what the original returns.
 """
-import copy
 
 import gast
 
@@ -78,7 +77,7 @@ class _SSA:
                                  "Assign it on every path before this line.")
             return S.load(node.id)
         if self.is_static(node) and isinstance(node, gast.Attribute):
-            return copy.deepcopy(node)
+            return S.clone(node)
         value = self.operation(node, origin)
         if S.is_atom(value):
             return value
@@ -106,7 +105,7 @@ class _SSA:
             return self.call(node, origin)
         if isinstance(node, gast.Attribute):
             if self.is_static(node):
-                return copy.deepcopy(node)
+                return S.clone(node)
             return gast.Attribute(value=self.atom(node.value, origin), attr=node.attr, ctx=gast.Load())
         if isinstance(node, gast.Subscript):
             return gast.Subscript(value=self.atom(node.value, origin),
@@ -155,7 +154,7 @@ class _SSA:
                                  "Pass the keyword arguments one by one.")
         func = node.func
         if self.is_static(func) or self.is_transform_call(func):
-            func = copy.deepcopy(func)
+            func = S.clone(func)
         elif isinstance(func, gast.Attribute):
             func = gast.Attribute(value=self.atom(func.value, origin), attr=func.attr, ctx=gast.Load())
         else:
@@ -181,7 +180,7 @@ class _SSA:
                 # nest: `a and b and c` evaluates c only if a and b hold
             stmts = _nest_boolop(stmts)
         for stmt in stmts:
-            for sub in gast.walk(stmt):
+            for sub in S.walk(stmt):
                 if isinstance(sub, gast.stmt):
                     gast.copy_location(sub, origin)
             self.statement(stmt, live_after={result})
@@ -189,9 +188,11 @@ class _SSA:
 
     # -- statements ----------------------------------------------------------------------
     def block(self, stmts, live_after):
+        later = [set()] * len(stmts)     # later[k]: the names read by stmts[k + 1:]
+        for k in range(len(stmts) - 1, 0, -1):
+            later[k - 1] = later[k] | _reads(stmts[k:k + 1])
         for k, stmt in enumerate(stmts):
-            live = live_after | _reads(stmts[k + 1:])
-            self.statement(stmt, live)
+            self.statement(stmt, live_after | later[k])
 
     def statement(self, s, live_after):
         if isinstance(s, gast.Assign):
@@ -319,7 +320,7 @@ class _SSA:
 
     def for_loop(self, s, live_after):
         rng = s.iter
-        rng = gast.Call(func=copy.deepcopy(rng.func), args=[self.atom(a, s) for a in rng.args],
+        rng = gast.Call(func=S.clone(rng.func), args=[self.atom(a, s) for a in rng.args],
                         keywords=[])
         carried = self.loop_carried(s, live_after)
         saved = dict(self.env)
@@ -350,12 +351,12 @@ def _nest_boolop(stmts):
 
 
 def _writes(stmts):
-    return {n.id for s in stmts for n in gast.walk(s)
+    return {n.id for s in stmts for n in S.walk(s)
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
 
 
 def _reads(stmts):
-    return {n.id for s in stmts for n in gast.walk(s)
+    return {n.id for s in stmts for n in S.walk(s)
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
 
 

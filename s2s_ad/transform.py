@@ -61,7 +61,7 @@ def normalize(fn, statics=None):
     parameters, and calls of them are calls of that function.
     """
     parsed = frontend.parse(fn)
-    node = copy.deepcopy(parsed.node)
+    node = S.clone(parsed.node)
     if statics:
         parsed = copy.copy(parsed)
         parsed.closure = dict(parsed.closure, **statics)

@@ -40,6 +40,60 @@ def test_concurrent_first_calls_transform_once(monkeypatch):
         np.testing.assert_allclose(r, np.cos(x) * x + np.sin(x))
 
 
+def test_repeated_argument_types_reuse_the_last_function(monkeypatch):
+    builds = []
+    real_build = transform.build
+
+    def counting_build(*args, **kwargs):
+        builds.append(kwargs.get("arg_kinds"))
+        return real_build(*args, **kwargs)
+
+    monkeypatch.setattr("s2s_ad.api.build", counting_build)
+
+    def f(x, n):
+        return np.sum(x * x * n)
+
+    g = ad.grad(f)
+    assert g(3.0, 2.0) == 12.0
+    assert g(1.5, 2.0) == 6.0
+    assert len(builds) == 1
+    # other argument types take the full lookup, and get their own code
+    assert g(3, 2.0) == 12.0                     # an int x is differentiated as a float
+    assert g(np.float64(3.0), 2) == 12.0
+    np.testing.assert_allclose(g(np.array([1.0, 2.0]), 2.0), [4.0, 8.0])
+    np.testing.assert_allclose(g(np.array([1.0, 2.0, 3.0]), 2.0), [4.0, 8.0, 12.0])
+    assert g(2.0, n=3.0) == 12.0
+    assert g(3.0, 2.0) == 12.0
+    built = len(builds)
+    ad.clear_cache()                 # forgets the last function too
+    assert g(3.0, 2.0) == 12.0
+    assert len(builds) == built + 1
+
+
+GLOBAL_MODULE = """import numpy as np
+
+SCALE = 2.0
+
+
+def f(x):
+    return np.sum(x * SCALE)
+"""
+
+
+def test_a_changed_global_kind_is_not_hidden_by_the_last_function(tmp_path, monkeypatch):
+    import importlib
+    import sys
+    (tmp_path / "global_kind_module.py").write_text(GLOBAL_MODULE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    module = importlib.import_module("global_kind_module")
+    g = ad.grad(module.f)
+    assert g(1.0) == 2.0
+    assert g(1.0) == 2.0
+    module.SCALE = np.array([1.0, 3.0])
+    assert g(1.0) == 4.0          # now an array: the sum of its entries
+    sys.modules.pop("global_kind_module", None)
+
+
 MODULE = """import numpy as np
 
 
