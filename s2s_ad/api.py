@@ -169,8 +169,11 @@ _KIND_BY_TYPE = {}
 
 
 def _kind(value):
-    """kind_of_value, memoised by type where the type decides it."""
+    """kind_of_value, memoised by type where the type decides it (not for arrays, whose kind
+    depends on their dtype, nor for containers, whose kind depends on what they hold)."""
     t = type(value)
+    if t is np.ndarray:
+        return None if value.dtype.kind == "c" else "array"
     kind = _KIND_BY_TYPE.get(t, 0)
     if kind == 0:
         if t in (tuple, list, dict):
@@ -186,15 +189,7 @@ def shapes_of(fn_params, args):
 
 def arg_kinds(fn_params, args):
     """{parameter: kind} for the positional arguments of one call."""
-    kinds = {}
-    for name, value in zip(fn_params, args):
-        t = type(value)
-        kind = _KIND_BY_TYPE.get(t, 0)
-        if kind == 0:
-            kind = _KIND_BY_TYPE[t] = kind_of_value(value) if t not in (tuple, list, dict) \
-                else "container"
-        kinds[name] = kind
-    return kinds
+    return {name: _kind(value) for name, value in zip(fn_params, args)}
 
 
 def _bind(fn, params, args, kwargs):
@@ -217,6 +212,12 @@ def _as_float(value):
     return value
 
 
+def _signature(args):
+    """What decides the generated code for these arguments, read cheaply: each one's type, and
+    for an array its shape and dtype (which fix its kind)."""
+    return tuple([(a.shape, a.dtype) if type(a) is np.ndarray else type(a) for a in args])
+
+
 class _Transform:
     """Shared call path: bind arguments, pick the specialised generated code, run it."""
 
@@ -230,10 +231,11 @@ class _Transform:
         self.bound_self = fn.__self__ if isinstance(fn, types.MethodType) else None
         self.plain = frontend.unwrap(fn) if getattr(fn, "__s2s_ad__", None) is None else None
         self.fast = {}    # (argument kinds, global kinds) -> generated function
-        # The last call's (argument types, generated function, globals read), when the types
-        # decide the key (no arrays, containers, keywords or callees; module-level values that
-        # are still the same objects) and the arguments needed no conversion: a call with the
-        # same types runs that function directly.
+        # The last call's (argument signature, generated function, globals read), when the
+        # signature (types; shapes and dtypes of arrays) decides the key (no containers,
+        # keywords or callees; module-level values that are still the same objects) and the
+        # arguments needed no conversion: a call with the same signature runs that function
+        # directly.
         self.last = None
         self.global_names = None   # the module-level numbers and arrays fn reads
         _TRANSFORMS.add(self)
@@ -283,8 +285,8 @@ class _Transform:
             entry = self.fast[key] = (gen.function, tuple(gen.dependencies))
         function = entry[0]
         if not (kwargs or converted or entry[1] or self.bound_self is not None):
-            types_ = tuple(map(type, given))
-            if not any(t in (tuple, list, dict, np.ndarray) for t in types_):
+            types_ = _signature(given)
+            if not any(t in (tuple, list, dict) for t in types_):
                 if not self.global_names:
                     self.last = (types_, function, None, ())
                 else:     # a list's or dict's kind depends on what it holds now: not these
@@ -307,7 +309,7 @@ def grad(fn, wrt=0, *, has_aux=False):
 
     def grad_fn(*args, **kwargs):
         last = t.last
-        if last is not None and not kwargs and last[0] == tuple(map(type, args)) and (
+        if last is not None and not kwargs and last[0] == _signature(args) and (
                 last[2] is None or t.same_globals(last)):
             result = last[1](*args)
         else:
@@ -327,7 +329,7 @@ def value_and_grad(fn, wrt=0, *, has_aux=False):
 
     def value_and_grad_fn(*args, **kwargs):
         last = t.last
-        if last is not None and not kwargs and last[0] == tuple(map(type, args)) and (
+        if last is not None and not kwargs and last[0] == _signature(args) and (
                 last[2] is None or t.same_globals(last)):
             value, grads = last[1](*args)
         else:

@@ -64,6 +64,15 @@ def test_repeated_argument_types_reuse_the_last_function(monkeypatch):
     np.testing.assert_allclose(g(np.array([1.0, 2.0, 3.0]), 2.0), [4.0, 8.0, 12.0])
     assert g(2.0, n=3.0) == 12.0
     assert g(3.0, 2.0) == 12.0
+    # arrays: the last function runs again only for the same shape and dtype
+    before = len(builds)
+    np.testing.assert_allclose(g(np.array([1.0, 2.0, 3.0]), 2.0), [4.0, 8.0, 12.0])
+    np.testing.assert_allclose(g(np.array([3.0, 2.0, 1.0]), 2.0), [12.0, 8.0, 4.0])
+    np.testing.assert_allclose(g(np.ones((2, 2)), 2.0), np.full((2, 2), 4.0))
+    z = np.array([1.0 + 1.0j, 2.0])
+    np.testing.assert_allclose(g(z, 2.0), ad.grad(lambda x, n: np.sum(x * x * n))(z, 2.0))
+    np.testing.assert_allclose(g(np.array([1, 2]), 2.0), [4.0, 8.0])   # ints: converted
+    assert len(builds) == before + 3                # (3,) was built before; (2, 2), complex, int
     built = len(builds)
     ad.clear_cache()                 # forgets the last function too
     assert g(3.0, 2.0) == 12.0
