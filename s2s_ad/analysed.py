@@ -5,10 +5,19 @@
 The operations of its statements (ops.describe), which calls write into their arguments,
 the kinds and shapes of its values, the names generated code may use, and the Program that
 collects the functions generated for its callees.  Reverse and Forward mode both start here.
-"""
-import gast
 
+In the batched modes (`batch` is the batch size B, see batching.py) every derivative carries a
+leading batch axis; the helpers at the end build the pieces of code that this changes: zeros
+of shape (B,) + s, indices with a leading `:`, and tangents aligned with a higher rank.
+"""
+import copy
+
+import gast
+import numpy as np
+
+from . import syntax as S
 from .activity import simple_statements, targets
+from .batching import Unbatchable
 from .calls import Program, annotate_writes
 from .desugar import refuse_shared_updates
 from .inline import Inliner
@@ -19,8 +28,11 @@ from .shapes import infer_shapes
 
 
 class Analysed:
-    def __init__(self, fn, wrt, arg_kinds, names=None, program=None, arg_shapes=None):
+    def __init__(self, fn, wrt, arg_kinds, names=None, program=None, arg_shapes=None,
+                 batch=False):
         self.fn = fn
+        self.batched = batch
+        self.batch = None       # the batch size, once the generator knows it
         self.namer = fn.namer
         self.wrt = wrt
         self.program = program if program is not None else Program()
@@ -40,3 +52,62 @@ class Analysed:
 
     def _atom_kind(self, node):
         return atom_kind(node, self.kinds)
+
+    def np_name(self):
+        return self.names.ref(np).id
+
+    def basic_index(self, index):
+        """Slices, integers and None: no element can be selected twice."""
+        parts = index.elts if isinstance(index, gast.Tuple) else [index]
+        for part in parts:
+            if isinstance(part, gast.Slice):
+                continue
+            if isinstance(part, gast.Constant) and (part.value is None or part.value is Ellipsis
+                                                    or isinstance(part.value, int)):
+                continue
+            if isinstance(part, gast.Name) and self.kinds.get(part.id) == "scalar":
+                continue
+            return False
+        return True
+
+    # -- the batched modes -----------------------------------------------------------------
+    def shape_of(self, node):
+        """The shape of an atom; the batched modes refuse a value whose shape is not known."""
+        if isinstance(node, gast.Constant) and type(node.value) in (int, float, bool):
+            return ()
+        if isinstance(node, gast.Name):
+            if self.kinds.get(node.id) == "scalar":
+                return ()
+            if node.id in self.shapes:
+                return tuple(self.shapes[node.id])
+        raise Unbatchable(f"the shape of {getattr(node, 'id', node)} is not known")
+
+    def batch_zeros(self, shape):
+        """`np.zeros((B,) + shape)`: a zero derivative in the batched modes."""
+        size = S.const(self.batch) if not shape else \
+            S.tuple_([S.const(n) for n in (self.batch,) + tuple(shape)])
+        return S.call(self.np_name() + ".zeros", size)
+
+    def batch_index(self, index):
+        """`i` -> `:, i`: the same index, past the batch axis (basic indices only)."""
+        if not self.basic_index(index):
+            raise Unbatchable("an index with arrays")
+        parts = index.elts if isinstance(index, gast.Tuple) else [index]
+        return S.tuple_([gast.Slice(lower=None, upper=None, step=None)]
+                        + [copy.deepcopy(p) for p in parts])
+
+    def index_shape(self, base, index):
+        from .shapes import _Shapes
+        shape = _Shapes(self.kinds, self.shapes).index(self.shape_of(base), index)
+        if not isinstance(shape, tuple):
+            raise Unbatchable("the shape of an indexed value is not known")
+        return shape
+
+
+def aligned(expr, rank, want):
+    """A batched derivative of rank 1 + `rank` as rank 1 + `want`: `t[:, None, ...]`."""
+    if want <= rank:
+        return expr
+    index = S.tuple_([gast.Slice(lower=None, upper=None, step=None)]
+                     + [S.const(None) for _ in range(want - rank)])
+    return gast.Subscript(value=expr, slice=index, ctx=gast.Load())

@@ -6,12 +6,18 @@ Higher derivatives compose source transforms; there is no second mechanism:
   * `grad(grad(f))` differentiates the generated gradient source in reverse mode.
 A transform applied to one of our own derivative functions works on the code that function runs
 (`api.compiled` looks through the wrapper), so these compositions need no special cases.
+
+Jacobians are vectorised: `jacfwd` calls the batched JVP ("jvp_batched", see batching.py) once,
+with the identity as the batch of input tangents, and `jacrev` calls the batched VJP once, with
+the identity as the batch of output cotangents.  Where the batched code cannot be generated
+(`batching.Unbatchable`) or fails, they make one call per basis vector instead.
 """
 import numpy as np
 
-from . import api
+from . import api, batching
 from .api import _Transform, _as_float, _mark, _params, arg_kinds, compiled, shapes_of, wrt_names
-from .errors import BadArgumentError
+from .batching import Unbatchable
+from .errors import BadArgumentError, DifferentiationError
 from .kinds import kind_of_value
 
 
@@ -52,13 +58,62 @@ def _zero(value):
     return np.zeros(np.shape(value)) if np.ndim(value) else 0.0
 
 
+def batched(fn, mode, names, params, args):
+    """The Generated batched derivative ("jvp_batched" or "vjp_batched") of `fn` for these
+    arguments, or None where the batched modes cannot differentiate it."""
+    try:
+        return compiled(fn, mode, names, arg_kinds(params, args),
+                        arg_shapes=shapes_of(params, args))
+    except (Unbatchable, DifferentiationError):
+        return None
+    except Exception:    # a construct the batched generators do not expect: loop instead
+        return None
+
+
+def _identity_blocks(shapes):
+    """The identity over the elements of values of `shapes`, one (B,) + shape block each."""
+    size = batching.batch_size(shapes)
+    eye = np.eye(size)
+    blocks, start = [], 0
+    for shape in shapes:
+        n = int(np.prod(shape))
+        blocks.append(eye[:, start:start + n].reshape((size,) + tuple(shape)))
+        start += n
+    return blocks
+
+
+def _jacfwd_batched(gen, names, params, args):
+    """The Jacobians from one call of the batched JVP, or None if its result is not usable."""
+    size, shapes = gen.batch
+    try:
+        out, dots = gen.function(*args, *_identity_blocks(shapes))
+    except Exception:
+        return None
+    if np.shape(dots) != (size,) + np.shape(out):
+        return None
+    flat = np.reshape(dots, (size, -1))
+    jacs, start = [], 0
+    for shape in shapes:
+        n = int(np.prod(shape))
+        jac = flat[start:start + n].T.reshape(np.shape(out) + tuple(shape))
+        start += n
+        jacs.append(jac if np.ndim(jac) else float(jac))
+    return jacs
+
+
 def jacfwd(fn, wrt=0):
-    """The Jacobian by forward mode: one JVP per input element; shape out.shape + in.shape."""
+    """The Jacobian by forward mode (one batched JVP over the input basis, or one JVP per input
+    element); shape out.shape + in.shape."""
     names, as_tuple = wrt_names(fn, wrt)
     params = _params(fn)
 
     def jacfwd_fn(*args):
         args = [(_as_float(a) if p in names else a) for p, a in zip(params, args)]
+        gen = batched(fn, "jvp_batched", names, params, args)
+        if gen is not None:
+            jacs = _jacfwd_batched(gen, names, params, args)
+            if jacs is not None:
+                return tuple(jacs) if as_tuple else jacs[0]
         gen = compiled(fn, "jvp", names, arg_kinds(params, args),
                        arg_shapes=shapes_of(params, args))
         results = []
@@ -78,13 +133,37 @@ def jacfwd(fn, wrt=0):
     return _mark(jacfwd_fn, fn, "jacfwd")
 
 
+def _jacrev_batched(gen, names, params, args):
+    """The Jacobians from one call of the batched VJP, or None if its result is not usable."""
+    size, (out_shape,) = gen.batch
+    try:
+        rows = gen.function(*args, **{gen.seed_name: _identity_blocks([out_shape])[0]})
+    except Exception:
+        return None
+    rows = rows if len(names) > 1 else (rows,)
+    jacs = []
+    for name, row in zip(names, rows):
+        shape = np.shape(args[params.index(name)])
+        if np.shape(row) != (size,) + shape:
+            return None
+        jac = np.reshape(row, tuple(out_shape) + shape)
+        jacs.append(jac if np.ndim(jac) else float(jac))
+    return jacs
+
+
 def jacrev(fn, wrt=0):
-    """The Jacobian by reverse mode: one VJP per output element; shape out.shape + in.shape."""
+    """The Jacobian by reverse mode (one batched VJP over the output basis, or one VJP per
+    output element); shape out.shape + in.shape."""
     names, as_tuple = wrt_names(fn, wrt)
     params = _params(fn)
 
     def jacrev_fn(*args):
         args = [(_as_float(a) if p in names else a) for p, a in zip(params, args)]
+        gen = batched(fn, "vjp_batched", names, params, args)
+        if gen is not None:
+            jacs = _jacrev_batched(gen, names, params, args)
+            if jacs is not None:
+                return tuple(jacs) if as_tuple else jacs[0]
         gen = compiled(fn, "vjp", names, arg_kinds(params, args),
                        arg_shapes=shapes_of(params, args))
         from .check import copied
