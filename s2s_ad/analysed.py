@@ -45,7 +45,12 @@ class Analysed:
         annotate_writes(fn, self.ops)
         self.kinds = infer_kinds(fn, self.ops, arg_kinds)
         refuse_shared_updates(fn, self.kinds)
-        self.shapes = infer_shapes(fn, self.ops, self.kinds, arg_shapes)
+        number = None
+        if batch:    # the batched modes need every shape: numbers have shape ()
+            arg_shapes = dict(arg_shapes or {}, **{p: () for p in fn.params
+                                                   if self.kinds.get(p) == "scalar"})
+            number = self.is_number
+        self.shapes = infer_shapes(fn, self.ops, self.kinds, arg_shapes, number)
 
     def is_local(self, name):
         return name in self.local
@@ -71,9 +76,21 @@ class Analysed:
         return True
 
     # -- the batched modes -----------------------------------------------------------------
+    def is_number(self, node):
+        """Is an atom that is not a local variable (`math.pi`, a module constant) a number?"""
+        if isinstance(node, gast.Name) and self.is_local(node.id):
+            return False
+        from .ops import resolve_static
+        try:
+            return type(resolve_static(node, self.fn)) in (int, float)
+        except Exception:
+            return False
+
     def shape_of(self, node):
         """The shape of an atom; the batched modes refuse a value whose shape is not known."""
         if isinstance(node, gast.Constant) and type(node.value) in (int, float, bool):
+            return ()
+        if isinstance(node, (gast.Name, gast.Attribute)) and self.is_number(node):
             return ()
         if isinstance(node, gast.Name):
             if self.kinds.get(node.id) == "scalar":
@@ -81,6 +98,10 @@ class Analysed:
             if node.id in self.shapes:
                 return tuple(self.shapes[node.id])
         raise Unbatchable(f"the shape of {getattr(node, 'id', node)} is not known")
+
+    def touches_active(self, op, outs):
+        names = list(outs) + [a.id for a in op.args if isinstance(a, gast.Name)]
+        return any(self.activity.active(n) for n in names)
 
     def batch_zeros(self, shape):
         """`np.zeros((B,) + shape)`: a zero derivative in the batched modes."""
@@ -98,7 +119,7 @@ class Analysed:
 
     def index_shape(self, base, index):
         from .shapes import _Shapes
-        shape = _Shapes(self.kinds, self.shapes).index(self.shape_of(base), index)
+        shape = _Shapes(self.kinds, self.shapes, self.is_number).index(self.shape_of(base), index)
         if not isinstance(shape, tuple):
             raise Unbatchable("the shape of an indexed value is not known")
         return shape

@@ -182,9 +182,7 @@ def choose(op, i, rule, mode, arg_shapes, out_shape):
     if factory is None and op.fn is _ad.matmul_grad_b and mode == "jvp" and not op.kwargs:
         factory = _HELPER_JVPS_B
     if factory is not None:
-        if any(s is None for s in arg_shapes):
-            raise Unbatchable(f"{op.name}: argument shapes unknown")
-        batched = factory(i, [len(s) for s in arg_shapes])
+        batched = factory(i, [None if s is None else len(s) for s in arg_shapes])
         if batched is None:
             raise Unbatchable(f"{op.name}: no batched rule for argument {i} at these ranks")
         return "batched", batched

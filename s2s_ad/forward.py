@@ -63,7 +63,8 @@ class Forward(Analysed):
             target = gast.Subscript(value=S.load(self.dot(base.id)), slice=op.index,
                                     ctx=gast.Store())
             return [S.assign(target, self.tangent_of(value))]
-        if self.batched and op.kind in ("append", "unpack", "pop", "pack", "dict"):
+        if self.batched and op.kind in ("append", "unpack", "pop", "pack", "dict") and \
+                self.touches_active(op, outs):
             raise Unbatchable(f"containers ({op.kind})")
         if op.kind == "append":
             lst, value = op.args

@@ -112,7 +112,8 @@ class Reverse(Analysed):
     def adjoint(self, stmt):
         op = self.ops[id(stmt)]
         outs = targets(stmt)
-        if self.batched and op.kind in ("unpack", "append", "pop", "pack", "dict"):
+        if self.batched and op.kind in ("unpack", "append", "pop", "pack", "dict") and \
+                self.touches_active(op, outs):
             raise Unbatchable(f"containers ({op.kind})")
         if id(stmt) in self.user_calls:
             return self._user_call(stmt, op, outs[0] if outs else None)

@@ -38,9 +38,17 @@ def _constant(node):
 
 
 class _Shapes:
-    def __init__(self, kinds, shapes):
+    def __init__(self, kinds, shapes, number=None):
         self.kinds = kinds
         self.shapes = shapes
+        self.number = number     # is a non-local atom (`math.pi`) a number? (optional)
+        self.tuples = {}         # names bound once to a tuple of constants: `_t19 = (-1,)`
+
+    def constant(self, node):
+        """(known, value) of a constant atom."""
+        if isinstance(node, gast.Name) and node.id in self.tuples:
+            return True, self.tuples[node.id]
+        return _constant(node)
 
     def of(self, node):
         if isinstance(node, gast.Constant):
@@ -48,7 +56,11 @@ class _Shapes:
         if isinstance(node, gast.Name):
             if self.kinds.get(node.id) == "scalar":
                 return ()
+            if node.id not in self.shapes and self.number is not None and self.number(node):
+                return ()
             return self.shapes.get(node.id, _UNKNOWN)
+        if isinstance(node, gast.Attribute) and self.number is not None and self.number(node):
+            return ()
         return _UNKNOWN
 
     def result(self, op):
@@ -65,6 +77,11 @@ class _Shapes:
             return _UNKNOWN
         if op.kind == "index":
             return self.index(self.of(op.args[0]), op.index)
+        if op.kind == "other" and op.fn in _BROADCASTING_OPERATORS and len(op.args) == 2:
+            try:    # a comparison
+                return tuple(np.broadcast_shapes(*[self.of(a) for a in op.args]))
+            except (ValueError, TypeError):
+                return _UNKNOWN
         if op.kind != "call" or op.fn == "astype":
             return self.of(op.args[0]) if op.fn == "astype" else _UNKNOWN
         from .rules import registry
@@ -83,8 +100,9 @@ class _Shapes:
         if fn is np.transpose and len(op.args) == 1:
             return shapes[0][::-1] if shapes[0] is not _UNKNOWN else _UNKNOWN
         if fn is np.reshape and len(op.args) == 2:
-            return _reshape(shapes[0], op.args[1])
-        elementwise = isinstance(fn, np.ufunc) and fn.nin == len(op.args)
+            return _reshape(shapes[0], self.constant(op.args[1]))
+        elementwise = isinstance(fn, np.ufunc) and fn.nin == len(op.args) or \
+            fn in _BROADCASTING_OPERATORS and len(op.args) == 2
         if (elementwise or rule is not None and rule.broadcasts) and not op.kwargs:
             if any(s is _UNKNOWN for s in shapes):
                 return _UNKNOWN
@@ -96,11 +114,13 @@ class _Shapes:
 
     def reduction(self, shapes, op):
         shape = shapes[0]
+        if len(op.args) == 1 and not op.kwargs:
+            return ()       # a reduction of everything: a 0-d result, whatever the shape
         if shape is _UNKNOWN or len(op.args) > 2:
             return _UNKNOWN
         axis_node = op.args[1] if len(op.args) == 2 else op.kwargs.get("axis")
-        known, axis = _constant(axis_node) if axis_node is not None else (True, None)
-        known_k, keepdims = _constant(op.kwargs["keepdims"]) if "keepdims" in op.kwargs \
+        known, axis = self.constant(axis_node) if axis_node is not None else (True, None)
+        known_k, keepdims = self.constant(op.kwargs["keepdims"]) if "keepdims" in op.kwargs \
             else (True, False)
         if not (known and known_k) or set(op.kwargs) - {"axis", "keepdims", "ddof"}:
             return _UNKNOWN
@@ -118,7 +138,7 @@ class _Shapes:
             if isinstance(part, gast.Slice):
                 bounds = []
                 for b in (part.lower, part.upper, part.step):
-                    known, value = _constant(b) if b is not None else (True, None)
+                    known, value = self.constant(b) if b is not None else (True, None)
                     if not known:
                         return _UNKNOWN
                     bounds.append(value)
@@ -137,11 +157,17 @@ class _Shapes:
             return _UNKNOWN
 
 
+# operators without derivative rules whose result has the broadcast shape of their operands
+_BROADCASTING_OPERATORS = {operator.floordiv, operator.lt, operator.le, operator.gt, operator.ge,
+                           operator.eq, operator.ne, operator.and_, operator.or_, operator.xor}
+
+
 def _runtime_shapes():
     """Runtime helpers whose result has the shape of one of their arguments."""
     from . import runtime as _ad
     return {_ad.unbroadcast: 1, _ad.broadcast_like: 1, _ad.sum_grad: 1, _ad.zeros_like: 0,
-            _ad.copy_of: 0, np.zeros_like: 0, np.ones_like: 0, np.empty_like: 0,
+            _ad.copy_of: 0, _ad.matmul_grad_a: 1, _ad.matmul_grad_b: 2, _ad.dot_grad_a: 1,
+            _ad.dot_grad_b: 2, _ad.max_grad: 2, np.zeros_like: 0, np.ones_like: 0, np.empty_like: 0,
             np.full_like: 0}
 
 
@@ -167,7 +193,7 @@ def _matmul(a, b):
 
 
 def _reshape(shape, target):
-    known, value = _constant(target)
+    known, value = target
     if shape is _UNKNOWN or not known:
         return _UNKNOWN
     value = value if isinstance(value, tuple) else (value,)
@@ -180,7 +206,7 @@ def _reshape(shape, target):
     return value if math.prod(value) == size else _UNKNOWN
 
 
-def infer_shapes(fn, ops, kinds, arg_shapes):
+def infer_shapes(fn, ops, kinds, arg_shapes, number=None):
     shapes = dict(arg_shapes or {})
     if not shapes:
         return {}
@@ -189,7 +215,12 @@ def infer_shapes(fn, ops, kinds, arg_shapes):
         for t in targets(s):
             if t not in shapes:
                 shapes[t] = _BOTTOM
-    helper = _Shapes(kinds, shapes)
+    helper = _Shapes(kinds, shapes, number)
+    assigned = [t for s in stmts for t in targets(s)]
+    for s in stmts:     # `_t19 = (-1,)`: the shape argument of a reshape, say
+        known, value = _constant(s.value) if ops[id(s)].kind == "pack" else (False, None)
+        if known and assigned.count(targets(s)[0]) == 1:
+            helper.tuples[targets(s)[0]] = value
     for _ in range(50):                      # names assigned in loops settle in a few rounds
         before = dict(shapes)
         found = {}
