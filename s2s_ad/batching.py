@@ -149,12 +149,29 @@ _TRANSPOSE_JVP = (lambda t, ans, a, axes=None:
                   np.transpose(t, _ad.batch_axes(axes, np.ndim(a))))
 _TRANSPOSE_VJP = (lambda g, ans, a, axes=None:
                   np.transpose(g, _ad.batch_axes(_ad.inverse_axes(axes, np.ndim(a)), np.ndim(a))))
+_OUTER_JVP_A = (lambda t, ans, a, b, out=None:
+                _ad.batch_reshape(t, -1)[:, :, None] * np.ravel(b))
+_OUTER_JVP_B = (lambda t, ans, a, b, out=None:
+                np.ravel(a)[:, None] * _ad.batch_reshape(t, -1)[:, None, :])
+_OUTER_VJP_A = (lambda g, ans, a, b, out=None:
+                _ad.batch_reshape(g @ np.ravel(b), np.shape(a)))
+_OUTER_VJP_B = (lambda g, ans, a, b, out=None:
+                _ad.batch_reshape(np.ravel(a) @ g, np.shape(b)))
 _UNBROADCAST_JVP = lambda tdot, out, g, x: _ad.unbroadcast_batch(tdot, x)  # noqa: E731
+_UNBROADCAST_VJP = lambda gbar, out, g, x: _ad.broadcast_batch(gbar, g)  # noqa: E731
+_BROADCAST_VJP = lambda gbar, out, t, z: _ad.unbroadcast_batch(gbar, t)  # noqa: E731
+_SUM_GRAD_VJP = (lambda gbar, out, g, x, axis=None, keepdims=False:
+                 np.sum(gbar, _ad.batch_axis(axis, np.ndim(x)), keepdims=keepdims))
 _BROADCAST_JVP = lambda tdot, out, t, z: _ad.broadcast_batch(tdot, z)  # noqa: E731
 _SUM_GRAD_JVP = (lambda tdot, out, g, x, axis=None, keepdims=False:
                  _ad.sum_grad_batch(tdot, x, axis, keepdims))
+def _pair(rule_a, rule_b):
+    return lambda i, ranks: rule_a if i == 0 else rule_b if i == 1 else None
+
+
 JVPS = {
     operator.matmul: _matmul_jvp, np.matmul: _matmul_jvp, np.dot: _matmul_jvp,
+    np.outer: _pair(_OUTER_JVP_A, _OUTER_JVP_B),
     np.sum: _fixed(_SUM_JVP), np.mean: _fixed(_MEAN_JVP),
     np.reshape: _fixed(_RESHAPE_JVP), np.ravel: _fixed(_RAVEL_JVP),
     np.transpose: _fixed(_TRANSPOSE_JVP),
@@ -163,9 +180,12 @@ JVPS = {
 }
 VJPS = {
     operator.matmul: _matmul_vjp, np.matmul: _matmul_vjp, np.dot: _matmul_vjp,
+    np.outer: _pair(_OUTER_VJP_A, _OUTER_VJP_B),
     np.sum: _fixed(_SUM_VJP), np.mean: _fixed(_MEAN_VJP),
     np.reshape: _fixed(_RESHAPE_VJP), np.ravel: _fixed(_RAVEL_VJP),
     np.transpose: _fixed(_TRANSPOSE_VJP),
+    _ad.unbroadcast: _fixed(_UNBROADCAST_VJP), _ad.broadcast_like: _fixed(_BROADCAST_VJP),
+    _ad.sum_grad: _fixed(_SUM_GRAD_VJP),
 }
 
 
@@ -177,10 +197,8 @@ def choose(op, i, rule, mode, arg_shapes, out_shape):
     """
     table = JVPS if mode == "jvp" else VJPS
     factory = table.get(op.fn) if _hashable(op.fn) else None
-    if factory is None and op.fn is _ad.matmul_grad_a and mode == "jvp" and not op.kwargs:
-        factory = _HELPER_JVPS_A
-    if factory is None and op.fn is _ad.matmul_grad_b and mode == "jvp" and not op.kwargs:
-        factory = _HELPER_JVPS_B
+    if factory is None and op.fn in (_ad.matmul_grad_a, _ad.matmul_grad_b) and not op.kwargs:
+        factory = _HELPERS[mode, op.fn is _ad.matmul_grad_b]
     if factory is not None:
         batched = factory(i, [None if s is None else len(s) for s in arg_shapes])
         if batched is None:
@@ -220,8 +238,26 @@ _AS_HELPER = {
         lambda tdot, out, g, a, b: a[:, None] * tdot[:, None, :],
     _PRODUCT["g[:, None] * a"]: lambda tdot, out, g, a, b: tdot[:, None] * a,
 }
-_HELPER_JVPS_A = _helper_jvps(0)
-_HELPER_JVPS_B = _helper_jvps(1)
+# The VJP in g of `_ad.matmul_grad_a(g, a, b)` is `gbar @ b`, of `_ad.matmul_grad_b` `a @ gbar`:
+# the batched matmul JVPs, with the helpers' parameters.
+_AS_HELPER_VJP = {
+    _PRODUCT["t @ b"]: lambda gbar, out, g, a, b: gbar @ b,
+    _PRODUCT["t @ a.T"]: lambda gbar, out, g, a, b: gbar @ np.transpose(a),
+    _PRODUCT["a @ t"]: lambda gbar, out, g, a, b: a @ gbar,
+}
+
+
+def _helper_vjps(which):
+    def factory(i, ranks):
+        if i != 0 or len(ranks) != 3:
+            return None
+        jvp = _matmul_jvp(which, ranks[1:])
+        return _AS_HELPER_VJP.get(jvp)
+    return factory
+
+
+_HELPERS = {("jvp", False): _helper_jvps(0), ("jvp", True): _helper_jvps(1),
+            ("vjp", False): _helper_vjps(0), ("vjp", True): _helper_vjps(1)}
 
 
 def _hashable(fn):

@@ -75,10 +75,13 @@ def _identity_blocks(shapes):
     """The identity over the elements of values of `shapes`, one (B,) + shape block each."""
     size = batching.batch_size(shapes)
     eye = np.eye(size)
+    eye.setflags(write=False)   # reused by every call: code that writes into it fails (and loops)
     blocks, start = [], 0
     for shape in shapes:
         n = int(np.prod(shape))
-        blocks.append(eye[:, start:start + n].reshape((size,) + tuple(shape)))
+        block = eye[:, start:start + n].reshape((size,) + tuple(shape))
+        block.setflags(write=False)
+        blocks.append(block)
         start += n
     return blocks
 

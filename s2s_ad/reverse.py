@@ -84,11 +84,11 @@ class Reverse(Analysed):
         """`base_bar[index] += g`, in place on an array the adjoint owns."""
         bar = self.adj(base)
         code = []
-        if self.batched:
-            if self.kinds.get(base) != "array":
-                raise Unbatchable("an index into a container")
+        if self.batched:     # an array of known shape (a container has none)
+            if base not in self.shapes:
+                raise Unbatchable(f"an index into {base}, of unknown shape")
             index = self.batch_index(index)
-        if self.kinds.get(base) not in ("array", "num"):
+        elif self.kinds.get(base) not in ("array", "num"):
             start = S.load(bar) if base in self.defined else self.zero_container(base)
             self.defined.add(base)
             self.owned.discard(base)

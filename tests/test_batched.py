@@ -257,6 +257,30 @@ def test_hessian_is_batched(fn, args):
     expected = higher._jacfwd_loop(gradient, [params[0]], params, list(args))[0]
     np.testing.assert_allclose(H, expected, rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(H, H.T, rtol=1e-9, atol=1e-9)
+    # reverse over reverse: the batched VJP of the gradient's runtime helpers
+    assert higher.batched(gradient, "vjp_batched", [params[0]], params, list(args)) is not None
+    np.testing.assert_allclose(ad.jacrev(gradient)(*args), expected, rtol=1e-9, atol=1e-12)
+
+
+def test_batched_modes_in_source():
+    x, W = RNG.standard_normal(3), RNG.standard_normal((3, 3))
+    text = ad.source(lambda_free_jac, "vjp_batched", example=(x, W))
+    assert text.startswith("def lambda_free_jac_vjp_batched(x, W, *, out_bar):")
+    with pytest.raises(ad.DifferentiationError, match="example"):
+        ad.source(lambda_free_jac, "jvp_batched")
+    with pytest.raises(ad.DifferentiationError, match="user function helper"):
+        ad.source(calls_user_function, "jvp_batched", example=(x,))
+
+
+def test_seeds_are_read_only_and_reused():
+    jac = ad.jacrev(sum_times)
+    x = RNG.standard_normal(4)
+    first = jac(x, 0.5)
+    np.testing.assert_allclose(jac(x, 0.5), first)
+    transform = next(c.cell_contents for c in jac.__closure__
+                     if isinstance(c.cell_contents, higher._Jacobian))
+    (entry,) = transform.fast.values()
+    assert not entry[3][0].flags.writeable
 
 
 def test_batched_source_reads_like_the_jvp():
