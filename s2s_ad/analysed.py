@@ -117,6 +117,16 @@ class Analysed:
         return S.tuple_([gast.Slice(lower=None, upper=None, step=None)]
                         + [copy.deepcopy(p) for p in parts])
 
+    def per_item(self, rule, op, batch, out):
+        """`np.stack([rule(item, ...) for item in batch])`: a rule applied item by item."""
+        item = self.namer.fresh("_item")
+        code, expr = self.inliner.instantiate(rule, op.args, op.kwargs,
+                                              [S.load(item), S.load(out)])
+        if code:
+            raise Unbatchable("a rule with statements")
+        loop = gast.comprehension(target=S.store(item), iter=batch, ifs=[], is_async=0)
+        return S.call(self.np_name() + ".stack", gast.ListComp(elt=expr, generators=[loop]))
+
     def index_shape(self, base, index):
         from .shapes import _Shapes
         shape = _Shapes(self.kinds, self.shapes, self.is_number).index(self.shape_of(base), index)

@@ -17,6 +17,9 @@ each rule they inline, how that rule runs on a batch:
   batched       a rule from the tables below: same parameters as the rule it replaces, its
                 t (or g) carries the batch axis.  Products, sums and means, reshapes and
                 transposes, and the runtime helpers that generated gradients call.
+  per_item      any other rule that is one expression: applied to each item of the batch,
+                `np.stack([rule(t_i, ...) for t_i in t])` (rules are linear in t or g).  Only
+                that statement loops; not for broadcasting rules whose argument is broadcast.
 
 Anything else raises Unbatchable, and the Jacobian falls back to one call per basis vector:
 batchability is decided when the code is generated, never at run time.
@@ -189,11 +192,12 @@ VJPS = {
 }
 
 
-def choose(op, i, rule, mode, arg_shapes, out_shape):
-    """How the rule of argument i of `op` runs on a batch: ("elementwise" | "batched", rule).
+def choose(op, i, rule, mode, arg_shapes, out_shape, broadcasts=False):
+    """How the rule of argument i of `op` runs on a batch:
+    ("elementwise" | "batched" | "per_item", rule).
 
     `arg_shapes` holds the shapes of op's positional arguments (None where unknown),
-    `out_shape` the result's.  Raises Unbatchable.
+    `out_shape` the result's, `broadcasts` is the rule's flag.  Raises Unbatchable.
     """
     table = JVPS if mode == "jvp" else VJPS
     factory = table.get(op.fn) if _hashable(op.fn) else None
@@ -204,15 +208,22 @@ def choose(op, i, rule, mode, arg_shapes, out_shape):
         if batched is None:
             raise Unbatchable(f"{op.name}: no batched rule for argument {i} at these ranks")
         return "batched", batched
-    if out_shape is None or any(s is None for s in arg_shapes):
-        raise Unbatchable(f"{op.name}: shapes unknown")
+    if out_shape is not None and all(s is not None for s in arg_shapes) and \
+            _broadcast(arg_shapes) == tuple(out_shape) and elementwise_in_first(rule):
+        return "elementwise", rule
+    tmpl = template(rule)
+    if tmpl is None or tmpl.body:
+        raise Unbatchable(f"{op.name}: its rule is not one expression")
+    if broadcasts and (arg_shapes[i] is None or arg_shapes[i] != out_shape):
+        raise Unbatchable(f"{op.name}: a broadcast argument")
+    return "per_item", rule
+
+
+def _broadcast(shapes):
     try:
-        elementwise = tuple(np.broadcast_shapes(*arg_shapes)) == tuple(out_shape)
+        return tuple(np.broadcast_shapes(*shapes))
     except ValueError:
-        elementwise = False
-    if not elementwise or not elementwise_in_first(rule):
-        raise Unbatchable(f"{op.name}: its rule is not elementwise and has no batched form")
-    return "elementwise", rule
+        return None
 
 
 def _helper_jvps(which):

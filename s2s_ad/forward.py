@@ -130,10 +130,15 @@ class Forward(Analysed):
                         f"ad.stop_gradient(...).", kind=NonDifferentiableCallError)
                 continue
             t = S.load(self.dot(arg.id))
+            how = None
             if self.batched:
-                jvp, t = self._batched_rule(op, i, jvp, t, out)
+                jvp, t, how = self._batched_rule(op, i, jvp, t, out, rule.broadcasts)
             try:
-                code, expr = self.inliner.instantiate(jvp, op.args, op.kwargs, [t, S.load(out)])
+                if how == "per_item":
+                    code, expr = [], self.per_item(jvp, op, t, out)
+                else:
+                    code, expr = self.inliner.instantiate(jvp, op.args, op.kwargs,
+                                                          [t, S.load(out)])
             except TypeError as exc:
                 raise self.fn.error(stmt, f"the derivative rule of {op.name} {exc}",
                                     "Call it with the arguments its rule supports.",
@@ -152,14 +157,14 @@ class Forward(Analysed):
         return pre, total
 
     # -- the batched mode (batching.py) ----------------------------------------------------
-    def _batched_rule(self, op, i, jvp, t, out):
-        """The rule to inline for a batched tangent, and the tangent aligned for it."""
+    def _batched_rule(self, op, i, jvp, t, out, broadcasts):
+        """The rule for a batched tangent, the tangent aligned for it, and how it batches."""
         shapes = [self._shape_or_none(a) for a in op.args]
         out_shape = self._shape_or_none(S.load(out))
-        how, rule = batching.choose(op, i, jvp, "jvp", shapes, out_shape)
+        how, rule = batching.choose(op, i, jvp, "jvp", shapes, out_shape, broadcasts)
         if how == "elementwise":    # a lower-rank tangent meets the result's axes on the right
             t = aligned(t, len(shapes[i]), len(out_shape))
-        return rule, t
+        return rule, t, how
 
     def _shape_or_none(self, node):
         try:

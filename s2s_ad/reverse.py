@@ -313,10 +313,15 @@ class Reverse(Analysed):
                 if rule is None or not rule.vjps:
                     raise self._no_rule(stmt, op)
                 continue
+            how = None
             if self.batched:
-                vjp, reduce = self._batched_rule(op, i, vjp, out)
+                vjp, reduce, how = self._batched_rule(op, i, vjp, out, rule.broadcasts)
             try:
-                pre, expr = self.inliner.instantiate(vjp, op.args, op.kwargs, [g, S.load(out)])
+                if how == "per_item":
+                    pre, expr = [], self.per_item(vjp, op, g, out)
+                else:
+                    pre, expr = self.inliner.instantiate(vjp, op.args, op.kwargs,
+                                                         [g, S.load(out)])
             except TypeError as exc:
                 raise self.fn.error(stmt, f"the derivative rule of {op.name} {exc}",
                                     "Call it with the arguments its rule supports.",
@@ -335,7 +340,7 @@ class Reverse(Analysed):
             code += self.accumulate(name, total)
         return code
 
-    def _batched_rule(self, op, i, vjp, out):
+    def _batched_rule(self, op, i, vjp, out, broadcasts):
         """The rule to inline for a batched cotangent (batching.py), and whether its result
         needs reducing to the argument's shape (an elementwise rule of a broadcast argument)."""
         shapes = []
@@ -345,8 +350,8 @@ class Reverse(Analysed):
             except Unbatchable:
                 shapes.append(None)
         out_shape = self.shape_of(S.load(out))
-        how, rule = batching.choose(op, i, vjp, "vjp", shapes, out_shape)
-        return rule, how == "elementwise" and shapes[i] != out_shape
+        how, rule = batching.choose(op, i, vjp, "vjp", shapes, out_shape, broadcasts)
+        return rule, how == "elementwise" and shapes[i] != out_shape, how
 
     def _no_rule(self, stmt, op):
         name = op.name or getattr(op.fn, "__name__", repr(op.fn))

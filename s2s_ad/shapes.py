@@ -93,6 +93,24 @@ class _Shapes:
         like = _SHAPE_OF_ARGUMENT.get(fn)
         if like is not None and len(shapes) > like:
             return shapes[like]
+        if fn in _AXIS_OR_FLAT:     # the shape of `a` along an axis, flat without one
+            axis = op.args[1] if len(op.args) > 1 else op.kwargs.get("axis")
+            known, value = self.constant(axis) if axis is not None else \
+                (True, _AXIS_OR_FLAT[fn])
+            if not known or shapes[0] is _UNKNOWN:
+                return _UNKNOWN
+            return (math.prod(shapes[0]),) if value is None else shapes[0]
+        if fn is np.linalg.norm and len(op.args) == 1 and not op.kwargs:
+            return ()
+        if fn is np.diff and shapes[0] is not _UNKNOWN:
+            params = dict(zip(("n", "axis"), op.args[1:]), **op.kwargs)
+            values = {k: self.constant(v) for k, v in params.items()}
+            if set(values) - {"n", "axis"} or not all(known for known, _ in values.values()):
+                return _UNKNOWN
+            try:
+                return np.diff(_dummy(shapes[0]), **{k: v for k, (_, v) in values.items()}).shape
+            except (ValueError, TypeError, np.exceptions.AxisError):
+                return _UNKNOWN
         if fn in _REDUCTIONS:
             return self.reduction(shapes, op)
         if fn in (operator.matmul, np.matmul, np.dot) and len(shapes) == 2:
@@ -162,12 +180,18 @@ _BROADCASTING_OPERATORS = {operator.floordiv, operator.lt, operator.le, operator
                            operator.eq, operator.ne, operator.and_, operator.or_, operator.xor}
 
 
+# functions along one axis (default in the value), which flatten their input for axis=None
+_AXIS_OR_FLAT = {np.sort: -1, np.cumsum: None, np.cumprod: None}
+
+
 def _runtime_shapes():
     """Runtime helpers whose result has the shape of one of their arguments."""
     from . import runtime as _ad
     return {_ad.unbroadcast: 1, _ad.broadcast_like: 1, _ad.sum_grad: 1, _ad.zeros_like: 0,
             _ad.copy_of: 0, _ad.matmul_grad_a: 1, _ad.matmul_grad_b: 2, _ad.dot_grad_a: 1,
-            _ad.dot_grad_b: 2, _ad.max_grad: 2, np.zeros_like: 0, np.ones_like: 0, np.empty_like: 0,
+            _ad.dot_grad_b: 2, _ad.max_grad: 2, np.flip: 0, np.fliplr: 0, np.flipud: 0,
+            np.roll: 0, np.tril: 0, np.triu: 0, np.sinc: 0, np.nan_to_num: 0, np.real: 0,
+            np.imag: 0, np.zeros_like: 0, np.ones_like: 0, np.empty_like: 0,
             np.full_like: 0}
 
 
