@@ -1,6 +1,7 @@
 """Batched derivative rules: tangents and cotangents with one leading batch axis.
 
-    choose(op, i, rule, mode, arg_shapes, out_shape) -> ("elementwise" | "batched", rule)
+    choose(op, i, rule, mode, arg_shapes, out_shape, broadcasts)
+        -> ("elementwise" | "batched" | "per_item", rule)
 
 `jacfwd` and `jacrev` differentiate along a whole basis in one call of a generated function
 (modes "jvp_batched" and "vjp_batched").  There the tangent or cotangent of a value of shape s
@@ -14,15 +15,24 @@ each rule they inline, how that rule runs on a batch:
                 once forward mode aligns a lower-rank tangent with the result (`t[:, None]`,
                 so a scalar's (B,) tangent never meets an (n,) operand axis to axis) and
                 reverse mode reduces with `_ad.unbroadcast_batch`, which keeps the batch axis.
-  batched       a rule from the tables below: same parameters as the rule it replaces, its
-                t (or g) carries the batch axis.  Products, sums and means, reshapes and
-                transposes, and the runtime helpers that generated gradients call.
+  batched       a rule from the tables below (JVPS, VJPS): same parameters as the rule it
+                replaces, its t (or g) carries the batch axis.  `@`/np.matmul/np.dot of 1-D and
+                2-D operands, np.outer, np.sum and np.mean (axes shifted by one), np.reshape,
+                np.ravel, np.transpose/.T, and the runtime helpers of generated gradients
+                (_ad.unbroadcast, _ad.broadcast_like, _ad.sum_grad, _ad.matmul_grad_a/b in g),
+                so Hessians (jacfwd or jacrev of a gradient) batch too.
   per_item      any other rule that is one expression: applied to each item of the batch,
                 `np.stack([rule(t_i, ...) for t_i in t])` (rules are linear in t or g).  Only
                 that statement loops; not for broadcasting rules whose argument is broadcast.
 
 Anything else raises Unbatchable, and the Jacobian falls back to one call per basis vector:
-batchability is decided when the code is generated, never at run time.
+batchability is decided when the code is generated, never at run time.  The generators refuse
+on their side: calls to user functions, containers (tuples, lists, dicts) that carry
+derivatives, indices with arrays, and any value whose shape shapes.py cannot infer (the zero
+of a batched derivative, np.zeros((B,) + shape), needs it).
+
+The batch size B is the number of elements of the wrt arguments (forward) or of the output
+(reverse), known from the argument shapes; `Program.batch` hands (B, shapes) to higher.py.
 """
 import operator
 
@@ -205,9 +215,8 @@ def choose(op, i, rule, mode, arg_shapes, out_shape, broadcasts=False):
         factory = _HELPERS[mode, op.fn is _ad.matmul_grad_b]
     if factory is not None:
         batched = factory(i, [None if s is None else len(s) for s in arg_shapes])
-        if batched is None:
-            raise Unbatchable(f"{op.name}: no batched rule for argument {i} at these ranks")
-        return "batched", batched
+        if batched is not None:
+            return "batched", batched      # else (a 3-D matmul, say) item by item below
     if out_shape is not None and all(s is not None for s in arg_shapes) and \
             _broadcast(arg_shapes) == tuple(out_shape) and elementwise_in_first(rule):
         return "elementwise", rule

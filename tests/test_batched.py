@@ -187,7 +187,12 @@ def matrix_row_scale(A):
     return A[0, 0] * A + np.sum(A, axis=0, keepdims=True) * A[1]
 
 
+def high_rank_product(A, B):
+    return np.matmul(A, B) * 2.0
+
+
 @pytest.mark.parametrize("fn, args, wrt", [
+    (high_rank_product, (RNG.standard_normal((2, 3, 4)), RNG.standard_normal((4, 2))), (0, 1)),
     (first_times, (RNG.standard_normal(5),), (0,)),                       # B == n == 5
     (sum_times, (RNG.standard_normal(4), 1.5), (0,)),                     # B == n == 4
     (sum_times, (RNG.standard_normal(4), 1.5), (0, 1)),
@@ -218,15 +223,15 @@ def packs_tuple(x):
     return pair[0] * pair[1]
 
 
-def high_rank_product(A, B):
-    return np.matmul(A, B)
+def average_rules_have_statements(x, w):
+    return np.average(x, axis=0, weights=w) * x
 
 
 @pytest.mark.parametrize("fn, args", [
     (calls_user_function, (RNG.standard_normal(3),)),
     (fancy_index, (RNG.standard_normal(4),)),
     (packs_tuple, (RNG.standard_normal(3),)),
-    (high_rank_product, (RNG.standard_normal((2, 3, 4)), RNG.standard_normal((4, 2)))),
+    (average_rules_have_statements, (RNG.standard_normal((2, 3)), RNG.uniform(1, 2, 2))),
 ], ids=lambda v: getattr(v, "__name__", ""))
 def test_unbatchable_functions_fall_back_to_the_loop(fn, args):
     assert _check(fn, (0,), list(args)) == set()
