@@ -1,12 +1,15 @@
 """Shapes of values, where the arguments' shapes make them certain.
 
-    infer_shapes(fn, ops, kinds, arg_shapes) -> {name: shape tuple}
+    infer_shapes(fn, ops, kinds, arg_shapes, number=None) -> {name: shape tuple}
 
 Generated code is specialised on the shapes of the array arguments (like `jax.jit`, a new
 shape compiles new code).  From those, the shapes that NumPy's rules fix are propagated:
-broadcasting, reductions with constant axes, matrix products, transposes, reshapes to constant
-shapes and indexing with constants, slices and integers.  Where the shapes of an argument and
-a result are known to be equal, the cotangent needs no reduction (`_ad.unbroadcast`) and the
+broadcasting (ufuncs, operators, comparisons), reductions with constant axes, matrix products,
+transposes, reshapes to constant shapes (or to a tuple of constants bound to a name), indexing
+with constants, slices and integers, and functions that keep the shape of an argument.
+`number(atom)` says whether a module-level atom (`math.pi`) is a number, of shape (); the
+batched modes (batching.py), which need every shape, pass it.  Where the shapes of an argument
+and a result are known to be equal, the cotangent needs no reduction (`_ad.unbroadcast`) and the
 tangent no broadcast.  A name whose shape is not certain (it changes around a loop, or comes
 from an operation not listed here) is simply absent.
 """
