@@ -45,7 +45,29 @@ class _Shapes:
         self.kinds = kinds
         self.shapes = shapes
         self.number = number     # is a non-local atom (`math.pi`) a number? (optional)
-        self.tuples = {}         # names bound once to a tuple of constants: `_t19 = (-1,)`
+        self.tuples = {}         # names bound once to a constant: `_t19 = (-1,)`, `n = x.shape[0]`
+
+    def value(self, op):
+        """The value of `x.shape`, `x.ndim`, `x.size` for x of known shape, of indexing such a
+        tuple with a constant, and of a tuple of constants; None otherwise."""
+        if op.kind == "pack":
+            items = [self.constant(a) for a in op.args]
+            if all(known for known, _ in items):
+                return tuple(v for _, v in items)
+        if op.kind == "other" and op.name in (".shape", ".ndim", ".size") and op.args:
+            shape = self.of(op.args[0])
+            if not isinstance(shape, tuple):
+                return None
+            return {".shape": shape, ".ndim": len(shape), ".size": math.prod(shape)}[op.name]
+        if op.kind == "index" and isinstance(op.args[0], gast.Name) and \
+                isinstance(self.tuples.get(op.args[0].id), tuple):
+            known, index = self.constant(op.index)
+            if known and type(index) is int:
+                try:
+                    return self.tuples[op.args[0].id][index]
+                except IndexError:
+                    return None
+        return None
 
     def constant(self, node):
         """(known, value) of a constant atom."""
@@ -103,6 +125,13 @@ class _Shapes:
             if not known or shapes[0] is _UNKNOWN:
                 return _UNKNOWN
             return (math.prod(shapes[0]),) if value is None else shapes[0]
+        if fn in (np.zeros, np.ones, np.empty) and len(op.args) == 1:
+            known, value = self.constant(op.args[0])
+            if known and type(value) is int:
+                return (value,)
+            if known and type(value) is tuple and all(type(v) is int for v in value):
+                return value
+            return _UNKNOWN
         if fn is np.linalg.norm and len(op.args) == 1 and not op.kwargs:
             return ()
         if fn is np.diff and shapes[0] is not _UNKNOWN:
@@ -243,18 +272,20 @@ def infer_shapes(fn, ops, kinds, arg_shapes, number=None):
             if t not in shapes:
                 shapes[t] = _BOTTOM
     helper = _Shapes(kinds, shapes, number)
-    assigned = [t for s in stmts for t in targets(s)]
-    for s in stmts:     # `_t19 = (-1,)`: the shape argument of a reshape, say
-        known, value = _constant(s.value) if ops[id(s)].kind == "pack" else (False, None)
-        if known and assigned.count(targets(s)[0]) == 1:
-            helper.tuples[targets(s)[0]] = value
+    once = {t for t in (t for s in stmts for t in targets(s))
+            if sum(t in targets(s) for s in stmts) == 1}
     for _ in range(50):                      # names assigned in loops settle in a few rounds
         before = dict(shapes)
         found = {}
+        helper.tuples = {}     # `n = W.shape[0]`, `_t2 = (n, 3)`: from this round's shapes
         for s in stmts:                      # in program order, using what is known so far
             op = ops[id(s)]
             if op.kind in ("setitem", "append", "unpack", "pop"):
                 continue
+            if len(targets(s)) == 1 and targets(s)[0] in once:
+                value = helper.value(op)
+                if value is not None:
+                    helper.tuples[targets(s)[0]] = value
             for t in targets(s):
                 found.setdefault(t, set()).add(helper.result(op))
                 if shapes.get(t) is _UNKNOWN:

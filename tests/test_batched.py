@@ -75,7 +75,8 @@ PROGRAMS = [c for c in programs.CASES if "rnn50" not in c.tags]
 # programs the batched modes must handle (not fall back on)
 BATCHED_PROGRAMS = {"arith", "powers", "math_basics", "mlp_like", "numpy_first_set",
                     "broadcasting", "piecewise", "horner", "newton_sqrt", "euler_ode",
-                    "while_array", "overwrite", "mutate_arg", "jacobi2d", "nested_functions"}
+                    "while_array", "overwrite", "mutate_arg", "jacobi2d", "nested_functions",
+                    "rnn"}
 
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
