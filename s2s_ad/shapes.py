@@ -222,7 +222,7 @@ def _runtime_shapes():
     return {_ad.unbroadcast: 1, _ad.broadcast_like: 1, _ad.sum_grad: 1, _ad.zeros_like: 0,
             _ad.copy_of: 0, _ad.matmul_grad_a: 1, _ad.matmul_grad_b: 2, _ad.dot_grad_a: 1,
             _ad.dot_grad_b: 2, _ad.max_grad: 2, np.flip: 0, np.fliplr: 0, np.flipud: 0,
-            np.roll: 0, np.tril: 0, np.triu: 0, np.sinc: 0, np.nan_to_num: 0, np.real: 0,
+            np.roll: 0, np.sinc: 0, np.nan_to_num: 0, np.real: 0,
             np.imag: 0, np.zeros_like: 0, np.ones_like: 0, np.empty_like: 0,
             np.full_like: 0}
 
