@@ -132,6 +132,10 @@ class _Shapes:
             if known and type(value) is tuple and all(type(v) is int for v in value):
                 return value
             return _UNKNOWN
+        if fn is np.ravel and len(op.args) == 1 and shapes[0] is not _UNKNOWN:
+            return (math.prod(shapes[0]),)
+        if fn is np.outer and len(op.args) == 2 and _UNKNOWN not in shapes:
+            return (math.prod(shapes[0]), math.prod(shapes[1]))
         if fn is np.linalg.norm and len(op.args) == 1 and not op.kwargs:
             return ()
         if fn is np.diff and shapes[0] is not _UNKNOWN:
