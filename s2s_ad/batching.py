@@ -288,6 +288,16 @@ def _hashable(fn):
     return True
 
 
-def batch_size(shapes):
-    """The number of elements of values of these shapes: the batch of a Jacobian."""
-    return int(sum(int(np.prod(s)) for s in shapes))
+# The most elements a batched derivative may have (2**26 float64: 512 MB); beyond, the
+# Jacobian loops over the basis, one derivative of the value's own size at a time.
+MAX_ELEMENTS = 2 ** 26
+
+
+def batch_size(shapes, values=()):
+    """The batch of a Jacobian: the number of elements of values of `shapes`.  Raises
+    Unbatchable when the batched derivative of one of `values` (shapes) would be too large."""
+    size = int(sum(int(np.prod(s)) for s in shapes))
+    largest = max((int(np.prod(s)) for s in values), default=1)
+    if size * max(largest, 1) > MAX_ELEMENTS:
+        raise Unbatchable(f"a batch of {size} derivatives of {largest} elements is too large")
+    return size

@@ -263,7 +263,7 @@ class Forward(Analysed):
         self.activity = activity(self.fn, self.ops, self.wrt, out_names)
         if self.batched:    # one tangent per element of the wrt arguments
             in_shapes = [self.shape_of(S.load(p)) for p in self.wrt]
-            self.batch = batching.batch_size(in_shapes)
+            self.batch = batching.batch_size(in_shapes, self.shapes.values())
             self.program.batch = (self.batch, in_shapes)
         dots = [self.dot(p) for p in self.wrt]
         prelude = []

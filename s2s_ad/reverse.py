@@ -581,7 +581,7 @@ class Reverse(Analysed):
         out_names = [output.id] if isinstance(output, gast.Name) else []
         if self.batched:    # one cotangent per element of the output
             out_shape = self.shape_of(output)
-            self.batch = batching.batch_size([out_shape])
+            self.batch = batching.batch_size([out_shape], self.shapes.values())
             self.program.batch = (self.batch, [out_shape])
         # in a callee's pair, the arguments it writes into are among its results
         self.activity = activity(self.fn, self.ops, self.wrt,

@@ -344,3 +344,11 @@ def test_random_programs_batched_equals_loop():
                 np.testing.assert_allclose(g, e, rtol=1e-7, atol=1e-9, err_msg=mode)
 
     check()
+
+
+def test_too_large_a_batch_falls_back(monkeypatch):
+    monkeypatch.setattr(batching, "MAX_ELEMENTS", 15)
+    x = RNG.standard_normal(4)         # 4 derivatives of 4 elements: 16 > 15
+    assert higher.batched(first_times, "jvp_batched", ["x"], ["x"], [x]) is None
+    np.testing.assert_allclose(ad.jacfwd(first_times)(x),
+                               higher._jacfwd_loop(first_times, ["x"], ["x"], [x])[0])
