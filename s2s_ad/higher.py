@@ -17,8 +17,7 @@ import numpy as np
 from . import api, batching
 from .api import (_Transform, _as_float, _global_kind, _kind, _mark, _params,
                   _value_global_names, arg_kinds, compiled, shapes_of, wrt_names)
-from .batching import Unbatchable
-from .errors import BadArgumentError, DifferentiationError
+from .errors import BadArgumentError
 from .kinds import kind_of_value
 
 
@@ -65,9 +64,7 @@ def batched(fn, mode, names, params, args):
     try:
         return compiled(fn, mode, names, arg_kinds(params, args),
                         arg_shapes=shapes_of(params, args))
-    except (Unbatchable, DifferentiationError):
-        return None
-    except Exception:    # a construct the batched generators do not expect: loop instead
+    except Exception:    # Unbatchable; an error the loop will report; anything unexpected
         return None
 
 
