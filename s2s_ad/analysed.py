@@ -87,8 +87,10 @@ class Analysed:
             return False
 
     def shape_of(self, node):
-        """The shape of an atom; the batched modes refuse a value whose shape is not known."""
-        if isinstance(node, gast.Constant) and type(node.value) in (int, float, bool):
+        """The shape of an atom; the batched modes refuse a value whose shape is not known.
+        (None, an absent argument such as clip's a_min, broadcasts like a number.)"""
+        if isinstance(node, gast.Constant) and (type(node.value) in (int, float, bool)
+                                                or node.value is None):
             return ()
         if isinstance(node, (gast.Name, gast.Attribute)) and self.is_number(node):
             return ()
