@@ -58,8 +58,17 @@ _ELEMENTWISE_CALLS = {np.where: (1, 2), np.real: (0,), np.imag: (0,), np.conj: (
                       _ad.scalar_like: (0,)}
 
 
+_ELEMENTWISE = {}    # rule -> elementwise_in_first(rule)
+
+
 def elementwise_in_first(rule):
     """Does the rule's first parameter (t or g) enter only elementwise operations?"""
+    if rule not in _ELEMENTWISE:
+        _ELEMENTWISE[rule] = _elementwise_in_first(rule)
+    return _ELEMENTWISE[rule]
+
+
+def _elementwise_in_first(rule):
     tmpl = template(rule)
     if tmpl is None or not tmpl.params:
         return False
