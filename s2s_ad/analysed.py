@@ -5,11 +5,18 @@
 The operations of its statements (ops.describe), which calls write into their arguments,
 the kinds and shapes of its values, the names generated code may use, and the Program that
 collects the functions generated for its callees.  Reverse and Forward mode both start here.
+
+In the batched modes (`batch` is the batch size B, see batching.py) every derivative carries a
+leading batch axis; the helpers at the end build the pieces of code that this changes: zeros
+of shape (B,) + s, indices with a leading `:`, and tangents aligned with a higher rank.
 """
+
 import gast
+import numpy as np
 
 from . import syntax as S
 from .activity import simple_statements, targets
+from .batching import Unbatchable
 from .calls import Program, annotate_writes
 from .desugar import refuse_shared_updates
 from .inline import Inliner
@@ -20,8 +27,11 @@ from .shapes import infer_shapes
 
 
 class Analysed:
-    def __init__(self, fn, wrt, arg_kinds, names=None, program=None, arg_shapes=None):
+    def __init__(self, fn, wrt, arg_kinds, names=None, program=None, arg_shapes=None,
+                 batch=False):
         self.fn = fn
+        self.batched = batch
+        self.batch = None       # the batch size, once the generator knows it
         self.namer = fn.namer
         self.wrt = wrt
         self.program = program if program is not None else Program()
@@ -34,7 +44,12 @@ class Analysed:
         annotate_writes(fn, self.ops)
         self.kinds = infer_kinds(fn, self.ops, arg_kinds)
         refuse_shared_updates(fn, self.kinds)
-        self.shapes = infer_shapes(fn, self.ops, self.kinds, arg_shapes)
+        number = None
+        if batch:    # the batched modes need every shape: numbers have shape ()
+            arg_shapes = dict(arg_shapes or {}, **{p: () for p in fn.params
+                                                   if self.kinds.get(p) == "scalar"})
+            number = self.is_number
+        self.shapes = infer_shapes(fn, self.ops, self.kinds, arg_shapes, number)
 
     def is_local(self, name):
         return name in self.local
@@ -49,3 +64,90 @@ class Analysed:
             self.kinds.get(name) == "scalar" and
             all(self.kinds.get(p) == "scalar" for p in self.fn.params
                 if self.activity.active(p) or p in self.wrt))
+
+    def np_name(self):
+        return self.names.ref(np).id
+
+    def basic_index(self, index):
+        """Slices, integers and None: no element can be selected twice."""
+        parts = index.elts if isinstance(index, gast.Tuple) else [index]
+        for part in parts:
+            if isinstance(part, gast.Slice):
+                continue
+            if isinstance(part, gast.Constant) and (part.value is None or part.value is Ellipsis
+                                                    or isinstance(part.value, int)):
+                continue
+            if isinstance(part, gast.Name) and self.kinds.get(part.id) == "scalar":
+                continue
+            return False
+        return True
+
+    # -- the batched modes -----------------------------------------------------------------
+    def is_number(self, node):
+        """Is an atom that is not a local variable (`math.pi`, a module constant) a number?"""
+        if isinstance(node, gast.Name) and self.is_local(node.id):
+            return False
+        from .ops import resolve_static
+        try:
+            return type(resolve_static(node, self.fn)) in (int, float)
+        except Exception:
+            return False
+
+    def shape_of(self, node):
+        """The shape of an atom; the batched modes refuse a value whose shape is not known.
+        (None, an absent argument such as clip's a_min, broadcasts like a number.)"""
+        if isinstance(node, gast.Constant) and (type(node.value) in (int, float, bool)
+                                                or node.value is None):
+            return ()
+        if isinstance(node, (gast.Name, gast.Attribute)) and self.is_number(node):
+            return ()
+        if isinstance(node, gast.Name):
+            if self.kinds.get(node.id) == "scalar":
+                return ()
+            if node.id in self.shapes:
+                return tuple(self.shapes[node.id])
+        raise Unbatchable(f"the shape of {getattr(node, 'id', node)} is not known")
+
+    def touches_active(self, op, outs):
+        names = list(outs) + [a.id for a in op.args if isinstance(a, gast.Name)]
+        return any(self.activity.active(n) for n in names)
+
+    def batch_zeros(self, shape):
+        """`np.zeros((B,) + shape)`: a zero derivative in the batched modes."""
+        size = S.const(self.batch) if not shape else \
+            S.tuple_([S.const(n) for n in (self.batch,) + tuple(shape)])
+        return S.call(self.np_name() + ".zeros", size)
+
+    def batch_index(self, index):
+        """`i` -> `:, i`: the same index, past the batch axis (basic indices only)."""
+        if not self.basic_index(index):
+            raise Unbatchable("an index with arrays")
+        parts = index.elts if isinstance(index, gast.Tuple) else [index]
+        return S.tuple_([gast.Slice(lower=None, upper=None, step=None)]
+                        + [S.clone(p) for p in parts])
+
+    def per_item(self, rule, op, batch, out):
+        """`np.stack([rule(item, ...) for item in batch])`: a rule applied item by item."""
+        item = self.namer.fresh("_item")
+        code, expr = self.inliner.instantiate(rule, op.args, op.kwargs,
+                                              [S.load(item), S.load(out)])
+        if code:
+            raise Unbatchable("a rule with statements")
+        loop = gast.comprehension(target=S.store(item), iter=batch, ifs=[], is_async=0)
+        return S.call(self.np_name() + ".stack", gast.ListComp(elt=expr, generators=[loop]))
+
+    def index_shape(self, base, index):
+        from .shapes import _Shapes
+        shape = _Shapes(self.kinds, self.shapes, self.is_number).index(self.shape_of(base), index)
+        if not isinstance(shape, tuple):
+            raise Unbatchable("the shape of an indexed value is not known")
+        return shape
+
+
+def aligned(expr, rank, want):
+    """A batched derivative of rank 1 + `rank` as rank 1 + `want`: `t[:, None, ...]`."""
+    if want <= rank:
+        return expr
+    index = S.tuple_([gast.Slice(lower=None, upper=None, step=None)]
+                     + [S.const(None) for _ in range(want - rank)])
+    return gast.Subscript(value=expr, slice=index, ctx=gast.Load())

@@ -367,10 +367,16 @@ def source(fn, mode="grad", wrt=0, *, optimize=True, has_aux=False, example=None
     Without `example` the text is the generic code, for arguments that are numbers or arrays;
     with `example` (a tuple of arguments) it is the code specialised to those arguments' kinds,
     which is the code that runs when `fn`'s derivative is called with such arguments.
+    "jvp_batched" and "vjp_batched" (the code jacfwd and jacrev call, see batching.py) need an
+    `example`, since they are specialised to the shapes of the arguments.
     """
     from .codegen import to_source
-    if mode not in ("ssa", "grad", "vjp", "jvp", "hvp", "value_and_grad"):
+    batched_modes = ("jvp_batched", "vjp_batched")
+    if mode not in ("ssa", "grad", "vjp", "jvp", "hvp", "value_and_grad") + batched_modes:
         raise BadArgumentError(f"unknown mode {mode!r}: use one of ssa, jvp, vjp, grad, hvp")
+    if mode in batched_modes and example is None:
+        raise BadArgumentError(f"mode {mode!r} needs example=(arguments...): its code is "
+                               f"specialised to their shapes")
     names, _ = wrt_names(fn, wrt) if mode != "ssa" else ([], False)
     kinds, shapes = None, None
     if example is not None:
@@ -383,9 +389,14 @@ def source(fn, mode="grad", wrt=0, *, optimize=True, has_aux=False, example=None
         return hvp_source(fn, names, optimize=optimize, arg_kinds=kinds, arg_shapes=shapes)
     if getattr(fn, "__s2s_ad__", None) is not None:
         fn = _generated_of(fn)
-    node, _, _, program = generate(frontend.unwrap(fn), mode, names, has_aux=has_aux,
-                                   optimize=optimize,
-                          arg_kinds=kinds, arg_shapes=shapes)
+    from .batching import Unbatchable
+    try:
+        node, _, _, program = generate(frontend.unwrap(fn), mode, names, has_aux=has_aux,
+                                       optimize=optimize, arg_kinds=kinds, arg_shapes=shapes)
+    except Unbatchable as exc:
+        raise BadArgumentError(f"no {mode} code for {_qualname(fn)}: {exc}",
+                               hint="jacfwd and jacrev loop over basis vectors for it "
+                                    "instead.") from None
     return to_source(node) + program.source()
 
 

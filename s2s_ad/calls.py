@@ -134,6 +134,7 @@ class Program:
     units: list = field(default_factory=list)
     dependencies: list = field(default_factory=list)   # (namespace, key, callee) for the cache
     printed: dict = field(default_factory=dict)   # id(node) -> (node, its source text)
+    batch: tuple = None    # batched modes: (batch size, shapes of the basis) (see batching.py)
 
     def depends_on(self, op):
         """The generated code calls op.fn as found under op.ref: note it for the cache."""

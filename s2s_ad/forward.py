@@ -15,14 +15,17 @@ import numpy as np
 from . import syntax as S
 from .activity import activity, targets
 from .aliasing import check_writes
-from .analysed import Analysed
+from . import batching
+from .analysed import Analysed, aligned
+from .batching import Unbatchable
 from .errors import BadArgumentError, NonDifferentiableCallError
 from .rules import registry
 
 
 class Forward(Analysed):
-    def __init__(self, fn, wrt, arg_kinds, names=None, program=None, arg_shapes=None):
-        super().__init__(fn, wrt, arg_kinds, names, program, arg_shapes)
+    def __init__(self, fn, wrt, arg_kinds, names=None, program=None, arg_shapes=None,
+                 batch=False):
+        super().__init__(fn, wrt, arg_kinds, names, program, arg_shapes, batch)
         self.tangents = {}
 
     def dot(self, name):
@@ -40,6 +43,8 @@ class Forward(Analysed):
         return self.zero(node)
 
     def zero(self, node):
+        if self.batched:
+            return self.batch_zeros(self.shape_of(node))
         if isinstance(node, gast.Constant) or self.kinds.get(getattr(node, "id", None)) == "scalar":
             return S.const(0.0)
         return S.call("_ad.zeros_like", node)
@@ -52,9 +57,14 @@ class Forward(Analysed):
             base, value = op.args
             if not self.activity.active(base.id):
                 return []
+            if self.batched:
+                return self._batched_setitem(base, value, op.index)
             target = gast.Subscript(value=S.load(self.dot(base.id)), slice=op.index,
                                     ctx=gast.Store())
             return [S.assign(target, self.tangent_of(value))]
+        if self.batched and op.kind in ("append", "unpack", "pop", "pack", "dict") and \
+                self.touches_active(op, outs):
+            raise Unbatchable(f"containers ({op.kind})")
         if op.kind == "append":
             lst, value = op.args
             if not self.activity.active(lst.id):
@@ -72,7 +82,8 @@ class Forward(Analysed):
         if op.kind == "copy":
             expr = self.tangent_of(op.args[0])
         elif op.kind == "index":
-            expr = gast.Subscript(value=self.tangent_of(op.args[0]), slice=op.index, ctx=gast.Load()) \
+            index = self.batch_index(op.index) if self.batched else op.index
+            expr = gast.Subscript(value=self.tangent_of(op.args[0]), slice=index, ctx=gast.Load()) \
                 if self.active(op.args[0]) else self.zero(S.load(out))
         elif op.kind == "pop":
             expr = S.call(gast.Attribute(value=S.load(self.dot(op.args[0].id)), attr="pop",
@@ -97,7 +108,7 @@ class Forward(Analysed):
         if op.fn == "astype":
             return [], self.tangent_of(op.args[0])
         if registry.is_nondifferentiable(op.fn):
-            if op.fn in _ZERO_MAKERS:      # the tangent of fresh zeros: the same zeros again
+            if op.fn in _ZERO_MAKERS and not self.batched:   # fresh zeros: the same zeros again
                 return [], S.clone(stmt.value)
             return [], self.zero(S.load(out))
         rule = registry.lookup(op.fn)
@@ -117,9 +128,16 @@ class Forward(Analysed):
                         f"ad.nondifferentiable({op.name}), or wrap its argument in "
                         f"ad.stop_gradient(...).", kind=NonDifferentiableCallError)
                 continue
+            t = S.load(self.dot(arg.id))
+            how = None
+            if self.batched:
+                jvp, t, how = self._batched_rule(op, i, jvp, t, out, rule.broadcasts)
             try:
-                code, expr = self.inliner.instantiate(jvp, op.args, op.kwargs,
-                                                      [S.load(self.dot(arg.id)), S.load(out)])
+                if how == "per_item":
+                    code, expr = [], self.per_item(jvp, op, t, out)
+                else:
+                    code, expr = self.inliner.instantiate(jvp, op.args, op.kwargs,
+                                                          [t, S.load(out)])
             except TypeError as exc:
                 raise self.fn.error(stmt, f"the derivative rule of {op.name} {exc}",
                                     "Call it with the arguments its rule supports.",
@@ -133,8 +151,39 @@ class Forward(Analysed):
             total = S.binop(total, gast.Add(), expr)
         if rule.broadcasts and (len(terms) < len(op.args) or len(terms) > 1) and \
                 self._may_broadcast(terms, op, out):
-            total = S.call("_ad.broadcast_like", total, S.load(out))
+            helper = "_ad.broadcast_batch" if self.batched else "_ad.broadcast_like"
+            total = S.call(helper, total, S.load(out))
         return pre, total
+
+    # -- the batched mode (batching.py) ----------------------------------------------------
+    def _batched_rule(self, op, i, jvp, t, out, broadcasts):
+        """The rule for a batched tangent, the tangent aligned for it, and how it batches."""
+        shapes = [self._shape_or_none(a) for a in op.args]
+        out_shape = self._shape_or_none(S.load(out))
+        how, rule = batching.choose(op, i, jvp, "jvp", shapes, out_shape, broadcasts)
+        if how == "elementwise":    # a lower-rank tangent meets the result's axes on the right
+            t = aligned(t, len(shapes[i]), len(out_shape))
+        return rule, t, how
+
+    def _shape_or_none(self, node):
+        try:
+            return self.shape_of(node)
+        except Unbatchable:
+            return None
+
+    def _batched_setitem(self, base, value, index):
+        """`a_dot[:, i] = v_dot`, with v_dot aligned to the part it replaces."""
+        part = self.index_shape(base, index)
+        if self.active(value):
+            rank = len(self.shape_of(value))
+            if rank > len(part):
+                raise Unbatchable("a write of a value of higher rank than its target")
+            new = aligned(self.tangent_of(value), rank, len(part))
+        else:
+            new = S.const(0.0)
+        target = gast.Subscript(value=S.load(self.dot(base.id)), slice=self.batch_index(index),
+                                ctx=gast.Store())
+        return [S.assign(target, new)]
 
     def _may_broadcast(self, terms, op, out=None):
         if out in self.shapes and all(getattr(a, "id", None) in self.shapes for a, _ in terms):
@@ -180,6 +229,8 @@ class Forward(Analysed):
         if op.kind != "call" or not is_user_function(op.fn) or \
                 not any(self.activity.active(t) for t in outs + op.writes):
             return None
+        if self.batched:
+            raise Unbatchable(f"a call to the user function {op.name}")
         bound = bind_call(op, stmt, self.fn)
         wrt = [p for p, node in bound.items() if active_argument(node, self.active)]
         if not wrt:
@@ -211,6 +262,10 @@ class Forward(Analysed):
         # the arguments a called function writes into are among its results
         out_names = ([output.id] if isinstance(output, gast.Name) else []) + list(mutated)
         self.activity = activity(self.fn, self.ops, self.wrt, out_names)
+        if self.batched:    # one tangent per element of the wrt arguments
+            in_shapes = [self.shape_of(S.load(p)) for p in self.wrt]
+            self.batch = batching.batch_size(in_shapes, self.shapes.values())
+            self.program.batch = (self.batch, in_shapes)
         dots = [self.dot(p) for p in self.wrt]
         prelude = []
         if not keyword_tangents:
@@ -263,11 +318,11 @@ def gradient(fn, wrt, *, arg_kinds, arg_shapes=None):
 
 
 def jvp(fn, wrt, *, arg_kinds=None, has_aux=False, name=None, names=None, arg_shapes=None,
-        tangent_only=False):
+        tangent_only=False, batched=False):
     for p in wrt:
         if p not in fn.params:
             raise BadArgumentError(f"{fn.node.name} has no parameter '{p}'")
     fn.refuse_varargs()
-    fwd = Forward(fn, wrt, arg_kinds or {}, names, arg_shapes=arg_shapes)
+    fwd = Forward(fn, wrt, arg_kinds or {}, names, arg_shapes=arg_shapes, batch=batched)
     node = fwd.build(name or f"{fn.node.name}_jvp", tangent_only=tangent_only)
     return node, fwd.names, fwd.program

@@ -6,11 +6,17 @@ Higher derivatives compose source transforms; there is no second mechanism:
   * `grad(grad(f))` differentiates the generated gradient source in reverse mode.
 A transform applied to one of our own derivative functions works on the code that function runs
 (`api.compiled` looks through the wrapper), so these compositions need no special cases.
+
+Jacobians are vectorised: `jacfwd` calls the batched JVP ("jvp_batched", see batching.py) once,
+with the identity as the batch of input tangents, and `jacrev` calls the batched VJP once, with
+the identity as the batch of output cotangents.  Where the batched code cannot be generated
+(`batching.Unbatchable`) or fails, they make one call per basis vector instead.
 """
 import numpy as np
 
-from . import api
-from .api import _Transform, _as_float, _mark, _params, arg_kinds, compiled, shapes_of, wrt_names
+from . import api, batching
+from .api import (_Transform, _as_float, _global_kind, _kind, _mark, _params,
+                  _value_global_names, arg_kinds, compiled, shapes_of, wrt_names)
 from .errors import BadArgumentError
 from .kinds import kind_of_value
 
@@ -52,50 +58,164 @@ def _zero(value):
     return np.zeros(np.shape(value)) if np.ndim(value) else 0.0
 
 
+def batched(fn, mode, names, params, args):
+    """The Generated batched derivative ("jvp_batched" or "vjp_batched") of `fn` for these
+    arguments, or None where the batched modes cannot differentiate it."""
+    try:
+        return compiled(fn, mode, names, arg_kinds(params, args),
+                        arg_shapes=shapes_of(params, args))
+    except Exception:    # Unbatchable; an error the loop will report; anything unexpected
+        return None
+
+
+def _identity_blocks(shapes):
+    """The identity over the elements of values of `shapes`, one (B,) + shape block each."""
+    size = batching.batch_size(shapes)
+    eye = np.eye(size)
+    eye.setflags(write=False)   # reused by every call: code that writes into it fails (and loops)
+    blocks, start = [], 0
+    for shape in shapes:
+        n = int(np.prod(shape))
+        block = eye[:, start:start + n].reshape((size,) + tuple(shape))
+        block.setflags(write=False)
+        blocks.append(block)
+        start += n
+    return blocks
+
+
+class _Jacobian(_Transform):
+    """One Jacobian transform: the batched code per argument kinds and shapes, remembered
+    together with its identity seed (None where the batched mode refuses the function)."""
+
+    def batched(self, args):
+        kinds = tuple(map(_kind, args))
+        shapes = tuple(a.shape if type(a) is np.ndarray else None for a in args)
+        if self.global_names is None:
+            self.global_names = _value_global_names(self.plain) if self.plain is not None else ()
+        key = (kinds, shapes)
+        if self.global_names:
+            scope = self.plain.__globals__
+            key += (tuple(_global_kind(scope[n]) if n in scope else None
+                          for n in self.global_names),)
+        entry = self.fast.get(key, _MISSING)
+        if entry is _MISSING:
+            gen = batched(self.fn, self.mode, self.wrt, self.params, args)
+            entry = None
+            if gen is not None and not gen.dependencies:
+                entry = (gen.function, gen.seed_name, gen.batch, _identity_blocks(gen.batch[1]))
+            self.fast[key] = entry
+        return entry
+
+
+_MISSING = object()
+
+
+def _jacfwd_batched(entry, args):
+    """The Jacobians from one call of the batched JVP, or None if its result is not usable."""
+    function, _, (size, shapes), seeds = entry
+    try:
+        out, dots = function(*args, *seeds)
+    except Exception:
+        return None
+    out_shape = np.shape(out)
+    if type(dots) is not np.ndarray or dots.shape != (size,) + out_shape:
+        return None
+    if len(shapes) == 1:    # the batch axis moves to the end: a view, no copy
+        jac = dots.transpose(*range(1, dots.ndim), 0).reshape(out_shape + tuple(shapes[0]))
+        return [jac if jac.ndim else float(jac)]
+    flat = np.reshape(dots, (size, -1))
+    jacs, start = [], 0
+    for shape in shapes:
+        n = int(np.prod(shape))
+        jac = flat[start:start + n].T.reshape(out_shape + tuple(shape))
+        start += n
+        jacs.append(jac if np.ndim(jac) else float(jac))
+    return jacs
+
+
+def _jacfwd_loop(fn, names, params, args):
+    """The Jacobians by one JVP per element of the wrt arguments."""
+    gen = compiled(fn, "jvp", names, arg_kinds(params, args),
+                   arg_shapes=shapes_of(params, args))
+    results = []
+    for k, name in enumerate(names):
+        x = args[params.index(name)]
+        jac = None
+        for index, e in _basis(x):
+            dots = [e if j == k else _zero(args[params.index(n)])
+                    for j, n in enumerate(names)]
+            out, column = gen.function(*args, *dots)
+            if jac is None:
+                jac = np.zeros(np.shape(out) + np.shape(x))
+            jac[(Ellipsis,) + index] = column
+        results.append(jac if np.ndim(jac) else float(jac))
+    return results
+
+
 def jacfwd(fn, wrt=0):
-    """The Jacobian by forward mode: one JVP per input element; shape out.shape + in.shape."""
-    names, as_tuple = wrt_names(fn, wrt)
-    params = _params(fn)
+    """The Jacobian by forward mode (one batched JVP over the input basis, or one JVP per input
+    element); shape out.shape + in.shape."""
+    t = _Jacobian(fn, "jvp_batched", wrt)
+    names, as_tuple, params = t.wrt, t.as_tuple, t.params
 
     def jacfwd_fn(*args):
         args = [(_as_float(a) if p in names else a) for p, a in zip(params, args)]
-        gen = compiled(fn, "jvp", names, arg_kinds(params, args),
-                       arg_shapes=shapes_of(params, args))
-        results = []
-        for k, name in enumerate(names):
-            x = args[params.index(name)]
-            jac = None
-            for index, e in _basis(x):
-                dots = [e if j == k else _zero(args[params.index(n)])
-                        for j, n in enumerate(names)]
-                out, column = gen.function(*args, *dots)
-                if jac is None:
-                    jac = np.zeros(np.shape(out) + np.shape(x))
-                jac[(Ellipsis,) + index] = column
-            results.append(jac if np.ndim(jac) else float(jac))
-        return tuple(results) if as_tuple else results[0]
+        entry = t.batched(args)
+        jacs = _jacfwd_batched(entry, args) if entry is not None else None
+        if jacs is None:
+            jacs = _jacfwd_loop(fn, names, params, args)
+        return tuple(jacs) if as_tuple else jacs[0]
 
     return _mark(jacfwd_fn, fn, "jacfwd")
 
 
+def _jacrev_batched(entry, args, wrt_shapes):
+    """The Jacobians from one call of the batched VJP, or None if its result is not usable."""
+    function, seed_name, (size, (out_shape,)), (seed,) = entry
+    try:
+        rows = function(*args, **{seed_name: seed})
+    except Exception:
+        return None
+    rows = rows if len(wrt_shapes) > 1 else (rows,)
+    jacs = []
+    for shape, row in zip(wrt_shapes, rows):
+        if type(row) is not np.ndarray or row.shape != (size,) + shape:
+            return None
+        jac = row.reshape(tuple(out_shape) + shape)
+        jacs.append(jac if np.ndim(jac) else float(jac))
+    return jacs
+
+
+def _jacrev_loop(fn, names, params, args):
+    """The Jacobians by one VJP per element of the output."""
+    gen = compiled(fn, "vjp", names, arg_kinds(params, args),
+                   arg_shapes=shapes_of(params, args))
+    from .check import copied
+    out = fn(*copied(args))
+    jacs = [np.zeros(np.shape(out) + np.shape(args[params.index(n)])) for n in names]
+    for index, e in _basis(out):
+        rows = gen.function(*args, **{gen.seed_name: e})
+        rows = rows if len(names) > 1 else (rows,)
+        for jac, row in zip(jacs, rows):
+            jac[index] = row
+    return [j if np.ndim(j) else float(j) for j in jacs]
+
+
 def jacrev(fn, wrt=0):
-    """The Jacobian by reverse mode: one VJP per output element; shape out.shape + in.shape."""
-    names, as_tuple = wrt_names(fn, wrt)
-    params = _params(fn)
+    """The Jacobian by reverse mode (one batched VJP over the output basis, or one VJP per
+    output element); shape out.shape + in.shape."""
+    t = _Jacobian(fn, "vjp_batched", wrt)
+    names, as_tuple, params = t.wrt, t.as_tuple, t.params
 
     def jacrev_fn(*args):
         args = [(_as_float(a) if p in names else a) for p, a in zip(params, args)]
-        gen = compiled(fn, "vjp", names, arg_kinds(params, args),
-                       arg_shapes=shapes_of(params, args))
-        from .check import copied
-        out = fn(*copied(args))
-        jacs = [np.zeros(np.shape(out) + np.shape(args[params.index(n)])) for n in names]
-        for index, e in _basis(out):
-            rows = gen.function(*args, **{gen.seed_name: e})
-            rows = rows if len(names) > 1 else (rows,)
-            for jac, row in zip(jacs, rows):
-                jac[index] = row
-        jacs = [j if np.ndim(j) else float(j) for j in jacs]
+        entry = t.batched(args)
+        jacs = None
+        if entry is not None:
+            shapes = [np.shape(args[params.index(n)]) for n in names]
+            jacs = _jacrev_batched(entry, args, shapes)
+        if jacs is None:
+            jacs = _jacrev_loop(fn, names, params, args)
         return tuple(jacs) if as_tuple else jacs[0]
 
     return _mark(jacrev_fn, fn, "jacrev")

@@ -20,6 +20,8 @@ BINOPS = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mu
           gast.Pow: operator.pow, gast.MatMult: operator.matmul, gast.BitAnd: operator.and_,
           gast.BitOr: operator.or_, gast.BitXor: operator.xor, gast.LShift: operator.lshift,
           gast.RShift: operator.rshift}
+COMPARISONS = {gast.Lt: operator.lt, gast.LtE: operator.le, gast.Gt: operator.gt,
+               gast.GtE: operator.ge, gast.Eq: operator.eq, gast.NotEq: operator.ne}
 UNARYOPS = {gast.USub: operator.neg, gast.Not: operator.not_, gast.Invert: operator.invert}
 
 # Methods of arrays that are NumPy functions of the array: x.sum(axis=0) == np.sum(x, axis=0).
@@ -120,7 +122,8 @@ def describe(stmt, fn, is_local):
     if isinstance(value, gast.UnaryOp):
         return Op("call", UNARYOPS[type(value.op)], [value.operand], name=_op_name(value.op))
     if isinstance(value, gast.Compare):
-        return Op("other", args=[value.left, value.comparators[0]])
+        compare = COMPARISONS.get(type(value.ops[0])) if len(value.ops) == 1 else None
+        return Op("other", compare, args=[value.left, value.comparators[0]])
     if isinstance(value, gast.Subscript):
         return Op("index", args=[value.value], index=value.slice)
     if isinstance(value, (gast.Tuple, gast.List)):

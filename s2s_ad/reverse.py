@@ -24,12 +24,15 @@ had at the same point of the forward sweep.  Nothing else is recorded: not value
 overwritten, not values no adjoint reads, not `for` counters (the reverse loop runs over
 `reversed(range(...))`), and a `while` loop records only its trip count.
 """
+
 import gast
 
 from . import syntax as S
 from .activity import activity, rebinds, simple_statements, targets
 from .aliasing import check_writes
+from . import batching
 from .analysed import Analysed
+from .batching import Unbatchable
 from .calls import argument_kinds, static_functions
 from .errors import BadArgumentError, NonDifferentiableCallError
 from .ops import describe
@@ -39,8 +42,9 @@ from .shapes import elementwise_shape
 
 
 class Reverse(Analysed):
-    def __init__(self, fn, wrt, arg_kinds, names=None, program=None, arg_shapes=None):
-        super().__init__(fn, wrt, arg_kinds, names, program, arg_shapes)
+    def __init__(self, fn, wrt, arg_kinds, names=None, program=None, arg_shapes=None,
+                 batch=False):
+        super().__init__(fn, wrt, arg_kinds, names, program, arg_shapes, batch)
         self.user_calls = {}    # id(stmt) -> Pair, for calls to user functions with derivatives
         self.adjoints = {}
         self.needed = set()     # names the reverse sweep reads (decides what loops save)
@@ -63,6 +67,8 @@ class Reverse(Analysed):
 
     def zero(self, name):
         """An expression for the zero adjoint of `name`."""
+        if self.batched:
+            return self.batch_zeros(self.shape_of(S.load(name)))
         if self.kinds.get(name) == "scalar":
             return S.const(0.0)
         return S.call("_ad.zeros_like", S.load(name))
@@ -100,13 +106,17 @@ class Reverse(Analysed):
         `+=` and np.add.at spread a scalar over the indexed elements)."""
         bar = self.adj(base)
         code = self.spread(base)
-        if self.kinds.get(base) not in ("array", "num"):
+        if self.batched:     # an array of known shape (a container has none)
+            if base not in self.shapes:
+                raise Unbatchable(f"an index into {base}, of unknown shape")
+            index = self.batch_index(index)
+        elif self.kinds.get(base) not in ("array", "num"):
             start = S.load(bar) if base in self.defined else self.zero_container(base)
             self.defined.add(base)
             self.owned.discard(base)
             return [S.assign(bar, S.call("_ad.add_at", start, index_expression(index), g))]
         if base not in self.defined:
-            code.append(S.assign(bar, S.call("_ad.zeros_like", S.load(base))))
+            code.append(S.assign(bar, self.zero(base)))
         elif base not in self.owned:
             code.append(S.assign(bar, S.call("np.array", S.load(bar))))   # a private copy
             self.names.ref(__import__("numpy"))
@@ -119,9 +129,6 @@ class Reverse(Analysed):
             code.append(S.expr_stmt(S.call(self.np_name() + ".add.at", S.load(bar),
                                            index_expression(index), g)))
         return code
-
-    def np_name(self):
-        return self.names.ref(__import__("numpy")).id
 
     def spread(self, *names):
         """Statements giving each uniform adjoint among `names` its variable's full shape."""
@@ -137,7 +144,8 @@ class Reverse(Analysed):
         """For `out = np.sum(x, axis, keepdims)` or np.mean at the top level, x's shape and the
         axes known: (x's uniform cotangent, its shape), or None."""
         import numpy as np
-        if not (op.fn in (np.sum, np.mean) and self.header_line is None and op.args
+        if not (op.fn in (np.sum, np.mean) and self.header_line is None and not self.batched
+                and op.args
                 and self.active(op.args[0]) and self.has_elements(op.args[0].id)):
             return None
         xshape = self.shapes[op.args[0].id]
@@ -194,24 +202,13 @@ class Reverse(Analysed):
             return shape
         return None
 
-    def basic_index(self, index):
-        """Slices, integers and None: no element can be selected twice."""
-        parts = index.elts if isinstance(index, gast.Tuple) else [index]
-        for part in parts:
-            if isinstance(part, gast.Slice):
-                continue
-            if isinstance(part, gast.Constant) and (part.value is None or part.value is Ellipsis
-                                                    or isinstance(part.value, int)):
-                continue
-            if isinstance(part, gast.Name) and self.kinds.get(part.id) == "scalar":
-                continue
-            return False
-        return True
-
     # -- one simple statement ------------------------------------------------------------
     def adjoint(self, stmt):
         op = self.ops[id(stmt)]
         outs = targets(stmt)
+        if self.batched and op.kind in ("unpack", "append", "pop", "pack", "dict") and \
+                self.touches_active(op, outs):
+            raise Unbatchable(f"containers ({op.kind})")
         if not self.uniform:
             return self._adjoint(stmt, op, outs)
         if op.kind in ("copy", "index", "call") and id(stmt) not in self.user_calls:
@@ -277,6 +274,8 @@ class Reverse(Analysed):
             bound = bind_call(op, stmt, self.fn)
             wrt = [p for p, node in bound.items() if active_argument(node, self.active)]
             if wrt:
+                if self.batched:
+                    raise Unbatchable(f"a call to the user function {op.name}")
                 self.program.depends_on(op)
                 statics = static_functions(bound, self.fn)
                 kinds = argument_kinds({p: n for p, n in bound.items() if p not in statics},
@@ -344,17 +343,21 @@ class Reverse(Analysed):
         if not self.activity.active(a) or a not in self.defined:
             return []
         bar = self.adj(a)
-        part = gast.Subscript(value=S.load(bar), slice=op.index, ctx=gast.Load())
+        index = self.batch_index(op.index) if self.batched else op.index
+        part = gast.Subscript(value=S.load(bar), slice=index, ctx=gast.Load())
         code = []
         if self.active(value):
             g = S.call("_ad.copy_of", part)
-            if self._atom_kind(value) != "array" or not self.basic_index(op.index):
+            if self.batched:
+                if self.shape_of(value) != self.index_shape(base, op.index):
+                    g = S.call("_ad.unbroadcast_batch", g, value)
+            elif self._atom_kind(value) != "array" or not self.basic_index(op.index):
                 g = S.call("_ad.unbroadcast", g, value)
             code += self.accumulate(value.id, g)
         if a not in self.owned:
             code.append(S.assign(bar, S.call(self.np_name() + ".array", S.load(bar))))
             self.owned.add(a)
-        target = gast.Subscript(value=S.load(bar), slice=op.index, ctx=gast.Store())
+        target = gast.Subscript(value=S.load(bar), slice=S.clone(index), ctx=gast.Store())
         return code + [S.assign(target, S.const(0.0))]
 
     def _append(self, op):
@@ -425,7 +428,8 @@ class Reverse(Analysed):
         contributions = {}   # name -> [(cotangent term, its smaller shape or None)]
         for (arg, pre, expr), shape in zip(terms, shapes):
             uniform = None if shape in (None, "full") else shape
-            if rule.broadcasts and uniform is None and self._may_broadcast(arg, op, out):
+            if not self.batched and rule.broadcasts and uniform is None and \
+                    self._may_broadcast(arg, op, out):
                 expr = S.call("_ad.unbroadcast", expr, arg)
             code += pre
             contributions.setdefault(arg.id, []).append((expr, uniform))
@@ -456,14 +460,36 @@ class Reverse(Analysed):
                 if rule is None or not rule.vjps:
                     raise self._no_rule(stmt, op)
                 continue
+            how = None
+            if self.batched:
+                vjp, reduce, how = self._batched_rule(op, i, vjp, out, rule.broadcasts)
             try:
-                pre, expr = self.inliner.instantiate(vjp, op.args, op.kwargs, [g, S.load(out)])
+                if how == "per_item":
+                    pre, expr = [], self.per_item(vjp, op, g, out)
+                else:
+                    pre, expr = self.inliner.instantiate(vjp, op.args, op.kwargs,
+                                                         [g, S.load(out)])
             except TypeError as exc:
                 raise self.fn.error(stmt, f"the derivative rule of {op.name} {exc}",
                                     "Call it with the arguments its rule supports.",
                                     kind=NonDifferentiableCallError) from None
+            if self.batched and reduce:
+                expr = S.call("_ad.unbroadcast_batch", expr, arg)
             terms.append((arg, pre, expr))
         return terms
+
+    def _batched_rule(self, op, i, vjp, out, broadcasts):
+        """The rule to inline for a batched cotangent (batching.py), and whether its result
+        needs reducing to the argument's shape (an elementwise rule of a broadcast argument)."""
+        shapes = []
+        for a in op.args:
+            try:
+                shapes.append(self.shape_of(a))
+            except Unbatchable:
+                shapes.append(None)
+        out_shape = self.shape_of(S.load(out))
+        how, rule = batching.choose(op, i, vjp, "vjp", shapes, out_shape, broadcasts)
+        return rule, how == "elementwise" and shapes[i] != out_shape, how
 
     def _no_rule(self, stmt, op):
         name = op.name or getattr(op.fn, "__name__", repr(op.fn))
@@ -694,6 +720,10 @@ class Reverse(Analysed):
             node.body = body
             output = S.load(out_name)
         out_names = [output.id] if isinstance(output, gast.Name) else []
+        if self.batched:    # one cotangent per element of the output
+            out_shape = self.shape_of(output)
+            self.batch = batching.batch_size([out_shape], self.shapes.values())
+            self.program.batch = (self.batch, [out_shape])
         # in a callee's pair, the arguments it writes into are among its results
         self.activity = activity(self.fn, self.ops, self.wrt,
                                  out_names + list(self.split_mutated or ()))
@@ -907,12 +937,12 @@ def call_by_keyword(func, bound, extra):
 
 
 def vjp(fn, wrt, *, seed="given", return_value=False, has_aux=False, arg_kinds=None, name=None,
-        names=None, arg_shapes=None):
+        names=None, arg_shapes=None, batched=False):
     for p in wrt:
         if p not in fn.params:
             raise BadArgumentError(f"{fn.node.name} has no parameter '{p}'")
     fn.refuse_varargs()
-    rev = Reverse(fn, wrt, arg_kinds or {}, names, arg_shapes=arg_shapes)
+    rev = Reverse(fn, wrt, arg_kinds or {}, names, arg_shapes=arg_shapes, batch=batched)
     suffix = "grad" if seed == "one" else "vjp"
     func = rev.build(name or f"{fn.node.name}_{suffix}", seed, return_value, has_aux)
     return func, rev.names, rev.program

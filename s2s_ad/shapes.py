@@ -1,12 +1,15 @@
 """Shapes of values, where the arguments' shapes make them certain.
 
-    infer_shapes(fn, ops, kinds, arg_shapes) -> {name: shape tuple}
+    infer_shapes(fn, ops, kinds, arg_shapes, number=None) -> {name: shape tuple}
 
 Generated code is specialised on the shapes of the array arguments (like `jax.jit`, a new
 shape compiles new code).  From those, the shapes that NumPy's rules fix are propagated:
-broadcasting, reductions with constant axes, matrix products, transposes, reshapes to constant
-shapes and indexing with constants, slices and integers.  Where the shapes of an argument and
-a result are known to be equal, the cotangent needs no reduction (`_ad.unbroadcast`) and the
+broadcasting (ufuncs, operators, comparisons), reductions with constant axes, matrix products,
+transposes, reshapes to constant shapes (or to a tuple of constants bound to a name), indexing
+with constants, slices and integers, and functions that keep the shape of an argument.
+`number(atom)` says whether a module-level atom (`math.pi`) is a number, of shape (); the
+batched modes (batching.py), which need every shape, pass it.  Where the shapes of an argument
+and a result are known to be equal, the cotangent needs no reduction (`_ad.unbroadcast`) and the
 tangent no broadcast.  A name whose shape is not certain (it changes around a loop, or comes
 from an operation not listed here) is simply absent.
 """
@@ -38,9 +41,39 @@ def _constant(node):
 
 
 class _Shapes:
-    def __init__(self, kinds, shapes):
+    def __init__(self, kinds, shapes, number=None):
         self.kinds = kinds
         self.shapes = shapes
+        self.number = number     # is a non-local atom (`math.pi`) a number? (optional)
+        self.tuples = {}         # names bound once to a constant: `_t19 = (-1,)`, `n = x.shape[0]`
+
+    def value(self, op):
+        """The value of `x.shape`, `x.ndim`, `x.size` for x of known shape, of indexing such a
+        tuple with a constant, and of a tuple of constants; None otherwise."""
+        if op.kind == "pack":
+            items = [self.constant(a) for a in op.args]
+            if all(known for known, _ in items):
+                return tuple(v for _, v in items)
+        if op.kind == "other" and op.name in (".shape", ".ndim", ".size") and op.args:
+            shape = self.of(op.args[0])
+            if not isinstance(shape, tuple):
+                return None
+            return {".shape": shape, ".ndim": len(shape), ".size": math.prod(shape)}[op.name]
+        if op.kind == "index" and isinstance(op.args[0], gast.Name) and \
+                isinstance(self.tuples.get(op.args[0].id), tuple):
+            known, index = self.constant(op.index)
+            if known and type(index) is int:
+                try:
+                    return self.tuples[op.args[0].id][index]
+                except IndexError:
+                    return None
+        return None
+
+    def constant(self, node):
+        """(known, value) of a constant atom."""
+        if isinstance(node, gast.Name) and node.id in self.tuples:
+            return True, self.tuples[node.id]
+        return _constant(node)
 
     def of(self, node):
         if isinstance(node, gast.Constant):
@@ -48,7 +81,11 @@ class _Shapes:
         if isinstance(node, gast.Name):
             if self.kinds.get(node.id) == "scalar":
                 return ()
+            if node.id not in self.shapes and self.number is not None and self.number(node):
+                return ()
             return self.shapes.get(node.id, _UNKNOWN)
+        if isinstance(node, gast.Attribute) and self.number is not None and self.number(node):
+            return ()
         return _UNKNOWN
 
     def result(self, op):
@@ -65,6 +102,11 @@ class _Shapes:
             return _UNKNOWN
         if op.kind == "index":
             return self.index(self.of(op.args[0]), op.index)
+        if op.kind == "other" and op.fn in _BROADCASTING_OPERATORS and len(op.args) == 2:
+            try:    # a comparison
+                return tuple(np.broadcast_shapes(*[self.of(a) for a in op.args]))
+            except (ValueError, TypeError):
+                return _UNKNOWN
         if op.kind != "call" or op.fn == "astype":
             return self.of(op.args[0]) if op.fn == "astype" else _UNKNOWN
         from .rules import registry
@@ -76,6 +118,35 @@ class _Shapes:
         like = _SHAPE_OF_ARGUMENT.get(fn)
         if like is not None and len(shapes) > like:
             return shapes[like]
+        if fn in _AXIS_OR_FLAT:     # the shape of `a` along an axis, flat without one
+            axis = op.args[1] if len(op.args) > 1 else op.kwargs.get("axis")
+            known, value = self.constant(axis) if axis is not None else \
+                (True, _AXIS_OR_FLAT[fn])
+            if not known or shapes[0] is _UNKNOWN:
+                return _UNKNOWN
+            return (math.prod(shapes[0]),) if value is None else shapes[0]
+        if fn in (np.zeros, np.ones, np.empty) and len(op.args) == 1:
+            known, value = self.constant(op.args[0])
+            if known and type(value) is int:
+                return (value,)
+            if known and type(value) is tuple and all(type(v) is int for v in value):
+                return value
+            return _UNKNOWN
+        if fn is np.ravel and len(op.args) == 1 and shapes[0] is not _UNKNOWN:
+            return (math.prod(shapes[0]),)
+        if fn is np.outer and len(op.args) == 2 and _UNKNOWN not in shapes:
+            return (math.prod(shapes[0]), math.prod(shapes[1]))
+        if fn is np.linalg.norm and len(op.args) == 1 and not op.kwargs:
+            return ()
+        if fn is np.diff and shapes[0] is not _UNKNOWN:
+            params = dict(zip(("n", "axis"), op.args[1:]), **op.kwargs)
+            values = {k: self.constant(v) for k, v in params.items()}
+            if set(values) - {"n", "axis"} or not all(known for known, _ in values.values()):
+                return _UNKNOWN
+            try:
+                return np.diff(_dummy(shapes[0]), **{k: v for k, (_, v) in values.items()}).shape
+            except (ValueError, TypeError, np.exceptions.AxisError):
+                return _UNKNOWN
         if fn in _REDUCTIONS:
             return self.reduction(shapes, op)
         if fn in (operator.matmul, np.matmul, np.dot) and len(shapes) == 2:
@@ -83,8 +154,9 @@ class _Shapes:
         if fn is np.transpose and len(op.args) == 1:
             return shapes[0][::-1] if shapes[0] is not _UNKNOWN else _UNKNOWN
         if fn is np.reshape and len(op.args) == 2:
-            return _reshape(shapes[0], op.args[1])
-        elementwise = isinstance(fn, np.ufunc) and fn.nin == len(op.args)
+            return _reshape(shapes[0], self.constant(op.args[1]))
+        elementwise = isinstance(fn, np.ufunc) and fn.nin == len(op.args) or \
+            fn in _BROADCASTING_OPERATORS and len(op.args) == 2
         if (elementwise or rule is not None and rule.broadcasts) and not op.kwargs:
             if any(s is _UNKNOWN for s in shapes):
                 return _UNKNOWN
@@ -96,11 +168,13 @@ class _Shapes:
 
     def reduction(self, shapes, op):
         shape = shapes[0]
+        if len(op.args) == 1 and not op.kwargs:
+            return ()       # a reduction of everything: a 0-d result, whatever the shape
         if shape is _UNKNOWN or len(op.args) > 2:
             return _UNKNOWN
         axis_node = op.args[1] if len(op.args) == 2 else op.kwargs.get("axis")
-        known, axis = _constant(axis_node) if axis_node is not None else (True, None)
-        known_k, keepdims = _constant(op.kwargs["keepdims"]) if "keepdims" in op.kwargs \
+        known, axis = self.constant(axis_node) if axis_node is not None else (True, None)
+        known_k, keepdims = self.constant(op.kwargs["keepdims"]) if "keepdims" in op.kwargs \
             else (True, False)
         if not (known and known_k) or set(op.kwargs) - {"axis", "keepdims", "ddof"}:
             return _UNKNOWN
@@ -118,7 +192,7 @@ class _Shapes:
             if isinstance(part, gast.Slice):
                 bounds = []
                 for b in (part.lower, part.upper, part.step):
-                    known, value = _constant(b) if b is not None else (True, None)
+                    known, value = self.constant(b) if b is not None else (True, None)
                     if not known:
                         return _UNKNOWN
                     bounds.append(value)
@@ -137,11 +211,23 @@ class _Shapes:
             return _UNKNOWN
 
 
+# operators without derivative rules whose result has the broadcast shape of their operands
+_BROADCASTING_OPERATORS = {operator.floordiv, operator.lt, operator.le, operator.gt, operator.ge,
+                           operator.eq, operator.ne, operator.and_, operator.or_, operator.xor}
+
+
+# functions along one axis (default in the value), which flatten their input for axis=None
+_AXIS_OR_FLAT = {np.sort: -1, np.cumsum: None, np.cumprod: None}
+
+
 def _runtime_shapes():
     """Runtime helpers whose result has the shape of one of their arguments."""
     from . import runtime as _ad
     return {_ad.unbroadcast: 1, _ad.broadcast_like: 1, _ad.sum_grad: 1, _ad.zeros_like: 0,
-            _ad.copy_of: 0, np.zeros_like: 0, np.ones_like: 0, np.empty_like: 0,
+            _ad.copy_of: 0, _ad.matmul_grad_a: 1, _ad.matmul_grad_b: 2, _ad.dot_grad_a: 1,
+            _ad.dot_grad_b: 2, _ad.max_grad: 2, np.flip: 0, np.fliplr: 0, np.flipud: 0,
+            np.roll: 0, np.sinc: 0, np.nan_to_num: 0, np.real: 0,
+            np.imag: 0, np.zeros_like: 0, np.ones_like: 0, np.empty_like: 0,
             np.full_like: 0}
 
 
@@ -167,7 +253,7 @@ def _matmul(a, b):
 
 
 def _reshape(shape, target):
-    known, value = _constant(target)
+    known, value = target
     if shape is _UNKNOWN or not known:
         return _UNKNOWN
     value = value if isinstance(value, tuple) else (value,)
@@ -180,7 +266,7 @@ def _reshape(shape, target):
     return value if math.prod(value) == size else _UNKNOWN
 
 
-def infer_shapes(fn, ops, kinds, arg_shapes):
+def infer_shapes(fn, ops, kinds, arg_shapes, number=None):
     shapes = dict(arg_shapes or {})
     if not shapes:
         return {}
@@ -189,14 +275,21 @@ def infer_shapes(fn, ops, kinds, arg_shapes):
         for t in targets(s):
             if t not in shapes:
                 shapes[t] = _BOTTOM
-    helper = _Shapes(kinds, shapes)
+    helper = _Shapes(kinds, shapes, number)
+    once = {t for t in (t for s in stmts for t in targets(s))
+            if sum(t in targets(s) for s in stmts) == 1}
     for _ in range(50):                      # names assigned in loops settle in a few rounds
         before = dict(shapes)
         found = {}
+        helper.tuples = {}     # `n = W.shape[0]`, `_t2 = (n, 3)`: from this round's shapes
         for s in stmts:                      # in program order, using what is known so far
             op = ops[id(s)]
             if op.kind in ("setitem", "append", "unpack", "pop"):
                 continue
+            if len(targets(s)) == 1 and targets(s)[0] in once:
+                value = helper.value(op)
+                if value is not None:
+                    helper.tuples[targets(s)[0]] = value
             for t in targets(s):
                 found.setdefault(t, set()).add(helper.result(op))
                 if shapes.get(t) is _UNKNOWN:

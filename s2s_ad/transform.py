@@ -114,6 +114,7 @@ class Generated:
     name: str
     dependencies: list = field(default_factory=list)   # user functions the code calls into
     seed_name: str = None     # the keyword that takes the cotangent, in vjp mode
+    batch: tuple = None       # batched modes: (batch size, shapes of the basis' values)
 
 
 def generate(fn, mode, wrt=(), *, has_aux=False, arg_kinds=None, optimize=True,
@@ -136,16 +137,22 @@ def generate(fn, mode, wrt=(), *, has_aux=False, arg_kinds=None, optimize=True,
             mode = "forward-grad"
         except DifferentiationError:   # e.g. a call whose rule has a VJP but no JVP
             ssa = normalize(fn)          # a fresh copy: the attempt used up names
+    # "vjp_batched", "jvp_batched": derivatives with a leading batch axis (batching.py), which
+    # jacrev and jacfwd call once on a whole basis
     if mode == "forward-grad":
         pass
-    elif mode in ("grad", "vjp", "value_and_grad"):
-        node, names, program = reverse.vjp(ssa, list(wrt), seed="one" if mode != "vjp" else "given",
+    elif mode in ("grad", "vjp", "value_and_grad", "vjp_batched"):
+        seed = "one" if mode in ("grad", "value_and_grad") else "given"
+        node, names, program = reverse.vjp(ssa, list(wrt), seed=seed,
                                   return_value=mode == "value_and_grad", has_aux=has_aux,
                                   arg_kinds=kinds, arg_shapes=arg_shapes,
-                                  name=f"{ssa.node.name}_{'vjp' if mode == 'vjp' else 'grad'}")
-    elif mode in ("jvp", "tangent"):      # "tangent": the JVP alone, as hvp uses it
+                                  name=f"{ssa.node.name}_{_SUFFIX.get(mode, 'grad')}",
+                                  batched=mode == "vjp_batched")
+    elif mode in ("jvp", "tangent", "jvp_batched"):   # "tangent": the JVP alone, as hvp uses it
         node, names, program = forward.jvp(ssa, list(wrt), arg_kinds=kinds, has_aux=has_aux,
-                                           arg_shapes=arg_shapes, tangent_only=mode == "tangent")
+                                           arg_shapes=arg_shapes, tangent_only=mode == "tangent",
+                                           batched=mode == "jvp_batched",
+                                           name=f"{ssa.node.name}_{_SUFFIX.get(mode, 'jvp')}")
     else:
         raise ValueError(f"unknown mode {mode!r}")
     if optimize:
@@ -153,6 +160,9 @@ def generate(fn, mode, wrt=(), *, has_aux=False, arg_kinds=None, optimize=True,
         for unit in program.units:
             unit.nodes = [run_optimizer(n, set(S.names_in(unit.parsed.node))) for n in unit.nodes]
     return node, names, ssa, program
+
+
+_SUFFIX = {"vjp": "vjp", "vjp_batched": "vjp_batched", "jvp_batched": "jvp_batched"}
 
 
 def build(fn, mode, wrt=(), *, has_aux=False, arg_kinds=None, optimize=True, arg_shapes=None):
@@ -166,8 +176,10 @@ def build(fn, mode, wrt=(), *, has_aux=False, arg_kinds=None, optimize=True, arg
     own = dict(names.own, **{n: None for n in program.function_names()})
     function = compile_function(source, node.name, user.fn.__globals__, own, user.closure)
     program.compile([function])
-    seed = node.args.kwonlyargs[0].id if node.args.kwonlyargs and mode == "vjp" else None
-    return Generated(source + program.source(), function, node.name, program.dependencies, seed)
+    seed = node.args.kwonlyargs[0].id if node.args.kwonlyargs and \
+        mode in ("vjp", "vjp_batched") else None
+    return Generated(source + program.source(), function, node.name, program.dependencies, seed,
+                     program.batch)
 
 
 def compile_ssa(fn):
