@@ -14,8 +14,8 @@ the identity as the batch of output cotangents.  Where the batched code cannot b
 """
 import numpy as np
 
-from . import api, batching
-from .api import (_Transform, _as_float, _global_kind, _kind, _mark, _params,
+from . import api, batching, frontend
+from .api import (_Transform, _as_float, _global_kind, _kind, _mark, _params, _signature,
                   _value_global_names, arg_kinds, compiled, shapes_of, wrt_names)
 from .errors import BadArgumentError
 from .kinds import kind_of_value
@@ -236,15 +236,18 @@ def hvp(fn, wrt=0):
     if as_tuple and len(names) > 1:
         raise BadArgumentError("hvp takes one wrt argument")
     name = names[0]
-    params = _params(fn)
     gradient = api.grad(fn, name)
+    t = _Transform(gradient, "tangent", name)
+    t.plain = frontend.unwrap(fn)    # the module-level values the code reads are fn's
 
     def hvp_fn(*args):
         *args, v = args
-        args = [(_as_float(a) if p == name else a) for p, a in zip(params, args)]
-        gen = compiled(gradient, "tangent", [name], arg_kinds(params, args),
-                       arg_shapes=shapes_of(params, args))
-        return gen.function(*args, v)
+        last = t.last      # the grad fast path (api._Transform): same argument signature
+        if last is not None and last[0] == _signature(args) and (
+                last[2] is None or t.same_globals(last)):
+            return last[1](*args, v)
+        function, args = t.prepare(args, {})
+        return function(*args, v)
 
     return _mark(hvp_fn, fn, "hvp")
 

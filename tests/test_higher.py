@@ -90,3 +90,13 @@ def test_jvp_ignores_integer_and_none_tangents():
 
 def test_second_order_check_grads():
     ad.check_grads(scalar_field, (X,), order=2)
+
+
+def test_hvp_reuses_its_code_only_for_the_same_signature():
+    def f(x):
+        return np.sum(x ** 3)
+    h = ad.hvp(f)
+    for x in (np.array([1.0, 2.0]), np.array([1.0, 2.0]) * 3, np.ones((2, 2)), np.array([1, 2])):
+        v = np.ones_like(x, dtype=float)
+        np.testing.assert_allclose(h(x, v), 6.0 * x * v)
+    assert h(2.0, 1.0) == 12.0 and h(3.0, 2.0) == 36.0
