@@ -18,7 +18,7 @@ import numpy as np
 
 from benchmarks.suite import hand_call
 
-SOURCE_MODE = {"grad": "grad", "hvp": "hvp", "jacrev": "vjp", "jacfwd": "jvp"}
+SOURCE_MODE = {"grad": "grad", "hvp": "hvp", "jacrev": "vjp_batched", "jacfwd": "jvp_batched"}
 
 
 @dataclass

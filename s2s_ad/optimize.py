@@ -8,7 +8,7 @@
   fuse_temporaries      a temporary used once goes back into the expression that uses it:
                         `_t1 = y * x; y_1 = _t1 + c; y = y_1` -> `y = y * x + c`
   eliminate_dead_code   drop pure assignments nobody reads, empty branches, orphan comments
-  merge_updates         `a = a + e1` then `a = a - e2` -> `a = a + e1 - e2` (same order of additions)
+  merge_updates         `a = e1` then `a = a - e2` -> `a = e1 - e2` (same order of evaluation)
   iterate_directly      `_n = len(xs); for _i in range(_n): x = xs[_i]; ...` -> `for x in xs: ...`
                         where nothing else needs the position (no reverse sweep walks it back)
 
@@ -489,8 +489,9 @@ def _fuse_temporary(block, k, counts):
 
 
 def merge_updates(node, keep=frozenset()):
-    """`a = a + e1` directly followed by `a = a - e2` (e2 not reading a) -> `a = a + e1 - e2`:
-    Python adds left to right, so the result is the same, with one statement fewer."""
+    """`a = e1` directly followed by `a = a - e2` (e2 not reading a) -> `a = e1 - e2`, and so
+    `a = a + e1; a = a - e2` -> `a = a + e1 - e2`: Python evaluates e1 first and adds left to
+    right, so the result is the same, with one statement fewer."""
     return _rewrite_until_done(node, keep, _merge_update)
 
 
@@ -506,8 +507,12 @@ def _update_of(stmt):
 
 def _merge_update(block, k, counts):
     loads, stores, _, facts = counts
-    a = _update_of(block[k])
-    if a is None or k + 1 >= len(block) or _update_of(block[k + 1]) != a:
+    first = block[k]
+    if not (isinstance(first, gast.Assign) and len(first.targets) == 1
+            and isinstance(first.targets[0], gast.Name)):
+        return False
+    a = first.targets[0].id
+    if k + 1 >= len(block) or _update_of(block[k + 1]) != a:
         return False
     second = block[k + 1].value
     if any(n.id == a for n in _loads(second.right)):

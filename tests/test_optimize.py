@@ -324,6 +324,9 @@ def test_a_first_value_and_updates_merge_in_order():
             a = a + c
             a = a - d * c
             a = a + a
-            return a
+            b = c * d
+            b = b + c
+            return a + b
         """)
-    assert out == "def f(a, c, d):\n    a = a + c - d * c\n    a = a + a\n    return a\n"
+    assert out == ("def f(a, c, d):\n    a = a + c - d * c\n    a = a + a\n    b = c * d + c\n"
+                   "    return a + b\n")
