@@ -373,7 +373,8 @@ def source(fn, mode="grad", wrt=0, *, optimize=True, has_aux=False, example=None
     from .codegen import to_source
     batched_modes = ("jvp_batched", "vjp_batched")
     if mode not in ("ssa", "grad", "vjp", "jvp", "hvp", "value_and_grad") + batched_modes:
-        raise BadArgumentError(f"unknown mode {mode!r}: use one of ssa, jvp, vjp, grad, hvp")
+        raise BadArgumentError(f"unknown mode {mode!r}: use one of ssa, jvp, vjp, grad, hvp, "
+                               f"value_and_grad, jvp_batched, vjp_batched")
     if mode in batched_modes and example is None:
         raise BadArgumentError(f"mode {mode!r} needs example=(arguments...): its code is "
                                f"specialised to their shapes")

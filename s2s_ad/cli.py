@@ -1,6 +1,7 @@
 """Command line: print the code s2s_ad generates for a function in a file.
 
-    s2s-ad FILE.py:FUNCTION [--mode grad|vjp|jvp|hvp|ssa] [--wrt NAME ...] [--no-optimize]
+    s2s-ad FILE.py:FUNCTION [--mode grad|vjp|jvp|hvp|ssa|jvp_batched|vjp_batched] [--wrt NAME ...]
+                            [--example "ARGS"] [--no-optimize]
 """
 import argparse
 import importlib.util
@@ -9,7 +10,7 @@ import sys
 
 from .errors import DifferentiationError
 
-MODES = ("grad", "vjp", "jvp", "hvp", "ssa")
+MODES = ("grad", "vjp", "jvp", "hvp", "ssa", "jvp_batched", "vjp_batched")
 
 
 def _load(path):

@@ -1,6 +1,7 @@
 """The generated code README.md shows is what s2s_ad prints today."""
 import pathlib
 import re
+import textwrap
 
 import numpy as np
 
@@ -21,9 +22,13 @@ def horner(x, n):
     return y
 
 
+def f(x, W):
+    return np.tanh(W @ x) * x
+
+
 def shown(function_name):
     """The code block of README.md that defines `function_name`."""
-    blocks = re.findall(r"```python\n(.*?)```", README, re.DOTALL)
+    blocks = [textwrap.dedent(b) for b in re.findall(r"```python\n(.*?)```", README, re.DOTALL)]
     return next(b for b in blocks if b.startswith(f"def {function_name}("))
 
 
@@ -32,3 +37,8 @@ def test_the_tour_shows_real_output():
     assert ad.source(loss, "grad", wrt=("w", "b"), example=(w, b, x, y)) == shown("loss_grad")
     assert ad.source(horner, "vjp", example=(0.5, 10)) == shown("horner_vjp")
     assert ad.source(horner, "jvp", example=(0.5, 10)) == shown("horner_jvp")
+
+
+def test_the_batched_jacobian_shown_is_real():
+    example = (np.ones(3), np.ones((3, 3)))
+    assert ad.source(f, "jvp_batched", example=example) == shown("f_jvp_batched")
