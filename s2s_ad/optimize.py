@@ -5,10 +5,12 @@
   fold_constants        `2 - 1` -> `1`; `x ** 1`, `x * 1`, `1 * x`, `x + 0` -> `x`; `a + -b` -> `a - b`,
                         `a += -b * c` -> `a -= b * c`; `e + e` -> `2 * e`
   propagate_copies      `a = b; ... a ...` -> `... b ...` where b is not reassigned in between
-  fuse_temporaries      a temporary used once goes back into the expression that uses it:
-                        `_t1 = y * x; y_1 = _t1 + c; y = y_1` -> `y = y * x + c`
   eliminate_dead_code   drop pure assignments nobody reads, empty branches, orphan comments
+  fuse_temporaries      a temporary used once goes back into the expression that uses it:
+                        `_t1 = y * x; y_1 = _t1 + c; y = y_1` -> `y = y * x + c` (and is folded
+                        again there)
   merge_updates         `a = e1` then `a = a - e2` -> `a = e1 - e2` (same order of evaluation)
+  drop_orphan_comments  a comment whose code moved into another statement
   iterate_directly      `_n = len(xs); for _i in range(_n): x = xs[_i]; ...` -> `for x in xs: ...`
                         where nothing else needs the position (no reverse sweep walks it back)
 
@@ -182,7 +184,7 @@ def _fold_binop(n):
         return left
     if isinstance(n.op, gast.Add) and _is(left, 0):
         return right
-    if isinstance(n.op, gast.Add) and _pure(left) and gast.dump(left) == gast.dump(right):
+    if isinstance(n.op, gast.Add) and _same_tree(left, right) and _pure(left):
         return gast.BinOp(left=S.const(2), op=gast.Mult(), right=left)   # exact
     if isinstance(n.op, (gast.Add, gast.Sub)) and _negated(right) is not None:
         # a + -b*c -> a - b*c: one array negation fewer
@@ -262,10 +264,35 @@ def _in_place(stmt):
             and isinstance(stmt.value.op, (gast.Add, gast.Sub, gast.Mult, gast.Div))
             and any(isinstance(n, gast.Slice) for n in S.walk(stmt.targets[0].slice))):
         return stmt
-    if gast.dump(stmt.value.left) != gast.dump(_as_load(stmt.targets[0])):
+    if not _same_tree(stmt.value.left, _as_load(stmt.targets[0])):
         return stmt
     return gast.copy_location(gast.AugAssign(target=stmt.targets[0], op=stmt.value.op,
                                              value=stmt.value.right), stmt)
+
+
+def _same_tree(a, b):
+    """Are two expressions the same text (same node types, names and constants)?  Stops at the
+    first difference, so most pairs cost one comparison."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, gast.Name):
+        return a.id == b.id
+    if isinstance(a, gast.Constant):
+        return type(a.value) is type(b.value) and a.value == b.value
+    for field in a._fields:
+        if field == "ctx":
+            continue
+        x, y = getattr(a, field, None), getattr(b, field, None)
+        if isinstance(x, list):
+            if not (isinstance(y, list) and len(x) == len(y)
+                    and all(_same_tree(p, q) for p, q in zip(x, y))):
+                return False
+        elif isinstance(x, gast.AST):
+            if not _same_tree(x, y):
+                return False
+        elif x != y:
+            return False
+    return True
 
 
 def _as_load(target):
@@ -474,7 +501,8 @@ def _fuse_temporary(block, k, counts):
                     and not _plain_subscript(use.targets[0]):
                 return False
             facts.forget(use)
-            new = _replace_name(target, t, stmt.value)
+            # folding again where the value lands: `a + -b * c` meets its addition here
+            new = _fold(_replace_name(target, t, stmt.value))
             if isinstance(use, (gast.If, gast.While)):
                 use.test = new
             else:
@@ -557,14 +585,26 @@ def _prune(stmts, live, facts, removed):
             removed.append(s)
             continue
         out.append(s)
-    # a comment that has nothing under it before the next comment or the block's end
+    return _without_orphan_comments(out, removed)
+
+
+def _without_orphan_comments(stmts, removed):
+    """`stmts` without a comment that has nothing under it before the next comment or the
+    block's end (each noted in `removed`)."""
     kept = []
-    for i, s in enumerate(out):
-        if S.is_comment(s) and (i + 1 == len(out) or S.is_comment(out[i + 1])):
+    for i, s in enumerate(stmts):
+        if S.is_comment(s) and (i + 1 == len(stmts) or S.is_comment(stmts[i + 1])):
             removed.append(s)
             continue
         kept.append(s)
     return kept
+
+
+def drop_orphan_comments(node, keep=frozenset()):
+    """Comments left with nothing under them (their code went into another statement)."""
+    for block in _blocks(node):
+        block[:] = _without_orphan_comments(block, [])
+    return node
 
 
 def _written_base(stmt):
@@ -710,7 +750,6 @@ def _is_name(node, name):
     return isinstance(node, gast.Name) and node.id == name
 
 
-# Dead code goes before fusion too (a dead write between a temporary and its use blocks it);
-# folding runs again after fusion, which puts negations next to the additions that absorb them.
-PASSES = (fold_constants, propagate_copies, eliminate_dead_code, fuse_temporaries, fold_constants,
-          eliminate_dead_code, merge_updates, iterate_directly)
+# Dead code goes before fusion (a dead write between a temporary and its use would block it).
+PASSES = (fold_constants, propagate_copies, eliminate_dead_code, fuse_temporaries, merge_updates,
+          drop_orphan_comments, iterate_directly)
