@@ -47,6 +47,13 @@ HEADER = ["workload", "primal", "hand", "s2s_ad", "s2s/primal", "s2s/hand", "s2s
           "s2s tape", "lines s2s/hand", "autograd", "jax", "jax-jit", "jit compile", "torch"]
 
 
+def _first_call(info, ran):
+    if "first_call" not in info:
+        return "n/a" if ran else "-"
+    cold, warm = info["first_call"]
+    return f"{fmt_time(cold)} / {fmt_time(warm)}"
+
+
 def _tape(info, ran):
     tape = info.get("tape")
     if tape is None:
@@ -66,7 +73,7 @@ def cells(row):
     s2s_info = row.info.get("s2s_ad", {})
     out = [row.name, fmt_time(t.get("primal")), fmt_time(t.get("hand")), fmt_time(s2s),
            _ratio(s2s, t.get("primal")) or "-", _ratio(s2s, t.get("hand")) or "-",
-           fmt_time(s2s_info.get("first_call", "n/a" if s2s is not None else None)),
+           _first_call(s2s_info, s2s is not None),
            _tape(s2s_info, s2s is not None), _lines(s2s_info, s2s is not None)]
     for peer in PEERS:
         cell = fmt_time(t.get(peer))
@@ -104,7 +111,8 @@ def notes(rows):
 
 
 LEGEND = ("times are medians per call; (xR) after a peer's time is peer/s2s_ad; "
-          "s2s 1st call = transform + compile + one call after ad.clear_cache(); "
+          "s2s 1st call = transform + compile + one call after ad.clear_cache(), cold (loading the "
+          "rules it uses) / warm (rules loaded); "
           "s2s tape = most entries (bytes) on the tape at once, for one gradient or HVP; "
           "lines = lines of code (not blank, not comment) of ad.source(..., example=args) "
           "vs the hand-written function")

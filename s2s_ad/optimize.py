@@ -520,7 +520,12 @@ def merge_updates(node, keep=frozenset()):
     """`a = e1` directly followed by `a = a - e2` (e2 not reading a) -> `a = e1 - e2`, and so
     `a = a + e1; a = a - e2` -> `a = a + e1 - e2`: Python evaluates e1 first and adds left to
     right, so the result is the same, with one statement fewer."""
-    return _rewrite_until_done(node, keep, _merge_update)
+    for block in _blocks(node):
+        k = 0
+        while k < len(block):
+            if not _merge_update(block, k):
+                k += 1      # else look at position k again: it holds the merged statement
+    return node
 
 
 def _update_of(stmt):
@@ -533,8 +538,7 @@ def _update_of(stmt):
     return None
 
 
-def _merge_update(block, k, counts):
-    loads, stores, _, facts = counts
+def _merge_update(block, k):
     first = block[k]
     if not (isinstance(first, gast.Assign) and len(first.targets) == 1
             and isinstance(first.targets[0], gast.Name)):
@@ -545,12 +549,9 @@ def _merge_update(block, k, counts):
     second = block[k + 1].value
     if any(n.id == a for n in _loads(second.right)):
         return False
-    facts.forget(block[k + 1])
     second.left = block[k].value
     block[k + 1].value = second
     del block[k]
-    stores[a] -= 1
-    loads[a] -= 1
     return True
 
 
@@ -691,6 +692,8 @@ def _flat_targets(target):
 def iterate_directly(node, keep=frozenset()):
     """Undo desugar's index loop where the index only fetches the element: Python iterates a
     sequence faster than it indexes one."""
+    if not any(isinstance(s, gast.For) for s in S.statements(node)):
+        return node
     loads, _ = _counts(node)
     for block in _blocks(node):
         k = 0
