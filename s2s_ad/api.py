@@ -215,7 +215,10 @@ def _as_float(value):
 def _signature(args):
     """What decides the generated code for these arguments, read cheaply: each one's type, and
     for an array its shape and dtype (which fix its kind)."""
-    return tuple([(a.shape, a.dtype) if type(a) is np.ndarray else type(a) for a in args])
+    types = tuple(map(type, args))
+    if np.ndarray in types:
+        return tuple([(a.shape, a.dtype) if type(a) is np.ndarray else type(a) for a in args])
+    return types
 
 
 class _Transform:
@@ -318,7 +321,7 @@ def grad(fn, wrt=0, *, has_aux=False):
         if has_aux:
             grads, aux = result
             return t.unpack(grads), aux
-        return t.unpack(result)
+        return t.unpack(result) if t.as_tuple else result
 
     return _mark(grad_fn, fn, "grad", t.wrt, has_aux)
 
