@@ -203,6 +203,11 @@ def _bind(fn, params, args, kwargs):
 
 def _as_float(value):
     """Integer arguments that are differentiated are treated as floats."""
+    t = type(value)
+    if t is float:
+        return value
+    if t is np.ndarray:     # the common cases first, without NumPy's dtype hierarchy
+        return value.astype(float) if value.dtype.kind in "iu" else value
     if isinstance(value, (bool, np.bool_)):
         return value
     if isinstance(value, (int, np.integer)):
