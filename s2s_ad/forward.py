@@ -9,11 +9,13 @@ that becomes active without an active operand (an array created with np.zeros an
 into) starts from a zero tangent.
 """
 
+import math
+
 import gast
 import numpy as np
 
 from . import syntax as S
-from .activity import activity, targets
+from .activity import activity, simple_statements, targets
 from .aliasing import check_writes
 from . import batching
 from .analysed import Analysed, aligned
@@ -23,6 +25,8 @@ from .rules import registry
 
 
 class Forward(Analysed):
+    unit = None      # the argument whose tangent is the constant 1 (see build, seed_one)
+
     def __init__(self, fn, wrt, arg_kinds, names=None, program=None, arg_shapes=None,
                  batch=False):
         super().__init__(fn, wrt, arg_kinds, names, program, arg_shapes, batch)
@@ -132,6 +136,10 @@ class Forward(Analysed):
             how = None
             if self.batched:
                 jvp, t, how = self._batched_rule(op, i, jvp, t, out, rule.broadcasts)
+            unit = self._unit_term(jvp, op, arg, out)
+            if unit is not None:      # the seed's tangent is 1: `t * y` is `y`
+                terms.append((arg, unit))
+                continue
             try:
                 if how == "per_item":
                     code, expr = [], self.per_item(jvp, op, t, out)
@@ -154,6 +162,74 @@ class Forward(Analysed):
             helper = "_ad.broadcast_batch" if self.batched else "_ad.broadcast_like"
             total = S.call(helper, total, S.load(out))
         return pre, total
+
+    def _unit_term(self, jvp, op, arg, out):
+        """With the seed tangent 1 (`build(seed_one=True)`), the term of a rule for the seed
+        argument itself, with the 1 folded away (`t * y` -> `y`), where the term is certainly
+        a float so that folding keeps its value and type; None otherwise."""
+        if self.unit is None or arg.id != self.unit:
+            return None
+        from .optimize import _fold
+        taken, counters = set(self.namer.taken), dict(self.namer.counters)
+        code, expr = self.inliner.instantiate(jvp, op.args, op.kwargs, [S.const(1), S.load(out)])
+        expr = _fold(expr)
+        if code or not self._certainly_float(expr):
+            self.namer.taken, self.namer.counters = taken, counters   # as if never tried
+            return None
+        return expr
+
+    def _certainly_float(self, expr):
+        """A float whatever the values: a float constant, a name `floats()` found, a math
+        function's result, or arithmetic with such an operand and numbers."""
+        if isinstance(expr, gast.Constant):
+            return type(expr.value) is float
+        if isinstance(expr, gast.Name):
+            return expr.id in self.floats
+        if isinstance(expr, gast.UnaryOp):
+            return isinstance(expr.op, (gast.USub, gast.UAdd)) and self._certainly_float(expr.operand)
+        if isinstance(expr, gast.BinOp) and isinstance(expr.op, gast.Pow):
+            # a negative float to a float power is complex: integer powers only
+            return self._certainly_float(expr.left) and isinstance(expr.right, gast.Constant) \
+                and type(expr.right.value) is int
+        if isinstance(expr, gast.BinOp) and isinstance(expr.op, _FLOAT_PRESERVING):
+            sides = (expr.left, expr.right)
+            return any(self._certainly_float(e) for e in sides) and \
+                all(self._number(e) for e in sides)
+        if isinstance(expr, gast.Call) and isinstance(expr.func, gast.Attribute) and \
+                isinstance(expr.func.value, gast.Name):
+            from .ops import resolve_static
+            try:
+                fn = resolve_static(expr.func, self.fn)
+            except Exception:
+                return False
+            return fn in _FLOAT_MATH
+        return False
+
+    def _number(self, expr):
+        """A Python or NumPy number (not an array)."""
+        return self._certainly_float(expr) or (
+            isinstance(expr, gast.Constant) and type(expr.value) in (int, float, bool)) or (
+            isinstance(expr, gast.Name) and self.kinds.get(expr.id) == "scalar")
+
+    def find_floats(self):
+        """The names that certainly hold a float: the seed argument (a float, see api._as_float)
+        and names every assignment of which computes a float from such names and numbers
+        (the largest such set: a loop variable starting at 0.0 stays a float)."""
+        stmts = [s for s in simple_statements(self.fn.node.body)
+                 if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)]
+        assigned = {}
+        for s in simple_statements(self.fn.node.body):
+            for t in targets(s):
+                assigned.setdefault(t, []).append(s)
+        self.floats = {self.unit} | {n for n, ss in assigned.items()
+                                     if all(s in stmts for s in ss)}
+        changed = True
+        while changed:
+            changed = False
+            for name in sorted(self.floats - {self.unit}):
+                if not all(self._certainly_float(s.value) for s in assigned[name]):
+                    self.floats.discard(name)
+                    changed = True
 
     # -- the batched mode (batching.py) ----------------------------------------------------
     def _batched_rule(self, op, i, jvp, t, out, broadcasts):
@@ -282,6 +358,9 @@ class Forward(Analysed):
             prelude += [S.comment("one scalar input: forward mode gives the derivative in one "
                                   "sweep, without a tape"),
                         S.assign(dots[0], S.const(1.0))]
+            if self.wrt[0] not in {t for s in simple_statements(body) for t in targets(s)}:
+                self.unit = self.wrt[0]    # its tangent is 1 everywhere
+                self.find_floats()
         code = prelude + self.block(body)
         if seed_one and not (self.active(output) and self.certainly_scalar(output.id)):
             code.append(S.expr_stmt(S.call("_ad.grad_seed", output)))   # the scalar check
@@ -294,6 +373,14 @@ class Forward(Analysed):
             func.args.kwonlyargs = [S.store_param(d) for d in dots]
             func.args.kw_defaults = [None] * len(dots)
         return func
+
+
+_FLOAT_PRESERVING = (gast.Add, gast.Sub, gast.Mult, gast.Div)
+# math functions whose result is a float (not floor, ceil, trunc, factorial, ...)
+_FLOAT_MATH = {getattr(math, n) for n in (
+    "sin", "cos", "tan", "asin", "acos", "atan", "atan2", "sinh", "cosh", "tanh", "asinh",
+    "acosh", "atanh", "exp", "expm1", "log", "log1p", "log2", "log10", "sqrt", "pow", "hypot",
+    "erf", "erfc", "gamma", "lgamma", "fabs", "radians", "degrees", "copysign")}
 
 
 def _zero_makers():

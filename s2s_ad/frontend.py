@@ -200,12 +200,15 @@ def _lambda_node(fn, tree, names=None):
     target = fn.__code__
     params = list(target.co_varnames[:target.co_argcount])
     fitting = [c for c in candidates if [a.id for a in c.args.args] == params]
-    # the one that compiles to fn's code, else the first with its parameters (only one: that)
+    # the only one with its parameters, else the one that compiles to fn's code
     chosen = fitting[0] if len(fitting) == 1 else next(
-        (c for c in fitting if _same_code(c, target)), fitting[0] if fitting else None)
+        (c for c in fitting if _same_code(c, target)), None)
     if chosen is None:
-        raise SourceUnavailableError(f"cannot find the source of the lambda {fn!r}",
-                                     hint="Define it with `def` instead.")
+        where = f" among {len(fitting)} lambdas taking ({', '.join(params)}) on one line" \
+            if len(fitting) > 1 else ""
+        raise SourceUnavailableError(f"cannot find the source of the lambda {fn!r}{where}",
+                                     hint="Define it with `def` instead, or give it a line of "
+                                          "its own.")
     name = names[id(chosen)] if names is not None else _lambda_name(tree, chosen)
     ret = gast.Return(value=chosen.body)
     gast.copy_location(ret, chosen.body)
@@ -226,14 +229,25 @@ def _lambda_name(tree, lam):
 
 
 def _same_code(lam, code):
+    """Does the lambda node compile to `code`?  Its free variables (a closure's) are made the
+    locals of an enclosing function, so that they compile to the same instructions."""
+    lam = gast.gast_to_ast(lam)
+    body = [ast.Assign(targets=[ast.Name(id=v, ctx=ast.Store())], value=ast.Constant(None))
+            for v in code.co_freevars] + [ast.Return(value=lam)]
+    outer = ast.FunctionDef(name="_outer", args=ast.arguments(
+        posonlyargs=[], args=[], vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None,
+        defaults=[]), body=body, decorator_list=[], returns=None, type_params=[])
     try:
-        module = gast.gast_to_ast(gast.Module(body=[gast.Expr(value=lam)], type_ignores=[]))
-        compiled = compile(module, "<lambda-match>", "exec")
+        compiled = compile(ast.fix_missing_locations(ast.Module(body=[outer], type_ignores=[])),
+                           "<lambda-match>", "exec")
     except (SyntaxError, ValueError, TypeError):
         return False
-    for const in compiled.co_consts:
-        if isinstance(const, types.CodeType) and const.co_name == "<lambda>":
-            return const.co_code == code.co_code and const.co_names == code.co_names
+    todo = list(compiled.co_consts)
+    for const in todo:
+        if isinstance(const, types.CodeType):
+            if const.co_name == "<lambda>":
+                return const.co_code == code.co_code and const.co_names == code.co_names
+            todo.extend(const.co_consts)
     return False
 
 

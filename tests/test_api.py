@@ -209,3 +209,8 @@ def test_source_is_deterministic():
     ad.clear_cache()
     text = ad.source(loss, "vjp", wrt=("w", "b"))
     assert "w_bar" in text and "b_bar" in text and "out_bar" in text
+
+
+def test_lambdas_sharing_a_line_and_parameters_are_told_apart():
+    pairs = [(lambda x: x + 1, 1.0), (lambda x: 3 * x, 3.0), (lambda x: x * x, 4.0)]
+    assert [ad.grad(f)(2.0) for f, _ in pairs] == [d for _, d in pairs]

@@ -110,3 +110,15 @@ def test_gradient_of_one_float_falls_back_to_reverse_mode_without_a_jvp_rule():
     source = ad.source(uses_half_square, "grad", example=(3.0,))
     assert "forward mode" not in source
     assert ad.grad(uses_half_square)(3.0) == 4.0
+
+
+def test_forward_gradient_folds_the_unit_seed_only_where_the_result_stays_a_float():
+    import math
+    cases = [(lambda x: x + 1, 1.0), (lambda x: 3 * x, 3.0), (lambda x: x * x, 4.0),
+             (lambda x: math.sin(x) * 2, 2 * math.cos(2.0)), (lambda x: x ** 3 - 2.0 * x, 10.0)]
+    for f, expected in cases:
+        g = ad.grad(f)(2.0)
+        assert type(g) is float and g == pytest.approx(expected)
+    assert ad.grad(polynomial)(2) == 2.0 * 2 + 2.0      # an int argument is a float to grad
+    source = ad.source(polynomial, "grad", example=(0.5,))
+    assert "y_dot * x + y" in source and "x_dot" not in source
