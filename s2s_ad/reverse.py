@@ -732,16 +732,21 @@ class Reverse(Analysed):
         self.counters = {}
         self.uses_tape = False
         # Dry run: learn which names the reverse sweep reads (its temporaries are forgotten).
-        self.in_loop = False
-        self.defined = set(out_names) | set(self.split_mutated or ())
-        self.owned, self.uniform = set(), {}
-        taken, counters = set(self.namer.taken), dict(self.namer.counters)
-        dry = self.reverse_block(body)
-        self.needed |= {n for s in dry for n in S.names_in(s, gast.Load)}
-        # The caller may read what a called function overwrote: restore it for the caller.
-        self.needed |= set(self.split_mutated or ())
-        self.namer.taken = taken | set(self.adjoints.values()) | set(self.counters.values())
-        self.namer.counters = counters
+        # Only loops, writes into arrays and a called function's record save values, so
+        # straight-line code without them needs none.
+        if self.split_mutated is not None or any(
+                isinstance(s, (gast.For, gast.While)) for s in S.statements(node)) or any(
+                op.kind == "setitem" for op in self.ops.values()):
+            self.in_loop = False
+            self.defined = set(out_names) | set(self.split_mutated or ())
+            self.owned, self.uniform = set(), {}
+            taken, counters = set(self.namer.taken), dict(self.namer.counters)
+            dry = self.reverse_block(body)
+            self.needed |= {n for s in dry for n in S.names_in(s, gast.Load)}
+            # The caller may read what a called function overwrote: restore it for the caller.
+            self.needed |= set(self.split_mutated or ())
+            self.namer.taken = taken | set(self.adjoints.values()) | set(self.counters.values())
+            self.namer.counters = counters
         forward = self.forward_block(body, 0)
         # The real reverse sweep, now that the forward sweep knows what it saved.
         self.in_loop = False
