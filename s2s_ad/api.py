@@ -252,6 +252,16 @@ class _Transform:
         self.last = None
         self.fast.clear()
 
+    def fast_function(self, args):
+        """The last call's function if `args` have its signature (see `last`), else None."""
+        last = self.last
+        if last is None:
+            return None
+        signature = _signature(args) if last[4] else tuple(map(type, args))
+        if signature != last[0] or (last[2] is not None and not self.same_globals(last)):
+            return None
+        return last[1]
+
     @staticmethod
     def same_globals(last):
         """Are the module-level values the last call's function read still the same objects?"""
@@ -294,13 +304,14 @@ class _Transform:
         function = entry[0]
         if not (kwargs or converted or entry[1] or self.bound_self is not None):
             types_ = _signature(given)
+            arrays = any(type(a) is np.ndarray for a in given)
             if not any(t in (tuple, list, dict) for t in types_):
                 if not self.global_names:
-                    self.last = (types_, function, None, ())
+                    self.last = (types_, function, None, (), arrays)
                 else:     # a list's or dict's kind depends on what it holds now: not these
                     read = tuple((n, scope.get(n, _ABSENT)) for n in self.global_names)
                     if not any(type(v) in (list, dict) for _, v in read):
-                        self.last = (types_, function, scope, read)
+                        self.last = (types_, function, scope, read, arrays)
         if self.bound_self is not None:
             args.insert(0, self.bound_self)
         return function, args
@@ -315,18 +326,18 @@ def grad(fn, wrt=0, *, has_aux=False):
     """The gradient of scalar-valued `fn` with respect to the `wrt` argument(s)."""
     t = _Transform(fn, "grad", wrt, has_aux)
 
+    # a single gradient asked for as a tuple is wrapped; several come back as a tuple already
+    wrap = t.as_tuple and len(t.wrt) == 1
+
     def grad_fn(*args, **kwargs):
-        last = t.last
-        if last is not None and not kwargs and last[0] == _signature(args) and (
-                last[2] is None or t.same_globals(last)):
-            result = last[1](*args)
-        else:
+        function = None if kwargs else t.fast_function(args)
+        if function is None:
             function, args = t.prepare(args, kwargs)
-            result = function(*args)
+        result = function(*args)
         if has_aux:
             grads, aux = result
             return t.unpack(grads), aux
-        return t.unpack(result) if t.as_tuple else result
+        return (result,) if wrap else result
 
     return _mark(grad_fn, fn, "grad", t.wrt, has_aux)
 
@@ -336,13 +347,10 @@ def value_and_grad(fn, wrt=0, *, has_aux=False):
     t = _Transform(fn, "value_and_grad", wrt, has_aux)
 
     def value_and_grad_fn(*args, **kwargs):
-        last = t.last
-        if last is not None and not kwargs and last[0] == _signature(args) and (
-                last[2] is None or t.same_globals(last)):
-            value, grads = last[1](*args)
-        else:
+        function = None if kwargs else t.fast_function(args)
+        if function is None:
             function, args = t.prepare(args, kwargs)
-            value, grads = function(*args)
+        value, grads = function(*args)
         return value, t.unpack(grads)
 
     return _mark(value_and_grad_fn, fn, "value_and_grad", t.wrt, has_aux)

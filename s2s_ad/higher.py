@@ -15,7 +15,7 @@ the identity as the batch of output cotangents.  Where the batched code cannot b
 import numpy as np
 
 from . import api, batching, frontend
-from .api import (_Transform, _as_float, _global_kind, _kind, _mark, _params, _signature,
+from .api import (_Transform, _as_float, _global_kind, _kind, _mark, _params,
                   _value_global_names, arg_kinds, compiled, shapes_of, wrt_names)
 from .errors import BadArgumentError
 from .kinds import kind_of_value
@@ -242,11 +242,9 @@ def hvp(fn, wrt=0):
 
     def hvp_fn(*args):
         *args, v = args
-        last = t.last      # the grad fast path (api._Transform): same argument signature
-        if last is not None and last[0] == _signature(args) and (
-                last[2] is None or t.same_globals(last)):
-            return last[1](*args, v)
-        function, args = t.prepare(args, {})
+        function = t.fast_function(args)   # the grad fast path: same argument signature
+        if function is None:
+            function, args = t.prepare(args, {})
         return function(*args, v)
 
     return _mark(hvp_fn, fn, "hvp")
