@@ -22,8 +22,11 @@ assigns a name the reverse sweep reads first pushes the name's old value
 (`y = _tape.pop()`).  So at every point of the reverse sweep each variable holds the value it
 had at the same point of the forward sweep.  Nothing else is recorded: not values that are never
 overwritten, not values no adjoint reads, not `for` counters (the reverse loop runs over
-`reversed(range(...))`), and a `while` loop records only its trip count.
+`reversed(range(...))`), not cheap loop temporaries (`d = y - x`, `row = xs[i]`), which the
+reverse sweep computes again (plan_recomputes), and a `while` loop records only its trip count.
 """
+
+import operator
 
 import gast
 
@@ -48,6 +51,7 @@ class Reverse(Analysed):
         self.user_calls = {}    # id(stmt) -> Pair, for calls to user functions with derivatives
         self.adjoints = {}
         self.needed = set()     # names the reverse sweep reads (decides what loops save)
+        self.recompute_at = {}  # id(stmt) -> loop temporaries to compute again before its adjoint
         self.saved = set()      # names pushed before being overwritten
         self.defined = set()
         self.owned = set()        # adjoints holding an array only this sweep refers to
@@ -526,7 +530,8 @@ class Reverse(Analysed):
             if isinstance(stmt, gast.Return):
                 continue
             if isinstance(stmt, (gast.Assign, gast.Expr)):
-                code = self.adjoint(stmt) + self.restore(stmt)
+                again = [S.clone(s) for s in self.recompute_at.get(id(stmt), ())]
+                code = again + self.adjoint(stmt) + self.restore(stmt)
                 pieces.append((stmt.lineno, code))
             elif isinstance(stmt, (gast.If, gast.For, gast.While)) and self.uniform:
                 # branches and loops join and carry adjoints: give them full shapes first
@@ -747,6 +752,7 @@ class Reverse(Analysed):
             self.needed |= set(self.split_mutated or ())
             self.namer.taken = taken | set(self.adjoints.values()) | set(self.counters.values())
             self.namer.counters = counters
+            self.plan_recomputes()
         forward = self.forward_block(body, 0)
         # The real reverse sweep, now that the forward sweep knows what it saved.
         self.in_loop = False
@@ -828,6 +834,70 @@ class Reverse(Analysed):
         bwd.args.kw_defaults = [None] * len(mutated)
         return fwd, bwd
 
+    def plan_recomputes(self):
+        """Loop temporaries computed again in the reverse sweep instead of saved on the tape.
+
+        A temporary `t = y - x` (arithmetic or a plain index, assigned once) that only later
+        statements of the same loop body read is computed again right before the adjoint of
+        the last of them, where y and x still hold the values they had when t was computed:
+        nothing between rebinds them, and each is either restored by the tape anyway, or
+        changed by no loop, or the counter of a loop around it (which the reverse loops count
+        again).  One arithmetic operation instead of a push and a pop.
+        """
+        stores, loads = {}, {}
+        for s in simple_statements(self.fn.node.body):
+            for t in rebinds(s):
+                stores[t] = stores.get(t, 0) + 1
+        for n in S.walk(self.fn.node):
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
+                loads[n.id] = loads.get(n.id, 0) + 1
+        loops = list(_loops(self.fn.node.body, ()))
+        in_loops = _bound_in([loop for loop, _ in loops])
+        counters = {loop.target.id for loop, _ in loops if isinstance(loop, gast.For)}
+
+        def stable(o, enclosing, changed, between):
+            """Does o hold, at the recomputation, the value it had at the temporary?"""
+            if o in between:
+                return False
+            if o in self.needed:         # restored wherever a loop rebinds it
+                return True
+            if o in counters:
+                return o in enclosing and o not in changed
+            return o not in in_loops
+        for loop, enclosing in loops:
+            changed = _bound_in(loop.body)
+            block = loop.body
+            for k, stmt in enumerate(block):
+                t = self._cheap_temporary(stmt, stores)
+                if t is None or t not in self.needed:
+                    continue
+                readers = [j for j in range(k + 1, len(block))
+                           if t in S.names_in(block[j], gast.Load)]
+                if any(not isinstance(block[j], (gast.Assign, gast.Expr)) for j in readers) \
+                        or sum(S.names_in(block[j], gast.Load).count(t) for j in readers) \
+                        != loads.get(t, 0):
+                    continue     # read elsewhere (after the loop, in a nested block)
+                last = readers[-1] if readers else k
+                between = _bound_in(block[k + 1:last + 1])
+                if all(stable(o, enclosing, changed, between)
+                       for o in S.names_in(stmt.value, gast.Load) if self.is_local(o)):
+                    self.recompute_at.setdefault(id(block[last]), []).append(stmt)
+                    self.needed.discard(t)
+
+    def _cheap_temporary(self, stmt, stores):
+        """The name of `t = a op b` (arithmetic) or `t = xs[i]` (a basic index), assigned once
+        in the function, else None."""
+        if not isinstance(stmt, gast.Assign) or id(stmt) not in self.ops:
+            return None
+        names = rebinds(stmt)
+        if len(names) != 1 or stores.get(names[0]) != 1 or \
+                not isinstance(stmt.targets[0], gast.Name):
+            return None
+        op = self.ops[id(stmt)]
+        cheap = (op.kind == "call" and op.fn in _CHEAP and not op.kwargs) or (
+            op.kind == "index" and self.basic_index(op.index))
+        return names[0] if cheap else None
+
     def _read_after(self, loop):
         """Is the loop's counter read outside the loop (so the reverse loop must restore it)?"""
         inside = {id(n) for n in S.walk(loop)}
@@ -859,6 +929,29 @@ class Reverse(Analysed):
         return []
 
 
+_CHEAP = {operator.add, operator.sub, operator.mul, operator.neg, operator.truediv}
+
+
+def _loops(stmts, enclosing):
+    """(loop, counters of the for loops around and including it) for every loop in `stmts`."""
+    for s in stmts:
+        if isinstance(s, (gast.For, gast.While)):
+            inner = enclosing + ((s.target.id,) if isinstance(s, gast.For) else ())
+            yield s, inner
+            yield from _loops(s.body, inner)
+        elif isinstance(s, gast.If):
+            yield from _loops(s.body + s.orelse, enclosing)
+
+
+def _bound_in(stmts):
+    """The names statements (and the blocks inside them) bind: assignments and loop counters."""
+    names = set()
+    for s in stmts:
+        for sub in S.statements(s):
+            names.update(rebinds(sub))
+            if isinstance(sub, gast.For):
+                names.add(sub.target.id)
+    return names
 _UNKNOWN = object()
 
 

@@ -499,3 +499,39 @@ def fit(y0, k):
 
 
 CASES.append(Case(fit, args(scal(0.5, 1.0), scal(0.2, 0.8)), (0, 1)))
+
+
+# ---- loop temporaries computed again in the reverse sweep (reverse.plan_recomputes) -------
+def temporaries_of_a_loop(sigma, x):
+    y = 1.0
+    for i in range(5):
+        d = y - x                  # computed again before `y = ...`'s adjoint, not taped
+        y = y + 0.1 * sigma * d
+        x = x * 0.9 + 0.01 * d
+    return y * x
+
+
+def operand_changed_by_a_later_loop(x, a):
+    s = 0.0
+    for i in range(3):
+        t = x * a                  # x is rebound by the next loop: t must be taped
+        s = s + t * t
+    for k in range(2):
+        x = x * 1.5 + s
+    return s + x
+
+
+def row_of_the_counter(xs, w):
+    total = 0.0
+    for i in range(xs.shape[0]):
+        row = xs[i]                # a view of the counter's row: computed again
+        for j in range(2):
+            total = total + np.sum(row * w) * (j + 1.0)
+        w = w * 0.5
+    return total
+
+
+CASES.append(Case(temporaries_of_a_loop, args(scal(0.5, 1.5), scal(0.5, 1.5)), (0, 1)))
+CASES.append(Case(operand_changed_by_a_later_loop, args(scal(0.5, 1.5), scal(0.5, 1.5)),
+                  (0, 1)))
+CASES.append(Case(row_of_the_counter, args(mat(3, 4), vec(4)), (0, 1)))
