@@ -226,6 +226,19 @@ def _signature(args):
     return types
 
 
+def _matches(args, signature):
+    """`_signature(args) == signature`, without building the tuples (the hot path)."""
+    if len(args) != len(signature):
+        return False
+    for a, s in zip(args, signature):
+        if type(a) is np.ndarray:
+            if type(s) is not tuple or a.shape != s[0] or (a.dtype is not s[1] and a.dtype != s[1]):
+                return False
+        elif type(a) is not s:
+            return False
+    return True
+
+
 class _Transform:
     """Shared call path: bind arguments, pick the specialised generated code, run it."""
 
@@ -257,8 +270,9 @@ class _Transform:
         last = self.last
         if last is None:
             return None
-        signature = _signature(args) if last[4] else tuple(map(type, args))
-        if signature != last[0] or (last[2] is not None and not self.same_globals(last)):
+        if not (_matches(args, last[0]) if last[4] else tuple(map(type, args)) == last[0]):
+            return None
+        if last[2] is not None and not self.same_globals(last):
             return None
         return last[1]
 
