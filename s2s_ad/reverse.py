@@ -40,7 +40,7 @@ from .calls import argument_kinds, static_functions
 from .errors import BadArgumentError, NonDifferentiableCallError
 from .ops import describe
 from .rules import registry
-from .shapes import elementwise_shape
+from .shapes import broadcast, elementwise_shape
 
 
 
@@ -93,7 +93,7 @@ class Reverse(Analysed):
                 self.uniform[name] = uniform
             return [S.assign(bar, expr)]
         if self.kinds.get(name) in ("scalar", "array", "num"):
-            both = _broadcast(self.uniform[name], uniform) \
+            both = broadcast(self.uniform[name], uniform) \
                 if name in self.uniform and uniform is not None else None
             if both is not None and both != self.shapes.get(name):
                 self.uniform[name] = both       # still smaller than name's shape
@@ -202,7 +202,7 @@ class Reverse(Analysed):
         if shape == full:
             return "full"
         if shape is not None and self.has_elements(arg.id) and self.shapes[arg.id] == full \
-                and len(shape) <= len(full) and _broadcast(shape, full) == full:
+                and len(shape) <= len(full) and broadcast(shape, full) == full:
             return shape
         return None
 
@@ -441,7 +441,7 @@ class Reverse(Analysed):
             total, uniform = terms[0]
             for term, shape in terms[1:]:
                 total = S.binop(total, gast.Add(), term)
-                uniform = _broadcast(uniform, shape) if uniform is not None and \
+                uniform = broadcast(uniform, shape) if uniform is not None and \
                     shape is not None else None
             code += self.accumulate(name, total, uniform=uniform)
         return code
@@ -964,15 +964,6 @@ def _constant_value(node, default):
     if isinstance(node, gast.Tuple) and all(isinstance(e, gast.Constant) for e in node.elts):
         return tuple(e.value for e in node.elts)
     return _UNKNOWN
-
-
-def _broadcast(*shapes):
-    """The broadcast of shapes, or None if they do not broadcast."""
-    import numpy as np
-    try:
-        return tuple(np.broadcast_shapes(*shapes))
-    except ValueError:
-        return None
 
 
 class _Line:

@@ -160,10 +160,8 @@ class _Shapes:
         if (elementwise or rule is not None and rule.broadcasts) and not op.kwargs:
             if any(s is _UNKNOWN for s in shapes):
                 return _UNKNOWN
-            try:
-                return tuple(np.broadcast_shapes(*shapes))
-            except ValueError:
-                return _UNKNOWN
+            shape = broadcast(*shapes)
+            return _UNKNOWN if shape is None else shape
         return _UNKNOWN
 
     def reduction(self, shapes, op):
@@ -324,8 +322,11 @@ def elementwise_shape(expr, shape_of, numpy_name="np"):
     else:
         return None
     shapes = [elementwise_shape(p, shape_of, numpy_name) for p in parts]
-    if any(s is None for s in shapes):
-        return None
+    return None if any(s is None for s in shapes) else broadcast(*shapes)
+
+
+def broadcast(*shapes):
+    """The shape NumPy broadcasts `shapes` to, or None if they do not broadcast."""
     try:
         return tuple(np.broadcast_shapes(*shapes))
     except ValueError:
