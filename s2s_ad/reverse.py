@@ -26,6 +26,7 @@ overwritten, not values no adjoint reads, not `for` counters (the reverse loop r
 reverse sweep computes again (plan_recomputes), and a `while` loop records only its trip count.
 """
 
+import math
 import operator
 
 import gast
@@ -144,12 +145,12 @@ class Reverse(Analysed):
                                                         S.load(name))))
         return code
 
-    def _reduction_cotangent(self, op, out, g):
-        """For `out = np.sum(x, axis, keepdims)` or np.mean at the top level, x's shape and the
-        axes known: (x's uniform cotangent, its shape), or None."""
-        import numpy as np
-        if not (op.fn in (np.sum, np.mean) and self.header_line is None and not self.batched
-                and op.args
+    def _reduction_cotangent(self, op, rule, out, g):
+        """For `out = np.sum(x, axis, keepdims)` or another sum the rules declare (defspread) at
+        the top level, x's shape and the axes known: (x's uniform cotangent, its shape), or
+        None."""
+        spreads = rule.extra.get("spreads") if rule is not None else None
+        if not (spreads and self.header_line is None and not self.batched and op.args
                 and self.active(op.args[0]) and self.has_elements(op.args[0].id)):
             return None
         xshape = self.shapes[op.args[0].id]
@@ -173,8 +174,8 @@ class Reverse(Analysed):
             shape = ()
         elif not keepdims:
             expr = S.call(self.np_name() + ".expand_dims", g, S.const(axes))
-        if op.fn is np.mean:
-            count = int(np.prod([xshape[a] for a in axes]))
+        if spreads == "mean":
+            count = math.prod(xshape[a] for a in axes)
             expr = S.binop(expr, gast.Mult(), S.const(1.0 / count))
         return expr, shape
 
@@ -418,7 +419,7 @@ class Reverse(Analysed):
             code, g_uniform = self._spread_cotangent(out, g_uniform), None
         if op.fn == "astype":
             return code + (self.accumulate(op.args[0].id, g) if self.active(op.args[0]) else [])
-        reduced = self._reduction_cotangent(op, out, g) if g_uniform is None else None
+        reduced = self._reduction_cotangent(op, rule, out, g) if g_uniform is None else None
         if reduced is not None:
             return self.accumulate(op.args[0].id, reduced[0], uniform=reduced[1])
         terms = self._rule_terms(stmt, op, rule, out, g)

@@ -12,7 +12,7 @@ their tangent is the mean of the tied tangents (`_ad.max_grad`, `_ad.max_jvp`).
 import numpy as np
 
 from s2s_ad import runtime as _ad
-from s2s_ad.rules.registry import defjvp, defvjp
+from s2s_ad.rules.registry import defjvp, defspread, defvjp
 
 # ---- sums and means ----
 
@@ -28,6 +28,8 @@ defvjp(np.mean,
 defjvp(np.mean,
        lambda t, ans, a, axis=None, dtype=None, out=None, keepdims=False:
        np.mean(t, axis, dtype, None, keepdims))
+defspread(np.sum)
+defspread(np.mean, mean=True)
 defvjp(np.nansum,
        lambda g, ans, a, axis=None, dtype=None, out=None, keepdims=False:
        np.where(np.isnan(a), 0.0, _ad.sum_grad(g, a, axis, keepdims)))

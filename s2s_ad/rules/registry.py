@@ -66,6 +66,15 @@ def defjvp(fn, *rules, broadcasts=False, origin="s2s_ad"):
     return fn
 
 
+def defspread(fn, mean=False):
+    """Declare that `fn(x, axis=None, keepdims=False)` sums x over axes (or averages it, with
+    `mean`): the cotangent of x is the result's cotangent, the same along the summed axes.  The
+    compiler then keeps it unexpanded while elementwise rules carry it (reverse.py, uniform
+    adjoints).  The VJP rule must be registered too: it is what runs everywhere else."""
+    RULES[_key(fn)].extra["spreads"] = "mean" if mean else "sum"
+    return fn
+
+
 def share(fn, like, origin="s2s_ad"):
     """Give `fn` the rules of `like` (np.add computes what operator.add computes)."""
     rule = RULES[_key(like)]
