@@ -212,21 +212,20 @@ class Forward(Analysed):
             isinstance(expr, gast.Name) and self.kinds.get(expr.id) == "scalar")
 
     def find_floats(self):
-        """The names that certainly hold a float: the seed argument (a float, see api._as_float)
-        and names every assignment of which computes a float from such names and numbers
-        (the largest such set: a loop variable starting at 0.0 stays a float)."""
+        """The names that certainly hold a float: names every assignment of which computes a
+        float from such names and numbers (the largest such set: a loop variable starting at
+        0.0 stays a float).  Not the seed argument itself: the same code serves a bool."""
         stmts = [s for s in simple_statements(self.fn.node.body)
                  if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)]
         assigned = {}
         for s in simple_statements(self.fn.node.body):
             for t in targets(s):
                 assigned.setdefault(t, []).append(s)
-        self.floats = {self.unit} | {n for n, ss in assigned.items()
-                                     if all(s in stmts for s in ss)}
+        self.floats = {n for n, ss in assigned.items() if all(s in stmts for s in ss)}
         changed = True
         while changed:
             changed = False
-            for name in sorted(self.floats - {self.unit}):
+            for name in sorted(self.floats):
                 if not all(self._certainly_float(s.value) for s in assigned[name]):
                     self.floats.discard(name)
                     changed = True

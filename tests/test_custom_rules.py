@@ -122,3 +122,10 @@ def test_forward_gradient_folds_the_unit_seed_only_where_the_result_stays_a_floa
     assert ad.grad(polynomial)(2) == 2.0 * 2 + 2.0      # an int argument is a float to grad
     source = ad.source(polynomial, "grad", example=(0.5,))
     assert "y_dot * x + y" in source and "x_dot" not in source
+
+
+def test_forward_gradient_of_a_bool_argument_is_still_a_float():
+    def square(x):
+        return x * x
+    assert ad.grad(square)(2.0) == 4.0
+    assert repr(ad.grad(square)(True)) == "2.0"    # the same generated code serves both
