@@ -266,7 +266,8 @@ class _Transform:
         self.fast.clear()
 
     def fast_function(self, args):
-        """The last call's function if `args` have its signature (see `last`), else None."""
+        """The last call's function (or what `remember` was given) if `args` have its
+        signature, else None."""
         last = self.last
         if last is None:
             return None
@@ -285,6 +286,35 @@ class _Transform:
                 return False
         return True
 
+    def key(self, args):
+        """What the generated code for a call depends on: the kinds and shapes of its arguments
+        and the kinds of the module-level values the function reads (kinds first)."""
+        kinds = tuple(map(_kind, args))
+        shapes = tuple(a.shape if type(a) is np.ndarray else None for a in args)
+        if self.global_names is None:
+            self.global_names = _value_global_names(self.plain) if self.plain is not None else ()
+        if not self.global_names:
+            return kinds, shapes
+        scope = self.plain.__globals__
+        return kinds, shapes, tuple(_global_kind(scope[n]) if n in scope else None
+                                    for n in self.global_names)
+
+    def remember(self, given, value):
+        """Let `fast_function` answer `value` for calls with the signature of `given`, where
+        that signature decides the key (no containers; module-level values read that are
+        still the same objects, and not lists or dicts, whose kinds depend on their items)."""
+        types_ = _signature(given)
+        if any(t in (tuple, list, dict) for t in types_):
+            return
+        arrays = any(type(a) is np.ndarray for a in given)
+        if not self.global_names:
+            self.last = (types_, value, None, (), arrays)
+            return
+        scope = self.plain.__globals__
+        read = tuple((n, scope.get(n, _ABSENT)) for n in self.global_names)
+        if not any(type(v) in (list, dict) for _, v in read):
+            self.last = (types_, value, scope, read, arrays)
+
     def prepare(self, args, kwargs):
         """(generated function, arguments) for one call: the hot path of every transform."""
         given = args
@@ -297,16 +327,8 @@ class _Transform:
                 value = args[i]
                 args[i] = _as_float(value)
                 converted = converted or args[i] is not value
-        kinds = tuple(map(_kind, args))
-        shapes = tuple(a.shape if type(a) is np.ndarray else None for a in args)
-        if self.global_names is None:
-            self.global_names = _value_global_names(self.plain) if self.plain is not None else ()
-        if self.global_names:
-            scope = self.plain.__globals__
-            key = (kinds, shapes, tuple(_global_kind(scope[n]) if n in scope else None
-                                        for n in self.global_names))
-        else:
-            key = (kinds, shapes)
+        key = self.key(args)
+        kinds = key[0]
         entry = self.fast.get(key)
         if entry is not None and entry[1] and not _still_current(entry[1]):
             forget(self.plain)       # a function it calls was redefined: build again
@@ -317,15 +339,7 @@ class _Transform:
             entry = self.fast[key] = (gen.function, tuple(gen.dependencies))
         function = entry[0]
         if not (kwargs or converted or entry[1] or self.bound_self is not None):
-            types_ = _signature(given)
-            arrays = any(type(a) is np.ndarray for a in given)
-            if not any(t in (tuple, list, dict) for t in types_):
-                if not self.global_names:
-                    self.last = (types_, function, None, (), arrays)
-                else:     # a list's or dict's kind depends on what it holds now: not these
-                    read = tuple((n, scope.get(n, _ABSENT)) for n in self.global_names)
-                    if not any(type(v) in (list, dict) for _, v in read):
-                        self.last = (types_, function, scope, read, arrays)
+            self.remember(given, function)
         if self.bound_self is not None:
             args.insert(0, self.bound_self)
         return function, args

@@ -15,8 +15,8 @@ the identity as the batch of output cotangents.  Where the batched code cannot b
 import numpy as np
 
 from . import api, batching, frontend
-from .api import (_Transform, _as_float, _global_kind, _kind, _mark, _params,
-                  _value_global_names, arg_kinds, compiled, shapes_of, wrt_names)
+from .api import (_Transform, _as_float, _mark, _params, arg_kinds, compiled, shapes_of,
+                  wrt_names)
 from .errors import BadArgumentError
 from .kinds import kind_of_value
 
@@ -88,15 +88,10 @@ class _Jacobian(_Transform):
     together with its identity seed (None where the batched mode refuses the function)."""
 
     def batched(self, args):
-        kinds = tuple(map(_kind, args))
-        shapes = tuple(a.shape if type(a) is np.ndarray else None for a in args)
-        if self.global_names is None:
-            self.global_names = _value_global_names(self.plain) if self.plain is not None else ()
-        key = (kinds, shapes)
-        if self.global_names:
-            scope = self.plain.__globals__
-            key += (tuple(_global_kind(scope[n]) if n in scope else None
-                          for n in self.global_names),)
+        entry = self.fast_function(args)      # the last call's, for the same signature
+        if entry is not None:
+            return entry
+        key = self.key(args)
         entry = self.fast.get(key, _MISSING)
         if entry is _MISSING:
             gen = batched(self.fn, self.mode, self.wrt, self.params, args)
@@ -104,6 +99,8 @@ class _Jacobian(_Transform):
             if gen is not None and not gen.dependencies:
                 entry = (gen.function, gen.seed_name, gen.batch, _identity_blocks(gen.batch[1]))
             self.fast[key] = entry
+        if entry is not None and self.bound_self is None:
+            self.remember(args, entry)
         return entry
 
 

@@ -100,3 +100,14 @@ def test_hvp_reuses_its_code_only_for_the_same_signature():
         v = np.ones_like(x, dtype=float)
         np.testing.assert_allclose(h(x, v), 6.0 * x * v)
     assert h(2.0, 1.0) == 12.0 and h(3.0, 2.0) == 36.0
+
+
+def test_jacobians_reuse_their_code_only_for_the_same_signature():
+    def f(x):
+        return np.sin(x) * x
+    jf, jr = ad.jacfwd(f), ad.jacrev(f)
+    for x in (np.array([0.5, 1.0]), np.array([1.5, 2.0]), np.array([0.1, 0.2, 0.3]),
+              np.array([1, 2]), np.array([0.5, 1.0])):
+        expected = np.diag(np.cos(x) * x + np.sin(x))
+        np.testing.assert_allclose(jf(x), expected, rtol=1e-12)
+        np.testing.assert_allclose(jr(x), expected, rtol=1e-12)
