@@ -30,6 +30,11 @@ _PURE_BUILTINS = {"len", "range", "min", "max", "abs", "float", "int", "tuple", 
 _GENERATED = re.compile(r"^(_t\d+|.*_\d+)(_bar|_dot)*$")
 
 
+def generated_name(name):
+    """Is `name` one the compiler makes up (a temporary, an SSA version, an adjoint of one)?"""
+    return _GENERATED.match(name) is not None
+
+
 def optimize(node, keep=frozenset(), passes=None):
     """Run the passes; names in `keep` (the user's own variable names) are never removed."""
     for step in passes or PASSES:

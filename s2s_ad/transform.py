@@ -49,8 +49,13 @@ def reserved_names():
 
 
 def user_names(ssa):
-    """The names the user wrote in the function."""
-    return set(S.names_in(ssa.parsed.node))
+    """The names the user wrote in the function.  Differentiating our own generated code
+    (hvp: forward mode over the gradient), its temporaries (`_t3_bar`) are not the user's."""
+    names = set(S.names_in(ssa.parsed.node))
+    if ssa.parsed.filename.startswith("<s2s_ad "):
+        from .optimize import generated_name
+        names = {n for n in names if not generated_name(n)}
+    return names
 
 
 def normalize(fn, statics=None):
