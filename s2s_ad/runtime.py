@@ -274,9 +274,11 @@ def dot_grad_b(g, a, b):
 
 
 def _reduced_axes(x, axis):
-    nd = np.ndim(x)
+    nd = x.ndim if type(x) is np.ndarray else np.ndim(x)
     if axis is None:
         return tuple(range(nd))
+    if type(axis) is int:
+        return (axis % nd,)
     axes = (axis,) if np.ndim(axis) == 0 else tuple(axis)
     return tuple(a % nd for a in axes)
 
