@@ -159,7 +159,7 @@ def _function_node(fn, lines, first, filename, all_lines):
     if fn.__name__ == "<lambda>":
         if tree is None:
             tree = _parse_lambda_context(dedented)
-        node = _lambda_node(fn, tree)
+        node = _lambda_node(fn, tree, line_offset=first - 1, col_offset=indent)
     else:
         node = next((n for n in tree.body if isinstance(n, gast.FunctionDef)), None) if tree else None
         if node is None:
@@ -193,15 +193,17 @@ def _parse_lambda_context(source):
     return gast.parse("")
 
 
-def _lambda_node(fn, tree, names=None):
+def _lambda_node(fn, tree, names=None, line_offset=0, col_offset=0):
     """The Lambda in `tree` whose compiled code is `fn`'s, as a FunctionDef (named from
     `names`, id(lambda) -> name, when given)."""
     candidates = [n for n in syntax.walk(tree) if isinstance(n, gast.Lambda)]
     target = fn.__code__
     params = list(target.co_varnames[:target.co_argcount])
     fitting = [c for c in candidates if [a.id for a in c.args.args] == params]
-    # the only one with its parameters, else the one that compiles to fn's code
+    # the only one with its parameters, else the one at the place fn's code comes from, else
+    # the one that compiles to fn's code
     chosen = fitting[0] if len(fitting) == 1 else next(
+        (c for c in fitting if _same_place(c, target, line_offset, col_offset)), None) or next(
         (c for c in fitting if _same_code(c, target)), None)
     if chosen is None:
         where = f" among {len(fitting)} lambdas taking ({', '.join(params)}) on one line" \
@@ -226,6 +228,26 @@ def _lambda_name(tree, lam):
                 isinstance(node.targets[0], gast.Name):
             return node.targets[0].id
     return "lambda_"
+
+
+def _same_place(lam, code, line_offset, col_offset):
+    """Is the lambda's body where `code`'s instructions come from?  Python 3.11+ records the
+    line and columns of each instruction; `line_offset`, `col_offset` place `lam` in the file.
+    False where the positions are not recorded."""
+    positions = getattr(code, "co_positions", None)
+    body = lam.body
+    if positions is None or getattr(body, "end_col_offset", None) is None:
+        return False
+    spans = [(line, col, end_line, end_col) for line, end_line, col, end_col in positions()
+             if line is not None and col is not None and end_col is not None
+             and (end_line, end_col) > (line, col)]
+    if not spans:
+        return False
+    first = min((line, col) for line, col, _, _ in spans)
+    last = max((end_line, end_col) for _, _, end_line, end_col in spans)
+    start = (body.lineno + line_offset, body.col_offset + col_offset)
+    end = (body.end_lineno + line_offset, body.end_col_offset + col_offset)
+    return start <= first and last <= end
 
 
 def _same_code(lam, code):

@@ -214,3 +214,5 @@ def test_source_is_deterministic():
 def test_lambdas_sharing_a_line_and_parameters_are_told_apart():
     pairs = [(lambda x: x + 1, 1.0), (lambda x: 3 * x, 3.0), (lambda x: x * x, 4.0)]
     assert [ad.grad(f)(2.0) for f, _ in pairs] == [d for _, d in pairs]
+    same = [lambda x: np.sin(x) * 2.0, lambda x: np.sin(x) * 2.0, lambda x: np.sin(x) * 3.0]
+    assert [ad.grad(f)(0.0) for f in same] == [2.0, 2.0, 3.0]   # np: not a local name
