@@ -268,9 +268,16 @@ def _same_code(lam, code):
     for const in todo:
         if isinstance(const, types.CodeType):
             if const.co_name == "<lambda>":
-                return const.co_code == code.co_code and const.co_names == code.co_names
+                return const.co_code == code.co_code and const.co_names == code.co_names \
+                    and _constants(const) == _constants(code)
             todo.extend(const.co_consts)
     return False
+
+
+def _constants(code):
+    """The constants of a code object, nested code by its instructions (`* 2.0` vs `* 3.0`)."""
+    return tuple(c.co_code if isinstance(c, types.CodeType) else (type(c), c)
+                 for c in code.co_consts)
 
 
 def _shift_locations(node, line_offset, col_offset):
