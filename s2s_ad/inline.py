@@ -32,7 +32,9 @@ class _Template:
                 for s in body[:-1]):
             raise ValueError("not inlinable")
         self.body, self.result = body[:-1], body[-1].value
-        self.locals = {s.targets[0].id for s in self.body}
+        # in the order the body assigns them, so their temporaries are numbered the same way
+        # in every run (a set's order changes with the hash seed)
+        self.locals = dict.fromkeys(s.targets[0].id for s in self.body)
         self.free = {}
         for sub in S.walk(node):
             if isinstance(sub, gast.Name) and isinstance(sub.ctx, gast.Load) \

@@ -216,3 +216,24 @@ def test_lambdas_sharing_a_line_and_parameters_are_told_apart():
     assert [ad.grad(f)(2.0) for f, _ in pairs] == [d for _, d in pairs]
     same = [lambda x: np.sin(x) * 2.0, lambda x: np.sin(x) * 2.0, lambda x: np.sin(x) * 3.0]
     assert [ad.grad(f)(0.0) for f in same] == [2.0, 2.0, 3.0]   # np: not a local name
+
+
+EINSUM_PROGRAM = '''
+import numpy as np, s2s_ad as ad
+def f(a, b):
+    return np.sum(np.einsum("ij,jk->ik", a, b) ** 2)
+print(ad.source(f, "grad", wrt=(0, 1), example=(np.ones((2, 3)), np.ones((3, 2)))))
+'''
+
+
+def test_generated_code_is_the_same_in_every_run(tmp_path):
+    """Names do not depend on the hash seed (einsum's rules have several locals)."""
+    import os
+    import subprocess
+    import sys
+    script = tmp_path / "einsum_program.py"
+    script.write_text(EINSUM_PROGRAM)
+    texts = {subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                            env=dict(os.environ, PYTHONHASHSEED=seed), check=True).stdout
+             for seed in ("1", "2", "3")}
+    assert len(texts) == 1 and "def f_grad" in texts.pop()
