@@ -89,6 +89,15 @@ def _pad_empty_blocks(node):
     return node
 
 
+# the start of the pseudo-file name of every compiled derivative: "<s2s_ad f_grad 1a2b3c4d5e>"
+GENERATED_FILE = "<s2s_ad"
+
+
+def is_generated(filename):
+    """Is this the pseudo-file of code s2s_ad generated?"""
+    return filename.startswith(GENERATED_FILE + " ")
+
+
 def compile_function(source, name, user_globals, own, user_closure=None):
     """Compile `source` (one `def name`) and return the function.
 
@@ -102,7 +111,7 @@ def compile_function(source, name, user_globals, own, user_closure=None):
     user_closure = user_closure or {}
     params = sorted(set(own) | set(user_closure))
     digest = hashlib.sha1(source.encode()).hexdigest()[:10]
-    filename = f"<s2s_ad {name} {digest}>"
+    filename = f"{GENERATED_FILE} {name} {digest}>"
     header = f"def __s2s_ad_factory__({', '.join(params)}):\n"
     body = "".join("    " + line if line.strip() else line for line in source.splitlines(True))
     text = header + body + f"    return {name}\n"

@@ -10,17 +10,7 @@ ATOMS = frozenset((str, int, float, bool, complex, bytes, type(None), type(Ellip
 
 def walk(node):
     """Every node of the tree, breadth first: `gast.walk`, in the same order, faster."""
-    todo = [node]
-    for node in todo:
-        for field in node._fields:
-            value = getattr(node, field, None)
-            if type(value) is list:
-                for item in value:
-                    if isinstance(item, _AST):
-                        todo.append(item)
-            elif isinstance(value, _AST):
-                todo.append(value)
-        yield node
+    return _breadth_first(node, _AST, True)
 
 
 # what the list of a block holds (gast before 0.5 has no match statement)
@@ -30,14 +20,22 @@ _HOLDERS = (gast.stmt, gast.excepthandler, getattr(gast, "match_case", gast.stmt
 def statements(node):
     """The statements of the tree (and except handlers, match cases), breadth first: the nodes
     of `walk(node)` that may hold a block, in the same order, without visiting expressions."""
+    return _breadth_first(node, _HOLDERS, False)
+
+
+def _breadth_first(node, kinds, single_fields):
+    """`node`, then the nodes of type `kinds` below it, breadth first, looking into list
+    fields and (with `single_fields`) into fields holding one node."""
     todo = [node]
     for node in todo:
         for field in node._fields:
             value = getattr(node, field, None)
             if type(value) is list:
                 for item in value:
-                    if isinstance(item, _HOLDERS):
+                    if isinstance(item, kinds):
                         todo.append(item)
+            elif single_fields and isinstance(value, kinds):
+                todo.append(value)
         yield node
 
 

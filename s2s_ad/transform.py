@@ -52,7 +52,8 @@ def user_names(ssa):
     """The names the user wrote in the function.  Differentiating our own generated code
     (hvp: forward mode over the gradient), its temporaries (`_t3_bar`) are not the user's."""
     names = set(S.names_in(ssa.parsed.node))
-    if ssa.parsed.filename.startswith("<s2s_ad "):
+    from .codegen import is_generated
+    if is_generated(ssa.parsed.filename):
         from .optimize import generated_name
         names = {n for n in names if not generated_name(n)}
     return names
