@@ -22,8 +22,9 @@ assigns a name the reverse sweep reads first pushes the name's old value
 (`y = _tape.pop()`).  So at every point of the reverse sweep each variable holds the value it
 had at the same point of the forward sweep.  Nothing else is recorded: not values that are never
 overwritten, not values no adjoint reads, not `for` counters (the reverse loop runs over
-`reversed(range(...))`), not cheap loop temporaries (`d = y - x`, `row = xs[i]`), which the
-reverse sweep computes again (plan_recomputes), and a `while` loop records only its trip count.
+`reversed(range(...))`), not cheap temporaries (`d = y - x` on numbers, a view `row = xs[i]`),
+which the reverse sweep computes again (plan_recomputes, _recomputed_from_record), and a `while`
+loop records only its trip count.
 """
 
 import math
@@ -813,6 +814,8 @@ class Reverse(Analysed):
         output = parts["output"]
         keep = sorted(n for n in self.needed
                       if n in self.local or n in self.counters.values())
+        again = self._recomputed_from_record(parts["body"], keep)
+        keep = [n for n in keep if n not in {targets(s)[0] for s in again}]
         push = [S.expr_stmt(S.call(f"{self.tape}.append", S.load(n))) for n in keep]
         pop = [S.assign(n, S.call(f"{self.tape}.pop")) for n in reversed(keep)]
         # A value assigned only in some branches is None on the other paths, so the record
@@ -829,7 +832,8 @@ class Reverse(Analysed):
         self.uses_tape = True
         results = parts["results"][0] if len(parts["results"]) == 1 else S.tuple_(parts["results"])
         bwd = S.function_def(bwd_name, [self.seed_param, self.tape],
-                             pop + parts["seed"] + parts["reverse"] + [gast.Return(value=results)])
+                             pop + [S.clone(s) for s in again] + parts["seed"] + parts["reverse"]
+                             + [gast.Return(value=results)])
         # the adjoints of the arguments g writes into come in as well as out
         bwd.args.kwonlyargs = [S.store_param(self.adj(p)) for p in mutated]
         bwd.args.kw_defaults = [None] * len(mutated)
@@ -885,9 +889,34 @@ class Reverse(Analysed):
                     self.recompute_at.setdefault(id(block[last]), []).append(stmt)
                     self.needed.discard(t)
 
+    def _recomputed_from_record(self, body, keep):
+        """The statements of a called function's body that g_bwd computes again from the other
+        values of its record instead of receiving them on the tape (see plan_recomputes):
+        cheap temporaries whose operands are in the record, assigned once and never written
+        into, so their last values are the ones the temporary was computed from."""
+        stores = {}
+        for s in simple_statements(self.fn.node.body):
+            for t in rebinds(s):
+                stores[t] = stores.get(t, 0) + 1
+        written = set(self.split_mutated or ())
+        for op in self.ops.values():
+            written.update(op.writes)
+            if op.kind == "setitem":
+                written.add(op.args[0].id)
+        record, again = set(keep), []
+        for stmt in body:
+            t = self._cheap_temporary(stmt, stores)
+            if t is None or t not in record:
+                continue
+            operands = [n for n in S.names_in(stmt.value, gast.Load) if self.is_local(n)]
+            if all(o in record and stores.get(o, 0) <= 1 and o not in written for o in operands):
+                again.append(stmt)
+        return again
+
     def _cheap_temporary(self, stmt, stores):
-        """The name of `t = a op b` (arithmetic) or `t = xs[i]` (a basic index), assigned once
-        in the function, else None."""
+        """The name of `t = a op b` (arithmetic on numbers) or `t = xs[i]` (a basic index: a
+        view), assigned once in the function, else None.  Arithmetic on arrays is not cheap:
+        computing it again costs what the forward sweep paid."""
         if not isinstance(stmt, gast.Assign) or id(stmt) not in self.ops:
             return None
         names = rebinds(stmt)
@@ -895,7 +924,8 @@ class Reverse(Analysed):
                 not isinstance(stmt.targets[0], gast.Name):
             return None
         op = self.ops[id(stmt)]
-        cheap = (op.kind == "call" and op.fn in _CHEAP and not op.kwargs) or (
+        cheap = (op.kind == "call" and op.fn in _CHEAP and not op.kwargs
+                 and self.kinds.get(names[0]) == "scalar") or (
             op.kind == "index" and self.basic_index(op.index))
         return names[0] if cheap else None
 
