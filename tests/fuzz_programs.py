@@ -770,7 +770,10 @@ def check(text, x, y, a, seed=0, stages=("ssa", "grad", "vjp", "jvp", "dot")):
     # 5. forward and reverse agree: <u, J v> == <J^T u, v>
     if "dot" in stages:
         fwd, rev = float(u_flat @ jvp_flat), float(vjp_flat @ v)
-        dscale = np.abs(u_flat) @ np.abs(jvp_flat) + np.abs(vjp_flat) @ np.abs(v) + 1e-300
+        # Rounding of the values the function works with (of size `scale`) bounds how far the
+        # two may differ: `1 - (1e-209 + 1)` is 0 in one order of operations, -1e-209 in another.
+        dscale = np.abs(u_flat) @ np.abs(jvp_flat) + np.abs(vjp_flat) @ np.abs(v) + \
+            1e-12 * scale * np.sum(np.abs(u_flat)) * np.sum(np.abs(v))
         if abs(fwd - rev) > DOT_RTOL * dscale:
             raise FuzzFailure("dot-product", f"<u, J v> = {fwd!r} but <J^T u, v> = {rev!r}")
     return out
