@@ -217,26 +217,71 @@ def _as_float(value):
     return value
 
 
-def _signature(args):
-    """What decides the generated code for these arguments, read cheaply: each one's type, and
-    for an array its shape and dtype (which fix its kind)."""
-    types = tuple(map(type, args))
-    if np.ndarray in types:
-        return tuple([(a.shape, a.dtype) if type(a) is np.ndarray else type(a) for a in args])
-    return types
+def _guard_maker(pattern):
+    """A compiled `make(value, *facts) -> guard` for one pattern of signature: `guard(args)` is
+    `value` when the arguments have the facts' signature and the module-level values read are
+    still the same objects, else None.  The check is spelled out per argument (no loop, no
+    tuples built) because it runs on every call of a transform: this is the whole fast path.
+
+    pattern is (for each argument, is it an array?) and the number of module-level values read;
+    facts are, per argument, its type or its (shape, dtype), then the scope and, per value read,
+    its name and the object."""
+    is_array, n_read = pattern
+    params, tests = ["_value"], []
+    for i, array in enumerate(is_array):
+        if array:
+            params += [f"_s{i}", f"_d{i}"]
+            tests.append(f"type(a{i}) is _ndarray and a{i}.shape == _s{i} "
+                         f"and (a{i}.dtype is _d{i} or a{i}.dtype == _d{i})")
+        else:
+            params.append(f"_t{i}")
+            tests.append(f"type(a{i}) is _t{i}")
+    if n_read:
+        params.append("_scope")
+    for k in range(n_read):
+        params += [f"_n{k}", f"_g{k}"]
+        tests.append(f"_scope.get(_n{k}, _ABSENT) is _g{k}")
+    n = len(is_array)
+    unpack = f"        {', '.join(f'a{i}' for i in range(n))}, = args\n" if n else ""
+    condition = " and ".join(tests) or "True"
+    source = (f"def make({', '.join(params)}):\n"
+              f"    def guard(args):\n"
+              f"        if len(args) != {n}:\n"
+              f"            return None\n"
+              f"{unpack}"
+              f"        if {condition}:\n"
+              f"            return _value\n"
+              f"        return None\n"
+              f"    return guard\n")
+    namespace = {"_ndarray": np.ndarray, "_ABSENT": _ABSENT}
+    exec(compile(source, "<s2s_ad fast path>", "exec"), namespace)
+    return namespace["make"]
 
 
-def _matches(args, signature):
-    """`_signature(args) == signature`, without building the tuples (the hot path)."""
-    if len(args) != len(signature):
-        return False
-    for a, s in zip(args, signature):
-        if type(a) is np.ndarray:
-            if type(s) is not tuple or a.shape != s[0] or (a.dtype is not s[1] and a.dtype != s[1]):
-                return False
-        elif type(a) is not s:
-            return False
-    return True
+_GUARD_MAKERS = {}
+
+
+def _guard(given, value, scope, read):
+    """`guard(args)`: `value` for arguments with the signature of `given` (types; shapes and
+    dtypes of arrays) while the module-level values in `read` ((name, object) pairs, looked up
+    in `scope`) are unchanged, else None."""
+    is_array = tuple(type(a) is np.ndarray for a in given)
+    pattern = (is_array, len(read))
+    make = _GUARD_MAKERS.get(pattern)
+    if make is None:
+        make = _GUARD_MAKERS[pattern] = _guard_maker(pattern)
+    facts = [value]
+    for a, array in zip(given, is_array):
+        facts += [a.shape, a.dtype] if array else [type(a)]
+    if read:
+        facts.append(scope)
+        for name, obj in read:
+            facts += [name, obj]
+    return make(*facts)
+
+
+def _no_fast_path(args):
+    return None
 
 
 class _Transform:
@@ -252,39 +297,15 @@ class _Transform:
         self.bound_self = fn.__self__ if isinstance(fn, types.MethodType) else None
         self.plain = frontend.unwrap(fn) if getattr(fn, "__s2s_ad__", None) is None else None
         self.fast = {}    # (argument kinds, global kinds) -> generated function
-        # The last call's (argument signature, generated function, globals read), when the
-        # signature (types; shapes and dtypes of arrays) decides the key (no containers,
-        # keywords or callees; module-level values that are still the same objects) and the
-        # arguments needed no conversion: a call with the same signature runs that function
-        # directly.
-        self.last = None
+        # fast_function(args): the last call's generated function when `args` have its
+        # signature (see `remember`), else None; replaced by a compiled guard per signature.
+        self.fast_function = _no_fast_path
         self.global_names = None   # the module-level numbers and arrays fn reads
         _TRANSFORMS.add(self)
 
     def forget(self):
-        self.last = None
+        self.fast_function = _no_fast_path
         self.fast.clear()
-
-    def fast_function(self, args):
-        """The last call's function (or what `remember` was given) if `args` have its
-        signature, else None."""
-        last = self.last
-        if last is None:
-            return None
-        if not (_matches(args, last[0]) if last[4] else tuple(map(type, args)) == last[0]):
-            return None
-        if last[2] is not None and not self.same_globals(last):
-            return None
-        return last[1]
-
-    @staticmethod
-    def same_globals(last):
-        """Are the module-level values the last call's function read still the same objects?"""
-        scope = last[2]
-        for name, value in last[3]:
-            if scope.get(name, _ABSENT) is not value:
-                return False
-        return True
 
     def key(self, args):
         """What the generated code for a call depends on: the kinds and shapes of its arguments
@@ -303,17 +324,15 @@ class _Transform:
         """Let `fast_function` answer `value` for calls with the signature of `given`, where
         that signature decides the key (no containers; module-level values read that are
         still the same objects, and not lists or dicts, whose kinds depend on their items)."""
-        types_ = _signature(given)
-        if any(t in (tuple, list, dict) for t in types_):
+        if any(type(a) in (tuple, list, dict) for a in given):
             return
-        arrays = any(type(a) is np.ndarray for a in given)
         if not self.global_names:
-            self.last = (types_, value, None, (), arrays)
+            self.fast_function = _guard(given, value, None, ())
             return
         scope = self.plain.__globals__
         read = tuple((n, scope.get(n, _ABSENT)) for n in self.global_names)
         if not any(type(v) in (list, dict) for _, v in read):
-            self.last = (types_, value, scope, read, arrays)
+            self.fast_function = _guard(given, value, scope, read)
 
     def prepare(self, args, kwargs):
         """(generated function, arguments) for one call: the hot path of every transform."""
