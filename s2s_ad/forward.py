@@ -21,6 +21,7 @@ from . import batching
 from .analysed import Analysed, aligned
 from .batching import Unbatchable
 from .errors import BadArgumentError, NonDifferentiableCallError
+from .optimize import MATH_FLOATING, floating_names
 from .rules import registry
 
 
@@ -178,23 +179,27 @@ class Forward(Analysed):
             return None
         return expr
 
-    def _certainly_float(self, expr):
-        """A float whatever the values: a float constant, a name `floats()` found, a math
-        function's result, or arithmetic with such an operand and numbers."""
+    def _certainly_float(self, expr, floats=None):
+        """A Python float whatever the values: a float constant, a name in `floats` (by default
+        those `find_floats` found), a math function's result, or arithmetic with such an
+        operand and numbers (not arrays: the folded term may become a tangent that is updated
+        in place)."""
+        floats = self.floats if floats is None else floats
         if isinstance(expr, gast.Constant):
             return type(expr.value) is float
         if isinstance(expr, gast.Name):
-            return expr.id in self.floats
+            return expr.id in floats
         if isinstance(expr, gast.UnaryOp):
-            return isinstance(expr.op, (gast.USub, gast.UAdd)) and self._certainly_float(expr.operand)
+            return isinstance(expr.op, (gast.USub, gast.UAdd)) and \
+                self._certainly_float(expr.operand, floats)
         if isinstance(expr, gast.BinOp) and isinstance(expr.op, gast.Pow):
             # a negative float to a float power is complex: integer powers only
-            return self._certainly_float(expr.left) and isinstance(expr.right, gast.Constant) \
-                and type(expr.right.value) is int
+            return self._certainly_float(expr.left, floats) and \
+                isinstance(expr.right, gast.Constant) and type(expr.right.value) is int
         if isinstance(expr, gast.BinOp) and isinstance(expr.op, _FLOAT_PRESERVING):
             sides = (expr.left, expr.right)
-            return any(self._certainly_float(e) for e in sides) and \
-                all(self._number(e) for e in sides)
+            return any(self._certainly_float(e, floats) for e in sides) and \
+                all(self._number(e, floats) for e in sides)
         if isinstance(expr, gast.Call) and isinstance(expr.func, gast.Attribute) and \
                 isinstance(expr.func.value, gast.Name):
             from .ops import resolve_static
@@ -205,30 +210,16 @@ class Forward(Analysed):
             return fn in _FLOAT_MATH
         return False
 
-    def _number(self, expr):
+    def _number(self, expr, floats):
         """A Python or NumPy number (not an array)."""
-        return self._certainly_float(expr) or (
+        return self._certainly_float(expr, floats) or (
             isinstance(expr, gast.Constant) and type(expr.value) in (int, float, bool)) or (
             isinstance(expr, gast.Name) and self.kinds.get(expr.id) == "scalar")
 
     def find_floats(self):
-        """The names that certainly hold a float: names every assignment of which computes a
-        float from such names and numbers (the largest such set: a loop variable starting at
-        0.0 stays a float).  Not the seed argument itself: the same code serves a bool."""
-        stmts = [s for s in simple_statements(self.fn.node.body)
-                 if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)]
-        assigned = {}
-        for s in simple_statements(self.fn.node.body):
-            for t in targets(s):
-                assigned.setdefault(t, []).append(s)
-        self.floats = {n for n, ss in assigned.items() if all(s in stmts for s in ss)}
-        changed = True
-        while changed:
-            changed = False
-            for name in sorted(self.floats):
-                if not all(self._certainly_float(s.value) for s in assigned[name]):
-                    self.floats.discard(name)
-                    changed = True
+        """The names that certainly hold a Python float (optimize.floating_names with the test
+        above).  Not the seed argument itself, a parameter: the same code serves a bool."""
+        self.floats = floating_names(self.fn.node, self._certainly_float)
 
     # -- the batched mode (batching.py) ----------------------------------------------------
     def _batched_rule(self, op, i, jvp, t, out, broadcasts):
@@ -376,10 +367,7 @@ class Forward(Analysed):
 
 _FLOAT_PRESERVING = (gast.Add, gast.Sub, gast.Mult, gast.Div)
 # math functions whose result is a float (not floor, ceil, trunc, factorial, ...)
-_FLOAT_MATH = {getattr(math, n) for n in (
-    "sin", "cos", "tan", "asin", "acos", "atan", "atan2", "sinh", "cosh", "tanh", "asinh",
-    "acosh", "atanh", "exp", "expm1", "log", "log1p", "log2", "log10", "sqrt", "pow", "hypot",
-    "erf", "erfc", "gamma", "lgamma", "fabs", "radians", "degrees", "copysign")}
+_FLOAT_MATH = {getattr(math, n) for n in MATH_FLOATING}
 
 
 def _zero_makers():

@@ -154,24 +154,31 @@ def _replace_name(tree, name, replacement):
 # -- passes -------------------------------------------------------------------------------
 
 def fold_constants(node, keep=frozenset()):
-    return _fold(node)
+    return _fold(node, floating_names(node))
 
 
-def _fold(n):
-    """Fold the children of `n`, then `n` itself; returns what replaces `n`."""
+def _fold(n, floating=frozenset()):
+    """Fold the children of `n`, then `n` itself; returns what replaces `n`.  `floating` names
+    hold floats (see floating_names), for which `1.0 * e` is `e`."""
     for field in n._fields:
         value = getattr(n, field, None)
         if type(value) is list:
             for i, item in enumerate(value):
                 if isinstance(item, gast.AST):
-                    value[i] = _fold(item)
+                    value[i] = _fold(item, floating)
         elif isinstance(value, gast.AST):
-            setattr(n, field, _fold(value))
+            setattr(n, field, _fold(value, floating))
     fold = _FOLDS.get(type(n))
-    return n if fold is None else fold(n)
+    if fold is None:
+        return n
+    if fold is _fold_binop or fold is _fold_unaryop or fold is _fold_augassign:
+        return fold(n, floating)
+    return fold(n)
 
 
-def _fold_binop(n):
+def _fold_binop(n, floating=frozenset()):
+    # an operand `1.0 * e` is `e` here: the operation makes a new value either way
+    n.left, n.right = _without_unit(n.left, floating, True), _without_unit(n.right, floating, True)
     left, right = n.left, n.right
     if _number(left) and _number(right):
         try:
@@ -181,6 +188,11 @@ def _fold_binop(n):
         return S.const(value)
     if isinstance(n.op, gast.Pow) and _is(right, 1):
         return left
+    if isinstance(n.op, gast.Mult) and _number(left) and isinstance(right, gast.BinOp) and \
+            isinstance(right.op, gast.Mult) and _is_float(right.left, 1.0):
+        # c * (1.0 * e) -> float(c) * e: multiplying by 1.0 is exact; its only effect, making
+        # an int e a float, comes with the float c
+        return gast.BinOp(left=S.const(float(left.value)), op=gast.Mult(), right=right.right)
     if isinstance(n.op, gast.Mult) and _is(right, 1):
         return left
     if isinstance(n.op, gast.Mult) and _is(left, 1):
@@ -195,7 +207,7 @@ def _fold_binop(n):
         # a + -b*c -> a - b*c: one array negation fewer
         flipped = gast.Sub() if isinstance(n.op, gast.Add) else gast.Add()
         return gast.BinOp(left=left, op=flipped, right=_negated(right))
-    return n
+    return _without_unit(n, floating, False)
 
 
 def _fold_assign(n):
@@ -203,7 +215,8 @@ def _fold_assign(n):
     return _fold_augassign(new) if isinstance(new, gast.AugAssign) else new
 
 
-def _fold_augassign(n):
+def _fold_augassign(n, floating=frozenset()):
+    n.value = _without_unit(n.value, floating, True)
     if isinstance(n.op, (gast.Add, gast.Sub)) and _negated(n.value) is not None:
         n.op = gast.Sub() if isinstance(n.op, gast.Add) else gast.Add()
         n.value = _negated(n.value)
@@ -234,10 +247,117 @@ def _fold_ifexp(n):
     return n
 
 
-def _fold_unaryop(n):
+def _fold_unaryop(n, floating=frozenset()):
+    n.operand = _without_unit(n.operand, floating, True)
     if isinstance(n.op, gast.USub) and _number(n.operand):
         return S.const(-n.operand.value)
     return n
+
+
+def _without_unit(n, floating, operand):
+    """`1.0 * e`, `e * 1.0`, `e / 1.0` -> `e` and `-1.0 * e` -> `-e`, where e certainly holds
+    floats (real or complex): then the product has e's value and dtype (a Python float does not
+    widen a float32 array).  Only as an `operand` of another operation, or where e makes a new
+    value anyway: elsewhere `1.0 * e` is a new array and `e` would be the same object, which
+    an adjoint later updated in place must not be.  This is how a gradient's seed 1.0 goes."""
+    if not (isinstance(n, gast.BinOp) and isinstance(n.op, (gast.Mult, gast.Div))):
+        return n
+    if _is_float(n.right, 1.0):
+        e, sign = n.left, 1.0
+    elif isinstance(n.op, gast.Div):
+        return n
+    elif _is_float(n.left, 1.0) or _is_float(n.left, -1.0):
+        e, sign = n.right, n.left.value
+    else:
+        return n
+    if not (_floating(e, floating) and (operand or _fresh(e) or sign < 0)):
+        return n
+    return e if sign > 0 else gast.UnaryOp(op=gast.USub(), operand=e)
+
+
+def _is_float(n, value):
+    return isinstance(n, gast.Constant) and type(n.value) is float and n.value == value
+
+
+# NumPy functions whose result is a floating array or scalar for any numeric argument
+_NUMPY_FLOATING = {"sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh",
+                   "arcsinh", "arccosh", "arctanh", "exp", "expm1", "exp2", "log", "log1p",
+                   "log2", "log10", "sqrt", "cbrt", "divide", "true_divide", "mean"}
+# math functions whose result is a float (not floor, ceil, trunc, factorial, ...)
+MATH_FLOATING = {"sin", "cos", "tan", "asin", "acos", "atan", "atan2", "sinh", "cosh", "tanh",
+                 "asinh", "acosh", "atanh", "exp", "expm1", "log", "log1p", "log2", "log10",
+                 "sqrt", "pow", "hypot", "erf", "erfc", "gamma", "lgamma", "fabs", "radians",
+                 "degrees", "copysign"}
+
+
+def _floating(e, floating):
+    """Does `e` certainly evaluate to floats (a float, a NumPy floating or complex scalar or
+    array) when it evaluates at all?  A float constant, a `floating` name, a math function or
+    a NumPy function of `_NUMPY_FLOATING`, or arithmetic with such an operand (an int array
+    times a float is a float array)."""
+    if isinstance(e, gast.Constant):
+        return type(e.value) is float
+    if isinstance(e, gast.Name):
+        return e.id in floating
+    if isinstance(e, gast.UnaryOp):
+        return isinstance(e.op, (gast.USub, gast.UAdd)) and _floating(e.operand, floating)
+    if isinstance(e, gast.BinOp):
+        if isinstance(e.op, gast.Pow):
+            return isinstance(e.right, gast.Constant) and type(e.right.value) is int and \
+                _floating(e.left, floating)
+        return isinstance(e.op, (gast.Add, gast.Sub, gast.Mult, gast.Div)) and (
+            _floating(e.left, floating) or _floating(e.right, floating))
+    if isinstance(e, gast.Call) and isinstance(e.func, gast.Attribute) and \
+            isinstance(e.func.value, gast.Name):
+        root, attr = e.func.value.id, e.func.attr
+        if root == "math":
+            return attr in MATH_FLOATING
+        if root == "np":
+            return attr in _NUMPY_FLOATING
+        if root == "_ad" and attr in ("unbroadcast", "sum_grad") and e.args:
+            return _floating(e.args[0], floating)
+    return False
+
+
+def _fresh(e):
+    """Does evaluating `e` make a new object (arithmetic, a math or NumPy function of
+    `_NUMPY_FLOATING`), never one some name already holds?"""
+    if isinstance(e, (gast.BinOp, gast.UnaryOp)):
+        return True
+    return isinstance(e, gast.Call) and isinstance(e.func, gast.Attribute) and \
+        isinstance(e.func.value, gast.Name) and (
+            e.func.value.id == "math" or (e.func.value.id == "np" and
+                                          e.func.attr in _NUMPY_FLOATING))
+
+
+def floating_names(node, is_float=None):
+    """The names of `node` that certainly hold floats: every assignment to them computes floats
+    from constants and such names (`is_float(value, names)`, by default `_floating`), the
+    largest such set (a loop's `y = y * x + c` starting from `y = 0.0` stays a float).  `a += e`
+    and a tape pop (`a = _tape.pop()`, which restores a value `a` held before) keep what a
+    holds; any other way of binding a name (a parameter, a loop variable, unpacking) leaves it
+    out."""
+    is_float = is_float or _floating
+    values, other = {}, set(_params(node))
+    for stmt in S.statements(node):
+        if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and \
+                isinstance(stmt.targets[0], gast.Name):
+            if not _is_tape_pop(stmt.value):
+                values.setdefault(stmt.targets[0].id, []).append(stmt.value)
+            continue
+        if isinstance(stmt, gast.AugAssign) and isinstance(stmt.target, gast.Name):
+            continue
+        if isinstance(stmt, (gast.Assign, gast.For, gast.AugAssign, gast.AnnAssign)):
+            other |= _stores(stmt.target if isinstance(stmt, gast.For) else stmt)
+    floating = {name for name in values if name not in other}
+    changed = True
+    while changed:
+        changed = False
+        for name in sorted(floating):
+            if not all(is_float(v, floating) for v in values[name]):
+                floating.discard(name)
+                changed = True
+    return frozenset(floating)
 
 
 _FOLDS = {gast.BinOp: _fold_binop, gast.Compare: _fold_compare, gast.IfExp: _fold_ifexp,
@@ -333,7 +453,7 @@ def _rewrite_until_done(node, keep, rewrite):
     `rewrite` returns True when it changed the block, and keeps the name counts (and the
     statement facts, see _Facts) up to date.
     """
-    counts = _counts(node) + (_params(node) | set(keep), _Facts())
+    counts = _counts(node) + (_params(node) | set(keep), _Facts(node))
     blocks = _blocks(node)
     changed = True
     while changed:
@@ -354,8 +474,18 @@ class _Facts:
     forgets it.  Compound statements (whose nested blocks rewrites change) are looked at afresh
     each time."""
 
-    def __init__(self):
+    def __init__(self, node=None):
         self.table = {}     # id(stmt) -> [stmt, {loaded name: count}, stored names, mutates, pure]
+        self.node = node
+        self._floating = None
+
+    @property
+    def floating(self):
+        """floating_names of the function, found once per pass (the rewrites keep values and
+        types, so a name that held floats still does)."""
+        if self._floating is None:
+            self._floating = floating_names(self.node) if self.node is not None else frozenset()
+        return self._floating
 
     def _entry(self, stmt):
         entry = self.table.get(id(stmt))
@@ -410,8 +540,10 @@ def _propagate_copy(block, k, counts):
     loads, stores, fixed, facts = counts
     stmt = block[k]
     if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)
-            and isinstance(stmt.value, gast.Name)):
+            and isinstance(stmt.value, (gast.Name, gast.Constant))):
         return False
+    if isinstance(stmt.value, gast.Constant):
+        return _propagate_constant(block, k, counts)
     a, b = stmt.targets[0].id, stmt.value.id
     if a == b:
         return False
@@ -448,6 +580,35 @@ def _propagate_copy(block, k, counts):
     del block[k]
     stores[a] -= 1
     loads[b] = loads.get(b, 0) + uses - 1
+    loads[a] = 0
+    return True
+
+
+def _propagate_constant(block, k, counts):
+    """`a = 1.0` (a number a is never given again) followed in the same block by all its uses:
+    the number goes there, and those statements are folded again (a gradient's seed
+    `out_bar = 1.0` disappears into `2 * (out_bar * h)` -> `2 * h`)."""
+    loads, stores, fixed, facts = counts
+    stmt = block[k]
+    a, value = stmt.targets[0].id, stmt.value.value
+    if type(value) not in (int, float) or stores.get(a, 0) != 1 or a in fixed:
+        return False
+    wanted, found, last = loads.get(a, 0), 0, -1
+    for i in range(k + 1, len(block)):
+        here = facts.loads(block[i]).get(a, 0)
+        if here:
+            found += here
+            last = i
+            if found == wanted:
+                break
+    if found != wanted:
+        return False    # used outside this block: leave it
+    for i in range(k + 1, last + 1):
+        if facts.loads(block[i]).get(a, 0):
+            facts.forget(block[i])
+            block[i] = _fold(_replace_name(block[i], a, S.const(value)), facts.floating)
+    del block[k]
+    stores[a] -= 1
     loads[a] = 0
     return True
 
@@ -507,7 +668,7 @@ def _fuse_temporary(block, k, counts):
                 return False
             facts.forget(use)
             # folding again where the value lands: `a + -b * c` meets its addition here
-            new = _fold(_replace_name(target, t, stmt.value))
+            new = _fold(_replace_name(target, t, stmt.value), facts.floating)
             if isinstance(use, (gast.If, gast.While)):
                 use.test = new
             else:

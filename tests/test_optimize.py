@@ -330,3 +330,67 @@ def test_a_first_value_and_updates_merge_in_order():
         """)
     assert out == ("def f(a, c, d):\n    a = a + c - d * c\n    a = a + a\n    b = c * d + c\n"
                    "    return a + b\n")
+
+
+def test_floating_names_follow_assignments_and_loops():
+    tree = gast.parse(textwrap.dedent("""
+        def f(x, n, _tape):
+            y = 0.0
+            for i in range(n):
+                y = y * x + 1.0
+            s = np.sin(x)
+            k = n + 1
+            m = s
+            m = k
+            y = _tape.pop()
+            return y
+        """))
+    # y: a float constant, then arithmetic with itself (a tape pop restores a value y held);
+    # s: a NumPy float function; k: ints; m: once a float, once an int; x, n: parameters
+    assert optimize.floating_names(tree.body[0]) == {"y", "s"}
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("a = 2 * (1.0 * x)", "a = 2.0 * x"),                    # 1.0 turns an int x into a float
+    ("a = 1.0 * np.sin(x)", "a = np.sin(x)"),                # a float, and a new array anyway
+    ("a = 1.0 * y", "a = 1.0 * y"),                          # a: a new array, not y itself
+    ("a = (1.0 * y) * x", "a = y * x"),                      # an operand: the product is new
+    ("a = -1.0 * y / x", "a = -y / x"),
+    ("a = 1.0 * x", "a = 1.0 * x"),                          # x may be an int array
+    ("a += 1.0 * y", "a += y"),
+])
+def test_a_unit_factor_goes_only_where_exact_and_unshared(text, expected):
+    out = run(optimize.fold_constants, f"""
+        def f(x):
+            y = np.exp(x)
+            {text}
+            return a
+        """)
+    assert out.splitlines()[2].strip() == expected
+
+
+def test_a_constant_goes_to_its_uses_and_is_folded_there():
+    out = run(optimize.propagate_copies, """
+        def f(h):
+            h_1 = np.tanh(h)
+            out_bar = 1.0
+            h_bar = 2 * (out_bar * h_1)
+            g = out_bar * 100.0 * 2 * h_1
+            return h_bar + g
+        """)
+    assert out == ("def f(h):\n    h_1 = np.tanh(h)\n    h_bar = 2 * h_1\n"
+                   "    g = 200.0 * h_1\n    return h_bar + g\n")
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64])
+def test_folding_the_seed_keeps_values_and_dtypes(dtype):
+    def f(x):
+        return np.sum(np.sin(x) * x * x)
+    from s2s_ad.api import compiled
+    x = np.arange(1, 5).astype(dtype)
+    assert "out_bar" not in ad.source(f, "grad", example=(x,))
+    g = ad.grad(f)(x)
+    # the same code without the passes (an int array is differentiated as floats)
+    plain = compiled(f, "grad", ["x"], optimize=False).function(x if dtype != np.int64 else 1.0 * x)
+    assert g.dtype == plain.dtype == (np.float32 if dtype is np.float32 else np.float64)
+    np.testing.assert_array_equal(g, plain)
