@@ -11,6 +11,7 @@ import sys
 import numpy as np
 import pytest
 
+import s2s_ad as ad
 import s2s_ad.rules  # noqa: F401  (registers every rule)
 from s2s_ad import runtime as _ad
 from s2s_ad.rules import NONDIFFERENTIABLE, RULES
@@ -305,3 +306,20 @@ def test_real_output_through_complex_arithmetic():
     fd = np.array([(f(w + EPS * d) - f(w - EPS * d)) / (2 * EPS) for d in np.eye(5)])
     assert np.isclose(loss, f(w))
     np.testing.assert_allclose(g_w, fd, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("keepdims", [True, False])
+@pytest.mark.parametrize("x", [
+    np.array([[1.0, 3.0, 2.0], [5.0, 4.0, 0.0]]),          # one maximum per row
+    np.array([[3.0, 3.0, 2.0], [5.0, 4.0, 5.0]]),          # ties: the cotangent is shared
+    np.array([[3.0, np.nan, 2.0], [5.0, 4.0, 0.0]]),       # nan: the maximum is nan
+])
+def test_max_cotangent_splits_ties_equally(x, keepdims):
+    def f(x):
+        return np.sum(np.max(x, axis=1, keepdims=keepdims) * np.array([1.0, 2.0]).reshape(
+            (2, 1) if keepdims else (2,)))
+    with np.errstate(invalid="ignore", divide="ignore"):   # a row of nan: no hit, 0 / 0
+        g = ad.grad(f)(x)
+        hits = x == np.max(x, axis=1, keepdims=True)
+        expected = hits / hits.sum(axis=1, keepdims=True) * np.array([[1.0], [2.0]])
+    np.testing.assert_array_equal(g, expected)
