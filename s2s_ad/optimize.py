@@ -18,6 +18,7 @@ Every pass keeps the order of effects (tape pushes and pops, calls to user code)
 moves a computation past a statement that changes one of its operands.  Python's int/float
 semantics are kept: only the integer constants 0 and 1 are simplified, so no dtype changes.
 """
+import math
 import re
 
 import gast
@@ -193,6 +194,9 @@ def _fold_binop(n, floating=frozenset()):
         # c * (1.0 * e) -> float(c) * e: multiplying by 1.0 is exact; its only effect, making
         # an int e a float, comes with the float c
         return gast.BinOp(left=S.const(float(left.value)), op=gast.Mult(), right=right.right)
+    scaled = _scaled_twice(n)
+    if scaled is not None:
+        return scaled
     if isinstance(n.op, gast.Mult) and _is(right, 1):
         return left
     if isinstance(n.op, gast.Mult) and _is(left, 1):
@@ -208,6 +212,35 @@ def _fold_binop(n, floating=frozenset()):
         flipped = gast.Sub() if isinstance(n.op, gast.Add) else gast.Add()
         return gast.BinOp(left=left, op=flipped, right=_negated(right))
     return _without_unit(n, floating, False)
+
+
+def _scaled_twice(n):
+    """`(a * e) * b`, `(e * a) * b` or `b * (a * e)` with numbers a and b -> `(a * b) * e`, where
+    that is exact: both ints, or one of them a power of two (scaling by 2**k is exact)."""
+    if not isinstance(n.op, gast.Mult):
+        return None
+    if _number(n.right) and isinstance(n.left, gast.BinOp):
+        inner, b = n.left, n.right.value
+    elif _number(n.left) and isinstance(n.right, gast.BinOp):
+        inner, b = n.right, n.left.value
+    else:
+        return None
+    if not isinstance(inner.op, gast.Mult):
+        return None
+    if _number(inner.left):
+        a, e = inner.left.value, inner.right
+    elif _number(inner.right):
+        a, e = inner.right.value, inner.left
+    else:
+        return None
+    if not ((type(a) is int and type(b) is int) or _power_of_two(a) or _power_of_two(b)):
+        return None
+    return gast.BinOp(left=S.const(a * b), op=gast.Mult(), right=e)
+
+
+def _power_of_two(value):
+    mantissa, _ = math.frexp(value)
+    return abs(mantissa) == 0.5
 
 
 def _fold_assign(n):

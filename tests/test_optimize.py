@@ -394,3 +394,18 @@ def test_folding_the_seed_keeps_values_and_dtypes(dtype):
     plain = compiled(f, "grad", ["x"], optimize=False).function(x if dtype != np.int64 else 1.0 * x)
     assert g.dtype == plain.dtype == (np.float32 if dtype is np.float32 else np.float64)
     np.testing.assert_array_equal(g, plain)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("a = 200.0 * x * 2", "a = 400.0 * x"),      # scaling by a power of two is exact
+    ("a = 3 * (x * 5)", "a = 15 * x"),           # ints: exact
+    ("a = 0.5 * (x * 0.1)", "a = 0.05 * x"),
+    ("a = 0.1 * x * 3.0", "a = 0.1 * x * 3.0"),  # (0.1 * x) * 3.0 may round differently
+])
+def test_two_constant_factors_merge_only_where_exact(text, expected):
+    out = run(optimize.fold_constants, f"""
+        def f(x):
+            {text}
+            return a
+        """)
+    assert out.splitlines()[1].strip() == expected
