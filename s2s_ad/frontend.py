@@ -10,6 +10,7 @@ those of the user's file, so errors can point at the user's code.
 import ast
 import builtins
 import inspect
+import linecache
 import textwrap
 import types
 from dataclasses import dataclass, field
@@ -75,17 +76,20 @@ def parse(fn):
             hint="Give it derivative rules with ad.defvjp / ad.defjvp, or mark it with "
                  "ad.nondifferentiable.")
     code = fn.__code__
-    where = f"{code.co_filename}:{code.co_firstlineno}"
-    try:
-        lines, first = inspect.getsourcelines(fn)
-    except (OSError, TypeError) as exc:
-        raise SourceUnavailableError(
-            f"{where}: cannot read the source of {fn.__qualname__} ({exc})",
-            hint="Define the function in a file or a notebook cell (functions made by exec or "
-                 "typed at the plain REPL have no source), or give it rules with ad.defvjp.") from None
     filename = code.co_filename
-    all_lines = _file_lines(filename, lines, first)
-    node = _function_node(fn, lines, first, filename, all_lines)
+    node, all_lines = _lambda_on_its_lines(fn) if fn.__name__ == "<lambda>" else (None, None)
+    if node is None:
+        try:
+            lines, first = inspect.getsourcelines(fn)
+        except (OSError, TypeError) as exc:
+            raise SourceUnavailableError(
+                f"{filename}:{code.co_firstlineno}: cannot read the source of {fn.__qualname__} "
+                f"({exc})",
+                hint="Define the function in a file or a notebook cell (functions made by exec "
+                     "or typed at the plain REPL have no source), or give it rules with "
+                     "ad.defvjp.") from None
+        all_lines = _file_lines(filename, lines, first)
+        node = _function_node(fn, lines, first, filename, all_lines)
     closure = {}
     if fn.__closure__:
         for name, cell in zip(code.co_freevars, fn.__closure__):
@@ -97,7 +101,6 @@ def parse(fn):
 
 
 def _file_lines(filename, lines, first):
-    import linecache
     whole = linecache.getlines(filename)
     if whole:
         return whole
@@ -109,8 +112,7 @@ _MODULE_LAMBDAS = {}
 
 def _module_lambdas(filename, all_lines):
     """{line: [(lambda, its name)]} for the whole file, cached; None if the file does not parse
-    on its own.  The nodes are the standard library's (only the lambda asked for is converted
-    to gast); a lambda's name is that of a module-level `name = lambda ...`, else "lambda_"."""
+    on its own.  A lambda's name is that of a module-level `name = lambda ...`, else "lambda_"."""
     key = (filename, len(all_lines), hash("".join(all_lines)))
     if key not in _MODULE_LAMBDAS:
         try:
@@ -118,19 +120,102 @@ def _module_lambdas(filename, all_lines):
         except (SyntaxError, ValueError):
             _MODULE_LAMBDAS[key] = None
         else:
-            names = {id(node.value): node.targets[0].id for node in tree.body
-                     if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)}
-            lambdas = {}
-            for n in syntax.walk(tree):
-                if isinstance(n, ast.Lambda):
-                    lambdas.setdefault(n.lineno, []).append((n, names.get(id(n), "lambda_")))
-            _MODULE_LAMBDAS[key] = lambdas
+            _MODULE_LAMBDAS[key] = _lambdas_by_line(tree, {
+                id(node.value): node.targets[0].id for node in tree.body
+                if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)})
     return _MODULE_LAMBDAS[key]
 
 
-def _lambda_in_file(fn, filename, all_lines):
-    """A lambda found by parsing its whole file: lambdas spanning several lines need this."""
-    lambdas = _module_lambdas(filename, all_lines)
+def _lambda_on_its_lines(fn):
+    """(FunctionDef, the file's lines) for the lambda `fn`, parsed from the lines its code comes
+    from without reading the whole file; the node is None where this is not certain (then
+    `_function_node` decides).  Python 3.11+ records the lines and columns of each
+    instruction: they give the lambda's last line, and the lambda found must hold them all."""
+    code = fn.__code__
+    if not hasattr(code, "co_positions"):
+        return None, None
+    try:
+        source, _ = inspect.findsource(fn)      # as inspect.getsourcelines reads the file
+    except (OSError, TypeError):
+        return None, None
+    all_lines = linecache.getlines(code.co_filename)
+    first = code.co_firstlineno
+    if source is not all_lines or not 0 < first <= len(all_lines):
+        return None, None
+    last = max((end for _, end, _, _ in code.co_positions() if end is not None), default=first)
+    for lambdas in _statement_lambdas(all_lines, first, last):
+        node = _lambda_at(fn, lambdas, strict=True)
+        if node is not None:
+            return node, all_lines
+    return None, all_lines
+
+
+def _statement_lambdas(all_lines, first, last):
+    """{line: [(lambda, its name)]} for lines `first`..`last` of the file, parsed where they
+    stand (indented ones under an `if 1:`), for each of a few lines above and below that give
+    lines parsing on their own (the lambda may be inside a larger call).
+
+    Parsing from the middle of a statement gives the lambda the same extent (the parser reads
+    an expression the same way wherever it stands) unless the lines end too early (which
+    `strict` in `_lambda_at` catches), but cannot tell whether it is the value of a
+    `name = (...)` above: a lambda that is all of a statement here has the name None (the
+    whole file decides), the others are "lambda_"."""
+    for _, start in zip(range(4), _starts(all_lines, first)):
+        if start > 1 and all_lines[start - 2].endswith("\\\n"):
+            continue    # continues the line above
+        indent = _indent_of(all_lines[start - 1:start])
+        head = ("\n" * (start - 2) + "if 1:\n") if indent else "\n" * (start - 1)
+        for end in _ends(all_lines, last, indent):
+            try:
+                tree = ast.parse(head + "".join(all_lines[start - 1:end]))
+            except (SyntaxError, ValueError):
+                continue
+            yield _lambdas_by_line(tree, {
+                id(node.value): None for node in syntax.walk(tree)
+                if isinstance(node, (ast.Expr, ast.Assign)) and isinstance(node.value, ast.Lambda)})
+
+
+def _starts(all_lines, first):
+    """The lines a statement holding line `first` may start on: `first`, then the lines above,
+    each less indented than the last."""
+    yield first
+    indent = _indent_of(all_lines[first - 1:first])
+    for start in range(first - 1, 0, -1):
+        if _code(all_lines[start - 1]) and _indent_of(all_lines[start - 1:start]) < indent:
+            indent = _indent_of(all_lines[start - 1:start])
+            yield start
+
+
+def _ends(all_lines, last, indent):
+    """The lines a statement starting with `indent` and holding line `last` may end on: `last`,
+    else the line before the next one as little indented (that one too if it closes brackets)."""
+    yield last
+    for end in range(last + 1, len(all_lines) + 1):
+        line = all_lines[end - 1]
+        if _code(line) and _indent_of([line]) <= indent:
+            yield end if line.lstrip()[:1] in (")", "]", "}") else end - 1
+            return
+    yield len(all_lines)
+
+
+def _code(line):
+    return line.strip()[:1] not in ("", "#")
+
+
+def _lambdas_by_line(tree, names):
+    """{line: [(lambda, its name)]} of a standard-library tree, named by `names`
+    (id(lambda) -> name, "lambda_" for the others)."""
+    lambdas = {}
+    for n in syntax.walk(tree):
+        if isinstance(n, ast.Lambda):
+            lambdas.setdefault(n.lineno, []).append((n, names.get(id(n), "lambda_")))
+    return lambdas
+
+
+def _lambda_at(fn, lambdas, strict=False):
+    """fn's lambda among `lambdas` ({line: [(lambda, name)]} of standard-library nodes; only
+    those on fn's line are converted to gast), as a FunctionDef; None if it is not found there
+    or its name is not known.  `strict`: only the one at the place fn's code comes from."""
     if lambdas is None:
         return None
     found = [(gast.ast_to_gast(lam), name)
@@ -139,14 +224,18 @@ def _lambda_in_file(fn, filename, all_lines):
         return None
     holder = gast.Module(body=[gast.Expr(value=lam) for lam, _ in found], type_ignores=[])
     try:
-        return _lambda_node(fn, holder, names={id(lam): name for lam, name in found})
+        node = _lambda_node(fn, holder, names={id(lam): name for lam, name in found},
+                            strict=strict)
     except SourceUnavailableError:
         return None
+    return node if node.name is not None else None
 
 
 def _function_node(fn, lines, first, filename, all_lines):
     if fn.__name__ == "<lambda>":
-        node = _lambda_in_file(fn, filename, all_lines)
+        # the whole file: a lambda spanning several lines inside a larger call is cut by
+        # inspect, and a module-level `name = lambda ...` gives its name
+        node = _lambda_at(fn, _module_lambdas(filename, all_lines))
         if node is not None:
             return node
     source = "".join(lines)
@@ -193,16 +282,17 @@ def _parse_lambda_context(source):
     return gast.parse("")
 
 
-def _lambda_node(fn, tree, names=None, line_offset=0, col_offset=0):
+def _lambda_node(fn, tree, names=None, line_offset=0, col_offset=0, strict=False):
     """The Lambda in `tree` whose compiled code is `fn`'s, as a FunctionDef (named from
-    `names`, id(lambda) -> name, when given)."""
+    `names`, id(lambda) -> name, when given).  `strict`: only one at fn's place will do."""
     candidates = [n for n in syntax.walk(tree) if isinstance(n, gast.Lambda)]
     target = fn.__code__
     params = list(target.co_varnames[:target.co_argcount])
     fitting = [c for c in candidates if [a.id for a in c.args.args] == params]
     # the only one with its parameters, else the one at the place fn's code comes from, else
     # the one that compiles to fn's code
-    chosen = fitting[0] if len(fitting) == 1 else next(
+    chosen = next((c for c in fitting if _same_place(c, target, line_offset, col_offset)),
+                  None) if strict else fitting[0] if len(fitting) == 1 else next(
         (c for c in fitting if _same_place(c, target, line_offset, col_offset)), None) or next(
         (c for c in fitting if _same_code(c, target)), None)
     if chosen is None:

@@ -218,6 +218,50 @@ def test_lambdas_sharing_a_line_and_parameters_are_told_apart():
     assert [ad.grad(f)(0.0) for f in same] == [2.0, 2.0, 3.0]   # np: not a local name
 
 
+
+LAMBDA_LAYOUTS = '''
+import math
+def pick(*fs):
+    return fs[1]
+SCALED = (
+    lambda x: x
+    * 3.0
+)
+CUT = pick(lambda x: x, lambda x: x
+           * 5.0)
+LAST = pick(math.sin,
+            lambda x: 7.0 * x, None)
+WIDE = pick(
+    None,
+    lambda x: 4.0
+    * x,
+)
+def inner():
+    return (
+        lambda x: x
+        + math.sin(x))
+NESTED = inner()
+BLOCK = dict(
+    a=1,
+    f=lambda x: 2.0
+    * x,
+)["f"]
+'''
+
+
+def test_lambdas_are_read_whole_wherever_their_lines_are_cut(tmp_path, monkeypatch):
+    """A lambda is read from its own lines where that is certain, else from the whole file:
+    either way the same tree, and the name of a module-level `name = (lambda ...)`."""
+    import importlib
+    (tmp_path / "lambda_layouts.py").write_text(LAMBDA_LAYOUTS)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    mod = importlib.import_module("lambda_layouts")
+    cases = {"SCALED": 3.0, "CUT": 5.0, "LAST": 7.0, "WIDE": 4.0, "NESTED": 2.0, "BLOCK": 2.0}
+    for name, slope in cases.items():
+        assert ad.grad(getattr(mod, name))(0.0) == slope, name
+    assert ad.source(mod.SCALED).startswith("def SCALED_grad(")
+    assert ad.source(mod.BLOCK).startswith("def lambda__grad(")
+
 EINSUM_PROGRAM = '''
 import numpy as np, s2s_ad as ad
 def f(a, b):
