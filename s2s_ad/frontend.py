@@ -170,9 +170,7 @@ def _statement_lambdas(all_lines, first, last):
                 tree = ast.parse(head + "".join(all_lines[start - 1:end]))
             except (SyntaxError, ValueError):
                 continue
-            yield _lambdas_by_line(tree, {
-                id(node.value): None for node in syntax.walk(tree)
-                if isinstance(node, (ast.Expr, ast.Assign)) and isinstance(node.value, ast.Lambda)})
+            yield _lambdas_by_line(tree)
 
 
 def _starts(all_lines, first):
@@ -202,13 +200,21 @@ def _code(line):
     return line.strip()[:1] not in ("", "#")
 
 
-def _lambdas_by_line(tree, names):
+def _lambdas_by_line(tree, names=None):
     """{line: [(lambda, its name)]} of a standard-library tree, named by `names`
-    (id(lambda) -> name, "lambda_" for the others)."""
-    lambdas = {}
+    (id(lambda) -> name, "lambda_" for the others); without `names`, a lambda that is all of
+    an expression statement or an assignment is named None, the others "lambda_"."""
+    found, unnamed = [], {}
     for n in syntax.walk(tree):
         if isinstance(n, ast.Lambda):
-            lambdas.setdefault(n.lineno, []).append((n, names.get(id(n), "lambda_")))
+            found.append(n)
+        elif names is None and isinstance(n, (ast.Expr, ast.Assign)) \
+                and isinstance(n.value, ast.Lambda):
+            unnamed[id(n.value)] = None
+    names = unnamed if names is None else names
+    lambdas = {}
+    for n in found:
+        lambdas.setdefault(n.lineno, []).append((n, names.get(id(n), "lambda_")))
     return lambdas
 
 
