@@ -107,23 +107,27 @@ def _file_lines(filename, lines, first):
     return [""] * (first - 1) + list(lines)
 
 
-_MODULE_LAMBDAS = {}
+_MODULE_LAMBDAS = {}   # filename -> (its lines, their lambdas)
 
 
 def _module_lambdas(filename, all_lines):
-    """{line: [(lambda, its name)]} for the whole file, cached; None if the file does not parse
-    on its own.  A lambda's name is that of a module-level `name = lambda ...`, else "lambda_"."""
-    key = (filename, len(all_lines), hash("".join(all_lines)))
-    if key not in _MODULE_LAMBDAS:
-        try:
-            tree = ast.parse("".join(all_lines))
-        except (SyntaxError, ValueError):
-            _MODULE_LAMBDAS[key] = None
-        else:
-            _MODULE_LAMBDAS[key] = _lambdas_by_line(tree, {
-                id(node.value): node.targets[0].id for node in tree.body
-                if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)})
-    return _MODULE_LAMBDAS[key]
+    """{line: [(lambda, its name)]} for the whole file, cached while its lines are the same (a
+    copy of them is kept: comparing it costs little, its lines being the same strings); None if
+    the file does not parse on its own.  A lambda's name is that of a module-level
+    `name = lambda ...`, else "lambda_"."""
+    cached = _MODULE_LAMBDAS.get(filename)
+    if cached is not None and cached[0] == all_lines:
+        return cached[1]
+    try:
+        tree = ast.parse("".join(all_lines))
+    except (SyntaxError, ValueError):
+        lambdas = None
+    else:
+        lambdas = _lambdas_by_line(tree, {
+            id(node.value): node.targets[0].id for node in tree.body
+            if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)})
+    _MODULE_LAMBDAS[filename] = (list(all_lines), lambdas)
+    return lambdas
 
 
 def _lambda_on_its_lines(fn):

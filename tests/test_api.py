@@ -139,6 +139,17 @@ def test_redefined_function_gets_a_new_derivative():
     assert ad.grad(namespace["f"])(3.0) == 27.0
 
 
+
+def test_a_cell_run_again_with_new_lambdas_is_read_again():
+    """The same pseudo-file (a notebook cell) with new content: its lambdas are read anew."""
+    import linecache
+    for text, slope in [("f = lambda x: 2.0 * x\n", 2.0), ("f = lambda x: 5.0 * x\n", 5.0)]:
+        namespace = {}
+        linecache.cache["<test-cell>"] = (len(text), None, text.splitlines(True), "<test-cell>")
+        exec(compile(text, "<test-cell>", "exec"), namespace)
+        assert ad.grad(namespace["f"])(1.0) == slope
+        assert ad.source(namespace["f"]).startswith("def f_grad(")
+
 GLOBAL_SCALE = 2.0
 
 
