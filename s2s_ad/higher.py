@@ -45,17 +45,26 @@ def jvp(fn, primals, tangents):
     return gen.function(*primals, *dots)
 
 
-def _basis(value):
-    """Unit vectors shaped like `value`, one per element, and the element indices."""
+def _basis(value, dtype=None):
+    """Unit vectors shaped like `value` (in `dtype`, by default value's float type), one per
+    element, and the element indices."""
     shape = np.shape(value)
+    dtype = dtype or _float_type(value)
     for index in np.ndindex(*shape):
-        e = np.zeros(shape)
-        e[index] = 1.0
+        e = np.zeros(shape, dtype)
+        e[index] = 1
         yield index, (e if shape else 1.0)
 
 
 def _zero(value):
-    return np.zeros(np.shape(value)) if np.ndim(value) else 0.0
+    return np.zeros(np.shape(value), _float_type(value)) if np.ndim(value) else 0.0
+
+
+def _float_type(*values):
+    """The float type of the derivatives of `values`: theirs (float32 stays float32), float64
+    for integers and Python numbers."""
+    dtype = np.result_type(*[v.dtype for v in values if isinstance(v, np.ndarray)] or [float])
+    return dtype if np.issubdtype(dtype, np.inexact) else np.dtype(float)
 
 
 def batched(fn, mode, names, params, args):
@@ -68,10 +77,10 @@ def batched(fn, mode, names, params, args):
         return None
 
 
-def _identity_blocks(shapes):
+def _identity_blocks(shapes, dtype):
     """The identity over the elements of values of `shapes`, one (B,) + shape block each."""
     size = batching.batch_size(shapes)
-    eye = np.eye(size)
+    eye = np.eye(size, dtype=dtype)
     eye.setflags(write=False)   # reused by every call: code that writes into it fails (and loops)
     blocks, start = [], 0
     for shape in shapes:
@@ -97,7 +106,10 @@ class _Jacobian(_Transform):
             gen = batched(self.fn, self.mode, self.wrt, self.params, args)
             entry = None
             if gen is not None and not gen.dependencies:
-                entry = (gen.function, gen.seed_name, gen.batch, _identity_blocks(gen.batch[1]))
+                # seeds in the float type of the wrt arguments: float32 in, float32 out
+                dtype = _float_type(*[args[self.params.index(n)] for n in self.wrt])
+                entry = (gen.function, gen.seed_name, gen.batch,
+                         _identity_blocks(gen.batch[1], dtype))
             self.fast[key] = entry
         if entry is not None and self.bound_self is None:
             self.remember(args, entry)
@@ -143,7 +155,7 @@ def _jacfwd_loop(fn, names, params, args):
                     for j, n in enumerate(names)]
             out, column = gen.function(*args, *dots)
             if jac is None:
-                jac = np.zeros(np.shape(out) + np.shape(x))
+                jac = np.zeros(np.shape(out) + np.shape(x), np.result_type(column))
             jac[(Ellipsis,) + index] = column
         results.append(jac if np.ndim(jac) else float(jac))
     return results
@@ -189,8 +201,9 @@ def _jacrev_loop(fn, names, params, args):
                    arg_shapes=shapes_of(params, args))
     from .check import copied
     out = fn(*copied(args))
-    jacs = [np.zeros(np.shape(out) + np.shape(args[params.index(n)])) for n in names]
-    for index, e in _basis(out):
+    dtype = _float_type(out, *[args[params.index(n)] for n in names])
+    jacs = [np.zeros(np.shape(out) + np.shape(args[params.index(n)]), dtype) for n in names]
+    for index, e in _basis(out, dtype):
         rows = gen.function(*args, **{gen.seed_name: e})
         rows = rows if len(names) > 1 else (rows,)
         for jac, row in zip(jacs, rows):

@@ -352,3 +352,21 @@ def test_too_large_a_batch_falls_back(monkeypatch):
     assert higher.batched(first_times, "jvp_batched", ["x"], ["x"], [x]) is None
     np.testing.assert_allclose(ad.jacfwd(first_times)(x),
                                higher._jacfwd_loop(first_times, ["x"], ["x"], [x])[0])
+
+
+def _tanh_times(x, W):
+    return np.tanh(W @ x) * x
+
+
+def _tanh_energy(x):
+    return np.sum(np.tanh(x) ** 2)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_jacobians_keep_the_float_type_of_the_inputs(dtype):
+    x, W = np.linspace(0.1, 0.9, 3).astype(dtype), np.eye(3, dtype=dtype) * 0.5
+    expected = ad.jacfwd(_tanh_times)(x.astype(float), W.astype(float))
+    for jacobian in (ad.jacfwd(_tanh_times)(x, W), ad.jacrev(_tanh_times)(x, W)):
+        assert jacobian.dtype == dtype
+        np.testing.assert_allclose(jacobian, expected, rtol=1e-6)
+    assert ad.hessian(_tanh_energy)(x).dtype == dtype
