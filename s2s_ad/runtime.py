@@ -283,6 +283,24 @@ def _reduced_axes(x, axis):
     return tuple(a % nd for a in axes)
 
 
+def prod_others(a, axis=None):
+    """For each element of `a`, the product of the other elements `np.prod(a, axis)` multiplies
+    it with: the derivative of the product, found without dividing by `a`, so zeros are
+    fine.  The products of the elements before and after each one (two cumulative products
+    along the reduced axes, flattened to the last) multiply."""
+    a = np.asarray(a)
+    if a.ndim == 0:
+        return np.ones_like(a)
+    axes = _reduced_axes(a, axis)
+    ends = tuple(range(a.ndim - len(axes), a.ndim))
+    moved = np.moveaxis(a, axes, ends)
+    flat = moved.reshape(moved.shape[:a.ndim - len(axes)] + (-1,))
+    ones = np.ones(flat.shape[:-1] + (1,), flat.dtype)
+    before = np.cumprod(np.concatenate([ones, flat[..., :-1]], -1), -1)
+    after = np.cumprod(np.concatenate([ones, flat[..., :0:-1]], -1), -1)[..., ::-1]
+    return np.moveaxis((before * after).reshape(moved.shape), ends, axes)
+
+
 def _max_mask(m, x, axis, keepdims):
     """(where `x` attains its reduced maximum `m`, the number of ties, the reduced axes)."""
     axes = _reduced_axes(x, axis)

@@ -452,6 +452,9 @@ case(_ad.sum_grad, (R(3), R(2, 3), 0))
 case(_ad.sum_grad, (R(2, 1), R(2, 3), 1, True))
 case(_ad.sum_grad, (R(), R(2, 3)))
 case(_ad.scalar_like, (np.float64(R()), 1.0))
+case(_ad.prod_others, (P(5),))
+case(_ad.prod_others, (P(3, 4), 1))
+case(_ad.prod_others, (P(2, 3, 4), (0, 2)))
 for _a, _b in (((3, 4), (4, 2)), ((4,), (4, 2)), ((3, 4), (4,)), ((4,), (4,)), ((2, 3, 4), (4, 2)),
                ((2, 1, 3, 4), (5, 4, 2))):
     _g = np.matmul(R(*_a), R(*_b)) * 0 + R(*np.shape(np.matmul(np.ones(_a), np.ones(_b))))

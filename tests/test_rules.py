@@ -323,3 +323,22 @@ def test_max_cotangent_splits_ties_equally(x, keepdims):
         hits = x == np.max(x, axis=1, keepdims=True)
         expected = hits / hits.sum(axis=1, keepdims=True) * np.array([[1.0], [2.0]])
     np.testing.assert_array_equal(g, expected)
+
+
+@pytest.mark.parametrize("axis", [None, 0, 1, (0, 1)])
+def test_the_gradient_of_a_product_with_zeros_is_exact(axis):
+    # the derivative of a product is the product of the other factors: no division by zero
+    a = np.array([[2.0, 0.0, 3.0], [0.0, 0.0, 5.0], [1.5, -2.0, 4.0]])
+    shape = np.shape(np.prod(a, axis=axis))
+    weights = np.arange(1.0, 1.0 + np.prod(shape)).reshape(shape)
+
+    def f(a):
+        return np.sum(np.prod(a, axis=axis) * weights)
+    expected = np.zeros_like(a)
+    for index in np.ndindex(a.shape):   # f is linear in each entry: one exact difference
+        e = np.zeros_like(a)
+        e[index] = 1.0
+        expected[index] = f(a + e) - f(a)
+    np.testing.assert_allclose(ad.grad(f)(a), expected, rtol=1e-12)
+    tangent = np.arange(9.0).reshape(3, 3)
+    np.testing.assert_allclose(ad.jvp(f, (a,), (tangent,))[1], np.sum(expected * tangent))

@@ -13,7 +13,7 @@ NOTES = {
     "numpy.minimum": "a tie gives each argument half", "numpy.fmax": "a tie gives each half",
     "numpy.fmin": "a tie gives each half", "builtins.max": "two numbers; a tie gives each half",
     "builtins.min": "two numbers; a tie gives each half",
-    "numpy.prod": "assumes no zero entries", "numpy.cumprod": "assumes no zero entries",
+    "numpy.prod": "second derivatives assume no zero entries", "numpy.cumprod": "assumes no zero entries",
     "numpy.linalg.norm": "vector p-norms, inf (ties split), 'fro'; other matrix norms raise",
     "numpy.linalg.eigh": "symmetric input, distinct eigenvalues; symmetric cotangent",
     "numpy.linalg.cholesky": "symmetric input; symmetric cotangent",

@@ -7,7 +7,8 @@ reduced cotangent back over `x`.
 
 Ties: `max`/`min`/`amax`/`amin`/`ptp` split the cotangent equally among the tied extremes, and
 their tangent is the mean of the tied tangents (`_ad.max_grad`, `_ad.max_jvp`).
-`prod` and `cumprod` divide by the input, so they assume it has no zeros.
+`cumprod` divides by the input, so it assumes it has no zeros; `prod`'s first derivatives
+do not (`_ad.prod_others`), its second derivatives do.
 """
 import numpy as np
 
@@ -80,10 +81,10 @@ defjvp(np.average, _average_jvp_a, None, _average_jvp_w)
 
 defvjp(np.prod,
        lambda g, ans, a, axis=None, dtype=None, out=None, keepdims=False:
-       _ad.sum_grad(g * ans, a, axis, keepdims) / a)
+       _ad.sum_grad(g, a, axis, keepdims) * _ad.prod_others(a, axis))
 defjvp(np.prod,
        lambda t, ans, a, axis=None, dtype=None, out=None, keepdims=False:
-       ans * np.sum(t / a, axis, keepdims=keepdims))
+       np.sum(t * _ad.prod_others(a, axis), axis, keepdims=keepdims))
 
 # ---- extremes ----
 

@@ -56,6 +56,14 @@ defjvp(_ad.sum_grad,
 defvjp(_ad.scalar_like, lambda gbar, out, v, x: gbar)
 defjvp(_ad.scalar_like, lambda tdot, out, v, x: _ad.scalar_like(tdot, x))
 
+# prod_others(a)_i = prod of a_k, k != i (in i's group): d/da_j = prod of a_k, k != i, j, which
+# is symmetric in i and j, so one formula serves both modes; it divides by a (second
+# derivatives of np.prod assume no zeros)
+defvjp(_ad.prod_others,
+       lambda gbar, out, a, axis=None: (np.sum(gbar * out, axis, keepdims=True) - gbar * out) / a)
+defjvp(_ad.prod_others,
+       lambda tdot, out, a, axis=None: (np.sum(tdot * out, axis, keepdims=True) - tdot * out) / a)
+
 # ---- bilinear products ----
 
 defvjp(_ad.matmul_grad_a,
