@@ -3,8 +3,10 @@
     optimize(node, passes=PASSES) -> node
 
   fold_constants        `2 - 1` -> `1`; `x ** 1`, `x * 1`, `1 * x`, `x + 0` -> `x`; `a + -b` -> `a - b`,
-                        `a += -b * c` -> `a -= b * c`; `e + e` -> `2 * e`
-  propagate_copies      `a = b; ... a ...` -> `... b ...` where b is not reassigned in between
+                        `a += -b * c` -> `a -= b * c`; `e + e` -> `2 * e`; `(200.0 * e) * 2` ->
+                        `400.0 * e`; `1.0 * e` -> `e` where e certainly holds floats
+  propagate_copies      `a = b; ... a ...` -> `... b ...` where b is not reassigned in between;
+                        `a = 1.0` likewise, folding the statements it lands in
   eliminate_dead_code   drop pure assignments nobody reads, empty branches, orphan comments
   fuse_temporaries      a temporary used once goes back into the expression that uses it:
                         `_t1 = y * x; y_1 = _t1 + c; y = y_1` -> `y = y * x + c` (and is folded
@@ -16,7 +18,9 @@
 
 Every pass keeps the order of effects (tape pushes and pops, calls to user code) and never
 moves a computation past a statement that changes one of its operands.  Python's int/float
-semantics are kept: only the integer constants 0 and 1 are simplified, so no dtype changes.
+semantics and NumPy's dtypes are kept: the integer constants 0 and 1 are simplified anywhere,
+the float 1.0 only next to values known to be floats (`floating_names`), and constant factors
+merge only where the product is exact.
 """
 import math
 import re
