@@ -6,7 +6,8 @@
                         `a += -b * c` -> `a -= b * c`; `e + e` -> `2 * e`; `(200.0 * e) * 2` ->
                         `400.0 * e`; `1.0 * e` -> `e` where e certainly holds floats
   propagate_copies      `a = b; ... a ...` -> `... b ...` where b is not reassigned in between;
-                        `a = 1.0` likewise, folding the statements it lands in
+                        `a = 1.0` likewise, folding the statements it lands in, and `a = -b`
+                        where the sign then folds away (`c + a * d` -> `c - b * d`)
   eliminate_dead_code   drop pure assignments nobody reads, empty branches, orphan comments
   fuse_temporaries      a temporary used once goes back into the expression that uses it:
                         `_t1 = y * x; y_1 = _t1 + c; y = y_1` -> `y = y * x + c` (and is folded
@@ -576,8 +577,12 @@ def propagate_copies(node, keep=frozenset()):
 def _propagate_copy(block, k, counts):
     loads, stores, fixed, facts = counts
     stmt = block[k]
-    if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)
-            and isinstance(stmt.value, (gast.Name, gast.Constant))):
+    if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)):
+        return False
+    if isinstance(stmt.value, gast.UnaryOp) and isinstance(stmt.value.op, gast.USub) and \
+            isinstance(stmt.value.operand, gast.Name):
+        return _propagate_negation(block, k, counts)
+    if not isinstance(stmt.value, (gast.Name, gast.Constant)):
         return False
     if isinstance(stmt.value, gast.Constant):
         return _propagate_constant(block, k, counts)
@@ -619,6 +624,49 @@ def _propagate_copy(block, k, counts):
     loads[b] = loads.get(b, 0) + uses - 1
     loads[a] = 0
     return True
+
+
+def _propagate_negation(block, k, counts):
+    """`a = -b` followed in the same block by all the uses of a, in assignments where the sign
+    then folds away (`c + a * d` -> `c - b * d`): the negation goes (on arrays, a pass over the
+    array fewer), and so does the name."""
+    loads, stores, fixed, facts = counts
+    stmt = block[k]
+    a, b = stmt.targets[0].id, stmt.value.operand.id
+    if a == b or stores.get(a, 0) != 1 or a in fixed:
+        return False
+    wanted, found, rewritten = loads.get(a, 0), 0, {}
+    for i in range(k + 1, len(block)):
+        use = block[i]
+        here = facts.loads(use).get(a, 0)
+        if here:
+            if not isinstance(use, (gast.Assign, gast.AugAssign)):
+                return False
+            minus_b = gast.UnaryOp(op=gast.USub(), operand=S.load(b))
+            new = _fold(_replace_name(S.clone(use), a, minus_b), facts.floating)
+            if _negations_of(new, b) > _negations_of(use, b):
+                return False    # the sign stays: `a` is the cheaper form
+            rewritten[i] = new
+            found += here
+            if found == wanted:
+                break
+        if b in facts.stores(use):
+            return False
+    if found != wanted:
+        return False
+    for i, new in rewritten.items():
+        facts.forget(block[i])
+        block[i] = new
+    del block[k]
+    stores[a] -= 1
+    loads[a] = 0
+    loads[b] = loads.get(b, 0) + found - 1
+    return True
+
+
+def _negations_of(tree, name):
+    return sum(1 for n in S.walk(tree) if isinstance(n, gast.UnaryOp) and
+               isinstance(n.op, gast.USub) and _is_name(n.operand, name))
 
 
 def _propagate_constant(block, k, counts):

@@ -409,3 +409,26 @@ def test_two_constant_factors_merge_only_where_exact(text, expected):
             return a
         """)
     assert out.splitlines()[1].strip() == expected
+
+
+def test_a_negated_copy_goes_where_its_sign_folds_away():
+    out = run(optimize.propagate_copies, """
+        def f(g, y, z, beta_bar, z_bar):
+            _t4_bar = -g
+            beta_bar = beta_bar + _t4_bar * z
+            z_bar = z_bar + _t4_bar * y
+            return beta_bar, z_bar
+        """)
+    assert out == ("def f(g, y, z, beta_bar, z_bar):\n    beta_bar = beta_bar - g * z\n"
+                   "    z_bar = z_bar - g * y\n    return (beta_bar, z_bar)\n")
+
+
+def test_a_negated_copy_stays_where_its_sign_would_not_fold():
+    text = """
+        def f(g, z, beta_bar):
+            _t4_bar = -g
+            beta_bar = beta_bar + _t4_bar * z
+            w = np.exp(_t4_bar)
+            return beta_bar, w
+        """
+    assert "_t4_bar = -g" in run(optimize.propagate_copies, text)
