@@ -587,10 +587,14 @@ def _propagate_copy(block, k, counts):
     if isinstance(stmt.value, gast.Constant):
         return _propagate_constant(block, k, counts)
     a, b = stmt.targets[0].id, stmt.value.id
-    if a == b:
-        return False
+    if a == b:      # `a = a` does nothing
+        del block[k]
+        stores[a] -= 1
+        loads[a] -= 1
+        return True
     if stores.get(a, 0) != 1 or a in fixed:
-        return _copy_into_update(block, k, a, b, counts)
+        return _rename_definition(block, k, a, b, counts) or \
+            _copy_into_update(block, k, a, b, counts)
     # Scan forward to the last use of a; b must keep its value until then (the statement
     # with the last use may reassign b only after reading a: `b = f(a)` evaluates a first).
     # `b = a` itself changes nothing (b still holds that value): it goes, with the copy.
@@ -696,6 +700,27 @@ def _propagate_constant(block, k, counts):
     stores[a] -= 1
     loads[a] = 0
     return True
+
+
+def _rename_definition(block, k, a, b, counts):
+    """`b = e; ...; a = b` -> `a = e; ...` for a temporary b used only there, where the
+    statements in between neither read nor write a: `_t0_dot = y_dot * x + y; y = y * x + c;
+    y_dot = _t0_dot` -> `y_dot = y_dot * x + y; y = y * x + c`."""
+    loads, stores, fixed, facts = counts
+    if b in fixed or not _GENERATED.match(b) or stores.get(b) != 1 or loads.get(b) != 1:
+        return False
+    for j in range(k - 1, -1, -1):
+        earlier = block[j]
+        if isinstance(earlier, gast.Assign) and _is_name(earlier.targets[0], b):
+            facts.forget(earlier)
+            earlier.targets[0] = S.store(a)
+            del block[k]
+            stores[b], loads[b] = 0, 0
+            return True
+        if a in facts.loads(earlier) or a in facts.stores(earlier) or \
+                b in facts.stores(earlier) or isinstance(earlier, (gast.For, gast.While, gast.If)):
+            return False
+    return False
 
 
 def _copy_into_update(block, k, a, b, counts):

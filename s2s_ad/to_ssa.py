@@ -11,7 +11,8 @@ The output satisfies:
   * after `if`, a variable that the branches left with different versions is joined by a copy
     at the end of each branch (`x_3 = x_1` / `x_3 = x_2`);
   * a variable carried around a loop keeps one name inside the loop, and the body ends with the
-    copy `x = x_2` that carries the new value to the next iteration;
+    copy `x = x_2` that carries the new value to the next iteration, or the statement computing
+    x_2 assigns x itself where nothing after it reads the old x;
   * `for` loops run over `range(...)` of atoms, `while` loops test a name, and the only
     `return` is the last statement.
 
@@ -313,8 +314,9 @@ class _SSA:
 
     def finish_loop(self, s, carried, body, env_body):
         for var, name in carried.items():
-            if env_body.get(var, name) != name:
-                body.append(gast.copy_location(S.assign(name, S.load(env_body[var])), s))
+            new = env_body.get(var, name)
+            if new != name and not _coalesce(body, name, new):
+                body.append(gast.copy_location(S.assign(name, S.load(new)), s))
         for var, name in env_body.items():
             self.env[var] = carried.get(var, name)
 
@@ -340,6 +342,30 @@ class _SSA:
         self.finish_loop(s, carried, body, env_body)
         test = S.load(carried.get(s.test.id, self.env[s.test.id]))
         self.emit(gast.While(test=test, body=body or [gast.Pass()], orelse=[]), s)
+
+
+def _coalesce(body, name, new):
+    """Let the statement of the loop body that computes `new` assign the loop-carried `name`
+    itself, instead of the copy `name = new` at the end of the body, where nothing after it
+    reads the old value of `name`: `_t1 = h @ W; h_1 = np.tanh(_t1); h = h_1` ->
+    `_t1 = h @ W; h = np.tanh(_t1)`.
+    Then a reverse sweep saves and restores one name where it would save both (the two hold
+    the same value from the second iteration on).  False where that statement is nested or
+    unpacks."""
+    for i, stmt in enumerate(body):
+        if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and \
+                isinstance(stmt.targets[0], gast.Name) and stmt.targets[0].id == new:
+            rest = body[i + 1:]
+            # a statement never reads the name it assigns (a reverse sweep restores the old
+            # value after the statement's adjoint, which may need it)
+            if name in _reads([stmt] + rest) or new in _writes(rest):
+                return False
+            stmt.targets[0] = S.store(name)
+            for n in (n for later in rest for n in S.walk(later)):
+                if isinstance(n, gast.Name) and n.id == new:
+                    n.id = name
+            return True
+    return False
 
 
 def _nest_boolop(stmts):

@@ -146,6 +146,17 @@ def horner(x, c, n):
     return y
 
 
+def loop_carried_updates(x, y):
+    # found by fuzzing: `y *= ...` reads and writes y in one statement after SSA, whose reverse
+    # sweep needs the old y; `h = np.tanh(...)` may assign the loop-carried h in place
+    h = x
+    for i in range(3):
+        for j in range(2):
+            y *= 1.0 + 0.5 * np.tanh(h)
+            h = np.tanh(h * 0.9 + y)
+    return h * y
+
+
 def range_args(x, n):
     total = 0.0
     for i in range(2, n, 3):
@@ -437,6 +448,7 @@ CASES = [
     Case(chained_compare, args(scal(-2, 2)), (0,)),
     Case(horner, args(scal(-1, 1), scal(), 10), (0, 1)),
     Case(range_args, args(scal(0.5, 1.2), 9), (0,)),
+    Case(loop_carried_updates, args(scal(), scal(0.2, 1.0)), (0, 1)),
     Case(newton_sqrt, args(scal(0.5, 4.0)), (0,), tol=1e-5),
     Case(capped_newton, args(scal(0.5, 4.0)), (0,), tol=1e-5),
     Case(euler_ode, args(scal(0.5, 1.5), scal(0.1, 1.0)), (0, 1)),

@@ -432,3 +432,18 @@ def test_a_negated_copy_stays_where_its_sign_would_not_fold():
             return beta_bar, w
         """
     assert "_t4_bar = -g" in run(optimize.propagate_copies, text)
+
+
+def test_a_temporary_copied_into_a_variable_is_named_after_it():
+    out = run(optimize.propagate_copies, """
+        def f(x, n, x_dot):
+            y = 0.0
+            y_dot = 0.0
+            for i in range(n):
+                _t0_dot = y_dot * x + x_dot * y
+                y = y * x + 1.0
+                y_dot = _t0_dot
+                y_dot = y_dot
+            return y_dot
+        """)
+    assert "        y_dot = y_dot * x + x_dot * y\n        y = y * x + 1.0\n    return" in out

@@ -58,3 +58,23 @@ def test_augmented_assignment_is_desugared():
         return x
     text = ad.source(f, "ssa")
     assert "+=" not in text and "*=" not in text
+
+
+def recurrent(x, w, n):
+    h = x
+    for i in range(n):
+        h = np.tanh(h * w)
+    return h
+
+
+def swapping(a, b, n):
+    for i in range(n):
+        a, b = a + b, a
+    return a + b
+
+
+def test_a_loop_carried_value_is_assigned_in_place_where_its_old_value_is_dead():
+    # h's new value is assigned to h itself, not to h_1 copied back at the end of the body
+    assert "        h = np.tanh(_t0)\n" in ad.source(recurrent, "ssa")
+    # values unpacked together keep their copies (b's new value is the old a)
+    assert compile_ssa(swapping)(1.0, 2.0, 5) == swapping(1.0, 2.0, 5)
