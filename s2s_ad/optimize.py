@@ -160,7 +160,7 @@ def _replace_name(tree, name, replacement):
 # -- passes -------------------------------------------------------------------------------
 
 def fold_constants(node, keep=frozenset()):
-    return _fold(node, floating_names(node))
+    return _fold(node, _floating_of(node))
 
 
 def _fold(n, floating=frozenset()):
@@ -368,6 +368,15 @@ def _fresh(e):
                                           e.func.attr in _NUMPY_FLOATING))
 
 
+def _floating_of(node):
+    """floating_names(node), found once per function: every pass keeps values and their types,
+    so a name that held floats before a pass still does after it."""
+    found = getattr(node, "_floating_names", None)
+    if found is None:
+        found = node._floating_names = floating_names(node)
+    return found
+
+
 def floating_names(node, is_float=None):
     """The names of `node` that certainly hold floats: every assignment to them computes floats
     from constants and such names (`is_float(value, names)`, by default `_floating`), the
@@ -522,7 +531,7 @@ class _Facts:
         """floating_names of the function, found once per pass (the rewrites keep values and
         types, so a name that held floats still does)."""
         if self._floating is None:
-            self._floating = floating_names(self.node) if self.node is not None else frozenset()
+            self._floating = _floating_of(self.node) if self.node is not None else frozenset()
         return self._floating
 
     def _entry(self, stmt):
