@@ -265,6 +265,8 @@ def _guard(given, value, scope, read):
     """`guard(args)`: `value` for arguments with the signature of `given` (types; shapes and
     dtypes of arrays) while the module-level values in `read` ((name, object) pairs, looked up
     in `scope`) are unchanged, else None."""
+    if len(given) + len(read) > 100:
+        return _no_fast_path      # a compiled check takes at most 255 facts
     is_array = tuple(type(a) is np.ndarray for a in given)
     pattern = (is_array, len(read))
     make = _GUARD_MAKERS.get(pattern)
