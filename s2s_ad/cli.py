@@ -34,8 +34,9 @@ def main(argv=None):
                                      "s2s_ad generates for FUNCTION in FILE.")
     parser.add_argument("target", metavar="FILE.py:FUNCTION")
     parser.add_argument("--mode", choices=MODES, default="grad")
-    parser.add_argument("--wrt", nargs="+", metavar="NAME",
-                        help="parameters to differentiate with respect to (default: the first)")
+    parser.add_argument("--wrt", nargs="+", action="extend", metavar="NAME",
+                        help="parameters to differentiate with respect to (default: the first); "
+                             "--wrt w b, --wrt w,b and --wrt w --wrt b all mean w and b")
     parser.add_argument("--example", metavar="EXPR",
                         help="arguments to specialise the code for, as a Python expression "
                              "evaluated in FILE, e.g. --example '0.5, 1.0, 10'")
@@ -53,8 +54,9 @@ def main(argv=None):
             raise SystemExit(f"s2s-ad: error: {path} has no function {func_name!r}")
     from . import api
     wrt = 0
-    if args.wrt:
-        wrt = tuple(args.wrt) if len(args.wrt) > 1 else args.wrt[0]
+    names = [n for item in args.wrt or () for n in item.split(",") if n.strip()]
+    if names:
+        wrt = tuple(n.strip() for n in names) if len(names) > 1 else names[0].strip()
     example = None
     if args.example:
         try:

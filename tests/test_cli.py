@@ -22,9 +22,10 @@ def test_prints_each_mode():
 
 
 def test_wrt_and_no_optimize():
-    result = run(f"{PROGRAMS}:horner", "--mode", "grad", "--wrt", "x", "c", "--no-optimize")
-    assert result.returncode == 0, result.stderr
-    assert "x_bar" in result.stdout and "c_bar" in result.stdout
+    for wrt in (["x", "c"], ["x,c"], ["x", "--wrt", "c"]):
+        result = run(f"{PROGRAMS}:horner", "--mode", "grad", "--wrt", *wrt, "--no-optimize")
+        assert result.returncode == 0, result.stderr
+        assert "x_bar" in result.stdout and "c_bar" in result.stdout, wrt
 
 
 def test_errors_are_one_message_without_traceback():
