@@ -202,6 +202,9 @@ def _fold_binop(n, floating=frozenset()):
     scaled = _scaled_twice(n)
     if scaled is not None:
         return scaled
+    if isinstance(n.op, gast.Mult) and _number(right) and isinstance(left, gast.UnaryOp) and \
+            isinstance(left.op, gast.USub):     # (-e) * c -> e * -c: the sign costs nothing there
+        return gast.BinOp(left=left.operand, op=gast.Mult(), right=S.const(-right.value))
     if isinstance(n.op, gast.Mult) and _is(right, 1):
         return left
     if isinstance(n.op, gast.Mult) and _is(left, 1):
@@ -287,8 +290,21 @@ def _fold_ifexp(n):
 
 def _fold_unaryop(n, floating=frozenset()):
     n.operand = _without_unit(n.operand, floating, True)
-    if isinstance(n.op, gast.USub) and _number(n.operand):
-        return S.const(-n.operand.value)
+    if not isinstance(n.op, gast.USub):
+        return n
+    operand = n.operand
+    if _number(operand):
+        return S.const(-operand.value)
+    if _negated(operand) is not None:     # -(-e * f) -> e * f
+        return _negated(operand)
+    if isinstance(operand, gast.BinOp) and isinstance(operand.op, gast.Mult):
+        # -(2.0 * e) -> -2.0 * e: one array pass fewer
+        if _number(operand.left):
+            return gast.BinOp(left=S.const(-operand.left.value), op=gast.Mult(),
+                              right=operand.right)
+        if _number(operand.right):
+            return gast.BinOp(left=operand.left, op=gast.Mult(),
+                              right=S.const(-operand.right.value))
     return n
 
 

@@ -297,6 +297,14 @@ def overwrite(x):
     a[0] += s
     return np.sum(a * x)
 
+def reread_after_write(x):
+    # a[0] read, written, read again: the second read is not the first one's value
+    a = x.copy()
+    b = a[0] * 2.0 + a[1:].sum()
+    a[0] = a[1] * 3.0
+    return b + a[0] * 2.0 + a[1:].sum() + np.sum(a * a)
+
+
 def mutate_arg(x, w):
     x[0] = w * 3.0
     x[1:] *= w
@@ -464,6 +472,7 @@ CASES = [
     Case(early_return_in_loop, args(scal(0.5, 2.0), 10), (0,)),
     Case(fill, args(vec(5), 4), (0,)),
     Case(overwrite, args(vec(5)), (0,)),
+    Case(reread_after_write, args(vec(4)), (0,)),
     Case(mutate_arg, args(vec(4), scal()), (0, 1)),
     Case(mask_zero, args(vec(6)), (0,)),
     Case(cholesky_rows, args(spd(4)), (0,), tol=1e-5),

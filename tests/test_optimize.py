@@ -401,8 +401,11 @@ def test_folding_the_seed_keeps_values_and_dtypes(dtype):
     ("a = 3 * (x * 5)", "a = 15 * x"),           # ints: exact
     ("a = 0.5 * (x * 0.1)", "a = 0.05 * x"),
     ("a = 0.1 * x * 3.0", "a = 0.1 * x * 3.0"),  # (0.1 * x) * 3.0 may round differently
+    ("a = -(2.0 * x)", "a = -2.0 * x"),           # signs go into constants and cancel
+    ("a = -(-x * 2.0)", "a = x * 2.0"),
+    ("a = -x * -2.0", "a = x * 2.0"),
 ])
-def test_two_constant_factors_merge_only_where_exact(text, expected):
+def test_constant_factors_merge_only_where_exact(text, expected):
     out = run(optimize.fold_constants, f"""
         def f(x):
             {text}

@@ -78,3 +78,14 @@ def test_a_loop_carried_value_is_assigned_in_place_where_its_old_value_is_dead()
     assert "        h = np.tanh(_t0)\n" in ad.source(recurrent, "ssa")
     # values unpacked together keep their copies (b's new value is the old a)
     assert compile_ssa(swapping)(1.0, 2.0, 5) == swapping(1.0, 2.0, 5)
+
+
+def two_views(x):
+    return np.sum((x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+
+
+def test_a_view_taken_again_is_the_first_one():
+    text = ad.source(two_views, "ssa")
+    assert text.count("x[:-1]") == 1
+    x = np.linspace(-1.0, 1.0, 6)
+    assert compile_ssa(two_views)(x) == two_views(x)
