@@ -489,9 +489,11 @@ def _as_load(target):
 
 def _negated(n):
     """`e` for an expression `-e`, or `-e * f` / `-e / f` (the sign moves out of a product
-    exactly in floating point); None for anything else."""
+    exactly in floating point), or `e * -2.0`; None for anything else."""
     if isinstance(n, gast.UnaryOp) and isinstance(n.op, gast.USub):
         return n.operand
+    if _number(n) and n.value < 0:
+        return S.const(-n.value)
     if isinstance(n, gast.BinOp) and isinstance(n.op, (gast.Mult, gast.Div)):
         left = _negated(n.left)
         if left is not None:
@@ -818,15 +820,42 @@ def _fuse_temporary(block, k, counts):
 
 
 def merge_updates(node, keep=frozenset()):
-    """`a = e1` directly followed by `a = a - e2` (e2 not reading a) -> `a = e1 - e2`, and so
+    """`a = e1` followed by `a = a - e2` (e2 not reading a) -> `a = e1 - e2`, and so
     `a = a + e1; a = a - e2` -> `a = a + e1 - e2`: Python evaluates e1 first and adds left to
-    right, so the result is the same, with one statement fewer."""
+    right, so the result is the same, with one statement fewer.  Assignments that do not
+    touch a or e1's operands may stand in between."""
     for block in _blocks(node):
         k = 0
         while k < len(block):
             if not _merge_update(block, k):
+                _first_write_into_zeros(block, k)
                 k += 1      # else look at position k again: it holds the merged statement
     return node
+
+
+def _first_write_into_zeros(block, k):
+    """`a = _ad.zeros_like(x); ...; a[s] += e` -> `...; a[s] = e` for the first statement
+    that uses a: adding to zeros only copies (the symbolic zeros of a part of an array)."""
+    stmt = block[k]
+    if not (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and
+            isinstance(stmt.targets[0], gast.Name) and isinstance(stmt.value, gast.Call) and
+            (_is_helper(stmt.value.func, "zeros_like") or _is_np(stmt.value.func, "zeros_like"))):
+        return
+    a = stmt.targets[0].id
+    for later in block[k + 1:]:
+        if not any(isinstance(n, gast.Name) and n.id == a for n in S.walk(later)):
+            continue
+        if isinstance(later, gast.AugAssign) and isinstance(later.op, gast.Add) and \
+                isinstance(later.target, gast.Subscript) and _is_name(later.target.value, a) \
+                and not any(n.id == a for n in _loads(later.value)) and \
+                not any(n.id == a for n in _loads(later.target.slice)):
+            block[block.index(later)] = gast.copy_location(
+                gast.Assign(targets=[later.target], value=later.value, type_comment=None), later)
+        return
+
+
+def _is_np(func, name):
+    return isinstance(func, gast.Attribute) and func.attr == name and _is_name(func.value, "np")
 
 
 def _update_of(stmt):
@@ -840,18 +869,33 @@ def _update_of(stmt):
 
 
 def _merge_update(block, k):
+    """`a = e1; <statements>; a = a - e2` -> `<statements>; a = e1 - e2` where the statements
+    in between (under the same comment) neither use a nor change what e1 reads, and e1 is
+    pure: e1 is still evaluated before e2, on the same values."""
     first = block[k]
     if not (isinstance(first, gast.Assign) and len(first.targets) == 1
             and isinstance(first.targets[0], gast.Name)):
         return False
     a = first.targets[0].id
-    if k + 1 >= len(block) or _update_of(block[k + 1]) != a:
+    reads = None
+    for j in range(k + 1, len(block)):
+        later = block[j]
+        if _update_of(later) == a:
+            break
+        if reads is None:
+            if not _pure(first.value):
+                return False
+            reads = {n.id for n in _loads(first.value)}
+        if not isinstance(later, gast.Assign) or _mutates(later) or \
+                a in {n.id for n in S.walk(later) if isinstance(n, gast.Name)} or \
+                not reads.isdisjoint(_stores(later)):
+            return False
+    else:
         return False
-    second = block[k + 1].value
+    second = block[j].value
     if any(n.id == a for n in _loads(second.right)):
         return False
-    second.left = block[k].value
-    block[k + 1].value = second
+    second.left = first.value
     del block[k]
     return True
 
@@ -1055,5 +1099,5 @@ def _is_name(node, name):
 
 
 # Dead code goes before fusion (a dead write between a temporary and its use would block it).
-PASSES = (fold_constants, propagate_copies, eliminate_dead_code, fuse_temporaries, merge_updates,
+PASSES = (fold_constants, propagate_copies, eliminate_dead_code, merge_updates, fuse_temporaries,
           drop_orphan_comments, iterate_directly)

@@ -450,3 +450,34 @@ def test_a_temporary_copied_into_a_variable_is_named_after_it():
             return y_dot
         """)
     assert "        y_dot = y_dot * x + x_dot * y\n        y = y * x + 1.0\n    return" in out
+
+
+def test_an_update_merges_across_statements_that_do_not_touch_it():
+    out = run(optimize.merge_updates, """
+        def f(x, t):
+            a_bar = -2.0 * (1.0 - t)
+            b_bar = 200.0 * x
+            a_bar = a_bar - b_bar * t
+            return a_bar + b_bar
+        """)
+    assert out == ("def f(x, t):\n    b_bar = 200.0 * x\n"
+                   "    a_bar = -2.0 * (1.0 - t) - b_bar * t\n    return a_bar + b_bar\n")
+    kept = """
+        def f(x, t):
+            a_bar = -2.0 * (1.0 - t)
+            t = 200.0 * x
+            a_bar = a_bar - t
+            return a_bar
+        """
+    assert "a_bar = -2.0 * (1.0 - t)\n" in run(optimize.merge_updates, kept)   # t changes
+
+
+def test_the_first_write_into_zeros_is_an_assignment():
+    out = run(optimize.merge_updates, """
+        def f(x, g, h):
+            x_bar = _ad.zeros_like(x)
+            x_bar[:-1] += g
+            x_bar[1:] += h
+            return x_bar
+        """)
+    assert "    x_bar[:-1] = g\n    x_bar[1:] += h\n" in out
