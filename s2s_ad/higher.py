@@ -96,7 +96,16 @@ class _Jacobian(_Transform):
     """One Jacobian transform: the batched code per argument kinds and shapes, remembered
     together with its identity seed (None where the batched mode refuses the function)."""
 
+    def converted(self, args):
+        """The arguments, the differentiated ones as floats."""
+        args = list(args)
+        for i in self.wrt_index:
+            if i < len(args):
+                args[i] = _as_float(args[i])
+        return args
+
     def batched(self, args):
+        """The entry for these (converted) arguments: built, or found by their kinds."""
         entry = self.fast_function(args)      # the last call's, for the same signature
         if entry is not None:
             return entry
@@ -126,11 +135,13 @@ def _jacfwd_batched(entry, args):
         out, dots = function(*args, *seeds)
     except Exception:
         return None
-    out_shape = np.shape(out)
+    out_shape = out.shape if type(out) is np.ndarray else np.shape(out)
     if type(dots) is not np.ndarray or dots.shape != (size,) + out_shape:
         return None
     if len(shapes) == 1:    # the batch axis moves to the end: a view, no copy
-        jac = dots.transpose(*range(1, dots.ndim), 0).reshape(out_shape + tuple(shapes[0]))
+        jac = dots.T if dots.ndim == 2 else dots.transpose(*range(1, dots.ndim), 0)
+        shape = out_shape + tuple(shapes[0])
+        jac = jac if jac.shape == shape else jac.reshape(shape)
         return [jac if jac.ndim else float(jac)]
     flat = np.reshape(dots, (size, -1))
     jacs, start = [], 0
@@ -168,8 +179,10 @@ def jacfwd(fn, wrt=0):
     names, as_tuple, params = t.wrt, t.as_tuple, t.params
 
     def jacfwd_fn(*args):
-        args = [(_as_float(a) if p in names else a) for p, a in zip(params, args)]
-        entry = t.batched(args)
+        entry = t.fast_function(args)     # the last call's, for arguments needing no conversion
+        if entry is None:
+            args = t.converted(args)
+            entry = t.batched(args)
         jacs = _jacfwd_batched(entry, args) if entry is not None else None
         if jacs is None:
             jacs = _jacfwd_loop(fn, names, params, args)
@@ -190,7 +203,8 @@ def _jacrev_batched(entry, args, wrt_shapes):
     for shape, row in zip(wrt_shapes, rows):
         if type(row) is not np.ndarray or row.shape != (size,) + shape:
             return None
-        jac = row.reshape(tuple(out_shape) + shape)
+        jac_shape = tuple(out_shape) + shape
+        jac = row if row.shape == jac_shape else row.reshape(jac_shape)
         jacs.append(jac if np.ndim(jac) else float(jac))
     return jacs
 
@@ -218,11 +232,13 @@ def jacrev(fn, wrt=0):
     names, as_tuple, params = t.wrt, t.as_tuple, t.params
 
     def jacrev_fn(*args):
-        args = [(_as_float(a) if p in names else a) for p, a in zip(params, args)]
-        entry = t.batched(args)
+        entry = t.fast_function(args)     # the last call's, for arguments needing no conversion
+        if entry is None:
+            args = t.converted(args)
+            entry = t.batched(args)
         jacs = None
         if entry is not None:
-            shapes = [np.shape(args[params.index(n)]) for n in names]
+            shapes = [np.shape(args[i]) for i in t.wrt_index]
             jacs = _jacrev_batched(entry, args, shapes)
         if jacs is None:
             jacs = _jacrev_loop(fn, names, params, args)
