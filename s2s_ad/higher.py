@@ -267,11 +267,14 @@ def hvp(fn, wrt=0):
     t.plain = frontend.unwrap(fn)    # the module-level values the code reads are fn's
 
     def hvp_fn(*args):
-        *args, v = args
-        function = t.fast_function(args)   # the grad fast path: same argument signature
+        if not args:
+            raise BadArgumentError(f"the hvp of {getattr(fn, '__name__', 'f')} takes f's "
+                                   f"arguments and then the vector v")
+        function = t.fast_function(args[:-1])   # the grad fast path: same argument signature
         if function is None:
-            function, args = t.prepare(args, {})
-        return function(*args, v)
+            function, primals = t.prepare(args[:-1], {})
+            return function(*primals, args[-1])
+        return function(*args)
 
     return _mark(hvp_fn, fn, "hvp")
 
