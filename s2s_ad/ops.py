@@ -133,6 +133,7 @@ def describe(stmt, fn, is_local):
     if isinstance(value, gast.Attribute):
         return _attribute(value, fn)
     if isinstance(value, gast.Call):
+        _refuse_in_place(stmt, value, fn, is_local)
         return _call(value, fn, is_local)
     raise fn.error(stmt, f"cannot differentiate {type(value).__name__}", kind=UnsupportedSyntaxError)
 
@@ -151,6 +152,56 @@ def _attribute(value, fn):
         return Op("other", args=[value.value], name=f".{value.attr}")
     raise fn.error(value, f"the attribute '.{value.attr}' is not supported",
                    "Use the NumPy function instead (for example np.transpose(x) for x.T).")
+
+
+# Calls that write into an array they are given: the derivative code cannot follow them (an
+# adjoint or a saved value would silently be of the array before), so they are refused.
+IN_PLACE_METHODS = {
+    "fill": "a = np.full_like(a, value)", "sort": "a = np.sort(a)",
+    "partition": "a = np.partition(a, k)", "put": "a[indices] = values",
+    "itemset": "a[index] = value", "resize": "a = np.resize(a, shape)",
+    "setfield": "a new array", "byteswap": "a.byteswap() without inplace=True"}
+IN_PLACE_FUNCTIONS = {
+    np.copyto: "a[...] = b", np.fill_diagonal: "a = a.copy(); a[np.diag_indices_from(a)] = v",
+    np.put: "a[indices] = values", np.put_along_axis: "a = a.copy(), then index assignment",
+    np.place: "a = np.where(mask, values, a)", np.putmask: "a = np.where(mask, values, a)"}
+
+
+def _refuse_in_place(stmt, value, fn, is_local):
+    """A DifferentiationError at `stmt` for a call that writes into an array it is given."""
+    kwargs = {k.arg for k in value.keywords}
+    func = value.func
+    if "out" in kwargs:
+        raise fn.error(stmt, "`out=` writes the result into an existing array, which the "
+                              "derivative code cannot follow",
+                       "Assign the result instead: `a = np.add(x, y)` for "
+                       "`np.add(x, y, out=a)`.")
+    if isinstance(func, gast.Attribute) and is_local(_root(func)):
+        fix = IN_PLACE_METHODS.get(func.attr)
+        if fix is not None and not (func.attr == "byteswap" and "inplace" not in kwargs):
+            raise fn.error(stmt, f"`.{func.attr}()` changes the array in place, which the "
+                                  f"derivative code cannot follow",
+                           f"Make a new array instead: {fix}.")
+        return
+    if isinstance(func, (gast.Attribute, gast.Name)) and not (isinstance(func, gast.Name) and
+                                                             is_local(func.id)):
+        try:
+            target = resolve_static(func, fn)
+        except Exception:
+            return
+        fix = IN_PLACE_FUNCTIONS.get(target) if _hashable(target) else None
+        if fix is not None:
+            raise fn.error(stmt, f"{static_name(func)}() writes into the array it is given, "
+                                  f"which the derivative code cannot follow",
+                           f"Make a new array instead: {fix}.")
+
+
+def _hashable(obj):
+    try:
+        hash(obj)
+    except TypeError:
+        return False
+    return True
 
 
 def _call(value, fn, is_local):

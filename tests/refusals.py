@@ -93,3 +93,33 @@ def shared_update(x):
     y = x
     x += 1.0
     return np.sum(x * y)
+
+
+def fills_in_place(x):
+    a = x * 1.0
+    a.fill(2.0)
+    return np.sum(a * x)
+
+
+def sorts_in_place(x):
+    a = x * 1.0
+    a.sort()
+    return np.sum(a * x)
+
+
+def copies_into(x):
+    a = np.zeros(3)
+    np.copyto(a, x)
+    return np.sum(a * x)
+
+
+def fills_diagonal(x):
+    a = np.outer(x, x)
+    np.fill_diagonal(a, 0.0)
+    return np.sum(a)
+
+
+def writes_out(x):
+    a = np.zeros(3)
+    np.add(x, 1.0, out=a)
+    return np.sum(a * x)

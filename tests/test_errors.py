@@ -114,3 +114,17 @@ def test_in_place_update_of_a_shared_array():
     assert "'y', which names the same array" in message
     assert f":{line_of(r.shared_update, 'x += 1.0')}:" in message
     assert ad.grad(r.shared_update)(2.0) == pytest.approx(2.0 * 2.0 + 1.0)   # numbers: fine
+
+
+@pytest.mark.parametrize("fn, marker, words, fix", [
+    (r.fills_in_place, "a.fill", "`.fill()` changes the array in place", "np.full_like"),
+    (r.sorts_in_place, "a.sort", "`.sort()` changes the array in place", "np.sort(a)"),
+    (r.copies_into, "np.copyto", "np.copyto() writes into the array", "a[...] = b"),
+    (r.fills_diagonal, "np.fill_diagonal", "np.fill_diagonal() writes into", "diag_indices"),
+    (r.writes_out, "out=a", "`out=` writes the result into an existing array", "a = np.add"),
+])
+def test_calls_that_write_into_arrays_are_refused(fn, marker, words, fix):
+    # the derivative code cannot follow them: without the refusal the gradient was wrong
+    message = refusal(fn, np.array([1.0, 2.0, 3.0]))
+    assert f"{HERE}:{line_of(fn, marker)}:" in message
+    assert words in message and fix in message
