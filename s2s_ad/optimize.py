@@ -274,11 +274,48 @@ def _fold_call(n):
 
 
 def _fold_compare(n):
-    if len(n.ops) == 1 and _number(n.left) and _number(n.comparators[0]):
+    if len(n.ops) != 1:
+        return n
+    left, right, op = n.left, n.comparators[0], type(n.ops[0])
+    if _number(left) and _number(right):
         try:
-            return S.const(bool(_COMPARE[type(n.ops[0])](n.left.value, n.comparators[0].value)))
+            return S.const(bool(_COMPARE[op](left.value, right.value)))
         except KeyError:
             return n
+    # a rule's options, once given: `None is None`, `-1 is None`, `None == 'fro'`
+    if not (_plain_constant(left) and _plain_constant(right)):
+        return n
+    either_none = left.value is None or right.value is None
+    if op in (gast.Is, gast.IsNot) and either_none:
+        same = left.value is None and right.value is None
+        return S.const(same if op is gast.Is else not same)
+    if op in (gast.Eq, gast.NotEq) and (either_none or type(left.value) is type(right.value)):
+        equal = left.value == right.value
+        return S.const(equal if op is gast.Eq else not equal)
+    return n
+
+
+def _plain_constant(n):
+    """None, a bool, an int, a float or a string: constants whose comparisons fold."""
+    return isinstance(n, gast.Constant) and type(n.value) in (type(None), bool, int, float, str)
+
+
+def _fold_boolop(n):
+    """`False or e` -> `e`, `True or e` -> `True`, `True and e` -> `e`, `False and e` ->
+    `False` (constants only as the leading operands: Python's short circuit)."""
+    values = list(n.values)
+    while len(values) > 1 and isinstance(values[0], gast.Constant) and \
+            type(values[0].value) is bool:
+        first = values[0].value
+        if isinstance(n.op, gast.Or):
+            if first:
+                return S.const(True)
+        elif not first:
+            return S.const(False)
+        values.pop(0)
+    if len(values) == 1:
+        return values[0]
+    n.values = values
     return n
 
 
@@ -424,6 +461,7 @@ def floating_names(node, is_float=None):
 
 
 _FOLDS = {gast.BinOp: _fold_binop, gast.Compare: _fold_compare, gast.IfExp: _fold_ifexp,
+          gast.BoolOp: _fold_boolop,
           gast.UnaryOp: _fold_unaryop, gast.Assign: _fold_assign, gast.AugAssign: _fold_augassign,
           gast.Call: _fold_call}
 

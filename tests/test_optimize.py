@@ -481,3 +481,28 @@ def test_the_first_write_into_zeros_is_an_assignment():
             return x_bar
         """)
     assert "    x_bar[:-1] = g\n    x_bar[1:] += h\n" in out
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("a = x if None is 1e309 or None == 1e309 else y", "a = y"),
+    ("a = x if None is None or None == 'fro' else y", "a = x"),
+    ("a = x if -1 is None else y", "a = y"),
+    ("a = x if 'fro' == 'fro' else y", "a = x"),
+    ("a = x if 2 is not None and z else y", "a = x if z else y"),
+    ("a = x if z is None else y", "a = x if z is None else y"),     # z is not known
+])
+def test_a_rules_options_fold_once_given(text, expected):
+    out = run(optimize.fold_constants, f"""
+        def f(x, y, z):
+            {text}
+            return a
+        """)
+    assert out.splitlines()[1].strip() == expected
+
+
+def test_rules_with_options_leave_no_tests_of_constants():
+    def f(x):
+        return np.linalg.norm(x) + np.sum(np.sort(x) * x)
+    for mode in ("grad", "jvp"):
+        source = ad.source(f, mode, example=(np.ones(3),))
+        assert " is " not in source and "== " not in source, source
