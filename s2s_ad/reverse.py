@@ -354,6 +354,10 @@ class Reverse(Analysed):
         code = []
         if self.active(value):
             g = S.call("_ad.copy_of", part)
+            if not self.basic_index(op.index):   # an integer array may name a position twice
+                g = S.binop(g, gast.Mult(), S.call("_ad.last_writes",
+                                                   S.call(self.np_name() + ".shape", S.load(bar)),
+                                                   S.clone(index)))
             if self.batched:
                 if self.shape_of(value) != self.index_shape(base, op.index):
                     g = S.call("_ad.unbroadcast_batch", g, value)

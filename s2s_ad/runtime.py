@@ -283,6 +283,23 @@ def _reduced_axes(x, axis):
     return tuple(a % nd for a in axes)
 
 
+def last_writes(shape, index):
+    """Where `a[index] = v` (a of `shape`) leaves v's values: True at each value, but False at
+    one whose position the integer index names again later, since the later write replaces it
+    (the order NumPy writes in; its manual leaves repeated indices unspecified).  The
+    cotangent of v is a's cotangent at the positions written, where this is True."""
+    positions = np.arange(int(np.prod(shape))).reshape(shape)[index]
+    flat = np.ravel(positions)
+    keep = np.ones(flat.size, dtype=bool)
+    if flat.size > 1:
+        # the last occurrence of each position: first occurrence in the reversed order
+        _, first_from_end = np.unique(flat[::-1], return_index=True)
+        if first_from_end.size < flat.size:
+            keep[:] = False
+            keep[flat.size - 1 - first_from_end] = True
+    return keep.reshape(np.shape(positions))
+
+
 def prod_others(a, axis=None):
     """For each element of `a`, the product of the other elements `np.prod(a, axis)` multiplies
     it with: the derivative of the product, found without dividing by `a`, so zeros are

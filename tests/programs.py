@@ -305,6 +305,15 @@ def reread_after_write(x):
     return b + a[0] * 2.0 + a[1:].sum() + np.sum(a * a)
 
 
+def repeated_indices(x):
+    # a position named twice by an integer index takes the last value written (NumPy's order)
+    a = np.zeros(3)
+    a[np.array([0, 0, 2])] = x[:3]
+    b = x * 1.0
+    b[np.array([0, 0, 1])] += x[1:4]
+    return np.sum(a * a) + np.sum(b * b)
+
+
 def mutate_arg(x, w):
     x[0] = w * 3.0
     x[1:] *= w
@@ -473,6 +482,7 @@ CASES = [
     Case(fill, args(vec(5), 4), (0,)),
     Case(overwrite, args(vec(5)), (0,)),
     Case(reread_after_write, args(vec(4)), (0,)),
+    Case(repeated_indices, args(vec(4)), (0,)),
     Case(mutate_arg, args(vec(4), scal()), (0, 1)),
     Case(mask_zero, args(vec(6)), (0,)),
     Case(cholesky_rows, args(spd(4)), (0,), tol=1e-5),
