@@ -361,7 +361,7 @@ class Reverse(Analysed):
             if self.batched:
                 if self.shape_of(value) != self.index_shape(base, op.index):
                     g = S.call("_ad.unbroadcast_batch", g, value)
-            elif self._atom_kind(value) != "array" or not self.basic_index(op.index):
+            elif not self._fills_index(base, op.index, value):
                 g = S.call("_ad.unbroadcast", g, value)
             code += self.accumulate(value.id, g)
         if a not in self.owned:
@@ -369,6 +369,17 @@ class Reverse(Analysed):
             self.owned.add(a)
         target = gast.Subscript(value=S.load(bar), slice=S.clone(index), ctx=gast.Store())
         return code + [S.assign(target, S.const(0.0))]
+
+    def _fills_index(self, base, index, value):
+        """Does `value` have the shape of `base[index]` (known shapes, a basic index), so that
+        `base[index] = value` does not broadcast it?"""
+        if self._atom_kind(value) != "array" or not self.basic_index(index) or \
+                value.id not in self.shapes:
+            return False
+        try:
+            return self.index_shape(base, index) == tuple(self.shapes[value.id])
+        except Unbatchable:
+            return False
 
     def _append(self, op):
         """`lst.append(v)`: v's adjoint is the last entry of lst's adjoint list."""

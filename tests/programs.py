@@ -314,6 +314,14 @@ def repeated_indices(x):
     return np.sum(a * a) + np.sum(b * b)
 
 
+def broadcast_assignment(x):
+    # x (4,) is broadcast into the rows of a: its cotangent sums theirs
+    a = np.zeros((2, 4))
+    a[:, :] = x
+    a[1] = x * 2.0
+    return np.sum(a * a)
+
+
 def mutate_arg(x, w):
     x[0] = w * 3.0
     x[1:] *= w
@@ -483,6 +491,7 @@ CASES = [
     Case(overwrite, args(vec(5)), (0,)),
     Case(reread_after_write, args(vec(4)), (0,)),
     Case(repeated_indices, args(vec(4)), (0,)),
+    Case(broadcast_assignment, args(vec(4)), (0,)),
     Case(mutate_arg, args(vec(4), scal()), (0, 1)),
     Case(mask_zero, args(vec(6)), (0,)),
     Case(cholesky_rows, args(spd(4)), (0,), tol=1e-5),
