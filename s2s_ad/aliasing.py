@@ -54,6 +54,7 @@ def check_writes(fn, ops, kinds):
             if uses is None:
                 uses = _uses(order)
             _check_live_views(fn, w, base, order, position, ops, kinds, defs, uses)
+            _check_live_copies(fn, w, base, order, position, ops, uses)
     return written
 
 
@@ -106,6 +107,21 @@ def _check_live_views(fn, write, base, order, position, ops, kinds, defs, uses):
                     f"at line {s.lineno}, is still read at line {reader.lineno}",
                     "Copy the view first (`.copy()`), or finish using it before the write.",
                     kind=UnsupportedSyntaxError)
+
+
+def _check_live_copies(fn, write, base, order, position, ops, uses):
+    """Refuse if another name for the array `base` (`b = a`: one array, two names) is read
+    after `write`: the write changes what it reads, while its derivative would still flow to
+    the value before the write."""
+    at = position[id(write)]
+    for other in sorted(_copies_of(base, ops, order) - {base}):
+        for reader in uses.get(other, []):
+            if position[id(reader)] > at:
+                raise fn.error(
+                    write, f"writing into '{base}', which is the same array as '{other}', read "
+                           f"after this write at line {reader.lineno}",
+                    f"Write into a copy (`{base} = {other}.copy()`), or read '{base}' instead "
+                    f"of '{other}' after the write.", kind=UnsupportedSyntaxError)
 
 
 def _copies_of(name, ops, order):

@@ -123,3 +123,10 @@ def writes_out(x):
     a = np.zeros(3)
     np.add(x, 1.0, out=a)
     return np.sum(a * x)
+
+
+def writes_through_alias(x):
+    a = x * 1.0
+    b = a
+    b[0] = 5.0
+    return np.sum(a * x)

@@ -128,3 +128,10 @@ def test_calls_that_write_into_arrays_are_refused(fn, marker, words, fix):
     message = refusal(fn, np.array([1.0, 2.0, 3.0]))
     assert f"{HERE}:{line_of(fn, marker)}:" in message
     assert words in message and fix in message
+
+
+def test_a_write_through_a_second_name_read_later_is_refused():
+    # b and a are one array: a's derivative would still flow to the value before the write
+    message = refusal(r.writes_through_alias, np.array([1.0, 2.0, 3.0]))
+    assert f"{HERE}:{line_of(r.writes_through_alias, 'b[0] = 5.0')}:" in message
+    assert "the same array as 'a'" in message and "b = a.copy()" in message
