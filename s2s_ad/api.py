@@ -68,7 +68,8 @@ def compiled(fn, mode, wrt, arg_kinds=None, *, has_aux=False, optimize=True, arg
     global_kinds = value_global_kinds(fn) if arg_kinds is not None else ()
     kinds_key = tuple(arg_kinds.items()) if arg_kinds else ()
     shapes_key = tuple(sorted(arg_shapes.items())) if arg_shapes else ()
-    key = (fn.__code__, mode, tuple(wrt), kinds_key, shapes_key, global_kinds, has_aux, optimize)
+    key = (fn.__code__, mode, tuple(wrt), kinds_key, shapes_key, global_kinds, closure_key(fn),
+           has_aux, optimize)
     try:
         gen = _CACHE[fn][key]
         if not gen.dependencies or _still_current(gen.dependencies):
@@ -83,6 +84,34 @@ def compiled(fn, mode, wrt, arg_kinds=None, *, has_aux=False, optimize=True, arg
             per_fn[key] = build(fn, mode, wrt, has_aux=has_aux, arg_kinds=kinds,
                                 optimize=optimize, arg_shapes=arg_shapes)
         return per_fn[key]
+
+
+def closure_key(fn):
+    """What generated code depends on in `fn`'s closure, whose cells it reads live: the kind
+    of each number or array there (the code is specialised on it), and any other object itself
+    (a function it calls, whose derivative was built in)."""
+    cells = getattr(fn, "__closure__", None)
+    if not cells:
+        return ()
+    key = []
+    for name, cell in zip(fn.__code__.co_freevars, cells):
+        try:
+            value = cell.cell_contents
+        except ValueError:
+            key.append((name, _ABSENT))
+            continue
+        kind = kind_of_value(value)
+        if kind in VALUE_KINDS:
+            key.append((name, _global_kind(value)))
+        elif kind == "container":
+            key.append((name, kind))
+        else:
+            try:
+                hash(value)
+                key.append((name, value))
+            except TypeError:
+                key.append((name, id(value)))
+    return tuple(key)
 
 
 _VALUE_GLOBALS = weakref.WeakKeyDictionary()   # function -> names of the globals it reads
@@ -223,10 +252,11 @@ def _guard_maker(pattern):
     still the same objects, else None.  The check is spelled out per argument (no loop, no
     tuples built) because it runs on every call of a transform: this is the whole fast path.
 
-    pattern is (for each argument, is it an array?) and the number of module-level values read;
-    facts are, per argument, its type or its (shape, dtype), then the scope and, per value read,
-    its name and the object."""
-    is_array, n_read = pattern
+    pattern is (for each argument, is it an array?), the number of module-level values read
+    and the number of closure cells; facts are, per argument, its type or its (shape, dtype),
+    then the scope and, per value read, its name and the object, then per cell, the cell and
+    the object it holds."""
+    is_array, n_read, n_cells = pattern
     params, tests = ["_value"], []
     for i, array in enumerate(is_array):
         if array:
@@ -241,6 +271,9 @@ def _guard_maker(pattern):
     for k in range(n_read):
         params += [f"_n{k}", f"_g{k}"]
         tests.append(f"_scope.get(_n{k}, _ABSENT) is _g{k}")
+    for k in range(n_cells):
+        params += [f"_c{k}", f"_v{k}"]
+        tests.append(f"_c{k}.cell_contents is _v{k}")
     n = len(is_array)
     unpack = f"        {', '.join(f'a{i}' for i in range(n))}, = args\n" if n else ""
     condition = " and ".join(tests) or "True"
@@ -261,14 +294,14 @@ def _guard_maker(pattern):
 _GUARD_MAKERS = {}
 
 
-def _guard(given, value, scope, read):
+def _guard(given, value, scope, read, cells=()):
     """`guard(args)`: `value` for arguments with the signature of `given` (types; shapes and
     dtypes of arrays) while the module-level values in `read` ((name, object) pairs, looked up
-    in `scope`) are unchanged, else None."""
-    if len(given) + len(read) > 100:
+    in `scope`) and the closure `cells` ((cell, object) pairs) are unchanged, else None."""
+    if len(given) + len(read) + len(cells) > 100:
         return _no_fast_path      # a compiled check takes at most 255 facts
     is_array = tuple(type(a) is np.ndarray for a in given)
-    pattern = (is_array, len(read))
+    pattern = (is_array, len(read), len(cells))
     make = _GUARD_MAKERS.get(pattern)
     if make is None:
         make = _GUARD_MAKERS[pattern] = _guard_maker(pattern)
@@ -279,7 +312,24 @@ def _guard(given, value, scope, read):
         facts.append(scope)
         for name, obj in read:
             facts += [name, obj]
+    for cell, obj in cells:
+        facts += [cell, obj]
     return make(*facts)
+
+
+def _closure_cells(fn):
+    """((cell, what it holds), ...) for `fn`'s closure; None where a cell is empty or holds a
+    list or dict (whose kinds depend on their items), which the fast path does not follow."""
+    pairs = []
+    for cell in getattr(fn, "__closure__", None) or ():
+        try:
+            value = cell.cell_contents
+        except ValueError:
+            return None
+        if type(value) in (list, dict):
+            return None
+        pairs.append((cell, value))
+    return tuple(pairs)
 
 
 def _no_fast_path(args):
@@ -316,11 +366,12 @@ class _Transform:
         shapes = tuple(a.shape if type(a) is np.ndarray else None for a in args)
         if self.global_names is None:
             self.global_names = _value_global_names(self.plain) if self.plain is not None else ()
+        closure = closure_key(self.plain) if self.plain is not None else ()
         if not self.global_names:
-            return kinds, shapes
+            return kinds, shapes, closure
         scope = self.plain.__globals__
-        return kinds, shapes, tuple(_global_kind(scope[n]) if n in scope else None
-                                    for n in self.global_names)
+        return kinds, shapes, closure, tuple(_global_kind(scope[n]) if n in scope else None
+                                             for n in self.global_names)
 
     def remember(self, given, value):
         """Let `fast_function` answer `value` for calls with the signature of `given`, where
@@ -328,13 +379,16 @@ class _Transform:
         still the same objects, and not lists or dicts, whose kinds depend on their items)."""
         if any(type(a) in (tuple, list, dict) for a in given):
             return
+        cells = _closure_cells(self.plain)
+        if cells is None:
+            return
         if not self.global_names:
-            self.fast_function = _guard(given, value, None, ())
+            self.fast_function = _guard(given, value, None, (), cells)
             return
         scope = self.plain.__globals__
         read = tuple((n, scope.get(n, _ABSENT)) for n in self.global_names)
         if not any(type(v) in (list, dict) for _, v in read):
-            self.fast_function = _guard(given, value, scope, read)
+            self.fast_function = _guard(given, value, scope, read, cells)
 
     def prepare(self, args, kwargs):
         """(generated function, arguments) for one call: the hot path of every transform."""

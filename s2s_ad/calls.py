@@ -214,7 +214,8 @@ class Program:
             own = dict(unit.names.own, **{n: None for n in names})
             for node in unit.nodes:
                 functions[node.name] = compile_function(self.text(node), node.name,
-                                                        user.fn.__globals__, own, user.closure)
+                                                        user.fn.__globals__, own, user.closure,
+                                                        user.cells)
         for function in list(top_functions) + list(functions.values()):
             for name in function.__code__.co_freevars:
                 if name in functions:

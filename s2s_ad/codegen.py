@@ -99,17 +99,21 @@ def is_generated(filename):
     return filename.startswith(GENERATED_FILE + " ")
 
 
-def compile_function(source, name, user_globals, own, user_closure=None):
+def compile_function(source, name, user_globals, own, user_closure=None, user_cells=None):
     """Compile `source` (one `def name`) and return the function.
 
     The function's globals are the user's module dict itself, so the names the user's code
     reads (`np`, a module-level array) are looked up live and at full speed.  Our own names
     (`_ad`, aliases used by inlined rules, other generated functions) and the user's closure
-    variables (their values when the code was generated) are free variables of the function,
-    bound through closure cells: nothing is written into the user's module.  `own` maps our
-    names to objects; a value of None can be filled in later with `bind(function, name, value)`.
+    variables are free variables of the function, bound through closure cells: nothing is
+    written into the user's module.  A closure variable whose cell is given in `user_cells`
+    (and still holds its value in `user_closure`) is read through the user's own cell, so
+    live, as the user's function reads it; the others hold their `user_closure` value.  `own`
+    maps our names to objects; a value of None can be filled in later with
+    `bind(function, name, value)`.
     """
     user_closure = user_closure or {}
+    user_cells = user_cells or {}
     params = sorted(set(own) | set(user_closure))
     digest = hashlib.sha1(source.encode()).hexdigest()[:10]
     filename = f"{GENERATED_FILE} {name} {digest}>"
@@ -125,7 +129,24 @@ def compile_function(source, name, user_globals, own, user_closure=None):
     factory_code = next(c for c in module.co_consts if isinstance(c, types.CodeType))
     factory = types.FunctionType(factory_code, user_globals, "__s2s_ad_factory__")
     values = {**user_closure, **own}
-    return factory(*[values[p] for p in params])
+    function = factory(*[values[p] for p in params])
+    code = function.__code__
+    shared = [v for v in code.co_freevars if v in user_cells and v not in own and
+              _holds(user_cells[v], user_closure.get(v))]
+    if not shared:
+        return function
+    cells = tuple(user_cells[v] if v in shared else cell
+                  for v, cell in zip(code.co_freevars, function.__closure__))
+    live = types.FunctionType(code, user_globals, function.__name__, function.__defaults__, cells)
+    live.__kwdefaults__ = function.__kwdefaults__
+    return live
+
+
+def _holds(cell, value):
+    try:
+        return cell.cell_contents is value
+    except ValueError:
+        return False
 
 
 def bind(function, name, value):

@@ -29,7 +29,8 @@ class Parsed:
     node: gast.FunctionDef
     filename: str
     lines: list            # every line of the user's file, for error excerpts
-    closure: dict = field(default_factory=dict)
+    closure: dict = field(default_factory=dict)   # free variable -> its value when parsed
+    cells: dict = field(default_factory=dict)     # free variable -> the function's own cell
 
     @property
     def name(self):
@@ -90,14 +91,15 @@ def parse(fn):
                      "ad.defvjp.") from None
         all_lines = _file_lines(filename, lines, first)
         node = _function_node(fn, lines, first, filename, all_lines)
-    closure = {}
+    closure, cells = {}, {}
     if fn.__closure__:
         for name, cell in zip(code.co_freevars, fn.__closure__):
             try:
                 closure[name] = cell.cell_contents
             except ValueError:  # an empty cell: bound later in the enclosing function
-                pass
-    return Parsed(fn, node, filename, all_lines, closure)
+                continue
+            cells[name] = cell
+    return Parsed(fn, node, filename, all_lines, closure, cells)
 
 
 def _file_lines(filename, lines, first):

@@ -180,7 +180,8 @@ def build(fn, mode, wrt=(), *, has_aux=False, arg_kinds=None, optimize=True, arg
     source = to_source(node)
     user = ssa.parsed
     own = dict(names.own, **{n: None for n in program.function_names()})
-    function = compile_function(source, node.name, user.fn.__globals__, own, user.closure)
+    function = compile_function(source, node.name, user.fn.__globals__, own, user.closure,
+                                user.cells)
     program.compile([function])
     seed = node.args.kwonlyargs[0].id if node.args.kwonlyargs and \
         mode in ("vjp", "vjp_batched") else None
@@ -193,4 +194,4 @@ def compile_ssa(fn):
     from .codegen import compile_function, to_source
     ssa = normalize(fn)
     return compile_function(to_source(ssa.node), ssa.node.name, ssa.parsed.fn.__globals__, {},
-                            ssa.parsed.closure)
+                            ssa.parsed.closure, ssa.parsed.cells)

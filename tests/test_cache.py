@@ -150,3 +150,34 @@ def test_conventions_at_kinks():
         return np.max(x)
     np.testing.assert_array_equal(ad.grad(absolute)(np.array([0.0, -2.0])), [0.0, -1.0])
     np.testing.assert_allclose(ad.grad(biggest)(np.array([3.0, 1.0, 3.0])), [0.5, 0.0, 0.5])
+
+
+def test_a_closure_variable_rebound_between_calls_is_read_again():
+    # a training loop's minibatch, a scale, a callee: the user's function reads them live,
+    # and so does its derivative (all three were baked in when the code was generated)
+    X = np.ones((3, 2))
+    scale = 1.0
+    act = np.tanh
+
+    def loss(w):
+        return np.sum(act(X @ w) * scale)
+
+    g = ad.grad(loss)
+    w = np.array([0.1, -0.2])
+
+    def expected():
+        h = 1e-6
+        return np.array([(loss(w + h * e) - loss(w - h * e)) / (2 * h) for e in np.eye(2)])
+
+    np.testing.assert_allclose(g(w), expected(), rtol=1e-6)
+    X = np.arange(8.0).reshape(4, 2) / 8        # another batch, another shape
+    np.testing.assert_allclose(g(w), expected(), rtol=1e-6)
+    scale = 3.0
+    np.testing.assert_allclose(g(w), expected(), rtol=1e-6)
+    scale = np.array([1.0, 2.0, 0.5, -1.0])     # a number becomes an array
+    np.testing.assert_allclose(g(w), expected(), rtol=1e-6)
+    act = np.sin                                # another function
+    np.testing.assert_allclose(g(w), expected(), rtol=1e-6)
+    _, pullback = ad.vjp(loss, w)
+    np.testing.assert_allclose(pullback(1.0)[0], expected(), rtol=1e-6)
+    np.testing.assert_allclose(ad.jvp(loss, (w,), (np.ones(2),))[1], expected().sum(), rtol=1e-6)
