@@ -322,6 +322,18 @@ def broadcast_assignment(x):
     return np.sum(a * a)
 
 
+def _doubles_first(a):
+    a[0] = a[0] * 2.0
+    return a
+
+
+def returns_its_written_argument(x):
+    # the callee returns the array it wrote into: z and y are one array
+    y = x * 1.0
+    z = _doubles_first(y)
+    return np.sum(z * 3.0) + np.sum(y * y * x)
+
+
 def mutate_arg(x, w):
     x[0] = w * 3.0
     x[1:] *= w
@@ -492,6 +504,7 @@ CASES = [
     Case(reread_after_write, args(vec(4)), (0,)),
     Case(repeated_indices, args(vec(4)), (0,)),
     Case(broadcast_assignment, args(vec(4)), (0,)),
+    Case(returns_its_written_argument, args(vec(3)), (0,)),
     Case(mutate_arg, args(vec(4), scal()), (0, 1)),
     Case(mask_zero, args(vec(6)), (0,)),
     Case(cholesky_rows, args(spd(4)), (0,), tol=1e-5),
