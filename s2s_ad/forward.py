@@ -358,7 +358,9 @@ class Forward(Analysed):
             S.tuple_([output, self.tangent_of(output)])
         params = list(self.fn.params) + ([] if keyword_tangents or seed_one else dots)
         func = S.function_def(name, params, code + [gast.Return(value=result)])
-        func.args.defaults = list(self.fn.node.args.defaults) if keyword_tangents else []
+        # the user's defaults hold where the parameters are the user's own, in their order
+        func.args.defaults = list(self.fn.node.args.defaults) \
+            if keyword_tangents or seed_one else []
         if keyword_tangents:
             func.args.kwonlyargs = [S.store_param(d) for d in dots]
             func.args.kw_defaults = [None] * len(dots)

@@ -38,6 +38,22 @@ def test_keyword_arguments_are_bound():
     np.testing.assert_allclose(ad.grad(loss)(W, x=X, b=B), gw)
 
 
+def _scaled_square(x, scale=2.0):
+    return scale * x * x
+
+
+def _scaled_sum(x, scale=2.0):
+    return np.sum(scale * x * x)
+
+
+def test_parameters_with_defaults_may_be_left_out():
+    # one float argument runs forward mode: its code keeps the defaults too
+    for grad in (ad.grad(_scaled_square), ad.grad(_scaled_square)):
+        assert grad(3.0) == 12.0 and grad(3.0, scale=1.0) == 6.0 and grad(x=3.0) == 12.0
+    np.testing.assert_allclose(ad.grad(_scaled_sum)(np.ones(2)), [4.0, 4.0])
+    np.testing.assert_allclose(ad.grad(_scaled_sum)(np.ones(2), 0.5), [1.0, 1.0])
+
+
 def test_value_and_grad_and_has_aux():
     value, g = ad.value_and_grad(loss)(W, B, X)
     assert value == pytest.approx(loss(W, B, X))
