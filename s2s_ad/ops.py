@@ -181,7 +181,7 @@ def _refuse_in_place(stmt, value, fn, is_local):
         if fix is not None and not (func.attr == "byteswap" and "inplace" not in kwargs):
             raise fn.error(stmt, f"`.{func.attr}()` changes the array in place, which the "
                                   f"derivative code cannot follow",
-                           f"Make a new array instead: {fix}.")
+                           f"Write it as an assignment instead: {fix}.")
         return
     if isinstance(func, (gast.Attribute, gast.Name)) and not (isinstance(func, gast.Name) and
                                                              is_local(func.id)):
@@ -190,10 +190,13 @@ def _refuse_in_place(stmt, value, fn, is_local):
         except Exception:
             return
         fix = IN_PLACE_FUNCTIONS.get(target) if _hashable(target) else None
+        if isinstance(func, gast.Attribute) and func.attr == "at" and \
+                isinstance(getattr(target, "__self__", None), np.ufunc):
+            fix = "`a[idx] += v` (where idx names no position twice)"
         if fix is not None:
             raise fn.error(stmt, f"{static_name(func)}() writes into the array it is given, "
                                   f"which the derivative code cannot follow",
-                           f"Make a new array instead: {fix}.")
+                           f"Write it as an assignment instead: {fix}.")
 
 
 def _hashable(obj):

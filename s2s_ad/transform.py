@@ -72,6 +72,9 @@ def normalize(fn, statics=None):
         parsed = copy.copy(parsed)
         parsed.closure = dict(parsed.closure, **statics)
         _drop_parameters(node, statics)
+    from .codegen import is_generated
+    if is_generated(parsed.filename):
+        _functional_add_at(node)
     namer = Namer(set(S.names_in(node)) | reserved_names() | {node.name})
     holder = SSAFunction(parsed, node, namer, [a.id for a in node.args.args])
     _check_signature(holder)
@@ -80,6 +83,26 @@ def normalize(fn, statics=None):
                                               shared=holder.shared_updates))
     holder.node = to_ssa(node, namer, holder.error)
     return holder
+
+
+def _functional_add_at(node):
+    """In our own generated code, `np.add.at(x_bar, idx, g)` (the cotangent of a fancy index,
+    added in place into an adjoint only that code refers to) -> `x_bar = _ad.add_at(x_bar,
+    idx, g)`: the same value as a new array, which differentiating the code again can follow
+    (a Hessian through `x[mask]`)."""
+    for stmt in S.statements(node):
+        for part in ("body", "orelse"):
+            block = getattr(stmt, part, None)
+            if not isinstance(block, list):
+                continue
+            for k, s in enumerate(block):
+                call = s.value if isinstance(s, gast.Expr) else None
+                if isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute) and \
+                        call.func.attr == "at" and isinstance(call.func.value, gast.Attribute) \
+                        and call.func.value.attr == "add" and len(call.args) == 3 and \
+                        isinstance(call.args[0], gast.Name):
+                    block[k] = gast.copy_location(S.assign(call.args[0].id, S.call(
+                        "_ad.add_at", *call.args)), s)
 
 
 def _drop_parameters(node, names):

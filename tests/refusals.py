@@ -130,3 +130,9 @@ def writes_through_alias(x):
     b = a
     b[0] = 5.0
     return np.sum(a * x)
+
+
+def scatter_adds(x):
+    a = x * 1.0
+    np.add.at(a, [0, 0], x[1:3])
+    return np.sum(a * x)

@@ -113,3 +113,14 @@ def test_jacobians_reuse_their_code_only_for_the_same_signature():
         expected = np.diag(np.cos(x) * x + np.sin(x))
         np.testing.assert_allclose(jf(x), expected, rtol=1e-12)
         np.testing.assert_allclose(jr(x), expected, rtol=1e-12)
+
+
+def _masked_squares(x):
+    return np.sum(x[x > 0.1] ** 2)
+
+
+def test_hessian_through_a_mask():
+    # the gradient adds into its adjoint with np.add.at, which the Hessian follows
+    x = np.array([0.7, -0.3, 1.1, 0.4])
+    np.testing.assert_allclose(ad.hessian(_masked_squares)(x), np.diag(2.0 * (x > 0.1)))
+    np.testing.assert_allclose(ad.hvp(_masked_squares)(x, np.ones(4)), 2.0 * (x > 0.1))
