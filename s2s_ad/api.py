@@ -81,9 +81,26 @@ def compiled(fn, mode, wrt, arg_kinds=None, *, has_aux=False, optimize=True, arg
         per_fn = _CACHE.setdefault(fn, {})
         if key not in per_fn:
             kinds = None if arg_kinds is None else {**dict(global_kinds), **arg_kinds}
-            per_fn[key] = build(fn, mode, wrt, has_aux=has_aux, arg_kinds=kinds,
-                                optimize=optimize, arg_shapes=arg_shapes)
+            try:
+                per_fn[key] = build(fn, mode, wrt, has_aux=has_aux, arg_kinds=kinds,
+                                    optimize=optimize, arg_shapes=arg_shapes)
+            except DifferentiationError as exc:
+                raise _in_generated_code(exc, fn) from None
         return per_fn[key]
+
+
+def _in_generated_code(exc, fn):
+    """`exc` as raised, or, where it points into code s2s_ad generated (a derivative being
+    differentiated again), with what that code is and what to change in the user's."""
+    from .codegen import is_generated
+    where = getattr(exc.location, "filename", "")
+    if not is_generated(where):
+        return exc
+    message = (f"differentiating {fn.__name__}, code s2s_ad generated, once more (for a Hessian "
+               f"or a Hessian-vector product): {exc.message}")
+    hint = ("Its first derivatives work. Second derivatives need the function to build new "
+            "arrays instead of writing into them (a[i] = v, a[s] *= v).")
+    return type(exc)(message, hint=hint, location=exc.location)
 
 
 def closure_key(fn):

@@ -136,3 +136,9 @@ def scatter_adds(x):
     a = x * 1.0
     np.add.at(a, [0, 0], x[1:3])
     return np.sum(a * x)
+
+
+def scales_a_slice(x):
+    a = x * 1.0
+    a[1:3] *= x[0]
+    return np.sum(a * a)

@@ -136,3 +136,13 @@ def test_a_write_through_a_second_name_read_later_is_refused():
     message = refusal(r.writes_through_alias, np.array([1.0, 2.0, 3.0]))
     assert f"{HERE}:{line_of(r.writes_through_alias, 'b[0] = 5.0')}:" in message
     assert "the same array as 'a'" in message and "b = a.copy()" in message
+
+
+def test_second_derivatives_through_writes_into_arrays_say_what_is_refused():
+    x = np.array([1.0, 2.0, 3.0, 4.0])
+    assert ad.grad(r.scales_a_slice)(x).shape == (4,)       # first derivatives work
+    with pytest.raises(ad.UnsupportedSyntaxError) as info:
+        ad.hessian(r.scales_a_slice)(x)
+    message = str(info.value)
+    assert "scales_a_slice_grad, code s2s_ad generated, once more" in message
+    assert "build new arrays instead of writing into them" in message
