@@ -124,3 +124,21 @@ def test_hessian_through_a_mask():
     x = np.array([0.7, -0.3, 1.1, 0.4])
     np.testing.assert_allclose(ad.hessian(_masked_squares)(x), np.diag(2.0 * (x > 0.1)))
     np.testing.assert_allclose(ad.hvp(_masked_squares)(x, np.ones(4)), 2.0 * (x > 0.1))
+
+
+def _complex_magnitudes(x):
+    z = x[0] + 1j * x[1]
+    return np.abs(z * z) + np.abs(z) * x[0]
+
+
+def test_second_derivatives_through_complex_magnitudes():
+    # |z| turns with z: the sign z/|z| in its gradient has a derivative where z is complex
+    x = np.array([0.7, -0.3])
+    grad = ad.grad(_complex_magnitudes)
+    h = 1e-5
+    expected = np.array([(grad(x + h * e) - grad(x - h * e)) / (2 * h) for e in np.eye(2)])
+    np.testing.assert_allclose(ad.hessian(_complex_magnitudes)(x), expected, atol=1e-6)
+    v = np.array([0.3, -0.8])
+    np.testing.assert_allclose(ad.hvp(_complex_magnitudes)(x, v), expected @ v, atol=1e-6)
+    over_reverse = ad.grad(lambda y: np.sum(grad(y) * v))(x)      # reverse over reverse
+    np.testing.assert_allclose(over_reverse, expected.T @ v, atol=1e-6)

@@ -27,8 +27,15 @@ from s2s_ad.rules.registry import defjvp, defvjp, nondifferentiable
 
 defvjp(_ad.spread, lambda gbar, out, g, items: sum(_ad.broadcast_like(b, g) for b in gbar))
 defjvp(_ad.spread, lambda tdot, out, g, items: _ad.spread(tdot, items))
-defvjp(_ad.sign, lambda gbar, out, x: _ad.zeros_like(x))
-defjvp(_ad.sign, lambda tdot, out, x: _ad.zeros_like(out))
+# sign(x) = x / |x|: constant where x is real (0 at 0); where x is complex it turns with x,
+# d sign = (dx - sign Re(conj(sign) dx)) / |x|, a map that is its own adjoint (the VJP takes
+# JAX's conjugates)
+defvjp(_ad.sign, lambda gbar, out, x: _ad.zeros_like(x) if not np.iscomplexobj(x) else
+       np.where(out == 0, 0, (gbar - np.conj(out) * np.real(out * gbar))
+                / np.where(out == 0, 1, np.abs(x))))
+defjvp(_ad.sign, lambda tdot, out, x: _ad.zeros_like(out) if not np.iscomplexobj(x) else
+       np.where(out == 0, 0, (tdot - out * np.real(np.conj(out) * tdot))
+                / np.where(out == 0, 1, np.abs(x))))
 defvjp(_ad.copy_of, lambda gbar, out, x: gbar)
 defjvp(_ad.copy_of, lambda tdot, out, x: _ad.copy_of(tdot))
 defvjp(_ad.unbroadcast, lambda gbar, out, g, x: _ad.broadcast_like(gbar, g))
