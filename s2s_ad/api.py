@@ -491,6 +491,12 @@ def vjp(fn, *primals, wrt=None):
     out = frontend.unwrap(fn)(*copied(primals))   # the original may write into its arguments
 
     def pullback(cotangent):
+        if isinstance(out, np.ndarray | float | int | np.generic) and \
+                np.shape(cotangent) != np.shape(out):
+            raise BadArgumentError(f"vjp: the cotangent has shape {np.shape(cotangent)}, but "
+                                   f"{getattr(fn, '__name__', 'the function')}'s output has "
+                                   f"shape {np.shape(out)}",
+                                   hint="Give the cotangent the shape of the output.")
         grads = gen.function(*args, **{gen.seed_name: cotangent})
         return grads if len(t.wrt) > 1 else (grads,)
 

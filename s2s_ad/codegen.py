@@ -130,6 +130,7 @@ def compile_function(source, name, user_globals, own, user_closure=None, user_ce
     factory = types.FunctionType(factory_code, user_globals, "__s2s_ad_factory__")
     values = {**user_closure, **own}
     function = factory(*[values[p] for p in params])
+    function.__qualname__ = name     # errors say `f_grad()`, not where the factory made it
     code = function.__code__
     shared = [v for v in code.co_freevars if v in user_cells and v not in own and
               _holds(user_cells[v], user_closure.get(v))]
@@ -139,6 +140,7 @@ def compile_function(source, name, user_globals, own, user_closure=None, user_ce
                   for v, cell in zip(code.co_freevars, function.__closure__))
     live = types.FunctionType(code, user_globals, function.__name__, function.__defaults__, cells)
     live.__kwdefaults__ = function.__kwdefaults__
+    live.__qualname__ = name
     return live
 
 

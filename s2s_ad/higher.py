@@ -37,6 +37,13 @@ def jvp(fn, primals, tangents):
     if len(primals) != len(tangents):
         raise BadArgumentError(f"jvp: {len(primals)} primals but {len(tangents)} tangents")
     params = _params(fn)
+    for p, x, t in zip(params, primals, tangents):
+        if t is not None and _differentiable_value(x) and \
+                isinstance(x, np.ndarray | float | int | complex | np.generic) and \
+                np.shape(t) != np.shape(x):
+            raise BadArgumentError(f"jvp: the tangent of {p} has shape {np.shape(t)}, but {p} "
+                                   f"has shape {np.shape(x)}",
+                                   hint="Give each tangent the shape of its primal.")
     wrt = [p for p, x, t in zip(params, primals, tangents)
            if t is not None and _differentiable_value(x)]
     kinds = arg_kinds(params, primals)

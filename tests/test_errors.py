@@ -146,3 +146,20 @@ def test_second_derivatives_through_writes_into_arrays_say_what_is_refused():
     message = str(info.value)
     assert "scales_a_slice_grad, code s2s_ad generated, once more" in message
     assert "build new arrays instead of writing into them" in message
+
+
+def test_tangents_and_cotangents_of_the_wrong_shape_are_refused():
+    def f(x):
+        return x * 2.0
+    with pytest.raises(ad.BadArgumentError, match=r"the tangent of x has shape \(2,\)"):
+        ad.jvp(f, (np.ones(3),), (np.ones(2),))
+    _, pullback = ad.vjp(f, np.ones(3))
+    with pytest.raises(ad.BadArgumentError, match=r"the cotangent has shape \(2,\)"):
+        pullback(np.ones(2))
+    # too few arguments: Python's own message, naming the generated function plainly
+    with pytest.raises(TypeError, match=r"^_scalar_sum_grad\(\) missing 1 required positional"):
+        ad.grad(_scalar_sum)()
+
+
+def _scalar_sum(x):
+    return np.sum(x)
