@@ -862,10 +862,11 @@ def merge_updates(node, keep=frozenset()):
     `a = a + e1; a = a - e2` -> `a = a + e1 - e2`: Python evaluates e1 first and adds left to
     right, so the result is the same, with one statement fewer.  Assignments that do not
     touch a or e1's operands may stand in between."""
+    facts = _Facts()
     for block in _blocks(node):
         k = 0
         while k < len(block):
-            if not _merge_update(block, k):
+            if not _merge_update(block, k, facts):
                 _first_write_into_zeros(block, k)
                 k += 1      # else look at position k again: it holds the merged statement
     return node
@@ -906,7 +907,7 @@ def _update_of(stmt):
     return None
 
 
-def _merge_update(block, k):
+def _merge_update(block, k, facts):
     """`a = e1; <statements>; a = a - e2` -> `<statements>; a = e1 - e2` where the statements
     in between (under the same comment) neither use a nor change what e1 reads, and e1 is
     pure: e1 is still evaluated before e2, on the same values."""
@@ -915,25 +916,25 @@ def _merge_update(block, k):
             and isinstance(first.targets[0], gast.Name)):
         return False
     a = first.targets[0].id
-    reads = None
-    for j in range(k + 1, len(block)):
-        later = block[j]
-        if _update_of(later) == a:
-            break
-        if reads is None:
-            if not _pure(first.value):
-                return False
-            reads = {n.id for n in _loads(first.value)}
-        if not isinstance(later, gast.Assign) or _mutates(later) or \
-                a in {n.id for n in S.walk(later) if isinstance(n, gast.Name)} or \
-                not reads.isdisjoint(_stores(later)):
-            return False
-    else:
+    j = k + 1      # the update, if the statements up to the next comment hold one
+    while j < len(block) and isinstance(block[j], gast.Assign) and _update_of(block[j]) != a:
+        j += 1
+    if j == len(block) or _update_of(block[j]) != a:
         return False
+    if j > k + 1:
+        if not facts.pure(first):
+            return False
+        reads = facts.loads(first).keys()
+        for later in block[k + 1:j]:
+            stores = facts.stores(later)
+            if a in stores or a in facts.loads(later) or not stores.isdisjoint(reads) or \
+                    facts.mutates(later):
+                return False
     second = block[j].value
     if any(n.id == a for n in _loads(second.right)):
         return False
     second.left = first.value
+    facts.forget(block[j])
     del block[k]
     return True
 
