@@ -354,7 +354,8 @@ class Reverse(Analysed):
         code = []
         if self.active(value):
             g = S.call("_ad.copy_of", part)
-            if not self.basic_index(op.index):   # an integer array may name a position twice
+            if not self.basic_index(op.index) and not self._is_container(a):
+                # an integer array may name a position twice
                 g = S.binop(g, gast.Mult(), S.call("_ad.last_writes",
                                                    S.call(self.np_name() + ".shape", S.load(bar)),
                                                    S.clone(index)))
@@ -364,11 +365,15 @@ class Reverse(Analysed):
             elif not self._fills_index(base, op.index, value):
                 g = S.call("_ad.unbroadcast", g, value)
             code += self.accumulate(value.id, g)
-        if a not in self.owned:
-            code.append(S.assign(bar, S.call(self.np_name() + ".array", S.load(bar))))
+        if a not in self.owned:   # a private copy to write into
+            copy = "_ad.copy_of" if self._is_container(a) else self.np_name() + ".array"
+            code.append(S.assign(bar, S.call(copy, S.load(bar))))
             self.owned.add(a)
         target = gast.Subscript(value=S.load(bar), slice=S.clone(index), ctx=gast.Store())
         return code + [S.assign(target, S.const(0.0))]
+
+    def _is_container(self, name):
+        return self.kinds.get(name) in ("container", "scalars")
 
     def _fills_index(self, base, index, value):
         """Does `value` have the shape of `base[index]` (known shapes, a basic index), so that
@@ -584,9 +589,13 @@ class Reverse(Analysed):
         op = self.ops.get(id(stmt))
         if op is not None and op.kind == "setitem":
             # the overwritten part comes back from the tape, wherever the write is
-            if op.args[0].id not in self.needed:
+            base = op.args[0].id
+            if base not in self.needed:
                 return []
-            target = gast.Subscript(value=S.load(op.args[0].id), slice=op.index, ctx=gast.Store())
+            if self._is_container(base):
+                return [S.expr_stmt(S.call("_ad.restore_item", S.load(base), S.clone(op.index),
+                                           S.call(f"{self.tape}.pop")))]
+            target = gast.Subscript(value=S.load(base), slice=op.index, ctx=gast.Store())
             return [S.assign(target, S.call(f"{self.tape}.pop"))]
         if not self.in_loop:
             return []
@@ -694,10 +703,13 @@ class Reverse(Analysed):
                 op = self.ops[id(stmt)]
                 if op.kind == "setitem" and op.args[0].id in self.needed:
                     self.uses_tape = True
-                    part = gast.Subscript(value=S.load(op.args[0].id), slice=op.index,
-                                          ctx=gast.Load())
-                    out.append(S.expr_stmt(S.call(f"{self.tape}.append",
-                                                  S.call("_ad.copy_of", part))))
+                    base = op.args[0].id
+                    if self._is_container(base):    # a dict may not have the key yet
+                        saved = S.call("_ad.saved_item", S.load(base), S.clone(op.index))
+                    else:
+                        saved = S.call("_ad.copy_of", gast.Subscript(
+                            value=S.load(base), slice=op.index, ctx=gast.Load()))
+                    out.append(S.expr_stmt(S.call(f"{self.tape}.append", saved)))
                 if depth:
                     for t in rebinds(stmt):
                         if t in self.needed:

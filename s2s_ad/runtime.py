@@ -172,9 +172,40 @@ def sign(x):
     return np.sign(x)
 
 
+class _Missing:
+    """What the tape holds for a dict key that a write creates: restoring it deletes the key."""
+
+    def __repr__(self):
+        return "<no item>"
+
+
+MISSING_ITEM = _Missing()
+
+
+def saved_item(container, key):
+    """`container[key]` before a write into it, to be restored by `restore_item`: a copy of an
+    array, or MISSING_ITEM for a key the dict does not have yet."""
+    if isinstance(container, dict) and key not in container:
+        return MISSING_ITEM
+    return copy_of(container[key])
+
+
+def restore_item(container, key, value):
+    """Undo a write into `container[key]` with what `saved_item` saved."""
+    if value is MISSING_ITEM:
+        del container[key]
+    else:
+        container[key] = value
+
+
 def copy_of(x):
-    """A copy of an array (a saved part must not change with the array); other values as is."""
-    return x.copy() if isinstance(x, np.ndarray) else x
+    """A copy of an array (a saved part must not change with the array), of a dict or a list
+    (its items shared); other values as is."""
+    if isinstance(x, np.ndarray):
+        return x.copy()
+    if type(x) in (dict, list):
+        return type(x)(x)
+    return x
 
 
 def spread(g, items):

@@ -334,6 +334,13 @@ def returns_its_written_argument(x):
     return np.sum(z * 3.0) + np.sum(y * y * x)
 
 
+def dict_new_key(x):
+    # a key the dict does not have yet: the reverse sweep deletes it again
+    d = {"a": x[0] * 2.0, "b": x[1:]}
+    d["c"] = d["a"] * np.sum(d["b"])
+    return d["c"] + d["a"]
+
+
 def mutate_arg(x, w):
     x[0] = w * 3.0
     x[1:] *= w
@@ -505,6 +512,7 @@ CASES = [
     Case(repeated_indices, args(vec(4)), (0,)),
     Case(broadcast_assignment, args(vec(4)), (0,)),
     Case(returns_its_written_argument, args(vec(3)), (0,)),
+    Case(dict_new_key, args(vec(4)), (0,)),
     Case(mutate_arg, args(vec(4), scal()), (0, 1)),
     Case(mask_zero, args(vec(6)), (0,)),
     Case(cholesky_rows, args(spd(4)), (0,), tol=1e-5),
