@@ -47,7 +47,9 @@ def check_writes(fn, ops, kinds):
         for base in bases:
             params, views = _roots(base, fn, ops, kinds, defs, set())
             if views:
-                raise fn.error(w, f"writing into '{base}', which may be a view of another "
+                what = "an item of a container or an indexed value" if base.startswith("_t") \
+                    else f"'{base}'"
+                raise fn.error(w, f"writing into {what}, which may be a view of another "
                                   f"array", "Write into a copy: `name = name.copy()` first, or "
                                   "build the array with np.zeros.", kind=UnsupportedSyntaxError)
             written |= params

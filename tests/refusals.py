@@ -142,3 +142,10 @@ def scales_a_slice(x):
     a = x * 1.0
     a[1:3] *= x[0]
     return np.sum(a * a)
+
+
+def writes_into_list_item(x):
+    a = x * 1.0
+    lst = [a, x]
+    lst[0][0] = 2.0
+    return np.sum(a * x)

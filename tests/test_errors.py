@@ -163,3 +163,9 @@ def test_tangents_and_cotangents_of_the_wrong_shape_are_refused():
 
 def _scalar_sum(x):
     return np.sum(x)
+
+
+def test_a_write_into_an_item_of_a_list_names_no_internal_name():
+    message = refusal(r.writes_into_list_item, np.array([1.0, 2.0, 3.0]))
+    assert f"{HERE}:{line_of(r.writes_into_list_item, 'lst[0][0]')}:" in message
+    assert "writing into an item of a container" in message and "_t" not in message.split("\n")[0]
