@@ -395,6 +395,14 @@ case(np.linalg.pinv, (R(2, 4),))
 case(np.linalg.qr, (R(4, 3),))
 case(np.linalg.qr, (R(3, 3),))
 case(np.linalg.qr, (R(2, 4, 3),))
+case(np.linalg.eigvalsh, (SPD(4),), sym=(0,))
+case(np.linalg.eigvalsh, (SPD(3, 2),), dict(UPLO="U"), sym=(0,))
+for _n in (0, 1, 3, -2):
+    case(np.linalg.matrix_power, (WC(3), _n))
+case(np.linalg.matrix_power, (WC(2, 2), 2))
+if hasattr(np.linalg, "trace"):      # NumPy 2
+    case(np.linalg.trace, (R(3, 3),))
+    case(np.linalg.trace, (R(2, 3, 4),), dict(offset=-1))
 
 # ---- numpy complex, Fourier, statistics ----
 

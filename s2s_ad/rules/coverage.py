@@ -17,6 +17,8 @@ NOTES = {
     "numpy.linalg.norm": "vector p-norms, inf (ties split), 'fro'; other matrix norms raise",
     "numpy.linalg.eigh": "symmetric input, distinct eigenvalues; symmetric cotangent",
     "numpy.linalg.cholesky": "symmetric input; symmetric cotangent",
+    "numpy.linalg.eigvalsh": "symmetric input, distinct eigenvalues; symmetric cotangent",
+    "numpy.linalg.matrix_power": "any integer n (n < 0 through inverses)",
     "numpy.linalg.svd": "distinct singular values; reduced factors (square if full_matrices)",
     "numpy.linalg.qr": "mode='reduced', rows >= columns",
     "numpy.linalg.pinv": "full rank",

@@ -12,7 +12,8 @@ and `full_matrices=False` (or a square matrix); `eigh` assumes distinct eigenval
 
 Contents:
     products          dot vdot inner outer matmul tensordot einsum kron cross
-    linear algebra    inv det slogdet solve cholesky eigh svd pinv qr
+    linear algebra    inv det slogdet solve cholesky eigh eigvalsh svd pinv qr matrix_power
+                      linalg.trace
 """
 import numpy as np
 
@@ -318,3 +319,46 @@ def _qr_jvp(t, ans, a, mode="reduced"):
 
 defvjp(np.linalg.qr, _qr_vjp)
 defjvp(np.linalg.qr, _qr_jvp)
+
+
+# eigvalsh: the eigenvalues of eigh.  It reads one triangle (UPLO), like eigh, and follows eigh's
+# convention: the cotangent V diag(g) V^T is symmetric, spread over both triangles, and the
+# tangent diag(V^T dA V) is that of a symmetric dA (an asymmetric dA counts as its symmetric
+# part).  Distinct eigenvalues.
+defvjp(np.linalg.eigvalsh,
+       lambda g, ans, a, UPLO="L":
+       np.matmul(np.linalg.eigh(a, UPLO)[1] * np.expand_dims(g, -2),
+                 np.swapaxes(np.linalg.eigh(a, UPLO)[1], -1, -2)))
+defjvp(np.linalg.eigvalsh,
+       lambda t, ans, a, UPLO="L":
+       np.sum(np.linalg.eigh(a, UPLO)[1] * np.matmul(t, np.linalg.eigh(a, UPLO)[1]), -2))
+
+
+# matrix_power(a, n) for any integer n: an analytic f of a matrix has
+#   f([[A, E], [0, A]]) = [[f(A), Df(A)[E]], [0, f(A)]],
+# so the tangent is the upper-right block of the power of a block matrix (n < 0 takes inverses,
+# n = 0 gives zero), and since f(A^T) = f(A)^T the cotangent is the same block with A^T and g.
+def _matrix_power_vjp(g, ans, a, n):
+    at = np.swapaxes(a, -1, -2)
+    m = np.shape(a)[-1]
+    big = np.concatenate([np.concatenate([at, g], -1), np.concatenate([0.0 * at, at], -1)], -2)
+    return np.linalg.matrix_power(big, n)[..., :m, m:]
+
+
+def _matrix_power_jvp(t, ans, a, n):
+    m = np.shape(a)[-1]
+    big = np.concatenate([np.concatenate([a, t], -1), np.concatenate([0.0 * a, a], -1)], -2)
+    return np.linalg.matrix_power(big, n)[..., :m, m:]
+
+
+defvjp(np.linalg.matrix_power, _matrix_power_vjp)
+defjvp(np.linalg.matrix_power, _matrix_power_jvp)
+
+# trace over the last two axes (NumPy 2).
+if hasattr(np.linalg, "trace"):
+    defvjp(np.linalg.trace,
+           lambda g, ans, x, offset=0, dtype=None:
+           _ad.diagonal_grad(_ad.sum_grad(g, np.diagonal(x, offset, -2, -1), -1),
+                             x, offset, -2, -1))
+    defjvp(np.linalg.trace,
+           lambda t, ans, x, offset=0, dtype=None: np.linalg.trace(t, offset=offset, dtype=dtype))
