@@ -19,6 +19,8 @@ NOTES = {
     "numpy.linalg.cholesky": "symmetric input; symmetric cotangent",
     "numpy.linalg.eigvalsh": "symmetric input, distinct eigenvalues; symmetric cotangent",
     "numpy.linalg.matrix_power": "any integer n (n < 0 through inverses)",
+    "numpy.polyval": "1-D coefficients p", "numpy.partition": "distinct values",
+    "numpy.trapezoid": "x 1-D or shaped like y; dx counts when x is None",
     "numpy.linalg.svd": "distinct singular values; reduced factors (square if full_matrices)",
     "numpy.linalg.qr": "mode='reduced', rows >= columns",
     "numpy.linalg.pinv": "full rank",

@@ -1,5 +1,5 @@
 """Rules for NumPy reductions and scans: sum mean prod max/min var std cumsum cumprod average
-diff trace ptp linalg.norm nansum nanmean.
+diff ediff1d trace ptp polyval trapezoid linalg.norm nansum nanmean.
 
 Every rule takes NumPy's parameters (`axis`, `keepdims`, `ddof` ...) so calls bind by position
 or keyword exactly as they do for NumPy.  `_ad.sum_grad(g, x, axis, keepdims)` spreads a
@@ -136,6 +136,24 @@ defjvp(np.cumprod,
 # `prepend` / `append` values are constants here.
 defvjp(np.diff, lambda g, ans, a, n=1, axis=-1: _ad.diff_grad(g, a, n, axis))
 defjvp(np.diff, lambda t, ans, a, n=1, axis=-1: np.diff(t, n, axis))
+# ediff1d: the flattened differences, between `to_begin` and `to_end` (both differentiable).
+defvjp(np.ediff1d,
+       lambda g, ans, ary, to_end=None, to_begin=None:
+       np.reshape(_ad.diff_grad(g[(0 if to_begin is None else np.size(to_begin)):
+                                  np.size(g) - (0 if to_end is None else np.size(to_end))],
+                                np.ravel(ary)), np.shape(ary)),
+       lambda g, ans, ary, to_end=None, to_begin=None:
+       np.reshape(g[np.size(g) - np.size(to_end):], np.shape(to_end)),
+       lambda g, ans, ary, to_end=None, to_begin=None:
+       np.reshape(g[:np.size(to_begin)], np.shape(to_begin)))
+defjvp(np.ediff1d,
+       lambda t, ans, ary, to_end=None, to_begin=None:
+       np.ediff1d(t, None if to_end is None else 0.0 * np.ravel(to_end),
+                  None if to_begin is None else 0.0 * np.ravel(to_begin)),
+       lambda t, ans, ary, to_end=None, to_begin=None:
+       np.concatenate([0.0 * np.ediff1d(ary, None, to_begin), np.ravel(t)]),
+       lambda t, ans, ary, to_end=None, to_begin=None:
+       np.concatenate([np.ravel(t), 0.0 * np.ediff1d(ary, to_end)]))
 defvjp(np.trace,
        lambda g, ans, a, offset=0, axis1=0, axis2=1, dtype=None, out=None:
        _ad.diagonal_grad(_ad.sum_grad(g, np.diagonal(a, offset, axis1, axis2), -1),
@@ -143,6 +161,52 @@ defvjp(np.trace,
 defjvp(np.trace,
        lambda t, ans, a, offset=0, axis1=0, axis2=1, dtype=None, out=None:
        np.trace(t, offset, axis1, axis2, dtype))
+
+# polyval(p, x) with 1-D coefficients p (highest power first): d/dx is the derivative polynomial,
+# d/dp the powers of x.
+defvjp(np.polyval,
+       lambda g, ans, p, x:
+       np.reshape(np.sum(np.reshape(g, (-1, 1)) * np.reshape(x, (-1, 1)) ** np.arange(
+           np.size(p) - 1, -1, -1, dtype=np.result_type(x, np.float32)), 0), np.shape(p)),
+       lambda g, ans, p, x:
+       g * np.polyval(p[:-1] * np.arange(np.size(p) - 1, 0, -1,
+                                         dtype=np.result_type(p, np.float32)), x))
+defjvp(np.polyval,
+       lambda t, ans, p, x: np.polyval(t, x),
+       lambda t, ans, p, x:
+       t * np.polyval(p[:-1] * np.arange(np.size(p) - 1, 0, -1,
+                                         dtype=np.result_type(p, np.float32)), x))
+
+# trapezoid(y, x=None, dx=1.0, axis=-1) (NumPy 2's name; np.trapz is gone): the mean of
+# neighbouring y times the spacing, summed.  x is 1-D or shaped like y; dx counts when x is None.
+if hasattr(np, "trapezoid"):
+    def _trapezoid_vjp_y(g, ans, y, x=None, dx=1.0, axis=-1):
+        d = dx if x is None else (np.diff(x) if np.ndim(x) == 1
+                                  else np.moveaxis(np.diff(x, axis=axis), axis, -1))
+        gd = _ad.broadcast_like(np.expand_dims(g, -1) * d, np.moveaxis(y, axis, -1)[..., 1:])
+        z = 0.0 * gd[..., :1]
+        return np.moveaxis(0.5 * (np.concatenate([z, gd], -1) + np.concatenate([gd, z], -1)),
+                           -1, axis)
+
+    def _trapezoid_vjp_x(g, ans, y, x=None, dx=1.0, axis=-1):
+        ym = np.moveaxis(y, axis, -1)
+        h = np.expand_dims(g, -1) * (0.5 * (ym[..., 1:] + ym[..., :-1]))
+        return (_ad.diff_grad(np.sum(h, tuple(range(np.ndim(h) - 1))), x, 1, -1)
+                if np.ndim(x) == 1 else _ad.diff_grad(np.moveaxis(h, -1, axis), x, 1, axis))
+
+    def _trapezoid_jvp_x(t, ans, y, x=None, dx=1.0, axis=-1):
+        ym = np.moveaxis(y, axis, -1)
+        dt = np.diff(t) if np.ndim(x) == 1 else np.moveaxis(np.diff(t, axis=axis), axis, -1)
+        return np.sum(0.5 * (ym[..., 1:] + ym[..., :-1]) * dt, -1)
+
+    defvjp(np.trapezoid, _trapezoid_vjp_y, _trapezoid_vjp_x,
+           lambda g, ans, y, x=None, dx=1.0, axis=-1:
+           np.sum(g * np.trapezoid(y, None, 1.0, axis)) if x is None else 0.0 * dx)
+    defjvp(np.trapezoid,
+           lambda t, ans, y, x=None, dx=1.0, axis=-1: np.trapezoid(t, x, dx, axis),
+           _trapezoid_jvp_x,
+           lambda t, ans, y, x=None, dx=1.0, axis=-1:
+           t * np.trapezoid(y, None, 1.0, axis) if x is None else 0.0 * ans)
 
 # ---- norms ----
 

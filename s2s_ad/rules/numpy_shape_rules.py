@@ -11,8 +11,8 @@ Contents:
     assembling      concatenate stack vstack hstack dstack column_stack
     splitting       split array_split hsplit vsplit dsplit
     repeating       tile repeat pad
-    reordering      flip flipud fliplr roll rot90 sort
-    selecting       diag diagonal triu tril where select take take_along_axis
+    reordering      flip flipud fliplr roll rot90 sort partition
+    selecting       diag diagflat diagonal triu tril where select take take_along_axis
 """
 import numpy as np
 
@@ -136,12 +136,26 @@ defjvp(np.sort,
        lambda t, ans, a, axis=-1, kind=None, order=None:
        np.take_along_axis(np.ravel(t) if axis is None else t, np.argsort(a, axis, kind),
                           -1 if axis is None else axis))
+# partition: where each value of the result came from, found by sorting both (distinct values;
+# argpartition need not order the other elements as partition does).
+defvjp(np.partition,
+       lambda g, ans, a, kth, axis=-1, kind="introselect", order=None:
+       _ad.take_along_axis_grad(g, a, np.take_along_axis(
+           np.argsort(a, axis), np.argsort(np.argsort(ans, axis), axis),
+           -1 if axis is None else axis), axis))
+defjvp(np.partition,
+       lambda t, ans, a, kth, axis=-1, kind="introselect", order=None:
+       np.take_along_axis(np.ravel(t) if axis is None else t, np.take_along_axis(
+           np.argsort(a, axis), np.argsort(np.argsort(ans, axis), axis),
+           -1 if axis is None else axis), -1 if axis is None else axis))
 
 # ---- selecting ----
 
 defvjp(np.diag,
        lambda g, ans, v, k=0: np.diag(g, k) if np.ndim(v) == 1 else _ad.diagonal_grad(g, v, k))
 defjvp(np.diag, lambda t, ans, v, k=0: np.diag(t, k))
+defvjp(np.diagflat, lambda g, ans, v, k=0: np.reshape(np.diagonal(g, k), np.shape(v)))
+defjvp(np.diagflat, lambda t, ans, v, k=0: np.diagflat(t, k))
 defvjp(np.diagonal,
        lambda g, ans, a, offset=0, axis1=0, axis2=1:
        _ad.diagonal_grad(g, a, offset, axis1, axis2))
