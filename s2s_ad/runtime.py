@@ -387,6 +387,46 @@ def max_jvp(t, m, x, axis=None, keepdims=False):
 
 # -- reductions and scans --
 
+def quantile_weights(a, q, axis=None, dq=False, method="linear", weights=None,
+                     interpolation=None, percent=False):
+    """Weights W shaped q.shape + a.shape with np.quantile(a, q, axis) (method 'linear') equal to
+    np.sum(W * a) over a's reduced axes (shifted past q's): each result interpolates the two
+    order statistics around its virtual index (n - 1) q, so W is locally constant.  With `dq`,
+    the weights of the derivative with respect to q instead.  `percent`: q is a percentage
+    (np.percentile).  Other methods, and weights, raise."""
+    if method != "linear" or weights is not None or interpolation is not None:
+        unsupported(f"np.quantile/np.percentile with method={method!r}"
+                    + (", weights" if weights is not None else "")
+                    + (f", interpolation={interpolation!r}" if interpolation is not None else ""))
+    a = np.asarray(a)
+    q = np.asarray(q, dtype=float) / (100 if percent else 1)
+    axes = _reduced_axes(a, axis)
+    keep = tuple(i for i in range(a.ndim) if i not in axes)
+    moved = np.transpose(a, keep + axes)
+    lead = moved.shape[:len(keep)]
+    flat = moved.reshape(lead + (-1,))
+    n = flat.shape[-1]
+    h = (n - 1) * q
+    lo = np.clip(np.floor(h).astype(np.intp), 0, max(n - 2, 0))
+    hi = np.minimum(lo + 1, n - 1)
+    step = (n - 1) / (100 if percent else 1)
+    frac = (np.ones_like(h) * step, -np.ones_like(h) * step) if dq else (h - lo, lo - h + 1)
+    slots = np.arange(n)
+    ws = (slots == hi[..., None]) * frac[0][..., None] + (slots == lo[..., None]) * frac[1][..., None]
+    ws = np.broadcast_to(np.reshape(ws, q.shape + (1,) * len(lead) + (n,)), q.shape + flat.shape)
+    w = np.zeros(q.shape + flat.shape, dtype=np.result_type(a, np.float32))
+    np.put_along_axis(w, np.broadcast_to(np.argsort(flat, axis=-1, kind="stable"), w.shape), ws, -1)
+    back = np.argsort(keep + axes)
+    return np.transpose(w.reshape(q.shape + moved.shape),
+                        tuple(range(q.ndim)) + tuple(q.ndim + int(i) for i in back))
+
+
+def quantile_axes(q, a, axis=None):
+    """(q's axes, a's reduced axes) in the weights of `quantile_weights`."""
+    nq = np.ndim(q)
+    return tuple(range(nq)), tuple(nq + i for i in _reduced_axes(a, axis))
+
+
 def cumsum_grad(g, x, axis=None):
     """Cotangent of `x` for `np.cumsum(x, axis)`: the reversed cumulative sum of `g`."""
     if axis is None:

@@ -207,6 +207,30 @@ for _f in (np.max, np.amax, np.min, np.amin, np.ptp):
     case(_f, (D(2, 3, 4),), dict(axis=(1, 2), keepdims=True))
 case(np.max, (np.array([1.0, 3.0, 3.0, 2.0]),))
 case(np.min, (np.array([[1.0, 1.0], [0.0, 2.0]]),), dict(axis=1))
+for _f in (np.nanmax, np.nanmin):
+    case(_f, (D(3, 4),), dict(axis=0))
+    case(_f, (np.array([[1.0, np.nan, -2.0], [np.nan, 0.5, 3.0]]),), dict(axis=1))
+    case(_f, (np.array([1.0, np.nan, 2.0, 2.0]),))
+_x = D(3, 4)
+_x[1, 2] = _x[0, 0] = np.nan
+for _f in (np.nanvar, np.nanstd):
+    case(_f, (R(3, 4),))
+    case(_f, (_x,), dict(axis=1, ddof=1))
+    case(_f, (_x,), dict(axis=0, keepdims=True))
+case(np.nanprod, (P(3, 4),), dict(axis=0))
+case(np.nanprod, (np.where(np.isnan(_x), _x, P(3, 4)),))
+case(np.nanprod, (np.where(np.isnan(_x), _x, P(3, 4)),), dict(axis=1, keepdims=True))
+case(np.median, (D(5),))
+case(np.median, (D(6),))
+case(np.median, (D(3, 4),), dict(axis=1))
+case(np.median, (D(2, 3, 4),), dict(axis=(0, 2), keepdims=True))
+for _f, _s in ((np.quantile, 1), (np.percentile, 100)):
+    case(_f, (D(7), 0.3 * _s))
+    case(_f, (D(3, 5), np.array([0.1, 0.55, 0.9]) * _s), dict(axis=1))
+    case(_f, (D(3, 4), np.array([[0.2], [0.7]]) * _s), dict(axis=0, keepdims=True))
+    case(_f, (D(2, 3, 4), 0.45 * _s), dict(axis=(0, 2)))
+    case(_f, (D(6), 1.0 * _s), wrt=(0,))
+case(np.percentile, (D(9), [25.0, 50.0, 95.0]), wrt=(0,))
 for _f in (np.var, np.std):
     case(_f, (R(3, 4),))
     case(_f, (R(3, 4),), dict(axis=0, ddof=1))

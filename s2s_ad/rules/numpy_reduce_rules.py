@@ -1,5 +1,6 @@
 """Rules for NumPy reductions and scans: sum mean prod max/min var std cumsum cumprod average
-diff ediff1d trace ptp polyval trapezoid linalg.norm nansum nanmean.
+diff ediff1d trace ptp polyval trapezoid linalg.norm, the nan-ignoring nansum nanmean nanprod
+nanmax nanmin nanvar nanstd, and the order statistics median quantile percentile.
 
 Every rule takes NumPy's parameters (`axis`, `keepdims`, `ddof` ...) so calls bind by position
 or keyword exactly as they do for NumPy.  `_ad.sum_grad(g, x, axis, keepdims)` spreads a
@@ -86,9 +87,18 @@ defjvp(np.prod,
        lambda t, ans, a, axis=None, dtype=None, out=None, keepdims=False:
        np.sum(t * _ad.prod_others(a, axis), axis, keepdims=keepdims))
 
+defvjp(np.nanprod,
+       lambda g, ans, a, axis=None, dtype=None, out=None, keepdims=False:
+       np.where(np.isnan(a), 0.0, _ad.sum_grad(g, a, axis, keepdims)
+                * _ad.prod_others(np.where(np.isnan(a), 1.0, a), axis)))
+defjvp(np.nanprod,
+       lambda t, ans, a, axis=None, dtype=None, out=None, keepdims=False:
+       np.sum(np.where(np.isnan(a), 0.0, t) * _ad.prod_others(np.where(np.isnan(a), 1.0, a), axis),
+              axis, keepdims=keepdims))
+
 # ---- extremes ----
 
-for _f in (np.max, np.amax, np.min, np.amin):
+for _f in (np.max, np.amax, np.min, np.amin, np.nanmax, np.nanmin):
     defvjp(_f, lambda g, ans, a, axis=None, out=None, keepdims=False:
            _ad.max_grad(g, ans, a, axis, keepdims))
     defjvp(_f, lambda t, ans, a, axis=None, out=None, keepdims=False:
@@ -122,6 +132,96 @@ defjvp(np.std,
        lambda t, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False:
        np.sum(t * (a - np.mean(a, axis, keepdims=True)), axis, keepdims=keepdims)
        / ans * (1.0 / (np.size(a) / np.size(ans) - ddof)))
+
+# nanvar / nanstd: var and std of the values that are not nan (which get a zero cotangent).
+defvjp(np.nanvar,
+       lambda g, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False:
+       np.where(np.isnan(a), 0.0, _ad.sum_grad(g, a, axis, keepdims)
+                * (np.where(np.isnan(a), 0.0, a) - np.nanmean(a, axis, keepdims=True))
+                * (2.0 / (np.sum(~np.isnan(a), axis, np.result_type(a, np.float32),
+                                 keepdims=True) - ddof))))
+defjvp(np.nanvar,
+       lambda t, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False:
+       np.sum(np.where(np.isnan(a), 0.0, t * (np.where(np.isnan(a), 0.0, a)
+                                              - np.nanmean(a, axis, keepdims=True))),
+              axis, keepdims=keepdims)
+       * (2.0 / (np.sum(~np.isnan(a), axis, np.result_type(a, np.float32),
+                        keepdims=keepdims) - ddof)))
+defvjp(np.nanstd,
+       lambda g, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False:
+       np.where(np.isnan(a), 0.0, _ad.sum_grad(g / ans, a, axis, keepdims)
+                * (np.where(np.isnan(a), 0.0, a) - np.nanmean(a, axis, keepdims=True))
+                * (1.0 / (np.sum(~np.isnan(a), axis, np.result_type(a, np.float32),
+                                 keepdims=True) - ddof))))
+defjvp(np.nanstd,
+       lambda t, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False:
+       np.sum(np.where(np.isnan(a), 0.0, t * (np.where(np.isnan(a), 0.0, a)
+                                              - np.nanmean(a, axis, keepdims=True))),
+              axis, keepdims=keepdims) / ans
+       * (1.0 / (np.sum(~np.isnan(a), axis, np.result_type(a, np.float32),
+                        keepdims=keepdims) - ddof)))
+
+# ---- order statistics ----
+
+# median and quantile/percentile (method 'linear'): sums of `_ad.quantile_weights` times `a`,
+# weights that interpolate between the one or two order statistics around each result (a median
+# of an even count gives each middle element half).  q is differentiable too (one-sided at a
+# sample).  Other methods, and weights, raise.
+defvjp(np.median,
+       lambda g, ans, a, axis=None, out=None, overwrite_input=False, keepdims=False:
+       _ad.quantile_weights(a, 0.5, axis)
+       * (g if keepdims else np.expand_dims(g, _ad.quantile_axes(0.5, a, axis)[1])))
+defjvp(np.median,
+       lambda t, ans, a, axis=None, out=None, overwrite_input=False, keepdims=False:
+       np.sum(_ad.quantile_weights(a, 0.5, axis) * t, _ad.quantile_axes(0.5, a, axis)[1],
+              keepdims=keepdims))
+
+
+defvjp(np.quantile,
+       lambda g, ans, a, q, axis=None, out=None, overwrite_input=False, method="linear",
+       keepdims=False, *, weights=None, interpolation=None:
+       np.sum(_ad.quantile_weights(a, q, axis, False, method, weights, interpolation)
+              * (g if keepdims else np.expand_dims(g, _ad.quantile_axes(q, a, axis)[1])),
+              _ad.quantile_axes(q, a, axis)[0]),
+       lambda g, ans, a, q, axis=None, out=None, overwrite_input=False, method="linear",
+       keepdims=False, *, weights=None, interpolation=None:
+       np.reshape(np.sum(g * np.sum(_ad.quantile_weights(a, q, axis, True, method, weights,
+                                                         interpolation) * a,
+                                    _ad.quantile_axes(q, a, axis)[1], keepdims=keepdims),
+                         tuple(range(np.ndim(q), np.ndim(ans)))), np.shape(q)))
+defjvp(np.quantile,
+       lambda t, ans, a, q, axis=None, out=None, overwrite_input=False, method="linear",
+       keepdims=False, *, weights=None, interpolation=None:
+       np.sum(_ad.quantile_weights(a, q, axis, False, method, weights, interpolation) * t,
+              _ad.quantile_axes(q, a, axis)[1], keepdims=keepdims),
+       lambda t, ans, a, q, axis=None, out=None, overwrite_input=False, method="linear",
+       keepdims=False, *, weights=None, interpolation=None:
+       np.sum(_ad.quantile_weights(a, q, axis, True, method, weights, interpolation) * a,
+              _ad.quantile_axes(q, a, axis)[1], keepdims=keepdims)
+       * np.reshape(t, np.shape(q) + (1,) * (np.ndim(ans) - np.ndim(q))))
+# percentile(a, q) = quantile(a, q / 100): the helper's last argument.
+defvjp(np.percentile,
+       lambda g, ans, a, q, axis=None, out=None, overwrite_input=False, method="linear",
+       keepdims=False, *, weights=None, interpolation=None:
+       np.sum(_ad.quantile_weights(a, q, axis, False, method, weights, interpolation, True)
+              * (g if keepdims else np.expand_dims(g, _ad.quantile_axes(q, a, axis)[1])),
+              _ad.quantile_axes(q, a, axis)[0]),
+       lambda g, ans, a, q, axis=None, out=None, overwrite_input=False, method="linear",
+       keepdims=False, *, weights=None, interpolation=None:
+       np.reshape(np.sum(g * np.sum(_ad.quantile_weights(a, q, axis, True, method, weights,
+                                                         interpolation, True) * a,
+                                    _ad.quantile_axes(q, a, axis)[1], keepdims=keepdims),
+                         tuple(range(np.ndim(q), np.ndim(ans)))), np.shape(q)))
+defjvp(np.percentile,
+       lambda t, ans, a, q, axis=None, out=None, overwrite_input=False, method="linear",
+       keepdims=False, *, weights=None, interpolation=None:
+       np.sum(_ad.quantile_weights(a, q, axis, False, method, weights, interpolation, True) * t,
+              _ad.quantile_axes(q, a, axis)[1], keepdims=keepdims),
+       lambda t, ans, a, q, axis=None, out=None, overwrite_input=False, method="linear",
+       keepdims=False, *, weights=None, interpolation=None:
+       np.sum(_ad.quantile_weights(a, q, axis, True, method, weights, interpolation, True) * a,
+              _ad.quantile_axes(q, a, axis)[1], keepdims=keepdims)
+       * np.reshape(t, np.shape(q) + (1,) * (np.ndim(ans) - np.ndim(q))))
 
 # ---- scans and differences ----
 
