@@ -841,6 +841,8 @@ def _fuse_temporary(block, k, counts):
                                                                                 gast.Tuple)) \
                     and not _plain_subscript(use.targets[0]):
                 return False
+            if _shape_only_use(target, t):
+                return False     # `_ad.unbroadcast(g, np.log(s))` would read as if log mattered
             facts.forget(use)
             # folding again where the value lands: `a + -b * c` meets its addition here
             new = _fold(_replace_name(target, t, stmt.value), facts.floating)
@@ -855,6 +857,16 @@ def _fuse_temporary(block, k, counts):
         if not reads.isdisjoint(facts.stores(use)) or facts.mutates(use):
             return False
     return False
+
+
+_SHAPE_ARGUMENT_HELPERS = ("unbroadcast", "broadcast_like", "sum_grad")
+
+
+def _shape_only_use(tree, name):
+    """Is `name` the argument a runtime helper reads only for its shape (`x` in
+    `_ad.unbroadcast(g, x)`)?"""
+    return any(isinstance(n, gast.Call) and len(n.args) > 1 and _is_name(n.args[1], name) and
+               any(_is_helper(n.func, h) for h in _SHAPE_ARGUMENT_HELPERS) for n in S.walk(tree))
 
 
 def merge_updates(node, keep=frozenset()):

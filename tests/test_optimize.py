@@ -506,3 +506,13 @@ def test_rules_with_options_leave_no_tests_of_constants():
     for mode in ("grad", "jvp"):
         source = ad.source(f, mode, example=(np.ones(3),))
         assert " is " not in source and "== " not in source, source
+
+
+def test_a_value_read_only_for_its_shape_is_not_fused_into_the_helper():
+    out = run(optimize.fuse_temporaries, """
+        def f(g, s):
+            _t6 = np.log(s)
+            a_bar = _ad.unbroadcast(g, _t6)
+            return a_bar
+        """)
+    assert "_t6 = np.log(s)" in out and "_ad.unbroadcast(g, _t6)" in out
