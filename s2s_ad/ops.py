@@ -190,13 +190,14 @@ def _refuse_in_place(stmt, value, fn, is_local):
         except Exception:
             return
         fix = IN_PLACE_FUNCTIONS.get(target) if _hashable(target) else None
+        hint = f"Write it as an assignment instead: {fix}."
         if isinstance(func, gast.Attribute) and func.attr == "at" and \
                 isinstance(getattr(target, "__self__", None), np.ufunc):
-            fix = "`a[idx] += v` (where idx names no position twice)"
+            # np.add.at itself is rewritten as a write into the array (transform.py)
+            fix = hint = "Use np.add.at(a, idx, v), which s2s_ad follows (with -v for subtract)."
         if fix is not None:
             raise fn.error(stmt, f"{static_name(func)}() writes into the array it is given, "
-                                  f"which the derivative code cannot follow",
-                           f"Write it as an assignment instead: {fix}.")
+                                  f"which the derivative code cannot follow", hint)
 
 
 def _hashable(obj):

@@ -9,8 +9,9 @@ import copy
 from dataclasses import dataclass, field
 
 import gast
+import numpy as np
 
-from . import frontend, syntax as S
+from . import frontend, runtime, syntax as S
 from .desugar import desugar
 from .local_defs import expand_locals
 from .errors import DifferentiationError, UnsupportedSyntaxError
@@ -75,6 +76,9 @@ def normalize(fn, statics=None):
     from .codegen import is_generated
     if is_generated(parsed.filename):
         _functional_add_at(node)
+    elif _scatter_adds_as_writes(node, parsed):
+        parsed = copy.copy(parsed)       # the rewritten code calls the runtime's add_at
+        parsed.closure = dict(parsed.closure, _ad=runtime)
     namer = Namer(set(S.names_in(node)) | reserved_names() | {node.name})
     holder = SSAFunction(parsed, node, namer, [a.id for a in node.args.args])
     _check_signature(holder)
@@ -85,11 +89,9 @@ def normalize(fn, statics=None):
     return holder
 
 
-def _functional_add_at(node):
-    """In our own generated code, `np.add.at(x_bar, idx, g)` (the cotangent of a fancy index,
-    added in place into an adjoint only that code refers to) -> `x_bar = _ad.add_at(x_bar,
-    idx, g)`: the same value as a new array, which differentiating the code again can follow
-    (a Hessian through `x[mask]`)."""
+def _add_at_statements(node):
+    """(block, position, call) for each statement `<something>.add.at(a, idx, v)` with a name
+    for a."""
     for stmt in S.statements(node):
         for part in ("body", "orelse"):
             block = getattr(stmt, part, None)
@@ -100,9 +102,44 @@ def _functional_add_at(node):
                 if isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute) and \
                         call.func.attr == "at" and isinstance(call.func.value, gast.Attribute) \
                         and call.func.value.attr == "add" and len(call.args) == 3 and \
-                        isinstance(call.args[0], gast.Name):
-                    block[k] = gast.copy_location(S.assign(call.args[0].id, S.call(
-                        "_ad.add_at", *call.args)), s)
+                        not call.keywords and isinstance(call.args[0], gast.Name):
+                    yield block, k, call
+
+
+def _functional_add_at(node):
+    """In our own generated code, `np.add.at(x_bar, idx, g)` (the cotangent of a fancy index,
+    added in place into an adjoint only that code refers to) -> `x_bar = _ad.add_at(x_bar,
+    idx, g)`: the same value as a new array, which differentiating the code again can follow
+    (a Hessian through `x[mask]`)."""
+    for block, k, call in list(_add_at_statements(node)):
+        block[k] = gast.copy_location(S.assign(call.args[0].id, S.call("_ad.add_at", *call.args)),
+                                      block[k])
+
+
+def _scatter_adds_as_writes(node, parsed):
+    """In the user's code, `np.add.at(a, idx, v)` (v added at idx, every time idx names a
+    position) -> `_idx = idx; a[_idx] = _ad.add_at(a, _idx, v)[_idx]`: a write into a, which
+    the compiler follows like any other (the tape, views and aliases of a), of the values
+    np.add.at leaves there.  Returns whether it rewrote any."""
+    found = False
+    taken = set(S.names_in(node))
+    for block, k, call in reversed(list(_add_at_statements(node))):
+        root = call.func.value.value
+        if not (isinstance(root, gast.Name) and parsed.resolve(root.id, None) is np):
+            continue
+        index = "_add_at_index"
+        while index in taken:
+            index += "_"
+        taken.add(index)
+        a, idx, v = call.args
+        added = S.call("_ad.add_at", S.load(a.id), S.load(index), v)
+        write = S.assign(gast.Subscript(value=S.load(a.id), slice=S.load(index),
+                                        ctx=gast.Store()),
+                         gast.Subscript(value=added, slice=S.load(index), ctx=gast.Load()))
+        block[k:k + 1] = [gast.copy_location(S.assign(index, idx), block[k]),
+                          gast.copy_location(write, block[k])]
+        found = True
+    return found
 
 
 def _drop_parameters(node, names):

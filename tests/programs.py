@@ -341,6 +341,16 @@ def dict_new_key(x):
     return d["c"] + d["a"]
 
 
+def scatter_add(x):
+    # np.add.at adds at every occurrence of a position (a repeated index adds twice)
+    a = x * 1.0
+    np.add.at(a, [0, 0, 2], x[::-1] * 5.0)
+    b = np.zeros(3)
+    for i in range(2):
+        np.add.at(b, np.array([0, 0, 1]), x * x[i])
+    return np.sum(a * x) + np.sum(b * b)
+
+
 def mutate_arg(x, w):
     x[0] = w * 3.0
     x[1:] *= w
@@ -513,6 +523,7 @@ CASES = [
     Case(broadcast_assignment, args(vec(4)), (0,)),
     Case(returns_its_written_argument, args(vec(3)), (0,)),
     Case(dict_new_key, args(vec(4)), (0,)),
+    Case(scatter_add, args(vec(3)), (0,)),
     Case(mutate_arg, args(vec(4), scal()), (0, 1)),
     Case(mask_zero, args(vec(6)), (0,)),
     Case(cholesky_rows, args(spd(4)), (0,), tol=1e-5),

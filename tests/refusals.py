@@ -132,9 +132,9 @@ def writes_through_alias(x):
     return np.sum(a * x)
 
 
-def scatter_adds(x):
+def scatter_subtracts(x):
     a = x * 1.0
-    np.add.at(a, [0, 0], x[1:3])
+    np.subtract.at(a, [0, 0], x[1:3])
     return np.sum(a * x)
 
 

@@ -122,7 +122,8 @@ def test_in_place_update_of_a_shared_array():
     (r.copies_into, "np.copyto", "np.copyto() writes into the array", "a[...] = b"),
     (r.fills_diagonal, "np.fill_diagonal", "np.fill_diagonal() writes into", "diag_indices"),
     (r.writes_out, "out=a", "`out=` writes the result into an existing array", "a = np.add"),
-    (r.scatter_adds, "np.add.at", "np.add.at() writes into the array", "a[idx] += v"),
+    (r.scatter_subtracts, "np.subtract.at", "np.subtract.at() writes into the array",
+     "Use np.add.at(a, idx, v), which s2s_ad follows"),
 ])
 def test_calls_that_write_into_arrays_are_refused(fn, marker, words, fix):
     # the derivative code cannot follow them: without the refusal the gradient was wrong
