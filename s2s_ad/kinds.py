@@ -101,6 +101,9 @@ def _result_kind(op, kinds, rules, value=None, how=None):
         how, kind = how or _call_kind(op.fn, rules)
         if how == "first":
             return atom_kind(op.args[0], kinds) if op.args else None
+        if how == "elementwise":      # a number gives a number, anything else an array
+            first = atom_kind(op.args[0], kinds) if op.args else None
+            return first if first in ("scalar", "array", "num") else "num"
         if how == "combine":
             return combine(atom_kind(a, kinds) for a in op.args)
         return kind
@@ -109,7 +112,8 @@ def _result_kind(op, kinds, rules, value=None, how=None):
 
 def _call_kind(fn, rules):
     """How the kind of `fn(...)` follows from its arguments' kinds: ("kind", k) always k,
-    ("combine", None) their kinds combined, ("first", None) the first argument's kind."""
+    ("combine", None) their kinds combined, ("first", None) the first argument's kind,
+    ("elementwise", None) a unary ufunc's: the first argument's if a number or array."""
     if fn in _SCALAR_BUILTINS:
         return "kind", "scalar"
     if fn in (abs, min, max):
@@ -120,6 +124,8 @@ def _call_kind(fn, rules):
         return "kind", "scalar"
     if fn in _UNARY_SAME_KIND:
         return "first", None
+    if isinstance(fn, np.ufunc) and fn.nin == 1 and fn.nout == 1:
+        return "elementwise", None
     if fn in _ARRAY_MAKERS:
         return "kind", "array"
     if rule is not None and rule.broadcasts:

@@ -516,3 +516,20 @@ def test_a_value_read_only_for_its_shape_is_not_fused_into_the_helper():
             return a_bar
         """)
     assert "_t6 = np.log(s)" in out and "_ad.unbroadcast(g, _t6)" in out
+
+
+def _numpy_on_numbers(x, y):
+    z = x * y - np.sin(x)
+    return z * z / (1.0 + y * y)
+
+
+def test_a_numpy_function_of_a_number_is_a_number():
+    # np.sin of a float is a float: no shape checks in the code for numbers
+    for mode in ("grad", "jvp"):
+        source = ad.source(_numpy_on_numbers, mode, wrt=(0, 1), example=(0.5, 1.5))
+        assert "_ad." not in source, source
+    gx, gy = ad.grad(_numpy_on_numbers, wrt=(0, 1))(0.5, 1.5)
+    h = 1e-6
+    assert gx == pytest.approx((_numpy_on_numbers(0.5 + h, 1.5) - _numpy_on_numbers(0.5 - h, 1.5))
+                               / (2 * h), rel=1e-6)
+    assert ad.grad(_numpy_on_numbers)(np.array([0.5, 1.0]), 1.5).shape == (2,)
