@@ -532,4 +532,5 @@ def test_a_numpy_function_of_a_number_is_a_number():
     h = 1e-6
     assert gx == pytest.approx((_numpy_on_numbers(0.5 + h, 1.5) - _numpy_on_numbers(0.5 - h, 1.5))
                                / (2 * h), rel=1e-6)
-    assert ad.grad(_numpy_on_numbers)(np.array([0.5, 1.0]), 1.5).shape == (2,)
+    # the same function on an array: its own code, with the checks
+    assert ad.jacrev(_numpy_on_numbers)(np.array([0.5, 1.0]), 1.5).shape == (2, 2)
