@@ -9,6 +9,7 @@ at most one `return` (the last statement), only `for NAME in range(...)` loops, 
     for x in xs: ...            ->  for _i in range(len(xs)): x = xs[_i]; ...
     for i, x in enumerate(xs)   ->  for _i in range(len(xs)): i = _i; x = xs[_i]; ...
     for a, b in zip(xs, ys)     ->  for _i in range(min(len(xs), len(ys))): a = xs[_i]; ...
+    for i, (a, b) in enumerate(zip(xs, ys)), zip(reversed(xs), ys): the same, combined
     while c: ...                ->  _c = c; while _c: ...; _c = c
     a loop with break/return    ->  a `while` loop over the range, with a flag in its condition
     return inside a branch      ->  `_retval = ...; _returned = True`, the rest guarded by
@@ -337,26 +338,34 @@ class _Lowering:
             return [], it, (idx, [_located(S.assign(target, S.load(idx)), s)])
         idx = self.namer.fresh("_i")
         if _is_call(it, "enumerate"):
-            pre, seq, item = self._sequence(it.args[0], s)
+            pre, length, item = self._elements(it.args[0], s)
             start = it.args[1] if len(it.args) > 1 else S.const(0)
             index_value = S.load(idx) if isinstance(start, gast.Constant) and start.value == 0 \
                 else gast.BinOp(left=S.load(idx), op=gast.Add(), right=start)
-            length = S.call("len", S.load(seq))
             items = self._unpack(target, [index_value, item(idx)], s)
         elif _is_call(it, "zip"):
-            pre, lens, values = [], [], []
-            for arg in it.args:
-                pre_s, seq, item = self._sequence(arg, s)
-                pre += pre_s
-                lens.append(S.call("len", S.load(seq)))
-                values.append(item(idx))
-            length = lens[0] if len(lens) == 1 else S.call("min", *lens)
-            items = self._unpack(target, values, s)
+            pre, length, item = self._elements(it, s)
+            items = self._unpack(target, item(idx).elts, s)
         else:
-            pre, seq, item = self._sequence(it, s)
-            length = S.call("len", S.load(seq))
+            pre, length, item = self._elements(it, s)
             items = [_located(S.assign(target, item(idx)), s)]
         return pre, S.call("range", length), (idx, items)
+
+    def _elements(self, node, s):
+        """(statements, the number of elements, index -> element expression) for what a for
+        loop or enumerate iterates over: a sequence, reversed(...), or zip(...) of them (whose
+        element is the tuple of theirs, as long as the shortest)."""
+        if not _is_call(node, "zip"):
+            pre, seq, item = self._sequence(node, s)
+            return pre, S.call("len", S.load(seq)), item
+        pre, lens, items = [], [], []
+        for arg in node.args:
+            pre_s, seq, item = self._sequence(arg, s)
+            pre += pre_s
+            lens.append(S.call("len", S.load(seq)))
+            items.append(item)
+        length = lens[0] if len(lens) == 1 else S.call("min", *lens)
+        return pre, length, lambda idx: S.tuple_([item(idx) for item in items])
 
     def _sequence(self, node, s):
         """(statements, name of the sequence, index -> element expression) for an iterable."""

@@ -351,6 +351,17 @@ def scatter_add(x):
     return np.sum(a * x) + np.sum(b * b)
 
 
+def zipped_loops(x):
+    total = 0.0
+    for p in zip(x[:2], x[2:]):
+        total = total + p[0] * p[1]
+    for i, (a, b) in enumerate(zip(x, x[::-1]), 1):
+        total = total + i * a * b
+    for a, b in zip(reversed(x), x):
+        total = total + a * b * 0.5
+    return total
+
+
 def mutate_arg(x, w):
     x[0] = w * 3.0
     x[1:] *= w
@@ -524,6 +535,7 @@ CASES = [
     Case(returns_its_written_argument, args(vec(3)), (0,)),
     Case(dict_new_key, args(vec(4)), (0,)),
     Case(scatter_add, args(vec(3)), (0,)),
+    Case(zipped_loops, args(vec(4)), (0,)),
     Case(mutate_arg, args(vec(4), scal()), (0, 1)),
     Case(mask_zero, args(vec(6)), (0,)),
     Case(cholesky_rows, args(spd(4)), (0,), tol=1e-5),
