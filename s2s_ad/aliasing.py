@@ -16,6 +16,7 @@ import numpy as np
 from .activity import simple_statements
 from . import syntax as S
 from .errors import UnsupportedSyntaxError
+from .naming import is_temporary
 
 # NumPy functions whose result may share memory with their first argument.
 VIEW_FUNCTIONS = {np.reshape, np.transpose, np.ravel, np.squeeze, np.expand_dims, np.swapaxes,
@@ -47,7 +48,7 @@ def check_writes(fn, ops, kinds):
         for base in bases:
             params, views = _roots(base, fn, ops, kinds, defs, set())
             if views:
-                what = "an item of a container or an indexed value" if base.startswith("_t") \
+                what = "an item of a container or an indexed value" if is_temporary(base) \
                     else f"'{base}'"
                 raise fn.error(w, f"writing into {what}, which may be a view of another "
                                   f"array", "Write into a copy: `name = name.copy()` first, or "

@@ -53,3 +53,8 @@ class Namer:
     def derived(self, name, suffix):
         """`h_bar` / `h_dot` for a primal name (fresh if the user already uses it)."""
         return self.fresh(f"{name}_{suffix}")
+
+
+def is_temporary(name):
+    """Is `name` one of the temporaries `Namer.temp` makes (`_t0`, `_t1`, ...)?"""
+    return re.fullmatch(r"_t\d+", name) is not None

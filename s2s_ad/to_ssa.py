@@ -22,6 +22,7 @@ The SSA function is ordinary Python and returns exactly what the original return
 import gast
 
 from . import syntax as S
+from .naming import is_temporary
 
 class _SSA:
     def __init__(self, namer, local_names, error):
@@ -225,7 +226,7 @@ class _SSA:
     def name_output(self, value):
         """`_t9 = a * b; return _t9` -> `out = a * b; return out`: the result gets a name."""
         last = self.out[-1] if self.out else None
-        if isinstance(value, gast.Name) and value.id.startswith("_t") and \
+        if isinstance(value, gast.Name) and is_temporary(value.id) and \
                 isinstance(last, gast.Assign) and isinstance(last.targets[0], gast.Name) and \
                 last.targets[0].id == value.id:
             name = self.namer.fresh("out")
@@ -373,7 +374,7 @@ def _view_of(stmt):
     """`_tN = name[index]` with a basic index of atoms and slices (the result is a view, or a
     number): the temporary, else None."""
     if not (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and
-            isinstance(stmt.targets[0], gast.Name) and stmt.targets[0].id.startswith("_t") and
+            isinstance(stmt.targets[0], gast.Name) and is_temporary(stmt.targets[0].id) and
             isinstance(stmt.value, gast.Subscript) and isinstance(stmt.value.value, gast.Name)):
         return None
     index = stmt.value.slice
