@@ -160,7 +160,7 @@ IN_PLACE_METHODS = {
     "fill": "a = np.full_like(a, value)", "sort": "a = np.sort(a)",
     "partition": "a = np.partition(a, k)", "put": "a[indices] = values",
     "itemset": "a[index] = value", "resize": "a = np.resize(a, shape)",
-    "setfield": "a new array", "byteswap": "a.byteswap() without inplace=True"}
+    "setfield": "a new array"}
 IN_PLACE_FUNCTIONS = {
     np.copyto: "a[...] = b", np.fill_diagonal: "a = a.copy(); a[np.diag_indices_from(a)] = v",
     np.put: "a[indices] = values", np.put_along_axis: "a = a.copy(), then index assignment",
@@ -178,7 +178,7 @@ def _refuse_in_place(stmt, value, fn, is_local):
                        "`np.add(x, y, out=a)`.")
     if isinstance(func, gast.Attribute) and is_local(_root(func)):
         fix = IN_PLACE_METHODS.get(func.attr)
-        if fix is not None and not (func.attr == "byteswap" and "inplace" not in kwargs):
+        if fix is not None:
             raise fn.error(stmt, f"`.{func.attr}()` changes the array in place, which the "
                                   f"derivative code cannot follow",
                            f"Write it as an assignment instead: {fix}.")

@@ -888,9 +888,11 @@ def _first_write_into_zeros(block, k):
     """`a = _ad.zeros_like(x); ...; a[s] += e` -> `...; a[s] = e` for the first statement
     that uses a: adding to zeros only copies (the symbolic zeros of a part of an array)."""
     stmt = block[k]
+    # only our own zeros (floats): NumPy's keep an int array's dtype, where `+=` of floats
+    # raises and `=` would silently truncate
     if not (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and
             isinstance(stmt.targets[0], gast.Name) and isinstance(stmt.value, gast.Call) and
-            (_is_helper(stmt.value.func, "zeros_like") or _is_np(stmt.value.func, "zeros_like"))):
+            _is_helper(stmt.value.func, "zeros_like")):
         return
     a = stmt.targets[0].id
     for later in block[k + 1:]:
@@ -903,10 +905,6 @@ def _first_write_into_zeros(block, k):
             block[block.index(later)] = gast.copy_location(
                 gast.Assign(targets=[later.target], value=later.value, type_comment=None), later)
         return
-
-
-def _is_np(func, name):
-    return isinstance(func, gast.Attribute) and func.attr == name and _is_name(func.value, "np")
 
 
 def _update_of(stmt):

@@ -481,6 +481,14 @@ def test_the_first_write_into_zeros_is_an_assignment():
             return x_bar
         """)
     assert "    x_bar[:-1] = g\n    x_bar[1:] += h\n" in out
+    # NumPy's zeros keep an int array's dtype: `+=` of floats raises there, `=` would truncate
+    users = run(optimize.merge_updates, """
+        def f(x, g):
+            a = np.zeros_like(x)
+            a[:-1] += g
+            return a
+        """)
+    assert "a[:-1] += g" in users
 
 
 @pytest.mark.parametrize("text, expected", [
