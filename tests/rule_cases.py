@@ -489,6 +489,7 @@ case(_ad.unbroadcast, (R(2, 3), R(3)))
 case(_ad.spread, (R(3), [R(3), R(1)]), wrt=(0,))
 case(_ad.copy_of, (R(3),))
 case(_ad.sign, (G(3),))
+case(_ad.sign, (C(3),))     # z / |z| turns with complex z
 case(_ad.unbroadcast, (R(2, 3), R(2, 1)))
 case(_ad.unbroadcast, (R(4, 2, 3), R(2, 1)))    # leading and stretched axes in one sum
 case(_ad.unbroadcast, (R(2, 3), R()))
