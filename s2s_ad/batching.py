@@ -191,24 +191,21 @@ def _pair(rule_a, rule_b):
     return lambda i, ranks: rule_a if i == 0 else rule_b if i == 1 else None
 
 
-JVPS = {
-    operator.matmul: _matmul_jvp, np.matmul: _matmul_jvp, np.dot: _matmul_jvp,
-    np.outer: _pair(_OUTER_JVP_A, _OUTER_JVP_B),
-    np.sum: _fixed(_SUM_JVP), np.mean: _fixed(_MEAN_JVP),
-    np.reshape: _fixed(_RESHAPE_JVP), np.ravel: _fixed(_RAVEL_JVP),
-    np.transpose: _fixed(_TRANSPOSE_JVP),
-    _ad.unbroadcast: _fixed(_UNBROADCAST_JVP), _ad.broadcast_like: _fixed(_BROADCAST_JVP),
-    _ad.sum_grad: _fixed(_SUM_GRAD_JVP),
+# function -> (its batched JVP rule, its batched VJP rule), each `(i, ranks) -> rule or None`
+_BATCHED = {
+    operator.matmul: (_matmul_jvp, _matmul_vjp), np.matmul: (_matmul_jvp, _matmul_vjp),
+    np.dot: (_matmul_jvp, _matmul_vjp),
+    np.outer: (_pair(_OUTER_JVP_A, _OUTER_JVP_B), _pair(_OUTER_VJP_A, _OUTER_VJP_B)),
+    np.sum: (_fixed(_SUM_JVP), _fixed(_SUM_VJP)), np.mean: (_fixed(_MEAN_JVP), _fixed(_MEAN_VJP)),
+    np.reshape: (_fixed(_RESHAPE_JVP), _fixed(_RESHAPE_VJP)),
+    np.ravel: (_fixed(_RAVEL_JVP), _fixed(_RAVEL_VJP)),
+    np.transpose: (_fixed(_TRANSPOSE_JVP), _fixed(_TRANSPOSE_VJP)),
+    _ad.unbroadcast: (_fixed(_UNBROADCAST_JVP), _fixed(_UNBROADCAST_VJP)),
+    _ad.broadcast_like: (_fixed(_BROADCAST_JVP), _fixed(_BROADCAST_VJP)),
+    _ad.sum_grad: (_fixed(_SUM_GRAD_JVP), _fixed(_SUM_GRAD_VJP)),
 }
-VJPS = {
-    operator.matmul: _matmul_vjp, np.matmul: _matmul_vjp, np.dot: _matmul_vjp,
-    np.outer: _pair(_OUTER_VJP_A, _OUTER_VJP_B),
-    np.sum: _fixed(_SUM_VJP), np.mean: _fixed(_MEAN_VJP),
-    np.reshape: _fixed(_RESHAPE_VJP), np.ravel: _fixed(_RAVEL_VJP),
-    np.transpose: _fixed(_TRANSPOSE_VJP),
-    _ad.unbroadcast: _fixed(_UNBROADCAST_VJP), _ad.broadcast_like: _fixed(_BROADCAST_VJP),
-    _ad.sum_grad: _fixed(_SUM_GRAD_VJP),
-}
+JVPS = {fn: rules[0] for fn, rules in _BATCHED.items()}
+VJPS = {fn: rules[1] for fn, rules in _BATCHED.items()}
 
 
 def choose(op, i, rule, mode, arg_shapes, out_shape, broadcasts=False):
