@@ -103,31 +103,35 @@ def _in_generated_code(exc, fn):
     return type(exc)(message, hint=hint, location=exc.location)
 
 
+def _closure(fn):
+    """[(name, cell, what it holds, or _ABSENT for an empty cell)] for `fn`'s closure."""
+    cells = getattr(fn, "__closure__", None)
+    if not cells:
+        return []
+    items = []
+    for name, cell in zip(fn.__code__.co_freevars, cells):
+        try:
+            items.append((name, cell, cell.cell_contents))
+        except ValueError:
+            items.append((name, cell, _ABSENT))
+    return items
+
+
 def closure_key(fn):
     """What generated code depends on in `fn`'s closure, whose cells it reads live: the kind
     of each number or array there (the code is specialised on it), and any other object itself
     (a function it calls, whose derivative was built in)."""
-    cells = getattr(fn, "__closure__", None)
-    if not cells:
-        return ()
     key = []
-    for name, cell in zip(fn.__code__.co_freevars, cells):
-        try:
-            value = cell.cell_contents
-        except ValueError:
-            key.append((name, _ABSENT))
+    for name, _, value in _closure(fn):
+        kind = kind_of_value(value) if value is not _ABSENT else None
+        if value is _ABSENT or kind in VALUE_KINDS or kind == "container":
+            key.append((name, _global_kind(value) if kind in VALUE_KINDS else kind))
             continue
-        kind = kind_of_value(value)
-        if kind in VALUE_KINDS:
-            key.append((name, _global_kind(value)))
-        elif kind == "container":
-            key.append((name, kind))
-        else:
-            try:
-                hash(value)
-                key.append((name, value))
-            except TypeError:
-                key.append((name, id(value)))
+        try:
+            hash(value)
+            key.append((name, value))
+        except TypeError:
+            key.append((name, id(value)))
     return tuple(key)
 
 
@@ -337,16 +341,10 @@ def _guard(given, value, scope, read, cells=()):
 def _closure_cells(fn):
     """((cell, what it holds), ...) for `fn`'s closure; None where a cell is empty or holds a
     list or dict (whose kinds depend on their items), which the fast path does not follow."""
-    pairs = []
-    for cell in getattr(fn, "__closure__", None) or ():
-        try:
-            value = cell.cell_contents
-        except ValueError:
-            return None
-        if type(value) in (list, dict):
-            return None
-        pairs.append((cell, value))
-    return tuple(pairs)
+    items = _closure(fn)
+    if any(value is _ABSENT or type(value) in (list, dict) for _, _, value in items):
+        return None
+    return tuple((cell, value) for _, cell, value in items)
 
 
 def _no_fast_path(args):
