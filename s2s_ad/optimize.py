@@ -41,10 +41,12 @@ def generated_name(name):
     return _GENERATED.match(name) is not None
 
 
-def optimize(node, keep=frozenset(), passes=None):
-    """Run the passes; names in `keep` (the user's own variable names) are never removed."""
+def optimize(node, keep=frozenset(), passes=None, sizes=None):
+    """Run the passes; names in `keep` (the user's own variable names) are never removed.
+    `sizes` ({name: number of elements}, where the shapes are certain) is for the one pass
+    that needs it, sum_steps_together."""
     for step in passes or PASSES:
-        node = step(node, keep)
+        node = step(node, keep, sizes) if step is sum_steps_together else step(node, keep)
     return node
 
 
@@ -1147,6 +1149,122 @@ def _is_name(node, name):
     return isinstance(node, gast.Name) and node.id == name
 
 
+# -- sum_steps_together -------------------------------------------------------------------
+
+# helper called on every step -> (helper that sums the steps, how many of its arguments change
+# from step to step; the last argument is loop-invariant and only gives the result's shape)
+_STEP_SUMS = {"matmul_grad_b": ("matmul_grad_b_steps", 2), "unbroadcast": ("unbroadcast_steps", 1)}
+# Stacking pays where NumPy's per-call cost dominates a step: small arrays.  Larger ones would
+# only cost memory (every step's values are held until the loop ends).
+SMALL_STEP = 1 << 14   # elements
+
+
+def sum_steps_together(node, keep=frozenset(), sizes=None):
+    """`W_bar = zeros_like(W); for ...: W_bar = W_bar + _ad.matmul_grad_b(g, a, W)` ->
+    `g_steps = []; a_steps = []; for ...: g_steps.append(g); a_steps.append(a)`, then
+    `W_bar = _ad.matmul_grad_b_steps(g_steps, a_steps, W)` after the loop: one product of the
+    stacked steps.  Only for values `sizes` ({name: elements}, where certain) shows are small."""
+    if not sizes or not any(isinstance(s, gast.For) for s in S.statements(node)):
+        return node
+    taken = set(S.names_in(node))
+    for block in _blocks(node):
+        k = 0
+        while k < len(block):
+            if isinstance(block[k], gast.For):
+                k = _sum_loop_steps(block, k, sizes, taken)
+            k += 1
+    return node
+
+
+def _sum_loop_steps(block, k, sizes, taken):
+    """Rewrite the accumulations of the loop block[k]; returns the loop's new position."""
+    loop = block[k]
+    if loop.orelse or any(_mutates(s) for s in loop.body):
+        return k   # a write into an array could change a value held for later
+    loads, stores = _counts(gast.Module(body=loop.body, type_ignores=[]))
+    changing = set(S.names_in(loop.target)).union(*(_stores(s) for s in loop.body))
+    sums = [(i, found) for i, stmt in enumerate(loop.body)
+            for found in [_step_sum(stmt, sizes, changing)] if found
+            and loads.get(found[0]) == 1 and stores.get(found[0]) == 1]
+    if not sums:
+        return k
+    before, after, appends = [], [], {}   # appends: position in the loop -> its appends
+    lists = {}   # step name -> (its list, position of the statement that appends to it)
+    for i, (total, helper, steps, invariant) in sums:
+        appends[i], held = [], []
+        for name in steps:
+            known = lists.get(name)
+            if known and not any(name in _stores(s) for s in loop.body[known[1]:i]):
+                held.append(known[0])       # the same value, already collected this step
+                continue
+            held.append(_unused_name(f"{name}_steps", taken))
+            lists[name] = (held[-1], i)
+            before.append(S.assign(held[-1], gast.List(elts=[], ctx=gast.Load())))
+            appends[i].append(S.expr_stmt(S.call(S.attr(S.load(held[-1]), "append"),
+                                                 S.load(name))))
+        summed = S.call(f"_ad.{helper}", *[S.load(h) for h in held], S.load(invariant))
+        if _drop_zero_start(block, k, total, invariant):
+            k -= 1
+        else:
+            summed = S.binop(S.load(total), gast.Add(), summed)
+        after.append(S.assign(total, summed))
+    for i in sorted(appends, reverse=True):
+        loop.body[i:i + 1] = appends[i]
+    block[k + 1:k + 1] = after
+    block[k:k] = before
+    return k + len(before)
+
+
+def _step_sum(stmt, sizes, changing):
+    """(total, summing helper, step names, invariant) for `total = total + _ad.f(steps..., W)`
+    where f has a summing helper, the steps are small and W does not change in the loop."""
+    total = _update_of(stmt)
+    if total is None or not isinstance(stmt.value.op, gast.Add):
+        return None
+    call = stmt.value.right
+    if not (isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute)
+            and _is_helper(call.func, call.func.attr) and call.func.attr in _STEP_SUMS
+            and not call.keywords):
+        return None
+    helper, n = _STEP_SUMS[call.func.attr]
+    if len(call.args) != n + 1 or not all(isinstance(a, gast.Name) for a in call.args):
+        return None
+    steps, invariant = [a.id for a in call.args[:n]], call.args[n].id
+    if invariant in changing or total in steps or \
+            not all(sizes.get(name, SMALL_STEP + 1) <= SMALL_STEP for name in steps):
+        return None
+    return total, helper, steps, invariant
+
+
+def _drop_zero_start(block, k, total, invariant):
+    """Remove `total = _ad.zeros_like(invariant)` before the loop block[k] when nothing in
+    between reads total (the summing helper starts from those zeros itself)."""
+    for j in range(k - 1, -1, -1):
+        stmt = block[j]
+        if isinstance(stmt, gast.Assign) and _is_name(stmt.targets[0], total):
+            value = stmt.value
+            if isinstance(value, gast.Call) and _is_helper(value.func, "zeros_like") \
+                    and len(value.args) == 1 and _is_name(value.args[0], invariant):
+                del block[j]
+                return True
+            return False
+        if total in S.names_in(stmt) or invariant in _stores(stmt) or \
+                isinstance(stmt, (gast.For, gast.While, gast.If)):
+            return False
+    return False
+
+
+def _unused_name(name, taken):
+    chosen, n = name, 1
+    while chosen in taken:
+        n += 1
+        chosen = f"{name}{n}"
+    taken.add(chosen)
+    return chosen
+
+
 # Dead code goes before fusion (a dead write between a temporary and its use would block it).
+# Summing a loop's steps comes last: it turns updates into list appends, which other passes
+# would take as calls they cannot see into.
 PASSES = (fold_constants, propagate_copies, eliminate_dead_code, merge_updates, fuse_temporaries,
-          drop_orphan_comments, iterate_directly)
+          drop_orphan_comments, iterate_directly, sum_steps_together)

@@ -62,6 +62,19 @@ class Reverse(Analysed):
         self.tape = self.namer.fresh("_tape")
         self.split_mutated = None   # in a callee's pair: the parameters it writes into
 
+    def sizes(self):
+        """{name: number of elements} of the values and adjoints whose shapes are certain (an
+        adjoint has its value's shape, or is smaller where it is uniform); none when batched."""
+        if self.batched:
+            return {}
+        out = {}
+        for name, shape in self.shapes.items():
+            if isinstance(shape, tuple):
+                out[name] = math.prod(shape)
+                if name in self.adjoints:
+                    out[self.adjoints[name]] = out[name]
+        return out
+
     # -- adjoint variables ---------------------------------------------------------------
     def adj(self, name):
         if name not in self.adjoints:
@@ -1097,4 +1110,4 @@ def vjp(fn, wrt, *, seed="given", return_value=False, has_aux=False, arg_kinds=N
     rev = Reverse(fn, wrt, arg_kinds or {}, names, arg_shapes=arg_shapes, batch=batched)
     suffix = "grad" if seed == "one" else "vjp"
     func = rev.build(name or f"{fn.node.name}_{suffix}", seed, return_value, has_aux)
-    return func, rev.names, rev.program
+    return func, rev.names, rev.program, rev.sizes()

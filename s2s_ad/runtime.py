@@ -282,6 +282,47 @@ def matmul_grad_b(g, a, b):
     return unbroadcast(np.matmul(at, g), b)
 
 
+# A reverse loop that adds `matmul_grad_b(g, a, W)` into W's cotangent on every step pays
+# NumPy's per-call cost on small matrices every step.  The optimizer (optimize.sum_steps_together)
+# collects the steps' `g` and `a` in lists instead and sums once after the loop: one matrix
+# product of all the steps' rows, as a hand-written RNN gradient computes it.
+
+def matmul_grad_b_steps(gs, as_, b):
+    """The sum over a loop's steps of `matmul_grad_b(g, a, b)` (zeros like b for no steps)."""
+    if type(b) is np.ndarray and b.ndim in (1, 2) and _stackable_rows(gs, as_, b):
+        k = b.shape[0]
+        a_rows = np.concatenate([a.reshape(-1, k) for a in as_])
+        g_rows = np.concatenate([g.reshape((-1,) + b.shape[1:]) for g in gs])
+        return unbroadcast(a_rows.T @ g_rows, b)
+    total = zeros_like(b)
+    for g, a in zip(gs, as_):
+        total = total + matmul_grad_b(g, a, b)
+    return total
+
+
+def _stackable_rows(gs, as_, b):
+    """Every step is an ndarray product `a @ b` of rows of a with the 2-D (or 1-D) b, whose
+    cotangent g has the product's shape: then the steps' rows can be stacked."""
+    if not gs:
+        return False
+    for g, a in zip(gs, as_):
+        if not (type(g) is np.ndarray and type(a) is np.ndarray and a.ndim >= 1
+                and a.shape[-1] == b.shape[0] and g.shape == a.shape[:-1] + b.shape[1:]):
+            return False
+    return True
+
+
+def unbroadcast_steps(gs, x):
+    """The sum over a loop's steps of `unbroadcast(g, x)` (zeros like x for no steps)."""
+    if gs and type(gs[0]) is np.ndarray and all(
+            type(g) is np.ndarray and g.shape == gs[0].shape for g in gs):
+        return unbroadcast(np.stack(gs), x)
+    total = zeros_like(x)
+    for g in gs:
+        total = total + unbroadcast(g, x)
+    return total
+
+
 def dot_grad_a(g, a, b):
     """Cotangent of `a` in `np.dot(a, b)` for any ranks."""
     na, nb = np.ndim(a), np.ndim(b)

@@ -511,6 +511,15 @@ for _a, _b in (((3, 4), (4, 2)), ((4,), (4, 2)), ((3, 4), (4,)), ((4,), (4,)), (
     _g = np.matmul(R(*_a), R(*_b)) * 0 + R(*np.shape(np.matmul(np.ones(_a), np.ones(_b))))
     case(_ad.matmul_grad_a, (_g, R(*_a), R(*_b)))
     case(_ad.matmul_grad_b, (_g, R(*_a), R(*_b)))
+# the sums over a loop's steps: stacked rows (matrices, vectors, a 1-D b, a batch of steps),
+# and steps of different shapes, which are summed one at a time
+for _as, _b in ((((3, 4), (2, 4)), (4, 2)), (((4,), (4,), (4,)), (4, 2)), (((3, 4), (3, 4)), (4,)),
+                (((2, 3, 4),), (4, 2)), (((4,), (2, 4)), (4,)), (((3, 4),), (2, 4, 2))):
+    _gs = [R(*np.shape(np.matmul(np.ones(_a), np.ones(_b)))) for _a in _as]
+    case(_ad.matmul_grad_b_steps, (_gs, [R(*_a) for _a in _as], R(*_b)))
+case(_ad.unbroadcast_steps, ([R(2, 3), R(2, 3)], R(3)))
+case(_ad.unbroadcast_steps, ([R(2, 3), R(3)], R(3)))
+case(_ad.unbroadcast_steps, ([R(), R()], R()))
 for _a, _b in (((3, 4), (4, 2)), ((4,), (4,)), ((2, 3), (4, 3, 5)), ((), (3,)), ((3,), ())):
     _g = R(*np.shape(np.dot(np.ones(_a), np.ones(_b))))
     case(_ad.dot_grad_a, (_g, R(*_a), R(*_b)))

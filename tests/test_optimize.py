@@ -542,3 +542,135 @@ def test_a_numpy_function_of_a_number_is_a_number():
                                / (2 * h), rel=1e-6)
     # the same function on an array: its own code, with the checks
     assert ad.jacrev(_numpy_on_numbers)(np.array([0.5, 1.0]), 1.5).shape == (2, 2)
+
+
+# -- summing a loop's steps together --------------------------------------------------------
+
+def rnn(Wx, Wh, b, xs, h0):
+    h = h0
+    for t in range(xs.shape[0]):
+        h = np.tanh(xs[t] @ Wx + h @ Wh + b)
+    return np.sum(h * h)
+
+
+def _rnn_args(hidden=5):
+    rng = np.random.default_rng(3)
+    return (rng.standard_normal((3, hidden)) / 2, rng.standard_normal((hidden, hidden)) / 3,
+            rng.standard_normal(hidden), rng.standard_normal((6, 4, 3)), np.zeros((4, hidden)))
+
+
+def test_a_loops_weight_cotangents_are_summed_after_it():
+    args = _rnn_args()
+    src = ad.source(rnn, "grad", wrt=(0, 1, 2), example=args)
+    assert "Wh_bar_steps" not in src and "h_steps.append(h)" in src
+    assert "Wh_bar = _ad.matmul_grad_b_steps(_t6_bar_steps, h_steps, Wh)" in src
+    assert "b_bar = _ad.unbroadcast_steps(_t6_bar_steps, b)" in src
+    assert "zeros_like" not in src        # the helpers start from zeros themselves
+    grads = ad.grad(rnn, wrt=(0, 1, 2))(*args)
+    for i, g in enumerate(grads):
+        np.testing.assert_allclose(g, numerical_gradient(rnn, args, i), rtol=1e-6, atol=1e-8)
+    from s2s_ad.api import arg_kinds, shapes_of
+    from s2s_ad.transform import build
+    names = ["Wx", "Wh", "b", "xs", "h0"]
+    plain = build(rnn, "grad", names[:3], arg_kinds=arg_kinds(names, args), optimize=False,
+                  arg_shapes=shapes_of(names, args)).function(*args)
+    for g, p in zip(grads, plain):
+        np.testing.assert_allclose(g, p, rtol=1e-12, atol=1e-14)
+
+
+def test_a_hessian_through_the_summed_steps_matches_finite_differences():
+    args = _rnn_args()
+    v = np.random.default_rng(4).standard_normal(args[1].shape)
+    hv = ad.hvp(rnn, wrt=1)(*args, v)
+    grad = ad.grad(rnn, wrt=1)
+    eps = 1e-6
+    at = lambda s: grad(args[0], args[1] + s * v, *args[2:])   # noqa: E731
+    np.testing.assert_allclose(hv, (at(eps) - at(-eps)) / (2 * eps), rtol=1e-5, atol=1e-7)
+
+
+def test_large_steps_are_summed_one_at_a_time():
+    args = _rnn_args()
+    big = (np.zeros((3, 5000)), np.zeros((5000, 5000)), np.zeros(5000),
+           np.zeros((2, 4, 3)), np.zeros((4, 5000)))
+    assert "_steps" in ad.source(rnn, "grad", wrt=(0, 1, 2), example=args)
+    assert "_steps" not in ad.source(rnn, "grad", wrt=(0, 1, 2), example=big)
+    assert "_steps" not in ad.source(rnn, "grad", wrt=(0, 1, 2))   # sizes unknown
+
+
+def test_a_step_value_changed_between_two_sums_gets_its_own_list():
+    out = run(lambda node, keep: optimize.sum_steps_together(node, keep, {"g": 4, "a": 4}), """
+        def f(W, V, n, g, a):
+            W_bar = _ad.zeros_like(W)
+            V_bar = _ad.zeros_like(V)
+            for i in range(n):
+                W_bar = W_bar + _ad.matmul_grad_b(g, a, W)
+                g = g * 2
+                V_bar = V_bar + _ad.matmul_grad_b(g, a, V)
+            return W_bar, V_bar
+        """)
+    assert out == textwrap.dedent("""\
+        def f(W, V, n, g, a):
+            g_steps = []
+            a_steps = []
+            g_steps2 = []
+            for i in range(n):
+                g_steps.append(g)
+                a_steps.append(a)
+                g = g * 2
+                g_steps2.append(g)
+            W_bar = _ad.matmul_grad_b_steps(g_steps, a_steps, W)
+            V_bar = _ad.matmul_grad_b_steps(g_steps2, a_steps, V)
+            return (W_bar, V_bar)
+        """)
+
+
+@pytest.mark.parametrize("text", [
+    # the total is read in the loop; the invariant changes in it; an array is written into
+    "W_bar = W_bar + _ad.matmul_grad_b(g, a, W); c = W_bar",
+    "W_bar = W_bar + _ad.matmul_grad_b(g, a, W); W = W * 2",
+    "W_bar = W_bar + _ad.matmul_grad_b(g, a, W); a[0] = 1.0",
+    "W_bar = W_bar + _ad.matmul_grad_b(g * 2, a, W)",      # only names are collected
+])
+def test_steps_are_not_summed_where_that_could_change_the_result(text):
+    body = "".join(f"        {line}\n" for line in text.split("; "))
+    source = f"def f(W, n, g, a):\n    W_bar = _ad.zeros_like(W)\n    for i in range(n):\n" \
+             f"{body}    return W_bar\n"
+    node = gast.parse(source).body[0]
+    before = to_source(node)
+    assert to_source(optimize.sum_steps_together(node, frozenset(), {"g": 4, "a": 4})) == before
+
+
+def test_a_total_with_an_earlier_value_adds_the_steps_to_it():
+    out = run(lambda node, keep: optimize.sum_steps_together(node, keep, {"g": 4}), """
+        def f(b, n, g, b_bar):
+            for i in range(n):
+                b_bar = b_bar + _ad.unbroadcast(g, b)
+            return b_bar
+        """)
+    assert "b_bar = b_bar + _ad.unbroadcast_steps(g_steps, b)" in out
+
+
+@pytest.mark.parametrize("shapes, b", [
+    (((3, 4), (2, 4)), (4, 2)), (((4,), (4,)), (4, 2)), (((3, 4), (3, 4)), (4,)),
+    (((2, 3, 4), (3, 4)), (4, 2)), (((4,), (2, 4)), (4,)), (((3, 4),), (2, 4, 2)), ((), (4, 2)),
+])
+def test_summed_steps_equal_the_steps_one_by_one(shapes, b):
+    from s2s_ad import runtime as rt
+    rng = np.random.default_rng(0)
+    bs = rng.standard_normal(b)
+    as_ = [rng.standard_normal(s) for s in shapes]
+    gs = [rng.standard_normal(np.shape(a @ bs)) for a in as_]
+    expected = sum((rt.matmul_grad_b(g, a, bs) for g, a in zip(gs, as_)), np.zeros(b))
+    np.testing.assert_allclose(rt.matmul_grad_b_steps(gs, as_, bs), expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("shapes, x", [
+    (((2, 3), (2, 3)), (3,)), (((2, 3), (3,)), (3,)), (((), ()), ()), (((2, 3),), (1, 3)), ((), (3,)),
+])
+def test_summed_unbroadcasts_equal_the_steps_one_by_one(shapes, x):
+    from s2s_ad import runtime as rt
+    rng = np.random.default_rng(1)
+    xs = rng.standard_normal(x)
+    gs = [rng.standard_normal(s) for s in shapes]
+    expected = sum((rt.unbroadcast(g, xs) for g in gs), np.zeros(x))
+    np.testing.assert_allclose(rt.unbroadcast_steps(gs, xs), expected, rtol=1e-12)

@@ -87,6 +87,15 @@ defvjp(_ad.matmul_grad_b,
 defjvp(_ad.matmul_grad_b,
        lambda tdot, out, g, a, b: _ad.matmul_grad_b(tdot, a, b),
        lambda tdot, out, g, a, b: _ad.matmul_grad_b(g, tdot, b))
+# sums over a loop's steps (optimize.sum_steps_together): each step is differentiated as above
+defvjp(_ad.matmul_grad_b_steps,
+       lambda gbar, out, gs, as_, b: [np.matmul(a, gbar) for a in as_],
+       lambda gbar, out, gs, as_, b: [_ad.matmul_grad_a(g, a, gbar) for g, a in zip(gs, as_)])
+defjvp(_ad.matmul_grad_b_steps,
+       lambda tdot, out, gs, as_, b: _ad.matmul_grad_b_steps(tdot, as_, b),
+       lambda tdot, out, gs, as_, b: _ad.matmul_grad_b_steps(gs, tdot, b))
+defvjp(_ad.unbroadcast_steps, lambda gbar, out, gs, x: [_ad.broadcast_like(gbar, g) for g in gs])
+defjvp(_ad.unbroadcast_steps, lambda tdot, out, gs, x: _ad.unbroadcast_steps(tdot, x))
 defvjp(_ad.dot_grad_a,
        lambda gbar, out, g, a, b: np.dot(gbar, b),
        None,
