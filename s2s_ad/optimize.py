@@ -16,6 +16,9 @@
   drop_orphan_comments  a comment whose code moved into another statement
   iterate_directly      `_n = len(xs); for _i in range(_n): x = xs[_i]; ...` -> `for x in xs: ...`
                         where nothing else needs the position (no reverse sweep walks it back)
+  sum_steps_together    a reverse loop's `W_bar = W_bar + _ad.matmul_grad_b(g, a, W)` on small
+                        arrays -> the steps' g and a collected in lists, summed after the loop by
+                        one matrix product (`_ad.matmul_grad_b_steps`); likewise unbroadcast
 
 Every pass keeps the order of effects (tape pushes and pops, calls to user code) and never
 moves a computation past a statement that changes one of its operands.  Python's int/float
