@@ -14,6 +14,7 @@ at most one `return` (the last statement), only `for NAME in range(...)` loops, 
     a loop with break/return    ->  a `while` loop over the range, with a flag in its condition
     return inside a branch      ->  `_retval = ...; _returned = True`, the rest guarded by
                                     `if not _returned:`
+    -a * b, a / -b              ->  -(a * b), -(a / b): so `-a * a` is a square
 
 Every name this pass invents comes from the namer, so it never collides with the user's.
 """
@@ -28,6 +29,7 @@ def desugar(node, namer, error=None, shared=None):
     another name read later (for the transforms to refuse where x is an array)."""
     if shared is not None:
         shared.extend(_augmented_aliases(node))
+    _SignsOutOfProducts().visit(node)
     lowering = _Lowering(namer)
     body = lowering.block(node.body, in_loop=None)
     if lowering.ret_name is not None:
@@ -38,6 +40,28 @@ def desugar(node, namer, error=None, shared=None):
         body.append(gast.Return(value=S.const(None)))
     node.body = body
     return node
+
+
+class _SignsOutOfProducts(gast.NodeTransformer):
+    """`-a * b` -> `-(a * b)`, and likewise `a * -b`, `-a / b`, `a / -b`: the same value, since
+    negation is exact and rounding is symmetric.  A square `-a * a` is then seen as one (its
+    derivative is `-2 * a`, not the product rule of two different operands `-a` and `a`).  A
+    negative literal stays where it is (`-2.0 * x` is one multiplication)."""
+
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        if not isinstance(node.op, (gast.Mult, gast.Div)):
+            return node
+        negations = 0
+        for side in ("left", "right"):
+            operand = getattr(node, side)
+            if isinstance(operand, gast.UnaryOp) and isinstance(operand.op, gast.USub) and \
+                    not isinstance(operand.operand, gast.Constant):
+                setattr(node, side, operand.operand)
+                negations += 1
+        if negations % 2 == 0:
+            return node
+        return gast.copy_location(gast.UnaryOp(op=gast.USub(), operand=node), node)
 
 
 def _augmented_aliases(node):

@@ -89,3 +89,21 @@ def test_a_view_taken_again_is_the_first_one():
     assert text.count("x[:-1]") == 1
     x = np.linspace(-1.0, 1.0, 6)
     assert compile_ssa(two_views)(x) == two_views(x)
+
+
+def signs_in_products(a, b):
+    return -a * a + b / -a - 2.0 * b + -a * -b
+
+
+def test_a_sign_moves_out_of_a_product_so_a_square_is_one():
+    text = ad.source(signs_in_products, "ssa")
+    assert "a * a" in text and "b / a" in text and "a * b" in text and "2.0 * b" in text
+    assert "-a" not in text.replace("-(a", "")    # no product of a negated operand is left
+    grad = ad.source(signs_in_products, "grad", wrt=0, example=(1.5, 0.5))
+    assert "-2.0 * a" in grad                    # the square's derivative, not a product rule
+    for a, b in ((1.5, 0.5), (-0.3, 2.0)):
+        assert fn_equal(signs_in_products, a, b)
+
+
+def fn_equal(fn, *args):
+    return compile_ssa(fn)(*args) == fn(*args)
