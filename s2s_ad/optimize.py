@@ -1191,7 +1191,7 @@ def _sum_loop_steps(block, k, sizes, taken):
             and loads.get(found[0]) == 1 and stores.get(found[0]) == 1]
     if not sums:
         return k
-    before, after, appends = [], [], {}   # appends: position in the loop -> its appends
+    new_lists, after, appends = [], [], {}   # appends: position in the loop -> its appends
     lists = {}   # step name -> (its list, position of the statement that appends to it)
     for i, (total, helper, steps, invariant) in sums:
         appends[i], held = [], []
@@ -1202,7 +1202,7 @@ def _sum_loop_steps(block, k, sizes, taken):
                 continue
             held.append(_unused_name(f"{name}_steps", taken))
             lists[name] = (held[-1], i)
-            before.append(S.assign(held[-1], gast.List(elts=[], ctx=gast.Load())))
+            new_lists.append(held[-1])
             appends[i].append(S.expr_stmt(S.call(S.attr(S.load(held[-1]), "append"),
                                                  S.load(name))))
         summed = S.call(f"_ad.{helper}", *[S.load(h) for h in held], S.load(invariant))
@@ -1214,8 +1214,12 @@ def _sum_loop_steps(block, k, sizes, taken):
     for i in sorted(appends, reverse=True):
         loop.body[i:i + 1] = appends[i]
     block[k + 1:k + 1] = after
-    block[k:k] = before
-    return k + len(before)
+    # one line starts the lists: `g_steps, a_steps = [], []`
+    empty = [gast.List(elts=[], ctx=gast.Load()) for _ in new_lists]
+    block.insert(k, S.assign(new_lists[0], empty[0]) if len(new_lists) == 1 else
+                 gast.Assign(targets=[S.tuple_([S.store(n) for n in new_lists], gast.Store())],
+                             value=S.tuple_(empty), type_comment=None))
+    return k + 1
 
 
 def _step_sum(stmt, sizes, changing):
@@ -1269,5 +1273,5 @@ def _unused_name(name, taken):
 # Dead code goes before fusion (a dead write between a temporary and its use would block it).
 # Summing a loop's steps comes last: it turns updates into list appends, which other passes
 # would take as calls they cannot see into.
-PASSES = (fold_constants, propagate_copies, eliminate_dead_code, merge_updates, fuse_temporaries,
-          drop_orphan_comments, iterate_directly, sum_steps_together)
+PASSES = (fold_constants, propagate_copies, eliminate_dead_code, merge_updates,
+          sum_steps_together, fuse_temporaries, drop_orphan_comments, iterate_directly)

@@ -610,9 +610,7 @@ def test_a_step_value_changed_between_two_sums_gets_its_own_list():
         """)
     assert out == textwrap.dedent("""\
         def f(W, V, n, g, a):
-            g_steps = []
-            a_steps = []
-            g_steps2 = []
+            g_steps, a_steps, g_steps2 = ([], [], [])
             for i in range(n):
                 g_steps.append(g)
                 a_steps.append(a)
