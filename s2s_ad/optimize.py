@@ -389,8 +389,8 @@ MATH_FLOATING = {"sin", "cos", "tan", "asin", "acos", "atan", "atan2", "sinh", "
 def _floating(e, floating):
     """Does `e` certainly evaluate to floats (a float, a NumPy floating or complex scalar or
     array) when it evaluates at all?  A float constant, a `floating` name, a math function or
-    a NumPy function of `_NUMPY_FLOATING`, or arithmetic with such an operand (an int array
-    times a float is a float array)."""
+    a NumPy function of `_NUMPY_FLOATING`, a true division, or arithmetic with such an operand
+    (an int array times a float is a float array)."""
     if isinstance(e, gast.Constant):
         return type(e.value) is float
     if isinstance(e, gast.Name):
@@ -401,7 +401,9 @@ def _floating(e, floating):
         if isinstance(e.op, gast.Pow):
             return isinstance(e.right, gast.Constant) and type(e.right.value) is int and \
                 _floating(e.left, floating)
-        return isinstance(e.op, (gast.Add, gast.Sub, gast.Mult, gast.Div)) and (
+        if isinstance(e.op, gast.Div):
+            return True        # true division of numbers or numeric arrays gives floats
+        return isinstance(e.op, (gast.Add, gast.Sub, gast.Mult)) and (
             _floating(e.left, floating) or _floating(e.right, floating))
     if isinstance(e, gast.Call) and isinstance(e.func, gast.Attribute) and \
             isinstance(e.func.value, gast.Name):

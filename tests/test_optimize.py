@@ -358,6 +358,7 @@ def test_floating_names_follow_assignments_and_loops():
     ("a = -1.0 * y / x", "a = -y / x"),
     ("a = 1.0 * x", "a = 1.0 * x"),                          # x may be an int array
     ("a += 1.0 * y", "a += y"),
+    ("a = 1.0 * (x / z)", "a = x / z"),                      # true division gives floats
 ])
 def test_a_unit_factor_goes_only_where_exact_and_unshared(text, expected):
     out = run(optimize.fold_constants, f"""
