@@ -210,6 +210,9 @@ def _fold_binop(n, floating=frozenset()):
     if isinstance(n.op, gast.Mult) and _number(right) and isinstance(left, gast.UnaryOp) and \
             isinstance(left.op, gast.USub):     # (-e) * c -> e * -c: the sign costs nothing there
         return gast.BinOp(left=left.operand, op=gast.Mult(), right=S.const(-right.value))
+    if isinstance(n.op, gast.Mult) and _number(left) and not _number(right) and \
+            _negated(right) is not None:  # c * (-e * f) -> -c * (e * f): no negation pass
+        return gast.BinOp(left=S.const(-left.value), op=gast.Mult(), right=_negated(right))
     if isinstance(n.op, gast.Mult) and _is(right, 1):
         return left
     if isinstance(n.op, gast.Mult) and _is(left, 1):

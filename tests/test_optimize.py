@@ -405,6 +405,7 @@ def test_folding_the_seed_keeps_values_and_dtypes(dtype):
     ("a = -(2.0 * x)", "a = -2.0 * x"),           # signs go into constants and cancel
     ("a = -(-x * 2.0)", "a = x * 2.0"),
     ("a = -x * -2.0", "a = x * 2.0"),
+    ("a = 2 * (-(x * y) * z)", "a = -2 * (x * y * z)"),
 ])
 def test_constant_factors_merge_only_where_exact(text, expected):
     out = run(optimize.fold_constants, f"""
