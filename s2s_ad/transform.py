@@ -89,31 +89,51 @@ def normalize(fn, statics=None):
     return holder
 
 
+def _statement_slots(node):
+    """(block, position, statement) for every statement in node's blocks."""
+    for stmt in list(S.statements(node)):
+        for part in ("body", "orelse"):
+            block = getattr(stmt, part, None)
+            if isinstance(block, list):
+                yield from ((block, k, s) for k, s in enumerate(block))
+
+
 def _add_at_statements(node):
     """(block, position, call) for each statement `<something>.add.at(a, idx, v)` with a name
     for a."""
-    for stmt in S.statements(node):
-        for part in ("body", "orelse"):
-            block = getattr(stmt, part, None)
-            if not isinstance(block, list):
-                continue
-            for k, s in enumerate(block):
-                call = s.value if isinstance(s, gast.Expr) else None
-                if isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute) and \
-                        call.func.attr == "at" and isinstance(call.func.value, gast.Attribute) \
-                        and call.func.value.attr == "add" and len(call.args) == 3 and \
-                        not call.keywords and isinstance(call.args[0], gast.Name):
-                    yield block, k, call
+    for block, k, s in _statement_slots(node):
+        call = s.value if isinstance(s, gast.Expr) else None
+        if isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute) and \
+                call.func.attr == "at" and isinstance(call.func.value, gast.Attribute) \
+                and call.func.value.attr == "add" and len(call.args) == 3 and \
+                not call.keywords and isinstance(call.args[0], gast.Name):
+            yield block, k, call
 
 
 def _functional_add_at(node):
     """In our own generated code, `np.add.at(x_bar, idx, g)` (the cotangent of a fancy index,
     added in place into an adjoint only that code refers to) -> `x_bar = _ad.add_at(x_bar,
     idx, g)`: the same value as a new array, which differentiating the code again can follow
-    (a Hessian through `x[mask]`)."""
+    (a Hessian through `x[mask]`).  Likewise `x_bar[1:] += g` (at a basic index, into an
+    adjoint the code owns) -> `x_bar = _ad.add_at(x_bar, slice(1, None, None), g)` where it is
+    in a loop or a branch, or x_bar is assigned in one: there a write in place looks to the
+    second differentiation like a write into an array that another name still reads.  In
+    straight-line code it stays in place, which the second differentiation follows, and which
+    costs no copy."""
+    from .reverse import index_expression
     for block, k, call in list(_add_at_statements(node)):
         block[k] = gast.copy_location(S.assign(call.args[0].id, S.call("_ad.add_at", *call.args)),
                                       block[k])
+    nested = {name for block, _, s in _statement_slots(node) if block is not node.body
+              for name in S.names_in(s, gast.Store)}
+    for block, k, s in list(_statement_slots(node)):
+        if isinstance(s, gast.AugAssign) and (block is not node.body or any(
+                n in nested for n in S.names_in(s.target, gast.Load))) \
+                and isinstance(s.op, gast.Add) and isinstance(s.op, gast.Add) and \
+                isinstance(s.target, gast.Subscript) and isinstance(s.target.value, gast.Name):
+            name = s.target.value.id
+            added = S.call("_ad.add_at", S.load(name), index_expression(s.target.slice), s.value)
+            block[k] = gast.copy_location(S.assign(name, added), s)
 
 
 def _scatter_adds_as_writes(node, parsed):

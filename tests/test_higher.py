@@ -142,3 +142,29 @@ def test_second_derivatives_through_complex_magnitudes():
     np.testing.assert_allclose(ad.hvp(_complex_magnitudes)(x, v), expected @ v, atol=1e-6)
     over_reverse = ad.grad(lambda y: np.sum(grad(y) * v))(x)      # reverse over reverse
     np.testing.assert_allclose(over_reverse, expected.T @ v, atol=1e-6)
+
+
+def slice_of_weight_in_a_branching_loop(W, xs):
+    h = np.zeros((3, 4))
+    for t in range(xs.shape[0]):
+        if t % 2 == 0:
+            h = np.tanh(xs[t] @ W)
+        else:
+            h = np.sin(h @ W[:4, :])
+    return np.sum(h @ W[:4].T) + np.sum(W * W)
+
+
+def test_hessian_where_the_gradient_adds_into_a_slice_in_a_loop():
+    # the gradient adds into W_bar[:4] before its loop and W_bar[:4, :] in a branch of it,
+    # and assigns W_bar in the other branch: differentiated again, these writes are followed
+    rng = np.random.default_rng(5)
+    W, xs = rng.standard_normal((4, 4)) / 2, rng.standard_normal((5, 3, 4))
+    v = rng.standard_normal(W.shape)
+    grad = ad.grad(slice_of_weight_in_a_branching_loop)
+    eps = 1e-6
+    expected = (grad(W + eps * v, xs) - grad(W - eps * v, xs)) / (2 * eps)
+    np.testing.assert_allclose(ad.hvp(slice_of_weight_in_a_branching_loop)(W, xs, v), expected,
+                               rtol=1e-6, atol=1e-7)
+    H = ad.hessian(slice_of_weight_in_a_branching_loop)(W, xs)
+    np.testing.assert_allclose(H.reshape(16, 16) @ v.ravel(), expected.ravel(),
+                               rtol=1e-6, atol=1e-7)
