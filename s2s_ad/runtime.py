@@ -289,27 +289,30 @@ def matmul_grad_b(g, a, b):
 
 def matmul_grad_b_steps(gs, as_, b):
     """The sum over a loop's steps of `matmul_grad_b(g, a, b)` (zeros like b for no steps)."""
-    if type(b) is np.ndarray and b.ndim in (1, 2) and _stackable_rows(gs, as_, b):
-        k = b.shape[0]
-        a_rows = np.concatenate([a.reshape(-1, k) for a in as_])
-        g_rows = np.concatenate([g.reshape((-1,) + b.shape[1:]) for g in gs])
-        return unbroadcast(a_rows.T @ g_rows, b)
+    if type(b) is np.ndarray and b.ndim in (1, 2) and gs:
+        # each step is the product `a @ b` of a's rows with b; g has the product's shape
+        g_rows, a_rows = _rows(gs, b.shape[1:]), _rows(as_, b.shape[:1])
+        if g_rows is not None and a_rows is not None and \
+                gs[0].shape[:gs[0].ndim - b.ndim + 1] == as_[0].shape[:-1]:
+            return unbroadcast(a_rows.T @ g_rows, b)
     total = zeros_like(b)
     for g, a in zip(gs, as_):
         total = total + matmul_grad_b(g, a, b)
     return total
 
 
-def _stackable_rows(gs, as_, b):
-    """Every step is an ndarray product `a @ b` of rows of a with the 2-D (or 1-D) b, whose
-    cotangent g has the product's shape: then the steps' rows can be stacked."""
-    if not gs:
-        return False
-    for g, a in zip(gs, as_):
-        if not (type(g) is np.ndarray and type(a) is np.ndarray and a.ndim >= 1
-                and a.shape[-1] == b.shape[0] and g.shape == a.shape[:-1] + b.shape[1:]):
-            return False
-    return True
+def _rows(steps, tail):
+    """The steps, ndarrays of one shape ending in `tail`, stacked as rows of that tail (shape
+    (rows,) + tail); None for anything else."""
+    first = steps[0]
+    if type(first) is not np.ndarray or first.ndim < len(tail) or \
+            first.shape[first.ndim - len(tail):] != tail or \
+            any(type(s) is not np.ndarray or s.shape != first.shape for s in steps):
+        return None
+    if first.ndim == len(tail):          # one row per step
+        return np.stack(steps)
+    rows = np.concatenate(steps)         # (steps * rows,) + the rest
+    return rows if rows.ndim == len(tail) + 1 else rows.reshape((-1,) + tail)
 
 
 def unbroadcast_steps(gs, x):
