@@ -42,6 +42,7 @@ class Analysed:
         self.inliner = Inliner(self.namer, self.names)
         self.ops = {id(s): describe(s, fn, self.is_local) for s in simple_statements(fn.node.body)}
         annotate_writes(fn, self.ops)
+        self.arg_kinds = dict(arg_kinds or {})
         self.kinds = infer_kinds(fn, self.ops, arg_kinds)
         refuse_shared_updates(fn, self.kinds)
         number = None

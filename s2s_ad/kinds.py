@@ -177,3 +177,64 @@ def infer_kinds(fn, ops, arg_kinds):
         if kinds == before:
             break
     return {name: (None if k == _BOTTOM else k) for name, k in kinds.items()}
+
+
+# -- real values ------------------------------------------------------------------------------
+
+_REAL_OPERATORS = {_operator.add, _operator.sub, _operator.mul, _operator.truediv,
+                   _operator.floordiv, _operator.mod, _operator.neg, _operator.pos,
+                   _operator.matmul, abs, min, max, len, int, float, bool, round}
+_REAL_NUMPY = {np.sum, np.mean, np.max, np.min, np.amax, np.amin, np.prod, np.var, np.std,
+               np.cumsum, np.cumprod, np.transpose, np.reshape, np.ravel, np.squeeze, np.clip,
+               np.copy, np.swapaxes, np.trace, np.diagonal, np.dot, np.tensordot, np.inner,
+               np.outer, np.where, np.expand_dims, np.broadcast_to, np.zeros_like, np.ones_like}
+
+
+def all_real(fn, ops, kinds, arg_kinds):
+    """Is every value of the function certainly real (no complex number anywhere)?
+
+    True when every argument is a real number or array, and every statement is one that makes
+    real values of real operands: arithmetic (except `**` on Python numbers, where
+    `(-8.0) ** (1 / 3)` is complex), NumPy ufuncs (NumPy picks a real loop for real inputs:
+    `np.sqrt(-1.0)` is nan), `math` functions, indexing, copies and a few shape and reduction
+    functions.  Then, from a real seed, every cotangent is real too."""
+    import gast
+    if any(arg_kinds.get(p) not in ("scalar", "array") for p in fn.params):
+        return False
+    local = set(fn.params) | {t for s in simple_statements(fn.node.body) for t in targets(s)}
+
+    def real(atom):
+        if isinstance(atom, gast.Constant):
+            return not isinstance(atom.value, complex)
+        if isinstance(atom, gast.Name):
+            return atom.id in local or kinds.get(atom.id) in ("scalar", "array")
+        return False
+
+    for s in simple_statements(fn.node.body):
+        op = ops[id(s)]
+        operands = list(op.args) + list(op.kwargs.values())
+        if op.kind in ("copy", "index", "setitem"):
+            ok = all(real(a) for a in operands)
+        elif op.kind == "const":
+            ok = not isinstance(getattr(getattr(s, "value", None), "value", None), complex)
+        elif op.kind == "other":
+            ok = op.name in (".shape", ".ndim", ".size")
+        elif op.kind == "call":
+            ok = all(real(a) for a in operands) and _real_call(op, kinds)
+        else:
+            ok = False
+        if not ok:
+            return False
+    return True
+
+
+def _real_call(op, kinds):
+    fn = op.fn
+    if fn is _operator.pow:     # a NumPy power, or an integer exponent, stays real
+        base, exponent = op.args
+        return kinds.get(getattr(base, "id", None)) == "array" or \
+            isinstance(getattr(exponent, "value", None), int)
+    if fn in _REAL_OPERATORS or fn in _REAL_NUMPY or isinstance(fn, np.ufunc):
+        return True
+    return getattr(fn, "__module__", None) == "math" or \
+        fn is getattr(math, getattr(fn, "__name__", ""), None)

@@ -273,9 +273,12 @@ def _fold_augassign(n, floating=frozenset()):
 
 
 def _fold_call(n):
-    # unbroadcast(-g, x) -> -unbroadcast(g, x): negate the reduced array, not the full one
-    if _is_helper(n.func, "unbroadcast") and len(n.args) == 2 and not n.keywords \
-            and _negated(n.args[0]) is not None:
+    # unbroadcast(-g, x) -> -unbroadcast(g, x), np.sum(-g, axis=1) -> -np.sum(g, axis=1):
+    # negate the reduced array, not the full one (a sum of negated terms is the negated sum)
+    summed = _is_helper(n.func, "unbroadcast") and len(n.args) == 2 and not n.keywords or \
+        isinstance(n.func, gast.Attribute) and n.func.attr == "sum" and \
+        _is_name(n.func.value, "np") and len(n.args) == 1
+    if summed and _negated(n.args[0]) is not None:
         n.args[0] = _negated(n.args[0])
         return gast.UnaryOp(op=gast.USub(), operand=n)
     return n

@@ -40,6 +40,7 @@ from .analysed import Analysed
 from .batching import Unbatchable
 from .calls import argument_kinds, static_functions
 from .errors import BadArgumentError, NonDifferentiableCallError
+from .kinds import all_real
 from .ops import describe
 from .rules import registry
 from .shapes import broadcast, elementwise_shape
@@ -60,6 +61,7 @@ class Reverse(Analysed):
         self.uniform = {}         # name -> the smaller shape its adjoint is held in (above)
         self.header_line = None   # the line of the compound statement being reversed
         self.tape = self.namer.fresh("_tape")
+        self.real_cotangents = False   # set by build: every value and cotangent is real
         self.split_mutated = None   # in a callee's pair: the parameters it writes into
 
     def sizes(self):
@@ -469,7 +471,7 @@ class Reverse(Analysed):
             uniform = None if shape in (None, "full") else shape
             if not self.batched and rule.broadcasts and uniform is None and \
                     self._may_broadcast(arg, op, out):
-                expr = S.call("_ad.unbroadcast", expr, arg)
+                expr = self._summed_to(expr, arg, out)
             code += pre
             contributions.setdefault(arg.id, []).append((expr, uniform))
         for name, terms in contributions.items():
@@ -537,6 +539,29 @@ class Reverse(Analysed):
             f"Register one with ad.defvjp({name}, ...) and ad.defjvp, mark it with "
             f"ad.nondifferentiable({name}), or wrap its argument in ad.stop_gradient(...).",
             kind=NonDifferentiableCallError)
+
+    def _summed_to(self, g, arg, out):
+        """The cotangent `g` of a broadcasting operation's result `out` summed to the shape of
+        its argument `arg`: `np.sum(g, axis=...)` where both shapes are known and every value
+        is real, else `_ad.unbroadcast(g, arg)` (which also takes the real part of a complex
+        cotangent of a real argument, and works out the axes at run time).  In a loop it
+        stays the helper, whose updates the optimizer sums over all steps at once."""
+        xshape, gshape = self.shapes.get(arg.id), self.shapes.get(out)
+        extra = len(gshape) - len(xshape) if xshape is not None and gshape is not None else -1
+        # (a known shape of at least one axis: an array, not a number that must stay one)
+        if not self.real_cotangents or self.in_loop or not xshape or extra < 0 or any(
+                n not in (1, gshape[i + extra]) for i, n in enumerate(xshape)):
+            return S.call("_ad.unbroadcast", g, arg)
+        stretched = tuple(i + extra for i, n in enumerate(xshape) if n == 1 and gshape[i + extra] != 1)
+        axes = tuple(range(extra)) + stretched
+        if not axes:
+            return g
+        summed = S.call(self.np_name() + ".sum", g, axis=S.const(axes[0] if len(axes) == 1
+                                                                  else axes),
+                        **({"keepdims": S.const(True)} if stretched else {}))
+        if stretched and extra:
+            summed = S.call(S.attr(summed, "reshape"), S.const(xshape))
+        return summed
 
     def _may_broadcast(self, arg, op, out=None):
         """False where the result provably has the shape of `arg`."""
@@ -818,6 +843,8 @@ class Reverse(Analysed):
 
     def build(self, name, seed, return_value, has_aux):
         """One function: forward sweep, then reverse sweep."""
+        self.real_cotangents = seed == "one" and not self.batched and \
+            all_real(self.fn, self.ops, self.kinds, self.arg_kinds)
         parts = self.sweeps(seed, has_aux)
         output, aux, results = parts["output"], parts["aux"], parts["results"]
         grads = results[0] if len(results) == 1 else S.tuple_(results)

@@ -674,3 +674,54 @@ def test_summed_unbroadcasts_equal_the_steps_one_by_one(shapes, x):
     gs = [rng.standard_normal(s) for s in shapes]
     expected = sum((rt.unbroadcast(g, xs) for g in gs), np.zeros(x))
     np.testing.assert_allclose(rt.unbroadcast_steps(gs, xs), expected, rtol=1e-12)
+
+
+# -- reductions to a broadcast argument's shape, written out -----------------------------------
+
+def bias_and_column(x, b, c):
+    return np.sum(np.sin(x + b) * (x - c))
+
+
+def leading_and_stretched(x, w):
+    return np.sum(np.tanh(x * w))
+
+
+def with_a_complex_value(x, b):
+    return np.sum(np.real(np.exp(1j * (x + b))))
+
+
+def with_a_python_power(x, b, s):
+    return np.sum(x + b) * s ** 0.5
+
+
+def test_a_broadcast_arguments_cotangent_sums_known_axes():
+    rng = np.random.default_rng(2)
+    x, b, c = rng.standard_normal((4, 3)), rng.standard_normal(3), rng.standard_normal((4, 1))
+    text = ad.source(bias_and_column, "grad", wrt=(0, 1, 2), example=(x, b, c))
+    assert "np.sum(" in text and "axis=0)" in text and "axis=1, keepdims=True)" in text
+    assert "unbroadcast" not in text
+    x3, w = rng.standard_normal((2, 4, 3)), rng.standard_normal((4, 1))
+    text = ad.source(leading_and_stretched, "grad", wrt=1, example=(x3, w))
+    assert "axis=(0, 2), keepdims=True).reshape((4, 1))" in text
+    for fn, args in ((bias_and_column, (x, b, c)), (leading_and_stretched, (x3, w))):
+        grads = ad.grad(fn, wrt=tuple(range(len(args))))(*args)
+        for i, g in enumerate(grads):
+            np.testing.assert_allclose(g, numerical_gradient(fn, args, i), rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("fn, args", [
+    (with_a_complex_value, (np.linspace(0, 1, 6).reshape(2, 3), np.ones(3))),   # real part
+    (with_a_python_power, (np.ones((2, 3)), np.ones(3), 2.0)),   # s ** 0.5 may be complex
+])
+def test_the_run_time_reduction_stays_where_a_value_may_be_complex(fn, args):
+    assert "_ad.unbroadcast(" in ad.source(fn, "grad", wrt=1, example=args)
+    grad = ad.grad(fn, wrt=1)(*args)
+    assert not np.iscomplexobj(grad)
+    np.testing.assert_allclose(grad, numerical_gradient(fn, args, 1), rtol=1e-6, atol=1e-8)
+
+
+def test_vjp_keeps_the_run_time_reduction():
+    # the cotangent given to a VJP may be complex: its real part goes to a real argument
+    x, b = np.ones((2, 3)), np.ones(3)
+    assert "_ad.unbroadcast(" in ad.source(bias_and_column, "vjp", wrt=1,
+                                           example=(x, b, np.ones((2, 1))))
