@@ -36,6 +36,7 @@ from . import syntax as S
 _PURE_ROOTS = {"np", "math", "_ad", "operator"}
 _PURE_BUILTINS = {"len", "range", "min", "max", "abs", "float", "int", "tuple", "list",
                   "reversed", "zip", "enumerate", "slice", "bool"}
+_PURE_METHODS = {"sum", "reshape"}     # array methods that make new values, nothing else
 _GENERATED = re.compile(r"^(_t\d+|.*_\d+)(_bar|_dot)*$")
 
 
@@ -78,6 +79,8 @@ def _pure(value):
                 continue
             if isinstance(func, gast.Attribute) and func.attr in ("pop", "append", "at"):
                 return False
+            if isinstance(func, gast.Attribute) and func.attr in _PURE_METHODS:
+                continue      # `g.sum(axis=0)`: a reduction the reverse sweep writes
             while isinstance(func, gast.Attribute):
                 func = func.value
             if not (isinstance(func, gast.Name) and func.id in _PURE_ROOTS):
@@ -273,13 +276,16 @@ def _fold_augassign(n, floating=frozenset()):
 
 
 def _fold_call(n):
-    # unbroadcast(-g, x) -> -unbroadcast(g, x), np.sum(-g, axis=1) -> -np.sum(g, axis=1):
-    # negate the reduced array, not the full one (a sum of negated terms is the negated sum)
-    summed = _is_helper(n.func, "unbroadcast") and len(n.args) == 2 and not n.keywords or \
-        isinstance(n.func, gast.Attribute) and n.func.attr == "sum" and \
-        _is_name(n.func.value, "np") and len(n.args) == 1
-    if summed and _negated(n.args[0]) is not None:
+    # unbroadcast(-g, x) -> -unbroadcast(g, x), (-g).sum(axis=1) -> -g.sum(axis=1): negate
+    # the reduced array, not the full one (a sum of negated terms is the negated sum)
+    if _is_helper(n.func, "unbroadcast") and len(n.args) == 2 and not n.keywords \
+            and _negated(n.args[0]) is not None:
         n.args[0] = _negated(n.args[0])
+        return gast.UnaryOp(op=gast.USub(), operand=n)
+    if isinstance(n.func, gast.Attribute) and n.func.attr == "sum" and not n.args and \
+            {k.arg for k in n.keywords} <= {"axis", "keepdims"} and \
+            _negated(n.func.value) is not None:
+        n.func.value = _negated(n.func.value)
         return gast.UnaryOp(op=gast.USub(), operand=n)
     return n
 

@@ -542,7 +542,7 @@ class Reverse(Analysed):
 
     def _summed_to(self, g, arg, out):
         """The cotangent `g` of a broadcasting operation's result `out` summed to the shape of
-        its argument `arg`: `np.sum(g, axis=...)` where both shapes are known and every value
+        its argument `arg`: `g.sum(axis=...)` where both shapes are known and every value
         is real, else `_ad.unbroadcast(g, arg)` (which also takes the real part of a complex
         cotangent of a real argument, and works out the axes at run time).  In a loop it
         stays the helper, whose updates the optimizer sums over all steps at once."""
@@ -556,8 +556,8 @@ class Reverse(Analysed):
         axes = tuple(range(extra)) + stretched
         if not axes:
             return g
-        summed = S.call(self.np_name() + ".sum", g, axis=S.const(axes[0] if len(axes) == 1
-                                                                  else axes),
+        # the method, not np.sum: NumPy's Python wrapper around the reduction costs a microsecond
+        summed = S.call(S.attr(g, "sum"), axis=S.const(axes[0] if len(axes) == 1 else axes),
                         **({"keepdims": S.const(True)} if stretched else {}))
         if stretched and extra:
             summed = S.call(S.attr(summed, "reshape"), S.const(xshape))

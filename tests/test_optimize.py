@@ -698,7 +698,7 @@ def test_a_broadcast_arguments_cotangent_sums_known_axes():
     rng = np.random.default_rng(2)
     x, b, c = rng.standard_normal((4, 3)), rng.standard_normal(3), rng.standard_normal((4, 1))
     text = ad.source(bias_and_column, "grad", wrt=(0, 1, 2), example=(x, b, c))
-    assert "np.sum(" in text and "axis=0)" in text and "axis=1, keepdims=True)" in text
+    assert ".sum(axis=0)" in text and ".sum(axis=1, keepdims=True)" in text
     assert "unbroadcast" not in text
     x3, w = rng.standard_normal((2, 4, 3)), rng.standard_normal((4, 1))
     text = ad.source(leading_and_stretched, "grad", wrt=1, example=(x3, w))
