@@ -516,8 +516,26 @@ class Reverse(Analysed):
                                     kind=NonDifferentiableCallError) from None
             if self.batched and reduce:
                 expr = S.call("_ad.unbroadcast_batch", expr, arg)
-            terms.append((arg, pre, expr))
+            terms.append((arg, pre, self._plain_matrix_product(expr)))
         return terms
+
+    def _plain_matrix_product(self, expr):
+        """`_ad.matmul_grad_a(g, a, b)` -> `g @ b.T`, and `_ad.matmul_grad_b(g, a, b)` ->
+        `a.T @ g`, where a and b are known to be matrices and every value is real: what the
+        helpers compute then, with no checks for NumPy's 1-D, batch and complex conventions.
+        In a loop, matmul_grad_b stays: the optimizer sums its steps at once."""
+        if not (self.real_cotangents and isinstance(expr, gast.Call) and len(expr.args) == 3
+                and not expr.keywords and isinstance(expr.func, gast.Attribute)
+                and isinstance(expr.func.value, gast.Name) and expr.func.value.id == "_ad"
+                and all(isinstance(x, gast.Name) and len(self.shapes.get(x.id) or ()) == 2
+                        for x in expr.args[1:])):
+            return expr
+        g, a, b = expr.args
+        if expr.func.attr == "matmul_grad_a":
+            return S.binop(g, gast.MatMult(), S.attr(S.load(b.id), "T"))
+        if expr.func.attr == "matmul_grad_b" and not self.in_loop:
+            return S.binop(S.attr(S.load(a.id), "T"), gast.MatMult(), g)
+        return expr
 
     def _batched_rule(self, op, i, vjp, out, broadcasts):
         """The rule to inline for a batched cotangent (batching.py), and whether its result

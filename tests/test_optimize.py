@@ -725,3 +725,27 @@ def test_vjp_keeps_the_run_time_reduction():
     x, b = np.ones((2, 3)), np.ones(3)
     assert "_ad.unbroadcast(" in ad.source(bias_and_column, "vjp", wrt=1,
                                            example=(x, b, np.ones((2, 1))))
+
+
+def two_layers(W1, W2, x):
+    return np.sum(np.tanh(x @ W1) @ W2)
+
+
+def batched_layer(W, xs):
+    return np.sum(np.tanh(xs @ W))
+
+
+def test_matrix_cotangents_are_plain_products_where_shapes_are_matrices():
+    rng = np.random.default_rng(6)
+    args = (rng.standard_normal((3, 4)), rng.standard_normal((4, 2)), rng.standard_normal((5, 3)))
+    text = ad.source(two_layers, "grad", wrt=(0, 1), example=args)
+    assert "@ W2.T" in text and "x.T @" in text and "matmul_grad" not in text
+    grads = ad.grad(two_layers, wrt=(0, 1))(*args)
+    for i, g in enumerate(grads):
+        np.testing.assert_allclose(g, numerical_gradient(two_layers, args, i), rtol=1e-6,
+                                   atol=1e-8)
+    # a batch of matrices times a matrix keeps the helper, which sums over the batch
+    args = (rng.standard_normal((3, 4)), rng.standard_normal((2, 5, 3)))
+    assert "_ad.matmul_grad_b(" in ad.source(batched_layer, "grad", example=args)
+    np.testing.assert_allclose(ad.grad(batched_layer)(*args),
+                               numerical_gradient(batched_layer, args, 0), rtol=1e-6, atol=1e-8)
