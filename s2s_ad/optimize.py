@@ -210,6 +210,13 @@ def _fold_binop(n, floating=frozenset()):
     scaled = _scaled_twice(n)
     if scaled is not None:
         return scaled
+    if isinstance(n.op, (gast.Add, gast.Sub, gast.Mult, gast.Div)):
+        # `2 * e` -> `2.0 * e` where e holds floats: the same value, and Python multiplies a
+        # float by a float faster than by an int (which it converts first)
+        for side, other in (("left", right), ("right", left)):
+            const = getattr(n, side)
+            if _number(const) and type(const.value) is int and _floating(other, floating):
+                setattr(n, side, S.const(float(const.value)))
     if isinstance(n.op, gast.Mult) and _number(right) and isinstance(left, gast.UnaryOp) and \
             isinstance(left.op, gast.USub):     # (-e) * c -> e * -c: the sign costs nothing there
         return gast.BinOp(left=left.operand, op=gast.Mult(), right=S.const(-right.value))
@@ -225,7 +232,8 @@ def _fold_binop(n, floating=frozenset()):
     if isinstance(n.op, gast.Add) and _is(left, 0):
         return right
     if isinstance(n.op, gast.Add) and _same_tree(left, right) and _pure(left):
-        return gast.BinOp(left=S.const(2), op=gast.Mult(), right=left)   # exact
+        two = 2.0 if _floating(left, floating) else 2        # (a float's 2.0: see above)
+        return gast.BinOp(left=S.const(two), op=gast.Mult(), right=left)   # exact
     if isinstance(n.op, (gast.Add, gast.Sub)) and _negated(right) is not None:
         # a + -b*c -> a - b*c: one array negation fewer
         flipped = gast.Sub() if isinstance(n.op, gast.Add) else gast.Add()

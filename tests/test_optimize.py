@@ -359,6 +359,9 @@ def test_floating_names_follow_assignments_and_loops():
     ("a = 1.0 * x", "a = 1.0 * x"),                          # x may be an int array
     ("a += 1.0 * y", "a += y"),
     ("a = 1.0 * (x / z)", "a = x / z"),                      # true division gives floats
+    ("a = 2 * np.sin(x)", "a = 2.0 * np.sin(x)"),            # float times float is faster
+    ("a = 1 - np.sin(x)", "a = 1.0 - np.sin(x)"),
+    ("a = 2 * x", "a = 2 * x"),                              # x may be an int array
 ])
 def test_a_unit_factor_goes_only_where_exact_and_unshared(text, expected):
     out = run(optimize.fold_constants, f"""
@@ -379,7 +382,7 @@ def test_a_constant_goes_to_its_uses_and_is_folded_there():
             g = out_bar * 100.0 * 2 * h_1
             return h_bar + g
         """)
-    assert out == ("def f(h):\n    h_1 = np.tanh(h)\n    h_bar = 2 * h_1\n"
+    assert out == ("def f(h):\n    h_1 = np.tanh(h)\n    h_bar = 2.0 * h_1\n"
                    "    g = 200.0 * h_1\n    return h_bar + g\n")
 
 
