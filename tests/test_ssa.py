@@ -1,4 +1,8 @@
 """The SSA form of every corpus function is runnable and returns what the original returns."""
+import ast
+import inspect
+
+import gast
 import numpy as np
 import pytest
 
@@ -89,3 +93,24 @@ def test_a_view_taken_again_is_the_first_one():
     assert text.count("x[:-1]") == 1
     x = np.linspace(-1.0, 1.0, 6)
     assert compile_ssa(two_views)(x) == two_views(x)
+
+
+def _same_tree(a, b):
+    """Same node classes, fields, locations and values, all the way down."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, list):
+        return len(a) == len(b) and all(_same_tree(x, y) for x, y in zip(a, b))
+    if isinstance(a, gast.AST):
+        return a.__dict__.keys() == b.__dict__.keys() and all(
+            _same_tree(a.__dict__[k], b.__dict__[k]) for k in a.__dict__)
+    return a == b
+
+
+def test_the_front_end_converts_to_gast_as_gast_does():
+    import s2s_ad.frontend as frontend
+    for module in (frontend, ad.api, ad.rules.math_rules):
+        tree = ast.parse(inspect.getsource(module))
+        assert _same_tree(frontend.to_gast(tree), gast.ast_to_gast(tree)), module.__name__
+    handler = ast.parse("try:\n    pass\nexcept ValueError as e:\n    pass\nexcept:\n    pass\n")
+    assert _same_tree(frontend.to_gast(handler), gast.ast_to_gast(handler))
