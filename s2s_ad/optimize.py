@@ -166,13 +166,13 @@ def fold_constants(node, keep=frozenset()):
 def _fold(n, floating=frozenset()):
     """Fold the children of `n`, then `n` itself; returns what replaces `n`.  `floating` names
     hold floats (see floating_names), for which `1.0 * e` is `e`."""
-    for field in n._fields:
+    for field in _folded_fields(type(n)):
         value = getattr(n, field, None)
         if type(value) is list:
             for i, item in enumerate(value):
-                if isinstance(item, gast.AST):
+                if isinstance(item, gast.AST) and not _leaf(item):
                     value[i] = _fold(item, floating)
-        elif isinstance(value, gast.AST):
+        elif isinstance(value, gast.AST) and not _leaf(value):
             setattr(n, field, _fold(value, floating))
     fold = _FOLDS.get(type(n))
     if fold is None:
@@ -180,6 +180,26 @@ def _fold(n, floating=frozenset()):
     if fold is _fold_binop or fold is _fold_unaryop or fold is _fold_augassign:
         return fold(n, floating)
     return fold(n)
+
+
+def _folded_fields(cls):
+    """The fields of a node of class `cls` that may hold something to fold: not its operator
+    or context (`op`, `ops`, `ctx`), which never change."""
+    fields = _FOLDED_FIELDS.get(cls)
+    if fields is None:
+        fields = _FOLDED_FIELDS[cls] = tuple(f for f in cls._fields
+                                             if f not in ("op", "ops", "ctx"))
+    return fields
+
+
+_FOLDED_FIELDS = {}
+
+
+def _leaf(n):
+    """A constant, or a name without annotation: nothing in it to fold, and nothing to fold
+    it into (most nodes of a tree are leaves: this saves visiting them)."""
+    kind = type(n)
+    return kind is gast.Constant or (kind is gast.Name and n.annotation is None)
 
 
 def _fold_binop(n, floating=frozenset()):
