@@ -1044,23 +1044,22 @@ def _dead(stmt, live, facts):
 
 def _live_names(node, facts):
     live = set(_params(node))     # a write into an argument is seen by the caller
-    named = []       # (names assigned, names read): the reads are live if one of the names is
-    written = []     # (array written into or None, names read): live if the array is
+    implies = {}     # name -> sets of names that are live when it is
     sharing = []     # (a, b): a may be b's array (a copy, a slice, an attribute)
-    augmented = set()   # names updated in place by `a += v`
+    written_into = set()    # arrays written into (`a[i] = v`) or updated in place (`a += v`)
     for s in S.statements(node):
         if isinstance(s, gast.Return) and s.value is not None:
-            live |= {n.id for n in _loads(s.value)}
+            live.update(facts.loads(s))
         elif isinstance(s, (gast.If, gast.While)):
-            live |= {n.id for n in _loads(s.test)}
+            live.update(n.id for n in _loads(s.test))
         elif isinstance(s, gast.For):
-            live |= {n.id for n in _loads(s.iter)}
+            live.update(n.id for n in _loads(s.iter))
         elif isinstance(s, gast.Expr) and not S.is_comment(s):   # there for its effect
-            live |= {n.id for n in _loads(s)}
+            live.update(facts.loads(s))
         elif isinstance(s, gast.Assign) and not facts.pure(s):
-            live |= {n.id for n in _loads(s)}
+            live.update(facts.loads(s))
         if isinstance(s, gast.AugAssign) and isinstance(s.target, gast.Name):
-            augmented.add(s.target.id)
+            written_into.add(s.target.id)
         if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) and \
                 isinstance(s.value, (gast.Name, gast.Subscript, gast.Attribute)):
             source = s.value
@@ -1070,26 +1069,31 @@ def _live_names(node, facts):
                 sharing.append((s.targets[0].id, source.id))
         if isinstance(s, gast.Assign) and all(isinstance(t, gast.Name)
                                               for t in _flat_targets(s.targets[0])):
-            named.append(([t.id for t in _flat_targets(s.targets[0])],
-                          {n.id for n in _loads(s.value)}))
+            # the names assigned: the value's reads are live if one of them is
+            for t in _flat_targets(s.targets[0]):
+                implies.setdefault(t.id, []).append(facts.loads(s))
         elif isinstance(s, (gast.Assign, gast.AugAssign)):
-            written.append((_written_base(s), {n.id for n in _loads(s)}))
+            # a write into an array: its reads are live if the array is (always, if the array
+            # is not a name)
+            base = _written_base(s)
+            if base is None:
+                live.update(facts.loads(s))
+            else:
+                written_into.add(base)
+                implies.setdefault(base, []).append(facts.loads(s))
     # a view keeps its array's writes alive only if something writes into it
-    written_into = {base for base, _ in written if base is not None} | augmented
-    sharing = [(a, b) for a, b in sharing if a in written_into]
-    changed = True
-    while changed:
-        before = len(live)
-        for a, b in sharing:
-            if a in live or b in live:
-                live |= {a, b}
-        for names, reads in named:
-            if any(t in live for t in names):
-                live |= reads
-        for base, reads in written:
-            if base is None or base in live:
-                live |= reads
-        changed = len(live) != before
+    for a, b in sharing:
+        if a in written_into:
+            implies.setdefault(a, []).append((b,))
+            implies.setdefault(b, []).append((a,))
+    # what the live names make live, and so on: each name is followed once
+    todo = list(live)
+    while todo:
+        for reads in implies.get(todo.pop(), ()):
+            for name in reads:
+                if name not in live:
+                    live.add(name)
+                    todo.append(name)
     return live
 
 
