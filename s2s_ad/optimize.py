@@ -42,9 +42,13 @@ def generated_name(name):
 
 
 def optimize(node, keep=frozenset(), passes=None):
-    """Run the passes; names in `keep` (the user's own variable names) are never removed."""
+    """Run the passes; names in `keep` (the user's own variable names) are never removed.
+
+    The passes share what they find out about each statement (a _Facts): most statements go
+    through all of them unchanged, and are then looked at once, not once per pass."""
+    facts = _Facts(node)
     for step in passes or PASSES:
-        node = step(node, keep)
+        node = step(node, keep, facts)
     return node
 
 
@@ -159,8 +163,11 @@ def _replace_name(tree, name, replacement):
 
 # -- passes -------------------------------------------------------------------------------
 
-def fold_constants(node, keep=frozenset()):
-    return _fold(node, _floating_of(node))
+def fold_constants(node, keep=frozenset(), facts=None):
+    node = _fold(node, _floating_of(node))
+    if facts is not None:
+        facts.forget_all()     # folding may change any statement
+    return node
 
 
 def _fold(n, floating=frozenset()):
@@ -570,13 +577,13 @@ def _is(n, value):
     return isinstance(n, gast.Constant) and type(n.value) is int and n.value == value
 
 
-def _rewrite_until_done(node, keep, rewrite):
+def _rewrite_until_done(node, keep, rewrite, facts=None):
     """Apply `rewrite(block, k, counts)` to each statement until no statement changes.
 
     `rewrite` returns True when it changed the block, and keeps the name counts (and the
     statement facts, see _Facts) up to date.
     """
-    counts = _counts(node) + (_params(node) | set(keep), _Facts(node))
+    counts = _counts(node) + (_params(node) | set(keep), facts or _Facts(node))
     blocks = _blocks(node)
     changed = True
     while changed:
@@ -592,10 +599,10 @@ def _rewrite_until_done(node, keep, rewrite):
 
 
 class _Facts:
-    """What a pass asks about each simple statement (the names it reads and writes, whether it
-    may mutate, whether its value is pure), each found once: a rewrite that changes a statement
-    forgets it.  Compound statements (whose nested blocks rewrites change) are looked at afresh
-    each time."""
+    """What the passes ask about each simple statement (the names it reads and writes, whether
+    it may mutate, whether its value is pure), each found once: a rewrite that changes a
+    statement forgets it (and the statements inside it).  Compound statements (whose nested
+    blocks rewrites change) are looked at afresh each time."""
 
     def __init__(self, node=None):
         self.table = {}     # id(stmt) -> [stmt, {loaded name: count}, stored names, mutates, pure]
@@ -604,8 +611,8 @@ class _Facts:
 
     @property
     def floating(self):
-        """floating_names of the function, found once per pass (the rewrites keep values and
-        types, so a name that held floats still does)."""
+        """floating_names of the function, found once (the rewrites keep values and types, so a
+        name that held floats still does)."""
         if self._floating is None:
             self._floating = _floating_of(self.node) if self.node is not None else frozenset()
         return self._floating
@@ -614,7 +621,7 @@ class _Facts:
         entry = self.table.get(id(stmt))
         if entry is None or entry[0] is not stmt:
             entry = [stmt, None, None, None, None]
-            if not isinstance(stmt, (gast.If, gast.For, gast.While)):
+            if not isinstance(stmt, _COMPOUND):
                 self.table[id(stmt)] = entry
         return entry
 
@@ -651,12 +658,22 @@ class _Facts:
         return entry[4]
 
     def forget(self, stmt):
-        self.table.pop(id(stmt), None)
+        if isinstance(stmt, _COMPOUND):    # a rewrite of it may change the statements inside
+            for sub in S.statements(stmt):
+                self.table.pop(id(sub), None)
+        else:
+            self.table.pop(id(stmt), None)
+
+    def forget_all(self):
+        self.table.clear()
 
 
-def propagate_copies(node, keep=frozenset()):
+_COMPOUND = (gast.If, gast.For, gast.While)
+
+
+def propagate_copies(node, keep=frozenset(), facts=None):
     """`a = b` followed, in the same block, by the uses of a: use b there instead."""
-    return _rewrite_until_done(node, keep, _propagate_copy)
+    return _rewrite_until_done(node, keep, _propagate_copy, facts)
 
 
 def _propagate_copy(block, k, counts):
@@ -835,9 +852,9 @@ def _is_copy(stmt, target, source):
         _is_name(stmt.targets[0], target) and _is_name(stmt.value, source)
 
 
-def fuse_temporaries(node, keep=frozenset()):
+def fuse_temporaries(node, keep=frozenset(), facts=None):
     """Put a generated temporary used once back into the statement that uses it."""
-    return _rewrite_until_done(node, keep, _fuse_temporary)
+    return _rewrite_until_done(node, keep, _fuse_temporary, facts)
 
 
 def _fuse_temporary(block, k, counts):
@@ -889,12 +906,12 @@ def _shape_only_use(tree, name):
                any(_is_helper(n.func, h) for h in _SHAPE_ARGUMENT_HELPERS) for n in S.walk(tree))
 
 
-def merge_updates(node, keep=frozenset()):
+def merge_updates(node, keep=frozenset(), facts=None):
     """`a = e1` followed by `a = a - e2` (e2 not reading a) -> `a = e1 - e2`, and so
     `a = a + e1; a = a - e2` -> `a = a + e1 - e2`: Python evaluates e1 first and adds left to
     right, so the result is the same, with one statement fewer.  Assignments that do not
     touch a or e1's operands may stand in between."""
-    facts = _Facts()
+    facts = facts or _Facts()
     for block in _blocks(node):
         k = 0
         while k < len(block):
@@ -969,7 +986,7 @@ def _merge_update(block, k, facts):
     return True
 
 
-def eliminate_dead_code(node, keep=frozenset()):
+def eliminate_dead_code(node, keep=frozenset(), facts=None):
     """Remove computations whose results nothing uses, empty ifs and orphan comments.
 
     What is used: the returned value, the effects (tape pushes and pops, calls to user code,
@@ -977,7 +994,7 @@ def eliminate_dead_code(node, keep=frozenset()):
     into an array (`a[i] = v`) is kept while the array is used; names that may share one array
     (`b = a`, `b = a[1:]`) are used together.
     """
-    facts = _Facts()      # nothing here changes a statement that stays
+    facts = facts or _Facts()      # nothing here changes a statement that stays
     live = _live_names(node, facts)
     while True:
         removed = []
@@ -1015,7 +1032,7 @@ def _without_orphan_comments(stmts, removed):
     return kept
 
 
-def drop_orphan_comments(node, keep=frozenset()):
+def drop_orphan_comments(node, keep=frozenset(), facts=None):
     """Comments left with nothing under them (their code went into another statement)."""
     for block in _blocks(node):
         block[:] = _without_orphan_comments(block, [])
@@ -1107,7 +1124,7 @@ def _flat_targets(target):
     return [target]
 
 
-def iterate_directly(node, keep=frozenset()):
+def iterate_directly(node, keep=frozenset(), facts=None):
     """Undo desugar's index loop where the index only fetches the element: Python iterates a
     sequence faster than it indexes one."""
     if not any(isinstance(s, gast.For) for s in S.statements(node)):
