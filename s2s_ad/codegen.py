@@ -40,7 +40,8 @@ def _to_ast(node):
     What `gast.gast_to_ast` does, for printing only (faster): each node becomes the `ast` class
     of the same name with the same fields, except that gast's parameters (Names) become
     `ast.arg` and an except handler's name a string.  Statements get a line number, which
-    unparse looks up (for type comments); no other location is needed to print.
+    unparse looks up (for type comments); no other location is needed to print.  Operators and
+    contexts (nodes without fields, which unparse only names) are one shared node per class.
     """
     if type(node) is list:
         return [_to_ast(item) for item in node]
@@ -49,16 +50,22 @@ def _to_ast(node):
     cls = _AST_CLASSES.get(type(node))
     if cls is None:
         cls = _AST_CLASSES[type(node)] = getattr(ast, type(node).__name__)
+        if not cls._fields:
+            _SHARED[cls] = cls()
+    if not cls._fields:
+        return _SHARED[cls]
     new = cls.__new__(cls)
+    state = new.__dict__
     if cls is ast.arguments:
         for field in cls._fields:
             value = getattr(node, field)
-            setattr(new, field, [_to_arg(v) for v in value] if field.endswith("args")
-                    else _to_arg(value) if field in ("vararg", "kwarg") else _to_ast(value))
+            state[field] = [_to_arg(v) for v in value] if field.endswith("args") \
+                else _to_arg(value) if field in ("vararg", "kwarg") else _to_ast(value)
     else:
+        atoms = S.ATOMS
         for field in cls._fields:
             value = getattr(node, field, None)
-            setattr(new, field, value if type(value) in S.ATOMS else _to_ast(value))
+            state[field] = value if type(value) in atoms else _to_ast(value)
         if cls is ast.ExceptHandler and node.name is not None:
             new.name = node.name.id
     if isinstance(new, ast.stmt):
@@ -75,6 +82,7 @@ def _to_arg(name):
 
 
 _AST_CLASSES = {}
+_SHARED = {}      # ast class without fields -> its one node
 
 
 def _pad_empty_blocks(node):
