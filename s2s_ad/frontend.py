@@ -11,6 +11,7 @@ import ast
 import builtins
 import inspect
 import linecache
+import re
 import textwrap
 import types
 from dataclasses import dataclass, field
@@ -78,7 +79,8 @@ def parse(fn):
                  "ad.nondifferentiable.")
     code = fn.__code__
     filename = code.co_filename
-    node, all_lines = _lambda_on_its_lines(fn) if fn.__name__ == "<lambda>" else (None, None)
+    node, all_lines = _lambda_on_its_lines(fn) if fn.__name__ == "<lambda>" else \
+        _def_on_its_lines(fn)
     if node is None:
         try:
             lines, first = inspect.getsourcelines(fn)
@@ -130,6 +132,41 @@ def _module_lambdas(filename, all_lines):
             if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)})
     _MODULE_LAMBDAS[filename] = (list(all_lines), lambdas)
     return lambdas
+
+
+def _def_on_its_lines(fn):
+    """(FunctionDef, the file's lines) for the `def` of `fn`, parsed from its first line to
+    the last line of code before the next one indented no deeper: the lines
+    inspect.getsourcelines finds by tokenizing them, which costs more than parsing them.
+    (None, None) where this is not certain (a decorator above it, a line inside a string or
+    brackets cut off, a file changed since), for inspect to decide."""
+    code = fn.__code__
+    linecache.checkcache(code.co_filename)      # as inspect does: the file may have changed
+    all_lines = linecache.getlines(code.co_filename, fn.__globals__)
+    first = code.co_firstlineno
+    if not (0 < first <= len(all_lines) and _DEF.match(all_lines[first - 1])):
+        return None, None
+    indent = _indent_of(all_lines[first - 1:first])
+    last = first
+    for number in range(first + 1, len(all_lines) + 1):
+        line = all_lines[number - 1]
+        if _code(line):
+            if _indent_of([line]) <= indent:
+                break
+            last = number
+    try:
+        tree = _parse(textwrap.dedent("".join(all_lines[first - 1:last])))
+    except SyntaxError:    # cut off where a line of a string or bracket is less indented
+        return None, None
+    if len(tree.body) != 1 or not isinstance(tree.body[0], gast.FunctionDef) or \
+            tree.body[0].name != fn.__name__:
+        return None, None
+    node = tree.body[0]
+    _shift_locations(node, first - 1, indent)
+    return node, all_lines
+
+
+_DEF = re.compile(r"\s*def\s")
 
 
 def _lambda_on_its_lines(fn):

@@ -114,3 +114,45 @@ def test_the_front_end_converts_to_gast_as_gast_does():
         assert _same_tree(frontend.to_gast(tree), gast.ast_to_gast(tree)), module.__name__
     handler = ast.parse("try:\n    pass\nexcept ValueError as e:\n    pass\nexcept:\n    pass\n")
     assert _same_tree(frontend.to_gast(handler), gast.ast_to_gast(handler))
+
+
+def _string_at_column_zero(x):
+    s = """
+a line at column 0"""
+    return x * len(s)
+
+
+def _with_comments(x):
+    # a comment
+    y = x * 2.0
+        # indented deeper
+    return y
+    # a comment after the last line
+
+
+def _same(f):
+    return f
+
+
+@_same
+def _decorated(x):
+    return x
+
+
+def _nested():
+    def inner(x, y):
+        return x * y
+    return inner
+
+
+def test_a_def_is_read_from_its_lines_as_inspect_reads_it():
+    import s2s_ad.frontend as frontend
+    for fn, fast in [(one_op_per_statement, True), (_with_comments, True), (_nested(), True),
+                     (_string_at_column_zero, False), (_decorated, False)]:
+        node, _ = frontend._def_on_its_lines(fn)
+        assert (node is not None) == fast, fn.__name__     # else inspect decides
+        lines, first = inspect.getsourcelines(fn)
+        expected = frontend._function_node(fn, lines, first, fn.__code__.co_filename, [])
+        if node is not None:
+            assert _same_tree(node, expected), fn.__name__
+        assert _same_tree(frontend.parse(fn).node, expected), fn.__name__
