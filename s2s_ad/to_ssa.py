@@ -354,10 +354,12 @@ def _share_views(node):
     for block in _statement_lists(node):
         seen = {}       # the text of a view -> the temporary holding it
         for stmt in block:
+            view = _view_of(stmt)
+            if view is None and not seen:
+                continue        # nothing to remember, nothing to forget (most statements)
             if _may_write_arrays(stmt):   # an element read again may differ: start afresh
                 seen.clear()
                 continue
-            view = _view_of(stmt)
             if view is not None:
                 key = gast.dump(stmt.value)
                 if key in seen:
