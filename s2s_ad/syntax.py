@@ -57,15 +57,26 @@ def clone(node):
 
 
 def load(name):
-    return gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None)
+    return _name(name, gast.Load)
 
 
 def store(name):
-    return gast.Name(id=name, ctx=gast.Store(), annotation=None, type_comment=None)
+    return _name(name, gast.Store)
+
+
+def _name(name, context):
+    """`gast.Name(id=name, ctx=context(), annotation=None, type_comment=None)`, made without
+    gast's constructor, which takes keyword arguments slowly (names are most of the nodes the
+    compiler makes)."""
+    node = _AST.__new__(gast.Name)
+    node.__dict__.update(id=name, ctx=_AST.__new__(context), annotation=None, type_comment=None)
+    return node
 
 
 def const(value):
-    return gast.Constant(value=value, kind=None)
+    node = _AST.__new__(gast.Constant)
+    node.__dict__.update(value=value, kind=None)
+    return node
 
 
 def assign(target, value):
