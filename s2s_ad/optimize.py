@@ -117,24 +117,11 @@ def _is_tape_pop(value):
 
 
 def _counts(node):
-    """({name: loads}, {name: stores and other uses}): one walk of the tree, written out (this
-    runs on the whole function in every pass) and not entering a Name (only its ctx is there)."""
+    """({name: loads}, {name: stores and other uses}) in the tree."""
     loads, stores = {}, {}
-    todo = [node]
-    for sub in todo:
-        if isinstance(sub, gast.Name):
-            table = loads if isinstance(sub.ctx, gast.Load) else stores
-            table[sub.id] = table.get(sub.id, 0) + 1
-            if sub.annotation is None:
-                continue
-        for field in sub._fields:
-            value = getattr(sub, field, None)
-            if type(value) is list:
-                for item in value:
-                    if isinstance(item, gast.AST):
-                        todo.append(item)
-            elif isinstance(value, gast.AST):
-                todo.append(value)
+    for name in S.name_nodes(node):
+        table = loads if isinstance(name.ctx, gast.Load) else stores
+        table[name.id] = table.get(name.id, 0) + 1
     return loads, stores
 
 
@@ -629,12 +616,11 @@ class _Facts:
         entry = self._entry(stmt)
         if entry[1] is None:
             loads, stores = {}, set()
-            for n in S.walk(stmt):
-                if isinstance(n, gast.Name):
-                    if isinstance(n.ctx, gast.Load):
-                        loads[n.id] = loads.get(n.id, 0) + 1
-                    elif isinstance(n.ctx, gast.Store):
-                        stores.add(n.id)
+            for n in S.name_nodes(stmt):
+                if isinstance(n.ctx, gast.Load):
+                    loads[n.id] = loads.get(n.id, 0) + 1
+                elif isinstance(n.ctx, gast.Store):
+                    stores.add(n.id)
             entry[1], entry[2] = loads, stores
         return entry
 

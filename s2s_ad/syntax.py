@@ -138,13 +138,28 @@ def store_param(name):
 
 def names_in(node, ctx=None):
     """The ids of every Name in `node` (optionally only Load or Store ones)."""
-    if isinstance(node, gast.Name) and node.annotation is None:    # nothing inside: no walk
-        return [node.id] if ctx is None or isinstance(node.ctx, ctx) else []
-    out = []
-    for sub in walk(node):
-        if isinstance(sub, gast.Name) and (ctx is None or isinstance(sub.ctx, ctx)):
-            out.append(sub.id)
-    return out
+    return [n.id for n in name_nodes(node) if ctx is None or isinstance(n.ctx, ctx)]
+
+
+def name_nodes(node):
+    """The Name nodes of the tree, in the order `walk` visits them: a walk written out (it runs
+    on every statement, several times) that does not look inside a name without annotation
+    (only its ctx is there)."""
+    names, todo = [], [node]
+    for sub in todo:
+        if isinstance(sub, gast.Name):
+            names.append(sub)
+            if sub.annotation is None:
+                continue
+        for field in sub._fields:
+            value = getattr(sub, field, None)
+            if type(value) is list:
+                for item in value:
+                    if isinstance(item, _AST):
+                        todo.append(item)
+            elif isinstance(value, _AST):
+                todo.append(value)
+    return names
 
 
 def is_atom(node):
