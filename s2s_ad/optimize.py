@@ -85,11 +85,11 @@ def _pure(value):
 
 
 def _stores(stmt):
-    return {n.id for n in S.walk(stmt) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+    return {n.id for n in S.name_nodes(stmt) if isinstance(n.ctx, gast.Store)}
 
 
 def _loads(node):
-    return [n for n in S.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)]
+    return [n for n in S.name_nodes(node) if isinstance(n.ctx, gast.Load)]
 
 
 def _mutates(stmt):
@@ -131,21 +131,28 @@ def _params(node):
 
 def _replace_name(tree, name, replacement):
     """Replace the Load occurrences of `name` in `tree` by `replacement` (the one node, at each
-    occurrence); returns the new tree."""
+    occurrence); returns the new tree.  The replacement is not looked into."""
     if isinstance(tree, gast.Name):
-        return replacement if tree.id == name and isinstance(tree.ctx, gast.Load) else tree
-    for sub in S.walk(tree):
+        return replacement if _is_load_of(tree, name) else tree
+    todo = [tree]
+    for sub in todo:
         for field in sub._fields:
             value = getattr(sub, field, None)
             if type(value) is list:
                 for i, item in enumerate(value):
-                    if isinstance(item, gast.Name) and item.id == name \
-                            and isinstance(item.ctx, gast.Load):
+                    if _is_load_of(item, name):
                         value[i] = replacement
-            elif isinstance(value, gast.Name) and value.id == name \
-                    and isinstance(value.ctx, gast.Load):
+                    elif isinstance(item, gast.AST):
+                        todo.append(item)
+            elif _is_load_of(value, name):
                 setattr(sub, field, replacement)
+            elif isinstance(value, gast.AST):
+                todo.append(value)
     return tree
+
+
+def _is_load_of(node, name):
+    return isinstance(node, gast.Name) and node.id == name and isinstance(node.ctx, gast.Load)
 
 
 # -- passes -------------------------------------------------------------------------------
@@ -919,7 +926,7 @@ def _first_write_into_zeros(block, k):
         return
     a = stmt.targets[0].id
     for later in block[k + 1:]:
-        if not any(isinstance(n, gast.Name) and n.id == a for n in S.walk(later)):
+        if not any(n.id == a for n in S.name_nodes(later)):
             continue
         if isinstance(later, gast.AugAssign) and isinstance(later.op, gast.Add) and \
                 isinstance(later.target, gast.Subscript) and _is_name(later.target.value, a) \

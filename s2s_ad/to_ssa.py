@@ -444,13 +444,11 @@ def _nest_boolop(stmts):
 
 
 def _writes(stmts):
-    return {n.id for s in stmts for n in S.walk(s)
-            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+    return {n.id for s in stmts for n in S.name_nodes(s) if isinstance(n.ctx, gast.Store)}
 
 
 def _reads(stmts):
-    return {n.id for s in stmts for n in S.walk(s)
-            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+    return {n.id for s in stmts for n in S.name_nodes(s) if isinstance(n.ctx, gast.Load)}
 
 
 def _read_before_write(var, stmts):
