@@ -41,11 +41,15 @@ def _to_ast(node):
     of the same name with the same fields, except that gast's parameters (Names) become
     `ast.arg` and an except handler's name a string.  Statements get a line number, which
     unparse looks up (for type comments); no other location is needed to print.  Operators and
-    contexts (nodes without fields, which unparse only names) are one shared node per class.
+    contexts (nodes without fields, which unparse only names) are one shared node per class,
+    and names, most of the nodes, stay as they are: unparse prints a name from its id alone
+    (it asks whether a node is an `ast.Name` only for the target of an annotated assignment).
     """
     if type(node) is list:
         return [_to_ast(item) for item in node]
     if not isinstance(node, gast.AST):
+        return node
+    if type(node) is gast.Name and node.annotation is None:
         return node
     cls = _AST_CLASSES.get(type(node))
     if cls is None:
@@ -68,6 +72,8 @@ def _to_ast(node):
             state[field] = value if type(value) in atoms else _to_ast(value)
         if cls is ast.ExceptHandler and node.name is not None:
             new.name = node.name.id
+        if cls is ast.AnnAssign and isinstance(node.target, gast.Name):
+            new.target = ast.Name(id=node.target.id, ctx=ast.Store())
     if isinstance(new, ast.stmt):
         new.lineno = getattr(node, "lineno", None) or 1
     return new
