@@ -471,10 +471,13 @@ def floating_names(node, is_float=None):
         if isinstance(stmt, (gast.Assign, gast.For, gast.AugAssign, gast.AnnAssign)):
             other |= _stores(stmt.target if isinstance(stmt, gast.For) else stmt)
     floating = {name for name in values if name not in other}
+    # the test only asks whether names are in the set, so dropping names in any order ends
+    # in the same set; in the order they are assigned, a name dropped is seen dropped by the
+    # ones computed from it in the same sweep (straight-line code: one sweep, one to confirm)
     changed = True
     while changed:
         changed = False
-        for name in sorted(floating):
+        for name in [n for n in values if n in floating]:
             if not all(is_float(v, floating) for v in values[name]):
                 floating.discard(name)
                 changed = True
