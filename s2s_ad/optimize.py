@@ -68,19 +68,18 @@ def _blocks(node):
 
 
 def _pure(value):
-    for sub in S.walk(value):
-        if isinstance(sub, gast.Call):
-            func = sub.func
-            if isinstance(func, gast.Name):
-                if func.id not in _PURE_BUILTINS:
-                    return False
-                continue
-            if isinstance(func, gast.Attribute) and func.attr in ("pop", "append", "at"):
+    for sub in S.nodes_of(value, gast.Call):
+        func = sub.func
+        if isinstance(func, gast.Name):
+            if func.id not in _PURE_BUILTINS:
                 return False
-            while isinstance(func, gast.Attribute):
-                func = func.value
-            if not (isinstance(func, gast.Name) and func.id in _PURE_ROOTS):
-                return False
+            continue
+        if isinstance(func, gast.Attribute) and func.attr in ("pop", "append", "at"):
+            return False
+        while isinstance(func, gast.Attribute):
+            func = func.value
+        if not (isinstance(func, gast.Name) and func.id in _PURE_ROOTS):
+            return False
     return True
 
 
@@ -899,7 +898,8 @@ def _shape_only_use(tree, name):
     """Is `name` the argument a runtime helper reads only for its shape (`x` in
     `_ad.unbroadcast(g, x)`)?"""
     return any(isinstance(n, gast.Call) and len(n.args) > 1 and _is_name(n.args[1], name) and
-               any(_is_helper(n.func, h) for h in _SHAPE_ARGUMENT_HELPERS) for n in S.walk(tree))
+               any(_is_helper(n.func, h) for h in _SHAPE_ARGUMENT_HELPERS)
+               for n in S.nodes_of(tree, gast.Call))
 
 
 def merge_updates(node, keep=frozenset(), facts=None):

@@ -142,15 +142,20 @@ def names_in(node, ctx=None):
 
 
 def name_nodes(node):
-    """The Name nodes of the tree, in the order `walk` visits them: a walk written out (it runs
-    on every statement, several times) that does not look inside a name without annotation
-    (only its ctx is there)."""
-    names, todo = [], [node]
+    """The Name nodes of the tree, in the order `walk` visits them."""
+    return nodes_of(node, gast.Name)
+
+
+def nodes_of(node, kind):
+    """The nodes of class `kind` in the tree, in the order `walk` visits them: a walk written
+    out (it runs on every statement, several times) that does not look inside a name without
+    annotation (only its ctx is there)."""
+    found, todo = [], [node]
     for sub in todo:
-        if isinstance(sub, gast.Name):
-            names.append(sub)
-            if sub.annotation is None:
-                continue
+        if isinstance(sub, kind):
+            found.append(sub)
+        if type(sub) is gast.Name and sub.annotation is None:
+            continue
         for field in sub._fields:
             value = getattr(sub, field, None)
             if type(value) is list:
@@ -159,7 +164,7 @@ def name_nodes(node):
                         todo.append(item)
             elif isinstance(value, _AST):
                 todo.append(value)
-    return names
+    return found
 
 
 def is_atom(node):

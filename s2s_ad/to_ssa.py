@@ -393,7 +393,7 @@ def _may_write_arrays(stmt):
     a loop or branch) may write into an array."""
     return not (isinstance(stmt, gast.Assign) and
                 all(isinstance(t, (gast.Name, gast.Tuple)) for t in stmt.targets) and
-                not any(isinstance(n, gast.Call) for n in S.walk(stmt.value)))
+                not S.nodes_of(stmt.value, gast.Call))
 
 
 def _mentions(key, names):
