@@ -3,10 +3,11 @@
     to_source(node) -> str
     compile_function(source, name, user_globals, own) -> function
 
-The text is printed by the standard library's precedence-aware unparser (`ast.unparse`), so it
-has no parentheses that Python does not need.  Statements built with `syntax.comment` print as
-`# ...` lines.  Compiled text is registered in `linecache` under a stable pseudo-file name, so
-tracebacks, `pdb` and `inspect.getsource` show the generated lines.
+The text is what the standard library's precedence-aware unparser (`ast.unparse`) prints, so it
+has no parentheses that Python does not need: printed by `printer` (faster) where it knows every
+node, else by unparse.  Statements built with `syntax.comment` print as `# ...` lines.
+Compiled text is registered in `linecache` under a stable pseudo-file name, so tracebacks,
+`pdb` and `inspect.getsource` show the generated lines.
 """
 import ast
 import hashlib
@@ -18,12 +19,19 @@ import warnings
 import gast
 
 from . import syntax as S
+from .printer import function_text
 
 _COMMENT = re.compile(r"^(\s*)__comment__\((.*)\)$")
 
 
 def to_source(node):
     node = _pad_empty_blocks(node)
+    text = function_text(node)      # the text unparse gives, printed faster
+    return text + "\n" if text is not None else unparsed(node)
+
+
+def unparsed(node):
+    """The text of `node` printed by `ast.unparse`."""
     text = ast.unparse(ast.Module(body=[_to_ast(node)], type_ignores=[]))
     lines = []
     for line in text.splitlines():
