@@ -138,6 +138,8 @@ def store_param(name):
 
 def names_in(node, ctx=None):
     """The ids of every Name in `node` (optionally only Load or Store ones)."""
+    if isinstance(node, gast.Name) and node.annotation is None:    # nothing inside: no walk
+        return [node.id] if ctx is None or isinstance(node.ctx, ctx) else []
     return [n.id for n in name_nodes(node) if ctx is None or isinstance(n.ctx, ctx)]
 
 
