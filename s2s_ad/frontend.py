@@ -154,15 +154,19 @@ def _def_on_its_lines(fn):
             if _indent_of([line]) <= indent:
                 break
             last = number
+    text = "".join(all_lines[first - 1:last])
     try:
-        tree = _parse(textwrap.dedent("".join(all_lines[first - 1:last])))
+        # a def at the margin is parsed below as many empty lines as stand above it, so its
+        # locations are the file's, with no walk to shift them
+        tree = _parse("\n" * (first - 1) + text if not indent else textwrap.dedent(text))
     except SyntaxError:    # cut off where a line of a string or bracket is less indented
         return None, None
     if len(tree.body) != 1 or not isinstance(tree.body[0], gast.FunctionDef) or \
             tree.body[0].name != fn.__name__:
         return None, None
     node = tree.body[0]
-    _shift_locations(node, first - 1, indent)
+    if indent:
+        _shift_locations(node, first - 1, indent)
     return node, all_lines
 
 
