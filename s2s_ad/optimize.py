@@ -940,14 +940,11 @@ def _first_write_into_zeros(block, k):
         return
 
 
-def _update_of(stmt):
-    """The name `a` of `a = a + e` or `a = a - e`, else None."""
-    if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and \
-            isinstance(stmt.targets[0], gast.Name) and isinstance(stmt.value, gast.BinOp) and \
-            isinstance(stmt.value.op, (gast.Add, gast.Sub)) and \
-            _is_name(stmt.value.left, stmt.targets[0].id):
-        return stmt.targets[0].id
-    return None
+def _is_update_of(stmt, a):
+    """Is `stmt` `a = a + e` or `a = a - e`?  (The name first: most statements fail there.)"""
+    return isinstance(stmt, gast.Assign) and _is_name(stmt.targets[0], a) and \
+        len(stmt.targets) == 1 and isinstance(stmt.value, gast.BinOp) and \
+        isinstance(stmt.value.op, (gast.Add, gast.Sub)) and _is_name(stmt.value.left, a)
 
 
 def _merge_update(block, k, facts):
@@ -960,9 +957,10 @@ def _merge_update(block, k, facts):
         return False
     a = first.targets[0].id
     j = k + 1      # the update, if the statements up to the next comment hold one
-    while j < len(block) and isinstance(block[j], gast.Assign) and _update_of(block[j]) != a:
+    while j < len(block) and isinstance(block[j], gast.Assign) and \
+            not _is_update_of(block[j], a):
         j += 1
-    if j == len(block) or _update_of(block[j]) != a:
+    if j == len(block) or not _is_update_of(block[j], a):
         return False
     if j > k + 1:
         if not facts.pure(first):
