@@ -29,8 +29,11 @@ def simple_statements(stmts):
     for s in stmts:
         if isinstance(s, (gast.Assign, gast.Expr)):
             yield s
+            continue        # nothing nested in it
         for field in ("body", "orelse"):
-            yield from simple_statements(getattr(s, field, []) or [])
+            block = getattr(s, field, None)
+            if block:
+                yield from simple_statements(block)
 
 
 def targets(stmt):

@@ -3,10 +3,11 @@
     to_source(node) -> str
     compile_function(source, name, user_globals, own) -> function
 
-The text is printed by the standard library's precedence-aware unparser (`ast.unparse`), so it
-has no parentheses that Python does not need.  Statements built with `syntax.comment` print as
-`# ...` lines.  Compiled text is registered in `linecache` under a stable pseudo-file name, so
-tracebacks, `pdb` and `inspect.getsource` show the generated lines.
+The text is what the standard library's precedence-aware unparser (`ast.unparse`) prints, so it
+has no parentheses that Python does not need: printed by `printer` (faster) where it knows every
+node, else by unparse.  Statements built with `syntax.comment` print as `# ...` lines.
+Compiled text is registered in `linecache` under a stable pseudo-file name, so tracebacks,
+`pdb` and `inspect.getsource` show the generated lines.
 """
 import ast
 import hashlib
@@ -18,12 +19,19 @@ import warnings
 import gast
 
 from . import syntax as S
+from .printer import function_text
 
 _COMMENT = re.compile(r"^(\s*)__comment__\((.*)\)$")
 
 
 def to_source(node):
     node = _pad_empty_blocks(node)
+    text = function_text(node)      # the text unparse gives, printed faster
+    return text + "\n" if text is not None else unparsed(node)
+
+
+def unparsed(node):
+    """The text of `node` printed by `ast.unparse`."""
     text = ast.unparse(ast.Module(body=[_to_ast(node)], type_ignores=[]))
     lines = []
     for line in text.splitlines():
@@ -40,27 +48,40 @@ def _to_ast(node):
     What `gast.gast_to_ast` does, for printing only (faster): each node becomes the `ast` class
     of the same name with the same fields, except that gast's parameters (Names) become
     `ast.arg` and an except handler's name a string.  Statements get a line number, which
-    unparse looks up (for type comments); no other location is needed to print.
+    unparse looks up (for type comments); no other location is needed to print.  Operators and
+    contexts (nodes without fields, which unparse only names) are one shared node per class,
+    and names, most of the nodes, stay as they are: unparse prints a name from its id alone
+    (it asks whether a node is an `ast.Name` only for the target of an annotated assignment).
     """
     if type(node) is list:
         return [_to_ast(item) for item in node]
     if not isinstance(node, gast.AST):
         return node
+    if type(node) is gast.Name and node.annotation is None:
+        return node
     cls = _AST_CLASSES.get(type(node))
     if cls is None:
         cls = _AST_CLASSES[type(node)] = getattr(ast, type(node).__name__)
+        if not cls._fields:
+            _SHARED[cls] = cls()
+    if not cls._fields:
+        return _SHARED[cls]
     new = cls.__new__(cls)
+    state = new.__dict__
     if cls is ast.arguments:
         for field in cls._fields:
             value = getattr(node, field)
-            setattr(new, field, [_to_arg(v) for v in value] if field.endswith("args")
-                    else _to_arg(value) if field in ("vararg", "kwarg") else _to_ast(value))
+            state[field] = [_to_arg(v) for v in value] if field.endswith("args") \
+                else _to_arg(value) if field in ("vararg", "kwarg") else _to_ast(value)
     else:
+        atoms = S.ATOMS
         for field in cls._fields:
             value = getattr(node, field, None)
-            setattr(new, field, value if type(value) in S.ATOMS else _to_ast(value))
+            state[field] = value if type(value) in atoms else _to_ast(value)
         if cls is ast.ExceptHandler and node.name is not None:
             new.name = node.name.id
+        if cls is ast.AnnAssign and isinstance(node.target, gast.Name):
+            new.target = ast.Name(id=node.target.id, ctx=ast.Store())
     if isinstance(new, ast.stmt):
         new.lineno = getattr(node, "lineno", None) or 1
     return new
@@ -75,6 +96,7 @@ def _to_arg(name):
 
 
 _AST_CLASSES = {}
+_SHARED = {}      # ast class without fields -> its one node
 
 
 def _pad_empty_blocks(node):

@@ -11,6 +11,7 @@ import ast
 import builtins
 import inspect
 import linecache
+import re
 import textwrap
 import types
 from dataclasses import dataclass, field
@@ -78,7 +79,8 @@ def parse(fn):
                  "ad.nondifferentiable.")
     code = fn.__code__
     filename = code.co_filename
-    node, all_lines = _lambda_on_its_lines(fn) if fn.__name__ == "<lambda>" else (None, None)
+    node, all_lines = _lambda_on_its_lines(fn) if fn.__name__ == "<lambda>" else \
+        _def_on_its_lines(fn)
     if node is None:
         try:
             lines, first = inspect.getsourcelines(fn)
@@ -130,6 +132,45 @@ def _module_lambdas(filename, all_lines):
             if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)})
     _MODULE_LAMBDAS[filename] = (list(all_lines), lambdas)
     return lambdas
+
+
+def _def_on_its_lines(fn):
+    """(FunctionDef, the file's lines) for the `def` of `fn`, parsed from its first line to
+    the last line of code before the next one indented no deeper: the lines
+    inspect.getsourcelines finds by tokenizing them, which costs more than parsing them.
+    (None, None) where this is not certain (a decorator above it, a line inside a string or
+    brackets cut off, a file changed since), for inspect to decide."""
+    code = fn.__code__
+    linecache.checkcache(code.co_filename)      # as inspect does: the file may have changed
+    all_lines = linecache.getlines(code.co_filename, fn.__globals__)
+    first = code.co_firstlineno
+    if not (0 < first <= len(all_lines) and _DEF.match(all_lines[first - 1])):
+        return None, None
+    indent = _indent_of(all_lines[first - 1:first])
+    last = first
+    for number in range(first + 1, len(all_lines) + 1):
+        line = all_lines[number - 1]
+        if _code(line):
+            if _indent_of([line]) <= indent:
+                break
+            last = number
+    text = "".join(all_lines[first - 1:last])
+    try:
+        # a def at the margin is parsed below as many empty lines as stand above it, so its
+        # locations are the file's, with no walk to shift them
+        tree = _parse("\n" * (first - 1) + text if not indent else textwrap.dedent(text))
+    except SyntaxError:    # cut off where a line of a string or bracket is less indented
+        return None, None
+    if len(tree.body) != 1 or not isinstance(tree.body[0], gast.FunctionDef) or \
+            tree.body[0].name != fn.__name__:
+        return None, None
+    node = tree.body[0]
+    if indent:
+        _shift_locations(node, first - 1, indent)
+    return node, all_lines
+
+
+_DEF = re.compile(r"\s*def\s")
 
 
 def _lambda_on_its_lines(fn):
@@ -230,7 +271,7 @@ def _lambda_at(fn, lambdas, strict=False):
     or its name is not known.  `strict`: only the one at the place fn's code comes from."""
     if lambdas is None:
         return None
-    found = [(gast.ast_to_gast(lam), name)
+    found = [(to_gast(lam), name)
              for lam, name in lambdas.get(fn.__code__.co_firstlineno, ())]
     if not found:
         return None
@@ -254,7 +295,7 @@ def _function_node(fn, lines, first, filename, all_lines):
     dedented = textwrap.dedent(source)
     indent = _indent_of(lines)
     try:
-        tree = gast.parse(dedented)
+        tree = _parse(dedented)
     except SyntaxError:
         tree = None
     if fn.__name__ == "<lambda>":
@@ -288,10 +329,10 @@ def _parse_lambda_context(source):
     text = source.strip()
     for trim in range(len(text), 0, -1):
         try:
-            return gast.parse(text[:trim])
+            return _parse(text[:trim])
         except SyntaxError:
             continue
-    return gast.parse("")
+    return _parse("")
 
 
 def _lambda_node(fn, tree, names=None, line_offset=0, col_offset=0, strict=False):
@@ -380,6 +421,76 @@ def _constants(code):
     """The constants of a code object, nested code by its instructions (`* 2.0` vs `* 3.0`)."""
     return tuple(c.co_code if isinstance(c, types.CodeType) else (type(c), c)
                  for c in code.co_consts)
+
+
+def _parse(source):
+    return to_gast(ast.parse(source))
+
+
+def to_gast(node):
+    """`gast.ast_to_gast(node)`, the same tree, made faster (gast's converter dispatches on
+    each node's class name and builds it from keyword arguments; this runs on every function
+    differentiated and every rule inlined).  Each node becomes the gast class of the same name
+    with the same fields and locations, except that gast's Names carry an annotation and a
+    type comment, a parameter (`ast.arg`) and an except handler's name become Names, and
+    definitions have `type_params` before Python 3.12.  The nodes of type parameters (3.12+)
+    are left to gast."""
+    if type(node) is list:
+        return [to_gast(item) for item in node]
+    if not isinstance(node, ast.AST):
+        return node
+    special = _GAST_SPECIAL.get(type(node))
+    return special(node) if special is not None else _gast_node(node)
+
+
+def _gast_node(node):
+    kind = type(node)
+    cls = _GAST_CLASSES.get(kind)
+    if cls is None:
+        cls = _GAST_CLASSES[kind] = getattr(gast, kind.__name__)
+    new = cls.__new__(cls)
+    state = new.__dict__
+    atoms = syntax.ATOMS
+    for key, value in node.__dict__.items():     # its fields and locations
+        state[key] = value if type(value) in atoms else to_gast(value)
+    if kind in _DEFINITIONS and "type_params" not in state:
+        state["type_params"] = []
+    return new
+
+
+def _copy_locations(node, state):
+    for attribute in node._attributes:
+        value = getattr(node, attribute, _MISSING)
+        if value is not _MISSING:
+            state[attribute] = value
+
+
+def _gast_name(node):
+    new = _gast_node(node)
+    new.annotation = new.type_comment = None
+    return new
+
+
+def _gast_parameter(node):
+    new = gast.Name(node.arg, gast.Param(), to_gast(node.annotation), node.type_comment)
+    _copy_locations(node, new.__dict__)
+    return new
+
+
+def _gast_handler(node):
+    if not node.name:
+        return _gast_node(node)
+    new = gast.ExceptHandler(to_gast(node.type), gast.Name(node.name, gast.Store(), None, None),
+                             to_gast(node.body))
+    _copy_locations(node, new.__dict__)
+    return new
+
+
+_GAST_CLASSES = {}
+_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+_GAST_SPECIAL = {ast.Name: _gast_name, ast.arg: _gast_parameter, ast.ExceptHandler: _gast_handler}
+_GAST_SPECIAL.update({getattr(ast, name): gast.ast_to_gast
+                      for name in ("TypeVar", "ParamSpec", "TypeVarTuple") if hasattr(ast, name)})
 
 
 def _shift_locations(node, line_offset, col_offset):

@@ -10,6 +10,7 @@ result has the argument's shape and no shape reduction is emitted.
 import math
 import numbers
 
+import gast
 import numpy as np
 
 from . import syntax as S
@@ -68,7 +69,6 @@ def merge(kinds):
 
 def atom_kind(node, kinds):
     """The kind of an operand: a constant's from its value, a name's from `kinds`."""
-    import gast
     if isinstance(node, gast.Constant):
         return "scalar" if type(node.value) in (int, float, bool) else None
     if isinstance(node, gast.Name):
@@ -144,6 +144,12 @@ import operator as _operator  # noqa: E402
 _UNARY_SAME_KIND = {_operator.neg, _operator.pos, abs, np.negative, np.copy}
 
 
+def _operand_names(op, value):
+    """The names whose kinds the kind of `op`'s result is found from (see _result_kind)."""
+    atoms = list(op.args) + [value]
+    return {a.id for a in atoms if isinstance(a, gast.Name)}
+
+
 def infer_kinds(fn, ops, arg_kinds):
     from .rules import registry
     kinds = dict(arg_kinds)
@@ -151,7 +157,6 @@ def infer_kinds(fn, ops, arg_kinds):
     for s in stmts:
         for t in targets(s):
             kinds.setdefault(t, _BOTTOM)
-    import gast
     for loop in S.statements(fn.node):
         if isinstance(loop, gast.For):      # every for loop runs over a range: int targets
             kinds[loop.target.id] = "scalar"
@@ -163,18 +168,29 @@ def infer_kinds(fn, ops, arg_kinds):
             continue
         assigning.append((op, ts, s.value if op.kind == "const" and hasattr(s, "value") else None,
                           _call_kind(op.fn, registry) if op.kind == "call" else None))
+    # each round finds every assignment's kind from the kinds of the round before; an
+    # assignment none of whose operands changed kind gives what it gave then
+    results = [None] * len(assigning)
+    operands = [_operand_names(op, value) for op, _, value, _ in assigning]
+    changed = None      # names whose kind the last round changed; None before the first
     for _ in range(10):  # loops: a name's kind may depend on a later statement
-        before = dict(kinds)
+        for i, (op, ts, value, how) in enumerate(assigning):
+            if changed is None or not operands[i].isdisjoint(changed):
+                results[i] = _result_kind(op, kinds, registry, value, how) \
+                    if op.kind != "unpack" else None
         seen = {}
-        for op, ts, value, how in assigning:
-            k = _result_kind(op, kinds, registry, value, how) if op.kind != "unpack" else None
+        for (op, ts, value, how), k in zip(assigning, results):
             for t in ts:
                 seen.setdefault(t, set()).add(k)
+        changed = set()
         for name, ks in seen.items():
             if name in arg_kinds:
                 ks = ks | {arg_kinds[name]}
-            kinds[name] = merge(ks)
-        if kinds == before:
+            k = merge(ks)
+            if kinds[name] != k:
+                kinds[name] = k
+                changed.add(name)
+        if not changed:
             break
     return {name: (None if k == _BOTTOM else k) for name, k in kinds.items()}
 

@@ -24,6 +24,9 @@ import gast
 from . import syntax as S
 
 
+_HOISTABLE = (gast.ListComp, gast.GeneratorExp, gast.Call)    # the nodes _hoisted may accept
+
+
 def expand_locals(node, namer, error):
     functions = _collect(node, error)
     node.body = _Expander(functions, namer, error).block(node.body)
@@ -88,7 +91,7 @@ class _Expander:
         return prelude + [stmt]
 
     def _needs_hoisting(self, node):
-        return any(self._hoisted(n) for n in S.walk(node))
+        return any(self._hoisted(n) for n in S.nodes_of(node, _HOISTABLE))
 
     def _hoisted(self, n):
         return isinstance(n, (gast.ListComp, gast.GeneratorExp)) or (

@@ -47,10 +47,15 @@ def generated_name(name):
 
 def optimize(node, keep=frozenset(), passes=None, sizes=None):
     """Run the passes; names in `keep` (the user's own variable names) are never removed.
-    `sizes` ({name: number of elements}, where the shapes are certain) is for the one pass
-    that needs it, sum_steps_together."""
+
+    The passes share what they find out about each statement (a _Facts): most statements go
+    through all of them unchanged, and are then looked at once, not once per pass.  `sizes`
+    ({name: number of elements}, where the shapes are certain) is for the one pass that needs
+    it, sum_steps_together."""
+    facts = _Facts(node)
     for step in passes or PASSES:
-        node = step(node, keep, sizes) if step is sum_steps_together else step(node, keep)
+        node = step(node, keep, facts, sizes) if step is sum_steps_together else \
+            step(node, keep, facts)
     return node
 
 
@@ -70,30 +75,29 @@ def _blocks(node):
 
 
 def _pure(value):
-    for sub in S.walk(value):
-        if isinstance(sub, gast.Call):
-            func = sub.func
-            if isinstance(func, gast.Name):
-                if func.id not in _PURE_BUILTINS:
-                    return False
-                continue
-            if isinstance(func, gast.Attribute) and func.attr in ("pop", "append", "at"):
+    for sub in S.nodes_of(value, gast.Call):
+        func = sub.func
+        if isinstance(func, gast.Name):
+            if func.id not in _PURE_BUILTINS:
                 return False
-            if isinstance(func, gast.Attribute) and func.attr in _PURE_METHODS:
-                continue      # `g.sum(axis=0)`: a reduction the reverse sweep writes
-            while isinstance(func, gast.Attribute):
-                func = func.value
-            if not (isinstance(func, gast.Name) and func.id in _PURE_ROOTS):
-                return False
+            continue
+        if isinstance(func, gast.Attribute) and func.attr in ("pop", "append", "at"):
+            return False
+        if isinstance(func, gast.Attribute) and func.attr in _PURE_METHODS:
+            continue      # `g.sum(axis=0)`: a reduction the reverse sweep writes
+        while isinstance(func, gast.Attribute):
+            func = func.value
+        if not (isinstance(func, gast.Name) and func.id in _PURE_ROOTS):
+            return False
     return True
 
 
 def _stores(stmt):
-    return {n.id for n in S.walk(stmt) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+    return {n.id for n in S.name_nodes(stmt) if isinstance(n.ctx, gast.Store)}
 
 
 def _loads(node):
-    return [n for n in S.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)]
+    return [n for n in S.name_nodes(node) if isinstance(n.ctx, gast.Load)]
 
 
 def _mutates(stmt):
@@ -121,24 +125,11 @@ def _is_tape_pop(value):
 
 
 def _counts(node):
-    """({name: loads}, {name: stores and other uses}): one walk of the tree, written out (this
-    runs on the whole function in every pass) and not entering a Name (only its ctx is there)."""
+    """({name: loads}, {name: stores and other uses}) in the tree."""
     loads, stores = {}, {}
-    todo = [node]
-    for sub in todo:
-        if isinstance(sub, gast.Name):
-            table = loads if isinstance(sub.ctx, gast.Load) else stores
-            table[sub.id] = table.get(sub.id, 0) + 1
-            if sub.annotation is None:
-                continue
-        for field in sub._fields:
-            value = getattr(sub, field, None)
-            if type(value) is list:
-                for item in value:
-                    if isinstance(item, gast.AST):
-                        todo.append(item)
-            elif isinstance(value, gast.AST):
-                todo.append(value)
+    for name in S.name_nodes(node):
+        table = loads if isinstance(name.ctx, gast.Load) else stores
+        table[name.id] = table.get(name.id, 0) + 1
     return loads, stores
 
 
@@ -148,39 +139,49 @@ def _params(node):
 
 def _replace_name(tree, name, replacement):
     """Replace the Load occurrences of `name` in `tree` by `replacement` (the one node, at each
-    occurrence); returns the new tree."""
+    occurrence); returns the new tree.  The replacement is not looked into."""
     if isinstance(tree, gast.Name):
-        return replacement if tree.id == name and isinstance(tree.ctx, gast.Load) else tree
-    for sub in S.walk(tree):
+        return replacement if _is_load_of(tree, name) else tree
+    todo = [tree]
+    for sub in todo:
         for field in sub._fields:
             value = getattr(sub, field, None)
             if type(value) is list:
                 for i, item in enumerate(value):
-                    if isinstance(item, gast.Name) and item.id == name \
-                            and isinstance(item.ctx, gast.Load):
+                    if _is_load_of(item, name):
                         value[i] = replacement
-            elif isinstance(value, gast.Name) and value.id == name \
-                    and isinstance(value.ctx, gast.Load):
+                    elif isinstance(item, gast.AST):
+                        todo.append(item)
+            elif _is_load_of(value, name):
                 setattr(sub, field, replacement)
+            elif isinstance(value, gast.AST):
+                todo.append(value)
     return tree
+
+
+def _is_load_of(node, name):
+    return isinstance(node, gast.Name) and node.id == name and isinstance(node.ctx, gast.Load)
 
 
 # -- passes -------------------------------------------------------------------------------
 
-def fold_constants(node, keep=frozenset()):
-    return _fold(node, _floating_of(node))
+def fold_constants(node, keep=frozenset(), facts=None):
+    node = _fold(node, _floating_of(node))
+    if facts is not None:
+        facts.forget_all()     # folding may change any statement
+    return node
 
 
 def _fold(n, floating=frozenset()):
     """Fold the children of `n`, then `n` itself; returns what replaces `n`.  `floating` names
     hold floats (see floating_names), for which `1.0 * e` is `e`."""
-    for field in n._fields:
+    for field in _folded_fields(type(n)):
         value = getattr(n, field, None)
         if type(value) is list:
             for i, item in enumerate(value):
-                if isinstance(item, gast.AST):
+                if isinstance(item, gast.AST) and not _leaf(item):
                     value[i] = _fold(item, floating)
-        elif isinstance(value, gast.AST):
+        elif isinstance(value, gast.AST) and not _leaf(value):
             setattr(n, field, _fold(value, floating))
     fold = _FOLDS.get(type(n))
     if fold is None:
@@ -188,6 +189,26 @@ def _fold(n, floating=frozenset()):
     if fold is _fold_binop or fold is _fold_unaryop or fold is _fold_augassign:
         return fold(n, floating)
     return fold(n)
+
+
+def _folded_fields(cls):
+    """The fields of a node of class `cls` that may hold something to fold: not its operator
+    or context (`op`, `ops`, `ctx`), which never change."""
+    fields = _FOLDED_FIELDS.get(cls)
+    if fields is None:
+        fields = _FOLDED_FIELDS[cls] = tuple(f for f in cls._fields
+                                             if f not in ("op", "ops", "ctx"))
+    return fields
+
+
+_FOLDED_FIELDS = {}
+
+
+def _leaf(n):
+    """A constant, or a name without annotation: nothing in it to fold, and nothing to fold
+    it into (most nodes of a tree are leaves: this saves visiting them)."""
+    kind = type(n)
+    return kind is gast.Constant or (kind is gast.Name and n.annotation is None)
 
 
 def _fold_binop(n, floating=frozenset()):
@@ -477,10 +498,13 @@ def floating_names(node, is_float=None):
         if isinstance(stmt, (gast.Assign, gast.For, gast.AugAssign, gast.AnnAssign)):
             other |= _stores(stmt.target if isinstance(stmt, gast.For) else stmt)
     floating = {name for name in values if name not in other}
+    # the test only asks whether names are in the set, so dropping names in any order ends
+    # in the same set; in the order they are assigned, a name dropped is seen dropped by the
+    # ones computed from it in the same sweep (straight-line code: one sweep, one to confirm)
     changed = True
     while changed:
         changed = False
-        for name in sorted(floating):
+        for name in [n for n in values if n in floating]:
             if not all(is_float(v, floating) for v in values[name]):
                 floating.discard(name)
                 changed = True
@@ -577,13 +601,13 @@ def _is(n, value):
     return isinstance(n, gast.Constant) and type(n.value) is int and n.value == value
 
 
-def _rewrite_until_done(node, keep, rewrite):
+def _rewrite_until_done(node, keep, rewrite, facts=None):
     """Apply `rewrite(block, k, counts)` to each statement until no statement changes.
 
     `rewrite` returns True when it changed the block, and keeps the name counts (and the
     statement facts, see _Facts) up to date.
     """
-    counts = _counts(node) + (_params(node) | set(keep), _Facts(node))
+    counts = _counts(node) + (_params(node) | set(keep), facts or _Facts(node))
     blocks = _blocks(node)
     changed = True
     while changed:
@@ -599,10 +623,10 @@ def _rewrite_until_done(node, keep, rewrite):
 
 
 class _Facts:
-    """What a pass asks about each simple statement (the names it reads and writes, whether it
-    may mutate, whether its value is pure), each found once: a rewrite that changes a statement
-    forgets it.  Compound statements (whose nested blocks rewrites change) are looked at afresh
-    each time."""
+    """What the passes ask about each simple statement (the names it reads and writes, whether
+    it may mutate, whether its value is pure), each found once: a rewrite that changes a
+    statement forgets it (and the statements inside it).  Compound statements (whose nested
+    blocks rewrites change) are looked at afresh each time."""
 
     def __init__(self, node=None):
         self.table = {}     # id(stmt) -> [stmt, {loaded name: count}, stored names, mutates, pure]
@@ -611,8 +635,8 @@ class _Facts:
 
     @property
     def floating(self):
-        """floating_names of the function, found once per pass (the rewrites keep values and
-        types, so a name that held floats still does)."""
+        """floating_names of the function, found once (the rewrites keep values and types, so a
+        name that held floats still does)."""
         if self._floating is None:
             self._floating = _floating_of(self.node) if self.node is not None else frozenset()
         return self._floating
@@ -621,7 +645,7 @@ class _Facts:
         entry = self.table.get(id(stmt))
         if entry is None or entry[0] is not stmt:
             entry = [stmt, None, None, None, None]
-            if not isinstance(stmt, (gast.If, gast.For, gast.While)):
+            if not isinstance(stmt, _COMPOUND):
                 self.table[id(stmt)] = entry
         return entry
 
@@ -629,12 +653,11 @@ class _Facts:
         entry = self._entry(stmt)
         if entry[1] is None:
             loads, stores = {}, set()
-            for n in S.walk(stmt):
-                if isinstance(n, gast.Name):
-                    if isinstance(n.ctx, gast.Load):
-                        loads[n.id] = loads.get(n.id, 0) + 1
-                    elif isinstance(n.ctx, gast.Store):
-                        stores.add(n.id)
+            for n in S.name_nodes(stmt):
+                if isinstance(n.ctx, gast.Load):
+                    loads[n.id] = loads.get(n.id, 0) + 1
+                elif isinstance(n.ctx, gast.Store):
+                    stores.add(n.id)
             entry[1], entry[2] = loads, stores
         return entry
 
@@ -658,12 +681,22 @@ class _Facts:
         return entry[4]
 
     def forget(self, stmt):
-        self.table.pop(id(stmt), None)
+        if isinstance(stmt, _COMPOUND):    # a rewrite of it may change the statements inside
+            for sub in S.statements(stmt):
+                self.table.pop(id(sub), None)
+        else:
+            self.table.pop(id(stmt), None)
+
+    def forget_all(self):
+        self.table.clear()
 
 
-def propagate_copies(node, keep=frozenset()):
+_COMPOUND = (gast.If, gast.For, gast.While)
+
+
+def propagate_copies(node, keep=frozenset(), facts=None):
     """`a = b` followed, in the same block, by the uses of a: use b there instead."""
-    return _rewrite_until_done(node, keep, _propagate_copy)
+    return _rewrite_until_done(node, keep, _propagate_copy, facts)
 
 
 def _propagate_copy(block, k, counts):
@@ -842,9 +875,9 @@ def _is_copy(stmt, target, source):
         _is_name(stmt.targets[0], target) and _is_name(stmt.value, source)
 
 
-def fuse_temporaries(node, keep=frozenset()):
+def fuse_temporaries(node, keep=frozenset(), facts=None):
     """Put a generated temporary used once back into the statement that uses it."""
-    return _rewrite_until_done(node, keep, _fuse_temporary)
+    return _rewrite_until_done(node, keep, _fuse_temporary, facts)
 
 
 def _fuse_temporary(block, k, counts):
@@ -893,15 +926,16 @@ def _shape_only_use(tree, name):
     """Is `name` the argument a runtime helper reads only for its shape (`x` in
     `_ad.unbroadcast(g, x)`)?"""
     return any(isinstance(n, gast.Call) and len(n.args) > 1 and _is_name(n.args[1], name) and
-               any(_is_helper(n.func, h) for h in _SHAPE_ARGUMENT_HELPERS) for n in S.walk(tree))
+               any(_is_helper(n.func, h) for h in _SHAPE_ARGUMENT_HELPERS)
+               for n in S.nodes_of(tree, gast.Call))
 
 
-def merge_updates(node, keep=frozenset()):
+def merge_updates(node, keep=frozenset(), facts=None):
     """`a = e1` followed by `a = a - e2` (e2 not reading a) -> `a = e1 - e2`, and so
     `a = a + e1; a = a - e2` -> `a = a + e1 - e2`: Python evaluates e1 first and adds left to
     right, so the result is the same, with one statement fewer.  Assignments that do not
     touch a or e1's operands may stand in between."""
-    facts = _Facts()
+    facts = facts or _Facts()
     for block in _blocks(node):
         k = 0
         while k < len(block):
@@ -923,7 +957,7 @@ def _first_write_into_zeros(block, k):
         return
     a = stmt.targets[0].id
     for later in block[k + 1:]:
-        if not any(isinstance(n, gast.Name) and n.id == a for n in S.walk(later)):
+        if not any(n.id == a for n in S.name_nodes(later)):
             continue
         if isinstance(later, gast.AugAssign) and isinstance(later.op, gast.Add) and \
                 isinstance(later.target, gast.Subscript) and _is_name(later.target.value, a) \
@@ -934,14 +968,11 @@ def _first_write_into_zeros(block, k):
         return
 
 
-def _update_of(stmt):
-    """The name `a` of `a = a + e` or `a = a - e`, else None."""
-    if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and \
-            isinstance(stmt.targets[0], gast.Name) and isinstance(stmt.value, gast.BinOp) and \
-            isinstance(stmt.value.op, (gast.Add, gast.Sub)) and \
-            _is_name(stmt.value.left, stmt.targets[0].id):
-        return stmt.targets[0].id
-    return None
+def _is_update_of(stmt, a):
+    """Is `stmt` `a = a + e` or `a = a - e`?  (The name first: most statements fail there.)"""
+    return isinstance(stmt, gast.Assign) and _is_name(stmt.targets[0], a) and \
+        len(stmt.targets) == 1 and isinstance(stmt.value, gast.BinOp) and \
+        isinstance(stmt.value.op, (gast.Add, gast.Sub)) and _is_name(stmt.value.left, a)
 
 
 def _merge_update(block, k, facts):
@@ -954,9 +985,10 @@ def _merge_update(block, k, facts):
         return False
     a = first.targets[0].id
     j = k + 1      # the update, if the statements up to the next comment hold one
-    while j < len(block) and isinstance(block[j], gast.Assign) and _update_of(block[j]) != a:
+    while j < len(block) and isinstance(block[j], gast.Assign) and \
+            not _is_update_of(block[j], a):
         j += 1
-    if j == len(block) or _update_of(block[j]) != a:
+    if j == len(block) or not _is_update_of(block[j], a):
         return False
     if j > k + 1:
         if not facts.pure(first):
@@ -976,7 +1008,7 @@ def _merge_update(block, k, facts):
     return True
 
 
-def eliminate_dead_code(node, keep=frozenset()):
+def eliminate_dead_code(node, keep=frozenset(), facts=None):
     """Remove computations whose results nothing uses, empty ifs and orphan comments.
 
     What is used: the returned value, the effects (tape pushes and pops, calls to user code,
@@ -984,7 +1016,7 @@ def eliminate_dead_code(node, keep=frozenset()):
     into an array (`a[i] = v`) is kept while the array is used; names that may share one array
     (`b = a`, `b = a[1:]`) are used together.
     """
-    facts = _Facts()      # nothing here changes a statement that stays
+    facts = facts or _Facts()      # nothing here changes a statement that stays
     live = _live_names(node, facts)
     while True:
         removed = []
@@ -1022,7 +1054,7 @@ def _without_orphan_comments(stmts, removed):
     return kept
 
 
-def drop_orphan_comments(node, keep=frozenset()):
+def drop_orphan_comments(node, keep=frozenset(), facts=None):
     """Comments left with nothing under them (their code went into another statement)."""
     for block in _blocks(node):
         block[:] = _without_orphan_comments(block, [])
@@ -1051,23 +1083,22 @@ def _dead(stmt, live, facts):
 
 def _live_names(node, facts):
     live = set(_params(node))     # a write into an argument is seen by the caller
-    named = []       # (names assigned, names read): the reads are live if one of the names is
-    written = []     # (array written into or None, names read): live if the array is
+    implies = {}     # name -> sets of names that are live when it is
     sharing = []     # (a, b): a may be b's array (a copy, a slice, an attribute)
-    augmented = set()   # names updated in place by `a += v`
+    written_into = set()    # arrays written into (`a[i] = v`) or updated in place (`a += v`)
     for s in S.statements(node):
         if isinstance(s, gast.Return) and s.value is not None:
-            live |= {n.id for n in _loads(s.value)}
+            live.update(facts.loads(s))
         elif isinstance(s, (gast.If, gast.While)):
-            live |= {n.id for n in _loads(s.test)}
+            live.update(n.id for n in _loads(s.test))
         elif isinstance(s, gast.For):
-            live |= {n.id for n in _loads(s.iter)}
+            live.update(n.id for n in _loads(s.iter))
         elif isinstance(s, gast.Expr) and not S.is_comment(s):   # there for its effect
-            live |= {n.id for n in _loads(s)}
+            live.update(facts.loads(s))
         elif isinstance(s, gast.Assign) and not facts.pure(s):
-            live |= {n.id for n in _loads(s)}
+            live.update(facts.loads(s))
         if isinstance(s, gast.AugAssign) and isinstance(s.target, gast.Name):
-            augmented.add(s.target.id)
+            written_into.add(s.target.id)
         if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) and \
                 isinstance(s.value, (gast.Name, gast.Subscript, gast.Attribute)):
             source = s.value
@@ -1077,26 +1108,31 @@ def _live_names(node, facts):
                 sharing.append((s.targets[0].id, source.id))
         if isinstance(s, gast.Assign) and all(isinstance(t, gast.Name)
                                               for t in _flat_targets(s.targets[0])):
-            named.append(([t.id for t in _flat_targets(s.targets[0])],
-                          {n.id for n in _loads(s.value)}))
+            # the names assigned: the value's reads are live if one of them is
+            for t in _flat_targets(s.targets[0]):
+                implies.setdefault(t.id, []).append(facts.loads(s))
         elif isinstance(s, (gast.Assign, gast.AugAssign)):
-            written.append((_written_base(s), {n.id for n in _loads(s)}))
+            # a write into an array: its reads are live if the array is (always, if the array
+            # is not a name)
+            base = _written_base(s)
+            if base is None:
+                live.update(facts.loads(s))
+            else:
+                written_into.add(base)
+                implies.setdefault(base, []).append(facts.loads(s))
     # a view keeps its array's writes alive only if something writes into it
-    written_into = {base for base, _ in written if base is not None} | augmented
-    sharing = [(a, b) for a, b in sharing if a in written_into]
-    changed = True
-    while changed:
-        before = len(live)
-        for a, b in sharing:
-            if a in live or b in live:
-                live |= {a, b}
-        for names, reads in named:
-            if any(t in live for t in names):
-                live |= reads
-        for base, reads in written:
-            if base is None or base in live:
-                live |= reads
-        changed = len(live) != before
+    for a, b in sharing:
+        if a in written_into:
+            implies.setdefault(a, []).append((b,))
+            implies.setdefault(b, []).append((a,))
+    # what the live names make live, and so on: each name is followed once
+    todo = list(live)
+    while todo:
+        for reads in implies.get(todo.pop(), ()):
+            for name in reads:
+                if name not in live:
+                    live.add(name)
+                    todo.append(name)
     return live
 
 
@@ -1110,7 +1146,7 @@ def _flat_targets(target):
     return [target]
 
 
-def iterate_directly(node, keep=frozenset()):
+def iterate_directly(node, keep=frozenset(), facts=None):
     """Undo desugar's index loop where the index only fetches the element: Python iterates a
     sequence faster than it indexes one."""
     if not any(isinstance(s, gast.For) for s in S.statements(node)):
@@ -1184,7 +1220,7 @@ _STEP_SUMS = {"matmul_grad_b": ("matmul_grad_b_steps", 2), "unbroadcast": ("unbr
 SMALL_STEP = 1 << 14   # elements
 
 
-def sum_steps_together(node, keep=frozenset(), sizes=None):
+def sum_steps_together(node, keep=frozenset(), facts=None, sizes=None):
     """`W_bar = zeros_like(W); for ...: W_bar = W_bar + _ad.matmul_grad_b(g, a, W)` ->
     `g_steps = []; a_steps = []; for ...: g_steps.append(g); a_steps.append(a)`, then
     `W_bar = _ad.matmul_grad_b_steps(g_steps, a_steps, W)` after the loop: one product of the
@@ -1247,8 +1283,10 @@ def _sum_loop_steps(block, k, sizes, taken):
 def _step_sum(stmt, sizes, changing):
     """(total, summing helper, step names, invariant) for `total = total + _ad.f(steps..., W)`
     where f has a summing helper, the steps are small and W does not change in the loop."""
-    total = _update_of(stmt)
-    if total is None or not isinstance(stmt.value.op, gast.Add):
+    if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)):
+        return None
+    total = stmt.targets[0].id
+    if not _is_update_of(stmt, total) or not isinstance(stmt.value.op, gast.Add):
         return None
     call = stmt.value.right
     if not (isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute)

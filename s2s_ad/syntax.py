@@ -57,15 +57,26 @@ def clone(node):
 
 
 def load(name):
-    return gast.Name(id=name, ctx=gast.Load(), annotation=None, type_comment=None)
+    return _name(name, gast.Load)
 
 
 def store(name):
-    return gast.Name(id=name, ctx=gast.Store(), annotation=None, type_comment=None)
+    return _name(name, gast.Store)
+
+
+def _name(name, context):
+    """`gast.Name(id=name, ctx=context(), annotation=None, type_comment=None)`, made without
+    gast's constructor, which takes keyword arguments slowly (names are most of the nodes the
+    compiler makes)."""
+    node = _AST.__new__(gast.Name)
+    node.__dict__.update(id=name, ctx=_AST.__new__(context), annotation=None, type_comment=None)
+    return node
 
 
 def const(value):
-    return gast.Constant(value=value, kind=None)
+    node = _AST.__new__(gast.Constant)
+    node.__dict__.update(value=value, kind=None)
+    return node
 
 
 def assign(target, value):
@@ -129,11 +140,33 @@ def names_in(node, ctx=None):
     """The ids of every Name in `node` (optionally only Load or Store ones)."""
     if isinstance(node, gast.Name) and node.annotation is None:    # nothing inside: no walk
         return [node.id] if ctx is None or isinstance(node.ctx, ctx) else []
-    out = []
-    for sub in walk(node):
-        if isinstance(sub, gast.Name) and (ctx is None or isinstance(sub.ctx, ctx)):
-            out.append(sub.id)
-    return out
+    return [n.id for n in name_nodes(node) if ctx is None or isinstance(n.ctx, ctx)]
+
+
+def name_nodes(node):
+    """The Name nodes of the tree, in the order `walk` visits them."""
+    return nodes_of(node, gast.Name)
+
+
+def nodes_of(node, kind):
+    """The nodes of class `kind` in the tree, in the order `walk` visits them: a walk written
+    out (it runs on every statement, several times) that does not look inside a name without
+    annotation (only its ctx is there)."""
+    found, todo = [], [node]
+    for sub in todo:
+        if isinstance(sub, kind):
+            found.append(sub)
+        if type(sub) is gast.Name and sub.annotation is None:
+            continue
+        for field in sub._fields:
+            value = getattr(sub, field, None)
+            if type(value) is list:
+                for item in value:
+                    if isinstance(item, _AST):
+                        todo.append(item)
+            elif isinstance(value, _AST):
+                todo.append(value)
+    return found
 
 
 def is_atom(node):

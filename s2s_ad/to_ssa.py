@@ -354,10 +354,12 @@ def _share_views(node):
     for block in _statement_lists(node):
         seen = {}       # the text of a view -> the temporary holding it
         for stmt in block:
+            view = _view_of(stmt)
+            if view is None and not seen:
+                continue        # nothing to remember, nothing to forget (most statements)
             if _may_write_arrays(stmt):   # an element read again may differ: start afresh
                 seen.clear()
                 continue
-            view = _view_of(stmt)
             if view is not None:
                 key = gast.dump(stmt.value)
                 if key in seen:
@@ -391,7 +393,7 @@ def _may_write_arrays(stmt):
     a loop or branch) may write into an array."""
     return not (isinstance(stmt, gast.Assign) and
                 all(isinstance(t, (gast.Name, gast.Tuple)) for t in stmt.targets) and
-                not any(isinstance(n, gast.Call) for n in S.walk(stmt.value)))
+                not S.nodes_of(stmt.value, gast.Call))
 
 
 def _mentions(key, names):
@@ -442,13 +444,11 @@ def _nest_boolop(stmts):
 
 
 def _writes(stmts):
-    return {n.id for s in stmts for n in S.walk(s)
-            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+    return {n.id for s in stmts for n in S.name_nodes(s) if isinstance(n.ctx, gast.Store)}
 
 
 def _reads(stmts):
-    return {n.id for s in stmts for n in S.walk(s)
-            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+    return {n.id for s in stmts for n in S.name_nodes(s) if isinstance(n.ctx, gast.Load)}
 
 
 def _read_before_write(var, stmts):

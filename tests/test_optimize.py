@@ -603,7 +603,7 @@ def test_large_steps_are_summed_one_at_a_time():
 
 
 def test_a_step_value_changed_between_two_sums_gets_its_own_list():
-    out = run(lambda node, keep: optimize.sum_steps_together(node, keep, {"g": 4, "a": 4}), """
+    out = run(lambda node, keep: optimize.sum_steps_together(node, keep, sizes={"g": 4, "a": 4}), """
         def f(W, V, n, g, a):
             W_bar = _ad.zeros_like(W)
             V_bar = _ad.zeros_like(V)
@@ -640,11 +640,11 @@ def test_steps_are_not_summed_where_that_could_change_the_result(text):
              f"{body}    return W_bar\n"
     node = gast.parse(source).body[0]
     before = to_source(node)
-    assert to_source(optimize.sum_steps_together(node, frozenset(), {"g": 4, "a": 4})) == before
+    assert to_source(optimize.sum_steps_together(node, frozenset(), sizes={"g": 4, "a": 4})) == before
 
 
 def test_a_total_with_an_earlier_value_adds_the_steps_to_it():
-    out = run(lambda node, keep: optimize.sum_steps_together(node, keep, {"g": 4}), """
+    out = run(lambda node, keep: optimize.sum_steps_together(node, keep, sizes={"g": 4}), """
         def f(b, n, g, b_bar):
             for i in range(n):
                 b_bar = b_bar + _ad.unbroadcast(g, b)

@@ -1,4 +1,8 @@
 """The SSA form of every corpus function is runnable and returns what the original returns."""
+import ast
+import inspect
+
+import gast
 import numpy as np
 import pytest
 
@@ -107,3 +111,66 @@ def test_a_sign_moves_out_of_a_product_so_a_square_is_one():
 
 def fn_equal(fn, *args):
     return compile_ssa(fn)(*args) == fn(*args)
+
+
+def _same_tree(a, b):
+    """Same node classes, fields, locations and values, all the way down."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, list):
+        return len(a) == len(b) and all(_same_tree(x, y) for x, y in zip(a, b))
+    if isinstance(a, gast.AST):
+        return a.__dict__.keys() == b.__dict__.keys() and all(
+            _same_tree(a.__dict__[k], b.__dict__[k]) for k in a.__dict__)
+    return a == b
+
+
+def test_the_front_end_converts_to_gast_as_gast_does():
+    import s2s_ad.frontend as frontend
+    for module in (frontend, ad.api, ad.rules.math_rules):
+        tree = ast.parse(inspect.getsource(module))
+        assert _same_tree(frontend.to_gast(tree), gast.ast_to_gast(tree)), module.__name__
+    handler = ast.parse("try:\n    pass\nexcept ValueError as e:\n    pass\nexcept:\n    pass\n")
+    assert _same_tree(frontend.to_gast(handler), gast.ast_to_gast(handler))
+
+
+def _string_at_column_zero(x):
+    s = """
+a line at column 0"""
+    return x * len(s)
+
+
+def _with_comments(x):
+    # a comment
+    y = x * 2.0
+        # indented deeper
+    return y
+    # a comment after the last line
+
+
+def _same(f):
+    return f
+
+
+@_same
+def _decorated(x):
+    return x
+
+
+def _nested():
+    def inner(x, y):
+        return x * y
+    return inner
+
+
+def test_a_def_is_read_from_its_lines_as_inspect_reads_it():
+    import s2s_ad.frontend as frontend
+    for fn, fast in [(one_op_per_statement, True), (_with_comments, True), (_nested(), True),
+                     (_string_at_column_zero, False), (_decorated, False)]:
+        node, _ = frontend._def_on_its_lines(fn)
+        assert (node is not None) == fast, fn.__name__     # else inspect decides
+        lines, first = inspect.getsourcelines(fn)
+        expected = frontend._function_node(fn, lines, first, fn.__code__.co_filename, [])
+        if node is not None:
+            assert _same_tree(node, expected), fn.__name__
+        assert _same_tree(frontend.parse(fn).node, expected), fn.__name__
