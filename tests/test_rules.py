@@ -6,7 +6,9 @@ Pairings are bilinear (no conjugation), matching the JAX complex convention of t
 """
 import pathlib
 
+import os
 import sys
+import textwrap
 
 import numpy as np
 import pytest
@@ -342,3 +344,25 @@ def test_the_gradient_of_a_product_with_zeros_is_exact(axis):
     np.testing.assert_allclose(ad.grad(f)(a), expected, rtol=1e-12)
     tangent = np.arange(9.0).reshape(3, 3)
     np.testing.assert_allclose(ad.jvp(f, (a,), (tangent,))[1], np.sum(expected * tangent))
+
+
+@pytest.mark.skipif(not _has_scipy(), reason="needs SciPy")
+def test_scipy_rules_load_only_once_scipy_is_imported_and_yield_to_user_rules(tmp_path):
+    import subprocess
+    code = textwrap.dedent("""
+        import sys
+        import s2s_ad as ad
+        assert "scipy" not in sys.modules, "import s2s_ad imported SciPy"
+        import scipy.special as sp
+        ad.defvjp(sp.erf, lambda g, ans, x: 7.0 * g)     # a user's rules win over ours,
+        ad.defjvp(sp.erf, lambda t, ans, x: 7.0 * t)     # which load later
+        g = ad.grad(lambda x: sp.expit(x))(0.3)
+        assert abs(g - sp.expit(0.3) * (1 - sp.expit(0.3))) < 1e-12, g
+        assert ad.grad(lambda x: sp.erf(x))(0.3) == 7.0
+        print("ok")
+    """)
+    script = tmp_path / "uses_scipy.py"     # a file: the lambdas need their source
+    script.write_text(code)
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                         cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    assert out.stdout.strip() == "ok", out.stderr

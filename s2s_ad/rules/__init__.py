@@ -7,7 +7,8 @@
     numpy_shape_rules    reshaping, assembling, splitting, selecting
     numpy_linalg_rules   products, einsum, np.linalg
     numpy_misc_rules     complex, FFT, statistics, and the non-differentiable NumPy functions
-    scipy_rules          scipy.special and scipy.linalg.solve_triangular (only if SciPy imports)
+    scipy_rules          scipy.special and scipy.linalg.solve_triangular: loaded when the
+                         program has imported SciPy and a callable is first looked up
     runtime_rules        the runtime helpers generated code calls (`_ad.*`)
     coverage             `python -m s2s_ad.rules.coverage > docs/rules.md`
 
@@ -29,18 +30,12 @@ float32: rules use Python scalars (weak under NumPy 2 promotion) and no float64 
 float32 inputs give float32 derivatives wherever NumPy itself keeps float32.
 """
 from s2s_ad.rules.registry import (NONDIFFERENTIABLE, RULES, defjvp, defvjp,
-                                   is_nondifferentiable, lookup, nondifferentiable)
+                                   is_nondifferentiable, load_optional_rules, lookup,
+                                   nondifferentiable)
 from s2s_ad.rules import (math_rules, numpy_linalg_rules, numpy_misc_rules,  # noqa: F401
                           numpy_reduce_rules, numpy_shape_rules, numpy_ufunc_rules,
                           operator_rules, runtime_rules)
 
-try:
-    import scipy.special  # noqa: F401
-    import scipy.linalg  # noqa: F401
-except ImportError:  # pragma: no cover - SciPy is optional
-    scipy_rules = None
-else:
-    from s2s_ad.rules import scipy_rules  # noqa: F401
-
-__all__ = ["defvjp", "defjvp", "nondifferentiable", "lookup", "is_nondifferentiable", "RULES",
+__all__ = ["defvjp", "defjvp", "nondifferentiable", "lookup", "is_nondifferentiable",
+           "load_optional_rules", "RULES",
            "NONDIFFERENTIABLE"]

@@ -4,7 +4,14 @@ One row per callable with rules (VJP and JVP per differentiable argument), notes
 (tie splitting, domains), then the non-differentiable callables.
 """
 import s2s_ad.rules  # noqa: F401  (registers every rule)
-from s2s_ad.rules.registry import NONDIFFERENTIABLE, RULES
+from s2s_ad.rules.registry import NONDIFFERENTIABLE, RULES, load_optional_rules
+
+try:                      # the optional libraries' rules too, where installed
+    import scipy.linalg  # noqa: F401
+    import scipy.special  # noqa: F401
+except ImportError:       # pragma: no cover
+    pass
+load_optional_rules()
 
 NOTES = {
     "numpy.max": "ties split the cotangent equally", "numpy.amax": "ties split equally",

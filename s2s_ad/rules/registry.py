@@ -37,6 +37,28 @@ class Rule:
 RULES = {}              # callable -> Rule
 NONDIFFERENTIABLE = {}  # callable -> origin; calls to these have a zero derivative
 
+# Rule modules of optional libraries, loaded the first time they can matter: when a callable is
+# looked up or given rules while the library is imported.  SciPy takes ~150 ms to import; a
+# program that never uses it should not pay that for `import s2s_ad`.
+_OPTIONAL = {"scipy": "s2s_ad.rules.scipy_rules"}
+_optional_loaded = set()
+
+
+def load_optional_rules():
+    """Load the rules of every optional library the program has imported; True if any."""
+    import importlib
+    import sys
+    loaded = False
+    for library, module in _OPTIONAL.items():
+        if library not in _optional_loaded and library in sys.modules:
+            _optional_loaded.add(library)
+            try:
+                importlib.import_module(module)
+            except ImportError:     # pragma: no cover - a broken or partial install
+                continue
+            loaded = True
+    return loaded
+
 
 def _key(fn):
     # Bound methods of the same builtin compare equal but are new objects each time.
@@ -44,6 +66,7 @@ def _key(fn):
 
 
 def _entry(fn, broadcasts, origin):
+    load_optional_rules()     # first, so that rules given here replace the library's
     rule = RULES.get(_key(fn))
     if rule is None:
         rule = RULES[_key(fn)] = Rule(fn, broadcasts=broadcasts, origin=origin)
@@ -85,6 +108,7 @@ def share(fn, like, origin="s2s_ad"):
 
 def nondifferentiable(*fns, origin="s2s_ad"):
     """Declare that calls to each of `fns` have a zero derivative (no code is emitted)."""
+    load_optional_rules()
     for fn in fns:
         NONDIFFERENTIABLE[_key(fn)] = origin
         RULES.pop(_key(fn), None)
@@ -94,13 +118,19 @@ def nondifferentiable(*fns, origin="s2s_ad"):
 def lookup(fn):
     """The Rule for `fn`, or None.  Unhashable callables have no rule."""
     try:
-        return RULES.get(_key(fn))
+        rule = RULES.get(_key(fn))
     except TypeError:
         return None
+    if rule is None and _optional_loaded != _OPTIONAL.keys() and load_optional_rules():
+        rule = RULES.get(_key(fn))
+    return rule
 
 
 def is_nondifferentiable(fn):
     try:
-        return _key(fn) in NONDIFFERENTIABLE
+        found = _key(fn) in NONDIFFERENTIABLE
     except TypeError:
         return False
+    if not found and _optional_loaded != _OPTIONAL.keys() and load_optional_rules():
+        found = _key(fn) in NONDIFFERENTIABLE
+    return found
