@@ -59,6 +59,10 @@ def _to_ast(node):
         return node
     if type(node) is gast.Name and node.annotation is None:
         return node
+    if type(node) is gast.Constant and _negative_number(node.value):
+        # unparse prints the constant -0.5 as `-0.5` even in `(-0.5) ** 2`, which reads back
+        # as -(0.5 ** 2): as a negation, it gets its parentheses where it needs them
+        return ast.UnaryOp(op=_SHARED_USUB, operand=ast.Constant(value=-node.value, kind=None))
     cls = _AST_CLASSES.get(type(node))
     if cls is None:
         cls = _AST_CLASSES[type(node)] = getattr(ast, type(node).__name__)
@@ -97,6 +101,13 @@ def _to_arg(name):
 
 _AST_CLASSES = {}
 _SHARED = {}      # ast class without fields -> its one node
+_SHARED_USUB = ast.USub()
+
+
+def _negative_number(value):
+    """An int or float constant printed with a leading minus sign (-0.0 included)."""
+    return type(value) in (int, float) and (value < 0 or (value == 0 and
+                                                           str(value).startswith("-")))
 
 
 def _pad_empty_blocks(node):

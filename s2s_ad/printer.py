@@ -191,8 +191,14 @@ def _constant(n, precedence):
     if n.kind is not None or isinstance(value, (tuple, frozenset, bytes)):
         raise _Unprintable
     if isinstance(value, (float, complex)):
-        return repr(value).replace("inf", _INFINITY).replace("nan", f"({_INFINITY}-{_INFINITY})")
-    return repr(value)
+        text = repr(value).replace("inf", _INFINITY).replace("nan", f"({_INFINITY}-{_INFINITY})")
+    else:
+        text = repr(value)
+    if type(value) in (int, float) and text.startswith("-"):
+        # a negative number is a negation (`(-0.5) ** 2`, not `-0.5 ** 2`; codegen hands it to
+        # unparse as one too)
+        return _parens(text, FACTOR, precedence)
+    return text
 
 
 def _binop(n, precedence):

@@ -71,3 +71,16 @@ def test_what_the_printer_does_not_know_goes_to_unparse():
     source = 'def f(x):\n    """A docstring."""\n    return {k for k in x}\n'
     node = _functions(frontend.to_gast(ast.parse(source)))[0]
     assert function_text(node) is None
+
+
+def test_a_negative_number_prints_as_a_negation_where_it_needs_parentheses():
+    # found by fuzzing: unparse prints the constant -0.5 in `(-0.5) ** 2` as `-0.5 ** 2`
+    node = gast.parse("def f(x):\n    return x ** 2 - x\n").body[0]
+    power, minus = node.body[0].value, node.body[0].value
+    power.left.left = gast.Constant(value=-0.5, kind=None)      # (-0.5) ** 2 - x
+    minus.right = gast.Constant(value=-1, kind=None)            # ... - -1
+    expected = "def f(x):\n    return (-0.5) ** 2 - -1\n"
+    assert function_text(node) + "\n" == unparsed(node) == expected
+    namespace = {}
+    exec(expected, namespace)
+    assert namespace["f"](3.0) == 1.25
