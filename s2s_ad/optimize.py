@@ -877,17 +877,52 @@ def _is_copy(stmt, target, source):
 
 def fuse_temporaries(node, keep=frozenset(), facts=None):
     """Put a generated temporary used once back into the statement that uses it."""
-    return _rewrite_until_done(node, keep, _fuse_temporary, facts)
+    facts = facts or _Facts(node)
+    local = _used_once_where_assigned(node, facts)
+    return _rewrite_until_done(node, keep, lambda block, k, counts:
+                               _fuse_temporary(block, k, counts, local), facts)
 
 
-def _fuse_temporary(block, k, counts):
+def _used_once_where_assigned(node, facts):
+    """Generated names every value of which is read exactly once, by a later statement of the
+    block that assigns it and before that block assigns it again: a temporary the reverse sweep
+    computes again (`_t1 = rho - z` in the forward loop and in the reverse loop), which each
+    use can take in, as it would a temporary assigned once."""
+    local, bad = set(), set()
+    for block in _blocks(node):
+        unread = set()     # assigned above in this block, not read yet
+        for stmt in block:
+            # a compound statement's own reads are in its header; its blocks are seen apart
+            reads = facts.loads(stmt) if not isinstance(stmt, _COMPOUND) else _counts(
+                stmt.iter if isinstance(stmt, gast.For) else stmt.test)[0]
+            for name, n in reads.items():
+                if name in unread and n == 1:
+                    unread.discard(name)
+                else:
+                    bad.add(name)          # a second read, or a value from elsewhere
+            if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and \
+                    isinstance(stmt.targets[0], gast.Name):
+                name = stmt.targets[0].id
+                if name in unread:
+                    bad.add(name)          # assigned again unread: left to dead code
+                unread.add(name)
+                local.add(name)
+            elif isinstance(stmt, gast.For):
+                bad.update(S.names_in(stmt.target, gast.Store))
+            elif not isinstance(stmt, _COMPOUND):
+                bad.update(facts.stores(stmt))
+        bad.update(unread)
+    return {name for name in local - bad if _GENERATED.match(name)}
+
+
+def _fuse_temporary(block, k, counts, local=frozenset()):
     loads, stores, fixed, facts = counts
     stmt = block[k]
     if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)):
         return False
     t = stmt.targets[0].id
-    if t in fixed or not _GENERATED.match(t) or stores.get(t) != 1 or loads.get(t) != 1 \
-            or not facts.pure(stmt):
+    if t in fixed or not _GENERATED.match(t) or not facts.pure(stmt) or \
+            not (stores.get(t) == 1 and loads.get(t) == 1 or t in local):
         return False
     reads = facts.loads(stmt).keys()      # what its value reads (its target is a Name)
     for j in range(k + 1, len(block)):

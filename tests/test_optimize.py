@@ -752,3 +752,29 @@ def test_matrix_cotangents_are_plain_products_where_shapes_are_matrices():
     assert "_ad.matmul_grad_b(" in ad.source(batched_layer, "grad", example=args)
     np.testing.assert_allclose(ad.grad(batched_layer)(*args),
                                numerical_gradient(batched_layer, args, 0), rtol=1e-6, atol=1e-8)
+
+
+def test_a_temporary_computed_again_in_the_reverse_loop_is_fused_in_both_loops():
+    out = run(optimize.fuse_temporaries, """
+        def f(x, y, n):
+            for i in range(n):
+                _t0 = y - x
+                d = 2.0 * _t0
+            for i in range(n):
+                _t0 = y - x
+                e = d * _t0
+            return e
+        """)
+    assert "d = 2.0 * (y - x)" in out and "e = d * (y - x)" in out and "_t0" not in out
+
+
+@pytest.mark.parametrize("body", [
+    "_t0 = y - x; d = _t0 * _t0",              # read twice
+    "d = _t0 * 2.0; _t0 = y - x",              # the previous step's value is read
+    "_t0 = y - x; d = 2.0; e = _t0 + d; x = _t0",   # read twice, in two statements
+])
+def test_a_temporary_read_more_than_once_from_one_assignment_stays(body):
+    lines = "".join(f"        {s}\n" for s in body.split("; "))
+    source = f"def f(x, y, n):\n    for i in range(n):\n{lines}    return x\n"
+    node = gast.parse(source).body[0]
+    assert "_t0 = y - x" in to_source(optimize.fuse_temporaries(node, frozenset()))
