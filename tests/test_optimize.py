@@ -770,7 +770,7 @@ def test_a_temporary_computed_again_in_the_reverse_loop_is_fused_in_both_loops()
 
 @pytest.mark.parametrize("body", [
     "_t0 = y - x; d = _t0 * _t0",              # read twice
-    "d = _t0 * 2.0; _t0 = y - x",              # the previous step's value is read
+    "e = _t0 * 3.0; _t0 = y - x; d = _t0 + e",   # the next step reads it too
     "_t0 = y - x; d = 2.0; e = _t0 + d; x = _t0",   # read twice, in two statements
 ])
 def test_a_temporary_read_more_than_once_from_one_assignment_stays(body):
