@@ -51,6 +51,26 @@ class Analysed:
                                                    if self.kinds.get(p) == "scalar"})
             number = self.is_number
         self.shapes = infer_shapes(fn, self.ops, self.kinds, arg_shapes, number)
+        items = self._array_elements()
+        if items:   # `observed[i]` of a 1-D array is a number, and so is what is computed from it
+            self.kinds = infer_kinds(fn, self.ops, arg_kinds, items)
+            self.shapes = infer_shapes(fn, self.ops, self.kinds, arg_shapes, number)
+
+    def _array_elements(self):
+        """Names assigned one element of an array (`x[i]`, `x[i, j]`: integer indices, a result
+        of shape ()), which the kinds alone could only call a number or an array."""
+        found = set()
+        for s in simple_statements(self.fn.node.body):
+            op = self.ops[id(s)]
+            ts = targets(s)
+            if op.kind != "index" or len(ts) != 1 or self.shapes.get(ts[0]) != () or \
+                    self.kinds.get(ts[0]) != "num":
+                continue
+            parts = op.index.elts if isinstance(op.index, gast.Tuple) else [op.index]
+            if all(isinstance(p, gast.Constant) and type(p.value) is int or
+                   isinstance(p, gast.Name) and self.kinds.get(p.id) == "scalar" for p in parts):
+                found.add(ts[0])
+        return found
 
     def is_local(self, name):
         return name in self.local

@@ -150,7 +150,9 @@ def _operand_names(op, value):
     return {a.id for a in atoms if isinstance(a, gast.Name)}
 
 
-def infer_kinds(fn, ops, arg_kinds):
+def infer_kinds(fn, ops, arg_kinds, numbers=frozenset()):
+    """{name: kind}; `numbers` are names known to hold numbers (an element of an array whose
+    shape is known, which the kinds alone take for a number or array)."""
     from .rules import registry
     kinds = dict(arg_kinds)
     stmts = list(simple_statements(fn.node.body))
@@ -178,6 +180,8 @@ def infer_kinds(fn, ops, arg_kinds):
             if changed is None or not operands[i].isdisjoint(changed):
                 results[i] = _result_kind(op, kinds, registry, value, how) \
                     if op.kind != "unpack" else None
+                if results[i] == "num" and len(ts) == 1 and ts[0] in numbers:
+                    results[i] = "scalar"
         seen = {}
         for (op, ts, value, how), k in zip(assigning, results):
             for t in ts:

@@ -957,6 +957,25 @@ class Reverse(Analysed):
         for loop, enclosing in loops:
             changed = _bound_in(loop.body)
             block = loop.body
+            planned = {}     # temporary computed again -> its position in the block
+
+            def chain(k, last):
+                """The statements that compute block[k] again before block[last]'s adjoint:
+                its own, after those of the temporaries it reads that are computed again
+                themselves (`a = -2.0 * z; b = a * w`); None if an operand may have changed."""
+                between = _bound_in(block[k + 1:last + 1])
+                out = []
+                for o in S.names_in(block[k].value, gast.Load):
+                    if not self.is_local(o) or stable(o, enclosing, changed, between):
+                        continue
+                    if o not in planned or o in between:
+                        return None
+                    again = chain(planned[o], last)
+                    if again is None:
+                        return None
+                    out += [s for s in again if s not in out]
+                return out + [block[k]]
+
             for k, stmt in enumerate(block):
                 t = self._cheap_temporary(stmt, stores)
                 if t is None or t not in self.needed:
@@ -968,11 +987,11 @@ class Reverse(Analysed):
                         != loads.get(t, 0):
                     continue     # read elsewhere (after the loop, in a nested block)
                 last = readers[-1] if readers else k
-                between = _bound_in(block[k + 1:last + 1])
-                if all(stable(o, enclosing, changed, between)
-                       for o in S.names_in(stmt.value, gast.Load) if self.is_local(o)):
-                    self.recompute_at.setdefault(id(block[last]), []).append(stmt)
+                again = chain(k, last)
+                if again is not None:
+                    self.recompute_at.setdefault(id(block[last]), []).extend(again)
                     self.needed.discard(t)
+                    planned[t] = k
 
     def _recomputed_from_record(self, body, keep):
         """The statements of a called function's body that g_bwd computes again from the other

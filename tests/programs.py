@@ -615,7 +615,18 @@ def row_of_the_counter(xs, w):
     return total
 
 
+def chain_of_temporaries(z, w):
+    s = 0.5
+    for i in range(4):
+        a = -2.0 * z * w           # a chain (-2.0 * z, then * w): computed again, not taped
+        s = s * a + 0.1 * a
+        b = s * z                  # b's operand s is restored by the tape: computed again too
+        s = s + 0.1 * b
+    return s + z
+
+
 CASES.append(Case(temporaries_of_a_loop, args(scal(0.5, 1.5), scal(0.5, 1.5)), (0, 1)))
+CASES.append(Case(chain_of_temporaries, args(scal(0.5, 1.0), scal(0.5, 1.0)), (0, 1)))
 CASES.append(Case(operand_changed_by_a_later_loop, args(scal(0.5, 1.5), scal(0.5, 1.5)),
                   (0, 1)))
 CASES.append(Case(row_of_the_counter, args(mat(3, 4), vec(4)), (0, 1)))

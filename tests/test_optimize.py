@@ -778,3 +778,30 @@ def test_a_temporary_read_more_than_once_from_one_assignment_stays(body):
     source = f"def f(x, y, n):\n    for i in range(n):\n{lines}    return x\n"
     node = gast.parse(source).body[0]
     assert "_t0 = y - x" in to_source(optimize.fuse_temporaries(node, frozenset()))
+
+
+def test_a_chain_of_loop_temporaries_is_computed_again_not_taped():
+    from programs import chain_of_temporaries
+    text = ad.source(chain_of_temporaries, "grad", wrt=(0, 1), example=(0.7, 0.8))
+    assert text.count("_tape.append(") == 2          # s, which the loop overwrites twice
+
+
+def squared_misfit(x, c, observed):
+    total = 0.0
+    for i in range(observed.shape[0]):
+        x = x * c
+        total = total + (x - observed[i]) ** 2
+    return total
+
+
+def test_an_element_of_an_array_of_known_shape_is_a_number():
+    args = (1.0, 0.9, np.array([0.5, 0.2, -0.1]))
+    # observed[i] is a number: so is total, which needs no reduction, no broadcast, no tape
+    text = ad.source(squared_misfit, "grad", wrt=(0, 1), example=args)
+    assert "unbroadcast" not in text and "_tape.append(total)" not in text
+    assert "broadcast_like" not in ad.source(squared_misfit, "grad", wrt=0, example=args)
+    for wrt in ((0, 1), 0):
+        grads = ad.grad(squared_misfit, wrt=wrt)(*args)
+        for i, g in enumerate(grads if wrt != 0 else (grads,)):
+            np.testing.assert_allclose(g, numerical_gradient(squared_misfit, args, i),
+                                       rtol=1e-7)
