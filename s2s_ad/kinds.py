@@ -207,7 +207,9 @@ _REAL_OPERATORS = {_operator.add, _operator.sub, _operator.mul, _operator.truedi
 _REAL_NUMPY = {np.sum, np.mean, np.max, np.min, np.amax, np.amin, np.prod, np.var, np.std,
                np.cumsum, np.cumprod, np.transpose, np.reshape, np.ravel, np.squeeze, np.clip,
                np.copy, np.swapaxes, np.trace, np.diagonal, np.dot, np.tensordot, np.inner,
-               np.outer, np.where, np.expand_dims, np.broadcast_to, np.zeros_like, np.ones_like}
+               np.outer, np.where, np.expand_dims, np.broadcast_to, np.zeros_like, np.ones_like,
+               np.full_like, np.empty_like, np.zeros, np.ones, np.empty, np.full, np.eye,
+               np.identity, np.arange, np.linspace}   # (a complex dtype is an operand: refused)
 
 
 def all_real(fn, ops, kinds, arg_kinds):

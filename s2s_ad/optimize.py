@@ -18,7 +18,8 @@
                         where nothing else needs the position (no reverse sweep walks it back)
   sum_steps_together    a reverse loop's `W_bar = W_bar + _ad.matmul_grad_b(g, a, W)` on small
                         arrays -> the steps' g and a collected in lists, summed after the loop by
-                        one matrix product (`_ad.matmul_grad_b_steps`); likewise unbroadcast
+                        one matrix product (`_ad.matmul_grad_b_steps`); likewise `W @ x`'s
+                        matmul_grad_a and a bias's unbroadcast
 
 Every pass keeps the order of effects (tape pushes and pops, calls to user code) and never
 moves a computation past a statement that changes one of its operands.  Python's int/float
@@ -1247,9 +1248,12 @@ def _is_name(node, name):
 
 # -- sum_steps_together -------------------------------------------------------------------
 
-# helper called on every step -> (helper that sums the steps, how many of its arguments change
-# from step to step; the last argument is loop-invariant and only gives the result's shape)
-_STEP_SUMS = {"matmul_grad_b": ("matmul_grad_b_steps", 2), "unbroadcast": ("unbroadcast_steps", 1)}
+# helper called on every step -> (helper that sums the steps, its number of arguments, the
+# position of the one that does not change in the loop: the argument whose cotangent it is;
+# the others change each step and are collected in lists)
+_STEP_SUMS = {"matmul_grad_b": ("matmul_grad_b_steps", 3, 2),
+              "matmul_grad_a": ("matmul_grad_a_steps", 3, 1),
+              "unbroadcast": ("unbroadcast_steps", 2, 1)}
 # Stacking pays where NumPy's per-call cost dominates a step: small arrays.  Larger ones would
 # only cost memory (every step's values are held until the loop ends).
 SMALL_STEP = 1 << 14   # elements
@@ -1286,9 +1290,12 @@ def _sum_loop_steps(block, k, sizes, taken):
         return k
     new_lists, after, appends = [], [], {}   # appends: position in the loop -> its appends
     lists = {}   # step name -> (its list, position of the statement that appends to it)
-    for i, (total, helper, steps, invariant) in sums:
+    for i, (total, helper, args, fixed) in sums:
         appends[i], held = [], []
-        for name in steps:
+        for position, name in enumerate(args):
+            if position == fixed:
+                held.append(name)
+                continue
             known = lists.get(name)
             if known and not any(name in _stores(s) for s in loop.body[known[1]:i]):
                 held.append(known[0])       # the same value, already collected this step
@@ -1298,8 +1305,8 @@ def _sum_loop_steps(block, k, sizes, taken):
             new_lists.append(held[-1])
             appends[i].append(S.expr_stmt(S.call(S.attr(S.load(held[-1]), "append"),
                                                  S.load(name))))
-        summed = S.call(f"_ad.{helper}", *[S.load(h) for h in held], S.load(invariant))
-        if _drop_zero_start(block, k, total, invariant):
+        summed = S.call(f"_ad.{helper}", *[S.load(h) for h in held])
+        if _drop_zero_start(block, k, total, args[fixed]):
             k -= 1
         else:
             summed = S.binop(S.load(total), gast.Add(), summed)
@@ -1316,8 +1323,9 @@ def _sum_loop_steps(block, k, sizes, taken):
 
 
 def _step_sum(stmt, sizes, changing):
-    """(total, summing helper, step names, invariant) for `total = total + _ad.f(steps..., W)`
-    where f has a summing helper, the steps are small and W does not change in the loop."""
+    """(total, summing helper, argument names, position of W) for `total = total + _ad.f(...)`
+    where f has a summing helper, W (the argument whose cotangent it is) does not change in the
+    loop, and the other arguments are small."""
     if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)):
         return None
     total = stmt.targets[0].id
@@ -1328,14 +1336,15 @@ def _step_sum(stmt, sizes, changing):
             and _is_helper(call.func, call.func.attr) and call.func.attr in _STEP_SUMS
             and not call.keywords):
         return None
-    helper, n = _STEP_SUMS[call.func.attr]
-    if len(call.args) != n + 1 or not all(isinstance(a, gast.Name) for a in call.args):
+    helper, n, fixed = _STEP_SUMS[call.func.attr]
+    if len(call.args) != n or not all(isinstance(a, gast.Name) for a in call.args):
         return None
-    steps, invariant = [a.id for a in call.args[:n]], call.args[n].id
-    if invariant in changing or total in steps or \
+    args = [a.id for a in call.args]
+    steps = args[:fixed] + args[fixed + 1:]
+    if args[fixed] in changing or total in steps or \
             not all(sizes.get(name, SMALL_STEP + 1) <= SMALL_STEP for name in steps):
         return None
-    return total, helper, steps, invariant
+    return total, helper, args, fixed
 
 
 def _drop_zero_start(block, k, total, invariant):

@@ -62,6 +62,7 @@ class Reverse(Analysed):
         self.header_line = None   # the line of the compound statement being reversed
         self.tape = self.namer.fresh("_tape")
         self.real_cotangents = False   # set by build: every value and cotangent is real
+        self.loop_bound = frozenset()   # names the loops around the statement being reversed bind
         self.split_mutated = None   # in a callee's pair: the parameters it writes into
 
     def sizes(self):
@@ -516,26 +517,39 @@ class Reverse(Analysed):
                                     kind=NonDifferentiableCallError) from None
             if self.batched and reduce:
                 expr = S.call("_ad.unbroadcast_batch", expr, arg)
-            terms.append((arg, pre, self._plain_matrix_product(expr)))
+            terms.append((arg, pre, self._plain_matrix_product(expr, arg)))
         return terms
 
-    def _plain_matrix_product(self, expr):
-        """`_ad.matmul_grad_a(g, a, b)` -> `g @ b.T`, and `_ad.matmul_grad_b(g, a, b)` ->
-        `a.T @ g`, where a and b are known to be matrices and every value is real: what the
-        helpers compute then, with no checks for NumPy's 1-D, batch and complex conventions.
-        In a loop, matmul_grad_b stays: the optimizer sums its steps at once."""
+    def _plain_matrix_product(self, expr, arg):
+        """`_ad.matmul_grad_a(g, a, b)` and `_ad.matmul_grad_b(g, a, b)`, the cotangents of a
+        and b in `a @ b`, as what the helpers compute where a and b are known matrices or
+        vectors and every value is real (no checks for NumPy's batch and complex conventions):
+        `g @ b.T` and `a.T @ g`, `np.outer(g, b)` for a matrix times a vector, `g * b` for two
+        vectors.  In a loop, the cotangent of an operand the loop does not change stays the
+        helper: the optimizer sums all steps of it at once (optimize.sum_steps_together)."""
         if not (self.real_cotangents and isinstance(expr, gast.Call) and len(expr.args) == 3
                 and not expr.keywords and isinstance(expr.func, gast.Attribute)
                 and isinstance(expr.func.value, gast.Name) and expr.func.value.id == "_ad"
-                and all(isinstance(x, gast.Name) and len(self.shapes.get(x.id) or ()) == 2
-                        for x in expr.args[1:])):
+                and expr.func.attr in ("matmul_grad_a", "matmul_grad_b")
+                and all(isinstance(x, gast.Name) and isinstance(self.shapes.get(x.id), tuple)
+                        and len(self.shapes[x.id]) in (1, 2) for x in expr.args[1:])):
+            return expr
+        if self.in_loop and arg.id not in self.loop_bound:
             return expr
         g, a, b = expr.args
-        if expr.func.attr == "matmul_grad_a":
-            return S.binop(g, gast.MatMult(), S.attr(S.load(b.id), "T"))
-        if expr.func.attr == "matmul_grad_b" and not self.in_loop:
-            return S.binop(S.attr(S.load(a.id), "T"), gast.MatMult(), g)
-        return expr
+        ranks = len(self.shapes[a.id]), len(self.shapes[b.id])
+        if expr.func.attr == "matmul_grad_b":     # the cotangent of b: mirror of a's below
+            g, a, b, ranks = g, b, a, ranks[::-1]
+            if ranks == (2, 1):
+                return S.call(self.np_name() + ".outer", S.load(b.id), g)
+            if ranks == (1, 1):
+                return S.binop(g, gast.Mult(), S.load(b.id))
+            return S.binop(S.attr(S.load(b.id), "T"), gast.MatMult(), g)
+        if ranks == (2, 1):
+            return S.call(self.np_name() + ".outer", g, S.load(b.id))
+        if ranks == (1, 1):
+            return S.binop(g, gast.Mult(), S.load(b.id))
+        return S.binop(g, gast.MatMult(), S.attr(S.load(b.id), "T"))
 
     def _batched_rule(self, op, i, vjp, out, broadcasts):
         """The rule to inline for a batched cotangent (batching.py), and whether its result
@@ -562,12 +576,14 @@ class Reverse(Analysed):
         """The cotangent `g` of a broadcasting operation's result `out` summed to the shape of
         its argument `arg`: `g.sum(axis=...)` where both shapes are known and every value
         is real, else `_ad.unbroadcast(g, arg)` (which also takes the real part of a complex
-        cotangent of a real argument, and works out the axes at run time).  In a loop it
-        stays the helper, whose updates the optimizer sums over all steps at once."""
+        cotangent of a real argument, and works out the axes at run time).  In a loop, the
+        cotangent of an argument the loop does not change stays the helper, whose updates the
+        optimizer sums over all steps at once."""
         xshape, gshape = self.shapes.get(arg.id), self.shapes.get(out)
         extra = len(gshape) - len(xshape) if xshape is not None and gshape is not None else -1
         # (a known shape of at least one axis: an array, not a number that must stay one)
-        if not self.real_cotangents or self.in_loop or not xshape or extra < 0 or any(
+        if not self.real_cotangents or (self.in_loop and arg.id not in self.loop_bound) or \
+                not xshape or extra < 0 or any(
                 n not in (1, gshape[i + extra]) for i, n in enumerate(xshape)):
             return S.call("_ad.unbroadcast", g, arg)
         stretched = tuple(i + extra for i, n in enumerate(xshape) if n == 1 and gshape[i + extra] != 1)
@@ -712,10 +728,11 @@ class Reverse(Analysed):
 
     def _loop_body(self, stmt, carried, body_assigned):
         self.loop_owned = set(self.owned)
-        saved_in_loop = self.in_loop
+        saved_in_loop, saved_bound = self.in_loop, self.loop_bound
         self.in_loop = True
+        self.loop_bound = saved_bound | _bound_in([stmt])
         body = self.reverse_block(stmt.body)
-        self.in_loop = saved_in_loop
+        self.in_loop, self.loop_bound = saved_in_loop, saved_bound
         body += [S.assign(self.adj(n), self.zero(n)) for n in sorted(carried)
                  if self.activity.active(n) and n not in self.defined]
         self.owned &= self.loop_owned

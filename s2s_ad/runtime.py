@@ -282,7 +282,8 @@ def matmul_grad_b(g, a, b):
     return unbroadcast(np.matmul(at, g), b)
 
 
-# A reverse loop that adds `matmul_grad_b(g, a, W)` into W's cotangent on every step pays
+# A reverse loop that adds `matmul_grad_b(g, a, W)` (or `matmul_grad_a(g, W, b)`) into W's
+# cotangent on every step pays
 # NumPy's per-call cost on small matrices every step.  The optimizer (optimize.sum_steps_together)
 # collects the steps' `g` and `a` in lists instead and sums once after the loop: one matrix
 # product of all the steps' rows, as a hand-written RNN gradient computes it.
@@ -299,6 +300,27 @@ def matmul_grad_b_steps(gs, as_, b):
     for g, a in zip(gs, as_):
         total = total + matmul_grad_b(g, a, b)
     return total
+
+
+def matmul_grad_a_steps(gs, a, bs):
+    """The sum over a loop's steps of `matmul_grad_a(g, a, b)` (zeros like a for no steps)."""
+    if type(a) is np.ndarray and a.ndim == 2 and gs:
+        # each step is the product `a @ b` of a with b's columns: g's columns go with b's
+        g_cols = [_columns_last(g) for g in gs]
+        b_cols = [_columns_last(b) for b in bs]
+        g_rows, b_rows = _rows(g_cols, a.shape[:1]), _rows(b_cols, a.shape[1:])
+        if g_rows is not None and b_rows is not None and \
+                g_cols[0].shape[:-1] == b_cols[0].shape[:-1]:
+            return unbroadcast(g_rows.T @ b_rows, a)
+    total = zeros_like(a)
+    for g, b in zip(gs, bs):
+        total = total + matmul_grad_a(g, a, b)
+    return total
+
+
+def _columns_last(x):
+    """A matrix (or a batch of them) transposed, so that its columns are rows; else x."""
+    return np.swapaxes(x, -1, -2) if type(x) is np.ndarray and x.ndim >= 2 else x
 
 
 def _rows(steps, tail):

@@ -518,6 +518,10 @@ for _as, _b in ((((3, 4), (2, 4)), (4, 2)), (((4,), (4,), (4,)), (4, 2)), (((3, 
                 (((2, 3, 4),), (4, 2)), (((4,), (2, 4)), (4,)), (((3, 4),), (2, 4, 2))):
     _gs = [R(*np.shape(np.matmul(np.ones(_a), np.ones(_b)))) for _a in _as]
     case(_ad.matmul_grad_b_steps, (_gs, [R(*_a) for _a in _as], R(*_b)))
+for _bs, _a in ((((4,), (4,)), (3, 4)), (((4, 2), (4, 2)), (3, 4)), (((2, 4, 2),), (3, 4)),
+                (((4,), (4, 2)), (3, 4)), (((4,),), (4,))):
+    _gs = [R(*np.shape(np.matmul(np.ones(_a), np.ones(_b)))) for _b in _bs]
+    case(_ad.matmul_grad_a_steps, (_gs, R(*_a), [R(*_b) for _b in _bs]))
 case(_ad.unbroadcast_steps, ([R(2, 3), R(2, 3)], R(3)))
 case(_ad.unbroadcast_steps, ([R(2, 3), R(3)], R(3)))
 case(_ad.unbroadcast_steps, ([R(), R()], R()))

@@ -805,3 +805,64 @@ def test_an_element_of_an_array_of_known_shape_is_a_number():
         for i, g in enumerate(grads if wrt != 0 else (grads,)):
             np.testing.assert_allclose(g, numerical_gradient(squared_misfit, args, i),
                                        rtol=1e-7)
+
+
+def column_rnn(Wx, Wh, xs):
+    h = np.zeros(Wh.shape[0])
+    for t in range(xs.shape[0]):
+        h = np.tanh(Wx @ xs[t] + Wh @ h)
+    return np.sum(h * h)
+
+
+def test_a_weight_on_the_left_has_its_steps_summed_too():
+    rng = np.random.default_rng(8)
+    args = (rng.standard_normal((4, 3)) / 2, rng.standard_normal((4, 4)) / 3,
+            rng.standard_normal((5, 3)))
+    text = ad.source(column_rnn, "grad", wrt=(0, 1), example=args)
+    assert "Wh_bar = _ad.matmul_grad_a_steps(" in text and "h_bar = Wh.T @ " in text
+    grads = ad.grad(column_rnn, wrt=(0, 1))(*args)
+    for i, g in enumerate(grads):
+        np.testing.assert_allclose(g, numerical_gradient(column_rnn, args, i), rtol=1e-6,
+                                   atol=1e-8)
+    v = rng.standard_normal(args[1].shape)
+    grad = ad.grad(column_rnn, wrt=1)
+    eps = 1e-6
+    expected = (grad(args[0], args[1] + eps * v, args[2]) -
+                grad(args[0], args[1] - eps * v, args[2])) / (2 * eps)
+    np.testing.assert_allclose(ad.hvp(column_rnn, wrt=1)(*args, v), expected, rtol=1e-5,
+                               atol=1e-7)
+
+
+@pytest.mark.parametrize("shapes, a", [
+    (((4,), (4,)), (3, 4)), (((4, 2), (4, 2)), (3, 4)), (((2, 4, 2),), (3, 4)),
+    (((4,), (4, 2)), (3, 4)), (((4,),), (4,)), ((), (3, 4)),
+])
+def test_summed_left_steps_equal_the_steps_one_by_one(shapes, a):
+    from s2s_ad import runtime as rt
+    rng = np.random.default_rng(3)
+    A = rng.standard_normal(a)
+    bs = [rng.standard_normal(s) for s in shapes]
+    gs = [rng.standard_normal(np.shape(A @ b)) for b in bs]
+    expected = sum((rt.matmul_grad_a(g, A, b) for g, b in zip(gs, bs)), np.zeros(a))
+    np.testing.assert_allclose(rt.matmul_grad_a_steps(gs, A, bs), expected, rtol=1e-12)
+
+
+def matrix_vector(a, b):
+    return np.sum(np.sin(a @ b))
+
+
+@pytest.mark.parametrize("sa, sb, forms", [
+    ((3, 4), (4,), ("np.outer(", "a.T @")),     # matrix times vector
+    ((4,), (4, 3), ("@ b.T", "np.outer(a, ")),  # vector times matrix
+    ((4,), (4,), ("* b", "* a")),               # two vectors: a number
+    ((3, 4), (4, 2), ("@ b.T", "a.T @")),
+])
+def test_a_products_cotangents_are_written_out_for_matrices_and_vectors(sa, sb, forms):
+    rng = np.random.default_rng(9)
+    args = (rng.standard_normal(sa), rng.standard_normal(sb))
+    text = ad.source(matrix_vector, "grad", wrt=(0, 1), example=args)
+    assert "matmul_grad" not in text and all(f in text for f in forms), text
+    grads = ad.grad(matrix_vector, wrt=(0, 1))(*args)
+    for i, g in enumerate(grads):
+        np.testing.assert_allclose(g, numerical_gradient(matrix_vector, args, i), rtol=1e-6,
+                                   atol=1e-8)

@@ -94,6 +94,14 @@ defvjp(_ad.matmul_grad_b_steps,
 defjvp(_ad.matmul_grad_b_steps,
        lambda tdot, out, gs, as_, b: _ad.matmul_grad_b_steps(tdot, as_, b),
        lambda tdot, out, gs, as_, b: _ad.matmul_grad_b_steps(gs, tdot, b))
+defvjp(_ad.matmul_grad_a_steps,
+       lambda gbar, out, gs, a, bs: [np.matmul(gbar, b) for b in bs],
+       None,
+       lambda gbar, out, gs, a, bs: [_ad.matmul_grad_b(g, gbar, b) for g, b in zip(gs, bs)])
+defjvp(_ad.matmul_grad_a_steps,
+       lambda tdot, out, gs, a, bs: _ad.matmul_grad_a_steps(tdot, a, bs),
+       None,
+       lambda tdot, out, gs, a, bs: _ad.matmul_grad_a_steps(gs, a, tdot))
 defvjp(_ad.unbroadcast_steps, lambda gbar, out, gs, x: [_ad.broadcast_like(gbar, g) for g in gs])
 defjvp(_ad.unbroadcast_steps, lambda tdot, out, gs, x: _ad.unbroadcast_steps(tdot, x))
 defvjp(_ad.dot_grad_a,
