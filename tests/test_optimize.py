@@ -654,18 +654,27 @@ def test_a_total_with_an_earlier_value_adds_the_steps_to_it():
     assert "b_bar = b_bar + _ad.unbroadcast_steps(g_steps, b)" in out
 
 
-@pytest.mark.parametrize("shapes, b", [
-    (((3, 4), (2, 4)), (4, 2)), (((4,), (4,)), (4, 2)), (((3, 4), (3, 4)), (4,)),
-    (((2, 3, 4), (3, 4)), (4, 2)), (((4,), (2, 4)), (4,)), (((3, 4),), (2, 4, 2)), ((), (4, 2)),
+@pytest.mark.parametrize("side, shapes, fixed", [
+    # the steps' a in `a @ W` (cotangent of W: matmul_grad_b_steps)
+    ("b", ((3, 4), (2, 4)), (4, 2)), ("b", ((4,), (4,)), (4, 2)), ("b", ((3, 4), (3, 4)), (4,)),
+    ("b", ((2, 3, 4), (3, 4)), (4, 2)), ("b", ((4,), (2, 4)), (4,)), ("b", ((3, 4),), (2, 4, 2)),
+    ("b", (), (4, 2)),
+    # the steps' b in `W @ b` (cotangent of W: matmul_grad_a_steps)
+    ("a", ((4,), (4,)), (3, 4)), ("a", ((4, 2), (4, 2)), (3, 4)), ("a", ((2, 4, 2),), (3, 4)),
+    ("a", ((4,), (4, 2)), (3, 4)), ("a", ((4,),), (4,)), ("a", (), (3, 4)),
 ])
-def test_summed_steps_equal_the_steps_one_by_one(shapes, b):
+def test_summed_steps_equal_the_steps_one_by_one(side, shapes, fixed):
     from s2s_ad import runtime as rt
     rng = np.random.default_rng(0)
-    bs = rng.standard_normal(b)
-    as_ = [rng.standard_normal(s) for s in shapes]
-    gs = [rng.standard_normal(np.shape(a @ bs)) for a in as_]
-    expected = sum((rt.matmul_grad_b(g, a, bs) for g, a in zip(gs, as_)), np.zeros(b))
-    np.testing.assert_allclose(rt.matmul_grad_b_steps(gs, as_, bs), expected, rtol=1e-12)
+    W = rng.standard_normal(fixed)
+    others = [rng.standard_normal(s) for s in shapes]
+    pairs = [(o, W) if side == "b" else (W, o) for o in others]     # (a, b) of each product
+    gs = [rng.standard_normal(np.shape(a @ b)) for a, b in pairs]
+    one = rt.matmul_grad_b if side == "b" else rt.matmul_grad_a
+    expected = sum((one(g, a, b) for g, (a, b) in zip(gs, pairs)), np.zeros(fixed))
+    got = rt.matmul_grad_b_steps(gs, others, W) if side == "b" else \
+        rt.matmul_grad_a_steps(gs, W, others)
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
 
 
 @pytest.mark.parametrize("shapes, x", [
@@ -832,20 +841,6 @@ def test_a_weight_on_the_left_has_its_steps_summed_too():
                 grad(args[0], args[1] - eps * v, args[2])) / (2 * eps)
     np.testing.assert_allclose(ad.hvp(column_rnn, wrt=1)(*args, v), expected, rtol=1e-5,
                                atol=1e-7)
-
-
-@pytest.mark.parametrize("shapes, a", [
-    (((4,), (4,)), (3, 4)), (((4, 2), (4, 2)), (3, 4)), (((2, 4, 2),), (3, 4)),
-    (((4,), (4, 2)), (3, 4)), (((4,),), (4,)), ((), (3, 4)),
-])
-def test_summed_left_steps_equal_the_steps_one_by_one(shapes, a):
-    from s2s_ad import runtime as rt
-    rng = np.random.default_rng(3)
-    A = rng.standard_normal(a)
-    bs = [rng.standard_normal(s) for s in shapes]
-    gs = [rng.standard_normal(np.shape(A @ b)) for b in bs]
-    expected = sum((rt.matmul_grad_a(g, A, b) for g, b in zip(gs, bs)), np.zeros(a))
-    np.testing.assert_allclose(rt.matmul_grad_a_steps(gs, A, bs), expected, rtol=1e-12)
 
 
 def matrix_vector(a, b):
