@@ -23,19 +23,21 @@ def statements(node):
     return _breadth_first(node, _HOLDERS, False)
 
 
-def _breadth_first(node, kinds, single_fields):
+def _breadth_first(node, kinds, single_fields, into_names=True):
     """`node`, then the nodes of type `kinds` below it, breadth first, looking into list
-    fields and (with `single_fields`) into fields holding one node."""
+    fields and (with `single_fields`) into fields holding one node; not into a name without
+    annotation (only its ctx is there) unless `into_names`."""
     todo = [node]
     for node in todo:
-        for field in node._fields:
-            value = getattr(node, field, None)
-            if type(value) is list:
-                for item in value:
-                    if isinstance(item, kinds):
-                        todo.append(item)
-            elif single_fields and isinstance(value, kinds):
-                todo.append(value)
+        if into_names or type(node) is not gast.Name or node.annotation is not None:
+            for field in node._fields:
+                value = getattr(node, field, None)
+                if type(value) is list:
+                    for item in value:
+                        if isinstance(item, kinds):
+                            todo.append(item)
+                elif single_fields and isinstance(value, kinds):
+                    todo.append(value)
         yield node
 
 
@@ -149,24 +151,10 @@ def name_nodes(node):
 
 
 def nodes_of(node, kind):
-    """The nodes of class `kind` in the tree, in the order `walk` visits them: a walk written
-    out (it runs on every statement, several times) that does not look inside a name without
-    annotation (only its ctx is there)."""
-    found, todo = [], [node]
-    for sub in todo:
-        if isinstance(sub, kind):
-            found.append(sub)
-        if type(sub) is gast.Name and sub.annotation is None:
-            continue
-        for field in sub._fields:
-            value = getattr(sub, field, None)
-            if type(value) is list:
-                for item in value:
-                    if isinstance(item, _AST):
-                        todo.append(item)
-            elif isinstance(value, _AST):
-                todo.append(value)
-    return found
+    """The nodes of class `kind` in the tree, in the order `walk` visits them, without looking
+    inside names (it runs on every statement, several times)."""
+    return [sub for sub in _breadth_first(node, _AST, True, into_names=False)
+            if isinstance(sub, kind)]
 
 
 def is_atom(node):
