@@ -32,7 +32,7 @@ import operator
 
 import gast
 
-from . import syntax as S
+from . import runtime, syntax as S
 from .activity import activity, rebinds, simple_statements, targets
 from .aliasing import check_writes
 from . import batching
@@ -580,20 +580,17 @@ class Reverse(Analysed):
         cotangent of an argument the loop does not change stays the helper, whose updates the
         optimizer sums over all steps at once."""
         xshape, gshape = self.shapes.get(arg.id), self.shapes.get(out)
-        extra = len(gshape) - len(xshape) if xshape is not None and gshape is not None else -1
         # (a known shape of at least one axis: an array, not a number that must stay one)
         if not self.real_cotangents or (self.in_loop and arg.id not in self.loop_bound) or \
-                not xshape or extra < 0 or any(
-                n not in (1, gshape[i + extra]) for i, n in enumerate(xshape)):
+                not xshape or gshape is None or broadcast(xshape, gshape) != gshape:
             return S.call("_ad.unbroadcast", g, arg)
-        stretched = tuple(i + extra for i, n in enumerate(xshape) if n == 1 and gshape[i + extra] != 1)
-        axes = tuple(range(extra)) + stretched
+        axes, keepdims, reshape = runtime.reduction_plan(gshape, xshape)
         if not axes:
             return g
         # the method, not np.sum: NumPy's Python wrapper around the reduction costs a microsecond
         summed = S.call(S.attr(g, "sum"), axis=S.const(axes[0] if len(axes) == 1 else axes),
-                        **({"keepdims": S.const(True)} if stretched else {}))
-        if stretched and extra:
+                        **({"keepdims": S.const(True)} if keepdims else {}))
+        if reshape:
             summed = S.call(S.attr(summed, "reshape"), S.const(xshape))
         return summed
 

@@ -46,16 +46,23 @@ def unbroadcast(g, x):
 _REDUCTIONS = {}   # (shape of g, shape of x) -> (axes to sum, keepdims, reshape after)
 
 
+def reduction_plan(gshape, xshape):
+    """How a cotangent of shape `gshape` sums to `xshape`: (the axes broadcasting added in
+    front or stretched from size 1, keepdims, whether to reshape to xshape after).  The
+    compiler writes the same sum out where it knows both shapes (reverse._summed_to)."""
+    extra = len(gshape) - len(xshape)
+    stretched = tuple(i + extra for i, n in enumerate(xshape)
+                      if n == 1 and gshape[i + extra] != 1) if extra >= 0 else ()
+    return tuple(range(extra)) + stretched, bool(stretched), bool(stretched) and extra > 0
+
+
 def _sum_to(g, xshape):
     """Sum the ndarray `g` over the axes broadcasting added (leading) or stretched (size 1 in
     `xshape`): one pass over g.  The axes of each pair of shapes are worked out once."""
     key = (g.shape, xshape)
     plan = _REDUCTIONS.get(key)
     if plan is None:
-        extra = g.ndim - len(xshape)
-        stretched = tuple(i + extra for i, n in enumerate(xshape)
-                          if n == 1 and g.shape[i + extra] != 1) if extra >= 0 else ()
-        plan = (tuple(range(extra)) + stretched, bool(stretched), bool(stretched) and extra > 0)
+        plan = reduction_plan(g.shape, xshape)
         if len(_REDUCTIONS) > 4096:
             _REDUCTIONS.clear()
         _REDUCTIONS[key] = plan
@@ -999,13 +1006,9 @@ def unbroadcast_batch(g, x):
     gshape = np.shape(g)[1:]
     if gshape == xshape:
         return g
-    extra = len(gshape) - len(xshape)
-    if extra > 0:
-        g = np.sum(g, axis=tuple(range(1, extra + 1)))
-    stretched = tuple(i + 1 for i, n in enumerate(xshape) if n == 1 and np.shape(g)[i + 1] != 1)
-    if stretched:
-        g = np.sum(g, axis=stretched, keepdims=True)
-    return g
+    axes, keepdims, reshape = reduction_plan(gshape, xshape)
+    g = np.sum(g, axis=tuple(a + 1 for a in axes), keepdims=keepdims)    # past the batch axis
+    return g.reshape(np.shape(g)[:1] + xshape) if reshape else g
 
 
 def broadcast_batch(t, z):
