@@ -119,8 +119,7 @@ def _call_kind(fn, rules):
     if fn in (abs, min, max):
         return "combine", None
     rule = rules.lookup(fn) if fn != "astype" else None
-    name = getattr(fn, "__name__", "")
-    if getattr(fn, "__module__", None) == "math" or fn is getattr(math, name, None):
+    if _is_math_function(fn):
         return "kind", "scalar"
     if fn in _UNARY_SAME_KIND:
         return "first", None
@@ -258,5 +257,10 @@ def _real_call(op, kinds):
             isinstance(getattr(exponent, "value", None), int)
     if fn in _REAL_OPERATORS or fn in _REAL_NUMPY or isinstance(fn, np.ufunc):
         return True
+    return _is_math_function(fn)
+
+
+def _is_math_function(fn):
+    """A function of the `math` module: it returns a float (or raises)."""
     return getattr(fn, "__module__", None) == "math" or \
         fn is getattr(math, getattr(fn, "__name__", ""), None)
