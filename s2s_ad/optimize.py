@@ -984,14 +984,11 @@ def merge_updates(node, keep=frozenset(), facts=None):
 def _first_write_into_zeros(block, k):
     """`a = _ad.zeros_like(x); ...; a[s] += e` -> `...; a[s] = e` for the first statement
     that uses a: adding to zeros only copies (the symbolic zeros of a part of an array)."""
-    stmt = block[k]
     # only our own zeros (floats): NumPy's keep an int array's dtype, where `+=` of floats
     # raises and `=` would silently truncate
-    if not (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and
-            isinstance(stmt.targets[0], gast.Name) and isinstance(stmt.value, gast.Call) and
-            _is_helper(stmt.value.func, "zeros_like")):
+    if _zeros_of(block[k]) is None:
         return
-    a = stmt.targets[0].id
+    a = block[k].targets[0].id
     for later in block[k + 1:]:
         if not any(n.id == a for n in S.name_nodes(later)):
             continue
@@ -1002,6 +999,15 @@ def _first_write_into_zeros(block, k):
             block[block.index(later)] = gast.copy_location(
                 gast.Assign(targets=[later.target], value=later.value, type_comment=None), later)
         return
+
+
+def _zeros_of(stmt):
+    """x in `a = _ad.zeros_like(x)` (an adjoint's first value), else None."""
+    if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and \
+            isinstance(stmt.targets[0], gast.Name) and isinstance(stmt.value, gast.Call) and \
+            _is_helper(stmt.value.func, "zeros_like") and len(stmt.value.args) == 1:
+        return stmt.value.args[0]
+    return None
 
 
 def _is_update_of(stmt, a):
@@ -1353,9 +1359,7 @@ def _drop_zero_start(block, k, total, invariant):
     for j in range(k - 1, -1, -1):
         stmt = block[j]
         if isinstance(stmt, gast.Assign) and _is_name(stmt.targets[0], total):
-            value = stmt.value
-            if isinstance(value, gast.Call) and _is_helper(value.func, "zeros_like") \
-                    and len(value.args) == 1 and _is_name(value.args[0], invariant):
+            if _is_name(_zeros_of(stmt), invariant):
                 del block[j]
                 return True
             return False
