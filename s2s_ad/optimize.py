@@ -1306,7 +1306,7 @@ def _sum_loop_steps(block, k, sizes, taken):
             if known and not any(name in _stores(s) for s in loop.body[known[1]:i]):
                 held.append(known[0])       # the same value, already collected this step
                 continue
-            held.append(_unused_name(f"{name}_steps", taken))
+            held.append(_unused_name(f"{_step_label(name, loop.body[:i])}_steps", taken))
             lists[name] = (held[-1], i)
             new_lists.append(held[-1])
             appends[i].append(S.expr_stmt(S.call(S.attr(S.load(held[-1]), "append"),
@@ -1367,6 +1367,19 @@ def _drop_zero_start(block, k, total, invariant):
                 isinstance(stmt, (gast.For, gast.While, gast.If)):
             return False
     return False
+
+
+def _step_label(name, before):
+    """What to call the list of a name's values: the name, or for a temporary that indexes a
+    variable (`_t2 = xs[t]`, which fusion then puts back into its use) the variable's name."""
+    if name.startswith("_t"):
+        for stmt in reversed(before):
+            if isinstance(stmt, gast.Assign) and _is_name(stmt.targets[0], name):
+                value = stmt.value
+                if isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name):
+                    return value.value.id
+                break
+    return name
 
 
 def _unused_name(name, taken):

@@ -570,6 +570,7 @@ def test_a_loops_weight_cotangents_are_summed_after_it():
     assert "Wh_bar_steps" not in src and "h_steps.append(h)" in src
     assert "Wh_bar = _ad.matmul_grad_b_steps(_t6_bar_steps, h_steps, Wh)" in src
     assert "b_bar = _ad.unbroadcast_steps(_t6_bar_steps, b)" in src
+    assert "xs_steps.append(xs[t])" in src      # the list of rows named after xs
     assert "zeros_like" not in src        # the helpers start from zeros themselves
     grads = ad.grad(rnn, wrt=(0, 1, 2))(*args)
     for i, g in enumerate(grads):
