@@ -630,3 +630,52 @@ CASES.append(Case(chain_of_temporaries, args(scal(0.5, 1.0), scal(0.5, 1.0)), (0
 CASES.append(Case(operand_changed_by_a_later_loop, args(scal(0.5, 1.5), scal(0.5, 1.5)),
                   (0, 1)))
 CASES.append(Case(row_of_the_counter, args(mat(3, 4), vec(4)), (0, 1)))
+
+
+# ---- what reverse mode writes out where shapes are known (reverse._summed_to and
+# _plain_matrix_product, optimize.sum_steps_together, array elements as numbers) -------------
+def signs_in_products(a, b):
+    return -a * a + b / -a - 2.0 * b + -a * -b
+
+
+def row_rnn(Wx, Wh, b, xs):
+    h = np.zeros((xs.shape[1], Wh.shape[0]))
+    for t in range(xs.shape[0]):
+        h = np.tanh(xs[t] @ Wx + h @ Wh + b)      # steps of Wx, Wh, b summed after the loop
+    return np.sum(h * h)
+
+
+def column_rnn(Wx, Wh, xs):
+    h = np.zeros(Wh.shape[0])
+    for t in range(xs.shape[0]):
+        h = np.tanh(Wx @ xs[t] + Wh @ h)          # a weight on the left: matmul_grad_a steps
+    return np.sum(h * h)
+
+
+def products_of_vectors(A, u, v):
+    w = A @ u                                     # matrix times vector: np.outer, A.T @ g
+    return np.sum(np.sin(v @ A)) + (w @ w) * (u @ u)
+
+
+def reduced_broadcasts(x, row, col, w):
+    y = np.sin(x + row) * (x - col)               # x: (2, 3, 4), row: (4,), col: (3, 1)
+    return np.sum(y * w)                          # w: (3, 1): leading and stretched axes
+
+
+def running_misfit(x, c, observed):
+    total = 0.0
+    for i in range(observed.shape[0]):
+        x = x * c
+        total = total + (x - observed[i]) ** 2    # observed[i] is a number
+    return total
+
+
+CASES.append(Case(signs_in_products, args(scal(0.5, 1.5), scal(0.5, 1.5)), (0, 1)))
+CASES.append(Case(row_rnn, args(mat(3, 4, -0.5, 0.5), mat(4, 4, -0.4, 0.4), vec(4),
+                                lambda rng: rng.uniform(-1, 1, (5, 2, 3))), (0, 1, 2)))
+CASES.append(Case(column_rnn, args(mat(4, 3, -0.5, 0.5), mat(4, 4, -0.4, 0.4), mat(5, 3)),
+                  (0, 1, 2)))
+CASES.append(Case(products_of_vectors, args(mat(3, 4), vec(4), vec(3)), (0, 1, 2)))
+CASES.append(Case(reduced_broadcasts, args(lambda rng: rng.uniform(-1, 1, (2, 3, 4)), vec(4),
+                                           mat(3, 1), mat(3, 1)), (0, 1, 2, 3)))
+CASES.append(Case(running_misfit, args(scal(0.5, 1.0), scal(0.8, 1.0), vec(4)), (0, 1, 2)))

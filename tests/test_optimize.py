@@ -818,14 +818,8 @@ def test_an_element_of_an_array_of_known_shape_is_a_number():
                                        rtol=1e-7)
 
 
-def column_rnn(Wx, Wh, xs):
-    h = np.zeros(Wh.shape[0])
-    for t in range(xs.shape[0]):
-        h = np.tanh(Wx @ xs[t] + Wh @ h)
-    return np.sum(h * h)
-
-
 def test_a_weight_on_the_left_has_its_steps_summed_too():
+    from programs import column_rnn
     rng = np.random.default_rng(8)
     args = (rng.standard_normal((4, 3)) / 2, rng.standard_normal((4, 4)) / 3,
             rng.standard_normal((5, 3)))

@@ -10,7 +10,7 @@ import s2s_ad as ad
 from s2s_ad.check import copied
 from s2s_ad.transform import compile_ssa
 
-from programs import CASES
+from programs import CASES, signs_in_products
 
 
 def ssa_function(fn):
@@ -93,10 +93,6 @@ def test_a_view_taken_again_is_the_first_one():
     assert text.count("x[:-1]") == 1
     x = np.linspace(-1.0, 1.0, 6)
     assert compile_ssa(two_views)(x) == two_views(x)
-
-
-def signs_in_products(a, b):
-    return -a * a + b / -a - 2.0 * b + -a * -b
 
 
 def test_a_sign_moves_out_of_a_product_so_a_square_is_one():
