@@ -15,6 +15,7 @@ at most one `return` (the last statement), only `for NAME in range(...)` loops, 
     return inside a branch      ->  `_retval = ...; _returned = True`, the rest guarded by
                                     `if not _returned:`
     -a * b, a / -b              ->  -(a * b), -(a / b): so `-a * a` is a square
+    a, b = e1, e2               ->  a = e1; b = e2 where e1 and e2 read neither a nor b
 
 Every name this pass invents comes from the namer, so it never collides with the user's.
 """
@@ -62,6 +63,18 @@ class _SignsOutOfProducts(gast.NodeTransformer):
         if negations % 2 == 0:
             return node
         return gast.copy_location(gast.UnaryOp(op=gast.USub(), operand=node), node)
+
+
+def _separate_assignments(s):
+    """`a, b = e1, e2` where neither e1 nor e2 reads a or b: the same as `a = e1; b = e2`,
+    which needs no tuple (and differentiated again, no tuple of derivatives)."""
+    if not (isinstance(s, gast.Assign) and len(s.targets) == 1 and
+            isinstance(s.targets[0], gast.Tuple) and isinstance(s.value, gast.Tuple) and
+            len(s.targets[0].elts) == len(s.value.elts) and
+            all(isinstance(t, gast.Name) for t in s.targets[0].elts)):
+        return False
+    names = {t.id for t in s.targets[0].elts}
+    return len(names) == len(s.targets[0].elts) and names.isdisjoint(S.names_in(s.value))
 
 
 def _augmented_aliases(node):
@@ -234,6 +247,9 @@ class _Lowering:
                     sub.ctx = gast.Load()
             new = S.assign(s.target, gast.BinOp(left=target_load, op=s.op, right=s.value))
             return [_located(new, s)], set()
+        if _separate_assignments(s):
+            return [_located(S.assign(t.id, v), s)
+                    for t, v in zip(s.targets[0].elts, s.value.elts)], set()
         if isinstance(s, gast.Return):
             value = s.value if s.value is not None else S.const(None)
             if in_loop is None and self.ret_name is None:

@@ -170,3 +170,16 @@ def test_a_def_is_read_from_its_lines_as_inspect_reads_it():
         if node is not None:
             assert _same_tree(node, expected), fn.__name__
         assert _same_tree(frontend.parse(fn).node, expected), fn.__name__
+
+
+def pairs(x, y):
+    a, b = x * 2.0, y + 1.0          # independent: two assignments
+    a, b = b, a                      # a swap reads its targets: one tuple assignment
+    return a * b
+
+
+def test_a_tuple_assignment_of_independent_values_is_two_assignments():
+    text = ad.source(pairs, "ssa")
+    assert "a = x * 2.0" in text and "b = y + 1.0" in text
+    assert "= (b, a)" in text                       # the swap still packs a tuple
+    assert compile_ssa(pairs)(1.5, -0.5) == pairs(1.5, -0.5)
