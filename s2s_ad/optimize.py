@@ -53,10 +53,9 @@ def optimize(node, keep=frozenset(), passes=None, sizes=None):
     through all of them unchanged, and are then looked at once, not once per pass.  `sizes`
     ({name: number of elements}, where the shapes are certain) is for the one pass that needs
     it, sum_steps_together."""
-    facts = _Facts(node)
+    facts = _Facts(node, sizes)
     for step in passes or PASSES:
-        node = step(node, keep, facts, sizes) if step is sum_steps_together else \
-            step(node, keep, facts)
+        node = step(node, keep, facts)
     return node
 
 
@@ -629,10 +628,12 @@ class _Facts:
     statement forgets it (and the statements inside it).  Compound statements (whose nested
     blocks rewrites change) are looked at afresh each time."""
 
-    def __init__(self, node=None):
+    def __init__(self, node=None, sizes=None):
         self.table = {}     # id(stmt) -> [stmt, {loaded name: count}, stored names, mutates, pure]
         self.node = node
         self._floating = None
+        # {name: number of elements} where the generator knew the shape (sum_steps_together)
+        self.sizes = sizes or {}
 
     @property
     def floating(self):
@@ -1265,11 +1266,12 @@ _STEP_SUMS = {"matmul_grad_b": ("matmul_grad_b_steps", 3, 2),
 SMALL_STEP = 1 << 14   # elements
 
 
-def sum_steps_together(node, keep=frozenset(), facts=None, sizes=None):
+def sum_steps_together(node, keep=frozenset(), facts=None):
     """`W_bar = zeros_like(W); for ...: W_bar = W_bar + _ad.matmul_grad_b(g, a, W)` ->
     `g_steps = []; a_steps = []; for ...: g_steps.append(g); a_steps.append(a)`, then
     `W_bar = _ad.matmul_grad_b_steps(g_steps, a_steps, W)` after the loop: one product of the
-    stacked steps.  Only for values `sizes` ({name: elements}, where certain) shows are small."""
+    stacked steps.  Only for values the generator knew to be small (`facts.sizes`)."""
+    sizes = facts.sizes if facts is not None else {}
     if not sizes or not any(isinstance(s, gast.For) for s in S.statements(node)):
         return node
     taken = set(S.names_in(node))

@@ -603,8 +603,14 @@ def test_large_steps_are_summed_one_at_a_time():
     assert "_steps" not in ad.source(rnn, "grad", wrt=(0, 1, 2))   # sizes unknown
 
 
+def _summing_steps(sizes):
+    """The pass, for names of these sizes (what the generator would know)."""
+    return lambda node, keep: optimize.optimize(node, keep, (optimize.sum_steps_together,),
+                                                sizes=sizes)
+
+
 def test_a_step_value_changed_between_two_sums_gets_its_own_list():
-    out = run(lambda node, keep: optimize.sum_steps_together(node, keep, sizes={"g": 4, "a": 4}), """
+    out = run(_summing_steps({"g": 4, "a": 4}), """
         def f(W, V, n, g, a):
             W_bar = _ad.zeros_like(W)
             V_bar = _ad.zeros_like(V)
@@ -642,11 +648,11 @@ def test_steps_are_not_summed_where_that_could_change_the_result(text):
              f"{body}    return W_bar\n"
     node = gast.parse(source).body[0]
     before = to_source(node)
-    assert to_source(optimize.sum_steps_together(node, frozenset(), sizes={"g": 4, "a": 4})) == before
+    assert to_source(_summing_steps({"g": 4, "a": 4})(node, frozenset())) == before
 
 
 def test_a_total_with_an_earlier_value_adds_the_steps_to_it():
-    out = run(lambda node, keep: optimize.sum_steps_together(node, keep, sizes={"g": 4}), """
+    out = run(_summing_steps({"g": 4}), """
         def f(b, n, g, b_bar):
             for i in range(n):
                 b_bar = b_bar + _ad.unbroadcast(g, b)
