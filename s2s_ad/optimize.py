@@ -420,6 +420,10 @@ def _is_float(n, value):
 _NUMPY_FLOATING = {"sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh",
                    "arcsinh", "arccosh", "arctanh", "exp", "expm1", "exp2", "log", "log1p",
                    "log2", "log10", "sqrt", "cbrt", "divide", "true_divide", "mean"}
+# functions whose result has their first argument's dtype
+_KEEPS_DTYPE = {("np", f) for f in ("sum", "max", "min", "amax", "amin", "prod", "cumsum",
+                                    "transpose", "reshape", "ravel", "squeeze")} | \
+    {("_ad", "unbroadcast"), ("_ad", "sum_grad")}
 # math functions whose result is a float (not floor, ceil, trunc, factorial, ...)
 MATH_FLOATING = {"sin", "cos", "tan", "asin", "acos", "atan", "atan2", "sinh", "cosh", "tanh",
                  "asinh", "acosh", "atanh", "exp", "expm1", "log", "log1p", "log2", "log10",
@@ -451,9 +455,9 @@ def _floating(e, floating):
         root, attr = e.func.value.id, e.func.attr
         if root == "math":
             return attr in MATH_FLOATING
-        if root == "np":
-            return attr in _NUMPY_FLOATING
-        if root == "_ad" and attr in ("unbroadcast", "sum_grad") and e.args:
+        if root == "np" and attr in _NUMPY_FLOATING:
+            return True
+        if (root, attr) in _KEEPS_DTYPE and e.args:    # a sum of floats is a float
             return _floating(e.args[0], floating)
     return False
 

@@ -362,6 +362,8 @@ def test_floating_names_follow_assignments_and_loops():
     ("a = 2 * np.sin(x)", "a = 2.0 * np.sin(x)"),            # float times float is faster
     ("a = 1 - np.sin(x)", "a = 1.0 - np.sin(x)"),
     ("a = 2 * x", "a = 2 * x"),                              # x may be an int array
+    ("a = 1.0 * np.sum(np.sin(x))", "a = np.sum(np.sin(x))"),  # a sum of floats is a float
+    ("a = 1.0 * np.sum(x)", "a = 1.0 * np.sum(x)"),
 ])
 def test_a_unit_factor_goes_only_where_exact_and_unshared(text, expected):
     out = run(optimize.fold_constants, f"""
