@@ -420,10 +420,11 @@ def _is_float(n, value):
 _NUMPY_FLOATING = {"sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh",
                    "arcsinh", "arccosh", "arctanh", "exp", "expm1", "exp2", "log", "log1p",
                    "log2", "log10", "sqrt", "cbrt", "divide", "true_divide", "mean"}
+# NumPy functions that make a new array (or number) of their argument's dtype
+_REDUCTIONS = {"sum", "max", "min", "amax", "amin", "prod", "cumsum"}
 # functions whose result has their first argument's dtype
-_KEEPS_DTYPE = {("np", f) for f in ("sum", "max", "min", "amax", "amin", "prod", "cumsum",
-                                    "transpose", "reshape", "ravel", "squeeze")} | \
-    {("_ad", "unbroadcast"), ("_ad", "sum_grad")}
+_KEEPS_DTYPE = {("np", f) for f in _REDUCTIONS | {"transpose", "reshape", "ravel", "squeeze"}} \
+    | {("_ad", "unbroadcast"), ("_ad", "sum_grad")}
 # math functions whose result is a float (not floor, ceil, trunc, factorial, ...)
 MATH_FLOATING = {"sin", "cos", "tan", "asin", "acos", "atan", "atan2", "sinh", "cosh", "tanh",
                  "asinh", "acosh", "atanh", "exp", "expm1", "log", "log1p", "log2", "log10",
@@ -464,13 +465,13 @@ def _floating(e, floating):
 
 def _fresh(e):
     """Does evaluating `e` make a new object (arithmetic, a math or NumPy function of
-    `_NUMPY_FLOATING`), never one some name already holds?"""
+    `_NUMPY_FLOATING`, a reduction), never one some name already holds nor a view of one?"""
     if isinstance(e, (gast.BinOp, gast.UnaryOp)):
         return True
     return isinstance(e, gast.Call) and isinstance(e.func, gast.Attribute) and \
         isinstance(e.func.value, gast.Name) and (
             e.func.value.id == "math" or (e.func.value.id == "np" and
-                                          e.func.attr in _NUMPY_FLOATING))
+                                          e.func.attr in _NUMPY_FLOATING | _REDUCTIONS))
 
 
 def _floating_of(node):
