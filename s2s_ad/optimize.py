@@ -228,9 +228,9 @@ def _fold_binop(n, floating=frozenset()):
         # c * (1.0 * e) -> float(c) * e: multiplying by 1.0 is exact; its only effect, making
         # an int e a float, comes with the float c
         return gast.BinOp(left=S.const(float(left.value)), op=gast.Mult(), right=right.right)
-    scaled = _scaled_twice(n)
+    scaled = _scaled_twice(n, floating)
     if scaled is not None:
-        return scaled
+        return _without_unit(scaled, floating, False)
     if isinstance(n.op, (gast.Add, gast.Sub, gast.Mult, gast.Div)):
         # `2 * e` -> `2.0 * e` where e holds floats: the same value, and Python multiplies a
         # float by a float faster than by an int (which it converts first)
@@ -262,28 +262,45 @@ def _fold_binop(n, floating=frozenset()):
     return _without_unit(n, floating, False)
 
 
-def _scaled_twice(n):
-    """`(a * e) * b`, `(e * a) * b` or `b * (a * e)` with numbers a and b -> `(a * b) * e`, where
-    that is exact: both ints, or one of them a power of two (scaling by 2**k is exact)."""
+def _scaled_twice(n, floating=frozenset()):
+    """`b * (a * e)` or `(e * a * f) * b` with numbers a and b -> the product with a * b in a's
+    place (a is any factor of a chain of products), where that is exact: both ints, or one of
+    them a power of two (scaling by 2**k is exact, wherever it happens in the chain).  Where
+    a * b is 1.0, the factor goes too (see _without_unit)."""
     if not isinstance(n.op, gast.Mult):
         return None
     if _number(n.right) and isinstance(n.left, gast.BinOp):
-        inner, b = n.left, n.right.value
+        chain, b = n.left, n.right.value
     elif _number(n.left) and isinstance(n.right, gast.BinOp):
-        inner, b = n.right, n.left.value
+        chain, b = n.right, n.left.value
     else:
         return None
-    if not isinstance(inner.op, gast.Mult):
+    return _scale_factor(chain, b, floating)
+
+
+def _scale_factor(chain, b, floating):
+    """The product `chain` (`((x1 * x2) * x3) * ...`) with its first number factor a
+    replaced by a * b, or None where it has none or that would not be exact."""
+    if not (isinstance(chain, gast.BinOp) and isinstance(chain.op, gast.Mult)):
         return None
-    if _number(inner.left):
-        a, e = inner.left.value, inner.right
-    elif _number(inner.right):
-        a, e = inner.right.value, inner.left
-    else:
+    for side in ("right", "left"):
+        factor = getattr(chain, side)
+        if _number(factor):
+            a = factor.value
+            if not ((type(a) is int and type(b) is int) or _power_of_two(a) or
+                    _power_of_two(b)):
+                return None
+            other = chain.left if side == "right" else chain.right
+            if not (isinstance(other, gast.BinOp) and isinstance(other.op, gast.Mult)):
+                return gast.BinOp(left=S.const(a * b), op=gast.Mult(), right=other)  # `15 * x`
+            scaled = gast.BinOp(left=chain.left, op=gast.Mult(), right=chain.right)
+            setattr(scaled, side, S.const(a * b))
+            return scaled
+    inner = _scale_factor(chain.left, b, floating)
+    if inner is None:
         return None
-    if not ((type(a) is int and type(b) is int) or _power_of_two(a) or _power_of_two(b)):
-        return None
-    return gast.BinOp(left=S.const(a * b), op=gast.Mult(), right=e)
+    inner = _without_unit(inner, floating, True)
+    return gast.BinOp(left=inner, op=gast.Mult(), right=chain.right)
 
 
 def _power_of_two(value):
@@ -392,15 +409,16 @@ def _fold_unaryop(n, floating=frozenset()):
 
 
 def _without_unit(n, floating, operand):
-    """`1.0 * e`, `e * 1.0`, `e / 1.0` -> `e` and `-1.0 * e` -> `-e`, where e certainly holds
-    floats (real or complex): then the product has e's value and dtype (a Python float does not
-    widen a float32 array).  Only as an `operand` of another operation, or where e makes a new
-    value anyway: elsewhere `1.0 * e` is a new array and `e` would be the same object, which
-    an adjoint later updated in place must not be.  This is how a gradient's seed 1.0 goes."""
+    """`1.0 * e`, `e * 1.0`, `e / 1.0` -> `e` and `-1.0 * e`, `e * -1.0` -> `-e`, where e
+    certainly holds floats (real or complex): then the product has e's value and dtype (a
+    Python float does not widen a float32 array).  Only as an `operand` of another operation,
+    or where e makes a new value anyway: elsewhere `1.0 * e` is a new array and `e` would be
+    the same object, which an adjoint later updated in place must not be.  This is how a
+    gradient's seed 1.0 goes."""
     if not (isinstance(n, gast.BinOp) and isinstance(n.op, (gast.Mult, gast.Div))):
         return n
-    if _is_float(n.right, 1.0):
-        e, sign = n.left, 1.0
+    if _is_float(n.right, 1.0) or _is_float(n.right, -1.0):
+        e, sign = n.left, n.right.value
     elif isinstance(n.op, gast.Div):
         return n
     elif _is_float(n.left, 1.0) or _is_float(n.left, -1.0):

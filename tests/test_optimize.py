@@ -411,6 +411,10 @@ def test_folding_the_seed_keeps_values_and_dtypes(dtype):
     ("a = -(-x * 2.0)", "a = x * 2.0"),
     ("a = -x * -2.0", "a = x * 2.0"),
     ("a = 2 * (-(x * y) * z)", "a = -2 * (x * y * z)"),
+    ("a = 2.0 * (x * y * 0.1 * z)", "a = x * y * 0.2 * z"),   # anywhere in a chain
+    ("a = (x * 0.5 * y * z) * 4.0", "a = 2.0 * x * y * z"),
+    ("a = 3.0 * (x * y * 0.1 * z)", "a = 3.0 * (x * y * 0.1 * z)"),
+    ("a = 2.0 * (x * y * 0.5 * z)", "a = x * y * 1.0 * z"),   # x may be an int: 1.0 stays
 ])
 def test_constant_factors_merge_only_where_exact(text, expected):
     out = run(optimize.fold_constants, f"""
