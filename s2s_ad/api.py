@@ -351,6 +351,87 @@ def _no_fast_path(args):
     return None
 
 
+class _NoType:
+    """No argument has this type: an entry point's state before its first call matches none."""
+
+
+def _entry_parameters(fn):
+    """[(name, default or _ABSENT)] for fn's parameters where an entry point can repeat its
+    signature (positional-or-keyword parameters only, none of our own `_ad_` names), else
+    None.  For one of our derivative functions, those of the function it differentiates."""
+    inner = getattr(fn, "__s2s_ad__", None)
+    if inner is not None:
+        return _entry_parameters(inner[0])
+    if isinstance(fn, types.MethodType):
+        return None
+    try:
+        parameters = inspect.signature(frontend.unwrap(fn)).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    if any(p.kind is not p.POSITIONAL_OR_KEYWORD or p.name.startswith("_ad_")
+           for p in parameters):
+        return None
+    return [(p.name, _ABSENT if p.default is p.empty else p.default) for p in parameters]
+
+
+def _entry_point(t, mode, result, general, extra=()):
+    """The function a user calls for transform `t`, or None where fn's signature cannot be
+    repeated (see `_entry_parameters`).  It has fn's parameters (then `extra` ones, which it
+    does not check) and runs the generated code `t.remember` last installed when its arguments
+    have that code's signature, checked inline; any other call goes to `general(args)`.  That
+    is one Python call more than calling the generated function itself, where a `*args`
+    wrapper and a separate guard cost two and build tuples.
+
+    `result` is the expression returned, with `{call}` for the generated function's call."""
+    parameters = _entry_parameters(t.fn)
+    defaults = [default for _, default in parameters or () if default is not _ABSENT]
+    if not parameters or (defaults and extra):
+        return None     # (extra parameters, without defaults, cannot follow ones with)
+    names = [name for name, _ in parameters] + list(extra)
+    facts, checks = ["_ad_f"], []
+    for i, (name, _) in enumerate(parameters):
+        facts += [f"_ad_t{i}", f"_ad_s{i}", f"_ad_d{i}"]
+        checks.append(f"type({name}) is _ad_t{i} and (_ad_s{i} is None or "
+                      f"{name}.shape == _ad_s{i} and "
+                      f"({name}.dtype is _ad_d{i} or {name}.dtype == _ad_d{i}))")
+    facts.append("_ad_rest")
+    checks.append("(_ad_rest is None or _ad_rest(()) is not None)")
+    arguments = ", ".join(names)
+    call = f"_ad_f({arguments})"
+    function_name = f"{getattr(t.fn, '__name__', '')}_{mode}"
+    if not function_name.isidentifier():
+        function_name = mode
+    condition = " and\n                ".join(checks)
+    source = (f"def make(_ad_general, _ad_state):\n"
+              f"    def {function_name}({arguments}):\n"
+              f"        {', '.join(facts)} = _ad_state\n"
+              f"        if ({condition}):\n"
+              f"            return {result.format(call=call)}\n"
+              f"        return _ad_general(({arguments},))\n"
+              f"    def install(state):\n"
+              f"        nonlocal _ad_state\n"
+              f"        _ad_state = state\n"
+              f"    return {function_name}, install\n")
+    namespace = {}
+    exec(compile(source, "<s2s_ad entry point>", "exec"), namespace)
+    never = (None,) + (_NoType, None, None) * len(parameters) + (None,)
+    entry, install = namespace["make"](general, never)
+    entry.__defaults__ = tuple(defaults) or None
+    t.install, t.never, t.arity = install, never, len(parameters)
+    return entry
+
+
+def entry_state(given, value, rest):
+    """An entry point's state: run `value` for arguments with the signature of `given` (types;
+    shapes and dtypes of arrays) while `rest(())`, a guard of the module-level values and
+    closure cells the code depends on, is not None (rest None: nothing to check)."""
+    state = [value]
+    for a in given:
+        state += [np.ndarray, a.shape, a.dtype] if type(a) is np.ndarray else [type(a), None, None]
+    state.append(rest)
+    return tuple(state)
+
+
 class _Transform:
     """Shared call path: bind arguments, pick the specialised generated code, run it."""
 
@@ -368,10 +449,14 @@ class _Transform:
         # signature (see `remember`), else None; replaced by a compiled guard per signature.
         self.fast_function = _no_fast_path
         self.global_names = None   # the module-level numbers and arrays fn reads
+        # install(state), never, arity: the entry point's, where it has one (_entry_point)
+        self.install = self.never = self.arity = None
         _TRANSFORMS.add(self)
 
     def forget(self):
         self.fast_function = _no_fast_path
+        if self.install is not None:
+            self.install(self.never)
         self.fast.clear()
 
     def key(self, args):
@@ -397,13 +482,16 @@ class _Transform:
         cells = _closure_cells(self.plain)
         if cells is None:
             return
-        if not self.global_names:
-            self.fast_function = _guard(given, value, None, (), cells)
-            return
-        scope = self.plain.__globals__
-        read = tuple((n, scope.get(n, _ABSENT)) for n in self.global_names)
-        if not any(type(v) in (list, dict) for _, v in read):
-            self.fast_function = _guard(given, value, scope, read, cells)
+        scope, read = None, ()
+        if self.global_names:
+            scope = self.plain.__globals__
+            read = tuple((n, scope.get(n, _ABSENT)) for n in self.global_names)
+            if any(type(v) in (list, dict) for _, v in read):
+                return
+        self.fast_function = _guard(given, value, scope, read, cells)
+        if self.install is not None and len(given) == self.arity:
+            rest = _guard((), True, scope, read, cells) if read or cells else None
+            self.install(entry_state(given, value, rest))
 
     def prepare(self, args, kwargs):
         """(generated function, arguments) for one call: the hot path of every transform."""
@@ -447,7 +535,7 @@ def grad(fn, wrt=0, *, has_aux=False):
     # a single gradient asked for as a tuple is wrapped; several come back as a tuple already
     wrap = t.as_tuple and len(t.wrt) == 1
 
-    def grad_fn(*args, **kwargs):
+    def general(args, kwargs=None):
         function = None if kwargs else t.fast_function(args)
         if function is None:
             function, args = t.prepare(args, kwargs)
@@ -457,21 +545,32 @@ def grad(fn, wrt=0, *, has_aux=False):
             return t.unpack(grads), aux
         return (result,) if wrap else result
 
-    return _mark(grad_fn, fn, "grad", t.wrt, has_aux)
+    entry = None if has_aux else _entry_point(t, "grad", "({call},)" if wrap else "{call}",
+                                              general)
+    return _mark(entry or _with_any_arguments(general), fn, "grad", t.wrt, has_aux)
+
+
+def _with_any_arguments(general):
+    """The function a user calls where there is no entry point: any arguments, to `general`."""
+    def call(*args, **kwargs):
+        return general(args, kwargs)
+    return call
 
 
 def value_and_grad(fn, wrt=0, *, has_aux=False):
     """`(value, gradient)` of scalar-valued `fn`; with has_aux, `((value, aux), gradient)`."""
     t = _Transform(fn, "value_and_grad", wrt, has_aux)
 
-    def value_and_grad_fn(*args, **kwargs):
+    def general(args, kwargs=None):
         function = None if kwargs else t.fast_function(args)
         if function is None:
             function, args = t.prepare(args, kwargs)
         value, grads = function(*args)
         return value, t.unpack(grads)
 
-    return _mark(value_and_grad_fn, fn, "value_and_grad", t.wrt, has_aux)
+    wrap = t.as_tuple and len(t.wrt) == 1      # what unpack would do to the gradient
+    entry = None if wrap else _entry_point(t, "value_and_grad", "{call}", general)
+    return _mark(entry or _with_any_arguments(general), fn, "value_and_grad", t.wrt, has_aux)
 
 
 def vjp(fn, *primals, wrt=None):

@@ -15,8 +15,8 @@ the identity as the batch of output cotangents.  Where the batched code cannot b
 import numpy as np
 
 from . import api, batching, frontend
-from .api import (_Transform, _as_float, _mark, _params, arg_kinds, compiled, shapes_of,
-                  wrt_names)
+from .api import (_Transform, _as_float, _entry_point, _mark, _params, arg_kinds, compiled,
+                  shapes_of, wrt_names)
 from .errors import BadArgumentError
 from .kinds import kind_of_value
 
@@ -273,7 +273,7 @@ def hvp(fn, wrt=0):
     t = _Transform(gradient, "tangent", name)
     t.plain = frontend.unwrap(fn)    # the module-level values the code reads are fn's
 
-    def hvp_fn(*args):
+    def general(args):
         if not args:
             raise BadArgumentError(f"the hvp of {getattr(fn, '__name__', 'f')} takes f's "
                                    f"arguments and then the vector v")
@@ -283,7 +283,9 @@ def hvp(fn, wrt=0):
             return function(*primals, args[-1])
         return function(*args)
 
-    return _mark(hvp_fn, fn, "hvp")
+    v = "v" if "v" not in t.params else "_ad_v"
+    entry = _entry_point(t, "hvp", "{call}", general, extra=(v,))
+    return _mark(entry or (lambda *args: general(args)), fn, "hvp")
 
 
 def hvp_source(fn, names, optimize=True, arg_kinds=None, arg_shapes=None):

@@ -181,3 +181,67 @@ def test_a_closure_variable_rebound_between_calls_is_read_again():
     _, pullback = ad.vjp(loss, w)
     np.testing.assert_allclose(pullback(1.0)[0], expected(), rtol=1e-6)
     np.testing.assert_allclose(ad.jvp(loss, (w,), (np.ones(2),))[1], expected().sum(), rtol=1e-6)
+
+
+def test_a_transform_has_its_functions_parameters_and_checks_them_inline():
+    import inspect
+
+    def f(x, y, n=2.0):
+        return np.sum(x * y ** n)
+
+    g, vg = ad.grad(f, wrt=(0, 1)), ad.value_and_grad(f)
+    assert str(inspect.signature(g)) == "(x, y, n=2.0)"
+    assert g(2.0, 3.0) == (9.0, 12.0)
+    assert g(y=3.0, x=2.0) == (9.0, 12.0)        # keywords bind as they do for f
+    assert g(2.0, 3.0, 1.0) == (3.0, 2.0)
+    assert vg(2.0, 3.0) == (18.0, 9.0)
+    a = np.array([1.0, 2.0])
+    np.testing.assert_allclose(g(a, 3.0)[0], [9.0, 9.0])      # another signature
+    np.testing.assert_allclose(g(a[::-1], 3.0)[0], [9.0, 9.0])
+    assert g(2.0, 3.0) == (9.0, 12.0)                          # and back
+    np.testing.assert_allclose(g(np.ones((2, 2)), 1.0)[1], 8.0)   # same type, another shape
+    assert g(2.0, 3.0, n=1.0) == (3.0, 2.0)
+
+    # an hvp has f's parameters and then v (named apart where f has a v)
+    h = ad.hvp(lambda x, v: np.sum(x ** 3 * v), 0)
+    assert str(inspect.signature(h)) == "(x, v, _ad_v)"
+    assert h(2.0, 1.0, 1.0) == 12.0
+
+    # signatures it cannot repeat take any arguments, as f does
+    class Model:
+        def loss(self, w):
+            return w * w
+
+    def keyword_only(x, *, k=3.0):
+        return x * k
+
+    def ours(_ad_x):
+        return _ad_x * _ad_x
+
+    assert ad.grad(Model().loss)(2.0) == 4.0
+    assert ad.grad(keyword_only)(2.0, k=4.0) == 4.0
+    assert ad.grad(ours)(3.0) == 6.0
+    assert str(inspect.signature(ad.grad(keyword_only))) == "(*args, **kwargs)"
+
+
+def test_threads_calling_with_different_signatures_each_get_their_own_code():
+    def f(x):
+        return np.sum(x * x)
+
+    g = ad.grad(f)
+    arrays = [np.array([1.0, 2.0]), np.ones((2, 3)), 3.0, np.arange(4.0)]
+    barrier = threading.Barrier(4)
+    failures = []
+
+    def worker(x):
+        barrier.wait()
+        for _ in range(300):
+            if not np.allclose(g(x), 2.0 * np.asarray(x)):
+                failures.append(x)
+
+    threads = [threading.Thread(target=worker, args=(x,)) for x in arrays]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []

@@ -100,8 +100,12 @@ def test_hvp_reuses_its_code_only_for_the_same_signature():
         v = np.ones_like(x, dtype=float)
         np.testing.assert_allclose(h(x, v), 6.0 * x * v)
     assert h(2.0, 1.0) == 12.0 and h(3.0, 2.0) == 36.0
-    with pytest.raises(ad.DifferentiationError, match="and then the vector v"):
+    # the hvp has f's parameters, then v: Python names what is missing
+    with pytest.raises(TypeError, match="f_hvp.. missing 2 required positional arguments: "
+                                        "'x' and 'v'"):
         h()
+    with pytest.raises(ad.DifferentiationError, match="and then the vector v"):
+        ad.hvp(lambda x, n=2: np.sum(x ** n))()     # a default: any arguments, checked here
 
 
 def test_jacobians_reuse_their_code_only_for_the_same_signature():
