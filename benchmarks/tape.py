@@ -14,7 +14,7 @@ _TAPE = re.compile(r"^(\s*)(_tape\w*) = \[\]$", re.MULTILINE)
 class Meter(list):
     """A list that records the largest number of entries and bytes it ever held.  Bytes count
     memory the tape keeps alive: an array pushed twice counts once, a view of another array
-    (`xs[t]`) not at all, a float 8 bytes."""
+    (`xs[t]`) not at all, a float 8 bytes; an entry holding several values counts each."""
 
     def __init__(self):
         super().__init__()
@@ -23,24 +23,25 @@ class Meter(list):
 
     def append(self, value):
         super().append(value)
-        if isinstance(value, np.ndarray):
-            self.held[id(value)] = self.held.get(id(value), 0) + 1
-            if self.held[id(value)] == 1 and value.base is None:
-                self.bytes += value.nbytes
-        elif value is not None:
-            self.bytes += 8
+        for item in value if type(value) is tuple else (value,):   # values saved together
+            self.bytes += self._held_bytes(item, +1)
         self.peak_entries = max(self.peak_entries, len(self))
         self.peak_bytes = max(self.peak_bytes, self.bytes)
 
     def pop(self, *index):
         value = super().pop(*index)
-        if isinstance(value, np.ndarray):
-            self.held[id(value)] -= 1
-            if not self.held[id(value)] and value.base is None:
-                self.bytes -= value.nbytes
-        elif value is not None:
-            self.bytes -= 8
+        for item in value if type(value) is tuple else (value,):
+            self.bytes -= self._held_bytes(item, -1)
         return value
+
+    def _held_bytes(self, value, change):
+        """The bytes one more (change +1) or one fewer (-1) reference to `value` keeps alive."""
+        if isinstance(value, np.ndarray):
+            before = self.held.get(id(value), 0)
+            self.held[id(value)] = before + change
+            first = before == 0 if change > 0 else before == 1
+            return value.nbytes if first and value.base is None else 0
+        return 8 if value is not None else 0
 
 
 def tape_size(generated, args):

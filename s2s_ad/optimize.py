@@ -505,16 +505,17 @@ def floating_names(node, is_float=None):
     """The names of `node` that certainly hold floats: every assignment to them computes floats
     from constants and such names (`is_float(value, names)`, by default `_floating`), the
     largest such set (a loop's `y = y * x + c` starting from `y = 0.0` stays a float).  `a += e`
-    and a tape pop (`a = _tape.pop()`, which restores a value `a` held before) keep what a
-    holds; any other way of binding a name (a parameter, a loop variable, unpacking) leaves it
-    out."""
+    and a tape pop (`a = _tape.pop()` or `a, b = _tape.pop()`, which restore values they held
+    before) keep what they hold; any other way of binding a name (a parameter, a loop
+    variable, unpacking) leaves it out."""
     is_float = is_float or _floating
     values, other = {}, set(_params(node))
     for stmt in S.statements(node):
+        if isinstance(stmt, gast.Assign) and _is_tape_pop(stmt.value):
+            continue        # `a = _tape.pop()`, `a, b = _tape.pop()`: as they were
         if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and \
                 isinstance(stmt.targets[0], gast.Name):
-            if not _is_tape_pop(stmt.value):
-                values.setdefault(stmt.targets[0].id, []).append(stmt.value)
+            values.setdefault(stmt.targets[0].id, []).append(stmt.value)
             continue
         if isinstance(stmt, gast.AugAssign) and isinstance(stmt.target, gast.Name):
             continue

@@ -44,6 +44,7 @@ from .kinds import all_real
 from .ops import describe
 from .rules import registry
 from .shapes import broadcast, elementwise_shape
+from .tape_groups import group_entries
 
 
 
@@ -56,6 +57,8 @@ class Reverse(Analysed):
         self.needed = set()     # names the reverse sweep reads (decides what loops save)
         self.recompute_at = {}  # id(stmt) -> loop temporaries to compute again before its adjoint
         self.saved = set()      # names pushed before being overwritten
+        self.pushes = {}        # (id(statement), name) -> the push saving name before it
+        self.pops = {}          # (id(statement), name) -> the pop restoring name after it
         self.defined = set()
         self.owned = set()        # adjoints holding an array only this sweep refers to
         self.uniform = {}         # name -> the smaller shape its adjoint is held in (above)
@@ -668,8 +671,12 @@ class Reverse(Analysed):
             return [S.assign(target, S.call(f"{self.tape}.pop"))]
         if not self.in_loop:
             return []
-        return [S.assign(t, S.call(f"{self.tape}.pop")) for t in reversed(rebinds(stmt))
-                if t in self.needed and not isinstance(stmt.targets[0], gast.Subscript)]
+        pops = []
+        for t in reversed(rebinds(stmt)):
+            if t in self.needed and not isinstance(stmt.targets[0], gast.Subscript):
+                pops.append(S.assign(t, S.call(f"{self.tape}.pop")))
+                self.pops[id(stmt), t] = pops[-1]
+        return pops
 
     def reverse_if(self, stmt):
         before, owned_before = set(self.defined), set(self.owned)
@@ -785,6 +792,7 @@ class Reverse(Analysed):
                         if t in self.needed:
                             self.saved.add(t)
                             out.append(S.expr_stmt(S.call(f"{self.tape}.append", S.load(t))))
+                            self.pushes[id(stmt), t] = out[-1]
                 out.append(self.forward_call(stmt) if id(stmt) in self.user_calls else stmt)
             elif isinstance(stmt, gast.If):
                 out.append(gast.If(test=stmt.test, body=self.forward_block(stmt.body, depth),
@@ -854,6 +862,7 @@ class Reverse(Analysed):
             self.plan_recomputes()
         forward = self.forward_block(body, 0)
         # The real reverse sweep, now that the forward sweep knows what it saved.
+        self.pops = {}
         self.in_loop = False
         self.defined = set(out_names) | set(self.split_mutated or ())
         self.owned, self.uniform = set(), {}
@@ -897,6 +906,8 @@ class Reverse(Analysed):
             parts["reverse"] + [gast.Return(value=result)]
         func = S.function_def(name, parts["params"], func_body)
         func.args.defaults = list(self.fn.node.args.defaults)
+        group_entries(func, self.tape, [(push, self.pops[key], key[1])
+                                        for key, push in self.pushes.items() if key in self.pops])
         if seed != "one":   # the cotangent is keyword-only, after the user's own parameters
             func.args.kwonlyargs = [S.store_param(self.seed_param)]
             func.args.kw_defaults = [None]

@@ -1,0 +1,104 @@
+"""Values saved together share one tape entry (tape_groups), only where that is the same."""
+import textwrap
+
+import gast
+import numpy as np
+import pytest
+
+import s2s_ad as ad
+from s2s_ad.codegen import to_source
+from s2s_ad.tape_groups import group_entries
+
+
+def grouped(text):
+    """The function after grouping, its pushes and pops paired in order by name."""
+    node = gast.parse(textwrap.dedent(text)).body[0]
+    pushes = {s.value.args[0].id: s for s in node.body
+              if isinstance(s, gast.Expr) and s.value.func.attr == "append"}
+    pops = {s.targets[0].id: s for s in node.body
+            if isinstance(s, gast.Assign) and isinstance(s.value, gast.Call)
+            and getattr(s.value.func, "attr", None) == "pop"}
+    group_entries(node, "_tape", [(pushes[n], pops[n], n) for n in pushes])
+    return [line.strip() for line in to_source(node).splitlines()[2:]]
+
+
+def test_saves_with_nothing_in_between_share_an_entry():
+    assert grouped("""
+        def f(x, y):
+            _tape = []
+            _tape.append(x)
+            x = x + 1.0
+            _tape.append(y)
+            y = y * 2.0
+            y = _tape.pop()
+            a_bar = 3.0
+            x = _tape.pop()
+            return x + a_bar
+        """) == ["_tape.append((x, y))", "x = x + 1.0", "y = y * 2.0", "x, y = _tape.pop()",
+                 "a_bar = 3.0", "return x + a_bar"]
+
+
+@pytest.mark.parametrize("between_saves, between_restores", [
+    ("y = x * 2.0", "a_bar = 3.0"),         # y changes before it is saved
+    ("a = 1.0", "a_bar = x * 3.0"),         # x is read before it is restored
+    ("a = 1.0", "x_bar = 3.0; y = 1.0"),    # y is written after it was restored
+])
+def test_saves_stay_apart_where_grouping_would_change_a_value(between_saves, between_restores):
+    text = f"""
+        def f(x, y):
+            _tape = []
+            _tape.append(x)
+            {between_saves}
+            _tape.append(y)
+            y = y * 2.0
+            y = _tape.pop()
+            {between_restores}
+            x = _tape.pop()
+            return x
+        """
+    lines = grouped(text)
+    assert "_tape.append(x)" in lines and "_tape.append(y)" in lines
+    assert "x = _tape.pop()" in lines and "y = _tape.pop()" in lines
+
+
+def lorenz_like(sigma, rho, n):
+    x, y, z = 1.0, 1.0, 1.0
+    for i in range(n):
+        dx = sigma * (y - x)
+        dy = x * (rho - z) - y
+        dz = x * y - 2.5 * z
+        x = x + 0.01 * dx
+        y = y + 0.01 * dy
+        z = z + 0.01 * dz
+    return x * x + y * y + z * z
+
+
+def test_a_loop_saves_its_state_in_one_entry_per_step():
+    text = ad.source(lorenz_like, "grad", wrt=(0, 1), example=(10.0, 28.0, 30))
+    assert "_tape.append((x, y, z))" in text and "x, y, z = _tape.pop()" in text
+    assert text.count("_tape.append") == 1
+    grad, h = ad.grad(lorenz_like, wrt=(0, 1)), 1e-6
+    fd = (lorenz_like(10.0 + h, 28.0, 30) - lorenz_like(10.0 - h, 28.0, 30)) / (2 * h)
+    assert grad(10.0, 28.0, 30)[0] == pytest.approx(fd, rel=1e-6)
+
+
+def lorenz_of_parameters(p, n):
+    x, y, z = 1.0, 1.0, 1.0
+    for i in range(n):
+        dx = p[0] * (y - x)
+        dy = x * (p[1] - z) - y
+        dz = x * y - 2.5 * z
+        x = x + 0.01 * dx
+        y = y + 0.01 * dy
+        z = z + 0.01 * dz
+    return x * x + y * y + z * z
+
+
+def test_second_derivatives_go_through_the_shared_entries():
+    p, h = np.array([10.0, 28.0]), 1e-6
+    assert "x, y, z = _tape.pop()" in ad.source(lorenz_of_parameters, example=(p, 30))
+    grad = ad.grad(lorenz_of_parameters)
+    second = np.array([(grad(p + h * e, 30) - grad(p - h * e, 30)) / (2 * h) for e in np.eye(2)])
+    np.testing.assert_allclose(ad.hessian(lorenz_of_parameters)(p, 30), second, rtol=1e-5)
+    v = np.array([1.0, -2.0])
+    np.testing.assert_allclose(ad.hvp(lorenz_of_parameters)(p, 30, v), second @ v, rtol=1e-5)
