@@ -7,9 +7,11 @@
 get tangents or adjoints, so no code is emitted for anything else.  The analysis is
 flow-insensitive over SSA names and iterated to a fixed point, which covers loops.
 """
+import operator
 from dataclasses import dataclass
 
 import gast
+import numpy as np
 
 from . import syntax as S
 from .rules import registry
@@ -104,11 +106,161 @@ def _closure(start, flows):
     return reached
 
 
-def activity(fn, ops, wrt, output_names):
-    """`ops` maps id(stmt) -> Op for every simple statement of fn.node."""
-    stmts = [s for s in simple_statements(fn.node.body) if differentiable(ops[id(s)])]
+def activity(fn, ops, wrt, output_names, shapes=None):
+    """`ops` maps id(stmt) -> Op for every simple statement of fn.node.  With `shapes` ({name:
+    shape} where known), a maximum the outputs do not depend on carries no derivative (see
+    shift_invariant)."""
+    unseen = shift_invariant(fn, ops, output_names, shapes) if shapes else set()
+    stmts = [s for s in simple_statements(fn.node.body) if differentiable(ops[id(s)])
+             and not unseen.intersection(targets(s))]
     flows = [(_operands(ops[id(s)]), targets(s) + ops[id(s)].writes) for s in stmts]
     varied = _closure(set(wrt), flows)
     # backwards, in reverse order: in straight-line code one sweep reaches everything
     useful = _closure(set(output_names), [(outs, ins) for ins, outs in reversed(flows)])
     return Activity(varied, useful)
+
+
+# -- shifts the output does not see ------------------------------------------------------------
+#
+# Code that exponentiates first subtracts a maximum so that exp cannot overflow:
+#
+#     m = np.max(logits, axis=1, keepdims=True)
+#     z = logits - m
+#     lse = np.log(np.sum(np.exp(z), axis=1, keepdims=True))
+#     return -np.sum(y * (z - lse))
+#
+# Adding any c to m leaves the output as it is (z moves by -c, exp(z) is scaled by exp(-c),
+# lse moves by -c, z - lse does not move), so its derivative through m is exactly zero, and m
+# needs no adjoint: no cotangent of the maximum, no mask of where it is attained.  This finds
+# such an m by following how each value changes when m moves by c: `("shift", s)` moves by
+# s * c, `("scale", s)` is multiplied by exp(s * c), None does not change.  A value anything
+# else happens to is not followed, and m then keeps its derivative.
+
+_EXTREMA = ("max", "amax", "min", "amin")
+_SHIFT_REDUCTIONS = {"max", "amax", "min", "amin", "mean"}       # f(v + c) = f(v) + c
+_SCALE_REDUCTIONS = {"max", "amax", "min", "amin", "mean", "sum"}  # f(v * k) = f(v) * k, k > 0
+
+
+def shift_invariant(fn, ops, output_names, shapes):
+    """The names of values computed as a maximum or minimum (kept dims, or a number) that the
+    outputs read but do not depend on (see above).  `shapes`: {name: shape} where known."""
+    body = [s for s in fn.node.body if isinstance(s, (gast.Assign, gast.Expr))]
+    nested = {n for s in fn.node.body if not isinstance(s, (gast.Assign, gast.Expr))
+              for n in S.names_in(s, gast.Load)}
+    found = set()
+    for k, stmt in enumerate(body):
+        op = ops.get(id(stmt))
+        names = targets(stmt) if isinstance(stmt, gast.Assign) else []
+        if op is None or len(names) != 1 or not _is_reduction(op, _EXTREMA) or \
+                names[0] not in shapes or not _keeps_dims(op, shapes):
+            continue
+        m = names[0]
+        moves = _moves(body[k + 1:], ops, m, shapes[m], shapes)
+        if moves is not None and not any(moves.get(n) for n in output_names) and \
+                not any(moves.get(n) for n in nested):
+            found.add(m)
+    return found
+
+
+def _moves(stmts, ops, m, m_shape, shapes):
+    """{name: how it moves when m moves} for the statements after m's, or None where a value
+    moves in a way not followed."""
+    moves = {m: ("shift", 1)}
+    for stmt in stmts:
+        op = ops.get(id(stmt))
+        names = targets(stmt) if isinstance(stmt, gast.Assign) else []
+        ins = [moves.get(a.id) if isinstance(a, gast.Name) else None for a in op.args] \
+            if op is not None else []
+        if op is None or (op.kind != "call" and op.kind != "copy"):
+            if any(moves.get(n) for n in S.names_in(stmt, gast.Load)):
+                return None
+            continue
+        if any(moves.get(a.id) for a in op.kwargs.values() if isinstance(a, gast.Name)):
+            return None
+        if not any(ins):
+            continue
+        out = ins[0] if op.kind == "copy" else _moved(op, ins, m_shape, shapes)
+        if out is False or len(names) != 1 or op.writes:
+            return None
+        moves[names[0]] = out
+    return moves
+
+
+def _moved(op, ins, m_shape, shapes):
+    """How the result of one call moves, given how its arguments move; False: not followed."""
+    f = op.fn
+    first = ins[0]
+    if f in (operator.add, operator.sub, np.add, np.subtract) and len(ins) == 2:
+        if any(i is not None and i[0] != "shift" for i in ins):
+            return False
+        a, b = (i[1] if i else 0 for i in ins)
+        s = a + b if f in (operator.add, np.add) else a - b
+        return ("shift", s) if s else None
+    if f in (operator.mul, operator.truediv, np.multiply, np.divide) and len(ins) == 2:
+        if any(i is not None and i[0] != "scale" for i in ins):
+            return False
+        a, b = (i[1] if i else 0 for i in ins)
+        s = a + b if f in (operator.mul, np.multiply) else a - b
+        return ("scale", s) if s else None
+    if f is operator.neg:
+        return ("shift", -first[1]) if first[0] == "shift" else first
+    if any(ins[1:]):
+        return False
+    if f is np.exp and first[0] == "shift":
+        return ("scale", first[1])
+    if f is np.log and first[0] == "scale":
+        return ("shift", first[1])
+    allowed = _SHIFT_REDUCTIONS if first[0] == "shift" else _SCALE_REDUCTIONS
+    if _is_reduction(op, allowed) and _along_constant_axes(op, m_shape, shapes):
+        return first
+    return False
+
+
+def _is_reduction(op, names):
+    return op.kind == "call" and getattr(op.fn, "__module__", None) == "numpy" and \
+        getattr(op.fn, "__name__", "") in names and op.args and \
+        isinstance(op.args[0], gast.Name)
+
+
+def _argument(op, name, position):
+    node = op.kwargs.get(name)
+    if node is None and len(op.args) > position:
+        node = op.args[position]
+    return node
+
+
+def _axes(op):
+    """The reduced axes as ints, None for all of them, False where not a constant."""
+    node = _argument(op, "axis", 1)
+    if node is None or (isinstance(node, gast.Constant) and node.value is None):
+        return None
+    if isinstance(node, gast.Constant) and type(node.value) is int:
+        return (node.value,)
+    return False
+
+
+def _keeps_dims(op, shapes):
+    """Does the reduction keep its argument's dimensions (or make a number of an array)?"""
+    if op.args[0].id not in shapes:
+        return False
+    keep = _argument(op, "keepdims", 3)
+    axes = _axes(op)
+    if axes is None:
+        return True
+    return axes is not False and isinstance(keep, gast.Constant) and keep.value is True
+
+
+def _along_constant_axes(op, m_shape, shapes):
+    """Does the reduction only combine elements that move by the same c (axes along which m,
+    broadcast, is constant), and keep the dimensions where c varies?"""
+    shape = shapes.get(op.args[0].id)
+    axes = _axes(op)
+    if shape is None or axes is False:
+        return False
+    varies = [-j for j in range(1, len(m_shape) + 1) if m_shape[-j] != 1]
+    if axes is None:
+        return not varies
+    negative = [a - len(shape) if a >= 0 else a for a in axes]
+    keep = _argument(op, "keepdims", 3)
+    kept = isinstance(keep, gast.Constant) and keep.value is True
+    return all(a not in varies for a in negative) and (kept or not varies)

@@ -327,7 +327,7 @@ class Forward(Analysed):
         output = body[-1].value
         # the arguments a called function writes into are among its results
         out_names = ([output.id] if isinstance(output, gast.Name) else []) + list(mutated)
-        self.activity = activity(self.fn, self.ops, self.wrt, out_names)
+        self.activity = activity(self.fn, self.ops, self.wrt, out_names, self.shapes)
         if self.batched:    # one tangent per element of the wrt arguments
             in_shapes = [self.shape_of(S.load(p)) for p in self.wrt]
             self.batch = batching.batch_size(in_shapes, self.shapes.values())

@@ -838,7 +838,7 @@ class Reverse(Analysed):
             self.program.batch = (self.batch, [out_shape])
         # in a callee's pair, the arguments it writes into are among its results
         self.activity = activity(self.fn, self.ops, self.wrt,
-                                 out_names + list(self.split_mutated or ()))
+                                 out_names + list(self.split_mutated or ()), self.shapes)
         self.written = check_writes(self.fn, self.ops, self.kinds)
         self.plan_calls()
         self.counters = {}

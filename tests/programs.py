@@ -679,3 +679,42 @@ CASES.append(Case(products_of_vectors, args(mat(3, 4), vec(4), vec(3)), (0, 1, 2
 CASES.append(Case(reduced_broadcasts, args(lambda rng: rng.uniform(-1, 1, (2, 3, 4)), vec(4),
                                            mat(3, 1), mat(3, 1)), (0, 1, 2, 3)))
 CASES.append(Case(running_misfit, args(scal(0.5, 1.0), scal(0.8, 1.0), vec(4)), (0, 1, 2)))
+
+
+# ---- a maximum subtracted before exp: no derivative through it (activity.shift_invariant) --
+def log_softmax_loss(logits, y):
+    m = np.max(logits, axis=1, keepdims=True)
+    z = logits - m
+    lse = np.log(np.sum(np.exp(z), axis=1, keepdims=True))
+    return -np.sum(y * (z - lse))
+
+
+def logsumexp_of_all(x):
+    m = np.max(x)
+    return m + np.log(np.sum(np.exp(x - m)))
+
+
+def softmax_weights(x, w):
+    m = x.max(axis=-1, keepdims=True)
+    e = np.exp(x - m)
+    p = e / e.sum(axis=-1, keepdims=True)
+    return np.sum(p * w)
+
+
+def shifted_squares(x):                           # the output depends on m: it keeps its
+    m = np.max(x, axis=1, keepdims=True)          # derivative
+    z = x - m
+    return np.sum(z * z)
+
+
+def logsumexp_across_rows(x):                     # each row's m cancels only within the row
+    m = np.max(x, axis=1, keepdims=True)
+    return np.log(np.sum(np.exp(x - m)))
+
+
+SHIFT_INVARIANT = [log_softmax_loss, logsumexp_of_all, softmax_weights]
+CASES.append(Case(log_softmax_loss, args(mat(4, 3, -3, 3), mat(4, 3, 0, 1)), (0, 1)))
+CASES.append(Case(logsumexp_of_all, args(mat(3, 4, -3, 3)), (0,)))
+CASES.append(Case(softmax_weights, args(mat(3, 4, -3, 3), mat(3, 4)), (0, 1)))
+CASES.append(Case(shifted_squares, args(mat(3, 4)), (0,)))
+CASES.append(Case(logsumexp_across_rows, args(mat(3, 4, -3, 3)), (0,)))

@@ -8,6 +8,8 @@ import s2s_ad as ad
 from s2s_ad import optimize
 from s2s_ad.codegen import to_source
 
+from programs import CASES, SHIFT_INVARIANT
+
 
 def run(pass_, text, keep=()):
     tree = gast.parse(textwrap.dedent(text))
@@ -869,3 +871,17 @@ def test_a_products_cotangents_are_written_out_for_matrices_and_vectors(sa, sb, 
     for i, g in enumerate(grads):
         np.testing.assert_allclose(g, numerical_gradient(matrix_vector, args, i), rtol=1e-6,
                                    atol=1e-8)
+
+
+@pytest.mark.parametrize("mode", ["grad", "jvp"])
+@pytest.mark.parametrize("case", [c for c in CASES if c.name in (
+    "log_softmax_loss", "logsumexp_of_all", "softmax_weights", "shifted_squares",
+    "logsumexp_across_rows")], ids=lambda c: c.name)
+def test_a_maximum_the_output_does_not_depend_on_has_no_derivative(case, mode):
+    # (test_derivatives checks these gradients against finite differences)
+    args = case.make_args(np.random.default_rng(0))
+    text = ad.source(case.fn, mode, wrt=case.wrt, example=args)
+    derivative = "max_jvp" if mode == "jvp" else "max_grad"
+    assert (derivative in text) == (case.fn not in SHIFT_INVARIANT), text
+    generic = ad.source(case.fn, mode, wrt=case.wrt)     # shapes unknown: m is followed
+    assert derivative in generic
