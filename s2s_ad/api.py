@@ -374,6 +374,9 @@ def _entry_parameters(fn):
     return [(p.name, _ABSENT if p.default is p.empty else p.default) for p in parameters]
 
 
+_ENTRY_MAKERS = {}     # source -> its compiled `make`: transforms of one function share it
+
+
 def _entry_point(t, mode, result, general, extra=()):
     """The function a user calls for transform `t`, or None where fn's signature cannot be
     repeated (see `_entry_parameters`).  It has fn's parameters (then `extra` ones, which it
@@ -412,10 +415,13 @@ def _entry_point(t, mode, result, general, extra=()):
               f"        nonlocal _ad_state\n"
               f"        _ad_state = state\n"
               f"    return {function_name}, install\n")
-    namespace = {}
-    exec(compile(source, "<s2s_ad entry point>", "exec"), namespace)
+    make = _ENTRY_MAKERS.get(source)
+    if make is None:
+        namespace = {}
+        exec(compile(source, "<s2s_ad entry point>", "exec"), namespace)
+        make = _ENTRY_MAKERS[source] = namespace["make"]
     never = (None,) + (_NoType, None, None) * len(parameters) + (None,)
-    entry, install = namespace["make"](general, never)
+    entry, install = make(general, never)
     entry.__defaults__ = tuple(defaults) or None
     t.install, t.never, t.arity = install, never, len(parameters)
     return entry

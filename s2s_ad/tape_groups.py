@@ -26,6 +26,8 @@ from . import syntax as S
 def group_entries(function, tape, pairs):
     """Group runs of the saves `pairs` ([(push statement, pop statement, name)], as generated
     in the function `function`) into one entry each."""
+    if len(pairs) < 2:
+        return
     place = {}       # id(statement) -> (its block, position)
     for block in _blocks(function):
         for k, stmt in enumerate(block):
