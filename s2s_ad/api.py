@@ -242,10 +242,22 @@ def arg_kinds(fn_params, args):
     return {name: _kind(value) for name, value in zip(fn_params, args)}
 
 
+_SIGNATURES = weakref.WeakKeyDictionary()   # function -> inspect.signature, found once
+
+
 def _bind(fn, params, args, kwargs):
     if not kwargs:
         return args
-    sig = inspect.signature(fn)
+    try:
+        sig = _SIGNATURES.get(fn)
+    except TypeError:        # not weakly referable, or unhashable
+        sig = None
+    if sig is None:
+        sig = inspect.signature(fn)
+        try:
+            _SIGNATURES[fn] = sig
+        except TypeError:
+            pass
     bound = sig.bind(*args, **kwargs)
     bound.apply_defaults()
     return tuple(bound.arguments[p] for p in params if p in bound.arguments)
@@ -356,22 +368,24 @@ class _NoType:
 
 
 def _entry_parameters(fn):
-    """[(name, default or _ABSENT)] for fn's parameters where an entry point can repeat its
-    signature (positional-or-keyword parameters only, none of our own `_ad_` names), else
-    None.  For one of our derivative functions, those of the function it differentiates."""
+    """[(name, default or _ABSENT, keyword-only?)] for fn's parameters where an entry point can
+    repeat its signature (no `*args`, `**kwargs` or positional-only parameters, none of our
+    own `_ad_` names), else None.  For one of our derivative functions, those of the function
+    it differentiates; for a bound method, those after `self`."""
     inner = getattr(fn, "__s2s_ad__", None)
     if inner is not None:
         return _entry_parameters(inner[0])
-    if isinstance(fn, types.MethodType):
-        return None
     try:
-        parameters = inspect.signature(frontend.unwrap(fn)).parameters.values()
+        parameters = list(inspect.signature(frontend.unwrap(fn)).parameters.values())
     except (TypeError, ValueError):
         return None
-    if any(p.kind is not p.POSITIONAL_OR_KEYWORD or p.name.startswith("_ad_")
+    if isinstance(fn, types.MethodType):
+        parameters = parameters[1:]      # self is bound
+    if any(p.kind not in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) or p.name.startswith("_ad_")
            for p in parameters):
         return None
-    return [(p.name, _ABSENT if p.default is p.empty else p.default) for p in parameters]
+    return [(p.name, _ABSENT if p.default is p.empty else p.default, p.kind is p.KEYWORD_ONLY)
+            for p in parameters]
 
 
 _ENTRY_MAKERS = {}     # source -> its compiled `make`: transforms of one function share it
@@ -385,14 +399,19 @@ def _entry_point(t, mode, result, general, extra=()):
     is one Python call more than calling the generated function itself, where a `*args`
     wrapper and a separate guard cost two and build tuples.
 
-    `result` is the expression returned, with `{call}` for the generated function's call."""
+    `result` is the expression returned, with `{call}` for the generated function's call (which
+    takes every parameter by position, a bound method's `self` first)."""
     parameters = _entry_parameters(t.fn)
-    defaults = [default for _, default in parameters or () if default is not _ABSENT]
-    if not parameters or (defaults and extra):
+    if not parameters:
+        return None
+    positional = [(name, default) for name, default, keyword in parameters if not keyword]
+    keyword_only = [(name, default) for name, default, keyword in parameters if keyword]
+    defaults = [default for _, default in positional if default is not _ABSENT]
+    if extra and (defaults or keyword_only):
         return None     # (extra parameters, without defaults, cannot follow ones with)
-    names = [name for name, _ in parameters] + list(extra)
+    names = [name for name, _, _ in parameters] + list(extra)
     facts, checks = ["_ad_f"], []
-    for i, (name, _) in enumerate(parameters):
+    for i, (name, _, _) in enumerate(parameters):
         facts += [f"_ad_t{i}", f"_ad_s{i}", f"_ad_d{i}"]
         checks.append(f"type({name}) is _ad_t{i} and (_ad_s{i} is None or "
                       f"{name}.shape == _ad_s{i} and "
@@ -400,13 +419,15 @@ def _entry_point(t, mode, result, general, extra=()):
     facts.append("_ad_rest")
     checks.append("(_ad_rest is None or _ad_rest(()) is not None)")
     arguments = ", ".join(names)
-    call = f"_ad_f({arguments})"
+    signature = ", ".join([name for name, _ in positional] + list(extra) +
+                          (["*"] + [name for name, _ in keyword_only] if keyword_only else []))
+    call = f"_ad_f({'_ad_self, ' if t.bound_self is not None else ''}{arguments})"
     function_name = f"{getattr(t.fn, '__name__', '')}_{mode}"
     if not function_name.isidentifier():
         function_name = mode
     condition = " and\n                ".join(checks)
-    source = (f"def make(_ad_general, _ad_state):\n"
-              f"    def {function_name}({arguments}):\n"
+    source = (f"def make(_ad_general, _ad_state, _ad_self):\n"
+              f"    def {function_name}({signature}):\n"
               f"        {', '.join(facts)} = _ad_state\n"
               f"        if ({condition}):\n"
               f"            return {result.format(call=call)}\n"
@@ -421,8 +442,10 @@ def _entry_point(t, mode, result, general, extra=()):
         exec(compile(source, "<s2s_ad entry point>", "exec"), namespace)
         make = _ENTRY_MAKERS[source] = namespace["make"]
     never = (None,) + (_NoType, None, None) * len(parameters) + (None,)
-    entry, install = make(general, never)
+    entry, install = make(general, never, t.bound_self)
     entry.__defaults__ = tuple(defaults) or None
+    entry.__kwdefaults__ = {name: default for name, default in keyword_only
+                            if default is not _ABSENT} or None
     t.install, t.never, t.arity = install, never, len(parameters)
     return entry
 
@@ -494,7 +517,8 @@ class _Transform:
             read = tuple((n, scope.get(n, _ABSENT)) for n in self.global_names)
             if any(type(v) in (list, dict) for _, v in read):
                 return
-        self.fast_function = _guard(given, value, scope, read, cells)
+        if self.bound_self is None:     # (the entry point passes a method's self)
+            self.fast_function = _guard(given, value, scope, read, cells)
         if self.install is not None and len(given) == self.arity:
             rest = _guard((), True, scope, read, cells) if read or cells else None
             self.install(entry_state(given, value, rest))
@@ -522,7 +546,7 @@ class _Transform:
                            has_aux=self.has_aux, arg_shapes=shapes_of(self.params, args))
             entry = self.fast[key] = (gen.function, tuple(gen.dependencies))
         function = entry[0]
-        if not (kwargs or converted or entry[1] or self.bound_self is not None):
+        if not (kwargs or converted or entry[1]):
             self.remember(given, function)
         if self.bound_self is not None:
             args.insert(0, self.bound_self)
@@ -551,8 +575,9 @@ def grad(fn, wrt=0, *, has_aux=False):
             return t.unpack(grads), aux
         return (result,) if wrap else result
 
-    entry = None if has_aux else _entry_point(t, "grad", "({call},)" if wrap else "{call}",
-                                              general)
+    # the generated code returns the gradient, or (gradient, aux), as `general` does
+    result = "{call}" if not wrap else "({call},)" if not has_aux else None
+    entry = result and _entry_point(t, "grad", result, general)
     return _mark(entry or _with_any_arguments(general), fn, "grad", t.wrt, has_aux)
 
 

@@ -202,12 +202,19 @@ def test_a_transform_has_its_functions_parameters_and_checks_them_inline():
     np.testing.assert_allclose(g(np.ones((2, 2)), 1.0)[1], 8.0)   # same type, another shape
     assert g(2.0, 3.0, n=1.0) == (3.0, 2.0)
 
+    def with_aux(x, y):
+        return x * y, y + 1.0
+
+    aux_grad = ad.grad(with_aux, has_aux=True)
+    assert aux_grad(2.0, 3.0) == (3.0, 4.0) and aux_grad(4.0, 5.0) == (5.0, 6.0)
+    assert ad.grad(with_aux, (0,), has_aux=True)(2.0, 3.0) == ((3.0,), 4.0)
+
     # an hvp has f's parameters and then v (named apart where f has a v)
     h = ad.hvp(lambda x, v: np.sum(x ** 3 * v), 0)
     assert str(inspect.signature(h)) == "(x, v, _ad_v)"
     assert h(2.0, 1.0, 1.0) == 12.0
 
-    # signatures it cannot repeat take any arguments, as f does
+    # keyword-only parameters too, and a bound method's after self
     class Model:
         def loss(self, w):
             return w * w
@@ -221,7 +228,11 @@ def test_a_transform_has_its_functions_parameters_and_checks_them_inline():
     assert ad.grad(Model().loss)(2.0) == 4.0
     assert ad.grad(keyword_only)(2.0, k=4.0) == 4.0
     assert ad.grad(ours)(3.0) == 6.0
-    assert str(inspect.signature(ad.grad(keyword_only))) == "(*args, **kwargs)"
+    assert str(inspect.signature(ad.grad(keyword_only))) == "(x, *, k=3.0)"
+    assert ad.grad(keyword_only)(2.0) == 3.0
+    method = ad.grad(Model().loss)
+    assert str(inspect.signature(method)) == "(w)"              # self is bound
+    assert method(2.0) == 4.0 and method(3.0) == 6.0 and method(w=1.0) == 2.0
 
 
 def test_threads_calling_with_different_signatures_each_get_their_own_code():
