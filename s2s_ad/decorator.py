@@ -16,17 +16,13 @@ class Differentiable:
         functools.update_wrapper(self, fn)
         self.__s2s_ad_original__ = fn
         self.wrt = wrt
-        self._grad = api.grad(fn, wrt)
-        self._value_and_grad = api.value_and_grad(fn, wrt)
+        # the transforms themselves, not methods calling them: `loss.grad` has loss's
+        # parameters and costs what ad.grad(loss) costs
+        self.grad = api.grad(fn, wrt)
+        self.value_and_grad = api.value_and_grad(fn, wrt)
 
     def __call__(self, *args, **kwargs):
         return self.__s2s_ad_original__(*args, **kwargs)
-
-    def grad(self, *args, **kwargs):
-        return self._grad(*args, **kwargs)
-
-    def value_and_grad(self, *args, **kwargs):
-        return self._value_and_grad(*args, **kwargs)
 
     def vjp(self, *primals):
         return api.vjp(self.__s2s_ad_original__, *primals, wrt=self.wrt)
@@ -35,10 +31,18 @@ class Differentiable:
         return higher.jvp(self.__s2s_ad_original__, primals, tangents)
 
     def hessian(self, *args):
-        return higher.hessian(self.__s2s_ad_original__, self.wrt)(*args)
+        return self._made("hessian", higher.hessian)(*args)
 
     def hvp(self, *args):
-        return higher.hvp(self.__s2s_ad_original__, self.wrt)(*args)
+        return self._made("hvp", higher.hvp)(*args)
+
+    def _made(self, name, transform):
+        """The transform, made on first use (a hessian of several wrt arguments is refused
+        when asked for, not when the function is decorated) and kept."""
+        made = self.__dict__.get("_" + name)
+        if made is None:
+            made = self.__dict__["_" + name] = transform(self.__s2s_ad_original__, self.wrt)
+        return made
 
     def source(self, mode="grad", example=None):
         """The generated source; `example` (a tuple of arguments) specialises it to them."""
