@@ -144,6 +144,8 @@ _SCALE_REDUCTIONS = {"max", "amax", "min", "amin", "mean", "sum"}  # f(v * k) = 
 def shift_invariant(fn, ops, output_names, shapes):
     """The names of values computed as a maximum or minimum (kept dims, or a number) that the
     outputs read but do not depend on (see above).  `shapes`: {name: shape} where known."""
+    if not output_names:
+        return set()       # (nothing to check against)
     body = [s for s in fn.node.body if isinstance(s, (gast.Assign, gast.Expr))]
     nested = {n for s in fn.node.body if not isinstance(s, (gast.Assign, gast.Expr))
               for n in S.names_in(s, gast.Load)}
