@@ -2,6 +2,8 @@
 
     optimize(node, passes=PASSES) -> node
 
+  group_saves           values a loop saves together share one tape entry:
+                        `_tape.append((x, y, z))`, `x, y, z = _tape.pop()` (tape_groups.py)
   fold_constants        `2 - 1` -> `1`; `x ** 1`, `x * 1`, `1 * x`, `x + 0` -> `x`; `a + -b` -> `a - b`,
                         `a += -b * c` -> `a -= b * c`; `e + e` -> `2 * e`; `(200.0 * e) * 2` ->
                         `400.0 * e`; `1.0 * e` -> `e` where e certainly holds floats
@@ -33,6 +35,7 @@ import re
 import gast
 
 from . import syntax as S
+from .tape_groups import group_entries
 
 _PURE_ROOTS = {"np", "math", "_ad", "operator"}
 _PURE_BUILTINS = {"len", "range", "min", "max", "abs", "float", "int", "tuple", "list",
@@ -46,14 +49,14 @@ def generated_name(name):
     return _GENERATED.match(name) is not None
 
 
-def optimize(node, keep=frozenset(), passes=None, sizes=None):
+def optimize(node, keep=frozenset(), passes=None, sizes=None, saves=()):
     """Run the passes; names in `keep` (the user's own variable names) are never removed.
 
     The passes share what they find out about each statement (a _Facts): most statements go
-    through all of them unchanged, and are then looked at once, not once per pass.  `sizes`
-    ({name: number of elements}, where the shapes are certain) is for the one pass that needs
-    it, sum_steps_together."""
-    facts = _Facts(node, sizes)
+    through all of them unchanged, and are then looked at once, not once per pass.  `saves`
+    (the generator's pairs of tape pushes and pops) is for group_saves, and `sizes` ({name:
+    number of elements}, where the shapes are certain) for sum_steps_together."""
+    facts = _Facts(node, sizes, saves)
     for step in passes or PASSES:
         node = step(node, keep, facts)
     return node
@@ -164,6 +167,15 @@ def _is_load_of(node, name):
 
 
 # -- passes -------------------------------------------------------------------------------
+
+def group_saves(node, keep=frozenset(), facts=None):
+    """Values a loop saves together share one tape entry (see tape_groups): first, while the
+    saves and restores are as the generator made them."""
+    if facts is not None and len(facts.saves) > 1:
+        group_entries(node, facts.saves)
+        facts.forget_all()
+    return node
+
 
 def fold_constants(node, keep=frozenset(), facts=None):
     node = _fold(node, _floating_of(node))
@@ -652,12 +664,14 @@ class _Facts:
     statement forgets it (and the statements inside it).  Compound statements (whose nested
     blocks rewrites change) are looked at afresh each time."""
 
-    def __init__(self, node=None, sizes=None):
+    def __init__(self, node=None, sizes=None, saves=()):
         self.table = {}     # id(stmt) -> [stmt, {loaded name: count}, stored names, mutates, pure]
         self.node = node
         self._floating = None
         # {name: number of elements} where the generator knew the shape (sum_steps_together)
         self.sizes = sizes or {}
+        # [(push, pop, name)]: the values loops save, as generated (group_saves)
+        self.saves = list(saves)
 
     @property
     def floating(self):
@@ -1420,5 +1434,5 @@ def _unused_name(name, taken):
 # Dead code goes before fusion (a dead write between a temporary and its use would block it).
 # Summing a loop's steps comes last: it turns updates into list appends, which other passes
 # would take as calls they cannot see into.
-PASSES = (fold_constants, propagate_copies, eliminate_dead_code, merge_updates,
+PASSES = (group_saves, fold_constants, propagate_copies, eliminate_dead_code, merge_updates,
           sum_steps_together, fuse_temporaries, drop_orphan_comments, iterate_directly)

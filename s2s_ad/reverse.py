@@ -44,7 +44,6 @@ from .kinds import all_real
 from .ops import describe
 from .rules import registry
 from .shapes import broadcast, elementwise_shape
-from .tape_groups import group_entries
 
 
 
@@ -67,6 +66,12 @@ class Reverse(Analysed):
         self.real_cotangents = False   # set by build: every value and cotangent is real
         self.loop_bound = frozenset()   # names the loops around the statement being reversed bind
         self.split_mutated = None   # in a callee's pair: the parameters it writes into
+
+    def saves(self):
+        """[(push, pop, name)]: each value a loop saves, the statement saving it and the one
+        restoring it (for optimize.group_saves)."""
+        return [(push, self.pops[key], key[1]) for key, push in self.pushes.items()
+                if key in self.pops]
 
     def sizes(self):
         """{name: number of elements} of the values and adjoints whose shapes are certain (an
@@ -906,8 +911,6 @@ class Reverse(Analysed):
             parts["reverse"] + [gast.Return(value=result)]
         func = S.function_def(name, parts["params"], func_body)
         func.args.defaults = list(self.fn.node.args.defaults)
-        group_entries(func, self.tape, [(push, self.pops[key], key[1])
-                                        for key, push in self.pushes.items() if key in self.pops])
         if seed != "one":   # the cotangent is keyword-only, after the user's own parameters
             func.args.kwonlyargs = [S.store_param(self.seed_param)]
             func.args.kw_defaults = [None]
@@ -1199,4 +1202,5 @@ def vjp(fn, wrt, *, seed="given", return_value=False, has_aux=False, arg_kinds=N
     rev = Reverse(fn, wrt, arg_kinds or {}, names, arg_shapes=arg_shapes, batch=batched)
     suffix = "grad" if seed == "one" else "vjp"
     func = rev.build(name or f"{fn.node.name}_{suffix}", seed, return_value, has_aux)
-    return func, rev.names, rev.program, rev.sizes()
+    # what the optimizer may use of what the generator knew
+    return func, rev.names, rev.program, dict(sizes=rev.sizes(), saves=rev.saves())

@@ -16,18 +16,20 @@ restores reads or writes a value restored earlier, one entry holds them all:
     _tape.append((x, y, z))              x, y, z = _tape.pop()
 
 One push and one pop instead of three, and a tape a third as long.  The generator tells which
-push and which pop belong together (the pairs); this module only moves them.
+push and which pop belong together (the pairs); this module only moves them.  It runs as the
+optimizer's first pass (optimize.group_saves), before any other pass has changed them.
 """
 import gast
 
 from . import syntax as S
 
 
-def group_entries(function, tape, pairs):
+def group_entries(function, pairs):
     """Group runs of the saves `pairs` ([(push statement, pop statement, name)], as generated
     in the function `function`) into one entry each."""
     if len(pairs) < 2:
         return
+    tape = pairs[0][0].value.func.value.id
     place = {}       # id(statement) -> (its block, position)
     for block in _blocks(function):
         for k, stmt in enumerate(block):

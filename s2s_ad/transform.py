@@ -225,12 +225,12 @@ def generate(fn, mode, wrt=(), *, has_aux=False, arg_kinds=None, optimize=True,
             ssa = normalize(fn)          # a fresh copy: the attempt used up names
     # "vjp_batched", "jvp_batched": derivatives with a leading batch axis (batching.py), which
     # jacrev and jacfwd call once on a whole basis
-    sizes = None      # what the reverse modes know of their values' sizes
+    hints = {}        # what the reverse modes know of sizes and saves (for the optimizer)
     if mode == "forward-grad":
         pass
     elif mode in ("grad", "vjp", "value_and_grad", "vjp_batched"):
         seed = "one" if mode in ("grad", "value_and_grad") else "given"
-        node, names, program, sizes = reverse.vjp(ssa, list(wrt), seed=seed,
+        node, names, program, hints = reverse.vjp(ssa, list(wrt), seed=seed,
                                   return_value=mode == "value_and_grad", has_aux=has_aux,
                                   arg_kinds=kinds, arg_shapes=arg_shapes,
                                   name=f"{ssa.node.name}_{_SUFFIX.get(mode, 'grad')}",
@@ -243,7 +243,7 @@ def generate(fn, mode, wrt=(), *, has_aux=False, arg_kinds=None, optimize=True,
     else:
         raise ValueError(f"unknown mode {mode!r}")
     if optimize:
-        node = run_optimizer(node, user_names(ssa), sizes=sizes)
+        node = run_optimizer(node, user_names(ssa), **hints)
         for unit in program.units:
             unit.nodes = [run_optimizer(n, set(S.names_in(unit.parsed.node))) for n in unit.nodes]
     return node, names, ssa, program

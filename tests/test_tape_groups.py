@@ -1,4 +1,5 @@
-"""Values saved together share one tape entry (tape_groups), only where that is the same."""
+"""Values saved together share one tape entry (tape_groups, optimize.group_saves), only where
+that is the same."""
 import textwrap
 
 import gast
@@ -18,7 +19,7 @@ def grouped(text):
     pops = {s.targets[0].id: s for s in node.body
             if isinstance(s, gast.Assign) and isinstance(s.value, gast.Call)
             and getattr(s.value.func, "attr", None) == "pop"}
-    group_entries(node, "_tape", [(pushes[n], pops[n], n) for n in pushes])
+    group_entries(node, [(pushes[n], pops[n], n) for n in pushes])
     return [line.strip() for line in to_source(node).splitlines()[2:]]
 
 
@@ -77,6 +78,8 @@ def test_a_loop_saves_its_state_in_one_entry_per_step():
     text = ad.source(lorenz_like, "grad", wrt=(0, 1), example=(10.0, 28.0, 30))
     assert "_tape.append((x, y, z))" in text and "x, y, z = _tape.pop()" in text
     assert text.count("_tape.append") == 1
+    plain = ad.source(lorenz_like, "grad", wrt=(0, 1), example=(10.0, 28.0, 30), optimize=False)
+    assert "_tape.append(x)" in plain and "x = _tape.pop()" in plain       # a pass, like others
     grad, h = ad.grad(lorenz_like, wrt=(0, 1)), 1e-6
     fd = (lorenz_like(10.0 + h, 28.0, 30) - lorenz_like(10.0 - h, 28.0, 30)) / (2 * h)
     assert grad(10.0, 28.0, 30)[0] == pytest.approx(fd, rel=1e-6)
