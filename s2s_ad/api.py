@@ -413,7 +413,7 @@ def _entry_point(t, mode, result, general, extra=()):
     facts, checks = ["_ad_f"], []
     for i, (name, _, _) in enumerate(parameters):
         facts += [f"_ad_t{i}", f"_ad_s{i}", f"_ad_d{i}"]
-        checks.append(f"type({name}) is _ad_t{i} and (_ad_s{i} is None or "
+        checks.append(f"_ad_type({name}) is _ad_t{i} and (_ad_s{i} is None or "
                       f"{name}.shape == _ad_s{i} and "
                       f"({name}.dtype is _ad_d{i} or {name}.dtype == _ad_d{i}))")
     facts.append("_ad_rest")
@@ -438,7 +438,7 @@ def _entry_point(t, mode, result, general, extra=()):
               f"    return {function_name}, install\n")
     make = _ENTRY_MAKERS.get(source)
     if make is None:
-        namespace = {}
+        namespace = {"_ad_type": type}    # (a parameter may be called `type`)
         exec(compile(source, "<s2s_ad entry point>", "exec"), namespace)
         make = _ENTRY_MAKERS[source] = namespace["make"]
     never = (None,) + (_NoType, None, None) * len(parameters) + (None,)

@@ -209,6 +209,11 @@ def test_a_transform_has_its_functions_parameters_and_checks_them_inline():
     assert aux_grad(2.0, 3.0) == (3.0, 4.0) and aux_grad(4.0, 5.0) == (5.0, 6.0)
     assert ad.grad(with_aux, (0,), has_aux=True)(2.0, 3.0) == ((3.0,), 4.0)
 
+    def shadowing(type, len, install, make, state):     # names the entry point uses itself
+        return type * len + install * make * state
+
+    assert ad.grad(shadowing, (0, 1, 2))(2.0, 3.0, 1.0, 1.0, 1.0) == (3.0, 2.0, 1.0)
+
     # an hvp has f's parameters and then v (named apart where f has a v)
     h = ad.hvp(lambda x, v: np.sum(x ** 3 * v), 0)
     assert str(inspect.signature(h)) == "(x, v, _ad_v)"
