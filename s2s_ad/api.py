@@ -3,6 +3,9 @@ hvp, source, differentiate.
 
 Each transform returns a plain function that looks up (or builds, once) the generated code for
 the kinds of the arguments it is called with, and calls it.  Nothing is traced at call time.
+Where it can, that function is generated too (an entry point, `_entry_point`): it has the
+user's parameters and checks inline that a call's arguments have the last call's signature,
+which then goes straight to that call's code.
 """
 import inspect
 import threading
