@@ -17,7 +17,7 @@ from typing import Callable
 
 import numpy as np
 
-from benchmarks.suite import hand_call
+from benchmarks.suite import bound_call, hand_call
 
 SOURCE_MODE = {"grad": "grad", "hvp": "hvp", "jacrev": "vjp_batched", "jacfwd": "jvp_batched"}
 
@@ -53,7 +53,7 @@ def _packed(fn):
 # ---------------------------------------------------------------- the baselines
 
 def build_primal(case, inputs):
-    return Built(lambda: case.fn(*inputs.args))
+    return Built(bound_call(case.fn, inputs.args))
 
 
 def build_hand(case, inputs):
@@ -102,7 +102,7 @@ def build_s2s(case, inputs):
         info["tape"] = _s2s_tape(ad, case, inputs)
     except Exception:
         pass
-    return Built(lambda: g(*inputs.args, *extra), info)
+    return Built(bound_call(g, inputs.args + extra), info)
 
 
 def _s2s_tape(ad, case, inputs):
