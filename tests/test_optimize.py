@@ -694,6 +694,8 @@ def test_summed_steps_equal_the_steps_one_by_one(side, shapes, fixed):
 
 @pytest.mark.parametrize("shapes, x", [
     (((2, 3), (2, 3)), (3,)), (((2, 3), (3,)), (3,)), (((), ()), ()), (((2, 3),), (1, 3)), ((), (3,)),
+    (((2, 3), (2, 3)), ()), (((4, 2, 3), (4, 2, 3)), (2, 3)), (((4, 2, 3),) * 3, (1, 3)),
+    (((2, 3), (2, 3)), (2, 3)),
 ])
 def test_summed_unbroadcasts_equal_the_steps_one_by_one(shapes, x):
     from s2s_ad import runtime as rt
