@@ -137,6 +137,12 @@ def activity(fn, ops, wrt, output_names, shapes=None):
 # else happens to is not followed, and m then keeps its derivative.
 
 _EXTREMA = ("max", "amax", "min", "amin")
+# u + v moves by the sum of their shifts, u - v by the difference; u * v is scaled by the
+# product of their factors (exponents add), u / v by the quotient
+_COMBINATIONS = {operator.add: ("shift", 1), np.add: ("shift", 1),
+                 operator.sub: ("shift", -1), np.subtract: ("shift", -1),
+                 operator.mul: ("scale", 1), np.multiply: ("scale", 1),
+                 operator.truediv: ("scale", -1), np.divide: ("scale", -1)}
 _SHIFT_REDUCTIONS = {"max", "amax", "min", "amin", "mean"}       # f(v + c) = f(v) + c
 _SCALE_REDUCTIONS = {"max", "amax", "min", "amin", "mean", "sum"}  # f(v * k) = f(v) * k, k > 0
 
@@ -192,18 +198,13 @@ def _moved(op, ins, m_shape, shapes):
     """How the result of one call moves, given how its arguments move; False: not followed."""
     f = op.fn
     first = ins[0]
-    if f in (operator.add, operator.sub, np.add, np.subtract) and len(ins) == 2:
-        if any(i is not None and i[0] != "shift" for i in ins):
+    combined = _COMBINATIONS.get(f) if len(ins) == 2 else None
+    if combined is not None:
+        kind, sign = combined
+        if any(i is not None and i[0] != kind for i in ins):
             return False
         a, b = (i[1] if i else 0 for i in ins)
-        s = a + b if f in (operator.add, np.add) else a - b
-        return ("shift", s) if s else None
-    if f in (operator.mul, operator.truediv, np.multiply, np.divide) and len(ins) == 2:
-        if any(i is not None and i[0] != "scale" for i in ins):
-            return False
-        a, b = (i[1] if i else 0 for i in ins)
-        s = a + b if f in (operator.mul, np.multiply) else a - b
-        return ("scale", s) if s else None
+        return (kind, a + sign * b) if a + sign * b else None
     if f is operator.neg:
         return ("shift", -first[1]) if first[0] == "shift" else first
     if any(ins[1:]):
