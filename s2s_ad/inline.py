@@ -135,23 +135,34 @@ def _drop_default_arguments(call, objects):
     known = _signature(*callee) if callee is not None else None
     if known is None:
         return
-    defaults, positional = known
+    defaults, positional, by_keyword = known
     while call.args and len(call.args) <= len(positional) and \
             _equals_default(call.args[-1], defaults.get(positional[len(call.args) - 1], _NO)):
         if call.keywords:
             break
         call.args.pop()
+    # a default between other arguments: `np.sum(t, -1, None, None, True)` is
+    # `np.sum(t, axis=-1, keepdims=True)` (where those parameters may be named)
+    spelled = call.args[1:len(positional)]
+    if len(call.args) <= len(positional) and not any(
+            isinstance(a, gast.Starred) for a in call.args) and all(
+            n in by_keyword for n in positional[1:len(call.args)]) and any(
+            _equals_default(a, defaults.get(n, _NO)) for a, n in zip(spelled, positional[1:])):
+        call.keywords = [gast.keyword(arg=n, value=a) for a, n in zip(spelled, positional[1:])] \
+            + call.keywords
+        del call.args[1:]
     call.keywords = [k for k in call.keywords
                      if not _equals_default(k.value, defaults.get(k.arg, _NO))]
 
 
-# (id(free object), attribute chain) -> (free object, callee, (defaults, positional) or None)
+# (id(free object), attribute chain) -> (free object, callee, _signature(...) or None)
 _SIGNATURES = {}
 
 
 def _signature(root, chain):
-    """The default values and positional parameter names of `root.<chain>` (None when it has
-    no signature), found once per callee that stays the same object."""
+    """The default values, the positional parameter names and those of them that may be named
+    of `root.<chain>` (None when it has no signature), found once per callee that stays the
+    same object."""
     obj = root
     for attr in chain:
         obj = getattr(obj, attr, None)
@@ -171,7 +182,8 @@ def _signature(root, chain):
             defaults["keepdims"] = False
         positional = [p.name for p in params if p.kind in (p.POSITIONAL_ONLY,
                                                             p.POSITIONAL_OR_KEYWORD)]
-        info = (defaults, positional)
+        by_keyword = {p.name for p in params if p.kind is p.POSITIONAL_OR_KEYWORD}
+        info = (defaults, positional, by_keyword)
     _SIGNATURES[(id(root), chain)] = (root, obj, info)
     return info
 
