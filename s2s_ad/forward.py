@@ -252,8 +252,10 @@ class Forward(Analysed):
         return [S.assign(target, new)]
 
     def _may_broadcast(self, terms, op, out=None):
+        # a term has at least its argument's shape (its tangent is a factor of it) and at most
+        # the result's, so one argument of the result's shape gives the sum that shape
         if out in self.shapes and all(getattr(a, "id", None) in self.shapes for a, _ in terms):
-            return any(self.shapes[a.id] != self.shapes[out] for a, _ in terms)
+            return all(self.shapes[a.id] != self.shapes[out] for a, _ in terms)
         kinds = [self._atom_kind(a) for a in op.args]
         if all(k == "scalar" for k in kinds):
             return False
