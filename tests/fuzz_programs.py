@@ -394,8 +394,30 @@ class Builder:
             self.kinds[first[0]] = first[1]
             self.scopes[-1].append(first[0])
 
+    def shifted(self, indent):
+        """A maximum (or minimum) subtracted before exp, then a use the output does not depend
+        on it through (log-softmax, softmax, log-sum-exp: activity.shift_invariant drops its
+        derivative) or one it does."""
+        e = self.bounded(self.array(self.draw(st.integers(0, 2))))    # exp(-z) stays small
+        m, z, out = self.fresh("m"), self.fresh("z"), self.fresh("v")
+        extreme = self.choice(["np.max({})", "np.min({})", "np.max({}, axis=0, keepdims=True)",
+                               "np.max({}, keepdims=True)", "{}.max(axis=-1, keepdims=True)"])
+        self.emit(indent, f"{m} = " + extreme.format(e.text))
+        self.emit(indent, f"{z} = {e.text} - {m}")
+        use = self.choice([
+            "{z} - np.log(np.sum(np.exp({z})))",
+            "np.exp({z}) / np.sum(np.exp({z}), axis=0, keepdims=True)",
+            "({m} + np.log(np.sum(np.exp({z})))) * a",
+            "np.exp(-{z}) / np.exp(-{z}).mean()",
+            "{z} * {z}",                                   # these depend on m
+            "np.exp({z}) * {m}",
+            "np.exp({z}) - np.sum(np.exp({z}))"])
+        self.emit(indent, f"{out} = " + use.format(z=z, m=m))
+        self.kinds[out] = ARRAY
+        self.scopes[-1].append(out)
+
     def statement(self, indent, depth, loop):
-        opts = ["new"] * 4 + ["update"] * 4 + ["tuple"]
+        opts = ["new"] * 4 + ["update"] * 4 + ["tuple", "shifted"]
         if depth < self.max_depth:
             opts += ["if"] * 2 + ["for"] * 2 + ["while", "return"]
         if loop is not None:
@@ -407,6 +429,8 @@ class Builder:
             self.update(indent)
         elif what == "tuple":
             self.tuples(indent)
+        elif what == "shifted":
+            self.shifted(indent)
         elif what == "if":
             # sometimes every branch binds a new variable that is used after the `if`
             first = self.exported() if self.chance(0.25) else None
@@ -525,6 +549,11 @@ class _Instrument(ast.NodeTransformer):
         if key in self.KINKS:
             node.args.insert(0, node.func)
             node.func = ast.Name("_kink", ast.Load())
+        elif isinstance(fn, ast.Attribute) and fn.attr in ("max", "min") and key[0] != "np":
+            # a method, `e.max(axis=-1)`: np.max(e, axis=-1)
+            node.args = [ast.Attribute(ast.Name("np", ast.Load()), fn.attr, ast.Load()),
+                         fn.value] + node.args
+            node.func = ast.Name("_kink", ast.Load())
         return node
 
 
@@ -553,10 +582,10 @@ class Probe:
             self.record(float(np.min(np.abs(l_ - r_) / scale)))
         return _OPS[op](left, right)
 
-    def kink(self, fn, *args):
+    def kink(self, fn, *args, **kwargs):
         if fn in (abs, np.abs):
             self.record(float(np.min(np.abs(args[0]))))
-        elif fn in (np.max, np.min):
+        elif fn in (np.max, np.min):      # (the programs' arrays are 1-D: any axis is all)
             v = np.sort(np.ravel(args[0]))
             if v.size > 1:
                 self.record(float(np.min(np.diff(v))))
@@ -564,7 +593,7 @@ class Probe:
             l_, r_ = np.asarray(args[0], float), np.asarray(args[1], float)
             scale = np.maximum(1.0, np.maximum(np.abs(l_), np.abs(r_)))
             self.record(float(np.min(np.abs(l_ - r_) / scale)))
-        return fn(*args)
+        return fn(*args, **kwargs)
 
 
 # ---- the property -----------------------------------------------------------------------------
@@ -771,9 +800,11 @@ def check(text, x, y, a, seed=0, stages=("ssa", "grad", "vjp", "jvp", "dot")):
     if "dot" in stages:
         fwd, rev = float(u_flat @ jvp_flat), float(vjp_flat @ v)
         # Rounding of the values the function works with (of size `scale`) bounds how far the
-        # two may differ: `1 - (1e-209 + 1)` is 0 in one order of operations, -1e-209 in another.
+        # two may differ: `1 - (1e-209 + 1)` is 0 in one order of operations, -1e-209 in another,
+        # and the derivative of a softmax's sum (exactly 0) comes out as 5e-18 one way and 1e-17
+        # the other: a floor of 1e-14 (1e-6 * DOT_RTOL) relative to that size.
         dscale = np.abs(u_flat) @ np.abs(jvp_flat) + np.abs(vjp_flat) @ np.abs(v) + \
-            1e-12 * scale * np.sum(np.abs(u_flat)) * np.sum(np.abs(v))
+            1e-6 * scale * np.sum(np.abs(u_flat)) * np.sum(np.abs(v))
         if abs(fwd - rev) > DOT_RTOL * dscale:
             raise FuzzFailure("dot-product", f"<u, J v> = {fwd!r} but <J^T u, v> = {rev!r}")
     return out
