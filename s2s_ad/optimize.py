@@ -276,9 +276,8 @@ def _fold_binop(n, floating=frozenset()):
 
 def _scaled_twice(n, floating=frozenset()):
     """`b * (a * e)` or `(e * a * f) * b` with numbers a and b -> the product with a * b in a's
-    place (a is any factor of a chain of products), where that is exact: both ints, or one of
-    them a power of two (scaling by 2**k is exact, wherever it happens in the chain).  Where
-    a * b is 1.0, the factor goes too (see _without_unit)."""
+    place, where that is exact (see _scale_factor).  Where a * b is 1.0, the factor goes too
+    (see _without_unit)."""
     if not isinstance(n.op, gast.Mult):
         return None
     if _number(n.right) and isinstance(n.left, gast.BinOp):
@@ -291,16 +290,20 @@ def _scaled_twice(n, floating=frozenset()):
 
 
 def _scale_factor(chain, b, floating):
-    """The product `chain` (`((x1 * x2) * x3) * ...`) with its first number factor a
-    replaced by a * b, or None where it has none or that would not be exact."""
+    """The product `chain` (`((x1 * x2) * x3) * ...`) times the number b, as the chain with its
+    first number factor a replaced by a * b; None where it has none or that would not be exact.
+
+    Scaling by a power of two is exact wherever it happens, so a power-of-two b may move to
+    any factor.  Next to its factor (`(e * a) * b`), a power-of-two a is exact too: e * a is,
+    and then (e * a) * b is e * (a * b) rounded once.  (Ints are not enough: e may be a float,
+    and (0.1 * 3) * 5 is 1.5000000000000002, not 1.5.)"""
     if not (isinstance(chain, gast.BinOp) and isinstance(chain.op, gast.Mult)):
         return None
     for side in ("right", "left"):
         factor = getattr(chain, side)
         if _number(factor):
             a = factor.value
-            if not ((type(a) is int and type(b) is int) or _power_of_two(a) or
-                    _power_of_two(b)):
+            if not (_power_of_two(a) or _power_of_two(b)):
                 return None
             other = chain.left if side == "right" else chain.right
             if not (isinstance(other, gast.BinOp) and isinstance(other.op, gast.Mult)):
@@ -308,6 +311,8 @@ def _scale_factor(chain, b, floating):
             scaled = gast.BinOp(left=chain.left, op=gast.Mult(), right=chain.right)
             setattr(scaled, side, S.const(a * b))
             return scaled
+    if not _power_of_two(b):
+        return None        # (b would be applied before chain.right, rounding elsewhere)
     inner = _scale_factor(chain.left, b, floating)
     if inner is None:
         return None
