@@ -64,19 +64,6 @@ def optimize(node, keep=frozenset(), passes=None, sizes=None, saves=()):
 
 # -- helpers ------------------------------------------------------------------------------
 
-def _blocks(node):
-    """Every statement list in the function (the body and all nested bodies)."""
-    out = [node.body]
-    for sub in S.statements(node):
-        if sub is node:
-            continue
-        for field in ("body", "orelse"):
-            block = getattr(sub, field, None)
-            if isinstance(block, list) and block and isinstance(block[0], gast.stmt):
-                out.append(block)
-    return out
-
-
 def _pure(value):
     for sub in S.nodes_of(value, gast.Call):
         func = sub.func
@@ -649,7 +636,7 @@ def _rewrite_until_done(node, keep, rewrite, facts=None):
     statement facts, see _Facts) up to date.
     """
     counts = _counts(node) + (_params(node) | set(keep), facts or _Facts(node))
-    blocks = _blocks(node)
+    blocks = S.blocks(node)
     changed = True
     while changed:
         changed = False
@@ -934,7 +921,7 @@ def _used_once_where_assigned(node, facts):
     computes again (`_t1 = rho - z` in the forward loop and in the reverse loop), which each
     use can take in, as it would a temporary assigned once."""
     local, bad = set(), set()
-    for block in _blocks(node):
+    for block in S.blocks(node):
         unread = set()     # assigned above in this block, not read yet
         for stmt in block:
             # a compound statement's own reads are in its header; its blocks are seen apart
@@ -1016,7 +1003,7 @@ def merge_updates(node, keep=frozenset(), facts=None):
     right, so the result is the same, with one statement fewer.  Assignments that do not
     touch a or e1's operands may stand in between."""
     facts = facts or _Facts()
-    for block in _blocks(node):
+    for block in S.blocks(node):
         k = 0
         while k < len(block):
             if not _merge_update(block, k, facts):
@@ -1142,7 +1129,7 @@ def _without_orphan_comments(stmts, removed):
 
 def drop_orphan_comments(node, keep=frozenset(), facts=None):
     """Comments left with nothing under them (their code went into another statement)."""
-    for block in _blocks(node):
+    for block in S.blocks(node):
         block[:] = _without_orphan_comments(block, [])
     return node
 
@@ -1238,7 +1225,7 @@ def iterate_directly(node, keep=frozenset(), facts=None):
     if not any(isinstance(s, gast.For) for s in S.statements(node)):
         return node
     loads, _ = _counts(node)
-    for block in _blocks(node):
+    for block in S.blocks(node):
         k = 0
         while k < len(block):
             j = _length_statement(block, k, loads, keep)
@@ -1318,7 +1305,7 @@ def sum_steps_together(node, keep=frozenset(), facts=None):
     if not sizes or not any(isinstance(s, gast.For) for s in S.statements(node)):
         return node
     taken = set(S.names_in(node))
-    for block in _blocks(node):
+    for block in S.blocks(node):
         k = 0
         while k < len(block):
             if isinstance(block[k], gast.For):

@@ -23,6 +23,19 @@ def statements(node):
     return _breadth_first(node, _HOLDERS, False)
 
 
+def blocks(node):
+    """Every statement list of a function: its body and all nested bodies (orelse too)."""
+    out = [node.body]
+    for sub in statements(node):
+        if sub is node:
+            continue
+        for field in ("body", "orelse"):
+            block = getattr(sub, field, None)
+            if isinstance(block, list) and block and isinstance(block[0], gast.stmt):
+                out.append(block)
+    return out
+
+
 def _breadth_first(node, kinds, single_fields, into_names=True):
     """`node`, then the nodes of type `kinds` below it, breadth first, looking into list
     fields and (with `single_fields`) into fields holding one node; not into a name without

@@ -31,29 +31,16 @@ def group_entries(function, pairs):
         return
     tape = pairs[0][0].value.func.value.id
     place = {}       # id(statement) -> (its block, position)
-    for block in _blocks(function):
+    for block in S.blocks(function):
         for k, stmt in enumerate(block):
             place[id(stmt)] = (block, k)
     pop_of = {id(push): (pop, name) for push, pop, name in pairs
               if id(push) in place and id(pop) in place}
     runs = []
-    for block in _blocks(function):
+    for block in S.blocks(function):
         runs += _runs(block, pop_of, place, tape)
     for run in runs:
         _merge(run, place, tape)
-
-
-def _blocks(function):
-    """Every statement list in the function, nested ones included."""
-    todo = [function.body]
-    while todo:
-        block = todo.pop()
-        yield block
-        for stmt in block:
-            for field in ("body", "orelse"):
-                inner = getattr(stmt, field, None)
-                if isinstance(inner, list) and inner and isinstance(inner[0], gast.stmt):
-                    todo.append(inner)
 
 
 def _runs(block, pop_of, place, tape):
