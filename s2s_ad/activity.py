@@ -14,6 +14,7 @@ import gast
 import numpy as np
 
 from . import syntax as S
+from .ops import reduced_axes
 from .rules import registry
 
 
@@ -225,45 +226,20 @@ def _is_reduction(op, names):
         isinstance(op.args[0], gast.Name)
 
 
-def _argument(op, name, position):
-    node = op.kwargs.get(name)
-    if node is None and len(op.args) > position:
-        node = op.args[position]
-    return node
-
-
-def _axes(op):
-    """The reduced axes as ints, None for all of them, False where not a constant."""
-    node = _argument(op, "axis", 1)
-    if node is None or (isinstance(node, gast.Constant) and node.value is None):
-        return None
-    if isinstance(node, gast.Constant) and type(node.value) is int:
-        return (node.value,)
-    return False
-
-
 def _keeps_dims(op, shapes):
     """Does the reduction keep its argument's dimensions (or make a number of an array)?"""
-    if op.args[0].id not in shapes:
-        return False
-    keep = _argument(op, "keepdims", 3)
-    axes = _axes(op)
-    if axes is None:
-        return True
-    return axes is not False and isinstance(keep, gast.Constant) and keep.value is True
+    shape = shapes.get(op.args[0].id)
+    reduced = reduced_axes(op, len(shape)) if shape is not None else None
+    return reduced is not None and (reduced[1] or len(reduced[0]) == len(shape))
 
 
 def _along_constant_axes(op, m_shape, shapes):
     """Does the reduction only combine elements that move by the same c (axes along which m,
     broadcast, is constant), and keep the dimensions where c varies?"""
     shape = shapes.get(op.args[0].id)
-    axes = _axes(op)
-    if shape is None or axes is False:
+    reduced = reduced_axes(op, len(shape)) if shape is not None else None
+    if reduced is None:
         return False
+    axes, kept = reduced
     varies = [-j for j in range(1, len(m_shape) + 1) if m_shape[-j] != 1]
-    if axes is None:
-        return not varies
-    negative = [a - len(shape) if a >= 0 else a for a in axes]
-    keep = _argument(op, "keepdims", 3)
-    kept = isinstance(keep, gast.Constant) and keep.value is True
-    return all(a not in varies for a in negative) and (kept or not varies)
+    return all(a - len(shape) not in varies for a in axes) and (kept or not varies)

@@ -262,3 +262,36 @@ def _op_name(op):
     return {gast.Add: "+", gast.Sub: "-", gast.Mult: "*", gast.Div: "/", gast.FloorDiv: "//",
             gast.Mod: "%", gast.Pow: "**", gast.MatMult: "@", gast.USub: "unary -",
             gast.Not: "not", gast.Invert: "~"}.get(type(op), type(op).__name__)
+
+
+def reduced_axes(op, ndim):
+    """For a reduction `f(x)`, `f(x, axis)` or `f(x, axis=..., keepdims=...)` of an array of
+    `ndim` dimensions: (the reduced axes, sorted and non-negative, whether they are kept), or
+    None where the axis or keepdims is not a constant, or the call has other arguments."""
+    options = dict(op.kwargs)
+    if len(op.args) > 2 or set(options) - {"axis", "keepdims"}:
+        return None
+    if len(op.args) == 2:
+        options["axis"] = op.args[1]
+    axis = _constant(options.get("axis"), None)
+    keepdims = _constant(options.get("keepdims"), False)
+    if axis is _NOT_CONSTANT or keepdims not in (True, False):
+        return None
+    axes = tuple(range(ndim)) if axis is None else (axis,) if isinstance(axis, int) else axis
+    if not all(isinstance(a, int) and -ndim <= a < ndim for a in axes):
+        return None
+    return tuple(sorted(a % ndim for a in axes)), keepdims
+
+
+_NOT_CONSTANT = object()
+
+
+def _constant(node, default):
+    """The value of a constant (or tuple of constants) argument; _NOT_CONSTANT if not one."""
+    if node is None:
+        return default
+    if isinstance(node, gast.Constant):
+        return node.value
+    if isinstance(node, gast.Tuple) and all(isinstance(e, gast.Constant) for e in node.elts):
+        return tuple(e.value for e in node.elts)
+    return _NOT_CONSTANT

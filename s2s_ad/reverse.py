@@ -41,7 +41,7 @@ from .batching import Unbatchable
 from .calls import argument_kinds, static_functions
 from .errors import BadArgumentError, NonDifferentiableCallError
 from .kinds import all_real
-from .ops import describe
+from .ops import describe, reduced_axes
 from .rules import registry
 from .shapes import broadcast, elementwise_shape
 
@@ -179,23 +179,13 @@ class Reverse(Analysed):
                 and self.active(op.args[0]) and self.has_elements(op.args[0].id)):
             return None
         xshape = self.shapes[op.args[0].id]
-        options = dict(op.kwargs)
-        if len(op.args) > 2 or set(options) - {"axis", "keepdims"}:
+        reduced = reduced_axes(op, len(xshape))
+        if reduced is None:
             return None
-        if len(op.args) == 2:
-            options["axis"] = op.args[1]
-        axis = _constant_value(options.get("axis"), None)
-        keepdims = _constant_value(options.get("keepdims"), False)
-        if axis is _UNKNOWN or keepdims not in (True, False):
-            return None
-        axes = tuple(range(len(xshape))) if axis is None else \
-            (axis,) if isinstance(axis, int) else axis
-        if not all(isinstance(a, int) and -len(xshape) <= a < len(xshape) for a in axes):
-            return None
-        axes = tuple(sorted(a % len(xshape) for a in axes))
+        axes, keepdims = reduced
         shape = tuple(1 if i in axes else n for i, n in enumerate(xshape))
         expr = g
-        if axis is None and not keepdims:
+        if len(axes) == len(xshape) and not keepdims:
             shape = ()
         elif not keepdims:
             expr = S.call(self.np_name() + ".expand_dims", g, S.const(axes))
@@ -1120,20 +1110,6 @@ def _bound_in(stmts):
             if isinstance(sub, gast.For):
                 names.add(sub.target.id)
     return names
-_UNKNOWN = object()
-
-
-def _constant_value(node, default):
-    """The value of a constant (or tuple of constants) argument; `_UNKNOWN` if not constant."""
-    if node is None:
-        return default
-    if isinstance(node, gast.Constant):
-        return node.value
-    if isinstance(node, gast.Tuple) and all(isinstance(e, gast.Constant) for e in node.elts):
-        return tuple(e.value for e in node.elts)
-    return _UNKNOWN
-
-
 class _Line:
     """A stand-in node carrying only a line number, for source_line()."""
 
