@@ -975,7 +975,11 @@ class Reverse(Analysed):
         for loop, enclosing in loops:
             changed = _bound_in(loop.body)
             block = loop.body
-            planned = {}     # temporary computed again -> its position in the block
+            # every cheap temporary of the block -> its position: one the reverse sweep does
+            # not read itself (`_t2 = p[1]`) may still be computed again for one it does
+            # (`_t3 = _t2 - z`)
+            cheap = {t: k for k, stmt in enumerate(block)
+                     if (t := self._cheap_temporary(stmt, stores)) is not None}
 
             def chain(k, last):
                 """The statements that compute block[k] again before block[last]'s adjoint:
@@ -986,17 +990,16 @@ class Reverse(Analysed):
                 for o in S.names_in(block[k].value, gast.Load):
                     if not self.is_local(o) or stable(o, enclosing, changed, between):
                         continue
-                    if o not in planned or o in between:
-                        return None
-                    again = chain(planned[o], last)
+                    if cheap.get(o, k) >= k or o in between:
+                        return None     # (computed after block[k]: last step's value)
+                    again = chain(cheap[o], last)
                     if again is None:
                         return None
                     out += [s for s in again if s not in out]
                 return out + [block[k]]
 
-            for k, stmt in enumerate(block):
-                t = self._cheap_temporary(stmt, stores)
-                if t is None or t not in self.needed:
+            for t, k in cheap.items():
+                if t not in self.needed:
                     continue
                 readers = [j for j in range(k + 1, len(block))
                            if t in S.names_in(block[j], gast.Load)]
@@ -1009,7 +1012,6 @@ class Reverse(Analysed):
                 if again is not None:
                     self.recompute_at.setdefault(id(block[last]), []).extend(again)
                     self.needed.discard(t)
-                    planned[t] = k
 
     def _recomputed_from_record(self, body, keep):
         """The statements of a called function's body that g_bwd computes again from the other

@@ -718,3 +718,15 @@ CASES.append(Case(logsumexp_of_all, args(mat(3, 4, -3, 3)), (0,)))
 CASES.append(Case(softmax_weights, args(mat(3, 4, -3, 3), mat(3, 4)), (0, 1)))
 CASES.append(Case(shifted_squares, args(mat(3, 4)), (0,)))
 CASES.append(Case(logsumexp_across_rows, args(mat(3, 4, -3, 3)), (0,)))
+
+
+# ---- a temporary read one step later (reverse.plan_recomputes must not chase it around) -------
+def carried_through_a_parameter(x, s):
+    for i in range(3):
+        t = s * 2.0          # s: the parameter, then the last step's value
+        w = t * x
+        s = w * 0.5
+    return s
+
+
+CASES.append(Case(carried_through_a_parameter, args(scal(0.5, 1.0), scal(0.5, 1.0)), (0, 1)))
