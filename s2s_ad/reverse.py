@@ -975,11 +975,13 @@ class Reverse(Analysed):
         for loop, enclosing in loops:
             changed = _bound_in(loop.body)
             block = loop.body
-            # every cheap temporary of the block -> its position: one the reverse sweep does
-            # not read itself (`_t2 = p[1]`) may still be computed again for one it does
-            # (`_t3 = _t2 - z`)
+            # cheap temporaries -> their positions in the block: `planned`, those computed again
+            # for the reverse sweep; `views`, the plain indexes (`_t2 = p[1]`), which one of
+            # them may take again too (`_t3 = _t2 - z`), though the sweep does not read them
             cheap = {t: k for k, stmt in enumerate(block)
                      if (t := self._cheap_temporary(stmt, stores)) is not None}
+            views = {t: k for t, k in cheap.items() if self.ops[id(block[k])].kind == "index"}
+            planned = {}
 
             def chain(k, last):
                 """The statements that compute block[k] again before block[last]'s adjoint:
@@ -990,9 +992,10 @@ class Reverse(Analysed):
                 for o in S.names_in(block[k].value, gast.Load):
                     if not self.is_local(o) or stable(o, enclosing, changed, between):
                         continue
-                    if cheap.get(o, k) >= k or o in between:
+                    at = planned.get(o, views.get(o, k))
+                    if at >= k or o in between:
                         return None     # (computed after block[k]: last step's value)
-                    again = chain(cheap[o], last)
+                    again = chain(at, last)
                     if again is None:
                         return None
                     out += [s for s in again if s not in out]
@@ -1012,6 +1015,7 @@ class Reverse(Analysed):
                 if again is not None:
                     self.recompute_at.setdefault(id(block[last]), []).extend(again)
                     self.needed.discard(t)
+                    planned[t] = k
 
     def _recomputed_from_record(self, body, keep):
         """The statements of a called function's body that g_bwd computes again from the other

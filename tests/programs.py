@@ -720,7 +720,7 @@ CASES.append(Case(shifted_squares, args(mat(3, 4)), (0,)))
 CASES.append(Case(logsumexp_across_rows, args(mat(3, 4, -3, 3)), (0,)))
 
 
-# ---- a temporary read one step later (reverse.plan_recomputes must not chase it around) -------
+# ---- a temporary read one step later (reverse.plan_recomputes must not take this step's) -----
 def carried_through_a_parameter(x, s):
     for i in range(3):
         t = s * 2.0          # s: the parameter, then the last step's value
@@ -729,4 +729,15 @@ def carried_through_a_parameter(x, s):
     return s
 
 
+def uses_last_steps_element(x, s, a):
+    total = 0.0
+    for i in range(3):
+        t = s * 2.0          # s: the parameter, then the last step's element of a
+        total = total + t * x
+        s = a[i]
+    return total
+
+
 CASES.append(Case(carried_through_a_parameter, args(scal(0.5, 1.0), scal(0.5, 1.0)), (0, 1)))
+CASES.append(Case(uses_last_steps_element, args(scal(0.5, 1.0), scal(0.5, 1.0), vec(3)),
+                  (0, 1, 2)))
