@@ -7,6 +7,7 @@ Where it can, that function is generated too (an entry point, `_entry_point`): i
 user's parameters and checks inline that a call's arguments have the last call's signature,
 which then goes straight to that call's code.
 """
+import contextlib
 import inspect
 import threading
 import types
@@ -49,12 +50,40 @@ def clear_cache():
             t.forget()
 
 
+_VARIANT = {"specialise": True, "optimize": True}
+
+
+@contextlib.contextmanager
+def variant(*, specialise=True, optimize=True):
+    """Within the block, every derivative is the generic code (`specialise=False`: no argument
+    kinds or shapes) and/or the code before the optimiser's passes (`optimize=False`).  For
+    testing (the transform matrix runs every program through each variant) and for telling
+    whether a wrong number comes from the optimiser: compiled derivatives are forgotten on
+    entry and on exit, so none made inside leaks out."""
+    before = dict(_VARIANT)
+    with _LOCK:
+        clear_cache()
+        _VARIANT.update(specialise=specialise, optimize=optimize)
+    try:
+        yield
+    finally:
+        with _LOCK:
+            _VARIANT.update(before)
+            clear_cache()
+
+
 def compiled(fn, mode, wrt, arg_kinds=None, *, has_aux=False, optimize=True, arg_shapes=None):
     """The Generated derivative of `fn` for `mode`, built on first use and cached.
 
     The code is specialised on the kinds of the arguments (`arg_kinds`, None for generic code)
     and of the module-level numbers and arrays the function reads, so the key holds both.
     """
+    if not _VARIANT["specialise"]:
+        if mode in ("jvp_batched", "vjp_batched"):   # always specialised: Jacobians loop
+            from .batching import Unbatchable
+            raise Unbatchable("generic code was asked for (api.variant)")
+        arg_kinds, arg_shapes = None, None
+    optimize = optimize and _VARIANT["optimize"]
     inner = getattr(fn, "__s2s_ad__", None)
     if inner is not None:
         # Differentiating one of our own derivatives: transform the code it runs.
