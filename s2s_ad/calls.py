@@ -103,11 +103,19 @@ def mutated_params(fn):
                                    if type(n).__name__ == "Name" and type(n.ctx).__name__ == "Store"}
         ops = {id(s): describe(s, ssa, local.__contains__) for s in simple_statements(ssa.node.body)}
         annotate_writes(ssa, ops)
-        written = check_writes(ssa, ops, infer_kinds(ssa, ops, {}))
+        written = check_writes(ssa, ops, infer_kinds(ssa, ops, {})) | updated_lists(ssa, ops)
     except Exception:
         written = set()
     _WRITES[fn] = written
     return written
+
+
+def updated_lists(ssa, ops):
+    """The parameters a function appends to or pops from (`lst.append(v)`, `v = lst.pop()`):
+    the caller's list changes (a callee pair's `_tape`, in our own generated code)."""
+    import gast
+    return {op.args[0].id for op in ops.values() if op.kind in ("append", "pop")
+            and isinstance(op.args[0], gast.Name) and op.args[0].id in ssa.params}
 
 
 def annotate_writes(fn, ops):

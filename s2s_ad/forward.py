@@ -81,6 +81,12 @@ class Forward(Analysed):
                 return []
             dots = S.tuple_([S.store(self.dot(t)) for t in outs], gast.Store())
             return [S.assign(dots, self.tangent_of(op.args[0]))]
+        if op.kind == "pop" and self.active(op.args[0]) and \
+                not (outs and self.activity.active(outs[0])):
+            # a list with tangents (a tape) gives up its last tangent with its last value,
+            # used or not, so that the two stay in step
+            return [S.expr_stmt(S.call(gast.Attribute(value=S.load(self.dot(op.args[0].id)),
+                                                      attr="pop", ctx=gast.Load())))]
         if not outs or not self.activity.active(outs[0]):
             return []
         out = outs[0]
@@ -157,7 +163,8 @@ class Forward(Analysed):
             return pre, self.zero(S.load(out))
         total = terms[0][1]
         for _, expr in terms[1:]:
-            total = S.binop(total, gast.Add(), expr)
+            total = S.call("_ad.add", total, expr) if rule.extra.get("structural") else \
+                S.binop(total, gast.Add(), expr)
         if rule.broadcasts and (len(terms) < len(op.args) or len(terms) > 1) and \
                 self._may_broadcast(terms, op, out):
             helper = "_ad.broadcast_batch" if self.batched else "_ad.broadcast_like"
@@ -317,6 +324,20 @@ class Forward(Analysed):
         target = S.tuple_([S.store(outs[0]), S.store(self.dot(outs[0]))], gast.Store())
         return gast.copy_location(S.assign(target, new), stmt)
 
+    def _restored_arrays(self):
+        """Values taken from a tape (`B = _tape.pop()`, in generated code differentiated again)
+        that are written into: they are the arrays of the function that saved them, whose
+        values the reverse sweep restores (`B[1:-1] = _tape.pop()`), so the writes, and
+        their tangents, are results of the function like the arrays a callee writes into."""
+        popped = set()
+        for s in simple_statements(self.fn.node.body):
+            op = self.ops[id(s)]
+            if op.kind == "pop" or (op.kind == "unpack" and isinstance(op.args[0], gast.Name)
+                                    and op.args[0].id in popped):
+                popped.update(targets(s))
+        return sorted({op.args[0].id for op in self.ops.values()
+                       if op.kind == "setitem" and op.args[0].id in popped})
+
     def argument_tangent(self, node):
         if isinstance(node, gast.Tuple):
             return S.tuple_([self.tangent_of(e) for e in node.elts])
@@ -328,7 +349,8 @@ class Forward(Analysed):
         body = self.fn.node.body
         output = body[-1].value
         # the arguments a called function writes into are among its results
-        out_names = ([output.id] if isinstance(output, gast.Name) else []) + list(mutated)
+        out_names = ([output.id] if isinstance(output, gast.Name) else []) + list(mutated) \
+            + self._restored_arrays()
         self.activity = activity(self.fn, self.ops, self.wrt, out_names, self.shapes)
         if self.batched:    # one tangent per element of the wrt arguments
             in_shapes = [self.shape_of(S.load(p)) for p in self.wrt]
@@ -361,11 +383,8 @@ class Forward(Analysed):
         params = list(self.fn.params) + ([] if keyword_tangents or seed_one else dots)
         func = S.function_def(name, params, code + [gast.Return(value=result)])
         # the user's defaults hold where the parameters are the user's own, in their order
-        func.args.defaults = list(self.fn.node.args.defaults) \
-            if keyword_tangents or seed_one else []
-        if keyword_tangents:
-            func.args.kwonlyargs = [S.store_param(d) for d in dots]
-            func.args.kw_defaults = [None] * len(dots)
+        if keyword_tangents or seed_one:
+            self.fn.give_signature(func, dots if keyword_tangents else (), keyword_tangents)
         return func
 
 

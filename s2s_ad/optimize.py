@@ -1156,6 +1156,9 @@ def _dead(stmt, live, facts):
 
 def _live_names(node, facts):
     live = set(_params(node))     # a write into an argument is seen by the caller
+    # and so is a write into a value taken from the tape: the caller's array, restored
+    live.update(n for s in S.statements(node) if isinstance(s, gast.Assign) and
+                _is_tape_pop(s.value) for n in S.names_in(s.targets[0], gast.Store))
     implies = {}     # name -> sets of names that are live when it is
     sharing = []     # (a, b): a may be b's array (a copy, a slice, an attribute)
     written_into = set()    # arrays written into (`a[i] = v`) or updated in place (`a += v`)

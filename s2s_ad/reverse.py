@@ -900,11 +900,8 @@ class Reverse(Analysed):
         func_body = prelude + parts["forward"] + value_capture + parts["seed"] + \
             parts["reverse"] + [gast.Return(value=result)]
         func = S.function_def(name, parts["params"], func_body)
-        func.args.defaults = list(self.fn.node.args.defaults)
-        if seed != "one":   # the cotangent is keyword-only, after the user's own parameters
-            func.args.kwonlyargs = [S.store_param(self.seed_param)]
-            func.args.kw_defaults = [None]
-        return func
+        # the cotangent is keyword-only, after the user's own parameters
+        return self.fn.give_signature(func, [self.seed_param] if seed != "one" else [])
 
     def build_split(self, fwd_name, bwd_name, mutated=()):
         """Two functions for a called user function, sharing the caller's tape:
@@ -929,9 +926,7 @@ class Reverse(Analysed):
                                   and n not in self.saved and n not in self.counters.values()]
         fwd = S.function_def(fwd_name, parts["params"],
                              inits + parts["forward"] + push + [gast.Return(value=output)])
-        fwd.args.defaults = list(self.fn.node.args.defaults)
-        fwd.args.kwonlyargs = [S.store_param(self.tape)]
-        fwd.args.kw_defaults = [None]
+        self.fn.give_signature(fwd, [self.tape], by_keyword=True)
         self.uses_tape = True
         results = parts["results"][0] if len(parts["results"]) == 1 else S.tuple_(parts["results"])
         bwd = S.function_def(bwd_name, [self.seed_param, self.tape],

@@ -26,6 +26,8 @@ class SSAFunction:
     namer: Namer
     params: list = field(default_factory=list)
     vararg: str = None       # the name of a `*args` parameter, now an ordinary one
+    kwonly: list = field(default_factory=list)       # the user's keyword-only parameters
+    defaults: dict = field(default_factory=dict)     # parameter -> its default's expression
     shared_updates: list = field(default_factory=list)   # see desugar.refuse_shared_updates
 
     def refuse_varargs(self):
@@ -35,6 +37,25 @@ class SSAFunction:
                                         f"not supported here",
                              "List the parameters explicitly (a function called from the "
                              "differentiated one may take *args).")
+
+    def give_signature(self, func, kwonly=(), by_keyword=False):
+        """Give a generated function whose parameters are the user's (`func.args.args`) the
+        user's defaults, then `kwonly` (generated names: tangents, the tape) as keyword-only
+        parameters.  A called function's pair is called by keyword (`by_keyword`), so the
+        user's keyword-only parameters stay keyword-only; the api calls a top-level one with
+        every argument in order."""
+        args = func.args
+        own = [a for a in args.args if a.id in self.kwonly] if by_keyword else []
+        args.args = [a for a in args.args if a not in own]
+        names = [a.id for a in args.args]
+        first = len(names)
+        while first and names[first - 1] in self.defaults:
+            first -= 1
+        args.defaults = [S.clone(self.defaults[p]) for p in names[first:]]
+        args.kwonlyargs = own + [S.store_param(k) for k in kwonly]
+        args.kw_defaults = [S.clone(self.defaults[a.id]) if a.id in self.defaults else None
+                            for a in own] + [None] * len(kwonly)
+        return func
 
     def error(self, node, message, hint=None, kind=UnsupportedSyntaxError):
         return kind(message, hint=hint, location=self.parsed.location(node))
@@ -176,6 +197,11 @@ def _drop_parameters(node, names):
 
 def _check_signature(fn):
     args = fn.node.args
+    positional = [a.id for a in args.posonlyargs + args.args]
+    fn.defaults = dict(zip(positional[len(positional) - len(args.defaults):], args.defaults))
+    fn.defaults.update({a.id: d for a, d in zip(args.kwonlyargs, args.kw_defaults)
+                        if d is not None})
+    fn.kwonly = [a.id for a in args.kwonlyargs]
     if args.vararg is not None:
         # `*xs` becomes an ordinary parameter holding the tuple; a called function gets it
         # packed by its caller, where its length is known (see reverse.bind_call)
@@ -190,6 +216,9 @@ def _check_signature(fn):
         fn.params = [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
         args.args = args.posonlyargs + args.args + args.kwonlyargs
         args.posonlyargs, args.kwonlyargs, args.kw_defaults = [], [], []
+        # the user's defaults stay in fn.defaults (give_signature): once keyword-only
+        # parameters join the positional ones, a default may no longer fit Python's rule
+        args.defaults = []
 
 
 @dataclass

@@ -271,3 +271,33 @@ def _same(a, b):
     if isinstance(a, dict):
         return isinstance(b, dict) and a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
     return a == b or (a != a and b != b)
+
+
+def main():
+    """`python tests/matrix.py [NAME ...]`: every failure of the corpus (all of it, or the named
+    programs) in the four variants, as the lines of test_matrix.py's KNOWN table."""
+    import sys
+    from s2s_ad import api
+    from test_matrix import CORPUS, REFUSED, SECOND, VARIANTS
+    names = set(sys.argv[1:])
+    found = {}
+    for label, options in VARIANTS.items():
+        with api.variant(**options):
+            for case in CORPUS:
+                if names and case.name not in names:
+                    continue
+                for transform, result in check_program(case).items():
+                    refusal = REFUSED.get(case.name)
+                    if not result or (result.startswith("refused") and transform in SECOND
+                                      and refusal and refusal in result):
+                        continue
+                    found.setdefault((case.name, transform), []).append(label)
+                    print(f"# [{label}] {case.name} {transform}: {result[:200]}",
+                          file=sys.stderr)
+    for (name, transform), labels in found.items():
+        variants = "*" if len(labels) == len(VARIANTS) else "".join(labels)
+        print(f'    ("{name}", "{transform}"): "{variants}",')
+
+
+if __name__ == "__main__":
+    main()

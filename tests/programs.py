@@ -741,3 +741,60 @@ def uses_last_steps_element(x, s, a):
 CASES.append(Case(carried_through_a_parameter, args(scal(0.5, 1.0), scal(0.5, 1.0)), (0, 1)))
 CASES.append(Case(uses_last_steps_element, args(scal(0.5, 1.0), scal(0.5, 1.0), vec(3)),
                   (0, 1, 2)))
+
+
+# ---- second derivatives through calls and loops: the tape's tangents (forward over reverse) --
+def _square(v):
+    return v * v
+
+
+def square_times_x(x):                  # Hessian diag(6x): the callee's saved v has a tangent
+    return np.sum(_square(x) * x)
+
+
+def _cube(z):
+    return z ** 3
+
+
+def sum_of_cubes(x):
+    return np.sum(_cube(x))
+
+
+def tanh_three_times(x):                # the loop's saved y and its tangent pop together,
+    y = x                               # also where the popped y is not read
+    for k in range(3):
+        y = np.tanh(y)
+    return np.sum(y * y)
+
+
+def residual_steps(x):
+    y = x
+    for k in range(3):
+        y = y + 0.5 * np.tanh(y)
+    return np.sum(y ** 3)
+
+
+def _append_double(items, v):           # a callee that appends to its list argument
+    items.append(v * 2.0)
+
+
+def appends_in_a_helper(x):
+    items = [x]
+    _append_double(items, x * x)
+    return items[0] * items[1]
+
+
+def _scaled(x, *, factor=2.0, shift):   # keyword-only parameters, one with a default
+    return x * factor + shift
+
+
+def keyword_only_helper(x, s):
+    return np.sum(_scaled(x, shift=s) ** 2) + np.sum(_scaled(x, factor=s, shift=1.0))
+
+
+CASES.append(Case(square_times_x, args(vec(3)), (0,)))
+CASES.append(Case(sum_of_cubes, args(vec(3)), (0,)))
+CASES.append(Case(tanh_three_times, args(vec(3)), (0,)))
+CASES.append(Case(residual_steps, args(vec(3, -1.0, 1.0)), (0,)))
+CASES.append(Case(appends_in_a_helper, args(scal(0.5, 1.5)), (0,)))
+CASES.append(Case(keyword_only_helper, args(vec(3), scal()), (0, 1)))

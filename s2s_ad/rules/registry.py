@@ -98,6 +98,14 @@ def defspread(fn, mean=False):
     return fn
 
 
+def defstructural(fn):
+    """Declare that `fn`'s values may be tuples, lists or dicts (the runtime's `add`, `add_at`):
+    forward mode adds the tangents its arguments cause with `_ad.add`, through the structure,
+    where `+` would join two tuples into one."""
+    RULES[_key(fn)].extra["structural"] = True
+    return fn
+
+
 def share(fn, like, origin="s2s_ad"):
     """Give `fn` the rules of `like` (np.add computes what operator.add computes)."""
     rule = RULES[_key(like)]

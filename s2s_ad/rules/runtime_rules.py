@@ -21,7 +21,7 @@ result `out`, since the helpers' own parameters are often called `g` and `t`.
 import numpy as np
 
 from s2s_ad import runtime as _ad
-from s2s_ad.rules.registry import defjvp, defvjp, nondifferentiable
+from s2s_ad.rules.registry import defjvp, defstructural, defvjp, nondifferentiable
 
 # ---- shapes, zeros and accumulation ----
 
@@ -56,6 +56,8 @@ defjvp(_ad.add_at,
        lambda tdot, out, buf, index, g: tdot,
        None,
        lambda tdot, out, buf, index, g: _ad.add_at(_ad.zeros_like(buf), index, tdot))
+defstructural(_ad.add)
+defstructural(_ad.add_at)
 defvjp(_ad.sum_grad,
        lambda gbar, out, g, x, axis=None, keepdims=False: np.sum(gbar, axis, keepdims=keepdims))
 defjvp(_ad.sum_grad,
