@@ -19,10 +19,11 @@ class Case:
     wrt: tuple = (0,)          # indices of the differentiated arguments
     tol: float = 1e-6
     tags: tuple = field(default_factory=tuple)
+    label: str = None          # where fn.__name__ is not unique (the samples' `f`, `loss`)
 
     @property
     def name(self):
-        return self.fn.__name__
+        return self.label or self.fn.__name__
 
 
 def scal(lo=-2.0, hi=2.0):

@@ -11,8 +11,9 @@ from s2s_ad import api
 
 from matrix import SCALAR_ONLY, check_program
 from programs import CASES
+from sample_cases import SAMPLE_CASES
 
-CORPUS = list(CASES)
+CORPUS = list(CASES) + SAMPLE_CASES
 
 VARIANTS = {"SO": dict(specialise=True, optimize=True), "GO": dict(specialise=False, optimize=True),
             "Su": dict(specialise=True, optimize=False), "Gu": dict(specialise=False, optimize=False)}
@@ -64,6 +65,8 @@ KNOWN = {
     ("residual_steps", "grad_grad"): "*",
     ("keyword_only_helper", "jacrev_grad"): "*",
     ("keyword_only_helper", "grad_grad"): "*",
+    ("samples.rnn.loss", "grad_grad"): "*",
+    ("samples.stencil_inplace.loss", "grad_grad"): "*",
     ("tuples", "jacrev_grad"): "GOGu",
     ("tuples", "grad_grad"): "GOGu",
     ("compare_mixed", "grad_grad"): "GOGu",
@@ -95,6 +98,8 @@ KNOWN = {
     ("carried_through_a_parameter", "grad_grad"): "GOGu",
     ("appends_in_a_helper", "jacrev_grad"): "GOGu",
     ("appends_in_a_helper", "grad_grad"): "GOGu",
+    ("samples.newton_hessian.f", "grad_grad"): "GOGu",
+    ("samples.ode_fit.trajectory_loss", "grad_grad"): "GOGu",
 }
 
 
