@@ -384,7 +384,8 @@ class Forward(Analysed):
         func = S.function_def(name, params, code + [gast.Return(value=result)])
         # the user's defaults hold where the parameters are the user's own, in their order
         if keyword_tangents or seed_one:
-            self.fn.give_signature(func, dots if keyword_tangents else (), keyword_tangents)
+            self.fn.give_signature(func, self.names, dots if keyword_tangents else (),
+                                   keyword_tangents)
         return func
 
 

@@ -47,5 +47,19 @@ class GeneratedNames:
         self._keep.append(obj)   # keeps id(obj) from being reused while we map by id
         return self._expr(chosen)
 
+    def ref_value(self, obj, hint):
+        """A reserved name `_ad_<hint>` for a value (a default that is an array, a function):
+        the generated code refers to the object itself, never to text that computes it."""
+        if id(obj) in self._by_id:
+            return self._expr(self._by_id[id(obj)])
+        chosen, n = f"_ad_{hint}", 1
+        while chosen in self.own:
+            n += 1
+            chosen = f"_ad_{hint}{n}"
+        self.own[chosen] = obj
+        self._by_id[id(obj)] = chosen
+        self._keep.append(obj)
+        return self._expr(chosen)
+
     def _expr(self, name):
         return S.load(name)

@@ -901,7 +901,8 @@ class Reverse(Analysed):
             parts["reverse"] + [gast.Return(value=result)]
         func = S.function_def(name, parts["params"], func_body)
         # the cotangent is keyword-only, after the user's own parameters
-        return self.fn.give_signature(func, [self.seed_param] if seed != "one" else [])
+        return self.fn.give_signature(func, self.names,
+                                      [self.seed_param] if seed != "one" else [])
 
     def build_split(self, fwd_name, bwd_name, mutated=()):
         """Two functions for a called user function, sharing the caller's tape:
@@ -926,7 +927,7 @@ class Reverse(Analysed):
                                   and n not in self.saved and n not in self.counters.values()]
         fwd = S.function_def(fwd_name, parts["params"],
                              inits + parts["forward"] + push + [gast.Return(value=output)])
-        self.fn.give_signature(fwd, [self.tape], by_keyword=True)
+        self.fn.give_signature(fwd, self.names, [self.tape], by_keyword=True)
         self.uses_tape = True
         results = parts["results"][0] if len(parts["results"]) == 1 else S.tuple_(parts["results"])
         bwd = S.function_def(bwd_name, [self.seed_param, self.tape],

@@ -6,6 +6,7 @@
 function.  Each stage can be printed on its own: `ad.source(f, "ssa")` stops after to_ssa.
 """
 import copy
+import math
 from dataclasses import dataclass, field
 
 import gast
@@ -38,24 +39,33 @@ class SSAFunction:
                              "List the parameters explicitly (a function called from the "
                              "differentiated one may take *args).")
 
-    def give_signature(self, func, kwonly=(), by_keyword=False):
+    def give_signature(self, func, names, kwonly=(), by_keyword=False):
         """Give a generated function whose parameters are the user's (`func.args.args`) the
         user's defaults, then `kwonly` (generated names: tangents, the tape) as keyword-only
         parameters.  A called function's pair is called by keyword (`by_keyword`), so the
         user's keyword-only parameters stay keyword-only; the api calls a top-level one with
-        every argument in order."""
+        every argument in order.  `names` (GeneratedNames) refers to default values."""
         args = func.args
         own = [a for a in args.args if a.id in self.kwonly] if by_keyword else []
         args.args = [a for a in args.args if a not in own]
-        names = [a.id for a in args.args]
-        first = len(names)
-        while first and names[first - 1] in self.defaults:
+        params = [a.id for a in args.args]
+        first = len(params)
+        while first and params[first - 1] in self.defaults:
             first -= 1
-        args.defaults = [S.clone(self.defaults[p]) for p in names[first:]]
+        args.defaults = [self.default(p, names) for p in params[first:]]
         args.kwonlyargs = own + [S.store_param(k) for k in kwonly]
-        args.kw_defaults = [S.clone(self.defaults[a.id]) if a.id in self.defaults else None
+        args.kw_defaults = [self.default(a.id, names) if a.id in self.defaults else None
                             for a in own] + [None] * len(kwonly)
         return func
+
+    def default(self, param, names):
+        """The default of `param` as the function object holds it (Python evaluated it once,
+        at `def`): a literal for a plain number or string, else a reference to the object."""
+        value = self.defaults[param]
+        if type(value) in (bool, int, str, type(None)) or \
+                (type(value) is float and math.isfinite(value)):
+            return S.const(value)
+        return names.ref_value(value, f"{param}_default")
 
     def error(self, node, message, hint=None, kind=UnsupportedSyntaxError):
         return kind(message, hint=hint, location=self.parsed.location(node))
@@ -195,12 +205,22 @@ def _drop_parameters(node, names):
         args.defaults = []
 
 
+def default_values(function):
+    """{parameter: default value} as the function object holds them (`__defaults__`,
+    `__kwdefaults__`): the values Python computed at `def`, in the scope of the `def`."""
+    code = getattr(function, "__code__", None)
+    if code is None:
+        return {}
+    positional = code.co_varnames[:code.co_argcount]
+    values = dict(zip(positional[len(positional) - len(function.__defaults__ or ()):],
+                      function.__defaults__ or ()))
+    values.update(function.__kwdefaults__ or {})
+    return values
+
+
 def _check_signature(fn):
     args = fn.node.args
-    positional = [a.id for a in args.posonlyargs + args.args]
-    fn.defaults = dict(zip(positional[len(positional) - len(args.defaults):], args.defaults))
-    fn.defaults.update({a.id: d for a, d in zip(args.kwonlyargs, args.kw_defaults)
-                        if d is not None})
+    fn.defaults = default_values(fn.parsed.fn)
     fn.kwonly = [a.id for a in args.kwonlyargs]
     if args.vararg is not None:
         # `*xs` becomes an ordinary parameter holding the tuple; a called function gets it

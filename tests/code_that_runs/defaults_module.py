@@ -1,0 +1,45 @@
+"""Functions whose defaults Python evaluated once, at `def` (tests/test_code_that_runs.py)."""
+import numpy as np
+
+K = 2.0
+
+
+def helper(x, k=K):              # k is 2.0 for good: K is rebound below
+    return x * k
+
+
+def uses_global_default(x):
+    return helper(x) * x
+
+
+K = 5.0
+
+CALLS = []
+
+
+def _noted(value):
+    CALLS.append(value)
+    return value
+
+
+def noted_default(x, k=_noted(3.0)):     # the default's side effect runs once, at import
+    return x * k
+
+
+def uses_noted_default(x):
+    return noted_default(x) + x
+
+
+WEIGHTS = np.array([1.0, 2.0])
+
+
+def weighted(x, w=WEIGHTS):
+    return np.sum(x * w)
+
+
+def uses_array_default(x):
+    return weighted(x) * 2.0
+
+
+def scaled_top_level(x, k=K):            # a top-level default: 5.0
+    return x * x * k

@@ -1,0 +1,46 @@
+"""The derivative is of the code that runs (issue 18): defaults are the function object's
+values, not text evaluated again."""
+import os
+import sys
+
+import numpy as np
+import pytest
+
+import s2s_ad as ad
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "code_that_runs"))
+import defaults_module as dm  # noqa: E402
+
+
+def test_a_callee_default_is_the_value_at_def_time():
+    # helper's k is 2.0 although the global K it was read from is now 5.0
+    assert dm.uses_global_default(1.5) == pytest.approx(2.0 * 1.5 * 1.5)
+    assert ad.grad(dm.uses_global_default)(1.5) == pytest.approx(2 * 2.0 * 1.5)
+    assert ad.jvp(dm.uses_global_default, (1.5,), (1.0,))[1] == pytest.approx(6.0)
+    assert ad.hessian(dm.uses_global_default)(1.5) == pytest.approx(4.0)
+    source = ad.source(dm.uses_global_default, "grad")
+    assert "k=2.0" in source and "K" not in source
+
+
+def test_a_default_with_a_side_effect_is_not_run_again():
+    before = len(dm.CALLS)
+    assert ad.grad(dm.uses_noted_default)(2.0) == pytest.approx(4.0)
+    assert ad.hessian(dm.uses_noted_default)(2.0) == pytest.approx(0.0)
+    assert len(dm.CALLS) == before
+
+
+def test_an_array_default_is_the_object_itself():
+    x = np.array([0.5, -1.0])
+    np.testing.assert_allclose(ad.grad(dm.uses_array_default)(x), 2.0 * dm.WEIGHTS)
+    dm.WEIGHTS[0] = 4.0          # in place: the default is that array, so f sees it
+    try:
+        np.testing.assert_allclose(dm.uses_array_default(x), 2.0 * np.sum(x * dm.WEIGHTS))
+        np.testing.assert_allclose(ad.grad(dm.uses_array_default)(x), [8.0, 4.0])
+    finally:
+        dm.WEIGHTS[0] = 1.0
+
+
+def test_a_top_level_default():
+    g = ad.grad(dm.scaled_top_level)
+    assert g(1.5) == pytest.approx(2 * 1.5 * 5.0)
+    assert ad.value_and_grad(dm.scaled_top_level)(1.5)[1] == pytest.approx(15.0)
