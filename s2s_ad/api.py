@@ -672,6 +672,12 @@ def source(fn, mode="grad", wrt=0, *, optimize=True, has_aux=False, example=None
     "jvp_batched" and "vjp_batched" (the code jacfwd and jacrev call, see batching.py) need an
     `example`, since they are specialised to the shapes of the arguments.
     """
+    from .transform import deep_expressions
+    with deep_expressions():
+        return _source(fn, mode, wrt, optimize, has_aux, example)
+
+
+def _source(fn, mode, wrt, optimize, has_aux, example):
     from .codegen import to_source
     batched_modes = ("jvp_batched", "vjp_batched")
     if mode not in ("ssa", "grad", "vjp", "jvp", "hvp", "value_and_grad") + batched_modes:

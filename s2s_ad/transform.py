@@ -5,8 +5,10 @@
 `build(fn, mode, wrt, options)` runs it and returns a Generated: the source text and the compiled
 function.  Each stage can be printed on its own: `ad.source(f, "ssa")` stops after to_ssa.
 """
+import contextlib
 import copy
 import math
+import sys
 from dataclasses import dataclass, field
 
 import gast
@@ -301,8 +303,28 @@ def generate(fn, mode, wrt=(), *, has_aux=False, arg_kinds=None, optimize=True,
 _SUFFIX = {"vjp": "vjp", "vjp_batched": "vjp_batched", "jvp_batched": "jvp_batched"}
 
 
+@contextlib.contextmanager
+def deep_expressions():
+    """Room for the passes' recursion over expressions as deep as Python compiles (a sum of
+    400 terms is a BinOp 400 deep, three frames a level in an ast visitor)."""
+    before = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(before, _RECURSION_LIMIT))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(before)
+
+
+_RECURSION_LIMIT = 20000
+
+
 def build(fn, mode, wrt=(), *, has_aux=False, arg_kinds=None, optimize=True, arg_shapes=None):
     """Transform, print and compile one derivative of `fn`."""
+    with deep_expressions():
+        return _build(fn, mode, wrt, has_aux, arg_kinds, optimize, arg_shapes)
+
+
+def _build(fn, mode, wrt, has_aux, arg_kinds, optimize, arg_shapes):
     from .codegen import compile_function, to_source
     node, names, ssa, program = generate(fn, mode, wrt, has_aux=has_aux, arg_kinds=arg_kinds,
                                          arg_shapes=arg_shapes,

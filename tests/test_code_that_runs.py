@@ -44,3 +44,22 @@ def test_a_top_level_default():
     g = ad.grad(dm.scaled_top_level)
     assert g(1.5) == pytest.approx(2 * 1.5 * 5.0)
     assert ad.value_and_grad(dm.scaled_top_level)(1.5)[1] == pytest.approx(15.0)
+
+
+def _module_from_text(tmp_path, name, text):
+    import importlib.util
+    path = tmp_path / f"{name}.py"
+    path.write_text(text)
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_an_expression_as_deep_as_python_compiles(tmp_path):
+    # one line, 1000 terms: a BinOp 1000 deep (it raised RecursionError in our passes)
+    terms = " + ".join(f"{i}.0 * x * x" for i in range(1000))
+    module = _module_from_text(tmp_path, "deep_sum", f"def deep(x):\n    return {terms}\n")
+    assert ad.grad(module.deep)(1.0) == pytest.approx(2.0 * sum(range(1000)))
+    assert ad.hvp(module.deep)(1.0, 1.0) == pytest.approx(2.0 * sum(range(1000)))
+    assert "def deep_grad" in ad.source(module.deep, "grad")
