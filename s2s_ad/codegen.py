@@ -21,7 +21,7 @@ import gast
 from . import syntax as S
 from .printer import function_text
 
-_COMMENT = re.compile(r"^(\s*)__comment__\((.*)\)$")
+_COMMENT = re.compile(r"^(\s*)" + re.escape(S.COMMENT_MARKER) + r"\((.*)\)$")
 
 
 def to_source(node):

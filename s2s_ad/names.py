@@ -5,6 +5,7 @@ function already binds that name to the same object (so inlined rules read `np.c
 module that imports numpy as np), the conventional `np` / `math` / `_ad` otherwise, and a
 reserved `_ad_<name>` alias when the conventional name means something else to the user.
 """
+import keyword
 import math
 import operator
 import types
@@ -29,6 +30,8 @@ class GeneratedNames:
             return self._expr(self._by_id[id(obj)])
         name = _CONVENTIONAL.get(id(obj)) or getattr(obj, "__name__", None) or "obj"
         name = name.split(".")[-1].replace("<", "").replace(">", "") or "obj"
+        if not name.isidentifier() or keyword.iskeyword(name):
+            name = "obj"        # a __name__ is the object's own text: never print it as code
         marker = object()
         if name not in self.local_names and self.parsed.resolve(name, marker) is obj:
             chosen = name              # the user's own name for it (looked up live)

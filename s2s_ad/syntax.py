@@ -130,14 +130,23 @@ def expr_stmt(value):
     return gast.Expr(value=value)
 
 
+# The marker of a comment statement: not an identifier, so no call in the user's code (to a
+# function of any name) can be taken for one and have its argument printed as code.
+COMMENT_MARKER = "#"
+
+
 def comment(text):
-    """A statement that codegen prints as `# text`."""
-    return gast.Expr(value=call("__comment__", const(text)))
+    """A statement that codegen prints as `# text`, on one line whatever `text` holds (it
+    quotes the user's source: a line break in it would end the comment and start code)."""
+    one_line = text.replace("\r", " ").replace("\n", " ")
+    return gast.Expr(value=gast.Call(func=gast.Name(id=COMMENT_MARKER, ctx=gast.Load(),
+                                                    annotation=None, type_comment=None),
+                                     args=[const(one_line)], keywords=[]))
 
 
 def is_comment(stmt):
     return (isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call)
-            and isinstance(stmt.value.func, gast.Name) and stmt.value.func.id == "__comment__")
+            and isinstance(stmt.value.func, gast.Name) and stmt.value.func.id == COMMENT_MARKER)
 
 
 def function_def(name, params, body, defaults=()):

@@ -63,3 +63,19 @@ def test_an_expression_as_deep_as_python_compiles(tmp_path):
     assert ad.grad(module.deep)(1.0) == pytest.approx(2.0 * sum(range(1000)))
     assert ad.hvp(module.deep)(1.0, 1.0) == pytest.approx(2.0 * sum(range(1000)))
     assert "def deep_grad" in ad.source(module.deep, "grad")
+
+
+def test_text_from_user_objects_never_runs_as_code():
+    import hygiene_module as hm
+    assert ad.grad(hm.commented)(3.0) == pytest.approx(6.0)
+    # the user's call stays a call, its argument a string, as in the primal
+    assert "    __comment__(" in ad.source(hm.commented, "grad")
+    ad.defvjp(hm.triple, lambda g, ans, x: hm._doubled(g) * 1.5)
+    ad.defjvp(hm.triple, lambda t, ans, x: hm._doubled(t) * 1.5)
+    try:
+        assert ad.grad(hm.uses_triple)(2.0) == pytest.approx(12.0)
+        assert ad.jvp(hm.uses_triple, (2.0,), (1.0,))[1] == pytest.approx(12.0)
+    finally:
+        from s2s_ad.rules import registry
+        registry.RULES.pop(hm.triple, None)
+    assert hm.RAN == []
