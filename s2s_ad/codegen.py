@@ -15,6 +15,7 @@ import linecache
 import re
 import types
 import warnings
+import weakref
 
 import gast
 
@@ -153,7 +154,7 @@ def compile_function(source, name, user_globals, own, user_closure=None, user_ce
     header = f"def __s2s_ad_factory__({', '.join(params)}):\n"
     body = "".join("    " + line if line.strip() else line for line in source.splitlines(True))
     text = header + body + f"    return {name}\n"
-    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+    _show_lines(filename, text)
     with warnings.catch_warnings():
         # unoptimised code (optimize=False) keeps a rule's tests of its options, such as
         # `None is 1e309`, which Python warns about; the passes fold them away
@@ -168,13 +169,38 @@ def compile_function(source, name, user_globals, own, user_closure=None, user_ce
     shared = [v for v in code.co_freevars if v in user_cells and v not in own and
               _holds(user_cells[v], user_closure.get(v))]
     if not shared:
-        return function
+        return _lines_kept_while(function, filename)
     cells = tuple(user_cells[v] if v in shared else cell
                   for v, cell in zip(code.co_freevars, function.__closure__))
     live = types.FunctionType(code, user_globals, function.__name__, function.__defaults__, cells)
     live.__kwdefaults__ = function.__kwdefaults__
     live.__qualname__ = name
-    return live
+    return _lines_kept_while(live, filename)
+
+
+_LINE_USERS = {}      # pseudo-file name -> how many live generated functions show its lines
+
+
+def _show_lines(filename, text):
+    """Register the text in linecache, where tracebacks, pdb and inspect look for it."""
+    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+
+
+def _lines_kept_while(function, filename):
+    """Keep the pseudo-file's lines while a function compiled from it lives, and no longer:
+    clear_cache (or a derivative going out of scope) releases them."""
+    _LINE_USERS[filename] = _LINE_USERS.get(filename, 0) + 1
+    weakref.finalize(function, _release_lines, filename)
+    return function
+
+
+def _release_lines(filename):
+    left = _LINE_USERS.get(filename, 1) - 1
+    if left > 0:
+        _LINE_USERS[filename] = left
+        return
+    _LINE_USERS.pop(filename, None)
+    linecache.cache.pop(filename, None)
 
 
 def _holds(cell, value):

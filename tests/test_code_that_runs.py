@@ -79,3 +79,23 @@ def test_text_from_user_objects_never_runs_as_code():
         from s2s_ad.rules import registry
         registry.RULES.pop(hm.triple, None)
     assert hm.RAN == []
+
+
+def test_clear_cache_releases_the_generated_lines(tmp_path):
+    import gc
+    import linecache
+    from s2s_ad.codegen import is_generated
+
+    def generated_files():
+        return {name for name in linecache.cache if is_generated(name)}
+    text = "".join(f"def f{k}(x):\n    return x * x * {k + 1}.0\n\n\n" for k in range(30))
+    module = _module_from_text(tmp_path, "thirty", text)
+    ad.clear_cache()
+    gc.collect()
+    before = generated_files()
+    grads = [ad.grad(getattr(module, f"f{k}")) for k in range(30)]
+    assert [g(1.0) for g in grads] == [2.0 * (k + 1) for k in range(30)]
+    assert len(generated_files() - before) >= 30
+    ad.clear_cache()
+    gc.collect()
+    assert generated_files() <= before
