@@ -326,6 +326,15 @@ def _fold_augassign(n, floating=frozenset()):
 
 
 def _fold_call(n):
+    # _ad.pow_slope(x, c) for a constant c >= 1 (no negative power of 0 to guard against):
+    # c * x ** (c - 1), so that `x ** 3` has the derivative `3 * x ** 2`
+    if _is_helper(n.func, "pow_slope") and len(n.args) == 2 and not n.keywords:
+        c = n.args[1]
+        if isinstance(c, gast.Constant) and type(c.value) in (int, float) and c.value >= 1:
+            if c.value == 1:
+                return S.const(c.value)
+            return S.binop(S.const(c.value), gast.Mult(),
+                           S.binop(n.args[0], gast.Pow(), S.const(c.value - 1)))
     # unbroadcast(-g, x) -> -unbroadcast(g, x), (-g).sum(axis=1) -> -g.sum(axis=1): negate
     # the reduced array, not the full one (a sum of negated terms is the negated sum)
     if _is_helper(n.func, "unbroadcast") and len(n.args) == 2 and not n.keywords \

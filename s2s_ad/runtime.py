@@ -116,6 +116,62 @@ def add(a, b):
     return a + b
 
 
+def _falling(b, n):
+    """b (b - 1) ... (b - n + 1)."""
+    out = 1.0
+    for k in range(n):
+        out = out * (b - k)
+    return out
+
+
+def pow_slope(a, b, n=1):
+    """The n-th derivative of a ** b in a: b (b - 1) ... (b - n + 1) * a ** (b - n), as NumPy
+    computes it where Python's numbers would raise: 0 where the factor is 0 (x ** 0 has
+    derivative 0, also at 0; x ** 1 has second derivative 0), inf at a == 0 for b < n (JAX's
+    value), where `0.0 ** -0.5` raises ZeroDivisionError."""
+    factor = _falling(b, n)
+    if np.ndim(factor) == 0:
+        if factor == 0:
+            return zeros_like(a) if type(a) is np.ndarray else 0.0 * factor
+        try:
+            return factor * a ** (b - n)
+        except ZeroDivisionError:
+            with np.errstate(divide="ignore"):
+                return factor * np.float64(a) ** (b - n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        base = np.asarray(a)
+        base = base if base.dtype.kind in "fc" else base.astype(float)  # no int ** -1
+        return np.where(factor == 0, 0, factor * np.power(base, b - n))
+
+
+def pow_slope_db(a, b, n=1):
+    """The derivative of pow_slope(a, b, n) in b: a ** (b - n) (F'(b) + F(b) log a), F the
+    falling factorial b (b - 1) ... (b - n + 1), with log a taken as 0 at a == 0."""
+    factors = [b - k for k in range(n)]
+    slope = sum(_falling_without(factors, k) for k in range(n))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_a = np.log(np.where(a == 0, 1.0, a))
+        return np.power(a, b - float(n)) * (slope + _falling(b, n) * log_a)
+
+
+def _falling_without(factors, k):
+    out = 1.0
+    for j, f in enumerate(factors):
+        if j != k:
+            out = out * f
+    return out
+
+
+def div(a, b):
+    """`a / b` as NumPy divides floats (inf, nan) where Python's would raise: a derivative's
+    denominator that is 0 where the function is finite (math.sqrt at 0, math.asin at 1)."""
+    try:
+        return a / b
+    except ZeroDivisionError:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.float64(a) / np.float64(b)
+
+
 def add_at(buf, index, g):
     """A copy of `buf` with `g` added at `buf[index]` (repeated indices add up)."""
     if isinstance(buf, np.ndarray):

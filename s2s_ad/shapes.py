@@ -317,7 +317,7 @@ def elementwise_shape(expr, shape_of, numpy_name="np"):
     elif isinstance(expr, gast.UnaryOp):
         parts = [expr.operand]
     elif isinstance(expr, gast.Call) and not expr.keywords and \
-            _is_numpy_ufunc(expr.func, numpy_name):
+            (_is_numpy_ufunc(expr.func, numpy_name) or _is_elementwise_helper(expr.func)):
         parts = expr.args
     else:
         return None
@@ -331,6 +331,16 @@ def broadcast(*shapes):
         return tuple(np.broadcast_shapes(*shapes))
     except ValueError:
         return None
+
+
+# runtime helpers that compute elementwise, broadcasting their arguments like a ufunc
+_ELEMENTWISE_HELPERS = {"pow_slope", "div"}
+
+
+def _is_elementwise_helper(func):
+    """`_ad.<name>` for one of the elementwise runtime helpers."""
+    return isinstance(func, gast.Attribute) and func.attr in _ELEMENTWISE_HELPERS and \
+        isinstance(func.value, gast.Name) and func.value.id == "_ad"
 
 
 def _is_numpy_ufunc(func, numpy_name):

@@ -99,3 +99,21 @@ def test_clear_cache_releases_the_generated_lines(tmp_path):
     ad.clear_cache()
     gc.collect()
     assert generated_files() <= before
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_derivatives_follow_numpy_where_python_floats_would_raise():
+    import numerics_module as nm
+    assert ad.grad(nm.np_root)(0.0) == np.inf
+    assert ad.grad(nm.math_root)(0.0) == np.inf         # ZeroDivisionError before
+    assert ad.grad(nm.half_power)(0.0) == np.inf
+    assert ad.jvp(nm.half_power, (0.0,), (1.0,))[1] == np.inf
+    assert ad.grad(nm.arcsine)(1.0) == np.inf
+    c = np.array([1.0, 2.0, 3.0])
+    assert ad.grad(nm.polynomial)(0.0, c) == pytest.approx(2.0)
+    assert ad.grad(nm.polynomial)(0.5, c) == pytest.approx(2.0 + 6.0 * 0.5)
+    assert ad.hessian(nm.polynomial)(0.0, c) == pytest.approx(6.0)
+    assert ad.grad(nm.polynomial, wrt=1)(0.0, c) == pytest.approx([1.0, 0.0, 0.0])
+    # a constant power >= 1 is written out, as before
+    assert "3 * x ** 2" in ad.source(lambda x: x ** 3, "grad", example=(1.0,)) or \
+        "3 * x ** 2" in ad.source(lambda x: x ** 3, "grad")

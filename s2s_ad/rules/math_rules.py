@@ -19,8 +19,8 @@ from s2s_ad.rules.registry import defjvp, defvjp, nondifferentiable
 
 # ---- powers, exponentials and logarithms ----
 
-defvjp(math.sqrt, lambda g, ans, x: g * 0.5 / ans)
-defjvp(math.sqrt, lambda t, ans, x: t * 0.5 / ans)
+defvjp(math.sqrt, lambda g, ans, x: _ad.div(g * 0.5, ans))
+defjvp(math.sqrt, lambda t, ans, x: _ad.div(t * 0.5, ans))
 if hasattr(math, "cbrt"):       # Python 3.11
     defvjp(math.cbrt, lambda g, ans, x: g / (3.0 * ans * ans))
     defjvp(math.cbrt, lambda t, ans, x: t / (3.0 * ans * ans))
@@ -47,10 +47,10 @@ defjvp(math.log1p, lambda t, ans, x: t / (1.0 + x))
 
 # d(x**y)/dy = x**y log(x), taken as 0 where x <= 0 (where it is only defined for integer y).
 defvjp(math.pow,
-       lambda g, ans, x, y: g * y * math.pow(x, y - 1.0),
+       lambda g, ans, x, y: g * _ad.pow_slope(x, y),
        lambda g, ans, x, y: g * ans * (math.log(x) if x > 0 else 0.0))
 defjvp(math.pow,
-       lambda t, ans, x, y: t * y * math.pow(x, y - 1.0),
+       lambda t, ans, x, y: t * _ad.pow_slope(x, y),
        lambda t, ans, x, y: t * ans * (math.log(x) if x > 0 else 0.0))
 
 # ---- trigonometric ----
@@ -61,10 +61,10 @@ defvjp(math.cos, lambda g, ans, x: -g * math.sin(x))
 defjvp(math.cos, lambda t, ans, x: -t * math.sin(x))
 defvjp(math.tan, lambda g, ans, x: g * (1.0 + ans * ans))
 defjvp(math.tan, lambda t, ans, x: t * (1.0 + ans * ans))
-defvjp(math.asin, lambda g, ans, x: g / math.sqrt(1.0 - x * x))
-defjvp(math.asin, lambda t, ans, x: t / math.sqrt(1.0 - x * x))
-defvjp(math.acos, lambda g, ans, x: -g / math.sqrt(1.0 - x * x))
-defjvp(math.acos, lambda t, ans, x: -t / math.sqrt(1.0 - x * x))
+defvjp(math.asin, lambda g, ans, x: _ad.div(g, math.sqrt(1.0 - x * x)))
+defjvp(math.asin, lambda t, ans, x: _ad.div(t, math.sqrt(1.0 - x * x)))
+defvjp(math.acos, lambda g, ans, x: _ad.div(-g, math.sqrt(1.0 - x * x)))
+defjvp(math.acos, lambda t, ans, x: _ad.div(-t, math.sqrt(1.0 - x * x)))
 defvjp(math.atan, lambda g, ans, x: g / (1.0 + x * x))
 defjvp(math.atan, lambda t, ans, x: t / (1.0 + x * x))
 defvjp(math.atan2,
@@ -95,8 +95,8 @@ defvjp(math.tanh, lambda g, ans, x: g * (1.0 - ans * ans))
 defjvp(math.tanh, lambda t, ans, x: t * (1.0 - ans * ans))
 defvjp(math.asinh, lambda g, ans, x: g / math.sqrt(x * x + 1.0))
 defjvp(math.asinh, lambda t, ans, x: t / math.sqrt(x * x + 1.0))
-defvjp(math.acosh, lambda g, ans, x: g / math.sqrt(x * x - 1.0))
-defjvp(math.acosh, lambda t, ans, x: t / math.sqrt(x * x - 1.0))
+defvjp(math.acosh, lambda g, ans, x: _ad.div(g, math.sqrt(x * x - 1.0)))
+defjvp(math.acosh, lambda t, ans, x: _ad.div(t, math.sqrt(x * x - 1.0)))
 defvjp(math.atanh, lambda g, ans, x: g / (1.0 - x * x))
 defjvp(math.atanh, lambda t, ans, x: t / (1.0 - x * x))
 

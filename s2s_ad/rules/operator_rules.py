@@ -60,12 +60,14 @@ defjvp(operator.mod,
        lambda t, ans, a, b: t,
        lambda t, ans, a, b: -t * (a // b), broadcasts=True)
 
+# d(a**b)/da = b * a**(b - 1) (_ad.pow_slope: 0 for b == 0, inf at a == 0 for b < 1, where
+# Python's floats raise; the optimizer writes it out for a constant b >= 1: `2 * x`);
 # d(a**b)/db = a**b log(a); at a == 0 it is taken as 0 (the limit for b > 0).
 defvjp(operator.pow,
-       lambda g, ans, a, b: g * b * a ** (b - 1),
+       lambda g, ans, a, b: g * _ad.pow_slope(a, b),
        lambda g, ans, a, b: g * ans * np.log(np.where(a == 0, 1.0, a)), broadcasts=True)
 defjvp(operator.pow,
-       lambda t, ans, a, b: t * b * a ** (b - 1),
+       lambda t, ans, a, b: t * _ad.pow_slope(a, b),
        lambda t, ans, a, b: t * ans * np.log(np.where(a == 0, 1.0, a)), broadcasts=True)
 
 defvjp(operator.neg, lambda g, ans, a: -g)
@@ -87,11 +89,11 @@ defvjp(builtins.abs, lambda g, ans, x: g * np.conj(_ad.sign(x)))
 defjvp(builtins.abs, lambda t, ans, x: np.real(np.conj(_ad.sign(x)) * t))
 
 defvjp(builtins.pow,
-       lambda g, ans, base, exp, mod=None: g * exp * base ** (exp - 1),
+       lambda g, ans, base, exp, mod=None: g * _ad.pow_slope(base, exp),
        lambda g, ans, base, exp, mod=None: g * ans * np.log(np.where(base == 0, 1.0, base)),
        broadcasts=True)
 defjvp(builtins.pow,
-       lambda t, ans, base, exp, mod=None: t * exp * base ** (exp - 1),
+       lambda t, ans, base, exp, mod=None: t * _ad.pow_slope(base, exp),
        lambda t, ans, base, exp, mod=None: t * ans * np.log(np.where(base == 0, 1.0, base)),
        broadcasts=True)
 

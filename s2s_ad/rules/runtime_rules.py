@@ -56,6 +56,20 @@ defjvp(_ad.add_at,
        lambda tdot, out, buf, index, g: tdot,
        None,
        lambda tdot, out, buf, index, g: _ad.add_at(_ad.zeros_like(buf), index, tdot))
+# pow_slope(a, b, n) is the n-th derivative of a**b in a: its derivative in a is the next one;
+# in b, pow_slope_db (which has no rules: a third derivative through an exponent is refused)
+defvjp(_ad.pow_slope,
+       lambda gbar, out, a, b, n=1: gbar * _ad.pow_slope(a, b, n + 1),
+       lambda gbar, out, a, b, n=1: gbar * _ad.pow_slope_db(a, b, n), broadcasts=True)
+defjvp(_ad.pow_slope,
+       lambda tdot, out, a, b, n=1: tdot * _ad.pow_slope(a, b, n + 1),
+       lambda tdot, out, a, b, n=1: tdot * _ad.pow_slope_db(a, b, n), broadcasts=True)
+defvjp(_ad.div,
+       lambda gbar, out, a, b: _ad.div(gbar, b),
+       lambda gbar, out, a, b: -_ad.div(gbar * out, b), broadcasts=True)
+defjvp(_ad.div,
+       lambda tdot, out, a, b: _ad.div(tdot, b),
+       lambda tdot, out, a, b: -_ad.div(tdot * out, b), broadcasts=True)
 defstructural(_ad.add)
 defstructural(_ad.add_at)
 defvjp(_ad.sum_grad,
