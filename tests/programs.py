@@ -799,3 +799,21 @@ CASES.append(Case(tanh_three_times, args(vec(3)), (0,)))
 CASES.append(Case(residual_steps, args(vec(3, -1.0, 1.0)), (0,)))
 CASES.append(Case(appends_in_a_helper, args(scal(0.5, 1.5)), (0,)))
 CASES.append(Case(keyword_only_helper, args(vec(3), scal()), (0, 1)))
+# ---- differentiable arguments passed by keyword: the same derivative as by position ----------
+def weighted_mean_by_keyword(x, w):
+    return np.average(x, weights=w) * np.sum(x)
+
+
+def clipped_above_by_keyword(x, hi):
+    return np.sum(np.clip(x, -1.0, a_max=hi) ** 2)
+
+
+def histogram_by_keyword(x, w):
+    counts, edges = np.histogram(x, bins=3, range=(-2.0, 2.0), weights=w)
+    return np.sum(counts ** 2)
+
+
+CASES.append(Case(weighted_mean_by_keyword, args(vec(4), vec(4, 0.5, 2.0)), (0, 1)))
+CASES.append(Case(clipped_above_by_keyword, args(vec(4), scal(0.2, 0.5)), (0, 1)))
+CASES.append(Case(histogram_by_keyword, args(vec(5, -1.9, 1.9), vec(5)), (1,)))
+

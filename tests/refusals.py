@@ -149,3 +149,7 @@ def writes_into_list_item(x):
     lst = [a, x]
     lst[0][0] = 2.0
     return np.sum(a * x)
+
+
+def quantile_weights_by_keyword(x, w):
+    return np.quantile(x, 0.5, method="inverted_cdf", weights=w)

@@ -170,3 +170,14 @@ def test_a_write_into_an_item_of_a_list_names_no_internal_name():
     message = refusal(r.writes_into_list_item, np.array([1.0, 2.0, 3.0]))
     assert f"{HERE}:{line_of(r.writes_into_list_item, 'lst[0][0]')}:" in message
     assert "writing into an item of a container" in message and "_t" not in message.split("\n")[0]
+
+
+def test_an_active_keyword_argument_without_a_rule_is_refused_in_both_modes():
+    """`weights=` names no parameter of np.quantile's rules: no silent zero derivative."""
+    x, w = np.array([0.5, 1.5, -1.5]), np.array([1.0, 2.0, 3.0])
+    message = refusal(r.quantile_weights_by_keyword, x, w, wrt=1,
+                      kind=ad.NonDifferentiableCallError)
+    assert "weights=" in message and "np.quantile" in message
+    assert f"{HERE}:{line_of(r.quantile_weights_by_keyword, 'weights=w')}:" in message
+    with pytest.raises(ad.NonDifferentiableCallError, match="weights="):
+        ad.jvp(r.quantile_weights_by_keyword, (x, w), (None, np.ones(3)))

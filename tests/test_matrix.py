@@ -100,6 +100,7 @@ KNOWN = {
     ("appends_in_a_helper", "grad_grad"): "GOGu",
     ("samples.newton_hessian.f", "grad_grad"): "GOGu",
     ("samples.ode_fit.trajectory_loss", "grad_grad"): "GOGu",
+    ("histogram_by_keyword", "grad_grad"): "GOSO",  # also by position: a taped `if`
 }
 
 
