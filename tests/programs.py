@@ -817,3 +817,16 @@ CASES.append(Case(weighted_mean_by_keyword, args(vec(4), vec(4, 0.5, 2.0)), (0, 
 CASES.append(Case(clipped_above_by_keyword, args(vec(4), scal(0.2, 0.5)), (0, 1)))
 CASES.append(Case(histogram_by_keyword, args(vec(5, -1.9, 1.9), vec(5)), (1,)))
 
+
+# ---- an element of a tuple result: its adjoint is a tuple, updated by position ------------
+def logdet_by_index(m):
+    return np.linalg.slogdet(m)[1] + np.sum(np.linalg.svd(m)[1])
+
+
+def eigenvalues_by_index(m):
+    s = m + m.T
+    return np.sum(np.linalg.eigh(s)[0] ** 2) + np.sum(np.linalg.qr(m)[1] ** 2)
+
+
+CASES.append(Case(logdet_by_index, args(spd(3)), (0,)))
+CASES.append(Case(eigenvalues_by_index, args(spd(3)), (0,)))
