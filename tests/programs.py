@@ -830,3 +830,20 @@ def eigenvalues_by_index(m):
 
 CASES.append(Case(logdet_by_index, args(spd(3)), (0,)))
 CASES.append(Case(eigenvalues_by_index, args(spd(3)), (0,)))
+
+
+# ---- cholesky / eigh / eigvalsh read one triangle: the other has no derivative ---------------
+def spd_plus_upper(n):
+    """A matrix whose lower triangle is that of an SPD matrix and whose upper one is noise."""
+    def make(rng):
+        return spd(n)(rng) + np.triu(rng.uniform(-1.0, 1.0, size=(n, n)), 1)
+    return make
+
+
+def triangles_read(m):
+    low = np.linalg.cholesky(m)
+    w = np.linalg.eigvalsh(m.T, UPLO="U")
+    return np.sum(low * low.T) + np.sum(low) + np.sum(w ** 3)
+
+
+CASES.append(Case(triangles_read, args(spd_plus_upper(3)), (0,), tol=1e-5))

@@ -409,8 +409,12 @@ case(np.linalg.solve, (WC(3), R(3, 2)))
 if np.lib.NumpyVersion(np.__version__) >= "2.0.0":   # batched b: NumPy 2's broadcasting
     case(np.linalg.solve, (WC(3, 2), R(2, 3, 4)))
     case(np.linalg.solve, (WC(3, 2), R(3, 1)))
-case(np.linalg.cholesky, (SPD(3),), sym=(0,))
-case(np.linalg.cholesky, (SPD(3, 2),), sym=(0,))
+# any perturbation, not only symmetric ones: NumPy reads one triangle
+case(np.linalg.cholesky, (SPD(3),))
+case(np.linalg.cholesky, (SPD(3, 2),))
+if np.lib.NumpyVersion(np.__version__) >= "2.0.0":   # `upper` is new in NumPy 2
+    case(np.linalg.cholesky, (SPD(3),), dict(upper=True))
+case(np.linalg.cholesky, (SPD(3) + np.triu(R(3, 3), 1),))      # not symmetric: lower read
 
 
 def _align_columns(out, ref):
@@ -426,8 +430,9 @@ def _align_columns(out, ref):
     return tuple(out)
 
 
-case(np.linalg.eigh, (SPD(4),), sym=(0,), align=_align_columns)
-case(np.linalg.eigh, (SPD(3, 2),), sym=(0,), align=_align_columns)
+case(np.linalg.eigh, (SPD(4),), align=_align_columns)
+case(np.linalg.eigh, (SPD(3, 2),), align=_align_columns)
+case(np.linalg.eigh, (SPD(3) + np.tril(R(3, 3), -1),), dict(UPLO="U"), align=_align_columns)
 case(np.linalg.svd, (R(4, 3),), dict(full_matrices=False), align=_align_columns)
 case(np.linalg.svd, (R(3, 4),), dict(full_matrices=False), align=_align_columns)
 case(np.linalg.svd, (R(3, 3),), align=_align_columns)
@@ -438,8 +443,8 @@ case(np.linalg.pinv, (R(2, 4),))
 case(np.linalg.qr, (R(4, 3),))
 case(np.linalg.qr, (R(3, 3),))
 case(np.linalg.qr, (R(2, 4, 3),))
-case(np.linalg.eigvalsh, (SPD(4),), sym=(0,))
-case(np.linalg.eigvalsh, (SPD(3, 2),), dict(UPLO="U"), sym=(0,))
+case(np.linalg.eigvalsh, (SPD(4) + np.triu(R(4, 4), 1),))
+case(np.linalg.eigvalsh, (SPD(3, 2),), dict(UPLO="U"))
 for _n in (0, 1, 3, -2):
     case(np.linalg.matrix_power, (WC(3), _n))
 case(np.linalg.matrix_power, (WC(2, 2), 2))
