@@ -228,8 +228,25 @@ def _call(value, fn, is_local):
     if isinstance(func, gast.Name) and is_local(func.id):
         return Op("dynamic", None, [func] + list(value.args), kwargs, name=func.id)
     target = generated_code_of(resolve_static(func, fn))
-    return Op("call", target, list(value.args), kwargs, name=static_name(func),
-              ref=reference(func, fn))
+    args, kwargs = leading_by_position(target, list(value.args), kwargs)
+    return Op("call", target, args, kwargs, name=static_name(func), ref=reference(func, fn))
+
+
+def leading_by_position(fn, args, kwargs):
+    """`np.sum(a=x, axis=0)` as `np.sum(x, axis=0)`: the keywords that name the next positions
+    of `fn`'s rules, moved to those positions, so that what reads `op.args[0]` (shapes,
+    reductions) sees the argument however it was passed.  The rest stay keywords;
+    registry.bind maps those to positions for the derivative rules."""
+    from .rules import registry
+    rule = registry.lookup(fn) if kwargs and not isinstance(fn, str) else None
+    if rule is None:
+        return args, kwargs
+    names = registry.positional_names(rule)
+    kwargs = dict(kwargs)
+    while len(args) < len(names) and names[len(args)] in kwargs and \
+            not any(isinstance(a, gast.Starred) for a in args):
+        args.append(kwargs.pop(names[len(args)]))
+    return args, kwargs
 
 
 def reference(node, fn):

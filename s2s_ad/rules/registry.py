@@ -144,7 +144,7 @@ def is_nondifferentiable(fn):
     return found
 
 
-def _positional_names(rule):
+def positional_names(rule):
     """The names of the parameters the rules of `rule` take by position after (g, ans) or
     (t, ans): the longest list any of its rules spells, as the rules agree on them.  Cached
     on the Rule for its current rules."""
@@ -180,7 +180,7 @@ def bind(rule, args, kwargs):
     matches a call to the rules; activity, reverse and forward mode all read it."""
     bound = dict(enumerate(args))
     rest = {}
-    names = _positional_names(rule) if rule is not None else ()
+    names = positional_names(rule) if rule is not None else ()
     for key, value in kwargs.items():
         if key in names and names.index(key) not in bound:
             bound[names.index(key)] = value
