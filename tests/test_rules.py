@@ -366,3 +366,21 @@ def test_scipy_rules_load_only_once_scipy_is_imported_and_yield_to_user_rules(tm
     out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
                          cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)))
     assert out.stdout.strip() == "ok", out.stderr
+
+
+def std_of_rows(x):
+    return np.sum(np.std(x, axis=1)) + np.nanstd(x[0])
+
+
+def test_std_at_zero_spread_has_derivative_zero():
+    """README "Conventions": like abs at 0 (autograd's choice), not nan; rows that do spread
+    keep their derivative."""
+    x = np.array([[2.0, 2.0, 2.0], [1.0, 2.0, 4.0]])
+    grad = ad.grad(std_of_rows)(x)
+    assert np.all(np.isfinite(grad)) and np.all(grad[0] == 0.0)
+    fd = [(std_of_rows(x + 1e-6 * e) - std_of_rows(x - 1e-6 * e)) / 2e-6
+          for e in np.eye(6)[3:].reshape(3, 2, 3)]
+    np.testing.assert_allclose(grad[1], fd, rtol=1e-6)
+    _, tangent = ad.jvp(std_of_rows, (x,), (np.vstack([np.ones(3), np.zeros(3)]),))
+    assert tangent == 0.0
+    assert np.all(np.isfinite(ad.grad(std_of_rows)(np.ones((2, 3)))))
