@@ -577,6 +577,8 @@ def stack_split(g, arrays, how="concatenate", axis=0):
         bounds = np.cumsum([s[ax] for s in shapes])[:-1]
         parts = np.split(flat, bounds, axis=ax)
     parts = [np.reshape(p, np.shape(a)) for p, a in zip(parts, arrays)]
+    if isinstance(arrays, np.ndarray):      # np.vstack(A): the pieces were A's rows
+        return np.stack(parts) if parts else np.zeros(np.shape(arrays))
     return tuple(parts) if isinstance(arrays, tuple) else parts
 
 

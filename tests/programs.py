@@ -847,3 +847,11 @@ def triangles_read(m):
 
 
 CASES.append(Case(triangles_read, args(spd_plus_upper(3)), (0,), tol=1e-5))
+
+
+# ---- vstack / hstack / column_stack of one 2-D array: the pieces are its rows ----------------
+def stacks_one_array(m):
+    return np.sum(np.vstack(m) * m) + np.sum(np.hstack(m) ** 3) + np.sum(np.column_stack(m) * m.T)
+
+
+CASES.append(Case(stacks_one_array, args(mat(2, 3)), (0,)))

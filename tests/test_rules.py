@@ -384,3 +384,39 @@ def test_std_at_zero_spread_has_derivative_zero():
     _, tangent = ad.jvp(std_of_rows, (x,), (np.vstack([np.ones(3), np.zeros(3)]),))
     assert tangent == 0.0
     assert np.all(np.isfinite(ad.grad(std_of_rows)(np.ones((2, 3)))))
+
+
+
+def vstack_one(m):
+    return np.sum(np.vstack(m) ** 2)
+
+
+def hstack_one(m):
+    return np.sum(np.hstack(m) ** 2)
+
+
+def column_stack_one(m):
+    return np.sum(np.column_stack(m) ** 2)
+
+
+def dstack_one(m):
+    return np.sum(np.dstack(m) ** 2)
+
+
+def stack_one(m):
+    return np.sum(np.stack(m) ** 2)
+
+
+def concatenate_one(m):
+    return np.sum(np.concatenate(m) ** 2)
+
+
+@pytest.mark.parametrize("f", [vstack_one, hstack_one, column_stack_one, dstack_one, stack_one,
+                               concatenate_one])
+def test_stacking_one_array_gives_an_array_cotangent(f):
+    """np.vstack(A) of a 2-D A stacks its rows; the cotangent of A is an array shaped like A,
+    not the list of the rows' cotangents."""
+    a = np.array([[1.0, 2.0, 3.0], [3.0, 4.0, 5.0]])
+    for g in (ad.grad(f)(a), ad.vjp(f, a)[1](1.0)[0]):
+        assert type(g) is np.ndarray and g.shape == a.shape
+        np.testing.assert_allclose(g, 2 * a)
