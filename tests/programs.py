@@ -855,3 +855,13 @@ def stacks_one_array(m):
 
 
 CASES.append(Case(stacks_one_array, args(mat(2, 3)), (0,)))
+
+
+# ---- np.linspace is linear in its end points ----------------------------------------------
+def ramp_between(a, b):
+    r = np.linspace(a, b, 5)
+    grid = np.linspace(a * np.ones(2), b, 3, endpoint=False, axis=1)
+    return np.sum(np.sin(r) * r) + np.sum(grid ** 2)
+
+
+CASES.append(Case(ramp_between, args(scal(), scal()), (0, 1)))
