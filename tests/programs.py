@@ -865,3 +865,11 @@ def ramp_between(a, b):
 
 
 CASES.append(Case(ramp_between, args(scal(), scal()), (0, 1)))
+
+
+# ---- np.cross with the vectors along other axes ---------------------------------------------
+def torques(r, f):
+    return np.sum(np.cross(r, f, axisa=0, axisb=0, axisc=0) ** 2) + np.sum(np.cross(r.T, f[:, 0]))
+
+
+CASES.append(Case(torques, args(mat(3, 2), mat(3, 2)), (0, 1)))

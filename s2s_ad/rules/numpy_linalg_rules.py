@@ -66,15 +66,27 @@ defvjp(np.kron,
 defjvp(np.kron,
        lambda t, ans, a, b: np.kron(t, b),
        lambda t, ans, a, b: np.kron(a, t))
-# cross of 3-vectors along the last axis (or `axis`); batch axes broadcast.
-defvjp(np.cross,
-       lambda g, ans, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None: np.cross(b, g, axis=axis),
-       lambda g, ans, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None: np.cross(g, a, axis=axis),
-       broadcasts=True)
+# cross of 3-vectors along axisa of a, axisb of b, put along axisc of the result (`axis` sets
+# all three); batch axes broadcast.  The cotangent of a is b x g, computed with the vectors
+# along the last axis, summed to a's batch shape and put back along axisa (b's likewise).
+def _cross_vjp_a(g, ans, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    ka = axisa if axis is None else axis
+    full = np.cross(b, g, axisb if axis is None else axis, axisc if axis is None else axis, -1)
+    return np.moveaxis(_ad.unbroadcast(full, np.moveaxis(a, ka, -1)), -1, ka)
+
+
+def _cross_vjp_b(g, ans, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    kb = axisb if axis is None else axis
+    full = np.cross(g, a, axisc if axis is None else axis, axisa if axis is None else axis, -1)
+    return np.moveaxis(_ad.unbroadcast(full, np.moveaxis(b, kb, -1)), -1, kb)
+
+
+defvjp(np.cross, _cross_vjp_a, _cross_vjp_b)
 defjvp(np.cross,
-       lambda t, ans, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None: np.cross(t, b, axis=axis),
-       lambda t, ans, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None: np.cross(a, t, axis=axis),
-       broadcasts=True)
+       lambda t, ans, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None:
+       np.cross(t, b, axisa, axisb, axisc, axis),
+       lambda t, ans, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None:
+       np.cross(a, t, axisa, axisb, axisc, axis))
 
 
 # einsum: operand i's cotangent is an einsum of g with the other operands (`_ad.einsum_spec`),
