@@ -126,13 +126,14 @@ class Forward(Analysed):
         from .reverse import is_user_function
         if rule is None and is_user_function(op.fn):
             return [], self.zero(S.load(out))   # no active argument reaches the callee
-        from .reverse import bound_arguments
+        from .reverse import bound_arguments, refuse_form
         pre, terms = [], []
         bound = bound_arguments(self.fn, stmt, op, rule, self.active)
         for i, arg in bound.items():
             if not self.active(arg):
                 continue
             jvp = rule.jvps[i] if rule is not None and i < len(rule.jvps) else None
+            refuse_form(self.fn, stmt, op, jvp)
             if jvp is None:
                 if rule is None or not rule.jvps:
                     raise self.fn.error(

@@ -125,6 +125,13 @@ def describe(stmt, fn, is_local):
         compare = COMPARISONS.get(type(value.ops[0])) if len(value.ops) == 1 else None
         return Op("other", compare, args=[value.left, value.comparators[0]])
     if isinstance(value, gast.Subscript):
+        if not is_local(_root(value.value) or "") and _concatenator(value.value, fn):
+            # np.r_[a, b]: a call whose arguments are the items (slices are not arguments);
+            # its rules (numpy_misc_rules.py) refuse a derivative through them
+            items = value.slice.elts if isinstance(value.slice, gast.Tuple) else [value.slice]
+            return Op("call", resolve_static(value.value, fn),
+                      [a for a in items if isinstance(a, (gast.Name, gast.Constant))],
+                      name=f"{static_name(value.value)}[...]")
         return Op("index", args=[value.value], index=value.slice)
     if isinstance(value, (gast.Tuple, gast.List)):
         return Op("pack", args=list(value.elts), name=type(value).__name__.lower())
@@ -136,6 +143,17 @@ def describe(stmt, fn, is_local):
         _refuse_in_place(stmt, value, fn, is_local)
         return _call(value, fn, is_local)
     raise fn.error(stmt, f"cannot differentiate {type(value).__name__}", kind=UnsupportedSyntaxError)
+
+
+def _concatenator(node, fn):
+    """Is `node` (a global) np.r_ or np.c_, which build an array from the items of an index?"""
+    if not isinstance(node, (gast.Attribute, gast.Name)):
+        return False
+    try:
+        target = resolve_static(node, fn)
+    except Exception:
+        return False
+    return target is np.r_ or target is np.c_
 
 
 def _root(node):

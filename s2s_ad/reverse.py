@@ -496,6 +496,7 @@ class Reverse(Analysed):
             if not self.active(arg):
                 continue
             vjp = rule.vjps[i] if rule is not None and i < len(rule.vjps) else None
+            refuse_form(self.fn, stmt, op, vjp)
             if vjp is None:
                 if rule is None or not rule.vjps:
                     raise self._no_rule(stmt, op)
@@ -1203,3 +1204,11 @@ def bound_arguments(fn, stmt, op, rule, active):
                            "ad.stop_gradient(...) if its derivative is not wanted.",
                            kind=NonDifferentiableCallError)
     return bound
+
+
+def refuse_form(fn, stmt, op, rule):
+    """Raise where the rule of an active argument is a registry.Refused (a calling form the
+    rules do not cover)."""
+    if isinstance(rule, registry.Refused):
+        raise fn.error(stmt, f"{op.name}: {rule.message}", rule.hint,
+                       kind=NonDifferentiableCallError)

@@ -827,6 +827,9 @@ def _operands(x0, x1, x2, x3):
 
 def einsum_spec(subscripts, i, x0, x1=None, x2=None, x3=None):
     """The subscripts of the einsum giving (the unique-letter part of) operand i's cotangent."""
+    if not isinstance(subscripts, str):
+        unsupported("the interleaved form of np.einsum (operands and index lists): write the "
+                    "subscripts as a string")
     ops = _operands(x0, x1, x2, x3)
     ins, out = _einsum_parse(subscripts, ops)
     others = [s for k, s in enumerate(ins) if k != i]

@@ -4,7 +4,7 @@ One row per callable with rules (VJP and JVP per differentiable argument), notes
 (tie splitting, domains), then the non-differentiable callables.
 """
 import s2s_ad.rules  # noqa: F401  (registers every rule)
-from s2s_ad.rules.registry import NONDIFFERENTIABLE, RULES, load_optional_rules
+from s2s_ad.rules.registry import NONDIFFERENTIABLE, RULES, Refused, load_optional_rules
 
 try:                      # the optional libraries' rules too, where installed
     import scipy.linalg  # noqa: F401
@@ -72,11 +72,13 @@ def coverage_table():
     rows = {}
     library_nondiff = [f for f, origin in NONDIFFERENTIABLE.items() if origin != "user"]
     for fn, rule in RULES.items():
-        if rule.origin == "user":
-            continue
+        if rule.origin == "user" or all(isinstance(r, Refused) for r in rule.vjps + rule.jvps):
+            continue       # (np.r_, np.c_: calling forms refused, see numpy_misc_rules.py)
         name = _name(fn)
-        diff = [i for i, r in enumerate(rule.vjps) if r is not None]
-        jvp = [i for i, r in enumerate(rule.jvps) if r is not None]
+        diff = [i for i, r in enumerate(rule.vjps) if r is not None
+                and not isinstance(r, Refused)]
+        jvp = [i for i, r in enumerate(rule.jvps) if r is not None
+               and not isinstance(r, Refused)]
         rows[name] = (_group(name), ", ".join(map(str, diff)),
                       "yes" if diff else "no", "yes" if jvp == diff and jvp else "no",
                       ("broadcasts; " if rule.broadcasts else "") + NOTES.get(name, ""))

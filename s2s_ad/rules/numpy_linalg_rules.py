@@ -19,7 +19,7 @@ Contents:
 import numpy as np
 
 from s2s_ad import runtime as _ad
-from s2s_ad.rules.registry import defjvp, defvjp
+from s2s_ad.rules.registry import Refused, defjvp, defvjp
 
 # ---- products ----
 
@@ -137,8 +137,13 @@ def _einsum_jvp3(t, ans, subscripts, x0, x1=None, x2=None, x3=None, optimize=Fal
     return np.einsum(subscripts, x0, x1, x2, t)
 
 
-defvjp(np.einsum, None, _einsum_vjp0, _einsum_vjp1, _einsum_vjp2, _einsum_vjp3)
-defjvp(np.einsum, None, _einsum_jvp0, _einsum_jvp1, _einsum_jvp2, _einsum_jvp3)
+# The interleaved form np.einsum(A, [0, 1], B, [1, 2], [0, 2]) puts an operand first, where
+# the subscripts go: a derivative through it is refused (the rules read string subscripts;
+# `_ad.einsum_spec` refuses the other operands of that form when it runs).
+_INTERLEAVED = Refused("no derivative rule for the interleaved form (operands and index lists)",
+                       "Write the subscripts as a string: np.einsum('ij,jk->ik', A, B).")
+defvjp(np.einsum, _INTERLEAVED, _einsum_vjp0, _einsum_vjp1, _einsum_vjp2, _einsum_vjp3)
+defjvp(np.einsum, _INTERLEAVED, _einsum_jvp0, _einsum_jvp1, _einsum_jvp2, _einsum_jvp3)
 
 # ---- linear algebra ----
 

@@ -14,7 +14,7 @@ Contents:
 import numpy as np
 
 from s2s_ad import runtime as _ad
-from s2s_ad.rules.registry import defjvp, defvjp, nondifferentiable
+from s2s_ad.rules.registry import Refused, defjvp, defvjp, nondifferentiable
 
 # ---- complex ----
 
@@ -198,6 +198,15 @@ defjvp(np.linspace,
        lambda t, ans, start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0:
        _ad.unsupported("np.linspace(retstep=True)") if retstep else
        np.linspace(0.0 * np.asarray(start), t, num, endpoint, False, None, axis))
+
+# ---- np.r_[...] and np.c_[...] (ops.py makes them calls of the items) ----
+
+# Not covered: a derivative through an item is refused, not zero.
+for _concat, _instead in ((np.r_, "np.concatenate([np.atleast_1d(a), np.atleast_1d(b)])"),
+                          (np.c_, "np.column_stack([a, b])")):
+    _refused = Refused("no derivative rule for its items", f"Write it as {_instead}.")
+    defvjp(_concat, *[_refused] * 16)
+    defjvp(_concat, *[_refused] * 16)
 
 # ---- non-differentiable ----
 

@@ -34,6 +34,18 @@ class Rule:
     extra: dict = field(default_factory=dict)
 
 
+class Refused:
+    """In place of a rule: a derivative through this argument is refused at compile time with
+    `message` (a calling form the rules do not cover, which would otherwise get a silent zero).
+    Called directly (tests, user code), it raises."""
+
+    def __init__(self, message, hint):
+        self.message, self.hint = message, hint
+
+    def __call__(self, *args, **kwargs):
+        raise NotImplementedError(f"s2s_ad has no derivative rule for {self.message}")
+
+
 RULES = {}              # callable -> Rule
 NONDIFFERENTIABLE = {}  # callable -> origin; calls to these have a zero derivative
 
@@ -155,7 +167,7 @@ def positional_names(rule):
         return cached[1]
     names = ()
     for fn in rule.vjps + rule.jvps:
-        if fn is None:
+        if fn is None or isinstance(fn, Refused):
             continue
         try:
             params = list(inspect.signature(fn).parameters.values())[2:]
