@@ -64,18 +64,19 @@ def rebinds(stmt):
 def _operands(op):
     """The names a statement's result depends on differentiably.
 
-    For a call with rules, only the arguments that have a rule (the others are shapes, axes,
-    indices, or marked None); for everything else, every operand.
+    For a call with rules, only the arguments (by position or keyword: registry.bind) that have
+    a rule (the others are shapes, axes, indices, or marked None), and the keywords the rules do
+    not name; for everything else, every operand.
     """
     args = op.args + list(op.kwargs.values())
     if op.kind == "call" and op.fn != "astype":
         rule = registry.lookup(op.fn)
         if rule is not None and (rule.vjps or rule.jvps):
-            n = max(len(rule.vjps), len(rule.jvps))
-            vjps = tuple(rule.vjps) + (None,) * (n - len(rule.vjps))
-            jvps = tuple(rule.jvps) + (None,) * (n - len(rule.jvps))
-            args = [a for i, a in enumerate(op.args[:n]) if vjps[i] is not None or
-                    jvps[i] is not None]
+            # by position or by keyword alike; a keyword naming no position of the rules is
+            # an operand (reverse.py and forward.py refuse it where it is active)
+            bound, rest = registry.bind(rule, op.args, op.kwargs)
+            args = [a for i, a in bound.items() if registry.has_rule(rule, i)] + \
+                list(rest.values())
     names = []
     for node in args:
         names.extend(n for n in S.names_in(node, gast.Load))

@@ -41,6 +41,7 @@ import numpy as np
 
 from . import runtime as _ad
 from .inline import _callee, template
+from .rules import registry
 
 
 class Unbatchable(Exception):
@@ -206,6 +207,14 @@ _BATCHED = {
 }
 JVPS = {fn: rules[0] for fn, rules in _BATCHED.items()}
 VJPS = {fn: rules[1] for fn, rules in _BATCHED.items()}
+
+
+def positional_arguments(op):
+    """The arguments of a call by position, those passed by keyword included (registry.bind),
+    None at a position left to its default."""
+    rule = registry.lookup(op.fn) if op.fn != "astype" else None
+    bound = registry.bind(rule, op.args, op.kwargs)[0]
+    return [bound.get(i) for i in range(max(bound, default=-1) + 1)]
 
 
 def choose(op, i, rule, mode, arg_shapes, out_shape, broadcasts=False):

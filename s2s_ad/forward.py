@@ -126,11 +126,14 @@ class Forward(Analysed):
         from .reverse import is_user_function
         if rule is None and is_user_function(op.fn):
             return [], self.zero(S.load(out))   # no active argument reaches the callee
+        from .reverse import bound_arguments, refuse_form
         pre, terms = [], []
-        for i, arg in enumerate(op.args):
+        bound = bound_arguments(self.fn, stmt, op, rule, self.active)
+        for i, arg in bound.items():
             if not self.active(arg):
                 continue
             jvp = rule.jvps[i] if rule is not None and i < len(rule.jvps) else None
+            refuse_form(self.fn, stmt, op, jvp)
             if jvp is None:
                 if rule is None or not rule.jvps:
                     raise self.fn.error(
@@ -165,7 +168,7 @@ class Forward(Analysed):
         for _, expr in terms[1:]:
             total = S.call("_ad.add", total, expr) if rule.extra.get("structural") else \
                 S.binop(total, gast.Add(), expr)
-        if rule.broadcasts and (len(terms) < len(op.args) or len(terms) > 1) and \
+        if rule.broadcasts and (len(terms) < len(bound) or len(terms) > 1) and \
                 self._may_broadcast(terms, op, out):
             helper = "_ad.broadcast_batch" if self.batched else "_ad.broadcast_like"
             total = S.call(helper, total, S.load(out))
@@ -231,7 +234,8 @@ class Forward(Analysed):
     # -- the batched mode (batching.py) ----------------------------------------------------
     def _batched_rule(self, op, i, jvp, t, out, broadcasts):
         """The rule for a batched tangent, the tangent aligned for it, and how it batches."""
-        shapes = [self._shape_or_none(a) for a in op.args]
+        shapes = [None if a is None else self._shape_or_none(a)
+                  for a in batching.positional_arguments(op)]
         out_shape = self._shape_or_none(S.load(out))
         how, rule = batching.choose(op, i, jvp, "jvp", shapes, out_shape, broadcasts)
         if how == "elementwise":    # a lower-rank tangent meets the result's axes on the right

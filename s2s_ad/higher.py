@@ -28,7 +28,10 @@ def _differentiable_value(value):
         return False
     if isinstance(value, np.ndarray) and not np.issubdtype(value.dtype, np.inexact):
         return False
-    return kind_of_value(value) in ("scalar", "array", "container")
+    if isinstance(value, (complex, np.complexfloating, np.ndarray)):
+        return True      # (complex values have no kind: see kind_of_value)
+    # "scalars": a tuple or list of numbers, which `a, b = p` unpacks
+    return kind_of_value(value) in ("scalar", "array", "container", "scalars")
 
 
 def jvp(fn, primals, tangents):

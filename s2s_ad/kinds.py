@@ -121,12 +121,14 @@ def _call_kind(fn, rules):
     rule = rules.lookup(fn) if fn != "astype" else None
     if _is_math_function(fn):
         return "kind", "scalar"
-    if fn in _UNARY_SAME_KIND:
+    if fn in _UNARY_SAME_KIND or fn in _SAME_KIND_AS_FIRST:
         return "first", None
     if isinstance(fn, np.ufunc) and fn.nin == 1 and fn.nout == 1:
         return "elementwise", None
     if fn in _ARRAY_MAKERS:
         return "kind", "array"
+    if fn in _TUPLE_MAKERS:     # a tuple or list of arrays (or, with some options, an array)
+        return "kind", None
     if rule is not None and rule.broadcasts:
         return "combine", None
     if rule is not None or isinstance(fn, np.ufunc) or \
@@ -139,8 +141,17 @@ _SCALAR_BUILTINS = (len, int, float, bool, round)
 _ARRAY_MAKERS = {np.zeros, np.ones, np.empty, np.full, np.zeros_like, np.ones_like,
                  np.empty_like, np.full_like, np.eye, np.identity, np.arange, np.linspace,
                  np.array, np.copy, np.stack, np.concatenate, np.vstack, np.hstack}
+# Functions that return a tuple or list of arrays: their result is not a number or array,
+# whatever rules they have (an index into it must not be adjoined as an array's).
+_TUPLE_MAKERS = {np.linalg.slogdet, np.linalg.eigh, np.linalg.eig, np.linalg.svd, np.linalg.qr,
+                 np.linalg.lstsq, np.histogram, np.histogram2d, np.histogramdd, np.split,
+                 np.array_split, np.hsplit, np.vsplit, np.dsplit, np.meshgrid, np.gradient,
+                 np.broadcast_arrays, np.modf, np.frexp, np.divmod, np.unique, np.polyfit}
 import operator as _operator  # noqa: E402
 _UNARY_SAME_KIND = {_operator.neg, _operator.pos, abs, np.negative, np.copy}
+from . import runtime as _runtime  # noqa: E402
+# runtime helpers whose result is what their first argument is (a tuple's zero is a tuple)
+_SAME_KIND_AS_FIRST = {_runtime.zeros_like, _runtime.add_at}
 
 
 def _operand_names(op, value):

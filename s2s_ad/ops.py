@@ -125,6 +125,13 @@ def describe(stmt, fn, is_local):
         compare = COMPARISONS.get(type(value.ops[0])) if len(value.ops) == 1 else None
         return Op("other", compare, args=[value.left, value.comparators[0]])
     if isinstance(value, gast.Subscript):
+        if not is_local(_root(value.value) or "") and _concatenator(value.value, fn):
+            # np.r_[a, b]: a call whose arguments are the items (slices are not arguments);
+            # its rules (numpy_misc_rules.py) refuse a derivative through them
+            items = value.slice.elts if isinstance(value.slice, gast.Tuple) else [value.slice]
+            return Op("call", resolve_static(value.value, fn),
+                      [a for a in items if isinstance(a, (gast.Name, gast.Constant))],
+                      name=f"{static_name(value.value)}[...]")
         return Op("index", args=[value.value], index=value.slice)
     if isinstance(value, (gast.Tuple, gast.List)):
         return Op("pack", args=list(value.elts), name=type(value).__name__.lower())
@@ -136,6 +143,17 @@ def describe(stmt, fn, is_local):
         _refuse_in_place(stmt, value, fn, is_local)
         return _call(value, fn, is_local)
     raise fn.error(stmt, f"cannot differentiate {type(value).__name__}", kind=UnsupportedSyntaxError)
+
+
+def _concatenator(node, fn):
+    """Is `node` (a global) np.r_ or np.c_, which build an array from the items of an index?"""
+    if not isinstance(node, (gast.Attribute, gast.Name)):
+        return False
+    try:
+        target = resolve_static(node, fn)
+    except Exception:
+        return False
+    return target is np.r_ or target is np.c_
 
 
 def _root(node):
@@ -228,8 +246,25 @@ def _call(value, fn, is_local):
     if isinstance(func, gast.Name) and is_local(func.id):
         return Op("dynamic", None, [func] + list(value.args), kwargs, name=func.id)
     target = generated_code_of(resolve_static(func, fn))
-    return Op("call", target, list(value.args), kwargs, name=static_name(func),
-              ref=reference(func, fn))
+    args, kwargs = leading_by_position(target, list(value.args), kwargs)
+    return Op("call", target, args, kwargs, name=static_name(func), ref=reference(func, fn))
+
+
+def leading_by_position(fn, args, kwargs):
+    """`np.sum(a=x, axis=0)` as `np.sum(x, axis=0)`: the keywords that name the next positions
+    of `fn`'s rules, moved to those positions, so that what reads `op.args[0]` (shapes,
+    reductions) sees the argument however it was passed.  The rest stay keywords;
+    registry.bind maps those to positions for the derivative rules."""
+    from .rules import registry
+    rule = registry.lookup(fn) if kwargs and not isinstance(fn, str) else None
+    if rule is None:
+        return args, kwargs
+    names = registry.positional_names(rule)
+    kwargs = dict(kwargs)
+    while len(args) < len(names) and names[len(args)] in kwargs and \
+            not any(isinstance(a, gast.Starred) for a in args):
+        args.append(kwargs.pop(names[len(args)]))
+    return args, kwargs
 
 
 def reference(node, fn):

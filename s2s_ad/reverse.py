@@ -492,10 +492,11 @@ class Reverse(Analysed):
     def _rule_terms(self, stmt, op, rule, out, g):
         """[(argument, statements, cotangent expression)] from the rule of each active argument."""
         terms = []
-        for i, arg in enumerate(op.args):
+        for i, arg in self._bound(stmt, op, rule).items():
             if not self.active(arg):
                 continue
             vjp = rule.vjps[i] if rule is not None and i < len(rule.vjps) else None
+            refuse_form(self.fn, stmt, op, vjp)
             if vjp is None:
                 if rule is None or not rule.vjps:
                     raise self._no_rule(stmt, op)
@@ -517,6 +518,11 @@ class Reverse(Analysed):
                 expr = S.call("_ad.unbroadcast_batch", expr, arg)
             terms.append((arg, pre, self._plain_matrix_product(expr, arg)))
         return terms
+
+    def _bound(self, stmt, op, rule):
+        """{position: argument} of a call (registry.bind); an active argument passed by a keyword
+        the rules do not name is refused: it would silently get no derivative."""
+        return bound_arguments(self.fn, stmt, op, rule, self.active)
 
     def _plain_matrix_product(self, expr, arg):
         """`_ad.matmul_grad_a(g, a, b)` and `_ad.matmul_grad_b(g, a, b)`, the cotangents of a
@@ -553,9 +559,9 @@ class Reverse(Analysed):
         """The rule to inline for a batched cotangent (batching.py), and whether its result
         needs reducing to the argument's shape (an elementwise rule of a broadcast argument)."""
         shapes = []
-        for a in op.args:
+        for a in batching.positional_arguments(op):
             try:
-                shapes.append(self.shape_of(a))
+                shapes.append(None if a is None else self.shape_of(a))
             except Unbatchable:
                 shapes.append(None)
         out_shape = self.shape_of(S.load(out))
@@ -1182,3 +1188,27 @@ def vjp(fn, wrt, *, seed="given", return_value=False, has_aux=False, arg_kinds=N
     func = rev.build(name or f"{fn.node.name}_{suffix}", seed, return_value, has_aux)
     # what the optimizer may use of what the generator knew
     return func, rev.names, rev.program, dict(sizes=rev.sizes(), saves=rev.saves())
+
+
+def bound_arguments(fn, stmt, op, rule, active):
+    """{position: argument} of the call `op` as its rules see it (registry.bind: by position or
+    by keyword alike).  An active argument passed by a keyword that names no parameter of the
+    rules raises: its derivative would silently be zero."""
+    if rule is None:
+        return dict(enumerate(op.args))
+    bound, rest = registry.bind(rule, op.args, op.kwargs)
+    for key, value in rest.items():
+        if active(value):
+            raise fn.error(stmt, f"no derivative rule for the argument {key}= of {op.name}",
+                           "Pass it by position if its rule covers it, or wrap it in "
+                           "ad.stop_gradient(...) if its derivative is not wanted.",
+                           kind=NonDifferentiableCallError)
+    return bound
+
+
+def refuse_form(fn, stmt, op, rule):
+    """Raise where the rule of an active argument is a registry.Refused (a calling form the
+    rules do not cover)."""
+    if isinstance(rule, registry.Refused):
+        raise fn.error(stmt, f"{op.name}: {rule.message}", rule.hint,
+                       kind=NonDifferentiableCallError)

@@ -633,6 +633,8 @@ def stack_split(g, arrays, how="concatenate", axis=0):
         bounds = np.cumsum([s[ax] for s in shapes])[:-1]
         parts = np.split(flat, bounds, axis=ax)
     parts = [np.reshape(p, np.shape(a)) for p, a in zip(parts, arrays)]
+    if isinstance(arrays, np.ndarray):      # np.vstack(A): the pieces were A's rows
+        return np.stack(parts) if parts else np.zeros(np.shape(arrays))
     return tuple(parts) if isinstance(arrays, tuple) else parts
 
 
@@ -881,6 +883,9 @@ def _operands(x0, x1, x2, x3):
 
 def einsum_spec(subscripts, i, x0, x1=None, x2=None, x3=None):
     """The subscripts of the einsum giving (the unique-letter part of) operand i's cotangent."""
+    if not isinstance(subscripts, str):
+        unsupported("the interleaved form of np.einsum (operands and index lists): write the "
+                    "subscripts as a string")
     ops = _operands(x0, x1, x2, x3)
     ins, out = _einsum_parse(subscripts, ops)
     others = [s for k, s in enumerate(ins) if k != i]

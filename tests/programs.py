@@ -799,3 +799,77 @@ CASES.append(Case(tanh_three_times, args(vec(3)), (0,)))
 CASES.append(Case(residual_steps, args(vec(3, -1.0, 1.0)), (0,)))
 CASES.append(Case(appends_in_a_helper, args(scal(0.5, 1.5)), (0,)))
 CASES.append(Case(keyword_only_helper, args(vec(3), scal()), (0, 1)))
+# ---- differentiable arguments passed by keyword: the same derivative as by position ----------
+def weighted_mean_by_keyword(x, w):
+    return np.average(x, weights=w) * np.sum(x)
+
+
+def clipped_above_by_keyword(x, hi):
+    return np.sum(np.clip(x, -1.0, a_max=hi) ** 2)
+
+
+def histogram_by_keyword(x, w):
+    counts, edges = np.histogram(x, bins=3, range=(-2.0, 2.0), weights=w)
+    return np.sum(counts ** 2)
+
+
+CASES.append(Case(weighted_mean_by_keyword, args(vec(4), vec(4, 0.5, 2.0)), (0, 1)))
+CASES.append(Case(clipped_above_by_keyword, args(vec(4), scal(0.2, 0.5)), (0, 1)))
+CASES.append(Case(histogram_by_keyword, args(vec(5, -1.9, 1.9), vec(5)), (1,)))
+
+
+# ---- an element of a tuple result: its adjoint is a tuple, updated by position ------------
+def logdet_by_index(m):
+    return np.linalg.slogdet(m)[1] + np.sum(np.linalg.svd(m)[1])
+
+
+def eigenvalues_by_index(m):
+    s = m + m.T
+    return np.sum(np.linalg.eigh(s)[0] ** 2) + np.sum(np.linalg.qr(m)[1] ** 2)
+
+
+CASES.append(Case(logdet_by_index, args(spd(3)), (0,)))
+CASES.append(Case(eigenvalues_by_index, args(spd(3)), (0,)))
+
+
+# ---- cholesky / eigh / eigvalsh read one triangle: the other has no derivative ---------------
+def spd_plus_upper(n):
+    """A matrix whose lower triangle is that of an SPD matrix and whose upper one is noise."""
+    def make(rng):
+        return spd(n)(rng) + np.triu(rng.uniform(-1.0, 1.0, size=(n, n)), 1)
+    return make
+
+
+def triangles_read(m):
+    low = np.linalg.cholesky(m)
+    w = np.linalg.eigvalsh(m.T, UPLO="U")
+    return np.sum(low * low.T) + np.sum(low) + np.sum(w ** 3)
+
+
+CASES.append(Case(triangles_read, args(spd_plus_upper(3)), (0,), tol=1e-5))
+
+
+# ---- vstack / hstack / column_stack of one 2-D array: the pieces are its rows ----------------
+def stacks_one_array(m):
+    return np.sum(np.vstack(m) * m) + np.sum(np.hstack(m) ** 3) + np.sum(np.column_stack(m) * m.T)
+
+
+CASES.append(Case(stacks_one_array, args(mat(2, 3)), (0,)))
+
+
+# ---- np.linspace is linear in its end points ----------------------------------------------
+def ramp_between(a, b):
+    r = np.linspace(a, b, 5)
+    grid = np.linspace(a * np.ones(2), b, 3, endpoint=False, axis=1)
+    return np.sum(np.sin(r) * r) + np.sum(grid ** 2)
+
+
+CASES.append(Case(ramp_between, args(scal(), scal()), (0, 1)))
+
+
+# ---- np.cross with the vectors along other axes ---------------------------------------------
+def torques(r, f):
+    return np.sum(np.cross(r, f, axisa=0, axisb=0, axisc=0) ** 2) + np.sum(np.cross(r.T, f[:, 0]))
+
+
+CASES.append(Case(torques, args(mat(3, 2), mat(3, 2)), (0, 1)))

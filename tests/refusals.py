@@ -149,3 +149,34 @@ def writes_into_list_item(x):
     lst = [a, x]
     lst[0][0] = 2.0
     return np.sum(a * x)
+
+
+def quantile_weights_by_keyword(x, w):
+    return np.quantile(x, 0.5, method="inverted_cdf", weights=w)
+
+
+B22 = np.array([[0.5, -1.0], [2.0, 1.0]])
+
+
+def einsum_interleaved(a):
+    return np.sum(np.einsum(a, [0, 1], [1, 0]) * B22)
+
+
+def einsum_interleaved_pair(a):
+    return np.sum(np.einsum(a, [0, 1], B22, [1, 2], [0, 2]) ** 2)
+
+
+def einsum_interleaved_second(b):
+    return np.sum(np.einsum(B22, [0, 1], b, [1, 2], [0, 2]) ** 2)
+
+
+def r_of_items(a, b):
+    return np.sum(np.r_[a, b] ** 2)
+
+
+def c_of_items(a, b):
+    return np.sum(np.c_[a, b] ** 2)
+
+
+def r_of_indices(a):
+    return np.sum(a[np.r_[0:2, 3]] ** 2)

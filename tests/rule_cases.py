@@ -386,6 +386,8 @@ case(np.kron, (R(3), R(2, 2)))
 case(np.cross, (R(3), R(3)))
 case(np.cross, (R(4, 3), R(3)))
 case(np.cross, (R(3, 4), R(3, 4)), dict(axis=0))
+case(np.cross, (R(3, 2), R(2, 3)), dict(axisa=0, axisb=1, axisc=0))
+case(np.cross, (R(3), R(4, 3)), dict(axisa=0, axisc=0))
 case(np.einsum, ("ij,jk->ik", R(3, 4), R(4, 2)))
 case(np.einsum, ("ij,jk", R(3, 4), R(4, 2)))
 case(np.einsum, ("i,i->", R(4), R(4)))
@@ -409,8 +411,12 @@ case(np.linalg.solve, (WC(3), R(3, 2)))
 if np.lib.NumpyVersion(np.__version__) >= "2.0.0":   # batched b: NumPy 2's broadcasting
     case(np.linalg.solve, (WC(3, 2), R(2, 3, 4)))
     case(np.linalg.solve, (WC(3, 2), R(3, 1)))
-case(np.linalg.cholesky, (SPD(3),), sym=(0,))
-case(np.linalg.cholesky, (SPD(3, 2),), sym=(0,))
+# any perturbation, not only symmetric ones: NumPy reads one triangle
+case(np.linalg.cholesky, (SPD(3),))
+case(np.linalg.cholesky, (SPD(3, 2),))
+if np.lib.NumpyVersion(np.__version__) >= "2.0.0":   # `upper` is new in NumPy 2
+    case(np.linalg.cholesky, (SPD(3),), dict(upper=True))
+case(np.linalg.cholesky, (SPD(3) + np.triu(R(3, 3), 1),))      # not symmetric: lower read
 
 
 def _align_columns(out, ref):
@@ -426,8 +432,9 @@ def _align_columns(out, ref):
     return tuple(out)
 
 
-case(np.linalg.eigh, (SPD(4),), sym=(0,), align=_align_columns)
-case(np.linalg.eigh, (SPD(3, 2),), sym=(0,), align=_align_columns)
+case(np.linalg.eigh, (SPD(4),), align=_align_columns)
+case(np.linalg.eigh, (SPD(3, 2),), align=_align_columns)
+case(np.linalg.eigh, (SPD(3) + np.tril(R(3, 3), -1),), dict(UPLO="U"), align=_align_columns)
 case(np.linalg.svd, (R(4, 3),), dict(full_matrices=False), align=_align_columns)
 case(np.linalg.svd, (R(3, 4),), dict(full_matrices=False), align=_align_columns)
 case(np.linalg.svd, (R(3, 3),), align=_align_columns)
@@ -438,8 +445,8 @@ case(np.linalg.pinv, (R(2, 4),))
 case(np.linalg.qr, (R(4, 3),))
 case(np.linalg.qr, (R(3, 3),))
 case(np.linalg.qr, (R(2, 4, 3),))
-case(np.linalg.eigvalsh, (SPD(4),), sym=(0,))
-case(np.linalg.eigvalsh, (SPD(3, 2),), dict(UPLO="U"), sym=(0,))
+case(np.linalg.eigvalsh, (SPD(4) + np.triu(R(4, 4), 1),))
+case(np.linalg.eigvalsh, (SPD(3, 2),), dict(UPLO="U"))
 for _n in (0, 1, 3, -2):
     case(np.linalg.matrix_power, (WC(3), _n))
 case(np.linalg.matrix_power, (WC(2, 2), 2))
@@ -475,6 +482,9 @@ case(np.corrcoef, (R(3, 6),))
 case(np.corrcoef, (R(6, 2),), dict(rowvar=False))
 case(np.histogram, (R(20), 4, None, None, R(20)))
 case(np.histogram, (R(20), [-1.0, 0.0, 0.5, 2.0], None, None, R(20)))
+case(np.linspace, (R(), R(), 5))
+case(np.linspace, (R(3), R(), 4), dict(endpoint=False, axis=1))
+case(np.linspace, (R(2, 1), R(3), 3), dict(axis=-1))
 case(np.interp, (np.array([-0.7, 0.3, 1.6, 2.9, 5.0]), np.array([0.0, 1.0, 2.5, 3.0]), R(4)))
 case(np.interp, (np.array([-1.0, 0.5, 3.5]), np.array([0.0, 1.0, 3.0]), R(3)),
      dict(left=0.0, right=2.0))

@@ -75,3 +75,23 @@ def test_vjp_of_a_tuple_valued_function():
     np.testing.assert_allclose(gx, 2.0 + np.cos(x))
     _, tangent = ad.jvp(results_in_a_tuple, (x,), (np.ones(3),))
     np.testing.assert_allclose(tangent[1], np.cos(x))
+
+
+def unpacks_its_argument(p):
+    a, b = p
+    return a * b
+
+
+def test_jvp_of_a_tuple_or_list_of_numbers():
+    """A tuple of numbers is differentiable in jvp too (it was taken for a constant)."""
+    assert ad.jvp(unpacks_its_argument, ((2.0, 3.0),), ((1.0, 0.0),)) == (6.0, 3.0)
+    assert ad.jvp(unpacks_its_argument, ([2.0, 3.0],), ([0.0, 1.0],)) == (6.0, 2.0)
+
+
+def squares(z):
+    return z * z
+
+
+def test_jvp_of_a_complex_number():
+    """A complex primal has no kind (kind_of_value) and was taken for a constant too."""
+    assert ad.jvp(squares, (1 + 2j,), (1.0,)) == (-3 + 4j, 2 + 4j)

@@ -170,3 +170,42 @@ def test_a_write_into_an_item_of_a_list_names_no_internal_name():
     message = refusal(r.writes_into_list_item, np.array([1.0, 2.0, 3.0]))
     assert f"{HERE}:{line_of(r.writes_into_list_item, 'lst[0][0]')}:" in message
     assert "writing into an item of a container" in message and "_t" not in message.split("\n")[0]
+
+
+def test_an_active_keyword_argument_without_a_rule_is_refused_in_both_modes():
+    """`weights=` names no parameter of np.quantile's rules: no silent zero derivative."""
+    x, w = np.array([0.5, 1.5, -1.5]), np.array([1.0, 2.0, 3.0])
+    message = refusal(r.quantile_weights_by_keyword, x, w, wrt=1,
+                      kind=ad.NonDifferentiableCallError)
+    assert "weights=" in message and "np.quantile" in message
+    assert f"{HERE}:{line_of(r.quantile_weights_by_keyword, 'weights=w')}:" in message
+    with pytest.raises(ad.NonDifferentiableCallError, match="weights="):
+        ad.jvp(r.quantile_weights_by_keyword, (x, w), (None, np.ones(3)))
+
+
+@pytest.mark.parametrize("fn, marker, words", [
+    (r.einsum_interleaved, "np.einsum(a, [0, 1], [1, 0])", "interleaved form"),
+    (r.einsum_interleaved_pair, "np.einsum(a, [0, 1], B22", "interleaved form"),
+    (r.r_of_items, "np.r_[a, b]", "np.r_[...]"),
+    (r.c_of_items, "np.c_[a, b]", "np.c_[...]"),
+])
+def test_calling_forms_the_rules_do_not_cover_are_refused_in_both_modes(fn, marker, words):
+    """Not a silent zero derivative: np.einsum's interleaved form, np.r_ and np.c_."""
+    a = np.array([[1.0, 2.0], [3.0, 4.0]])
+    args = (a,) if fn.__code__.co_argcount == 1 else (a[0], a[1])
+    message = refusal(fn, *args, kind=ad.NonDifferentiableCallError)
+    assert words in message and f"{HERE}:{line_of(fn, marker)}:" in message
+    with pytest.raises(ad.NonDifferentiableCallError, match=words.replace("[", r"\[")):
+        ad.jvp(fn, args, (np.ones_like(args[0]),) + (None,) * (len(args) - 1))
+
+
+def test_interleaved_einsum_through_a_later_operand_raises():
+    """An operand of the interleaved form after the first is matched to a string-subscripts
+    rule: that rule raises when it runs instead of returning a wrong cotangent."""
+    with pytest.raises(NotImplementedError, match="interleaved"):
+        ad.grad(r.einsum_interleaved_second)(np.ones((2, 2)))
+
+
+def test_r_with_index_items_is_not_refused():
+    a = np.array([1.0, 2.0, 3.0, 4.0])
+    np.testing.assert_allclose(ad.grad(r.r_of_indices)(a), [2.0, 4.0, 0.0, 8.0])

@@ -17,6 +17,7 @@ import s2s_ad as ad
 import s2s_ad.rules  # noqa: F401  (registers every rule)
 from s2s_ad import runtime as _ad
 from s2s_ad.rules import NONDIFFERENTIABLE, RULES
+from s2s_ad.rules.registry import Refused
 from s2s_ad.rules.coverage import coverage_table
 from rule_cases import CASES
 
@@ -172,6 +173,8 @@ def test_every_rule_has_a_case_and_both_modes():
         name = getattr(fn, "__name__", repr(fn))
         if rule.origin == "user":
             continue          # registered by a test of the public ad.defvjp
+        if all(r is None or isinstance(r, Refused) for r in rule.vjps + rule.jvps):
+            continue          # refusals only (np.r_, np.c_): tested in test_errors.py
         if fn not in cased:
             problems.append(f"{name}: no case in tests/rule_cases.py")
             continue
@@ -182,7 +185,7 @@ def test_every_rule_has_a_case_and_both_modes():
             if (a is None) != (b is None):
                 problems.append(f"{name}: argument {i} has a {'VJP' if b is None else 'JVP'}"
                                 " rule only")
-            elif a is not None and i not in cased[fn]:
+            elif a is not None and not isinstance(a, Refused) and i not in cased[fn]:
                 problems.append(f"{name}: argument {i} is never checked")
         if not any(r is not None for r in vjps):
             problems.append(f"{name}: no differentiable argument")
@@ -366,3 +369,57 @@ def test_scipy_rules_load_only_once_scipy_is_imported_and_yield_to_user_rules(tm
     out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
                          cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)))
     assert out.stdout.strip() == "ok", out.stderr
+
+
+def std_of_rows(x):
+    return np.sum(np.std(x, axis=1)) + np.nanstd(x[0])
+
+
+def test_std_at_zero_spread_has_derivative_zero():
+    """README "Conventions": like abs at 0 (autograd's choice), not nan; rows that do spread
+    keep their derivative."""
+    x = np.array([[2.0, 2.0, 2.0], [1.0, 2.0, 4.0]])
+    grad = ad.grad(std_of_rows)(x)
+    assert np.all(np.isfinite(grad)) and np.all(grad[0] == 0.0)
+    fd = [(std_of_rows(x + 1e-6 * e) - std_of_rows(x - 1e-6 * e)) / 2e-6
+          for e in np.eye(6)[3:].reshape(3, 2, 3)]
+    np.testing.assert_allclose(grad[1], fd, rtol=1e-6)
+    _, tangent = ad.jvp(std_of_rows, (x,), (np.vstack([np.ones(3), np.zeros(3)]),))
+    assert tangent == 0.0
+    assert np.all(np.isfinite(ad.grad(std_of_rows)(np.ones((2, 3)))))
+
+
+
+def vstack_one(m):
+    return np.sum(np.vstack(m) ** 2)
+
+
+def hstack_one(m):
+    return np.sum(np.hstack(m) ** 2)
+
+
+def column_stack_one(m):
+    return np.sum(np.column_stack(m) ** 2)
+
+
+def dstack_one(m):
+    return np.sum(np.dstack(m) ** 2)
+
+
+def stack_one(m):
+    return np.sum(np.stack(m) ** 2)
+
+
+def concatenate_one(m):
+    return np.sum(np.concatenate(m) ** 2)
+
+
+@pytest.mark.parametrize("f", [vstack_one, hstack_one, column_stack_one, dstack_one, stack_one,
+                               concatenate_one])
+def test_stacking_one_array_gives_an_array_cotangent(f):
+    """np.vstack(A) of a 2-D A stacks its rows; the cotangent of A is an array shaped like A,
+    not the list of the rows' cotangents."""
+    a = np.array([[1.0, 2.0, 3.0], [3.0, 4.0, 5.0]])
+    for g in (ad.grad(f)(a), ad.vjp(f, a)[1](1.0)[0]):
+        assert type(g) is np.ndarray and g.shape == a.shape
+        np.testing.assert_allclose(g, 2 * a)

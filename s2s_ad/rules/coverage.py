@@ -4,7 +4,7 @@ One row per callable with rules (VJP and JVP per differentiable argument), notes
 (tie splitting, domains), then the non-differentiable callables.
 """
 import s2s_ad.rules  # noqa: F401  (registers every rule)
-from s2s_ad.rules.registry import NONDIFFERENTIABLE, RULES, load_optional_rules
+from s2s_ad.rules.registry import NONDIFFERENTIABLE, RULES, Refused, load_optional_rules
 
 try:                      # the optional libraries' rules too, where installed
     import scipy.linalg  # noqa: F401
@@ -22,9 +22,9 @@ NOTES = {
     "builtins.min": "two numbers; a tie gives each half",
     "numpy.prod": "second derivatives assume no zero entries", "numpy.cumprod": "assumes no zero entries",
     "numpy.linalg.norm": "vector p-norms, inf (ties split), 'fro'; other matrix norms raise",
-    "numpy.linalg.eigh": "symmetric input, distinct eigenvalues; symmetric cotangent",
-    "numpy.linalg.cholesky": "symmetric input; symmetric cotangent",
-    "numpy.linalg.eigvalsh": "symmetric input, distinct eigenvalues; symmetric cotangent",
+    "numpy.linalg.eigh": "reads the UPLO triangle, distinct eigenvalues",
+    "numpy.linalg.cholesky": "reads the lower (upper=True: upper) triangle",
+    "numpy.linalg.eigvalsh": "reads the UPLO triangle, distinct eigenvalues",
     "numpy.linalg.matrix_power": "any integer n (n < 0 through inverses)",
     "numpy.polyval": "1-D coefficients p", "numpy.partition": "distinct values",
     "numpy.nanmax": "ties split equally; nan ignored", "numpy.nanmin": "ties split equally; nan ignored",
@@ -72,11 +72,13 @@ def coverage_table():
     rows = {}
     library_nondiff = [f for f, origin in NONDIFFERENTIABLE.items() if origin != "user"]
     for fn, rule in RULES.items():
-        if rule.origin == "user":
-            continue
+        if rule.origin == "user" or all(isinstance(r, Refused) for r in rule.vjps + rule.jvps):
+            continue       # (np.r_, np.c_: calling forms refused, see numpy_misc_rules.py)
         name = _name(fn)
-        diff = [i for i, r in enumerate(rule.vjps) if r is not None]
-        jvp = [i for i, r in enumerate(rule.jvps) if r is not None]
+        diff = [i for i, r in enumerate(rule.vjps) if r is not None
+                and not isinstance(r, Refused)]
+        jvp = [i for i, r in enumerate(rule.jvps) if r is not None
+               and not isinstance(r, Refused)]
         rows[name] = (_group(name), ", ".join(map(str, diff)),
                       "yes" if diff else "no", "yes" if jvp == diff and jvp else "no",
                       ("broadcasts; " if rule.broadcasts else "") + NOTES.get(name, ""))

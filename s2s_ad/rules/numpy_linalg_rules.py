@@ -5,10 +5,11 @@ Products are bilinear: the cotangent of one factor contracts `g` with the other 
 `np.einsum` accepts any explicit or implicit subscripts with up to four operands.
 
 Matrix functions work on the last two axes and broadcast over the leading ones, like NumPy.
-`eigh` and `cholesky` read one triangle of a matrix assumed symmetric: their cotangents are
-symmetric and their tangents assume a symmetric tangent.  `svd` assumes distinct singular values
-and `full_matrices=False` (or a square matrix); `eigh` assumes distinct eigenvalues; `qr` covers
-`mode='reduced'` with at least as many rows as columns; `pinv` assumes full rank.  Real matrices.
+`cholesky`, `eigh` and `eigvalsh` read one triangle of a matrix as a symmetric one, as NumPy
+does: their cotangents are on that triangle, and the other triangle has no derivative.
+`svd` assumes distinct singular values and `full_matrices=False` (or a square matrix); `eigh`
+assumes distinct eigenvalues; `qr` covers `mode='reduced'` with at least as many rows as
+columns; `pinv` assumes full rank.  Real matrices.
 
 Contents:
     products          dot vdot inner outer matmul tensordot einsum kron cross
@@ -18,7 +19,7 @@ Contents:
 import numpy as np
 
 from s2s_ad import runtime as _ad
-from s2s_ad.rules.registry import defjvp, defvjp
+from s2s_ad.rules.registry import Refused, defjvp, defvjp
 
 # ---- products ----
 
@@ -65,15 +66,27 @@ defvjp(np.kron,
 defjvp(np.kron,
        lambda t, ans, a, b: np.kron(t, b),
        lambda t, ans, a, b: np.kron(a, t))
-# cross of 3-vectors along the last axis (or `axis`); batch axes broadcast.
-defvjp(np.cross,
-       lambda g, ans, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None: np.cross(b, g, axis=axis),
-       lambda g, ans, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None: np.cross(g, a, axis=axis),
-       broadcasts=True)
+# cross of 3-vectors along axisa of a, axisb of b, put along axisc of the result (`axis` sets
+# all three); batch axes broadcast.  The cotangent of a is b x g, computed with the vectors
+# along the last axis, summed to a's batch shape and put back along axisa (b's likewise).
+def _cross_vjp_a(g, ans, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    ka = axisa if axis is None else axis
+    full = np.cross(b, g, axisb if axis is None else axis, axisc if axis is None else axis, -1)
+    return np.moveaxis(_ad.unbroadcast(full, np.moveaxis(a, ka, -1)), -1, ka)
+
+
+def _cross_vjp_b(g, ans, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    kb = axisb if axis is None else axis
+    full = np.cross(g, a, axisc if axis is None else axis, axisa if axis is None else axis, -1)
+    return np.moveaxis(_ad.unbroadcast(full, np.moveaxis(b, kb, -1)), -1, kb)
+
+
+defvjp(np.cross, _cross_vjp_a, _cross_vjp_b)
 defjvp(np.cross,
-       lambda t, ans, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None: np.cross(t, b, axis=axis),
-       lambda t, ans, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None: np.cross(a, t, axis=axis),
-       broadcasts=True)
+       lambda t, ans, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None:
+       np.cross(t, b, axisa, axisb, axisc, axis),
+       lambda t, ans, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None:
+       np.cross(a, t, axisa, axisb, axisc, axis))
 
 
 # einsum: operand i's cotangent is an einsum of g with the other operands (`_ad.einsum_spec`),
@@ -124,8 +137,13 @@ def _einsum_jvp3(t, ans, subscripts, x0, x1=None, x2=None, x3=None, optimize=Fal
     return np.einsum(subscripts, x0, x1, x2, t)
 
 
-defvjp(np.einsum, None, _einsum_vjp0, _einsum_vjp1, _einsum_vjp2, _einsum_vjp3)
-defjvp(np.einsum, None, _einsum_jvp0, _einsum_jvp1, _einsum_jvp2, _einsum_jvp3)
+# The interleaved form np.einsum(A, [0, 1], B, [1, 2], [0, 2]) puts an operand first, where
+# the subscripts go: a derivative through it is refused (the rules read string subscripts;
+# `_ad.einsum_spec` refuses the other operands of that form when it runs).
+_INTERLEAVED = Refused("no derivative rule for the interleaved form (operands and index lists)",
+                       "Write the subscripts as a string: np.einsum('ij,jk->ik', A, B).")
+defvjp(np.einsum, _INTERLEAVED, _einsum_vjp0, _einsum_vjp1, _einsum_vjp2, _einsum_vjp3)
+defjvp(np.einsum, _INTERLEAVED, _einsum_jvp0, _einsum_jvp1, _einsum_jvp2, _einsum_jvp3)
 
 # ---- linear algebra ----
 
@@ -170,29 +188,43 @@ defvjp(np.linalg.solve, _solve_vjp_a, _solve_vjp_b)
 defjvp(np.linalg.solve, _solve_jvp_a, lambda t, ans, a, b: np.linalg.solve(a, t))
 
 
-# cholesky: a = L L^T.  With phi(X) = tril(X) - diag(X)/2:
-#   VJP  S = L^-T phi(L^T gL) L^-1,  cotangent (S + S^T) / 2;   JVP  dL = L phi(L^-1 da L^-T).
+# cholesky, eigh and eigvalsh read one triangle of `a` (the lower one, or the upper one for
+# `upper=True` / `UPLO="U"`) as a symmetric matrix: they compute f(sym(a)) with
+# sym(a) = tril(a) + tril(a, -1)^T.  The tangent of that is f's along sym(t), and a symmetric
+# cotangent G of f becomes tril(G + G^T) - diag(G) (the other triangle gets none).
+
+
+# cholesky: s = L L^T.  With phi(X) = tril(X) - diag(X)/2:
+#   VJP  S = L^-T phi(L^T gL) L^-1, symmetric part G = (S + S^T) / 2;  JVP  dL = L phi(L^-1 ds L^-T).
+# upper=True returns U = L^T and reads the upper triangle.
 def _cholesky_vjp(g, ans, a, upper=False):
     eye = np.eye(np.shape(a)[-1], dtype=np.result_type(a, np.float32))
-    p = np.matmul(np.swapaxes(ans, -1, -2), g)
+    low = np.swapaxes(ans, -1, -2) if upper else ans
+    p = np.matmul(np.swapaxes(low, -1, -2), np.swapaxes(g, -1, -2) if upper else g)
     p = np.tril(p) - 0.5 * p * eye
-    s = np.linalg.solve(np.swapaxes(ans, -1, -2),
-                        np.swapaxes(np.linalg.solve(np.swapaxes(ans, -1, -2),
+    s = np.linalg.solve(np.swapaxes(low, -1, -2),
+                        np.swapaxes(np.linalg.solve(np.swapaxes(low, -1, -2),
                                                     np.swapaxes(p, -1, -2)), -1, -2))
-    return 0.5 * (s + np.swapaxes(s, -1, -2))
+    both = 0.5 * (s + np.swapaxes(s, -1, -2))
+    return (np.triu(both + np.swapaxes(both, -1, -2)) if upper
+            else np.tril(both + np.swapaxes(both, -1, -2))) - both * eye
 
 
 def _cholesky_jvp(t, ans, a, upper=False):
     eye = np.eye(np.shape(a)[-1], dtype=np.result_type(a, np.float32))
-    x = np.linalg.solve(ans, np.swapaxes(np.linalg.solve(ans, np.swapaxes(t, -1, -2)), -1, -2))
-    return np.matmul(ans, np.tril(x) - 0.5 * x * eye)
+    low = np.swapaxes(ans, -1, -2) if upper else ans
+    ts = (np.triu(t) + np.swapaxes(np.triu(t, 1), -1, -2) if upper
+          else np.tril(t) + np.swapaxes(np.tril(t, -1), -1, -2))
+    x = np.linalg.solve(low, np.swapaxes(np.linalg.solve(low, np.swapaxes(ts, -1, -2)), -1, -2))
+    dl = np.matmul(low, np.tril(x) - 0.5 * x * eye)
+    return np.swapaxes(dl, -1, -2) if upper else dl
 
 
 defvjp(np.linalg.cholesky, _cholesky_vjp)
 defjvp(np.linalg.cholesky, _cholesky_jvp)
 
 
-# eigh: a = V diag(w) V^T.  F[i, j] = 1 / (w[j] - w[i]) off the diagonal, 0 on it.
+# eigh: sym(a) = V diag(w) V^T.  F[i, j] = 1 / (w[j] - w[i]) off the diagonal, 0 on it.
 def _eigh_vjp(g, ans, a, UPLO="L"):
     w, v = ans[0], ans[1]
     eye = np.eye(np.shape(a)[-1], dtype=np.result_type(a, np.float32))
@@ -200,14 +232,18 @@ def _eigh_vjp(g, ans, a, UPLO="L"):
     vt = np.swapaxes(v, -1, -2)
     inner = np.expand_dims(g[0], -1) * eye + f * np.matmul(vt, g[1])
     x = np.matmul(np.matmul(v, inner), vt)
-    return 0.5 * (x + np.swapaxes(x, -1, -2))
+    both = 0.5 * (x + np.swapaxes(x, -1, -2))
+    return (np.triu(both + np.swapaxes(both, -1, -2)) if UPLO == "U" or UPLO == "u"
+            else np.tril(both + np.swapaxes(both, -1, -2))) - both * eye
 
 
 def _eigh_jvp(t, ans, a, UPLO="L"):
     w, v = ans[0], ans[1]
     eye = np.eye(np.shape(a)[-1], dtype=np.result_type(a, np.float32))
     f = 1.0 / (w[..., None, :] - w[..., :, None] + eye) - eye
-    vtv = np.matmul(np.matmul(np.swapaxes(v, -1, -2), t), v)
+    ts = (np.triu(t) + np.swapaxes(np.triu(t, 1), -1, -2) if UPLO == "U" or UPLO == "u"
+          else np.tril(t) + np.swapaxes(np.tril(t, -1), -1, -2))
+    vtv = np.matmul(np.matmul(np.swapaxes(v, -1, -2), ts), v)
     return (np.diagonal(vtv, 0, -2, -1), np.matmul(v, f * vtv))
 
 
@@ -321,17 +357,25 @@ defvjp(np.linalg.qr, _qr_vjp)
 defjvp(np.linalg.qr, _qr_jvp)
 
 
-# eigvalsh: the eigenvalues of eigh.  It reads one triangle (UPLO), like eigh, and follows eigh's
-# convention: the cotangent V diag(g) V^T is symmetric, spread over both triangles, and the
-# tangent diag(V^T dA V) is that of a symmetric dA (an asymmetric dA counts as its symmetric
-# part).  Distinct eigenvalues.
-defvjp(np.linalg.eigvalsh,
-       lambda g, ans, a, UPLO="L":
-       np.matmul(np.linalg.eigh(a, UPLO)[1] * np.expand_dims(g, -2),
-                 np.swapaxes(np.linalg.eigh(a, UPLO)[1], -1, -2)))
-defjvp(np.linalg.eigvalsh,
-       lambda t, ans, a, UPLO="L":
-       np.sum(np.linalg.eigh(a, UPLO)[1] * np.matmul(t, np.linalg.eigh(a, UPLO)[1]), -2))
+# eigvalsh: the eigenvalues of eigh, of the same triangle (UPLO): the symmetric cotangent
+# V diag(g) V^T put on that triangle, the tangent diag(V^T sym(t) V).  Distinct eigenvalues.
+def _eigvalsh_vjp(g, ans, a, UPLO="L"):
+    eye = np.eye(np.shape(a)[-1], dtype=np.result_type(a, np.float32))
+    v = np.linalg.eigh(a, UPLO)[1]
+    x = np.matmul(v * np.expand_dims(g, -2), np.swapaxes(v, -1, -2))
+    return (np.triu(x + np.swapaxes(x, -1, -2)) if UPLO == "U" or UPLO == "u"
+            else np.tril(x + np.swapaxes(x, -1, -2))) - x * eye
+
+
+def _eigvalsh_jvp(t, ans, a, UPLO="L"):
+    v = np.linalg.eigh(a, UPLO)[1]
+    ts = (np.triu(t) + np.swapaxes(np.triu(t, 1), -1, -2) if UPLO == "U" or UPLO == "u"
+          else np.tril(t) + np.swapaxes(np.tril(t, -1), -1, -2))
+    return np.sum(v * np.matmul(ts, v), -2)
+
+
+defvjp(np.linalg.eigvalsh, _eigvalsh_vjp)
+defjvp(np.linalg.eigvalsh, _eigvalsh_jvp)
 
 
 # matrix_power(a, n) for any integer n: an analytic f of a matrix has

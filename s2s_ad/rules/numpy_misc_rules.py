@@ -14,7 +14,7 @@ Contents:
 import numpy as np
 
 from s2s_ad import runtime as _ad
-from s2s_ad.rules.registry import defjvp, defvjp, nondifferentiable
+from s2s_ad.rules.registry import Refused, defjvp, defvjp, nondifferentiable
 
 # ---- complex ----
 
@@ -174,12 +174,46 @@ defjvp(np.correlate,
        lambda t, ans, a, v, mode="valid": np.correlate(t, v, mode),
        lambda t, ans, a, v, mode="valid": np.correlate(a, t, mode))
 
+# ---- ranges ----
+
+# linspace(start, stop, num) = (1 - w) start + w stop with w = linspace(0, 1, num, endpoint)
+# along `axis`: linear in start and stop (which broadcast together).  (1 - w) and w are
+# linspace's own values from ones to zeros and back, in the result's shape.  logspace and
+# geomspace have no rules (a derivative through them is refused, not zero).
+defvjp(np.linspace,
+       lambda g, ans, start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0:
+       _ad.unsupported("np.linspace(retstep=True)") if retstep else _ad.unbroadcast(np.sum(
+           g * np.linspace(np.ones(np.broadcast_shapes(np.shape(start), np.shape(stop)),
+                                   np.result_type(start, stop, np.float32)), 0.0,
+                           num, endpoint, False, None, axis), axis), start),
+       lambda g, ans, start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0:
+       _ad.unsupported("np.linspace(retstep=True)") if retstep else _ad.unbroadcast(np.sum(
+           g * np.linspace(0.0, np.ones(np.broadcast_shapes(np.shape(start), np.shape(stop)),
+                                        np.result_type(start, stop, np.float32)),
+                           num, endpoint, False, None, axis), axis), stop))
+defjvp(np.linspace,
+       lambda t, ans, start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0:
+       _ad.unsupported("np.linspace(retstep=True)") if retstep else
+       np.linspace(t, 0.0 * np.asarray(stop), num, endpoint, False, None, axis),
+       lambda t, ans, start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0:
+       _ad.unsupported("np.linspace(retstep=True)") if retstep else
+       np.linspace(0.0 * np.asarray(start), t, num, endpoint, False, None, axis))
+
+# ---- np.r_[...] and np.c_[...] (ops.py makes them calls of the items) ----
+
+# Not covered: a derivative through an item is refused, not zero.
+for _concat, _instead in ((np.r_, "np.concatenate([np.atleast_1d(a), np.atleast_1d(b)])"),
+                          (np.c_, "np.column_stack([a, b])")):
+    _refused = Refused("no derivative rule for its items", f"Write it as {_instead}.")
+    defvjp(_concat, *[_refused] * 16)
+    defjvp(_concat, *[_refused] * 16)
+
 # ---- non-differentiable ----
 
 nondifferentiable(
     # constructors
-    np.zeros, np.ones, np.empty, np.full, np.eye, np.identity, np.arange, np.linspace,
-    np.logspace, np.geomspace, np.zeros_like, np.ones_like, np.empty_like, np.full_like, np.tri,
+    np.zeros, np.ones, np.empty, np.full, np.eye, np.identity, np.arange, np.zeros_like,
+    np.ones_like, np.empty_like, np.full_like, np.tri,
     np.indices, np.diag_indices, np.triu_indices, np.tril_indices,
     # positions and counts
     np.argmax, np.argmin, np.argsort, np.nonzero, np.flatnonzero, np.argwhere, np.searchsorted,

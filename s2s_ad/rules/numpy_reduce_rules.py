@@ -8,8 +8,10 @@ reduced cotangent back over `x`.
 
 Ties: `max`/`min`/`amax`/`amin`/`ptp` split the cotangent equally among the tied extremes, and
 their tangent is the mean of the tied tangents (`_ad.max_grad`, `_ad.max_jvp`).
-`cumprod` divides by the input, so it assumes it has no zeros; `prod`'s first derivatives
-do not (`_ad.prod_others`), its second derivatives do.
+`std`/`nanstd` have derivative 0 where the spread is 0 (all values equal; the derivative does
+not exist there: 0 is the subgradient `abs` takes at 0).  `cumprod` divides by the input, so
+it assumes it has no zeros; `prod`'s first derivatives do not (`_ad.prod_others`), its second
+derivatives do.
 """
 import numpy as np
 
@@ -126,12 +128,12 @@ defjvp(np.var,
        * (2.0 / (np.size(a) / np.size(ans) - ddof)))
 defvjp(np.std,
        lambda g, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False:
-       _ad.sum_grad(g / ans, a, axis, keepdims) * (a - np.mean(a, axis, keepdims=True))
-       * (1.0 / (np.size(a) / np.size(ans) - ddof)))
+       _ad.sum_grad(g / np.where(ans == 0.0, 1.0, ans), a, axis, keepdims)
+       * (a - np.mean(a, axis, keepdims=True)) * (1.0 / (np.size(a) / np.size(ans) - ddof)))
 defjvp(np.std,
        lambda t, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False:
        np.sum(t * (a - np.mean(a, axis, keepdims=True)), axis, keepdims=keepdims)
-       / ans * (1.0 / (np.size(a) / np.size(ans) - ddof)))
+       / np.where(ans == 0.0, 1.0, ans) * (1.0 / (np.size(a) / np.size(ans) - ddof)))
 
 # nanvar / nanstd: var and std of the values that are not nan (which get a zero cotangent).
 defvjp(np.nanvar,
@@ -149,7 +151,8 @@ defjvp(np.nanvar,
                         keepdims=keepdims) - ddof)))
 defvjp(np.nanstd,
        lambda g, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False:
-       np.where(np.isnan(a), 0.0, _ad.sum_grad(g / ans, a, axis, keepdims)
+       np.where(np.isnan(a), 0.0, _ad.sum_grad(g / np.where(ans == 0.0, 1.0, ans), a, axis,
+                                               keepdims)
                 * (np.where(np.isnan(a), 0.0, a) - np.nanmean(a, axis, keepdims=True))
                 * (1.0 / (np.sum(~np.isnan(a), axis, np.result_type(a, np.float32),
                                  keepdims=True) - ddof))))
@@ -157,7 +160,7 @@ defjvp(np.nanstd,
        lambda t, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False:
        np.sum(np.where(np.isnan(a), 0.0, t * (np.where(np.isnan(a), 0.0, a)
                                               - np.nanmean(a, axis, keepdims=True))),
-              axis, keepdims=keepdims) / ans
+              axis, keepdims=keepdims) / np.where(ans == 0.0, 1.0, ans)
        * (1.0 / (np.sum(~np.isnan(a), axis, np.result_type(a, np.float32),
                         keepdims=keepdims) - ddof)))
 

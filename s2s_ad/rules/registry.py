@@ -34,6 +34,18 @@ class Rule:
     extra: dict = field(default_factory=dict)
 
 
+class Refused:
+    """In place of a rule: a derivative through this argument is refused at compile time with
+    `message` (a calling form the rules do not cover, which would otherwise get a silent zero).
+    Called directly (tests, user code), it raises."""
+
+    def __init__(self, message, hint):
+        self.message, self.hint = message, hint
+
+    def __call__(self, *args, **kwargs):
+        raise NotImplementedError(f"s2s_ad has no derivative rule for {self.message}")
+
+
 RULES = {}              # callable -> Rule
 NONDIFFERENTIABLE = {}  # callable -> origin; calls to these have a zero derivative
 
@@ -142,3 +154,54 @@ def is_nondifferentiable(fn):
     if not found and _optional_loaded != _OPTIONAL.keys() and load_optional_rules():
         found = _key(fn) in NONDIFFERENTIABLE
     return found
+
+
+def positional_names(rule):
+    """The names of the parameters the rules of `rule` take by position after (g, ans) or
+    (t, ans): the longest list any of its rules spells, as the rules agree on them.  Cached
+    on the Rule for its current rules."""
+    import inspect
+    key = (rule.vjps, rule.jvps)
+    cached = rule.extra.get("_names")
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    names = ()
+    for fn in rule.vjps + rule.jvps:
+        if fn is None or isinstance(fn, Refused):
+            continue
+        try:
+            params = list(inspect.signature(fn).parameters.values())[2:]
+        except (TypeError, ValueError):
+            continue
+        spelled = []
+        for p in params:
+            if p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+                break
+            spelled.append(p.name)
+        if len(spelled) > len(names):
+            names = tuple(spelled)
+    rule.extra["_names"] = (key, names)
+    return names
+
+
+def bind(rule, args, kwargs):
+    """The arguments of a call of a function with `rule`, by position: ({position: atom},
+    {keyword: atom} of the keywords that name no position).  An argument passed by keyword
+    (`np.clip(x, 0.0, a_max=hi)`) gets the position of the rules' parameter of that name, so
+    that it is differentiated exactly as if passed by position.  This is the one place that
+    matches a call to the rules; activity, reverse and forward mode all read it."""
+    bound = dict(enumerate(args))
+    rest = {}
+    names = positional_names(rule) if rule is not None else ()
+    for key, value in kwargs.items():
+        if key in names and names.index(key) not in bound:
+            bound[names.index(key)] = value
+        else:
+            rest[key] = value
+    return dict(sorted(bound.items())), rest
+
+
+def has_rule(rule, i):
+    """Does position i of a function with `rule` carry a derivative (a VJP or a JVP rule)?"""
+    return (i < len(rule.vjps) and rule.vjps[i] is not None) or \
+        (i < len(rule.jvps) and rule.jvps[i] is not None)
