@@ -799,3 +799,19 @@ CASES.append(Case(tanh_three_times, args(vec(3)), (0,)))
 CASES.append(Case(residual_steps, args(vec(3, -1.0, 1.0)), (0,)))
 CASES.append(Case(appends_in_a_helper, args(scal(0.5, 1.5)), (0,)))
 CASES.append(Case(keyword_only_helper, args(vec(3), scal()), (0, 1)))
+
+
+# ---- helpers with branches, defaults and early returns (issue 17) --------------------------
+def scaled(x, s):
+    if s > 0:
+        y = x * s + x
+    else:
+        y = x
+    return y
+
+
+def sum_of_scaled(x):
+    return np.sum(scaled(x, 2.0) ** 2)
+
+
+CASES.append(Case(sum_of_scaled, args(vec(3)), (0,)))

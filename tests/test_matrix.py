@@ -71,7 +71,6 @@ KNOWN = {
     ("tuples", "grad_grad"): "GOGu",
     ("compare_mixed", "grad_grad"): "GOGu",
     ("broadcasting", "grad_grad"): "GOGu",
-    ("three_returns", "grad_grad"): "GO",
     ("conditional_expr", "grad_grad"): "GOGu",
     ("horner", "grad_grad"): "GOGu",
     ("range_args", "grad_grad"): "GOGu",
@@ -100,6 +99,7 @@ KNOWN = {
     ("appends_in_a_helper", "grad_grad"): "GOGu",
     ("samples.newton_hessian.f", "grad_grad"): "GOGu",
     ("samples.ode_fit.trajectory_loss", "grad_grad"): "GOGu",
+    ("sum_of_scaled", "grad_grad"): "*",
 }
 
 
