@@ -913,7 +913,11 @@ class Reverse(Analysed):
         self.split_mutated = list(mutated)
         parts = self.sweeps("given", False)
         output = parts["output"]
-        keep = sorted(n for n in self.needed
+        # what the reverse loops compute again (plan_recomputes) they compute from values
+        # the record must hold too: g_bwd does not see g_fwd's locals
+        again_reads = {n for stmts in self.recompute_at.values() for s in stmts
+                       for n in S.names_in(s.value, gast.Load)}
+        keep = sorted(n for n in self.needed | again_reads
                       if n in self.local or n in self.counters.values())
         again = self._recomputed_from_record(parts["body"], keep)
         keep = [n for n in keep if n not in {targets(s)[0] for s in again}]

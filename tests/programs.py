@@ -815,3 +815,18 @@ def sum_of_scaled(x):
 
 
 CASES.append(Case(sum_of_scaled, args(vec(3)), (0,)))
+
+
+# ---- helpers that write into their array arguments (issue 17) ------------------------------
+def running_blend(u):
+    w = u.copy()
+    for i in range(3):
+        w[1:] += 0.5 * w[:-1]
+    return w
+
+
+def blended_energy(u):
+    return np.sum(running_blend(u) ** 2)
+
+
+CASES.append(Case(blended_energy, args(vec(4)), (0,)))

@@ -100,6 +100,7 @@ KNOWN = {
     ("samples.newton_hessian.f", "grad_grad"): "GOGu",
     ("samples.ode_fit.trajectory_loss", "grad_grad"): "GOGu",
     ("sum_of_scaled", "grad_grad"): "*",
+    ("blended_energy", "grad_grad"): "*",
 }
 
 
