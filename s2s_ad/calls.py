@@ -162,11 +162,13 @@ class Program:
     def _suffix(self, fn, wrt, params):
         return "" if list(wrt) == list(params) else "_" + "_".join(wrt)
 
-    def reverse_pair(self, fn, wrt, kinds=None, statics=None):
+    def reverse_pair(self, fn, wrt, kinds=None, statics=None, result_read=True):
+        """`result_read=False` for a call whose result the caller ignores (`g(A, B)` for
+        what g writes into B): the result's cotangent is zero, and g_bwd does not read one."""
         from .reverse import Reverse
         from .transform import normalize
         kinds = dict(kinds or {})
-        key = (fn, tuple(wrt), tuple(sorted(kinds.items())), _static_key(statics))
+        key = (fn, tuple(wrt), tuple(sorted(kinds.items())), _static_key(statics), result_read)
         if key in self.pairs:
             return self.pairs[key]
         ssa = normalize(fn, statics)
@@ -177,6 +179,7 @@ class Program:
                     statics=tuple(statics or ()))
         self.pairs[key] = pair          # registered first, so recursion finds it
         rev = Reverse(ssa, list(wrt), callee_kinds(ssa, kinds), program=self)
+        rev.result_read = result_read
         pair.mutated = {p: rev.adj(p) for p in wrt if p in mutated_params(fn)}
         fwd, bwd = rev.build_split(pair.fwd, pair.bwd, list(pair.mutated))
         self.units.append(Unit([fwd, bwd], rev.names, ssa.parsed))

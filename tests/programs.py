@@ -829,4 +829,16 @@ def blended_energy(u):
     return np.sum(running_blend(u) ** 2)
 
 
+def scale_and_return(v, s):
+    v[...] = v * s
+    return v
+
+
+def result_ignored(x, s):
+    y = x * 1.0
+    scale_and_return(y, s)
+    return np.sum(y * y)
+
+
 CASES.append(Case(blended_energy, args(vec(4)), (0,)))
+CASES.append(Case(result_ignored, args(vec(3), scal(0.5, 1.5)), (0, 1)))

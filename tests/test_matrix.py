@@ -101,6 +101,7 @@ KNOWN = {
     ("samples.ode_fit.trajectory_loss", "grad_grad"): "GOGu",
     ("sum_of_scaled", "grad_grad"): "*",
     ("blended_energy", "grad_grad"): "*",
+    ("result_ignored", "grad_grad"): "*",
 }
 
 
