@@ -842,3 +842,28 @@ def result_ignored(x, s):
 
 CASES.append(Case(blended_energy, args(vec(4)), (0,)))
 CASES.append(Case(result_ignored, args(vec(3), scal(0.5, 1.5)), (0, 1)))
+
+
+def axpy(y, A, v):
+    y += A @ v                   # y is an array: written into, the caller sees it
+
+
+def accumulated(A, v):
+    y = np.ones(2)
+    axpy(y, A, v)
+    return np.sum(y * y)
+
+
+def plus_square(s, v):
+    s += v * v                   # s is a number: a new value, the caller's is unchanged
+    return s
+
+
+def number_unchanged(x):
+    a = 2.0
+    b = plus_square(a, x)
+    return a * b
+
+
+CASES.append(Case(accumulated, args(mat(2, 3), vec(3)), (0, 1)))
+CASES.append(Case(number_unchanged, args(scal()), (0,)))

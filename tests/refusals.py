@@ -149,3 +149,13 @@ def writes_into_list_item(x):
     lst = [a, x]
     lst[0][0] = 2.0
     return np.sum(a * x)
+
+
+def bump(y, v):
+    y += v
+
+
+def bumps_a_copy(y0, v):
+    y = y0 * 1.0
+    bump(y, v)
+    return np.sum(y * y)

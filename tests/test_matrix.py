@@ -102,6 +102,12 @@ KNOWN = {
     ("sum_of_scaled", "grad_grad"): "*",
     ("blended_energy", "grad_grad"): "*",
     ("result_ignored", "grad_grad"): "*",
+    ("accumulated", "grad_grad"): "*",
+    ("number_unchanged", "grad_grad"): "*",
+    ("number_unchanged", "hessian"): "GOGu",
+    ("number_unchanged", "hvp"): "GOGu",
+    ("number_unchanged", "jacfwd_grad"): "GOGu",
+    ("number_unchanged", "jacrev_grad"): "GOGu",
 }
 
 
