@@ -814,7 +814,20 @@ def sum_of_scaled(x):
     return np.sum(scaled(x, 2.0) ** 2)
 
 
+def dense(x, w, relu=True):
+    z = x * w
+    if relu:
+        z = np.maximum(z, 0.0)
+    return z
+
+
+def two_layers(x, w):
+    return np.sum(dense(x, w) ** 2 + dense(x, w, relu=False))
+
+
 CASES.append(Case(sum_of_scaled, args(vec(3)), (0,)))
+CASES.append(Case(two_layers, args(vec(3, 0.2, 2.0), lambda rng: np.array([0.5, -0.6, 0.8])),
+                  (0, 1)))
 
 
 # ---- helpers that write into their array arguments (issue 17) ------------------------------
