@@ -814,6 +814,27 @@ def sum_of_scaled(x):
     return np.sum(scaled(x, 2.0) ** 2)
 
 
+def linear_or_square(x, t):
+    if t > 0.5:
+        return x * t
+    return x * x
+
+
+def both_branches(x):
+    return np.sum(linear_or_square(x, 0.7) + linear_or_square(x, 0.2))
+
+
+def doubled_if_positive(x):
+    if np.sum(x) > 0:
+        return x * 2.0
+    y = x * x
+    return y
+
+
+def early_return_helper(x):
+    return np.sum(doubled_if_positive(x) ** 2)
+
+
 def dense(x, w, relu=True):
     z = x * w
     if relu:
@@ -825,9 +846,29 @@ def two_layers(x, w):
     return np.sum(dense(x, w) ** 2 + dense(x, w, relu=False))
 
 
+def quadratic(x, a=1.0, b=2.0):
+    return a * x + b * x * x
+
+
+def keyword_over_defaults(x):
+    return np.sum(quadratic(x, b=3.0))
+
+
+def product_or_other(x, y):
+    return x * y if np.sum(x) > 0 else y
+
+
+def conditional_helper(x, y):
+    return np.sum(product_or_other(x, y) ** 2)
+
+
 CASES.append(Case(sum_of_scaled, args(vec(3)), (0,)))
+CASES.append(Case(both_branches, args(vec(3)), (0,)))
+CASES.append(Case(early_return_helper, args(vec(3, 0.2, 2.0)), (0,)))
 CASES.append(Case(two_layers, args(vec(3, 0.2, 2.0), lambda rng: np.array([0.5, -0.6, 0.8])),
                   (0, 1)))
+CASES.append(Case(keyword_over_defaults, args(vec(3)), (0,)))
+CASES.append(Case(conditional_helper, args(vec(3, 0.2, 2.0), vec(3)), (0, 1)))
 
 
 # ---- helpers that write into their array arguments (issue 17) ------------------------------
