@@ -41,9 +41,9 @@ class Analysed:
         self.names = names or GeneratedNames(fn.parsed, self.local)
         self.inliner = Inliner(self.namer, self.names)
         self.ops = {id(s): describe(s, fn, self.is_local) for s in simple_statements(fn.node.body)}
-        annotate_writes(fn, self.ops)
         self.arg_kinds = dict(arg_kinds or {})
         self.kinds = infer_kinds(fn, self.ops, arg_kinds)
+        annotate_writes(fn, self.ops, self.kinds)
         refuse_shared_updates(fn, self.kinds)
         number = None
         if batch:    # the batched modes need every shape: numbers have shape ()

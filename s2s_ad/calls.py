@@ -73,11 +73,30 @@ def argument_kinds(bound, kind_of_atom):
             for p, node in bound.items()}
 
 
-def refuse_parameter_updates(ssa):
-    """In a called function, `p += v` on a parameter would write into the caller's array."""
+def in_place_updates(fn, kinds):
+    """The parameters of the called function `fn` that it updates with `p += v` and that the
+    caller does not pass a number for ({parameter: kind}): for an array the update writes into
+    the caller's array (see desugar), while for a number it makes a new value.  Where the kind
+    is not known either, refuse_parameter_updates refuses the call once it is differentiated."""
+    from .desugar import in_place_parameter_updates
+    from .frontend import parse
+    try:
+        node = parse(fn).node
+    except Exception:      # no source: the transforms say why where they parse it
+        return frozenset()
+    return frozenset(s.target.id for s in in_place_parameter_updates(node)
+                     if kinds.get(s.target.id) != "scalar")
+
+
+def refuse_parameter_updates(ssa, kinds):
+    """In a called function, `p += v` on a parameter writes into the caller's array if it is
+    an array, and makes a new value if it is a number: refused where the caller's argument
+    may be either."""
     from .desugar import in_place_parameter_updates
     for stmt in in_place_parameter_updates(ssa.parsed.node):
         name = stmt.target.id
+        if kinds.get(name) in ("scalar", "array"):
+            continue
         raise ssa.error(stmt, f"`{name} ...= ` on the parameter '{name}': for an array NumPy "
                               f"writes into the caller's array, for a number it does not",
                         f"Say which: `{name}[...] = {name} ...` writes into the caller's array, "
@@ -87,26 +106,29 @@ def refuse_parameter_updates(ssa):
 _WRITES = {}   # function -> parameters it writes into (None while being computed)
 
 
-def mutated_params(fn):
-    """The parameters `fn` writes into, itself or through the functions it calls."""
+def mutated_params(fn, in_place=frozenset()):
+    """The parameters `fn` writes into, itself or through the functions it calls, when the
+    parameters `in_place` (see in_place_updates) are arrays."""
     from .aliasing import check_writes
     from .kinds import infer_kinds
     from .ops import describe
     from .activity import simple_statements
     from .transform import normalize
-    if fn in _WRITES:
-        return _WRITES[fn] or set()     # a recursive call: what is known so far
-    _WRITES[fn] = None
+    key = (fn, frozenset(in_place))
+    if key in _WRITES:
+        return _WRITES[key] or set()     # a recursive call: what is known so far
+    _WRITES[key] = None
     try:
-        ssa = normalize(fn)
+        ssa = normalize(fn, in_place=in_place)
         local = set(ssa.params) | {n.id for n in __import__("gast").walk(ssa.node)
                                    if type(n).__name__ == "Name" and type(n.ctx).__name__ == "Store"}
         ops = {id(s): describe(s, ssa, local.__contains__) for s in simple_statements(ssa.node.body)}
-        annotate_writes(ssa, ops)
-        written = check_writes(ssa, ops, infer_kinds(ssa, ops, {})) | updated_lists(ssa, ops)
+        kinds = infer_kinds(ssa, ops, {p: "array" for p in in_place})
+        annotate_writes(ssa, ops, kinds)
+        written = check_writes(ssa, ops, kinds) | updated_lists(ssa, ops)
     except Exception:
         written = set()
-    _WRITES[fn] = written
+    _WRITES[key] = written
     return written
 
 
@@ -118,18 +140,21 @@ def updated_lists(ssa, ops):
             and isinstance(op.args[0], gast.Name) and op.args[0].id in ssa.params}
 
 
-def annotate_writes(fn, ops):
-    """Record, on each call to a user function, which of its arguments the callee writes into."""
+def annotate_writes(fn, ops, kinds):
+    """Record, on each call to a user function, which of its arguments the callee writes into
+    (`kinds`: what the caller knows of its values)."""
     import gast
     from .activity import simple_statements
+    from .kinds import atom_kind
     from .reverse import bind_call, is_user_function
     for stmt in simple_statements(fn.node.body):
         op = ops[id(stmt)]
         if op.kind != "call" or not is_user_function(op.fn):
             continue
-        written = mutated_params(op.fn)
+        bound = bind_call(op, stmt, fn)
+        arrays = in_place_updates(op.fn, argument_kinds(bound, lambda n: atom_kind(n, kinds)))
+        written = mutated_params(op.fn, arrays)
         if written:
-            bound = bind_call(op, stmt, fn)
             op.writes = [bound[p].id for p in written
                          if p in bound and isinstance(bound[p], gast.Name)]
 
@@ -162,22 +187,26 @@ class Program:
     def _suffix(self, fn, wrt, params):
         return "" if list(wrt) == list(params) else "_" + "_".join(wrt)
 
-    def reverse_pair(self, fn, wrt, kinds=None, statics=None):
+    def reverse_pair(self, fn, wrt, kinds=None, statics=None, result_read=True):
+        """`result_read=False` for a call whose result the caller ignores (`g(A, B)` for
+        what g writes into B): the result's cotangent is zero, and g_bwd does not take one."""
         from .reverse import Reverse
         from .transform import normalize
         kinds = dict(kinds or {})
-        key = (fn, tuple(wrt), tuple(sorted(kinds.items())), _static_key(statics))
+        key = (fn, tuple(wrt), tuple(sorted(kinds.items())), _static_key(statics), result_read)
         if key in self.pairs:
             return self.pairs[key]
-        ssa = normalize(fn, statics)
-        refuse_parameter_updates(ssa)
+        in_place = in_place_updates(fn, kinds)
+        ssa = normalize(fn, statics, in_place)
+        refuse_parameter_updates(ssa, kinds)
         suffix = self._suffix(fn, wrt, ssa.params)
         pair = Pair(self.unique(f"{ssa.node.name}_fwd{suffix}"),
                     self.unique(f"{ssa.node.name}_bwd{suffix}"), tuple(wrt),
                     statics=tuple(statics or ()))
         self.pairs[key] = pair          # registered first, so recursion finds it
         rev = Reverse(ssa, list(wrt), callee_kinds(ssa, kinds), program=self)
-        pair.mutated = {p: rev.adj(p) for p in wrt if p in mutated_params(fn)}
+        rev.result_read = result_read
+        pair.mutated = {p: rev.adj(p) for p in wrt if p in mutated_params(fn, in_place)}
         fwd, bwd = rev.build_split(pair.fwd, pair.bwd, list(pair.mutated))
         self.units.append(Unit([fwd, bwd], rev.names, ssa.parsed))
         return pair
@@ -189,13 +218,14 @@ class Program:
         key = (fn, tuple(wrt), tuple(sorted(kinds.items())), _static_key(statics))
         if key in self.jvps:
             return self.jvps[key]
-        ssa = normalize(fn, statics)
-        refuse_parameter_updates(ssa)
+        in_place = in_place_updates(fn, kinds)
+        ssa = normalize(fn, statics, in_place)
+        refuse_parameter_updates(ssa, kinds)
         name = self.unique(f"{ssa.node.name}_jvp{self._suffix(fn, wrt, ssa.params)}")
         fwd = Forward(ssa, list(wrt), callee_kinds(ssa, kinds), program=self)
         self.jvps[key] = (name, [fwd.dot(p) for p in wrt])   # first, so recursion finds it
         node = fwd.build(name, keyword_tangents=True,
-                         mutated=[p for p in wrt if p in mutated_params(fn)])
+                         mutated=[p for p in wrt if p in mutated_params(fn, in_place)])
         self.units.append(Unit([node], fwd.names, ssa.parsed))
         return self.jvps[key]
 

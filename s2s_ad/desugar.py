@@ -25,13 +25,15 @@ import gast
 from . import syntax as S
 
 
-def desugar(node, namer, error=None, shared=None):
+def desugar(node, namer, error=None, shared=None, in_place=()):
     """`shared`, a list, receives the `x += v` statements whose x may share an array with
-    another name read later (for the transforms to refuse where x is an array)."""
+    another name read later (for the transforms to refuse where x is an array).  `in_place`
+    names the parameters known to be arrays of a called function: there `p += v` writes into
+    the caller's array, and becomes `p[...] = p + v`."""
     if shared is not None:
         shared.extend(_augmented_aliases(node))
     _SignsOutOfProducts().visit(node)
-    lowering = _Lowering(namer)
+    lowering = _Lowering(namer, in_place)
     body = lowering.block(node.body, in_loop=None)
     if lowering.ret_name is not None:
         body = [S.assign(lowering.ret_name, S.const(None)),
@@ -136,7 +138,8 @@ _OP_TEXT = {gast.Add: "+", gast.Sub: "-", gast.Mult: "*", gast.Div: "/", gast.Po
 
 
 def in_place_parameter_updates(node):
-    """The `p += ...` statements whose target is a parameter (an in-place write for arrays)."""
+    """The `p += ...` statements whose target is a parameter (an in-place write for arrays,
+    a new value for numbers)."""
     params = {a.id for a in node.args.args}
     return [sub for sub in S.walk(node) if isinstance(sub, gast.AugAssign)
             and isinstance(sub.target, gast.Name) and sub.target.id in params]
@@ -200,8 +203,9 @@ class _Loop:
 
 
 class _Lowering:
-    def __init__(self, namer):
+    def __init__(self, namer, in_place=()):
         self.namer = namer
+        self.in_place = set(in_place)     # parameters whose `p += v` writes into p's array
         self.ret_name = None
         self.returned = None
 
@@ -245,7 +249,11 @@ class _Lowering:
             for sub in S.walk(target_load):
                 if hasattr(sub, "ctx"):
                     sub.ctx = gast.Load()
-            new = S.assign(s.target, gast.BinOp(left=target_load, op=s.op, right=s.value))
+            target = s.target
+            if isinstance(target, gast.Name) and target.id in self.in_place:
+                target = gast.Subscript(value=S.load(target.id), slice=S.const(Ellipsis),
+                                        ctx=gast.Store())
+            new = S.assign(target, gast.BinOp(left=target_load, op=s.op, right=s.value))
             return [_located(new, s)], set()
         if _separate_assignments(s):
             return [_located(S.assign(t.id, v), s)

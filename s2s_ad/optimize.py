@@ -928,14 +928,22 @@ def _used_once_where_assigned(node, facts):
     """Generated names every value of which is read exactly once, by a later statement of the
     block that assigns it and before that block assigns it again: a temporary the reverse sweep
     computes again (`_t1 = rho - z` in the forward loop and in the reverse loop), which each
-    use can take in, as it would a temporary assigned once."""
+    use can take in, as it would a temporary assigned once.  A value assigned in a branch or
+    a loop body and read after it (`_tape.append(_t1)` after the `if` that assigns `_t1`) is
+    read outside its block: not one of them."""
     local, bad = set(), set()
     for block in S.blocks(node):
         unread = set()     # assigned above in this block, not read yet
+        inner = set()      # assigned in the blocks of a compound statement above
         for stmt in block:
             # a compound statement's own reads are in its header; its blocks are seen apart
             reads = facts.loads(stmt) if not isinstance(stmt, _COMPOUND) else _counts(
                 stmt.iter if isinstance(stmt, gast.For) else stmt.test)[0]
+            bad.update(inner.intersection(reads))
+            if isinstance(stmt, _COMPOUND):
+                stored = set(S.names_in(stmt, gast.Store))
+                bad.update(stored & unread)    # the value read after it may be either one
+                inner |= stored
             for name, n in reads.items():
                 if name in unread and n == 1:
                     unread.discard(name)

@@ -66,6 +66,7 @@ class Reverse(Analysed):
         self.real_cotangents = False   # set by build: every value and cotangent is real
         self.loop_bound = frozenset()   # names the loops around the statement being reversed bind
         self.split_mutated = None   # in a callee's pair: the parameters it writes into
+        self.result_read = True     # in a callee's pair: does the caller read the result?
 
     def saves(self):
         """[(push, pop, name)]: each value a loop saves, the statement saving it and the one
@@ -300,7 +301,8 @@ class Reverse(Analysed):
                 statics = static_functions(bound, self.fn)
                 kinds = argument_kinds({p: n for p, n in bound.items() if p not in statics},
                                        self._atom_kind)
-                self.user_calls[id(stmt)] = self.program.reverse_pair(op.fn, wrt, kinds, statics)
+                self.user_calls[id(stmt)] = self.program.reverse_pair(
+                    op.fn, wrt, kinds, statics, result_read=bool(targets(stmt)))
 
     def _user_call(self, stmt, op, out):
         """`x_bar, B_bar = g_bwd(out_bar, _tape, B_bar=B_bar)`.
@@ -832,7 +834,7 @@ class Reverse(Analysed):
             self.ops[id(unpack)] = describe(unpack, self.fn, self.is_local)
             node.body = body
             output = S.load(out_name)
-        out_names = [output.id] if isinstance(output, gast.Name) else []
+        out_names = [output.id] if isinstance(output, gast.Name) and self.result_read else []
         if self.batched:    # one cotangent per element of the output
             out_shape = self.shape_of(output)
             self.batch = batching.batch_size([out_shape], self.shapes.values())
@@ -919,7 +921,11 @@ class Reverse(Analysed):
         self.split_mutated = list(mutated)
         parts = self.sweeps("given", False)
         output = parts["output"]
-        keep = sorted(n for n in self.needed
+        # what the reverse loops compute again (plan_recomputes) they compute from values
+        # the record must hold too: g_bwd does not see g_fwd's locals
+        again_reads = {n for stmts in self.recompute_at.values() for s in stmts
+                       for n in S.names_in(s.value, gast.Load)}
+        keep = sorted(n for n in self.needed | again_reads
                       if n in self.local or n in self.counters.values())
         again = self._recomputed_from_record(parts["body"], keep)
         keep = [n for n in keep if n not in {targets(s)[0] for s in again}]
@@ -1073,6 +1079,9 @@ class Reverse(Analysed):
         return self.counters[id(loop)]
 
     def seed(self, output, seed):
+        if not self.result_read:    # a call's result nobody reads: its cotangent is zero
+            self.seed_param = self.namer.fresh("out_bar")
+            return []
         if not isinstance(output, gast.Name) or not self.activity.active(output.id):
             self.defined.discard(getattr(output, "id", None))
             if seed == "one":

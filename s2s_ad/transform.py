@@ -93,12 +93,13 @@ def user_names(ssa):
     return names
 
 
-def normalize(fn, statics=None):
+def normalize(fn, statics=None, in_place=()):
     """Front end, desugaring and SSA: the function every transform starts from.
 
     `statics` binds parameters to functions known when the code is generated (a callee's
     argument `rhs` that a caller passes a module-level function for): they stop being
-    parameters, and calls of them are calls of that function.
+    parameters, and calls of them are calls of that function.  `in_place`: the parameters of
+    a called function known to be arrays, whose `p += v` writes into the caller's array.
     """
     parsed = frontend.parse(fn)
     node = S.clone(parsed.node)
@@ -117,7 +118,8 @@ def normalize(fn, statics=None):
     _check_signature(holder)
     node = expand_locals(node, namer, holder.error)
     node = gast.fix_missing_locations(desugar(node, namer, holder.error,
-                                              shared=holder.shared_updates))
+                                              shared=holder.shared_updates,
+                                              in_place=in_place))
     holder.node = to_ssa(node, namer, holder.error)
     return holder
 

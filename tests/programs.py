@@ -873,3 +873,125 @@ def torques(r, f):
 
 
 CASES.append(Case(torques, args(mat(3, 2), mat(3, 2)), (0, 1)))
+
+
+# ---- helpers with branches, defaults and early returns (issue 17) --------------------------
+def scaled(x, s):
+    if s > 0:
+        y = x * s + x
+    else:
+        y = x
+    return y
+
+
+def sum_of_scaled(x):
+    return np.sum(scaled(x, 2.0) ** 2)
+
+
+def linear_or_square(x, t):
+    if t > 0.5:
+        return x * t
+    return x * x
+
+
+def both_branches(x):
+    return np.sum(linear_or_square(x, 0.7) + linear_or_square(x, 0.2))
+
+
+def doubled_if_positive(x):
+    if np.sum(x) > 0:
+        return x * 2.0
+    y = x * x
+    return y
+
+
+def early_return_helper(x):
+    return np.sum(doubled_if_positive(x) ** 2)
+
+
+def dense(x, w, relu=True):
+    z = x * w
+    if relu:
+        z = np.maximum(z, 0.0)
+    return z
+
+
+def two_layers(x, w):
+    return np.sum(dense(x, w) ** 2 + dense(x, w, relu=False))
+
+
+def quadratic(x, a=1.0, b=2.0):
+    return a * x + b * x * x
+
+
+def keyword_over_defaults(x):
+    return np.sum(quadratic(x, b=3.0))
+
+
+def product_or_other(x, y):
+    return x * y if np.sum(x) > 0 else y
+
+
+def conditional_helper(x, y):
+    return np.sum(product_or_other(x, y) ** 2)
+
+
+CASES.append(Case(sum_of_scaled, args(vec(3)), (0,)))
+CASES.append(Case(both_branches, args(vec(3)), (0,)))
+CASES.append(Case(early_return_helper, args(vec(3, 0.2, 2.0)), (0,)))
+CASES.append(Case(two_layers, args(vec(3, 0.2, 2.0), lambda rng: np.array([0.5, -0.6, 0.8])),
+                  (0, 1)))
+CASES.append(Case(keyword_over_defaults, args(vec(3)), (0,)))
+CASES.append(Case(conditional_helper, args(vec(3, 0.2, 2.0), vec(3)), (0, 1)))
+
+
+# ---- helpers that write into their array arguments (issue 17) ------------------------------
+def running_blend(u):
+    w = u.copy()
+    for i in range(3):
+        w[1:] += 0.5 * w[:-1]
+    return w
+
+
+def blended_energy(u):
+    return np.sum(running_blend(u) ** 2)
+
+
+def scale_and_return(v, s):
+    v[...] = v * s
+    return v
+
+
+def result_ignored(x, s):
+    y = x * 1.0
+    scale_and_return(y, s)
+    return np.sum(y * y)
+
+
+CASES.append(Case(blended_energy, args(vec(4)), (0,)))
+CASES.append(Case(result_ignored, args(vec(3), scal(0.5, 1.5)), (0, 1)))
+
+
+def axpy(y, A, v):
+    y += A @ v                   # y is an array: written into, the caller sees it
+
+
+def accumulated(A, v):
+    y = np.ones(2)
+    axpy(y, A, v)
+    return np.sum(y * y)
+
+
+def plus_square(s, v):
+    s += v * v                   # s is a number: a new value, the caller's is unchanged
+    return s
+
+
+def number_unchanged(x):
+    a = 2.0
+    b = plus_square(a, x)
+    return a * b
+
+
+CASES.append(Case(accumulated, args(mat(2, 3), vec(3)), (0, 1)))
+CASES.append(Case(number_unchanged, args(scal()), (0,)))

@@ -180,3 +180,11 @@ def c_of_items(a, b):
 
 def r_of_indices(a):
     return np.sum(a[np.r_[0:2, 3]] ** 2)
+def bump(y, v):
+    y += v
+
+
+def bumps_a_copy(y0, v):
+    y = y0 * 1.0
+    bump(y, v)
+    return np.sum(y * y)

@@ -116,6 +116,18 @@ def test_in_place_update_of_a_shared_array():
     assert ad.grad(r.shared_update)(2.0) == pytest.approx(2.0 * 2.0 + 1.0)   # numbers: fine
 
 
+def test_in_place_update_of_a_parameter_of_unknown_kind():
+    """`y += v` in a called function writes into the caller's array and rebinds a number: the
+    generic code (kinds unknown) cannot say which; specialised on an array, it is a write."""
+    from s2s_ad import api
+    y0, v = np.array([1.0, 2.0]), np.array([0.5, -1.0])
+    with api.variant(specialise=False):
+        message = refusal(r.bumps_a_copy, y0, v, wrt=1, kind=ad.UnsupportedSyntaxError)
+    assert "on the parameter 'y'" in message
+    assert f"{HERE}:{line_of(r.bump, 'y += v')}:" in message
+    np.testing.assert_allclose(ad.grad(r.bumps_a_copy, wrt=1)(y0, v), 2.0 * (y0 + v))
+
+
 @pytest.mark.parametrize("fn, marker, words, fix", [
     (r.fills_in_place, "a.fill", "`.fill()` changes the array in place", "np.full_like"),
     (r.sorts_in_place, "a.sort", "`.sort()` changes the array in place", "np.sort(a)"),

@@ -70,7 +70,6 @@ KNOWN = {
     ("tuples", "grad_grad"): "GOGu",
     ("compare_mixed", "grad_grad"): "GOGu",
     ("broadcasting", "grad_grad"): "GOGu",
-    ("three_returns", "grad_grad"): "GO",
     ("conditional_expr", "grad_grad"): "GOGu",
     ("horner", "grad_grad"): "GOGu",
     ("range_args", "grad_grad"): "GOGu",
@@ -101,6 +100,22 @@ KNOWN = {
     ("histogram_by_keyword", "grad_grad"): "GOSO",  # also by position: a taped `if`
     ("eigenvalues_by_index", "grad_grad"): "*",    # a rule with an unpack, differentiated
     ("eigenvalues_by_index", "jacrev_grad"): "*",  # again: NameError 'a' (also `w, v = eigh`)
+    ("accumulated", "grad_grad"): "*",
+    ("accumulated", "jacrev_grad"): "*",
+    ("blended_energy", "grad_grad"): "*",
+    ("both_branches", "grad_grad"): "*",
+    ("conditional_helper", "grad_grad"): "*",
+    ("conditional_helper", "jacrev_grad"): "*",
+    ("early_return_helper", "grad_grad"): "*",
+    ("keyword_over_defaults", "grad_grad"): "*",
+    ("keyword_over_defaults", "jacrev_grad"): "*",
+    ("number_unchanged", "grad_grad"): "GOGu",
+    ("result_ignored", "grad_grad"): "*",
+    ("result_ignored", "jacrev_grad"): "*",
+    ("sum_of_scaled", "grad_grad"): "*",
+    ("sum_of_scaled", "jacrev_grad"): "*",
+    ("two_layers", "grad_grad"): "*",
+    ("two_layers", "jacrev_grad"): "*",
 }
 
 
