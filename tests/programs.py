@@ -799,3 +799,17 @@ CASES.append(Case(tanh_three_times, args(vec(3)), (0,)))
 CASES.append(Case(residual_steps, args(vec(3, -1.0, 1.0)), (0,)))
 CASES.append(Case(appends_in_a_helper, args(scal(0.5, 1.5)), (0,)))
 CASES.append(Case(keyword_only_helper, args(vec(3), scal()), (0, 1)))
+
+# ---- a copy of an array made after a write into it (aliasing._check_live_copies) ------------
+def writes_into_a_fresh_copy(x, a):
+    for i in range(3):
+        if a[0] > 4.0:
+            break
+        if np.sum(a) > -2.0:
+            b = a * 1.0
+            b[1] = b[1] * x      # the loop's copy `b_1 = b` is made after this write
+            a = b * np.sin(b)
+    return np.sum(a)
+
+
+CASES.append(Case(writes_into_a_fresh_copy, args(scal(0.5, 1.0), vec(3)), (0, 1)))
