@@ -852,6 +852,11 @@ class Reverse(Analysed):
             self.needed |= {n for s in dry for n in S.names_in(s, gast.Load)}
             # The caller may read what a called function overwrote: restore it for the caller.
             self.needed |= set(self.split_mutated or ())
+            # A called function's wrt argument the sweep gives no adjoint has zeros of its
+            # shape for one, which read it: its record keeps the argument for them.
+            if self.split_mutated is not None:
+                self.needed |= {n for p in self.wrt if p not in self.defined
+                                for n in S.names_in(self.zero(p), gast.Load)}
             self.namer.taken = taken | set(self.adjoints.values()) | set(self.counters.values())
             self.namer.counters = counters
             self.plan_recomputes()

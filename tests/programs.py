@@ -813,3 +813,15 @@ def writes_into_a_fresh_copy(x, a):
 
 
 CASES.append(Case(writes_into_a_fresh_copy, args(scal(0.5, 1.0), vec(3)), (0, 1)))
+
+
+# ---- a called function that does not use one of its array arguments -------------------------
+def first_scaled(p, b, c=0.5):     # b: kept for a later version
+    return p * c
+
+
+def ignores_an_argument(x, a):
+    return first_scaled(a[0] * x, a, c=1.5) + x * np.sum(a)
+
+
+CASES.append(Case(ignores_an_argument, args(scal(), vec(3)), (0, 1)))
