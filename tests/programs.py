@@ -825,3 +825,18 @@ def ignores_an_argument(x, a):
 
 
 CASES.append(Case(ignores_an_argument, args(scal(), vec(3)), (0, 1)))
+
+
+# ---- a called function that writes into its argument on one path ----------------------------
+def squash_last(b, s):
+    if b[1] > 0.0:
+        b[2] = np.tanh(s)    # the temporary np.tanh(s) is saved for the reverse sweep
+
+
+def squashed_copy(y, a):
+    v = a * 1.0
+    squash_last(v, y)
+    return v[0] + v[2] * y
+
+
+CASES.append(Case(squashed_copy, args(scal(), vec(3, 0.2, 1.5)), (0, 1)))
