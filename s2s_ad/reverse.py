@@ -927,9 +927,14 @@ class Reverse(Analysed):
         # A value assigned only in some branches is None on the other paths, so the record
         # is the same length whichever way the function went.
         top = {t for s in parts["body"] if isinstance(s, gast.Assign) for t in targets(s)}
+        # so is the iteration count of a loop inside a branch
+        counted = {t for s in parts["forward"] if isinstance(s, gast.Assign)
+                   for t in targets(s)}
+        counters = set(self.counters.values())
         inits = parts["inits"] + [S.assign(n, S.const(None)) for n in keep
                                   if n not in top and n not in parts["params"]
-                                  and n not in self.saved and n not in self.counters.values()]
+                                  and n not in self.saved and n not in counters
+                                  or n in counters and n not in counted]
         fwd = S.function_def(fwd_name, parts["params"],
                              inits + parts["forward"] + push + [gast.Return(value=output)])
         self.fn.give_signature(fwd, self.names, [self.tape], by_keyword=True)

@@ -840,3 +840,20 @@ def squashed_copy(y, a):
 
 
 CASES.append(Case(squashed_copy, args(scal(), vec(3, 0.2, 1.5)), (0, 1)))
+
+
+# ---- a called function with a loop inside a branch (its iteration count is recorded) --------
+def damped(p, b, c=1.0):
+    if np.sum(b) <= 2.5:
+        n = 0
+        while n < 2:
+            n += 1
+            c = c * 0.9
+    return c * p
+
+
+def damped_scale(x, a):
+    return damped(x, a, a[2]) + damped(a[0], a + 3.0, c=x)   # the branch, then not
+
+
+CASES.append(Case(damped_scale, args(scal(), vec(3, -1.0, 0.5)), (0, 1)))

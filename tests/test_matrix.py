@@ -29,6 +29,8 @@ REFUSED = {name: WRITES_INTO_ARRAYS for name in (
 
 # (program, transform): the variants where it is wrong or crashes today ("*": all four)
 KNOWN = {
+    ("damped_scale", "grad_grad"): "*",
+    ("damped_scale", "jacrev_grad"): "SOSu",
     ("squashed_copy", "grad_grad"): "SOSu",
     ("squashed_copy", "hessian"): "GOGu",
     ("squashed_copy", "hvp"): "GOGu",
