@@ -118,13 +118,26 @@ def _check_live_copies(fn, write, base, order, position, ops, uses):
     the value before the write."""
     at = position[id(write)]
     for other in sorted(_copies_of(base, ops, order) - {base}):
+        made = _stored_at(other, order, position)
         for reader in uses.get(other, []):
-            if position[id(reader)] > at:
+            read = position[id(reader)]
+            # a copy made after the write, and only there, names the array as written: reading
+            # it is reading `base` (the phi copies `v_1 = v` after a write in a branch)
+            if other not in fn.params and made and all(at < m < read for m in made):
+                continue
+            if read > at:
                 raise fn.error(
                     write, f"writing into '{base}', which is the same array as '{other}', read "
                            f"after this write at line {reader.lineno}",
                     f"Write into a copy (`{base} = {other}.copy()`), or read '{base}' instead "
                     f"of '{other}' after the write.", kind=UnsupportedSyntaxError)
+
+
+def _stored_at(name, order, position):
+    """The positions of the statements that bind `name`."""
+    return [position[id(s)] for s in order
+            if any(isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Store)
+                   for n in S.walk(s))]
 
 
 def _copies_of(name, ops, order):

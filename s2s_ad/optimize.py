@@ -949,6 +949,10 @@ def _used_once_where_assigned(node, facts):
                     unread.discard(name)
                 else:
                     bad.add(name)          # a second read, or a value from elsewhere
+            if isinstance(stmt, _COMPOUND):
+                # `_t2 = None; if c: _t2 = e; b[2] = _t2` then `_tape.append(_t2)`: a value
+                # assigned in the branch may come out of it, read here as the one above
+                bad.update(unread & set(S.names_in(stmt, gast.Store)))
             if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and \
                     isinstance(stmt.targets[0], gast.Name):
                 name = stmt.targets[0].id

@@ -860,6 +860,11 @@ class Reverse(Analysed):
             self.needed |= {n for s in dry for n in S.names_in(s, gast.Load)}
             # The caller may read what a called function overwrote: restore it for the caller.
             self.needed |= set(self.split_mutated or ())
+            # A called function's wrt argument the sweep gives no adjoint has zeros of its
+            # shape for one, which read it: its record keeps the argument for them.
+            if self.split_mutated is not None:
+                self.needed |= {n for p in self.wrt if p not in self.defined
+                                for n in S.names_in(self.zero(p), gast.Load)}
             self.namer.taken = taken | set(self.adjoints.values()) | set(self.counters.values())
             self.namer.counters = counters
             self.plan_recomputes()
@@ -934,9 +939,14 @@ class Reverse(Analysed):
         # A value assigned only in some branches is None on the other paths, so the record
         # is the same length whichever way the function went.
         top = {t for s in parts["body"] if isinstance(s, gast.Assign) for t in targets(s)}
+        # so is the iteration count of a loop inside a branch
+        counted = {t for s in parts["forward"] if isinstance(s, gast.Assign)
+                   for t in targets(s)}
+        counters = set(self.counters.values())
         inits = parts["inits"] + [S.assign(n, S.const(None)) for n in keep
                                   if n not in top and n not in parts["params"]
-                                  and n not in self.saved and n not in self.counters.values()]
+                                  and n not in self.saved and n not in counters
+                                  or n in counters and n not in counted]
         fwd = S.function_def(fwd_name, parts["params"],
                              inits + parts["forward"] + push + [gast.Return(value=output)])
         self.fn.give_signature(fwd, self.names, [self.tape], by_keyword=True)

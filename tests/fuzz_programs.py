@@ -8,7 +8,12 @@
 A program is the text of one module defining `f(x, y, a)`, where x and y are floats and `a` is a
 small float64 array.  The generator covers straight-line arithmetic, math and NumPy calls,
 broadcasting, tuples, if/elif/else, conditional expressions, for and while loops (nested, with
-break/continue), early returns and augmented assignment.  Values stay in safe domains by
+break/continue), early returns and augmented assignment, and calls of up to two module-level
+helpers: `g<k>(p, b, c=...)` or `g<k>(t, c=...)` (t a (scalar, array) tuple), with branches,
+loops and early returns inside, returning a scalar, an array or a tuple, called positionally or
+by keyword, the default sometimes left out; and `upd<k>(b, s)`, which writes into items of the
+array its caller passes (always a fresh copy `v = e * 1.0` or an array no other name shares).
+Values stay in safe domains by
 construction: denominators are `c + e*e` or `2 + sin(e)`, logarithms and square roots take
 `1 + e*e`, exponentials take squashed arguments.
 
@@ -16,6 +21,9 @@ Kinks (comparisons, np.maximum, np.where, abs, max/min) are handled at the sampl
 the generator: `check` runs an instrumented copy of the program (every comparison and kink
 records how far its operands are from the threshold) and rejects the example if any evaluation
 came within MARGIN of a threshold, so finite differences never step across a branch.
+
+For a scalar result, second derivatives (ad.hessian, ad.hvp, jacfwd(grad)) are checked against
+central differences of ad.grad, once ad.grad itself has passed against finite differences of f.
 """
 import ast
 import hashlib
@@ -36,6 +44,8 @@ MARGIN = 1e-3          # reject a sample whose comparisons are this close to the
 FD_STEP = 1e-5         # central differences with steps h and h/2, Richardson-extrapolated
 FD_RTOL = 1e-6         # derivative vs finite differences, relative to the scale of the function
 DOT_RTOL = 1e-8        # <u, J v> (forward) vs <J^T u, v> (reverse)
+HESS_STEP = 1e-4       # central differences of ad.grad, steps h and h/2, Richardson-extrapolated
+HESS_RTOL = 1e-5       # second derivatives vs those differences, relative to the scale of f'
 MAX_VALUE = 1e6        # reject samples whose values leave this range
 
 COND_CONSTS = (0.0, 0.3, -0.4, 1.1, -1.3, 0.7, 2.5, -0.05)
@@ -81,20 +91,25 @@ class _AugLine:
 class Builder:
     """Draws one program.  `draw` is hypothesis's draw function."""
 
-    def __init__(self, draw, n, max_stmts=12, max_depth=3):
+    def __init__(self, draw, n, max_stmts=12, max_depth=3, params=(("x", SCALAR), ("y", SCALAR),
+                 ("a", ARRAY)), helpers=(), out_kind=None):
         self.draw = draw
         self.n = n
         self.lines = []             # str or _AugLine
-        self.kinds = {"x": SCALAR, "y": SCALAR, "a": ARRAY}
+        self.kinds = dict(params)
+        self.params = {name for name, _ in params}
         self.tuple_kinds = {}       # tuple var -> (kind0, kind1)
-        self.scopes = [["x", "y", "a"]]
-        self.aliased = {"a"}        # arrays that may share memory with another live reference
+        self.scopes = [[name for name, _ in params]]
+        self.arr0 = next(name for name, kind in params if kind == ARRAY)
+        # arrays that may share memory with another live reference: the array parameters
+        self.aliased = {name for name, kind in params if kind == ARRAY}
         self.copied = set()         # names in some `p = q` statement (see _AugLine)
         self.counter = 0
         self.budget = max_stmts
         self.max_depth = max_depth
         self.loop_names = iter(["i", "j", "k", "m", "p", "q", "r", "t"])
-        self.out_kind = draw(st.sampled_from([SCALAR] * 6 + [ARRAY, TUPLE]))
+        self.helpers = list(helpers)    # Helper: module-level functions this code may call
+        self.out_kind = out_kind or draw(st.sampled_from([SCALAR] * 6 + [ARRAY, TUPLE]))
 
     # -- helpers
     def choice(self, options):
@@ -156,7 +171,13 @@ class Builder:
             return Ex(f"{arr}[{idx}]", SCALAR)
         d = depth - 1
         form = self.choice(["binop"] * 5 + ["div", "pow", "neg", "math", "npfun", "reduce",
-                                            "reduce", "ifexp", "kink"])
+                                            "reduce", "ifexp", "kink"] +
+                           ["call"] * 2 * bool(self.callable(SCALAR, TUPLE)))
+        if form == "call":
+            h = self.choice(self.callable(SCALAR, TUPLE))
+            if h.out_kind == SCALAR:
+                return Ex(self.call(h, d), SCALAR)
+            return Ex(f"{self.call(h, d)}[0]", SCALAR)
         if form == "binop":
             op = self.choice(["+", "-", "*"])
             return Ex(f"({self.scalar(d).text} {op} {self.scalar(d).text})", SCALAR)
@@ -208,7 +229,13 @@ class Builder:
             return Ex(name, ARRAY, {name})
         d = depth - 1
         form = self.choice(["binop"] * 3 + ["bcast"] * 3 + ["div", "pow", "neg", "npfun", "npfun",
-                                                          "maximum", "where", "ifexp"])
+                                                          "maximum", "where", "ifexp"] +
+                           ["call"] * 2 * bool(self.callable(ARRAY, TUPLE)))
+        if form == "call":
+            h = self.choice(self.callable(ARRAY, TUPLE))
+            if h.out_kind == ARRAY:
+                return Ex(self.call(h, d), ARRAY)
+            return Ex(f"{self.call(h, d)}[1]", ARRAY)
         if form == "binop":
             op = self.choice(["+", "-", "*"])
             return Ex(f"({self.array(d).text} {op} {self.array(d).text})", ARRAY)
@@ -248,6 +275,35 @@ class Builder:
                       ARRAY)
         yes, no = self.array(d), self.array(d)
         return Ex(f"({yes.text} if {self.cond(d)} else {no.text})", ARRAY, yes.alias | no.alias)
+
+    def callable(self, *kinds):
+        return [h for h in self.helpers if h.out_kind in kinds]
+
+    def call(self, h, depth):
+        """`g(...)`: positional, keyword or mixed arguments; the default sometimes left out; a
+        tuple argument packed in place or a tuple variable."""
+        vals = []
+        for name, kind, default in h.params:
+            if kind == TUPLE:
+                tuples = [t for t in self.visible(TUPLE) if self.tuple_kinds[t] == (SCALAR, ARRAY)]
+                if tuples and self.chance(0.3):
+                    vals.append((name, self.choice(tuples), default))
+                else:
+                    s, v = self.scalar(depth).text, self.array(depth).text
+                    vals.append((name, f"({s}, {v})", default))
+            elif default is not None and self.chance(0.35):
+                continue
+            else:
+                vals.append((name, self.expr(kind, depth).text, default))
+        form = self.choice(["positional", "positional", "keyword-default", "keywords"])
+        parts = []
+        for k, (name, text, default) in enumerate(vals):
+            if form == "keywords" or form == "keyword-default" and default is not None \
+                    or k > 0 and vals[k - 1][0] != h.params[k - 1][0]:
+                parts.append(f"{name}={text}")
+            else:
+                parts.append(text)
+        return f"{h.name}({', '.join(parts)})"
 
     def expr(self, kind, depth):
         if kind == SCALAR:
@@ -320,7 +376,23 @@ class Builder:
 
     def tuples(self, indent):
         kinds = (self.choice([SCALAR, SCALAR, ARRAY]), self.choice([SCALAR, ARRAY]))
-        form = self.choice(["unpack", "pack", "swap"])
+        form = self.choice(["unpack", "pack", "swap"] + ["result"] * 2 * bool(self.callable(TUPLE)))
+        if form == "result":
+            h = self.choice(self.callable(TUPLE))
+            text = self.call(h, self.draw(st.integers(0, 2)))
+            if self.chance(0.6):
+                names = [self.fresh("s"), self.fresh("v")]
+                self.emit(indent, f"{names[0]}, {names[1]} = {text}")
+                for nm, k in zip(names, (SCALAR, ARRAY)):
+                    self.kinds[nm] = k
+                    self.scopes[-1].append(nm)
+            else:
+                t = self.fresh("t")
+                self.emit(indent, f"{t} = {text}")
+                self.kinds[t] = TUPLE
+                self.tuple_kinds[t] = (SCALAR, ARRAY)
+                self.scopes[-1].append(t)
+            return
         if form == "swap":
             cands = self.outer_targets()
             if len(cands) >= 2:
@@ -407,17 +479,37 @@ class Builder:
         use = self.choice([
             "{z} - np.log(np.sum(np.exp({z})))",
             "np.exp({z}) / np.sum(np.exp({z}), axis=0, keepdims=True)",
-            "({m} + np.log(np.sum(np.exp({z})))) * a",
+            "({m} + np.log(np.sum(np.exp({z})))) * {a}",
             "np.exp(-{z}) / np.exp(-{z}).mean()",
             "{z} * {z}",                                   # these depend on m
             "np.exp({z}) * {m}",
             "np.exp({z}) - np.sum(np.exp({z}))"])
-        self.emit(indent, f"{out} = " + use.format(z=z, m=m))
+        self.emit(indent, f"{out} = " + use.format(z=z, m=m, a=self.arr0))
         self.kinds[out] = ARRAY
         self.scopes[-1].append(out)
 
+    def inplace(self, indent):
+        """`upd(v, e)`: a helper writes into an array of ours, one no other name shares (a fresh
+        copy, or an array this code built and never aliased)."""
+        h = self.choice(self.callable(None))
+        own = [v for v in self.visible(ARRAY) if v not in self.aliased and v not in self.params]
+        if own and self.chance(0.5):
+            target = self.choice(own)
+        else:
+            target = self.fresh("v")
+            self.emit(indent, f"{target} = {self.array(self.draw(st.integers(0, 2))).text} * 1.0")
+            self.kinds[target] = ARRAY
+            self.scopes[-1].append(target)
+        scale = self.bounded(self.scalar(1)).text
+        if self.chance(0.3):
+            self.emit(indent, f"{h.name}({target}, s={scale})")
+        else:
+            self.emit(indent, f"{h.name}({target}, {scale})")
+
     def statement(self, indent, depth, loop):
         opts = ["new"] * 4 + ["update"] * 4 + ["tuple", "shifted"]
+        if self.callable(None):
+            opts += ["inplace"] * 2
         if depth < self.max_depth:
             opts += ["if"] * 2 + ["for"] * 2 + ["while", "return"]
         if loop is not None:
@@ -431,6 +523,8 @@ class Builder:
             self.tuples(indent)
         elif what == "shifted":
             self.shifted(indent)
+        elif what == "inplace":
+            self.inplace(indent)
         elif what == "if":
             # sometimes every branch binds a new variable that is used after the `if`
             first = self.exported() if self.chance(0.25) else None
@@ -449,7 +543,7 @@ class Builder:
                 return self.update(indent)
             k = self.draw(st.integers(1, 4))
             header = self.choice([f"range({k})", f"range({k})", f"range(1, {k + 1})",
-                                  "range(len(a))"])
+                                  f"range(len({self.arr0}))"])
             self.index_bound[i] = {f"range({k})": k, f"range(1, {k + 1})": k + 1}.get(header, 3)
             self.emit(indent, f"for {i} in {header}:")
             self.kinds[i] = INT
@@ -485,21 +579,79 @@ class Builder:
             self.emit(indent, f"if {self.cond()}:")
             self.emit(indent + 1, what)
 
-    def build(self):
+    def function(self, header, prologue=(), max_top=6):
+        """The text of `def header:`, its body drawn."""
         self.index_bound = {}
-        self.emit(1, "pass")    # placeholder, dropped below
-        self.lines.pop()
-        self.block(1, 0, None, n_stmts=self.draw(st.integers(1, 6)))
+        for line in prologue:
+            self.emit(1, line)
+        self.block(1, 0, None, n_stmts=self.draw(st.integers(1, max_top)))
         self.emit(1, f"return {self.ret_expr()}")
-        body = [ln.render(self.aliased, self.copied) if isinstance(ln, _AugLine) else ln for ln in self.lines]
-        text = "import math\n\nimport numpy as np\n\n\ndef f(x, y, a):\n" + "\n".join(body) + "\n"
-        return Program(text, self.n, self.out_kind)
+        body = [ln.render(self.aliased, self.copied) if isinstance(ln, _AugLine) else ln
+                for ln in self.lines]
+        return f"def {header}:\n" + "\n".join(body) + "\n"
+
+
+@dataclass
+class Helper:
+    """A module-level function the program may call: params are (name, kind, default or None);
+    out_kind None for an in-place update (returns nothing)."""
+    name: str
+    params: tuple
+    out_kind: str
+    text: str
+
+
+def helper(draw, n, index, earlier):
+    """A module-level helper `def g<index>(...)`: straight-line code, branches and early returns
+    (and the calls of earlier helpers), with a default parameter; or one taking a tuple; or an
+    in-place update `upd<index>(b, s)` writing into the array its caller passes."""
+    form = draw(st.sampled_from(["plain", "plain", "tuple", "inplace"]))
+    if form == "inplace":
+        name = f"upd{index}"
+        lines = []
+        for _ in range(draw(st.integers(1, 2))):
+            i = draw(st.sampled_from([0, 1, 2, -1]))
+            j = draw(st.sampled_from([0, 1, 2, -1]))
+            rhs = draw(st.sampled_from([f"b[{i}] * s", f"b[{i}] + s * b[{j}]",
+                                        f"b[{i}] * (1.0 + 0.5 * np.tanh(s * b[{j}]))",
+                                        f"s - b[{i}]"]))
+            if draw(st.integers(0, 99)) < 30:
+                c = draw(st.sampled_from(COND_CONSTS))
+                lines += [f"    if b[{j}] > {c!r}:", f"        b[{i}] = {rhs}"]
+            else:
+                lines.append(f"    b[{i}] = {rhs}")
+        text = f"def {name}(b, s):\n" + "\n".join(lines) + "\n"
+        return Helper(name, (("b", ARRAY, None), ("s", SCALAR, None)), None, text)
+    name = f"g{index}"
+    out_kind = draw(st.sampled_from([SCALAR, SCALAR, ARRAY, TUPLE]))
+    c = draw(st.sampled_from(CONSTS))
+    if form == "tuple":
+        params = (("t", TUPLE, None), ("c", SCALAR, repr(c)))
+        b = Builder(draw, n, max_stmts=4, max_depth=2, helpers=earlier, out_kind=out_kind,
+                    params=(("t", TUPLE), ("c", SCALAR), ("p", SCALAR), ("b", ARRAY)))
+        b.tuple_kinds["t"] = (SCALAR, ARRAY)
+        b.copied |= b.params        # `p op= e` on a parameter is refused (see _AugLine)
+        text = b.function(f"{name}(t, c={c!r})", prologue=["p, b = t"], max_top=3)
+    else:
+        params = (("p", SCALAR, None), ("b", ARRAY, None), ("c", SCALAR, repr(c)))
+        b = Builder(draw, n, max_stmts=4, max_depth=2, helpers=earlier, out_kind=out_kind,
+                    params=tuple((nm, k) for nm, k, _ in params))
+        b.copied |= b.params
+        text = b.function(f"{name}(p, b, c={c!r})", max_top=3)
+    return Helper(name, params, out_kind, text)
 
 
 @st.composite
 def programs(draw, max_stmts=12):
     n = draw(st.integers(3, 4))
-    return Builder(draw, n, max_stmts=max_stmts).build()
+    helpers = []
+    for index in range(draw(st.sampled_from([0, 0, 1, 1, 2]))):
+        helpers.append(helper(draw, n, index + 1, list(helpers)))
+    b = Builder(draw, n, max_stmts=max_stmts, helpers=helpers)
+    f = b.function("f(x, y, a)")
+    text = "import math\n\nimport numpy as np\n\n\n" + \
+        "".join(h.text + "\n\n" for h in helpers) + f
+    return Program(text, n, b.out_kind)
 
 
 def inputs(n):
@@ -668,7 +820,7 @@ def _guard(stage, thunk):
 
 def _strip_names(message):
     import re
-    return re.sub(r"'[^']*'|`[^`]*`|\b[a-z_]+\d+\b", "_", message)
+    return re.sub(r"'[^']*'|`[^`]*`|\b[a-z_]+\d+\b|\bline \d+", "_", message)
 
 
 def _close(kind, ours, theirs, scale, rtol, what):
@@ -689,8 +841,20 @@ def _run(fn, x, y, a):
         return fn(float(x), float(y), np.array(a, dtype=float))
 
 
-def check(text, x, y, a, seed=0, stages=("ssa", "grad", "vjp", "jvp", "dot")):
-    """Check the program `text` at (x, y, a).  Raises Reject or FuzzFailure."""
+STAGES = ("ssa", "grad", "vjp", "jvp", "dot", "hessian", "hvp", "jacfwd_grad")
+SECOND = ("hessian", "hvp", "jacfwd_grad")
+# Second derivatives of code that writes into an array are refused on purpose (README, "What is
+# refused"); the fuzzer counts these refusals apart, as the transform matrix does.
+REFUSED_SECOND = "once more (for a Hessian"
+
+
+def check(text, x, y, a, seed=0, stages=STAGES, counts=None):
+    """Check the program `text` at (x, y, a).  Raises Reject or FuzzFailure.  `counts`, if given,
+    is a dict: each property checked (and passed) adds one to counts[property]."""
+    counts = {} if counts is None else counts
+
+    def passed(prop):
+        counts[prop] = counts.get(prop, 0) + 1
     a = np.array(a, dtype=float)
     n = a.size
     # 1. the sample point is fair: finite, moderate values, far from every kink
@@ -759,6 +923,7 @@ def check(text, x, y, a, seed=0, stages=("ssa", "grad", "vjp", "jvp", "dot")):
         got = _guard("ssa", ssa)
         if _structure(got) != _structure(out) or not np.array_equal(_flat(got), flat_out):
             raise FuzzFailure("ssa-value", f"SSA form returns {got!r}, f returns {out!r}")
+        passed("ssa")
 
     # 3. reverse mode against finite differences
     scalar_out = not isinstance(out, tuple) and np.ndim(out) == 0
@@ -770,6 +935,7 @@ def check(text, x, y, a, seed=0, stages=("ssa", "grad", "vjp", "jvp", "dot")):
             raise FuzzFailure("grad-structure", f"ad.grad returned {g!r} for inputs of shapes "
                                                 f"(), (), ({n},)")
         _close("grad-value", _flat(g), jac[0], scale, FD_RTOL, "ad.grad vs finite differences")
+        passed("grad")
     if "vjp" in stages or "dot" in stages:
         out_r, pullback = _guard("vjp", lambda: ad.vjp(f, *args()))
         if not np.array_equal(_flat(out_r), flat_out):
@@ -783,6 +949,7 @@ def check(text, x, y, a, seed=0, stages=("ssa", "grad", "vjp", "jvp", "dot")):
         if "vjp" in stages:
             _close("vjp-value", vjp_flat, jac.T @ u_flat, scale * (1 + np.sum(np.abs(u_flat))),
                    FD_RTOL, "pullback(u) vs J^T u by finite differences")
+            passed("vjp")
     # 4. forward mode against finite differences
     if "jvp" in stages or "dot" in stages:
         tangents = (float(v[0]), float(v[1]), v[2:].copy())
@@ -796,6 +963,7 @@ def check(text, x, y, a, seed=0, stages=("ssa", "grad", "vjp", "jvp", "dot")):
         if "jvp" in stages:
             _close("jvp-value", jvp_flat, jac @ v, scale * (1 + np.sum(np.abs(v))), FD_RTOL,
                    "jvp tangent vs J v by finite differences")
+            passed("jvp")
     # 5. forward and reverse agree: <u, J v> == <J^T u, v>
     if "dot" in stages:
         fwd, rev = float(u_flat @ jvp_flat), float(vjp_flat @ v)
@@ -807,7 +975,90 @@ def check(text, x, y, a, seed=0, stages=("ssa", "grad", "vjp", "jvp", "dot")):
             1e-6 * scale * np.sum(np.abs(u_flat)) * np.sum(np.abs(v))
         if abs(fwd - rev) > DOT_RTOL * dscale:
             raise FuzzFailure("dot-product", f"<u, J v> = {fwd!r} but <J^T u, v> = {rev!r}")
+        passed("dot")
+    # 6. second derivatives against central differences of ad.grad (checked in 3)
+    if scalar_out and "grad" in stages and any(s in stages for s in SECOND):
+        _check_second(f, x, y, a, n, point, g, rng, stages, passed, args, untouched)
     return out
+
+
+def _check_second(f, x, y, a, n, point, g, rng, stages, passed, args, untouched):
+    """ad.hessian, ad.hvp and jacfwd(grad) in one argument each (drawn from rng) against the
+    Hessian by central differences of the full gradient, Richardson-extrapolated."""
+    full = ad.grad(f, wrt=(0, 1, 2))
+
+    def gvec(vec):
+        return _guard("grad", lambda: _flat(full(float(vec[0]), float(vec[1]), vec[2:].copy())))
+
+    def columns(h):
+        cols = []
+        for j in range(point.size):
+            e = np.zeros_like(point)
+            e[j] = h
+            cols.append((gvec(point + e) - gvec(point - e)) / (2 * h))
+        return np.stack(cols, axis=1)
+
+    h1, h2 = columns(HESS_STEP), columns(HESS_STEP / 2)
+    hess = h2 + (h2 - h1) / 3.0
+    if not np.all(np.isfinite(hess)) or np.max(np.abs(hess), initial=0) > MAX_VALUE:
+        raise Reject("second derivative too large")
+    hess_max = np.max(np.abs(hess), initial=0)
+    if np.max(np.abs(hess - h1), initial=0) > 1e-3 * (1 + hess_max):
+        raise Reject("the gradient is not smooth here")
+    scale = 1.0 + np.max(np.abs(_flat(g)), initial=0) + hess_max
+    part = {0: [0], 1: [1], 2: list(range(2, 2 + n))}
+    shape = {0: (), 1: (), 2: (n,)}
+
+    def block(i, j):
+        return hess[np.ix_(part[i], part[j])]
+
+    # every draw made whichever stages run, so that a stage checked alone (minimise) is the same
+    w_hess, w_hvp, i, j = (int(k) for k in rng.integers(0, 3, size=4))
+    vec = rng.standard_normal(shape[w_hvp])
+    vec = float(vec) if not shape[w_hvp] else vec
+
+    def refused(stage, thunk):
+        try:
+            return _guard(stage, thunk)
+        except FuzzFailure as exc:
+            if exc.kind == "refusal" and REFUSED_SECOND in str(exc):
+                passed(stage + " refused (writes into an array)")
+                return None
+            raise
+
+    if "hessian" in stages:
+        w = w_hess
+        got = refused("hessian", lambda: ad.hessian(f, wrt=w)(*args()))
+        if got is not None:
+            untouched("hessian")
+            if np.shape(got) != shape[w] * 2:
+                raise FuzzFailure("hessian-structure", f"ad.hessian(f, wrt={w}) has shape "
+                                  f"{np.shape(got)}, expected {shape[w] * 2}")
+            _close("hessian-value", _flat(got), block(w, w).ravel(), scale, HESS_RTOL,
+                   f"ad.hessian(f, wrt={w}) vs differences")
+            passed("hessian")
+    if "hvp" in stages:
+        w = w_hvp
+        got = refused("hvp", lambda: ad.hvp(f, wrt=w)(*args(), vec))
+        if got is not None:
+            untouched("hvp")
+            if np.shape(got) != shape[w]:
+                raise FuzzFailure("hvp-structure", f"ad.hvp returned {got!r}, expected shape "
+                                                   f"{shape[w]}")
+            _close("hvp-value", _flat(got), block(w, w) @ np.ravel(vec),
+                   scale * (1 + np.sum(np.abs(vec))), HESS_RTOL,
+                   f"ad.hvp(f, wrt={w}) vs differences")
+            passed("hvp")
+    if "jacfwd_grad" in stages:
+        got = refused("jacfwd_grad", lambda: ad.jacfwd(ad.grad(f, wrt=i), wrt=j)(*args()))
+        if got is not None:
+            untouched("jacfwd_grad")
+            if np.shape(got) != shape[i] + shape[j]:
+                raise FuzzFailure("jacfwd_grad-structure", f"jacfwd(grad(f, wrt={i}), wrt={j}) "
+                                  f"has shape {np.shape(got)}, expected {shape[i] + shape[j]}")
+            _close("jacfwd_grad-value", _flat(got), block(i, j).ravel(), scale, HESS_RTOL,
+                   f"jacfwd(grad(f, wrt={i}), wrt={j}) vs differences")
+            passed("jacfwd_grad")
 
 
 # ---- minimising a failing program -------------------------------------------------------------
@@ -815,13 +1066,18 @@ def check(text, x, y, a, seed=0, stages=("ssa", "grad", "vjp", "jvp", "dot")):
 def _candidates(tree):
     """Smaller variants of the module `tree`: a statement deleted, a block flattened,
     a compound expression replaced by one of its operands."""
-    fn = tree.body[-1]
+    for i, node in enumerate(tree.body):
+        if isinstance(node, ast.FunctionDef) and node.name != "f":
+            yield tree, "body", i, []         # a helper deleted
     blocks = []
-    for node in ast.walk(fn):
-        for field in ("body", "orelse"):
-            block = getattr(node, field, None)
-            if isinstance(block, list) and block:
-                blocks.append((node, field))
+    for fn in tree.body:
+        if not isinstance(fn, ast.FunctionDef):
+            continue
+        for node in ast.walk(fn):
+            for field in ("body", "orelse"):
+                block = getattr(node, field, None)
+                if isinstance(block, list) and block:
+                    blocks.append((node, field))
     for node, field in blocks:
         block = getattr(node, field)
         for i in range(len(block)):
@@ -843,11 +1099,15 @@ def _expr_candidates(tree):
                     continue
                 subs = []
                 if isinstance(child, ast.BinOp):
-                    subs = [child.left, child.right]
+                    # `e * 1.0` is a copy (for an in-place helper to write into): `e` may alias
+                    copy = isinstance(child.op, ast.Mult) and \
+                        isinstance(child.right, ast.Constant) and child.right.value == 1.0
+                    subs = [] if copy else [child.left, child.right]
                 elif isinstance(child, ast.UnaryOp):
                     subs = [child.operand]
                 elif isinstance(child, ast.Call):
-                    subs = [a for a in child.args if not isinstance(a, ast.Constant)]
+                    subs = [a for a in child.args if not isinstance(a, ast.Constant)] + \
+                        [k.value for k in child.keywords if not isinstance(k.value, ast.Constant)]
                 elif isinstance(child, ast.IfExp):
                     subs = [child.body, child.orelse]
                 elif isinstance(child, ast.BoolOp):
@@ -903,7 +1163,8 @@ def _well_formed(text):
 
 
 _STAGES_OF = {"ssa": ("ssa",), "grad": ("grad",), "vjp": ("vjp",), "jvp": ("jvp",),
-              "dot": ("dot",)}
+              "dot": ("dot",), "hessian": ("grad", "hessian"), "hvp": ("grad", "hvp"),
+              "jacfwd_grad": ("grad", "jacfwd_grad")}
 
 
 def minimise(text, x, y, a, seed=0, signature=None, budget=2000):

@@ -995,3 +995,61 @@ def number_unchanged(x):
 
 CASES.append(Case(accumulated, args(mat(2, 3), vec(3)), (0, 1)))
 CASES.append(Case(number_unchanged, args(scal()), (0,)))
+
+# ---- a copy of an array made after a write into it (aliasing._check_live_copies) ------------
+def writes_into_a_fresh_copy(x, a):
+    for i in range(3):
+        if a[0] > 4.0:
+            break
+        if np.sum(a) > -2.0:
+            b = a * 1.0
+            b[1] = b[1] * x      # the loop's copy `b_1 = b` is made after this write
+            a = b * np.sin(b)
+    return np.sum(a)
+
+
+CASES.append(Case(writes_into_a_fresh_copy, args(scal(0.5, 1.0), vec(3)), (0, 1)))
+
+
+# ---- a called function that does not use one of its array arguments -------------------------
+def first_scaled(p, b, c=0.5):     # b: kept for a later version
+    return p * c
+
+
+def ignores_an_argument(x, a):
+    return first_scaled(a[0] * x, a, c=1.5) + x * np.sum(a)
+
+
+CASES.append(Case(ignores_an_argument, args(scal(), vec(3)), (0, 1)))
+
+
+# ---- a called function that writes into its argument on one path ----------------------------
+def squash_last(b, s):
+    if b[1] > 0.0:
+        b[2] = np.tanh(s)    # the temporary np.tanh(s) is saved for the reverse sweep
+
+
+def squashed_copy(y, a):
+    v = a * 1.0
+    squash_last(v, y)
+    return v[0] + v[2] * y
+
+
+CASES.append(Case(squashed_copy, args(scal(), vec(3, 0.2, 1.5)), (0, 1)))
+
+
+# ---- a called function with a loop inside a branch (its iteration count is recorded) --------
+def damped(p, b, c=1.0):
+    if np.sum(b) <= 2.5:
+        n = 0
+        while n < 2:
+            n += 1
+            c = c * 0.9
+    return c * p
+
+
+def damped_scale(x, a):
+    return damped(x, a, a[2]) + damped(a[0], a + 3.0, c=x)   # the branch, then not
+
+
+CASES.append(Case(damped_scale, args(scal(), vec(3, -1.0, 0.5)), (0, 1)))

@@ -1,12 +1,17 @@
-"""Property-based fuzzing of the whole compiler on random programs (issue 8, part 3).
+"""Property-based fuzzing of the whole compiler on random programs (issue 8, part 3; issue 17,
+part 4).
 
-Each example is a random `def f(x, y, a)` (see fuzz_programs.py) and a random point.  At that
-point the fuzzer checks that
+Each example is a random `def f(x, y, a)` (see fuzz_programs.py), with up to two module-level
+helpers it calls (branches, early returns, a default parameter, keyword calls, a tuple argument
+or result, or an in-place update `upd(b, s)` of an array the caller passes), and a random point.
+At that point the fuzzer checks that
 
 1. the SSA form (`ad.source(f, "ssa")`, exec'd) returns exactly what f returns;
 2. `ad.grad` (scalar results) and `ad.vjp` agree with central finite differences;
 3. `ad.jvp` agrees with finite differences;
 4. forward and reverse mode agree: <u, J v> == <J^T u, v> to ~1e-8 relative;
+5. for scalar results, `ad.hessian`, `ad.hvp` and `ad.jacfwd(ad.grad)` (one argument each)
+   agree with central differences of `ad.grad` (checked in 2) to ~1e-5 relative;
 
 and that no transform modifies its array argument.  Samples that are not a fair test (values
 overflow, or a comparison, np.maximum, np.where or abs is within 1e-3 of its kink) are
@@ -50,9 +55,11 @@ def test_generator_makes_valid_varied_programs():
     features = {"for ": "for", "while ": "while", "if ": "if", "elif ": "elif", "else:": "else",
                 "break": "break", "continue": "continue", "return": "return", " if ": "ifexp",
                 "+=": "aug", "np.where": "where", "np.maximum": "maximum", "math.": "math",
-                "np.sum": "sum", "np.dot": "dot", " = (": "tuple"}
+                "np.sum": "sum", "np.dot": "dot", " = (": "tuple", "\ndef g": "helper",
+                "\ndef upd": "in-place helper", "p, b = t": "tuple argument", ", c=": "keyword",
+                "    upd": "in-place call"}
 
-    @settings(max_examples=150, deadline=None, derandomize=True, database=None,
+    @settings(max_examples=300, deadline=None, derandomize=True, database=None,
               suppress_health_check=list(HealthCheck))
     @given(fp.programs())
     def collect(program):
