@@ -982,8 +982,11 @@ class Reverse(Analysed):
             def chain(k, last):
                 """The statements that compute block[k] again before block[last]'s adjoint:
                 its own, after those of the temporaries it reads that are computed again
-                themselves (`a = -2.0 * z; b = a * w`); None if an operand may have changed."""
-                between = _bound_in(block[k + 1:last + 1])
+                themselves (`a = -2.0 * z; b = a * w`); None if an operand may have changed.
+                An array written into between (`x[i] = t`) has changed too: the tape gives
+                the old part back only at that write's adjoint, after the recomputation."""
+                between = _bound_in(block[k + 1:last + 1]) | \
+                    self._written_into(block[k + 1:last + 1])
                 out = []
                 for o in S.names_in(block[k].value, gast.Load):
                     if not self.is_local(o) or stable(o, enclosing, changed, between):
@@ -1012,6 +1015,20 @@ class Reverse(Analysed):
                     self.recompute_at.setdefault(id(block[last]), []).extend(again)
                     self.needed.discard(t)
                     planned[t] = k
+
+    def _written_into(self, stmts):
+        """The arrays statements (and the blocks inside them) write into: `a[i] = v`, and
+        the arguments of calls whose callee writes into them."""
+        names = set()
+        for s in stmts:
+            for sub in S.statements(s):
+                op = self.ops.get(id(sub))
+                if op is None:
+                    continue
+                names.update(op.writes)
+                if op.kind == "setitem":
+                    names.add(op.args[0].id)
+        return names
 
     def _recomputed_from_record(self, body, keep):
         """The statements of a called function's body that g_bwd computes again from the other
