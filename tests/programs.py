@@ -799,3 +799,17 @@ CASES.append(Case(tanh_three_times, args(vec(3)), (0,)))
 CASES.append(Case(residual_steps, args(vec(3, -1.0, 1.0)), (0,)))
 CASES.append(Case(appends_in_a_helper, args(scal(0.5, 1.5)), (0,)))
 CASES.append(Case(keyword_only_helper, args(vec(3), scal()), (0, 1)))
+
+
+def counter_after_an_empty_loop(x):
+    # the inner loop runs no iteration for i = 0: k keeps the value it had before it
+    total = 0.0
+    k = 0
+    for i in range(x.shape[0]):
+        for k in range(i):
+            total = total + x[k] * x[i]
+        total = total + k * x[i] * x[i]
+    return total
+
+
+CASES.append(Case(counter_after_an_empty_loop, args(vec(4)), (0,)))
