@@ -1015,6 +1015,12 @@ class Reverse(Analysed):
                     self.recompute_at.setdefault(id(block[last]), []).extend(again)
                     self.needed.discard(t)
                     planned[t] = k
+                    # the reverse sweep reads the operands now: a called function's sweep
+                    # must have them in its record (a parameter without a derivative too)
+                    computed = {targets(s)[0] for s in again}
+                    self.needed.update(
+                        o for s in again for o in S.names_in(s.value, gast.Load)
+                        if self.is_local(o) and o not in computed and o not in counters)
 
     def _written_into(self, stmts):
         """The arrays statements (and the blocks inside them) write into: `a[i] = v`, and

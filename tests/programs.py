@@ -813,3 +813,20 @@ def counter_after_an_empty_loop(x):
 
 
 CASES.append(Case(counter_after_an_empty_loop, args(vec(4)), (0,)))
+
+
+def _scaled_rows(A, w, n):
+    out = np.zeros(A.shape)
+    for i in range(n):
+        out[i] = A[i] * w[i]
+    return out
+
+
+def helper_with_a_constant_weight(A, w):
+    # the first call's weights have no derivative, yet its reverse sweep reads them
+    n = A.shape[0]
+    ones = np.ones(n)
+    return np.sum(_scaled_rows(A, ones, n) * _scaled_rows(A, w, n))
+
+
+CASES.append(Case(helper_with_a_constant_weight, args(mat(3, 3), vec(3)), (0, 1)))
