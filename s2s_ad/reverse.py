@@ -1099,9 +1099,11 @@ class Reverse(Analysed):
         bar = self.adj(output.id)
         if output.id in (self.split_mutated or ()):
             # g returns an argument it writes into: that argument's adjoint comes in as a
-            # keyword already, and the cotangent of the result adds to it
+            # keyword already, and the cotangent of the result adds to it (None where the
+            # caller does not use the result: `g(B)` as a statement)
             self.seed_param = self.namer.fresh("out_bar")
-            return self.accumulate(output.id, S.load(self.seed_param))
+            self.owned.discard(output.id)
+            return [S.assign(bar, S.call("_ad.add", S.load(bar), S.load(self.seed_param)))]
         if seed == "one":
             self.seed_param = None
             start = S.const(1.0) if self.certainly_scalar(output.id) else \

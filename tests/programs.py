@@ -830,3 +830,19 @@ def helper_with_a_constant_weight(A, w):
 
 
 CASES.append(Case(helper_with_a_constant_weight, args(mat(3, 3), vec(3)), (0, 1)))
+
+
+def _shift_rows(A, s, n):
+    for i in range(n):
+        A[i, :] = A[i, :] * s + i
+    return A
+
+
+def writes_through_an_unused_result(A, s):
+    # the helper returns the array it writes into; the caller only wants the write
+    B = A.copy()
+    _shift_rows(B, s, B.shape[0])
+    return np.sum(B * B)
+
+
+CASES.append(Case(writes_through_an_unused_result, args(mat(3, 3), scal()), (0, 1)))
