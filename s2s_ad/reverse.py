@@ -372,7 +372,7 @@ class Reverse(Analysed):
                 # an integer array may name a position twice
                 g = S.binop(g, gast.Mult(), S.call("_ad.last_writes",
                                                    S.call(self.np_name() + ".shape", S.load(bar)),
-                                                   S.clone(index)))
+                                                   index_expression(S.clone(index))))
             if self.batched:
                 if self.shape_of(value) != self.index_shape(base, op.index):
                     g = S.call("_ad.unbroadcast_batch", g, value)
