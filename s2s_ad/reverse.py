@@ -374,7 +374,7 @@ class Reverse(Analysed):
                 # an integer array may name a position twice
                 g = S.binop(g, gast.Mult(), S.call("_ad.last_writes",
                                                    S.call(self.np_name() + ".shape", S.load(bar)),
-                                                   S.clone(index)))
+                                                   index_expression(S.clone(index))))
             if self.batched:
                 if self.shape_of(value) != self.index_shape(base, op.index):
                     g = S.call("_ad.unbroadcast_batch", g, value)
@@ -1004,8 +1004,11 @@ class Reverse(Analysed):
             def chain(k, last):
                 """The statements that compute block[k] again before block[last]'s adjoint:
                 its own, after those of the temporaries it reads that are computed again
-                themselves (`a = -2.0 * z; b = a * w`); None if an operand may have changed."""
-                between = _bound_in(block[k + 1:last + 1])
+                themselves (`a = -2.0 * z; b = a * w`); None if an operand may have changed.
+                An array written into between (`x[i] = t`) has changed too: the tape gives
+                the old part back only at that write's adjoint, after the recomputation."""
+                between = _bound_in(block[k + 1:last + 1]) | \
+                    self._written_into(block[k + 1:last + 1])
                 out = []
                 for o in S.names_in(block[k].value, gast.Load):
                     if not self.is_local(o) or stable(o, enclosing, changed, between):
@@ -1034,6 +1037,26 @@ class Reverse(Analysed):
                     self.recompute_at.setdefault(id(block[last]), []).extend(again)
                     self.needed.discard(t)
                     planned[t] = k
+                    # the reverse sweep reads the operands now: a called function's sweep
+                    # must have them in its record (a parameter without a derivative too)
+                    computed = {targets(s)[0] for s in again}
+                    self.needed.update(
+                        o for s in again for o in S.names_in(s.value, gast.Load)
+                        if self.is_local(o) and o not in computed and o not in counters)
+
+    def _written_into(self, stmts):
+        """The arrays statements (and the blocks inside them) write into: `a[i] = v`, and
+        the arguments of calls whose callee writes into them."""
+        names = set()
+        for s in stmts:
+            for sub in S.statements(s):
+                op = self.ops.get(id(sub))
+                if op is None:
+                    continue
+                names.update(op.writes)
+                if op.kind == "setitem":
+                    names.add(op.args[0].id)
+        return names
 
     def _recomputed_from_record(self, body, keep):
         """The statements of a called function's body that g_bwd computes again from the other
@@ -1101,9 +1124,11 @@ class Reverse(Analysed):
         bar = self.adj(output.id)
         if output.id in (self.split_mutated or ()):
             # g returns an argument it writes into: that argument's adjoint comes in as a
-            # keyword already, and the cotangent of the result adds to it
+            # keyword already, and the cotangent of the result adds to it (None where the
+            # caller does not use the result: `g(B)` as a statement)
             self.seed_param = self.namer.fresh("out_bar")
-            return self.accumulate(output.id, S.load(self.seed_param))
+            self.owned.discard(output.id)
+            return [S.assign(bar, S.call("_ad.add", S.load(bar), S.load(self.seed_param)))]
         if seed == "one":
             self.seed_param = None
             start = S.const(1.0) if self.certainly_scalar(output.id) else \

@@ -328,7 +328,11 @@ class _SSA:
         carried = self.loop_carried(s, live_after)
         saved = dict(self.env)
         self.env.update(carried)
+        before = self.env.get(s.target.id)
         target = self.define(s.target.id)
+        if s.target.id in live_after:
+            # read after the loop, which may run no iteration: then it keeps its value
+            self.emit(S.assign(target, S.load(before) if before else S.const(None)), s)
         body, env_body = self.nested(s.body, live_after | _reads(s.body) | set(carried))
         self.env = saved
         self.env[s.target.id] = target
@@ -448,7 +452,17 @@ def _writes(stmts):
 
 
 def _reads(stmts):
-    return {n.id for s in stmts for n in S.name_nodes(s) if isinstance(n.ctx, gast.Load)}
+    """The names `stmts` read, leaving out a loop counter's reads inside its own loop (they
+    read the value the loop binds, never one from before it)."""
+    names = set()
+    for s in stmts:
+        if isinstance(s, gast.For) and isinstance(s.target, gast.Name):
+            names |= _reads([s.iter]) | (_reads(s.body) - {s.target.id}) | _reads(s.orelse)
+        elif isinstance(s, (gast.If, gast.While)):
+            names |= _reads([s.test]) | _reads(s.body) | _reads(s.orelse)
+        else:
+            names |= {n.id for n in S.name_nodes(s) if isinstance(n.ctx, gast.Load)}
+    return names
 
 
 def _read_before_write(var, stmts):
@@ -463,7 +477,7 @@ def _first_use(var, stmts):
             if var in S.names_in(s.iter, gast.Load):
                 return "read"
             if isinstance(s.target, gast.Name) and s.target.id == var:
-                return "written"      # the loop binds it before its body reads it
+                continue              # its body reads the counter; none of it may run
             if _first_use(var, s.body) == "read":
                 return "read"
             continue                  # the body may not run: nothing is certain after it

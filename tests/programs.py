@@ -1053,3 +1053,50 @@ def damped_scale(x, a):
 
 
 CASES.append(Case(damped_scale, args(scal(), vec(3, -1.0, 0.5)), (0, 1)))
+
+
+def counter_after_an_empty_loop(x):
+    # the inner loop runs no iteration for i = 0: k keeps the value it had before it
+    total = 0.0
+    k = 0
+    for i in range(x.shape[0]):
+        for k in range(i):
+            total = total + x[k] * x[i]
+        total = total + k * x[i] * x[i]
+    return total
+
+
+CASES.append(Case(counter_after_an_empty_loop, args(vec(4)), (0,)))
+
+
+def _scaled_rows(A, w, n):
+    out = np.zeros(A.shape)
+    for i in range(n):
+        out[i] = A[i] * w[i]
+    return out
+
+
+def helper_with_a_constant_weight(A, w):
+    # the first call's weights have no derivative, yet its reverse sweep reads them
+    n = A.shape[0]
+    ones = np.ones(n)
+    return np.sum(_scaled_rows(A, ones, n) * _scaled_rows(A, w, n))
+
+
+CASES.append(Case(helper_with_a_constant_weight, args(mat(3, 3), vec(3)), (0, 1)))
+
+
+def _shift_rows(A, s, n):
+    for i in range(n):
+        A[i, :] = A[i, :] * s + i
+    return A
+
+
+def writes_through_an_unused_result(A, s):
+    # the helper returns the array it writes into; the caller only wants the write
+    B = A.copy()
+    _shift_rows(B, s, B.shape[0])
+    return np.sum(B * B)
+
+
+CASES.append(Case(writes_through_an_unused_result, args(mat(3, 3), scal()), (0, 1)))

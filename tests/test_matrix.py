@@ -9,11 +9,12 @@ import pytest
 
 from s2s_ad import api
 
+from kernels import KERNELS
 from matrix import SCALAR_ONLY, check_program
 from programs import CASES
 from sample_cases import SAMPLE_CASES
 
-CORPUS = list(CASES) + SAMPLE_CASES
+CORPUS = list(CASES) + SAMPLE_CASES + KERNELS
 
 VARIANTS = {"SO": dict(specialise=True, optimize=True), "GO": dict(specialise=False, optimize=True),
             "Su": dict(specialise=True, optimize=False), "Gu": dict(specialise=False, optimize=False)}
@@ -26,6 +27,11 @@ REFUSED = {name: WRITES_INTO_ARRAYS for name in (
     "branch_in_loop", "cholesky_rows", "dict_new_key", "early_return_in_loop", "fill",
     "gram_schmidt", "jacobi2d", "mutate_arg", "overwrite", "repeated_indices",
     "reread_after_write", "scatter_add", "squashed_copy", "writes_into_a_fresh_copy")}
+    "reread_after_write", "scatter_add",
+    # tests/kernels.py
+    "adi", "cholesky", "correlation", "covariance", "durbin", "floyd_warshall", "gemver",
+    "gramschmidt", "heat_3d", "jacobi_2d", "ludcmp", "mvt", "seidel_2d", "symm", "syrk",
+    "trisolv", "trmm")}
 
 # (program, transform): the variants where it is wrong or crashes today ("*": all four)
 KNOWN = {
@@ -121,6 +127,31 @@ KNOWN = {
     ("sum_of_scaled", "jacrev_grad"): "*",
     ("two_layers", "grad_grad"): "*",
     ("two_layers", "jacrev_grad"): "*",
+    # a counter read after a loop that ran no iteration: reverse over reverse of the gradient
+    ("counter_after_an_empty_loop", "grad_grad"): "*",
+    ("counter_after_an_empty_loop", "jacrev_grad"): "*",
+    ("helper_with_a_constant_weight", "grad_grad"): "*",
+    ("helper_with_a_constant_weight", "jacrev_grad"): "*",
+    ("writes_through_an_unused_result", "grad_grad"): "*",
+    ("writes_through_an_unused_result", "jacrev_grad"): "*",
+    # tests/kernels.py
+    # `ym1 = y1[i, j]` (an element; y1's shape is not known) is taken for a view of y1
+    ("deriche", "vjp"): "*",
+    ("deriche", "jvp"): "*",
+    ("deriche", "dot"): "*",
+    ("deriche", "jacfwd"): "*",
+    ("deriche", "jacrev"): "*",
+    ("deriche", "grad"): "*",
+    ("deriche", "value_and_grad"): "*",
+    ("deriche", "hessian"): "*",
+    ("deriche", "hvp"): "*",
+    ("deriche", "jacfwd_grad"): "*",
+    ("deriche", "jacrev_grad"): "*",
+    ("deriche", "grad_grad"): "*",
+    ("jacobi_2d", "grad_grad"): "SOGO",
+    ("lu", "grad_grad"): "*",
+    ("lu", "jacrev_grad"): "*",
+    ("seidel_2d", "grad_grad"): "SOGO",
 }
 
 
