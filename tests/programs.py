@@ -799,3 +799,21 @@ CASES.append(Case(tanh_three_times, args(vec(3)), (0,)))
 CASES.append(Case(residual_steps, args(vec(3, -1.0, 1.0)), (0,)))
 CASES.append(Case(appends_in_a_helper, args(scal(0.5, 1.5)), (0,)))
 CASES.append(Case(keyword_only_helper, args(vec(3), scal()), (0, 1)))
+
+
+# ---- aliasing: writes written other ways (issue 18) ---------------------------------------
+
+def setitem_method(x):
+    b = x * 1.0
+    b.__setitem__(0, x[1] * 5.0)        # the same as b[0] = x[1] * 5.0
+    return np.sum(b * b)
+
+
+def swap_rows_fancy(A):
+    B = A * 1.0
+    B[[0, 1]] = B[[1, 0]]               # a fancy index copies: the rows are swapped
+    return np.sum(B[0] * np.arange(1.0, 4.0)) + np.sum(B[1] * B[1])
+
+
+CASES.append(Case(setitem_method, args(vec(3)), (0,)))
+CASES.append(Case(swap_rows_fancy, args(mat(2, 3)), (0,)))

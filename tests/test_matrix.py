@@ -30,6 +30,8 @@ REFUSED = {name: WRITES_INTO_ARRAYS for name in (
 # (program, transform): the variants where it is wrong or crashes today ("*": all four)
 KNOWN = {
     ("nested_loops_matmul", "grad_grad"): "*",
+    ("setitem_method", "grad_grad"): "*",
+    ("swap_rows_fancy", "grad_grad"): "*",
     ("loop_over_rows", "grad_grad"): "*",
     ("rnn", "grad_grad"): "SOSOGOGOSuSuGuGu",
     ("loop_array_carried", "grad_grad"): "*",
