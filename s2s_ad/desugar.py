@@ -371,6 +371,25 @@ class _Lowering:
         pre, rng, head = self._iteration(s)
         body = self._loop_body(s.body, brk, cont)
         flags_out = {self.returned} if returns else set()
+        grows = _grown_sequence(s)
+        if grows is not None:
+            # Python iterates over what a list has when each step begins: a list that the body
+            # changes (`items.append(v)`) is walked by position, its length read at every step.
+            k = self.namer.fresh("_k")
+            init = [S.assign(k, S.const(0))]
+            if brk:
+                init.append(S.assign(brk, S.const(False)))
+            if returns:
+                init.append(S.assign(self.returned, S.const(False)))
+            step = [S.assign(head[0], S.load(k))]
+            advance = [S.assign(k, gast.BinOp(left=S.load(k), op=gast.Add(), right=S.const(1)))]
+            test = gast.Compare(left=S.load(k), ops=[gast.Lt()],
+                                comparators=[S.call("len", S.load(grows))])
+            loop = gast.While(test=self._stop_test(test, brk, returns),
+                              body=step + head[1] + body + advance, orelse=[])
+            lowered = [_located(x, s) for x in pre + init] + [_located(loop, s)]
+            lowered = self._while_condition(lowered[-1], lowered[:-1])
+            return lowered + self._else_part(s, brk, returns, in_loop), flags_out
         if not brk and not returns:
             loop = gast.For(target=S.store(head[0]), iter=rng, body=head[1] + body, orelse=[],
                             type_comment=None)
@@ -479,6 +498,33 @@ class _Lowering:
         if isinstance(target, gast.Tuple) and len(target.elts) == len(values):
             return [_located(S.assign(t, v), s) for t, v in zip(target.elts, values)]
         return [_located(S.assign(target, S.tuple_(values)), s)]
+
+
+_LIST_CHANGES = {"append", "extend", "insert", "pop", "remove", "clear"}
+
+
+def _grown_sequence(loop):
+    """The name of the list `for x in items` (or `enumerate(items)`) iterates over if its body
+    changes the list's length (`items.append(v)`, `items += [v]`, `del items[0]`), else None."""
+    it = loop.iter
+    if _is_call(it, "enumerate") and len(it.args) == 1:
+        it = it.args[0]
+    if not isinstance(it, gast.Name):
+        return None
+    name = it.id
+    for sub in S.walk(gast.Module(body=loop.body, type_ignores=[])):
+        if isinstance(sub, gast.Call) and isinstance(sub.func, gast.Attribute) and \
+                sub.func.attr in _LIST_CHANGES and isinstance(sub.func.value, gast.Name) and \
+                sub.func.value.id == name:
+            return name
+        if isinstance(sub, gast.AugAssign) and isinstance(sub.target, gast.Name) and \
+                sub.target.id == name:
+            return name
+        if isinstance(sub, gast.Delete) and any(
+                isinstance(t, gast.Subscript) and isinstance(t.value, gast.Name) and
+                t.value.id == name for t in sub.targets):
+            return name
+    return None
 
 
 def _is_setitem_call(s):

@@ -817,3 +817,17 @@ def swap_rows_fancy(A):
 
 CASES.append(Case(setitem_method, args(vec(3)), (0,)))
 CASES.append(Case(swap_rows_fancy, args(mat(2, 3)), (0,)))
+
+
+def grows_while_walked(x):
+    # a for loop walks the items appended inside it as well (Python reads the length each step)
+    items = [x]
+    total = 0.0
+    for v in items:
+        total = total + v * v
+        if len(items) < 3:
+            items.append(v * 2.0)
+    return total
+
+
+CASES.append(Case(grows_while_walked, args(scal()), (0,)))

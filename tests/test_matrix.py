@@ -32,6 +32,7 @@ KNOWN = {
     ("nested_loops_matmul", "grad_grad"): "*",
     ("setitem_method", "grad_grad"): "*",
     ("swap_rows_fancy", "grad_grad"): "*",
+    ("grows_while_walked", "grad_grad"): "GOGu",
     ("loop_over_rows", "grad_grad"): "*",
     ("rnn", "grad_grad"): "SOSOGOGOSuSuGuGu",
     ("loop_array_carried", "grad_grad"): "*",
