@@ -25,10 +25,64 @@ VIEW_FUNCTIONS = {np.reshape, np.transpose, np.ravel, np.squeeze, np.expand_dims
                   np.flipud, np.rot90}
 
 
-def _is_view(op, kinds):
+def _is_view(op, kinds, lists=frozenset()):
+    """Whether the result of `op` may share memory with its first argument (or, for a called
+    user function, with one of its arguments).  `lists`: the names bound to a list display,
+    which as an index select a copy (`a[[1, 0]]`)."""
     if op.kind == "index":
+        if isinstance(op.index, gast.List) or getattr(op.index, "id", None) in lists:
+            return False
         return kinds.get(getattr(op.args[0], "id", None)) != "scalars"
-    return op.kind == "call" and op.fn in VIEW_FUNCTIONS
+    if op.kind != "call":
+        return False
+    if op.fn == "astype":       # `a.astype(t, copy=False)` is `a` itself when a has type t
+        copy = op.kwargs.get("copy")
+        return copy is not None and not (isinstance(copy, gast.Constant) and copy.value)
+    if _hashable(op.fn) and op.fn in VIEW_FUNCTIONS:
+        return True
+    from .calls import returns_argument
+    return returns_argument(op.fn)
+
+
+def _hashable(obj):
+    try:
+        hash(obj)
+    except TypeError:
+        return False
+    return True
+
+
+def list_displays(ops, order):
+    """The names bound to a list display (`idx = [1, 0]`)."""
+    return {s.targets[0].id for s in order if isinstance(s, gast.Assign) and
+            isinstance(s.targets[0], gast.Name) and ops[id(s)].kind == "pack" and
+            ops[id(s)].name == "list"}
+
+
+def argument_roots(name, fn, ops, kinds):
+    """The parameters whose memory the value `name` may share (followed back through copies
+    and views)."""
+    defs = {}
+    order = list(simple_statements(fn.node.body))
+    for s in order:
+        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
+            defs.setdefault(s.targets[0].id, []).append(s)
+    lists = list_displays(ops, order)
+    found, todo, seen = set(), [name], set()
+    while todo:
+        n = todo.pop()
+        if n in seen:
+            continue
+        seen.add(n)
+        if n in fn.params:
+            found.add(n)
+        for d in defs.get(n, []):
+            op = ops[id(d)]
+            if op.kind == "copy" or _is_view(op, kinds, lists):
+                sources = op.args if op.kind == "call" and op.fn not in VIEW_FUNCTIONS \
+                    and op.fn != "astype" else op.args[:1]
+                todo += [a.id for a in sources if isinstance(a, gast.Name)]
+    return found
 
 
 def check_writes(fn, ops, kinds):
@@ -40,13 +94,14 @@ def check_writes(fn, ops, kinds):
         if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
             defs.setdefault(s.targets[0].id, []).append(s)
     uses = None      # name -> the statements that read it, found at the first write
+    lists = list_displays(ops, order)
     written = set()
     for w in order:
         op = ops[id(w)]
         # `a[i] = v` writes into a; a call writes into the arguments its callee writes into
         bases = [op.args[0].id] if op.kind == "setitem" else op.writes
         for base in bases:
-            params, views = _roots(base, fn, ops, kinds, defs, set())
+            params, views = _roots(base, fn, ops, kinds, defs, set(), lists)
             if views:
                 what = "an item of a container or an indexed value" if is_temporary(base) \
                     else f"'{base}'"
@@ -56,7 +111,7 @@ def check_writes(fn, ops, kinds):
             written |= params
             if uses is None:
                 uses = _uses(order)
-            _check_live_views(fn, w, base, order, position, ops, kinds, defs, uses)
+            _check_live_views(fn, w, base, order, position, ops, kinds, lists, uses)
             _check_live_copies(fn, w, base, order, position, ops, uses)
     return written
 
@@ -70,7 +125,7 @@ def _uses(order):
     return uses
 
 
-def _roots(name, fn, ops, kinds, defs, seen):
+def _roots(name, fn, ops, kinds, defs, seen, lists):
     """(parameters, views) the array `name` may be: followed back through copies."""
     if name in seen:
         return set(), []
@@ -81,32 +136,99 @@ def _roots(name, fn, ops, kinds, defs, seen):
     for d in defs.get(name, []):
         op = ops[id(d)]
         if op.kind == "copy":
-            p, v = _roots(op.args[0].id, fn, ops, kinds, defs, seen)
+            p, v = _roots(op.args[0].id, fn, ops, kinds, defs, seen, lists)
             params |= p
             views += v
-        elif _is_view(op, kinds):
+        elif _is_view(op, kinds, lists):
             views.append(d)
     return params, views
 
 
-def _check_live_views(fn, write, base, order, position, ops, kinds, defs, uses):
-    """Refuse if a view of `base` made before `write` is read after it."""
+def _loops(stmts, enclosing=(), out=None):
+    """{id(simple statement): the loops (outermost first) that contain it}."""
+    out = {} if out is None else out
+    for s in stmts:
+        if isinstance(s, (gast.Assign, gast.Expr)):
+            out[id(s)] = enclosing
+            continue
+        inner = enclosing + (id(s),) if isinstance(s, (gast.For, gast.While)) else enclosing
+        for field in ("body", "orelse"):
+            _loops(getattr(s, field, None) or [], inner, out)
+    return out
+
+
+def _later(first, second, position, loops):
+    """Whether `second` may run after `first`: later in the text, or both in a loop (its
+    next pass)."""
+    return position[id(second)] > position[id(first)] or _around(first, second, loops)
+
+
+def _around(first, second, loops):
+    """The innermost loop around both statements, or None."""
+    common = [l for l in loops[id(first)] if l in loops[id(second)]]
+    return common[-1] if common else None
+
+
+def _live_across(made, write, reader, position, loops):
+    """Whether `reader` may read the value `made` made before `write` ran: made before the
+    write and read after it, or read in the next pass of a loop around the write that does not
+    make the value again, or read before it is made (a value of the loop's previous pass)."""
+    if made is write:     # `z = g(y)`, g writing into y and returning it: made after
+        return False
+    m, w, r = position[id(made)], position[id(write)], position[id(reader)]
+    if r <= m:
+        return True
+    if m > w:
+        return False
+    if r > w:
+        return True
+    loop = _around(write, reader, loops)
+    return loop is not None and loop not in loops[id(made)]
+
+
+def _view_sources(op, kinds, lists):
+    """The names whose memory the result of `op` may share: a view's array, a copy's value,
+    a tuple's or list's items, an item of a container, any argument of a user function that
+    may return one."""
+    if op.kind in ("copy", "pack") or (op.kind == "call" and op.fn != "astype" and
+                                       not (_hashable(op.fn) and op.fn in VIEW_FUNCTIONS)):
+        args = op.args
+    else:
+        args = op.args[:1]
+    if op.kind in ("copy", "pack", "unpack") or _is_view(op, kinds, lists):
+        return [a.id for a in args if isinstance(a, gast.Name)]
+    return []
+
+
+def _check_live_views(fn, write, base, order, position, ops, kinds, lists, uses):
+    """Refuse if a view of `base` made before `write` (or anything holding one: a tuple, an
+    item of it, a view of the view) is read after it."""
     family = _copies_of(base, ops, order)
-    at = position[id(write)]
-    for s in order:
-        op = ops[id(s)]
-        if not _is_view(op, kinds) or not isinstance(s, gast.Assign):
-            continue
-        source = getattr(op.args[0], "id", None)
-        if source not in family:
-            continue
-        view = s.targets[0].id
-        made = position[id(s)]
+    loops = _loops(fn.node.body)
+    views = {}            # name -> the statement that made it
+    changed = True
+    while changed:
+        changed = False
+        for s in order:
+            if not isinstance(s, gast.Assign):
+                continue
+            names = S.names_in(s.targets[0], gast.Store) \
+                if not isinstance(s.targets[0], gast.Subscript) else []
+            if not names or all(n in views or n in family for n in names):
+                continue
+            if any(src in family or src in views for src in _view_sources(ops[id(s)], kinds, lists)):
+                for n in names:
+                    if n not in views and n not in family:
+                        views[n] = s
+                        changed = True
+    for view, s in views.items():
         for reader in uses.get(view, []):
-            read = position[id(reader)]
-            if (made < at < read) or read <= made:
+            if reader is write:
+                continue
+            if _live_across(s, write, reader, position, loops):
+                shown = f" '{view}'" if not is_temporary(view) else ""
                 raise fn.error(
-                    write, f"'{base}' is written here while the view '{view}' of it, made "
+                    write, f"'{base}' is written here while a view{shown} of it, made "
                     f"at line {s.lineno}, is still read at line {reader.lineno}",
                     "Copy the view first (`.copy()`), or finish using it before the write.",
                     kind=UnsupportedSyntaxError)
@@ -117,6 +239,7 @@ def _check_live_copies(fn, write, base, order, position, ops, uses):
     after `write`: the write changes what it reads, while its derivative would still flow to
     the value before the write."""
     at = position[id(write)]
+    loops = _loops(fn.node.body)
     for other in sorted(_copies_of(base, ops, order) - {base}):
         made = _stored_at(other, order, position)
         for reader in uses.get(other, []):
@@ -125,7 +248,7 @@ def _check_live_copies(fn, write, base, order, position, ops, uses):
             # it is reading `base` (the phi copies `v_1 = v` after a write in a branch)
             if other not in fn.params and made and all(at < m < read for m in made):
                 continue
-            if read > at:
+            if reader is not write and _later(write, reader, position, loops):
                 raise fn.error(
                     write, f"writing into '{base}', which is the same array as '{other}', read "
                            f"after this write at line {reader.lineno}",

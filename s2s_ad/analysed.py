@@ -44,7 +44,6 @@ class Analysed:
         self.arg_kinds = dict(arg_kinds or {})
         self.kinds = infer_kinds(fn, self.ops, arg_kinds)
         annotate_writes(fn, self.ops, self.kinds)
-        refuse_shared_updates(fn, self.kinds)
         number = None
         if batch:    # the batched modes need every shape: numbers have shape ()
             arg_shapes = dict(arg_shapes or {}, **{p: () for p in fn.params
@@ -55,6 +54,8 @@ class Analysed:
         if items:   # `observed[i]` of a 1-D array is a number, and so is what is computed from it
             self.kinds = infer_kinds(fn, self.ops, arg_kinds, items)
             self.shapes = infer_shapes(fn, self.ops, self.kinds, arg_shapes, number)
+        # after the shapes, which tell an element of a vector (`for x in v`) for a number
+        refuse_shared_updates(fn, self.kinds)
 
     def _array_elements(self):
         """Names assigned one element of an array (`x[i]`, `x[i, j]`: integer indices, a result

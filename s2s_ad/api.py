@@ -641,7 +641,9 @@ def vjp(fn, *primals, wrt=None):
     params = _params(fn)
     wrt = tuple(range(len(primals))) if wrt is None else wrt
     t = _Transform(fn, "vjp", wrt if isinstance(wrt, tuple) else (wrt,))
-    args = list(primals)
+    # The pullback linearises at the point given: it reads copies of the arrays (and of the
+    # containers holding them), so writing into x after vjp(f, x) does not move the point.
+    args = [_snapshot(a) for a in primals]
     for i in t.wrt_index:
         if i < len(args):
             args[i] = _as_float(args[i])
@@ -661,6 +663,23 @@ def vjp(fn, *primals, wrt=None):
         return grads if len(t.wrt) > 1 else (grads,)
 
     return out, pullback
+
+
+def _snapshot(value):
+    """A copy of the arrays in `value`, in containers of the same structure; other values
+    (numbers, objects the derivative does not read as data) as they are."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, (list, tuple)):
+        items = [_snapshot(v) for v in value]
+        if type(value) in (list, tuple):
+            return type(value)(items)
+        if isinstance(value, tuple) and hasattr(value, "_fields"):     # a namedtuple
+            return type(value)(*items)
+        return value
+    if type(value) is dict:
+        return {k: _snapshot(v) for k, v in value.items()}
+    return value
 
 
 def source(fn, mode="grad", wrt=0, *, optimize=True, has_aux=False, example=None):

@@ -132,6 +132,38 @@ def mutated_params(fn, in_place=frozenset()):
     return written
 
 
+_RETURNS = {}  # function -> whether its result may share memory with an argument
+
+
+def returns_argument(fn):
+    """Whether what the user function `fn` returns may be one of its arguments or a view of
+    one (`def ident(v): return v`): writing into the result then writes into the argument."""
+    from .reverse import is_user_function
+    if not is_user_function(fn):
+        return False
+    if fn in _RETURNS:
+        return bool(_RETURNS[fn])     # a recursive call: what is known so far
+    _RETURNS[fn] = False
+    import gast
+    from .activity import simple_statements
+    from .aliasing import argument_roots
+    from .kinds import infer_kinds
+    from .ops import describe
+    from .transform import normalize
+    try:
+        ssa = normalize(fn)
+        local = set(ssa.params) | {n.id for n in gast.walk(ssa.node)
+                                   if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+        ops = {id(s): describe(s, ssa, local.__contains__) for s in simple_statements(ssa.node.body)}
+        ret = ssa.node.body[-1]
+        result = isinstance(ret, gast.Return) and isinstance(ret.value, gast.Name) and \
+            bool(argument_roots(ret.value.id, ssa, ops, infer_kinds(ssa, ops, {})))
+    except Exception:
+        result = True       # not known: assume it may be
+    _RETURNS[fn] = result
+    return result
+
+
 def updated_lists(ssa, ops):
     """The parameters a function appends to or pops from (`lst.append(v)`, `v = lst.pop()`):
     the caller's list changes (a callee pair's `_tape`, in our own generated code)."""

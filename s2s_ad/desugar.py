@@ -92,12 +92,11 @@ def _augmented_aliases(node):
     def inside(loop, target):
         return any(n is target for n in S.statements(loop))
 
-    copies = []     # (name, other name, the copy statement)
+    copies = []     # (name, other name, the statement that makes them share memory)
     for sub in S.statements(node):
-        if isinstance(sub, gast.Assign) and isinstance(sub.value, gast.Name):
-            for t in sub.targets:
-                if isinstance(t, gast.Name) and t.id != sub.value.id:
-                    copies += [(t.id, sub.value.id, sub), (sub.value.id, t.id, sub)]
+        for name, other in _sharing(sub):
+            if name != other:
+                copies += [(name, other, sub), (other, name, sub)]
     for sub in S.statements(node):
         if not (isinstance(sub, gast.AugAssign) and isinstance(sub.target, gast.Name)):
             continue
@@ -118,6 +117,52 @@ def _augmented_aliases(node):
     return found
 
 
+# Methods and functions whose result may be a view of the array they are given.
+_VIEW_METHODS = {"reshape", "ravel", "transpose", "swapaxes", "squeeze", "view", "diagonal",
+                 "T", "real", "imag", "asarray", "expand_dims",
+                 "moveaxis", "broadcast_to", "atleast_1d", "atleast_2d", "atleast_3d", "flip",
+                 "fliplr", "flipud", "rot90"}
+
+
+def _shared_source(value):
+    """The name whose memory `value` may share: `b` for b, b[i], b.T, b.reshape(...),
+    np.reshape(b, ...); None if it makes a new value (or is not known to share)."""
+    if isinstance(value, gast.Name):
+        return value.id
+    if isinstance(value, gast.Subscript):
+        return _shared_source(value.value)
+    if isinstance(value, gast.Attribute) and value.attr in _VIEW_METHODS:
+        return _shared_source(value.value)
+    if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) and \
+            value.func.attr in _VIEW_METHODS:
+        if isinstance(value.func.value, gast.Name) and value.args and \
+                value.func.value.id in ("np", "numpy"):
+            return _shared_source(value.args[0])
+        return _shared_source(value.func.value)
+    return None
+
+
+def _sharing(stmt):
+    """(name, other name) pairs that `stmt` makes share memory: `a = b`, `a = b[i]`,
+    `a = b.T`, and the target of `for a in b` (or `enumerate(b)`), an item of b."""
+    pairs = []
+    if isinstance(stmt, gast.Assign):
+        other = _shared_source(stmt.value)
+        if other is not None:
+            pairs += [(t.id, other) for t in stmt.targets if isinstance(t, gast.Name)]
+    elif isinstance(stmt, gast.For):
+        it, target = stmt.iter, stmt.target
+        if _is_call(it, "enumerate") and it.args and isinstance(target, gast.Tuple) and \
+                len(target.elts) == 2:
+            it, target = it.args[0], target.elts[1]
+        if _is_call(it, "reversed") and it.args:
+            it = it.args[0]
+        other = _shared_source(it)
+        if other is not None and isinstance(target, gast.Name):
+            pairs.append((target.id, other))
+    return pairs
+
+
 def refuse_shared_updates(ssa, kinds):
     """Refuse `x += v` where x may be an array that another name, read later, shares."""
     import re
@@ -127,8 +172,8 @@ def refuse_shared_updates(ssa, kinds):
         if versions and all(k == "scalar" for k in versions):
             continue            # numbers: `+=` makes a new value, nothing is shared
         raise ssa.error(stmt, f"`{name} {_OP_TEXT.get(type(stmt.op), '?')}= ...` would also "
-                              f"change '{other}', which names the same array and is read "
-                              f"afterwards",
+                              f"change '{other}', which names the same array (or shares its memory) "
+                              f"and is read afterwards",
                         f"Write `{name} = {name} ...` for a new array, or copy first: "
                         f"`{name} = {other}.copy()`.")
 
@@ -255,6 +300,10 @@ class _Lowering:
                                         ctx=gast.Store())
             new = S.assign(target, gast.BinOp(left=target_load, op=s.op, right=s.value))
             return [_located(new, s)], set()
+        if _is_setitem_call(s):      # `a.__setitem__(i, v)` is `a[i] = v`
+            call = s.value
+            target = gast.Subscript(value=call.func.value, slice=call.args[0], ctx=gast.Store())
+            return [_located(S.assign(target, call.args[1]), s)], set()
         if _separate_assignments(s):
             return [_located(S.assign(t.id, v), s)
                     for t, v in zip(s.targets[0].elts, s.value.elts)], set()
@@ -330,6 +379,25 @@ class _Lowering:
         pre, rng, head = self._iteration(s)
         body = self._loop_body(s.body, brk, cont)
         flags_out = {self.returned} if returns else set()
+        grows = _grown_sequence(s)
+        if grows is not None:
+            # Python iterates over what a list has when each step begins: a list that the body
+            # changes (`items.append(v)`) is walked by position, its length read at every step.
+            k = self.namer.fresh("_k")
+            init = [S.assign(k, S.const(0))]
+            if brk:
+                init.append(S.assign(brk, S.const(False)))
+            if returns:
+                init.append(S.assign(self.returned, S.const(False)))
+            step = [S.assign(head[0], S.load(k))]
+            advance = [S.assign(k, gast.BinOp(left=S.load(k), op=gast.Add(), right=S.const(1)))]
+            test = gast.Compare(left=S.load(k), ops=[gast.Lt()],
+                                comparators=[S.call("len", S.load(grows))])
+            loop = gast.While(test=self._stop_test(test, brk, returns),
+                              body=step + head[1] + body + advance, orelse=[])
+            lowered = [_located(x, s) for x in pre + init] + [_located(loop, s)]
+            lowered = self._while_condition(lowered[-1], lowered[:-1])
+            return lowered + self._else_part(s, brk, returns, in_loop), flags_out
         if not brk and not returns:
             loop = gast.For(target=S.store(head[0]), iter=rng, body=head[1] + body, orelse=[],
                             type_comment=None)
@@ -438,6 +506,40 @@ class _Lowering:
         if isinstance(target, gast.Tuple) and len(target.elts) == len(values):
             return [_located(S.assign(t, v), s) for t, v in zip(target.elts, values)]
         return [_located(S.assign(target, S.tuple_(values)), s)]
+
+
+_LIST_CHANGES = {"append", "extend", "insert", "pop", "remove", "clear"}
+
+
+def _grown_sequence(loop):
+    """The name of the list `for x in items` (or `enumerate(items)`) iterates over if its body
+    changes the list's length (`items.append(v)`, `items += [v]`, `del items[0]`), else None."""
+    it = loop.iter
+    if _is_call(it, "enumerate") and len(it.args) == 1:
+        it = it.args[0]
+    if not isinstance(it, gast.Name):
+        return None
+    name = it.id
+    for sub in S.walk(gast.Module(body=loop.body, type_ignores=[])):
+        if isinstance(sub, gast.Call) and isinstance(sub.func, gast.Attribute) and \
+                sub.func.attr in _LIST_CHANGES and isinstance(sub.func.value, gast.Name) and \
+                sub.func.value.id == name:
+            return name
+        if isinstance(sub, gast.AugAssign) and isinstance(sub.target, gast.Name) and \
+                sub.target.id == name:
+            return name
+        if isinstance(sub, gast.Delete) and any(
+                isinstance(t, gast.Subscript) and isinstance(t.value, gast.Name) and
+                t.value.id == name for t in sub.targets):
+            return name
+    return None
+
+
+def _is_setitem_call(s):
+    return isinstance(s, gast.Expr) and isinstance(s.value, gast.Call) and \
+        isinstance(s.value.func, gast.Attribute) and s.value.func.attr == "__setitem__" and \
+        len(s.value.args) == 2 and not s.value.keywords and \
+        not any(isinstance(a, gast.Starred) for a in s.value.args)
 
 
 def _is_call(node, name):

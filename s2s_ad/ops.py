@@ -138,7 +138,7 @@ def describe(stmt, fn, is_local):
     if isinstance(value, gast.Dict):
         return Op("dict", args=list(value.values), keys=list(value.keys))
     if isinstance(value, gast.Attribute):
-        return _attribute(value, fn)
+        return _attribute(value, fn, stmt)
     if isinstance(value, gast.Call):
         _refuse_in_place(stmt, value, fn, is_local)
         return _call(value, fn, is_local)
@@ -162,14 +162,17 @@ def _root(node):
     return node.id if isinstance(node, gast.Name) else None
 
 
-def _attribute(value, fn):
+def _attribute(value, fn, stmt):
     if value.attr in ATTRIBUTES:
         target = ATTRIBUTES[value.attr]
         return Op("call", target, [value.value], name=f".{value.attr}")
     if value.attr in CONSTANT_ATTRIBUTES:
         return Op("other", args=[value.value], name=f".{value.attr}")
-    raise fn.error(value, f"the attribute '.{value.attr}' is not supported",
-                   "Use the NumPy function instead (for example np.transpose(x) for x.T).")
+    # the statement: the attribute of a target (`b.flat[0] = v`) is a value made for it
+    hint = "Index the array itself: `a[np.unravel_index(i, a.shape)]` for `a.flat[i]`." \
+        if value.attr == "flat" else \
+        "Use the NumPy function instead (for example np.transpose(x) for x.T)."
+    raise fn.error(stmt, f"the attribute '.{value.attr}' is not supported", hint)
 
 
 # Calls that write into an array they are given: the derivative code cannot follow them (an

@@ -38,7 +38,7 @@ from .aliasing import check_writes
 from . import batching
 from .analysed import Analysed
 from .batching import Unbatchable
-from .calls import argument_kinds, static_functions
+from .calls import argument_kinds, static_functions, updated_lists
 from .errors import BadArgumentError, NonDifferentiableCallError
 from .kinds import all_real
 from .ops import describe, reduced_axes
@@ -405,10 +405,12 @@ class Reverse(Analysed):
     def _append(self, op):
         """`lst.append(v)`: v's adjoint is the last entry of lst's adjoint list."""
         lst, value = op.args
-        if not self.activity.active(lst.id) or not self.active(value):
+        if not self.activity.active(lst.id):
             return []
         code = self._ensure(lst.id)
         popped = S.call(gast.Attribute(value=S.load(self.adj(lst.id)), attr="pop", ctx=gast.Load()))
+        if not self.active(value):      # the adjoint list loses the entry all the same
+            return code + [S.expr_stmt(popped)]
         return code + self.accumulate(value.id, popped)
 
     def _pop(self, op, outs):
@@ -665,11 +667,17 @@ class Reverse(Analysed):
         if op is not None and op.kind == "setitem":
             # the overwritten part comes back from the tape, wherever the write is
             base = op.args[0].id
+            if self._is_container(base):
+                # a key the dict did not have goes from its adjoint too (a gradient has the
+                # structure of the argument)
+                adjoint = [S.load(self.adj(base))] if base in self.defined and \
+                    self.activity.active(base) else []
+                if base not in self.needed and not adjoint:
+                    return []
+                return [S.expr_stmt(S.call("_ad.restore_item", S.load(base), S.clone(op.index),
+                                           S.call(f"{self.tape}.pop"), *adjoint))]
             if base not in self.needed:
                 return []
-            if self._is_container(base):
-                return [S.expr_stmt(S.call("_ad.restore_item", S.load(base), S.clone(op.index),
-                                           S.call(f"{self.tape}.pop")))]
             target = gast.Subscript(value=S.load(base), slice=op.index, ctx=gast.Store())
             return [S.assign(target, S.call(f"{self.tape}.pop"))]
         if not self.in_loop:
@@ -842,7 +850,9 @@ class Reverse(Analysed):
         # in a callee's pair, the arguments it writes into are among its results
         self.activity = activity(self.fn, self.ops, self.wrt,
                                  out_names + list(self.split_mutated or ()), self.shapes)
-        self.written = check_writes(self.fn, self.ops, self.kinds)
+        # the arrays it writes into and the lists it appends to or pops from
+        self.written = check_writes(self.fn, self.ops, self.kinds) | \
+            updated_lists(self.fn, self.ops)
         self.plan_calls()
         self.counters = {}
         self.uses_tape = False
@@ -883,12 +893,14 @@ class Reverse(Analysed):
                  if n not in params and n not in first_assigned]
         # The derivative behaves as if the function had copied the arrays it writes into
         # (a called function's writes are its caller's to see: no copies there).
+        copies = []
         if self.split_mutated is None:
-            inits = [S.assign(p, S.call(gast.Attribute(value=S.load(p), attr="copy",
-                                                       ctx=gast.Load())))
-                     for p in params if p in self.written] + inits
+            copies = [S.assign(p, S.call(gast.Attribute(value=S.load(p), attr="copy",
+                                                        ctx=gast.Load())))
+                      for p in params if p in self.written]
         return dict(body=body, output=output, aux=aux, forward=forward, seed=seed_stmts,
-                    reverse=reverse, results=results, inits=inits, params=params)
+                    reverse=reverse, results=results, inits=inits, params=params,
+                    copies=copies)
 
     def build(self, name, seed, return_value, has_aux):
         """One function: forward sweep, then reverse sweep."""
@@ -897,9 +909,10 @@ class Reverse(Analysed):
         parts = self.sweeps(seed, has_aux)
         output, aux, results = parts["output"], parts["aux"], parts["results"]
         grads = results[0] if len(results) == 1 else S.tuple_(results)
-        prelude = []
+        prelude = parts["copies"]
         if self.saved or self.uses_tape:
-            prelude = parts["inits"] + [S.assign(self.tape, gast.List(elts=[], ctx=gast.Load()))]
+            prelude = prelude + parts["inits"] + \
+                [S.assign(self.tape, gast.List(elts=[], ctx=gast.Load()))]
         value_capture = []
         value = output
         if return_value and isinstance(output, gast.Name) and output.id in self.saved:

@@ -254,10 +254,13 @@ def saved_item(container, key):
     return copy_of(container[key])
 
 
-def restore_item(container, key, value):
-    """Undo a write into `container[key]` with what `saved_item` saved."""
+def restore_item(container, key, value, adjoint=None):
+    """Undo a write into `container[key]` with what `saved_item` saved (a new key goes from
+    the container's `adjoint` as well)."""
     if value is MISSING_ITEM:
         del container[key]
+        if adjoint is not None:
+            adjoint.pop(key, None)
     else:
         container[key] = value
 

@@ -1100,3 +1100,35 @@ def writes_through_an_unused_result(A, s):
 
 
 CASES.append(Case(writes_through_an_unused_result, args(mat(3, 3), scal()), (0, 1)))
+
+
+# ---- aliasing: writes written other ways (issue 18) ---------------------------------------
+
+def setitem_method(x):
+    b = x * 1.0
+    b.__setitem__(0, x[1] * 5.0)        # the same as b[0] = x[1] * 5.0
+    return np.sum(b * b)
+
+
+def swap_rows_fancy(A):
+    B = A * 1.0
+    B[[0, 1]] = B[[1, 0]]               # a fancy index copies: the rows are swapped
+    return np.sum(B[0] * np.arange(1.0, 4.0)) + np.sum(B[1] * B[1])
+
+
+CASES.append(Case(setitem_method, args(vec(3)), (0,)))
+CASES.append(Case(swap_rows_fancy, args(mat(2, 3)), (0,)))
+
+
+def grows_while_walked(x):
+    # a for loop walks the items appended inside it as well (Python reads the length each step)
+    items = [x]
+    total = 0.0
+    for v in items:
+        total = total + v * v
+        if len(items) < 3:
+            items.append(v * 2.0)
+    return total
+
+
+CASES.append(Case(grows_while_walked, args(scal()), (0,)))

@@ -1,0 +1,129 @@
+"""Writes into an array that another name shares (issue 18): each is differentiated as NumPy
+runs it, or refused at the user's statement, never silently the derivative of another program."""
+import inspect
+
+import numpy as np
+import pytest
+
+import s2s_ad as ad
+from s2s_ad.errors import DifferentiationError
+
+
+def _line_of(fn, text):
+    lines, start = inspect.getsourcelines(fn)
+    return start + next(k for k, line in enumerate(lines) if text in line)
+
+
+def _refused_at(fn, text, *args):
+    with pytest.raises(DifferentiationError) as info:
+        ad.grad(fn)(*args)
+    assert info.value.location.line == _line_of(fn, text), str(info.value)
+    return str(info.value)
+
+
+def astype_no_copy(a):
+    b = a.astype(float, copy=False)      # a itself: a is already float
+    b[0] = 0.0
+    return np.sum(a * a)
+
+
+def _same(v):
+    return v
+
+
+def callee_returns_its_argument(a):
+    c = a * 1.0
+    b = _same(c)
+    b[0] = 0.0                           # writes into c
+    return np.sum(c * c)
+
+
+def rows_scaled_in_place(A):
+    B = A * 1.0
+    for row in B:
+        row *= 2.0                       # each row is a view: B changes
+    return np.sum(B * B)
+
+
+def row_scaled_in_place(A):
+    B = A * 1.0
+    row = B[1]
+    row *= 2.0
+    return np.sum(B * B)
+
+
+def view_read_in_a_loop(a):
+    b = a * 1.0
+    head = b[:2]
+    total = 0.0
+    for i in range(2):
+        total = total + np.sum(head * head)   # the second pass reads the write of the first
+        b[i] = 3.0
+    return total
+
+
+def view_of_a_view(a):
+    b = a * 1.0
+    v = b[1:]
+    w = v[:1]
+    b[1] = 0.0
+    return np.sum(w * w)
+
+
+def swap_rows(A):
+    B = A * 1.0
+    B[0], B[1] = B[1], B[0]              # NumPy: B[1] reads the new B[0], both rows are A[1]
+    return np.sum(B[1] * np.arange(1.0, 4.0))
+
+
+def flat_write(a):
+    b = a * 1.0
+    b.flat[0] = 5.0
+    return np.sum(b * b)
+
+
+A = np.arange(6.0).reshape(2, 3) + 1.0
+V = np.array([1.0, 2.0, 3.0])
+
+
+@pytest.mark.parametrize("fn, text, arg", [
+    (astype_no_copy, "b[0] = 0.0", V),
+    (callee_returns_its_argument, "b[0] = 0.0", V),
+    (rows_scaled_in_place, "row *= 2.0", A),
+    (row_scaled_in_place, "row *= 2.0", A),
+    (view_read_in_a_loop, "b[i] = 3.0", V),
+    (view_of_a_view, "b[1] = 0.0", V),
+    (swap_rows, "B[0], B[1] = B[1], B[0]", A),
+    (flat_write, "b.flat[0] = 5.0", V),
+], ids=lambda p: getattr(p, "__name__", ""))
+def test_a_write_into_shared_memory_is_refused_at_its_statement(fn, text, arg):
+    _refused_at(fn, text, arg.copy())
+
+
+def rows_of_numbers_scaled(v):
+    total = 0.0
+    for x in v:                          # numbers: `x *= 2.0` makes a new number
+        x *= 2.0
+        total = total + x * x
+    return total + np.sum(v * v)
+
+
+def test_scaling_the_items_of_a_vector_is_no_write():
+    np.testing.assert_allclose(ad.grad(rows_of_numbers_scaled)(V.copy()), 10.0 * V)
+
+
+def test_setitem_method_is_an_index_assignment():
+    def f(a):
+        b = a * 1.0
+        b.__setitem__(0, 5.0)
+        return np.sum(b * b)
+    np.testing.assert_allclose(ad.grad(f)(V.copy()), [0.0, 4.0, 6.0])
+
+
+def test_a_swap_through_a_fancy_index_is_a_swap():
+    def f(A):
+        B = A * 1.0
+        B[[0, 1]] = B[[1, 0]]
+        return np.sum(B[1] * np.arange(1.0, 4.0))
+    np.testing.assert_allclose(ad.grad(f)(A.copy()), [[1.0, 2.0, 3.0], [0.0, 0.0, 0.0]])
+    np.testing.assert_allclose(ad.hessian(f)(A.copy()), np.zeros((2, 3, 2, 3)))
