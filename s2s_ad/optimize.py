@@ -942,17 +942,15 @@ def _used_once_where_assigned(node, facts):
             bad.update(inner.intersection(reads))
             if isinstance(stmt, _COMPOUND):
                 stored = set(S.names_in(stmt, gast.Store))
-                bad.update(stored & unread)    # the value read after it may be either one
+                # `_t2 = None; if c: _t2 = e` then `_tape.append(_t2)`: the value read after
+                # it may be either one
+                bad.update(stored & unread)
                 inner |= stored
             for name, n in reads.items():
                 if name in unread and n == 1:
                     unread.discard(name)
                 else:
                     bad.add(name)          # a second read, or a value from elsewhere
-            if isinstance(stmt, _COMPOUND):
-                # `_t2 = None; if c: _t2 = e; b[2] = _t2` then `_tape.append(_t2)`: a value
-                # assigned in the branch may come out of it, read here as the one above
-                bad.update(unread & set(S.names_in(stmt, gast.Store)))
             if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and \
                     isinstance(stmt.targets[0], gast.Name):
                 name = stmt.targets[0].id

@@ -291,7 +291,9 @@ def main():
                     if not result or (result.startswith("refused") and transform in SECOND
                                       and refusal and refusal in result):
                         continue
-                    found.setdefault((case.name, transform), []).append(label)
+                    labels = found.setdefault((case.name, transform), [])
+                    if label not in labels:
+                        labels.append(label)
                     print(f"# [{label}] {case.name} {transform}: {result[:200]}",
                           file=sys.stderr)
     for (name, transform), labels in found.items():

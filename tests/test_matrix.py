@@ -26,8 +26,7 @@ WRITES_INTO_ARRAYS = "once more (for a Hessian"
 REFUSED = {name: WRITES_INTO_ARRAYS for name in (
     "branch_in_loop", "cholesky_rows", "dict_new_key", "early_return_in_loop", "fill",
     "gram_schmidt", "jacobi2d", "mutate_arg", "overwrite", "repeated_indices",
-    "reread_after_write", "scatter_add", "squashed_copy", "writes_into_a_fresh_copy")}
-    "reread_after_write", "scatter_add",
+    "reread_after_write", "scatter_add", "squashed_copy", "writes_into_a_fresh_copy",
     # tests/kernels.py
     "adi", "cholesky", "correlation", "covariance", "durbin", "floyd_warshall", "gemver",
     "gramschmidt", "heat_3d", "jacobi_2d", "ludcmp", "mvt", "seidel_2d", "symm", "syrk",
