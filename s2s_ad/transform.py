@@ -108,6 +108,8 @@ def normalize(fn, statics=None, in_place=()):
         parsed.closure = dict(parsed.closure, **statics)
         _drop_parameters(node, statics)
     from .codegen import is_generated
+    if not is_generated(parsed.filename):
+        _refuse_reserved_names(node, parsed)
     if is_generated(parsed.filename):
         _functional_add_at(node)
     elif _scatter_adds_as_writes(node, parsed):
@@ -299,7 +301,47 @@ def generate(fn, mode, wrt=(), *, has_aux=False, arg_kinds=None, optimize=True,
         node = run_optimizer(node, user_names(ssa), **hints)
         for unit in program.units:
             unit.nodes = [run_optimizer(n, set(S.names_in(unit.parsed.node))) for n in unit.nodes]
+    _refuse_shadowed_builtins(ssa.parsed, [node])
+    for unit in program.units:
+        _refuse_shadowed_builtins(unit.parsed, unit.nodes)
     return node, names, ssa, program
+
+
+def _refuse_reserved_names(node, parsed):
+    """`_ad` is the runtime module in generated code, and `_ad_...` its aliases: a user's
+    name `_ad` (a parameter, a variable, a module global read) would be taken for it."""
+    for name in S.walk(node):
+        ident = name.id if isinstance(name, gast.Name) else None
+        if ident is not None and (ident == "_ad" or ident.startswith("_ad_")):
+            raise UnsupportedSyntaxError(
+                f"the name '{ident}' is reserved for the code s2s_ad generates (its runtime "
+                f"helpers are `_ad`)", hint=f"Rename '{ident}'.", location=parsed.location(name))
+
+
+# builtins the generated code calls by name (loops: `for i in reversed(range(len(xs)))`)
+_GENERATED_BUILTINS = ("len", "range", "reversed", "list", "tuple", "zip", "enumerate", "slice",
+                       "float", "int", "isinstance", "type")
+
+
+def _refuse_shadowed_builtins(parsed, nodes):
+    """A generated function calling `len` where the user's function binds `len` itself (a
+    parameter named `len`) would call the user's value: refuse, naming the parameter."""
+    bound = {a.id for a in parsed.node.args.args + parsed.node.args.kwonlyargs} | \
+        set(S.names_in(parsed.node, gast.Store))
+    shadowed = bound.intersection(_GENERATED_BUILTINS)
+    if not shadowed:
+        return
+    for node in nodes:
+        for call in S.nodes_of(node, gast.Call):
+            if isinstance(call.func, gast.Name) and call.func.id in shadowed:
+                name = call.func.id
+                where = next((a for a in parsed.node.args.args + parsed.node.args.kwonlyargs
+                              if a.id == name), parsed.node)
+                raise UnsupportedSyntaxError(
+                    f"'{name}' is a name of {parsed.name}, and the derivative's code calls the "
+                    f"builtin {name}() (to run its loops backwards)",
+                    hint=f"Rename '{name}' (for example to '{name}_'), so that both can be "
+                         f"used.", location=parsed.location(where))
 
 
 _SUFFIX = {"vjp": "vjp", "vjp_batched": "vjp_batched", "jvp_batched": "jvp_batched"}

@@ -117,3 +117,19 @@ def test_derivatives_follow_numpy_where_python_floats_would_raise():
     # a constant power >= 1 is written out, as before
     assert "3 * x ** 2" in ad.source(lambda x: x ** 3, "grad", example=(1.0,)) or \
         "3 * x ** 2" in ad.source(lambda x: x ** 3, "grad")
+
+
+def test_generated_code_never_captures_the_users_names():
+    import hygiene_module as hm
+    # the user's _tape: the generated code's own tape is renamed around it
+    assert ad.grad(hm.generated_names)(2.0, 3.0, 0.5) == pytest.approx(3.0 * 3.0 * 0.5)
+    assert ad.grad(hm.generated_names, wrt=1)(2.0, 3.0, 0.5) == pytest.approx(3.0 * 2.0 * 0.5)
+    assert ad.hvp(hm.generated_names)(2.0, 3.0, 0.5, 1.0) == pytest.approx(0.0)
+    # the user's _ad: refused at its line (the generated code's helpers are `_ad`)
+    with pytest.raises(ad.DifferentiationError, match="reserved"):
+        ad.grad(hm.reserved_name)(2.0, 3.0)
+    # a parameter named like a builtin the derivative calls: refused, at the parameter
+    with pytest.raises(ad.DifferentiationError) as info:
+        ad.grad(hm.loop_with_builtin_names)(2.0, 0, 0, 0, 0)
+    assert "hygiene_module.py" in str(info.value) and "'len'" in str(info.value) or \
+        "'reversed'" in str(info.value) or "'range'" in str(info.value)

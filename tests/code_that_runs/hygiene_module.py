@@ -25,3 +25,21 @@ def triple(x):
 
 def uses_triple(x):
     return triple(x) * x
+
+
+def loop_with_builtin_names(x, reversed, len, range, list):   # noqa: A002 (on purpose)
+    y = x
+    for k in [0, 1]:
+        y = y * x
+    return y
+
+
+def generated_names(x, scale, _tape):     # a name our generated code uses for itself
+    total = 0.0
+    for k in [1.0, 2.0]:
+        total = total + scale * k * x * _tape
+    return total
+
+
+def reserved_name(x, _ad):               # the runtime's own name: refused
+    return _ad * x * x
