@@ -30,6 +30,8 @@ class Pair:
     wrt: tuple
     mutated: dict = field(default_factory=dict)   # written parameter -> its adjoint's keyword
     statics: tuple = ()    # parameters bound to functions when the pair was generated
+    tape: str = "_tape"    # the name of fwd's keyword-only tape parameter (`_tape_1` when the
+    #                        function is our own generated code, which has a `_tape` of its own)
 
 
 def _static_key(statics):
@@ -177,6 +179,7 @@ class Program:
                     statics=tuple(statics or ()))
         self.pairs[key] = pair          # registered first, so recursion finds it
         rev = Reverse(ssa, list(wrt), callee_kinds(ssa, kinds), program=self)
+        pair.tape = rev.tape
         pair.mutated = {p: rev.adj(p) for p in wrt if p in mutated_params(fn)}
         fwd, bwd = rev.build_split(pair.fwd, pair.bwd, list(pair.mutated))
         self.units.append(Unit([fwd, bwd], rev.names, ssa.parsed))

@@ -351,7 +351,7 @@ class Reverse(Analysed):
         bound = bind_call(self.ops[id(stmt)], stmt, self.fn)
         bound = {p: n for p, n in bound.items() if p not in pair.statics}
         new = call_by_keyword(S.load(pair.fwd), bound,
-                              [gast.keyword(arg=self.tape, value=S.load(self.tape))])
+                              [gast.keyword(arg=pair.tape, value=S.load(self.tape))])
         if isinstance(stmt, gast.Expr):
             return gast.copy_location(gast.Expr(value=new), stmt)
         return gast.copy_location(S.assign(stmt.targets[0], new), stmt)
@@ -913,8 +913,9 @@ class Reverse(Analysed):
         self.split_mutated = list(mutated)
         parts = self.sweeps("given", False)
         output = parts["output"]
-        keep = sorted(n for n in self.needed
-                      if n in self.local or n in self.counters.values())
+        # what the reverse sweep reads, and the parameters whose zero cotangents it returns
+        read = self.needed | {n for r in parts["results"] for n in S.names_in(r, gast.Load)}
+        keep = sorted(n for n in read if n in self.local or n in self.counters.values())
         again = self._recomputed_from_record(parts["body"], keep)
         keep = [n for n in keep if n not in {targets(s)[0] for s in again}]
         push = [S.expr_stmt(S.call(f"{self.tape}.append", S.load(n))) for n in keep]

@@ -799,3 +799,15 @@ CASES.append(Case(tanh_three_times, args(vec(3)), (0,)))
 CASES.append(Case(residual_steps, args(vec(3, -1.0, 1.0)), (0,)))
 CASES.append(Case(appends_in_a_helper, args(scal(0.5, 1.5)), (0,)))
 CASES.append(Case(keyword_only_helper, args(vec(3), scal()), (0, 1)))
+
+
+# ---- a callee that ignores an argument it is given (its backward half returns a zero for it) -----
+def shifted_square(x, shift):
+    return x * x             # the shift is not used (yet)
+
+
+def passes_an_ignored_argument(x, y):
+    return np.sum(shifted_square(x, y * 2.0) * y)
+
+
+CASES.append(Case(passes_an_ignored_argument, args(vec(3), vec(3)), (0, 1)))
