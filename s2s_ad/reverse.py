@@ -403,10 +403,15 @@ class Reverse(Analysed):
     def _append(self, op):
         """`lst.append(v)`: v's adjoint is the last entry of lst's adjoint list."""
         lst, value = op.args
-        if not self.activity.active(lst.id) or not self.active(value):
+        if not self.activity.active(lst.id):
             return []
         code = self._ensure(lst.id)
         popped = S.call(gast.Attribute(value=S.load(self.adj(lst.id)), attr="pop", ctx=gast.Load()))
+        if not self.active(value):
+            # the entry's adjoint is taken off and dropped: the adjoint list stays in step with
+            # the list, whose `.pop()`s put back an adjoint for every entry (_pop).  Bound to a
+            # name, so that differentiating this code again knows what the entry was.
+            return code + [S.assign(self.namer.temp(), popped)]
         return code + self.accumulate(value.id, popped)
 
     def _pop(self, op, outs):

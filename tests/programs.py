@@ -811,3 +811,17 @@ def passes_an_ignored_argument(x, y):
 
 
 CASES.append(Case(passes_an_ignored_argument, args(vec(3), vec(3)), (0, 1)))
+
+
+# ---- lists: entries whose adjoints are dropped, a helper that appends to its caller's list -------
+
+def pushes_a_constant(x):
+    stack = []
+    stack.append(x * 2.0)
+    stack.append(3.0)        # an entry that does not depend on x
+    c = stack.pop()
+    d = stack.pop()
+    return np.sum(d * x) + c * np.sum(d)
+
+
+CASES.append(Case(pushes_a_constant, args(vec(3)), (0,)))
