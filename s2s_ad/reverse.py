@@ -856,7 +856,9 @@ class Reverse(Analysed):
             dry = self.reverse_block(body)
             self.needed |= {n for s in dry for n in S.names_in(s, gast.Load)}
             # The caller may read what a called function overwrote: restore it for the caller.
-            self.needed |= set(self.split_mutated or ())
+            # (Not a list it appends to or pops from: that changes in place, nothing to restore.)
+            lists = {op.args[0].id for op in self.ops.values() if op.kind in ("append", "pop")}
+            self.needed |= set(self.split_mutated or ()) - lists
             self.namer.taken = taken | set(self.adjoints.values()) | set(self.counters.values())
             self.namer.counters = counters
             self.plan_recomputes()

@@ -825,3 +825,18 @@ def pushes_a_constant(x):
 
 
 CASES.append(Case(pushes_a_constant, args(vec(3)), (0,)))
+
+
+def push_square(stack, v):
+    stack.append(v * v)      # into the caller's list
+    return v
+
+
+def appends_through_a_helper(x):
+    stack = []
+    a = push_square(stack, x)
+    b = stack.pop()
+    return np.sum(b * a)
+
+
+CASES.append(Case(appends_through_a_helper, args(vec(3)), (0,)))
