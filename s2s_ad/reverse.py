@@ -922,6 +922,11 @@ class Reverse(Analysed):
         output = parts["output"]
         # what the reverse sweep reads, and the parameters whose zero cotangents it returns
         read = self.needed | {n for r in parts["results"] for n in S.names_in(r, gast.Load)}
+        # and the operands of the temporaries it computes again (plan_recomputes), which the
+        # top-level sweep simply finds still in scope (a parameter: `v = xs[i]`)
+        again = [s for stmts in self.recompute_at.values() for s in stmts]
+        read |= {n for s in again for n in S.names_in(s.value, gast.Load)} - \
+            {t for s in again for t in targets(s)}
         keep = sorted(n for n in read if n in self.local or n in self.counters.values())
         again = self._recomputed_from_record(parts["body"], keep)
         keep = [n for n in keep if n not in {targets(s)[0] for s in again}]

@@ -840,3 +840,18 @@ def appends_through_a_helper(x):
 
 
 CASES.append(Case(appends_through_a_helper, args(vec(3)), (0,)))
+
+
+# ---- a helper's backward half indexes a parameter it does not otherwise need ------------------
+def rows_times(X, w):
+    s = 0.0
+    for i in range(3):
+        s = s + np.sum(X[i] * w)     # X[i]: computed again in the backward half
+    return s
+
+
+def calls_rows_times(X, w):
+    return rows_times(X, w * w)
+
+
+CASES.append(Case(calls_rows_times, args(mat(3, 4), vec(4)), (1,)))
