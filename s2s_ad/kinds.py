@@ -13,7 +13,7 @@ import numbers
 import gast
 import numpy as np
 
-from . import syntax as S
+from . import runtime as _runtime, syntax as S
 from .activity import simple_statements, targets
 
 
@@ -123,6 +123,8 @@ def _call_kind(fn, rules):
         return "kind", "scalar"
     if fn in _UNARY_SAME_KIND:
         return "first", None
+    if fn in _THROUGH_CONTAINERS:   # generated code's helpers, elementwise through containers
+        return _THROUGH_CONTAINERS[fn], None
     if isinstance(fn, np.ufunc) and fn.nin == 1 and fn.nout == 1:
         return "elementwise", None
     if fn in _ARRAY_MAKERS:
@@ -141,6 +143,9 @@ _ARRAY_MAKERS = {np.zeros, np.ones, np.empty, np.full, np.zeros_like, np.ones_li
                  np.array, np.copy, np.stack, np.concatenate, np.vstack, np.hstack}
 import operator as _operator  # noqa: E402
 _UNARY_SAME_KIND = {_operator.neg, _operator.pos, abs, np.negative, np.copy}
+# `_ad.add(pair_bar, (c_bar, d_bar))` is a tuple where its arguments are: not a number
+_THROUGH_CONTAINERS = {_runtime.add: "combine", _runtime.add_at: "first",
+                       _runtime.zeros_like: "first"}
 
 
 def _operand_names(op, value):
