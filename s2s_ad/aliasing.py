@@ -98,6 +98,12 @@ def check_writes(fn, ops, kinds):
     written = set()
     for w in order:
         op = ops[id(w)]
+        if op.kind in ("append", "pop") and isinstance(op.args[0], gast.Name) and \
+                op.args[0].id in fn.params:
+            # `lst.append(v)`, `v = lst.pop()` change the caller's list (a tape that a
+            # generated gradient hands its callee's forward and backward halves)
+            written.add(op.args[0].id)
+            continue
         # `a[i] = v` writes into a; a call writes into the arguments its callee writes into
         bases = [op.args[0].id] if op.kind == "setitem" else op.writes
         for base in bases:

@@ -30,6 +30,8 @@ class Pair:
     wrt: tuple
     mutated: dict = field(default_factory=dict)   # written parameter -> its adjoint's keyword
     statics: tuple = ()    # parameters bound to functions when the pair was generated
+    tape: str = "_tape"    # the name of fwd's keyword-only tape parameter (`_tape_1` when the
+    #                        function is our own generated code, which has a `_tape` of its own)
 
 
 def _static_key(statics):
@@ -125,7 +127,7 @@ def mutated_params(fn, in_place=frozenset()):
         ops = {id(s): describe(s, ssa, local.__contains__) for s in simple_statements(ssa.node.body)}
         kinds = infer_kinds(ssa, ops, {p: "array" for p in in_place})
         annotate_writes(ssa, ops, kinds)
-        written = check_writes(ssa, ops, kinds) | updated_lists(ssa, ops)
+        written = check_writes(ssa, ops, kinds)
     except Exception:
         written = set()
     _WRITES[key] = written
@@ -162,14 +164,6 @@ def returns_argument(fn):
         result = True       # not known: assume it may be
     _RETURNS[fn] = result
     return result
-
-
-def updated_lists(ssa, ops):
-    """The parameters a function appends to or pops from (`lst.append(v)`, `v = lst.pop()`):
-    the caller's list changes (a callee pair's `_tape`, in our own generated code)."""
-    import gast
-    return {op.args[0].id for op in ops.values() if op.kind in ("append", "pop")
-            and isinstance(op.args[0], gast.Name) and op.args[0].id in ssa.params}
 
 
 def annotate_writes(fn, ops, kinds):
@@ -238,6 +232,7 @@ class Program:
         self.pairs[key] = pair          # registered first, so recursion finds it
         rev = Reverse(ssa, list(wrt), callee_kinds(ssa, kinds), program=self)
         rev.result_read = result_read
+        pair.tape = rev.tape
         pair.mutated = {p: rev.adj(p) for p in wrt if p in mutated_params(fn, in_place)}
         fwd, bwd = rev.build_split(pair.fwd, pair.bwd, list(pair.mutated))
         self.units.append(Unit([fwd, bwd], rev.names, ssa.parsed))

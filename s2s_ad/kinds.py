@@ -13,7 +13,7 @@ import numbers
 import gast
 import numpy as np
 
-from . import syntax as S
+from . import runtime as _runtime, syntax as S
 from .activity import simple_statements, targets
 
 
@@ -121,8 +121,10 @@ def _call_kind(fn, rules):
     rule = rules.lookup(fn) if fn != "astype" else None
     if _is_math_function(fn):
         return "kind", "scalar"
-    if fn in _UNARY_SAME_KIND or fn in _SAME_KIND_AS_FIRST:
+    if fn in _UNARY_SAME_KIND:
         return "first", None
+    if fn in _THROUGH_CONTAINERS:   # generated code's helpers, elementwise through containers
+        return _THROUGH_CONTAINERS[fn], None
     if isinstance(fn, np.ufunc) and fn.nin == 1 and fn.nout == 1:
         return "elementwise", None
     if fn in _ARRAY_MAKERS:
@@ -149,9 +151,9 @@ _TUPLE_MAKERS = {np.linalg.slogdet, np.linalg.eigh, np.linalg.eig, np.linalg.svd
                  np.broadcast_arrays, np.modf, np.frexp, np.divmod, np.unique, np.polyfit}
 import operator as _operator  # noqa: E402
 _UNARY_SAME_KIND = {_operator.neg, _operator.pos, abs, np.negative, np.copy}
-from . import runtime as _runtime  # noqa: E402
-# runtime helpers whose result is what their first argument is (a tuple's zero is a tuple)
-_SAME_KIND_AS_FIRST = {_runtime.zeros_like, _runtime.add_at}
+# `_ad.add(pair_bar, (c_bar, d_bar))` is a tuple where its arguments are: not a number
+_THROUGH_CONTAINERS = {_runtime.add: "combine", _runtime.add_at: "first",
+                       _runtime.zeros_like: "first"}
 
 
 def _operand_names(op, value):

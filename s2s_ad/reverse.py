@@ -353,7 +353,7 @@ class Reverse(Analysed):
         bound = bind_call(self.ops[id(stmt)], stmt, self.fn)
         bound = {p: n for p, n in bound.items() if p not in pair.statics}
         new = call_by_keyword(S.load(pair.fwd), bound,
-                              [gast.keyword(arg=self.tape, value=S.load(self.tape))])
+                              [gast.keyword(arg=pair.tape, value=S.load(self.tape))])
         if isinstance(stmt, gast.Expr):
             return gast.copy_location(gast.Expr(value=new), stmt)
         return gast.copy_location(S.assign(stmt.targets[0], new), stmt)
@@ -409,8 +409,11 @@ class Reverse(Analysed):
             return []
         code = self._ensure(lst.id)
         popped = S.call(gast.Attribute(value=S.load(self.adj(lst.id)), attr="pop", ctx=gast.Load()))
-        if not self.active(value):      # the adjoint list loses the entry all the same
-            return code + [S.expr_stmt(popped)]
+        if not self.active(value):
+            # the entry's adjoint is taken off and dropped: the adjoint list stays in step with
+            # the list, whose `.pop()`s put back an adjoint for every entry (_pop).  Bound to a
+            # name, so that differentiating this code again knows what the entry was.
+            return code + [S.assign(self.namer.temp(), popped)]
         return code + self.accumulate(value.id, popped)
 
     def _pop(self, op, outs):
@@ -869,12 +872,9 @@ class Reverse(Analysed):
             dry = self.reverse_block(body)
             self.needed |= {n for s in dry for n in S.names_in(s, gast.Load)}
             # The caller may read what a called function overwrote: restore it for the caller.
-            self.needed |= set(self.split_mutated or ())
-            # A called function's wrt argument the sweep gives no adjoint has zeros of its
-            # shape for one, which read it: its record keeps the argument for them.
-            if self.split_mutated is not None:
-                self.needed |= {n for p in self.wrt if p not in self.defined
-                                for n in S.names_in(self.zero(p), gast.Load)}
+            # (Not a list it appends to or pops from: that changes in place, nothing to restore.)
+            lists = {op.args[0].id for op in self.ops.values() if op.kind in ("append", "pop")}
+            self.needed |= set(self.split_mutated or ()) - lists
             self.namer.taken = taken | set(self.adjoints.values()) | set(self.counters.values())
             self.namer.counters = counters
             self.plan_recomputes()
@@ -939,12 +939,14 @@ class Reverse(Analysed):
         self.split_mutated = list(mutated)
         parts = self.sweeps("given", False)
         output = parts["output"]
-        # what the reverse loops compute again (plan_recomputes) they compute from values
-        # the record must hold too: g_bwd does not see g_fwd's locals
-        again_reads = {n for stmts in self.recompute_at.values() for s in stmts
-                       for n in S.names_in(s.value, gast.Load)}
-        keep = sorted(n for n in self.needed | again_reads
-                      if n in self.local or n in self.counters.values())
+        # what the reverse sweep reads, and the parameters whose zero cotangents it returns
+        read = self.needed | {n for r in parts["results"] for n in S.names_in(r, gast.Load)}
+        # and the operands of the temporaries it computes again (plan_recomputes), which the
+        # top-level sweep simply finds still in scope (a parameter: `v = xs[i]`)
+        again = [s for stmts in self.recompute_at.values() for s in stmts]
+        read |= {n for s in again for n in S.names_in(s.value, gast.Load)} - \
+            {t for s in again for t in targets(s)}
+        keep = sorted(n for n in read if n in self.local or n in self.counters.values())
         again = self._recomputed_from_record(parts["body"], keep)
         keep = [n for n in keep if n not in {targets(s)[0] for s in again}]
         push = [S.expr_stmt(S.call(f"{self.tape}.append", S.load(n))) for n in keep]

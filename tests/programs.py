@@ -1132,3 +1132,59 @@ def grows_while_walked(x):
 
 
 CASES.append(Case(grows_while_walked, args(scal()), (0,)))
+
+
+# ---- a callee that ignores an argument it is given (its backward half returns a zero for it) -----
+def shifted_square(x, shift):
+    return x * x             # the shift is not used (yet)
+
+
+def passes_an_ignored_argument(x, y):
+    return np.sum(shifted_square(x, y * 2.0) * y)
+
+
+CASES.append(Case(passes_an_ignored_argument, args(vec(3), vec(3)), (0, 1)))
+
+
+# ---- lists: entries whose adjoints are dropped, a helper that appends to its caller's list -------
+
+def pushes_a_constant(x):
+    stack = []
+    stack.append(x * 2.0)
+    stack.append(3.0)        # an entry that does not depend on x
+    c = stack.pop()
+    d = stack.pop()
+    return np.sum(d * x) + c * np.sum(d)
+
+
+CASES.append(Case(pushes_a_constant, args(vec(3)), (0,)))
+
+
+def push_square(stack, v):
+    stack.append(v * v)      # into the caller's list
+    return v
+
+
+def appends_through_a_helper(x):
+    stack = []
+    a = push_square(stack, x)
+    b = stack.pop()
+    return np.sum(b * a)
+
+
+CASES.append(Case(appends_through_a_helper, args(vec(3)), (0,)))
+
+
+# ---- a helper's backward half indexes a parameter it does not otherwise need ------------------
+def rows_times(X, w):
+    s = 0.0
+    for i in range(3):
+        s = s + np.sum(X[i] * w)     # X[i]: computed again in the backward half
+    return s
+
+
+def calls_rows_times(X, w):
+    return rows_times(X, w * w)
+
+
+CASES.append(Case(calls_rows_times, args(mat(3, 4), vec(4)), (1,)))

@@ -172,3 +172,43 @@ def test_hessian_where_the_gradient_adds_into_a_slice_in_a_loop():
     H = ad.hessian(slice_of_weight_in_a_branching_loop)(W, xs)
     np.testing.assert_allclose(H.reshape(16, 16) @ v.ravel(), expected.ravel(),
                                rtol=1e-6, atol=1e-7)
+
+
+def _along(inner, w):
+    def along(x):
+        return np.sum(inner(x) * w)
+    return along
+
+
+def _sum_of_x_sin_x_in_a_loop(x):
+    s = 0.0
+    for i in range(3):
+        s = s + x[i] * np.sin(x[i])
+    return s
+
+
+def test_reverse_over_reverse_of_a_gradient_with_a_tape():
+    # the gradient has a `_tape` of its own; differentiated in reverse mode as a callee, its
+    # forward half takes the caller's tape under another name (`_tape_1`), which the caller
+    # must pass it by
+    x = np.array([0.3, -1.2, 2.0])
+    w = np.array([0.5, 2.0, -1.0])
+    got = ad.grad(_along(ad.grad(_sum_of_x_sin_x_in_a_loop), w))(x)
+    np.testing.assert_allclose(got, (2 * np.cos(x) - x * np.sin(x)) * w, rtol=1e-12)
+
+
+def _through_a_pair(x, y):
+    pair = (x * y, x - y)
+    c, d = pair
+    return c * d + pair[0]
+
+
+def test_reverse_over_a_gradient_that_adds_into_a_tuples_adjoint():
+    # the gradient's `pair_bar = _ad.add(pair_bar, (c_bar, d_bar))` is a tuple, not a number:
+    # differentiated again, its adjoint is built anew at an index, not written into
+    from s2s_ad import api
+    x, y = 0.3, 0.5
+    expected = [2 * y, 2 * x - 2 * y + 1.0]     # of x^2 y - x y^2 + x y
+    with api.variant(specialise=False, optimize=True):
+        got = [ad.jacrev(ad.grad(_through_a_pair, wrt=0), wrt=k)(x, y) for k in (0, 1)]
+    np.testing.assert_allclose(np.ravel(got), expected, rtol=1e-12)

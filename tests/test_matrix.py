@@ -148,6 +148,14 @@ KNOWN = {
     ("lu", "grad_grad"): "*",
     ("lu", "jacrev_grad"): "*",
     ("seidel_2d", "grad_grad"): "SOGO",
+    ("comp", "grad_grad"): "*",
+    ("comp", "hessian"): "*",
+    ("comp", "hvp"): "*",
+    ("comp", "jacfwd_grad"): "*",
+    ("comp", "jacrev_grad"): "*",
+    ("reads_before_call", "grad_grad"): "*",
+    ("reads_before_call", "jacrev_grad"): "*",
+    ("three_returns", "grad_grad"): "GO",
 }
 
 
