@@ -85,8 +85,17 @@ def argument_roots(name, fn, ops, kinds):
     return found
 
 
+def updated_lists(fn, ops):
+    """The parameters a function appends to or pops from (`lst.append(v)`, `v = lst.pop()`):
+    the caller's list changes (a tape that a generated gradient hands its callee's forward
+    and backward halves)."""
+    return {op.args[0].id for op in ops.values() if op.kind in ("append", "pop")
+            and isinstance(op.args[0], gast.Name) and op.args[0].id in fn.params}
+
+
 def check_writes(fn, ops, kinds):
-    """Raise for writes the compiler cannot differentiate; return the parameters written into."""
+    """Raise for writes the compiler cannot differentiate; return the parameters written into
+    (lists appended to or popped from included)."""
     order = list(simple_statements(fn.node.body))
     position = {id(s): k for k, s in enumerate(order)}
     defs = {}
@@ -98,12 +107,8 @@ def check_writes(fn, ops, kinds):
     written = set()
     for w in order:
         op = ops[id(w)]
-        if op.kind in ("append", "pop") and isinstance(op.args[0], gast.Name) and \
-                op.args[0].id in fn.params:
-            # `lst.append(v)`, `v = lst.pop()` change the caller's list (a tape that a
-            # generated gradient hands its callee's forward and backward halves)
-            written.add(op.args[0].id)
-            continue
+        if op.kind in ("append", "pop"):
+            continue        # (updated_lists, below)
         # `a[i] = v` writes into a; a call writes into the arguments its callee writes into
         bases = [op.args[0].id] if op.kind == "setitem" else op.writes
         for base in bases:
@@ -119,7 +124,7 @@ def check_writes(fn, ops, kinds):
                 uses = _uses(order)
             _check_live_views(fn, w, base, order, position, ops, kinds, lists, uses)
             _check_live_copies(fn, w, base, order, position, ops, uses)
-    return written
+    return written | updated_lists(fn, ops)
 
 
 def _uses(order):

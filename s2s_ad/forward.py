@@ -17,7 +17,6 @@ import numpy as np
 from . import syntax as S
 from .activity import activity, simple_statements, targets
 from .aliasing import check_writes
-from .calls import updated_lists
 from . import batching
 from .analysed import Analysed, aligned
 from .batching import Unbatchable
@@ -366,7 +365,7 @@ class Forward(Analysed):
         if not keyword_tangents:
             # The derivative behaves as if the function had copied the arrays it writes into
             # (a called function's writes, instead, are its caller's to see).
-            written = check_writes(self.fn, self.ops, self.kinds) | updated_lists(self.fn, self.ops)
+            written = check_writes(self.fn, self.ops, self.kinds)
             for p in sorted(written):
                 prelude.append(S.assign(p, _copy(p)))
                 if p in self.wrt:

@@ -38,7 +38,7 @@ from .aliasing import check_writes
 from . import batching
 from .analysed import Analysed
 from .batching import Unbatchable
-from .calls import argument_kinds, static_functions, updated_lists
+from .calls import argument_kinds, static_functions
 from .errors import BadArgumentError, NonDifferentiableCallError
 from .kinds import all_real
 from .ops import describe, reduced_axes
@@ -854,8 +854,7 @@ class Reverse(Analysed):
         self.activity = activity(self.fn, self.ops, self.wrt,
                                  out_names + list(self.split_mutated or ()), self.shapes)
         # the arrays it writes into and the lists it appends to or pops from
-        self.written = check_writes(self.fn, self.ops, self.kinds) | \
-            updated_lists(self.fn, self.ops)
+        self.written = check_writes(self.fn, self.ops, self.kinds)
         self.plan_calls()
         self.counters = {}
         self.uses_tape = False
