@@ -42,7 +42,8 @@ class GeneratedNames:
         else:
             chosen = f"_ad_{name}"
             n = 1
-            while chosen in self.own and self.own[chosen] is not obj:
+            while chosen in self.own and self.own[chosen] is not obj or \
+                    chosen in self.local_names:
                 n += 1
                 chosen = f"_ad_{name}{n}"
             self.own[chosen] = obj
@@ -56,7 +57,7 @@ class GeneratedNames:
         if id(obj) in self._by_id:
             return self._expr(self._by_id[id(obj)])
         chosen, n = f"_ad_{hint}", 1
-        while chosen in self.own:
+        while chosen in self.own or chosen in self.local_names:
             n += 1
             chosen = f"_ad_{hint}{n}"
         self.own[chosen] = obj

@@ -308,11 +308,12 @@ def generate(fn, mode, wrt=(), *, has_aux=False, arg_kinds=None, optimize=True,
 
 
 def _refuse_reserved_names(node, parsed):
-    """`_ad` is the runtime module in generated code, and `_ad_...` its aliases: a user's
-    name `_ad` (a parameter, a variable, a module global read) would be taken for it."""
+    """`_ad` is the runtime module in generated code: a user's name `_ad` (a parameter, a
+    variable, a module global read) would be taken for it.  (Its aliases `_ad_<name>` are
+    chosen clear of the user's names: names.GeneratedNames.)"""
     for name in S.walk(node):
         ident = name.id if isinstance(name, gast.Name) else None
-        if ident is not None and (ident == "_ad" or ident.startswith("_ad_")):
+        if ident == "_ad":
             raise UnsupportedSyntaxError(
                 f"the name '{ident}' is reserved for the code s2s_ad generates (its runtime "
                 f"helpers are `_ad`)", hint=f"Rename '{ident}'.", location=parsed.location(name))

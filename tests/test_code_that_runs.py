@@ -125,7 +125,8 @@ def test_generated_code_never_captures_the_users_names():
     assert ad.grad(hm.generated_names)(2.0, 3.0, 0.5) == pytest.approx(3.0 * 3.0 * 0.5)
     assert ad.grad(hm.generated_names, wrt=1)(2.0, 3.0, 0.5) == pytest.approx(3.0 * 2.0 * 0.5)
     assert ad.hvp(hm.generated_names)(2.0, 3.0, 0.5, 1.0) == pytest.approx(0.0)
-    # the user's _ad: refused at its line (the generated code's helpers are `_ad`)
+    # the user's _ad: refused at its line (the generated code's helpers are `_ad`; a user's
+    # `_ad_x` works: tests/test_cache.py)
     with pytest.raises(ad.DifferentiationError, match="reserved"):
         ad.grad(hm.reserved_name)(2.0, 3.0)
     # a parameter named like a builtin the derivative calls: refused, at the parameter
