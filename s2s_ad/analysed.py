@@ -73,6 +73,20 @@ class Analysed:
                 found.add(ts[0])
         return found
 
+    def restored_arrays(self):
+        """Values taken from a tape (`B = _tape.pop()`, in generated code differentiated again)
+        that are written into: they are the arrays of the function that saved them, whose
+        values the reverse sweep restores (`B[1:-1] = _tape.pop()`), so the writes, and
+        their tangents, are results of the function like the arrays a callee writes into."""
+        popped = set()
+        for s in simple_statements(self.fn.node.body):
+            op = self.ops[id(s)]
+            if op.kind == "pop" or (op.kind == "unpack" and isinstance(op.args[0], gast.Name)
+                                    and op.args[0].id in popped):
+                popped.update(targets(s))
+        return sorted({op.args[0].id for op in self.ops.values()
+                       if op.kind == "setitem" and op.args[0].id in popped})
+
     def is_local(self, name):
         return name in self.local
 

@@ -328,20 +328,6 @@ class Forward(Analysed):
         target = S.tuple_([S.store(outs[0]), S.store(self.dot(outs[0]))], gast.Store())
         return gast.copy_location(S.assign(target, new), stmt)
 
-    def _restored_arrays(self):
-        """Values taken from a tape (`B = _tape.pop()`, in generated code differentiated again)
-        that are written into: they are the arrays of the function that saved them, whose
-        values the reverse sweep restores (`B[1:-1] = _tape.pop()`), so the writes, and
-        their tangents, are results of the function like the arrays a callee writes into."""
-        popped = set()
-        for s in simple_statements(self.fn.node.body):
-            op = self.ops[id(s)]
-            if op.kind == "pop" or (op.kind == "unpack" and isinstance(op.args[0], gast.Name)
-                                    and op.args[0].id in popped):
-                popped.update(targets(s))
-        return sorted({op.args[0].id for op in self.ops.values()
-                       if op.kind == "setitem" and op.args[0].id in popped})
-
     def argument_tangent(self, node):
         if isinstance(node, gast.Tuple):
             return S.tuple_([self.tangent_of(e) for e in node.elts])
@@ -354,7 +340,7 @@ class Forward(Analysed):
         output = body[-1].value
         # the arguments a called function writes into are among its results
         out_names = ([output.id] if isinstance(output, gast.Name) else []) + list(mutated) \
-            + self._restored_arrays()
+            + self.restored_arrays()
         self.activity = activity(self.fn, self.ops, self.wrt, out_names, self.shapes)
         if self.batched:    # one tangent per element of the wrt arguments
             in_shapes = [self.shape_of(S.load(p)) for p in self.wrt]

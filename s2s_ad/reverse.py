@@ -831,6 +831,7 @@ class Reverse(Analysed):
     # -- the whole function --------------------------------------------------------------
     def sweeps(self, seed, has_aux):
         """Generate both sweeps; returns a dict of the pieces the builders assemble."""
+        self.refuse_restores()
         node = self.fn.node
         body = list(node.body)
         ret = body[-1]
@@ -900,6 +901,36 @@ class Reverse(Analysed):
         return dict(body=body, output=output, aux=aux, forward=forward, seed=seed_stmts,
                     reverse=reverse, results=results, inits=inits, params=params,
                     copies=copies)
+
+    def refuse_restores(self):
+        """Reverse mode over generated code that reads an array after a called function's
+        backward half restored it (`step_fwd(A=A, B=B, _tape=_tape)` writes into B, and
+        `step_bwd(...)` puts B back from the tape, out of this sweep's sight): the read would
+        have no adjoint.  Forward mode follows such restores (Analysed.restored_arrays);
+        this sweep refuses rather than be wrong.  A restored array read no more is fine."""
+        from .codegen import is_generated
+        if not is_generated(self.fn.parsed.filename):
+            return
+        lists = {s.targets[0].id for s in simple_statements(self.fn.node.body)
+                 if isinstance(s, gast.Assign) and isinstance(s.value, gast.List)
+                 and isinstance(s.targets[0], gast.Name)}
+        written, restoring = set(), False
+        for stmt in simple_statements(self.fn.node.body):
+            op = self.ops[id(stmt)]
+            if op.kind == "call" and is_user_function(op.fn):
+                arrays = set(op.writes) - lists
+                written |= arrays
+                restoring = restoring or (bool(written) and not arrays)
+                continue
+            read = written & set(S.names_in(stmt, gast.Load)) if restoring else set()
+            if read:
+                name = sorted(read)[0]
+                raise self.fn.error(
+                    stmt, f"reverse mode over a read of '{name}' after a called function "
+                          f"restored it (it wrote into '{name}')",
+                    "Hessians and Hessian-vector products (forward over reverse) follow it; "
+                    "for reverse over reverse, have the called function return a new array "
+                    "instead of writing into its argument.")
 
     def build(self, name, seed, return_value, has_aux):
         """One function: forward sweep, then reverse sweep."""

@@ -278,7 +278,7 @@ def main():
     programs) in the four variants, as the lines of test_matrix.py's KNOWN table."""
     import sys
     from s2s_ad import api
-    from test_matrix import CORPUS, REFUSED, SECOND, VARIANTS
+    from test_matrix import CORPUS, REFUSED, REFUSED_EVERYWHERE, SECOND, VARIANTS
     names = set(sys.argv[1:])
     found = {}
     for label, options in VARIANTS.items():
@@ -288,8 +288,10 @@ def main():
                     continue
                 for transform, result in check_program(case).items():
                     refusal = REFUSED.get(case.name)
+                    everywhere = REFUSED_EVERYWHERE.get(case.name)
                     if not result or (result.startswith("refused") and transform in SECOND
-                                      and refusal and refusal in result):
+                                      and refusal and refusal in result) or \
+                            (everywhere and everywhere in result):
                         continue
                     labels = found.setdefault((case.name, transform), [])
                     if label not in labels:

@@ -30,132 +30,25 @@ REFUSED = {name: WRITES_INTO_ARRAYS for name in (
     # tests/kernels.py
     "adi", "cholesky", "correlation", "covariance", "durbin", "floyd_warshall", "gemver",
     "gramschmidt", "heat_3d", "jacobi_2d", "ludcmp", "mvt", "seidel_2d", "symm", "syrk",
-    "trisolv", "trmm")}
+    "trisolv", "trmm", "lu", "helper_with_a_constant_weight")}
+# Reverse over reverse of a gradient that reads an array after a called function's backward
+# half restored it from the tape (reverse.refuse_restores); its Hessians work.
+REFUSED["reads_before_call"] = "after a called function restored it"
+# Refused in every transform, first order too: deriche's `ym1 = y1[i, j]` is an element, but
+# y1's rank is not known (np.zeros((w, h)) of unpacked sizes), so it is taken for a view of
+# y1 read after y1 is written (a false refusal: issue 17's notes).
+REFUSED_EVERYWHERE = {"deriche": "is still read"}
 
 # (program, transform): the variants where it is wrong or crashes today ("*": all four)
 KNOWN = {
-    ("damped_scale", "grad_grad"): "*",
-    ("damped_scale", "jacrev_grad"): "*",
-    ("squashed_copy", "grad_grad"): "SOSu",
     ("comp", "hessian"): "*",
     ("comp", "hvp"): "*",
     ("comp", "jacfwd_grad"): "*",
     ("comp", "jacrev_grad"): "*",
-    ("ignores_an_argument", "grad_grad"): "*",
-    ("ignores_an_argument", "jacrev_grad"): "SOSu",
-    ("fill", "grad_grad"): "*",
-    ("scatter_add", "grad_grad"): "*",
-    ("nested_loops_matmul", "grad_grad"): "*",
-    ("setitem_method", "grad_grad"): "*",
-    ("swap_rows_fancy", "grad_grad"): "*",
-    ("grows_while_walked", "grad_grad"): "GOGu",
-    ("loop_over_rows", "grad_grad"): "*",
-    ("rnn", "grad_grad"): "SOSOGOGOSuSuGuGu",
-    ("loop_array_carried", "grad_grad"): "*",
-    ("while_array", "grad_grad"): "*",
-    ("broadcast_assignment", "grad_grad"): "*",
-    ("returns_its_written_argument", "grad_grad"): "*",
-    ("zipped_loops", "grad_grad"): "*",
-    ("mask_zero", "grad_grad"): "*",
-    ("net", "grad_grad"): "*",
-    ("smooth", "grad_grad"): "*",
-    ("uses_scale", "grad_grad"): "*",
-    ("jacobi2d", "grad_grad"): "SOGO",
-    ("reads_before_call", "jacrev_grad"): "*",
-    ("reads_before_call", "grad_grad"): "*",
     ("comp", "grad_grad"): "*",
-    ("rows_comprehension", "grad_grad"): "*",
-    ("uses_varargs", "jacrev_grad"): "*",
-    ("uses_varargs", "grad_grad"): "*",
-    ("row_of_the_counter", "grad_grad"): "*",
-    ("row_rnn", "grad_grad"): "*",
-    ("column_rnn", "grad_grad"): "*",
-    ("running_misfit", "grad_grad"): "*",
-    ("uses_last_steps_element", "grad_grad"): "*",
-    ("square_times_x", "grad_grad"): "*",
-    ("sum_of_cubes", "grad_grad"): "*",
-    ("tanh_three_times", "grad_grad"): "*",
-    ("residual_steps", "grad_grad"): "*",
-    ("keyword_only_helper", "grad_grad"): "*",
-    ("samples.rnn.loss", "grad_grad"): "*",
-    ("samples.stencil_inplace.loss", "grad_grad"): "*",
-    ("tuples", "jacrev_grad"): "GOGu",
-    ("tuples", "grad_grad"): "GOGu",
-    ("compare_mixed", "grad_grad"): "GOGu",
-    ("broadcasting", "grad_grad"): "GOGu",
-    ("conditional_expr", "grad_grad"): "GOGu",
-    ("horner", "grad_grad"): "GOGu",
-    ("range_args", "grad_grad"): "GOGu",
-    ("loop_carried_updates", "grad_grad"): "GOGu",
-    ("newton_sqrt", "grad_grad"): "GOGu",
-    ("capped_newton", "grad_grad"): "GOGu",
-    ("euler_ode", "grad_grad"): "GOGu",
-    ("breaks_early", "grad_grad"): "GOGu",
-    ("continue_and_else", "grad_grad"): "GOGu",
-    ("loop_over_list", "grad_grad"): "GOGu",
-    ("uses_helper", "grad_grad"): "GOGu",
-    ("fact_like", "grad_grad"): "GOGu",
-    ("multi", "grad_grad"): "GOGu",
-    ("assigned_in_some_iterations", "grad_grad"): "GOGu",
-    ("fit", "grad_grad"): "GOGu",
-    ("temporaries_of_a_loop", "grad_grad"): "GOGu",
-    ("chain_of_temporaries", "grad_grad"): "GOGu",
-    ("operand_changed_by_a_later_loop", "grad_grad"): "GOGu",
-    ("carried_through_a_parameter", "grad_grad"): "GOGu",
-    ("appends_in_a_helper", "grad_grad"): "GOGu",
-    ("samples.ode_fit.trajectory_loss", "grad_grad"): "GOGu",
-    ("histogram_by_keyword", "grad_grad"): "GOSO",  # also by position: a taped `if`
-    ("eigenvalues_by_index", "grad_grad"): "*",    # a rule with an unpack, differentiated
-    ("eigenvalues_by_index", "jacrev_grad"): "*",  # again: NameError 'a' (also `w, v = eigh`)
-    ("accumulated", "grad_grad"): "*",
-    ("accumulated", "jacrev_grad"): "*",
-    ("blended_energy", "grad_grad"): "*",
-    ("both_branches", "grad_grad"): "*",
-    ("conditional_helper", "grad_grad"): "*",
-    ("conditional_helper", "jacrev_grad"): "*",
-    ("early_return_helper", "grad_grad"): "*",
-    ("keyword_over_defaults", "grad_grad"): "*",
-    ("keyword_over_defaults", "jacrev_grad"): "*",
-    ("number_unchanged", "grad_grad"): "GOGu",
-    ("result_ignored", "grad_grad"): "*",
-    ("result_ignored", "jacrev_grad"): "*",
-    ("sum_of_scaled", "grad_grad"): "*",
-    ("sum_of_scaled", "jacrev_grad"): "*",
-    ("two_layers", "grad_grad"): "*",
-    ("two_layers", "jacrev_grad"): "*",
-    # a counter read after a loop that ran no iteration: reverse over reverse of the gradient
-    ("counter_after_an_empty_loop", "grad_grad"): "*",
-    ("counter_after_an_empty_loop", "jacrev_grad"): "*",
-    ("helper_with_a_constant_weight", "grad_grad"): "*",
-    ("helper_with_a_constant_weight", "jacrev_grad"): "*",
-    ("writes_through_an_unused_result", "grad_grad"): "*",
-    ("writes_through_an_unused_result", "jacrev_grad"): "*",
-    # tests/kernels.py
-    # `ym1 = y1[i, j]` (an element; y1's shape is not known) is taken for a view of y1
-    ("deriche", "vjp"): "*",
-    ("deriche", "jvp"): "*",
-    ("deriche", "dot"): "*",
-    ("deriche", "jacfwd"): "*",
-    ("deriche", "jacrev"): "*",
-    ("deriche", "grad"): "*",
-    ("deriche", "value_and_grad"): "*",
-    ("deriche", "hessian"): "*",
-    ("deriche", "hvp"): "*",
-    ("deriche", "jacfwd_grad"): "*",
-    ("deriche", "jacrev_grad"): "*",
-    ("deriche", "grad_grad"): "*",
-    ("jacobi_2d", "grad_grad"): "SOGO",
-    ("lu", "grad_grad"): "*",
-    ("lu", "jacrev_grad"): "*",
-    ("seidel_2d", "grad_grad"): "SOGO",
-    ("comp", "grad_grad"): "*",
-    ("comp", "hessian"): "*",
-    ("comp", "hvp"): "*",
-    ("comp", "jacfwd_grad"): "*",
-    ("comp", "jacrev_grad"): "*",
-    ("reads_before_call", "grad_grad"): "*",
-    ("reads_before_call", "jacrev_grad"): "*",
-    ("three_returns", "grad_grad"): "GO",
+    ("damped_scale", "jacrev_grad"): "SOSu",
+    ("damped_scale", "grad_grad"): "SOSu",
+    ("gemver", "grad_grad"): "GO",
 }
 
 
@@ -178,6 +71,9 @@ def test_transform_matrix(case, variant):
         refusal = REFUSED.get(case.name)
         if result and result.startswith("refused") and transform in SECOND and refusal \
                 and refusal in result:
+            continue
+        everywhere = REFUSED_EVERYWHERE.get(case.name)
+        if result and everywhere and everywhere in result:
             continue
         known = expected_failure(case.name, transform, variant)
         if known and not result:
