@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench samples fuzz clean
+.PHONY: install demo test check lint bench samples fuzz clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -32,6 +32,11 @@ samples: install
 bench: install
 	$(BIN)/pip install -q -e '.[bench]' || echo "some peers could not be installed; they will show n/a"
 	$(BIN)/python -m benchmarks.run
+
+# What CI runs after `make test`: the fuzzer on 300 random programs (make test runs 40), each
+# through every first- and second-order transform; the whole transform matrix is in make test.
+check: install
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-300} $(BIN)/python -m pytest tests/test_fuzz.py
 
 # Property-based fuzzing with a large budget (tests/test_fuzz.py; `make test` runs 40 examples).
 fuzz: install
