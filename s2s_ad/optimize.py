@@ -210,10 +210,30 @@ def _leaf(n):
     return kind is gast.Constant or (kind is gast.Name and n.annotation is None)
 
 
+def _constant_power(call):
+    """c for `_ad.pow_slope(x, c)` with a constant c >= 1 (no negative power of 0 to guard
+    against), else None."""
+    if isinstance(call, gast.Call) and _is_helper(call.func, "pow_slope") and \
+            len(call.args) == 2 and not call.keywords:
+        c = call.args[1]
+        if isinstance(c, gast.Constant) and type(c.value) in (int, float) and c.value >= 1:
+            return c.value
+    return None
+
+
 def _fold_binop(n, floating=frozenset()):
     # an operand `1.0 * e` is `e` here: the operation makes a new value either way
     n.left, n.right = _without_unit(n.left, floating, True), _without_unit(n.right, floating, True)
     left, right = n.left, n.right
+    c = _constant_power(right) if isinstance(n.op, gast.Mult) else None
+    if c is not None:
+        # g * _ad.pow_slope(x, c) -> g * c * x ** (c - 1): `x ** 3` has the derivative
+        # `g * 3 * x ** 2`, and `x ** 2` `g * 2.0 * x`
+        scaled = _fold_binop(S.binop(left, gast.Mult(), S.const(c)), floating)
+        if c == 1:
+            return scaled
+        power = _fold_binop(S.binop(right.args[0], gast.Pow(), S.const(c - 1)), floating)
+        return _fold_binop(S.binop(scaled, gast.Mult(), power), floating)
     if _number(left) and _number(right):
         try:
             value = _EVAL[type(n.op)](left.value, right.value)
@@ -326,15 +346,6 @@ def _fold_augassign(n, floating=frozenset()):
 
 
 def _fold_call(n):
-    # _ad.pow_slope(x, c) for a constant c >= 1 (no negative power of 0 to guard against):
-    # c * x ** (c - 1), so that `x ** 3` has the derivative `3 * x ** 2`
-    if _is_helper(n.func, "pow_slope") and len(n.args) == 2 and not n.keywords:
-        c = n.args[1]
-        if isinstance(c, gast.Constant) and type(c.value) in (int, float) and c.value >= 1:
-            if c.value == 1:
-                return S.const(c.value)
-            return S.binop(S.const(c.value), gast.Mult(),
-                           S.binop(n.args[0], gast.Pow(), S.const(c.value - 1)))
     # unbroadcast(-g, x) -> -unbroadcast(g, x), (-g).sum(axis=1) -> -g.sum(axis=1): negate
     # the reduced array, not the full one (a sum of negated terms is the negated sum)
     if _is_helper(n.func, "unbroadcast") and len(n.args) == 2 and not n.keywords \
