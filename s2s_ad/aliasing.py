@@ -13,7 +13,7 @@ therefore never modifies the caller's arrays.
 import gast
 import numpy as np
 
-from .activity import simple_statements
+from .activity import simple_statements, targets
 from . import syntax as S
 from .errors import UnsupportedSyntaxError
 from .naming import is_temporary
@@ -252,12 +252,16 @@ def _check_live_copies(fn, write, base, order, position, ops, uses):
     at = position[id(write)]
     loops = _loops(fn.node.body)
     for other in sorted(_copies_of(base, ops, order) - {base}):
-        made = _stored_at(other, order, position)
+        # where `other` is made a copy of the array (not `v_1 = None`, a path without it)
+        made = [position[id(s)] for s in order if ops[id(s)].kind == "copy" and
+                other in targets(s)]
         for reader in uses.get(other, []):
             read = position[id(reader)]
             # a copy made after the write, and only there, names the array as written: reading
-            # it is reading `base` (the phi copies `v_1 = v` after a write in a branch)
-            if other not in fn.params and made and all(at < m < read for m in made):
+            # it is reading `base` (the phi copies `v_1 = v` after a write in a branch), after
+            # those copies, or in the next pass of a loop (before the write of that pass)
+            if other not in fn.params and made and all(at < m for m in made) and \
+                    (read > max(made) or read < at):
                 continue
             if reader is not write and _later(write, reader, position, loops):
                 raise fn.error(
@@ -265,13 +269,6 @@ def _check_live_copies(fn, write, base, order, position, ops, uses):
                            f"after this write at line {reader.lineno}",
                     f"Write into a copy (`{base} = {other}.copy()`), or read '{base}' instead "
                     f"of '{other}' after the write.", kind=UnsupportedSyntaxError)
-
-
-def _stored_at(name, order, position):
-    """The positions of the statements that bind `name`."""
-    return [position[id(s)] for s in order
-            if any(isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Store)
-                   for n in S.walk(s))]
 
 
 def _copies_of(name, ops, order):

@@ -1188,3 +1188,23 @@ def calls_rows_times(X, w):
 
 
 CASES.append(Case(calls_rows_times, args(mat(3, 4), vec(4)), (1,)))
+
+
+# ---- a fresh copy written into in a branch of a loop, its join copy read in the next pass ----
+def _scale_first(b, s):
+    b[0] = b[0] * s
+
+
+def fresh_copy_in_a_branch(x, a):
+    total = 0.0
+    n = 0
+    while n < 3:
+        n += 1
+        if n > 1:
+            v = a * 1.0
+            _scale_first(v, x)
+            total = total + np.sum(v * v)
+    return total
+
+
+CASES.append(Case(fresh_copy_in_a_branch, args(scal(0.5, 1.5), vec(3)), (0, 1)))

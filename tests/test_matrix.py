@@ -49,6 +49,13 @@ KNOWN = {
     ("damped_scale", "jacrev_grad"): "SOSu",
     ("damped_scale", "grad_grad"): "SOSu",
     ("gemver", "grad_grad"): "GO",
+    # wrong, not refused: second derivatives through a helper writing into a fresh copy made
+    # in a branch of a while loop (found last; issue 17's notes)
+    ("fresh_copy_in_a_branch", "hessian"): "GOGu",
+    ("fresh_copy_in_a_branch", "hvp"): "GOGu",
+    ("fresh_copy_in_a_branch", "jacfwd_grad"): "GOGu",
+    ("fresh_copy_in_a_branch", "jacrev_grad"): "GOGu",
+    ("fresh_copy_in_a_branch", "grad_grad"): "*",
 }
 
 
