@@ -33,8 +33,9 @@ bench: install
 	$(BIN)/pip install -q -e '.[bench]' || echo "some peers could not be installed; they will show n/a"
 	$(BIN)/python -m benchmarks.run
 
-# What CI runs after `make test`: the fuzzer on 300 random programs (make test runs 40), each
-# through every first- and second-order transform; the whole transform matrix is in make test.
+# The fuzzer on 300 random programs (make test runs 40), each through every first- and
+# second-order transform; the whole transform matrix is in make test. It finds three
+# failures today (tests/fuzz_findings.md, F2-F4), so CI runs make test alone.
 check: install
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-300} $(BIN)/python -m pytest tests/test_fuzz.py
 
