@@ -58,16 +58,25 @@ class Parsed:
 
 
 def unwrap(fn):
-    """The plain Python function behind decorators, bound methods and our own wrappers."""
+    """The plain Python function behind bound methods, our own wrappers and wrappers that are
+    not Python code (functools.lru_cache).  A Python function written with functools.wraps is
+    not looked through: its body is code that runs (it may scale the result), so it is the
+    function differentiated, calling the wrapped one as any other function."""
     while True:
         if isinstance(fn, (types.MethodType, staticmethod, classmethod)):
             fn = fn.__func__
         elif hasattr(fn, "__s2s_ad_original__"):
             fn = fn.__s2s_ad_original__
-        elif hasattr(fn, "__wrapped__"):
+        elif hasattr(fn, "__wrapped__") and not isinstance(fn, types.FunctionType):
             fn = fn.__wrapped__
         else:
             return fn
+
+
+def signature(fn):
+    """inspect.signature of `fn`, a Python function's own (not that of the function a
+    functools.wraps wrapper names in `__wrapped__`: the wrapper is what is differentiated)."""
+    return inspect.signature(fn, follow_wrapped=not isinstance(fn, types.FunctionType))
 
 
 def parse(fn):
@@ -79,11 +88,12 @@ def parse(fn):
                  "ad.nondifferentiable.")
     code = fn.__code__
     filename = code.co_filename
-    node, all_lines = _lambda_on_its_lines(fn) if fn.__name__ == "<lambda>" else \
+    node, all_lines = _lambda_on_its_lines(fn) if code.co_name == "<lambda>" else \
         _def_on_its_lines(fn)
     if node is None:
         try:
-            lines, first = inspect.getsourcelines(fn)
+            # (of the code: inspect would read the source of a wrapper's __wrapped__)
+            lines, first = inspect.getsourcelines(code)
         except (OSError, TypeError) as exc:
             raise SourceUnavailableError(
                 f"{filename}:{code.co_firstlineno}: cannot read the source of {fn.__qualname__} "
@@ -162,7 +172,7 @@ def _def_on_its_lines(fn):
     except SyntaxError:    # cut off where a line of a string or bracket is less indented
         return None, None
     if len(tree.body) != 1 or not isinstance(tree.body[0], gast.FunctionDef) or \
-            tree.body[0].name != fn.__name__:
+            tree.body[0].name != code.co_name:
         return None, None
     node = tree.body[0]
     if indent:
@@ -182,7 +192,7 @@ def _lambda_on_its_lines(fn):
     if not hasattr(code, "co_positions"):
         return None, None
     try:
-        source, _ = inspect.findsource(fn)      # as inspect.getsourcelines reads the file
+        source, _ = inspect.findsource(code)    # as inspect.getsourcelines reads the file
     except (OSError, TypeError):
         return None, None
     all_lines = linecache.getlines(code.co_filename)
@@ -285,7 +295,7 @@ def _lambda_at(fn, lambdas, strict=False):
 
 
 def _function_node(fn, lines, first, filename, all_lines):
-    if fn.__name__ == "<lambda>":
+    if fn.__code__.co_name == "<lambda>":
         # the whole file: a lambda spanning several lines inside a larger call is cut by
         # inspect, and a module-level `name = lambda ...` gives its name
         node = _lambda_at(fn, _module_lambdas(filename, all_lines))
@@ -298,7 +308,7 @@ def _function_node(fn, lines, first, filename, all_lines):
         tree = _parse(dedented)
     except SyntaxError:
         tree = None
-    if fn.__name__ == "<lambda>":
+    if fn.__code__.co_name == "<lambda>":
         if tree is None:
             tree = _parse_lambda_context(dedented)
         node = _lambda_node(fn, tree, line_offset=first - 1, col_offset=indent)

@@ -1234,14 +1234,14 @@ def is_user_function(fn):
 
 def bind_call(op, stmt, fn):
     """{callee parameter: argument atom} for a call to a user function."""
-    import inspect
-    params = inspect.signature(op.fn).parameters
+    from .frontend import signature
+    params = signature(op.fn).parameters
     if any(p.kind == p.VAR_KEYWORD for p in params.values()):
         raise fn.error(stmt, f"{op.name} takes **kwargs, which s2s_ad cannot match to its "
                              f"arguments", "Give it explicit parameters.",
                        kind=NonDifferentiableCallError)
     try:
-        bound = inspect.signature(op.fn).bind(*op.args, **op.kwargs)
+        bound = signature(op.fn).bind(*op.args, **op.kwargs)
     except TypeError as exc:
         raise fn.error(stmt, f"the call to {op.name} does not match its signature ({exc})",
                        "Fix the arguments of the call.") from None

@@ -134,3 +134,70 @@ def test_generated_code_never_captures_the_users_names():
         ad.grad(hm.loop_with_builtin_names)(2.0, 0, 0, 0, 0)
     assert "hygiene_module.py" in str(info.value) and "'len'" in str(info.value) or \
         "'reversed'" in str(info.value) or "'range'" in str(info.value)
+
+
+# -- a functools.wraps wrapper is code that runs ----------------------------------------------
+
+import wrapped_module as wm  # noqa: E402
+
+
+def test_a_wrapper_that_doubles_the_output_is_differentiated():
+    assert wm.sq(3.0) == 18.0
+    assert ad.grad(wm.sq)(3.0) == pytest.approx(12.0)
+    assert ad.value_and_grad(wm.sq)(3.0) == (pytest.approx(18.0), pytest.approx(12.0))
+    assert ad.jvp(wm.sq, (3.0,), (1.0,))[1] == pytest.approx(12.0)
+    assert ad.vjp(wm.sq, 3.0)[1](1.0)[0] == pytest.approx(12.0)
+    assert ad.hessian(wm.sq)(3.0) == pytest.approx(4.0)
+
+
+def test_a_wrapper_that_rescales_the_argument_is_differentiated():
+    x = np.array([1.0, 2.0])
+    np.testing.assert_allclose(ad.grad(wm.cube_sum)(x), 3 * 27.0 * x ** 2)
+    np.testing.assert_allclose(ad.jacfwd(wm.cube_sum)(x), 3 * 27.0 * x ** 2)
+    np.testing.assert_allclose(ad.hvp(wm.cube_sum)(x, np.ones(2)), 6 * 27.0 * x)
+
+
+def test_a_wrapped_callee_is_differentiated_through_its_wrapper():
+    assert ad.grad(wm.calls_sq)(3.0) == pytest.approx(13.0)
+    assert ad.jvp(wm.calls_sq, (3.0,), (1.0,))[1] == pytest.approx(13.0)
+
+
+def test_a_wrapper_taking_kwargs_is_refused_not_skipped():
+    with pytest.raises(ad.DifferentiationError, match=r"\*args"):
+        ad.grad(wm.passed)(3.0)
+
+
+# -- bound methods, defaulted parameters, *args ------------------------------------------------
+
+import calls_module as cm  # noqa: E402
+
+
+def test_every_transform_of_a_bound_method():
+    model = cm.Model()
+    assert ad.grad(model.loss)(2.0) == pytest.approx(12.0)
+    out, pullback = ad.vjp(model.loss, 2.0)
+    assert out == pytest.approx(12.0) and pullback(1.0) == (pytest.approx(12.0),)
+    assert ad.jvp(model.loss, (2.0,), (1.0,)) == (pytest.approx(12.0), pytest.approx(12.0))
+    assert ad.hvp(model.loss)(2.0, 1.0) == pytest.approx(6.0)
+    assert ad.hessian(model.loss)(2.0) == pytest.approx(6.0)
+    assert ad.jacfwd(model.loss)(2.0) == pytest.approx(12.0)
+    assert ad.jacrev(model.loss)(2.0) == pytest.approx(12.0)
+
+
+def test_a_defaulted_parameter_left_out_in_every_transform():
+    assert ad.hvp(cm.with_default)(2.0, 1.0) == pytest.approx(24.0)
+    assert ad.jvp(cm.with_default, (2.0,), (1.0,)) == (pytest.approx(16.0), pytest.approx(24.0))
+    assert ad.jacfwd(cm.with_default)(2.0) == pytest.approx(24.0)
+    assert ad.hessian(cm.with_default)(2.0) == pytest.approx(24.0)
+    assert ad.vjp(cm.with_default, 2.0)[1](1.0) == (pytest.approx(24.0),)
+    x = np.array([1.0, -1.0])
+    np.testing.assert_allclose(ad.hvp(cm.with_array_default)(x, np.ones(2)), [2.0, 4.0])
+    np.testing.assert_allclose(ad.jacrev(cm.with_array_default)(x), [2.0, -4.0])
+
+
+def test_star_args_is_refused_at_the_parameter():
+    with pytest.raises(ad.UnsupportedSyntaxError) as info:
+        ad.grad(cm.star)(2.0, 3.0)
+    message = str(info.value)
+    assert "calls_module.py:" in message and "*args" in message and "def star(*args)" in message
+    assert "List the parameters" in message
