@@ -18,6 +18,7 @@ import numpy as np
 from . import frontend
 from .errors import BadArgumentError, DifferentiationError, UnsupportedSyntaxError
 from .kinds import VALUE_KINDS, kind_of_value
+from .rules import registry
 from .transform import build, generate
 
 _CACHE = weakref.WeakKeyDictionary()   # user function -> {key: Generated}
@@ -44,8 +45,10 @@ def forget(fn):
 
 def clear_cache():
     """Forget every compiled derivative."""
+    from .calls import _WRITES
     with _LOCK:
         _CACHE.clear()
+        _WRITES.clear()      # (what a function writes into depends on its callees' rules)
         for t in list(_TRANSFORMS):
             t.forget()
 
@@ -94,7 +97,7 @@ def compiled(fn, mode, wrt, arg_kinds=None, *, has_aux=False, optimize=True, arg
                 hint="Compose ad.grad, ad.value_and_grad and ad.hvp, or use ad.hessian.")
         fn = compiled(inner_fn, inner_mode, inner_wrt, arg_kinds, has_aux=inner_aux,
                       arg_shapes=arg_shapes).function
-    fn = frontend.unwrap(fn)
+    fn = differentiated(fn)
     if not isinstance(fn, types.FunctionType):
         frontend.parse(fn)      # raises SourceUnavailableError with what to do instead
     global_kinds = value_global_kinds(fn) if arg_kinds is not None else ()
@@ -119,6 +122,24 @@ def compiled(fn, mode, wrt, arg_kinds=None, *, has_aux=False, optimize=True, arg
             except DifferentiationError as exc:
                 raise _in_generated_code(exc, fn) from None
         return per_fn[key]
+
+
+_CALLING = weakref.WeakKeyDictionary()    # function with rules -> a function calling it
+
+
+def differentiated(fn):
+    """The Python function whose source is differentiated for `fn`: fn itself, through bound
+    methods and our own wrappers, except that a function with derivative rules (ad.defvjp) or
+    marked non-differentiable is called from a function made for it, so that its rules are
+    used as at any other call of it."""
+    fn = frontend.unwrap(fn)
+    if not isinstance(fn, types.FunctionType) or (
+            registry.lookup(fn) is None and not registry.is_nondifferentiable(fn)):
+        return fn
+    made = _CALLING.get(fn)
+    if made is None:
+        made = _CALLING[fn] = frontend.calling(fn)
+    return made
 
 
 def _in_generated_code(exc, fn):
@@ -759,7 +780,7 @@ def _source(fn, mode, wrt, optimize, has_aux, example):
         fn = _generated_of(fn)
     from .batching import Unbatchable
     try:
-        node, _, _, program = generate(frontend.unwrap(fn), mode, names, has_aux=has_aux,
+        node, _, _, program = generate(differentiated(fn), mode, names, has_aux=has_aux,
                                        optimize=optimize, arg_kinds=kinds, arg_shapes=shapes)
     except Unbatchable as exc:
         raise BadArgumentError(f"no {mode} code for {_qualname(fn)}: {exc}",

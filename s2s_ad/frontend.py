@@ -79,6 +79,47 @@ def signature(fn):
     return inspect.signature(fn, follow_wrapped=not isinstance(fn, types.FunctionType))
 
 
+def calling(fn):
+    """A Python function that calls `fn` with its own parameters (`def f(x, k): return f(x,
+    k)`, the inner `f` being `fn`, a closure cell), with fn's defaults and globals: what is
+    differentiated in place of a function that has derivative rules (ad.defvjp), so that its
+    rules are used as at any call of it.  Its text is in linecache, under a pseudo-file name,
+    for the front end and error messages."""
+    code = fn.__code__
+    sig = inspect.signature(fn, follow_wrapped=False)
+    empty = inspect.Parameter.empty
+    plain = sig.replace(parameters=[p.replace(default=empty, annotation=empty)
+                                    for p in sig.parameters.values()], return_annotation=empty)
+    arguments = []
+    for p in sig.parameters.values():
+        if p.kind is p.VAR_POSITIONAL:
+            arguments.append("*" + p.name)
+        elif p.kind is p.VAR_KEYWORD:
+            arguments.append("**" + p.name)
+        elif p.kind is p.KEYWORD_ONLY:
+            arguments.append(f"{p.name}={p.name}")
+        else:
+            arguments.append(p.name)
+    name = code.co_name
+    filename = f"<s2s_ad call of {fn.__module__}.{fn.__qualname__}>"
+    # inside a function having `name` as a local, so that `name` in the body is a free
+    # variable, then given a cell holding fn
+    text = (f"def _outer():\n"
+            f"    {name} = None\n"
+            f"    def {name}{plain}:\n"
+            f"        return {name}({', '.join(arguments)})\n"
+            f"    return {name}\n")
+    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+    outer = next(c for c in compile(text, filename, "exec").co_consts
+                 if isinstance(c, types.CodeType))
+    inner = next(c for c in outer.co_consts if isinstance(c, types.CodeType))
+    function = types.FunctionType(inner, fn.__globals__, name, fn.__defaults__,
+                                  (types.CellType(fn),))
+    function.__kwdefaults__ = fn.__kwdefaults__
+    function.__qualname__ = fn.__qualname__
+    return function
+
+
 def parse(fn):
     fn = unwrap(fn)
     if not isinstance(fn, types.FunctionType):

@@ -201,3 +201,62 @@ def test_star_args_is_refused_at_the_parameter():
     message = str(info.value)
     assert "calls_module.py:" in message and "*args" in message and "def star(*args)" in message
     assert "List the parameters" in message
+
+
+# -- a function's registered rules are used, in every transform, and checked ------------------
+
+import rules_module as rm  # noqa: E402
+
+ad.defvjp(rm.rounding, rm.straight_through)
+ad.defjvp(rm.rounding, rm.straight_through_jvp)
+
+
+def test_a_function_with_rules_differentiated_directly_uses_them():
+    assert ad.grad(rm.rounding)(1.3) == pytest.approx(1.0)
+    assert ad.value_and_grad(rm.rounding)(1.3) == (pytest.approx(1.0), pytest.approx(1.0))
+    assert ad.jvp(rm.rounding, (1.3,), (2.0,)) == (pytest.approx(1.0), pytest.approx(2.0))
+    assert ad.vjp(rm.rounding, 1.3)[1](3.0) == (pytest.approx(3.0),)
+    x = np.array([0.2, 1.7])
+    np.testing.assert_allclose(ad.jacfwd(rm.rounding)(x), np.eye(2))
+    np.testing.assert_allclose(ad.jacrev(rm.rounding)(x), np.eye(2))
+    assert ad.hessian(rm.rounding)(1.3) == pytest.approx(0.0)
+    assert ad.grad(rm.rounds_twice)(1.3) == pytest.approx(2.0)
+    assert "rounding(x)" in ad.source(rm.rounding, "grad")
+
+
+def test_a_rule_registered_after_the_first_call_is_used_from_then_on():
+    g = ad.grad(rm.uses_late)
+    assert g(1.3) == pytest.approx(2.0)          # np.round has a zero derivative
+    assert ad.grad(rm.late)(1.3) == pytest.approx(1.0)
+    ad.defvjp(rm.late, lambda g, ans, x: g * 10.0)
+    assert g(1.3) == pytest.approx(11.0)
+    assert ad.grad(rm.uses_late)(1.3) == pytest.approx(11.0)
+    assert ad.grad(rm.late)(1.3) == pytest.approx(10.0)
+
+
+def test_a_rule_that_is_not_a_function_is_refused_at_registration():
+    with pytest.raises(ad.BadArgumentError, match="not a function"):
+        ad.defvjp(rm.scaled_round, 1.0)
+    with pytest.raises(ad.BadArgumentError, match="nondifferentiable"):
+        ad.defvjp(rm.scaled_round, None)
+    with pytest.raises(ad.BadArgumentError, match="nondifferentiable"):
+        ad.defjvp(rm.scaled_round)
+    with pytest.raises(ad.BadArgumentError, match="not callable"):
+        ad.defvjp(3.0, lambda g, ans, x: g)
+
+
+def test_an_argument_past_the_last_rule_is_refused_not_zero():
+    ad.defvjp(rm.scaled_round, lambda g, ans, x, k: g * k)
+    ad.defjvp(rm.scaled_round, lambda t, ans, x, k: t * k)
+    try:
+        assert ad.grad(rm.uses_scaled_round)(1.3, 3.0) == pytest.approx(3.0)
+        for transform in (ad.grad, ad.jacfwd, ad.jacrev):
+            with pytest.raises(ad.NonDifferentiableCallError, match="argument 2") as info:
+                transform(rm.uses_scaled_round, 1)(1.3, 3.0)
+            assert "return scaled_round(x, k)" in str(info.value)
+        with pytest.raises(ad.NonDifferentiableCallError, match="argument 2"):
+            ad.jvp(rm.uses_scaled_round, (1.3, 3.0), (1.0, 1.0))
+        ad.defvjp(rm.scaled_round, lambda g, ans, x, k: g * k, None)   # None: zero, as said
+        assert ad.grad(rm.uses_scaled_round, 1)(1.3, 3.0) == pytest.approx(0.0)
+    finally:
+        ad.nondifferentiable(rm.scaled_round)
