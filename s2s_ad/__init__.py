@@ -14,7 +14,7 @@ from .errors import (BadArgumentError, DifferentiationError, NonDifferentiableCa
                      SourceUnavailableError, UnsupportedSyntaxError)
 from .rules import registry as _registry
 
-_registry.nondifferentiable(_runtime.grad_seed, stop_gradient)
+_registry.nondifferentiable(_runtime.grad_seed, _runtime.check_assertion, stop_gradient)
 
 
 def _checked(register, fn, rules, what):

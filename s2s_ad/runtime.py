@@ -206,6 +206,13 @@ def sum_grad(g, x, axis=None, keepdims=False):
     return np.broadcast_to(g, shape) * 1.0 if np.shape(g) != shape else g
 
 
+def check_assertion(test, message=None):
+    """The user's `assert test, message`, as a call (the derivatives keep calls made for their
+    effect): a failing assertion raises in the derivative as in the function."""
+    if not test:
+        raise AssertionError() if message is None else AssertionError(message)
+
+
 def grad_seed(out):
     """1 in the type of the scalar `out`: the seed of a gradient's reverse sweep."""
     if type(out) is float or type(out) is np.float64:

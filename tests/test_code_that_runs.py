@@ -260,3 +260,26 @@ def test_an_argument_past_the_last_rule_is_refused_not_zero():
         assert ad.grad(rm.uses_scaled_round, 1)(1.3, 3.0) == pytest.approx(0.0)
     finally:
         ad.nondifferentiable(rm.scaled_round)
+
+
+# -- code given as text is refused; an assert stays ----------------------------------------------
+
+import statements_module as sm  # noqa: E402
+
+
+@pytest.mark.parametrize("fn, line", [(sm.uses_eval, 'return eval("x * x")'),
+                                      (sm.uses_exec, 'exec("y = x * x", scope)')])
+def test_eval_and_exec_are_refused_at_their_line(fn, line):
+    with pytest.raises(ad.UnsupportedSyntaxError) as info:
+        ad.grad(fn)(3.0)
+    assert "statements_module.py:" in str(info.value) and line in str(info.value)
+
+
+def test_a_failing_assertion_raises_in_every_derivative():
+    assert ad.grad(sm.with_assert)(3.0) == pytest.approx(6.0)
+    assert ad.hessian(sm.calls_with_assert)(3.0) == pytest.approx(4.0)
+    for derivative in (ad.grad(sm.with_assert), ad.grad(sm.calls_with_assert),
+                       ad.jacfwd(sm.with_assert), ad.jacrev(sm.calls_with_assert),
+                       ad.hessian(sm.with_assert), lambda x: ad.jvp(sm.with_assert, (x,), (1.0,))):
+        with pytest.raises(AssertionError, match="x must be positive"):
+            derivative(-3.0)
