@@ -283,3 +283,55 @@ def test_a_failing_assertion_raises_in_every_derivative():
                        ad.hessian(sm.with_assert), lambda x: ad.jvp(sm.with_assert, (x,), (1.0,))):
         with pytest.raises(AssertionError, match="x must be positive"):
             derivative(-3.0)
+
+
+# -- the text differentiated is the text of the code that runs ------------------------------------
+
+def _module_from(tmp_path, name, text):
+    import importlib.util
+    path = tmp_path / f"{name}.py"
+    path.write_text(text)
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module, path
+
+
+def test_a_module_edited_after_import_is_refused(tmp_path):
+    module, path = _module_from(tmp_path, "edited_module",
+                                "def f(x):\n    return x * x\n\n\ndef g(x):\n    return 2.0 * x\n")
+    assert ad.grad(module.f)(3.0) == pytest.approx(6.0)
+    path.write_text("def f(x):\n    return x * x * x\n\n\ndef g(x):\n    return 2.0 * x\n")
+    os.utime(path, (1, 1))       # a time of its own, whatever the clock's resolution
+    ad.clear_cache()
+    with pytest.raises(ad.SourceUnavailableError, match="not the code that runs") as info:
+        ad.grad(module.f)(3.0)
+    assert "edited_module.py:1:" in str(info.value) and "importlib.reload" in str(info.value)
+    assert ad.grad(module.g)(3.0) == pytest.approx(2.0)     # g's text is still its code
+
+
+def test_a_function_made_by_exec_with_a_files_name_is_refused(tmp_path):
+    _, path = _module_from(tmp_path, "named_module", "def f(x):\n    return x * x\n")
+    scope = {}
+    exec(compile("def f(x):\n    return 3.0 * x\n", str(path), "exec"), scope)
+    with pytest.raises(ad.SourceUnavailableError, match="not the code that runs"):
+        ad.grad(scope["f"])(2.0)
+    with pytest.raises(ad.SourceUnavailableError, match="not the code that runs"):
+        ad.jvp(scope["f"], (2.0,), (1.0,))
+
+
+def test_the_text_check_keeps_closures_methods_and_lambdas():
+    scale = 3.0
+
+    def inner(x):
+        return scale * x * x
+
+    class Box:
+        def method(self, x):
+            __square = x * x          # a local Python names _Box__square
+            return __square * 2.0
+
+    square = lambda x: x * x     # noqa: E731
+    assert ad.grad(inner)(2.0) == pytest.approx(12.0)
+    assert ad.grad(Box().method)(2.0) == pytest.approx(8.0)
+    assert ad.grad(square)(2.0) == pytest.approx(4.0)
