@@ -335,3 +335,12 @@ def test_the_text_check_keeps_closures_methods_and_lambdas():
     assert ad.grad(inner)(2.0) == pytest.approx(12.0)
     assert ad.grad(Box().method)(2.0) == pytest.approx(8.0)
     assert ad.grad(square)(2.0) == pytest.approx(4.0)
+
+
+@pytest.mark.parametrize("fn, says", [(cm.returns_nothing, "NoneType"),
+                                      (cm.returns_bool, "boolean"),
+                                      (cm.returns_complex, "real output")])
+@pytest.mark.parametrize("x", [1.5, np.array(1.5)])
+def test_grad_of_an_output_that_is_not_a_real_number_is_refused(fn, says, x):
+    with pytest.raises(ad.BadArgumentError, match=says):
+        ad.grad(fn)(x)

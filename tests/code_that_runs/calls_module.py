@@ -24,3 +24,15 @@ def with_array_default(x, w=np.array([1.0, 2.0])):
 
 def star(*args):
     return args[0] * args[1]
+
+
+def returns_nothing(x):
+    x * x
+
+
+def returns_bool(x):
+    return x > 1.0
+
+
+def returns_complex(x):
+    return x * 1j
