@@ -255,10 +255,18 @@ def _same_instructions(a, b):
 
 def _instructions(code):
     """A code object's instructions as (operation, argument value), jumps by the index of their
-    target.  The compiler writes `np.sum(x)` with LOAD_METHOD or, where the module imported
-    `np` (which a definition compiled alone cannot know), LOAD_ATTR: the same operation here."""
-    found = list(dis.get_instructions(code))
-    index = {ins.offset: k for k, ins in enumerate(found)}
+    target, without EXTENDED_ARG prefixes.  The compiler writes `np.sum(x)` with LOAD_METHOD
+    or, where the module imported `np` (which a definition compiled alone cannot know),
+    LOAD_ATTR, whose caches differ in length: the same operation here."""
+    found, index, prefixes = [], {}, []
+    for ins in dis.get_instructions(code):
+        if ins.opname == "EXTENDED_ARG":     # (longer jumps where LOAD_METHOD's cache is)
+            prefixes.append(ins.offset)
+            continue
+        for offset in prefixes + [ins.offset]:
+            index[offset] = len(found)
+        prefixes = []
+        found.append(ins)
     jumps = set(dis.hasjrel) | set(dis.hasjabs)
     out = []
     for ins in found:
