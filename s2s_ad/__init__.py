@@ -14,7 +14,30 @@ from .errors import (BadArgumentError, DifferentiationError, NonDifferentiableCa
                      SourceUnavailableError, UnsupportedSyntaxError)
 from .rules import registry as _registry
 
-_registry.nondifferentiable(_runtime.grad_seed, stop_gradient)
+_registry.nondifferentiable(_runtime.grad_seed, _runtime.check_assertion, stop_gradient)
+
+
+def _checked(register, fn, rules, what):
+    """Register the user's rules after checking them (a rule that is not callable fails at
+    every use, a rule list of only None says nothing), then forget every compiled derivative:
+    code built before may have differentiated `fn`'s source, or used its former rules."""
+    if not callable(fn):
+        raise BadArgumentError(f"ad.{what}: {fn!r} is not callable")
+    for i, rule in enumerate(rules):
+        if rule is not None and not callable(rule):
+            raise BadArgumentError(
+                f"ad.{what}({getattr(fn, '__name__', fn)}, ...): the rule for argument {i + 1} "
+                f"is {rule!r}, not a function",
+                hint="Give a function (a lambda) per argument, or None for an argument that "
+                     "is not differentiated.")
+    if not any(rule is not None for rule in rules):
+        raise BadArgumentError(
+            f"ad.{what}({getattr(fn, '__name__', fn)}, ...) gives no rule for any argument",
+            hint=f"Give a rule for each differentiated argument; for a function whose "
+                 f"derivative is zero, use ad.nondifferentiable({getattr(fn, '__name__', 'f')}).")
+    register()
+    clear_cache()
+    return fn
 
 
 def defvjp(fn, *rules, broadcasts=False):
@@ -22,19 +45,24 @@ def defvjp(fn, *rules, broadcasts=False):
 
     `None` marks an argument as non-differentiable.  With broadcasts=True (an elementwise
     function) each rule returns the cotangent in the result's shape and s2s_ad reduces it.
+    A differentiated argument past the last rule is refused where it is differentiated.
     """
-    return _registry.defvjp(fn, *rules, broadcasts=broadcasts, origin="user")
+    return _checked(lambda: _registry.defvjp(fn, *rules, broadcasts=broadcasts, origin="user"),
+                    fn, rules, "defvjp")
 
 
 def defjvp(fn, *rules, broadcasts=False):
     """Register JVP rules for `fn`: rule_i(t, ans, *args, **kwargs) -> the result's tangent
     caused by argument i's tangent t."""
-    return _registry.defjvp(fn, *rules, broadcasts=broadcasts, origin="user")
+    return _checked(lambda: _registry.defjvp(fn, *rules, broadcasts=broadcasts, origin="user"),
+                    fn, rules, "defjvp")
 
 
 def nondifferentiable(*fns):
     """Declare that calls to each of `fns` have a zero derivative."""
-    return _registry.nondifferentiable(*fns, origin="user")
+    found = _registry.nondifferentiable(*fns, origin="user")
+    clear_cache()
+    return found
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacfwd", "jacrev", "hessian", "hvp",
            "source", "differentiate", "check_grads", "clear_cache", "defvjp", "defjvp",

@@ -73,9 +73,10 @@ def _operands(op):
         rule = registry.lookup(op.fn)
         if rule is not None and (rule.vjps or rule.jvps):
             # by position or by keyword alike; a keyword naming no position of the rules is
-            # an operand (reverse.py and forward.py refuse it where it is active)
+            # an operand (reverse.py and forward.py refuse it where it is active), as is a
+            # position past the last of a user's rules (refused too: registry.unstated)
             bound, rest = registry.bind(rule, op.args, op.kwargs)
-            args = [a for i, a in bound.items() if registry.has_rule(rule, i)] + \
+            args = [a for i, a in bound.items() if not registry.marked_none(rule, i)] + \
                 list(rest.values())
     names = []
     for node in args:

@@ -16,8 +16,9 @@ import weakref
 import numpy as np
 
 from . import frontend
-from .errors import BadArgumentError, DifferentiationError
+from .errors import BadArgumentError, DifferentiationError, UnsupportedSyntaxError
 from .kinds import VALUE_KINDS, kind_of_value
+from .rules import registry
 from .transform import build, generate
 
 _CACHE = weakref.WeakKeyDictionary()   # user function -> {key: Generated}
@@ -44,8 +45,10 @@ def forget(fn):
 
 def clear_cache():
     """Forget every compiled derivative."""
+    from .calls import _WRITES
     with _LOCK:
         _CACHE.clear()
+        _WRITES.clear()      # (what a function writes into depends on its callees' rules)
         for t in list(_TRANSFORMS):
             t.forget()
 
@@ -94,7 +97,7 @@ def compiled(fn, mode, wrt, arg_kinds=None, *, has_aux=False, optimize=True, arg
                 hint="Compose ad.grad, ad.value_and_grad and ad.hvp, or use ad.hessian.")
         fn = compiled(inner_fn, inner_mode, inner_wrt, arg_kinds, has_aux=inner_aux,
                       arg_shapes=arg_shapes).function
-    fn = frontend.unwrap(fn)
+    fn = differentiated(fn)
     if not isinstance(fn, types.FunctionType):
         frontend.parse(fn)      # raises SourceUnavailableError with what to do instead
     global_kinds = value_global_kinds(fn) if arg_kinds is not None else ()
@@ -119,6 +122,24 @@ def compiled(fn, mode, wrt, arg_kinds=None, *, has_aux=False, optimize=True, arg
             except DifferentiationError as exc:
                 raise _in_generated_code(exc, fn) from None
         return per_fn[key]
+
+
+_CALLING = weakref.WeakKeyDictionary()    # function with rules -> a function calling it
+
+
+def differentiated(fn):
+    """The Python function whose source is differentiated for `fn`: fn itself, through bound
+    methods and our own wrappers, except that a function with derivative rules (ad.defvjp) or
+    marked non-differentiable is called from a function made for it, so that its rules are
+    used as at any other call of it."""
+    fn = frontend.unwrap(fn)
+    if not isinstance(fn, types.FunctionType) or (
+            registry.lookup(fn) is None and not registry.is_nondifferentiable(fn)):
+        return fn
+    made = _CALLING.get(fn)
+    if made is None:
+        made = _CALLING[fn] = frontend.calling(fn)
+    return made
 
 
 def _in_generated_code(exc, fn):
@@ -203,20 +224,36 @@ def _global_kind(value):
     return _kind(value)
 
 
-def _params(fn):
+def signature(fn):
+    """The signature a transform of `fn` is called with: that of the function differentiated
+    (for one of our derivatives, of the function it differentiates; a functools.wraps
+    wrapper's own), without a bound method's `self`."""
     inner = getattr(fn, "__s2s_ad__", None)
     if inner is not None:
-        return _params(inner[0])
-    bound = isinstance(fn, types.MethodType)
-    fn = frontend.unwrap(fn)
+        return signature(inner[0])
+    plain = frontend.unwrap(fn)
     try:
-        sig = inspect.signature(fn)
+        sig = frontend.signature(plain)
     except (TypeError, ValueError):
-        frontend.parse(fn)     # a function without Python source: says so, and what to do
-        raise BadArgumentError(f"cannot read the parameters of {fn!r}") from None
-    names = [p.name for p in sig.parameters.values()
-             if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
-    return names[1:] if bound else names   # a bound method's `self` is not an argument
+        frontend.parse(plain)     # a function without Python source: says so, and what to do
+        raise BadArgumentError(f"cannot read the parameters of {plain!r}") from None
+    if isinstance(fn, types.MethodType):    # a bound method's `self` is not an argument
+        sig = sig.replace(parameters=list(sig.parameters.values())[1:])
+    return sig
+
+
+def bound_self(fn):
+    """The `self` of a bound method (or of the one a derivative of ours differentiates), which
+    the generated code takes as its first argument; None for a plain function."""
+    inner = getattr(fn, "__s2s_ad__", None)
+    if inner is not None:
+        return bound_self(inner[0])
+    return fn.__self__ if isinstance(fn, types.MethodType) else None
+
+
+def _params(fn):
+    return [p.name for p in signature(fn).parameters.values()
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
 
 
 def wrt_names(fn, wrt):
@@ -228,12 +265,14 @@ def wrt_names(fn, wrt):
     for item in items:
         if isinstance(item, (int, np.integer)) and not isinstance(item, bool):
             if not -len(params) <= item < len(params):
+                _refuse_variadic(fn, f"wrt={item}")
                 raise BadArgumentError(
                     f"wrt={item} is out of range: {_qualname(fn)} has {len(params)} "
                     f"parameter(s) {tuple(params)}")
             names.append(params[item])
         elif isinstance(item, str):
             if item not in params:
+                _refuse_variadic(fn, f"wrt={item!r}")
                 raise BadArgumentError(
                     f"wrt={item!r}: {_qualname(fn)} has no parameter named {item!r} "
                     f"(its parameters are {tuple(params)})")
@@ -241,6 +280,28 @@ def wrt_names(fn, wrt):
         else:
             raise BadArgumentError(f"wrt must be an index, a name or a tuple of them, not {item!r}")
     return names, as_tuple
+
+
+def _refuse_variadic(fn, asked):
+    """Where `asked` names no parameter of fn and fn takes `*args` or `**kwargs`, refuse at
+    that parameter in the user's source: the arguments it collects are not differentiated."""
+    if getattr(fn, "__s2s_ad__", None) is not None:
+        return
+    plain = frontend.unwrap(fn)
+    if not isinstance(plain, types.FunctionType) or not plain.__code__.co_flags & (
+            inspect.CO_VARARGS | inspect.CO_VARKEYWORDS):
+        return
+    parsed = frontend.parse(plain)
+    args = parsed.node.args
+    node = args.vararg or args.kwarg or parsed.node
+    star = "*" if node is args.vararg else "**"
+    name = getattr(node, "id", "args")
+    raise UnsupportedSyntaxError(
+        f"{asked}: {_qualname(fn)}'s `{star}{name}` parameter is not differentiated (a "
+        f"transform differentiates with respect to named parameters)",
+        hint=f"List the parameters explicitly (def {parsed.node.name}(x, y, ...)); a function "
+             f"called from the differentiated one may take *args.",
+        location=parsed.location(node))
 
 
 def _qualname(fn):
@@ -278,14 +339,17 @@ _SIGNATURES = weakref.WeakKeyDictionary()   # function -> inspect.signature, fou
 
 
 def _bind(fn, params, args, kwargs):
-    if not kwargs:
+    """The arguments of a call by position, every parameter given: keyword arguments put in
+    their places, defaults filled in (the generated code of a forward mode takes tangents
+    after the parameters, so it has no defaults)."""
+    if not kwargs and len(args) >= len(params):
         return args
     try:
         sig = _SIGNATURES.get(fn)
     except TypeError:        # not weakly referable, or unhashable
         sig = None
     if sig is None:
-        sig = inspect.signature(fn)
+        sig = signature(fn)
         try:
             _SIGNATURES[fn] = sig
         except TypeError:
@@ -404,15 +468,10 @@ def _entry_parameters(fn):
     repeat its signature (no `*args`, `**kwargs` or positional-only parameters, none of our
     own `_ad_` names), else None.  For one of our derivative functions, those of the function
     it differentiates; for a bound method, those after `self`."""
-    inner = getattr(fn, "__s2s_ad__", None)
-    if inner is not None:
-        return _entry_parameters(inner[0])
     try:
-        parameters = list(inspect.signature(frontend.unwrap(fn)).parameters.values())
-    except (TypeError, ValueError):
+        parameters = list(signature(fn).parameters.values())
+    except (TypeError, ValueError, DifferentiationError):
         return None
-    if isinstance(fn, types.MethodType):
-        parameters = parameters[1:]      # self is bound
     if any(p.kind not in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) or p.name.startswith("_ad_")
            for p in parameters):
         return None
@@ -503,7 +562,7 @@ class _Transform:
         self.wrt, self.as_tuple = wrt_names(fn, wrt)
         self.has_aux = has_aux
         self.wrt_index = [self.params.index(w) for w in self.wrt]
-        self.bound_self = fn.__self__ if isinstance(fn, types.MethodType) else None
+        self.bound_self = bound_self(fn)
         self.plain = frontend.unwrap(fn) if getattr(fn, "__s2s_ad__", None) is None else None
         self.fast = {}    # (argument kinds, global kinds) -> generated function
         # fast_function(args): the last call's generated function when `args` have its
@@ -558,7 +617,7 @@ class _Transform:
     def prepare(self, args, kwargs):
         """(generated function, arguments) for one call: the hot path of every transform."""
         given = args
-        if kwargs:
+        if kwargs or len(args) < len(self.params):
             args = _bind(self.fn, self.params, args, kwargs)
         args = list(args)
         converted = False
@@ -643,14 +702,16 @@ def vjp(fn, *primals, wrt=None):
     t = _Transform(fn, "vjp", wrt if isinstance(wrt, tuple) else (wrt,))
     # The pullback linearises at the point given: it reads copies of the arrays (and of the
     # containers holding them), so writing into x after vjp(f, x) does not move the point.
-    args = [_snapshot(a) for a in primals]
+    args = [_snapshot(a) for a in _bind(fn, params, primals, {})]
     for i in t.wrt_index:
         if i < len(args):
             args[i] = _as_float(args[i])
     kinds = arg_kinds(params, args)
     gen = compiled(fn, "vjp", t.wrt, kinds, arg_shapes=shapes_of(params, args))
     from .check import copied
-    out = frontend.unwrap(fn)(*copied(primals))   # the original may write into its arguments
+    out = fn(*copied(primals))     # the original may write into its arguments
+    if t.bound_self is not None:   # the generated code takes a method's `self` first
+        args.insert(0, t.bound_self)
 
     def pullback(cotangent):
         if isinstance(out, np.ndarray | float | int | np.generic) and \
@@ -719,7 +780,7 @@ def _source(fn, mode, wrt, optimize, has_aux, example):
         fn = _generated_of(fn)
     from .batching import Unbatchable
     try:
-        node, _, _, program = generate(frontend.unwrap(fn), mode, names, has_aux=has_aux,
+        node, _, _, program = generate(differentiated(fn), mode, names, has_aux=has_aux,
                                        optimize=optimize, arg_kinds=kinds, arg_shapes=shapes)
     except Unbatchable as exc:
         raise BadArgumentError(f"no {mode} code for {_qualname(fn)}: {exc}",

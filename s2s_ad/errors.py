@@ -44,6 +44,11 @@ class SourceUnavailableError(DifferentiationError):
     """The function's source cannot be found (exec, the plain REPL, C functions)."""
 
 
+class SourceMismatchError(SourceUnavailableError):
+    """The text found for a function is not the code that runs (its file changed since it was
+    imported, or it was made by exec with that file's name)."""
+
+
 class BadArgumentError(DifferentiationError, TypeError):
     """The transform was asked something that cannot be answered (bad wrt, non-scalar grad ...)."""
 

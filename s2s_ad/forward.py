@@ -141,6 +141,9 @@ class Forward(Analysed):
                         f"Register one with ad.defjvp({op.name}, ...), mark it with "
                         f"ad.nondifferentiable({op.name}), or wrap its argument in "
                         f"ad.stop_gradient(...).", kind=NonDifferentiableCallError)
+                if registry.unstated(rule, rule.jvps, i):
+                    from .reverse import unstated_rule
+                    raise unstated_rule(self.fn, stmt, op, i, "defjvp")
                 continue
             t = S.load(self.dot(arg.id))
             how = None

@@ -9,16 +9,20 @@ those of the user's file, so errors can point at the user's code.
 """
 import ast
 import builtins
+import copy
+import dis
 import inspect
 import linecache
 import re
 import textwrap
 import types
+import warnings
 from dataclasses import dataclass, field
 
 import gast
 
-from .errors import Location, SourceUnavailableError, UnsupportedSyntaxError
+from .errors import (Location, SourceMismatchError, SourceUnavailableError,
+                     UnsupportedSyntaxError)
 from . import syntax
 
 _MISSING = object()
@@ -58,16 +62,66 @@ class Parsed:
 
 
 def unwrap(fn):
-    """The plain Python function behind decorators, bound methods and our own wrappers."""
+    """The plain Python function behind bound methods, our own wrappers and wrappers that are
+    not Python code (functools.lru_cache).  A Python function written with functools.wraps is
+    not looked through: its body is code that runs (it may scale the result), so it is the
+    function differentiated, calling the wrapped one as any other function."""
     while True:
         if isinstance(fn, (types.MethodType, staticmethod, classmethod)):
             fn = fn.__func__
         elif hasattr(fn, "__s2s_ad_original__"):
             fn = fn.__s2s_ad_original__
-        elif hasattr(fn, "__wrapped__"):
+        elif hasattr(fn, "__wrapped__") and not isinstance(fn, types.FunctionType):
             fn = fn.__wrapped__
         else:
             return fn
+
+
+def signature(fn):
+    """inspect.signature of `fn`, a Python function's own (not that of the function a
+    functools.wraps wrapper names in `__wrapped__`: the wrapper is what is differentiated)."""
+    return inspect.signature(fn, follow_wrapped=not isinstance(fn, types.FunctionType))
+
+
+def calling(fn):
+    """A Python function that calls `fn` with its own parameters (`def f(x, k): return f(x,
+    k)`, the inner `f` being `fn`, a closure cell), with fn's defaults and globals: what is
+    differentiated in place of a function that has derivative rules (ad.defvjp), so that its
+    rules are used as at any call of it.  Its text is in linecache, under a pseudo-file name,
+    for the front end and error messages."""
+    code = fn.__code__
+    sig = inspect.signature(fn, follow_wrapped=False)
+    empty = inspect.Parameter.empty
+    plain = sig.replace(parameters=[p.replace(default=empty, annotation=empty)
+                                    for p in sig.parameters.values()], return_annotation=empty)
+    arguments = []
+    for p in sig.parameters.values():
+        if p.kind is p.VAR_POSITIONAL:
+            arguments.append("*" + p.name)
+        elif p.kind is p.VAR_KEYWORD:
+            arguments.append("**" + p.name)
+        elif p.kind is p.KEYWORD_ONLY:
+            arguments.append(f"{p.name}={p.name}")
+        else:
+            arguments.append(p.name)
+    name = code.co_name
+    filename = f"<s2s_ad call of {fn.__module__}.{fn.__qualname__}>"
+    # inside a function having `name` as a local, so that `name` in the body is a free
+    # variable, then given a cell holding fn
+    text = (f"def _outer():\n"
+            f"    {name} = None\n"
+            f"    def {name}{plain}:\n"
+            f"        return {name}({', '.join(arguments)})\n"
+            f"    return {name}\n")
+    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+    outer = next(c for c in compile(text, filename, "exec").co_consts
+                 if isinstance(c, types.CodeType))
+    inner = next(c for c in outer.co_consts if isinstance(c, types.CodeType))
+    function = types.FunctionType(inner, fn.__globals__, name, fn.__defaults__,
+                                  (types.CellType(fn),))
+    function.__kwdefaults__ = fn.__kwdefaults__
+    function.__qualname__ = fn.__qualname__
+    return function
 
 
 def parse(fn):
@@ -79,11 +133,12 @@ def parse(fn):
                  "ad.nondifferentiable.")
     code = fn.__code__
     filename = code.co_filename
-    node, all_lines = _lambda_on_its_lines(fn) if fn.__name__ == "<lambda>" else \
+    node, all_lines = _lambda_on_its_lines(fn) if code.co_name == "<lambda>" else \
         _def_on_its_lines(fn)
     if node is None:
         try:
-            lines, first = inspect.getsourcelines(fn)
+            # (of the code: inspect would read the source of a wrapper's __wrapped__)
+            lines, first = inspect.getsourcelines(code)
         except (OSError, TypeError) as exc:
             raise SourceUnavailableError(
                 f"{filename}:{code.co_firstlineno}: cannot read the source of {fn.__qualname__} "
@@ -93,6 +148,8 @@ def parse(fn):
                      "ad.defvjp.") from None
         all_lines = _file_lines(filename, lines, first)
         node = _function_node(fn, lines, first, filename, all_lines)
+    if not filename.startswith("<s2s_ad"):     # (our own code is compiled from its text)
+        _check_same_code(fn, node, filename, all_lines)
     closure, cells = {}, {}
     if fn.__closure__:
         for name, cell in zip(code.co_freevars, fn.__closure__):
@@ -102,6 +159,126 @@ def parse(fn):
                 continue
             cells[name] = cell
     return Parsed(fn, node, filename, all_lines, closure, cells)
+
+
+def _check_same_code(fn, node, filename, all_lines):
+    """Refuse where the text found for `fn` does not compile to fn's code: what would be
+    differentiated is not what runs (the module's file edited since it was imported, a function
+    made by exec or compile with an existing file's name).  The definition is compiled where
+    its free variables are those of an enclosing function, inside a class of the name its
+    qualified name gives (for Python's mangling of `__names`), and its code compared with
+    fn's: instructions, names, variables and constants."""
+    code = fn.__code__
+    if code.co_name == "<lambda>":
+        return      # (a lambda is chosen by its place and code already: _lambda_node)
+    same = node.name == code.co_name
+    if same:
+        compiled = _compiled_alone(node, code, fn.__qualname__)
+        same = compiled is None or _same_instructions(compiled, code)
+    if not same:
+        line = code.co_firstlineno
+        raise SourceMismatchError(
+            f"the text of {fn.__qualname__} found in {filename} is not the code that runs: "
+            f"the file has changed since the function was defined, or the function was made "
+            f"by exec or compile with this file's name",
+            hint="Reload the module (importlib.reload) or restart the interpreter, so that the "
+                 "function is defined from the file's text; define a function made by exec in "
+                 "a file of its own.",
+            location=Location(filename, line, 0,
+                              all_lines[line - 1] if 0 < line <= len(all_lines) else ""))
+
+
+_FUTURE_FLAGS = 0
+for _feature in __import__("__future__").all_feature_names:
+    _FUTURE_FLAGS |= getattr(__import__("__future__"), _feature).compiler_flag
+
+
+def _compiled_alone(node, code, qualname):
+    """The code object the FunctionDef `node` compiles to, placed as its qualified name says
+    (`g.<locals>.C.f`: in class C in function g), its free variables locals of the innermost
+    enclosing function; None where it cannot be placed or does not compile there."""
+    definition = gast.gast_to_ast(copy.deepcopy(node))
+    definition.decorator_list = []
+    qualname = getattr(code, "co_qualname", qualname)    # (a wraps wrapper's is its own)
+    parts = qualname.split(".")
+    if parts[-1] != code.co_name:
+        return None
+    in_class = any(parts[i] != "<locals>" and parts[i + 1] != "<locals>"
+                   for i in range(len(parts) - 1))
+    free = [ast.Assign(targets=[ast.Name(id=v, ctx=ast.Store())], value=ast.Constant(None))
+            for v in code.co_freevars if not (in_class and v == "__class__")]
+    body = [definition]
+    for i in range(len(parts) - 2, -1, -1):
+        part = parts[i]
+        if part == "<locals>":
+            continue
+        if not part.isidentifier():
+            return None
+        if parts[i + 1] == "<locals>":
+            body = [_function(part, free + body)]
+            free = []
+        else:
+            body = [ast.ClassDef(name=part, bases=[], keywords=[], body=body, decorator_list=[],
+                                 type_params=[])]
+    if free:
+        body = [_function("_outer", free + body)]
+    module = ast.fix_missing_locations(ast.Module(body=body, type_ignores=[]))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compiled = compile(module, "<s2s_ad source check>", "exec",
+                               flags=code.co_flags & _FUTURE_FLAGS, dont_inherit=True)
+    except (SyntaxError, ValueError, TypeError):
+        return None
+    found, todo = [], list(compiled.co_consts)
+    for const in todo:
+        if isinstance(const, types.CodeType):
+            if const.co_name == code.co_name:
+                found.append(const)
+            todo.extend(const.co_consts)
+    return next((c for c in found if getattr(c, "co_qualname", None) == qualname),
+                found[-1] if found else None)
+
+
+def _function(name, body):
+    return ast.FunctionDef(name=name, args=ast.arguments(
+        posonlyargs=[], args=[], vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None,
+        defaults=[]), body=body, decorator_list=[], returns=None, type_params=[])
+
+
+def _same_instructions(a, b):
+    return a.co_names == b.co_names and a.co_varnames == b.co_varnames and \
+        a.co_freevars == b.co_freevars and a.co_argcount == b.co_argcount and \
+        a.co_kwonlyargcount == b.co_kwonlyargcount and _instructions(a) == _instructions(b) \
+        and _constants(a) == _constants(b)
+
+
+def _instructions(code):
+    """A code object's instructions as (operation, argument value), jumps by the index of their
+    target, without EXTENDED_ARG prefixes.  The compiler writes `np.sum(x)` with LOAD_METHOD
+    or, where the module imported `np` (which a definition compiled alone cannot know),
+    LOAD_ATTR, whose caches differ in length: the same operation here."""
+    found, index, prefixes = [], {}, []
+    for ins in dis.get_instructions(code):
+        if ins.opname == "EXTENDED_ARG":     # (longer jumps where LOAD_METHOD's cache is)
+            prefixes.append(ins.offset)
+            continue
+        for offset in prefixes + [ins.offset]:
+            index[offset] = len(found)
+        prefixes = []
+        found.append(ins)
+    jumps = set(dis.hasjrel) | set(dis.hasjabs)
+    out = []
+    for ins in found:
+        value = ins.argval
+        if ins.opcode in jumps:
+            value = index.get(value, value)
+        elif isinstance(value, types.CodeType):
+            value = None          # (compared with the constants)
+        elif isinstance(value, (int, float, complex)):
+            value = (type(value), repr(value))
+        out.append(("LOAD_ATTR" if ins.opname == "LOAD_METHOD" else ins.opname, value))
+    return out
 
 
 def _file_lines(filename, lines, first):
@@ -162,7 +339,7 @@ def _def_on_its_lines(fn):
     except SyntaxError:    # cut off where a line of a string or bracket is less indented
         return None, None
     if len(tree.body) != 1 or not isinstance(tree.body[0], gast.FunctionDef) or \
-            tree.body[0].name != fn.__name__:
+            tree.body[0].name != code.co_name:
         return None, None
     node = tree.body[0]
     if indent:
@@ -182,7 +359,7 @@ def _lambda_on_its_lines(fn):
     if not hasattr(code, "co_positions"):
         return None, None
     try:
-        source, _ = inspect.findsource(fn)      # as inspect.getsourcelines reads the file
+        source, _ = inspect.findsource(code)    # as inspect.getsourcelines reads the file
     except (OSError, TypeError):
         return None, None
     all_lines = linecache.getlines(code.co_filename)
@@ -285,7 +462,7 @@ def _lambda_at(fn, lambdas, strict=False):
 
 
 def _function_node(fn, lines, first, filename, all_lines):
-    if fn.__name__ == "<lambda>":
+    if fn.__code__.co_name == "<lambda>":
         # the whole file: a lambda spanning several lines inside a larger call is cut by
         # inspect, and a module-level `name = lambda ...` gives its name
         node = _lambda_at(fn, _module_lambdas(filename, all_lines))
@@ -298,7 +475,7 @@ def _function_node(fn, lines, first, filename, all_lines):
         tree = _parse(dedented)
     except SyntaxError:
         tree = None
-    if fn.__name__ == "<lambda>":
+    if fn.__code__.co_name == "<lambda>":
         if tree is None:
             tree = _parse_lambda_context(dedented)
         node = _lambda_node(fn, tree, line_offset=first - 1, col_offset=indent)
@@ -411,16 +588,17 @@ def _same_code(lam, code):
     for const in todo:
         if isinstance(const, types.CodeType):
             if const.co_name == "<lambda>":
-                return const.co_code == code.co_code and const.co_names == code.co_names \
-                    and _constants(const) == _constants(code)
+                return _instructions(const) == _instructions(code) and \
+                    const.co_names == code.co_names and _constants(const) == _constants(code)
             todo.extend(const.co_consts)
     return False
 
 
 def _constants(code):
-    """The constants of a code object, nested code by its instructions (`* 2.0` vs `* 3.0`)."""
-    return tuple(c.co_code if isinstance(c, types.CodeType) else (type(c), c)
-                 for c in code.co_consts)
+    """The constants of a code object, nested code by its instructions and constants
+    (`* 2.0` vs `* 3.0`)."""
+    return tuple((_instructions(c), c.co_names, _constants(c)) if isinstance(c, types.CodeType)
+                 else (type(c), repr(c) if type(c) is float else c) for c in code.co_consts)
 
 
 def _parse(source):

@@ -15,7 +15,7 @@ the identity as the batch of output cotangents.  Where the batched code cannot b
 import numpy as np
 
 from . import api, batching, frontend
-from .api import (_Transform, _as_float, _entry_point, _mark, _params, arg_kinds, compiled,
+from .api import (_Transform, _as_float, _bind, _entry_point, _mark, _params, arg_kinds, compiled,
                   shapes_of, wrt_names)
 from .errors import BadArgumentError
 from .kinds import kind_of_value
@@ -40,6 +40,7 @@ def jvp(fn, primals, tangents):
     if len(primals) != len(tangents):
         raise BadArgumentError(f"jvp: {len(primals)} primals but {len(tangents)} tangents")
     params = _params(fn)
+    primals = tuple(_bind(fn, params, primals, {}))    # defaults filled in: no tangent
     for p, x, t in zip(params, primals, tangents):
         if t is not None and _differentiable_value(x) and \
                 isinstance(x, np.ndarray | float | int | complex | np.generic) and \
@@ -52,6 +53,9 @@ def jvp(fn, primals, tangents):
     kinds = arg_kinds(params, primals)
     gen = compiled(fn, "jvp", wrt, kinds, arg_shapes=shapes_of(params, primals))
     dots = [t for p, x, t in zip(params, primals, tangents) if p in wrt]
+    self = api.bound_self(fn)
+    if self is not None:    # the generated code takes a method's `self` first
+        primals = (self,) + primals
     return gen.function(*primals, *dots)
 
 
@@ -107,8 +111,9 @@ class _Jacobian(_Transform):
     together with its identity seed (None where the batched mode refuses the function)."""
 
     def converted(self, args):
-        """The arguments, the differentiated ones as floats."""
-        args = list(args)
+        """The arguments, every parameter given (defaults filled in), the differentiated ones
+        as floats."""
+        args = list(_bind(self.fn, self.params, args, {}))
         for i in self.wrt_index:
             if i < len(args):
                 args[i] = _as_float(args[i])
@@ -138,11 +143,12 @@ class _Jacobian(_Transform):
 _MISSING = object()
 
 
-def _jacfwd_batched(entry, args):
-    """The Jacobians from one call of the batched JVP, or None if its result is not usable."""
+def _jacfwd_batched(entry, args, lead=()):
+    """The Jacobians from one call of the batched JVP, or None if its result is not usable.
+    `lead`: (a bound method's self,), which the generated code takes first."""
     function, _, (size, shapes), seeds = entry
     try:
-        out, dots = function(*args, *seeds)
+        out, dots = function(*lead, *args, *seeds)
     except Exception:
         return None
     out_shape = out.shape if type(out) is np.ndarray else np.shape(out)
@@ -163,7 +169,7 @@ def _jacfwd_batched(entry, args):
     return jacs
 
 
-def _jacfwd_loop(fn, names, params, args):
+def _jacfwd_loop(fn, names, params, args, lead=()):
     """The Jacobians by one JVP per element of the wrt arguments."""
     gen = compiled(fn, "jvp", names, arg_kinds(params, args),
                    arg_shapes=shapes_of(params, args))
@@ -174,7 +180,7 @@ def _jacfwd_loop(fn, names, params, args):
         for index, e in _basis(x):
             dots = [e if j == k else _zero(args[params.index(n)])
                     for j, n in enumerate(names)]
-            out, column = gen.function(*args, *dots)
+            out, column = gen.function(*lead, *args, *dots)
             if jac is None:
                 jac = np.zeros(np.shape(out) + np.shape(x), np.result_type(column))
             jac[(Ellipsis,) + index] = column
@@ -193,19 +199,20 @@ def jacfwd(fn, wrt=0):
         if entry is None:
             args = t.converted(args)
             entry = t.batched(args)
-        jacs = _jacfwd_batched(entry, args) if entry is not None else None
+        lead = () if t.bound_self is None else (t.bound_self,)
+        jacs = _jacfwd_batched(entry, args, lead) if entry is not None else None
         if jacs is None:
-            jacs = _jacfwd_loop(fn, names, params, args)
+            jacs = _jacfwd_loop(fn, names, params, args, lead)
         return tuple(jacs) if as_tuple else jacs[0]
 
     return _mark(jacfwd_fn, fn, "jacfwd")
 
 
-def _jacrev_batched(entry, args, wrt_shapes):
+def _jacrev_batched(entry, args, wrt_shapes, lead=()):
     """The Jacobians from one call of the batched VJP, or None if its result is not usable."""
     function, seed_name, (size, (out_shape,)), (seed,) = entry
     try:
-        rows = function(*args, **{seed_name: seed})
+        rows = function(*lead, *args, **{seed_name: seed})
     except Exception:
         return None
     rows = rows if len(wrt_shapes) > 1 else (rows,)
@@ -219,7 +226,7 @@ def _jacrev_batched(entry, args, wrt_shapes):
     return jacs
 
 
-def _jacrev_loop(fn, names, params, args):
+def _jacrev_loop(fn, names, params, args, lead=()):
     """The Jacobians by one VJP per element of the output."""
     gen = compiled(fn, "vjp", names, arg_kinds(params, args),
                    arg_shapes=shapes_of(params, args))
@@ -228,7 +235,7 @@ def _jacrev_loop(fn, names, params, args):
     dtype = _float_type(out, *[args[params.index(n)] for n in names])
     jacs = [np.zeros(np.shape(out) + np.shape(args[params.index(n)]), dtype) for n in names]
     for index, e in _basis(out, dtype):
-        rows = gen.function(*args, **{gen.seed_name: e})
+        rows = gen.function(*lead, *args, **{gen.seed_name: e})
         rows = rows if len(names) > 1 else (rows,)
         for jac, row in zip(jacs, rows):
             jac[index] = row
@@ -247,11 +254,12 @@ def jacrev(fn, wrt=0):
             args = t.converted(args)
             entry = t.batched(args)
         jacs = None
+        lead = () if t.bound_self is None else (t.bound_self,)
         if entry is not None:
             shapes = [np.shape(args[i]) for i in t.wrt_index]
-            jacs = _jacrev_batched(entry, args, shapes)
+            jacs = _jacrev_batched(entry, args, shapes, lead)
         if jacs is None:
-            jacs = _jacrev_loop(fn, names, params, args)
+            jacs = _jacrev_loop(fn, names, params, args, lead)
         return tuple(jacs) if as_tuple else jacs[0]
 
     return _mark(jacrev_fn, fn, "jacrev")

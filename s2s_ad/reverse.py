@@ -507,6 +507,8 @@ class Reverse(Analysed):
             if vjp is None:
                 if rule is None or not rule.vjps:
                     raise self._no_rule(stmt, op)
+                if registry.unstated(rule, rule.vjps, i):
+                    raise unstated_rule(self.fn, stmt, op, i, "defvjp")
                 continue
             how = None
             if self.batched:
@@ -1234,14 +1236,14 @@ def is_user_function(fn):
 
 def bind_call(op, stmt, fn):
     """{callee parameter: argument atom} for a call to a user function."""
-    import inspect
-    params = inspect.signature(op.fn).parameters
+    from .frontend import signature
+    params = signature(op.fn).parameters
     if any(p.kind == p.VAR_KEYWORD for p in params.values()):
         raise fn.error(stmt, f"{op.name} takes **kwargs, which s2s_ad cannot match to its "
                              f"arguments", "Give it explicit parameters.",
                        kind=NonDifferentiableCallError)
     try:
-        bound = inspect.signature(op.fn).bind(*op.args, **op.kwargs)
+        bound = signature(op.fn).bind(*op.args, **op.kwargs)
     except TypeError as exc:
         raise fn.error(stmt, f"the call to {op.name} does not match its signature ({exc})",
                        "Fix the arguments of the call.") from None
@@ -1251,6 +1253,19 @@ def bind_call(op, stmt, fn):
             value = S.tuple_(list(value))
         out[name] = value
     return out
+
+
+def unstated_rule(fn, stmt, op, i, register):
+    """The refusal of a call differentiating argument i of a function whose user rules
+    (`register`: "defvjp" or "defjvp") stop before it."""
+    name = op.name or getattr(op.fn, "__name__", repr(op.fn))
+    rule = registry.lookup(op.fn)
+    given = len(rule.vjps if register == "defvjp" else rule.jvps)
+    return fn.error(stmt, f"ad.{register}({name}, ...) gives rules for {given} argument(s), but "
+                          f"argument {i + 1} of this call is differentiated",
+                    f"Give ad.{register} a rule for argument {i + 1} (None if its derivative "
+                    f"is zero), or wrap it in ad.stop_gradient(...).",
+                    kind=NonDifferentiableCallError)
 
 
 def active_argument(node, active):

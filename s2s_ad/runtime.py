@@ -206,6 +206,13 @@ def sum_grad(g, x, axis=None, keepdims=False):
     return np.broadcast_to(g, shape) * 1.0 if np.shape(g) != shape else g
 
 
+def check_assertion(test, message=None):
+    """The user's `assert test, message`, as a call (the derivatives keep calls made for their
+    effect): a failing assertion raises in the derivative as in the function."""
+    if not test:
+        raise AssertionError() if message is None else AssertionError(message)
+
+
 def grad_seed(out):
     """1 in the type of the scalar `out`: the seed of a gradient's reverse sweep."""
     if type(out) is float or type(out) is np.float64:
@@ -216,15 +223,29 @@ def grad_seed(out):
             f"grad needs a function with a scalar output, got shape {np.shape(out)}",
             hint="Use ad.vjp, ad.jacrev or ad.jacfwd for a function with array output, or "
                  "reduce the output (np.sum) first.")
+    from .errors import BadArgumentError
     if isinstance(out, (bool, int, np.integer, np.bool_)):
-        from .errors import BadArgumentError
+        kind = "a boolean" if isinstance(out, (bool, np.bool_)) else "an integer"
         raise BadArgumentError(
-            f"grad needs a function with a float output, got {type(out).__name__} {out!r}: an "
-            f"integer output has no derivative",
+            f"grad needs a function with a float output, got {type(out).__name__} {out!r}: "
+            f"{kind} output has no derivative",
             hint="Return a float (for example a loss computed with float arithmetic), or use "
                  "ad.stop_gradient where an integer is intended.")
-    if isinstance(out, (np.generic, np.ndarray)) and np.issubdtype(np.asarray(out).dtype, np.inexact):
+    if isinstance(out, (complex, np.complexfloating)) or \
+            isinstance(out, np.ndarray) and out.dtype.kind == "c":
+        raise BadArgumentError(
+            f"grad needs a function with a real output, got {type(out).__name__} {out!r}: the "
+            f"gradient of a complex output is not defined",
+            hint="Differentiate a real quantity (np.real(out), np.abs(out) ** 2), or use "
+                 "ad.vjp / ad.jvp for the complex derivative.")
+    if isinstance(out, (np.generic, np.ndarray)) and np.issubdtype(np.asarray(out).dtype,
+                                                                   np.floating):
         return np.ones_like(out)[()]
+    if not isinstance(out, (float, np.generic, np.ndarray)):
+        raise BadArgumentError(
+            f"grad needs a function with a float output, got {type(out).__name__} {out!r}",
+            hint="Return the value to differentiate (a function without `return` returns "
+                 "None).")
     return 1.0
 
 

@@ -218,8 +218,9 @@ class _SSA:
             return self.emit(gast.Return(value=value), s)
         if isinstance(s, gast.Pass):
             return None
-        if isinstance(s, gast.Assert):
-            return self.emit(gast.Assert(test=self.atom(s.test, s), msg=None), s)
+        if isinstance(s, gast.Assert):    # a call, which the derivatives keep
+            args = [self.atom(s.test, s)] + ([self.atom(s.msg, s)] if s.msg is not None else [])
+            return self.emit(gast.Expr(value=S.call("_ad.check_assertion", *args)), s)
         raise self.error(s, f"{_describe(s)} is not supported",
                          _HINTS.get(type(s), "Rewrite it with plain statements."))
 

@@ -112,11 +112,13 @@ def normalize(fn, statics=None, in_place=()):
         _refuse_reserved_names(node, parsed)
     if is_generated(parsed.filename):
         _functional_add_at(node)
-    elif _scatter_adds_as_writes(node, parsed):
-        parsed = copy.copy(parsed)       # the rewritten code calls the runtime's add_at
-        parsed.closure = dict(parsed.closure, _ad=runtime)
+    elif _scatter_adds_as_writes(node, parsed) or any(
+            isinstance(n, gast.Assert) for n in S.walk(node)):
+        parsed = copy.copy(parsed)    # the rewritten code calls the runtime's add_at, an
+        parsed.closure = dict(parsed.closure, _ad=runtime)    # assert its check_assertion
     namer = Namer(set(S.names_in(node)) | reserved_names() | {node.name})
     holder = SSAFunction(parsed, node, namer, [a.id for a in node.args.args])
+    _refuse_code_from_text(holder)
     _check_signature(holder)
     node = expand_locals(node, namer, holder.error)
     node = gast.fix_missing_locations(desugar(node, namer, holder.error,
@@ -124,6 +126,19 @@ def normalize(fn, statics=None, in_place=()):
                                               in_place=in_place))
     holder.node = to_ssa(node, namer, holder.error)
     return holder
+
+
+def _refuse_code_from_text(fn):
+    """`eval(...)` and `exec(...)` run code that is not in the function's source: what they
+    compute is not differentiated (it would be taken as a constant)."""
+    import builtins
+    for call in S.walk(fn.node):
+        if isinstance(call, gast.Call) and isinstance(call.func, gast.Name) and \
+                call.func.id in ("eval", "exec") and \
+                fn.parsed.resolve(call.func.id, None) is getattr(builtins, call.func.id):
+            raise fn.error(call, f"{call.func.id}(...) runs code given as text, which s2s_ad "
+                                 f"cannot differentiate (it reads only the function's source)",
+                           "Write the computation as code in the function.")
 
 
 def _statement_slots(node):

@@ -134,3 +134,213 @@ def test_generated_code_never_captures_the_users_names():
         ad.grad(hm.loop_with_builtin_names)(2.0, 0, 0, 0, 0)
     assert "hygiene_module.py" in str(info.value) and "'len'" in str(info.value) or \
         "'reversed'" in str(info.value) or "'range'" in str(info.value)
+
+
+# -- a functools.wraps wrapper is code that runs ----------------------------------------------
+
+import wrapped_module as wm  # noqa: E402
+
+
+def test_a_wrapper_that_doubles_the_output_is_differentiated():
+    assert wm.sq(3.0) == 18.0
+    assert ad.grad(wm.sq)(3.0) == pytest.approx(12.0)
+    assert ad.value_and_grad(wm.sq)(3.0) == (pytest.approx(18.0), pytest.approx(12.0))
+    assert ad.jvp(wm.sq, (3.0,), (1.0,))[1] == pytest.approx(12.0)
+    assert ad.vjp(wm.sq, 3.0)[1](1.0)[0] == pytest.approx(12.0)
+    assert ad.hessian(wm.sq)(3.0) == pytest.approx(4.0)
+
+
+def test_a_wrapper_that_rescales_the_argument_is_differentiated():
+    x = np.array([1.0, 2.0])
+    np.testing.assert_allclose(ad.grad(wm.cube_sum)(x), 3 * 27.0 * x ** 2)
+    np.testing.assert_allclose(ad.jacfwd(wm.cube_sum)(x), 3 * 27.0 * x ** 2)
+    np.testing.assert_allclose(ad.hvp(wm.cube_sum)(x, np.ones(2)), 6 * 27.0 * x)
+
+
+def test_a_wrapped_callee_is_differentiated_through_its_wrapper():
+    assert ad.grad(wm.calls_sq)(3.0) == pytest.approx(13.0)
+    assert ad.jvp(wm.calls_sq, (3.0,), (1.0,))[1] == pytest.approx(13.0)
+
+
+def test_a_wrapper_taking_kwargs_is_refused_not_skipped():
+    with pytest.raises(ad.DifferentiationError, match=r"\*args"):
+        ad.grad(wm.passed)(3.0)
+
+
+# -- bound methods, defaulted parameters, *args ------------------------------------------------
+
+import calls_module as cm  # noqa: E402
+
+
+def test_every_transform_of_a_bound_method():
+    model = cm.Model()
+    assert ad.grad(model.loss)(2.0) == pytest.approx(12.0)
+    out, pullback = ad.vjp(model.loss, 2.0)
+    assert out == pytest.approx(12.0) and pullback(1.0) == (pytest.approx(12.0),)
+    assert ad.jvp(model.loss, (2.0,), (1.0,)) == (pytest.approx(12.0), pytest.approx(12.0))
+    assert ad.hvp(model.loss)(2.0, 1.0) == pytest.approx(6.0)
+    assert ad.hessian(model.loss)(2.0) == pytest.approx(6.0)
+    assert ad.jacfwd(model.loss)(2.0) == pytest.approx(12.0)
+    assert ad.jacrev(model.loss)(2.0) == pytest.approx(12.0)
+
+
+def test_a_defaulted_parameter_left_out_in_every_transform():
+    assert ad.hvp(cm.with_default)(2.0, 1.0) == pytest.approx(24.0)
+    assert ad.jvp(cm.with_default, (2.0,), (1.0,)) == (pytest.approx(16.0), pytest.approx(24.0))
+    assert ad.jacfwd(cm.with_default)(2.0) == pytest.approx(24.0)
+    assert ad.hessian(cm.with_default)(2.0) == pytest.approx(24.0)
+    assert ad.vjp(cm.with_default, 2.0)[1](1.0) == (pytest.approx(24.0),)
+    x = np.array([1.0, -1.0])
+    np.testing.assert_allclose(ad.hvp(cm.with_array_default)(x, np.ones(2)), [2.0, 4.0])
+    np.testing.assert_allclose(ad.jacrev(cm.with_array_default)(x), [2.0, -4.0])
+
+
+def test_star_args_is_refused_at_the_parameter():
+    with pytest.raises(ad.UnsupportedSyntaxError) as info:
+        ad.grad(cm.star)(2.0, 3.0)
+    message = str(info.value)
+    assert "calls_module.py:" in message and "*args" in message and "def star(*args)" in message
+    assert "List the parameters" in message
+
+
+# -- a function's registered rules are used, in every transform, and checked ------------------
+
+import rules_module as rm  # noqa: E402
+
+ad.defvjp(rm.rounding, rm.straight_through)
+ad.defjvp(rm.rounding, rm.straight_through_jvp)
+
+
+def test_a_function_with_rules_differentiated_directly_uses_them():
+    assert ad.grad(rm.rounding)(1.3) == pytest.approx(1.0)
+    assert ad.value_and_grad(rm.rounding)(1.3) == (pytest.approx(1.0), pytest.approx(1.0))
+    assert ad.jvp(rm.rounding, (1.3,), (2.0,)) == (pytest.approx(1.0), pytest.approx(2.0))
+    assert ad.vjp(rm.rounding, 1.3)[1](3.0) == (pytest.approx(3.0),)
+    x = np.array([0.2, 1.7])
+    np.testing.assert_allclose(ad.jacfwd(rm.rounding)(x), np.eye(2))
+    np.testing.assert_allclose(ad.jacrev(rm.rounding)(x), np.eye(2))
+    assert ad.hessian(rm.rounding)(1.3) == pytest.approx(0.0)
+    assert ad.grad(rm.rounds_twice)(1.3) == pytest.approx(2.0)
+    assert "rounding(x)" in ad.source(rm.rounding, "grad")
+
+
+def test_a_rule_registered_after_the_first_call_is_used_from_then_on():
+    g = ad.grad(rm.uses_late)
+    assert g(1.3) == pytest.approx(2.0)          # np.round has a zero derivative
+    assert ad.grad(rm.late)(1.3) == pytest.approx(1.0)
+    ad.defvjp(rm.late, lambda g, ans, x: g * 10.0)
+    assert g(1.3) == pytest.approx(11.0)
+    assert ad.grad(rm.uses_late)(1.3) == pytest.approx(11.0)
+    assert ad.grad(rm.late)(1.3) == pytest.approx(10.0)
+
+
+def test_a_rule_that_is_not_a_function_is_refused_at_registration():
+    with pytest.raises(ad.BadArgumentError, match="not a function"):
+        ad.defvjp(rm.scaled_round, 1.0)
+    with pytest.raises(ad.BadArgumentError, match="nondifferentiable"):
+        ad.defvjp(rm.scaled_round, None)
+    with pytest.raises(ad.BadArgumentError, match="nondifferentiable"):
+        ad.defjvp(rm.scaled_round)
+    with pytest.raises(ad.BadArgumentError, match="not callable"):
+        ad.defvjp(3.0, lambda g, ans, x: g)
+
+
+def test_an_argument_past_the_last_rule_is_refused_not_zero():
+    ad.defvjp(rm.scaled_round, lambda g, ans, x, k: g * k)
+    ad.defjvp(rm.scaled_round, lambda t, ans, x, k: t * k)
+    try:
+        assert ad.grad(rm.uses_scaled_round)(1.3, 3.0) == pytest.approx(3.0)
+        for transform in (ad.grad, ad.jacfwd, ad.jacrev):
+            with pytest.raises(ad.NonDifferentiableCallError, match="argument 2") as info:
+                transform(rm.uses_scaled_round, 1)(1.3, 3.0)
+            assert "return scaled_round(x, k)" in str(info.value)
+        with pytest.raises(ad.NonDifferentiableCallError, match="argument 2"):
+            ad.jvp(rm.uses_scaled_round, (1.3, 3.0), (1.0, 1.0))
+        ad.defvjp(rm.scaled_round, lambda g, ans, x, k: g * k, None)   # None: zero, as said
+        assert ad.grad(rm.uses_scaled_round, 1)(1.3, 3.0) == pytest.approx(0.0)
+    finally:
+        ad.nondifferentiable(rm.scaled_round)
+
+
+# -- code given as text is refused; an assert stays ----------------------------------------------
+
+import statements_module as sm  # noqa: E402
+
+
+@pytest.mark.parametrize("fn, line", [(sm.uses_eval, 'return eval("x * x")'),
+                                      (sm.uses_exec, 'exec("y = x * x", scope)')])
+def test_eval_and_exec_are_refused_at_their_line(fn, line):
+    with pytest.raises(ad.UnsupportedSyntaxError) as info:
+        ad.grad(fn)(3.0)
+    assert "statements_module.py:" in str(info.value) and line in str(info.value)
+
+
+def test_a_failing_assertion_raises_in_every_derivative():
+    assert ad.grad(sm.with_assert)(3.0) == pytest.approx(6.0)
+    assert ad.hessian(sm.calls_with_assert)(3.0) == pytest.approx(4.0)
+    for derivative in (ad.grad(sm.with_assert), ad.grad(sm.calls_with_assert),
+                       ad.jacfwd(sm.with_assert), ad.jacrev(sm.calls_with_assert),
+                       ad.hessian(sm.with_assert), lambda x: ad.jvp(sm.with_assert, (x,), (1.0,))):
+        with pytest.raises(AssertionError, match="x must be positive"):
+            derivative(-3.0)
+
+
+# -- the text differentiated is the text of the code that runs ------------------------------------
+
+def _module_from(tmp_path, name, text):
+    import importlib.util
+    path = tmp_path / f"{name}.py"
+    path.write_text(text)
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module, path
+
+
+def test_a_module_edited_after_import_is_refused(tmp_path):
+    module, path = _module_from(tmp_path, "edited_module",
+                                "def f(x):\n    return x * x\n\n\ndef g(x):\n    return 2.0 * x\n")
+    assert ad.grad(module.f)(3.0) == pytest.approx(6.0)
+    path.write_text("def f(x):\n    return x * x * x\n\n\ndef g(x):\n    return 2.0 * x\n")
+    os.utime(path, (1, 1))       # a time of its own, whatever the clock's resolution
+    ad.clear_cache()
+    with pytest.raises(ad.SourceUnavailableError, match="not the code that runs") as info:
+        ad.grad(module.f)(3.0)
+    assert "edited_module.py:1:" in str(info.value) and "importlib.reload" in str(info.value)
+    assert ad.grad(module.g)(3.0) == pytest.approx(2.0)     # g's text is still its code
+
+
+def test_a_function_made_by_exec_with_a_files_name_is_refused(tmp_path):
+    _, path = _module_from(tmp_path, "named_module", "def f(x):\n    return x * x\n")
+    scope = {}
+    exec(compile("def f(x):\n    return 3.0 * x\n", str(path), "exec"), scope)
+    with pytest.raises(ad.SourceUnavailableError, match="not the code that runs"):
+        ad.grad(scope["f"])(2.0)
+    with pytest.raises(ad.SourceUnavailableError, match="not the code that runs"):
+        ad.jvp(scope["f"], (2.0,), (1.0,))
+
+
+def test_the_text_check_keeps_closures_methods_and_lambdas():
+    scale = 3.0
+
+    def inner(x):
+        return scale * x * x
+
+    class Box:
+        def method(self, x):
+            __square = x * x          # a local Python names _Box__square
+            return __square * 2.0
+
+    square = lambda x: x * x     # noqa: E731
+    assert ad.grad(inner)(2.0) == pytest.approx(12.0)
+    assert ad.grad(Box().method)(2.0) == pytest.approx(8.0)
+    assert ad.grad(square)(2.0) == pytest.approx(4.0)
+
+
+@pytest.mark.parametrize("fn, says", [(cm.returns_nothing, "NoneType"),
+                                      (cm.returns_bool, "boolean"),
+                                      (cm.returns_complex, "real output")])
+@pytest.mark.parametrize("x", [1.5, np.array(1.5)])
+def test_grad_of_an_output_that_is_not_a_real_number_is_refused(fn, says, x):
+    with pytest.raises(ad.BadArgumentError, match=says):
+        ad.grad(fn)(x)

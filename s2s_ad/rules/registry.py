@@ -135,6 +135,24 @@ def nondifferentiable(*fns, origin="s2s_ad"):
     return fns[0] if len(fns) == 1 else fns
 
 
+def unstated(rule, rules, i):
+    """Is argument i of a call past the last of a user's `rules` (the VJP or JVP rules of
+    `rule`)?  The library's rules leave the arguments past the last one (axes, shapes) out;
+    a user's rule list that stops early may have forgotten one: it is refused where that
+    argument is differentiated, never taken for a zero derivative (None says that)."""
+    return rule is not None and rule.origin == "user" and bool(rules) and i >= len(rules)
+
+
+def marked_none(rule, i):
+    """Does every rule list of `rule` mark argument i None (or, for the library's rules, leave
+    it out)?  Then its derivative is zero."""
+    lists = [rules for rules in (rule.vjps, rule.jvps) if rules]
+    if rule.origin != "user":
+        n = max((len(rules) for rules in lists), default=0)
+        return i >= n or all(i >= len(rules) or rules[i] is None for rules in lists)
+    return all(i < len(rules) and rules[i] is None for rules in lists)
+
+
 def lookup(fn):
     """The Rule for `fn`, or None.  Unhashable callables have no rule."""
     try:
