@@ -96,10 +96,27 @@ class Analysed:
     def certainly_scalar(self, name):
         """The output `name` is known to be a scalar: its shape is (), or it is built from Python
         numbers only (math functions, float arguments), so a gradient needs no run-time check."""
-        return self.shapes.get(name) == () or (
+        return (self.shapes.get(name) == () or (
             self.kinds.get(name) == "scalar" and
             all(self.kinds.get(p) == "scalar" for p in self.fn.params
-                if self.activity.active(p) or p in self.wrt))
+                if self.activity.active(p) or p in self.wrt))) and not self.may_be_complex()
+
+    def may_be_complex(self):
+        """Could a value of the function be complex (a complex literal, `x ** y` with a
+        power other than a whole number, which is complex for a negative Python float, or
+        a complex type, cmath, an FFT or eig)?  Then the gradient keeps its run-time check
+        of the output (`_ad.grad_seed`), which refuses a complex output."""
+        for node in S.walk(self.fn.node):
+            if isinstance(node, gast.Constant) and isinstance(node.value, complex):
+                return True
+            if isinstance(node, gast.BinOp) and isinstance(node.op, gast.Pow) and not (
+                    isinstance(node.right, gast.Constant) and type(node.right.value) is int):
+                return True
+            name = node.id if isinstance(node, gast.Name) else \
+                node.attr if isinstance(node, gast.Attribute) else None
+            if name in _COMPLEX_NAMES:
+                return True
+        return False
 
     def np_name(self):
         return self.names.ref(np).id
@@ -178,6 +195,10 @@ class Analysed:
         if not isinstance(shape, tuple):
             raise Unbatchable("the shape of an indexed value is not known")
         return shape
+
+
+_COMPLEX_NAMES = {"complex", "complex64", "complex128", "cdouble", "csingle", "cmath", "fft",
+                  "eig", "eigvals", "emath"}
 
 
 def aligned(expr, rank, want):

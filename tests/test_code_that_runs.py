@@ -344,3 +344,13 @@ def test_the_text_check_keeps_closures_methods_and_lambdas():
 def test_grad_of_an_output_that_is_not_a_real_number_is_refused(fn, says, x):
     with pytest.raises(ad.BadArgumentError, match=says):
         ad.grad(fn)(x)
+
+
+def test_a_complex_output_is_refused_also_from_arrays():
+    def complex_sum(x):
+        return np.sum(x * 1j)      # shape (): the check of the output stayed out (gave [0, 0])
+
+    with pytest.raises(ad.BadArgumentError, match="complex"):
+        ad.grad(complex_sum)(np.array([1.0, 2.0]))
+    with pytest.raises(ad.BadArgumentError, match="complex"):
+        ad.grad(lambda x: x ** 0.5)(-4.0)
