@@ -17,6 +17,7 @@ from .activity import simple_statements, targets
 from . import syntax as S
 from .errors import UnsupportedSyntaxError
 from .naming import is_temporary
+from .ops import hashable
 
 # NumPy functions whose result may share memory with their first argument.
 VIEW_FUNCTIONS = {np.reshape, np.transpose, np.ravel, np.squeeze, np.expand_dims, np.swapaxes,
@@ -38,18 +39,10 @@ def _is_view(op, kinds, lists=frozenset()):
     if op.fn == "astype":       # `a.astype(t, copy=False)` is `a` itself when a has type t
         copy = op.kwargs.get("copy")
         return copy is not None and not (isinstance(copy, gast.Constant) and copy.value)
-    if _hashable(op.fn) and op.fn in VIEW_FUNCTIONS:
+    if hashable(op.fn) and op.fn in VIEW_FUNCTIONS:
         return True
     from .calls import returns_argument
     return returns_argument(op.fn)
-
-
-def _hashable(obj):
-    try:
-        hash(obj)
-    except TypeError:
-        return False
-    return True
 
 
 def list_displays(ops, order):
@@ -202,7 +195,7 @@ def _view_sources(op, kinds, lists):
     a tuple's or list's items, an item of a container, any argument of a user function that
     may return one."""
     if op.kind in ("copy", "pack") or (op.kind == "call" and op.fn != "astype" and
-                                       not (_hashable(op.fn) and op.fn in VIEW_FUNCTIONS)):
+                                       not (hashable(op.fn) and op.fn in VIEW_FUNCTIONS)):
         args = op.args
     else:
         args = op.args[:1]

@@ -210,7 +210,7 @@ def _refuse_in_place(stmt, value, fn, is_local):
             target = resolve_static(func, fn)
         except Exception:
             return
-        fix = IN_PLACE_FUNCTIONS.get(target) if _hashable(target) else None
+        fix = IN_PLACE_FUNCTIONS.get(target) if hashable(target) else None
         hint = f"Write it as an assignment instead: {fix}."
         if isinstance(func, gast.Attribute) and func.attr == "at" and \
                 isinstance(getattr(target, "__self__", None), np.ufunc):
@@ -221,7 +221,7 @@ def _refuse_in_place(stmt, value, fn, is_local):
                                   f"which the derivative code cannot follow", hint)
 
 
-def _hashable(obj):
+def hashable(obj):
     try:
         hash(obj)
     except TypeError:

@@ -21,7 +21,7 @@ not).  A refusal is a DifferentiationError; tests/test_matrix.py lists the expec
 import numpy as np
 
 import s2s_ad as ad
-from s2s_ad.check import copied, numerical_jvp
+from s2s_ad.check import _random_like as random_like, copied, numerical_jvp
 
 FIRST_ORDER = ("vjp", "jvp", "dot", "jacfwd", "jacrev")
 SCALAR_ONLY = ("grad", "value_and_grad", "hessian", "hvp", "jacfwd_grad", "jacrev_grad",
@@ -38,16 +38,6 @@ def flat(value):
     if isinstance(value, dict):
         return flat([value[k] for k in sorted(value)])
     return np.ravel(np.asarray(value, dtype=float))
-
-
-def random_like(value, rng):
-    if isinstance(value, (tuple, list)):
-        return type(value)(random_like(v, rng) for v in value)
-    if isinstance(value, dict):
-        return {k: random_like(v, rng) for k, v in value.items()}
-    if np.ndim(value) == 0:
-        return float(rng.standard_normal())
-    return rng.standard_normal(np.shape(value))
 
 
 def basis(value):

@@ -1,21 +1,9 @@
 """The functions of samples/ as corpus programs for the transform matrix, each with the input
 domain its sample states (tests/test_samples.py runs the samples themselves)."""
-import importlib.util
-import os
-
 import numpy as np
 
 from programs import Case, args, mat, scal, vec
-
-SAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "samples")
-
-
-def _load(name):
-    spec = importlib.util.spec_from_file_location(f"s2s_ad_sample_{name}",
-                                                  os.path.join(SAMPLES, f"{name}.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from test_samples import load
 
 
 def _labels(rows, cols):
@@ -32,7 +20,7 @@ def _observed(steps):
 
 
 def sample_cases():
-    m = {name: _load(name) for name in (
+    m = {name: load(name) for name in (
         "computational_graph", "double_backprop", "forward_vs_reverse_cost",
         "hessian_is_jacobian_of_gradient", "jacobian_of_linear_map", "jacobian_shapes",
         "jvp_vjp_without_jacobian", "logistic_regression", "mlp", "newton_hessian", "ode_fit",
