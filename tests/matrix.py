@@ -268,7 +268,7 @@ def main():
     programs) in the four variants, as the lines of test_matrix.py's KNOWN table."""
     import sys
     from s2s_ad import api
-    from test_matrix import CORPUS, REFUSED, REFUSED_EVERYWHERE, SECOND, VARIANTS
+    from test_matrix import CORPUS, VARIANTS, listed_refusal
     names = set(sys.argv[1:])
     found = {}
     for label, options in VARIANTS.items():
@@ -277,11 +277,7 @@ def main():
                 if names and case.name not in names:
                     continue
                 for transform, result in check_program(case).items():
-                    refusal = REFUSED.get(case.name)
-                    everywhere = REFUSED_EVERYWHERE.get(case.name)
-                    if not result or (result.startswith("refused") and transform in SECOND
-                                      and refusal and refusal in result) or \
-                            (everywhere and everywhere in result):
+                    if not result or listed_refusal(case.name, transform, result):
                         continue
                     labels = found.setdefault((case.name, transform), [])
                     if label not in labels:
