@@ -12,6 +12,7 @@ function can see every other by name.
 from dataclasses import dataclass, field
 
 from . import syntax as S
+from .errors import DifferentiationError
 from .codegen import bind, compile_function, to_source
 
 
@@ -127,9 +128,16 @@ def mutated_params(fn, in_place=frozenset()):
         ops = {id(s): describe(s, ssa, local.__contains__) for s in simple_statements(ssa.node.body)}
         kinds = infer_kinds(ssa, ops, {p: "array" for p in in_place})
         annotate_writes(ssa, ops, kinds)
+    except Exception:     # a callee that cannot be read: its own transform reports why
+        _WRITES[key] = set()
+        return set()
+    try:
         written = check_writes(ssa, ops, kinds)
-    except Exception:
-        written = set()
+    except DifferentiationError:
+        # a write check refuses (a view read after a write, which generic code cannot tell
+        # from a number): what the callee writes into is still what it writes into, not
+        # nothing, or its writes and its tape would be invisible to the caller (a Hessian 0)
+        written = written_syntactically(ssa, ops)
     _WRITES[key] = written
     return written
 
@@ -164,6 +172,15 @@ def returns_argument(fn):
         result = True       # not known: assume it may be
     _RETURNS[fn] = result
     return result
+
+
+def written_syntactically(ssa, ops):
+    """The parameters a function writes into by its own statements (`p[i] = v`, appends and
+    pops) or through its calls, read from the statements alone, without the checks."""
+    from .aliasing import updated_lists
+    bases = {op.args[0].id for op in ops.values() if op.kind == "setitem"}
+    bases |= {name for op in ops.values() for name in op.writes}
+    return (bases & set(ssa.params)) | updated_lists(ssa, ops)
 
 
 def annotate_writes(fn, ops, kinds):

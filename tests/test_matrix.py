@@ -30,7 +30,7 @@ REFUSED = {name: WRITES_INTO_ARRAYS for name in (
     # tests/kernels.py
     "adi", "cholesky", "correlation", "covariance", "durbin", "floyd_warshall", "gemver",
     "gramschmidt", "heat_3d", "jacobi_2d", "ludcmp", "mvt", "seidel_2d", "symm", "syrk",
-    "trisolv", "trmm", "lu", "helper_with_a_constant_weight")}
+    "trisolv", "trmm", "lu", "helper_with_a_constant_weight", "fresh_copy_in_a_branch")}
 # Reverse over reverse of a gradient that reads an array after a called function's backward
 # half restored it from the tape (reverse.refuse_restores); its Hessians work.
 REFUSED["reads_before_call"] = "after a called function restored it"
@@ -49,13 +49,6 @@ KNOWN = {
     ("damped_scale", "jacrev_grad"): "SOSu",
     ("damped_scale", "grad_grad"): "SOSu",
     ("gemver", "grad_grad"): "GO",
-    # wrong, not refused: second derivatives through a helper writing into a fresh copy made
-    # in a branch of a while loop (found last; issue 17's notes)
-    ("fresh_copy_in_a_branch", "hessian"): "GOGu",
-    ("fresh_copy_in_a_branch", "hvp"): "GOGu",
-    ("fresh_copy_in_a_branch", "jacfwd_grad"): "GOGu",
-    ("fresh_copy_in_a_branch", "jacrev_grad"): "GOGu",
-    ("fresh_copy_in_a_branch", "grad_grad"): "*",
 }
 
 
