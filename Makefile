@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test check lint bench samples fuzz clean
+.PHONY: install demo test check lint bench samples fuzz golden clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -42,6 +42,11 @@ check: install
 # Property-based fuzzing with a large budget (tests/test_fuzz.py; `make test` runs 40 examples).
 fuzz: install
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-2000} $(BIN)/python -m pytest tests/test_fuzz.py
+
+# Rewrite tests/golden/ (the generated source of every corpus program) after an intended
+# change to generated code; tests/test_golden.py shows any difference.
+golden: install
+	$(BIN)/python tests/golden.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

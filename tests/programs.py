@@ -553,7 +553,8 @@ CASES = [
     Case(nested_functions, args(scal(-2, 2), scal()), (0, 1)),
     Case(rows_comprehension, args(mat(3, 2), vec(2)), (0, 1)),
     Case(uses_varargs, args(vec(2), vec(2)), (0, 1)),
-    Case(rnn, args(mat(4, 4, -0.5, 0.5), mat(4, 3), mat(50, 3)), (0, 1, 2), tags=("rnn50",)),
+    Case(rnn, args(mat(4, 4, -0.5, 0.5), mat(4, 3), mat(50, 3)), (0, 1, 2), tags=("rnn50",),
+         label="rnn_50_steps"),
 ]
 
 
