@@ -47,7 +47,7 @@ class Meter(list):
 def tape_size(generated, args):
     """(peak entries, peak bytes) of the tape of `generated` (an s2s_ad Generated) on `args`;
     (0, 0) when the code keeps no tape."""
-    from s2s_ad.codegen import compile_function
+    from s2s_ad.backend.codegen import compile_function
     fn = generated.function
     if not _TAPE.search(generated.source):
         return 0, 0

@@ -4,15 +4,16 @@
     ad.grad(f)(x)                 # gradient, by generated reverse-mode code
     print(ad.source(f, "grad"))   # the code that computes it
 """
-from . import rules as _rules  # noqa: F401  (registers every derivative rule)
-from . import runtime as _runtime
-from .api import clear_cache, grad, source, stop_gradient, value_and_grad, vjp
-from .check import check_grads
-from .decorator import differentiate
-from .higher import hessian, hvp, jacfwd, jacrev, jvp
-from .errors import (BadArgumentError, DifferentiationError, NonDifferentiableCallError,
+from s2s_ad import rules as _rules  # noqa: F401  (registers every derivative rule)
+from s2s_ad import runtime as _runtime
+from s2s_ad.api import clear_cache, grad, stop_gradient, value_and_grad, vjp
+from s2s_ad.check import check_grads
+from s2s_ad.decorator import differentiate
+from s2s_ad.sources import source
+from s2s_ad.higher import hessian, hvp, jacfwd, jacrev, jvp
+from s2s_ad.base.errors import (BadArgumentError, DifferentiationError, NonDifferentiableCallError,
                      SourceUnavailableError, UnsupportedSyntaxError)
-from .rules import registry as _registry
+from s2s_ad.rules import registry as _registry
 
 _registry.nondifferentiable(_runtime.grad_seed, _runtime.check_assertion, stop_gradient)
 

@@ -15,11 +15,11 @@ import weakref
 
 import numpy as np
 
-from . import frontend
-from .errors import BadArgumentError, DifferentiationError, UnsupportedSyntaxError
-from .kinds import VALUE_KINDS, kind_of_value
-from .rules import registry
-from .transform import build, generate
+from s2s_ad.frontend import source as frontend
+from s2s_ad.base.errors import BadArgumentError, DifferentiationError, UnsupportedSyntaxError
+from s2s_ad.analysis.kinds import VALUE_KINDS, kind_of_value
+from s2s_ad.rules import registry
+from s2s_ad.transforms.pipeline import build
 
 _CACHE = weakref.WeakKeyDictionary()   # user function -> {key: Generated}
 _LOCK = threading.RLock()
@@ -45,7 +45,7 @@ def forget(fn):
 
 def clear_cache():
     """Forget every compiled derivative."""
-    from .calls import _WRITES
+    from s2s_ad.analysis.calls import _WRITES
     with _LOCK:
         _CACHE.clear()
         _WRITES.clear()      # (what a function writes into depends on its callees' rules)
@@ -83,7 +83,7 @@ def compiled(fn, mode, wrt, arg_kinds=None, *, has_aux=False, optimize=True, arg
     """
     if not _VARIANT["specialise"]:
         if mode in ("jvp_batched", "vjp_batched"):   # always specialised: Jacobians loop
-            from .batching import Unbatchable
+            from s2s_ad.base.errors import Unbatchable
             raise Unbatchable("generic code was asked for (api.variant)")
         arg_kinds, arg_shapes = None, None
     optimize = optimize and _VARIANT["optimize"]
@@ -145,7 +145,7 @@ def differentiated(fn):
 def _in_generated_code(exc, fn):
     """`exc` as raised, or, where it points into code s2s_ad generated (a derivative being
     differentiated again), with what that code is and what to change in the user's."""
-    from .codegen import is_generated
+    from s2s_ad.base.naming import is_generated
     where = getattr(exc.location, "filename", "")
     if not is_generated(where):
         return exc
@@ -708,7 +708,7 @@ def vjp(fn, *primals, wrt=None):
             args[i] = _as_float(args[i])
     kinds = arg_kinds(params, args)
     gen = compiled(fn, "vjp", t.wrt, kinds, arg_shapes=shapes_of(params, args))
-    from .check import copied
+    from s2s_ad.runtime.arguments import copied
     out = fn(*copied(primals))     # the original may write into its arguments
     if t.bound_self is not None:   # the generated code takes a method's `self` first
         args.insert(0, t.bound_self)
@@ -743,68 +743,24 @@ def _snapshot(value):
     return value
 
 
-def source(fn, mode="grad", wrt=0, *, optimize=True, has_aux=False, example=None):
-    """The generated Python source of `fn` for `mode` ("ssa", "jvp", "vjp", "grad", "hvp").
-
-    Without `example` the text is the generic code, for arguments that are numbers or arrays;
-    with `example` (a tuple of arguments) it is the code specialised to those arguments' kinds,
-    which is the code that runs when `fn`'s derivative is called with such arguments.
-    "jvp_batched" and "vjp_batched" (the code jacfwd and jacrev call, see batching.py) need an
-    `example`, since they are specialised to the shapes of the arguments.
-    """
-    from .transform import deep_expressions
-    with deep_expressions():
-        return _source(fn, mode, wrt, optimize, has_aux, example)
-
-
-def _source(fn, mode, wrt, optimize, has_aux, example):
-    from .codegen import to_source
-    batched_modes = ("jvp_batched", "vjp_batched")
-    if mode not in ("ssa", "grad", "vjp", "jvp", "hvp", "value_and_grad") + batched_modes:
-        raise BadArgumentError(f"unknown mode {mode!r}: use one of ssa, jvp, vjp, grad, hvp, "
-                               f"value_and_grad, jvp_batched, vjp_batched")
-    if mode in batched_modes and example is None:
-        raise BadArgumentError(f"mode {mode!r} needs example=(arguments...): its code is "
-                               f"specialised to their shapes")
-    names, _ = wrt_names(fn, wrt) if mode != "ssa" else ([], False)
-    kinds, shapes = None, None
-    if example is not None:
-        kinds = arg_kinds(_params(fn), [_as_float(a) if p in names else a
-                                         for p, a in zip(_params(fn), example)])
-        kinds.update(dict(value_global_kinds(frontend.unwrap(fn))))
-        shapes = shapes_of(_params(fn), example)
-    if mode == "hvp":
-        from .higher import hvp_source
-        return hvp_source(fn, names, optimize=optimize, arg_kinds=kinds, arg_shapes=shapes)
-    if getattr(fn, "__s2s_ad__", None) is not None:
-        fn = _generated_of(fn)
-    from .batching import Unbatchable
-    try:
-        node, _, _, program = generate(differentiated(fn), mode, names, has_aux=has_aux,
-                                       optimize=optimize, arg_kinds=kinds, arg_shapes=shapes)
-    except Unbatchable as exc:
-        raise BadArgumentError(f"no {mode} code for {_qualname(fn)}: {exc}",
-                               hint="jacfwd and jacrev loop over basis vectors for it "
-                                    "instead.") from None
-    return to_source(node) + program.source()
-
-
 def stop_gradient(x):
     """`x`, with a zero derivative: nothing flows back through it."""
     return x
 
 
-def _generated_of(wrapper):
-    inner_fn, inner_mode, inner_wrt, inner_aux = wrapper.__s2s_ad__
-    return compiled(inner_fn, inner_mode, inner_wrt, None, has_aux=inner_aux).function
-
-
 def _mark(wrapper, fn, mode, wrt=(), has_aux=False):
+    """Mark a derivative function as ours.  Differentiating it again (a grad inside a
+    differentiated function, source of a derivative) reads the code it runs, which
+    `__s2s_ad_generated__()` compiles: lower stages call it without importing the api."""
+    def generated():
+        return compiled(fn, mode, tuple(wrt), None, has_aux=has_aux).function
+
     wrapper.__s2s_ad__ = (fn, mode, tuple(wrt), has_aux)
+    wrapper.__s2s_ad_generated__ = generated
     wrapper.__name__ = f"{getattr(fn, '__name__', 'f')}_{mode}"
     wrapper.__qualname__ = wrapper.__name__
     return wrapper
 
 
-__all__ = ["grad", "value_and_grad", "vjp", "source", "clear_cache", "compiled",
+__all__ = ["grad", "value_and_grad", "vjp", "clear_cache", "compiled",
            "DifferentiationError"]

@@ -10,13 +10,9 @@ forward-over-reverse and reverse-over-reverse.  Raises AssertionError naming the
 """
 import numpy as np
 
-from . import api, higher
-
-
-def copied(args):
-    """Copies of array arguments, so a function that writes into them leaves ours intact."""
-    import copy
-    return [copy.deepcopy(a) if isinstance(a, (np.ndarray, list, dict)) else a for a in args]
+from s2s_ad import api
+from s2s_ad import higher
+from s2s_ad.runtime.arguments import copied
 
 
 def _float(value):

@@ -8,7 +8,7 @@ import importlib.util
 import os
 import sys
 
-from .errors import DifferentiationError
+from s2s_ad.base.errors import DifferentiationError
 
 MODES = ("grad", "vjp", "jvp", "hvp", "ssa", "jvp_batched", "vjp_batched")
 
@@ -52,7 +52,7 @@ def main(argv=None):
         fn = getattr(fn, part, None)
         if fn is None:
             raise SystemExit(f"s2s-ad: error: {path} has no function {func_name!r}")
-    from . import api
+    from s2s_ad import sources
     wrt = 0
     names = [n for item in args.wrt or () for n in item.split(",") if n.strip()]
     if names:
@@ -61,11 +61,11 @@ def main(argv=None):
     if args.example:
         try:
             example = eval(args.example, vars(module))  # the user's own expression
-        except Exception as exc:
+        except Exception as exc:    # the user's expression failed: say so in one line
             raise SystemExit(f"s2s-ad: error: --example {args.example!r} failed: {exc}") from None
         example = example if isinstance(example, tuple) else (example,)
     try:
-        text = api.source(fn, mode=args.mode, wrt=wrt, optimize=not args.no_optimize,
+        text = sources.source(fn, mode=args.mode, wrt=wrt, optimize=not args.no_optimize,
                           example=example)
     except DifferentiationError as exc:
         print(f"s2s-ad: error: {exc}", file=sys.stderr)

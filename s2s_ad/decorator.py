@@ -8,7 +8,9 @@
 """
 import functools
 
-from . import api, higher
+from s2s_ad import api
+from s2s_ad import higher
+from s2s_ad import sources
 
 
 class Differentiable:
@@ -46,7 +48,7 @@ class Differentiable:
 
     def source(self, mode="grad", example=None):
         """The generated source; `example` (a tuple of arguments) specialises it to them."""
-        return api.source(self.__s2s_ad_original__, mode, self.wrt, example=example)
+        return sources.source(self.__s2s_ad_original__, mode, self.wrt, example=example)
 
     def __repr__(self):
         return f"<differentiable {self.__s2s_ad_original__.__qualname__}>"

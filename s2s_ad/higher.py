@@ -10,15 +10,17 @@ A transform applied to one of our own derivative functions works on the code tha
 Jacobians are vectorised: `jacfwd` calls the batched JVP ("jvp_batched", see batching.py) once,
 with the identity as the batch of input tangents, and `jacrev` calls the batched VJP once, with
 the identity as the batch of output cotangents.  Where the batched code cannot be generated
-(`batching.Unbatchable`) or fails, they make one call per basis vector instead.
+(`Unbatchable`) or fails, they make one call per basis vector instead.
 """
 import numpy as np
 
-from . import api, batching, frontend
-from .api import (_Transform, _as_float, _bind, _entry_point, _mark, _params, arg_kinds, compiled,
+from s2s_ad import api
+from s2s_ad.transforms import batching
+from s2s_ad.frontend import source as frontend
+from s2s_ad.api import (_Transform, _as_float, _bind, _entry_point, _mark, _params, arg_kinds, compiled,
                   shapes_of, wrt_names)
-from .errors import BadArgumentError
-from .kinds import kind_of_value
+from s2s_ad.base.errors import BadArgumentError, DifferentiationError, Unbatchable
+from s2s_ad.analysis.kinds import kind_of_value
 
 
 def _differentiable_value(value):
@@ -87,7 +89,7 @@ def batched(fn, mode, names, params, args):
     try:
         return compiled(fn, mode, names, arg_kinds(params, args),
                         arg_shapes=shapes_of(params, args))
-    except Exception:    # Unbatchable; an error the loop will report; anything unexpected
+    except (Unbatchable, DifferentiationError):   # the loop over basis vectors reports why
         return None
 
 
@@ -149,8 +151,8 @@ def _jacfwd_batched(entry, args, lead=()):
     function, _, (size, shapes), seeds = entry
     try:
         out, dots = function(*lead, *args, *seeds)
-    except Exception:
-        return None
+    except Exception:   # any failure of the batched code: safe, since the caller then makes
+        return None     # one JVP call per basis vector, which computes (or reports) it again
     out_shape = out.shape if type(out) is np.ndarray else np.shape(out)
     if type(dots) is not np.ndarray or dots.shape != (size,) + out_shape:
         return None
@@ -213,8 +215,8 @@ def _jacrev_batched(entry, args, wrt_shapes, lead=()):
     function, seed_name, (size, (out_shape,)), (seed,) = entry
     try:
         rows = function(*lead, *args, **{seed_name: seed})
-    except Exception:
-        return None
+    except Exception:   # any failure of the batched code: safe, since the caller then makes
+        return None     # one VJP call per basis vector, which computes (or reports) it again
     rows = rows if len(wrt_shapes) > 1 else (rows,)
     jacs = []
     for shape, row in zip(wrt_shapes, rows):
@@ -230,7 +232,7 @@ def _jacrev_loop(fn, names, params, args, lead=()):
     """The Jacobians by one VJP per element of the output."""
     gen = compiled(fn, "vjp", names, arg_kinds(params, args),
                    arg_shapes=shapes_of(params, args))
-    from .check import copied
+    from s2s_ad.runtime.arguments import copied
     out = fn(*copied(args))
     dtype = _float_type(out, *[args[params.index(n)] for n in names])
     jacs = [np.zeros(np.shape(out) + np.shape(args[params.index(n)]), dtype) for n in names]
@@ -301,8 +303,8 @@ def hvp(fn, wrt=0):
 
 def hvp_source(fn, names, optimize=True, arg_kinds=None, arg_shapes=None):
     """The source of the Hessian-vector product: forward mode over the generated gradient."""
-    from .codegen import to_source
-    from .transform import generate
+    from s2s_ad.backend.codegen import to_source
+    from s2s_ad.transforms.pipeline import generate
     gradient = api.compiled(fn, "grad", names, arg_kinds, optimize=optimize,
                             arg_shapes=arg_shapes)
     node, _, _, program = generate(gradient.function, "tangent", names, optimize=optimize,

@@ -915,7 +915,7 @@ def check(text, x, y, a, seed=0, stages=STAGES, counts=None):
     # 2. the SSA form computes what f computes
     if "ssa" in stages:
         def ssa():
-            from s2s_ad.transform import compile_ssa
+            from s2s_ad.transforms.pipeline import compile_ssa
             ad.source(f, "ssa")                      # the printed form must build too
             ssa_f = compile_ssa(f)
             with np.errstate(all="raise", under="ignore"):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import s2s_ad as ad
-from s2s_ad.errors import DifferentiationError
+from s2s_ad.base.errors import DifferentiationError
 
 
 def _line_of(fn, text):

@@ -12,7 +12,9 @@ import pytest
 
 import s2s_ad as ad
 from s2s_ad.rules import RULES
-from s2s_ad import api, batching, higher
+from s2s_ad import api
+from s2s_ad.transforms import batching
+from s2s_ad import higher
 from s2s_ad.check import copied, numerical_jvp
 
 import programs

@@ -4,7 +4,7 @@ import threading
 import numpy as np
 
 import s2s_ad as ad
-import s2s_ad.transform as transform
+import s2s_ad.transforms.pipeline as transform
 
 
 

@@ -84,7 +84,7 @@ def test_text_from_user_objects_never_runs_as_code():
 def test_clear_cache_releases_the_generated_lines(tmp_path):
     import gc
     import linecache
-    from s2s_ad.codegen import is_generated
+    from s2s_ad.base.naming import is_generated
 
     def generated_files():
         return {name for name in linecache.cache if is_generated(name)}

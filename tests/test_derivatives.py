@@ -75,7 +75,7 @@ def test_derivatives_leave_the_arguments_alone(case):
 def test_generic_code_agrees_with_specialised_code(case):
     """ad.source's generic text (no argument kinds) computes the same gradient."""
     from s2s_ad.api import compiled
-    from s2s_ad.transform import build
+    from s2s_ad.transforms.pipeline import build
     rng = np.random.default_rng(3)
     args = case.make_args(rng)
     names = [case.fn.__code__.co_varnames[i] for i in case.wrt]

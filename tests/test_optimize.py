@@ -5,8 +5,8 @@ import gast
 import numpy as np
 import pytest
 import s2s_ad as ad
-from s2s_ad import optimize
-from s2s_ad.codegen import to_source
+from s2s_ad.backend import optimize
+from s2s_ad.backend.codegen import to_source
 
 from programs import CASES, SHIFT_INVARIANT
 
@@ -98,7 +98,7 @@ def square_sum(x):
 
 
 def test_optimize_can_be_switched_off():
-    from s2s_ad.transform import build
+    from s2s_ad.transforms.pipeline import build
     on = ad.source(square_sum, "grad", optimize=True)
     off = ad.source(square_sum, "grad", optimize=False)
     assert len(off.splitlines()) > len(on.splitlines())
@@ -586,7 +586,7 @@ def test_a_loops_weight_cotangents_are_summed_after_it():
     for i, g in enumerate(grads):
         np.testing.assert_allclose(g, numerical_gradient(rnn, args, i), rtol=1e-6, atol=1e-8)
     from s2s_ad.api import arg_kinds, shapes_of
-    from s2s_ad.transform import build
+    from s2s_ad.transforms.pipeline import build
     names = ["Wx", "Wh", "b", "xs", "h0"]
     plain = build(rnn, "grad", names[:3], arg_kinds=arg_kinds(names, args), optimize=False,
                   arg_shapes=shapes_of(names, args)).function(*args)

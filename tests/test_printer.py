@@ -5,9 +5,10 @@ import os
 
 import gast
 
-from s2s_ad import frontend, syntax as S
-from s2s_ad.codegen import _pad_empty_blocks, unparsed
-from s2s_ad.printer import function_text
+from s2s_ad.frontend import source as frontend
+from s2s_ad.base import syntax as S
+from s2s_ad.backend.codegen import _pad_empty_blocks, unparsed
+from s2s_ad.backend.printer import function_text
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

@@ -8,7 +8,7 @@ import pytest
 
 import s2s_ad as ad
 from s2s_ad.check import copied
-from s2s_ad.transform import compile_ssa
+from s2s_ad.transforms.pipeline import compile_ssa
 
 from programs import CASES, signs_in_products
 
@@ -122,7 +122,7 @@ def _same_tree(a, b):
 
 
 def test_the_front_end_converts_to_gast_as_gast_does():
-    import s2s_ad.frontend as frontend
+    import s2s_ad.frontend.source as frontend
     for module in (frontend, ad.api, ad.rules.math_rules):
         tree = ast.parse(inspect.getsource(module))
         assert _same_tree(frontend.to_gast(tree), gast.ast_to_gast(tree)), module.__name__
@@ -160,7 +160,7 @@ def _nested():
 
 
 def test_a_def_is_read_from_its_lines_as_inspect_reads_it():
-    import s2s_ad.frontend as frontend
+    import s2s_ad.frontend.source as frontend
     for fn, fast in [(one_op_per_statement, True), (_with_comments, True), (_nested(), True),
                      (_string_at_column_zero, False), (_decorated, False)]:
         node, _ = frontend._def_on_its_lines(fn)

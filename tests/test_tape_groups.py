@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import s2s_ad as ad
-from s2s_ad.codegen import to_source
-from s2s_ad.tape_groups import group_entries
+from s2s_ad.backend.codegen import to_source
+from s2s_ad.backend.tape_groups import group_entries
 
 
 def grouped(text):

@@ -1,0 +1,307 @@
+"""Writes into arrays: which arrays a function writes into, and which writes it must refuse.
+
+    check_writes(fn, ops) -> set of parameters the function writes into
+
+`a[i] = v` changes the array object `a` names.  Reverse mode restores the overwritten part from
+the tape, so every variable still reads what it read in the forward sweep; the adjoints of `a`
+and `v` are updated in place.  That is exact as long as no *view* of the array (a slice, a
+reshape, a transpose) made before the write is read after it: then one value would have two
+adjoints that the compiler cannot keep apart, so such a write is refused at transform time.
+A parameter the function writes into is copied on entry by the derivative code, which
+therefore never modifies the caller's arrays.
+"""
+import gast
+import numpy as np
+
+from s2s_ad.analysis.activity import simple_statements, targets
+from s2s_ad.base import syntax as S
+from s2s_ad.base.errors import UnsupportedSyntaxError
+from s2s_ad.base.naming import is_temporary
+from s2s_ad.analysis.kinds import infer_kinds
+from s2s_ad.analysis.ops import describe, hashable, is_user_function
+from s2s_ad.frontend.normalize import normalize
+
+# NumPy functions whose result may share memory with their first argument.
+VIEW_FUNCTIONS = {np.reshape, np.transpose, np.ravel, np.squeeze, np.expand_dims, np.swapaxes,
+                  np.moveaxis, np.asarray, np.diagonal, np.broadcast_to, np.atleast_1d,
+                  np.atleast_2d, np.atleast_3d, np.real, np.imag, np.flip, np.fliplr,
+                  np.flipud, np.rot90}
+
+
+def _is_view(op, kinds, lists=frozenset()):
+    """Whether the result of `op` may share memory with its first argument (or, for a called
+    user function, with one of its arguments).  `lists`: the names bound to a list display,
+    which as an index select a copy (`a[[1, 0]]`)."""
+    if op.kind == "index":
+        if isinstance(op.index, gast.List) or getattr(op.index, "id", None) in lists:
+            return False
+        return kinds.get(getattr(op.args[0], "id", None)) != "scalars"
+    if op.kind != "call":
+        return False
+    if op.fn == "astype":       # `a.astype(t, copy=False)` is `a` itself when a has type t
+        copy = op.kwargs.get("copy")
+        return copy is not None and not (isinstance(copy, gast.Constant) and copy.value)
+    if hashable(op.fn) and op.fn in VIEW_FUNCTIONS:
+        return True
+    return returns_argument(op.fn)
+
+
+_RETURNS = {}  # function -> whether its result may share memory with an argument
+
+
+def returns_argument(fn):
+    """Whether what the user function `fn` returns may be one of its arguments or a view of
+    one (`def ident(v): return v`): writing into the result then writes into the argument."""
+    if not is_user_function(fn):
+        return False
+    if fn in _RETURNS:
+        return bool(_RETURNS[fn])     # a recursive call: what is known so far
+    _RETURNS[fn] = False
+    try:
+        ssa = normalize(fn)
+        local = set(ssa.params) | {n.id for n in gast.walk(ssa.node)
+                                   if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+        ops = {id(s): describe(s, ssa, local.__contains__) for s in simple_statements(ssa.node.body)}
+        ret = ssa.node.body[-1]
+        result = isinstance(ret, gast.Return) and isinstance(ret.value, gast.Name) and \
+            bool(argument_roots(ret.value.id, ssa, ops, infer_kinds(ssa, ops, {})))
+    except Exception:       # any failure to read or analyse the callee: assume it may be;
+        result = True       # safe, since "may alias" only makes the caller's checks stricter
+    _RETURNS[fn] = result
+    return result
+
+
+def list_displays(ops, order):
+    """The names bound to a list display (`idx = [1, 0]`)."""
+    return {s.targets[0].id for s in order if isinstance(s, gast.Assign) and
+            isinstance(s.targets[0], gast.Name) and ops[id(s)].kind == "pack" and
+            ops[id(s)].name == "list"}
+
+
+def argument_roots(name, fn, ops, kinds):
+    """The parameters whose memory the value `name` may share (followed back through copies
+    and views)."""
+    defs = {}
+    order = list(simple_statements(fn.node.body))
+    for s in order:
+        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
+            defs.setdefault(s.targets[0].id, []).append(s)
+    lists = list_displays(ops, order)
+    found, todo, seen = set(), [name], set()
+    while todo:
+        n = todo.pop()
+        if n in seen:
+            continue
+        seen.add(n)
+        if n in fn.params:
+            found.add(n)
+        for d in defs.get(n, []):
+            op = ops[id(d)]
+            if op.kind == "copy" or _is_view(op, kinds, lists):
+                sources = op.args if op.kind == "call" and op.fn not in VIEW_FUNCTIONS \
+                    and op.fn != "astype" else op.args[:1]
+                todo += [a.id for a in sources if isinstance(a, gast.Name)]
+    return found
+
+
+def updated_lists(fn, ops):
+    """The parameters a function appends to or pops from (`lst.append(v)`, `v = lst.pop()`):
+    the caller's list changes (a tape that a generated gradient hands its callee's forward
+    and backward halves)."""
+    return {op.args[0].id for op in ops.values() if op.kind in ("append", "pop")
+            and isinstance(op.args[0], gast.Name) and op.args[0].id in fn.params}
+
+
+def check_writes(fn, ops, kinds):
+    """Raise for writes the compiler cannot differentiate; return the parameters written into
+    (lists appended to or popped from included)."""
+    order = list(simple_statements(fn.node.body))
+    position = {id(s): k for k, s in enumerate(order)}
+    defs = {}
+    for s in order:
+        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
+            defs.setdefault(s.targets[0].id, []).append(s)
+    uses = None      # name -> the statements that read it, found at the first write
+    lists = list_displays(ops, order)
+    written = set()
+    for w in order:
+        op = ops[id(w)]
+        if op.kind in ("append", "pop"):
+            continue        # (updated_lists, below)
+        # `a[i] = v` writes into a; a call writes into the arguments its callee writes into
+        bases = [op.args[0].id] if op.kind == "setitem" else op.writes
+        for base in bases:
+            params, views = _roots(base, fn, ops, kinds, defs, set(), lists)
+            if views:
+                what = "an item of a container or an indexed value" if is_temporary(base) \
+                    else f"'{base}'"
+                raise fn.error(w, f"writing into {what}, which may be a view of another "
+                                  f"array", "Write into a copy: `name = name.copy()` first, or "
+                                  "build the array with np.zeros.", kind=UnsupportedSyntaxError)
+            written |= params
+            if uses is None:
+                uses = _uses(order)
+            _check_live_views(fn, w, base, order, position, ops, kinds, lists, uses)
+            _check_live_copies(fn, w, base, order, position, ops, uses)
+    return written | updated_lists(fn, ops)
+
+
+def _uses(order):
+    uses = {}
+    for s in order:
+        for n in S.walk(s):
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
+                uses.setdefault(n.id, []).append(s)
+    return uses
+
+
+def _roots(name, fn, ops, kinds, defs, seen, lists):
+    """(parameters, views) the array `name` may be: followed back through copies."""
+    if name in seen:
+        return set(), []
+    seen.add(name)
+    params, views = set(), []
+    if name in fn.params:
+        params.add(name)
+    for d in defs.get(name, []):
+        op = ops[id(d)]
+        if op.kind == "copy":
+            p, v = _roots(op.args[0].id, fn, ops, kinds, defs, seen, lists)
+            params |= p
+            views += v
+        elif _is_view(op, kinds, lists):
+            views.append(d)
+    return params, views
+
+
+def _loops(stmts, enclosing=(), out=None):
+    """{id(simple statement): the loops (outermost first) that contain it}."""
+    out = {} if out is None else out
+    for s in stmts:
+        if isinstance(s, (gast.Assign, gast.Expr)):
+            out[id(s)] = enclosing
+            continue
+        inner = enclosing + (id(s),) if isinstance(s, (gast.For, gast.While)) else enclosing
+        for field in ("body", "orelse"):
+            _loops(getattr(s, field, None) or [], inner, out)
+    return out
+
+
+def _later(first, second, position, loops):
+    """Whether `second` may run after `first`: later in the text, or both in a loop (its
+    next pass)."""
+    return position[id(second)] > position[id(first)] or _around(first, second, loops)
+
+
+def _around(first, second, loops):
+    """The innermost loop around both statements, or None."""
+    common = [l for l in loops[id(first)] if l in loops[id(second)]]
+    return common[-1] if common else None
+
+
+def _live_across(made, write, reader, position, loops):
+    """Whether `reader` may read the value `made` made before `write` ran: made before the
+    write and read after it, or read in the next pass of a loop around the write that does not
+    make the value again, or read before it is made (a value of the loop's previous pass)."""
+    if made is write:     # `z = g(y)`, g writing into y and returning it: made after
+        return False
+    m, w, r = position[id(made)], position[id(write)], position[id(reader)]
+    if r <= m:
+        return True
+    if m > w:
+        return False
+    if r > w:
+        return True
+    loop = _around(write, reader, loops)
+    return loop is not None and loop not in loops[id(made)]
+
+
+def _view_sources(op, kinds, lists):
+    """The names whose memory the result of `op` may share: a view's array, a copy's value,
+    a tuple's or list's items, an item of a container, any argument of a user function that
+    may return one."""
+    if op.kind in ("copy", "pack") or (op.kind == "call" and op.fn != "astype" and
+                                       not (hashable(op.fn) and op.fn in VIEW_FUNCTIONS)):
+        args = op.args
+    else:
+        args = op.args[:1]
+    if op.kind in ("copy", "pack", "unpack") or _is_view(op, kinds, lists):
+        return [a.id for a in args if isinstance(a, gast.Name)]
+    return []
+
+
+def _check_live_views(fn, write, base, order, position, ops, kinds, lists, uses):
+    """Refuse if a view of `base` made before `write` (or anything holding one: a tuple, an
+    item of it, a view of the view) is read after it."""
+    family = _copies_of(base, ops, order)
+    loops = _loops(fn.node.body)
+    views = {}            # name -> the statement that made it
+    changed = True
+    while changed:
+        changed = False
+        for s in order:
+            if not isinstance(s, gast.Assign):
+                continue
+            names = S.names_in(s.targets[0], gast.Store) \
+                if not isinstance(s.targets[0], gast.Subscript) else []
+            if not names or all(n in views or n in family for n in names):
+                continue
+            if any(src in family or src in views for src in _view_sources(ops[id(s)], kinds, lists)):
+                for n in names:
+                    if n not in views and n not in family:
+                        views[n] = s
+                        changed = True
+    for view, s in views.items():
+        for reader in uses.get(view, []):
+            if reader is write:
+                continue
+            if _live_across(s, write, reader, position, loops):
+                shown = f" '{view}'" if not is_temporary(view) else ""
+                raise fn.error(
+                    write, f"'{base}' is written here while a view{shown} of it, made "
+                    f"at line {s.lineno}, is still read at line {reader.lineno}",
+                    "Copy the view first (`.copy()`), or finish using it before the write.",
+                    kind=UnsupportedSyntaxError)
+
+
+def _check_live_copies(fn, write, base, order, position, ops, uses):
+    """Refuse if another name for the array `base` (`b = a`: one array, two names) is read
+    after `write`: the write changes what it reads, while its derivative would still flow to
+    the value before the write."""
+    at = position[id(write)]
+    loops = _loops(fn.node.body)
+    for other in sorted(_copies_of(base, ops, order) - {base}):
+        # where `other` is made a copy of the array (not `v_1 = None`, a path without it)
+        made = [position[id(s)] for s in order if ops[id(s)].kind == "copy" and
+                other in targets(s)]
+        for reader in uses.get(other, []):
+            read = position[id(reader)]
+            # a copy made after the write, and only there, names the array as written: reading
+            # it is reading `base` (the phi copies `v_1 = v` after a write in a branch), after
+            # those copies, or in the next pass of a loop (before the write of that pass)
+            if other not in fn.params and made and all(at < m for m in made) and \
+                    (read > max(made) or read < at):
+                continue
+            if reader is not write and _later(write, reader, position, loops):
+                raise fn.error(
+                    write, f"writing into '{base}', which is the same array as '{other}', read "
+                           f"after this write at line {reader.lineno}",
+                    f"Write into a copy (`{base} = {other}.copy()`), or read '{base}' instead "
+                    f"of '{other}' after the write.", kind=UnsupportedSyntaxError)
+
+
+def _copies_of(name, ops, order):
+    """`name` and every name that is a plain copy of it (they are one array)."""
+    family = {name}
+    changed = True
+    while changed:
+        changed = False
+        for s in order:
+            op = ops[id(s)]
+            if op.kind == "copy" and isinstance(s, gast.Assign) and \
+                    isinstance(s.targets[0], gast.Name):
+                a, b = s.targets[0].id, op.args[0].id
+                if (a in family) != (b in family):
+                    family |= {a, b}
+                    changed = True
+    return family

@@ -1,0 +1,172 @@
+"""Calls to user functions: what the transforms need to know of each callee.
+
+    bind_call(op, stmt, fn)        {callee parameter: argument} at a call site
+    callee_ssa(fn, kinds)          the callee's SSA form for the caller's argument kinds
+    mutated_params(fn)             the parameters it writes into (itself or through its calls)
+    annotate_writes(fn, ops, ..)   on each call, which arguments the callee writes into
+
+The transforms generate each callee's functions (transforms/program.py) from these facts.
+"""
+from s2s_ad.base import syntax as S
+from s2s_ad.base.errors import DifferentiationError, NonDifferentiableCallError
+from s2s_ad.frontend.normalize import normalize
+
+
+def callee_ssa(fn, kinds, statics=None):
+    """A called function's SSA form for the caller's argument kinds, and the parameters its
+    `p += v` writes into (see in_place_updates)."""
+    in_place = in_place_updates(fn, kinds)
+    ssa = normalize(fn, statics, in_place)
+    refuse_parameter_updates(ssa, kinds)
+    return ssa, in_place
+
+
+def static_functions(bound, fn):
+    """{parameter: function} for arguments that are functions known now (module-level)."""
+    import gast
+    import types
+    from s2s_ad.analysis.ops import resolve_static
+    out = {}
+    for p, node in bound.items():
+        if isinstance(node, gast.Name) and node.id not in fn.params and \
+                not _is_assigned(node.id, fn):
+            obj = resolve_static(node, fn)
+            if isinstance(obj, types.FunctionType):
+                out[p] = obj
+    return out
+
+
+def _is_assigned(name, fn):
+    import gast
+    return any(isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Store)
+               for n in S.walk(fn.node))
+
+
+def callee_kinds(ssa, kinds):
+    """A callee's parameters have the kinds of the caller's arguments (None where unknown,
+    which keeps the generic code paths); `*xs` is a tuple."""
+    out = {p: kinds.get(p) for p in ssa.params}
+    if ssa.vararg is not None:
+        out[ssa.vararg] = "container"
+    return out
+
+
+def argument_kinds(bound, kind_of_atom):
+    """{parameter: kind} at a call site, from the caller's knowledge of its arguments."""
+    import gast
+    return {p: ("container" if isinstance(node, gast.Tuple) else kind_of_atom(node))
+            for p, node in bound.items()}
+
+
+def in_place_updates(fn, kinds):
+    """The parameters of the called function `fn` that it updates with `p += v` and that the
+    caller does not pass a number for ({parameter: kind}): for an array the update writes into
+    the caller's array (see desugar), while for a number it makes a new value.  Where the kind
+    is not known either, refuse_parameter_updates refuses the call once it is differentiated."""
+    from s2s_ad.frontend.desugar import in_place_parameter_updates
+    from s2s_ad.frontend.source import parse
+    try:
+        node = parse(fn).node
+    except Exception:      # no source: the transforms say why where they parse it
+        return frozenset()
+    return frozenset(s.target.id for s in in_place_parameter_updates(node)
+                     if kinds.get(s.target.id) != "scalar")
+
+
+def refuse_parameter_updates(ssa, kinds):
+    """In a called function, `p += v` on a parameter writes into the caller's array if it is
+    an array, and makes a new value if it is a number: refused where the caller's argument
+    may be either."""
+    from s2s_ad.frontend.desugar import in_place_parameter_updates
+    for stmt in in_place_parameter_updates(ssa.parsed.node):
+        name = stmt.target.id
+        if kinds.get(name) in ("scalar", "array"):
+            continue
+        raise ssa.error(stmt, f"`{name} ...= ` on the parameter '{name}': for an array NumPy "
+                              f"writes into the caller's array, for a number it does not",
+                        f"Say which: `{name}[...] = {name} ...` writes into the caller's array, "
+                        f"`{name} = {name} ...` makes a new one.")
+
+
+_WRITES = {}   # function -> parameters it writes into (None while being computed)
+
+
+def mutated_params(fn, in_place=frozenset()):
+    """The parameters `fn` writes into, itself or through the functions it calls, when the
+    parameters `in_place` (see in_place_updates) are arrays."""
+    from s2s_ad.analysis.aliasing import check_writes
+    from s2s_ad.analysis.kinds import infer_kinds
+    from s2s_ad.analysis.ops import describe
+    from s2s_ad.analysis.activity import simple_statements
+    key = (fn, frozenset(in_place))
+    if key in _WRITES:
+        return _WRITES[key] or set()     # a recursive call: what is known so far
+    _WRITES[key] = None
+    try:
+        ssa = normalize(fn, in_place=in_place)
+        local = set(ssa.params) | {n.id for n in __import__("gast").walk(ssa.node)
+                                   if type(n).__name__ == "Name" and type(n.ctx).__name__ == "Store"}
+        ops = {id(s): describe(s, ssa, local.__contains__) for s in simple_statements(ssa.node.body)}
+        kinds = infer_kinds(ssa, ops, {p: "array" for p in in_place})
+        annotate_writes(ssa, ops, kinds)
+    except Exception:     # a callee that cannot be read: its own transform reports why
+        _WRITES[key] = set()
+        return set()
+    try:
+        written = check_writes(ssa, ops, kinds)
+    except DifferentiationError:
+        # a write check refuses (a view read after a write, which generic code cannot tell
+        # from a number): what the callee writes into is still what it writes into, not
+        # nothing, or its writes and its tape would be invisible to the caller (a Hessian 0)
+        written = written_syntactically(ssa, ops)
+    _WRITES[key] = written
+    return written
+
+
+def written_syntactically(ssa, ops):
+    """The parameters a function writes into by its own statements (`p[i] = v`, appends and
+    pops) or through its calls, read from the statements alone, without the checks."""
+    from s2s_ad.analysis.aliasing import updated_lists
+    bases = {op.args[0].id for op in ops.values() if op.kind == "setitem"}
+    bases |= {name for op in ops.values() for name in op.writes}
+    return (bases & set(ssa.params)) | updated_lists(ssa, ops)
+
+
+def annotate_writes(fn, ops, kinds):
+    """Record, on each call to a user function, which of its arguments the callee writes into
+    (`kinds`: what the caller knows of its values)."""
+    import gast
+    from s2s_ad.analysis.activity import simple_statements
+    from s2s_ad.analysis.kinds import atom_kind
+    from s2s_ad.analysis.ops import is_user_function
+    for stmt in simple_statements(fn.node.body):
+        op = ops[id(stmt)]
+        if op.kind != "call" or not is_user_function(op.fn):
+            continue
+        bound = bind_call(op, stmt, fn)
+        arrays = in_place_updates(op.fn, argument_kinds(bound, lambda n: atom_kind(n, kinds)))
+        written = mutated_params(op.fn, arrays)
+        if written:
+            op.writes = [bound[p].id for p in written
+                         if p in bound and isinstance(bound[p], gast.Name)]
+
+
+def bind_call(op, stmt, fn):
+    """{callee parameter: argument atom} for a call to a user function."""
+    from s2s_ad.frontend.source import signature
+    params = signature(op.fn).parameters
+    if any(p.kind == p.VAR_KEYWORD for p in params.values()):
+        raise fn.error(stmt, f"{op.name} takes **kwargs, which s2s_ad cannot match to its "
+                             f"arguments", "Give it explicit parameters.",
+                       kind=NonDifferentiableCallError)
+    try:
+        bound = signature(op.fn).bind(*op.args, **op.kwargs)
+    except TypeError as exc:
+        raise fn.error(stmt, f"the call to {op.name} does not match its signature ({exc})",
+                       "Fix the arguments of the call.") from None
+    out = {}
+    for name, value in bound.arguments.items():
+        if params[name].kind == params[name].VAR_POSITIONAL:   # *xs of the length used here
+            value = S.tuple_(list(value))
+        out[name] = value
+    return out

@@ -1,0 +1,340 @@
+"""What one SSA statement computes, in the uniform shape both transforms work from.
+
+    describe(stmt, fn) -> Op
+
+`a + b` is a call of `operator.add`, `x.sum(axis=0)` a call of `np.sum(x, axis=0)`, `x.T` a call
+of `np.transpose(x)`; indexing, tuple packing and unpacking, copies and constants have kinds of
+their own.  The transforms look rules up by the callable an Op resolves to.
+"""
+import operator
+from dataclasses import dataclass, field
+
+import gast
+import numpy as np
+
+from s2s_ad.base import syntax as S
+from s2s_ad.base.errors import DifferentiationError, UnsupportedSyntaxError
+from s2s_ad.rules import registry
+
+BINOPS = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
+          gast.Div: operator.truediv, gast.FloorDiv: operator.floordiv, gast.Mod: operator.mod,
+          gast.Pow: operator.pow, gast.MatMult: operator.matmul, gast.BitAnd: operator.and_,
+          gast.BitOr: operator.or_, gast.BitXor: operator.xor, gast.LShift: operator.lshift,
+          gast.RShift: operator.rshift}
+COMPARISONS = {gast.Lt: operator.lt, gast.LtE: operator.le, gast.Gt: operator.gt,
+               gast.GtE: operator.ge, gast.Eq: operator.eq, gast.NotEq: operator.ne}
+UNARYOPS = {gast.USub: operator.neg, gast.Not: operator.not_, gast.Invert: operator.invert}
+
+# Methods of arrays that are NumPy functions of the array: x.sum(axis=0) == np.sum(x, axis=0).
+METHODS = {"sum": np.sum, "mean": np.mean, "prod": np.prod, "max": np.max, "min": np.min,
+           "var": np.var, "std": np.std, "cumsum": np.cumsum, "cumprod": np.cumprod,
+           "dot": np.dot, "transpose": np.transpose, "reshape": np.reshape, "ravel": np.ravel,
+           "flatten": np.ravel, "squeeze": np.squeeze, "clip": np.clip, "copy": np.copy,
+           "swapaxes": np.swapaxes, "trace": np.trace, "diagonal": np.diagonal,
+           "conj": np.conj, "conjugate": np.conj, "round": np.round, "argmax": np.argmax,
+           "argmin": np.argmin, "argsort": np.argsort, "nonzero": np.nonzero, "any": np.any,
+           "all": np.all, "ptp": np.ptp, "repeat": np.repeat, "take": np.take, "sort": np.sort}
+# Methods whose extra positional arguments form one shape/axes tuple: x.reshape(2, 3).
+VARARG_METHODS = {"reshape", "transpose"}
+ATTRIBUTES = {"T": np.transpose, "real": np.real, "imag": np.imag}
+CONSTANT_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes"}
+
+
+@dataclass
+class Op:
+    kind: str              # call | copy | const | index | pack | dict | unpack | setitem | other
+    fn: object = None      # the callable, for kind "call"
+    args: list = field(default_factory=list)     # atom nodes
+    kwargs: dict = field(default_factory=dict)   # name -> atom node
+    index: object = None   # the index node of an `index` or `setitem`
+    keys: list = field(default_factory=list)     # for `dict`
+    name: str = ""         # how the user wrote the callable, for messages
+    writes: list = field(default_factory=list)   # argument names a called function writes into
+    ref: tuple = None      # (namespace, key) the callable was found under, to notice a rebinding
+
+
+def _missing(fn, node, what):
+    return fn.error(node, f"cannot resolve {what}",
+                    "Make sure the name is defined at module level before differentiating.")
+
+
+TRANSFORM_NAMES = ("grad", "value_and_grad")
+
+
+def resolve_static(node, fn):
+    """The object a global reference such as `np.linalg.norm` denotes.
+
+    A call of one of our transforms on global arguments (`ad.grad(f)`) is made now: its
+    result is a derivative function, which is then differentiated like any other.
+    """
+    if isinstance(node, gast.Call):
+        transform = resolve_static(node.func, fn)
+        if getattr(transform, "__module__", "") != "s2s_ad.api" or \
+                transform.__name__ not in TRANSFORM_NAMES:
+            raise fn.error(node, "a call whose callee is computed by another call is not "
+                                 "supported", "Assign the callee to a name at module level.")
+        args = [a.value if isinstance(a, gast.Constant) else resolve_static(a, fn)
+                for a in node.args]
+        kwargs = {k.arg: k.value.value if isinstance(k.value, gast.Constant)
+                  else resolve_static(k.value, fn) for k in node.keywords}
+        return transform(*args, **kwargs)
+    chain = []
+    while isinstance(node, gast.Attribute):
+        chain.append(node.attr)
+        node = node.value
+    marker = object()
+    obj = fn.parsed.resolve(node.id, marker)
+    if obj is marker:
+        raise _missing(fn, node, f"the name '{node.id}'")
+    for attr in reversed(chain):
+        try:
+            obj = getattr(obj, attr)
+        except AttributeError:
+            raise _missing(fn, node, f"'{attr}' of {obj!r}") from None
+    return obj
+
+
+def static_name(node):
+    if isinstance(node, gast.Call):
+        return f"{static_name(node.func)}(...)"
+    return S.load(node.id).id if isinstance(node, gast.Name) else \
+        f"{static_name(node.value)}.{node.attr}"
+
+
+def describe(stmt, fn, is_local):
+    """The Op of an SSA assignment or expression statement."""
+    if isinstance(stmt, gast.Expr):
+        value = stmt.value
+    elif isinstance(stmt.targets[0], gast.Subscript):
+        target = stmt.targets[0]
+        return Op("setitem", args=[target.value, stmt.value], index=target.slice)
+    elif isinstance(stmt.targets[0], gast.Tuple):
+        return Op("unpack", args=[stmt.value])
+    else:
+        value = stmt.value
+    if isinstance(value, gast.Constant):
+        return Op("const")
+    if isinstance(value, gast.Name):
+        return Op("copy", args=[value]) if is_local(value.id) else Op("const")
+    if isinstance(value, gast.Attribute) and not is_local(_root(value)):
+        return Op("const")
+    if isinstance(value, gast.BinOp):
+        return Op("call", BINOPS[type(value.op)], [value.left, value.right], name=_op_name(value.op))
+    if isinstance(value, gast.UnaryOp):
+        return Op("call", UNARYOPS[type(value.op)], [value.operand], name=_op_name(value.op))
+    if isinstance(value, gast.Compare):
+        compare = COMPARISONS.get(type(value.ops[0])) if len(value.ops) == 1 else None
+        return Op("other", compare, args=[value.left, value.comparators[0]])
+    if isinstance(value, gast.Subscript):
+        if not is_local(_root(value.value) or "") and _concatenator(value.value, fn):
+            # np.r_[a, b]: a call whose arguments are the items (slices are not arguments);
+            # its rules (numpy_misc_rules.py) refuse a derivative through them
+            items = value.slice.elts if isinstance(value.slice, gast.Tuple) else [value.slice]
+            return Op("call", resolve_static(value.value, fn),
+                      [a for a in items if isinstance(a, (gast.Name, gast.Constant))],
+                      name=f"{static_name(value.value)}[...]")
+        return Op("index", args=[value.value], index=value.slice)
+    if isinstance(value, (gast.Tuple, gast.List)):
+        return Op("pack", args=list(value.elts), name=type(value).__name__.lower())
+    if isinstance(value, gast.Dict):
+        return Op("dict", args=list(value.values), keys=list(value.keys))
+    if isinstance(value, gast.Attribute):
+        return _attribute(value, fn, stmt)
+    if isinstance(value, gast.Call):
+        _refuse_in_place(stmt, value, fn, is_local)
+        return _call(value, fn, is_local)
+    raise fn.error(stmt, f"cannot differentiate {type(value).__name__}", kind=UnsupportedSyntaxError)
+
+
+def _concatenator(node, fn):
+    """Is `node` (a global) np.r_ or np.c_, which build an array from the items of an index?"""
+    if not isinstance(node, (gast.Attribute, gast.Name)):
+        return False
+    try:
+        target = resolve_static(node, fn)
+    except DifferentiationError:     # not a global known now: describe says why if it matters
+        return False
+    return target is np.r_ or target is np.c_
+
+
+def _root(node):
+    while isinstance(node, gast.Attribute):
+        node = node.value
+    return node.id if isinstance(node, gast.Name) else None
+
+
+def _attribute(value, fn, stmt):
+    if value.attr in ATTRIBUTES:
+        target = ATTRIBUTES[value.attr]
+        return Op("call", target, [value.value], name=f".{value.attr}")
+    if value.attr in CONSTANT_ATTRIBUTES:
+        return Op("other", args=[value.value], name=f".{value.attr}")
+    # the statement: the attribute of a target (`b.flat[0] = v`) is a value made for it
+    hint = "Index the array itself: `a[np.unravel_index(i, a.shape)]` for `a.flat[i]`." \
+        if value.attr == "flat" else \
+        "Use the NumPy function instead (for example np.transpose(x) for x.T)."
+    raise fn.error(stmt, f"the attribute '.{value.attr}' is not supported", hint)
+
+
+# Calls that write into an array they are given: the derivative code cannot follow them (an
+# adjoint or a saved value would silently be of the array before), so they are refused.
+IN_PLACE_METHODS = {
+    "fill": "a = np.full_like(a, value)", "sort": "a = np.sort(a)",
+    "partition": "a = np.partition(a, k)", "put": "a[indices] = values",
+    "itemset": "a[index] = value", "resize": "a = np.resize(a, shape)",
+    "setfield": "a new array"}
+IN_PLACE_FUNCTIONS = {
+    np.copyto: "a[...] = b", np.fill_diagonal: "a = a.copy(); a[np.diag_indices_from(a)] = v",
+    np.put: "a[indices] = values", np.put_along_axis: "a = a.copy(), then index assignment",
+    np.place: "a = np.where(mask, values, a)", np.putmask: "a = np.where(mask, values, a)"}
+
+
+def _refuse_in_place(stmt, value, fn, is_local):
+    """A DifferentiationError at `stmt` for a call that writes into an array it is given."""
+    kwargs = {k.arg for k in value.keywords}
+    func = value.func
+    if "out" in kwargs:
+        raise fn.error(stmt, "`out=` writes the result into an existing array, which the "
+                              "derivative code cannot follow",
+                       "Assign the result instead: `a = np.add(x, y)` for "
+                       "`np.add(x, y, out=a)`.")
+    if isinstance(func, gast.Attribute) and is_local(_root(func)):
+        fix = IN_PLACE_METHODS.get(func.attr)
+        if fix is not None:
+            raise fn.error(stmt, f"`.{func.attr}()` changes the array in place, which the "
+                                  f"derivative code cannot follow",
+                           f"Write it as an assignment instead: {fix}.")
+        return
+    if isinstance(func, (gast.Attribute, gast.Name)) and not (isinstance(func, gast.Name) and
+                                                             is_local(func.id)):
+        try:
+            target = resolve_static(func, fn)
+        except DifferentiationError:     # describe reports a callee it cannot resolve
+            return
+        fix = IN_PLACE_FUNCTIONS.get(target) if hashable(target) else None
+        hint = f"Write it as an assignment instead: {fix}."
+        if isinstance(func, gast.Attribute) and func.attr == "at" and \
+                isinstance(getattr(target, "__self__", None), np.ufunc):
+            # np.add.at itself is rewritten as a write into the array (transform.py)
+            fix = hint = "Use np.add.at(a, idx, v), which s2s_ad follows (with -v for subtract)."
+        if fix is not None:
+            raise fn.error(stmt, f"{static_name(func)}() writes into the array it is given, "
+                                  f"which the derivative code cannot follow", hint)
+
+
+def hashable(obj):
+    try:
+        hash(obj)
+    except TypeError:
+        return False
+    return True
+
+
+def _call(value, fn, is_local):
+    kwargs = {k.arg: k.value for k in value.keywords}
+    func = value.func
+    if isinstance(func, gast.Attribute) and is_local(_root(func)):
+        if func.attr == "append" and len(value.args) == 1 and not kwargs:
+            return Op("append", args=[func.value, value.args[0]], name=".append()")
+        if func.attr == "pop" and not value.args and not kwargs:
+            return Op("pop", args=[func.value], name=".pop()")
+        if func.attr in METHODS:
+            args = [func.value] + list(value.args)
+            if func.attr in VARARG_METHODS and len(value.args) > 1:
+                args = [func.value, S.tuple_(value.args)]
+            return Op("call", METHODS[func.attr], args, kwargs, name=f".{func.attr}()")
+        if func.attr == "astype":
+            return Op("call", "astype", [func.value] + list(value.args), kwargs, name=".astype()")
+        return Op("method", None, [func.value] + list(value.args), kwargs, name=f".{func.attr}()",
+                  index=func.attr)
+    if isinstance(func, gast.Name) and is_local(func.id):
+        return Op("dynamic", None, [func] + list(value.args), kwargs, name=func.id)
+    target = generated_code_of(resolve_static(func, fn))
+    args, kwargs = leading_by_position(target, list(value.args), kwargs)
+    return Op("call", target, args, kwargs, name=static_name(func), ref=reference(func, fn))
+
+
+def leading_by_position(fn, args, kwargs):
+    """`np.sum(a=x, axis=0)` as `np.sum(x, axis=0)`: the keywords that name the next positions
+    of `fn`'s rules, moved to those positions, so that what reads `op.args[0]` (shapes,
+    reductions) sees the argument however it was passed.  The rest stay keywords;
+    registry.bind maps those to positions for the derivative rules."""
+    rule = registry.lookup(fn) if kwargs and not isinstance(fn, str) else None
+    if rule is None:
+        return args, kwargs
+    names = registry.positional_names(rule)
+    kwargs = dict(kwargs)
+    while len(args) < len(names) and names[len(args)] in kwargs and \
+            not any(isinstance(a, gast.Starred) for a in args):
+        args.append(kwargs.pop(names[len(args)]))
+    return args, kwargs
+
+
+def reference(node, fn):
+    """Where a global reference is looked up: (mapping, key), or None (closure, builtins)."""
+    if isinstance(node, gast.Name):
+        scope = getattr(fn.parsed.fn, "__globals__", {})
+        return (scope, node.id) if node.id in scope and node.id not in fn.parsed.closure else None
+    if isinstance(node, gast.Attribute):
+        try:
+            owner = resolve_static(node.value, fn)
+        except DifferentiationError:     # not a global: nothing for the cache to watch
+            return None
+        namespace = getattr(owner, "__dict__", None)
+        if isinstance(namespace, dict) and type(owner).__name__ == "module":
+            return (namespace, node.attr)
+    return None
+
+
+def generated_code_of(obj):
+    """Our own derivative functions are differentiated through the code they run."""
+    inner = getattr(obj, "__s2s_ad__", None)
+    if inner is None or inner[1] not in TRANSFORM_NAMES:
+        return obj
+    return obj.__s2s_ad_generated__()      # set by api._mark: compiles it on first use
+
+
+def _op_name(op):
+    return {gast.Add: "+", gast.Sub: "-", gast.Mult: "*", gast.Div: "/", gast.FloorDiv: "//",
+            gast.Mod: "%", gast.Pow: "**", gast.MatMult: "@", gast.USub: "unary -",
+            gast.Not: "not", gast.Invert: "~"}.get(type(op), type(op).__name__)
+
+
+def reduced_axes(op, ndim):
+    """For a reduction `f(x)`, `f(x, axis)` or `f(x, axis=..., keepdims=...)` of an array of
+    `ndim` dimensions: (the reduced axes, sorted and non-negative, whether they are kept), or
+    None where the axis or keepdims is not a constant, or the call has other arguments."""
+    options = dict(op.kwargs)
+    if len(op.args) > 2 or set(options) - {"axis", "keepdims"}:
+        return None
+    if len(op.args) == 2:
+        options["axis"] = op.args[1]
+    axis = _constant(options.get("axis"), None)
+    keepdims = _constant(options.get("keepdims"), False)
+    if axis is _NOT_CONSTANT or keepdims not in (True, False):
+        return None
+    axes = tuple(range(ndim)) if axis is None else (axis,) if isinstance(axis, int) else axis
+    if not all(isinstance(a, int) and -ndim <= a < ndim for a in axes):
+        return None
+    return tuple(sorted(a % ndim for a in axes)), keepdims
+
+
+_NOT_CONSTANT = object()
+
+
+def _constant(node, default):
+    """The value of a constant (or tuple of constants) argument; _NOT_CONSTANT if not one."""
+    if node is None:
+        return default
+    if isinstance(node, gast.Constant):
+        return node.value
+    if isinstance(node, gast.Tuple) and all(isinstance(e, gast.Constant) for e in node.elts):
+        return tuple(e.value for e in node.elts)
+    return _NOT_CONSTANT
+
+
+def is_user_function(fn):
+    """A Python function with source that has no rule: it gets generated derivatives."""
+    import types
+    return isinstance(fn, types.FunctionType) and registry.lookup(fn) is None \
+        and not registry.is_nondifferentiable(fn)

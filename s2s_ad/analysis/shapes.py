@@ -1,0 +1,351 @@
+"""Shapes of values, where the arguments' shapes make them certain.
+
+    infer_shapes(fn, ops, kinds, arg_shapes, number=None) -> {name: shape tuple}
+
+Generated code is specialised on the shapes of the array arguments (like `jax.jit`, a new
+shape compiles new code).  From those, the shapes that NumPy's rules fix are propagated:
+broadcasting (ufuncs, operators, comparisons), reductions with constant axes, matrix products,
+transposes, reshapes to constant shapes (or to a tuple of constants bound to a name), indexing
+with constants, slices and integers, and functions that keep the shape of an argument.
+`number(atom)` says whether a module-level atom (`math.pi`) is a number, of shape (); the
+batched modes (batching.py), which need every shape, pass it.  Where the shapes of an argument
+and a result are known to be equal, the cotangent needs no reduction (`_ad.unbroadcast`) and the
+tangent no broadcast.  A name whose shape is not certain (it changes around a loop, or comes
+from an operation not listed here) is simply absent.
+"""
+import math
+import operator
+
+import gast
+import numpy as np
+
+from s2s_ad.analysis.activity import simple_statements, targets
+
+_UNKNOWN = "unknown"
+_BOTTOM = "bottom"       # not computed yet: the optimistic start of the fixed point
+_REDUCTIONS = {np.sum, np.mean, np.max, np.min, np.prod, np.amax, np.amin, np.var, np.std,
+               np.nansum, np.nanmean}
+
+
+def _dummy(shape):
+    """An array of `shape` that takes no memory (for finding the shape of an index)."""
+    return np.broadcast_to(np.zeros((), dtype=np.int8), shape)
+
+
+def _constant(node):
+    if isinstance(node, gast.Constant):
+        return True, node.value
+    if isinstance(node, gast.Tuple) and all(isinstance(e, gast.Constant) for e in node.elts):
+        return True, tuple(e.value for e in node.elts)
+    return False, None
+
+
+class _Shapes:
+    def __init__(self, kinds, shapes, number=None):
+        self.kinds = kinds
+        self.shapes = shapes
+        self.number = number     # is a non-local atom (`math.pi`) a number? (optional)
+        self.tuples = {}         # names bound once to a constant: `_t19 = (-1,)`, `n = x.shape[0]`
+
+    def value(self, op):
+        """The value of `x.shape`, `x.ndim`, `x.size` for x of known shape, of indexing such a
+        tuple with a constant, and of a tuple of constants; None otherwise."""
+        if op.kind == "pack":
+            items = [self.constant(a) for a in op.args]
+            if all(known for known, _ in items):
+                return tuple(v for _, v in items)
+        if op.kind == "other" and op.name in (".shape", ".ndim", ".size") and op.args:
+            shape = self.of(op.args[0])
+            if not isinstance(shape, tuple):
+                return None
+            return {".shape": shape, ".ndim": len(shape), ".size": math.prod(shape)}[op.name]
+        if op.kind == "index" and isinstance(op.args[0], gast.Name) and \
+                isinstance(self.tuples.get(op.args[0].id), tuple):
+            known, index = self.constant(op.index)
+            if known and type(index) is int:
+                try:
+                    return self.tuples[op.args[0].id][index]
+                except IndexError:
+                    return None
+        return None
+
+    def constant(self, node):
+        """(known, value) of a constant atom."""
+        if isinstance(node, gast.Name) and node.id in self.tuples:
+            return True, self.tuples[node.id]
+        return _constant(node)
+
+    def of(self, node):
+        if isinstance(node, gast.Constant):
+            return () if type(node.value) in (int, float, bool) else _UNKNOWN
+        if isinstance(node, gast.Name):
+            if self.kinds.get(node.id) == "scalar":
+                return ()
+            if node.id not in self.shapes and self.number is not None and self.number(node):
+                return ()
+            return self.shapes.get(node.id, _UNKNOWN)
+        if isinstance(node, gast.Attribute) and self.number is not None and self.number(node):
+            return ()
+        return _UNKNOWN
+
+    def result(self, op):
+        operands = [a for a in op.args if isinstance(a, gast.Name)]
+        if any(self.shapes.get(a.id) is _BOTTOM for a in operands):
+            return _BOTTOM
+        shape = self._result(op)
+        return _UNKNOWN if shape is _BOTTOM else shape
+
+    def _result(self, op):
+        if op.kind == "copy":
+            return self.of(op.args[0])
+        if op.kind == "const":
+            return _UNKNOWN
+        if op.kind == "index":
+            return self.index(self.of(op.args[0]), op.index)
+        if op.kind == "other" and op.fn in _BROADCASTING_OPERATORS and len(op.args) == 2:
+            try:    # a comparison
+                return tuple(np.broadcast_shapes(*[self.of(a) for a in op.args]))
+            except (ValueError, TypeError):
+                return _UNKNOWN
+        if op.kind != "call" or op.fn == "astype":
+            return self.of(op.args[0]) if op.fn == "astype" else _UNKNOWN
+        from s2s_ad.rules import registry
+        fn = op.fn
+        shapes = [self.of(a) for a in op.args]
+        rule = registry.lookup(fn)
+        if fn in (operator.neg, operator.pos, abs, np.negative, np.copy):
+            return shapes[0]
+        like = _SHAPE_OF_ARGUMENT.get(fn)
+        if like is not None and len(shapes) > like:
+            return shapes[like]
+        if fn in _AXIS_OR_FLAT:     # the shape of `a` along an axis, flat without one
+            axis = op.args[1] if len(op.args) > 1 else op.kwargs.get("axis")
+            known, value = self.constant(axis) if axis is not None else \
+                (True, _AXIS_OR_FLAT[fn])
+            if not known or shapes[0] is _UNKNOWN:
+                return _UNKNOWN
+            return (math.prod(shapes[0]),) if value is None else shapes[0]
+        if fn in (np.zeros, np.ones, np.empty) and len(op.args) == 1:
+            known, value = self.constant(op.args[0])
+            if known and type(value) is int:
+                return (value,)
+            if known and type(value) is tuple and all(type(v) is int for v in value):
+                return value
+            return _UNKNOWN
+        if fn is np.ravel and len(op.args) == 1 and shapes[0] is not _UNKNOWN:
+            return (math.prod(shapes[0]),)
+        if fn is np.outer and len(op.args) == 2 and _UNKNOWN not in shapes:
+            return (math.prod(shapes[0]), math.prod(shapes[1]))
+        if fn is np.linalg.norm and len(op.args) == 1 and not op.kwargs:
+            return ()
+        if fn is np.diff and shapes[0] is not _UNKNOWN:
+            params = dict(zip(("n", "axis"), op.args[1:]), **op.kwargs)
+            values = {k: self.constant(v) for k, v in params.items()}
+            if set(values) - {"n", "axis"} or not all(known for known, _ in values.values()):
+                return _UNKNOWN
+            try:
+                return np.diff(_dummy(shapes[0]), **{k: v for k, (_, v) in values.items()}).shape
+            except (ValueError, TypeError, np.exceptions.AxisError):
+                return _UNKNOWN
+        if fn in _REDUCTIONS:
+            return self.reduction(shapes, op)
+        if fn in (operator.matmul, np.matmul, np.dot) and len(shapes) == 2:
+            return _matmul(*shapes)
+        if fn is np.transpose and len(op.args) == 1:
+            return shapes[0][::-1] if shapes[0] is not _UNKNOWN else _UNKNOWN
+        if fn is np.reshape and len(op.args) == 2:
+            return _reshape(shapes[0], self.constant(op.args[1]))
+        elementwise = isinstance(fn, np.ufunc) and fn.nin == len(op.args) or \
+            fn in _BROADCASTING_OPERATORS and len(op.args) == 2
+        if (elementwise or rule is not None and rule.broadcasts) and not op.kwargs:
+            if any(s is _UNKNOWN for s in shapes):
+                return _UNKNOWN
+            shape = broadcast(*shapes)
+            return _UNKNOWN if shape is None else shape
+        return _UNKNOWN
+
+    def reduction(self, shapes, op):
+        shape = shapes[0]
+        if len(op.args) == 1 and not op.kwargs:
+            return ()       # a reduction of everything: a 0-d result, whatever the shape
+        if shape is _UNKNOWN or len(op.args) > 2:
+            return _UNKNOWN
+        axis_node = op.args[1] if len(op.args) == 2 else op.kwargs.get("axis")
+        known, axis = self.constant(axis_node) if axis_node is not None else (True, None)
+        known_k, keepdims = self.constant(op.kwargs["keepdims"]) if "keepdims" in op.kwargs \
+            else (True, False)
+        if not (known and known_k) or set(op.kwargs) - {"axis", "keepdims", "ddof"}:
+            return _UNKNOWN
+        try:
+            return np.sum(_dummy(shape), axis=axis, keepdims=keepdims).shape
+        except (ValueError, TypeError, np.exceptions.AxisError):
+            return _UNKNOWN
+
+    def index(self, shape, index):
+        if shape is _UNKNOWN:
+            return _UNKNOWN
+        parts = index.elts if isinstance(index, gast.Tuple) else [index]
+        concrete = []
+        for part in parts:
+            if isinstance(part, gast.Slice):
+                bounds = []
+                for b in (part.lower, part.upper, part.step):
+                    known, value = self.constant(b) if b is not None else (True, None)
+                    if not known:
+                        return _UNKNOWN
+                    bounds.append(value)
+                concrete.append(slice(*bounds))
+            elif isinstance(part, gast.Constant) and (part.value is None or part.value is Ellipsis
+                                                      or type(part.value) is int):
+                concrete.append(part.value)
+            elif isinstance(part, gast.Name) and self.kinds.get(part.id) == "scalar" \
+                    and self.of(part) == ():
+                concrete.append(0)          # an integer: which one does not change the shape
+            else:
+                return _UNKNOWN
+        try:
+            return np.shape(_dummy(shape)[tuple(concrete)])
+        except (IndexError, TypeError, ValueError):
+            return _UNKNOWN
+
+
+# operators without derivative rules whose result has the broadcast shape of their operands
+_BROADCASTING_OPERATORS = {operator.floordiv, operator.lt, operator.le, operator.gt, operator.ge,
+                           operator.eq, operator.ne, operator.and_, operator.or_, operator.xor}
+
+
+# functions along one axis (default in the value), which flatten their input for axis=None
+_AXIS_OR_FLAT = {np.sort: -1, np.cumsum: None, np.cumprod: None}
+
+
+def _runtime_shapes():
+    """Runtime helpers whose result has the shape of one of their arguments."""
+    from s2s_ad import runtime as _ad
+    return {_ad.unbroadcast: 1, _ad.broadcast_like: 1, _ad.sum_grad: 1, _ad.zeros_like: 0,
+            _ad.copy_of: 0, _ad.matmul_grad_a: 1, _ad.matmul_grad_b: 2, _ad.dot_grad_a: 1,
+            _ad.dot_grad_b: 2, _ad.max_grad: 2, np.flip: 0, np.fliplr: 0, np.flipud: 0,
+            np.roll: 0, np.sinc: 0, np.nan_to_num: 0, np.real: 0,
+            np.imag: 0, np.zeros_like: 0, np.ones_like: 0, np.empty_like: 0,
+            np.full_like: 0}
+
+
+_SHAPE_OF_ARGUMENT = _runtime_shapes()
+
+
+def _matmul(a, b):
+    if a is _UNKNOWN or b is _UNKNOWN or not a or not b:
+        return _UNKNOWN
+    if len(a) == 1 and len(b) == 1:
+        return () if a == b else _UNKNOWN
+    if len(a) == 1:
+        return b[:-2] + b[-1:] if a[0] == b[-2] else _UNKNOWN
+    if len(b) == 1:
+        return a[:-1] if a[-1] == b[0] else _UNKNOWN
+    if a[-1] != b[-2]:
+        return _UNKNOWN
+    try:
+        batch = tuple(np.broadcast_shapes(a[:-2], b[:-2]))
+    except ValueError:
+        return _UNKNOWN
+    return batch + (a[-2], b[-1])
+
+
+def _reshape(shape, target):
+    known, value = target
+    if shape is _UNKNOWN or not known:
+        return _UNKNOWN
+    value = value if isinstance(value, tuple) else (value,)
+    size = math.prod(shape)
+    if value.count(-1) == 1:
+        rest = math.prod(v for v in value if v != -1)
+        if rest == 0 or size % rest:
+            return _UNKNOWN
+        value = tuple(size // rest if v == -1 else v for v in value)
+    return value if math.prod(value) == size else _UNKNOWN
+
+
+def infer_shapes(fn, ops, kinds, arg_shapes, number=None):
+    shapes = dict(arg_shapes or {})
+    if not shapes:
+        return {}
+    stmts = [s for s in simple_statements(fn.node.body) if targets(s)]
+    for s in stmts:
+        for t in targets(s):
+            if t not in shapes:
+                shapes[t] = _BOTTOM
+    helper = _Shapes(kinds, shapes, number)
+    once = {t for t in (t for s in stmts for t in targets(s))
+            if sum(t in targets(s) for s in stmts) == 1}
+    for _ in range(50):                      # names assigned in loops settle in a few rounds
+        before = dict(shapes)
+        found = {}
+        helper.tuples = {}     # `n = W.shape[0]`, `_t2 = (n, 3)`: from this round's shapes
+        for s in stmts:                      # in program order, using what is known so far
+            op = ops[id(s)]
+            if op.kind in ("setitem", "append", "unpack", "pop"):
+                continue
+            if len(targets(s)) == 1 and targets(s)[0] in once:
+                value = helper.value(op)
+                if value is not None:
+                    helper.tuples[targets(s)[0]] = value
+            for t in targets(s):
+                found.setdefault(t, set()).add(helper.result(op))
+                if shapes.get(t) is _UNKNOWN:
+                    continue                 # once uncertain, always uncertain
+                options = found[t] | ({arg_shapes[t]} if t in arg_shapes else set())
+                options.discard(_BOTTOM)
+                if before.get(t) not in (None, _BOTTOM):
+                    options.add(before[t])   # what an earlier round found still holds
+                shapes[t] = _BOTTOM if not options else \
+                    options.pop() if len(options) == 1 else _UNKNOWN
+        if shapes == before:
+            break
+    return {n: s for n, s in shapes.items() if s is not _UNKNOWN and s is not _BOTTOM}
+
+
+def elementwise_shape(expr, shape_of, numpy_name="np"):
+    """The shape of an expression built only from arithmetic and NumPy ufuncs (numpy is
+    `numpy_name` in the generated code) over names whose shapes `shape_of(name)` knows (None
+    where unknown), by broadcasting; None if it is anything else (a reduction, an indexing, a
+    helper call), or if a shape is unknown."""
+    if isinstance(expr, gast.Constant):
+        return () if type(expr.value) in (int, float) else None
+    if isinstance(expr, gast.Name):
+        return shape_of(expr.id)
+    if isinstance(expr, gast.BinOp) and not isinstance(expr.op, gast.MatMult):
+        parts = [expr.left, expr.right]
+    elif isinstance(expr, gast.UnaryOp):
+        parts = [expr.operand]
+    elif isinstance(expr, gast.Call) and not expr.keywords and \
+            (_is_numpy_ufunc(expr.func, numpy_name) or _is_elementwise_helper(expr.func)):
+        parts = expr.args
+    else:
+        return None
+    shapes = [elementwise_shape(p, shape_of, numpy_name) for p in parts]
+    return None if any(s is None for s in shapes) else broadcast(*shapes)
+
+
+def broadcast(*shapes):
+    """The shape NumPy broadcasts `shapes` to, or None if they do not broadcast."""
+    try:
+        return tuple(np.broadcast_shapes(*shapes))
+    except ValueError:
+        return None
+
+
+# runtime helpers that compute elementwise, broadcasting their arguments like a ufunc
+_ELEMENTWISE_HELPERS = {"pow_slope", "div"}
+
+
+def _is_elementwise_helper(func):
+    """`_ad.<name>` for one of the elementwise runtime helpers."""
+    return isinstance(func, gast.Attribute) and func.attr in _ELEMENTWISE_HELPERS and \
+        isinstance(func.value, gast.Name) and func.value.id == "_ad"
+
+
+def _is_numpy_ufunc(func, numpy_name):
+    """`np.<name>` naming a ufunc."""
+    if not (isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name)
+            and func.value.id == numpy_name):
+        return False
+    return isinstance(getattr(np, func.attr, None), np.ufunc)

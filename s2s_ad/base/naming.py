@@ -1,0 +1,75 @@
+"""Names in generated code: derived from the user's names, deterministic, never colliding.
+
+    adjoint of h        h_bar
+    tangent of h        h_dot
+    SSA versions of h   h_1, h_2, ...
+    temporaries         _t0, _t1, ...
+    reserved            _ad (runtime), _tape, and anything starting with _ad_
+
+A Namer is created per generated function with every name the user's function mentions, so a
+new name is never one the user already has.
+"""
+import re
+
+_VERSION = re.compile(r"^(.*?)_(\d+)$")
+_GENERATED = re.compile(r"^(_t\d+|.*_\d+)(_bar|_dot)*$")
+
+# The start of the pseudo-file name of every compiled derivative, as linecache and tracebacks
+# show it: "<s2s_ad f_grad 1a2b3c4d5e>".
+GENERATED_FILE = "<s2s_ad"
+
+
+def generated_name(name):
+    """Is `name` one the compiler makes up (a temporary, an SSA version, an adjoint of one)?"""
+    return _GENERATED.match(name) is not None
+
+
+def is_generated(filename):
+    """Is this the pseudo-file of code s2s_ad generated?"""
+    return filename.startswith(GENERATED_FILE + " ")
+
+
+class Namer:
+    def __init__(self, taken=()):
+        self.taken = set(taken)
+        self.counters = {}
+
+    def reserve(self, name):
+        self.taken.add(name)
+        return name
+
+    def fresh(self, base):
+        """`base` itself if free, else `base_1`, `base_2`, ..."""
+        if base not in self.taken:
+            return self.reserve(base)
+        return self.version(base)
+
+    def version(self, name):
+        """A new SSA version of a user name: h -> h_1, h_1 -> h_2."""
+        match = _VERSION.match(name)
+        root = match.group(1) if match and match.group(1) else name
+        n = self.counters.get(root, 0)
+        while True:
+            n += 1
+            candidate = f"{root}_{n}"
+            if candidate not in self.taken:
+                self.counters[root] = n
+                return self.reserve(candidate)
+
+    def temp(self):
+        n = self.counters.get("_t", -1)
+        while True:
+            n += 1
+            candidate = f"_t{n}"
+            if candidate not in self.taken:
+                self.counters["_t"] = n
+                return self.reserve(candidate)
+
+    def derived(self, name, suffix):
+        """`h_bar` / `h_dot` for a primal name (fresh if the user already uses it)."""
+        return self.fresh(f"{name}_{suffix}")
+
+
+def is_temporary(name):
+    """Is `name` one of the temporaries `Namer.temp` makes (`_t0`, `_t1`, ...)?"""
+    return re.fullmatch(r"_t\d+", name) is not None

@@ -1,0 +1,4 @@
+"""Frontend: a Python function object in, its SSA function out.
+
+source (read and parse the function's source, resolve its free names) -> local_defs
+(nested functions) -> desugar -> to_ssa; inline reads rule functions' bodies."""

@@ -1,0 +1,551 @@
+"""Desugar: rewrite the user's function into a smaller Python subset, still as source-level AST.
+
+    desugar(node, namer) -> node
+
+After this pass the body contains no augmented assignment, no `break`/`continue`, no loop `else`,
+at most one `return` (the last statement), only `for NAME in range(...)` loops, and
+`while NAME:` loops whose condition variable is recomputed at the end of the body:
+
+    for x in xs: ...            ->  for _i in range(len(xs)): x = xs[_i]; ...
+    for i, x in enumerate(xs)   ->  for _i in range(len(xs)): i = _i; x = xs[_i]; ...
+    for a, b in zip(xs, ys)     ->  for _i in range(min(len(xs), len(ys))): a = xs[_i]; ...
+    for i, (a, b) in enumerate(zip(xs, ys)), zip(reversed(xs), ys): the same, combined
+    while c: ...                ->  _c = c; while _c: ...; _c = c
+    a loop with break/return    ->  a `while` loop over the range, with a flag in its condition
+    return inside a branch      ->  `_retval = ...; _returned = True`, the rest guarded by
+                                    `if not _returned:`
+    -a * b, a / -b              ->  -(a * b), -(a / b): so `-a * a` is a square
+    a, b = e1, e2               ->  a = e1; b = e2 where e1 and e2 read neither a nor b
+
+Every name this pass invents comes from the namer, so it never collides with the user's.
+"""
+
+import gast
+
+from s2s_ad.base import syntax as S
+
+
+def desugar(node, namer, error=None, shared=None, in_place=()):
+    """`shared`, a list, receives the `x += v` statements whose x may share an array with
+    another name read later (for the transforms to refuse where x is an array).  `in_place`
+    names the parameters known to be arrays of a called function: there `p += v` writes into
+    the caller's array, and becomes `p[...] = p + v`."""
+    if shared is not None:
+        shared.extend(_augmented_aliases(node))
+    _SignsOutOfProducts().visit(node)
+    lowering = _Lowering(namer, in_place)
+    body = lowering.block(node.body, in_loop=None)
+    if lowering.ret_name is not None:
+        body = [S.assign(lowering.ret_name, S.const(None)),
+                S.assign(lowering.returned, S.const(False))] + body + \
+               [gast.Return(value=S.load(lowering.ret_name))]
+    elif not body or not isinstance(body[-1], gast.Return):
+        body.append(gast.Return(value=S.const(None)))
+    node.body = body
+    return node
+
+
+class _SignsOutOfProducts(gast.NodeTransformer):
+    """`-a * b` -> `-(a * b)`, and likewise `a * -b`, `-a / b`, `a / -b`: the same value, since
+    negation is exact and rounding is symmetric.  A square `-a * a` is then seen as one (its
+    derivative is `-2 * a`, not the product rule of two different operands `-a` and `a`).  A
+    negative literal stays where it is (`-2.0 * x` is one multiplication)."""
+
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        if not isinstance(node.op, (gast.Mult, gast.Div)):
+            return node
+        negations = 0
+        for side in ("left", "right"):
+            operand = getattr(node, side)
+            if isinstance(operand, gast.UnaryOp) and isinstance(operand.op, gast.USub) and \
+                    not isinstance(operand.operand, gast.Constant):
+                setattr(node, side, operand.operand)
+                negations += 1
+        if negations % 2 == 0:
+            return node
+        return gast.copy_location(gast.UnaryOp(op=gast.USub(), operand=node), node)
+
+
+def _separate_assignments(s):
+    """`a, b = e1, e2` where neither e1 nor e2 reads a or b: the same as `a = e1; b = e2`,
+    which needs no tuple (and differentiated again, no tuple of derivatives)."""
+    if not (isinstance(s, gast.Assign) and len(s.targets) == 1 and
+            isinstance(s.targets[0], gast.Tuple) and isinstance(s.value, gast.Tuple) and
+            len(s.targets[0].elts) == len(s.value.elts) and
+            all(isinstance(t, gast.Name) for t in s.targets[0].elts)):
+        return False
+    names = {t.id for t in s.targets[0].elts}
+    return len(names) == len(s.targets[0].elts) and names.isdisjoint(S.names_in(s.value))
+
+
+def _augmented_aliases(node):
+    """`x += v` on an array changes it in place, so a name sharing x's array would change too.
+
+    s2s_ad rewrites `x += v` as `x = x + v`, which is the same unless another name that refers
+    to the same array is read afterwards; that case is refused rather than differentiated
+    differently.  (For numbers, `+=` always makes a new value, but the types are not known here.)
+    """
+    found = []
+    loops = [n for n in S.statements(node) if isinstance(n, (gast.For, gast.While))]
+
+    def inside(loop, target):
+        return any(n is target for n in S.statements(loop))
+
+    copies = []     # (name, other name, the statement that makes them share memory)
+    for sub in S.statements(node):
+        for name, other in _sharing(sub):
+            if name != other:
+                copies += [(name, other, sub), (other, name, sub)]
+    for sub in S.statements(node):
+        if not (isinstance(sub, gast.AugAssign) and isinstance(sub.target, gast.Name)):
+            continue
+        here = (sub.lineno, sub.col_offset)
+        enclosing = [loop for loop in loops if inside(loop, sub)]
+        # names made to share x's array before this statement (or earlier in its loop)
+        sharing = {other for name, other, stmt in copies if name == sub.target.id and (
+            (stmt.lineno, stmt.col_offset) < here or any(inside(l, stmt) for l in enclosing))}
+        for other in sorted(sharing):
+            reads = [n for n in S.walk(node) if isinstance(n, gast.Name) and n.id == other
+                     and isinstance(n.ctx, gast.Load)]
+            later = any((n.lineno, n.col_offset) > here for n in reads)
+            in_loop = any(any(n is r for n in S.walk(loop)) for loop in enclosing
+                          for r in reads)
+            if later or in_loop:
+                found.append((sub, other))
+                break
+    return found
+
+
+# Methods and functions whose result may be a view of the array they are given.
+_VIEW_METHODS = {"reshape", "ravel", "transpose", "swapaxes", "squeeze", "view", "diagonal",
+                 "T", "real", "imag", "asarray", "expand_dims",
+                 "moveaxis", "broadcast_to", "atleast_1d", "atleast_2d", "atleast_3d", "flip",
+                 "fliplr", "flipud", "rot90"}
+
+
+def _shared_source(value):
+    """The name whose memory `value` may share: `b` for b, b[i], b.T, b.reshape(...),
+    np.reshape(b, ...); None if it makes a new value (or is not known to share)."""
+    if isinstance(value, gast.Name):
+        return value.id
+    if isinstance(value, gast.Subscript):
+        return _shared_source(value.value)
+    if isinstance(value, gast.Attribute) and value.attr in _VIEW_METHODS:
+        return _shared_source(value.value)
+    if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) and \
+            value.func.attr in _VIEW_METHODS:
+        if isinstance(value.func.value, gast.Name) and value.args and \
+                value.func.value.id in ("np", "numpy"):
+            return _shared_source(value.args[0])
+        return _shared_source(value.func.value)
+    return None
+
+
+def _sharing(stmt):
+    """(name, other name) pairs that `stmt` makes share memory: `a = b`, `a = b[i]`,
+    `a = b.T`, and the target of `for a in b` (or `enumerate(b)`), an item of b."""
+    pairs = []
+    if isinstance(stmt, gast.Assign):
+        other = _shared_source(stmt.value)
+        if other is not None:
+            pairs += [(t.id, other) for t in stmt.targets if isinstance(t, gast.Name)]
+    elif isinstance(stmt, gast.For):
+        it, target = stmt.iter, stmt.target
+        if _is_call(it, "enumerate") and it.args and isinstance(target, gast.Tuple) and \
+                len(target.elts) == 2:
+            it, target = it.args[0], target.elts[1]
+        if _is_call(it, "reversed") and it.args:
+            it = it.args[0]
+        other = _shared_source(it)
+        if other is not None and isinstance(target, gast.Name):
+            pairs.append((target.id, other))
+    return pairs
+
+
+def refuse_shared_updates(ssa, kinds):
+    """Refuse `x += v` where x may be an array that another name, read later, shares."""
+    import re
+    for stmt, other in ssa.shared_updates:
+        name = stmt.target.id
+        versions = [k for n, k in kinds.items() if re.fullmatch(rf"{re.escape(name)}(_\d+)?", n)]
+        if versions and all(k == "scalar" for k in versions):
+            continue            # numbers: `+=` makes a new value, nothing is shared
+        raise ssa.error(stmt, f"`{name} {_OP_TEXT.get(type(stmt.op), '?')}= ...` would also "
+                              f"change '{other}', which names the same array (or shares its memory) "
+                              f"and is read afterwards",
+                        f"Write `{name} = {name} ...` for a new array, or copy first: "
+                        f"`{name} = {other}.copy()`.")
+
+
+_OP_TEXT = {gast.Add: "+", gast.Sub: "-", gast.Mult: "*", gast.Div: "/", gast.Pow: "**",
+            gast.FloorDiv: "//", gast.Mod: "%", gast.MatMult: "@"}
+
+
+def in_place_parameter_updates(node):
+    """The `p += ...` statements whose target is a parameter (an in-place write for arrays,
+    a new value for numbers)."""
+    params = {a.id for a in node.args.args}
+    return [sub for sub in S.walk(node) if isinstance(sub, gast.AugAssign)
+            and isinstance(sub.target, gast.Name) and sub.target.id in params]
+
+
+def _located(new, old):
+    for sub in S.walk(new):
+        if getattr(sub, "lineno", None) is None and hasattr(old, "lineno"):
+            gast.copy_location(sub, old)
+    return new
+
+
+def _contains(stmts, kinds, into_loops):
+    """True if any statement in `stmts` (not inside nested functions) is one of `kinds`."""
+    todo = list(stmts)
+    while todo:
+        s = todo.pop()
+        if isinstance(s, kinds):
+            return True
+        if isinstance(s, (gast.FunctionDef, gast.ClassDef, gast.Lambda)):
+            continue
+        if isinstance(s, (gast.For, gast.While)) and not into_loops:
+            todo.extend(s.orelse)
+            continue
+        for field in ("body", "orelse"):
+            todo.extend(getattr(s, field, []) or [])
+    return False
+
+
+def _else_after_return(stmts):
+    """`if c: return a` followed by more code -> the code moves into the `else`.
+
+    The function then ends in branches that each return, which needs no flag to skip the rest.
+    """
+    for k, stmt in enumerate(stmts):
+        if isinstance(stmt, gast.If) and k + 1 < len(stmts):
+            rest = stmts[k + 1:]
+            if _always_returns(stmt.body) and not stmt.orelse:
+                stmt.orelse = _else_after_return(rest)
+                return stmts[:k + 1]
+            if stmt.orelse and _always_returns(stmt.orelse) and not _always_returns(stmt.body):
+                stmt.body = _else_after_return(stmt.body + rest)
+                return stmts[:k + 1]
+    return stmts
+
+
+def _always_returns(stmts):
+    for s in stmts:
+        if isinstance(s, gast.Return):
+            return True
+        if isinstance(s, gast.If) and _always_returns(s.body) and _always_returns(s.orelse):
+            return True
+    return False
+
+
+class _Loop:
+    """What a jump inside the current loop sets."""
+
+    def __init__(self, brk, cont):
+        self.brk, self.cont = brk, cont
+
+
+class _Lowering:
+    def __init__(self, namer, in_place=()):
+        self.namer = namer
+        self.in_place = set(in_place)     # parameters whose `p += v` writes into p's array
+        self.ret_name = None
+        self.returned = None
+
+    # -- blocks: a statement that may jump guards the statements after it ------------------
+    def block(self, stmts, in_loop):
+        stmts = _else_after_return(stmts) if in_loop is None else stmts
+        out = []
+        for k, stmt in enumerate(stmts):
+            lowered, flags = self.stmt(stmt, in_loop)
+            out.extend(lowered)
+            if isinstance(stmt, gast.Return) and in_loop is None:
+                return out
+            if _always_returns([stmt]) and in_loop is None:
+                return out
+            if flags:
+                rest = self.block(stmts[k + 1:], in_loop)
+                if rest:
+                    out.append(_located(gast.If(test=self._none_set(flags), body=rest, orelse=[]),
+                                        stmts[k + 1]))
+                return out
+        return out
+
+    def _none_set(self, flags):
+        flags = sorted(flags)
+        test = gast.UnaryOp(op=gast.Not(), operand=S.load(flags[0]))
+        for f in flags[1:]:
+            test = gast.BoolOp(op=gast.And(),
+                               values=[test, gast.UnaryOp(op=gast.Not(), operand=S.load(f))])
+        return test
+
+    def _ret(self):
+        if self.ret_name is None:
+            self.ret_name = self.namer.fresh("_retval")
+            self.returned = self.namer.fresh("_returned")
+        return self.ret_name
+
+    # -- statements: return (lowered statements, flags they may set) ------------------------
+    def stmt(self, s, in_loop):
+        if isinstance(s, gast.AugAssign):
+            target_load = S.clone(s.target)
+            for sub in S.walk(target_load):
+                if hasattr(sub, "ctx"):
+                    sub.ctx = gast.Load()
+            target = s.target
+            if isinstance(target, gast.Name) and target.id in self.in_place:
+                target = gast.Subscript(value=S.load(target.id), slice=S.const(Ellipsis),
+                                        ctx=gast.Store())
+            new = S.assign(target, gast.BinOp(left=target_load, op=s.op, right=s.value))
+            return [_located(new, s)], set()
+        if _is_setitem_call(s):      # `a.__setitem__(i, v)` is `a[i] = v`
+            call = s.value
+            target = gast.Subscript(value=call.func.value, slice=call.args[0], ctx=gast.Store())
+            return [_located(S.assign(target, call.args[1]), s)], set()
+        if _separate_assignments(s):
+            return [_located(S.assign(t.id, v), s)
+                    for t, v in zip(s.targets[0].elts, s.value.elts)], set()
+        if isinstance(s, gast.Return):
+            value = s.value if s.value is not None else S.const(None)
+            if in_loop is None and self.ret_name is None:
+                return [s], set()
+            name = self._ret()
+            out = [_located(S.assign(name, value), s), _located(S.assign(self.returned, S.const(True)), s)]
+            return out, {self.returned}
+        if isinstance(s, gast.Break):
+            return [_located(S.assign(in_loop.brk, S.const(True)), s)], {in_loop.brk}
+        if isinstance(s, gast.Continue):
+            return [_located(S.assign(in_loop.cont, S.const(True)), s)], {in_loop.cont}
+        if isinstance(s, gast.If):
+            body_flags = self._flags_of(s.body, in_loop)
+            else_flags = self._flags_of(s.orelse, in_loop)
+            s.body = self.block(s.body, in_loop) or [gast.Pass()]
+            s.orelse = self.block(s.orelse, in_loop)
+            return [s], body_flags | else_flags
+        if isinstance(s, gast.For):
+            return self.for_loop(s, in_loop)
+        if isinstance(s, gast.While):
+            return self.while_loop(s, in_loop)
+        return [s], set()
+
+    def _flags_of(self, stmts, in_loop):
+        flags = set()
+        if _contains(stmts, gast.Return, True):
+            self._ret()
+            flags.add(self.returned)
+        if in_loop is not None:
+            if _contains(stmts, gast.Break, False):
+                flags.add(in_loop.brk)
+            if _contains(stmts, gast.Continue, False):
+                flags.add(in_loop.cont)
+        return flags
+
+    def _loop_flags(self, body):
+        brk = self.namer.fresh("_break") if _contains(body, gast.Break, False) else None
+        cont = self.namer.fresh("_continue") if _contains(body, gast.Continue, False) else None
+        returns = _contains(body, gast.Return, True)
+        if returns:
+            self._ret()
+        return brk, cont, returns
+
+    def _loop_body(self, body, brk, cont):
+        loop = _Loop(brk, cont)
+        lowered = self.block(body, loop)
+        if cont:
+            lowered = [S.assign(cont, S.const(False))] + lowered
+        return lowered
+
+    def _stop_test(self, base, brk, returns):
+        tests = [base] if base is not None else []
+        if brk:
+            tests.append(gast.UnaryOp(op=gast.Not(), operand=S.load(brk)))
+        if returns:
+            tests.append(gast.UnaryOp(op=gast.Not(), operand=S.load(self.returned)))
+        return tests[0] if len(tests) == 1 else gast.BoolOp(op=gast.And(), values=tests)
+
+    def _else_part(self, s, brk, returns, in_loop):
+        if not s.orelse:
+            return []
+        orelse = self.block(s.orelse, in_loop)
+        flags = [f for f in (brk, self.returned if returns else None) if f]
+        if flags:
+            return [_located(gast.If(test=self._none_set(flags), body=orelse, orelse=[]), s)]
+        return orelse
+
+    def for_loop(self, s, in_loop):
+        brk, cont, returns = self._loop_flags(s.body)
+        pre, rng, head = self._iteration(s)
+        body = self._loop_body(s.body, brk, cont)
+        flags_out = {self.returned} if returns else set()
+        grows = _grown_sequence(s)
+        if grows is not None:
+            # Python iterates over what a list has when each step begins: a list that the body
+            # changes (`items.append(v)`) is walked by position, its length read at every step.
+            k = self.namer.fresh("_k")
+            init = [S.assign(k, S.const(0))]
+            if brk:
+                init.append(S.assign(brk, S.const(False)))
+            if returns:
+                init.append(S.assign(self.returned, S.const(False)))
+            step = [S.assign(head[0], S.load(k))]
+            advance = [S.assign(k, gast.BinOp(left=S.load(k), op=gast.Add(), right=S.const(1)))]
+            test = gast.Compare(left=S.load(k), ops=[gast.Lt()],
+                                comparators=[S.call("len", S.load(grows))])
+            loop = gast.While(test=self._stop_test(test, brk, returns),
+                              body=step + head[1] + body + advance, orelse=[])
+            lowered = [_located(x, s) for x in pre + init] + [_located(loop, s)]
+            lowered = self._while_condition(lowered[-1], lowered[:-1])
+            return lowered + self._else_part(s, brk, returns, in_loop), flags_out
+        if not brk and not returns:
+            loop = gast.For(target=S.store(head[0]), iter=rng, body=head[1] + body, orelse=[],
+                            type_comment=None)
+            return [_located(x, s) for x in pre] + [_located(loop, s)] + \
+                self._else_part(s, None, False, in_loop), flags_out
+        # A loop that can stop early runs as a while loop over the positions of its range.
+        seq, k, n = self.namer.fresh("_range"), self.namer.fresh("_k"), self.namer.fresh("_n")
+        init = [S.assign(seq, rng), S.assign(k, S.const(0)),
+                S.assign(n, S.call("len", S.load(seq)))]
+        if brk:
+            init.append(S.assign(brk, S.const(False)))
+        if returns:
+            init.append(S.assign(self.returned, S.const(False)))
+        step = [S.assign(head[0], gast.Subscript(value=S.load(seq), slice=S.load(k), ctx=gast.Load()))]
+        advance = [S.assign(k, gast.BinOp(left=S.load(k), op=gast.Add(), right=S.const(1)))]
+        test = gast.Compare(left=S.load(k), ops=[gast.Lt()], comparators=[S.load(n)])
+        loop = gast.While(test=self._stop_test(test, brk, returns),
+                          body=step + head[1] + body + advance, orelse=[])
+        lowered = [_located(x, s) for x in pre + init] + [_located(loop, s)]
+        lowered = self._while_condition(lowered[-1], lowered[:-1])
+        return lowered + self._else_part(s, brk, returns, in_loop), flags_out
+
+    def while_loop(self, s, in_loop):
+        brk, cont, returns = self._loop_flags(s.body)
+        init = []
+        if brk:
+            init.append(_located(S.assign(brk, S.const(False)), s))
+        if returns:
+            init.append(_located(S.assign(self.returned, S.const(False)), s))
+        body = self._loop_body(s.body, brk, cont)
+        loop = _located(gast.While(test=self._stop_test(s.test, brk, returns), body=body, orelse=[]), s)
+        lowered = self._while_condition(loop, init)
+        flags_out = {self.returned} if returns else set()
+        return lowered + self._else_part(s, brk, returns, in_loop), flags_out
+
+    def _while_condition(self, loop, before):
+        """`while test: body` -> `_c = test; while _c: body; _c = test`."""
+        cond = self.namer.fresh("_cond")
+        first = _located(S.assign(cond, loop.test), loop)
+        again = _located(S.assign(cond, S.clone(loop.test)), loop)
+        loop.test = S.load(cond)
+        loop.body = loop.body + [again]
+        return before + [first, loop]
+
+    # -- what a for loop iterates over --------------------------------------------------------
+    def _iteration(self, s):
+        """(statements before the loop, a range(...) expression, (index name, per-step stmts))."""
+        it = s.iter
+        target = s.target
+        if _is_call(it, "range"):
+            if isinstance(target, gast.Name):
+                return [], it, (target.id, [])
+            idx = self.namer.fresh("_i")
+            return [], it, (idx, [_located(S.assign(target, S.load(idx)), s)])
+        idx = self.namer.fresh("_i")
+        if _is_call(it, "enumerate"):
+            pre, length, item = self._elements(it.args[0], s)
+            start = it.args[1] if len(it.args) > 1 else S.const(0)
+            index_value = S.load(idx) if isinstance(start, gast.Constant) and start.value == 0 \
+                else gast.BinOp(left=S.load(idx), op=gast.Add(), right=start)
+            items = self._unpack(target, [index_value, item(idx)], s)
+        elif _is_call(it, "zip"):
+            pre, length, item = self._elements(it, s)
+            items = self._unpack(target, item(idx).elts, s)
+        else:
+            pre, length, item = self._elements(it, s)
+            items = [_located(S.assign(target, item(idx)), s)]
+        return pre, S.call("range", length), (idx, items)
+
+    def _elements(self, node, s):
+        """(statements, the number of elements, index -> element expression) for what a for
+        loop or enumerate iterates over: a sequence, reversed(...), or zip(...) of them (whose
+        element is the tuple of theirs, as long as the shortest)."""
+        if not _is_call(node, "zip"):
+            pre, seq, item = self._sequence(node, s)
+            return pre, S.call("len", S.load(seq)), item
+        pre, lens, items = [], [], []
+        for arg in node.args:
+            pre_s, seq, item = self._sequence(arg, s)
+            pre += pre_s
+            lens.append(S.call("len", S.load(seq)))
+            items.append(item)
+        length = lens[0] if len(lens) == 1 else S.call("min", *lens)
+        return pre, length, lambda idx: S.tuple_([item(idx) for item in items])
+
+    def _sequence(self, node, s):
+        """(statements, name of the sequence, index -> element expression) for an iterable."""
+        if _is_call(node, "reversed"):
+            seq, pre = self._as_name(node.args[0], s)
+
+            def item(idx):
+                last = gast.BinOp(left=S.call("len", S.load(seq)), op=gast.Sub(), right=S.const(1))
+                back = gast.BinOp(left=last, op=gast.Sub(), right=S.load(idx))
+                return gast.Subscript(value=S.load(seq), slice=back, ctx=gast.Load())
+            return pre, seq, item
+        seq, pre = self._as_name(node, s)
+        return pre, seq, lambda idx: _item(seq, idx)
+
+    def _as_name(self, node, s):
+        if isinstance(node, gast.Name):
+            return node.id, []
+        name = self.namer.fresh("_seq")
+        return name, [_located(S.assign(name, node), s)]
+
+    def _unpack(self, target, values, s):
+        if isinstance(target, gast.Tuple) and len(target.elts) == len(values):
+            return [_located(S.assign(t, v), s) for t, v in zip(target.elts, values)]
+        return [_located(S.assign(target, S.tuple_(values)), s)]
+
+
+_LIST_CHANGES = {"append", "extend", "insert", "pop", "remove", "clear"}
+
+
+def _grown_sequence(loop):
+    """The name of the list `for x in items` (or `enumerate(items)`) iterates over if its body
+    changes the list's length (`items.append(v)`, `items += [v]`, `del items[0]`), else None."""
+    it = loop.iter
+    if _is_call(it, "enumerate") and len(it.args) == 1:
+        it = it.args[0]
+    if not isinstance(it, gast.Name):
+        return None
+    name = it.id
+    for sub in S.walk(gast.Module(body=loop.body, type_ignores=[])):
+        if isinstance(sub, gast.Call) and isinstance(sub.func, gast.Attribute) and \
+                sub.func.attr in _LIST_CHANGES and isinstance(sub.func.value, gast.Name) and \
+                sub.func.value.id == name:
+            return name
+        if isinstance(sub, gast.AugAssign) and isinstance(sub.target, gast.Name) and \
+                sub.target.id == name:
+            return name
+        if isinstance(sub, gast.Delete) and any(
+                isinstance(t, gast.Subscript) and isinstance(t.value, gast.Name) and
+                t.value.id == name for t in sub.targets):
+            return name
+    return None
+
+
+def _is_setitem_call(s):
+    return isinstance(s, gast.Expr) and isinstance(s.value, gast.Call) and \
+        isinstance(s.value.func, gast.Attribute) and s.value.func.attr == "__setitem__" and \
+        len(s.value.args) == 2 and not s.value.keywords and \
+        not any(isinstance(a, gast.Starred) for a in s.value.args)
+
+
+def _is_call(node, name):
+    return (isinstance(node, gast.Call) and isinstance(node.func, gast.Name)
+            and node.func.id == name and not node.keywords)
+
+
+def _item(seq, idx):
+    return gast.Subscript(value=S.load(seq), slice=S.load(idx), ctx=gast.Load())

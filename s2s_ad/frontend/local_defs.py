@@ -1,0 +1,206 @@
+"""Local functions and comprehensions, rewritten into plain statements before desugaring.
+
+    expand_locals(node, namer, error) -> node
+
+* A function defined in the body (`def g(v): ...` or `g = lambda v: ...`) and only called there
+  is inlined at each call: its parameters and locals get fresh names, the names it does not
+  assign are the enclosing function's (a closure sees their current values), and its result
+  is a fresh variable computed just before the statement that used the call.
+* A list comprehension or generator expression becomes a loop that appends to a fresh list:
+
+      total = sum(w[i] * x[i] for i in range(n))
+  ->  _list = []
+      for _i in range(n):
+          _list.append(w[_i] * x[_i])
+      total = sum(_list)
+
+Both are hoisted to just before the statement that uses them, so they are computed in the
+order Python computes them, except inside `x if c else y`, `and`/`or` and `while` conditions,
+where that would change what runs: there they are refused.
+"""
+
+import gast
+
+from s2s_ad.base import syntax as S
+
+
+_HOISTABLE = (gast.ListComp, gast.GeneratorExp, gast.Call)    # the nodes _hoisted may accept
+
+
+def expand_locals(node, namer, error):
+    functions = _collect(node, error)
+    node.body = _Expander(functions, namer, error).block(node.body)
+    return node
+
+
+def _collect(node, error):
+    """{name: FunctionDef} for the local functions; they are removed from the body."""
+    functions, body = {}, []
+    for stmt in node.body:
+        if isinstance(stmt, gast.FunctionDef):
+            if stmt.decorator_list:
+                raise error(stmt, f"the local function '{stmt.name}' has decorators",
+                            "Define it at module level.")
+            functions[stmt.name] = stmt
+            continue
+        if isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Lambda) and \
+                len(stmt.targets) == 1 and isinstance(stmt.targets[0], gast.Name):
+            lam = stmt.value
+            ret = gast.copy_location(gast.Return(value=lam.body), lam.body)
+            fdef = gast.FunctionDef(name=stmt.targets[0].id, args=lam.args, body=[ret],
+                                    decorator_list=[], returns=None, type_comment=None,
+                                    type_params=[])
+            functions[stmt.targets[0].id] = gast.copy_location(fdef, stmt)
+            continue
+        body.append(stmt)
+    node.body = body
+    for name, fdef in functions.items():
+        for sub in S.walk(node):
+            if isinstance(sub, gast.Name) and sub.id == name and isinstance(sub.ctx, gast.Store):
+                raise error(sub, f"the local function '{name}' is reassigned",
+                            "Give the new value another name.")
+    return functions
+
+
+class _Expander:
+    def __init__(self, functions, namer, error, depth=0):
+        self.functions, self.namer, self.error, self.depth = functions, namer, error, depth
+
+    def block(self, stmts):
+        out = []
+        for stmt in stmts:
+            out.extend(self.statement(stmt))
+        return out
+
+    def statement(self, stmt):
+        for field in ("body", "orelse"):
+            if isinstance(getattr(stmt, field, None), list) and not isinstance(stmt, gast.FunctionDef):
+                setattr(stmt, field, self.block(getattr(stmt, field)))
+        if isinstance(stmt, gast.While) and self._needs_hoisting(stmt.test):
+            raise self.error(stmt.test, "a comprehension or local function call in a `while` "
+                                        "condition is not supported",
+                             "Compute it in the loop body and test a variable.")
+        prelude = []
+        fields = {gast.Assign: ("targets", "value"), gast.AugAssign: ("target", "value"),
+                  gast.Expr: ("value",), gast.Return: ("value",), gast.If: ("test",),
+                  gast.For: ("iter",), gast.Assert: ("test",)}.get(type(stmt), ())
+        for field in fields:
+            part = getattr(stmt, field, None)
+            if part is not None:
+                setattr(stmt, field, self.expression(part, prelude, guarded=False))
+        return prelude + [stmt]
+
+    def _needs_hoisting(self, node):
+        return any(self._hoisted(n) for n in S.nodes_of(node, _HOISTABLE))
+
+    def _hoisted(self, n):
+        return isinstance(n, (gast.ListComp, gast.GeneratorExp)) or (
+            isinstance(n, gast.Call) and isinstance(n.func, gast.Name)
+            and n.func.id in self.functions)
+
+    def expression(self, node, prelude, guarded):
+        """`node` with comprehensions and local calls replaced by names computed in `prelude`."""
+        if isinstance(node, list):
+            return [self.expression(n, prelude, guarded) for n in node]
+        if not isinstance(node, gast.AST) or not self._needs_hoisting(node):
+            return node
+        if self._hoisted(node):
+            if guarded:
+                raise self.error(node, "a comprehension or local function call inside "
+                                       "`x if c else y`, `and` or `or` is not supported",
+                                 "Use an `if` statement instead.")
+            if isinstance(node, gast.Call):
+                return self.inline_call(node, prelude)
+            return self.comprehension(node, prelude)
+        if isinstance(node, gast.Lambda):
+            return node       # its body runs later, if ever: left to the later passes
+        for field, value in gast.iter_fields(node):
+            if not isinstance(value, (gast.AST, list)):
+                continue
+            if isinstance(node, gast.BoolOp):
+                # only the first operand always runs
+                value = [self.expression(value[0], prelude, guarded)] + \
+                    [self.expression(v, prelude, True) for v in value[1:]]
+            elif isinstance(node, gast.IfExp) and field != "test":
+                value = self.expression(value, prelude, True)
+            else:
+                value = self.expression(value, prelude, guarded)
+            setattr(node, field, value)
+        return node
+
+    # -- comprehensions --------------------------------------------------------------------
+    def comprehension(self, node, prelude):
+        result = self.namer.fresh("_list")
+        origin = node
+        renames = {}
+        for gen in node.generators:
+            if gen.is_async:
+                raise self.error(node, "async comprehensions are not supported",
+                                 "Write the loop out.")
+            for t in S.names_in(gen.target, gast.Store):
+                renames[t] = self.namer.fresh(f"_{t}")
+        elt = _rename(S.clone(node.elt), renames)
+        body = [gast.Expr(value=S.call(gast.Attribute(value=S.load(result), attr="append",
+                                                      ctx=gast.Load()), elt))]
+        for gen in reversed(node.generators):
+            for cond in reversed(gen.ifs):
+                body = [gast.If(test=_rename(S.clone(cond), renames), body=body, orelse=[])]
+            target = _rename(S.clone(gen.target), renames)
+            body = [gast.For(target=target, iter=_rename(S.clone(gen.iter), renames),
+                             body=body, orelse=[], type_comment=None)]
+        # the first iterable is evaluated in the enclosing scope, so its names keep theirs
+        body[0].iter = S.clone(node.generators[0].iter)
+        stmts = [S.assign(result, gast.List(elts=[], ctx=gast.Load()))] + body
+        for stmt in stmts:
+            for sub in S.walk(stmt):
+                if isinstance(sub, (gast.stmt, gast.expr)) and getattr(sub, "lineno", None) is None:
+                    gast.copy_location(sub, origin)
+        prelude.extend(self.block(stmts))
+        return S.load(result)
+
+    # -- local functions -------------------------------------------------------------------
+    def inline_call(self, call, prelude):
+        fdef = self.functions[call.func.id]
+        if self.depth > 20:
+            raise self.error(call, f"the local function '{fdef.name}' calls itself",
+                             "Define recursive functions at module level.")
+        args = [self.expression(a, prelude, False) for a in call.args]
+        keywords = {k.arg: self.expression(k.value, prelude, False) for k in call.keywords}
+        if any(isinstance(a, gast.Starred) for a in args) or None in keywords:
+            raise self.error(call, "*args or **kwargs in a call of a local function",
+                             "Pass the arguments one by one.")
+        from s2s_ad.frontend.desugar import desugar
+        body_def = S.clone(fdef)
+        params = [a.id for a in body_def.args.args]
+        defaults = body_def.args.defaults
+        assigned = set(params) | {n.id for s in body_def.body for n in S.walk(s)
+                                  if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+        renames = {name: self.namer.fresh(f"{name}_{fdef.name}") for name in sorted(assigned)}
+        binding = []
+        for k, p in enumerate(params):
+            if k < len(args):
+                value = args[k]
+            elif p in keywords:
+                value = keywords[p]
+            elif k >= len(params) - len(defaults):
+                value = S.clone(defaults[k - (len(params) - len(defaults))])
+            else:
+                raise self.error(call, f"the call of '{fdef.name}' misses the argument '{p}'",
+                                 "Pass every parameter.")
+            binding.append(gast.copy_location(S.assign(renames[p], value), call))
+        body_def = desugar(body_def, self.namer)
+        body = [_rename(stmt, renames) for stmt in body_def.body]
+        result = self.namer.fresh(f"_{fdef.name}")
+        ret = body[-1]
+        body[-1] = gast.copy_location(S.assign(result, ret.value if ret.value is not None
+                                               else S.const(None)), ret)
+        inner = _Expander(self.functions, self.namer, self.error, self.depth + 1)
+        prelude.extend(binding + inner.block(body))
+        return S.load(result)
+
+
+def _rename(node, renames):
+    for sub in S.walk(node):
+        if isinstance(sub, gast.Name) and sub.id in renames:
+            sub.id = renames[sub.id]
+    return node

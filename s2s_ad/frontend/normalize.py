@@ -1,0 +1,271 @@
+"""The frontend's entry: a function object in, its SSA function out.
+
+    normalize(fn) = source.parse -> local_defs.expand_locals -> desugar -> to_ssa
+
+The SSAFunction it returns is what every transform starts from: the parsed source (with the
+names it resolves), the SSA gast, the namer, and the signature as the function object holds
+it (parameters, keyword-only ones, default values).
+"""
+import copy
+import math
+from dataclasses import dataclass, field
+
+import gast
+import numpy as np
+
+from s2s_ad import runtime
+from s2s_ad.base import syntax as S
+from s2s_ad.base.errors import UnsupportedSyntaxError
+from s2s_ad.base.naming import Namer, generated_name, is_generated
+from s2s_ad.frontend import source as frontend
+from s2s_ad.frontend.desugar import desugar
+from s2s_ad.frontend.local_defs import expand_locals
+from s2s_ad.frontend.to_ssa import to_ssa
+
+
+@dataclass
+class SSAFunction:
+    parsed: frontend.Parsed
+    node: gast.FunctionDef
+    namer: Namer
+    params: list = field(default_factory=list)
+    vararg: str = None       # the name of a `*args` parameter, now an ordinary one
+    kwonly: list = field(default_factory=list)       # the user's keyword-only parameters
+    defaults: dict = field(default_factory=dict)     # parameter -> its default's expression
+    shared_updates: list = field(default_factory=list)   # see desugar.refuse_shared_updates
+
+    def refuse_varargs(self):
+        """At the top level `*args` has no known length."""
+        if self.vararg is not None:
+            raise self.error(self.node, f"`*{self.vararg}` parameters of unknown length are "
+                                        f"not supported here",
+                             "List the parameters explicitly (a function called from the "
+                             "differentiated one may take *args).")
+
+    def give_signature(self, func, names, kwonly=(), by_keyword=False):
+        """Give a generated function whose parameters are the user's (`func.args.args`) the
+        user's defaults, then `kwonly` (generated names: tangents, the tape) as keyword-only
+        parameters.  A called function's pair is called by keyword (`by_keyword`), so the
+        user's keyword-only parameters stay keyword-only; the api calls a top-level one with
+        every argument in order.  `names` (GeneratedNames) refers to default values."""
+        args = func.args
+        own = [a for a in args.args if a.id in self.kwonly] if by_keyword else []
+        args.args = [a for a in args.args if a not in own]
+        params = [a.id for a in args.args]
+        first = len(params)
+        while first and params[first - 1] in self.defaults:
+            first -= 1
+        args.defaults = [self.default(p, names) for p in params[first:]]
+        args.kwonlyargs = own + [S.store_param(k) for k in kwonly]
+        args.kw_defaults = [self.default(a.id, names) if a.id in self.defaults else None
+                            for a in own] + [None] * len(kwonly)
+        return func
+
+    def default(self, param, names):
+        """The default of `param` as the function object holds it (Python evaluated it once,
+        at `def`): a literal for a plain number or string, else a reference to the object."""
+        value = self.defaults[param]
+        if type(value) in (bool, int, str, type(None)) or \
+                (type(value) is float and math.isfinite(value)):
+            return S.const(value)
+        return names.ref_value(value, f"{param}_default")
+
+    def error(self, node, message, hint=None, kind=UnsupportedSyntaxError):
+        return kind(message, hint=hint, location=self.parsed.location(node))
+
+    def source_line(self, node):
+        """The user's source line a generated statement came from, stripped."""
+        loc = self.parsed.location(node)
+        return (loc.text or "").strip()
+
+
+def reserved_names():
+    return {"_ad", "np", "math", "operator", "builtins"}
+
+
+def user_names(ssa):
+    """The names the user wrote in the function.  Differentiating our own generated code
+    (hvp: forward mode over the gradient), its temporaries (`_t3_bar`) are not the user's."""
+    names = set(S.names_in(ssa.parsed.node))
+    if is_generated(ssa.parsed.filename):
+        names = {n for n in names if not generated_name(n)}
+    return names
+
+
+def normalize(fn, statics=None, in_place=()):
+    """Front end, desugaring and SSA: the function every transform starts from.
+
+    `statics` binds parameters to functions known when the code is generated (a callee's
+    argument `rhs` that a caller passes a module-level function for): they stop being
+    parameters, and calls of them are calls of that function.  `in_place`: the parameters of
+    a called function known to be arrays, whose `p += v` writes into the caller's array.
+    """
+    parsed = frontend.parse(fn)
+    node = S.clone(parsed.node)
+    if statics:
+        parsed = copy.copy(parsed)
+        parsed.closure = dict(parsed.closure, **statics)
+        _drop_parameters(node, statics)
+    if not is_generated(parsed.filename):
+        _refuse_reserved_names(node, parsed)
+    if is_generated(parsed.filename):
+        _functional_add_at(node)
+    elif _scatter_adds_as_writes(node, parsed) or any(
+            isinstance(n, gast.Assert) for n in S.walk(node)):
+        parsed = copy.copy(parsed)    # the rewritten code calls the runtime's add_at, an
+        parsed.closure = dict(parsed.closure, _ad=runtime)    # assert its check_assertion
+    namer = Namer(set(S.names_in(node)) | reserved_names() | {node.name})
+    holder = SSAFunction(parsed, node, namer, [a.id for a in node.args.args])
+    _refuse_code_from_text(holder)
+    _check_signature(holder)
+    node = expand_locals(node, namer, holder.error)
+    node = gast.fix_missing_locations(desugar(node, namer, holder.error,
+                                              shared=holder.shared_updates,
+                                              in_place=in_place))
+    holder.node = to_ssa(node, namer, holder.error)
+    return holder
+
+
+def _refuse_code_from_text(fn):
+    """`eval(...)` and `exec(...)` run code that is not in the function's source: what they
+    compute is not differentiated (it would be taken as a constant)."""
+    import builtins
+    for call in S.walk(fn.node):
+        if isinstance(call, gast.Call) and isinstance(call.func, gast.Name) and \
+                call.func.id in ("eval", "exec") and \
+                fn.parsed.resolve(call.func.id, None) is getattr(builtins, call.func.id):
+            raise fn.error(call, f"{call.func.id}(...) runs code given as text, which s2s_ad "
+                                 f"cannot differentiate (it reads only the function's source)",
+                           "Write the computation as code in the function.")
+
+
+def _statement_slots(node):
+    """(block, position, statement) for every statement in node's blocks."""
+    for stmt in list(S.statements(node)):
+        for part in ("body", "orelse"):
+            block = getattr(stmt, part, None)
+            if isinstance(block, list):
+                yield from ((block, k, s) for k, s in enumerate(block))
+
+
+def _add_at_statements(node):
+    """(block, position, call) for each statement `<something>.add.at(a, idx, v)` with a name
+    for a."""
+    for block, k, s in _statement_slots(node):
+        call = s.value if isinstance(s, gast.Expr) else None
+        if isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute) and \
+                call.func.attr == "at" and isinstance(call.func.value, gast.Attribute) \
+                and call.func.value.attr == "add" and len(call.args) == 3 and \
+                not call.keywords and isinstance(call.args[0], gast.Name):
+            yield block, k, call
+
+
+def _functional_add_at(node):
+    """In our own generated code, `np.add.at(x_bar, idx, g)` (the cotangent of a fancy index,
+    added in place into an adjoint only that code refers to) -> `x_bar = _ad.add_at(x_bar,
+    idx, g)`: the same value as a new array, which differentiating the code again can follow
+    (a Hessian through `x[mask]`).  Likewise `x_bar[1:] += g` (at a basic index, into an
+    adjoint the code owns) -> `x_bar = _ad.add_at(x_bar, slice(1, None, None), g)` where it is
+    in a loop or a branch, or x_bar is assigned in one: there a write in place looks to the
+    second differentiation like a write into an array that another name still reads.  In
+    straight-line code it stays in place, which the second differentiation follows, and which
+    costs no copy."""
+    for block, k, call in list(_add_at_statements(node)):
+        block[k] = gast.copy_location(S.assign(call.args[0].id, S.call("_ad.add_at", *call.args)),
+                                      block[k])
+    nested = {name for block, _, s in _statement_slots(node) if block is not node.body
+              for name in S.names_in(s, gast.Store)}
+    for block, k, s in list(_statement_slots(node)):
+        if isinstance(s, gast.AugAssign) and (block is not node.body or any(
+                n in nested for n in S.names_in(s.target, gast.Load))) \
+                and isinstance(s.op, gast.Add) and isinstance(s.op, gast.Add) and \
+                isinstance(s.target, gast.Subscript) and isinstance(s.target.value, gast.Name):
+            name = s.target.value.id
+            added = S.call("_ad.add_at", S.load(name), S.index_expression(s.target.slice), s.value)
+            block[k] = gast.copy_location(S.assign(name, added), s)
+
+
+def _scatter_adds_as_writes(node, parsed):
+    """In the user's code, `np.add.at(a, idx, v)` (v added at idx, every time idx names a
+    position) -> `_idx = idx; a[_idx] = _ad.add_at(a, _idx, v)[_idx]`: a write into a, which
+    the compiler follows like any other (the tape, views and aliases of a), of the values
+    np.add.at leaves there.  Returns whether it rewrote any."""
+    found = False
+    taken = set(S.names_in(node))
+    for block, k, call in reversed(list(_add_at_statements(node))):
+        root = call.func.value.value
+        if not (isinstance(root, gast.Name) and parsed.resolve(root.id, None) is np):
+            continue
+        index = "_add_at_index"
+        while index in taken:
+            index += "_"
+        taken.add(index)
+        a, idx, v = call.args
+        added = S.call("_ad.add_at", S.load(a.id), S.load(index), v)
+        write = S.assign(gast.Subscript(value=S.load(a.id), slice=S.load(index),
+                                        ctx=gast.Store()),
+                         gast.Subscript(value=added, slice=S.load(index), ctx=gast.Load()))
+        block[k:k + 1] = [gast.copy_location(S.assign(index, idx), block[k]),
+                          gast.copy_location(write, block[k])]
+        found = True
+    return found
+
+
+def _drop_parameters(node, names):
+    args = node.args
+    defaults = dict(zip([a.id for a in args.args][len(args.args) - len(args.defaults):],
+                        args.defaults))
+    args.args = [a for a in args.args if a.id not in names]
+    kept = [a.id for a in args.args]
+    first_default = next((k for k, p in enumerate(kept) if p in defaults), len(kept))
+    args.defaults = [defaults[p] for p in kept[first_default:] if p in defaults]
+    if len(args.defaults) != len(kept) - first_default:   # a gap: keep Python's rule simple
+        args.defaults = []
+
+
+def default_values(function):
+    """{parameter: default value} as the function object holds them (`__defaults__`,
+    `__kwdefaults__`): the values Python computed at `def`, in the scope of the `def`."""
+    code = getattr(function, "__code__", None)
+    if code is None:
+        return {}
+    positional = code.co_varnames[:code.co_argcount]
+    values = dict(zip(positional[len(positional) - len(function.__defaults__ or ()):],
+                      function.__defaults__ or ()))
+    values.update(function.__kwdefaults__ or {})
+    return values
+
+
+def _check_signature(fn):
+    args = fn.node.args
+    fn.defaults = default_values(fn.parsed.fn)
+    fn.kwonly = [a.id for a in args.kwonlyargs]
+    if args.vararg is not None:
+        # `*xs` becomes an ordinary parameter holding the tuple; a called function gets it
+        # packed by its caller, where its length is known (see reverse.bind_call)
+        fn.vararg = args.vararg.id
+        args.args = args.args + [args.vararg]
+        args.vararg = None
+        fn.params = [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
+    if args.kwarg is not None:
+        raise fn.error(args.kwarg, "`**kwargs` parameters are not supported",
+                       "List the parameters explicitly.")
+    if args.kwonlyargs or args.posonlyargs:
+        fn.params = [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
+        args.args = args.posonlyargs + args.args + args.kwonlyargs
+        args.posonlyargs, args.kwonlyargs, args.kw_defaults = [], [], []
+        # the user's defaults stay in fn.defaults (give_signature): once keyword-only
+        # parameters join the positional ones, a default may no longer fit Python's rule
+        args.defaults = []
+
+
+def _refuse_reserved_names(node, parsed):
+    """`_ad` is the runtime module in generated code: a user's name `_ad` (a parameter, a
+    variable, a module global read) would be taken for it.  (Its aliases `_ad_<name>` are
+    chosen clear of the user's names: names.GeneratedNames.)"""
+    for name in S.walk(node):
+        ident = name.id if isinstance(name, gast.Name) else None
+        if ident == "_ad":
+            raise UnsupportedSyntaxError(
+                f"the name '{ident}' is reserved for the code s2s_ad generates (its runtime "
+                f"helpers are `_ad`)", hint=f"Rename '{ident}'.", location=parsed.location(name))

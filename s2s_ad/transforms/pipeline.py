@@ -1,0 +1,153 @@
+"""The pipeline, written down once, in order.
+
+    frontend.normalize (parse -> desugar -> to_ssa) -> (reverse.vjp | forward.jvp)
+        -> backend.optimize -> backend.codegen
+
+`build(fn, mode, wrt, options)` runs it and returns a Generated: the source text and the compiled
+function.  Each stage can be printed on its own: `ad.source(f, "ssa")` stops after to_ssa.
+"""
+import contextlib
+import sys
+from dataclasses import dataclass, field
+
+import gast
+
+from s2s_ad.base import syntax as S
+from s2s_ad.base.errors import DifferentiationError, UnsupportedSyntaxError
+from s2s_ad.frontend.normalize import normalize, user_names
+
+
+@dataclass
+class Generated:
+    """A compiled derivative: the text a person reads and the function that runs it."""
+    source: str
+    function: object
+    name: str
+    dependencies: list = field(default_factory=list)   # user functions the code calls into
+    seed_name: str = None     # the keyword that takes the cotangent, in vjp mode
+    batch: tuple = None       # batched modes: (batch size, shapes of the basis' values)
+
+
+def generate(fn, mode, wrt=(), *, has_aux=False, arg_kinds=None, optimize=True,
+             arg_shapes=None):
+    """The gast FunctionDef and names for one mode of `fn` (no compilation)."""
+    from s2s_ad.transforms import forward
+    from s2s_ad.transforms import reverse
+    from s2s_ad.backend.optimize import optimize as run_optimizer
+    from s2s_ad.backend.names import GeneratedNames
+    from s2s_ad.transforms.program import Program
+    ssa = normalize(fn)
+    if mode == "ssa":
+        return ssa.node, GeneratedNames(ssa.parsed, ssa.params), ssa, Program()
+    # Without argument kinds the code is generic over numbers and arrays.
+    kinds = dict(arg_kinds) if arg_kinds is not None else {p: "num" for p in ssa.params}
+    if mode == "grad" and not has_aux and len(wrt) == 1 and kinds.get(wrt[0]) == "scalar" \
+            and set(wrt) <= set(ssa.params):
+        try:
+            node, names, program = forward.gradient(ssa, wrt[0], arg_kinds=kinds,
+                                                    arg_shapes=arg_shapes)
+            mode = "forward-grad"
+        except DifferentiationError:   # e.g. a call whose rule has a VJP but no JVP
+            ssa = normalize(fn)          # a fresh copy: the attempt used up names
+    # "vjp_batched", "jvp_batched": derivatives with a leading batch axis (batching.py), which
+    # jacrev and jacfwd call once on a whole basis
+    hints = {}        # what the reverse modes know of sizes and saves (for the optimizer)
+    if mode == "forward-grad":
+        pass
+    elif mode in ("grad", "vjp", "value_and_grad", "vjp_batched"):
+        seed = "one" if mode in ("grad", "value_and_grad") else "given"
+        node, names, program, hints = reverse.vjp(ssa, list(wrt), seed=seed,
+                                  return_value=mode == "value_and_grad", has_aux=has_aux,
+                                  arg_kinds=kinds, arg_shapes=arg_shapes,
+                                  name=f"{ssa.node.name}_{_SUFFIX.get(mode, 'grad')}",
+                                  batched=mode == "vjp_batched")
+    elif mode in ("jvp", "tangent", "jvp_batched"):   # "tangent": the JVP alone, as hvp uses it
+        node, names, program = forward.jvp(ssa, list(wrt), arg_kinds=kinds, has_aux=has_aux,
+                                           arg_shapes=arg_shapes, tangent_only=mode == "tangent",
+                                           batched=mode == "jvp_batched",
+                                           name=f"{ssa.node.name}_{_SUFFIX.get(mode, 'jvp')}")
+    else:
+        raise ValueError(f"unknown mode {mode!r}")
+    if optimize:
+        node = run_optimizer(node, user_names(ssa), **hints)
+        for unit in program.units:
+            unit.nodes = [run_optimizer(n, set(S.names_in(unit.parsed.node))) for n in unit.nodes]
+    _refuse_shadowed_builtins(ssa.parsed, [node])
+    for unit in program.units:
+        _refuse_shadowed_builtins(unit.parsed, unit.nodes)
+    return node, names, ssa, program
+
+
+# builtins the generated code calls by name (loops: `for i in reversed(range(len(xs)))`)
+_GENERATED_BUILTINS = ("len", "range", "reversed", "list", "tuple", "zip", "enumerate", "slice",
+                       "float", "int", "isinstance", "type")
+
+
+def _refuse_shadowed_builtins(parsed, nodes):
+    """A generated function calling `len` where the user's function binds `len` itself (a
+    parameter named `len`) would call the user's value: refuse, naming the parameter."""
+    bound = {a.id for a in parsed.node.args.args + parsed.node.args.kwonlyargs} | \
+        set(S.names_in(parsed.node, gast.Store))
+    shadowed = bound.intersection(_GENERATED_BUILTINS)
+    if not shadowed:
+        return
+    for node in nodes:
+        for call in S.nodes_of(node, gast.Call):
+            if isinstance(call.func, gast.Name) and call.func.id in shadowed:
+                name = call.func.id
+                where = next((a for a in parsed.node.args.args + parsed.node.args.kwonlyargs
+                              if a.id == name), parsed.node)
+                raise UnsupportedSyntaxError(
+                    f"'{name}' is a name of {parsed.name}, and the derivative's code calls the "
+                    f"builtin {name}() (to run its loops backwards)",
+                    hint=f"Rename '{name}' (for example to '{name}_'), so that both can be "
+                         f"used.", location=parsed.location(where))
+
+
+_SUFFIX = {"vjp": "vjp", "vjp_batched": "vjp_batched", "jvp_batched": "jvp_batched"}
+
+
+@contextlib.contextmanager
+def deep_expressions():
+    """Room for the passes' recursion over expressions as deep as Python compiles (a sum of
+    400 terms is a BinOp 400 deep, three frames a level in an ast visitor)."""
+    before = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(before, _RECURSION_LIMIT))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(before)
+
+
+_RECURSION_LIMIT = 20000
+
+
+def build(fn, mode, wrt=(), *, has_aux=False, arg_kinds=None, optimize=True, arg_shapes=None):
+    """Transform, print and compile one derivative of `fn`."""
+    with deep_expressions():
+        return _build(fn, mode, wrt, has_aux, arg_kinds, optimize, arg_shapes)
+
+
+def _build(fn, mode, wrt, has_aux, arg_kinds, optimize, arg_shapes):
+    from s2s_ad.backend.codegen import compile_function, to_source
+    node, names, ssa, program = generate(fn, mode, wrt, has_aux=has_aux, arg_kinds=arg_kinds,
+                                         arg_shapes=arg_shapes,
+                                         optimize=optimize)
+    source = to_source(node)
+    user = ssa.parsed
+    own = dict(names.own, **{n: None for n in program.function_names()})
+    function = compile_function(source, node.name, user.fn.__globals__, own, user.closure,
+                                user.cells)
+    program.compile([function])
+    seed = node.args.kwonlyargs[0].id if node.args.kwonlyargs and \
+        mode in ("vjp", "vjp_batched") else None
+    return Generated(source + program.source(), function, node.name, program.dependencies, seed,
+                     program.batch)
+
+
+def compile_ssa(fn):
+    """The SSA form of `fn` as a runnable function (what `ad.source(fn, "ssa")` prints)."""
+    from s2s_ad.backend.codegen import compile_function, to_source
+    ssa = normalize(fn)
+    return compile_function(to_source(ssa.node), ssa.node.name, ssa.parsed.fn.__globals__, {},
+                            ssa.parsed.closure, ssa.parsed.cells)
