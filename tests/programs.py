@@ -1209,3 +1209,14 @@ def fresh_copy_in_a_branch(x, a):
 
 
 CASES.append(Case(fresh_copy_in_a_branch, args(scal(0.5, 1.5), vec(3)), (0, 1)))
+
+
+# ---- np.einsum's interleaved form: index lists in place of the subscripts string ----------
+def einsum_index_lists(A, B):
+    C = np.einsum(A, [0, 1], B, [1, 2], [0, 2])       # A @ B
+    D = np.einsum(C, [0, 1], [1, 0])                  # its transpose
+    trace = np.einsum(C, (0, 0))                      # implicit output: the trace
+    return np.sum(np.sin(D) * C) + trace * np.einsum(A, [0, ...], [...]) @ B[:, 0]
+
+
+CASES.append(Case(einsum_index_lists, args(mat(3, 4), mat(4, 3)), (0, 1)))
