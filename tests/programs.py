@@ -1209,3 +1209,36 @@ def fresh_copy_in_a_branch(x, a):
 
 
 CASES.append(Case(fresh_copy_in_a_branch, args(scal(0.5, 1.5), vec(3)), (0, 1)))
+
+
+# ---- np.einsum's interleaved form: index lists in place of the subscripts string ----------
+def einsum_index_lists(A, B):
+    C = np.einsum(A, [0, 1], B, [1, 2], [0, 2])       # A @ B
+    D = np.einsum(C, [0, 1], [1, 0])                  # its transpose
+    trace = np.einsum(C, (0, 0))                      # implicit output: the trace
+    return np.sum(np.sin(D) * C) + trace * np.einsum(A, [0, ...], [...]) @ B[:, 0]
+
+
+CASES.append(Case(einsum_index_lists, args(mat(3, 4), mat(4, 3)), (0, 1)))
+
+
+# ---- a parameter rebound to the fresh copy written into (fuzz_findings O1) ----------------
+def _set_first(b, s):
+    b[0] = s
+
+
+def rebound_to_the_copy(x, a):
+    # `a = v` makes a the copy written into: a is read again only in the next pass, to make
+    # the next copy, or on the other path of that pass
+    total = 0.0
+    for n in range(4):
+        if n % 2 == 1:
+            total = total + np.sum(a * a) * x
+        else:
+            v = a * x
+            _set_first(v, s=np.sin(x))
+            a = v
+    return total + np.sum(a * a)
+
+
+CASES.append(Case(rebound_to_the_copy, args(scal(0.5, 1.5), vec(3)), (0, 1)))

@@ -158,16 +158,19 @@ def quantile_weights_by_keyword(x, w):
 B22 = np.array([[0.5, -1.0], [2.0, 1.0]])
 
 
+ROWS_COLUMNS = [0, 1]     # an index list of np.einsum's interleaved form, held in a name
+
+
 def einsum_interleaved(a):
-    return np.sum(np.einsum(a, [0, 1], [1, 0]) * B22)
+    return np.sum(np.einsum(a, ROWS_COLUMNS, [1, 0]) * B22)
 
 
 def einsum_interleaved_pair(a):
-    return np.sum(np.einsum(a, [0, 1], B22, [1, 2], [0, 2]) ** 2)
+    return np.sum(np.einsum(a, ROWS_COLUMNS, B22, [1, 2], [0, 2]) ** 2)
 
 
 def einsum_interleaved_second(b):
-    return np.sum(np.einsum(B22, [0, 1], b, [1, 2], [0, 2]) ** 2)
+    return np.sum(np.einsum(B22, ROWS_COLUMNS, b, [1, 2], [0, 2]) ** 2)
 
 
 def r_of_items(a, b):

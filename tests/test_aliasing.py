@@ -86,6 +86,20 @@ A = np.arange(6.0).reshape(2, 3) + 1.0
 V = np.array([1.0, 2.0, 3.0])
 
 
+def alias_from_the_other_path(a):
+    # c names b from the first pass, on the path without the write: carried into the pass that
+    # writes into b, it is read after the write (the copies made on the other path of an `if`
+    # are not made after the write)
+    b = a * 1.0
+    c = b * 0.0
+    for n in range(2):
+        if n == 0:
+            c = b
+        else:
+            b[0] = 5.0
+    return np.sum(c * c)
+
+
 @pytest.mark.parametrize("fn, text, arg", [
     (astype_no_copy, "b[0] = 0.0", V),
     (callee_returns_its_argument, "b[0] = 0.0", V),
@@ -95,6 +109,7 @@ V = np.array([1.0, 2.0, 3.0])
     (view_of_a_view, "b[1] = 0.0", V),
     (swap_rows, "B[0], B[1] = B[1], B[0]", A),
     (flat_write, "b.flat[0] = 5.0", V),
+    (alias_from_the_other_path, "b[0] = 5.0", V),
 ], ids=lambda p: getattr(p, "__name__", ""))
 def test_a_write_into_shared_memory_is_refused_at_its_statement(fn, text, arg):
     _refused_at(fn, text, arg.copy())

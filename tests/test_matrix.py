@@ -22,43 +22,35 @@ SECOND = SCALAR_ONLY[2:]
 
 # Second derivatives of code that writes into an array while a view of it is read (README,
 # "What is refused"): the first derivatives work.
-WRITES_INTO_ARRAYS = "once more (for a Hessian"
+# (Each part must be in the message: "writing into 'b', which ...", "'A' is written here ...")
+WRITES_INTO_ARRAYS = ("once more (for a Hessian", "writ")
 REFUSED = {name: WRITES_INTO_ARRAYS for name in (
-    "branch_in_loop", "cholesky_rows", "dict_new_key", "early_return_in_loop", "fill",
-    "gram_schmidt", "jacobi2d", "mutate_arg", "overwrite", "repeated_indices",
-    "reread_after_write", "scatter_add", "squashed_copy", "writes_into_a_fresh_copy",
+    "cholesky_rows", "dict_new_key", "fill", "fresh_copy_in_a_branch", "gram_schmidt",
+    "jacobi2d", "mutate_arg", "overwrite", "rebound_to_the_copy", "repeated_indices",
+    "reread_after_write", "scatter_add", "writes_into_a_fresh_copy",
     # tests/kernels.py
     "adi", "cholesky", "correlation", "covariance", "durbin", "floyd_warshall", "gemver",
-    "gramschmidt", "heat_3d", "jacobi_2d", "ludcmp", "mvt", "seidel_2d", "symm", "syrk",
-    "trisolv", "trmm", "lu", "helper_with_a_constant_weight", "fresh_copy_in_a_branch")}
+    "gramschmidt", "jacobi_2d", "ludcmp", "mvt", "seidel_2d", "symm", "syrk", "trisolv",
+    "trmm")}
 # Reverse over reverse of a gradient that reads an array after a called function's backward
 # half restored it from the tape (reverse.refuse_restores); its Hessians work.
-REFUSED["reads_before_call"] = "after a called function restored it"
+REFUSED["reads_before_call"] = ("after a called function restored it",)
 # Refused in every transform, first order too: deriche's `ym1 = y1[i, j]` is an element, but
 # y1's rank is not known (np.zeros((w, h)) of unpacked sizes), so it is taken for a view of
 # y1 read after y1 is written (a false refusal: issue 17's notes).
 REFUSED_EVERYWHERE = {"deriche": "is still read"}
 
 # (program, transform): the variants where it is wrong or crashes today ("*": all four)
-KNOWN = {
-    ("comp", "hessian"): "*",
-    ("comp", "hvp"): "*",
-    ("comp", "jacfwd_grad"): "*",
-    ("comp", "jacrev_grad"): "*",
-    ("comp", "grad_grad"): "*",
-    ("damped_scale", "jacrev_grad"): "SOSu",
-    ("damped_scale", "grad_grad"): "SOSu",
-    ("gemver", "grad_grad"): "GO",
-}
+KNOWN = {}
 
 
 def listed_refusal(name, transform, result):
     """Is `result` a refusal REFUSED or REFUSED_EVERYWHERE lists for this program?  (Where the
     gradient itself is refused, the second-order reference cannot be taken: "crash: the
     gradient for the reference: <the refusal>".)"""
-    refusal = REFUSED.get(name)
-    if result and result.startswith("refused") and transform in SECOND and refusal and \
-            refusal in result:
+    parts = REFUSED.get(name)
+    if result and result.startswith("refused") and transform in SECOND and parts and \
+            all(part in result for part in parts):
         return True
     everywhere = REFUSED_EVERYWHERE.get(name)
     return bool(result and everywhere and everywhere in result)
@@ -80,9 +72,11 @@ def test_transform_matrix(case, variant):
     results = check_program(case)
     problems = []
     for transform, result in results.items():
-        if listed_refusal(case.name, transform, result):
-            continue
         known = expected_failure(case.name, transform, variant)
+        if listed_refusal(case.name, transform, result):
+            if known:    # refused before it gets to what KNOWN says is wrong: not checked
+                problems.append(f"{transform}: a listed refusal, remove it from KNOWN")
+            continue
         if known and not result:
             problems.append(f"{transform}: now right, remove it from KNOWN")
         elif result and not known:

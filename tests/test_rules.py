@@ -19,7 +19,7 @@ from s2s_ad import runtime as _ad
 from s2s_ad.rules import NONDIFFERENTIABLE, RULES
 from s2s_ad.rules.registry import Refused
 from s2s_ad.rules.coverage import coverage_table
-from rule_cases import CASES
+from rule_cases import CASES, R
 
 EPS = 1e-6
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -423,3 +423,19 @@ def test_stacking_one_array_gives_an_array_cotangent(f):
     for g in (ad.grad(f)(a), ad.vjp(f, a)[1](1.0)[0]):
         assert type(g) is np.ndarray and g.shape == a.shape
         np.testing.assert_allclose(g, 2 * a)
+
+
+@pytest.mark.parametrize("operands, lists, output", [
+    ((R(3, 4), R(4, 2)), [[0, 1], [1, 2]], [0, 2]),
+    ((R(3, 4), R(4, 2)), [[30, 0], [0, 2]], None),      # implicit: 2 (C) before 30 (e)
+    ((R(3, 3),), [[0, 0]], None),
+    ((R(2, 3, 4), R(2, 4, 5)), [[..., 30, 1], [..., 1, 0]], [..., 0, 30]),
+    ((R(2, 3, 4), R(4)), [[..., 1], [1]], None),
+])
+def test_einsum_subscripts_are_the_interleaved_forms(operands, lists, output):
+    """np.einsum(A, [0, 1], B, [1, 2], [0, 2]) computes what the subscripts the compiler
+    turns it into compute, implicit outputs (their order) and ellipses included."""
+    interleaved = [x for pair in zip(operands, lists) for x in pair] + \
+        ([output] if output is not None else [])
+    subscripts = _ad.einsum_subscripts(lists, output)
+    np.testing.assert_array_equal(np.einsum(subscripts, *operands), np.einsum(*interleaved))

@@ -187,10 +187,31 @@ def _loops(stmts, enclosing=(), out=None):
     return out
 
 
-def _later(first, second, position, loops):
-    """Whether `second` may run after `first`: later in the text, or both in a loop (its
-    next pass)."""
-    return position[id(second)] > position[id(first)] or _around(first, second, loops)
+def _arms(stmts, enclosing=(), out=None):
+    """{id(simple statement): the arms of `if` statements it is in, as (id(if), arm)}."""
+    out = {} if out is None else out
+    for s in stmts:
+        if isinstance(s, (gast.Assign, gast.Expr)):
+            out[id(s)] = set(enclosing)
+            continue
+        for field in ("body", "orelse"):
+            inner = enclosing + ((id(s), field),) if isinstance(s, gast.If) else enclosing
+            _arms(getattr(s, field, None) or [], inner, out)
+    return out
+
+
+def _exclusive(first, second, arms):
+    """Whether the two statements are in different arms of one `if`: one pass runs only one."""
+    ifs = {i for i, _ in arms[id(first)] ^ arms[id(second)]}
+    return any((i, "body") in arms[id(first)] | arms[id(second)] and
+               (i, "orelse") in arms[id(first)] | arms[id(second)] for i in ifs)
+
+
+def _later(first, second, position, loops, arms):
+    """Whether `second` may run after `first`: later in the text and not in the other arm of
+    an `if`, or both in a loop (its next pass)."""
+    return (position[id(second)] > position[id(first)] and
+            not _exclusive(first, second, arms)) or _around(first, second, loops)
 
 
 def _around(first, second, loops):
@@ -269,20 +290,24 @@ def _check_live_copies(fn, write, base, order, position, ops, uses):
     after `write`: the write changes what it reads, while its derivative would still flow to
     the value before the write."""
     at = position[id(write)]
-    loops = _loops(fn.node.body)
+    loops, arms = _loops(fn.node.body), _arms(fn.node.body)
     for other in sorted(_copies_of(base, ops, order) - {base}):
         # where `other` is made a copy of the array (not `v_1 = None`, a path without it)
-        made = [position[id(s)] for s in order if ops[id(s)].kind == "copy" and
-                other in targets(s)]
+        copies = [s for s in order if ops[id(s)].kind == "copy" and other in targets(s)]
+        made = [position[id(s)] for s in copies]
         for reader in uses.get(other, []):
             read = position[id(reader)]
-            # a copy made after the write, and only there, names the array as written: reading
-            # it is reading `base` (the phi copies `v_1 = v` after a write in a branch), after
-            # those copies, or in the next pass of a loop (before the write of that pass)
-            if other not in fn.params and made and all(at < m for m in made) and \
-                    (read > max(made) or read < at):
+            # a copy made after the write (or on the other path of an `if`), and only there,
+            # names the array as written: reading it is reading `base` (the phi copies `v_1 = v`
+            # after a write in a branch), after those copies, or in the next pass of a loop
+            # (before the write of that pass, or on the other path).  A parameter is bound on
+            # entry too: read before the write, that is the caller's array as it was.  (A copy
+            # carried into the next pass is read on the write's path after the write, by the
+            # join of the `if`: that read is the one refused.)
+            if made and all(at < m or _exclusive(write, s, arms) for m, s in zip(made, copies)) \
+                    and (read > max(made) or read < at or _exclusive(write, reader, arms)):
                 continue
-            if reader is not write and _later(write, reader, position, loops):
+            if reader is not write and _later(write, reader, position, loops, arms):
                 raise fn.error(
                     write, f"writing into '{base}', which is the same array as '{other}', read "
                            f"after this write at line {reader.lineno}",

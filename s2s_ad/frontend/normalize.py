@@ -117,6 +117,7 @@ def normalize(fn, statics=None, in_place=()):
     namer = Namer(set(S.names_in(node)) | reserved_names() | {node.name})
     holder = SSAFunction(parsed, node, namer, [a.id for a in node.args.args])
     _refuse_code_from_text(holder)
+    _einsum_index_lists_as_subscripts(holder)
     _check_signature(holder)
     node = expand_locals(node, namer, holder.error)
     node = gast.fix_missing_locations(desugar(node, namer, holder.error,
@@ -137,6 +138,50 @@ def _refuse_code_from_text(fn):
             raise fn.error(call, f"{call.func.id}(...) runs code given as text, which s2s_ad "
                                  f"cannot differentiate (it reads only the function's source)",
                            "Write the computation as code in the function.")
+
+
+def _einsum_index_lists_as_subscripts(fn):
+    """`np.einsum(A, [0, 1], B, [1, 2], [0, 2])` -> `np.einsum('AB,BC->AC', A, B)`: the
+    interleaved form, its index lists written in the call, in the subscripts form that the
+    einsum rules read (numpy_linalg_rules.py), which then differentiate it like any other.
+    Index lists held in names stay as they are: np.einsum's rules refuse a derivative through
+    them.  (A first argument that is a string after all, `np.einsum(s, [0, 1], [1, 2])`, is an
+    operand here: NumPy then refuses the call, since a string is not an array.)"""
+    from .ops import resolve_static
+    local = set(S.names_in(fn.node, gast.Store)) | {a.id for a in fn.node.args.args}
+    for call in S.walk(fn.node):
+        if not isinstance(call, gast.Call) or len(call.args) < 2 or \
+                isinstance(call.args[0], gast.Constant) or _root_name(call.func) in local | {None}:
+            continue
+        pairs = len(call.args) // 2
+        sublists = [_literal_indices(a) for a in call.args[1:2 * pairs:2]]
+        output = _literal_indices(call.args[-1]) if len(call.args) % 2 else None
+        if any(s is None for s in sublists) or (len(call.args) % 2 and output is None):
+            continue
+        try:
+            if resolve_static(call.func, fn) is not np.einsum:
+                continue
+        except DifferentiationError:
+            continue
+        subscripts = runtime.einsum_subscripts(sublists, output)
+        call.args = [S.const(subscripts)] + call.args[0:2 * pairs:2]
+
+
+def _root_name(node):
+    while isinstance(node, gast.Attribute):
+        node = node.value
+    return node.id if isinstance(node, gast.Name) else None
+
+
+def _literal_indices(node):
+    """The indices of an index list written as a list or tuple of integers (and `...`), or
+    None."""
+    if not isinstance(node, (gast.List, gast.Tuple)):
+        return None
+    values = [e.value if isinstance(e, gast.Constant) else None for e in node.elts]
+    if all(v is Ellipsis or (type(v) is int and 0 <= v < 52) for v in values):
+        return values
+    return None
 
 
 def _statement_slots(node):

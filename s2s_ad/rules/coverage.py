@@ -37,7 +37,7 @@ NOTES = {
     "numpy.linalg.qr": "mode='reduced', rows >= columns",
     "numpy.linalg.pinv": "full rank",
     "numpy.linalg.solve": "b is a vector iff b.ndim == 1 (NumPy 2)",
-    "numpy.einsum": "string subscripts, up to 4 operands",
+    "numpy.einsum": "string subscripts or index lists written in the call, up to 4 operands",
     "numpy.average": "weights differentiable; returned=True not covered",
     "numpy.histogram": "differentiable in weights only; density=False",
     "numpy.interp": "in x and fp; period not covered",

@@ -2,7 +2,8 @@
 
 Products are bilinear: the cotangent of one factor contracts `g` with the other factor
 (`_ad.matmul_grad_a/b`, `_ad.dot_grad_a/b`, ... handle 1-D, 2-D and batched operands).
-`np.einsum` accepts any explicit or implicit subscripts with up to four operands.
+`np.einsum` accepts any explicit or implicit subscripts with up to four operands, and the
+interleaved form with its index lists written in the call.
 
 Matrix functions work on the last two axes and broadcast over the leading ones, like NumPy.
 `cholesky`, `eigh` and `eigvalsh` read one triangle of a matrix as a symmetric one, as NumPy
@@ -137,11 +138,15 @@ def _einsum_jvp3(t, ans, subscripts, x0, x1=None, x2=None, x3=None, optimize=Fal
     return np.einsum(subscripts, x0, x1, x2, t)
 
 
-# The interleaved form np.einsum(A, [0, 1], B, [1, 2], [0, 2]) puts an operand first, where
-# the subscripts go: a derivative through it is refused (the rules read string subscripts;
-# `_ad.einsum_spec` refuses the other operands of that form when it runs).
-_INTERLEAVED = Refused("no derivative rule for the interleaved form (operands and index lists)",
-                       "Write the subscripts as a string: np.einsum('ij,jk->ik', A, B).")
+# The interleaved form np.einsum(A, [0, 1], B, [1, 2], [0, 2]) is rewritten in the subscripts
+# form these rules read, np.einsum('AB,BC->AC', A, B), where its index lists are written in
+# the call (transform._einsum_index_lists_as_subscripts).  With an index list held in a name
+# it keeps an operand first, where the subscripts go: a derivative through it is refused
+# (`_ad.einsum_spec` refuses the other operands of that form when it runs).
+_INTERLEAVED = Refused("no derivative rule for the interleaved form (operands and index lists) "
+                       "with an index list that is not written in the call",
+                       "Write the index lists in the call, np.einsum(A, [0, 1], B, [1, 2]), "
+                       "or the subscripts as a string: np.einsum('ij,jk->ik', A, B).")
 defvjp(np.einsum, _INTERLEAVED, _einsum_vjp0, _einsum_vjp1, _einsum_vjp2, _einsum_vjp3)
 defjvp(np.einsum, _INTERLEAVED, _einsum_jvp0, _einsum_jvp1, _einsum_jvp2, _einsum_jvp3)
 

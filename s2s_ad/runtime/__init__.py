@@ -874,6 +874,20 @@ def convolve_grad_b(g, a, v, mode="full"):
 
 # -- einsum --
 
+_EINSUM_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def einsum_subscripts(sublists, output=None):
+    """The subscripts of np.einsum's interleaved form, `np.einsum(A, [0, 1], B, [1, 2], [0, 2])`
+    -> 'AB,BC->AC' (`sublists` [[0, 1], [1, 2]], `output` [0, 2]; None: the implicit output).
+    Index k is letter k of A..Za..z, as in NumPy, whose implicit output is in the order of the
+    indices, the order of these letters; Ellipsis is '...'."""
+    def spelled(sublist):
+        return "".join("..." if k is Ellipsis else _EINSUM_LETTERS[k] for k in sublist)
+    ins = ",".join(spelled(s) for s in sublists)
+    return ins if output is None else ins + "->" + spelled(output)
+
+
 def _einsum_parse(subscripts, operands):
     """Explicit subscripts (ellipses spelled out) for each operand and the output."""
     subscripts = subscripts.replace(" ", "")
@@ -908,7 +922,8 @@ def _operands(x0, x1, x2, x3):
 def einsum_spec(subscripts, i, x0, x1=None, x2=None, x3=None):
     """The subscripts of the einsum giving (the unique-letter part of) operand i's cotangent."""
     if not isinstance(subscripts, str):
-        unsupported("the interleaved form of np.einsum (operands and index lists): write the "
+        unsupported("the interleaved form of np.einsum (operands and index lists) with an "
+                    "index list held in a name: write the index lists in the call, or the "
                     "subscripts as a string")
     ops = _operands(x0, x1, x2, x3)
     ins, out = _einsum_parse(subscripts, ops)

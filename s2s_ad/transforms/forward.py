@@ -111,11 +111,10 @@ class Forward(Analysed):
         elif op.kind == "call":
             pre, expr = self._call(stmt, op, out)
             return pre + [S.assign(self.dot(out), expr)]
-        elif any(self.active(a) for a in op.args):
-            raise self.fn.error(stmt, f"cannot differentiate the call {op.name}",
-                                "Call a NumPy function or a function with rules instead.",
-                                kind=NonDifferentiableCallError)
         else:
+            # a constant, or a comparison or `.shape` ("other"): no derivative.  Its result is
+            # active only where it shares a list with active values (a tape that also records
+            # the branch's condition), and then its tangent is zero
             expr = self.zero(S.load(out))
         return [S.assign(self.dot(out), expr)]
 

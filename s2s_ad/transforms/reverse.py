@@ -279,11 +279,8 @@ class Reverse(Analysed):
                     code += self.accumulate(arg.id, item)
         elif op.kind == "call":
             code += self._call(stmt, op, out, g, g_uniform)
-        else:
-            if any(self.active(a) for a in op.args):
-                raise self.fn.error(stmt, f"cannot differentiate the call {op.name}",
-                                    "Call a NumPy function or a function with rules instead.",
-                                    kind=NonDifferentiableCallError)
+        # a comparison or `.shape` ("other") has no derivative: its adjoint reaches nothing
+        # (it is active only where it shares a list with active values, as on a tape)
         return code
 
     # -- calls to user functions: g_fwd in the forward sweep, g_bwd in the reverse sweep --
@@ -786,6 +783,9 @@ class Reverse(Analysed):
         pop = [S.assign(count, S.call(f"{self.tape}.pop"))] if self.in_loop else []
         if not body:
             return inits + pop
+        # the count is read: a called function's record must hold it.  (The dry run may have
+        # seen an empty body: only the real sweep restores the values the loop overwrote.)
+        self.needed.add(count)
         loop = gast.For(target=S.store("_"), iter=S.call("range", S.load(count)), body=body,
                         orelse=[], type_comment=None)
         return [S.comment(self.fn.source_line(stmt))] + inits + pop + [loop]
