@@ -140,7 +140,7 @@ class Analysed:
         """Is an atom that is not a local variable (`math.pi`, a module constant) a number?"""
         if isinstance(node, gast.Name) and self.is_local(node.id):
             return False
-        from s2s_ad.analysis.ops import resolve_static
+        from s2s_ad.frontend.resolve import resolve_static
         try:
             return type(resolve_static(node, self.fn)) in (int, float)
         except DifferentiationError:     # not a global known now

@@ -25,7 +25,7 @@ def static_functions(bound, fn):
     """{parameter: function} for arguments that are functions known now (module-level)."""
     import gast
     import types
-    from s2s_ad.analysis.ops import resolve_static
+    from s2s_ad.frontend.resolve import resolve_static
     out = {}
     for p, node in bound.items():
         if isinstance(node, gast.Name) and node.id not in fn.params and \

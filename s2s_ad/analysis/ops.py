@@ -14,6 +14,7 @@ import numpy as np
 
 from s2s_ad.base import syntax as S
 from s2s_ad.base.errors import DifferentiationError, UnsupportedSyntaxError
+from s2s_ad.frontend.resolve import TRANSFORM_NAMES, resolve_static
 from s2s_ad.rules import registry
 
 BINOPS = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
@@ -51,47 +52,6 @@ class Op:
     name: str = ""         # how the user wrote the callable, for messages
     writes: list = field(default_factory=list)   # argument names a called function writes into
     ref: tuple = None      # (namespace, key) the callable was found under, to notice a rebinding
-
-
-def _missing(fn, node, what):
-    return fn.error(node, f"cannot resolve {what}",
-                    "Make sure the name is defined at module level before differentiating.")
-
-
-TRANSFORM_NAMES = ("grad", "value_and_grad")
-
-
-def resolve_static(node, fn):
-    """The object a global reference such as `np.linalg.norm` denotes.
-
-    A call of one of our transforms on global arguments (`ad.grad(f)`) is made now: its
-    result is a derivative function, which is then differentiated like any other.
-    """
-    if isinstance(node, gast.Call):
-        transform = resolve_static(node.func, fn)
-        if getattr(transform, "__module__", "") != "s2s_ad.api" or \
-                transform.__name__ not in TRANSFORM_NAMES:
-            raise fn.error(node, "a call whose callee is computed by another call is not "
-                                 "supported", "Assign the callee to a name at module level.")
-        args = [a.value if isinstance(a, gast.Constant) else resolve_static(a, fn)
-                for a in node.args]
-        kwargs = {k.arg: k.value.value if isinstance(k.value, gast.Constant)
-                  else resolve_static(k.value, fn) for k in node.keywords}
-        return transform(*args, **kwargs)
-    chain = []
-    while isinstance(node, gast.Attribute):
-        chain.append(node.attr)
-        node = node.value
-    marker = object()
-    obj = fn.parsed.resolve(node.id, marker)
-    if obj is marker:
-        raise _missing(fn, node, f"the name '{node.id}'")
-    for attr in reversed(chain):
-        try:
-            obj = getattr(obj, attr)
-        except AttributeError:
-            raise _missing(fn, node, f"'{attr}' of {obj!r}") from None
-    return obj
 
 
 def static_name(node):

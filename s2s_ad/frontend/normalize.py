@@ -15,11 +15,12 @@ import numpy as np
 
 from s2s_ad import runtime
 from s2s_ad.base import syntax as S
-from s2s_ad.base.errors import UnsupportedSyntaxError
+from s2s_ad.base.errors import DifferentiationError, UnsupportedSyntaxError
 from s2s_ad.base.naming import Namer, generated_name, is_generated
 from s2s_ad.frontend import source as frontend
 from s2s_ad.frontend.desugar import desugar
 from s2s_ad.frontend.local_defs import expand_locals
+from s2s_ad.frontend.resolve import resolve_static
 from s2s_ad.frontend.to_ssa import to_ssa
 
 
@@ -147,7 +148,6 @@ def _einsum_index_lists_as_subscripts(fn):
     Index lists held in names stay as they are: np.einsum's rules refuse a derivative through
     them.  (A first argument that is a string after all, `np.einsum(s, [0, 1], [1, 2])`, is an
     operand here: NumPy then refuses the call, since a string is not an array.)"""
-    from .ops import resolve_static
     local = set(S.names_in(fn.node, gast.Store)) | {a.id for a in fn.node.args.args}
     for call in S.walk(fn.node):
         if not isinstance(call, gast.Call) or len(call.args) < 2 or \

@@ -217,7 +217,7 @@ class Forward(Analysed):
                 all(self._number(e, floats) for e in sides)
         if isinstance(expr, gast.Call) and isinstance(expr.func, gast.Attribute) and \
                 isinstance(expr.func.value, gast.Name):
-            from s2s_ad.analysis.ops import resolve_static
+            from s2s_ad.frontend.resolve import resolve_static
             try:
                 fn = resolve_static(expr.func, self.fn)
             except DifferentiationError:     # not a module attribute known now
