@@ -116,7 +116,7 @@ def check_writes(fn, ops, kinds):
             if uses is None:
                 uses = _uses(order)
             _check_live_views(fn, w, base, order, position, ops, kinds, lists, uses)
-            _check_live_copies(fn, w, base, order, position, ops, uses)
+            _check_live_copies(fn, w, base, params, order, position, ops, uses)
     return written | updated_lists(fn, ops)
 
 
@@ -238,10 +238,10 @@ def _check_live_views(fn, write, base, order, position, ops, kinds, lists, uses)
                     kind=UnsupportedSyntaxError)
 
 
-def _check_live_copies(fn, write, base, order, position, ops, uses):
+def _check_live_copies(fn, write, base, roots, order, position, ops, uses):
     """Refuse if another name for the array `base` (`b = a`: one array, two names) is read
     after `write`: the write changes what it reads, while its derivative would still flow to
-    the value before the write."""
+    the value before the write.  `roots`: the parameters `base` may be (see _roots)."""
     at = position[id(write)]
     loops = _loops(fn.node.body)
     for other in sorted(_copies_of(base, ops, order) - {base}):
@@ -252,8 +252,11 @@ def _check_live_copies(fn, write, base, order, position, ops, uses):
             read = position[id(reader)]
             # a copy made after the write, and only there, names the array as written: reading
             # it is reading `base` (the phi copies `v_1 = v` after a write in a branch), after
-            # those copies, or in the next pass of a loop (before the write of that pass)
-            if other not in fn.params and made and all(at < m for m in made) and \
+            # those copies, or in the next pass of a loop (before the write of that pass).
+            # A parameter holds, before any such copy, the caller's array: the array written
+            # only if `base` may be that parameter (`a = v` ends a loop that writes into a
+            # fresh copy v, and its next pass reads `a`).
+            if other not in roots and made and all(at < m for m in made) and \
                     (read > max(made) or read < at):
                 continue
             if reader is not write and _later(write, reader, position, loops):
