@@ -1242,3 +1242,18 @@ def rebound_to_the_copy(x, a):
 
 
 CASES.append(Case(rebound_to_the_copy, args(scal(0.5, 1.5), vec(3)), (0, 1)))
+
+
+# ---- a loop that reads its array, then replaces it by a fresh copy it writes into ----------
+# The loop-carried name is the parameter: before the first pass it is the caller's array, a
+# different one from the copy written, so a read at the top of the next pass is not stale.
+def fresh_copy_replaces_the_argument(x, a):
+    for i in range(3):
+        x = np.tanh(a[0]) + x
+        v = a * 1.0
+        _scale_first(v, x)
+        a = v
+    return x + np.sum(a * a)
+
+
+CASES.append(Case(fresh_copy_replaces_the_argument, args(scal(0.5, 1.5), vec(3)), (0, 1)))
