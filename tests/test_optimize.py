@@ -920,3 +920,44 @@ def row_sums(x):
 def test_inlined_rules_leave_default_arguments_out(mode, call):
     text = ad.source(row_sums, mode, example=(np.ones((2, 3)),))
     assert call in text and "None" not in text, text
+
+
+# -- the optimiser reads what names denote, not how they are spelled (issue 22, part 3) ------
+SPELLINGS = {
+    "np": "import numpy as np\n",
+    "onp": "import numpy as onp\n",
+    "": "from numpy import exp, mean, sin, sqrt, sum, tanh\n",
+}
+SPELLED = '''
+def f(x, w):
+    h = {p}tanh(x * w)
+    s = 0.0
+    for k in range(3):
+        s = s + {p}sum(1 - h * h) * {p}sqrt(w * w + 1.0)
+    return s + {p}mean({p}sin(x) * {p}exp(x))
+'''
+
+
+def _spelled_module(tmp_path, prefix):
+    import importlib.util
+    name = f"spelled_{prefix or 'bare'}"
+    path = tmp_path / f"{name}.py"
+    path.write_text(SPELLINGS[prefix] + SPELLED.format(p=f"{prefix}." if prefix else ""))
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("prefix", ["onp", ""])
+@pytest.mark.parametrize("mode", ["grad", "jvp", "hvp"])
+def test_optimised_code_does_not_depend_on_how_numpy_is_spelled(tmp_path, prefix, mode):
+    import re
+    reference = ad.source(_spelled_module(tmp_path, "np").f, mode)
+    text = ad.source(_spelled_module(tmp_path, prefix).f, mode)
+    # the user's own calls keep the user's spelling; everything else must be the same
+    if prefix:
+        text = text.replace(f"{prefix}.", "np.")
+    else:
+        text = re.sub(r"(?<![\w.])(exp|mean|sin|sqrt|sum|tanh)\(", r"np.\1(", text)
+    assert text == reference

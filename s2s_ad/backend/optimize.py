@@ -29,30 +29,80 @@ semantics and NumPy's dtypes are kept: the integer constants 0 and 1 are simplif
 the float 1.0 only next to values known to be floats (`floating_names`), and constant factors
 merge only where the product is exact.
 """
+import contextvars
 import math
+import operator
 
 import gast
+import numpy as np
 
+from s2s_ad import runtime
 from s2s_ad.base import syntax as S
 from s2s_ad.base.naming import generated_name
 from s2s_ad.backend.tape_groups import group_entries
 
-_PURE_ROOTS = {"np", "math", "_ad", "operator"}
+# Modules whose functions compute values and change nothing (as generated code calls them)
+_PURE_MODULES = (np, math, runtime, operator)
 _PURE_BUILTINS = {"len", "range", "min", "max", "abs", "float", "int", "tuple", "list",
                   "reversed", "zip", "enumerate", "slice", "bool"}
 _PURE_METHODS = {"sum", "reshape"}     # array methods that make new values, nothing else
 
-def optimize(node, keep=frozenset(), passes=None, sizes=None, saves=()):
+def optimize(node, keep=frozenset(), passes=None, sizes=None, saves=(), namespace=None):
     """Run the passes; names in `keep` (the user's own variable names) are never removed.
 
     The passes share what they find out about each statement (a _Facts): most statements go
     through all of them unchanged, and are then looked at once, not once per pass.  `saves`
     (the generator's pairs of tape pushes and pops) is for group_saves, and `sizes` ({name:
-    number of elements}, where the shapes are certain) for sum_steps_together."""
+    number of elements}, where the shapes are certain) for sum_steps_together.
+    `namespace(name)` is the object a global name of the generated code denotes (None for an
+    unknown name): the passes recognise NumPy's and math's functions by what they are, however
+    the user's module spells them (`onp.sin`, `from numpy import sin`)."""
     facts = _Facts(node, sizes, saves)
-    for step in passes or PASSES:
-        node = step(node, keep, facts)
+    local = set(_params(node)) | set(S.names_in(node, gast.Store))
+    token = _NAMESPACE.set(_globals_of(namespace, local))
+    try:
+        for step in passes or PASSES:
+            node = step(node, keep, facts)
+    finally:
+        _NAMESPACE.reset(token)
     return node
+
+
+# -- what a name denotes -------------------------------------------------------------------
+# The function being optimised, as a lookup of its global names: set by optimize() for the
+# duration of its passes, so that the small helpers below (asked about one expression at a
+# time, deep inside the passes) need not each be handed it.
+_NAMESPACE = contextvars.ContextVar("s2s_ad_optimize_namespace", default=None)
+_CONVENTIONAL = {"np": np, "math": math, "_ad": runtime, "operator": operator}
+
+
+def _globals_of(namespace, local):
+    """name -> object for the global names of a function whose locals are `local`; without a
+    namespace (a pass run on its own), the conventional names of generated code."""
+    lookup = namespace or _CONVENTIONAL.get
+    return lambda name: None if name in local else lookup(name)
+
+
+def _denotes(name):
+    return (_NAMESPACE.get() or _globals_of(None, ()))(name)
+
+
+def _target(func):
+    """The object a call's function expression (`np.linalg.norm`, `sin`) denotes, or None."""
+    chain = []
+    while isinstance(func, gast.Attribute):
+        chain.append(func.attr)
+        func = func.value
+    obj = _denotes(func.id) if isinstance(func, gast.Name) else None
+    for attr in reversed(chain):
+        obj = getattr(obj, attr, None) if obj is not None else None
+    return obj
+
+
+def _module_function(obj, modules):
+    """Is `obj` a function of one of `modules`, as found there by its name?"""
+    name = getattr(obj, "__name__", None)
+    return isinstance(name, str) and any(getattr(m, name, None) is obj for m in modules)
 
 
 # -- helpers ------------------------------------------------------------------------------
@@ -61,7 +111,8 @@ def _pure(value):
     for sub in S.nodes_of(value, gast.Call):
         func = sub.func
         if isinstance(func, gast.Name):
-            if func.id not in _PURE_BUILTINS:
+            if func.id not in _PURE_BUILTINS and \
+                    not _module_function(_target(func), _PURE_MODULES):
                 return False
             continue
         if isinstance(func, gast.Attribute) and func.attr in ("pop", "append", "at"):
@@ -70,7 +121,8 @@ def _pure(value):
             continue      # `g.sum(axis=0)`: a reduction the reverse sweep writes
         while isinstance(func, gast.Attribute):
             func = func.value
-        if not (isinstance(func, gast.Name) and func.id in _PURE_ROOTS):
+        if not (isinstance(func, gast.Name) and
+                any(_denotes(func.id) is m for m in _PURE_MODULES)):
             return False
     return True
 
@@ -457,14 +509,22 @@ _NUMPY_FLOATING = {"sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "c
                    "log2", "log10", "sqrt", "cbrt", "divide", "true_divide", "mean"}
 # NumPy functions that make a new array (or number) of their argument's dtype
 _REDUCTIONS = {"sum", "max", "min", "amax", "amin", "prod", "cumsum"}
-# functions whose result has their first argument's dtype
-_KEEPS_DTYPE = {("np", f) for f in _REDUCTIONS | {"transpose", "reshape", "ravel", "squeeze"}} \
-    | {("_ad", "unbroadcast"), ("_ad", "sum_grad")}
+# functions whose result has their first argument's dtype (ids, as for the sets below)
+_KEEPS_DTYPE = {id(getattr(np, f)) for f in _REDUCTIONS | {"transpose", "reshape", "ravel",
+                                                          "squeeze"}} \
+    | {id(runtime.unbroadcast), id(runtime.sum_grad)}
 # math functions whose result is a float (not floor, ceil, trunc, factorial, ...)
 MATH_FLOATING = {"sin", "cos", "tan", "asin", "acos", "atan", "atan2", "sinh", "cosh", "tanh",
                  "asinh", "acosh", "atanh", "exp", "expm1", "log", "log1p", "log2", "log10",
                  "sqrt", "pow", "hypot", "erf", "erfc", "gamma", "lgamma", "fabs", "radians",
                  "degrees", "copysign"}
+
+
+# the functions themselves, by id (module functions live as long as their modules)
+_FLOAT_RESULT = {id(getattr(math, f)) for f in MATH_FLOATING} | \
+    {id(getattr(np, f)) for f in _NUMPY_FLOATING}
+_FRESH_RESULT = {id(getattr(math, f)) for f in dir(math) if callable(getattr(math, f))} | \
+    {id(getattr(np, f)) for f in _NUMPY_FLOATING | _REDUCTIONS}
 
 
 def _floating(e, floating):
@@ -486,14 +546,11 @@ def _floating(e, floating):
             return True        # true division of numbers or numeric arrays gives floats
         return isinstance(e.op, (gast.Add, gast.Sub, gast.Mult)) and (
             _floating(e.left, floating) or _floating(e.right, floating))
-    if isinstance(e, gast.Call) and isinstance(e.func, gast.Attribute) and \
-            isinstance(e.func.value, gast.Name):
-        root, attr = e.func.value.id, e.func.attr
-        if root == "math":
-            return attr in MATH_FLOATING
-        if root == "np" and attr in _NUMPY_FLOATING:
+    if isinstance(e, gast.Call):
+        fn = id(_target(e.func))
+        if fn in _FLOAT_RESULT:
             return True
-        if (root, attr) in _KEEPS_DTYPE and e.args:    # a sum of floats is a float
+        if fn in _KEEPS_DTYPE and e.args:    # a sum of floats is a float
             return _floating(e.args[0], floating)
     return False
 
@@ -503,10 +560,7 @@ def _fresh(e):
     `_NUMPY_FLOATING`, a reduction), never one some name already holds nor a view of one?"""
     if isinstance(e, (gast.BinOp, gast.UnaryOp)):
         return True
-    return isinstance(e, gast.Call) and isinstance(e.func, gast.Attribute) and \
-        isinstance(e.func.value, gast.Name) and (
-            e.func.value.id == "math" or (e.func.value.id == "np" and
-                                          e.func.attr in _NUMPY_FLOATING | _REDUCTIONS))
+    return isinstance(e, gast.Call) and id(_target(e.func)) in _FRESH_RESULT
 
 
 def _floating_of(node):

@@ -69,9 +69,12 @@ def generate(fn, mode, wrt=(), *, has_aux=False, arg_kinds=None, optimize=True,
     else:
         raise ValueError(f"unknown mode {mode!r}")
     if optimize:
-        node = run_optimizer(node, user_names(ssa), **hints)
+        node = run_optimizer(node, user_names(ssa), namespace=_namespace(names, ssa.parsed),
+                             **hints)
         for unit in program.units:
-            unit.nodes = [run_optimizer(n, set(S.names_in(unit.parsed.node))) for n in unit.nodes]
+            unit.nodes = [run_optimizer(n, set(S.names_in(unit.parsed.node)),
+                                        namespace=_namespace(unit.names, unit.parsed))
+                          for n in unit.nodes]
     _refuse_shadowed_builtins(ssa.parsed, [node])
     for unit in program.units:
         _refuse_shadowed_builtins(unit.parsed, unit.nodes)
@@ -81,6 +84,14 @@ def generate(fn, mode, wrt=(), *, has_aux=False, arg_kinds=None, optimize=True,
 # builtins the generated code calls by name (loops: `for i in reversed(range(len(xs)))`)
 _GENERATED_BUILTINS = ("len", "range", "reversed", "list", "tuple", "zip", "enumerate", "slice",
                        "float", "int", "isinstance", "type")
+
+
+def _namespace(names, parsed):
+    """name -> object for the global names of generated code: its own (`_ad`, `np` where the
+    user's module has no `np`), then the user's function's (see optimize)."""
+    def denotes(name):
+        return names.own[name] if name in names.own else parsed.resolve(name, None)
+    return denotes
 
 
 def _refuse_shadowed_builtins(parsed, nodes):
