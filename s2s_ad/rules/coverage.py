@@ -59,6 +59,8 @@ def _name(fn):
     name = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", repr(fn))
     mod = {"_operator": "operator", "numpy._core.umath": "numpy",
            "scipy.special._ufuncs": "scipy.special"}.get(mod, mod)
+    if mod and mod.startswith("s2s_ad.runtime."):
+        mod = "s2s_ad.runtime"     # generated code reads every helper as `_ad.name`
     return f"{mod}.{name}" if mod else name
 
 
