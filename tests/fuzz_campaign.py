@@ -1,7 +1,7 @@
 """A fuzzing campaign: N random programs from one seed, checked over J processes (issue 17,
 part 4).  `make fuzz` runs it on 10,000 programs over 2 processes.
 
-    python tests/fuzz_campaign.py [-n 10000] [--seed 0] [--start 0] [-j 2] [--timeout 60]
+    python tests/fuzz_campaign.py [-n 10000] [--seed 0] [--start 0] [-j 2] [--timeout 120]
                                   [--report fuzz-report.jsonl] [--minimise 3] [--only K ...]
 
 Program k of seed S is drawn from fuzz_programs.programs() and inputs() (with the seed for
@@ -261,8 +261,8 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=int(env.get("FUZZ_SEED", "0")))
     parser.add_argument("--start", type=int, default=0, help="index of the first program")
     parser.add_argument("-j", "--jobs", type=int, default=int(env.get("FUZZ_JOBS", "2")))
-    parser.add_argument("--timeout", type=float, default=60.0,
-                        help="seconds one program may take (default 60)")
+    parser.add_argument("--timeout", type=float, default=120.0,
+                        help="seconds one program may take (default 120)")
     parser.add_argument("--report", default="fuzz-report.jsonl")
     parser.add_argument("--minimise", type=int, default=0, metavar="M",
                         help="shrink the first M failures of each signature")
