@@ -378,7 +378,7 @@ def test_shape_inference_is_linear_in_the_statements(monkeypatch):
     """infer_shapes found the names assigned once by scanning every statement for each name:
     quadratic, 75 of 124 s compiling one fuzzed program's Hessian (fuzz_findings.md, timeouts).
     Calls of `targets` for a chain of 2n statements must be about twice those for n."""
-    from s2s_ad import shapes
+    from s2s_ad.analysis import shapes
     calls = [0]
 
     def counted(stmt):
