@@ -30,6 +30,7 @@ import hashlib
 import linecache
 import math
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 
@@ -54,6 +55,9 @@ CONSTS = (0.5, 1.5, 2.0, 0.3, -0.7, 3.0, 0.25, -1.2, 1.0, 0.1)
 
 # ---- the generator ----------------------------------------------------------------------------
 
+_ITEM = re.compile(r"([A-Za-z_]\w*)\[[^\[\]]*\]")      # `a[2]`, `v1[n2]`, `t[0]`: an item
+
+
 class Ex:
     """An expression's text, its kind, and the variables it may alias (when it is a bare name)."""
     __slots__ = ("text", "kind", "alias")
@@ -74,9 +78,9 @@ class Program:
 
 class _AugLine:
     """`v op= e`, rendered `v = v op e` when v is an array that may share memory with another
-    name (then `op=` would change both), or when v appears in any `p = q` copy: the compiler
-    refuses `v op= e` there, flow-insensitively, since it cannot know v is not an array (see
-    fuzz_findings.md, "refusals")."""
+    name (then `op=` would change both), or when v appears in any `p = q` copy or is bound to
+    an item `v = a[i]`: the compiler refuses `v op= e` there, flow-insensitively, since it
+    cannot know v is not an array (see fuzz_findings.md, "refusals")."""
 
     def __init__(self, indent, name, op, expr, kind):
         self.indent, self.name, self.op, self.expr, self.kind = indent, name, op, expr, kind
@@ -334,6 +338,12 @@ class Builder:
         self.emit(indent, f"{target} = {e.text}")
         if e.text.isidentifier() and e.text != target:
             self.copied |= {target, e.text}
+        item = _ITEM.fullmatch(e.text)
+        if item:
+            # `s = a[2]` may be a row of `a` for all the compiler knows, so `s op= e` or
+            # `a op= e` would write into both: refused (README, "What is refused"), so render
+            # `s = s op e` and `a = a op e`
+            self.copied |= {target, item.group(1)}
         if e.kind == ARRAY and (e.alias or target in self.aliased):
             self.aliased |= {target} | set(e.alias)
 
@@ -669,8 +679,12 @@ def load(text, namespace=None, prefix="prog"):
     digest = hashlib.sha1(text.encode()).hexdigest()[:16]
     path = os.path.join(_DIR, f"{prefix}_{digest}.py")
     if not os.path.exists(path):
-        with open(path, "w") as fh:
+        # written whole, then renamed: the campaign's worker processes share _DIR, and one must
+        # not read (inspect) a file another is still writing
+        fd, tmp = tempfile.mkstemp(dir=_DIR, suffix=".tmp")
+        with os.fdopen(fd, "w") as fh:
             fh.write(text)
+        os.replace(tmp, path)
     linecache.checkcache(path)
     ns = {"__name__": f"fuzz_{prefix}_{digest}", "__file__": path}
     ns.update(namespace or {})
@@ -819,7 +833,6 @@ def _guard(stage, thunk):
 
 
 def _strip_names(message):
-    import re
     return re.sub(r"'[^']*'|`[^`]*`|\b[a-z_]+\d+\b|\bline \d+", "_", message)
 
 

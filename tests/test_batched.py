@@ -372,3 +372,29 @@ def test_jacobians_keep_the_float_type_of_the_inputs(dtype):
         assert jacobian.dtype == dtype
         np.testing.assert_allclose(jacobian, expected, rtol=1e-6)
     assert ad.hessian(_tanh_energy)(x).dtype == dtype
+
+
+def test_shape_inference_is_linear_in_the_statements(monkeypatch):
+    """infer_shapes found the names assigned once by scanning every statement for each name:
+    quadratic, 75 of 124 s compiling one fuzzed program's Hessian (fuzz_findings.md, timeouts).
+    Calls of `targets` for a chain of 2n statements must be about twice those for n."""
+    from s2s_ad.analysis import shapes
+    calls = [0]
+
+    def counted(stmt):
+        calls[0] += 1
+        return real(stmt)
+    real = shapes.targets
+    monkeypatch.setattr(shapes, "targets", counted)
+
+    def count(n):
+        body = "".join(f"    s{k + 1} = np.sin(s{k}) * x\n" for k in range(n))
+        source = f"import numpy as np\n\ndef f(x):\n    s0 = x\n{body}    return np.sum(s{n})\n"
+        filename = f"<shape-chain-{n}>"
+        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        scope = {}
+        exec(compile(source, filename, "exec"), scope)
+        calls[0] = 0
+        ad.jacfwd(ad.grad(scope["f"]))(np.ones(3))
+        return calls[0]
+    assert count(80) < 2.5 * count(40)

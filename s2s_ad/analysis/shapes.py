@@ -13,6 +13,7 @@ and a result are known to be equal, the cotangent needs no reduction (`_ad.unbro
 tangent no broadcast.  A name whose shape is not certain (it changes around a loop, or comes
 from an operation not listed here) is simply absent.
 """
+import collections
 import math
 import operator
 
@@ -274,8 +275,10 @@ def infer_shapes(fn, ops, kinds, arg_shapes, number=None):
             if t not in shapes:
                 shapes[t] = _BOTTOM
     helper = _Shapes(kinds, shapes, number)
-    once = {t for t in (t for s in stmts for t in targets(s))
-            if sum(t in targets(s) for s in stmts) == 1}
+    # names one statement assigns (counted in one pass: code generated for a second derivative
+    # has thousands of statements, and a count per name made this quadratic)
+    assigned_by = collections.Counter(t for s in stmts for t in set(targets(s)))
+    once = {t for t, count in assigned_by.items() if count == 1}
     for _ in range(50):                      # names assigned in loops settle in a few rounds
         before = dict(shapes)
         found = {}
