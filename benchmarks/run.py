@@ -2,7 +2,9 @@
 
     python -m benchmarks.run [--quick] [--only NAME[,NAME]] [--systems SYS[,SYS]] [--markdown FILE]
 
-See benchmarks/README.md for what the columns mean.
+See benchmarks/README.md for what the columns mean.  After the table: how the time to
+transform a function grows with its size (benchmarks/transform_time.py); `--only
+transform-time` runs that alone.
 """
 import argparse
 import contextlib
@@ -12,7 +14,7 @@ import time
 
 import numpy as np
 
-from benchmarks import report
+from benchmarks import report, transform_time
 from benchmarks.machine import machine_lines
 from benchmarks.peers import SYSTEMS
 from benchmarks.suite import CASES, hand_call, inputs_for
@@ -112,17 +114,31 @@ def parse_args(argv):
     return p.parse_args(argv)
 
 
+CURVE = "transform-time"     # the name --only knows the transform-time curve by
+
+
 def select_cases(only):
+    """(the workloads to run, whether to measure the transform-time curve)."""
     names = [n for item in only for n in item.split(",") if n]
-    unknown = set(names) - {c.name for c in CASES}
+    unknown = set(names) - {c.name for c in CASES} - {CURVE}
     if unknown:
-        sys.exit(f"unknown workload(s) {sorted(unknown)}; known: {[c.name for c in CASES]}")
-    return [c for c in CASES if not names or c.name in names]
+        sys.exit(f"unknown workload(s) {sorted(unknown)}; known: "
+                 f"{[c.name for c in CASES] + [CURVE]}")
+    cases = [c for c in CASES if not names or c.name in names]
+    return cases, not names or CURVE in names
+
+
+def transform_time_lines(quick):
+    """The transform-time curve as report lines (fewer sizes and one run each with --quick)."""
+    sizes = transform_time.QUICK_SIZES if quick else transform_time.SIZES
+    times = transform_time.curve(sizes, repeats=1 if quick else 3,
+                                 progress=lambda text: print(text, file=sys.stderr, flush=True))
+    return [transform_time.TITLE, ""] + transform_time.report_lines(sizes, times)
 
 
 def main(argv=None):
     args = parse_args(argv)
-    cases = select_cases(args.only)
+    cases, with_curve = select_cases(args.only)
     systems = [s for s in args.systems.split(",") if s]
     for s in set(systems) - set(SYSTEMS):
         sys.exit(f"unknown system {s!r}; known: {list(SYSTEMS)}")
@@ -134,15 +150,21 @@ def main(argv=None):
     for i, case in enumerate(cases, 1):
         print(f"[{i}/{len(cases)}] {case.name}: {case.note}", file=sys.stderr, flush=True)
         rows.append(run_case(case, systems, settings, args.quick))
+    curve = transform_time_lines(args.quick) if with_curve else []
     elapsed = time.perf_counter() - start
-    footer = [report.LEGEND] + report.notes(rows) + [f"total {elapsed:.0f}s"]
+    footer = ([report.LEGEND] if rows else []) + report.notes(rows) + [f"total {elapsed:.0f}s"]
     print()
-    print(report.text_table(rows))
+    if rows:
+        print(report.text_table(rows))
     print("\n".join(footer))
+    if curve:
+        print()
+        print("\n".join(curve))
     if args.markdown:
         with open(args.markdown, "w") as fh:
-            fh.write("\n\n".join(["  \n".join(header), report.markdown_table(rows),
-                                  "  \n".join(footer)]) + "\n")
+            parts = ["  \n".join(header)] + ([report.markdown_table(rows)] if rows else []) + \
+                ["  \n".join(footer)] + (["\n".join(curve)] if curve else [])
+            fh.write("\n\n".join(parts) + "\n")
     return 0
 
 

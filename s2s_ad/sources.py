@@ -9,7 +9,7 @@ from s2s_ad.backend.codegen import to_source
 from s2s_ad.base.errors import BadArgumentError, Unbatchable
 from s2s_ad.frontend import source as frontend
 from s2s_ad.higher import hvp_source
-from s2s_ad.transforms.pipeline import deep_expressions, generate
+from s2s_ad.transforms.pipeline import collector_paused, deep_expressions, generate
 
 
 def source(fn, mode="grad", wrt=0, *, optimize=True, has_aux=False, example=None):
@@ -21,7 +21,7 @@ def source(fn, mode="grad", wrt=0, *, optimize=True, has_aux=False, example=None
     "jvp_batched" and "vjp_batched" (the code jacfwd and jacrev call, see batching.py) need an
     `example`, since they are specialised to the shapes of the arguments.
     """
-    with deep_expressions():
+    with deep_expressions(), collector_paused():
         return _source(fn, mode, wrt, optimize, has_aux, example)
 
 

@@ -31,3 +31,20 @@ def test_tape_size_counts_entries_and_the_memory_they_keep():
 def test_straight_line_code_keeps_no_tape():
     gen = compiled(lambda x, y: x * y + np.sin(x), "grad", ["x", "y"])
     assert tape_size(gen, [1.0, 2.0]) == (0, 0)
+
+
+def test_the_straight_line_functions_of_the_transform_time_curve():
+    import ast
+    import s2s_ad as ad
+    from benchmarks import transform_time as tt
+    text = tt.straight_line_text(50)
+    (definition,) = [n for n in ast.parse(text).body if isinstance(n, ast.FunctionDef)]
+    assert len(definition.body) == 50 and isinstance(definition.body[-1], ast.Return)
+    f = tt.straight_line(300)
+    x, y, s = tt.inputs()
+    assert np.isfinite(f(x, y, s))       # long chains neither overflow nor vanish to nan
+    ad.check_grads(tt.straight_line(40), (x, y, s), wrt=(0, 1, 2))
+    assert tt.slope([100, 400], [0.5, 2.0]) == 1.0
+    lines = tt.report_lines([100, 1500], {"grad": [0.1, 0.8]})
+    assert "| 1500 | 0.800 |" in lines and any("0.800 s" in line and "met" in line
+                                                for line in lines)

@@ -354,3 +354,24 @@ def test_a_complex_output_is_refused_also_from_arrays():
         ad.grad(complex_sum)(np.array([1.0, 2.0]))
     with pytest.raises(ad.BadArgumentError, match="complex"):
         ad.grad(lambda x: x ** 0.5)(-4.0)
+
+
+def test_the_text_check_compares_bytes_where_the_module_imports_what_the_code_reads(
+        tmp_path, monkeypatch):
+    # disassembling both code objects cost more than the rest of the check: where the text
+    # compiles to the same bytes (np imported above it, as in the module), it is not needed
+    from s2s_ad.frontend import source as frontend
+    module, path = _module_from(tmp_path, "imports_numpy",
+                                "import numpy as np\n\n\ndef f(x):\n    return np.sin(x) * x\n")
+    disassembled = []
+    original = frontend._instructions
+    monkeypatch.setattr(frontend, "_instructions",
+                        lambda code: disassembled.append(code) or original(code))
+    assert ad.grad(module.f)(0.5) == pytest.approx(np.cos(0.5) * 0.5 + np.sin(0.5))
+    assert not disassembled
+    # and an edit that keeps every name and constant is still seen
+    path.write_text("import numpy as np\n\n\ndef f(x):\n    return np.sin(x) + x\n")
+    os.utime(path, (1, 1))
+    ad.clear_cache()
+    with pytest.raises(ad.SourceUnavailableError, match="not the code that runs"):
+        ad.grad(module.f)(0.5)

@@ -840,8 +840,9 @@ def _propagate_copy(block, k, counts):
         return False    # used outside this block: leave it
     uses = found
     for i in range(last + 1):
-        facts.forget(block[k + 1 + i])
-        block[k + 1 + i] = _replace_name(block[k + 1 + i], a, S.load(b))
+        if facts.loads(block[k + 1 + i]).get(a, 0):    # (the others do not change)
+            facts.forget(block[k + 1 + i])
+            block[k + 1 + i] = _replace_name(block[k + 1 + i], a, S.load(b))
     for i in reversed(range(last + 1)):
         if _is_copy(block[k + 1 + i], b, b):
             del block[k + 1 + i]
@@ -1081,12 +1082,67 @@ def merge_updates(node, keep=frozenset(), facts=None):
     touch a or e1's operands may stand in between."""
     facts = facts or _Facts()
     for block in S.blocks(node):
+        ahead = _UpdatesAhead(block)
         k = 0
         while k < len(block):
-            if not _merge_update(block, k, facts):
+            if _merge_update(block, k, facts, ahead):
+                ahead.deleted()     # look at position k again: it holds the next statement
+            else:
                 _first_write_into_zeros(block, k)
-                k += 1      # else look at position k again: it holds the merged statement
+                k += 1
     return node
+
+
+class _UpdatesAhead:
+    """Where, in one block, the next `a = a + e` / `a = a - e` of each name is, and the next
+    statement that is not an assignment (which ends merge_updates' search), found without
+    rescanning the block from each statement (a rescan is quadratic in straight-line code).
+
+    Statements are numbered in the block's order once.  merge_updates deletes only the
+    statement it is looking at, so the statements from there to the end keep consecutive
+    numbers: number n is at position k + (n - number of block[k]).  A statement stops being an
+    update when a merge rewrites it (`a = (a + e1) - e2` is not `a = a - ...`), and an
+    augmented assignment becomes an assignment in _first_write_into_zeros; nothing becomes an
+    update or stops being an assignment, so each list is checked lazily and walked once."""
+
+    def __init__(self, block):
+        self.block = block
+        self.shift = 0      # statements deleted before position k: its number is k + shift
+        self.updates = {}   # name -> numbers of the statements that update it, in order
+        self.others = []    # numbers of the statements that are not assignments, in order
+        for n, stmt in enumerate(block):
+            if not isinstance(stmt, gast.Assign):
+                self.others.append(n)
+            elif len(stmt.targets) == 1 and isinstance(stmt.targets[0], gast.Name) and \
+                    _is_update_of(stmt, stmt.targets[0].id):
+                self.updates.setdefault(stmt.targets[0].id, []).append(n)
+        self.seen = {}      # name -> how many of its updates lie behind (a cursor)
+        self.others_seen = 0
+
+    def deleted(self):
+        self.shift += 1
+
+    def next_update(self, k, a):
+        """The position of the first statement after k that is not an assignment or is an
+        update of a, or len(block)."""
+        here = k + self.shift
+        end = self._next_other(here)
+        numbers = self.updates.get(a, ())
+        i = self.seen.get(a, 0)
+        while i < len(numbers) and numbers[i] < end and (
+                numbers[i] <= here or not _is_update_of(self.block[numbers[i] - self.shift], a)):
+            i += 1
+        self.seen[a] = i
+        return min(end, numbers[i] if i < len(numbers) else end) - self.shift
+
+    def _next_other(self, here):
+        i = self.others_seen
+        while i < len(self.others) and (
+                self.others[i] <= here or
+                isinstance(self.block[self.others[i] - self.shift], gast.Assign)):
+            i += 1
+        self.others_seen = i
+        return self.others[i] if i < len(self.others) else len(self.block) + self.shift
 
 
 def _first_write_into_zeros(block, k):
@@ -1125,7 +1181,7 @@ def _is_update_of(stmt, a):
         isinstance(stmt.value.op, (gast.Add, gast.Sub)) and _is_name(stmt.value.left, a)
 
 
-def _merge_update(block, k, facts):
+def _merge_update(block, k, facts, ahead):
     """`a = e1; <statements>; a = a - e2` -> `<statements>; a = e1 - e2` where the statements
     in between (under the same comment) neither use a nor change what e1 reads, and e1 is
     pure: e1 is still evaluated before e2, on the same values."""
@@ -1134,10 +1190,7 @@ def _merge_update(block, k, facts):
             and isinstance(first.targets[0], gast.Name)):
         return False
     a = first.targets[0].id
-    j = k + 1      # the update, if the statements up to the next comment hold one
-    while j < len(block) and isinstance(block[j], gast.Assign) and \
-            not _is_update_of(block[j], a):
-        j += 1
+    j = ahead.next_update(k, a)   # the update, if the statements up to the next comment hold one
     if j == len(block) or not _is_update_of(block[j], a):
         return False
     if j > k + 1:

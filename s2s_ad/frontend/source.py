@@ -9,7 +9,6 @@ those of the user's file, so errors can point at the user's code.
 """
 import ast
 import builtins
-import copy
 import dis
 import inspect
 import linecache
@@ -173,7 +172,7 @@ def _check_same_code(fn, node, filename, all_lines):
         return      # (a lambda is chosen by its place and code already: _lambda_node)
     same = node.name == code.co_name
     if same:
-        compiled = _compiled_alone(node, code, fn.__qualname__)
+        compiled = _compiled_alone(node, code, fn.__qualname__, _imported_names(fn))
         same = compiled is None or _same_instructions(compiled, code)
     if not same:
         line = code.co_firstlineno
@@ -193,11 +192,24 @@ for _feature in __import__("__future__").all_feature_names:
     _FUTURE_FLAGS |= getattr(__import__("__future__"), _feature).compiler_flag
 
 
-def _compiled_alone(node, code, qualname):
+def _imported_names(fn):
+    """The global names fn's code reads that hold modules: most likely bound by an `import`."""
+    names, todo = set(), [fn.__code__]
+    for code in todo:
+        names.update(code.co_names)
+        todo.extend(c for c in code.co_consts if isinstance(c, types.CodeType))
+    return sorted(n for n in names if isinstance(fn.__globals__.get(n), types.ModuleType))
+
+
+def _compiled_alone(node, code, qualname, imported=()):
     """The code object the FunctionDef `node` compiles to, placed as its qualified name says
     (`g.<locals>.C.f`: in class C in function g), its free variables locals of the innermost
-    enclosing function; None where it cannot be placed or does not compile there."""
-    definition = gast.gast_to_ast(copy.deepcopy(node))
+    enclosing function; None where it cannot be placed or does not compile there.
+
+    The names in `imported` are imported above it: Python compiles `np.sum(x)` differently
+    where `np` was bound by an import in the module, and the same bytes can be compared
+    without disassembling them (_same_bytes).  A wrong guess only costs that shortcut."""
+    definition = gast.gast_to_ast(node)     # (a new tree: node is not changed)
     definition.decorator_list = []
     qualname = getattr(code, "co_qualname", qualname)    # (a wraps wrapper's is its own)
     parts = qualname.split(".")
@@ -222,6 +234,7 @@ def _compiled_alone(node, code, qualname):
                                  type_params=[])]
     if free:
         body = [_function("_outer", free + body)]
+    body = [ast.Import(names=[ast.alias(name=n, asname=None)]) for n in imported] + body
     module = ast.fix_missing_locations(ast.Module(body=body, type_ignores=[]))
     try:
         with warnings.catch_warnings():
@@ -249,8 +262,15 @@ def _function(name, body):
 def _same_instructions(a, b):
     return a.co_names == b.co_names and a.co_varnames == b.co_varnames and \
         a.co_freevars == b.co_freevars and a.co_argcount == b.co_argcount and \
-        a.co_kwonlyargcount == b.co_kwonlyargcount and _instructions(a) == _instructions(b) \
-        and _constants(a) == _constants(b)
+        a.co_kwonlyargcount == b.co_kwonlyargcount and _constants(a) == _constants(b) and \
+        (_same_bytes(a, b) or _instructions(a) == _instructions(b))
+
+
+def _same_bytes(a, b):
+    """The same bytecode over the same tables of names: then every instruction is the same
+    (disassembling both, for the differences _instructions forgives, costs more than all the
+    rest of the check)."""
+    return a.co_code == b.co_code and a.co_cellvars == b.co_cellvars
 
 
 def _instructions(code):

@@ -190,11 +190,17 @@ class _SSA:
 
     # -- statements ----------------------------------------------------------------------
     def block(self, stmts, live_after):
-        later = [set()] * len(stmts)     # later[k]: the names read by stmts[k + 1:]
-        for k in range(len(stmts) - 1, 0, -1):
-            later[k - 1] = later[k] | _reads(stmts[k:k + 1])
+        # Branches and loops need the names live after them: those live after the block and
+        # those read by the statements that follow.  Only they ask (a set per statement would
+        # make a long block quadratic).
+        live = [live_after] * len(stmts)
+        later = set()       # the names read by stmts[k + 1:]
+        for k in range(len(stmts) - 1, -1, -1):
+            if isinstance(stmts[k], (gast.If, gast.For, gast.While)):
+                live[k] = live_after | later
+            later |= _reads(stmts[k:k + 1])
         for k, stmt in enumerate(stmts):
-            self.statement(stmt, live_after | later[k])
+            self.statement(stmt, live[k])
 
     def statement(self, s, live_after):
         if isinstance(s, gast.Assign):
