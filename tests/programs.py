@@ -1282,3 +1282,18 @@ def recursive_filter(X, c):
 
 
 CASES.append(Case(recursive_filter, args(mat(2, 3), scal(0.2, 0.8)), (0, 1)))
+
+
+# ---- a fresh copy written into in one arm of a branch, its source read in the other (F5) ----
+def copy_in_one_arm(x, a):
+    for i in range(3):
+        if i == 1:
+            x = x + np.sin(a[1])    # a: the copy the other arm made and wrote, joined after it
+        else:
+            v = a * 1.0
+            v[1] = v[1] * x
+            a = v
+    return x + np.sum(a * a)
+
+
+CASES.append(Case(copy_in_one_arm, args(scal(0.5, 1.5), vec(3)), (0, 1)))

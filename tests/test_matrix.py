@@ -31,7 +31,7 @@ REFUSED = {name: WRITES_INTO_ARRAYS for name in (
     # tests/kernels.py
     "adi", "cholesky", "correlation", "covariance", "durbin", "floyd_warshall", "gemver",
     "gramschmidt", "jacobi_2d", "ludcmp", "mvt", "seidel_2d", "symm", "syrk", "trisolv",
-    "trmm", "fresh_copy_replaces_the_argument", "copy_or_source")}
+    "trmm", "fresh_copy_replaces_the_argument", "copy_or_source", "copy_in_one_arm")}
 # Reverse over reverse of a gradient that reads an array after a called function's backward
 # half restored it from the tape (reverse.refuse_restores); its Hessians work.
 REFUSED["reads_before_call"] = ("after a called function restored it",)
