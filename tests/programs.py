@@ -1257,3 +1257,43 @@ def fresh_copy_replaces_the_argument(x, a):
 
 
 CASES.append(Case(fresh_copy_replaces_the_argument, args(scal(0.5, 1.5), vec(3)), (0, 1)))
+
+
+# ---- a write into a fresh copy before a choice joins it with its source (fuzz_findings F4) ----
+def copy_or_source(x, a):
+    v = a * 1.0
+    _scale_first(v, x)      # writes into v only: a and v are two arrays the choices join later
+    return np.sum(a if x > 0.0 else v) * x + np.sum(v if x > 0.0 else a)
+
+
+CASES.append(Case(copy_or_source, args(scal(0.5, 1.5), vec(3)), (0, 1)))
+
+
+# ---- an element read back from the array being filled, of unknown shape (deriche) ----------
+def recursive_filter(X, c):
+    w, h = X.shape
+    Y = np.zeros((w, h))       # two dimensions, whatever w and h are
+    for i in range(w):
+        prev = 0.0
+        for j in range(h):
+            Y[i, j] = X[i, j] + c * prev
+            prev = Y[i, j]     # an element, a number: not a view of Y read after the next write
+    return np.sum(Y * Y)
+
+
+CASES.append(Case(recursive_filter, args(mat(2, 3), scal(0.2, 0.8)), (0, 1)))
+
+
+# ---- a fresh copy written into in one arm of a branch, its source read in the other (F5) ----
+def copy_in_one_arm(x, a):
+    for i in range(3):
+        if i == 1:
+            x = x + np.sin(a[1])    # a: the copy the other arm made and wrote, joined after it
+        else:
+            v = a * 1.0
+            v[1] = v[1] * x
+            a = v
+    return x + np.sum(a * a)
+
+
+CASES.append(Case(copy_in_one_arm, args(scal(0.5, 1.5), vec(3)), (0, 1)))

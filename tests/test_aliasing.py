@@ -82,6 +82,20 @@ def flat_write(a):
     return np.sum(b * b)
 
 
+def write_into_a_choice(a):
+    v = a * 1.0
+    c = a if a[0] > 0.0 else v           # c may be a
+    c[1] = 0.0
+    return np.sum(a * a)
+
+
+def write_into_a_chosen_copy(a):
+    v = a * 1.0
+    c = a if a[0] > 0.0 else v           # c may be v: it reads the write below
+    v[1] = 0.0
+    return np.sum(c * c)
+
+
 A = np.arange(6.0).reshape(2, 3) + 1.0
 V = np.array([1.0, 2.0, 3.0])
 
@@ -110,6 +124,8 @@ def alias_from_the_other_path(a):
     (swap_rows, "B[0], B[1] = B[1], B[0]", A),
     (flat_write, "b.flat[0] = 5.0", V),
     (alias_from_the_other_path, "b[0] = 5.0", V),
+    (write_into_a_choice, "c[1] = 0.0", V),
+    (write_into_a_chosen_copy, "v[1] = 0.0", V),
 ], ids=lambda p: getattr(p, "__name__", ""))
 def test_a_write_into_shared_memory_is_refused_at_its_statement(fn, text, arg):
     _refused_at(fn, text, arg.copy())
@@ -142,3 +158,12 @@ def test_a_swap_through_a_fancy_index_is_a_swap():
         return np.sum(B[1] * np.arange(1.0, 4.0))
     np.testing.assert_allclose(ad.grad(f)(A.copy()), [[1.0, 2.0, 3.0], [0.0, 0.0, 0.0]])
     np.testing.assert_allclose(ad.hessian(f)(A.copy()), np.zeros((2, 3, 2, 3)))
+
+
+def test_a_write_before_a_choice_joins_two_arrays_is_no_write_into_the_other():
+    # fuzz_findings F4: v is written before `a if ... else v` joins the two; a is unchanged
+    def f(a):
+        v = a * 1.0
+        v[1] = 3.0 * v[2]
+        return np.sum(a if a[0] > 0.0 else v) + np.sum(v * v)
+    np.testing.assert_allclose(ad.grad(f)(V.copy()), [3.0, 1.0, 1.0 + 20.0 * V[2]])

@@ -31,14 +31,12 @@ REFUSED = {name: WRITES_INTO_ARRAYS for name in (
     # tests/kernels.py
     "adi", "cholesky", "correlation", "covariance", "durbin", "floyd_warshall", "gemver",
     "gramschmidt", "jacobi_2d", "ludcmp", "mvt", "seidel_2d", "symm", "syrk", "trisolv",
-    "trmm", "fresh_copy_replaces_the_argument")}
+    "trmm", "fresh_copy_replaces_the_argument", "copy_or_source", "copy_in_one_arm")}
 # Reverse over reverse of a gradient that reads an array after a called function's backward
 # half restored it from the tape (reverse.refuse_restores); its Hessians work.
 REFUSED["reads_before_call"] = ("after a called function restored it",)
-# Refused in every transform, first order too: deriche's `ym1 = y1[i, j]` is an element, but
-# y1's rank is not known (np.zeros((w, h)) of unpacked sizes), so it is taken for a view of
-# y1 read after y1 is written (a false refusal: issue 17's notes).
-REFUSED_EVERYWHERE = {"deriche": "is still read"}
+# Refused in every transform, first order too: {program: part of the message}.  (None today.)
+REFUSED_EVERYWHERE = {}
 
 # (program, transform): the variants where it is wrong or crashes today ("*": all four)
 KNOWN = {}

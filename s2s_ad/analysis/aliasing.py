@@ -28,12 +28,14 @@ VIEW_FUNCTIONS = {np.reshape, np.transpose, np.ravel, np.squeeze, np.expand_dims
                   np.flipud, np.rot90}
 
 
-def _is_view(op, kinds, lists=frozenset()):
-    """Whether the result of `op` may share memory with its first argument (or, for a called
-    user function, with one of its arguments).  `lists`: the names bound to a list display,
-    which as an index select a copy (`a[[1, 0]]`)."""
+def _is_view(op, kinds, lists=frozenset(), target=None):
+    """Whether the result of `op`, assigned to `target`, may share memory with its first
+    argument (or, for a called user function, with one of its arguments).  `lists`: the names
+    bound to a list display, which as an index select a copy (`a[[1, 0]]`)."""
     if op.kind == "index":
         if isinstance(op.index, gast.List) or getattr(op.index, "id", None) in lists:
+            return False
+        if kinds.get(target) == "scalar":     # an element of an array: a number, not a view
             return False
         return kinds.get(getattr(op.args[0], "id", None)) != "scalars"
     if op.kind != "call":
@@ -97,7 +99,7 @@ def argument_roots(name, fn, ops, kinds):
             found.add(n)
         for d in defs.get(n, []):
             op = ops[id(d)]
-            if op.kind == "copy" or _is_view(op, kinds, lists):
+            if op.kind == "copy" or _is_view(op, kinds, lists, n):
                 sources = op.args if op.kind == "call" and op.fn not in VIEW_FUNCTIONS \
                     and op.fn != "astype" else op.args[:1]
                 todo += [a.id for a in sources if isinstance(a, gast.Name)]
@@ -169,7 +171,7 @@ def _roots(name, fn, ops, kinds, defs, seen, lists):
             p, v = _roots(op.args[0].id, fn, ops, kinds, defs, seen, lists)
             params |= p
             views += v
-        elif _is_view(op, kinds, lists):
+        elif _is_view(op, kinds, lists, name):
             views.append(d)
     return params, views
 
@@ -237,16 +239,16 @@ def _live_across(made, write, reader, position, loops):
     return loop is not None and loop not in loops[id(made)]
 
 
-def _view_sources(op, kinds, lists):
-    """The names whose memory the result of `op` may share: a view's array, a copy's value,
-    a tuple's or list's items, an item of a container, any argument of a user function that
-    may return one."""
+def _view_sources(op, kinds, lists, target=None):
+    """The names whose memory the result of `op` (assigned to `target`) may share: a view's
+    array, a copy's value, a tuple's or list's items, an item of a container, any argument of a
+    user function that may return one."""
     if op.kind in ("copy", "pack") or (op.kind == "call" and op.fn != "astype" and
                                        not (hashable(op.fn) and op.fn in VIEW_FUNCTIONS)):
         args = op.args
     else:
         args = op.args[:1]
-    if op.kind in ("copy", "pack", "unpack") or _is_view(op, kinds, lists):
+    if op.kind in ("copy", "pack", "unpack") or _is_view(op, kinds, lists, target):
         return [a.id for a in args if isinstance(a, gast.Name)]
     return []
 
@@ -267,7 +269,9 @@ def _check_live_views(fn, write, base, order, position, ops, kinds, lists, uses)
                 if not isinstance(s.targets[0], gast.Subscript) else []
             if not names or all(n in views or n in family for n in names):
                 continue
-            if any(src in family or src in views for src in _view_sources(ops[id(s)], kinds, lists)):
+            target = names[0] if len(names) == 1 else None
+            if any(src in family or src in views
+                   for src in _view_sources(ops[id(s)], kinds, lists, target)):
                 for n in names:
                     if n not in views and n not in family:
                         views[n] = s
@@ -316,17 +320,28 @@ def _check_live_copies(fn, write, base, order, position, ops, uses):
 
 
 def _copies_of(name, ops, order):
-    """`name` and every name that is a plain copy of it (they are one array)."""
-    family = {name}
+    """`name` and every name that may be the same array: those that may hold an array `name` may
+    hold.  Copies are followed from the name copied to the copy, not back: after `c = a` on one
+    path and `c = b` on the other, c may be a or b, but a and b are two arrays (a write into b
+    made before the join is no write into a)."""
+    sources, made = {}, set()     # name -> the names it is a copy of; names made otherwise
+    for s in order:
+        if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)):
+            continue
+        op, target = ops[id(s)], s.targets[0].id
+        if op.kind == "copy" and isinstance(op.args[0], gast.Name):
+            sources.setdefault(target, set()).add(op.args[0].id)
+        else:
+            made.add(target)
+    names = {name} | set(sources) | {n for ns in sources.values() for n in ns}
+    # name -> the arrays (names not made by a copy) it may be; to a fixed point (loops)
+    arrays = {n: {n} if n in made or n not in sources else set() for n in names}
     changed = True
     while changed:
         changed = False
-        for s in order:
-            op = ops[id(s)]
-            if op.kind == "copy" and isinstance(s, gast.Assign) and \
-                    isinstance(s.targets[0], gast.Name):
-                a, b = s.targets[0].id, op.args[0].id
-                if (a in family) != (b in family):
-                    family |= {a, b}
+        for target, copied in sources.items():
+            for source in copied:
+                if not arrays[source] <= arrays[target]:
+                    arrays[target] |= arrays[source]
                     changed = True
-    return family
+    return {n for n in names if arrays[n] & arrays[name]}

@@ -23,7 +23,7 @@ from s2s_ad.frontend.inline import Inliner
 from s2s_ad.analysis.kinds import atom_kind, infer_kinds
 from s2s_ad.backend.names import GeneratedNames
 from s2s_ad.analysis.ops import describe
-from s2s_ad.analysis.shapes import infer_shapes
+from s2s_ad.analysis.shapes import infer_ranks, infer_shapes
 
 
 class Analysed:
@@ -50,27 +50,31 @@ class Analysed:
                                                    if self.kinds.get(p) == "scalar"})
             number = self.is_number
         self.shapes = infer_shapes(fn, self.ops, self.kinds, arg_shapes, number)
-        items = self._array_elements()
-        if items:   # `observed[i]` of a 1-D array is a number, and so is what is computed from it
-            self.kinds = infer_kinds(fn, self.ops, arg_kinds, items)
+        elements = self._array_elements(infer_ranks(fn, self.ops, self.kinds, self.shapes))
+        if elements:   # `observed[i]` of a 1-D array is a number, and so is what is computed from it
+            self.kinds = infer_kinds(fn, self.ops, arg_kinds, elements)
             self.shapes = infer_shapes(fn, self.ops, self.kinds, arg_shapes, number)
         # after the shapes, which tell an element of a vector (`for x in v`) for a number
         refuse_shared_updates(fn, self.kinds)
 
-    def _array_elements(self):
-        """Names assigned one element of an array (`x[i]`, `x[i, j]`: integer indices, a result
-        of shape ()), which the kinds alone could only call a number or an array."""
+    def _array_elements(self, ranks):
+        """The statements assigning one element of an array (`x[i]`, `x[i, j]`: as many integer
+        indices as x has dimensions), which the kinds alone could only call a number or an
+        array."""
         found = set()
+        counters = _loop_counters(self.fn.node)
         for s in simple_statements(self.fn.node.body):
             op = self.ops[id(s)]
             ts = targets(s)
-            if op.kind != "index" or len(ts) != 1 or self.shapes.get(ts[0]) != () or \
-                    self.kinds.get(ts[0]) != "num":
+            if op.kind != "index" or len(ts) != 1 or not isinstance(op.args[0], gast.Name):
                 continue
             parts = op.index.elts if isinstance(op.index, gast.Tuple) else [op.index]
-            if all(isinstance(p, gast.Constant) and type(p.value) is int or
-                   isinstance(p, gast.Name) and self.kinds.get(p.id) == "scalar" for p in parts):
-                found.add(ts[0])
+            if len(parts) == ranks.get(op.args[0].id) and all(
+                    isinstance(p, gast.Constant) and type(p.value) is int or
+                    isinstance(p, gast.Name) and (self.kinds.get(p.id) == "scalar" or
+                                                  p.id in counters.get(id(s), ()))
+                    for p in parts):
+                found.add(id(s))
         return found
 
     def restored_arrays(self):
@@ -208,3 +212,21 @@ def aligned(expr, rank, want):
     index = S.tuple_([gast.Slice(lower=None, upper=None, step=None)]
                      + [S.const(None) for _ in range(want - rank)])
     return gast.Subscript(value=expr, slice=index, ctx=gast.Load())
+
+
+def _loop_counters(node):
+    """{id(simple statement): the counters of the for loops around it that their bodies do not
+    assign}: integers there (every for loop runs over a range), even where the name's kind,
+    one for the whole function, is not known (`i = None` before the loop, for a read after)."""
+    found = {}
+    for loop in S.statements(node):
+        if not isinstance(loop, gast.For):
+            continue
+        body = list(simple_statements(loop.body))
+        if any(loop.target.id in targets(s) for s in body) or any(
+                isinstance(n, gast.For) and n.target.id == loop.target.id
+                for b in loop.body for n in S.statements(b)):
+            continue
+        for s in body:
+            found.setdefault(id(s), set()).add(loop.target.id)
+    return found

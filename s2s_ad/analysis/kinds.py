@@ -163,9 +163,10 @@ def _operand_names(op, value):
     return {a.id for a in atoms if isinstance(a, gast.Name)}
 
 
-def infer_kinds(fn, ops, arg_kinds, numbers=frozenset()):
-    """{name: kind}; `numbers` are names known to hold numbers (an element of an array whose
-    shape is known, which the kinds alone take for a number or array)."""
+def infer_kinds(fn, ops, arg_kinds, elements=frozenset()):
+    """{name: kind}; `elements`: the ids of the statements known to assign a number (an element
+    of an array whose number of dimensions is known, which the kinds alone take for a number
+    or an array)."""
     from s2s_ad.rules import registry
     kinds = dict(arg_kinds)
     stmts = list(simple_statements(fn.node.body))
@@ -176,6 +177,7 @@ def infer_kinds(fn, ops, arg_kinds, numbers=frozenset()):
         if isinstance(loop, gast.For):      # every for loop runs over a range: int targets
             kinds[loop.target.id] = "scalar"
     assigning = []     # (op, names assigned, constant value, how a call's kind is found)
+    numbers = []       # for each of them: is it an element (a number)?
     for s in stmts:
         op = ops[id(s)]
         ts = targets(s)
@@ -183,6 +185,7 @@ def infer_kinds(fn, ops, arg_kinds, numbers=frozenset()):
             continue
         assigning.append((op, ts, s.value if op.kind == "const" and hasattr(s, "value") else None,
                           _call_kind(op.fn, registry) if op.kind == "call" else None))
+        numbers.append(id(s) in elements)
     # each round finds every assignment's kind from the kinds of the round before; an
     # assignment none of whose operands changed kind gives what it gave then
     results = [None] * len(assigning)
@@ -193,7 +196,7 @@ def infer_kinds(fn, ops, arg_kinds, numbers=frozenset()):
             if changed is None or not operands[i].isdisjoint(changed):
                 results[i] = _result_kind(op, kinds, registry, value, how) \
                     if op.kind != "unpack" else None
-                if results[i] == "num" and len(ts) == 1 and ts[0] in numbers:
+                if results[i] == "num" and numbers[i]:
                     results[i] = "scalar"
         seen = {}
         for (op, ts, value, how), k in zip(assigning, results):

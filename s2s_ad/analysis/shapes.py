@@ -21,6 +21,7 @@ import gast
 import numpy as np
 
 from s2s_ad.analysis.activity import simple_statements, targets
+from s2s_ad.analysis.ops import hashable
 
 _UNKNOWN = "unknown"
 _BOTTOM = "bottom"       # not computed yet: the optimistic start of the fixed point
@@ -47,6 +48,12 @@ class _Shapes:
         self.shapes = shapes
         self.number = number     # is a non-local atom (`math.pi`) a number? (optional)
         self.tuples = {}         # names bound once to a constant: `_t19 = (-1,)`, `n = x.shape[0]`
+        self.values = shapes
+
+    def note(self, name, op):
+        value = self.value(op)
+        if value is not None:
+            self.tuples[name] = value
 
     def value(self, op):
         """The value of `x.shape`, `x.ndim`, `x.size` for x of known shape, of indexing such a
@@ -266,44 +273,131 @@ def _reshape(shape, target):
 
 
 def infer_shapes(fn, ops, kinds, arg_shapes, number=None):
-    shapes = dict(arg_shapes or {})
-    if not shapes:
+    if not arg_shapes:
         return {}
+    return _settle(fn, ops, dict(arg_shapes), _Shapes(kinds, {}, number))
+
+
+def _settle(fn, ops, given, helper):
+    """{name: value} to a fixed point: each name's value is what every statement assigning it
+    gives (`helper.result(op)`), or `given` holds, if they agree; names whose value is not
+    certain are absent.  `helper.values` is the dict being filled; `helper.note(name, op)`,
+    if any, sees each statement assigning one name once per round (`helper.tuples`)."""
+    values = helper.values
+    values.update(given)
     stmts = [s for s in simple_statements(fn.node.body) if targets(s)]
     for s in stmts:
         for t in targets(s):
-            if t not in shapes:
-                shapes[t] = _BOTTOM
-    helper = _Shapes(kinds, shapes, number)
+            if t not in values:
+                values[t] = _BOTTOM
     # names one statement assigns (counted in one pass: code generated for a second derivative
     # has thousands of statements, and a count per name made this quadratic)
     assigned_by = collections.Counter(t for s in stmts for t in set(targets(s)))
     once = {t for t, count in assigned_by.items() if count == 1}
     for _ in range(50):                      # names assigned in loops settle in a few rounds
-        before = dict(shapes)
+        before = dict(values)
         found = {}
-        helper.tuples = {}     # `n = W.shape[0]`, `_t2 = (n, 3)`: from this round's shapes
+        helper.tuples = {}     # `n = W.shape[0]`, `_t2 = (n, 3)`: from this round's values
         for s in stmts:                      # in program order, using what is known so far
             op = ops[id(s)]
             if op.kind in ("setitem", "append", "unpack", "pop"):
                 continue
             if len(targets(s)) == 1 and targets(s)[0] in once:
-                value = helper.value(op)
-                if value is not None:
-                    helper.tuples[targets(s)[0]] = value
+                helper.note(targets(s)[0], op)
             for t in targets(s):
                 found.setdefault(t, set()).add(helper.result(op))
-                if shapes.get(t) is _UNKNOWN:
+                if values.get(t) is _UNKNOWN:
                     continue                 # once uncertain, always uncertain
-                options = found[t] | ({arg_shapes[t]} if t in arg_shapes else set())
+                options = found[t] | ({given[t]} if t in given else set())
                 options.discard(_BOTTOM)
                 if before.get(t) not in (None, _BOTTOM):
                     options.add(before[t])   # what an earlier round found still holds
-                shapes[t] = _BOTTOM if not options else \
+                values[t] = _BOTTOM if not options else \
                     options.pop() if len(options) == 1 else _UNKNOWN
-        if shapes == before:
+        if values == before:
             break
-    return {n: s for n, s in shapes.items() if s is not _UNKNOWN and s is not _BOTTOM}
+    return {n: v for n, v in values.items() if v is not _UNKNOWN and v is not _BOTTOM}
+
+
+def infer_ranks(fn, ops, kinds, shapes):
+    """{name: number of dimensions}, also where the shape is not known: an array made from a
+    tuple of sizes (`np.zeros((w, h))`: 2, whatever w and h are), its copies, elementwise
+    results and indexes.  (Generic code knows no shapes, yet `y[i, j]` of such an array is a
+    number, not a view of it.)"""
+    return _settle(fn, ops, {n: len(shape) for n, shape in shapes.items()},
+                   _Ranks(kinds))
+
+
+class _Ranks:
+    def __init__(self, kinds):
+        self.kinds = kinds
+        self.values = {}
+        self.tuples = {}       # names bound once to a tuple or list display -> its length
+
+    def note(self, name, op):
+        if op.kind == "pack":
+            self.tuples[name] = len(op.args)
+
+    def of(self, node):
+        if isinstance(node, gast.Constant):
+            return 0 if type(node.value) in (int, float, bool) else _UNKNOWN
+        if isinstance(node, gast.Name):
+            return 0 if self.kinds.get(node.id) == "scalar" else \
+                self.values.get(node.id, _UNKNOWN)
+        return _UNKNOWN
+
+    def result(self, op):
+        if op.kind == "call" and op.fn in (np.zeros, np.ones, np.empty, np.full) and op.args:
+            return self.sizes(op.args[0])      # (whatever the sizes are)
+        ranks = [self.of(a) for a in op.args]
+        if _BOTTOM in ranks:
+            return _BOTTOM
+        if op.kind == "copy" or op.kind == "call" and op.args and (
+                op.fn in (operator.neg, operator.pos, abs, np.negative, np.copy, "astype") or
+                isinstance(op.fn, np.ufunc) and op.fn.nin == 1):
+            return ranks[0]
+        like = _SHAPE_OF_ARGUMENT.get(op.fn) if op.kind == "call" and hashable(op.fn) else None
+        if like is not None and len(ranks) > like:
+            return ranks[like]
+        if op.kind == "index":
+            return self.index(ranks[0], op.index)
+        if op.kind in ("call", "other") and not op.kwargs and len(op.args) == 2 and \
+                _UNKNOWN not in ranks and _broadcasts(op.fn):
+            return max(ranks)
+        return _UNKNOWN
+
+    def sizes(self, node):
+        """The number of dimensions of `np.zeros(node)`."""
+        if isinstance(node, (gast.Tuple, gast.List)):
+            return len(node.elts)
+        if isinstance(node, gast.Name) and node.id in self.tuples:
+            return self.tuples[node.id]
+        return 1 if self.of(node) == 0 else _UNKNOWN
+
+    def index(self, rank, index):
+        """The number of dimensions of an index with integers, slices and None."""
+        if rank is _UNKNOWN:
+            return _UNKNOWN
+        for part in index.elts if isinstance(index, gast.Tuple) else [index]:
+            if isinstance(part, gast.Slice):
+                continue
+            if isinstance(part, gast.Constant) and part.value is None:
+                rank += 1
+            elif isinstance(part, gast.Constant) and type(part.value) is int or \
+                    isinstance(part, gast.Name) and self.kinds.get(part.id) == "scalar":
+                rank -= 1
+            else:
+                return _UNKNOWN
+        return rank if rank >= 0 else _UNKNOWN
+
+
+def _broadcasts(fn):
+    """Whether `fn(a, b)` has the broadcast shape of its two operands."""
+    from s2s_ad.rules import registry
+    if fn in _BROADCASTING_OPERATORS or isinstance(fn, np.ufunc) and fn.nin == 2:
+        return True
+    rule = registry.lookup(fn) if hashable(fn) else None
+    return rule is not None and rule.broadcasts
 
 
 def elementwise_shape(expr, shape_of, numpy_name="np"):
