@@ -142,3 +142,34 @@ def test_a_swap_through_a_fancy_index_is_a_swap():
         return np.sum(B[1] * np.arange(1.0, 4.0))
     np.testing.assert_allclose(ad.grad(f)(A.copy()), [[1.0, 2.0, 3.0], [0.0, 0.0, 0.0]])
     np.testing.assert_allclose(ad.hessian(f)(A.copy()), np.zeros((2, 3, 2, 3)))
+
+
+def iadd_method_on_a_shared_array(x):
+    a = x * 1.0
+    b = a
+    b.__iadd__(a)                        # writes into a too, which is read below
+    return np.sum(a)
+
+
+def setitem_method_result_used(x):
+    a = np.zeros(2)
+    r = a.__setitem__(0, x * x)          # a call whose value is used: still a write into a
+    return np.sum(a) + (0.0 if r is None else 1.0)
+
+
+def list_changed_by_a_method(x):
+    items = [x]
+    items.extend([x * x])
+    return items[0] + items[1]
+
+
+def test_a_write_through_a_method_call_is_never_ignored():
+    assert "would also change 'a'" in _refused_at(iadd_method_on_a_shared_array,
+                                                  "b.__iadd__(a)", np.ones(2))
+    message = _refused_at(setitem_method_result_used, "a.__setitem__", 1.5)
+    assert "`.__setitem__()` changes the object it is called on" in message
+    message = _refused_at(list_changed_by_a_method, "items.extend", 1.5)
+    assert "`.extend()` changes" in message and "items = items + [v]" in message
+    for transform in (lambda f: ad.jvp(f, (1.5,), (1.0,)), lambda f: ad.hessian(f)(1.5)):
+        with pytest.raises(DifferentiationError, match="changes the object"):
+            transform(list_changed_by_a_method)

@@ -1137,3 +1137,8 @@ def sum_grad_batch(g, x, axis=None, keepdims=False):
         g = np.expand_dims(g, tuple(a % len(shape) + 1 for a in axes))
     full = g.shape[:1] + shape
     return np.broadcast_to(g, full) * 1.0 if g.shape != full else g
+
+
+def keys_of(mapping):
+    """The keys a `for` loop over a dict visits, in order, as a list (read by position)."""
+    return list(mapping)
