@@ -177,7 +177,7 @@ def closure_key(fn):
     key = []
     for name, _, value in _closure(fn):
         kind = kind_of_value(value) if value is not _ABSENT else None
-        if value is _ABSENT or kind in VALUE_KINDS or kind == "container":
+        if value is _ABSENT or kind in VALUE_KINDS or kind in ("container", "dict"):
             key.append((name, _global_kind(value) if kind in VALUE_KINDS else kind))
             continue
         try:
@@ -288,8 +288,11 @@ def _refuse_variadic(fn, asked):
     if getattr(fn, "__s2s_ad__", None) is not None:
         return
     plain = frontend.unwrap(fn)
-    if not isinstance(plain, types.FunctionType) or not plain.__code__.co_flags & (
-            inspect.CO_VARARGS | inspect.CO_VARKEYWORDS):
+    if not isinstance(plain, types.FunctionType):
+        if registry.lookup(plain) is None and not registry.is_nondifferentiable(plain):
+            frontend.parse(plain)    # a callable without source (a partial): refused as one
+        return
+    if not plain.__code__.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS):
         return
     parsed = frontend.parse(plain)
     args = parsed.node.args
@@ -299,8 +302,9 @@ def _refuse_variadic(fn, asked):
     raise UnsupportedSyntaxError(
         f"{asked}: {_qualname(fn)}'s `{star}{name}` parameter is not differentiated (a "
         f"transform differentiates with respect to named parameters)",
-        hint=f"List the parameters explicitly (def {parsed.node.name}(x, y, ...)); a function "
-             f"called from the differentiated one may take *args.",
+        hint=f"List the parameters explicitly "
+             f"({'lambda x, y: ...' if plain.__name__ == '<lambda>' else parsed.node.name + '(x, y, ...)'}"
+             f"); a function called from the differentiated one may take *args.",
         location=parsed.location(node))
 
 

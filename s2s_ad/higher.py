@@ -20,7 +20,7 @@ from s2s_ad.frontend import source as frontend
 from s2s_ad.api import (_Transform, _as_float, _bind, _entry_point, _mark, _params, arg_kinds, compiled,
                   shapes_of, wrt_names)
 from s2s_ad.base.errors import BadArgumentError, DifferentiationError, Unbatchable
-from s2s_ad.analysis.kinds import kind_of_value
+from s2s_ad.analysis.kinds import CONTAINER_KINDS, kind_of_value
 
 
 def _differentiable_value(value):
@@ -33,7 +33,7 @@ def _differentiable_value(value):
     if isinstance(value, (complex, np.complexfloating, np.ndarray)):
         return True      # (complex values have no kind: see kind_of_value)
     # "scalars": a tuple or list of numbers, which `a, b = p` unpacks
-    return kind_of_value(value) in ("scalar", "array", "container", "scalars")
+    return kind_of_value(value) in ("scalar", "array") + CONTAINER_KINDS
 
 
 def jvp(fn, primals, tangents):

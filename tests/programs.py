@@ -342,6 +342,50 @@ def dict_new_key(x):
     return d["c"] + d["a"]
 
 
+def _weighted_keys(d):
+    # a dict parameter of a called function: `for k in d` visits its keys
+    total = 0.0
+    for k in d:
+        total = total + d[k] * d[k]
+    return total
+
+
+def dict_loops(x):
+    # a loop over a dict walks its keys (items, values, keys); integer keys that are not
+    # positions (2, 0) are keys, not indexes
+    d = {"a": x[0] * 2.0, "b": x[1] * x[2]}
+    w = x[3]
+    s = _weighted_keys(d)
+    for k, v in d.items():
+        s = s + v * w if k == "a" else s + np.sin(v)
+    for v in d.values():
+        s = s * 0.5 + v
+    by_int = {2: x[0], 0: x[1] * x[1]}
+    for k in by_int:
+        s = s + k * by_int[k]
+    for i, k in enumerate(by_int.keys()):
+        s = s + (i + 1.0) * by_int[k]
+    return s
+
+
+def reversed_while_it_changes(x):
+    # reversed(items) starts from the last item the list had when the loop began and walks
+    # down by position: items appended on the way are not visited, and a list that shrinks
+    # below the position ends the loop
+    items = [x[0], x[1] * x[2]]
+    w = x[3]
+    total = 0.0
+    for v in reversed(items):
+        total = total * 0.5 + v * v
+        items.append(v * w)
+    shrinking = [x[0], x[1], x[2] * x[3]]
+    for v in reversed(shrinking):
+        total = total + np.sin(v)
+        shrinking.pop()
+        shrinking.pop()
+    return total + items[-1] * items[-2]
+
+
 def scatter_add(x):
     # np.add.at adds at every occurrence of a position (a repeated index adds twice)
     a = x * 1.0
@@ -535,6 +579,8 @@ CASES = [
     Case(broadcast_assignment, args(vec(4)), (0,)),
     Case(returns_its_written_argument, args(vec(3)), (0,)),
     Case(dict_new_key, args(vec(4)), (0,)),
+    Case(dict_loops, args(vec(4)), (0,)),
+    Case(reversed_while_it_changes, args(vec(4)), (0,)),
     Case(scatter_add, args(vec(3)), (0,)),
     Case(zipped_loops, args(vec(4)), (0,)),
     Case(mutate_arg, args(vec(4), scal()), (0, 1)),
@@ -1117,7 +1163,51 @@ def swap_rows_fancy(A):
     return np.sum(B[0] * np.arange(1.0, 4.0)) + np.sum(B[1] * B[1])
 
 
+def in_place_operator_methods(x):
+    # `a.__iadd__(v)` as a statement is `a += v`: a write into a's array, or a list's extend
+    a = x * 1.0
+    a.__iadd__(x[::-1] * 2.0)
+    a.__imul__(x)
+    items = [x[0]]
+    items.__iadd__([x[1] * x[2]])
+    total = 0.0
+    for v in items:
+        total = total + v * v
+    return np.sum(a * a) + total
+
+
 CASES.append(Case(setitem_method, args(vec(3)), (0,)))
+CASES.append(Case(in_place_operator_methods, args(vec(3)), (0,)))
+
+
+def joins_lists(x):
+    # `+` of lists and tuples joins them: each item's cotangent goes back to its own side
+    items = [x[0]] + [x[1] * x[2], x[0] * x[0]]
+    pair = (x[2],) + (np.sin(x[1]),)
+    return items[0] * items[1] + items[2] * pair[1] + pair[0] * pair[0]
+
+
+CASES.append(Case(joins_lists, args(vec(3)), (0,)))
+
+
+# ---- defaults of local functions are values taken where they are defined (issue 18) ----------
+
+def local_defaults(x):
+    s = x[0] * 2.0
+    def scaled(v, k=s):                 # k is the s of this line, not the s of the call
+        return v * k
+    s = x[1]
+    total = scaled(x[2]) + s
+    for k in range(3):
+        term = lambda v, k=k: v * v * (k + 1.0)       # each pass keeps its own k
+        def weighted(v, *, w=s):
+            return v * w
+        s = s * x[0]
+        total = total + term(x[k]) + weighted(x[2])
+    return total + weighted(1.0) + term(x[0])
+
+
+CASES.append(Case(local_defaults, args(vec(3)), (0,)))
 CASES.append(Case(swap_rows_fancy, args(mat(2, 3)), (0,)))
 
 

@@ -167,3 +167,34 @@ def test_a_write_before_a_choice_joins_two_arrays_is_no_write_into_the_other():
         v[1] = 3.0 * v[2]
         return np.sum(a if a[0] > 0.0 else v) + np.sum(v * v)
     np.testing.assert_allclose(ad.grad(f)(V.copy()), [3.0, 1.0, 1.0 + 20.0 * V[2]])
+
+
+def iadd_method_on_a_shared_array(x):
+    a = x * 1.0
+    b = a
+    b.__iadd__(a)                        # writes into a too, which is read below
+    return np.sum(a)
+
+
+def setitem_method_result_used(x):
+    a = np.zeros(2)
+    r = a.__setitem__(0, x * x)          # a call whose value is used: still a write into a
+    return np.sum(a) + (0.0 if r is None else 1.0)
+
+
+def list_changed_by_a_method(x):
+    items = [x]
+    items.extend([x * x])
+    return items[0] + items[1]
+
+
+def test_a_write_through_a_method_call_is_never_ignored():
+    assert "would also change 'a'" in _refused_at(iadd_method_on_a_shared_array,
+                                                  "b.__iadd__(a)", np.ones(2))
+    message = _refused_at(setitem_method_result_used, "a.__setitem__", 1.5)
+    assert "`.__setitem__()` changes the object it is called on" in message
+    message = _refused_at(list_changed_by_a_method, "items.extend", 1.5)
+    assert "`.extend()` changes" in message and "items = items + [v]" in message
+    for transform in (lambda f: ad.jvp(f, (1.5,), (1.0,)), lambda f: ad.hessian(f)(1.5)):
+        with pytest.raises(DifferentiationError, match="changes the object"):
+            transform(list_changed_by_a_method)

@@ -52,6 +52,25 @@ def test_a_loop_walks_what_its_body_appends():
     assert ad.grad(grows_while_walked)(1.0) == pytest.approx(7.0)
 
 
+def zips_a_growing_list(x):
+    items = [x, x * 2.0]
+    total = 0.0
+    for a, b in zip(items, [1.0, 2.0, 3.0]):
+        total = total + a * b
+        if len(items) < 3:
+            items.append(a * 3.0)
+    return total
+
+
+def test_a_growing_list_walked_in_a_way_not_followed_is_refused_at_the_loop():
+    with pytest.raises(ad.DifferentiationError) as info:
+        ad.grad(zips_a_growing_list)(1.5)
+    message = str(info.value)
+    line = zips_a_growing_list.__code__.co_firstlineno + 3
+    assert f"test_callers_data.py:{line}:" in message and "'items'" in message
+    assert "for a, b in zip(items" in message and "list(items)" in message
+
+
 def test_a_pullback_is_of_the_point_given():
     def square(v):
         return v * v
@@ -63,3 +82,79 @@ def test_a_pullback_is_of_the_point_given():
     _, pullback = ad.vjp(lambda q: np.sum(q["w"] ** 2), p)
     p["w"][1] = 7.0
     np.testing.assert_allclose(pullback(1.0)[0]["w"], [2.0, 4.0])
+
+
+# -- a loop over a dict walks its keys, as Python does ---------------------------------------
+
+def sums_over_keys(p):
+    total = 0.0
+    for k in p:
+        total = total + p[k] * p[k]
+    return total
+
+
+def sums_over_items(p):
+    total = 0.0
+    for k, v in p.items():
+        total = total + v * v * v if k != "b" else total + 2.0 * v
+    return total
+
+
+def sums_over_keys_and_values(p):
+    total = 0.0
+    for k in p.keys():
+        total = total + np.sum(3.0 * p[k])
+    for v in p.values():
+        total = total + np.sum(v * v)
+    return total
+
+
+def test_a_loop_over_a_dict_argument_walks_its_keys():
+    p = {"a": 1.5, "b": 2.0}
+    g = ad.grad(sums_over_keys)(p)
+    assert g == {"a": pytest.approx(3.0), "b": pytest.approx(4.0)}
+    assert ad.jvp(sums_over_keys, (p,), ({"a": 1.0, "b": 0.0},))[1] == pytest.approx(3.0)
+    assert ad.grad(sums_over_items)(p) == {"a": pytest.approx(3 * 1.5 ** 2), "b": 2.0}
+    q = {"w": np.array([1.0, -2.0]), "c": 0.5}
+    g = ad.grad(sums_over_keys_and_values)(q)
+    assert set(g) == {"w", "c"} and g["c"] == pytest.approx(3.0 + 1.0)
+    np.testing.assert_allclose(g["w"], 3.0 + 2.0 * q["w"])
+    assert p == {"a": 1.5, "b": 2.0}
+
+
+def test_a_dict_whose_keys_are_positions_is_walked_by_key():
+    # keys 1 and 0: indexing by position would read the items, not the keys, in another order
+    p = {1: 2.0, 0: 3.0}
+    assert sums_over_keys(p) == 13.0
+    assert ad.grad(sums_over_keys)(p) == {1: pytest.approx(4.0), 0: pytest.approx(6.0)}
+
+
+
+def scaled_by_what_it_walks(p, x):
+    total = 0.0
+    for k in p:
+        total = total + x * k
+    return total
+
+
+def test_a_dict_and_a_list_given_in_turn_are_each_walked_as_python_does():
+    # one function, a dict (its keys) then a list (its items): each has its own code
+    g = ad.grad(scaled_by_what_it_walks, wrt=1)
+    assert g({3: 0.0, 5: 0.0}, 2.0) == pytest.approx(8.0)
+    assert g([1.0, 2.0], 2.0) == pytest.approx(3.0)
+    assert g({3: 0.0, 5: 0.0}, 2.0) == pytest.approx(8.0)
+
+
+def pops_while_walked(x):
+    d = {"a": x, "b": x * x}
+    total = 0.0
+    for k in d:
+        total = total + d.pop(k)
+    return total
+
+
+def test_a_dict_changed_in_size_while_walked_is_refused_at_the_loop():
+    # Python raises RuntimeError here; walking by position would read other values
+    with pytest.raises(ad.DifferentiationError, match="dict 'd', whose size") as info:
+        ad.grad(pops_while_walked)(1.5)
+    assert info.value.location.line == pops_while_walked.__code__.co_firstlineno + 3

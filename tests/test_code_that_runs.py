@@ -1,6 +1,7 @@
 """The derivative is of the code that runs (issue 18): defaults are the function object's
 values, not text evaluated again."""
 import os
+import re
 import sys
 
 import numpy as np
@@ -375,3 +376,83 @@ def test_the_text_check_compares_bytes_where_the_module_imports_what_the_code_re
     ad.clear_cache()
     with pytest.raises(ad.SourceUnavailableError, match="not the code that runs"):
         ad.grad(module.f)(0.5)
+
+
+# -- defaults of local functions: values taken where the function is defined -----------------
+
+def test_a_local_default_is_the_value_at_its_def():
+    assert dm.local_default_rebound(2.0) == 16.0
+    assert ad.grad(dm.local_default_rebound)(2.0) == pytest.approx(3.0)     # was 10.0
+    assert ad.jvp(dm.local_default_rebound, (2.0,), (1.0,))[1] == pytest.approx(3.0)
+
+
+def test_lambdas_made_in_a_loop_keep_their_own_default():
+    for fn, scale in ((dm.lambdas_made_in_a_loop, 1.0), (dm.calls_lambdas_made_in_a_loop, 2.0)):
+        assert ad.grad(fn)(1.5) == pytest.approx(scale * 2 * 1.5 * (0 + 1 + 2))
+        assert ad.jvp(fn, (1.5,), (1.0,))[1] == pytest.approx(scale * 9.0)
+        assert ad.hessian(fn)(1.5) == pytest.approx(scale * 6.0)
+
+
+def test_lambdas_kept_in_a_list_are_refused_at_the_lambda():
+    with pytest.raises(ad.UnsupportedSyntaxError) as info:
+        ad.grad(dm.lambdas_in_a_list)(1.5)
+    message = str(info.value)
+    line = dm.lambdas_in_a_list.__code__.co_firstlineno + 1
+    assert f"defaults_module.py:{line}:" in message and "a lambda kept in a list" in message
+    assert "g = lambda v, k=k" in message
+
+
+def test_a_refused_attribute_is_pointed_at_not_its_statement():
+    import inspect
+    model = cm.Model()
+    model.items = [1.0]
+    for method, text in ((model.weight_first, "self.w"), (model.walks_items, "self.items")):
+        lines, first = inspect.getsourcelines(method)
+        k = next(k for k, line in enumerate(lines) if text in line)
+        with pytest.raises(ad.UnsupportedSyntaxError) as info:
+            ad.grad(method)(2.0)
+        assert (info.value.location.line, info.value.location.col) == \
+            (first + k, lines[k].index(text)), str(info.value)
+        assert "`self.w`" in str(info.value)        # the hint: pass it in as an argument
+
+
+def test_a_call_through_a_container_is_refused_in_the_users_words():
+    for transform in (lambda f: ad.grad(f)(2.0), lambda f: ad.jvp(f, (2.0,), (1.0,))):
+        with pytest.raises(ad.NonDifferentiableCallError) as info:
+            transform(cm.calls_through_a_dict)
+        first = str(info.value).splitlines()[0]
+        assert first.endswith("cannot differentiate the call SQUARES['first']"), first
+        assert not re.search(r"\b_t\d", str(info.value)) and "module-level name" in str(info.value)
+
+
+def _nested_star_lambda():
+    return (lambda: (lambda *a: a[0] * a[0]))()       # two lambdas on one line
+
+
+def test_star_args_is_refused_at_the_parameter_in_every_form():
+    import functools
+    with pytest.raises(ad.UnsupportedSyntaxError) as info:      # jvp refused at the def before
+        ad.jvp(cm.star, (2.0, 3.0), (1.0, 0.0))
+    assert "def star(*args)" in str(info.value)
+    assert info.value.location.col == "def star(*args)".index("args")
+    # the lambda taking *a, not the one taking nothing on its line (`**args` before)
+    with pytest.raises(ad.UnsupportedSyntaxError) as info:
+        ad.grad(_nested_star_lambda())(2.0)
+    assert "`*a`" in str(info.value) and "code_that_runs.py:" in str(info.value)
+    assert info.value.location.line == _nested_star_lambda.__code__.co_firstlineno + 1
+    # a partial takes *args by its signature: refused as what it is, not with a wrt error
+    with pytest.raises(ad.SourceUnavailableError, match="functools.partial") as info:
+        ad.grad(functools.partial(cm.with_default, k=3.0))(2.0)
+    assert "lambda y: f(2.0, y)" in str(info.value)
+
+
+def _calls_its_argument(x, h):
+    return h(x) + x
+
+
+def test_a_callable_argument_or_method_is_refused_never_a_zero_derivative():
+    # a call the compiler cannot resolve was taken for a constant (grad 1.0, not 5.0)
+    for transform in (lambda: ad.grad(_calls_its_argument)(2.0, cm._square),
+                      lambda: ad.jvp(_calls_its_argument, (2.0, cm._square), (1.0, None))):
+        with pytest.raises(ad.NonDifferentiableCallError, match="cannot differentiate the call h"):
+            transform()

@@ -22,7 +22,7 @@ from s2s_ad.frontend.desugar import refuse_shared_updates
 from s2s_ad.frontend.inline import Inliner
 from s2s_ad.analysis.kinds import atom_kind, infer_kinds
 from s2s_ad.backend.names import GeneratedNames
-from s2s_ad.analysis.ops import describe
+from s2s_ad.analysis.ops import changes_receiver, describe
 from s2s_ad.analysis.shapes import infer_ranks, infer_shapes
 
 
@@ -93,6 +93,23 @@ class Analysed:
 
     def is_local(self, name):
         return name in self.local
+
+    def refuse_unfollowed_changes(self):
+        """A method call that changes what it is called on (`lst.extend(v)`, `d.update(e)`,
+        `r = a.__iadd__(v)`), where that or an argument depends on the differentiated
+        arguments: the derivative cannot follow the change, so it is refused, never left out
+        (the call's result may be unused: the change is what counts)."""
+        for stmt in simple_statements(self.fn.node.body):
+            op = self.ops[id(stmt)]
+            if op.kind != "method" or not changes_receiver(op.index):
+                continue
+            operands = op.args + list(op.kwargs.values())
+            if any(isinstance(a, gast.Name) and a.id in self.activity.varied for a in operands):
+                raise self.fn.error(
+                    stmt, f"`.{op.index}()` changes the object it is called on, which the "
+                          f"derivative code cannot follow",
+                    "Build a new list instead (`items = items + [v]`), or write the change as "
+                    "an assignment (`a[i] = v`, `d[k] = v`, `a += v`).")
 
     def _atom_kind(self, node):
         return atom_kind(node, self.kinds)

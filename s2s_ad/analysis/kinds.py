@@ -3,7 +3,8 @@
     infer_kinds(fn, ops, arg_kinds) -> {name: kind}
 
 A kind is "scalar" (a Python or NumPy number), "array" (an ndarray), "num" (a number or array
-of unknown shape), "container" (tuple, list, dict) or None (unknown).  Where every operand of a
+of unknown shape), "container" (tuple, list), "dict" (a container whose items a `for` loop does
+not visit: it walks its keys) or None (unknown).  Where every operand of a
 broadcasting operation is a scalar, or the argument is an array and the rest are scalars, the
 result has the argument's shape and no shape reduction is emitted.
 """
@@ -32,12 +33,15 @@ def kind_of_value(value):
     if isinstance(value, (tuple, list)) and value and all(
             isinstance(v, (numbers.Number, np.generic)) for v in value):
         return "scalars"          # a sequence of numbers: its items are scalars
-    if isinstance(value, (tuple, list, dict)):
+    if isinstance(value, dict):
+        return "dict"
+    if isinstance(value, (tuple, list)):
         return "container"
     return None
 
 
 VALUE_KINDS = ("scalar", "array", "scalars")   # kinds of globals worth specialising on
+CONTAINER_KINDS = ("container", "scalars", "dict")
 
 
 _BOTTOM = "bottom"   # not known yet: optimistic start of the fixed-point iteration
@@ -47,7 +51,7 @@ def combine(kinds):
     kinds = [k for k in kinds if k != _BOTTOM]
     if not kinds:
         return _BOTTOM
-    if any(k is None or k in ("container", "scalars") for k in kinds):
+    if any(k is None or k in CONTAINER_KINDS for k in kinds):
         return None
     if all(k == "scalar" for k in kinds):
         return "scalar"
@@ -63,7 +67,7 @@ def merge(kinds):
         return _BOTTOM
     if len(kinds) == 1:
         return kinds.pop()
-    if None in kinds or "container" in kinds or "scalars" in kinds:
+    if None in kinds or not kinds.isdisjoint(CONTAINER_KINDS):
         return None
     return "num"
 
@@ -86,7 +90,7 @@ def _result_kind(op, kinds, rules, value=None, how=None):
         items = [atom_kind(a, kinds) for a in op.args]
         return "scalars" if items and all(k == "scalar" for k in items) else "container"
     if op.kind == "dict":
-        return "container"
+        return "dict"
     if op.kind == "index":
         base = atom_kind(op.args[0], kinds)
         return {"scalars": "scalar", "array": "num", "num": "num"}.get(base)

@@ -54,6 +54,15 @@ class Op:
     ref: tuple = None      # (namespace, key) the callable was found under, to notice a rebinding
 
 
+def refusal_hint(op):
+    """What to do about a call that has no derivative: a callable computed at run time
+    (`fs[0](x)`) is not known when the code is generated."""
+    if op.kind == "dynamic":
+        return "Call the function by its module-level name (`h(x)`, not `fs[0](x)`): s2s_ad " \
+               "follows the calls it can resolve when it generates the code."
+    return "Call a NumPy function or a function with rules instead."
+
+
 def static_name(node):
     if isinstance(node, gast.Call):
         return f"{static_name(node.func)}(...)"
@@ -132,8 +141,10 @@ def _attribute(value, fn, stmt):
     # the statement: the attribute of a target (`b.flat[0] = v`) is a value made for it
     hint = "Index the array itself: `a[np.unravel_index(i, a.shape)]` for `a.flat[i]`." \
         if value.attr == "flat" else \
-        "Use the NumPy function instead (for example np.transpose(x) for x.T)."
-    raise fn.error(stmt, f"the attribute '.{value.attr}' is not supported", hint)
+        "Pass the value in as an argument (`def loss(self, x, w)` for `self.w`), or for an " \
+        "array's attribute use the NumPy function (np.transpose(x) for x.T)."
+    where = value if getattr(value, "lineno", None) else stmt
+    raise fn.error(where, f"the attribute '.{value.attr}' is not supported", hint)
 
 
 # Calls that write into an array they are given: the derivative code cannot follow them (an
@@ -143,6 +154,21 @@ IN_PLACE_METHODS = {
     "partition": "a = np.partition(a, k)", "put": "a[indices] = values",
     "itemset": "a[index] = value", "resize": "a = np.resize(a, shape)",
     "setfield": "a new array"}
+# Methods that change the list, dict or set they are called on.  s2s_ad follows `append`, `pop()`
+# and, as statements, `a.__setitem__(i, v)` and `a.__iadd__(v)` (desugar writes them `a[i] = v`
+# and `a += v`); these it does not.
+CHANGING_METHODS = {"extend", "insert", "remove", "pop", "clear", "reverse", "update",
+                    "popitem", "setdefault", "add", "discard", "__setitem__", "__delitem__"}
+
+
+def changes_receiver(method):
+    """Does a call of `.method(...)` change what it is called on?  The in-place operators
+    (`__iadd__`, `__imul__`, ...) do."""
+    return method in CHANGING_METHODS or (method.startswith("__i") and method.endswith("__")
+                                          and method not in ("__init__", "__index__", "__int__",
+                                                             "__invert__", "__iter__"))
+
+
 IN_PLACE_FUNCTIONS = {
     np.copyto: "a[...] = b", np.fill_diagonal: "a = a.copy(); a[np.diag_indices_from(a)] = v",
     np.put: "a[indices] = values", np.put_along_axis: "a = a.copy(), then index assignment",
@@ -208,7 +234,8 @@ def _call(value, fn, is_local):
         return Op("method", None, [func.value] + list(value.args), kwargs, name=f".{func.attr}()",
                   index=func.attr)
     if isinstance(func, gast.Name) and is_local(func.id):
-        return Op("dynamic", None, [func] + list(value.args), kwargs, name=func.id)
+        return Op("dynamic", None, [func] + list(value.args), kwargs,
+                  name=fn.namer.shown(func.id))
     target = generated_code_of(resolve_static(func, fn))
     args, kwargs = leading_by_position(target, list(value.args), kwargs)
     return Op("call", target, args, kwargs, name=static_name(func), ref=reference(func, fn))

@@ -33,6 +33,11 @@ class Namer:
     def __init__(self, taken=()):
         self.taken = set(taken)
         self.counters = {}
+        self.origins = {}      # temporary -> the user's text it holds the value of, for messages
+
+    def shown(self, name):
+        """How a message names `name`: a temporary by the user's text it stands for."""
+        return self.origins.get(name, name)
 
     def reserve(self, name):
         self.taken.add(name)

@@ -25,15 +25,17 @@ import gast
 from s2s_ad.base import syntax as S
 
 
-def desugar(node, namer, error=None, shared=None, in_place=()):
+def desugar(node, namer, error=None, shared=None, in_place=(), dicts=()):
     """`shared`, a list, receives the `x += v` statements whose x may share an array with
     another name read later (for the transforms to refuse where x is an array).  `in_place`
     names the parameters known to be arrays of a called function: there `p += v` writes into
-    the caller's array, and becomes `p[...] = p + v`."""
+    the caller's array, and becomes `p[...] = p + v`.  `dicts` names the parameters known to
+    be dicts, which a `for` loop walks by key (so do the locals only ever assigned a dict)."""
+    _CallStatements(namer).visit(node)
     if shared is not None:
         shared.extend(_augmented_aliases(node))
     _SignsOutOfProducts().visit(node)
-    lowering = _Lowering(namer, in_place)
+    lowering = _Lowering(namer, in_place, set(dicts) | _dict_locals(node), error)
     body = lowering.block(node.body, in_loop=None)
     if lowering.ret_name is not None:
         body = [S.assign(lowering.ret_name, S.const(None)),
@@ -43,6 +45,48 @@ def desugar(node, namer, error=None, shared=None, in_place=()):
         body.append(gast.Return(value=S.const(None)))
     node.body = body
     return node
+
+
+_IN_PLACE_OPERATORS = {
+    "__iadd__": gast.Add, "__isub__": gast.Sub, "__imul__": gast.Mult, "__itruediv__": gast.Div,
+    "__ifloordiv__": gast.FloorDiv, "__imod__": gast.Mod, "__ipow__": gast.Pow,
+    "__imatmul__": gast.MatMult, "__iand__": gast.BitAnd, "__ior__": gast.BitOr,
+    "__ixor__": gast.BitXor, "__ilshift__": gast.LShift, "__irshift__": gast.RShift}
+
+
+class _CallStatements(gast.NodeTransformer):
+    """The statements `a.__setitem__(i, v)` and `a.__iadd__(v)` (and the other in-place
+    operators) are `a[i] = v` and `a += v`: the same change of `a`, written so that the passes
+    after this one see it as a write (`a += v` as `a = a + v`, or refused where another name
+    shares a's array).  Used as a value (`r = a.__iadd__(v)`), such a call is a method call
+    that changes its object: refused where it matters (Analysed.refuse_unfollowed_changes).
+    The statement `lst.pop()` binds the item it drops to a name, whose adjoint the reverse
+    sweep gives back to the list's adjoint (a zero, as the item is not read)."""
+
+    def __init__(self, namer):
+        self.namer = namer
+
+    def visit_Expr(self, node):
+        call = node.value
+        if not (isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute) and
+                isinstance(call.func.value, (gast.Name, gast.Subscript)) and
+                not call.keywords and not any(isinstance(a, gast.Starred) for a in call.args)):
+            return node
+        method, receiver = call.func.attr, call.func.value
+        if method == "pop" and not call.args and isinstance(receiver, gast.Name):
+            return _located(S.assign(self.namer.fresh("_dropped"), call), node)
+        if method == "__setitem__" and len(call.args) == 2:
+            target = gast.Subscript(value=receiver, slice=call.args[0], ctx=gast.Store())
+            return _located(S.assign(target, call.args[1]), node)
+        if method in _IN_PLACE_OPERATORS and len(call.args) == 1:
+            target = S.clone(receiver)
+            for sub in S.walk(target):
+                if hasattr(sub, "ctx"):
+                    sub.ctx = gast.Load()
+            target.ctx = gast.Store()
+            return _located(gast.AugAssign(target=target, op=_IN_PLACE_OPERATORS[method](),
+                                           value=call.args[0]), node)
+        return node
 
 
 class _SignsOutOfProducts(gast.NodeTransformer):
@@ -248,9 +292,11 @@ class _Loop:
 
 
 class _Lowering:
-    def __init__(self, namer, in_place=()):
+    def __init__(self, namer, in_place=(), dicts=(), error=None):
         self.namer = namer
         self.in_place = set(in_place)     # parameters whose `p += v` writes into p's array
+        self.dicts = set(dicts)           # names known to hold dicts
+        self.error = error
         self.ret_name = None
         self.returned = None
 
@@ -300,10 +346,6 @@ class _Lowering:
                                         ctx=gast.Store())
             new = S.assign(target, gast.BinOp(left=target_load, op=s.op, right=s.value))
             return [_located(new, s)], set()
-        if _is_setitem_call(s):      # `a.__setitem__(i, v)` is `a[i] = v`
-            call = s.value
-            target = gast.Subscript(value=call.func.value, slice=call.args[0], ctx=gast.Store())
-            return [_located(S.assign(target, call.args[1]), s)], set()
         if _separate_assignments(s):
             return [_located(S.assign(t.id, v), s)
                     for t, v in zip(s.targets[0].elts, s.value.elts)], set()
@@ -379,24 +421,8 @@ class _Lowering:
         pre, rng, head = self._iteration(s)
         body = self._loop_body(s.body, brk, cont)
         flags_out = {self.returned} if returns else set()
-        grows = _grown_sequence(s)
-        if grows is not None:
-            # Python iterates over what a list has when each step begins: a list that the body
-            # changes (`items.append(v)`) is walked by position, its length read at every step.
-            k = self.namer.fresh("_k")
-            init = [S.assign(k, S.const(0))]
-            if brk:
-                init.append(S.assign(brk, S.const(False)))
-            if returns:
-                init.append(S.assign(self.returned, S.const(False)))
-            step = [S.assign(head[0], S.load(k))]
-            advance = [S.assign(k, gast.BinOp(left=S.load(k), op=gast.Add(), right=S.const(1)))]
-            test = gast.Compare(left=S.load(k), ops=[gast.Lt()],
-                                comparators=[S.call("len", S.load(grows))])
-            loop = gast.While(test=self._stop_test(test, brk, returns),
-                              body=step + head[1] + body + advance, orelse=[])
-            lowered = [_located(x, s) for x in pre + init] + [_located(loop, s)]
-            lowered = self._while_condition(lowered[-1], lowered[:-1])
+        if _changed_sequences(s):
+            lowered = self._walk_by_position(s, pre, head, body, brk, returns)
             return lowered + self._else_part(s, brk, returns, in_loop), flags_out
         if not brk and not returns:
             loop = gast.For(target=S.store(head[0]), iter=rng, body=head[1] + body, orelse=[],
@@ -419,6 +445,50 @@ class _Lowering:
         lowered = [_located(x, s) for x in pre + init] + [_located(loop, s)]
         lowered = self._while_condition(lowered[-1], lowered[:-1])
         return lowered + self._else_part(s, brk, returns, in_loop), flags_out
+
+    def _walk_by_position(self, s, pre, head, body, brk, returns):
+        """A list that the loop's body changes in length (`items.append(v)`) is walked as
+        Python walks it: by position, its length read at each step; `reversed(items)` from
+        the position of its last item when the loop began down to 0, while that position is
+        still in the list."""
+        it = s.iter
+        backwards = _is_call(it, "reversed") and len(it.args) == 1
+        seq = it.args[0] if backwards or (_is_call(it, "enumerate") and len(it.args) == 1) \
+            else it
+        if isinstance(seq, gast.Name) and seq.id in self.dicts:
+            raise self.error(s, f"this loop walks the dict '{seq.id}', whose size its body "
+                                f"changes (Python raises RuntimeError)",
+                             "Walk a copy of its keys: `for k in list(d)`.")
+        if not isinstance(seq, gast.Name):
+            names = ", ".join(f"'{n}'" for n in sorted(_changed_sequences(s)))
+            raise self.error(s, f"this loop walks {names}, whose length its body changes, "
+                                f"in a way s2s_ad does not follow",
+                             "Walk a copy (`for v in list(items)`), or write `for v in items`, "
+                             "`enumerate(items)` or `reversed(items)` for the list itself.")
+        k = self.namer.fresh("_k")
+        length = S.call("len", S.load(seq.id))
+        if backwards:
+            start = gast.BinOp(left=length, op=gast.Sub(), right=S.const(1))
+            test = gast.BoolOp(op=gast.And(), values=[
+                gast.Compare(left=S.load(k), ops=[gast.GtE()], comparators=[S.const(0)]),
+                gast.Compare(left=S.load(k), ops=[gast.Lt()], comparators=[S.clone(length)])])
+            step = [S.assign(s.target, _item(seq.id, k))]
+            move = gast.Sub()
+        else:
+            start = S.const(0)
+            test = gast.Compare(left=S.load(k), ops=[gast.Lt()], comparators=[length])
+            step = [S.assign(head[0], S.load(k))] + head[1]
+            move = gast.Add()
+        init = [S.assign(k, start)]
+        if brk:
+            init.append(S.assign(brk, S.const(False)))
+        if returns:
+            init.append(S.assign(self.returned, S.const(False)))
+        advance = [S.assign(k, gast.BinOp(left=S.load(k), op=move, right=S.const(1)))]
+        loop = gast.While(test=self._stop_test(test, brk, returns),
+                          body=step + body + advance, orelse=[])
+        lowered = [_located(x, s) for x in pre + init] + [_located(loop, s)]
+        return self._while_condition(lowered[-1], lowered[:-1])
 
     def while_loop(self, s, in_loop):
         brk, cont, returns = self._loop_flags(s.body)
@@ -464,7 +534,9 @@ class _Lowering:
             items = self._unpack(target, item(idx).elts, s)
         else:
             pre, length, item = self._elements(it, s)
-            items = [_located(S.assign(target, item(idx)), s)]
+            element = item(idx)
+            items = self._unpack(target, element.elts, s) if isinstance(element, gast.Tuple) \
+                else [_located(S.assign(target, element), s)]
         return pre, S.call("range", length), (idx, items)
 
     def _elements(self, node, s):
@@ -493,8 +565,24 @@ class _Lowering:
                 back = gast.BinOp(left=last, op=gast.Sub(), right=S.load(idx))
                 return gast.Subscript(value=S.load(seq), slice=back, ctx=gast.Load())
             return pre, seq, item
+        view = _dict_view(node, self.dicts)
+        if view is not None:
+            return self._dict_sequence(*view, s)
         seq, pre = self._as_name(node, s)
         return pre, seq, lambda idx: _item(seq, idx)
+
+    def _dict_sequence(self, mapping, view, s):
+        """A dict is iterated over its keys, as Python does: its keys are listed once, before
+        the loop, and `.values()` and `.items()` read the dict at each key."""
+        name, pre = self._as_name(mapping, s)
+        keys = self.namer.fresh("_keys")
+        pre = pre + [_located(S.assign(keys, S.call("_ad.keys_of", S.load(name))), s)]
+
+        def item(idx):
+            key = _item(keys, idx)
+            value = gast.Subscript(value=S.load(name), slice=_item(keys, idx), ctx=gast.Load())
+            return {"keys": key, "values": value, "items": S.tuple_([key, value])}[view]
+        return pre, keys, item
 
     def _as_name(self, node, s):
         if isinstance(node, gast.Name):
@@ -508,38 +596,59 @@ class _Lowering:
         return [_located(S.assign(target, S.tuple_(values)), s)]
 
 
-_LIST_CHANGES = {"append", "extend", "insert", "pop", "remove", "clear"}
-
-
-def _grown_sequence(loop):
-    """The name of the list `for x in items` (or `enumerate(items)`) iterates over if its body
-    changes the list's length (`items.append(v)`, `items += [v]`, `del items[0]`), else None."""
-    it = loop.iter
-    if _is_call(it, "enumerate") and len(it.args) == 1:
-        it = it.args[0]
-    if not isinstance(it, gast.Name):
-        return None
-    name = it.id
-    for sub in S.walk(gast.Module(body=loop.body, type_ignores=[])):
-        if isinstance(sub, gast.Call) and isinstance(sub.func, gast.Attribute) and \
-                sub.func.attr in _LIST_CHANGES and isinstance(sub.func.value, gast.Name) and \
-                sub.func.value.id == name:
-            return name
-        if isinstance(sub, gast.AugAssign) and isinstance(sub.target, gast.Name) and \
-                sub.target.id == name:
-            return name
-        if isinstance(sub, gast.Delete) and any(
-                isinstance(t, gast.Subscript) and isinstance(t.value, gast.Name) and
-                t.value.id == name for t in sub.targets):
-            return name
+def _dict_view(node, dicts):
+    """(the dict, "keys" | "values" | "items") for `d`, where d is known to be a dict, and for
+    `d.keys()`, `d.values()`, `d.items()`; else None."""
+    if isinstance(node, gast.Name) and node.id in dicts:
+        return node, "keys"
+    if isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) and \
+            node.func.attr in ("keys", "values", "items") and not node.args and \
+            not node.keywords:
+        return node.func.value, node.func.attr
     return None
 
 
-def _is_setitem_call(s):
-    return isinstance(s, gast.Expr) and isinstance(s.value, gast.Call) and \
-        isinstance(s.value.func, gast.Attribute) and s.value.func.attr == "__setitem__" and \
-        len(s.value.args) == 2 and not s.value.keywords and \
-        not any(isinstance(a, gast.Starred) for a in s.value.args)
+def _dict_locals(node):
+    """The names that every assignment in `node` gives a dict (a display, a comprehension, a
+    call of dict); not parameters, whose values come from the caller."""
+    made, plain = set(), set()
+    for sub in S.walk(node):
+        if isinstance(sub, gast.Assign) and len(sub.targets) == 1 and \
+                isinstance(sub.targets[0], gast.Name) and (
+                    isinstance(sub.value, (gast.Dict, gast.DictComp)) or
+                    _is_call(sub.value, "dict")):
+            made.add(sub.targets[0].id)
+            plain.add(id(sub.targets[0]))
+    other = {sub.id for sub in S.walk(node) if isinstance(sub, gast.Name) and
+             isinstance(sub.ctx, (gast.Store, gast.Param, gast.Del)) and id(sub) not in plain}
+    return made - other
+
+
+_LIST_CHANGES = {"append", "extend", "insert", "pop", "remove", "clear"}
+
+
+def _changed_sequences(loop):
+    """The names of the lists `loop` walks (`items` in `for x in items`, `enumerate(items)`,
+    `reversed(items)`, `zip(items, ...)`) whose length its body changes (`items.append(v)`,
+    `items += [v]`, `del items[0]`)."""
+    walked, todo = set(), [loop.iter]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, gast.Name):
+            walked.add(node.id)
+        elif any(_is_call(node, f) for f in ("enumerate", "reversed", "zip")):
+            todo.extend(node.args)
+    changed = set()
+    for sub in S.walk(gast.Module(body=loop.body, type_ignores=[])):
+        if isinstance(sub, gast.Call) and isinstance(sub.func, gast.Attribute) and \
+                sub.func.attr in _LIST_CHANGES and isinstance(sub.func.value, gast.Name):
+            changed.add(sub.func.value.id)
+        if isinstance(sub, gast.AugAssign) and isinstance(sub.target, gast.Name):
+            changed.add(sub.target.id)
+        if isinstance(sub, gast.Delete):
+            changed.update(t.value.id for t in sub.targets
+                           if isinstance(t, gast.Subscript) and isinstance(t.value, gast.Name))
+    return walked & changed
 
 
 def _is_call(node, name):

@@ -28,38 +28,61 @@ _HOISTABLE = (gast.ListComp, gast.GeneratorExp, gast.Call)    # the nodes _hoist
 
 
 def expand_locals(node, namer, error):
-    functions = _collect(node, error)
-    node.body = _Expander(functions, namer, error).block(node.body)
-    return node
-
-
-def _collect(node, error):
-    """{name: FunctionDef} for the local functions; they are removed from the body."""
-    functions, body = {}, []
-    for stmt in node.body:
-        if isinstance(stmt, gast.FunctionDef):
-            if stmt.decorator_list:
-                raise error(stmt, f"the local function '{stmt.name}' has decorators",
-                            "Define it at module level.")
-            functions[stmt.name] = stmt
-            continue
-        if isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Lambda) and \
-                len(stmt.targets) == 1 and isinstance(stmt.targets[0], gast.Name):
-            lam = stmt.value
-            ret = gast.copy_location(gast.Return(value=lam.body), lam.body)
-            fdef = gast.FunctionDef(name=stmt.targets[0].id, args=lam.args, body=[ret],
-                                    decorator_list=[], returns=None, type_comment=None,
-                                    type_params=[])
-            functions[stmt.targets[0].id] = gast.copy_location(fdef, stmt)
-            continue
-        body.append(stmt)
-    node.body = body
-    for name, fdef in functions.items():
+    functions = {}
+    node.body = _collect(node.body, functions, namer, error)
+    for name in functions:
         for sub in S.walk(node):
             if isinstance(sub, gast.Name) and sub.id == name and isinstance(sub.ctx, gast.Store):
                 raise error(sub, f"the local function '{name}' is reassigned",
                             "Give the new value another name.")
-    return functions
+    node.body = _Expander(functions, namer, error).block(node.body)
+    return node
+
+
+def _collect(stmts, functions, namer, error):
+    """`stmts` without the local functions defined in them (at the top or in a loop's body),
+    which go into `functions` ({name: FunctionDef}).  A definition leaves its defaults behind,
+    assigned to fresh names where it stood: Python evaluates them there, once per definition
+    (`lambda v, k=k: v * k` made in a loop keeps each pass's k)."""
+    body = []
+    for stmt in stmts:
+        fdef = _local_function(stmt, error)
+        if fdef is None:
+            if isinstance(stmt, (gast.For, gast.While)):
+                stmt.body = _collect(stmt.body, functions, namer, error)
+            body.append(stmt)
+            continue
+        if fdef.name in functions:
+            raise error(stmt, f"the local function '{fdef.name}' is defined twice",
+                        "Give the second function another name.")
+        functions[fdef.name] = fdef
+        fdef.default_names = {}      # parameter -> the name its default is assigned to
+        args = fdef.args
+        first = len(args.args) - len(args.defaults)
+        given = [(a.id, d) for a, d in zip(args.args[first:], args.defaults)] + \
+            [(a.id, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
+        for param, default in given:
+            name = fdef.default_names[param] = namer.fresh(f"_{param}_{fdef.name}_default")
+            body.append(gast.copy_location(S.assign(name, default), default))
+    return body
+
+
+def _local_function(stmt, error):
+    """The FunctionDef that `stmt` defines (`def g(v): ...`, `g = lambda v: ...`), or None."""
+    if isinstance(stmt, gast.FunctionDef):
+        if stmt.decorator_list:
+            raise error(stmt, f"the local function '{stmt.name}' has decorators",
+                        "Define it at module level.")
+        return stmt
+    if isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Lambda) and \
+            len(stmt.targets) == 1 and isinstance(stmt.targets[0], gast.Name):
+        lam = stmt.value
+        ret = gast.copy_location(gast.Return(value=lam.body), lam.body)
+        fdef = gast.FunctionDef(name=stmt.targets[0].id, args=lam.args, body=[ret],
+                                decorator_list=[], returns=None, type_comment=None,
+                                type_params=[])
+        return gast.copy_location(fdef, stmt)
+    return None
 
 
 class _Expander:
@@ -172,23 +195,29 @@ class _Expander:
         from s2s_ad.frontend.desugar import desugar
         body_def = S.clone(fdef)
         params = [a.id for a in body_def.args.args]
-        defaults = body_def.args.defaults
-        assigned = set(params) | {n.id for s in body_def.body for n in S.walk(s)
-                                  if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+        kwonly = [a.id for a in body_def.args.kwonlyargs]
+        if len(args) > len(params) or set(keywords) - set(params[len(args):] + kwonly) or \
+                body_def.args.vararg is not None or body_def.args.kwarg is not None:
+            raise self.error(call, f"the call of '{fdef.name}' does not match its parameters "
+                                   f"(or it takes *args or **kwargs)",
+                             "Pass each parameter once, by position or by name.")
+        assigned = set(params + kwonly) | {
+            n.id for s in body_def.body for n in S.walk(s)
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
         renames = {name: self.namer.fresh(f"{name}_{fdef.name}") for name in sorted(assigned)}
         binding = []
-        for k, p in enumerate(params):
-            if k < len(args):
+        for k, p in enumerate(params + kwonly):
+            if k < len(args) and p not in kwonly:
                 value = args[k]
             elif p in keywords:
                 value = keywords[p]
-            elif k >= len(params) - len(defaults):
-                value = S.clone(defaults[k - (len(params) - len(defaults))])
+            elif p in fdef.default_names:     # the value the definition gave it
+                value = S.load(fdef.default_names[p])
             else:
                 raise self.error(call, f"the call of '{fdef.name}' misses the argument '{p}'",
                                  "Pass every parameter.")
             binding.append(gast.copy_location(S.assign(renames[p], value), call))
-        body_def = desugar(body_def, self.namer)
+        body_def = desugar(body_def, self.namer, self.error)
         body = [_rename(stmt, renames) for stmt in body_def.body]
         result = self.namer.fresh(f"_{fdef.name}")
         ret = body[-1]

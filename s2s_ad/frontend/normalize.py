@@ -38,7 +38,8 @@ class SSAFunction:
     def refuse_varargs(self):
         """At the top level `*args` has no known length."""
         if self.vararg is not None:
-            raise self.error(self.node, f"`*{self.vararg}` parameters of unknown length are "
+            where = self.parsed.node.args.vararg or self.node      # at the parameter
+            raise self.error(where, f"`*{self.vararg}` parameters of unknown length are "
                                         f"not supported here",
                              "List the parameters explicitly (a function called from the "
                              "differentiated one may take *args).")
@@ -93,13 +94,14 @@ def user_names(ssa):
     return names
 
 
-def normalize(fn, statics=None, in_place=()):
+def normalize(fn, statics=None, in_place=(), dicts=()):
     """Front end, desugaring and SSA: the function every transform starts from.
 
     `statics` binds parameters to functions known when the code is generated (a callee's
     argument `rhs` that a caller passes a module-level function for): they stop being
     parameters, and calls of them are calls of that function.  `in_place`: the parameters of
     a called function known to be arrays, whose `p += v` writes into the caller's array.
+    `dicts`: the parameters known to be dicts (a `for` loop over one walks its keys).
     """
     parsed = frontend.parse(fn)
     node = S.clone(parsed.node)
@@ -123,9 +125,17 @@ def normalize(fn, statics=None, in_place=()):
     node = expand_locals(node, namer, holder.error)
     node = gast.fix_missing_locations(desugar(node, namer, holder.error,
                                               shared=holder.shared_updates,
-                                              in_place=in_place))
+                                              in_place=in_place, dicts=dicts))
+    if "_ad" in S.names_in(node) and parsed.resolve("_ad", None) is not runtime:
+        parsed = holder.parsed = copy.copy(parsed)     # a loop over a dict lists its keys
+        parsed.closure = dict(parsed.closure, _ad=runtime)     # with the runtime's keys_of
     holder.node = to_ssa(node, namer, holder.error)
     return holder
+
+
+def dict_parameters(kinds):
+    """The parameters whose kind says they are dicts (see normalize)."""
+    return {p for p, kind in (kinds or {}).items() if kind == "dict"}
 
 
 def _refuse_code_from_text(fn):

@@ -10,6 +10,7 @@ those of the user's file, so errors can point at the user's code.
 import ast
 import builtins
 import dis
+import functools
 import inspect
 import linecache
 import re
@@ -126,10 +127,12 @@ def calling(fn):
 def parse(fn):
     fn = unwrap(fn)
     if not isinstance(fn, types.FunctionType):
+        hint = "Differentiate a function that calls it (`lambda y: f(2.0, y)` for " \
+            "functools.partial(f, 2.0))." if isinstance(fn, functools.partial) else \
+            "Give it derivative rules with ad.defvjp / ad.defjvp, or mark it with " \
+            "ad.nondifferentiable."
         raise SourceUnavailableError(
-            f"cannot differentiate {fn!r}: it is not a Python function with source",
-            hint="Give it derivative rules with ad.defvjp / ad.defjvp, or mark it with "
-                 "ad.nondifferentiable.")
+            f"cannot differentiate {fn!r}: it is not a Python function with source", hint=hint)
     code = fn.__code__
     filename = code.co_filename
     node, all_lines = _lambda_on_its_lines(fn) if code.co_name == "<lambda>" else \
@@ -538,7 +541,7 @@ def _lambda_node(fn, tree, names=None, line_offset=0, col_offset=0, strict=False
     candidates = [n for n in syntax.walk(tree) if isinstance(n, gast.Lambda)]
     target = fn.__code__
     params = list(target.co_varnames[:target.co_argcount])
-    fitting = [c for c in candidates if [a.id for a in c.args.args] == params]
+    fitting = [c for c in candidates if _lambda_signature(c) == _code_signature(target)]
     # the only one with its parameters, else the one at the place fn's code comes from, else
     # the one that compiles to fn's code
     chosen = next((c for c in fitting if _same_place(c, target, line_offset, col_offset)),
@@ -558,6 +561,24 @@ def _lambda_node(fn, tree, names=None, line_offset=0, col_offset=0, strict=False
                             returns=None, type_comment=None, type_params=[])
     gast.copy_location(node, chosen)
     return node
+
+
+def _code_signature(code):
+    """(positional, keyword-only, *name, **name) parameter names of a code object."""
+    n, k = code.co_argcount, code.co_kwonlyargcount
+    names = list(code.co_varnames)
+    star = names[n + k] if code.co_flags & inspect.CO_VARARGS else None
+    after = n + k + (star is not None)
+    stars = names[after] if code.co_flags & inspect.CO_VARKEYWORDS else None
+    return names[:n], names[n:n + k], star, stars
+
+
+def _lambda_signature(lam):
+    """The same of a gast Lambda: a lambda taking `*a` is not one taking nothing."""
+    args = lam.args
+    return ([a.id for a in (args.posonlyargs or []) + args.args],
+            [a.id for a in args.kwonlyargs], args.vararg.id if args.vararg else None,
+            args.kwarg.id if args.kwarg else None)
 
 
 def _lambda_name(tree, lam):

@@ -19,6 +19,8 @@ The output satisfies:
 The SSA function is ordinary Python and returns exactly what the original returns.
 """
 
+import ast
+
 import gast
 
 from s2s_ad.base import syntax as S
@@ -108,7 +110,9 @@ class _SSA:
         if isinstance(node, gast.Attribute):
             if self.is_static(node):
                 return S.clone(node)
-            return gast.Attribute(value=self.atom(node.value, origin), attr=node.attr, ctx=gast.Load())
+            # located, so that a refusal of the attribute points at it (ops._attribute)
+            return gast.copy_location(gast.Attribute(value=self.atom(node.value, origin),
+                                                     attr=node.attr, ctx=gast.Load()), node)
         if isinstance(node, gast.Subscript):
             return gast.Subscript(value=self.atom(node.value, origin),
                                   slice=self.index(node.slice, origin), ctx=gast.Load())
@@ -123,6 +127,10 @@ class _SSA:
                                  "Build the dict key by key.")
             return gast.Dict(keys=[self.atom(k, origin) for k in node.keys],
                              values=[self.atom(v, origin) for v in node.values])
+        if isinstance(node, gast.Lambda):
+            raise self.error(node, "a lambda kept in a list, passed on or called where it "
+                                   "stands is not supported: s2s_ad follows the calls of a "
+                                   "lambda assigned to a name", _HINTS[gast.Lambda])
         raise self.error(node, f"{_describe(node)} is not supported here",
                          _HINTS.get(type(node), "Rewrite it with plain statements."))
 
@@ -161,6 +169,9 @@ class _SSA:
             func = gast.Attribute(value=self.atom(func.value, origin), attr=func.attr, ctx=gast.Load())
         else:
             func = self.atom(func, origin)
+            if isinstance(func, gast.Name) and is_temporary(func.id):
+                # a callee computed here (`fs[2](x)`): messages name it as the user wrote it
+                self.namer.origins[func.id] = ast.unparse(gast.gast_to_ast(S.clone(node.func)))
         args = [self.atom(a, origin) for a in node.args]
         keywords = [gast.keyword(arg=k.arg, value=self.atom(k.value, origin)) for k in node.keywords]
         return gast.Call(func=func, args=args, keywords=keywords)
@@ -535,7 +546,8 @@ _HINTS = {
     gast.Try: "Move the try/except outside the differentiated function.",
     gast.With: "Move the `with` block outside the differentiated function.",
     gast.Raise: "Check inputs outside the differentiated function, or use `assert`.",
-    gast.Lambda: "Define the function with `def` at module level.",
+    gast.Lambda: "Assign it to a name and call it by that name (`g = lambda v, k=k: v * k`, "
+                 "in a loop too), or define it with `def` at module level.",
     gast.ListComp: "Write the loop out with `for` and `append`.",
     gast.GeneratorExp: "Write the loop out with `for`.",
     gast.Global: "Pass the value in as an argument and return the new value.",

@@ -297,3 +297,8 @@ def scalar_like(v, x):
     if isinstance(x, numbers.Number) and not isinstance(x, np.generic) and np.ndim(v) == 0:
         return float(v)
     return v
+
+
+def keys_of(mapping):
+    """The keys a `for` loop over a dict visits, in order, as a list (read by position)."""
+    return list(mapping)

@@ -21,7 +21,7 @@ from s2s_ad.transforms import batching
 from s2s_ad.analysis.analysed import Analysed, aligned
 from s2s_ad.analysis.calls import (argument_kinds, bind_call, callee_kinds, callee_ssa,
                                    mutated_params, static_functions)
-from s2s_ad.analysis.ops import is_user_function
+from s2s_ad.analysis.ops import is_user_function, refusal_hint
 from s2s_ad.base.errors import (BadArgumentError, DifferentiationError, NonDifferentiableCallError,
                                Unbatchable)
 from s2s_ad.transforms.program import Program, Unit, callee_key
@@ -111,6 +111,10 @@ class Forward(Analysed):
         elif op.kind == "call":
             pre, expr = self._call(stmt, op, out)
             return pre + [S.assign(self.dot(out), expr)]
+        elif op.kind != "other" and any(self.active(a) for a in op.args):
+            # a callable computed at run time or a method: not followed, never taken for zero
+            raise self.fn.error(stmt, f"cannot differentiate the call {op.name}",
+                                refusal_hint(op), kind=NonDifferentiableCallError)
         else:
             # a constant, or a comparison or `.shape` ("other"): no derivative.  Its result is
             # active only where it shares a list with active values (a tape that also records
@@ -346,6 +350,7 @@ class Forward(Analysed):
         out_names = ([output.id] if isinstance(output, gast.Name) else []) + list(mutated) \
             + self.restored_arrays()
         self.activity = activity(self.fn, self.ops, self.wrt, out_names, self.shapes)
+        self.refuse_unfollowed_changes()
         if self.batched:    # one tangent per element of the wrt arguments
             in_shapes = [self.shape_of(S.load(p)) for p in self.wrt]
             self.batch = batching.batch_size(in_shapes, self.shapes.values())

@@ -44,8 +44,8 @@ from s2s_ad.analysis.calls import (argument_kinds, bind_call, callee_kinds, call
 from s2s_ad.analysis.ops import is_user_function
 from s2s_ad.transforms.program import Pair, Program, Unit, callee_key
 from s2s_ad.base.errors import BadArgumentError, NonDifferentiableCallError
-from s2s_ad.analysis.kinds import all_real
-from s2s_ad.analysis.ops import describe, reduced_axes
+from s2s_ad.analysis.kinds import CONTAINER_KINDS, all_real
+from s2s_ad.analysis.ops import describe, reduced_axes, refusal_hint
 from s2s_ad.rules import registry
 from s2s_ad.analysis.shapes import broadcast, elementwise_shape
 
@@ -279,6 +279,10 @@ class Reverse(Analysed):
                     code += self.accumulate(arg.id, item)
         elif op.kind == "call":
             code += self._call(stmt, op, out, g, g_uniform)
+        elif op.kind != "other" and any(self.active(a) for a in op.args):
+            # a callable computed at run time or a method: not followed, never taken for zero
+            raise self.fn.error(stmt, f"cannot differentiate the call {op.name}",
+                                refusal_hint(op), kind=NonDifferentiableCallError)
         # a comparison or `.shape` ("other") has no derivative: its adjoint reaches nothing
         # (it is active only where it shares a list with active values, as on a tape)
         return code
@@ -390,7 +394,7 @@ class Reverse(Analysed):
         return code + [S.assign(target, S.const(0.0))]
 
     def _is_container(self, name):
-        return self.kinds.get(name) in ("container", "scalars")
+        return self.kinds.get(name) in CONTAINER_KINDS
 
     def _fills_index(self, base, index, value):
         """Does `value` have the shape of `base[index]` (known shapes, a basic index), so that
@@ -462,6 +466,9 @@ class Reverse(Analysed):
             code, g_uniform = self._spread_cotangent(out, g_uniform), None
         if op.fn == "astype":
             return code + (self.accumulate(op.args[0].id, g) if self.active(op.args[0]) else [])
+        if op.fn is operator.add and isinstance(op.args[0], gast.Name) and any(
+                self._is_container(a.id) for a in op.args if isinstance(a, gast.Name)):
+            return code + self._concatenation(op, g)
         reduced = self._reduction_cotangent(op, rule, out, g) if g_uniform is None else None
         if reduced is not None:
             return self.accumulate(op.args[0].id, reduced[0], uniform=reduced[1])
@@ -488,6 +495,20 @@ class Reverse(Analysed):
                 uniform = broadcast(uniform, shape) if uniform is not None and \
                     shape is not None else None
             code += self.accumulate(name, total, uniform=uniform)
+        return code
+
+    def _concatenation(self, op, g):
+        """`a + b` of lists or tuples joins them: a's cotangent is the first len(a) items of
+        g, b's the rest (the rule of `+` for numbers would give each all of g)."""
+        a, b = op.args
+        cut = S.call("len", S.load(a.id))
+        parts = [(a, gast.Slice(lower=None, upper=cut, step=None)),
+                 (b, gast.Slice(lower=S.clone(cut), upper=None, step=None))]
+        code = []
+        for arg, part in parts:
+            if isinstance(arg, gast.Name) and self.active(arg):
+                code += self.accumulate(arg.id, gast.Subscript(value=S.clone(g), slice=part,
+                                                               ctx=gast.Load()))
         return code
 
     def _spread_cotangent(self, out, shape):
@@ -860,6 +881,7 @@ class Reverse(Analysed):
         # in a callee's pair, the arguments it writes into are among its results
         self.activity = activity(self.fn, self.ops, self.wrt,
                                  out_names + list(self.split_mutated or ()), self.shapes)
+        self.refuse_unfollowed_changes()
         # the arrays it writes into and the lists it appends to or pops from
         self.written = check_writes(self.fn, self.ops, self.kinds)
         self.plan_calls()

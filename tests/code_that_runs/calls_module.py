@@ -13,6 +13,16 @@ class Model:
     def weighted(self, x):
         return self.w * x * x
 
+    def weight_first(self, x):
+        w = self.w
+        return w * x
+
+    def walks_items(self, x):
+        total = x
+        for v in self.items:
+            total = total * v
+        return total
+
 
 def with_default(x, k=2.0):
     return k * x ** 3
@@ -36,3 +46,14 @@ def returns_bool(x):
 
 def returns_complex(x):
     return x * 1j
+
+
+def _square(v):
+    return v * v
+
+
+SQUARES = {"first": _square}
+
+
+def calls_through_a_dict(x):
+    return SQUARES["first"](x) + x

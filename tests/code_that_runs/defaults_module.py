@@ -43,3 +43,28 @@ def uses_array_default(x):
 
 def scaled_top_level(x, k=K):            # a top-level default: 5.0
     return x * x * k
+
+
+def local_default_rebound(x):
+    s = 3.0
+    def inner(v, k=s):                   # k is 3.0: s is rebound after the def
+        return v * k
+    s = 10.0
+    return inner(x) + s
+
+
+def lambdas_made_in_a_loop(x):
+    total = 0.0
+    for k in range(3):
+        term = lambda v, k=k: v * v * k      # noqa: E731 (each keeps its own k)
+        total = total + term(x)
+    return total
+
+
+def calls_lambdas_made_in_a_loop(x):
+    return lambdas_made_in_a_loop(x) * 2.0
+
+
+def lambdas_in_a_list(x):
+    fs = [lambda v, k=k: v * k for k in range(3)]
+    return fs[2](x) + fs[1](x)
