@@ -1292,3 +1292,18 @@ def chooses_in_nested_branches(x, y, a):
 
 CASES.append(Case(chooses_in_nested_branches, args(scal(), scal(), vec(3)), (0, 1, 2)))
 
+
+# ---- a write into an item of a called function's tuple of new arrays (N3) -------------------
+def _scaled_pair(x, a):
+    return (a + x, a * x)
+
+
+def writes_into_a_helpers_item(x, a):
+    v = _scaled_pair(x, a)[1]        # a new array: nothing else names it
+    _set_first(v, np.sin(x))
+    _, w = _scaled_pair(a[2], a)
+    w[1] = x * w[1]
+    return np.sum(v * v) + np.sum(w * a)
+
+
+CASES.append(Case(writes_into_a_helpers_item, args(scal(), vec(3)), (0, 1)))
