@@ -1387,3 +1387,53 @@ def copy_in_one_arm(x, a):
 
 
 CASES.append(Case(copy_in_one_arm, args(scal(0.5, 1.5), vec(3)), (0, 1)))
+
+
+# ---- a for loop that returns early, after a conditional expression in a branch (N1) ---------
+# The temporary of `3.0 if x >= 1.3 else 0.1` is restored in the branches of `x >= 1.3`, so
+# the reverse sweep reads that condition too: the forward sweep must save it (before, it
+# popped a value never pushed).
+def returns_in_a_loop_after_a_choice(x, y, a):
+    for i in range(3):
+        if i == 0:
+            y = y / (3.0 if x >= 1.3 else 0.1)
+        if i == 1:
+            return y * a[0]
+
+
+CASES.append(Case(returns_in_a_loop_after_a_choice, args(scal(0.5, 2.0), scal(), vec(3)),
+                  (0, 1, 2)))
+
+
+def chooses_in_nested_branches(x, y, a):
+    # the same in nested ifs: before the fix, a misaligned tape and a wrong gradient
+    for i in range(3):
+        if i != 2:
+            if x >= 0.0:
+                c = 2.0
+            else:
+                if y > 0.0:
+                    c = 0.5
+                else:
+                    c = 0.25
+            y = y * c + a[i]
+    return y
+
+
+CASES.append(Case(chooses_in_nested_branches, args(scal(), scal(), vec(3)), (0, 1, 2)))
+
+
+# ---- a write into an item of a called function's tuple of new arrays (N3) -------------------
+def _scaled_pair(x, a):
+    return (a + x, a * x)
+
+
+def writes_into_a_helpers_item(x, a):
+    v = _scaled_pair(x, a)[1]        # a new array: nothing else names it
+    _set_first(v, np.sin(x))
+    _, w = _scaled_pair(a[2], a)
+    w[1] = x * w[1]
+    return np.sum(v * v) + np.sum(w * a)
+
+
+CASES.append(Case(writes_into_a_helpers_item, args(scal(), vec(3)), (0, 1)))

@@ -114,7 +114,43 @@ def alias_from_the_other_path(a):
     return np.sum(c * c)
 
 
+def _both(p, b):
+    return (p, b)
+
+
+def item_of_a_helper_returning_its_arguments(a):
+    v = _both(2.0, a)[1]                 # a itself
+    v[1] = 0.0
+    return np.sum(v * a)
+
+
+def unpacked_argument_of_a_helper(a):
+    _, v = _both(2.0, a)                 # a itself (was taken for a new array: wrong gradient)
+    v[1] = 0.0
+    return np.sum(v * a)
+
+
+def _zero_second(t):
+    p, b = t                             # b: the caller's array, inside the tuple
+    b[1] = 0.0
+    return np.sum(b) * p
+
+
+def writes_through_a_tuple_argument(a):
+    return _zero_second((2.0, a)) + np.sum(a * a)   # a changed by the call (was missed)
+
+
+def unpacked_item_read_through_the_tuple(a):
+    t = (2.0, a * 1.0)
+    _, v = t
+    v[1] = 0.0
+    return np.sum(v * v) + np.sum(t[1])  # t[1] is v (was missed)
+
+
 @pytest.mark.parametrize("fn, text, arg", [
+    (item_of_a_helper_returning_its_arguments, "v[1] = 0.0", V),
+    (unpacked_argument_of_a_helper, "v[1] = 0.0", V),
+    (unpacked_item_read_through_the_tuple, "v[1] = 0.0", V),
     (astype_no_copy, "b[0] = 0.0", V),
     (callee_returns_its_argument, "b[0] = 0.0", V),
     (rows_scaled_in_place, "row *= 2.0", A),
@@ -129,6 +165,26 @@ def alias_from_the_other_path(a):
 ], ids=lambda p: getattr(p, "__name__", ""))
 def test_a_write_into_shared_memory_is_refused_at_its_statement(fn, text, arg):
     _refused_at(fn, text, arg.copy())
+
+
+def test_a_write_through_a_tuple_argument_is_refused_in_the_callee():
+    with pytest.raises(DifferentiationError) as info:
+        ad.grad(writes_through_a_tuple_argument)(V.copy())
+    assert info.value.location.line == _line_of(_zero_second, "b[1] = 0.0"), str(info.value)
+    assert "an item of a tuple or list" in str(info.value)
+
+
+def test_an_item_of_a_helpers_new_arrays_is_written_as_computed():
+    def pair(x, a):
+        return (a + x, a * x)
+
+    def f(x, a):
+        v = pair(x, a)[1]
+        v[0] = np.sin(x)
+        return np.sum(v * v)
+    g = ad.grad(f, wrt=(0, 1))(0.5, V.copy())
+    np.testing.assert_allclose(g[0], 2 * np.sin(0.5) * np.cos(0.5) + 2 * 0.5 * np.sum(V[1:] ** 2))
+    np.testing.assert_allclose(g[1], [0.0, 2 * 0.25 * V[1], 2 * 0.25 * V[2]])
 
 
 def rows_of_numbers_scaled(v):

@@ -27,7 +27,7 @@ WRITES_INTO_ARRAYS = ("once more (for a Hessian", "writ")
 REFUSED = {name: WRITES_INTO_ARRAYS for name in (
     "cholesky_rows", "dict_new_key", "fill", "fresh_copy_in_a_branch", "gram_schmidt",
     "jacobi2d", "mutate_arg", "overwrite", "rebound_to_the_copy", "repeated_indices",
-    "reread_after_write", "scatter_add", "writes_into_a_fresh_copy",
+    "reread_after_write", "scatter_add", "writes_into_a_fresh_copy", "writes_into_a_helpers_item",
     # tests/kernels.py
     "adi", "cholesky", "correlation", "covariance", "durbin", "floyd_warshall", "gemver",
     "gramschmidt", "jacobi_2d", "ludcmp", "mvt", "seidel_2d", "symm", "syrk", "trisolv",

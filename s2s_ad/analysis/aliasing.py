@@ -18,7 +18,7 @@ from s2s_ad.base import syntax as S
 from s2s_ad.base.errors import UnsupportedSyntaxError
 from s2s_ad.base.naming import is_temporary
 from s2s_ad.analysis.kinds import infer_kinds
-from s2s_ad.analysis.ops import describe, hashable, is_user_function
+from s2s_ad.analysis.ops import BINOPS, UNARYOPS, describe, hashable, is_user_function
 from s2s_ad.frontend.normalize import normalize
 
 # NumPy functions whose result may share memory with their first argument.
@@ -60,10 +60,7 @@ def returns_argument(fn):
         return bool(_RETURNS[fn])     # a recursive call: what is known so far
     _RETURNS[fn] = False
     try:
-        ssa = normalize(fn)
-        local = set(ssa.params) | {n.id for n in gast.walk(ssa.node)
-                                   if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
-        ops = {id(s): describe(s, ssa, local.__contains__) for s in simple_statements(ssa.node.body)}
+        ssa, ops = _analysed_callee(fn)
         ret = ssa.node.body[-1]
         result = isinstance(ret, gast.Return) and isinstance(ret.value, gast.Name) and \
             bool(argument_roots(ret.value.id, ssa, ops, infer_kinds(ssa, ops, {})))
@@ -73,6 +70,15 @@ def returns_argument(fn):
     return result
 
 
+def _analysed_callee(fn):
+    """The SSA form of the user function `fn` and its ops."""
+    ssa = normalize(fn)
+    local = set(ssa.params) | {n.id for n in gast.walk(ssa.node)
+                               if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+    return ssa, {id(s): describe(s, ssa, local.__contains__)
+                 for s in simple_statements(ssa.node.body)}
+
+
 def list_displays(ops, order):
     """The names bound to a list display (`idx = [1, 0]`)."""
     return {s.targets[0].id for s in order if isinstance(s, gast.Assign) and
@@ -80,14 +86,21 @@ def list_displays(ops, order):
             ops[id(s)].name == "list"}
 
 
+def _definitions(order):
+    """{name: the statements that bind it}: plain assignments and unpackings (`p, b = t`)."""
+    defs = {}
+    for s in order:
+        if isinstance(s, gast.Assign) and not isinstance(s.targets[0], gast.Subscript):
+            for n in S.names_in(s.targets[0], gast.Store):
+                defs.setdefault(n, []).append(s)
+    return defs
+
+
 def argument_roots(name, fn, ops, kinds):
     """The parameters whose memory the value `name` may share (followed back through copies
     and views)."""
-    defs = {}
     order = list(simple_statements(fn.node.body))
-    for s in order:
-        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
-            defs.setdefault(s.targets[0].id, []).append(s)
+    defs = _definitions(order)
     lists = list_displays(ops, order)
     found, todo, seen = set(), [name], set()
     while todo:
@@ -119,10 +132,7 @@ def check_writes(fn, ops, kinds):
     (lists appended to or popped from included)."""
     order = list(simple_statements(fn.node.body))
     position = {id(s): k for k, s in enumerate(order)}
-    defs = {}
-    for s in order:
-        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
-            defs.setdefault(s.targets[0].id, []).append(s)
+    defs = _definitions(order)
     uses = None      # name -> the statements that read it, found at the first write
     lists = list_displays(ops, order)
     written = set()
@@ -133,16 +143,12 @@ def check_writes(fn, ops, kinds):
         # `a[i] = v` writes into a; a call writes into the arguments its callee writes into
         bases = [op.args[0].id] if op.kind == "setitem" else op.writes
         for base in bases:
-            params, views = _roots(base, fn, ops, kinds, defs, set(), lists)
-            if views:
-                what = "an item of a container or an indexed value" if is_temporary(base) \
-                    else f"'{base}'"
-                raise fn.error(w, f"writing into {what}, which may be a view of another "
-                                  f"array", "Write into a copy: `name = name.copy()` first, or "
-                                  "build the array with np.zeros.", kind=UnsupportedSyntaxError)
-            written |= params
             if uses is None:
                 uses = _uses(order)
+            params, views = _roots(base, fn, ops, kinds, defs, set(), lists, uses)
+            if views:
+                raise _view_error(fn, w, base, views[0], ops, kinds, defs)
+            written |= params
             _check_live_views(fn, w, base, order, position, ops, kinds, lists, uses)
             _check_live_copies(fn, w, base, order, position, ops, uses)
     return written | updated_lists(fn, ops)
@@ -157,8 +163,21 @@ def _uses(order):
     return uses
 
 
-def _roots(name, fn, ops, kinds, defs, seen, lists):
-    """(parameters, views) the array `name` may be: followed back through copies."""
+def _view_error(fn, write, base, view, ops, kinds, defs):
+    what = "an item of a container or an indexed value" if is_temporary(base) else f"'{base}'"
+    if _takes_item(view, ops, kinds, defs):
+        why = (f"writing into {what}, an item of a tuple or list, which may be another name for "
+               f"an array (an argument, or one the container still holds)")
+    else:
+        why = f"writing into {what}, which may be a view of another array"
+    return fn.error(write, why, "Write into a copy: `name = name.copy()` first, or build the "
+                                "array with np.zeros.", kind=UnsupportedSyntaxError)
+
+
+def _roots(name, fn, ops, kinds, defs, seen, lists, uses):
+    """(parameters, views) the array `name` may be: followed back through copies.  An item of
+    a container counts as a view (it may be an argument, or the container may be read again),
+    unless it is a fresh array only `name` reaches (_private_item)."""
     if name in seen:
         return set(), []
     seen.add(name)
@@ -168,12 +187,111 @@ def _roots(name, fn, ops, kinds, defs, seen, lists):
     for d in defs.get(name, []):
         op = ops[id(d)]
         if op.kind == "copy":
-            p, v = _roots(op.args[0].id, fn, ops, kinds, defs, seen, lists)
+            p, v = _roots(op.args[0].id, fn, ops, kinds, defs, seen, lists, uses)
             params |= p
             views += v
-        elif _is_view(op, kinds, lists, name):
+        elif _private_item(d, ops, defs, uses):
+            continue
+        elif op.kind == "unpack" or _is_view(op, kinds, lists, name):
             views.append(d)
     return params, views
+
+
+def _takes_item(stmt, ops, kinds, defs):
+    """Whether `stmt` takes an item of a tuple or list (not a view of an array)."""
+    r = _container_of(stmt, ops)
+    if r is None:
+        return False
+    made = [ops[id(d)] for d in defs.get(r, [])]
+    return ops[id(stmt)].kind == "unpack" or kinds.get(r) == "container" or any(
+        op.kind == "pack" or (op.kind == "call" and is_user_function(op.fn)) for op in made)
+
+
+def _container_of(stmt, ops):
+    """The container `r` that `v = r[k]` or `p, v = r` takes an item of, else None."""
+    op = ops[id(stmt)]
+    if op.kind in ("index", "unpack") and isinstance(op.args[0], gast.Name):
+        return op.args[0].id
+    return None
+
+
+def _private_item(stmt, ops, defs, uses):
+    """Whether `stmt` (`v = r[k]` or `p, v = r`) binds an array that nothing else reaches: r is
+    the result of a call to a user function that returns a tuple or list of arrays it made
+    (returns_fresh_items), and this statement is r's only reader (`g(x, a)[1]` in the source)."""
+    r = _container_of(stmt, ops)
+    if r is None or len(defs.get(r, [])) != 1 or uses.get(r) != [stmt]:
+        return False
+    op = ops[id(defs[r][0])]
+    return op.kind == "call" and returns_fresh_items(op.fn)
+
+
+_FRESH = {}  # function -> whether it returns a tuple or list of arrays made in its body
+# (forgotten by ad.clear_cache)
+
+
+def returns_fresh_items(fn):
+    """Whether the user function `fn` returns a tuple or list display (on every path) each of
+    whose items is the result of a NumPy or arithmetic call that makes a new array (`a * x`,
+    np.zeros): no argument, no view, no global, nothing another item or call may hold."""
+    if not is_user_function(fn):
+        return False
+    if fn not in _FRESH:
+        try:
+            _FRESH[fn] = _fresh_items(*_analysed_callee(fn))
+        except Exception:    # any failure to read or analyse the callee: assume it may not
+            _FRESH[fn] = False
+    return _FRESH[fn]
+
+
+def _fresh_items(ssa, ops):
+    order = list(simple_statements(ssa.node.body))
+    defs, uses = _definitions(order), _uses(order)
+    ret = ssa.node.body[-1]
+    if not (isinstance(ret, gast.Return) and isinstance(ret.value, gast.Name)):
+        return False
+
+    def made_here(name, pack):
+        """Is `name` a new array that only the display `pack` holds?"""
+        ds = defs.get(name, [])
+        return len(ds) == 1 and uses.get(name) == [pack] and ops[id(ds[0])].kind == "call" \
+            and _makes_new_array(ops[id(ds[0])])
+
+    # the returned name, through the copies that join the paths (`_retval_2 = _retval_1`)
+    todo, seen, displays = [ret.value.id], set(), []
+    while todo:
+        n = todo.pop()
+        if n in seen:
+            continue
+        seen.add(n)
+        ds = defs.get(n, [])
+        if not ds:
+            return False
+        for d in ds:
+            op = ops[id(d)]
+            if op.kind == "copy":
+                todo.append(op.args[0].id)
+            elif op.kind == "pack" and op.name in ("tuple", "list"):
+                displays.append(d)
+            else:
+                return False
+    return all(isinstance(a, gast.Name) and made_here(a.id, d)
+               for d in displays for a in ops[id(d)].args)
+
+
+def _makes_new_array(op):
+    """An arithmetic operator, a NumPy ufunc without `out=`, or a function that builds a new
+    array: the result is no view and no argument (np.asarray, np.reshape ... may be either)."""
+    fn = op.fn
+    if not hashable(fn) or isinstance(fn, str) or "out" in op.kwargs:
+        return False
+    return isinstance(fn, np.ufunc) or fn in _OPERATORS or fn in _NEW_ARRAY_FUNCTIONS
+
+
+_OPERATORS = set(BINOPS.values()) | set(UNARYOPS.values())
+_NEW_ARRAY_FUNCTIONS = {np.zeros, np.ones, np.full, np.empty, np.zeros_like, np.ones_like,
+                        np.full_like, np.empty_like, np.copy, np.arange, np.linspace, np.eye,
+                        np.identity, np.outer, np.dot, np.concatenate, np.stack}
 
 
 def _loops(stmts, enclosing=(), out=None):

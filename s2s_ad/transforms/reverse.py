@@ -59,6 +59,7 @@ class Reverse(Analysed):
         self.adjoints = {}
         self.needed = set()     # names the reverse sweep reads (decides what loops save)
         self.recompute_at = {}  # id(stmt) -> loop temporaries to compute again before its adjoint
+        self.recomputed = set()  # the temporaries computed again instead of saved
         self.saved = set()      # names pushed before being overwritten
         self.pushes = {}        # (id(statement), name) -> the push saving name before it
         self.pops = {}          # (id(statement), name) -> the pop restoring name after it
@@ -893,19 +894,15 @@ class Reverse(Analysed):
         if self.split_mutated is not None or any(
                 isinstance(s, (gast.For, gast.While)) for s in S.statements(node)) or any(
                 op.kind == "setitem" for op in self.ops.values()):
-            self.in_loop = False
-            self.defined = set(out_names) | set(self.split_mutated or ())
-            self.owned, self.uniform = set(), {}
-            taken, counters = set(self.namer.taken), dict(self.namer.counters)
-            dry = self.reverse_block(body)
-            self.needed |= {n for s in dry for n in S.names_in(s, gast.Load)}
             # The caller may read what a called function overwrote: restore it for the caller.
             # (Not a list it appends to or pops from: that changes in place, nothing to restore.)
             lists = {op.args[0].id for op in self.ops.values() if op.kind in ("append", "pop")}
             self.needed |= set(self.split_mutated or ()) - lists
-            self.namer.taken = taken | set(self.adjoints.values()) | set(self.counters.values())
-            self.namer.counters = counters
+            self.settle_needed(body, out_names)
+            before = set(self.needed)
             self.plan_recomputes()
+            if not self.needed <= before:    # it may restore operands: read where they are
+                self.settle_needed(body, out_names)
         forward = self.forward_block(body, 0)
         # The real reverse sweep, now that the forward sweep knows what it saved.
         self.pops = {}
@@ -914,6 +911,10 @@ class Reverse(Analysed):
         self.owned, self.uniform = set(), {}
         seed_stmts = self.seed(output, seed)
         reverse = self.reverse_block(body) + self.spread(*self.wrt, *(self.split_mutated or ()))
+        unsaved = sorted(key[1] for key in self.pops if key not in self.pushes)
+        if unsaved:    # a compiler bug: the generated code would pop from an empty tape
+            raise RuntimeError(f"s2s_ad internal error: the reverse sweep of "
+                               f"{self.fn.node.name} restores {unsaved} unsaved")
         params = list(self.fn.params)
         results = [S.load(self.adj(p)) if p in self.defined else self.zero(p) for p in self.wrt]
         first_assigned = {t for s in body if isinstance(s, gast.Assign) for t in targets(s)}
@@ -929,6 +930,28 @@ class Reverse(Analysed):
         return dict(body=body, output=output, aux=aux, forward=forward, seed=seed_stmts,
                     reverse=reverse, results=results, inits=inits, params=params,
                     copies=copies)
+
+    def settle_needed(self, body, out_names):
+        """Dry runs of the reverse sweep (their code and temporaries are forgotten) until the
+        names it reads, `needed`, stop growing.  One run is not enough: a name that becomes
+        needed is restored by a pop where a loop rebinds it, and that pop may sit in a branch
+        whose adjoint was empty before, so the branch's condition is now read as well (N1:
+        `y = y / (3.0 if x >= 1.3 else 0.1)` in a loop restores the constant's temporary in
+        the branches of `x >= 1.3`).  The forward sweep pushes exactly what the last run read,
+        so its pushes and the real sweep's pops match.  Temporaries that plan_recomputes
+        computes again are read without being restored: they stay out."""
+        taken, counters = set(self.namer.taken), dict(self.namer.counters)
+        while True:
+            self.in_loop = False
+            self.defined = set(out_names) | set(self.split_mutated or ())
+            self.owned, self.uniform = set(), {}
+            dry = self.reverse_block(body)
+            self.namer.taken = taken | set(self.adjoints.values()) | set(self.counters.values())
+            self.namer.counters = dict(counters)
+            read = {n for s in dry for n in S.names_in(s, gast.Load)} - self.recomputed
+            if read <= self.needed:
+                return
+            self.needed |= read
 
     def refuse_restores(self):
         """Reverse mode over generated code that reads an array after a called function's
@@ -1109,6 +1132,7 @@ class Reverse(Analysed):
                 if again is not None:
                     self.recompute_at.setdefault(id(block[last]), []).extend(again)
                     self.needed.discard(t)
+                    self.recomputed.add(t)
                     planned[t] = k
                     # the reverse sweep reads the operands now: a called function's sweep
                     # must have them in its record (a parameter without a derivative too)
