@@ -5,10 +5,11 @@ runs m VJPs (one per output). Each sweep costs a small constant times one call o
 mode wins when n << m (tall Jacobians) and reverse mode wins when n >> m (wide Jacobians;
 gradients, m = 1, are the extreme case). s2s_ad runs the n (or m) sweeps as one generated call
 whose tangents carry a leading batch axis of size n (or m), so the count shows up as the size
-of the arrays in that call; on small problems the fixed cost of the call hides it. This script counts the sweeps each way (asserted)
-and times ad.jacfwd and ad.jacrev on a wide and a tall problem of growing size (reported, not
-asserted: timings depend on the machine). If matplotlib is installed and a path is given, the
-timings are also saved as a PNG plot (`python forward_vs_reverse_cost.py [PLOT.png]`).
+of the arrays in that call; on small problems the fixed cost of the call hides it. This
+script counts the sweeps each way (asserted) and times ad.jacfwd and ad.jacrev on a wide and a
+tall problem of growing size (reported, not asserted: timings depend on the machine). If
+matplotlib is installed and a path is given, the timings are also saved as a PNG plot
+(`python forward_vs_reverse_cost.py [PLOT.png]`).
 
 Input domain: any real x; A is a fixed (m, n) matrix.
 """
