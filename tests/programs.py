@@ -1437,3 +1437,111 @@ def writes_into_a_helpers_item(x, a):
 
 
 CASES.append(Case(writes_into_a_helpers_item, args(scal(), vec(3)), (0, 1)))
+
+
+# ---- kinds decided late: more dependent statements than the old 10 rounds of infer_kinds ----
+# (issue 17) Each statement's kind was found from the kinds of the round before, so a chain of
+# copies took one round per copy: after 10, the rest were still "not known", and `1.0 + <not
+# known>` was called a scalar.  The generated code then started the adjoint of an array at 0.0
+# (a crash at `c[i]`) or skipped summing a broadcast cotangent (a gradient of the wrong shape).
+def indexed_after_many_copies(x):
+    b0 = x
+    b1 = b0
+    b2 = b1
+    b3 = b2
+    b4 = b3
+    b5 = b4
+    b6 = b5
+    b7 = b6
+    b8 = b7
+    b9 = b8
+    b10 = b9
+    b11 = b10
+    c = 1.0 + b11
+    s = 0.0
+    for i in range(2):
+        s = s + c[i] * c[i + 1]
+    return s
+
+
+def broadcast_after_many_copies(x, A):
+    b0 = x
+    b1 = b0
+    b2 = b1
+    b3 = b2
+    b4 = b3
+    b5 = b4
+    b6 = b5
+    b7 = b6
+    b8 = b7
+    b9 = b8
+    b10 = b9
+    b11 = b10
+    e0 = A
+    e1 = e0
+    e2 = e1
+    e3 = e2
+    e4 = e3
+    e5 = e4
+    e6 = e5
+    e7 = e6
+    e8 = e7
+    e9 = e8
+    e10 = e9
+    e11 = e10
+    c = 1.0 * b11
+    e = 1.0 * e11
+    d = c * e                  # (2, 1) times (3,): both cotangents are sums over an axis
+    return np.sum(d * d)
+
+
+def number_made_array_through_copies(x):
+    # a starts a number and is an array from the second pass on
+    a = 0.0
+    for i in range(3):
+        b0 = a
+        b1 = b0
+        b2 = b1
+        b3 = b2
+        b4 = b3
+        b5 = b4
+        b6 = b5
+        b7 = b6
+        b8 = b7
+        b9 = b8
+        b10 = b9
+        b11 = b10
+        c = 1.0 + b11
+        d = c * c
+        a = 0.5 * d * x
+    return a[0] + np.sum(a)
+
+
+def _pairs_after_copies(v):
+    b0 = v
+    b1 = b0
+    b2 = b1
+    b3 = b2
+    b4 = b3
+    b5 = b4
+    b6 = b5
+    b7 = b6
+    b8 = b7
+    b9 = b8
+    b10 = b9
+    b11 = b10
+    c = 1.0 + b11
+    s = 0.0
+    for i in range(2):
+        s = s + c[i] * c[i + 1]
+    return s
+
+
+def helper_indexes_after_many_copies(x, y):
+    return _pairs_after_copies(x * y) + np.sum(y)
+
+
+CASES.append(Case(indexed_after_many_copies, args(vec(3)), (0,)))
+CASES.append(Case(broadcast_after_many_copies, args(vec(3), mat(2, 1)), (0, 1)))
+CASES.append(Case(number_made_array_through_copies, args(vec(3, 0.1, 0.5)), (0,)))
+CASES.append(Case(helper_indexes_after_many_copies, args(vec(3), vec(3)), (0, 1)))

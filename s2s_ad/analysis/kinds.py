@@ -10,6 +10,7 @@ result has the argument's shape and no shape reduction is emitted.
 """
 import math
 import numbers
+from collections import deque
 
 import gast
 import numpy as np
@@ -48,10 +49,11 @@ _BOTTOM = "bottom"   # not known yet: optimistic start of the fixed-point iterat
 
 
 def combine(kinds):
-    kinds = [k for k in kinds if k != _BOTTOM]
-    if not kinds:
-        return _BOTTOM
-    if any(k is None or k in CONTAINER_KINDS for k in kinds):
+    """The kind of a broadcasting operation's result.  An operand not known yet counts as
+    unknown, never as absent: `1.0 + <not known>` is not a scalar (infer_kinds only asks
+    once every operand is known)."""
+    kinds = list(kinds)
+    if not kinds or any(k is None or k in CONTAINER_KINDS or k == _BOTTOM for k in kinds):
         return None
     if all(k == "scalar" for k in kinds):
         return "scalar"
@@ -167,22 +169,31 @@ def _operand_names(op, value):
     return {a.id for a in atoms if isinstance(a, gast.Name)}
 
 
+# How often one name's kind may change before it is taken for unknown.  Every kind can only
+# rise a few steps (not known yet -> scalar -> num -> unknown), so real programs stay far below
+# it; it only guarantees the end, and the cost linear in the function's size, if some rule
+# above does not only rise.  Hitting it gives the name the generic kind None, never a guess.
+_MAX_CHANGES = 8
+
+
 def infer_kinds(fn, ops, arg_kinds, elements=frozenset()):
     """{name: kind}; `elements`: the ids of the statements known to assign a number (an element
     of an array whose number of dimensions is known, which the kinds alone take for a number
-    or an array)."""
+    or an array).
+
+    An optimistic fixed point: every assigned name starts as not known yet (_BOTTOM), and a
+    worklist re-evaluates only the assignments that read a name whose kind changed, until
+    nothing changes (in loops a name's kind may depend on a later statement).  A name still
+    not known then (only assigned from itself, in a loop) is unknown, and what reads it is
+    found again, so no kind rests on one that was never known."""
     from s2s_ad.rules import registry
-    kinds = dict(arg_kinds)
-    stmts = list(simple_statements(fn.node.body))
-    for s in stmts:
-        for t in targets(s):
-            kinds.setdefault(t, _BOTTOM)
+    given = {name: {k} for name, k in arg_kinds.items()}    # merged with every assignment's
     for loop in S.statements(fn.node):
         if isinstance(loop, gast.For):      # every for loop runs over a range: int targets
-            kinds[loop.target.id] = "scalar"
+            given.setdefault(loop.target.id, set()).add("scalar")
     assigning = []     # (op, names assigned, constant value, how a call's kind is found)
     numbers = []       # for each of them: is it an element (a number)?
-    for s in stmts:
+    for s in simple_statements(fn.node.body):
         op = ops[id(s)]
         ts = targets(s)
         if op.kind == "setitem" or not ts:
@@ -190,33 +201,96 @@ def infer_kinds(fn, ops, arg_kinds, elements=frozenset()):
         assigning.append((op, ts, s.value if op.kind == "const" and hasattr(s, "value") else None,
                           _call_kind(op.fn, registry) if op.kind == "call" else None))
         numbers.append(id(s) in elements)
-    # each round finds every assignment's kind from the kinds of the round before; an
-    # assignment none of whose operands changed kind gives what it gave then
-    results = [None] * len(assigning)
-    operands = [_operand_names(op, value) for op, _, value, _ in assigning]
-    changed = None      # names whose kind the last round changed; None before the first
-    for _ in range(10):  # loops: a name's kind may depend on a later statement
-        for i, (op, ts, value, how) in enumerate(assigning):
-            if changed is None or not operands[i].isdisjoint(changed):
-                results[i] = _result_kind(op, kinds, registry, value, how) \
-                    if op.kind != "unpack" else None
-                if results[i] == "num" and numbers[i]:
-                    results[i] = "scalar"
-        seen = {}
-        for (op, ts, value, how), k in zip(assigning, results):
+    solver = _KindSolver(assigning, given, registry, numbers)
+    solver.run(range(len(assigning)))
+    unknown = [n for n, k in solver.kinds.items() if k == _BOTTOM]
+    while unknown:      # each pass fixes at least these names for good
+        solver.run(solver.give_up(unknown))
+        unknown = [n for n, k in solver.kinds.items() if k == _BOTTOM]
+    return dict(solver.kinds)
+
+
+class _KindSolver:
+    """The worklist of infer_kinds: each assignment's last result, and per name the results of
+    the assignments to it (a count per kind, so a name assigned in many places costs no more
+    than one), the assignments that read it, and how often its kind changed."""
+
+    def __init__(self, assigning, given, rules, numbers):
+        # numbers[i]: does assignment i give an element of an array (a number)?
+        self.assigning, self.given, self.rules, self.numbers = assigning, given, rules, numbers
+        self.results = [_BOTTOM] * len(assigning)
+        self.assigned = {}     # name -> {kind: how many of its assignments give it}
+        self.readers = {}      # name -> indices of the assignments that read it
+        self.changes = {}
+        self.operands = [_operand_names(op, value) for op, _, value, _ in assigning]
+        for i, (_, ts, _, _) in enumerate(assigning):
             for t in ts:
-                seen.setdefault(t, set()).add(k)
-        changed = set()
-        for name, ks in seen.items():
-            if name in arg_kinds:
-                ks = ks | {arg_kinds[name]}
-            k = merge(ks)
-            if kinds[name] != k:
-                kinds[name] = k
-                changed.add(name)
-        if not changed:
-            break
-    return {name: (None if k == _BOTTOM else k) for name, k in kinds.items()}
+                counts = self.assigned.setdefault(t, {})
+                counts[_BOTTOM] = counts.get(_BOTTOM, 0) + 1
+            for name in self.operands[i]:
+                self.readers.setdefault(name, []).append(i)
+        self.kinds = {name: merge(ks) for name, ks in given.items()}
+        for name in self.assigned:
+            self.kinds[name] = self._merged(name)
+
+    def run(self, start):
+        """Re-evaluate the assignments `start` (indices, in order) and all they affect."""
+        queue = deque(start)
+        queued = set(queue)
+        while queue:
+            i = queue.popleft()
+            queued.discard(i)
+            result = self._evaluate(i)
+            if result == self.results[i]:
+                continue
+            old, self.results[i] = self.results[i], result
+            ts = self.assigning[i][1]
+            for t in ts:
+                counts = self.assigned[t]
+                counts[old] -= 1
+                counts[result] = counts.get(result, 0) + 1
+            for t in set(ts):
+                if self._update(t):
+                    fresh = [j for j in self.readers.get(t, ()) if j not in queued]
+                    queue.extend(fresh)
+                    queued.update(fresh)
+
+    def give_up(self, names):
+        """Take `names` for unknown (None) from now on; the assignments that read them, to be
+        run again."""
+        again = []
+        for name in list(names):
+            self.given.setdefault(name, set()).add(None)    # None wins every merge
+            if self._update(name):
+                again.extend(self.readers.get(name, ()))
+        return sorted(set(again))
+
+    def _update(self, name):
+        """Find `name`'s kind again; did it change?"""
+        kind = self._merged(name)
+        if kind == self.kinds.get(name):
+            return False
+        self.changes[name] = self.changes.get(name, 0) + 1
+        if self.changes[name] > _MAX_CHANGES:
+            self.given.setdefault(name, set()).add(None)
+            kind = None
+        self.kinds[name] = kind
+        return True
+
+    def _merged(self, name):
+        found = {k for k, n in self.assigned.get(name, {}).items() if n}
+        return merge(found | self.given.get(name, set()))
+
+    def _evaluate(self, i):
+        op, _, value, how = self.assigning[i]
+        if op.kind == "unpack":
+            return None
+        if any(self.kinds.get(n) == _BOTTOM for n in self.operands[i]):
+            return _BOTTOM        # strict: found once every operand's kind is
+        result = _result_kind(op, self.kinds, self.rules, value, how)
+        if result == "num" and self.numbers[i]:
+            return "scalar"
+        return result
 
 
 # -- real values ------------------------------------------------------------------------------

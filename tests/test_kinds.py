@@ -1,0 +1,116 @@
+"""infer_kinds (s2s_ad/analysis/kinds.py) runs to its fixed point (issue 17): however many
+statements a kind passes through, at a cost linear in their number, and a kind that is not
+known is never taken for "scalar"."""
+import numpy as np
+
+from fuzz_programs import load
+from s2s_ad.analysis import kinds as K
+from s2s_ad.analysis.activity import simple_statements, targets
+from s2s_ad.analysis.analysed import Analysed
+from s2s_ad.frontend.normalize import normalize
+
+OLD_BOUND = 10      # the rounds infer_kinds used to stop after
+
+
+def _analysed(text, arg_kinds):
+    ssa = normalize(load(text, {"np": np}, prefix="kinds"))
+    return Analysed(ssa, [], arg_kinds)
+
+
+def _kinds(text, arg_kinds):
+    a = _analysed(text, arg_kinds)
+    return K.infer_kinds(a.fn, a.ops, arg_kinds)
+
+
+def _copies(first, n, indent="    "):
+    """`b0 = first`, `b1 = b0`, ... `b{n-1} = b{n-2}`."""
+    return f"{indent}b0 = {first}\n" + "".join(f"{indent}b{k} = b{k - 1}\n" for k in range(1, n))
+
+
+def _chain(n):
+    return f"def f(x):\n{_copies('x', n)}    c = 1.0 + b{n - 1}\n    return c\n"
+
+
+def _backwards_in_a_loop(n):
+    """Each statement of the loop reads the one after it: a kind reaches b{n-1} only after n
+    passes, from the end of the body to its start."""
+    before = "".join(f"    b{k} = 0.0\n" for k in range(n))
+    body = "".join(f"        b{k} = b{k - 1}\n" for k in range(n - 1, 0, -1))
+    return (f"def f(x):\n{before}    for i in range(3):\n{body}        b0 = x * 1.0\n"
+            f"    c = 1.0 + b{n - 1}\n    return c\n")
+
+
+def _number_made_array(n):
+    return (f"def f(x):\n    a = 0.0\n    for i in range(3):\n{_copies('a', n, '        ')}"
+            f"        c = 1.0 + b{n - 1}\n        a = c * x\n    return a\n")
+
+
+def test_a_chain_longer_than_the_old_bound_is_followed_to_its_end():
+    n = 4 * OLD_BOUND
+    kinds = _kinds(_chain(n), {"x": "array"})
+    assert {kinds[f"b{k}"] for k in range(n)} == {"array"}
+    assert kinds["c"] == "array"
+    assert _kinds(_chain(n), {"x": "num"})["c"] == "num"      # was "scalar"
+
+
+def test_a_loop_carried_number_made_an_array_is_a_number_or_array():
+    kinds = _kinds(_number_made_array(OLD_BOUND + 5), {"x": "array"})
+    assert kinds["a"] == kinds["c"] == kinds[f"b{OLD_BOUND + 4}"] == "num"
+
+
+def test_a_kind_that_goes_backwards_through_a_loop_arrives():
+    kinds = _kinds(_backwards_in_a_loop(3 * OLD_BOUND), {"x": "array"})
+    assert kinds[f"b{3 * OLD_BOUND - 1}"] == kinds["c"] == "num"
+
+
+def test_an_operand_not_known_makes_the_result_unknown_not_scalar():
+    assert K.combine(["scalar", K._BOTTOM]) is None
+    assert K.combine([]) is None
+
+
+def test_a_name_that_is_never_known_is_unknown_and_so_is_what_reads_it():
+    # SSA starts `v` as None before the loop; with that taken for `v = v` instead, u and v are
+    # only ever assigned from each other, and nothing tells their kind
+    text = ("def f(x, n):\n    for i in range(n):\n        u = v\n        v = u\n"
+            "        c = 1.0 + v\n    return x\n")
+    a = _analysed(text, {"x": "scalar", "n": "scalar"})
+    stmts = list(simple_statements(a.fn.node.body))
+    start = next(s for s in stmts if targets(s) == ["v"] and a.ops[id(s)].kind == "const")
+    u_from_v = next(s for s in stmts if targets(s) == ["u"])
+    ops = dict(a.ops)
+    ops[id(start)] = ops[id(u_from_v)]       # a copy of v
+    kinds = K.infer_kinds(a.fn, ops, {"x": "scalar", "n": "scalar"})
+    assert kinds["u"] is None and kinds["v"] is None
+    assert kinds["c"] is None                   # was "scalar"
+
+
+def test_hitting_the_safety_bound_gives_the_generic_kind(monkeypatch):
+    text = _number_made_array(OLD_BOUND + 5)
+    unbounded = _kinds(text, {"x": "array"})
+    monkeypatch.setattr(K, "_MAX_CHANGES", 1)    # a's kind changes twice: 0.0, then c * x
+    bounded = _kinds(text, {"x": "array"})
+    assert bounded["a"] is None and bounded["c"] is None
+    assert all(bounded[n] in (unbounded[n], None) for n in unbounded)
+
+
+def _evaluations(monkeypatch, text):
+    a = _analysed(text, {"x": "array"})
+    calls = [0]
+    original = K._result_kind
+
+    def counted(*args, **kwargs):
+        calls[0] += 1
+        return original(*args, **kwargs)
+    monkeypatch.setattr(K, "_result_kind", counted)
+    K.infer_kinds(a.fn, a.ops, {"x": "array"})
+    monkeypatch.setattr(K, "_result_kind", original)
+    return calls[0]
+
+
+def test_each_statement_is_evaluated_a_bounded_number_of_times(monkeypatch):
+    # straight-line code: once each, in order
+    assert _evaluations(monkeypatch, _chain(400)) == 401
+    # around a loop: the work grows with the length, not with its square
+    short = _evaluations(monkeypatch, _backwards_in_a_loop(200))
+    long = _evaluations(monkeypatch, _backwards_in_a_loop(400))
+    assert long <= 2.2 * short
