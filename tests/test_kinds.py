@@ -1,7 +1,12 @@
 """infer_kinds (s2s_ad/analysis/kinds.py) runs to its fixed point (issue 17): however many
 statements a kind passes through, at a cost linear in their number, and a kind that is not
-known is never taken for "scalar"."""
+known is never taken for "scalar".  infer_shapes (shapes.py), which keeps a bound on its
+rounds, takes no shape for certain where it hits it."""
 import numpy as np
+
+from matrix import check_program
+from programs import Case, args, mat, vec
+from s2s_ad import api
 
 from fuzz_programs import load
 from s2s_ad.analysis import kinds as K
@@ -114,3 +119,23 @@ def test_each_statement_is_evaluated_a_bounded_number_of_times(monkeypatch):
     short = _evaluations(monkeypatch, _backwards_in_a_loop(200))
     long = _evaluations(monkeypatch, _backwards_in_a_loop(400))
     assert long <= 2.2 * short
+
+
+def _shape_settles_late(n):
+    """b{n-1} is (3,) before the loop and A * x, (2, 3), after n passes, one statement a
+    pass: infer_shapes needs n rounds to see that its shape is not known."""
+    before = "".join(f"    b{k} = x * 1.0\n" for k in range(n))
+    body = "".join(f"        b{k} = b{k - 1}\n" for k in range(n - 1, 0, -1))
+    return (f"def f(x, A):\n{before}    for i in range({n + 1}):\n{body}        b0 = A * x\n"
+            f"    c = b{n - 1} * b{n - 1}\n    d = c * x\n    return np.sum(d)\n")
+
+
+def test_shapes_that_do_not_settle_in_the_bound_are_not_taken_for_certain():
+    f = load(_shape_settles_late(60), {"np": np}, prefix="shapes")
+    a = Analysed(normalize(f), ["x"], {"x": "array", "A": "array"},
+                 arg_shapes={"x": (3,), "A": (2, 1)})
+    assert "b59" not in a.shapes and "c" not in a.shapes      # were (3,), not (2, 3)
+    with api.variant(specialise=True, optimize=True):
+        results = check_program(Case(f, args(vec(3), mat(2, 1)), (0, 1)),
+                                transforms=("vjp", "jvp", "grad"))
+    assert results == {"vjp": None, "jvp": None, "grad": None}

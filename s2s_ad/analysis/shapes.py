@@ -281,8 +281,9 @@ def infer_shapes(fn, ops, kinds, arg_shapes, number=None):
 def _settle(fn, ops, given, helper):
     """{name: value} to a fixed point: each name's value is what every statement assigning it
     gives (`helper.result(op)`), or `given` holds, if they agree; names whose value is not
-    certain are absent.  `helper.values` is the dict being filled; `helper.note(name, op)`,
-    if any, sees each statement assigning one name once per round (`helper.tuples`)."""
+    certain are absent (all but `given` where 50 rounds do not settle).  `helper.values` is
+    the dict being filled; `helper.note(name, op)`, if any, sees each statement assigning one
+    name once per round (`helper.tuples`)."""
     values = helper.values
     values.update(given)
     stmts = [s for s in simple_statements(fn.node.body) if targets(s)]
@@ -316,6 +317,11 @@ def _settle(fn, ops, given, helper):
                     options.pop() if len(options) == 1 else _UNKNOWN
         if values == before:
             break
+    else:
+        # Not settled (a chain of over 50 statements that each read the next, in a loop: one
+        # round per statement): a value found so far may still become unknown, so none is
+        # taken for certain.  The cost stays linear; the code is only less specialised.
+        return dict(given)
     return {n: v for n, v in values.items() if v is not _UNKNOWN and v is not _BOTTOM}
 
 
