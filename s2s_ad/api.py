@@ -45,12 +45,13 @@ def forget(fn):
 
 def clear_cache():
     """Forget every compiled derivative."""
-    from s2s_ad.analysis.aliasing import _FRESH
+    from s2s_ad.analysis.aliasing import _FRESH, _RETURNS
     from s2s_ad.analysis.calls import _WRITES
     with _LOCK:
         _CACHE.clear()
         _WRITES.clear()      # (what a function writes into depends on its callees' rules)
         _FRESH.clear()
+        _RETURNS.clear()
         for t in list(_TRANSFORMS):
             t.forget()
 

@@ -1545,3 +1545,49 @@ CASES.append(Case(indexed_after_many_copies, args(vec(3)), (0,)))
 CASES.append(Case(broadcast_after_many_copies, args(vec(3), mat(2, 1)), (0, 1)))
 CASES.append(Case(number_made_array_through_copies, args(vec(3, 0.1, 0.5)), (0,)))
 CASES.append(Case(helper_indexes_after_many_copies, args(vec(3), vec(3)), (0, 1)))
+
+
+# ---- an item of a helper's tuple that is one of its arguments (issue 17) --------------------
+# The helper's summary says which parameters each item may be: `_pair_of`'s item 0 is its p,
+# item 1 a new array.  A write into the caller's array while the item naming it is read later
+# is refused, as without the helper (`q = a`); an item that names nothing else is not.
+def _pair_of(p, b):
+    return p, b * 2.0
+
+
+def _swapped_pair_of(p, b):
+    t = _pair_of(p, b)
+    return t[1], t[0]
+
+
+def unpacks_an_argument_of_a_helper(x, a):
+    q, r = _pair_of(a, x)          # q is a itself
+    a[0] = x * x                   # refused: q is read below (was a wrong gradient)
+    return np.sum(q * r)
+
+
+def indexes_an_argument_of_a_helper(x, a):
+    t = _pair_of(a, x)
+    q = t[0]                       # a itself
+    a[0] = x * x
+    return np.sum(q * t[1])
+
+
+def argument_through_two_helpers(x, a):
+    r, q = _swapped_pair_of(a, x)  # q is a, through two helpers
+    a[0] = x * x
+    return np.sum(q * r)
+
+
+def writes_beside_a_helpers_items(x, a):
+    v = a * 1.0
+    q, r = _pair_of(x * a, v)      # q and r are new arrays: neither is v
+    t = _swapped_pair_of(v, x)     # t[1] is v, t[0] a new array
+    v[0] = x * x                   # t holds v, but only t[0] is read after this write
+    return np.sum(q * r) + np.sum(v * r) + np.sum(t[0] * v)
+
+
+CASES.append(Case(unpacks_an_argument_of_a_helper, args(scal(0.5, 1.5), vec(3)), (0, 1)))
+CASES.append(Case(indexes_an_argument_of_a_helper, args(scal(0.5, 1.5), vec(3)), (0, 1)))
+CASES.append(Case(argument_through_two_helpers, args(scal(0.5, 1.5), vec(3)), (0, 1)))
+CASES.append(Case(writes_beside_a_helpers_items, args(scal(0.5, 1.5), vec(3)), (0, 1)))

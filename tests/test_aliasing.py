@@ -254,3 +254,111 @@ def test_a_write_through_a_method_call_is_never_ignored():
     for transform in (lambda f: ad.jvp(f, (1.5,), (1.0,)), lambda f: ad.hessian(f)(1.5)):
         with pytest.raises(DifferentiationError, match="changes the object"):
             transform(list_changed_by_a_method)
+
+
+# ---- an item of a helper's tuple that is one of its arguments (issue 17) --------------------
+
+def _pair(p, b):
+    return p, b * 2.0
+
+
+def _pair_list(p, b):
+    return [b * 2.0, p]
+
+
+def _swapped(p, b):
+    t = _pair(p, b)
+    return t[1], t[0]
+
+
+def _first(p, b):
+    t = _swapped(p, b)
+    return t[1]                          # p itself, through two helpers
+
+
+def _both_arrays(p, b):
+    return p, b
+
+
+def unpacked_argument_read_after_a_write(x, a):
+    q, r = _pair(a, x)                   # q is a
+    a[0] = x * x
+    return np.sum(q * r)
+
+
+def indexed_argument_read_after_a_write(x, a):
+    t = _pair(a, x)
+    q = t[0]
+    a[0] = x * x
+    return np.sum(q * t[1])
+
+
+def argument_of_a_list_read_after_a_write(x, a):
+    r, q = _pair_list(b=x, p=a)          # by keyword, in a list: q is a
+    a[0] = x * x
+    return np.sum(q * r)
+
+
+def argument_through_two_helpers_read_after_a_write(x, a):
+    r, q = _swapped(a, x)
+    a[0] = x * x
+    return np.sum(q * r)
+
+
+def write_into_an_argument_returned_through_helpers(x, a):
+    b = a * 1.0
+    v = _first(b, x)                     # b itself
+    v[0] = x * x                         # writes into b
+    return np.sum(b * b)
+
+
+@pytest.mark.parametrize("fn, text", [
+    (unpacked_argument_read_after_a_write, "a[0] = x * x"),
+    (indexed_argument_read_after_a_write, "a[0] = x * x"),
+    (argument_of_a_list_read_after_a_write, "a[0] = x * x"),
+    (argument_through_two_helpers_read_after_a_write, "a[0] = x * x"),
+    (write_into_an_argument_returned_through_helpers, "v[0] = x * x"),
+], ids=lambda p: getattr(p, "__name__", ""))
+def test_an_argument_returned_in_a_helpers_tuple_is_that_argument(fn, text):
+    # each was a silently wrong gradient: the item was taken for an unrelated array
+    with pytest.raises(DifferentiationError) as info:
+        ad.grad(fn, wrt=(0, 1))(0.7, V.copy())
+    assert info.value.location.line == _line_of(fn, text), str(info.value)
+
+
+def test_a_helpers_summary_names_the_parameter_of_each_item():
+    from s2s_ad.analysis.aliasing import returned
+    assert [set(i.held) for i in returned(_pair).value.items] == [{"p"}, set()]
+    assert [set(i.held) for i in returned(_pair_list).value.items] == [set(), {"p"}]
+    assert [set(i.held) for i in returned(_swapped).value.items] == [set(), {"p"}]
+    assert [set(i.held) for i in returned(_both_arrays).value.items] == [{"p"}, {"b"}]
+    assert returned(_first).whole == {"p"} and not returned(_pair).whole
+
+
+def test_a_write_into_another_argument_of_the_helper_is_differentiated():
+    # q is a, r is b: the write into b does not touch what q names (not "every argument")
+    def f(x, a):
+        b = a * x
+        q, r = _both_arrays(a, b)
+        s = np.sum(r)                    # r, read before the write only
+        b[0] = x * x
+        return np.sum(q * q) + np.sum(b * a) + s
+    x, a = 0.7, V.copy()
+    g = ad.grad(f, wrt=(0, 1))(x, a)
+    # f = sum(a^2) + x^2 a0 + x (a1^2 + a2^2) + x sum(a)
+    np.testing.assert_allclose(g[0], 2 * x * a[0] + a[1] ** 2 + a[2] ** 2 + np.sum(a))
+    np.testing.assert_allclose(g[1], [2 * a[0] + x * x + x, 2 * a[1] + 2 * x * a[1] + x,
+                                      2 * a[2] + 2 * x * a[2] + x])
+
+
+def test_a_new_item_read_after_a_write_into_the_other_is_differentiated():
+    def f(x, a):
+        v = a * 1.0
+        t = _pair(v, x)                  # t[0] is v, t[1] a new array
+        v[0] = x * x
+        return np.sum(t[1] * v)
+    x, a = 0.7, V.copy()
+    g = ad.grad(f, wrt=(0, 1))(x, a)
+    # f = 2x (x^2 + a1 + a2)
+    np.testing.assert_allclose(g[0], 6 * x * x + 2 * (a[1] + a[2]))
+    np.testing.assert_allclose(g[1], [0.0, 2 * x, 2 * x])

@@ -35,8 +35,12 @@ REFUSED = {name: WRITES_INTO_ARRAYS for name in (
 # Reverse over reverse of a gradient that reads an array after a called function's backward
 # half restored it from the tape (reverse.refuse_restores); its Hessians work.
 REFUSED["reads_before_call"] = ("after a called function restored it",)
-# Refused in every transform, first order too: {program: part of the message}.  (None today.)
-REFUSED_EVERYWHERE = {}
+# Refused in every transform, first order too: {program: part of the message}.
+# A write into an array while an item of a helper's tuple that is that array is read later
+# (issue 17): refused as the same code without the helper is.
+REFUSED_EVERYWHERE = {name: "is written here while a view 'q' of it" for name in (
+    "unpacks_an_argument_of_a_helper", "indexes_an_argument_of_a_helper",
+    "argument_through_two_helpers")}
 
 # (program, transform): the variants where it is wrong or crashes today ("*": all four)
 KNOWN = {}

@@ -10,16 +10,21 @@ adjoints that the compiler cannot keep apart, so such a write is refused at tran
 A parameter the function writes into is copied on entry by the derivative code, which
 therefore never modifies the caller's arrays.
 """
+import inspect
+from dataclasses import dataclass
+
 import gast
 import numpy as np
 
 from s2s_ad.analysis.activity import simple_statements, targets
 from s2s_ad.base import syntax as S
-from s2s_ad.base.errors import UnsupportedSyntaxError
+from s2s_ad.base.errors import DifferentiationError, UnsupportedSyntaxError
 from s2s_ad.base.naming import is_temporary
 from s2s_ad.analysis.kinds import infer_kinds
-from s2s_ad.analysis.ops import BINOPS, UNARYOPS, describe, hashable, is_user_function
+from s2s_ad.analysis.ops import (BINOPS, UNARYOPS, bind_call, describe, hashable,
+                                 is_user_function)
 from s2s_ad.frontend.normalize import normalize
+from s2s_ad.rules import registry
 
 # NumPy functions whose result may share memory with their first argument.
 VIEW_FUNCTIONS = {np.reshape, np.transpose, np.ravel, np.squeeze, np.expand_dims, np.swapaxes,
@@ -30,8 +35,8 @@ VIEW_FUNCTIONS = {np.reshape, np.transpose, np.ravel, np.squeeze, np.expand_dims
 
 def _is_view(op, kinds, lists=frozenset(), target=None):
     """Whether the result of `op`, assigned to `target`, may share memory with its first
-    argument (or, for a called user function, with one of its arguments).  `lists`: the names
-    bound to a list display, which as an index select a copy (`a[[1, 0]]`)."""
+    argument (or, for a called user function, be one of its arguments or a view of one).
+    `lists`: the names bound to a list display, which as an index select a copy (`a[[1, 0]]`)."""
     if op.kind == "index":
         if isinstance(op.index, gast.List) or getattr(op.index, "id", None) in lists:
             return False
@@ -48,26 +53,198 @@ def _is_view(op, kinds, lists=frozenset(), target=None):
     return returns_argument(op.fn)
 
 
-_RETURNS = {}  # function -> whether its result may share memory with an argument
+@dataclass(frozen=True)
+class Shared:
+    """What a value may share memory with, as names: those it may be, be a view of, or hold
+    (`held`), and for a tuple or list whose items are known, the same for each item (`items`).
+    In a function's summary the names are its parameters; at a call, the caller's values."""
+    held: frozenset = frozenset()
+    items: tuple = None
+
+    def item(self, k):
+        """The Shared of item number `k`, or None where it is not known."""
+        if self.items is None or type(k) is not int or not -len(self.items) <= k < len(self.items):
+            return None
+        return self.items[k]
+
+    def renamed(self, names):
+        """The same, each name n replaced by the names `names(n)`."""
+        return Shared(frozenset(m for n in self.held for m in names(n)),
+                      None if self.items is None else tuple(i.renamed(names) for i in self.items))
+
+    def joined(self, other):
+        """What either of two values may share (the paths that join at a copy)."""
+        same = self.items is not None and other.items is not None and \
+            len(self.items) == len(other.items)
+        return Shared(self.held | other.held,
+                      tuple(map(Shared.joined, self.items, other.items)) if same else None)
+
+
+@dataclass(frozen=True)
+class Returned:
+    """What the result of a user function may share memory with, as its parameters' names."""
+    whole: frozenset = frozenset()    # the result may be one of them, or a view of one
+    value: Shared = Shared()          # ... or hold one, item by item where that is known:
+    # `return p, b * 2.0` holds p as its item 0 and a new array as its item 1
+
+
+_RETURNS = {}  # function -> its Returned (None while it is being found; ad.clear_cache forgets)
 
 
 def returns_argument(fn):
     """Whether what the user function `fn` returns may be one of its arguments or a view of
     one (`def ident(v): return v`): writing into the result then writes into the argument."""
-    if not is_user_function(fn):
-        return False
+    return is_user_function(fn) and bool(returned(fn).whole)
+
+
+def returned(fn):
+    """The Returned of the user function `fn`."""
     if fn in _RETURNS:
-        return bool(_RETURNS[fn])     # a recursive call: what is known so far
-    _RETURNS[fn] = False
+        return _RETURNS[fn] or Returned()     # a recursive call: nothing known so far
+    _RETURNS[fn] = None
     try:
-        ssa, ops = _analysed_callee(fn)
-        ret = ssa.node.body[-1]
-        result = isinstance(ret, gast.Return) and isinstance(ret.value, gast.Name) and \
-            bool(argument_roots(ret.value.id, ssa, ops, infer_kinds(ssa, ops, {})))
-    except Exception:       # any failure to read or analyse the callee: assume it may be;
-        result = True       # safe, since "may alias" only makes the caller's checks stricter
+        result = _returned(*_analysed_callee(fn))
+    except Exception:       # any failure to read or analyse the callee: it may return any
+        every = frozenset(_parameter_names(fn))   # argument (safe: "may alias" only makes
+        result = Returned(every, Shared(every))   # the caller's checks stricter)
     _RETURNS[fn] = result
     return result
+
+
+def _parameter_names(fn):
+    try:
+        return list(inspect.signature(fn).parameters)
+    except (TypeError, ValueError):
+        return []
+
+
+def _returned(ssa, ops):
+    ret = ssa.node.body[-1]
+    if not (isinstance(ret, gast.Return) and isinstance(ret.value, gast.Name)):
+        return Returned()
+    scope = _Scope.of(ssa, ops, infer_kinds(ssa, ops, {}))
+    name = ret.value.id
+    return Returned(frozenset(argument_roots(name, ssa, ops, scope.kinds)),
+                    _value(name, scope).renamed(lambda n: _held(n, scope)))
+
+
+@dataclass
+class _Scope:
+    """A function in SSA form with what the alias checks read of it."""
+    fn: object
+    ops: dict
+    kinds: dict
+    defs: dict           # name -> the statements that bind it (_definitions)
+    lists: set           # names bound to a list display (list_displays)
+
+    @classmethod
+    def of(cls, fn, ops, kinds):
+        order = list(simple_statements(fn.node.body))
+        return cls(fn, ops, kinds, _definitions(order), list_displays(ops, order))
+
+
+def _reached(name, scope, sources):
+    """The parameters `name` leads to, following `sources(stmt, n)` back from each statement
+    `stmt` that binds a name `n` on the way."""
+    found, todo, seen = set(), [name], set()
+    while todo:
+        n = todo.pop()
+        if n in seen:
+            continue
+        seen.add(n)
+        if n in scope.fn.params:
+            found.add(n)
+        for d in scope.defs.get(n, []):
+            todo += sources(d, n)
+    return found
+
+
+def _held(name, scope):
+    """The parameters the value `name` may be, be a view of, or hold (as an item)."""
+    return _reached(name, scope, lambda d, n: _view_sources(d, n, scope))
+
+
+def _value(name, scope, busy=frozenset()):
+    """The Shared of the value `name` in the names of `scope`, through the copies that join
+    paths: item by item for a tuple or list display, the result of a user function (from its
+    summary), or an item of one of these; otherwise just `name` (what its own statement says
+    it may share: _view_sources)."""
+    if name in busy:        # a value made from itself around a loop
+        return Shared(frozenset({name}))
+    busy = busy | {name}
+    todo, seen, found = [name], set(), None
+    while todo:
+        n = todo.pop()
+        if n in seen:
+            continue
+        seen.add(n)
+        for d in scope.defs.get(n, []) or [None]:
+            op = scope.ops[id(d)] if d is not None else None
+            if op is not None and op.kind == "copy" and isinstance(op.args[0], gast.Name):
+                todo.append(op.args[0].id)
+                continue
+            part = _made(d, n, scope, busy) if d is not None else Shared(frozenset({n}))
+            found = part if found is None else found.joined(part)
+    return found or Shared()
+
+
+def _made(stmt, name, scope, busy):
+    """The Shared of `name` as bound by `stmt` (see _value)."""
+    op = scope.ops[id(stmt)]
+    if op.kind == "pack" and op.name in ("tuple", "list") and not _appended(name, scope):
+        items = tuple(_value(a.id, scope, busy) if isinstance(a, gast.Name) else Shared()
+                      for a in op.args)
+        return Shared(frozenset().union(*(i.held for i in items)), items)
+    if op.kind == "call" and is_user_function(op.fn):
+        return _call_value(stmt, scope)
+    inner = _value(op.args[0].id, scope, busy).item(_item_number(stmt, name, op)) \
+        if op.kind in ("index", "unpack") and isinstance(op.args[0], gast.Name) else None
+    return inner if inner is not None else Shared(frozenset({name}))
+
+
+def _appended(name, scope):
+    """Whether the list `name` has items appended (its items are then not the display's)."""
+    return any(op.kind == "append" and getattr(op.args[0], "id", None) == name
+               for op in scope.ops.values())
+
+
+def _item_number(stmt, name, op):
+    """k for `name = r[k]` (a constant k) or `..., name, ... = r` (name at position k)."""
+    if op.kind == "index":
+        return op.index.value if isinstance(op.index, gast.Constant) else None
+    elts = stmt.targets[0].elts
+    if not all(isinstance(e, gast.Name) for e in elts):
+        return None
+    return next((k for k, e in enumerate(elts) if e.id == name), None)
+
+
+def _call_value(stmt, scope):
+    """The Shared of the result of the call to a user function at `stmt`, in the caller's
+    names: the callee's summary with each parameter replaced by the argument bound to it."""
+    op = scope.ops[id(stmt)]
+    try:
+        bound = bind_call(op, stmt, scope.fn)
+    except DifferentiationError:    # its own transform says why: here, any argument may be
+        every = [a.id for a in list(op.args) + list(op.kwargs.values())
+                 if isinstance(a, gast.Name)]
+        return Shared(frozenset(every))
+
+    def names(param):
+        atom = bound.get(param)
+        atoms = getattr(atom, "elts", [atom])       # *xs: the tuple of the arguments
+        return [a.id for a in atoms if isinstance(a, gast.Name)]
+    return returned(op.fn).value.renamed(names)
+
+
+def _item_sources(stmt, target, scope):
+    """For `target = r[k]` or `..., target, ... = r`, where the items of r are known (r made by
+    a user function, or an item of such a value): the names that item may share.  None
+    otherwise."""
+    op = scope.ops[id(stmt)]
+    if op.kind not in ("index", "unpack") or not isinstance(op.args[0], gast.Name):
+        return None
+    item = _value(op.args[0].id, scope).item(_item_number(stmt, target, op))
+    return None if item is None else sorted(item.held)
 
 
 def _analysed_callee(fn):
@@ -98,25 +275,20 @@ def _definitions(order):
 
 def argument_roots(name, fn, ops, kinds):
     """The parameters whose memory the value `name` may share (followed back through copies
-    and views)."""
-    order = list(simple_statements(fn.node.body))
-    defs = _definitions(order)
-    lists = list_displays(ops, order)
-    found, todo, seen = set(), [name], set()
-    while todo:
-        n = todo.pop()
-        if n in seen:
-            continue
-        seen.add(n)
-        if n in fn.params:
-            found.add(n)
-        for d in defs.get(n, []):
-            op = ops[id(d)]
-            if op.kind == "copy" or _is_view(op, kinds, lists, n):
-                sources = op.args if op.kind == "call" and op.fn not in VIEW_FUNCTIONS \
-                    and op.fn != "astype" else op.args[:1]
-                todo += [a.id for a in sources if isinstance(a, gast.Name)]
-    return found
+    and views, and an item of a user function's tuple to the argument that item may be)."""
+    scope = _Scope.of(fn, ops, kinds)
+
+    def sources(d, n):
+        items = _item_sources(d, n, scope)
+        if items is not None:
+            return items
+        op = ops[id(d)]
+        if op.kind == "copy" or _is_view(op, kinds, scope.lists, n):
+            args = op.args if op.kind == "call" and op.fn not in VIEW_FUNCTIONS \
+                and op.fn != "astype" else op.args[:1]
+            return [a.id for a in args if isinstance(a, gast.Name)]
+        return []
+    return _reached(name, scope, sources)
 
 
 def updated_lists(fn, ops):
@@ -357,16 +529,20 @@ def _live_across(made, write, reader, position, loops):
     return loop is not None and loop not in loops[id(made)]
 
 
-def _view_sources(op, kinds, lists, target=None):
-    """The names whose memory the result of `op` (assigned to `target`) may share: a view's
-    array, a copy's value, a tuple's or list's items, an item of a container, any argument of a
-    user function that may return one."""
-    if op.kind in ("copy", "pack") or (op.kind == "call" and op.fn != "astype" and
-                                       not (hashable(op.fn) and op.fn in VIEW_FUNCTIONS)):
-        args = op.args
-    else:
-        args = op.args[:1]
-    if op.kind in ("copy", "pack", "unpack") or _is_view(op, kinds, lists, target):
+def _view_sources(stmt, target, scope):
+    """The names whose memory the value `target` bound by `stmt` may share: a view's array, a
+    copy's value, a tuple's or list's items, an item of a container (of a user function's
+    tuple: the argument that item may be), what a called user function's result may be or
+    hold."""
+    op = scope.ops[id(stmt)]
+    items = _item_sources(stmt, target, scope)
+    if items is not None:
+        return items
+    if op.kind == "call" and is_user_function(op.fn):
+        return sorted(_call_value(stmt, scope).held)
+    if op.kind in ("copy", "pack", "unpack") or \
+            _is_view(op, scope.kinds, scope.lists, target):
+        args = op.args if op.kind in ("copy", "pack") else op.args[:1]
         return [a.id for a in args if isinstance(a, gast.Name)]
     return []
 
@@ -376,27 +552,23 @@ def _check_live_views(fn, write, base, order, position, ops, kinds, lists, uses)
     item of it, a view of the view) is read after it."""
     family = _copies_of(base, ops, order)
     loops = _loops(fn.node.body)
+    scope = _Scope(fn, ops, kinds, _definitions(order), lists)
     views = {}            # name -> the statement that made it
     changed = True
     while changed:
         changed = False
         for s in order:
-            if not isinstance(s, gast.Assign):
+            if not isinstance(s, gast.Assign) or isinstance(s.targets[0], gast.Subscript):
                 continue
-            names = S.names_in(s.targets[0], gast.Store) \
-                if not isinstance(s.targets[0], gast.Subscript) else []
-            if not names or all(n in views or n in family for n in names):
-                continue
-            target = names[0] if len(names) == 1 else None
-            if any(src in family or src in views
-                   for src in _view_sources(ops[id(s)], kinds, lists, target)):
-                for n in names:
-                    if n not in views and n not in family:
-                        views[n] = s
-                        changed = True
+            for n in S.names_in(s.targets[0], gast.Store):
+                if n not in views and n not in family and any(
+                        src in family or src in views for src in _view_sources(s, n, scope)):
+                    views[n] = s
+                    changed = True
     for view, s in views.items():
         for reader in uses.get(view, []):
-            if reader is write:
+            if reader is write or _takes_other_items(reader, family, views, scope) or \
+                    _without_derivative(reader, ops):
                 continue
             if _live_across(s, write, reader, position, loops):
                 shown = f" '{view}'" if not is_temporary(view) else ""
@@ -405,6 +577,26 @@ def _check_live_views(fn, write, base, order, position, ops, kinds, lists, uses)
                     f"at line {s.lineno}, is still read at line {reader.lineno}",
                     "Copy the view first (`.copy()`), or finish using it before the write.",
                     kind=UnsupportedSyntaxError)
+
+
+def _without_derivative(reader, ops):
+    """Whether `reader` calls a function with no derivative (`_ad.zeros_like(t)` in a generated
+    gradient, np.shape): the values it reads carry no adjoint that a write could split."""
+    op = ops[id(reader)]
+    return op.kind == "call" and hashable(op.fn) and not isinstance(op.fn, str) and \
+        registry.is_nondifferentiable(op.fn)
+
+
+def _takes_other_items(reader, family, views, scope):
+    """Whether `reader` only takes items of a user function's tuple that share no memory with
+    the array written (`r = t[1]` of `t = pair(a, x)`, whose item 0 alone is a)."""
+    if not isinstance(reader, gast.Assign) or isinstance(reader.targets[0], gast.Subscript):
+        return False
+    for n in S.names_in(reader.targets[0], gast.Store):
+        items = _item_sources(reader, n, scope)
+        if items is None or any(src in family or src in views for src in items):
+            return False
+    return True
 
 
 def _check_live_copies(fn, write, base, order, position, ops, uses):

@@ -1,6 +1,5 @@
 """Calls to user functions: what the transforms need to know of each callee.
 
-    bind_call(op, stmt, fn)        {callee parameter: argument} at a call site
     callee_ssa(fn, kinds)          the callee's SSA form for the caller's argument kinds
     mutated_params(fn)             the parameters it writes into (itself or through its calls)
     annotate_writes(fn, ops, ..)   on each call, which arguments the callee writes into
@@ -8,8 +7,9 @@
 The transforms generate each callee's functions (transforms/program.py) from these facts.
 """
 from s2s_ad.base import syntax as S
-from s2s_ad.base.errors import DifferentiationError, NonDifferentiableCallError
+from s2s_ad.base.errors import DifferentiationError
 from s2s_ad.frontend.normalize import dict_parameters, normalize
+from s2s_ad.analysis.ops import bind_call
 
 
 def callee_ssa(fn, kinds, statics=None):
@@ -151,22 +151,3 @@ def annotate_writes(fn, ops, kinds):
                          if p in bound and isinstance(bound[p], gast.Name)]
 
 
-def bind_call(op, stmt, fn):
-    """{callee parameter: argument atom} for a call to a user function."""
-    from s2s_ad.frontend.source import signature
-    params = signature(op.fn).parameters
-    if any(p.kind == p.VAR_KEYWORD for p in params.values()):
-        raise fn.error(stmt, f"{op.name} takes **kwargs, which s2s_ad cannot match to its "
-                             f"arguments", "Give it explicit parameters.",
-                       kind=NonDifferentiableCallError)
-    try:
-        bound = signature(op.fn).bind(*op.args, **op.kwargs)
-    except TypeError as exc:
-        raise fn.error(stmt, f"the call to {op.name} does not match its signature ({exc})",
-                       "Fix the arguments of the call.") from None
-    out = {}
-    for name, value in bound.arguments.items():
-        if params[name].kind == params[name].VAR_POSITIONAL:   # *xs of the length used here
-            value = S.tuple_(list(value))
-        out[name] = value
-    return out

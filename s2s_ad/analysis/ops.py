@@ -1,6 +1,7 @@
 """What one SSA statement computes, in the uniform shape both transforms work from.
 
     describe(stmt, fn) -> Op
+    bind_call(op, stmt, fn) -> {callee parameter: argument atom} at a call to a user function
 
 `a + b` is a call of `operator.add`, `x.sum(axis=0)` a call of `np.sum(x, axis=0)`, `x.T` a call
 of `np.transpose(x)`; indexing, tuple packing and unpacking, copies and constants have kinds of
@@ -13,8 +14,10 @@ import gast
 import numpy as np
 
 from s2s_ad.base import syntax as S
-from s2s_ad.base.errors import DifferentiationError, UnsupportedSyntaxError
+from s2s_ad.base.errors import (DifferentiationError, NonDifferentiableCallError,
+                                 UnsupportedSyntaxError)
 from s2s_ad.frontend.resolve import TRANSFORM_NAMES, resolve_static
+from s2s_ad.frontend.source import signature
 from s2s_ad.rules import registry
 
 BINOPS = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
@@ -325,3 +328,23 @@ def is_user_function(fn):
     import types
     return isinstance(fn, types.FunctionType) and registry.lookup(fn) is None \
         and not registry.is_nondifferentiable(fn)
+
+
+def bind_call(op, stmt, fn):
+    """{callee parameter: argument atom} for a call to a user function."""
+    params = signature(op.fn).parameters
+    if any(p.kind == p.VAR_KEYWORD for p in params.values()):
+        raise fn.error(stmt, f"{op.name} takes **kwargs, which s2s_ad cannot match to its "
+                             f"arguments", "Give it explicit parameters.",
+                       kind=NonDifferentiableCallError)
+    try:
+        bound = signature(op.fn).bind(*op.args, **op.kwargs)
+    except TypeError as exc:
+        raise fn.error(stmt, f"the call to {op.name} does not match its signature ({exc})",
+                       "Fix the arguments of the call.") from None
+    out = {}
+    for name, value in bound.arguments.items():
+        if params[name].kind == params[name].VAR_POSITIONAL:   # *xs of the length used here
+            value = S.tuple_(list(value))
+        out[name] = value
+    return out

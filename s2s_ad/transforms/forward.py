@@ -19,9 +19,9 @@ from s2s_ad.analysis.activity import activity, simple_statements, targets
 from s2s_ad.analysis.aliasing import check_writes
 from s2s_ad.transforms import batching
 from s2s_ad.analysis.analysed import Analysed, aligned
-from s2s_ad.analysis.calls import (argument_kinds, bind_call, callee_kinds, callee_ssa,
-                                   mutated_params, static_functions)
-from s2s_ad.analysis.ops import is_user_function, refusal_hint
+from s2s_ad.analysis.calls import (argument_kinds, callee_kinds, callee_ssa, mutated_params,
+                                   static_functions)
+from s2s_ad.analysis.ops import bind_call, is_user_function, refusal_hint
 from s2s_ad.base.errors import (BadArgumentError, DifferentiationError, NonDifferentiableCallError,
                                Unbatchable)
 from s2s_ad.transforms.program import Program, Unit, callee_key

@@ -39,9 +39,9 @@ from s2s_ad.analysis.aliasing import check_writes
 from s2s_ad.transforms import batching
 from s2s_ad.analysis.analysed import Analysed
 from s2s_ad.base.errors import Unbatchable
-from s2s_ad.analysis.calls import (argument_kinds, bind_call, callee_kinds, callee_ssa,
-                                   mutated_params, static_functions)
-from s2s_ad.analysis.ops import is_user_function
+from s2s_ad.analysis.calls import (argument_kinds, callee_kinds, callee_ssa, mutated_params,
+                                   static_functions)
+from s2s_ad.analysis.ops import bind_call, is_user_function
 from s2s_ad.transforms.program import Pair, Program, Unit, callee_key
 from s2s_ad.base.errors import BadArgumentError, NonDifferentiableCallError
 from s2s_ad.analysis.kinds import CONTAINER_KINDS, all_real
