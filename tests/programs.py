@@ -1545,3 +1545,17 @@ CASES.append(Case(indexed_after_many_copies, args(vec(3)), (0,)))
 CASES.append(Case(broadcast_after_many_copies, args(vec(3), mat(2, 1)), (0, 1)))
 CASES.append(Case(number_made_array_through_copies, args(vec(3, 0.1, 0.5)), (0,)))
 CASES.append(Case(helper_indexes_after_many_copies, args(vec(3), vec(3)), (0, 1)))
+
+
+# ---- a copy written by a helper before a loop that rebinds it to new arrays (issue 17) -----
+# fuzz campaign seed 0, program 491: `v = v * v` in the loop joins back into v, so the new
+# arrays v_1 were taken for names of the array written before the loop (a false refusal).
+def written_then_rebound_in_a_loop(x, a):
+    v = a * 1.0
+    _set_first(v, s=np.sin(x))
+    for i in range(2):
+        v = v * (v + x)
+    return np.sum(v)
+
+
+CASES.append(Case(written_then_rebound_in_a_loop, args(scal(0.5, 1.5), vec(3)), (0, 1)))
