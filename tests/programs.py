@@ -1591,3 +1591,17 @@ CASES.append(Case(unpacks_an_argument_of_a_helper, args(scal(0.5, 1.5), vec(3)),
 CASES.append(Case(indexes_an_argument_of_a_helper, args(scal(0.5, 1.5), vec(3)), (0, 1)))
 CASES.append(Case(argument_through_two_helpers, args(scal(0.5, 1.5), vec(3)), (0, 1)))
 CASES.append(Case(writes_beside_a_helpers_items, args(scal(0.5, 1.5), vec(3)), (0, 1)))
+
+
+# ---- a copy written by a helper before a loop that rebinds it to new arrays (issue 17) -----
+# fuzz campaign seed 0, program 491: `v = v * v` in the loop joins back into v, so the new
+# arrays v_1 were taken for names of the array written before the loop (a false refusal).
+def written_then_rebound_in_a_loop(x, a):
+    v = a * 1.0
+    _set_first(v, s=np.sin(x))
+    for i in range(2):
+        v = v * (v + x)
+    return np.sum(v)
+
+
+CASES.append(Case(written_then_rebound_in_a_loop, args(scal(0.5, 1.5), vec(3)), (0, 1)))

@@ -147,7 +147,20 @@ def unpacked_item_read_through_the_tuple(a):
     return np.sum(v * v) + np.sum(t[1])  # t[1] is v (was missed)
 
 
+def copy_read_after_the_next_write(a):
+    # c is bound to b after the write of one pass and read after the write of the next
+    b = a * 1.0
+    c = b * 0.0
+    total = 0.0
+    for i in range(2):
+        b[i] = 3.0
+        total = total + np.sum(c * c)
+        c = b
+    return total
+
+
 @pytest.mark.parametrize("fn, text, arg", [
+    (copy_read_after_the_next_write, "b[i] = 3.0", V),
     (item_of_a_helper_returning_its_arguments, "v[1] = 0.0", V),
     (unpacked_argument_of_a_helper, "v[1] = 0.0", V),
     (unpacked_item_read_through_the_tuple, "v[1] = 0.0", V),
@@ -362,3 +375,34 @@ def test_a_new_item_read_after_a_write_into_the_other_is_differentiated():
     # f = 2x (x^2 + a1 + a2)
     np.testing.assert_allclose(g[0], 6 * x * x + 2 * (a[1] + a[2]))
     np.testing.assert_allclose(g[1], [0.0, 2 * x, 2 * x])
+
+
+def _set_first(b, s):
+    b[0] = s
+
+
+def written_then_rebound_in_a_for_loop(x, a):
+    v = a * 1.0
+    _set_first(v, s=x)
+    for i in range(2):
+        v = v * v                        # new arrays: none of them is the one written
+    return np.sum(v)
+
+
+def written_then_rebound_in_a_while_loop(x, a):
+    v = a * 1.0
+    v[0] = x
+    while np.sum(v) < 20.0:
+        v = v * 1.5
+    return np.sum(v)
+
+
+def test_a_loop_rebinding_a_written_array_to_new_arrays_reads_them_as_computed():
+    # fuzz campaign program 491: the loop's new arrays were taken for names of the array the
+    # write before the loop changed, and the write was refused
+    dx, da = ad.grad(written_then_rebound_in_a_for_loop, wrt=(0, 1))(0.5, V.copy())
+    np.testing.assert_allclose(dx, 4 * 0.5 ** 3)            # sum(v ** 4), v[0] = x
+    np.testing.assert_allclose(da, [0.0, 4 * 2.0 ** 3, 4 * 3.0 ** 3])
+    dx, da = ad.grad(written_then_rebound_in_a_while_loop, wrt=(0, 1))(0.5, V.copy())
+    np.testing.assert_allclose(dx, 1.5 ** 4)    # four passes: sums 5.5, 8.25, 12.4, 18.6, 27.8
+    np.testing.assert_allclose(da, [0.0, 1.5 ** 4, 1.5 ** 4])

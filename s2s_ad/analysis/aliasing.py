@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import gast
 import numpy as np
 
-from s2s_ad.analysis.activity import simple_statements, targets
+from s2s_ad.analysis.activity import rebinds, simple_statements
 from s2s_ad.base import syntax as S
 from s2s_ad.base.errors import DifferentiationError, UnsupportedSyntaxError
 from s2s_ad.base.naming import is_temporary
@@ -601,32 +601,72 @@ def _takes_other_items(reader, family, views, scope):
 
 def _check_live_copies(fn, write, base, order, position, ops, uses):
     """Refuse if another name for the array `base` (`b = a`: one array, two names) is read
-    after `write`: the write changes what it reads, while its derivative would still flow to
-    the value before the write."""
-    at = position[id(write)]
-    loops, arms = _loops(fn.node.body), _arms(fn.node.body)
+    after `write` while it still holds the value it was bound to before the write: the write
+    changes what it reads, while its derivative would still flow to the value before the write.
+    A name bound again after the write (`v_1 = v`, the join of an `if` that wrote into v, or a
+    new array) reads the array as written, or another array: that read is no stale one."""
+    flow = _flow(fn.node.body)
     for other in sorted(_copies_of(base, ops, order) - {base}):
-        # where `other` is made a copy of the array (not `v_1 = None`, a path without it)
-        copies = [s for s in order if ops[id(s)].kind == "copy" and other in targets(s)]
-        made = [position[id(s)] for s in copies]
-        for reader in uses.get(other, []):
-            read = position[id(reader)]
-            # a copy made after the write (or on the other path of an `if`), and only there,
-            # names the array as written: reading it is reading `base` (the phi copies `v_1 = v`
-            # after a write in a branch), after those copies, or in the next pass of a loop
-            # (before the write of that pass, or on the other path).  A parameter is bound on
-            # entry too: read before the write, that is the caller's array as it was.  (A copy
-            # carried into the next pass is read on the write's path after the write, by the
-            # join of the `if`: that read is the one refused.)
-            if made and all(at < m or _exclusive(write, s, arms) for m, s in zip(made, copies)) \
-                    and (read > max(made) or read < at or _exclusive(write, reader, arms)):
-                continue
-            if reader is not write and _later(write, reader, position, loops, arms):
-                raise fn.error(
-                    write, f"writing into '{base}', which is the same array as '{other}', read "
-                           f"after this write at line {reader.lineno}",
-                    f"Write into a copy (`{base} = {other}.copy()`), or read '{base}' instead "
-                    f"of '{other}' after the write.", kind=UnsupportedSyntaxError)
+        stale = _reads_across(other, write, flow, fn.params, order, uses)
+        if stale:
+            reader = min(stale, key=lambda s: position[id(s)])
+            raise fn.error(
+                write, f"writing into '{base}', which is the same array as '{other}', read "
+                       f"after this write at line {reader.lineno}",
+                f"Write into a copy (`{base} = {other}.copy()`), or read '{base}' instead "
+                f"of '{other}' after the write.", kind=UnsupportedSyntaxError)
+
+
+def _flow(body):
+    """How control may run through a function body in SSA form (`break`, `continue` and
+    `return` in loops are lowered to flags): (successors, entry), where successors maps
+    id(node) to the ids of the nodes that may run next, for every simple statement and every
+    loop (its test or next item, where the body starts again or the loop ends), and entry holds
+    the ids of the nodes that may run first."""
+    successors = {}
+
+    def block(stmts, after):
+        for s in reversed(stmts):
+            after = node(s, after)
+        return after
+
+    def node(s, after):
+        if isinstance(s, (gast.Assign, gast.Expr)):
+            successors[id(s)] = after
+            return {id(s)}
+        if isinstance(s, gast.If):
+            return block(s.body, after) | block(s.orelse, after)
+        if isinstance(s, (gast.For, gast.While)):
+            successors[id(s)] = block(s.body, {id(s)}) | block(s.orelse, after)
+            return {id(s)}
+        return after        # `pass`, the final `return`
+
+    return successors, block(body, set())
+
+
+def _reads_across(name, write, flow, params, order, uses):
+    """The statements that may read `name` after `write` with the value `name` was bound to
+    before it: along some path from a binding of `name` (an assignment, the entry for a
+    parameter) through `write` to the reader, on which `name` is not bound again."""
+    successors, entry = flow
+    binds = {id(s) for s in order if name in rebinds(s)}
+    readers = {id(s): s for s in uses.get(name, []) if s is not write}
+    todo = [(n, False) for b in binds for n in successors[b]]
+    if name in params:
+        todo += [(n, False) for n in entry]
+    seen, stale = set(), []
+    while todo:
+        n, after = todo.pop()
+        if (n, after) in seen:
+            continue
+        seen.add((n, after))
+        if after and n in readers:
+            stale.append(readers[n])
+        if n in binds:
+            continue        # bound again here: what follows reads the new value
+        after = after or n == id(write)
+        todo += [(m, after) for m in successors[n]]
+    return stale
 
 
 def _copies_of(name, ops, order):
