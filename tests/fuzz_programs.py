@@ -108,6 +108,7 @@ class Builder:
         # arrays that may share memory with another live reference: the array parameters
         self.aliased = {name for name, kind in params if kind == ARRAY}
         self.copied = set()         # names in some `p = q` statement (see _AugLine)
+        self.written = set()        # arrays an in-place helper writes into (see inplace)
         self.counter = 0
         self.budget = max_stmts
         self.max_depth = max_depth
@@ -335,6 +336,10 @@ class Builder:
 
     # -- statements
     def assign(self, indent, target, e):
+        if e.kind == ARRAY and e.alias and target in self.written:
+            # an array a helper writes into must stay unshared, also in a loop's next pass
+            # (where the write comes after this line): bind it to a copy, never an alias
+            e = Ex(f"({e.text}) * 1.0", ARRAY)
         self.emit(indent, f"{target} = {e.text}")
         if e.text.isidentifier() and e.text != target:
             self.copied |= {target, e.text}
@@ -510,6 +515,7 @@ class Builder:
             self.emit(indent, f"{target} = {self.array(self.draw(st.integers(0, 2))).text} * 1.0")
             self.kinds[target] = ARRAY
             self.scopes[-1].append(target)
+        self.written.add(target)
         scale = self.bounded(self.scalar(1)).text
         if self.chance(0.3):
             self.emit(indent, f"{h.name}({target}, s={scale})")
