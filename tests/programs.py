@@ -1605,3 +1605,99 @@ def written_then_rebound_in_a_loop(x, a):
 
 
 CASES.append(Case(written_then_rebound_in_a_loop, args(scal(0.5, 1.5), vec(3)), (0, 1)))
+
+
+# ---- a loop over a dict walks its keys, wherever the dict comes from (issue 18) ------------
+
+RATES = {"a": 1.5, "b": -0.5}           # module-level dicts; integer keys that are positions
+BY_POSITION = {1: 2.0, 0: 3.0, 2: -1.0}   # in another order (indexing by position reads
+                                          # the items, not the keys)
+
+
+def loops_over_module_dicts(x):
+    s = 0.0
+    for k in RATES:
+        s = s + RATES[k] * x[0] * x[1]
+    for k in BY_POSITION:
+        s = s + k * BY_POSITION[k] * np.sin(x[k])
+    for k, rate in RATES.items():
+        s = s * rate + x[2] if k == "a" else s + rate * x[1]
+    for i, k in enumerate(BY_POSITION):
+        s = s + (i + 0.5) * x[k] * x[i]
+    for k in reversed(BY_POSITION):       # the keys, last first
+        s = s * 0.5 + x[k] * k
+    for k, v in zip(BY_POSITION, x):
+        s = s + k * v * BY_POSITION[k]
+    return s
+
+
+CASES.append(Case(loops_over_module_dicts, args(vec(3)), (0,)))
+
+
+def _walker_over(table):
+    def loops_over_a_closure_dict(x):
+        s = 0.0
+        for k in table:              # a dict held in a closure cell
+            s = s + table[k] * x[k] * x[k]
+        for v in table.values():
+            s = s + v * np.sum(x)
+        return s
+    return loops_over_a_closure_dict
+
+
+loops_over_a_closure_dict = _walker_over({2: 0.5, 0: -1.0, 1: 2.0})
+CASES.append(Case(loops_over_a_closure_dict, args(vec(3)), (0,)))
+
+
+class _Settings:
+    scales = {1: 2.0, 0: -0.5}
+
+
+SETTINGS = _Settings()
+
+
+def loops_over_an_attribute_dict(x):
+    s = 0.0
+    for k in SETTINGS.scales:        # a dict read from an object
+        s = s + SETTINGS.scales[k] * x[k] ** 2
+    scales = SETTINGS.scales         # ... and held in a local
+    for k in scales:
+        s = s + scales[k] * x[k] * x[1 - k]
+    return s
+
+
+CASES.append(Case(loops_over_an_attribute_dict, args(vec(2)), (0,)))
+
+
+def _terms(x):
+    return {"lin": x * 2.0, 1: x * x, 0: np.sin(x)}
+
+
+def _total_of(items, x):
+    # given a dict by one call and a list by another: each walked as Python does
+    s = 0.0
+    for item in items:
+        s = s + x * item
+    return s
+
+
+ARRAYS = {"u": np.array([1.0, -2.0, 0.5]), "v": np.array([0.3, 0.2, -1.0])}
+TABLES = [{1: 0.5, 0: 2.0}, [4.0, -1.0]]      # a dict and a list, each walked by a loop
+
+
+def loops_over_dicts_of_arrays(x):
+    terms = _terms(x)                # a dict returned by a helper, its values arrays in x
+    s = 0.0
+    for k in terms:
+        s = s + np.sum(terms[k] * x)
+    for k, v in _terms(x[::-1]).items():
+        s = s + np.sum(v * v) * (2.0 if k == 1 else 1.0)
+    for k in ARRAYS:                 # a module-level dict of arrays
+        s = s + np.sum(ARRAYS[k] * x * x)
+    for table in TABLES:
+        for key in table:            # a dict, then a list: the kind is found at run time
+            s = s + key * x[0]
+    return s + np.sum(_total_of(BY_POSITION, x)) + np.sum(_total_of([1.0, 2.0], x))
+
+
+CASES.append(Case(loops_over_dicts_of_arrays, args(vec(3)), (0,)))

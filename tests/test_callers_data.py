@@ -158,3 +158,77 @@ def test_a_dict_changed_in_size_while_walked_is_refused_at_the_loop():
     with pytest.raises(ad.DifferentiationError, match="dict 'd', whose size") as info:
         ad.grad(pops_while_walked)(1.5)
     assert info.value.location.line == pops_while_walked.__code__.co_firstlineno + 3
+
+
+TABLE = {1: 2.0, 0: 5.0}       # rebound to a list by the test below, then restored
+
+
+def walks_the_table(x):
+    s = 0.0
+    for k in TABLE:
+        s = s + k * np.sum(x * x)
+    return s
+
+
+def test_a_module_level_value_walked_as_a_dict_then_as_a_list():
+    # the generated code does not keep what TABLE was when it was made: a dict's keys, then
+    # a list's items, each as Python walks them
+    global TABLE
+    before = TABLE
+    x = np.array([1.5, -1.0])
+    try:
+        np.testing.assert_allclose(ad.grad(walks_the_table)(x), 2 * x * 1.0)   # keys 1 + 0
+        assert ad.jvp(walks_the_table, (x,), (np.ones(2),))[1] == pytest.approx(1.0)
+        TABLE = [3.0, 4.0]
+        np.testing.assert_allclose(ad.grad(walks_the_table)(x), 2 * x * 7.0)
+        assert ad.jvp(walks_the_table, (x,), (np.ones(2),))[1] == pytest.approx(7.0)
+    finally:
+        TABLE = before
+
+
+def walks_a_dict_backwards(p):
+    s = 0.0
+    for k in reversed(p):
+        s = s * 2.0 + p[k]
+    return s
+
+
+def test_reversed_walks_a_dicts_keys_last_first():
+    p = {"a": 1.0, "b": 3.0}
+    assert walks_a_dict_backwards(p) == 7.0
+    assert ad.grad(walks_a_dict_backwards)(p) == {"a": pytest.approx(1.0), "b": 2.0}
+
+
+def _pair(x):
+    return [x, x * x]
+
+
+def _table(x):
+    return {"a": x, "b": x * x}
+
+
+def grows_what_a_helper_returned(x):
+    items = _pair(x)
+    total = 0.0
+    for v in items:
+        total = total + v
+        if len(items) < 4:
+            items.append(v * 3.0)       # a list: a dict has no append
+    return total
+
+
+def pops_what_a_helper_returned(x):
+    d = _table(x)
+    total = 0.0
+    for k in d:
+        total = total + d.pop(k)        # a dict: Python raises RuntimeError; a list: it
+    return total                        # walks what is left
+
+
+def test_a_walk_of_a_value_of_unknown_kind_that_changes_size():
+    # append says it is a list (walked with its new items, as Python does); pop does not
+    assert ad.grad(grows_what_a_helper_returned)(1.5) == pytest.approx(4.0 * (1 + 2 * 1.5))
+    with pytest.raises(ad.DifferentiationError, match="cannot tell whether it is a list or a "
+                                                      "dict") as info:
+        ad.grad(pops_what_a_helper_returned)(1.5)
+    assert info.value.location.line == pops_what_a_helper_returned.__code__.co_firstlineno + 3

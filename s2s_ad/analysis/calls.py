@@ -8,7 +8,7 @@ The transforms generate each callee's functions (transforms/program.py) from the
 """
 from s2s_ad.base import syntax as S
 from s2s_ad.base.errors import DifferentiationError
-from s2s_ad.frontend.normalize import dict_parameters, normalize
+from s2s_ad.frontend.normalize import loop_walks, normalize
 from s2s_ad.analysis.ops import bind_call
 
 
@@ -16,7 +16,7 @@ def callee_ssa(fn, kinds, statics=None):
     """A called function's SSA form for the caller's argument kinds, and the parameters its
     `p += v` writes into (see in_place_updates)."""
     in_place = in_place_updates(fn, kinds)
-    ssa = normalize(fn, statics, in_place, dict_parameters(kinds))
+    ssa = normalize(fn, statics, in_place, loop_walks(kinds))
     refuse_parameter_updates(ssa, kinds)
     return ssa, in_place
 

@@ -9,6 +9,9 @@ at most one `return` (the last statement), only `for NAME in range(...)` loops, 
     for x in xs: ...            ->  for _i in range(len(xs)): x = xs[_i]; ...
     for i, x in enumerate(xs)   ->  for _i in range(len(xs)): i = _i; x = xs[_i]; ...
     for a, b in zip(xs, ys)     ->  for _i in range(min(len(xs), len(ys))): a = xs[_i]; ...
+    for k in d (a dict)         ->  _keys = _ad.keys_of(d); for _i in range(len(_keys)): k = _keys[_i]
+    for v in s (dict or list?)  ->  _keys = _ad.keys_of(s)  (None for a list); for _i in
+                                    range(len(s)): v = s[_i] if _keys is None else _keys[_i]
     for i, (a, b) in enumerate(zip(xs, ys)), zip(reversed(xs), ys): the same, combined
     while c: ...                ->  _c = c; while _c: ...; _c = c
     a loop with break/return    ->  a `while` loop over the range, with a flag in its condition
@@ -25,17 +28,20 @@ import gast
 from s2s_ad.base import syntax as S
 
 
-def desugar(node, namer, error=None, shared=None, in_place=(), dicts=()):
+def desugar(node, namer, error=None, shared=None, in_place=(), walks=None):
     """`shared`, a list, receives the `x += v` statements whose x may share an array with
     another name read later (for the transforms to refuse where x is an array).  `in_place`
     names the parameters known to be arrays of a called function: there `p += v` writes into
-    the caller's array, and becomes `p[...] = p + v`.  `dicts` names the parameters known to
-    be dicts, which a `for` loop walks by key (so do the locals only ever assigned a dict)."""
+    the caller's array, and becomes `p[...] = p + v`.  `walks` says how a `for` loop walks the
+    parameters (and module-level values) whose kinds are known: "keys" for a dict, "items"
+    (by position) for anything else; None for generic code, whose parameters are numbers or
+    arrays.  See _walks."""
     _CallStatements(namer).visit(node)
     if shared is not None:
         shared.extend(_augmented_aliases(node))
     _SignsOutOfProducts().visit(node)
-    lowering = _Lowering(namer, in_place, set(dicts) | _dict_locals(node), error)
+    dicts, sequences = _walks(node, walks)
+    lowering = _Lowering(namer, in_place, dicts, sequences, error)
     body = lowering.block(node.body, in_loop=None)
     if lowering.ret_name is not None:
         body = [S.assign(lowering.ret_name, S.const(None)),
@@ -292,10 +298,11 @@ class _Loop:
 
 
 class _Lowering:
-    def __init__(self, namer, in_place=(), dicts=(), error=None):
+    def __init__(self, namer, in_place=(), dicts=(), sequences=(), error=None):
         self.namer = namer
         self.in_place = set(in_place)     # parameters whose `p += v` writes into p's array
         self.dicts = set(dicts)           # names known to hold dicts
+        self.sequences = set(sequences)   # names known to hold lists, tuples or arrays
         self.error = error
         self.ret_name = None
         self.returned = None
@@ -459,6 +466,13 @@ class _Lowering:
             raise self.error(s, f"this loop walks the dict '{seq.id}', whose size its body "
                                 f"changes (Python raises RuntimeError)",
                              "Walk a copy of its keys: `for k in list(d)`.")
+        if isinstance(seq, gast.Name) and seq.id not in self.sequences and \
+                seq.id not in _changed_as_lists(s):
+            raise self.error(s, f"this loop walks '{seq.id}', whose length its body changes, "
+                                f"and s2s_ad cannot tell whether it is a list or a dict",
+                             f"Make it with a display, so that s2s_ad sees which it is: a "
+                             f"list (`{seq.id} = [...]`) or a dict (`{seq.id} = {{...}}`, "
+                             f"whose size must not change while it is walked).")
         if not isinstance(seq, gast.Name):
             names = ", ".join(f"'{n}'" for n in sorted(_changed_sequences(s)))
             raise self.error(s, f"this loop walks {names}, whose length its body changes, "
@@ -528,19 +542,19 @@ class _Lowering:
             start = it.args[1] if len(it.args) > 1 else S.const(0)
             index_value = S.load(idx) if isinstance(start, gast.Constant) and start.value == 0 \
                 else gast.BinOp(left=S.load(idx), op=gast.Add(), right=start)
-            items = self._unpack(target, [index_value, item(idx)], s)
+            items = self._unpack(target, [index_value, item(lambda: S.load(idx))], s)
         elif _is_call(it, "zip"):
             pre, length, item = self._elements(it, s)
-            items = self._unpack(target, item(idx).elts, s)
+            items = self._unpack(target, item(lambda: S.load(idx)).elts, s)
         else:
             pre, length, item = self._elements(it, s)
-            element = item(idx)
+            element = item(lambda: S.load(idx))
             items = self._unpack(target, element.elts, s) if isinstance(element, gast.Tuple) \
                 else [_located(S.assign(target, element), s)]
         return pre, S.call("range", length), (idx, items)
 
     def _elements(self, node, s):
-        """(statements, the number of elements, index -> element expression) for what a for
+        """(statements, the number of elements, item) (see _sequence) for what a for
         loop or enumerate iterates over: a sequence, reversed(...), or zip(...) of them (whose
         element is the tuple of theirs, as long as the shortest)."""
         if not _is_call(node, "zip"):
@@ -553,23 +567,26 @@ class _Lowering:
             lens.append(S.call("len", S.load(seq)))
             items.append(item)
         length = lens[0] if len(lens) == 1 else S.call("min", *lens)
-        return pre, length, lambda idx: S.tuple_([item(idx) for item in items])
+        return pre, length, lambda at: S.tuple_([item(at) for item in items])
 
     def _sequence(self, node, s):
-        """(statements, name of the sequence, index -> element expression) for an iterable."""
-        if _is_call(node, "reversed"):
-            seq, pre = self._as_name(node.args[0], s)
+        """(statements, name of the sequence, item) for an iterable, where item(at) is the
+        expression of the element at the position `at()` gives (a new node at each call)."""
+        if _is_call(node, "reversed") and len(node.args) == 1:
+            pre, seq, forwards = self._sequence(node.args[0], s)
 
-            def item(idx):
+            def back(at):
                 last = gast.BinOp(left=S.call("len", S.load(seq)), op=gast.Sub(), right=S.const(1))
-                back = gast.BinOp(left=last, op=gast.Sub(), right=S.load(idx))
-                return gast.Subscript(value=S.load(seq), slice=back, ctx=gast.Load())
-            return pre, seq, item
+                return gast.BinOp(left=last, op=gast.Sub(), right=at())
+            return pre, seq, lambda at: forwards(lambda: back(at))
         view = _dict_view(node, self.dicts)
         if view is not None:
             return self._dict_sequence(*view, s)
         seq, pre = self._as_name(node, s)
-        return pre, seq, lambda idx: _item(seq, idx)
+        if seq in self.sequences or _makes_sequence(node):
+            return pre, seq, lambda at: gast.Subscript(value=S.load(seq), slice=at(),
+                                                       ctx=gast.Load())
+        return self._either_sequence(seq, pre, s)
 
     def _dict_sequence(self, mapping, view, s):
         """A dict is iterated over its keys, as Python does: its keys are listed once, before
@@ -578,11 +595,27 @@ class _Lowering:
         keys = self.namer.fresh("_keys")
         pre = pre + [_located(S.assign(keys, S.call("_ad.keys_of", S.load(name))), s)]
 
-        def item(idx):
-            key = _item(keys, idx)
-            value = gast.Subscript(value=S.load(name), slice=_item(keys, idx), ctx=gast.Load())
+        def item(at):
+            key = gast.Subscript(value=S.load(keys), slice=at(), ctx=gast.Load())
+            value = gast.Subscript(value=S.load(name), slice=S.clone(key), ctx=gast.Load())
             return {"keys": key, "values": value, "items": S.tuple_([key, value])}[view]
         return pre, keys, item
+
+    def _either_sequence(self, seq, pre, s):
+        """A value that may be a dict or a list (a module-level value, a closure's, what a
+        call returns, an attribute): its keys are listed once, before the loop (None for
+        anything but a dict).  A dict gives its keys (`_keys[i]`, with a zero derivative),
+        anything else its items by position (`seq[i]`); both have `len(seq)` of them."""
+        keys = self.namer.fresh("_keys")
+        pre = pre + [_located(S.assign(keys, S.call("_ad.keys_of", S.load(seq))), s)]
+
+        def item(at):
+            by_position = gast.Subscript(value=S.load(seq), slice=at(), ctx=gast.Load())
+            by_key = gast.Subscript(value=S.load(keys), slice=at(), ctx=gast.Load())
+            is_list = gast.Compare(left=S.load(keys), ops=[gast.Is()],
+                                   comparators=[S.const(None)])
+            return gast.IfExp(test=is_list, body=by_position, orelse=by_key)
+        return pre, seq, item
 
     def _as_name(self, node, s):
         if isinstance(node, gast.Name):
@@ -608,17 +641,58 @@ def _dict_view(node, dicts):
     return None
 
 
-def _dict_locals(node):
-    """The names that every assignment in `node` gives a dict (a display, a comprehension, a
-    call of dict); not parameters, whose values come from the caller."""
+def _walks(node, walks):
+    """(the names known to hold dicts, the names known to hold lists, tuples or arrays) where
+    a `for` loop walks them: the parameters and module-level values that `walks` says are
+    ("keys") or are not ("items") dicts, unless the function assigns them, and the locals
+    that every assignment gives a dict or a list or tuple.  A loop over any other value asks
+    at run time (_Lowering._either_sequence).  `*args` is a tuple and `**kwargs` a dict."""
+    args = node.args
+    if walks is None:       # generic code: the parameters are numbers or arrays
+        walks = {a.id: "items" for a in args.posonlyargs + args.args + args.kwonlyargs}
+    walks = dict(walks)
+    if args.vararg is not None:
+        walks[args.vararg.id] = "items"
+    if args.kwarg is not None:
+        walks[args.kwarg.id] = "keys"
+    assigned = {sub.id for sub in S.walk(node) if isinstance(sub, gast.Name) and
+                isinstance(sub.ctx, (gast.Store, gast.Del))}
+    dicts = {n for n, how in walks.items() if how == "keys" and n not in assigned}
+    sequences = {n for n, how in walks.items() if how == "items" and n not in assigned}
+    return dicts | _locals_made_by(node, _makes_dict), \
+        sequences | _locals_made_by(node, _makes_sequence)
+
+
+def _makes_dict(value):
+    """A display, a comprehension, a call of dict."""
+    return isinstance(value, (gast.Dict, gast.DictComp)) or _is_call(value, "dict")
+
+
+def _makes_sequence(value):
+    """A list or tuple display (or one joined or repeated: `items + [v]`, `[0.0] * n`), a list
+    comprehension (local_defs makes it a list it appends to), list(...), tuple(...),
+    sorted(...), range(...), a slice (`x[1:]`)."""
+    if isinstance(value, gast.Subscript):
+        return isinstance(value.slice, gast.Slice)
+    if isinstance(value, gast.BinOp):
+        return isinstance(value.left, (gast.List, gast.Tuple)) or \
+            isinstance(value.right, (gast.List, gast.Tuple))
+    return isinstance(value, (gast.List, gast.Tuple, gast.ListComp)) or \
+        any(_is_call(value, f) for f in ("list", "tuple", "sorted", "range"))
+
+
+def _locals_made_by(node, makes):
+    """The names that every assignment in `node` gives a value `makes` accepts (or, in place,
+    joins one to); not parameters, whose values come from the caller."""
     made, plain = set(), set()
     for sub in S.walk(node):
         if isinstance(sub, gast.Assign) and len(sub.targets) == 1 and \
-                isinstance(sub.targets[0], gast.Name) and (
-                    isinstance(sub.value, (gast.Dict, gast.DictComp)) or
-                    _is_call(sub.value, "dict")):
+                isinstance(sub.targets[0], gast.Name) and makes(sub.value):
             made.add(sub.targets[0].id)
             plain.add(id(sub.targets[0]))
+        if isinstance(sub, gast.AugAssign) and isinstance(sub.target, gast.Name) and \
+                makes(sub.value):       # `items += [v]`, `d |= {k: v}`: the same kind
+            plain.add(id(sub.target))
     other = {sub.id for sub in S.walk(node) if isinstance(sub, gast.Name) and
              isinstance(sub.ctx, (gast.Store, gast.Param, gast.Del)) and id(sub) not in plain}
     return made - other
@@ -649,6 +723,21 @@ def _changed_sequences(loop):
             changed.update(t.value.id for t in sub.targets
                            if isinstance(t, gast.Subscript) and isinstance(t.value, gast.Name))
     return walked & changed
+
+
+def _changed_as_lists(loop):
+    """The names `loop`'s body changes in a way only a list can be (`items.append(v)`,
+    `items += [v]`): a dict would raise there, as in Python."""
+    names = set()
+    for sub in S.walk(gast.Module(body=loop.body, type_ignores=[])):
+        if isinstance(sub, gast.Call) and isinstance(sub.func, gast.Attribute) and \
+                sub.func.attr in ("append", "extend", "insert", "remove") and \
+                isinstance(sub.func.value, gast.Name):
+            names.add(sub.func.value.id)
+        if isinstance(sub, gast.AugAssign) and isinstance(sub.target, gast.Name) and \
+                isinstance(sub.op, (gast.Add, gast.Mult)):
+            names.add(sub.target.id)
+    return names
 
 
 def _is_call(node, name):

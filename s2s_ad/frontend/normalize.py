@@ -94,14 +94,14 @@ def user_names(ssa):
     return names
 
 
-def normalize(fn, statics=None, in_place=(), dicts=()):
+def normalize(fn, statics=None, in_place=(), walks=None):
     """Front end, desugaring and SSA: the function every transform starts from.
 
     `statics` binds parameters to functions known when the code is generated (a callee's
     argument `rhs` that a caller passes a module-level function for): they stop being
     parameters, and calls of them are calls of that function.  `in_place`: the parameters of
     a called function known to be arrays, whose `p += v` writes into the caller's array.
-    `dicts`: the parameters known to be dicts (a `for` loop over one walks its keys).
+    `walks`: how a `for` loop walks the parameters whose kinds are known (see loop_walks).
     """
     parsed = frontend.parse(fn)
     node = S.clone(parsed.node)
@@ -125,7 +125,7 @@ def normalize(fn, statics=None, in_place=(), dicts=()):
     node = expand_locals(node, namer, holder.error)
     node = gast.fix_missing_locations(desugar(node, namer, holder.error,
                                               shared=holder.shared_updates,
-                                              in_place=in_place, dicts=dicts))
+                                              in_place=in_place, walks=walks))
     if "_ad" in S.names_in(node) and parsed.resolve("_ad", None) is not runtime:
         parsed = holder.parsed = copy.copy(parsed)     # a loop over a dict lists its keys
         parsed.closure = dict(parsed.closure, _ad=runtime)     # with the runtime's keys_of
@@ -133,9 +133,15 @@ def normalize(fn, statics=None, in_place=(), dicts=()):
     return holder
 
 
-def dict_parameters(kinds):
-    """The parameters whose kind says they are dicts (see normalize)."""
-    return {p for p, kind in (kinds or {}).items() if kind == "dict"}
+def loop_walks(kinds):
+    """{name: "keys" | "items"} for the parameters (and module-level values) whose kinds are
+    known: a `for` loop walks a dict's keys and anything else's items by position.  One of
+    unknown kind is left out: a loop over it asks at run time which it is.  None (generic
+    code, whose parameters are numbers or arrays) for None."""
+    if kinds is None:
+        return None
+    return {p: "keys" if kind == "dict" else "items" for p, kind in kinds.items()
+            if kind is not None}
 
 
 def _refuse_code_from_text(fn):

@@ -3,6 +3,7 @@ broadcast (broadcast_like), zeros and sums of any value (zeros_like, add), adjoi
 index (add_at), power and division slopes that stay finite where NumPy's are, the gradient's
 seed, and the tape's saved items."""
 import numbers
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -300,5 +301,7 @@ def scalar_like(v, x):
 
 
 def keys_of(mapping):
-    """The keys a `for` loop over a dict visits, in order, as a list (read by position)."""
-    return list(mapping)
+    """The keys a `for` loop over a dict visits, in order, as a list (read by position); None
+    for anything else, which a `for` loop walks by position (a loop over a value whose kind
+    is not known when the code is generated asks at run time)."""
+    return list(mapping) if isinstance(mapping, Mapping) else None

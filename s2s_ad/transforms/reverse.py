@@ -261,7 +261,10 @@ class Reverse(Analysed):
         g = S.load(self.adj(out))
         self.defined.discard(out)
         code = []
-        if op.kind == "index" and self.kinds.get(op.args[0].id) not in ("array", "num"):
+        # the indexed value's name; None for an attribute (`SETTINGS.scales[k]`: a value read
+        # from a module-level object, never active)
+        base = getattr(op.args[0], "id", None) if op.kind == "index" else None
+        if op.kind == "index" and self.kinds.get(base) not in ("array", "num"):
             code += self.spread(out)
         if op.kind == "copy" and not self.has_elements(op.args[0].id):
             code += self.spread(out)
@@ -269,8 +272,7 @@ class Reverse(Analysed):
         if op.kind == "copy":
             code += self.accumulate(op.args[0].id, g, uniform=g_uniform)
         elif op.kind == "index":
-            base = op.args[0].id
-            if self.activity.active(base):
+            if base is not None and self.activity.active(base):
                 code += self.accumulate_index(base, op.index, g)
         elif op.kind in ("pack", "dict"):
             keys = op.keys if op.kind == "dict" else [S.const(i) for i in range(len(op.args))]
