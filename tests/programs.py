@@ -1701,3 +1701,76 @@ def loops_over_dicts_of_arrays(x):
 
 
 CASES.append(Case(loops_over_dicts_of_arrays, args(vec(3)), (0,)))
+
+
+# ---- arrays a container holds without a display saying so (issue 17) -----------------------
+# An item of a tuple parameter, a list grown with `.append`, a list or tuple made of another
+# one by `list(t)`: each may be the caller's array, so a write into it while the other name is
+# read later is refused at the write, as `r = A` would be.  Not yet a write into an item taken
+# by `.pop()` (writes_into_a_popped_array): generated tapes restore arrays so, and a pop taken
+# for an item refuses their second derivatives.
+def _second_item(t):
+    p, b = t
+    return b                       # the caller's item 1 itself
+
+
+def _listed(v):
+    items = []
+    items.append(v)
+    return items                   # holds v itself: not a list of new arrays
+
+
+def writes_into_an_item_of_a_tuple_parameter(x, a):
+    A = a * 1.0
+    r = _second_item((x * a, A))   # A itself
+    r[1] = x * x                   # refused (was a wrong gradient: A, read below, changes)
+    return np.sum(A * A)
+
+
+def reads_an_appended_array_after_a_write(x, a):
+    A = a * 1.0
+    items = []
+    items.append(A)                # items[0] is A
+    A[1] = x * x                   # refused (was wrong): items[0] is read below
+    return np.sum(items[0] * items[0])
+
+
+def writes_into_an_item_of_a_helpers_list(x, a):
+    A = a * 1.0
+    q = _listed(A)[0]              # A itself
+    q[1] = x * x                   # refused (was wrong)
+    return np.sum(A * A)
+
+
+def writes_into_a_popped_array(x, a):
+    A = a * 1.0
+    items = []
+    items.append(A)
+    B = items.pop()                # A itself
+    B[1] = x * x                   # still wrong (KNOWN): a popped item is taken for a new array
+    return np.sum(A * A)
+
+
+def reads_a_list_of_a_tuple_after_a_write(x, a):
+    A = a * 1.0
+    t = (A, x * a)
+    l = list(t)                    # a new list of the same arrays: l[0] is A
+    A[1] = x * x                   # refused here (before: at list(t), which has no rule)
+    return np.sum(l[0] * l[1])
+
+
+def appends_beside_a_write(x, a):
+    A = a * 1.0
+    items = []
+    items.append(x * a)            # a new array: the write into A does not touch it
+    A[1] = x * x
+    items.append(A * 2.0)
+    return np.sum(items[0] * items[1])
+
+
+CASES.append(Case(writes_into_an_item_of_a_tuple_parameter, args(scal(0.5, 1.5), vec(3)), (0, 1)))
+CASES.append(Case(reads_an_appended_array_after_a_write, args(scal(0.5, 1.5), vec(3)), (0, 1)))
+CASES.append(Case(writes_into_an_item_of_a_helpers_list, args(scal(0.5, 1.5), vec(3)), (0, 1)))
+CASES.append(Case(writes_into_a_popped_array, args(scal(0.5, 1.5), vec(3)), (0, 1)))
+CASES.append(Case(reads_a_list_of_a_tuple_after_a_write, args(scal(0.5, 1.5), vec(3)), (0, 1)))
+CASES.append(Case(appends_beside_a_write, args(scal(0.5, 1.5), vec(3)), (0, 1)))

@@ -140,7 +140,7 @@ class _Scope:
     @classmethod
     def of(cls, fn, ops, kinds):
         order = list(simple_statements(fn.node.body))
-        return cls(fn, ops, kinds, _definitions(order), list_displays(ops, order))
+        return cls(fn, ops, kinds, _definitions(order, ops), list_displays(ops, order))
 
 
 def _reached(name, scope, sources):
@@ -263,14 +263,23 @@ def list_displays(ops, order):
             ops[id(s)].name == "list"}
 
 
-def _definitions(order):
-    """{name: the statements that bind it}: plain assignments and unpackings (`p, b = t`)."""
+def _definitions(order, ops):
+    """{name: the statements that bind it, in order} (_bindings)."""
     defs = {}
-    for s in order:
-        if isinstance(s, gast.Assign) and not isinstance(s.targets[0], gast.Subscript):
-            for n in S.names_in(s.targets[0], gast.Store):
-                defs.setdefault(n, []).append(s)
+    for s, n in _bindings(order, ops):
+        defs.setdefault(n, []).append(s)
     return defs
+
+
+def _bindings(order, ops):
+    """(statement, name) for each name each statement binds, in order: plain assignments and
+    unpackings (`p, b = t`), and `lst.append(v)`, which keeps the name lst but makes the list
+    hold v as well (_view_sources)."""
+    for s in order:
+        for n in rebinds(s):
+            yield s, n
+        if ops[id(s)].kind == "append" and isinstance(ops[id(s)].args[0], gast.Name):
+            yield s, ops[id(s)].args[0].id
 
 
 def argument_roots(name, fn, ops, kinds):
@@ -283,7 +292,7 @@ def argument_roots(name, fn, ops, kinds):
         if items is not None:
             return items
         op = ops[id(d)]
-        if op.kind == "copy" or _is_view(op, kinds, scope.lists, n):
+        if op.kind in ("copy", "unpack") or _is_view(op, kinds, scope.lists, n):
             args = op.args if op.kind == "call" and op.fn not in VIEW_FUNCTIONS \
                 and op.fn != "astype" else op.args[:1]
             return [a.id for a in args if isinstance(a, gast.Name)]
@@ -304,7 +313,7 @@ def check_writes(fn, ops, kinds):
     (lists appended to or popped from included)."""
     order = list(simple_statements(fn.node.body))
     position = {id(s): k for k, s in enumerate(order)}
-    defs = _definitions(order)
+    defs = _definitions(order, ops)
     uses = None      # name -> the statements that read it, found at the first write
     lists = list_displays(ops, order)
     written = set()
@@ -418,7 +427,7 @@ def returns_fresh_items(fn):
 
 def _fresh_items(ssa, ops):
     order = list(simple_statements(ssa.node.body))
-    defs, uses = _definitions(order), _uses(order)
+    defs, uses = _definitions(order, ops), _uses(order)
     ret = ssa.node.body[-1]
     if not (isinstance(ret, gast.Return) and isinstance(ret.value, gast.Name)):
         return False
@@ -540,7 +549,11 @@ def _view_sources(stmt, target, scope):
         return items
     if op.kind == "call" and is_user_function(op.fn):
         return sorted(_call_value(stmt, scope).held)
-    if op.kind in ("copy", "pack", "unpack") or \
+    if op.kind == "append":     # `lst.append(v)`: lst holds v too (and what it held before)
+        return [a.id for a in op.args[1:] if isinstance(a, gast.Name)]
+    if op.kind == "call" and op.fn in (list, tuple):    # a new container of the same items
+        return [a.id for a in op.args[:1] if isinstance(a, gast.Name)]
+    if op.kind in ("copy", "pack", "unpack", "pop") or \
             _is_view(op, scope.kinds, scope.lists, target):
         args = op.args if op.kind in ("copy", "pack") else op.args[:1]
         return [a.id for a in args if isinstance(a, gast.Name)]
@@ -552,22 +565,24 @@ def _check_live_views(fn, write, base, order, position, ops, kinds, lists, uses)
     item of it, a view of the view) is read after it."""
     family = _copies_of(base, ops, order)
     loops = _loops(fn.node.body)
-    scope = _Scope(fn, ops, kinds, _definitions(order), lists)
+    scope = _Scope(fn, ops, kinds, _definitions(order, ops), lists)
+    flow, made_new = _flow(fn.node.body), _made_new(base, order, ops)
     views = {}            # name -> the statement that made it
     changed = True
     while changed:
         changed = False
-        for s in order:
-            if not isinstance(s, gast.Assign) or isinstance(s.targets[0], gast.Subscript):
+        for s, n in _bindings(order, ops):
+            if n in views or n in family or _taken_out(s, family, ops) or \
+                    (ops[id(s)].kind == "append" and
+                     not _reaches_unmade(s, write, made_new, flow)):
                 continue
-            for n in S.names_in(s.targets[0], gast.Store):
-                if n not in views and n not in family and any(
-                        src in family or src in views for src in _view_sources(s, n, scope)):
-                    views[n] = s
-                    changed = True
+            if any(src in family or src in views for src in _view_sources(s, n, scope)):
+                views[n] = s
+                changed = True
     for view, s in views.items():
         for reader in uses.get(view, []):
-            if reader is write or _takes_other_items(reader, family, views, scope) or \
+            if reader is write or _appends_to(reader, view, ops) or \
+                    _takes_other_items(reader, family, views, scope) or \
                     _without_derivative(reader, ops):
                 continue
             if _live_across(s, write, reader, position, loops):
@@ -577,6 +592,43 @@ def _check_live_views(fn, write, base, order, position, ops, kinds, lists, uses)
                     f"at line {s.lineno}, is still read at line {reader.lineno}",
                     "Copy the view first (`.copy()`), or finish using it before the write.",
                     kind=UnsupportedSyntaxError)
+
+
+def _made_new(base, order, ops):
+    """The ids of the statements that bind `base` to a new array (`v = a * 1.0`)."""
+    return {id(s) for s in order if base in rebinds(s) and ops[id(s)].kind == "call" and
+            _makes_new_array(ops[id(s)])}
+
+
+def _reaches_unmade(stmt, write, made_new, flow):
+    """Whether some path runs from `stmt` to `write` without passing a statement of `made_new`:
+    else what `lst.append(v)` at `stmt` put in the list is no array the write changes (the
+    append runs after the write, or the array written is made after the append: a generated
+    tape saving the previous pass's array)."""
+    successors, _ = flow
+    todo, seen = list(successors[id(stmt)]), set()
+    while todo:
+        n = todo.pop()
+        if n == id(write):
+            return True
+        if n in seen or n in made_new:
+            continue
+        seen.add(n)
+        todo += successors.get(n, ())
+    return False
+
+
+def _taken_out(stmt, lists, ops):
+    """Whether `stmt` pops an item off one of `lists`: the list written into (appended to, or a
+    callee's tape) no longer holds it, and what the list does next leaves it alone."""
+    op = ops[id(stmt)]
+    return op.kind == "pop" and getattr(op.args[0], "id", None) in lists
+
+
+def _appends_to(stmt, name, ops):
+    """Whether `stmt` is `name.append(v)`: it adds to the list, and reads none of its items."""
+    op = ops[id(stmt)]
+    return op.kind == "append" and getattr(op.args[0], "id", None) == name
 
 
 def _without_derivative(reader, ops):
