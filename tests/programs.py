@@ -1706,9 +1706,8 @@ CASES.append(Case(loops_over_dicts_of_arrays, args(vec(3)), (0,)))
 # ---- arrays a container holds without a display saying so (issue 17) -----------------------
 # An item of a tuple parameter, a list grown with `.append`, a list or tuple made of another
 # one by `list(t)`: each may be the caller's array, so a write into it while the other name is
-# read later is refused at the write, as `r = A` would be.  Not yet a write into an item taken
-# by `.pop()` (writes_into_a_popped_array): generated tapes restore arrays so, and a pop taken
-# for an item refuses their second derivatives.
+# read later is refused at the write, as `r = A` would be; so is a write into an item taken
+# by `.pop()` (writes_into_a_popped_array) off a user's list (a generated tape is told apart).
 def _second_item(t):
     p, b = t
     return b                       # the caller's item 1 itself
@@ -1747,7 +1746,7 @@ def writes_into_a_popped_array(x, a):
     items = []
     items.append(A)
     B = items.pop()                # A itself
-    B[1] = x * x                   # still wrong (KNOWN): a popped item is taken for a new array
+    B[1] = x * x                   # refused: A, read below, is the same array
     return np.sum(A * A)
 
 

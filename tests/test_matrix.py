@@ -48,7 +48,10 @@ REFUSED_EVERYWHERE.update({
     "writes_into_an_item_of_a_tuple_parameter": "writing into 'r', which may be a view of",
     "reads_an_appended_array_after_a_write": "'A' is written here while a view 'items' of it",
     "writes_into_an_item_of_a_helpers_list": "writing into 'q', an item of a tuple or list",
-    "reads_a_list_of_a_tuple_after_a_write": "'A' is written here while a view 'l' of it"})
+    "reads_a_list_of_a_tuple_after_a_write": "'A' is written here while a view 'l' of it",
+    # an item popped off a user's list is each array appended to it (generated tapes, whose
+    # pops restore saved values, are told apart: aliasing._user_lists)
+    "writes_into_a_popped_array": "writing into 'B', which is the same array as 'A'"})
 
 # (program, transform): the variants where it is wrong or crashes today ("*": all four)
 KNOWN = {
@@ -57,11 +60,6 @@ KNOWN = {
     # false alias of the gradient's x_bar; its forward substitution alone crashes so on main.
     ("ludcmp", "jacrev_grad"): "SO",
 }
-# A write into an item taken off a list by `.pop()`, the list holding the caller's array
-# (issue 17): the item is taken for a new array.  Generated tapes restore arrays through
-# `b = _tape.pop(); b[0] = t`, so refusing it needs the tape told apart first.
-KNOWN.update({("writes_into_a_popped_array", t): "*" for t in (
-    "vjp", "dot", "jacrev", "grad", "value_and_grad", "jacrev_grad", "grad_grad")})
 
 
 def listed_refusal(name, transform, result):

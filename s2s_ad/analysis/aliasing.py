@@ -19,7 +19,7 @@ import numpy as np
 from s2s_ad.analysis.activity import rebinds, simple_statements
 from s2s_ad.base import syntax as S
 from s2s_ad.base.errors import DifferentiationError, UnsupportedSyntaxError
-from s2s_ad.base.naming import is_temporary
+from s2s_ad.base.naming import is_generated, is_temporary
 from s2s_ad.analysis.kinds import infer_kinds
 from s2s_ad.analysis.ops import (BINOPS, UNARYOPS, bind_call, describe, hashable,
                                  is_user_function)
@@ -563,7 +563,7 @@ def _view_sources(stmt, target, scope):
 def _check_live_views(fn, write, base, order, position, ops, kinds, lists, uses):
     """Refuse if a view of `base` made before `write` (or anything holding one: a tuple, an
     item of it, a view of the view) is read after it."""
-    family = _copies_of(base, ops, order)
+    family = _copies_of(base, ops, order, _user_lists(fn))
     loops = _loops(fn.node.body)
     scope = _Scope(fn, ops, kinds, _definitions(order, ops), lists)
     flow, made_new = _flow(fn.node.body), _made_new(base, order, ops)
@@ -658,7 +658,7 @@ def _check_live_copies(fn, write, base, order, position, ops, uses):
     A name bound again after the write (`v_1 = v`, the join of an `if` that wrote into v, or a
     new array) reads the array as written, or another array: that read is no stale one."""
     flow = _flow(fn.node.body)
-    for other in sorted(_copies_of(base, ops, order) - {base}):
+    for other in sorted(_copies_of(base, ops, order, _user_lists(fn)) - {base}):
         stale = _reads_across(other, write, flow, fn.params, order, uses)
         if stale:
             reader = min(stale, key=lambda s: position[id(s)])
@@ -721,11 +721,29 @@ def _reads_across(name, write, flow, params, order, uses):
     return stale
 
 
-def _copies_of(name, ops, order):
+def _user_lists(fn):
+    """Which lists' popped items are the arrays appended to them (`items.append(A)`, then
+    `B = items.pop()` is A itself): every list of the user's code.  In our own generated code
+    the tape (`_tape`, `_tape_1`) is left out: its pops restore values the forward sweep saved,
+    which the second differentiation follows on its own (Analysed.restored_arrays)."""
+    if is_generated(fn.parsed.filename):
+        return lambda name: not name.startswith("_tape")
+    return lambda name: True
+
+
+def _copies_of(name, ops, order, user_list=lambda name: True):
     """`name` and every name that may be the same array: those that may hold an array `name` may
     hold.  Copies are followed from the name copied to the copy, not back: after `c = a` on one
     path and `c = b` on the other, c may be a or b, but a and b are two arrays (a write into b
-    made before the join is no write into a)."""
+    made before the join is no write into a).  An item popped off a list (`user_list`) is a copy
+    of each array appended to it."""
+    appended = {}                 # list -> the names appended to it
+    for s in order:
+        op = ops[id(s)]
+        if op.kind == "append" and isinstance(op.args[0], gast.Name) and \
+                user_list(op.args[0].id):
+            appended.setdefault(op.args[0].id, set()).update(
+                a.id for a in op.args[1:] if isinstance(a, gast.Name))
     sources, made = {}, set()     # name -> the names it is a copy of; names made otherwise
     for s in order:
         if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)):
@@ -733,6 +751,8 @@ def _copies_of(name, ops, order):
         op, target = ops[id(s)], s.targets[0].id
         if op.kind == "copy" and isinstance(op.args[0], gast.Name):
             sources.setdefault(target, set()).add(op.args[0].id)
+        elif op.kind == "pop" and appended.get(getattr(op.args[0], "id", None)):
+            sources.setdefault(target, set()).update(appended[op.args[0].id])
         else:
             made.add(target)
     names = {name} | set(sources) | {n for ns in sources.values() for n in ns}
