@@ -44,10 +44,6 @@ REFUSED_EVERYWHERE = {name: "is written here while a view 'q' of it" for name in
 
 # (program, transform): the variants where it is wrong or crashes today ("*": all four)
 KNOWN = {
-    # reverse over reverse: the adjoint of a loop's value that is still None before the loop
-    # (`w = None`, pushed on the tape) is None, and `None + float` fails.  Refused before by a
-    # false alias of the gradient's x_bar; its forward substitution alone crashes so on main.
-    ("ludcmp", "jacrev_grad"): "SO",
 }
 
 
