@@ -1701,3 +1701,21 @@ def loops_over_dicts_of_arrays(x):
 
 
 CASES.append(Case(loops_over_dicts_of_arrays, args(vec(3)), (0,)))
+
+
+# Forward substitution (L y = b for lower triangular L) written into a fresh array.  Its
+# gradient carries `w` around the loop from a `w = None` before it; reverse over reverse of
+# that gradient left the adjoint of the popped `w` unset where the inner loop runs no pass
+# (i = 0): None, then `None + float` (issue 17).
+def forward_substitution(L, b):
+    n = b.shape[0]
+    y = np.zeros(n)
+    for i in range(n):
+        w = b[i]
+        for j in range(i):
+            w = w - L[i, j] * y[j]
+        y[i] = w
+    return np.sum(y * y) + y[0]
+
+
+CASES.append(Case(forward_substitution, args(mat(4, 4), vec(4)), (0, 1)))
