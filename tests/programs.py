@@ -1706,7 +1706,8 @@ CASES.append(Case(loops_over_dicts_of_arrays, args(vec(3)), (0,)))
 # Forward substitution (L y = b for lower triangular L) written into a fresh array.  Its
 # gradient carries `w` around the loop from a `w = None` before it; reverse over reverse of
 # that gradient left the adjoint of the popped `w` unset where the inner loop runs no pass
-# (i = 0): None, then `None + float` (issue 17).
+# (i = 0): None, then `None + float` (issue 17).  Its other second derivatives were refused:
+# the gradient's `_t2 = y[j]`, bound again before every read, was taken for a stale view.
 def forward_substitution(L, b):
     n = b.shape[0]
     y = np.zeros(n)
