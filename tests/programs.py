@@ -1773,3 +1773,22 @@ CASES.append(Case(writes_into_an_item_of_a_helpers_list, args(scal(0.5, 1.5), ve
 CASES.append(Case(writes_into_a_popped_array, args(scal(0.5, 1.5), vec(3)), (0, 1)))
 CASES.append(Case(reads_a_list_of_a_tuple_after_a_write, args(scal(0.5, 1.5), vec(3)), (0, 1)))
 CASES.append(Case(appends_beside_a_write, args(scal(0.5, 1.5), vec(3)), (0, 1)))
+
+
+# Forward substitution (L y = b for lower triangular L) written into a fresh array.  Its
+# gradient carries `w` around the loop from a `w = None` before it; reverse over reverse of
+# that gradient left the adjoint of the popped `w` unset where the inner loop runs no pass
+# (i = 0): None, then `None + float` (issue 17).  Its other second derivatives were refused:
+# the gradient's `_t2 = y[j]`, bound again before every read, was taken for a stale view.
+def forward_substitution(L, b):
+    n = b.shape[0]
+    y = np.zeros(n)
+    for i in range(n):
+        w = b[i]
+        for j in range(i):
+            w = w - L[i, j] * y[j]
+        y[i] = w
+    return np.sum(y * y) + y[0]
+
+
+CASES.append(Case(forward_substitution, args(mat(4, 4), vec(4)), (0, 1)))

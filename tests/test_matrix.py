@@ -26,12 +26,11 @@ SECOND = SCALAR_ONLY[2:]
 WRITES_INTO_ARRAYS = ("once more (for a Hessian", "writ")
 REFUSED = {name: WRITES_INTO_ARRAYS for name in (
     "cholesky_rows", "dict_new_key", "fresh_copy_in_a_branch", "gram_schmidt",
-    "jacobi2d", "mutate_arg", "overwrite", "rebound_to_the_copy", "repeated_indices",
+    "mutate_arg", "overwrite", "rebound_to_the_copy", "repeated_indices",
     "reread_after_write", "writes_into_a_fresh_copy", "writes_into_a_helpers_item",
     # tests/kernels.py
-    "adi", "cholesky", "correlation", "covariance", "durbin", "floyd_warshall", "gemver",
-    "gramschmidt", "jacobi_2d", "ludcmp", "mvt", "seidel_2d", "symm", "syrk", "trisolv",
-    "trmm", "fresh_copy_replaces_the_argument", "copy_or_source", "copy_in_one_arm")}
+    "cholesky", "correlation", "covariance", "gramschmidt",
+    "fresh_copy_replaces_the_argument", "copy_or_source", "copy_in_one_arm")}
 # Reverse over reverse of a gradient that reads an array after a called function's backward
 # half restored it from the tape (reverse.refuse_restores); its Hessians work.
 REFUSED["reads_before_call"] = ("after a called function restored it",)
@@ -55,10 +54,6 @@ REFUSED_EVERYWHERE.update({
 
 # (program, transform): the variants where it is wrong or crashes today ("*": all four)
 KNOWN = {
-    # reverse over reverse: the adjoint of a loop's value that is still None before the loop
-    # (`w = None`, pushed on the tape) is None, and `None + float` fails.  Refused before by a
-    # false alias of the gradient's x_bar; its forward substitution alone crashes so on main.
-    ("ludcmp", "jacrev_grad"): "SO",
 }
 
 

@@ -563,35 +563,40 @@ def _view_sources(stmt, target, scope):
 def _check_live_views(fn, write, base, order, position, ops, kinds, lists, uses):
     """Refuse if a view of `base` made before `write` (or anything holding one: a tuple, an
     item of it, a view of the view) is read after it."""
-    family = _copies_of(base, ops, order, _user_lists(fn))
+    user_list = _user_lists(fn)
+    family = _copies_of(base, ops, order, user_list)
     loops = _loops(fn.node.body)
     scope = _Scope(fn, ops, kinds, _definitions(order, ops), lists)
     flow, made_new = _flow(fn.node.body), _made_new(base, order, ops)
-    views = {}            # name -> the statement that made it
+    views = {}            # name -> the statements that bind it to a view
     changed = True
     while changed:
         changed = False
         for s, n in _bindings(order, ops):
-            if n in views or n in family or _taken_out(s, family, ops) or \
+            if n in family or s in views.get(n, ()) or _taken_out(s, family, ops) or \
                     (ops[id(s)].kind == "append" and
-                     not _reaches_unmade(s, write, made_new, flow)):
+                     (not user_list(n) or not _reaches_unmade(s, write, made_new, flow))):
                 continue
             if any(src in family or src in views for src in _view_sources(s, n, scope)):
-                views[n] = s
+                views.setdefault(n, []).append(s)
                 changed = True
-    for view, s in views.items():
-        for reader in uses.get(view, []):
+    for view, made in views.items():
+        # A name bound again after the write (a generated gradient's `_t2 = y[j]` in its
+        # reverse sweep, beside the forward sweep's) reads the array as written
+        stale = _reads_across(view, write, flow, (), order, uses, starts=made)
+        for reader in sorted(stale, key=lambda r: position[id(r)]):
             if reader is write or _appends_to(reader, view, ops) or \
                     _takes_other_items(reader, family, views, scope) or \
                     _without_derivative(reader, ops):
                 continue
-            if _live_across(s, write, reader, position, loops):
-                shown = f" '{view}'" if not is_temporary(view) else ""
-                raise fn.error(
-                    write, f"'{base}' is written here while a view{shown} of it, made "
-                    f"at line {s.lineno}, is still read at line {reader.lineno}",
-                    "Copy the view first (`.copy()`), or finish using it before the write.",
-                    kind=UnsupportedSyntaxError)
+            s = next((m for m in made if _live_across(m, write, reader, position, loops)),
+                     made[0])
+            shown = f" '{view}'" if not is_temporary(view) else ""
+            raise fn.error(
+                write, f"'{base}' is written here while a view{shown} of it, made "
+                f"at line {s.lineno}, is still read at line {reader.lineno}",
+                "Copy the view first (`.copy()`), or finish using it before the write.",
+                kind=UnsupportedSyntaxError)
 
 
 def _made_new(base, order, ops):
@@ -696,14 +701,16 @@ def _flow(body):
     return successors, block(body, set())
 
 
-def _reads_across(name, write, flow, params, order, uses):
+def _reads_across(name, write, flow, params, order, uses, starts=None):
     """The statements that may read `name` after `write` with the value `name` was bound to
     before it: along some path from a binding of `name` (an assignment, the entry for a
-    parameter) through `write` to the reader, on which `name` is not bound again."""
+    parameter; `starts`: only these assignments) through `write` to the reader, on which
+    `name` is not bound again."""
     successors, entry = flow
     binds = {id(s) for s in order if name in rebinds(s)}
     readers = {id(s): s for s in uses.get(name, []) if s is not write}
-    todo = [(n, False) for b in binds for n in successors[b]]
+    starts = binds if starts is None else {id(s) for s in starts}
+    todo = [(n, False) for b in starts for n in successors[b]]
     if name in params:
         todo += [(n, False) for n in entry]
     seen, stale = set(), []

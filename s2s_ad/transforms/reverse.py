@@ -751,7 +751,13 @@ class Reverse(Analysed):
         carried |= body_assigned & self.defined
         accumulated = {n for n in read if self.activity.active(n)
                        and (n not in body_assigned or n in carried)}
-        inits = [S.assign(self.adj(n), self.zero(n)) for n in sorted(accumulated - self.defined)]
+        # A carried adjoint the body does not read is not defined yet: the body's first
+        # statement about it sets it, and its end zeroes it, so after the loop it counts as
+        # defined.  A loop that runs no iteration would leave it unset, or holding the adjoint
+        # an earlier statement already handed on (a pop's): it starts from zero.
+        unset = {n for n in carried if self.activity.active(n)} - accumulated
+        inits = [S.assign(self.adj(n), self.zero(n))
+                 for n in sorted((accumulated | unset) - self.defined)]
         self.owned |= {n for n in accumulated - self.defined if self.kinds.get(n) != "scalar"}
         self.defined |= accumulated
         # A carried adjoint is replaced every iteration: not ours to update in place.
