@@ -551,3 +551,32 @@ def test_appending_beside_a_write_is_differentiated():
     # f = 2x (a0^2 + a1 x^2 + a2^2)
     np.testing.assert_allclose(g[0], 2 * (a[0] ** 2 + a[2] ** 2) + 6 * a[1] * x * x)
     np.testing.assert_allclose(g[1], [4 * x * a[0], 2 * x ** 3, 4 * x * a[2]])
+
+
+def new_array_each_pass_then_kept(x, a):
+    for n in range(3):
+        v = (1.0 + a * a) * 1.0        # a new array each pass
+        v[0] = v[0] * x                # the write is into this pass's array
+        a = v if n == 0 else a         # a keeps the first pass's array: not the one written
+    return np.sum(a * a)
+
+
+def same_array_again_after_a_new_one(x, a):
+    for n in range(2):
+        v = a * 1.0
+        v = a                          # v is a again: the new array is gone
+        v[0] = x                       # writes into a
+        s = np.sum(a)                  # reads a, written: refused
+    return s + x
+
+
+def test_a_write_into_an_array_made_after_the_other_name_was_bound_is_not_stale():
+    # fuzz campaign, seed 0, program 6399: `a` holds an earlier pass's array
+    x, a = 0.7, np.array([0.3, -0.4, 0.9])
+    g = ad.grad(new_array_each_pass_then_kept, wrt=(0, 1))(x, a.copy())
+    h = 1e-6
+    fx = (new_array_each_pass_then_kept(x + h, a.copy()) -
+          new_array_each_pass_then_kept(x - h, a.copy())) / (2 * h)
+    np.testing.assert_allclose(g[0], fx, rtol=1e-6)
+    assert "same array as 'a'" in _refused_at(same_array_again_after_a_new_one, "v[0] = x",
+                                              0.5, np.ones(3))

@@ -663,8 +663,11 @@ def _check_live_copies(fn, write, base, order, position, ops, uses):
     A name bound again after the write (`v_1 = v`, the join of an `if` that wrote into v, or a
     new array) reads the array as written, or another array: that read is no stale one."""
     flow = _flow(fn.node.body)
+    # `base` made a new array after `other` was bound (and not bound again before the write):
+    # the write is into that new array, not the one `other` holds
+    made_new = (_made_new(base, order, ops), {id(s) for s in order if base in rebinds(s)})
     for other in sorted(_copies_of(base, ops, order, _user_lists(fn)) - {base}):
-        stale = _reads_across(other, write, flow, fn.params, order, uses)
+        stale = _reads_across(other, write, flow, fn.params, order, uses, made_new=made_new)
         if stale:
             reader = min(stale, key=lambda s: position[id(s)])
             raise fn.error(
@@ -701,30 +704,38 @@ def _flow(body):
     return successors, block(body, set())
 
 
-def _reads_across(name, write, flow, params, order, uses, starts=None):
+def _reads_across(name, write, flow, params, order, uses, starts=None, made_new=None):
     """The statements that may read `name` after `write` with the value `name` was bound to
     before it: along some path from a binding of `name` (an assignment, the entry for a
     parameter; `starts`: only these assignments) through `write` to the reader, on which
-    `name` is not bound again."""
+    `name` is not bound again.  `made_new`: (the statements that bind the array written to a
+    new array, all that bind it); a path on which the last of them before the write makes a
+    new array writes into an array `name` cannot hold."""
     successors, entry = flow
+    fresh, written_binds = made_new or (set(), set())
     binds = {id(s) for s in order if name in rebinds(s)}
     readers = {id(s): s for s in uses.get(name, []) if s is not write}
     starts = binds if starts is None else {id(s) for s in starts}
-    todo = [(n, False) for b in starts for n in successors[b]]
+    todo = [(n, False, False) for b in starts for n in successors[b]]
     if name in params:
-        todo += [(n, False) for n in entry]
+        todo += [(n, False, False) for n in entry]
     seen, stale = set(), []
     while todo:
-        n, after = todo.pop()
-        if (n, after) in seen:
+        n, after, new = todo.pop()
+        if (n, after, new) in seen:
             continue
-        seen.add((n, after))
+        seen.add((n, after, new))
         if after and n in readers:
             stale.append(readers[n])
         if n in binds:
             continue        # bound again here: what follows reads the new value
-        after = after or n == id(write)
-        todo += [(m, after) for m in successors[n]]
+        if not after and n in written_binds:
+            new = n in fresh
+        if n == id(write) and not after:
+            if new:
+                continue    # the write is into an array made after `name` was bound
+            after = True
+        todo += [(m, after, new) for m in successors[n]]
     return stale
 
 
