@@ -1792,3 +1792,21 @@ def forward_substitution(L, b):
 
 
 CASES.append(Case(forward_substitution, args(mat(4, 4), vec(4)), (0, 1)))
+
+
+# ---- a helper's view of a parameter that a later loop rebinds (issue 17) -------------------
+# fuzz campaign seed 0, program 7395: the helper's backward half computed `_t0 = b[0]` again
+# from its record, which holds b's last value (the loop's), not the parameter's: a wrong
+# gradient.  One assignment names b, but entering the function binds it too.
+def _rebinds_its_parameter(b):
+    v = b[0] * b
+    for i in range(2):
+        b = np.sin(v)
+    return np.sum(b)
+
+
+def view_of_a_parameter_rebound_in_a_helpers_loop(a):
+    return _rebinds_its_parameter(a)
+
+
+CASES.append(Case(view_of_a_parameter_rebound_in_a_helpers_loop, args(vec(3)), (0,)))

@@ -1074,10 +1074,7 @@ class Reverse(Analysed):
         changed by no loop, or the counter of a loop around it (which the reverse loops count
         again).  One arithmetic operation instead of a push and a pop.
         """
-        stores, loads = {}, {}
-        for s in simple_statements(self.fn.node.body):
-            for t in rebinds(s):
-                stores[t] = stores.get(t, 0) + 1
+        stores, loads = self._binding_counts(), {}
         for n in S.walk(self.fn.node):
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
                 loads[n.id] = loads.get(n.id, 0) + 1
@@ -1168,10 +1165,7 @@ class Reverse(Analysed):
         values of its record instead of receiving them on the tape (see plan_recomputes):
         cheap temporaries whose operands are in the record, assigned once and never written
         into, so their last values are the ones the temporary was computed from."""
-        stores = {}
-        for s in simple_statements(self.fn.node.body):
-            for t in rebinds(s):
-                stores[t] = stores.get(t, 0) + 1
+        stores = self._binding_counts()
         written = set(self.split_mutated or ())
         for op in self.ops.values():
             written.update(op.writes)
@@ -1186,6 +1180,19 @@ class Reverse(Analysed):
             if all(o in record and stores.get(o, 0) <= 1 and o not in written for o in operands):
                 again.append(stmt)
         return again
+
+    def _binding_counts(self):
+        """{name: how many times the function binds it}: a parameter is bound once on entry,
+        then by each assignment and each `for` over it.  A name bound once holds the same
+        value wherever it is defined; a parameter the body rebinds (`b = np.sin(v)` in a
+        loop) does not, though only one assignment names it."""
+        counts = {p: 1 for p in self.fn.params}
+        for stmt in S.statements(self.fn.node):
+            names = S.names_in(stmt.target, gast.Store) if isinstance(stmt, gast.For) \
+                else rebinds(stmt)
+            for t in names:
+                counts[t] = counts.get(t, 0) + 1
+        return counts
 
     def _cheap_temporary(self, stmt, stores):
         """The name of `t = a op b` (arithmetic on numbers) or `t = xs[i]` (a basic index: a
