@@ -1810,3 +1810,30 @@ def view_of_a_parameter_rebound_in_a_helpers_loop(a):
 
 
 CASES.append(Case(view_of_a_parameter_rebound_in_a_helpers_loop, args(vec(3)), (0,)))
+
+
+# A negation taken before a write into its operand: forward mode's `w_dot = -v_dot`, used
+# once, was folded into its use after `v_dot[-1] = ...`, which then read the new v_dot
+# (issue 17, fuzz program 7465: silent wrong JVP).  Directly and through a helper's write.
+def negation_before_a_write(x):
+    v = np.sin(x)
+    w = -v
+    v[-1] = v[-1] * 2.0
+    return np.sum(v * w)
+
+
+def scale_last(b, s):
+    b[-1] = b[-1] * s
+
+
+def negation_before_a_helpers_write(x):
+    v = np.arctan(x * x)
+    for i in range(3):
+        w = -v
+        scale_last(v, math.tanh(x[-1]))
+        x = np.cos(v) * (0.3 * i - w)
+    return np.sum(x * x)
+
+
+CASES.append(Case(negation_before_a_write, args(vec(4)), (0,)))
+CASES.append(Case(negation_before_a_helpers_write, args(vec(4)), (0,)))

@@ -441,6 +441,28 @@ def test_a_negated_copy_goes_where_its_sign_folds_away():
                    "    z_bar = z_bar - g * y\n    return (beta_bar, z_bar)\n")
 
 
+def test_a_negated_copy_stays_before_a_write_into_its_operand():
+    # `w_dot = -v_dot` is a new array: read after `v_dot[-1] = ...` (or a call that may write
+    # into v_dot), `-v_dot` is no longer it (issue 17, fuzz program 7465)
+    for write in ("v_dot[-1] = t", "upd_jvp(b=v, b_dot=v_dot)"):
+        text = f"""
+            def f(v, v_dot, t):
+                w_dot = -v_dot
+                {write}
+                out_dot = v_dot * v + w_dot * v
+                return out_dot
+            """
+        assert run(optimize.propagate_copies, text) == run(lambda node, keep: node, text)
+    # the last use may write, after computing its value
+    out = run(optimize.propagate_copies, """
+        def f(v_dot, t):
+            w_dot = -v_dot
+            v_dot[-1] = t + w_dot * t
+            return v_dot
+        """)
+    assert out == "def f(v_dot, t):\n    v_dot[-1] = t - v_dot * t\n    return v_dot\n"
+
+
 def test_a_negated_copy_stays_where_its_sign_would_not_fold():
     text = """
         def f(g, z, beta_bar):

@@ -877,8 +877,13 @@ def _propagate_negation(block, k, counts):
                 return False    # the sign stays: `a` is the cheaper form
             rewritten[i] = new
             found += here
-            if found == wanted:
-                break
+        # `a = -b` is a new array, b is not: a write into b (or into an array that shares
+        # memory with it) before a's last use would reach the uses that read -b instead.
+        # The last use may write once it has computed its value (`b[i] = a * c`).
+        if facts.mutates(use) and (found != wanted or not facts.pure(use)):
+            return False
+        if found == wanted:
+            break
         if b in facts.stores(use):
             return False
     if found != wanted:
