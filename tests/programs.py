@@ -1837,3 +1837,36 @@ def negation_before_a_helpers_write(x):
 
 CASES.append(Case(negation_before_a_write, args(vec(4)), (0,)))
 CASES.append(Case(negation_before_a_helpers_write, args(vec(4)), (0,)))
+
+
+# ---- a new array's tangent is an operand's tangent (fuzz_findings N6) -----------------------
+# `v = a + 0.0`: the rule's tangent `broadcast_like(a_dot, v)` is a_dot itself; a later write in
+# place into v (or into a, or into the operand of a copy like `v2 = v1 + 1.0`) then changed
+# both tangents: forward mode was wrong and changed the caller's tangent.
+def _triple_last(b):
+    b[-1] = b[-1] * 3.0
+
+
+def new_array_written_shares_no_tangent(a):
+    v = a + 0.0
+    v[0] = 5.0
+    return np.sum(v * a)
+
+
+def operand_written_after_a_sum(a):
+    v1 = np.sin(a)
+    v2 = v1 + 1.0
+    _triple_last(v1)
+    return np.sum(v1 * v2)
+
+
+def sum_written_after_it_is_made(a):
+    v1 = np.sin(a)
+    v2 = v1 + 1.0
+    v2[0] = 5.0
+    return np.sum(v1 * v2)
+
+
+CASES.append(Case(new_array_written_shares_no_tangent, args(vec(3)), (0,)))
+CASES.append(Case(operand_written_after_a_sum, args(vec(3)), (0,)))
+CASES.append(Case(sum_written_after_it_is_made, args(vec(3)), (0,)))

@@ -256,6 +256,12 @@ def _analysed_callee(fn):
                  for s in simple_statements(ssa.node.body)}
 
 
+def may_be_view(op, kinds):
+    """Whether the value `op` computes may share memory with an operand (a view, `astype` with
+    copy=False, a user function that returns an argument): else it is a new array."""
+    return _is_view(op, kinds)
+
+
 def list_displays(ops, order):
     """The names bound to a list display (`idx = [1, 0]`)."""
     return {s.targets[0].id for s in order if isinstance(s, gast.Assign) and

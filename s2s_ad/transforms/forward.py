@@ -16,7 +16,7 @@ import numpy as np
 
 from s2s_ad.base import syntax as S
 from s2s_ad.analysis.activity import activity, simple_statements, targets
-from s2s_ad.analysis.aliasing import check_writes
+from s2s_ad.analysis.aliasing import check_writes, may_be_view
 from s2s_ad.transforms import batching
 from s2s_ad.analysis.analysed import Analysed, aligned
 from s2s_ad.analysis.calls import (argument_kinds, callee_kinds, callee_ssa, mutated_params,
@@ -36,6 +36,7 @@ class Forward(Analysed):
                  batch=False):
         super().__init__(fn, wrt, arg_kinds, names, program, arg_shapes, batch)
         self.tangents = {}
+        self._written = None     # see written_in_place
 
     def dot(self, name):
         if name not in self.tangents:
@@ -110,6 +111,12 @@ class Forward(Analysed):
             expr = gast.Dict(keys=op.keys, values=[self.tangent_of(a) for a in op.args])
         elif op.kind == "call":
             pre, expr = self._call(stmt, op, out)
+            if self._shares_written_tangent(op, out) and not _fresh_tangent(expr):
+                # a new array, it or an operand written into later: its tangent must be a new
+                # array too, where the rule's tangent may be an operand's (`a + 0.0`:
+                # `broadcast_like(a_dot, ...)` is a_dot itself), or the write into one would
+                # change the other's tangent
+                expr = S.call("_ad.copy_of", expr)
             return pre + [S.assign(self.dot(out), expr)]
         elif op.kind != "other" and any(self.active(a) for a in op.args):
             # a callable computed at run time or a method: not followed, never taken for zero
@@ -121,6 +128,23 @@ class Forward(Analysed):
             # the branch's condition), and then its tangent is zero
             expr = self.zero(S.load(out))
         return [S.assign(self.dot(out), expr)]
+
+    def written_in_place(self):
+        """The names the function writes into (`v[i] = e`, a called function's write)."""
+        if self._written is None:
+            self._written = {op.args[0].id for op in self.ops.values()
+                             if op.kind == "setitem" and isinstance(op.args[0], gast.Name)} | \
+                {name for op in self.ops.values() for name in op.writes}
+        return self._written
+
+    def _shares_written_tangent(self, op, out):
+        """Whether the tangent a rule gives `out` (a new array, not a view) may be an operand's
+        tangent while `out` or that operand is written into in place."""
+        written = self.written_in_place()
+        operands = [a.id for a in list(op.args) + list(op.kwargs.values())
+                    if isinstance(a, gast.Name)]
+        return (out in written or any(a in written for a in operands)) and \
+            not may_be_view(op, self.kinds)
 
     def _call(self, stmt, op, out):
         if op.fn == "astype":
@@ -392,6 +416,26 @@ class Forward(Analysed):
 _FLOAT_PRESERVING = (gast.Add, gast.Sub, gast.Mult, gast.Div)
 # math functions whose result is a float (not floor, ceil, trunc, factorial, ...)
 _FLOAT_MATH = {getattr(math, n) for n in MATH_FLOATING}
+
+
+# calls whose result is a new array (or number), never one of their arguments
+_FRESH_MAKERS = ("np.copy", "np.zeros", "np.zeros_like", "np.ones", "np.ones_like", "np.array",
+                 "np.full", "np.full_like", "_ad.copy_of", "_ad.zeros_like")
+
+
+def _fresh_tangent(expr):
+    """Is the tangent expression certainly a new value (arithmetic, a maker of new arrays,
+    `broadcast_like` of one), never an operand's tangent itself?"""
+    if isinstance(expr, (gast.BinOp, gast.UnaryOp, gast.Constant)):
+        return True
+    if not isinstance(expr, gast.Call):
+        return False
+    func = expr.func
+    name = f"{func.value.id}.{func.attr}" if isinstance(func, gast.Attribute) and \
+        isinstance(func.value, gast.Name) else None
+    if name == "_ad.broadcast_like" and expr.args:
+        return _fresh_tangent(expr.args[0])      # (t itself where the shapes agree)
+    return name in _FRESH_MAKERS
 
 
 def _zero_makers():
