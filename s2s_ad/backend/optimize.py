@@ -266,9 +266,19 @@ def _constant_power(call):
     return None
 
 
+def _without_copy(e):
+    """`e` for an operand `_ad.copy_of(e)` (see _fold_binop), else the operand itself."""
+    if isinstance(e, gast.Call) and len(e.args) == 1 and not e.keywords and \
+            _target(e.func) is runtime.copy_of:
+        return e.args[0]
+    return e
+
+
 def _fold_binop(n, floating=frozenset()):
-    # an operand `1.0 * e` is `e` here: the operation makes a new value either way
-    n.left, n.right = _without_unit(n.left, floating, True), _without_unit(n.right, floating, True)
+    # an operand `1.0 * e` or `_ad.copy_of(e)` is `e` here: the operation makes a new value
+    # either way (a copy the forward mode makes for a later write, fused into its one use)
+    n.left = _without_copy(_without_unit(n.left, floating, True))
+    n.right = _without_copy(_without_unit(n.right, floating, True))
     left, right = n.left, n.right
     c = _constant_power(right) if isinstance(n.op, gast.Mult) else None
     if c is not None:
