@@ -46,9 +46,11 @@ class Differentiable:
             made = self.__dict__["_" + name] = transform(self.__s2s_ad_original__, self.wrt)
         return made
 
-    def source(self, mode="grad", example=None):
-        """The generated source; `example` (a tuple of arguments) specialises it to them."""
-        return sources.source(self.__s2s_ad_original__, mode, self.wrt, example=example)
+    def source(self, mode="grad", example=None, standalone=False):
+        """The generated source; `example` (a tuple of arguments) specialises it to them;
+        `standalone=True` makes it a module that runs with NumPy alone."""
+        return sources.source(self.__s2s_ad_original__, mode, self.wrt, example=example,
+                              standalone=standalone)
 
     def __repr__(self):
         return f"<differentiable {self.__s2s_ad_original__.__qualname__}>"

@@ -301,15 +301,13 @@ def hvp(fn, wrt=0):
     return _mark(entry or (lambda *args: general(args)), fn, "hvp")
 
 
-def hvp_source(fn, names, optimize=True, arg_kinds=None, arg_shapes=None):
-    """The source of the Hessian-vector product: forward mode over the generated gradient."""
-    from s2s_ad.backend.codegen import to_source
+def hvp_generated(fn, names, optimize=True, arg_kinds=None, arg_shapes=None):
+    """What generate returns for the Hessian-vector product (node, names, ssa, program)."""
     from s2s_ad.transforms.pipeline import generate
     gradient = api.compiled(fn, "grad", names, arg_kinds, optimize=optimize,
                             arg_shapes=arg_shapes)
-    node, _, _, program = generate(gradient.function, "tangent", names, optimize=optimize,
-                                   arg_kinds=arg_kinds, arg_shapes=arg_shapes)
-    return to_source(node) + program.source()
+    return generate(gradient.function, "tangent", names, optimize=optimize,
+                    arg_kinds=arg_kinds, arg_shapes=arg_shapes)
 
 
 __all__ = ["jvp", "jacfwd", "jacrev", "hessian", "hvp", "_Transform"]

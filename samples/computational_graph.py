@@ -7,7 +7,8 @@ assigned once, and the lines are in topological order (every value is defined be
 used). Each line is a node, its operands are the incoming edges. This script prints the SSA
 form, checks those properties on the text, lists the edges, and runs the SSA function to
 check it returns what f returns. (The graph is the one written: `x * y` appears twice in f,
-so it is two nodes.)
+so it is two nodes.)  Then it draws the same graph with `ad.graph(f, adjoint=True)`, as
+Graphviz DOT text (`| dot -Tsvg`), with the adjoint edges of the reverse sweep in red.
 
 Input domain: x, y > 0 (f takes a logarithm of x * y).
 """
@@ -55,6 +56,12 @@ def main(x=1.5, y=0.5):
     for a, b in ((x, y), (0.3, 2.0), (np.array([1.0, 2.0]), np.array([0.5, 3.0]))):
         np.testing.assert_allclose(ssa_f(a, b), f(a, b), rtol=1e-15)
     print(f"the SSA function returns what f returns: {ssa_f(x, y)!r}")
+
+    dot = str(ad.graph(f, wrt=(0, 1), adjoint=True, example=(x, y)))
+    print(dot)
+    for stmt in fn.body[:-1]:        # one node per SSA statement, labelled with it
+        assert f'label="{ast.unparse(stmt)}"' in dot, ast.unparse(stmt)
+    assert 'label="x_bar"' in dot and 'label="y_bar"' in dot    # adjoints reach both inputs
     return ssa
 
 
