@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test check lint bench samples fuzz golden clean
+.PHONY: install demo test check lint bench bench-extra bench-kernels samples fuzz golden clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -29,9 +29,17 @@ lint: install
 samples: install
 	@for f in samples/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
 
-bench: install
+bench-extra: install
 	$(BIN)/pip install -q -e '.[bench]' || echo "some peers could not be installed; they will show n/a"
+
+bench: bench-extra
 	$(BIN)/python -m benchmarks.run
+	$(BIN)/python -m benchmarks.loop_kernels
+
+# The kernels section of make bench alone (benchmarks/loop_kernels.py): the loop kernels of
+# tests/kernels.py at two sizes each, gradient / primal, worst first (about a minute).
+bench-kernels: bench-extra
+	$(BIN)/python -m benchmarks.loop_kernels
 
 # The fuzzer on 300 random programs (make test runs 40), each through every first- and
 # second-order transform; the whole transform matrix is in make test. CI runs make test;

@@ -104,8 +104,10 @@ def notes(rows):
     seen = {}
     for row in rows:
         for system, why in row.errors.items():
-            seen.setdefault((system, why), []).append(row.name)
-    everything = [row.name for row in rows]
+            names = seen.setdefault((system, why), [])
+            if row.name not in names:   # a workload at several sizes is named once
+                names.append(row.name)
+    everything = list(dict.fromkeys(row.name for row in rows))
     return [f"{system} on {'all workloads' if names == everything else ', '.join(names)}: {why}"
             for (system, why), names in seen.items()]
 

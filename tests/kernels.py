@@ -3,9 +3,11 @@ descriptions): explicit loops, in-place updates of arrays, a helper where natura
 
 Each is a Case (tests/programs.py) differentiated in every float input, at tiny sizes, on a
 domain that keeps it well conditioned, and ends in a scalar so that second order applies.
-tests/test_matrix.py runs them through the transform matrix with the rest of the corpus.
+tests/test_matrix.py runs them through the transform matrix with the rest of the corpus;
+`make bench-kernels` (benchmarks/loop_kernels.py) times their gradients at larger sizes.
 """
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -26,9 +28,10 @@ def unit_lower(n):
 
 
 def lower(n):
-    """Lower triangular, with a diagonal away from zero."""
+    """Lower triangular, with a diagonal away from zero and rows whose off-diagonal part sums
+    to at most 1 in size (forward substitution neither grows nor shrinks with n)."""
     def make(rng):
-        return np.tril(rng.uniform(-1.0, 1.0, size=(n, n)), -1) + \
+        return np.tril(rng.uniform(-1.0, 1.0, size=(n, n)), -1) / max(1, n - 1) + \
             np.diag(rng.uniform(1.5, 2.5, size=n))
     return make
 
@@ -410,26 +413,66 @@ def floyd_warshall(weights):
     return np.sum(path * np.arange(1, n * n + 1).reshape(n, n))
 
 
-KERNELS = [
-    Case(gemver, args(mat(3, 3), vec(3), vec(3), vec(3), vec(3), vec(3), vec(3),
-                      scal(0.5, 1.5), scal(0.5, 1.5)), tuple(range(9))),
-    Case(mvt, args(mat(3, 3), vec(3), vec(3), vec(3), vec(3)), (0, 1, 2, 3, 4)),
-    Case(symm, args(scal(0.5, 1.5), scal(0.5, 1.5), mat(3, 4), mat(3, 3), mat(3, 4)),
-         (0, 1, 2, 3, 4)),
-    Case(trmm, args(scal(0.5, 1.5), unit_lower(3), mat(3, 4)), (0, 1, 2)),
-    Case(syrk, args(scal(0.5, 1.5), scal(0.5, 1.5), mat(3, 3), mat(3, 4)), (0, 1, 2, 3)),
-    Case(cholesky, args(spd(4)), (0,)),
-    Case(lu, args(dominant(4)), (0,)),
-    Case(ludcmp, args(dominant(4), vec(4)), (0, 1)),
-    Case(durbin, args(vec(4, -0.3, 0.3)), (0,)),
-    Case(gramschmidt, args(mat(4, 3)), (0,)),
-    Case(trisolv, args(lower(4), vec(4)), (0, 1)),
-    Case(covariance, args(mat(4, 3)), (0,)),
-    Case(correlation, args(mat(4, 3), 0.1), (0, 1)),
-    Case(adi, args(mat(4, 4), scal(0.2, 0.5)), (0, 1)),
-    Case(seidel_2d, args(mat(4, 4)), (0,)),
-    Case(jacobi_2d, args(mat(4, 4), mat(4, 4)), (0, 1)),
-    Case(heat_3d, args(lambda rng: rng.uniform(-1.0, 1.0, size=(3, 3, 4))), (0,)),
-    Case(deriche, args(mat(3, 4), scal(0.5, 1.5)), (0, 1)),
-    Case(floyd_warshall, args(positive((4, 4))), (0,)),
+# ---- a trace loop (issue 23's minimal case) ---------------------------------------------------
+
+def go_fast(a):
+    trace = 0.0
+    for i in range(a.shape[0]):
+        trace += np.tanh(a[i, i])
+    return np.sum(a + trace)
+
+
+@dataclass
+class Kernel:
+    """A kernel, its domain at size n, and the size the transform matrix checks it at.
+
+    `inputs(n)` is rng -> arguments; benchmarks/loop_kernels.py times the same kernels on the
+    same domains at larger n (its SIZES), so the kernels are written once, here.
+    """
+    fn: object
+    inputs: object         # n -> (rng -> tuple of arguments)
+    wrt: tuple
+    tiny: int              # the size of the correctness checks
+
+    @property
+    def name(self):
+        return self.fn.__name__
+
+    def case(self, n=None):
+        return Case(self.fn, self.inputs(self.tiny if n is None else n), self.wrt)
+
+
+def durbin_r(n):
+    """Toeplitz coefficients decaying as 2**-k: the matrix (1, r0, r1, ...) stays diagonally
+    dominant at any n, so the recursion's beta stays away from zero."""
+    return lambda rng: rng.uniform(-0.2, 0.2, size=n) * 0.5 ** np.arange(n)
+
+
+SIZED = [
+    Kernel(gemver, lambda n: args(mat(n, n), vec(n), vec(n), vec(n), vec(n), vec(n), vec(n),
+                                  scal(0.5, 1.5), scal(0.5, 1.5)), tuple(range(9)), 3),
+    Kernel(mvt, lambda n: args(mat(n, n), vec(n), vec(n), vec(n), vec(n)), (0, 1, 2, 3, 4), 3),
+    Kernel(symm, lambda n: args(scal(0.5, 1.5), scal(0.5, 1.5), mat(n, n + 1), mat(n, n),
+                                mat(n, n + 1)), (0, 1, 2, 3, 4), 3),
+    Kernel(trmm, lambda n: args(scal(0.5, 1.5), unit_lower(n), mat(n, n + 1)), (0, 1, 2), 3),
+    Kernel(syrk, lambda n: args(scal(0.5, 1.5), scal(0.5, 1.5), mat(n, n), mat(n, n + 1)),
+           (0, 1, 2, 3), 3),
+    Kernel(cholesky, lambda n: args(spd(n)), (0,), 4),
+    Kernel(lu, lambda n: args(dominant(n)), (0,), 4),
+    Kernel(ludcmp, lambda n: args(dominant(n), vec(n)), (0, 1), 4),
+    Kernel(durbin, lambda n: args(durbin_r(n)), (0,), 4),
+    Kernel(gramschmidt, lambda n: args(mat(n, n - 1)), (0,), 4),
+    Kernel(trisolv, lambda n: args(lower(n), vec(n)), (0, 1), 4),
+    Kernel(covariance, lambda n: args(mat(n, n - 1)), (0,), 4),
+    Kernel(correlation, lambda n: args(mat(n, n - 1), 0.1), (0, 1), 4),
+    Kernel(adi, lambda n: args(mat(n, n), scal(0.2, 0.5)), (0, 1), 4),
+    Kernel(seidel_2d, lambda n: args(mat(n, n)), (0,), 4),
+    Kernel(jacobi_2d, lambda n: args(mat(n, n), mat(n, n)), (0, 1), 4),
+    Kernel(heat_3d, lambda n: args(lambda rng: rng.uniform(-1.0, 1.0, size=(n, n, n + 1))),
+           (0,), 3),
+    Kernel(deriche, lambda n: args(mat(n, n + 1), scal(0.5, 1.5)), (0, 1), 3),
+    Kernel(floyd_warshall, lambda n: args(positive((n, n))), (0,), 4),
+    Kernel(go_fast, lambda n: args(mat(n, n)), (0,), 4),
 ]
+
+KERNELS = [k.case() for k in SIZED]

@@ -48,3 +48,48 @@ def test_the_straight_line_functions_of_the_transform_time_curve():
     lines = tt.report_lines([100, 1500], {"grad": [0.1, 0.8]})
     assert "| 1500 | 0.800 |" in lines and any("0.800 s" in line and "met" in line
                                                 for line in lines)
+
+
+def test_the_kernels_section_runs_and_reports_ratios_worst_first():
+    from benchmarks import loop_kernels as lk
+    from kernels import SIZED
+    assert {k.name for k in SIZED} == set(lk.SIZES)       # every kernel has bench sizes
+    quick = dict(samples=1, target=0.001, budget=0.05)
+    kernels = lk.select(["go_fast,trisolv"])
+    rows = lk.run(kernels, quick, sizes=(4, 6), peers=False)
+    assert [(r.name, r.info["kernel"]["n"]) for r in rows[:2]] in (
+        [("go_fast", 4), ("go_fast", 6)], [("trisolv", 4), ("trisolv", 6)])
+    larger = [lk.ratio(r, "s2s_ad") for r in rows if r.info["kernel"]["which"] == 1]
+    assert all(x > 0 for x in larger) and larger == sorted(larger, reverse=True)
+    for row in rows:
+        entries, size = row.info["s2s_ad"]["tape"]
+        assert entries > 0 and size > 0          # both kernels keep a tape in their loops
+    lines = lk.report_lines(rows)
+    assert lines[0].split()[:5] == ["kernel", "n", "primal", "s2s", "grad"]
+    assert any(line.startswith("median grad/primal at the larger size: s2s_ad x") for line in lines)
+
+
+def test_a_kernel_that_writes_into_its_arguments_is_timed_on_copies():
+    from benchmarks import loop_kernels as lk
+    from kernels import SIZED
+    by_name = {k.name: k for k in SIZED}
+    args = by_name["mvt"].inputs(3)(np.random.default_rng(0))
+    assert lk.writes_into_arguments(by_name["mvt"].fn, args)
+    args = by_name["trisolv"].inputs(3)(np.random.default_rng(0))
+    assert not lk.writes_into_arguments(by_name["trisolv"].fn, args)
+
+
+def test_a_peer_that_is_not_installed_is_n_a_with_its_reason(monkeypatch):
+    from benchmarks import loop_kernels as lk
+
+    def not_installed(case, inputs):
+        raise ModuleNotFoundError("No module named 'jax'")
+    monkeypatch.setattr(lk, "PEERS", {"autograd": not_installed, "jax-jit": not_installed})
+    rows = lk.run(lk.select(["go_fast"]), dict(samples=1, target=0.001, budget=0.05),
+                  sizes=(4,))
+    assert rows[0].times["jax-jit"] == "n/a" and lk.ratio(rows[0], "s2s_ad") > 0
+    lines = lk.report_lines(rows)
+    header, _, row = lines[0].splitlines()
+    assert header.split()[-2:] == ["autograd/primal", "jax-jit/primal"]
+    assert row.split()[-2:] == ["n/a", "n/a"]
+    assert "jax-jit on all workloads: ModuleNotFoundError: No module named 'jax'" in lines
