@@ -17,6 +17,7 @@ import time
 
 import numpy as np
 
+import s2s_ad as ad
 from benchmarks import report
 from benchmarks.machine import machine_lines
 from benchmarks.peers import _s2s_tape, build_autograd, build_jax_jit
@@ -90,16 +91,20 @@ def build_peers(case, args, reference, row):
 
 def run_kernel(kernel, n, settings, peers=True, which=0):
     """One row: the kernel at size n (`which` of its two sizes, 0 the smaller)."""
-    import s2s_ad as ad
     args = kernel.inputs(n)(np.random.default_rng(0))
     row = report.Row(kernel.name)
     copy = writes_into_arguments(kernel.fn, args)
     row.info["kernel"] = dict(n=n, which=which, input_bytes=input_bytes(args), copies=copy)
-    grad = ad.grad(kernel.fn, wrt=kernel.wrt)
-    reference = to_arrays(grad(*fresh(args)))      # also the warm-up (transform, compile)
     case = Case(kernel.name, kernel.fn, None, "grad", kernel.wrt, None)
-    row.info["s2s_ad"] = {"tape": _s2s_tape(ad, case, Inputs(fresh(args)))}
-    fns = {"primal": bound(kernel.fn, args, copy), "s2s_ad": bound(grad, args, copy)}
+    fns = {"primal": bound(kernel.fn, args, copy)}
+    try:
+        grad = ad.grad(kernel.fn, wrt=kernel.wrt)
+        reference = to_arrays(grad(*fresh(args)))      # also the warm-up (transform, compile)
+        row.info["s2s_ad"] = {"tape": _s2s_tape(ad, case, Inputs(fresh(args)))}
+    except Exception as exc:       # the rest of the section still runs; the reason is listed
+        row.times["s2s_ad"], row.errors["s2s_ad"] = "n/a", _why(exc)
+        return row
+    fns["s2s_ad"] = bound(grad, args, copy)
     if peers:
         fns.update(build_peers(case, args, reference, row))
     medians, failed = measure(fns, **settings)
@@ -136,11 +141,11 @@ def _cell_ratio(row, system):
 
 def cells(row):
     k = row.info["kernel"]
-    tape = row.info["s2s_ad"]["tape"]
+    tape = row.info.get("s2s_ad", {}).get("tape")
     share = f"{tape[1] / k['input_bytes']:.2f}" if tape else "-"
     return [row.name + (" *" if k["copies"] else ""), str(k["n"]),
             report.fmt_time(row.times.get("primal")), report.fmt_time(row.times.get("s2s_ad")),
-            _cell_ratio(row, "s2s_ad"), report._tape(row.info["s2s_ad"], True), share] + \
+            _cell_ratio(row, "s2s_ad"), report._tape(row.info.get("s2s_ad", {}), True), share] + \
         [_cell_ratio(row, peer) for peer in PEERS]
 
 

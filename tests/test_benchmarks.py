@@ -93,3 +93,15 @@ def test_a_peer_that_is_not_installed_is_n_a_with_its_reason(monkeypatch):
     assert header.split()[-2:] == ["autograd/primal", "jax-jit/primal"]
     assert row.split()[-2:] == ["n/a", "n/a"]
     assert "jax-jit on all workloads: ModuleNotFoundError: No module named 'jax'" in lines
+
+
+def test_a_kernel_whose_gradient_fails_is_n_a_and_the_section_goes_on(monkeypatch):
+    from benchmarks import loop_kernels as lk
+
+    def refuses(fn, wrt):
+        raise RuntimeError("no gradient today")
+    monkeypatch.setattr(lk.ad, "grad", refuses)
+    rows = lk.run(lk.select(["go_fast"]), dict(samples=1, target=0.001, budget=0.05),
+                  sizes=(4,), peers=False)
+    assert rows[0].times["s2s_ad"] == "n/a"
+    assert "s2s_ad on all workloads: RuntimeError: no gradient today" in lk.report_lines(rows)
