@@ -143,7 +143,7 @@ def _rule_params():
     for n, c in enumerate(rule_cases.CASES):
         if c.sym or c.align is not None:
             continue
-        every = RULES[c.fn].broadcasts or c.fn in batching.JVPS or c.fn in batching.VJPS
+        every = RULES[c.fn].broadcasts or RULES[c.fn].batched is not None
         if c.fn in seen and not every:
             continue
         seen.add(c.fn)
@@ -154,7 +154,7 @@ def _rule_params():
     return out
 
 
-# rules that must batch in both modes (the elementwise family and the table in batching.py)
+# rules that must batch in both modes (the elementwise family and the records with batched rules)
 BATCHED_RULES = {"operator.add", "operator.mul", "operator.truediv", "operator.matmul",
                  "np.sin", "np.tanh", "np.exp", "np.maximum", "np.where", "np.sum", "np.mean",
                  "np.reshape", "np.transpose", "np.dot", "np.matmul", "np.power"}

@@ -10,14 +10,15 @@ result has the argument's shape and no shape reduction is emitted.
 """
 import math
 import numbers
+import operator as _operator
 from collections import deque
 
 import gast
 import numpy as np
 
-from s2s_ad import runtime as _runtime
 from s2s_ad.base import syntax as S
 from s2s_ad.analysis.activity import simple_statements, targets
+from s2s_ad.analysis.ops import hashable
 
 
 def kind_of_value(value):
@@ -121,46 +122,32 @@ def _call_kind(fn, rules):
     """How the kind of `fn(...)` follows from its arguments' kinds: ("kind", k) always k,
     ("combine", None) their kinds combined, ("first", None) the first argument's kind,
     ("elementwise", None) a unary ufunc's: the first argument's if a number or array."""
-    if fn in _SCALAR_BUILTINS:
-        return "kind", "scalar"
-    if fn in (abs, min, max):
-        return "combine", None
-    rule = rules.lookup(fn) if fn != "astype" else None
+    how = kind_rule(fn, rules)
+    if how in ("combine", "first", "elementwise"):
+        return how, None
+    return "kind", {"tuple": None}.get(how, how)
+
+
+def kind_rule(fn, rules):
+    """The kind rule of `fn` (registry.KIND_RULES), or None where nothing is known: the one
+    its record states, else one found from what `fn` is: a `math` function gives a number,
+    a unary ufunc works elementwise, a function whose rules broadcast combines its
+    arguments' kinds, and any other function with rules, ufunc or NumPy function gives a
+    number or an array."""
+    record = rules.primitive(fn) if hashable(fn) else None
+    if record is not None and record.kind is not None:
+        return record.kind
+    rule = rules.lookup(fn) if hashable(fn) else None
     if _is_math_function(fn):
-        return "kind", "scalar"
-    if fn in _UNARY_SAME_KIND:
-        return "first", None
-    if fn in _THROUGH_CONTAINERS:   # generated code's helpers, elementwise through containers
-        return _THROUGH_CONTAINERS[fn], None
+        return "scalar"
     if isinstance(fn, np.ufunc) and fn.nin == 1 and fn.nout == 1:
-        return "elementwise", None
-    if fn in _ARRAY_MAKERS:
-        return "kind", "array"
-    if fn in _TUPLE_MAKERS:     # a tuple or list of arrays (or, with some options, an array)
-        return "kind", None
+        return "elementwise"
     if rule is not None and rule.broadcasts:
-        return "combine", None
+        return "combine"
     if rule is not None or isinstance(fn, np.ufunc) or \
             str(getattr(fn, "__module__", "")).startswith("numpy"):
-        return "kind", "num"
-    return "kind", None
-
-
-_SCALAR_BUILTINS = (len, int, float, bool, round)
-_ARRAY_MAKERS = {np.zeros, np.ones, np.empty, np.full, np.zeros_like, np.ones_like,
-                 np.empty_like, np.full_like, np.eye, np.identity, np.arange, np.linspace,
-                 np.array, np.copy, np.stack, np.concatenate, np.vstack, np.hstack}
-# Functions that return a tuple or list of arrays: their result is not a number or array,
-# whatever rules they have (an index into it must not be adjoined as an array's).
-_TUPLE_MAKERS = {np.linalg.slogdet, np.linalg.eigh, np.linalg.eig, np.linalg.svd, np.linalg.qr,
-                 np.linalg.lstsq, np.histogram, np.histogram2d, np.histogramdd, np.split,
-                 np.array_split, np.hsplit, np.vsplit, np.dsplit, np.meshgrid, np.gradient,
-                 np.broadcast_arrays, np.modf, np.frexp, np.divmod, np.unique, np.polyfit}
-import operator as _operator  # noqa: E402
-_UNARY_SAME_KIND = {_operator.neg, _operator.pos, abs, np.negative, np.copy}
-# `_ad.add(pair_bar, (c_bar, d_bar))` is a tuple where its arguments are: not a number
-_THROUGH_CONTAINERS = {_runtime.add: "combine", _runtime.add_at: "first",
-                       _runtime.zeros_like: "first"}
+        return "num"
+    return None
 
 
 def _operand_names(op, value):

@@ -15,20 +15,17 @@ from an operation not listed here) is simply absent.
 """
 import collections
 import math
-import operator
 
 import gast
 import numpy as np
 
 from s2s_ad.analysis.activity import simple_statements, targets
 from s2s_ad.analysis.ops import hashable
+from s2s_ad.rules import registry
+from s2s_ad.rules.shape_facts import broadcast as broadcast_rule, from_sizes
 
 _UNKNOWN = "unknown"
 _BOTTOM = "bottom"       # not computed yet: the optimistic start of the fixed point
-_REDUCTIONS = {np.sum, np.mean, np.max, np.min, np.prod, np.amax, np.amin, np.var, np.std,
-               np.nansum, np.nanmean}
-
-
 def _dummy(shape):
     """An array of `shape` that takes no memory (for finding the shape of an index)."""
     return np.broadcast_to(np.zeros((), dtype=np.int8), shape)
@@ -110,84 +107,18 @@ class _Shapes:
             return _UNKNOWN
         if op.kind == "index":
             return self.index(self.of(op.args[0]), op.index)
-        if op.kind == "other" and op.fn in _BROADCASTING_OPERATORS and len(op.args) == 2:
-            try:    # a comparison
-                return tuple(np.broadcast_shapes(*[self.of(a) for a in op.args]))
-            except (ValueError, TypeError):
-                return _UNKNOWN
+        if op.kind == "other" and len(op.args) == 2 and _stated(op.fn) is broadcast_rule:
+            shapes = [None if s is _UNKNOWN else s for s in (self.of(a) for a in op.args)]
+            shape = broadcast_rule(_Call(shapes, op.args, {}, self.constant))    # a comparison
+            return _UNKNOWN if shape is None else shape
         if op.kind != "call" or op.fn == "astype":
             return self.of(op.args[0]) if op.fn == "astype" else _UNKNOWN
-        from s2s_ad.rules import registry
-        fn = op.fn
-        shapes = [self.of(a) for a in op.args]
-        rule = registry.lookup(fn)
-        if fn in (operator.neg, operator.pos, abs, np.negative, np.copy):
-            return shapes[0]
-        like = _SHAPE_OF_ARGUMENT.get(fn)
-        if like is not None and len(shapes) > like:
-            return shapes[like]
-        if fn in _AXIS_OR_FLAT:     # the shape of `a` along an axis, flat without one
-            axis = op.args[1] if len(op.args) > 1 else op.kwargs.get("axis")
-            known, value = self.constant(axis) if axis is not None else \
-                (True, _AXIS_OR_FLAT[fn])
-            if not known or shapes[0] is _UNKNOWN:
-                return _UNKNOWN
-            return (math.prod(shapes[0]),) if value is None else shapes[0]
-        if fn in (np.zeros, np.ones, np.empty) and len(op.args) == 1:
-            known, value = self.constant(op.args[0])
-            if known and type(value) is int:
-                return (value,)
-            if known and type(value) is tuple and all(type(v) is int for v in value):
-                return value
+        rule = shape_rule(op.fn)
+        if rule is None:
             return _UNKNOWN
-        if fn is np.ravel and len(op.args) == 1 and shapes[0] is not _UNKNOWN:
-            return (math.prod(shapes[0]),)
-        if fn is np.outer and len(op.args) == 2 and _UNKNOWN not in shapes:
-            return (math.prod(shapes[0]), math.prod(shapes[1]))
-        if fn is np.linalg.norm and len(op.args) == 1 and not op.kwargs:
-            return ()
-        if fn is np.diff and shapes[0] is not _UNKNOWN:
-            params = dict(zip(("n", "axis"), op.args[1:]), **op.kwargs)
-            values = {k: self.constant(v) for k, v in params.items()}
-            if set(values) - {"n", "axis"} or not all(known for known, _ in values.values()):
-                return _UNKNOWN
-            try:
-                return np.diff(_dummy(shapes[0]), **{k: v for k, (_, v) in values.items()}).shape
-            except (ValueError, TypeError, np.exceptions.AxisError):
-                return _UNKNOWN
-        if fn in _REDUCTIONS:
-            return self.reduction(shapes, op)
-        if fn in (operator.matmul, np.matmul, np.dot) and len(shapes) == 2:
-            return _matmul(*shapes)
-        if fn is np.transpose and len(op.args) == 1:
-            return shapes[0][::-1] if shapes[0] is not _UNKNOWN else _UNKNOWN
-        if fn is np.reshape and len(op.args) == 2:
-            return _reshape(shapes[0], self.constant(op.args[1]))
-        elementwise = isinstance(fn, np.ufunc) and fn.nin == len(op.args) or \
-            fn in _BROADCASTING_OPERATORS and len(op.args) == 2
-        if (elementwise or rule is not None and rule.broadcasts) and not op.kwargs:
-            if any(s is _UNKNOWN for s in shapes):
-                return _UNKNOWN
-            shape = broadcast(*shapes)
-            return _UNKNOWN if shape is None else shape
-        return _UNKNOWN
-
-    def reduction(self, shapes, op):
-        shape = shapes[0]
-        if len(op.args) == 1 and not op.kwargs:
-            return ()       # a reduction of everything: a 0-d result, whatever the shape
-        if shape is _UNKNOWN or len(op.args) > 2:
-            return _UNKNOWN
-        axis_node = op.args[1] if len(op.args) == 2 else op.kwargs.get("axis")
-        known, axis = self.constant(axis_node) if axis_node is not None else (True, None)
-        known_k, keepdims = self.constant(op.kwargs["keepdims"]) if "keepdims" in op.kwargs \
-            else (True, False)
-        if not (known and known_k) or set(op.kwargs) - {"axis", "keepdims", "ddof"}:
-            return _UNKNOWN
-        try:
-            return np.sum(_dummy(shape), axis=axis, keepdims=keepdims).shape
-        except (ValueError, TypeError, np.exceptions.AxisError):
-            return _UNKNOWN
+        shapes = [None if s is _UNKNOWN else s for s in (self.of(a) for a in op.args)]
+        shape = rule(_Call(shapes, op.args, op.kwargs, self.constant))
+        return _UNKNOWN if shape is None else shape
 
     def index(self, shape, index):
         if shape is _UNKNOWN:
@@ -217,59 +148,32 @@ class _Shapes:
             return _UNKNOWN
 
 
-# operators without derivative rules whose result has the broadcast shape of their operands
-_BROADCASTING_OPERATORS = {operator.floordiv, operator.lt, operator.le, operator.gt, operator.ge,
-                           operator.eq, operator.ne, operator.and_, operator.or_, operator.xor}
+class _Call:
+    """What a shape rule (rules/shape_facts.py) sees of a call."""
+
+    def __init__(self, shapes, args, kwargs, constant):
+        self.shapes, self.args, self.kwargs, self.constant = shapes, args, kwargs, constant
 
 
-# functions along one axis (default in the value), which flatten their input for axis=None
-_AXIS_OR_FLAT = {np.sort: -1, np.cumsum: None, np.cumprod: None}
+def _stated(fn):
+    """The shape rule `fn`'s record states, or None."""
+    record = registry.primitive(fn) if hashable(fn) else None
+    return record.shape if record is not None else None
 
 
-def _runtime_shapes():
-    """Runtime helpers whose result has the shape of one of their arguments."""
-    from s2s_ad import runtime as _ad
-    return {_ad.unbroadcast: 1, _ad.broadcast_like: 1, _ad.sum_grad: 1, _ad.zeros_like: 0,
-            _ad.copy_of: 0, _ad.matmul_grad_a: 1, _ad.matmul_grad_b: 2, _ad.dot_grad_a: 1,
-            _ad.dot_grad_b: 2, _ad.max_grad: 2, np.flip: 0, np.fliplr: 0, np.flipud: 0,
-            np.roll: 0, np.sinc: 0, np.nan_to_num: 0, np.real: 0,
-            np.imag: 0, np.zeros_like: 0, np.ones_like: 0, np.empty_like: 0,
-            np.full_like: 0}
-
-
-_SHAPE_OF_ARGUMENT = _runtime_shapes()
-
-
-def _matmul(a, b):
-    if a is _UNKNOWN or b is _UNKNOWN or not a or not b:
-        return _UNKNOWN
-    if len(a) == 1 and len(b) == 1:
-        return () if a == b else _UNKNOWN
-    if len(a) == 1:
-        return b[:-2] + b[-1:] if a[0] == b[-2] else _UNKNOWN
-    if len(b) == 1:
-        return a[:-1] if a[-1] == b[0] else _UNKNOWN
-    if a[-1] != b[-2]:
-        return _UNKNOWN
-    try:
-        batch = tuple(np.broadcast_shapes(a[:-2], b[:-2]))
-    except ValueError:
-        return _UNKNOWN
-    return batch + (a[-2], b[-1])
-
-
-def _reshape(shape, target):
-    known, value = target
-    if shape is _UNKNOWN or not known:
-        return _UNKNOWN
-    value = value if isinstance(value, tuple) else (value,)
-    size = math.prod(shape)
-    if value.count(-1) == 1:
-        rest = math.prod(v for v in value if v != -1)
-        if rest == 0 or size % rest:
-            return _UNKNOWN
-        value = tuple(size // rest if v == -1 else v for v in value)
-    return value if math.prod(value) == size else _UNKNOWN
+def shape_rule(fn):
+    """The shape rule of a call of `fn` (see rules/shape_facts.py), or None: the one its
+    record states; else, for a ufunc called with as many arguments as it takes, or a function
+    whose rules broadcast, the broadcast shape."""
+    rule = _stated(fn)
+    if rule is not None:
+        return rule
+    record = registry.lookup(fn) if hashable(fn) else None
+    if record is not None and record.broadcasts:
+        return broadcast_rule
+    if isinstance(fn, np.ufunc):
+        return lambda call: broadcast_rule(call) if len(call.args) == fn.nin else None
+    return None
 
 
 def infer_shapes(fn, ops, kinds, arg_shapes, number=None):
@@ -353,16 +257,16 @@ class _Ranks:
         return _UNKNOWN
 
     def result(self, op):
-        if op.kind == "call" and op.fn in (np.zeros, np.ones, np.empty, np.full) and op.args:
+        rule = shape_rule(op.fn) if op.kind == "call" and op.fn != "astype" else None
+        if rule is from_sizes and op.args:
             return self.sizes(op.args[0])      # (whatever the sizes are)
         ranks = [self.of(a) for a in op.args]
         if _BOTTOM in ranks:
             return _BOTTOM
         if op.kind == "copy" or op.kind == "call" and op.args and (
-                op.fn in (operator.neg, operator.pos, abs, np.negative, np.copy, "astype") or
-                isinstance(op.fn, np.ufunc) and op.fn.nin == 1):
+                op.fn == "astype" or isinstance(op.fn, np.ufunc) and op.fn.nin == 1):
             return ranks[0]
-        like = _SHAPE_OF_ARGUMENT.get(op.fn) if op.kind == "call" and hashable(op.fn) else None
+        like = getattr(rule, "like", None)     # rules/shape_facts.py like(i)
         if like is not None and len(ranks) > like:
             return ranks[like]
         if op.kind == "index":
@@ -399,11 +303,8 @@ class _Ranks:
 
 def _broadcasts(fn):
     """Whether `fn(a, b)` has the broadcast shape of its two operands."""
-    from s2s_ad.rules import registry
-    if fn in _BROADCASTING_OPERATORS or isinstance(fn, np.ufunc) and fn.nin == 2:
-        return True
-    rule = registry.lookup(fn) if hashable(fn) else None
-    return rule is not None and rule.broadcasts
+    rule = shape_rule(fn)
+    return rule is broadcast_rule or isinstance(fn, np.ufunc) and fn.nin == 2
 
 
 def elementwise_shape(expr, shape_of, numpy_name="np"):

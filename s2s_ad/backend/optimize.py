@@ -29,6 +29,7 @@ semantics and NumPy's dtypes are kept: the integer constants 0 and 1 are simplif
 the float 1.0 only next to values known to be floats (`floating_names`), and constant factors
 merge only where the product is exact.
 """
+import builtins
 import contextvars
 import math
 import operator
@@ -39,12 +40,9 @@ import numpy as np
 from s2s_ad import runtime
 from s2s_ad.base import syntax as S
 from s2s_ad.base.naming import generated_name
+from s2s_ad.rules import registry
 from s2s_ad.backend.tape_groups import group_entries
 
-# Modules whose functions compute values and change nothing (as generated code calls them)
-_PURE_MODULES = (np, math, runtime, operator)
-_PURE_BUILTINS = {"len", "range", "min", "max", "abs", "float", "int", "tuple", "list",
-                  "reversed", "zip", "enumerate", "slice", "bool"}
 _PURE_METHODS = {"sum", "reshape"}     # array methods that make new values, nothing else
 
 def optimize(node, keep=frozenset(), passes=None, sizes=None, saves=(), namespace=None):
@@ -99,20 +97,14 @@ def _target(func):
     return obj
 
 
-def _module_function(obj, modules):
-    """Is `obj` a function of one of `modules`, as found there by its name?"""
-    name = getattr(obj, "__name__", None)
-    return isinstance(name, str) and any(getattr(m, name, None) is obj for m in modules)
-
-
 # -- helpers ------------------------------------------------------------------------------
 
 def _pure(value):
     for sub in S.nodes_of(value, gast.Call):
         func = sub.func
         if isinstance(func, gast.Name):
-            if func.id not in _PURE_BUILTINS and \
-                    not _module_function(_target(func), _PURE_MODULES):
+            if not registry.is_pure(getattr(builtins, func.id, None)) and \
+                    not registry.is_pure(_target(func)):
                 return False
             continue
         if isinstance(func, gast.Attribute) and func.attr in ("pop", "append", "at"):
@@ -122,7 +114,7 @@ def _pure(value):
         while isinstance(func, gast.Attribute):
             func = func.value
         if not (isinstance(func, gast.Name) and
-                any(_denotes(func.id) is m for m in _PURE_MODULES)):
+                any(_denotes(func.id) is m for m in registry.pure_modules())):
             return False
     return True
 

@@ -20,7 +20,9 @@ Contents:
 import numpy as np
 
 from s2s_ad import runtime as _ad
-from s2s_ad.rules.registry import Refused, defjvp, defvjp
+from s2s_ad.rules import shape_facts as shapes
+from s2s_ad.rules.batched_rules import MATRIX_PRODUCT, pair
+from s2s_ad.rules.registry import Refused, deffacts, defjvp, defvjp
 
 # ---- products ----
 
@@ -36,6 +38,7 @@ defvjp(np.matmul,
 defjvp(np.matmul,
        lambda t, ans, x1, x2: np.matmul(t, x2),
        lambda t, ans, x1, x2: np.matmul(x1, t))
+deffacts(np.dot, np.matmul, shape=shapes.matrix_product, batched=MATRIX_PRODUCT)
 # vdot(a, b) = sum(conj(a) * b) over the flattened arrays.
 defvjp(np.vdot,
        lambda g, ans, a, b: np.reshape(np.conj(g * b), np.shape(a)),
@@ -55,6 +58,17 @@ defvjp(np.outer,
 defjvp(np.outer,
        lambda t, ans, a, b, out=None: np.outer(t, b),
        lambda t, ans, a, b, out=None: np.outer(a, t))
+# batched (transforms/batching.py): t and g carry a leading batch axis
+_OUTER_JVP_A = (lambda t, ans, a, b, out=None:
+                _ad.batch_reshape(t, -1)[:, :, None] * np.ravel(b))
+_OUTER_JVP_B = (lambda t, ans, a, b, out=None:
+                np.ravel(a)[:, None] * _ad.batch_reshape(t, -1)[:, None, :])
+_OUTER_VJP_A = (lambda g, ans, a, b, out=None:
+                _ad.batch_reshape(g @ np.ravel(b), np.shape(a)))
+_OUTER_VJP_B = (lambda g, ans, a, b, out=None:
+                _ad.batch_reshape(np.ravel(a) @ g, np.shape(b)))
+deffacts(np.outer, shape=shapes.outer,
+         batched=pair((_OUTER_JVP_A, _OUTER_JVP_B), (_OUTER_VJP_A, _OUTER_VJP_B)))
 defvjp(np.tensordot,
        lambda g, ans, a, b, axes=2: _ad.tensordot_grad_a(g, a, b, axes),
        lambda g, ans, a, b, axes=2: _ad.tensordot_grad_b(g, a, b, axes))
@@ -167,6 +181,7 @@ defvjp(np.linalg.slogdet,
 defjvp(np.linalg.slogdet,
        lambda t, ans, a: (_ad.zeros_like(ans[0]),
                           np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1)))
+deffacts(np.linalg.slogdet, kind="tuple")
 
 
 # solve(a, b): b is one vector when b.ndim == 1, else a stack of matrices (NumPy 2 rule).
@@ -254,6 +269,7 @@ def _eigh_jvp(t, ans, a, UPLO="L"):
 
 defvjp(np.linalg.eigh, _eigh_vjp)
 defjvp(np.linalg.eigh, _eigh_jvp)
+deffacts(np.linalg.eigh, kind="tuple")
 
 
 # svd: a = U diag(s) Vh with k = min(m, n) singular values (reduced factors).
@@ -305,6 +321,7 @@ def _svd_jvp(t, ans, a, full_matrices=True, compute_uv=True, hermitian=False):
 
 defvjp(np.linalg.svd, _svd_vjp)
 defjvp(np.linalg.svd, _svd_jvp)
+deffacts(np.linalg.svd, kind="tuple")
 
 
 # pinv of a full-rank matrix:
@@ -360,6 +377,7 @@ def _qr_jvp(t, ans, a, mode="reduced"):
 
 defvjp(np.linalg.qr, _qr_vjp)
 defjvp(np.linalg.qr, _qr_jvp)
+deffacts(np.linalg.qr, kind="tuple")
 
 
 # eigvalsh: the eigenvalues of eigh, of the same triangle (UPLO): the symmetric cotangent
@@ -411,3 +429,6 @@ if hasattr(np.linalg, "trace"):
                              x, offset, -2, -1))
     defjvp(np.linalg.trace,
            lambda t, ans, x, offset=0, dtype=None: np.linalg.trace(t, offset=offset, dtype=dtype))
+
+# no rules; tuples of arrays
+deffacts(np.linalg.eig, np.linalg.lstsq, kind="tuple")

@@ -14,16 +14,20 @@ Contents:
 import numpy as np
 
 from s2s_ad import runtime as _ad
-from s2s_ad.rules.registry import Refused, defjvp, defvjp, nondifferentiable
+from s2s_ad.rules import shape_facts as shapes
+from s2s_ad.rules.registry import Refused, deffacts, defjvp, defvjp, nondifferentiable
 
 # ---- complex ----
 
 defvjp(np.real, lambda g, ans, val: np.real(g))
 defjvp(np.real, lambda t, ans, val: np.real(t))
+deffacts(np.real, shape=shapes.like(0), elementwise_in=(0,))
 defvjp(np.imag, lambda g, ans, val: -1j * g if np.iscomplexobj(val) else 0.0 * g)
 defjvp(np.imag, lambda t, ans, val: np.imag(t))
+deffacts(np.imag, shape=shapes.like(0), elementwise_in=(0,))
 defvjp(np.conj, lambda g, ans, x: np.conj(g))
 defjvp(np.conj, lambda t, ans, x: np.conj(t))
+deffacts(np.conj, elementwise_in=(0,))     # (np.conjugate is np.conj)
 # angle(z) = atan2(y, x): cotangent -i g conj(z) / |z|^2; constant for real input.
 defvjp(np.angle,
        lambda g, ans, z, deg=False:
@@ -198,6 +202,7 @@ defjvp(np.linspace,
        lambda t, ans, start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0:
        _ad.unsupported("np.linspace(retstep=True)") if retstep else
        np.linspace(0.0 * np.asarray(start), t, num, endpoint, False, None, axis))
+deffacts(np.linspace, kind="array")
 
 # ---- np.r_[...] and np.c_[...] (ops.py makes them calls of the items) ----
 
@@ -236,3 +241,13 @@ nondifferentiable(
     np.random.default_rng, np.random.exponential, np.random.poisson, np.random.binomial,
     np.random.beta, np.random.gamma, np.random.multivariate_normal, np.random.RandomState,
 )
+
+# ---- facts of the constructors (registry.deffacts) ----
+
+deffacts(np.zeros, np.ones, np.empty, np.full, kind="array", shape=shapes.from_sizes)
+deffacts(np.zeros_like, np.ones_like, np.empty_like, np.full_like, kind="array",
+         shape=shapes.like(0))
+deffacts(np.eye, np.identity, np.arange, kind="array")
+# they return a tuple or list of arrays (an index into it must not be adjoined as an array's)
+deffacts(np.histogram, np.histogram2d, np.histogramdd, np.meshgrid, np.gradient,
+         np.broadcast_arrays, np.modf, np.frexp, np.divmod, np.unique, np.polyfit, kind="tuple")

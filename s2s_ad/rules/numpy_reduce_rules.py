@@ -16,7 +16,9 @@ derivatives do.
 import numpy as np
 
 from s2s_ad import runtime as _ad
-from s2s_ad.rules.registry import defjvp, defspread, defvjp
+from s2s_ad.rules import shape_facts as shapes
+from s2s_ad.rules.batched_rules import fixed
+from s2s_ad.rules.registry import deffacts, defjvp, defspread, defvjp
 
 # ---- sums and means ----
 
@@ -34,6 +36,17 @@ defjvp(np.mean,
        np.mean(t, axis, dtype, None, keepdims))
 defspread(np.sum)
 defspread(np.mean, mean=True)
+# batched (transforms/batching.py): t and g carry a leading batch axis, so the axes shift by one
+_SUM_JVP = (lambda t, ans, a, axis=None, dtype=None, out=None, keepdims=False, initial=None:
+            np.sum(t, _ad.batch_axis(axis, np.ndim(a)), dtype, None, keepdims))
+_MEAN_JVP = (lambda t, ans, a, axis=None, dtype=None, out=None, keepdims=False:
+             np.mean(t, _ad.batch_axis(axis, np.ndim(a)), dtype, None, keepdims))
+_SUM_VJP = (lambda g, ans, a, axis=None, dtype=None, out=None, keepdims=False, initial=None:
+            _ad.sum_grad_batch(g, a, axis, keepdims))
+_MEAN_VJP = (lambda g, ans, a, axis=None, dtype=None, out=None, keepdims=False:
+             _ad.sum_grad_batch(g, a, axis, keepdims) * (np.size(ans) / np.size(a)))
+deffacts(np.sum, shape=shapes.reduction, batched=fixed(_SUM_JVP, _SUM_VJP))
+deffacts(np.mean, shape=shapes.reduction, batched=fixed(_MEAN_JVP, _MEAN_VJP))
 defvjp(np.nansum,
        lambda g, ans, a, axis=None, dtype=None, out=None, keepdims=False:
        np.where(np.isnan(a), 0.0, _ad.sum_grad(g, a, axis, keepdims)))
@@ -48,6 +61,7 @@ defjvp(np.nanmean,
        lambda t, ans, a, axis=None, dtype=None, out=None, keepdims=False:
        np.sum(np.where(np.isnan(a), 0.0, t), axis, dtype, None, keepdims)
        / np.sum(~np.isnan(a), axis, np.result_type(a, np.float32), keepdims=keepdims))
+deffacts(np.nansum, np.nanmean, shape=shapes.reduction)
 
 
 # average(a, axis, weights) = sum(a * w, axis) / sum(w, axis); `returned=True` is not covered.
@@ -88,6 +102,7 @@ defvjp(np.prod,
 defjvp(np.prod,
        lambda t, ans, a, axis=None, dtype=None, out=None, keepdims=False:
        np.sum(t * _ad.prod_others(a, axis), axis, keepdims=keepdims))
+deffacts(np.prod, shape=shapes.reduction)
 
 defvjp(np.nanprod,
        lambda g, ans, a, axis=None, dtype=None, out=None, keepdims=False:
@@ -105,6 +120,7 @@ for _f in (np.max, np.amax, np.min, np.amin, np.nanmax, np.nanmin):
            _ad.max_grad(g, ans, a, axis, keepdims))
     defjvp(_f, lambda t, ans, a, axis=None, out=None, keepdims=False:
            _ad.max_jvp(t, ans, a, axis, keepdims))
+deffacts(np.max, np.amax, np.min, np.amin, shape=shapes.reduction)
 
 defvjp(np.ptp,
        lambda g, ans, a, axis=None, out=None, keepdims=False:
@@ -134,6 +150,7 @@ defjvp(np.std,
        lambda t, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False:
        np.sum(t * (a - np.mean(a, axis, keepdims=True)), axis, keepdims=keepdims)
        / np.where(ans == 0.0, 1.0, ans) * (1.0 / (np.size(a) / np.size(ans) - ddof)))
+deffacts(np.var, np.std, shape=shapes.reduction)
 
 # nanvar / nanstd: var and std of the values that are not nan (which get a zero cotangent).
 defvjp(np.nanvar,
@@ -236,9 +253,11 @@ defvjp(np.cumprod,
        lambda g, ans, a, axis=None, dtype=None, out=None: _ad.cumsum_grad(g * ans, a, axis) / a)
 defjvp(np.cumprod,
        lambda t, ans, a, axis=None, dtype=None, out=None: ans * np.cumsum(t / a, axis))
+deffacts(np.cumsum, np.cumprod, shape=shapes.along_axis_or_flat(None))
 # `prepend` / `append` values are constants here.
 defvjp(np.diff, lambda g, ans, a, n=1, axis=-1: _ad.diff_grad(g, a, n, axis))
 defjvp(np.diff, lambda t, ans, a, n=1, axis=-1: np.diff(t, n, axis))
+deffacts(np.diff, shape=shapes.differences)
 # ediff1d: the flattened differences, between `to_begin` and `to_end` (both differentiable).
 defvjp(np.ediff1d,
        lambda g, ans, ary, to_end=None, to_begin=None:
@@ -335,3 +354,4 @@ defjvp(np.linalg.norm,
        / ans ** (ord - 1)
        if np.ndim(x) == 1 or np.ndim(axis) == 0 and axis is not None
        else _ad.unsupported("this matrix norm"))
+deffacts(np.linalg.norm, shape=shapes.number_without_options)

@@ -17,7 +17,9 @@ Contents:
 import numpy as np
 
 from s2s_ad import runtime as _ad
-from s2s_ad.rules.registry import defjvp, defvjp
+from s2s_ad.rules import shape_facts as shapes
+from s2s_ad.rules.batched_rules import fixed
+from s2s_ad.rules.registry import deffacts, defjvp, defvjp
 
 # ---- reshaping ----
 
@@ -27,6 +29,14 @@ defjvp(np.reshape,
        lambda t, ans, a, shape=None, order="C": np.reshape(t, shape, order=order))
 defvjp(np.ravel, lambda g, ans, a, order="C": np.reshape(g, np.shape(a), order=order))
 defjvp(np.ravel, lambda t, ans, a, order="C": np.ravel(t, order))
+# batched (transforms/batching.py): t and g carry a leading batch axis
+_RESHAPE_JVP = (lambda t, ans, a, shape=None, order="C": _ad.batch_reshape(t, shape, order))
+_RESHAPE_VJP = (lambda g, ans, a, shape=None, order="C":
+                _ad.batch_reshape(g, np.shape(a), order))
+_RAVEL_JVP = lambda t, ans, a, order="C": _ad.batch_reshape(t, -1, order)  # noqa: E731
+_RAVEL_VJP = lambda g, ans, a, order="C": _ad.batch_reshape(g, np.shape(a), order)  # noqa: E731
+deffacts(np.reshape, shape=shapes.reshaped, batched=fixed(_RESHAPE_JVP, _RESHAPE_VJP))
+deffacts(np.ravel, shape=shapes.flattened, batched=fixed(_RAVEL_JVP, _RAVEL_VJP))
 defvjp(np.squeeze, lambda g, ans, a, axis=None: np.reshape(g, np.shape(a)))
 defjvp(np.squeeze, lambda t, ans, a, axis=None: np.squeeze(t, axis))
 defvjp(np.expand_dims, lambda g, ans, a, axis: np.reshape(g, np.shape(a)))
@@ -42,9 +52,11 @@ defvjp(np.broadcast_to, lambda g, ans, array, shape, subok=False: _ad.unbroadcas
 defjvp(np.broadcast_to, lambda t, ans, array, shape, subok=False: np.broadcast_to(t, shape))
 defvjp(np.copy, lambda g, ans, a, order="K", subok=False: g)
 defjvp(np.copy, lambda t, ans, a, order="K", subok=False: np.copy(t))
+deffacts(np.copy, kind="first", shape=shapes.like(0), elementwise_in=(0,))
 # np.array / np.asarray of an array, a number, or (nested) lists of them.
 defvjp(np.array, lambda g, ans, object, dtype=None: _ad.array_grad(g, object))
 defjvp(np.array, lambda t, ans, object, dtype=None: np.array(t, dtype))
+deffacts(np.array, kind="array")
 defvjp(np.asarray, lambda g, ans, a, dtype=None: _ad.array_grad(g, a))
 defjvp(np.asarray, lambda t, ans, a, dtype=None: np.asarray(t, dtype))
 
@@ -53,6 +65,11 @@ defjvp(np.asarray, lambda t, ans, a, dtype=None: np.asarray(t, dtype))
 defvjp(np.transpose,
        lambda g, ans, a, axes=None: np.transpose(g, _ad.inverse_axes(axes, np.ndim(a))))
 defjvp(np.transpose, lambda t, ans, a, axes=None: np.transpose(t, axes))
+_TRANSPOSE_JVP = (lambda t, ans, a, axes=None:
+                  np.transpose(t, _ad.batch_axes(axes, np.ndim(a))))
+_TRANSPOSE_VJP = (lambda g, ans, a, axes=None:
+                  np.transpose(g, _ad.batch_axes(_ad.inverse_axes(axes, np.ndim(a)), np.ndim(a))))
+deffacts(np.transpose, shape=shapes.reversed_axes, batched=fixed(_TRANSPOSE_JVP, _TRANSPOSE_VJP))
 if hasattr(np, "matrix_transpose"):     # NumPy 2
     defvjp(np.matrix_transpose, lambda g, ans, x: np.swapaxes(g, -1, -2))
     defjvp(np.matrix_transpose, lambda t, ans, x: np.swapaxes(t, -1, -2))
@@ -77,6 +94,7 @@ defvjp(np.vstack, lambda g, ans, tup: _ad.stack_split(g, tup, "vstack"))
 defjvp(np.vstack, lambda t, ans, tup: _ad.stack_join(t, "vstack", 0, tup))
 defvjp(np.hstack, lambda g, ans, tup: _ad.stack_split(g, tup, "hstack"))
 defjvp(np.hstack, lambda t, ans, tup: _ad.stack_join(t, "hstack", 0, tup))
+deffacts(np.concatenate, np.stack, np.vstack, np.hstack, kind="array")
 defvjp(np.dstack, lambda g, ans, tup: _ad.stack_split(g, tup, "dstack"))
 defjvp(np.dstack, lambda t, ans, tup: _ad.stack_join(t, "dstack", 0, tup))
 defvjp(np.column_stack, lambda g, ans, tup: _ad.stack_split(g, tup, "column_stack"))
@@ -101,6 +119,7 @@ defvjp(np.vsplit, lambda g, ans, ary, indices_or_sections: _ad.stack_join(g, "vs
 defjvp(np.vsplit, lambda t, ans, ary, indices_or_sections: np.vsplit(t, indices_or_sections))
 defvjp(np.dsplit, lambda g, ans, ary, indices_or_sections: _ad.stack_join(g, "dstack", 0, ans))
 defjvp(np.dsplit, lambda t, ans, ary, indices_or_sections: np.dsplit(t, indices_or_sections))
+deffacts(np.split, np.array_split, np.hsplit, np.vsplit, np.dsplit, kind="tuple")
 
 # ---- repeating ----
 
@@ -126,6 +145,7 @@ defvjp(np.fliplr, lambda g, ans, m: np.fliplr(g))
 defjvp(np.fliplr, lambda t, ans, m: np.fliplr(t))
 defvjp(np.roll, lambda g, ans, a, shift, axis=None: np.roll(g, np.negative(shift), axis))
 defjvp(np.roll, lambda t, ans, a, shift, axis=None: np.roll(t, shift, axis))
+deffacts(np.flip, np.flipud, np.fliplr, np.roll, shape=shapes.like(0))
 defvjp(np.rot90, lambda g, ans, m, k=1, axes=(0, 1): np.rot90(g, -k, axes))
 defjvp(np.rot90, lambda t, ans, m, k=1, axes=(0, 1): np.rot90(t, k, axes))
 # sort: values move with their argsort permutation.
@@ -136,6 +156,7 @@ defjvp(np.sort,
        lambda t, ans, a, axis=-1, kind=None, order=None:
        np.take_along_axis(np.ravel(t) if axis is None else t, np.argsort(a, axis, kind),
                           -1 if axis is None else axis))
+deffacts(np.sort, shape=shapes.along_axis_or_flat(-1))
 # partition: where each value of the result came from, found by sorting both (distinct values;
 # argpartition need not order the other elements as partition does).
 defvjp(np.partition,
@@ -173,6 +194,7 @@ defjvp(np.where,
        None,
        lambda t, ans, condition, x, y: np.where(condition, t, 0.0),
        lambda t, ans, condition, x, y: np.where(condition, 0.0, t), broadcasts=True)
+deffacts(np.where, elementwise_in=(1, 2))
 defvjp(np.select,
        None,
        lambda g, ans, condlist, choicelist, default=0: _ad.select_grad(g, condlist, choicelist),

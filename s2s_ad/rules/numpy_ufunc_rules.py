@@ -26,7 +26,8 @@ import numpy as np
 
 from s2s_ad import runtime as _ad
 from s2s_ad.rules import operator_rules  # noqa: F401  (the operators' rules come first)
-from s2s_ad.rules.registry import defjvp, defvjp, share
+from s2s_ad.rules import shape_facts as shapes
+from s2s_ad.rules.registry import deffacts, defjvp, defvjp, share
 
 # ---- arithmetic ----
 
@@ -34,10 +35,13 @@ from s2s_ad.rules.registry import defjvp, defvjp, share
 for _ufunc, _operator in ((np.add, operator.add), (np.subtract, operator.sub),
                           (np.multiply, operator.mul), (np.divide, operator.truediv)):
     share(_ufunc, _operator)
+    deffacts(_ufunc, elementwise_in=(0, 1))   # a batched tangent passes elementwise
 defvjp(np.negative, lambda g, ans, x: -g)
 defjvp(np.negative, lambda t, ans, x: -t)
+deffacts(np.negative, kind="first", shape=shapes.like(0), elementwise_in=(0,))
 defvjp(np.positive, lambda g, ans, x: g)
 defjvp(np.positive, lambda t, ans, x: t)
+deffacts(np.positive, elementwise_in=(0,))
 defvjp(np.reciprocal, lambda g, ans, x: -g * ans * ans)
 defjvp(np.reciprocal, lambda t, ans, x: -t * ans * ans)
 defvjp(np.square, lambda g, ans, x: g * 2 * x)
@@ -137,6 +141,7 @@ defvjp(np.sinc,
 defjvp(np.sinc,
        lambda t, ans, x:
        t * np.where(x == 0, 0.0, (np.cos(np.pi * x) - ans) / np.where(x == 0, 1.0, x)))
+deffacts(np.sinc, shape=shapes.like(0))
 defvjp(np.deg2rad, lambda g, ans, x: g * 0.017453292519943295)
 defjvp(np.deg2rad, lambda t, ans, x: t * 0.017453292519943295)
 defvjp(np.radians, lambda g, ans, x: g * 0.017453292519943295)
@@ -191,6 +196,7 @@ defjvp(np.minimum,
        lambda t, ans, x1, x2: t * (x2 < x1) + 0.5 * t * (x1 == x2), broadcasts=True)
 share(builtins.max, np.maximum)       # max(a, b) of two numbers: the same rules
 share(builtins.min, np.minimum)
+deffacts(builtins.max, builtins.min, kind="combine")    # of numbers or arrays
 defvjp(np.fmax,
        lambda g, ans, x1, x2: g * ((x1 > x2) | np.isnan(x2)) + 0.5 * g * (x1 == x2),
        lambda g, ans, x1, x2: g * ((x2 > x1) | np.isnan(x1)) + 0.5 * g * (x1 == x2),
@@ -223,3 +229,4 @@ defvjp(np.nan_to_num,
        lambda g, ans, x, copy=True, nan=0.0, posinf=None, neginf=None: g * np.isfinite(x))
 defjvp(np.nan_to_num,
        lambda t, ans, x, copy=True, nan=0.0, posinf=None, neginf=None: t * np.isfinite(x))
+deffacts(np.nan_to_num, shape=shapes.like(0))

@@ -3,7 +3,8 @@
 The compiler turns `a + b` into `operator.add(a, b)`, `-a` into `operator.neg(a)` and so on, so
 these rules cover the arithmetic written with operators.  The arithmetic rules are registered with
 `broadcasts=True`: a VJP returns the cotangent in the result's shape and the compiler sums it back
-to the argument's shape.
+to the argument's shape (and, unstated, the result's kind and shape are its operands' broadcast).
+`cheap=True`: on numbers, reverse mode computes the result again rather than saving it.
 
 Complex numbers follow the JAX convention described in `s2s_ad.rules` (no conjugation for
 holomorphic operations), so the rules below are the textbook real formulas.
@@ -19,7 +20,9 @@ import operator
 import numpy as np
 
 from s2s_ad import runtime as _ad
-from s2s_ad.rules.registry import defjvp, defvjp, nondifferentiable
+from s2s_ad.rules import shape_facts as shapes
+from s2s_ad.rules.batched_rules import MATRIX_PRODUCT
+from s2s_ad.rules.registry import deffacts, defjvp, defvjp, nondifferentiable
 
 # ---- arithmetic ----
 
@@ -29,6 +32,7 @@ defvjp(operator.add,
 defjvp(operator.add,
        lambda t, ans, a, b: t,
        lambda t, ans, a, b: t, broadcasts=True)
+deffacts(operator.add, cheap=True)
 
 defvjp(operator.sub,
        lambda g, ans, a, b: g,
@@ -36,6 +40,7 @@ defvjp(operator.sub,
 defjvp(operator.sub,
        lambda t, ans, a, b: t,
        lambda t, ans, a, b: -t, broadcasts=True)
+deffacts(operator.sub, cheap=True)
 
 # g * a, not a * g, for b: `x * x` then gets the terms g * x + g * x, which fold to 2 * (g * x)
 defvjp(operator.mul,
@@ -44,6 +49,7 @@ defvjp(operator.mul,
 defjvp(operator.mul,
        lambda t, ans, a, b: t * b,
        lambda t, ans, a, b: t * a, broadcasts=True)
+deffacts(operator.mul, cheap=True)
 
 defvjp(operator.truediv,
        lambda g, ans, a, b: g / b,
@@ -51,6 +57,7 @@ defvjp(operator.truediv,
 defjvp(operator.truediv,
        lambda t, ans, a, b: t / b,
        lambda t, ans, a, b: -t * ans / b, broadcasts=True)
+deffacts(operator.truediv, cheap=True)
 
 # a % b == a - b * (a // b); a // b is piecewise constant.
 defvjp(operator.mod,
@@ -72,8 +79,10 @@ defjvp(operator.pow,
 
 defvjp(operator.neg, lambda g, ans, a: -g)
 defjvp(operator.neg, lambda t, ans, a: -t)
+deffacts(operator.neg, kind="first", shape=shapes.like(0), cheap=True)
 defvjp(operator.pos, lambda g, ans, a: g)
 defjvp(operator.pos, lambda t, ans, a: t)
+deffacts(operator.pos, kind="first", shape=shapes.like(0))
 
 defvjp(operator.matmul,
        lambda g, ans, a, b: _ad.matmul_grad_a(g, a, b),
@@ -81,12 +90,14 @@ defvjp(operator.matmul,
 defjvp(operator.matmul,
        lambda t, ans, a, b: t @ b,
        lambda t, ans, a, b: a @ t)
+deffacts(operator.matmul, shape=shapes.matrix_product, batched=MATRIX_PRODUCT)
 
 # ---- builtins ----
 
 # abs: sign(x) for reals; conj(z)/|z| for complex z (numpy's sign(z) is z/|z|).
 defvjp(builtins.abs, lambda g, ans, x: g * np.conj(_ad.sign(x)))
 defjvp(builtins.abs, lambda t, ans, x: np.real(np.conj(_ad.sign(x)) * t))
+deffacts(builtins.abs, kind="combine", shape=shapes.like(0))
 
 defvjp(builtins.pow,
        lambda g, ans, base, exp, mod=None: g * _ad.pow_slope(base, exp),
@@ -99,6 +110,7 @@ defjvp(builtins.pow,
 
 defvjp(builtins.float, lambda g, ans, x=0.0: g)
 defjvp(builtins.float, lambda t, ans, x=0.0: _ad.scalar_like(t, ans))
+deffacts(builtins.float, kind="scalar")
 
 # max(a, b) / min(a, b) of two numbers; a tie splits the derivative equally.
 # sum(xs, start): each item gets the cotangent, reduced to its own shape
@@ -121,3 +133,11 @@ nondifferentiable(
     builtins.isinstance, builtins.issubclass, builtins.type, builtins.hasattr, builtins.callable,
     builtins.id, builtins.hash, builtins.str, builtins.repr, builtins.print,
 )
+deffacts(builtins.len, builtins.int, builtins.bool, builtins.round, kind="scalar")
+# comparisons, logical operators and floor division: elementwise, with NumPy broadcasting
+deffacts(operator.lt, operator.le, operator.eq, operator.ne, operator.ge, operator.gt,
+         operator.and_, operator.or_, operator.xor, operator.floordiv, shape=shapes.broadcast)
+# builtins generated code calls that compute a value and change nothing (backend/optimize.py)
+deffacts(builtins.len, builtins.range, builtins.min, builtins.max, builtins.abs, builtins.float,
+         builtins.int, builtins.tuple, builtins.list, builtins.reversed, builtins.zip,
+         builtins.enumerate, builtins.slice, builtins.bool, pure=True)

@@ -19,12 +19,41 @@ followed by one `return`.  Rules may use `np`, `math` and the runtime helpers `_
 cotangent in the *result's* shape and the compiler reduces it to the argument's shape (only where
 the shapes can differ); its JVP rules return a tangent that the compiler broadcasts to the result.
 """
+import math
+import operator
 from dataclasses import dataclass, field
+
+import numpy as np
+
+from s2s_ad import runtime
+
+# The kind rules a record may state (analysis/kinds.py reads them): the kind of a call's
+# result is always "scalar", "array" or "num" (a number or array), or "tuple" (a tuple or
+# list of arrays, whose kind is unknown), or follows from its arguments' kinds: "combine"d
+# as broadcasting does, the "first" argument's, or "elementwise" (a unary ufunc's: the first
+# argument's if a number or an array, else "num").
+KIND_RULES = ("scalar", "array", "num", "tuple", "combine", "first", "elementwise")
 
 
 @dataclass
-class Rule:
-    """The derivative rules of one callable."""
+class Primitive:
+    """Everything the compiler knows about one callable, read by every stage through here.
+
+    Derivatives (transforms/): `vjps`, `jvps`, `broadcasts`, `extra` (see defspread,
+    defstructural).  The other facts are stated with `deffacts`, next to the callable's rules;
+    a fact left None is derived from what the callable is (`facts_of`):
+
+        kind      how its result's value kind follows from its arguments' (KIND_RULES)
+        shape     shape rule: rule(call) -> the result's shape tuple, or None where not
+                  certain; `call` has .shapes (the positional arguments', None where unknown),
+                  .args, .kwargs and .constant(atom) -> (known, value) (rules/shape_facts.py)
+        pure      computes a value and changes nothing (the optimiser may drop or move it)
+        cheap     cheap enough on numbers that reverse mode computes it again rather than
+                  saving it on the tape
+        batched   (jvp factory, vjp factory) of its batched rules: factory(i, ranks) -> a
+                  rule with the parameters of the one it replaces, or None (batching.py)
+        elementwise_in  positions through which a batched tangent flows elementwise
+    """
     fn: object
     vjps: tuple = ()
     jvps: tuple = ()
@@ -32,6 +61,16 @@ class Rule:
     # Where the rules were registered: the library rule modules, or "user".
     origin: str = "s2s_ad"
     extra: dict = field(default_factory=dict)
+    kind: str = None
+    shape: object = None
+    pure: bool = None
+    cheap: bool = False
+    batched: tuple = None
+    elementwise_in: tuple = ()
+
+
+Rule = Primitive     # the name the derivative stages use for a record with rules
+FACTS = ("kind", "shape", "pure", "cheap", "batched", "elementwise_in")
 
 
 class Refused:
@@ -46,7 +85,8 @@ class Refused:
         raise NotImplementedError(f"s2s_ad has no derivative rule for {self.message}")
 
 
-RULES = {}              # callable -> Rule
+PRIMITIVES = {}         # callable -> Primitive: every callable with rules or stated facts
+RULES = {}              # callable -> its Primitive, for the callables with derivative rules
 NONDIFFERENTIABLE = {}  # callable -> origin; calls to these have a zero derivative
 
 # Rule modules of optional libraries, loaded the first time they can matter: when a callable is
@@ -77,11 +117,19 @@ def _key(fn):
     return fn
 
 
+def _record(fn):
+    """The Primitive of `fn`, made (with no rules and no facts) if it has none."""
+    record = PRIMITIVES.get(_key(fn))
+    if record is None:
+        record = PRIMITIVES[_key(fn)] = Primitive(fn)
+    return record
+
+
 def _entry(fn, broadcasts, origin):
     load_optional_rules()     # first, so that rules given here replace the library's
     rule = RULES.get(_key(fn))
     if rule is None:
-        rule = RULES[_key(fn)] = Rule(fn, broadcasts=broadcasts, origin=origin)
+        rule = RULES[_key(fn)] = _record(fn)
     rule.broadcasts = rule.broadcasts or broadcasts
     rule.origin = origin
     return rule
@@ -121,9 +169,32 @@ def defstructural(fn):
 def share(fn, like, origin="s2s_ad"):
     """Give `fn` the rules of `like` (np.add computes what operator.add computes)."""
     rule = RULES[_key(like)]
-    RULES[_key(fn)] = Rule(fn, rule.vjps, rule.jvps, rule.broadcasts, origin)
+    record = RULES[_key(fn)] = _record(fn)
+    _forget_rules(record)
+    record.vjps, record.jvps, record.broadcasts, record.origin = \
+        rule.vjps, rule.jvps, rule.broadcasts, origin
     NONDIFFERENTIABLE.pop(fn, None)
     return fn
+
+
+def deffacts(*fns, **facts):
+    """State facts (Primitive's kind, shape, pure, cheap, batched, elementwise_in) of each of
+    `fns`, next to their rules; facts not given keep what they were."""
+    unknown = set(facts) - set(FACTS)
+    if unknown:
+        raise TypeError(f"deffacts: no fact named {', '.join(sorted(unknown))}")
+    if facts.get("kind") is not None and facts["kind"] not in KIND_RULES:
+        raise ValueError(f"deffacts: kind must be one of {KIND_RULES}, not {facts['kind']!r}")
+    for fn in fns:
+        record = _record(fn)
+        for name, value in facts.items():
+            setattr(record, name, value)
+    return fns[0] if len(fns) == 1 else fns
+
+
+def _forget_rules(record):
+    """Drop the derivative rules of `record`, keeping its other facts."""
+    record.vjps, record.jvps, record.broadcasts, record.extra = (), (), False, {}
 
 
 def nondifferentiable(*fns, origin="s2s_ad"):
@@ -131,7 +202,8 @@ def nondifferentiable(*fns, origin="s2s_ad"):
     load_optional_rules()
     for fn in fns:
         NONDIFFERENTIABLE[_key(fn)] = origin
-        RULES.pop(_key(fn), None)
+        if RULES.pop(_key(fn), None) is not None:
+            _forget_rules(PRIMITIVES[_key(fn)])
     return fns[0] if len(fns) == 1 else fns
 
 
@@ -162,6 +234,41 @@ def lookup(fn):
     if rule is None and _optional_loaded != _OPTIONAL.keys() and load_optional_rules():
         rule = RULES.get(_key(fn))
     return rule
+
+
+def primitive(fn):
+    """The Primitive of `fn` (its rules and stated facts), or None.  Unhashable callables have
+    none."""
+    try:
+        record = PRIMITIVES.get(_key(fn))
+    except TypeError:
+        return None
+    if record is None and _optional_loaded != _OPTIONAL.keys() and load_optional_rules():
+        record = PRIMITIVES.get(_key(fn))
+    return record
+
+
+def is_cheap(fn):
+    """Is `fn` cheap enough on numbers that reverse mode computes its result again rather than
+    saving it on the tape (its record's `cheap`)?"""
+    record = primitive(fn)
+    return record is not None and record.cheap
+
+
+def is_pure(fn):
+    """Does calling `fn` compute a value and change nothing (the optimiser may drop, merge or
+    move the call)?  Its record's `pure`; else True for a function of NumPy, `math`,
+    `operator` or the runtime, as found there by its name (as generated code calls them)."""
+    record = primitive(fn)
+    if record is not None and record.pure is not None:
+        return record.pure
+    name = getattr(fn, "__name__", None)
+    return isinstance(name, str) and any(getattr(m, name, None) is fn for m in pure_modules())
+
+
+def pure_modules():
+    """The modules whose functions are pure unless their record says otherwise."""
+    return np, math, runtime, operator
 
 
 def is_nondifferentiable(fn):

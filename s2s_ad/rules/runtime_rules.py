@@ -21,7 +21,9 @@ result `out`, since the helpers' own parameters are often called `g` and `t`.
 import numpy as np
 
 from s2s_ad import runtime as _ad
-from s2s_ad.rules.registry import defjvp, defstructural, defvjp, nondifferentiable
+from s2s_ad.rules import shape_facts as shapes
+from s2s_ad.rules.batched_rules import MATMUL_GRAD_A, MATMUL_GRAD_B, fixed
+from s2s_ad.rules.registry import deffacts, defjvp, defstructural, defvjp, nondifferentiable
 
 # ---- shapes, zeros and accumulation ----
 
@@ -38,10 +40,18 @@ defjvp(_ad.sign, lambda tdot, out, x: _ad.zeros_like(out) if not np.iscomplexobj
                 / np.where(out == 0, 1, np.abs(x))))
 defvjp(_ad.copy_of, lambda gbar, out, x: gbar)
 defjvp(_ad.copy_of, lambda tdot, out, x: _ad.copy_of(tdot))
+deffacts(_ad.copy_of, shape=shapes.like(0), elementwise_in=(0,))
 defvjp(_ad.unbroadcast, lambda gbar, out, g, x: _ad.broadcast_like(gbar, g))
 defjvp(_ad.unbroadcast, lambda tdot, out, g, x: _ad.unbroadcast(tdot, x))
 defvjp(_ad.broadcast_like, lambda gbar, out, t, z: _ad.unbroadcast(gbar, t))
 defjvp(_ad.broadcast_like, lambda tdot, out, t, z: _ad.broadcast_like(tdot, z))
+# batched (transforms/batching.py): tdot and gbar carry a leading batch axis
+_UNBROADCAST_JVP = lambda tdot, out, g, x: _ad.unbroadcast_batch(tdot, x)  # noqa: E731
+_UNBROADCAST_VJP = lambda gbar, out, g, x: _ad.broadcast_batch(gbar, g)  # noqa: E731
+_BROADCAST_JVP = lambda tdot, out, t, z: _ad.broadcast_batch(tdot, z)  # noqa: E731
+_BROADCAST_VJP = lambda gbar, out, t, z: _ad.unbroadcast_batch(gbar, t)  # noqa: E731
+deffacts(_ad.unbroadcast, shape=shapes.like(1), batched=fixed(_UNBROADCAST_JVP, _UNBROADCAST_VJP))
+deffacts(_ad.broadcast_like, shape=shapes.like(1), batched=fixed(_BROADCAST_JVP, _BROADCAST_VJP))
 defvjp(_ad.add,
        lambda gbar, out, a, b: gbar,
        lambda gbar, out, a, b: gbar)
@@ -72,12 +82,21 @@ defjvp(_ad.div,
        lambda tdot, out, a, b: -_ad.div(tdot * out, b), broadcasts=True)
 defstructural(_ad.add)
 defstructural(_ad.add_at)
+# `_ad.add(pair_bar, (c_bar, d_bar))` is a tuple where its arguments are: not a number
+deffacts(_ad.add, kind="combine")
+deffacts(_ad.add_at, kind="first")
 defvjp(_ad.sum_grad,
        lambda gbar, out, g, x, axis=None, keepdims=False: np.sum(gbar, axis, keepdims=keepdims))
 defjvp(_ad.sum_grad,
        lambda tdot, out, g, x, axis=None, keepdims=False: _ad.sum_grad(tdot, x, axis, keepdims))
+_SUM_GRAD_JVP = (lambda tdot, out, g, x, axis=None, keepdims=False:
+                 _ad.sum_grad_batch(tdot, x, axis, keepdims))
+_SUM_GRAD_VJP = (lambda gbar, out, g, x, axis=None, keepdims=False:
+                 np.sum(gbar, _ad.batch_axis(axis, np.ndim(x)), keepdims=keepdims))
+deffacts(_ad.sum_grad, shape=shapes.like(1), batched=fixed(_SUM_GRAD_JVP, _SUM_GRAD_VJP))
 defvjp(_ad.scalar_like, lambda gbar, out, v, x: gbar)
 defjvp(_ad.scalar_like, lambda tdot, out, v, x: _ad.scalar_like(tdot, x))
+deffacts(_ad.scalar_like, elementwise_in=(0,))
 
 # prod_others(a)_i = prod of a_k, k != i (in i's group): d/da_j = prod of a_k, k != i, j, which
 # is symmetric in i and j, so one formula serves both modes; it divides by a (second
@@ -103,6 +122,8 @@ defvjp(_ad.matmul_grad_b,
 defjvp(_ad.matmul_grad_b,
        lambda tdot, out, g, a, b: _ad.matmul_grad_b(tdot, a, b),
        lambda tdot, out, g, a, b: _ad.matmul_grad_b(g, tdot, b))
+deffacts(_ad.matmul_grad_a, shape=shapes.like(1), batched=MATMUL_GRAD_A)
+deffacts(_ad.matmul_grad_b, shape=shapes.like(2), batched=MATMUL_GRAD_B)
 # sums over a loop's steps (optimize.sum_steps_together): each step is differentiated as above
 defvjp(_ad.matmul_grad_b_steps,
        lambda gbar, out, gs, as_, b: [np.matmul(a, gbar) for a in as_],
@@ -134,6 +155,8 @@ defvjp(_ad.dot_grad_b,
 defjvp(_ad.dot_grad_b,
        lambda tdot, out, g, a, b: _ad.dot_grad_b(tdot, a, b),
        lambda tdot, out, g, a, b: _ad.dot_grad_b(g, tdot, b))
+deffacts(_ad.dot_grad_a, shape=shapes.like(1))
+deffacts(_ad.dot_grad_b, shape=shapes.like(2))
 defvjp(_ad.inner_grad_a,
        lambda gbar, out, g, a, b: np.inner(gbar, b),
        None,
@@ -199,6 +222,7 @@ defvjp(_ad.max_grad,
 defjvp(_ad.max_grad,
        lambda tdot, out, g, m, x, axis=None, keepdims=False:
        _ad.max_grad(tdot, m, x, axis, keepdims))
+deffacts(_ad.max_grad, shape=shapes.like(2))
 defvjp(_ad.max_jvp,
        lambda gbar, out, t, m, x, axis=None, keepdims=False:
        _ad.max_grad(gbar, m, x, axis, keepdims))
@@ -296,3 +320,4 @@ nondifferentiable(
     _ad.einsum_spec, _ad.irfft_weights, _ad.interp_slope, _ad.histogram_bin, _ad.last_writes,
     _ad.saved_item, _ad.restore_item, _ad.quantile_weights, _ad.quantile_axes, _ad.keys_of,
 )
+deffacts(_ad.zeros_like, kind="first", shape=shapes.like(0))

@@ -15,8 +15,9 @@ each rule they inline, how that rule runs on a batch:
                 once forward mode aligns a lower-rank tangent with the result (`t[:, None]`,
                 so a scalar's (B,) tangent never meets an (n,) operand axis to axis) and
                 reverse mode reduces with `_ad.unbroadcast_batch`, which keeps the batch axis.
-  batched       a rule from the tables below (JVPS, VJPS): same parameters as the rule it
-                replaces, its t (or g) carries the batch axis.  `@`/np.matmul/np.dot of 1-D and
+  batched       the callable's batched rule (its record's `batched`, rules/batched_rules.py):
+                same parameters as the rule it replaces, its t (or g) carries the batch
+                axis.  `@`/np.matmul/np.dot of 1-D and
                 2-D operands, np.outer, np.sum and np.mean (axes shifted by one), np.reshape,
                 np.ravel, np.transpose/.T, and the runtime helpers of generated gradients
                 (_ad.unbroadcast, _ad.broadcast_like, _ad.sum_grad, _ad.matmul_grad_a/b in g),
@@ -34,12 +35,10 @@ of a batched derivative, np.zeros((B,) + shape), needs it).
 The batch size B is the number of elements of the wrt arguments (forward) or of the output
 (reverse), known from the argument shapes; `Program.batch` hands (B, shapes) to higher.py.
 """
-import operator
 
 import gast
 import numpy as np
 
-from s2s_ad import runtime as _ad
 from s2s_ad.frontend.inline import _callee, template
 from s2s_ad.base.errors import Unbatchable
 from s2s_ad.rules import registry
@@ -48,12 +47,6 @@ from s2s_ad.rules import registry
 # ---- the elementwise check -----------------------------------------------------------------
 
 _LINEAR_BINOPS = (gast.Add, gast.Sub, gast.Mult, gast.Div)
-# callables through which t may flow elementwise: {callable: positions t may take}
-_ELEMENTWISE_CALLS = {np.where: (1, 2), np.real: (0,), np.imag: (0,), np.conj: (0,),
-                      np.conjugate: (0,), np.copy: (0,), np.negative: (0,),
-                      np.positive: (0,), np.multiply: (0, 1), np.add: (0, 1),
-                      np.subtract: (0, 1), np.divide: (0, 1), _ad.copy_of: (0,),
-                      _ad.scalar_like: (0,)}
 
 
 _ELEMENTWISE = {}    # rule -> elementwise_in_first(rule)
@@ -106,104 +99,9 @@ def _passes_elementwise(parent, child, free):
     if isinstance(parent, gast.IfExp):
         return child is not parent.test
     if isinstance(parent, gast.Call):
-        allowed = _ELEMENTWISE_CALLS.get(_callee(parent.func, free), ())
+        allowed = _elementwise_in(_callee(parent.func, free))
         return any(child is parent.args[k] for k in allowed if k < len(parent.args))
     return False
-
-
-# ---- batched rules ---------------------------------------------------------------------------
-# Each factory takes the argument index and the ranks of the positional arguments, and gives
-# the batched rule (same parameters as the rule it replaces) or None.
-
-def _matmul_jvp(i, ranks):
-    ra, rb = ranks[:2]
-    if ra not in (1, 2) or rb not in (1, 2):
-        return None
-    if i == 0:
-        return _PRODUCT["t @ b"]
-    return _PRODUCT["t @ a.T"] if rb == 1 else _PRODUCT["a @ t"]
-
-
-def _matmul_vjp(i, ranks):
-    ra, rb = ranks[:2]
-    if ra not in (1, 2) or rb not in (1, 2):
-        return None
-    if i == 0:
-        return _PRODUCT["g[..., None] * b"] if rb == 1 else _PRODUCT["g @ b.T"]
-    if ra == 2:
-        return _PRODUCT["a.T @ g"] if rb == 2 else _PRODUCT["g @ a"]
-    return _PRODUCT["a[:, None] * g[:, None, :]"] if rb == 2 else _PRODUCT["g[:, None] * a"]
-
-
-_PRODUCT = {
-    "t @ b": lambda t, ans, a, b, out=None: t @ b,
-    "t @ a.T": lambda t, ans, a, b, out=None: t @ np.transpose(a),
-    "a @ t": lambda t, ans, a, b, out=None: a @ t,
-    "g[..., None] * b": lambda g, ans, a, b, out=None: g[..., None] * b,
-    "g @ b.T": lambda g, ans, a, b, out=None: g @ np.transpose(b),
-    "a.T @ g": lambda g, ans, a, b, out=None: np.transpose(a) @ g,
-    "g @ a": lambda g, ans, a, b, out=None: g @ a,
-    "a[:, None] * g[:, None, :]": lambda g, ans, a, b, out=None: a[:, None] * g[:, None, :],
-    "g[:, None] * a": lambda g, ans, a, b, out=None: g[:, None] * a,
-}
-
-
-def _fixed(rule):
-    return lambda i, ranks: rule if i == 0 else None
-
-
-_SUM_JVP = (lambda t, ans, a, axis=None, dtype=None, out=None, keepdims=False, initial=None:
-            np.sum(t, _ad.batch_axis(axis, np.ndim(a)), dtype, None, keepdims))
-_MEAN_JVP = (lambda t, ans, a, axis=None, dtype=None, out=None, keepdims=False:
-             np.mean(t, _ad.batch_axis(axis, np.ndim(a)), dtype, None, keepdims))
-_SUM_VJP = (lambda g, ans, a, axis=None, dtype=None, out=None, keepdims=False, initial=None:
-            _ad.sum_grad_batch(g, a, axis, keepdims))
-_MEAN_VJP = (lambda g, ans, a, axis=None, dtype=None, out=None, keepdims=False:
-             _ad.sum_grad_batch(g, a, axis, keepdims) * (np.size(ans) / np.size(a)))
-_RESHAPE_JVP = (lambda t, ans, a, shape=None, order="C": _ad.batch_reshape(t, shape, order))
-_RESHAPE_VJP = (lambda g, ans, a, shape=None, order="C":
-                _ad.batch_reshape(g, np.shape(a), order))
-_RAVEL_JVP = lambda t, ans, a, order="C": _ad.batch_reshape(t, -1, order)  # noqa: E731
-_RAVEL_VJP = lambda g, ans, a, order="C": _ad.batch_reshape(g, np.shape(a), order)  # noqa: E731
-_TRANSPOSE_JVP = (lambda t, ans, a, axes=None:
-                  np.transpose(t, _ad.batch_axes(axes, np.ndim(a))))
-_TRANSPOSE_VJP = (lambda g, ans, a, axes=None:
-                  np.transpose(g, _ad.batch_axes(_ad.inverse_axes(axes, np.ndim(a)), np.ndim(a))))
-_OUTER_JVP_A = (lambda t, ans, a, b, out=None:
-                _ad.batch_reshape(t, -1)[:, :, None] * np.ravel(b))
-_OUTER_JVP_B = (lambda t, ans, a, b, out=None:
-                np.ravel(a)[:, None] * _ad.batch_reshape(t, -1)[:, None, :])
-_OUTER_VJP_A = (lambda g, ans, a, b, out=None:
-                _ad.batch_reshape(g @ np.ravel(b), np.shape(a)))
-_OUTER_VJP_B = (lambda g, ans, a, b, out=None:
-                _ad.batch_reshape(np.ravel(a) @ g, np.shape(b)))
-_UNBROADCAST_JVP = lambda tdot, out, g, x: _ad.unbroadcast_batch(tdot, x)  # noqa: E731
-_UNBROADCAST_VJP = lambda gbar, out, g, x: _ad.broadcast_batch(gbar, g)  # noqa: E731
-_BROADCAST_VJP = lambda gbar, out, t, z: _ad.unbroadcast_batch(gbar, t)  # noqa: E731
-_SUM_GRAD_VJP = (lambda gbar, out, g, x, axis=None, keepdims=False:
-                 np.sum(gbar, _ad.batch_axis(axis, np.ndim(x)), keepdims=keepdims))
-_BROADCAST_JVP = lambda tdot, out, t, z: _ad.broadcast_batch(tdot, z)  # noqa: E731
-_SUM_GRAD_JVP = (lambda tdot, out, g, x, axis=None, keepdims=False:
-                 _ad.sum_grad_batch(tdot, x, axis, keepdims))
-def _pair(rule_a, rule_b):
-    return lambda i, ranks: rule_a if i == 0 else rule_b if i == 1 else None
-
-
-# function -> (its batched JVP rule, its batched VJP rule), each `(i, ranks) -> rule or None`
-_BATCHED = {
-    operator.matmul: (_matmul_jvp, _matmul_vjp), np.matmul: (_matmul_jvp, _matmul_vjp),
-    np.dot: (_matmul_jvp, _matmul_vjp),
-    np.outer: (_pair(_OUTER_JVP_A, _OUTER_JVP_B), _pair(_OUTER_VJP_A, _OUTER_VJP_B)),
-    np.sum: (_fixed(_SUM_JVP), _fixed(_SUM_VJP)), np.mean: (_fixed(_MEAN_JVP), _fixed(_MEAN_VJP)),
-    np.reshape: (_fixed(_RESHAPE_JVP), _fixed(_RESHAPE_VJP)),
-    np.ravel: (_fixed(_RAVEL_JVP), _fixed(_RAVEL_VJP)),
-    np.transpose: (_fixed(_TRANSPOSE_JVP), _fixed(_TRANSPOSE_VJP)),
-    _ad.unbroadcast: (_fixed(_UNBROADCAST_JVP), _fixed(_UNBROADCAST_VJP)),
-    _ad.broadcast_like: (_fixed(_BROADCAST_JVP), _fixed(_BROADCAST_VJP)),
-    _ad.sum_grad: (_fixed(_SUM_GRAD_JVP), _fixed(_SUM_GRAD_VJP)),
-}
-JVPS = {fn: rules[0] for fn, rules in _BATCHED.items()}
-VJPS = {fn: rules[1] for fn, rules in _BATCHED.items()}
 
 
 def positional_arguments(op):
@@ -221,10 +119,9 @@ def choose(op, i, rule, mode, arg_shapes, out_shape, broadcasts=False):
     `arg_shapes` holds the shapes of op's positional arguments (None where unknown),
     `out_shape` the result's, `broadcasts` is the rule's flag.  Raises Unbatchable.
     """
-    table = JVPS if mode == "jvp" else VJPS
-    factory = table.get(op.fn) if _hashable(op.fn) else None
-    if factory is None and op.fn in (_ad.matmul_grad_a, _ad.matmul_grad_b) and not op.kwargs:
-        factory = _HELPERS[mode, op.fn is _ad.matmul_grad_b]
+    record = registry.primitive(op.fn) if _hashable(op.fn) else None
+    factories = record.batched if record is not None else None
+    factory = factories[mode != "jvp"] if factories is not None else None
     if factory is not None:
         batched = factory(i, [None if s is None else len(s) for s in arg_shapes])
         if batched is not None:
@@ -247,49 +144,11 @@ def _broadcast(shapes):
         return None
 
 
-def _helper_jvps(which):
-    def factory(i, ranks):
-        if i != 0 or len(ranks) != 3:
-            return None
-        ra, rb = ranks[1], ranks[2]
-        if ra not in (1, 2) or rb not in (1, 2):
-            return None
-        vjp = _matmul_vjp(which, [ra, rb])
-        return _AS_HELPER[vjp]
-    return factory
-
-
-# The batched VJPs of matmul, with the parameters of `_ad.matmul_grad_a/b(g, a, b)`: the JVP of
-# the helper in g (a generated gradient differentiated again, for Hessians).
-_AS_HELPER = {
-    _PRODUCT["g[..., None] * b"]: lambda tdot, out, g, a, b: tdot[..., None] * b,
-    _PRODUCT["g @ b.T"]: lambda tdot, out, g, a, b: tdot @ np.transpose(b),
-    _PRODUCT["a.T @ g"]: lambda tdot, out, g, a, b: np.transpose(a) @ tdot,
-    _PRODUCT["g @ a"]: lambda tdot, out, g, a, b: tdot @ a,
-    _PRODUCT["a[:, None] * g[:, None, :]"]:
-        lambda tdot, out, g, a, b: a[:, None] * tdot[:, None, :],
-    _PRODUCT["g[:, None] * a"]: lambda tdot, out, g, a, b: tdot[:, None] * a,
-}
-# The VJP in g of `_ad.matmul_grad_a(g, a, b)` is `gbar @ b`, of `_ad.matmul_grad_b` `a @ gbar`:
-# the batched matmul JVPs, with the helpers' parameters.
-_AS_HELPER_VJP = {
-    _PRODUCT["t @ b"]: lambda gbar, out, g, a, b: gbar @ b,
-    _PRODUCT["t @ a.T"]: lambda gbar, out, g, a, b: gbar @ np.transpose(a),
-    _PRODUCT["a @ t"]: lambda gbar, out, g, a, b: a @ gbar,
-}
-
-
-def _helper_vjps(which):
-    def factory(i, ranks):
-        if i != 0 or len(ranks) != 3:
-            return None
-        jvp = _matmul_jvp(which, ranks[1:])
-        return _AS_HELPER_VJP.get(jvp)
-    return factory
-
-
-_HELPERS = {("jvp", False): _helper_jvps(0), ("jvp", True): _helper_jvps(1),
-            ("vjp", False): _helper_vjps(0), ("vjp", True): _helper_vjps(1)}
+def _elementwise_in(fn):
+    """The positions of `fn`'s arguments through which t may flow elementwise (its record's
+    `elementwise_in`)."""
+    record = registry.primitive(fn) if _hashable(fn) else None
+    return record.elementwise_in if record is not None else ()
 
 
 def _hashable(fn):

@@ -1205,7 +1205,7 @@ class Reverse(Analysed):
                 not isinstance(stmt.targets[0], gast.Name):
             return None
         op = self.ops[id(stmt)]
-        cheap = (op.kind == "call" and op.fn in _CHEAP and not op.kwargs
+        cheap = (op.kind == "call" and registry.is_cheap(op.fn) and not op.kwargs
                  and self.kinds.get(names[0]) == "scalar") or (
             op.kind == "index" and self.basic_index(op.index))
         return names[0] if cheap else None
@@ -1249,9 +1249,6 @@ class Reverse(Analysed):
                     S.assign(bar, start)]
         self.seed_param = bar    # the cotangent argument is the output's adjoint itself
         return []
-
-
-_CHEAP = {operator.add, operator.sub, operator.mul, operator.neg, operator.truediv}
 
 
 def _loops(stmts, enclosing):
