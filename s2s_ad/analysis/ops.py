@@ -29,18 +29,9 @@ COMPARISONS = {gast.Lt: operator.lt, gast.LtE: operator.le, gast.Gt: operator.gt
                gast.GtE: operator.ge, gast.Eq: operator.eq, gast.NotEq: operator.ne}
 UNARYOPS = {gast.USub: operator.neg, gast.Not: operator.not_, gast.Invert: operator.invert}
 
-# Methods of arrays that are NumPy functions of the array: x.sum(axis=0) == np.sum(x, axis=0).
-METHODS = {"sum": np.sum, "mean": np.mean, "prod": np.prod, "max": np.max, "min": np.min,
-           "var": np.var, "std": np.std, "cumsum": np.cumsum, "cumprod": np.cumprod,
-           "dot": np.dot, "transpose": np.transpose, "reshape": np.reshape, "ravel": np.ravel,
-           "flatten": np.ravel, "squeeze": np.squeeze, "clip": np.clip, "copy": np.copy,
-           "swapaxes": np.swapaxes, "trace": np.trace, "diagonal": np.diagonal,
-           "conj": np.conj, "conjugate": np.conj, "round": np.round, "argmax": np.argmax,
-           "argmin": np.argmin, "argsort": np.argsort, "nonzero": np.nonzero, "any": np.any,
-           "all": np.all, "ptp": np.ptp, "repeat": np.repeat, "take": np.take, "sort": np.sort}
-# Methods whose extra positional arguments form one shape/axes tuple: x.reshape(2, 3).
-VARARG_METHODS = {"reshape", "transpose"}
-ATTRIBUTES = {"T": np.transpose, "real": np.real, "imag": np.imag}
+# Array methods and attributes that are NumPy functions of the array (x.sum(axis=0) is
+# np.sum(x, axis=0), x.T is np.transpose(x)): the `methods` and `attributes` facts of the
+# functions' records (rules/), registry.METHODS and registry.ATTRIBUTES.
 CONSTANT_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes"}
 
 
@@ -136,8 +127,8 @@ def _root(node):
 
 
 def _attribute(value, fn, stmt):
-    if value.attr in ATTRIBUTES:
-        target = ATTRIBUTES[value.attr]
+    if value.attr in registry.ATTRIBUTES:
+        target = registry.ATTRIBUTES[value.attr]
         return Op("call", target, [value.value], name=f".{value.attr}")
     if value.attr in CONSTANT_ATTRIBUTES:
         return Op("other", args=[value.value], name=f".{value.attr}")
@@ -227,11 +218,12 @@ def _call(value, fn, is_local):
             return Op("append", args=[func.value, value.args[0]], name=".append()")
         if func.attr == "pop" and not value.args and not kwargs:
             return Op("pop", args=[func.value], name=".pop()")
-        if func.attr in METHODS:
+        if func.attr in registry.METHODS:
             args = [func.value] + list(value.args)
-            if func.attr in VARARG_METHODS and len(value.args) > 1:
+            target = registry.METHODS[func.attr]
+            if registry.primitive(target).method_packs and len(value.args) > 1:
                 args = [func.value, S.tuple_(value.args)]
-            return Op("call", METHODS[func.attr], args, kwargs, name=f".{func.attr}()")
+            return Op("call", target, args, kwargs, name=f".{func.attr}()")
         if func.attr == "astype":
             return Op("call", "astype", [func.value] + list(value.args), kwargs, name=".astype()")
         return Op("method", None, [func.value] + list(value.args), kwargs, name=f".{func.attr}()",

@@ -10,7 +10,13 @@
     scipy_rules          scipy.special and scipy.linalg.solve_triangular: loaded when the
                          program has imported SciPy and a callable is first looked up
     runtime_rules        the runtime helpers generated code calls (`_ad.*`)
+    shape_facts          shape rules of results (`deffacts(fn, shape=...)`)
+    batched_rules        batched rules shared by several callables (matrix products)
     coverage             `python -m s2s_ad.rules.coverage > docs/rules.md`
+
+Each callable has one record (`registry.Primitive`): its rules, and the facts the other stages
+read (`deffacts`: kind and shape of the result, purity, cost, batched rules), stated together in
+its library's module; docs/rules.md says how to add one.
 
 Rule signatures (see `registry`): VJP `rule_i(g, ans, *args, **kwargs)` returns the cotangent of
 positional argument i; JVP `rule_i(t, ans, *args, **kwargs)` returns the tangent of the result
@@ -29,13 +35,13 @@ argument's shape.  To get the usual gradient dL/dx + i dL/dy, conjugate the resu
 float32: rules use Python scalars (weak under NumPy 2 promotion) and no float64 constants, so
 float32 inputs give float32 derivatives wherever NumPy itself keeps float32.
 """
-from s2s_ad.rules.registry import (NONDIFFERENTIABLE, RULES, defjvp, defvjp,
-                                   is_nondifferentiable, load_optional_rules, lookup,
-                                   nondifferentiable)
+from s2s_ad.rules.registry import (NONDIFFERENTIABLE, PRIMITIVES, RULES, deffacts, defjvp,
+                                   defvjp, is_nondifferentiable, load_optional_rules, lookup,
+                                   nondifferentiable, primitive)
 from s2s_ad.rules import (math_rules, numpy_linalg_rules, numpy_misc_rules,  # noqa: F401
                           numpy_reduce_rules, numpy_shape_rules, numpy_ufunc_rules,
                           operator_rules, runtime_rules)
 
-__all__ = ["defvjp", "defjvp", "nondifferentiable", "lookup", "is_nondifferentiable",
-           "load_optional_rules", "RULES",
+__all__ = ["defvjp", "defjvp", "deffacts", "nondifferentiable", "lookup", "primitive",
+           "is_nondifferentiable", "load_optional_rules", "RULES", "PRIMITIVES",
            "NONDIFFERENTIABLE"]

@@ -15,7 +15,7 @@ Contents:
 import math
 
 from s2s_ad import runtime as _ad
-from s2s_ad.rules.registry import defjvp, defvjp, nondifferentiable
+from s2s_ad.rules.registry import deffacts, defjvp, defvjp, nondifferentiable
 
 # ---- powers, exponentials and logarithms ----
 
@@ -138,6 +138,7 @@ defvjp(math.modf, lambda g, ans, x: g[0])
 defjvp(math.modf, lambda t, ans, x: (t, 0.0))
 defvjp(math.frexp, lambda g, ans, x: g[0] * 2.0 ** -ans[1])
 defjvp(math.frexp, lambda t, ans, x: (t * 2.0 ** -ans[1], 0.0))
+deffacts(math.modf, math.frexp, kind="tuple")     # not a number, as math functions give
 
 # ---- non-differentiable ----
 

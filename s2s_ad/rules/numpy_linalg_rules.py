@@ -39,6 +39,7 @@ defjvp(np.matmul,
        lambda t, ans, x1, x2: np.matmul(t, x2),
        lambda t, ans, x1, x2: np.matmul(x1, t))
 deffacts(np.dot, np.matmul, shape=shapes.matrix_product, batched=MATRIX_PRODUCT)
+deffacts(np.dot, methods=("dot",))
 # vdot(a, b) = sum(conj(a) * b) over the flattened arrays.
 defvjp(np.vdot,
        lambda g, ans, a, b: np.reshape(np.conj(g * b), np.shape(a)),

@@ -21,13 +21,13 @@ from s2s_ad.rules.registry import Refused, deffacts, defjvp, defvjp, nondifferen
 
 defvjp(np.real, lambda g, ans, val: np.real(g))
 defjvp(np.real, lambda t, ans, val: np.real(t))
-deffacts(np.real, shape=shapes.like(0), elementwise_in=(0,))
+deffacts(np.real, shape=shapes.like(0), elementwise_in=(0,), attributes=("real",))
 defvjp(np.imag, lambda g, ans, val: -1j * g if np.iscomplexobj(val) else 0.0 * g)
 defjvp(np.imag, lambda t, ans, val: np.imag(t))
-deffacts(np.imag, shape=shapes.like(0), elementwise_in=(0,))
+deffacts(np.imag, shape=shapes.like(0), elementwise_in=(0,), attributes=("imag",))
 defvjp(np.conj, lambda g, ans, x: np.conj(g))
 defjvp(np.conj, lambda t, ans, x: np.conj(t))
-deffacts(np.conj, elementwise_in=(0,))     # (np.conjugate is np.conj)
+deffacts(np.conj, elementwise_in=(0,), methods=("conj", "conjugate"))   # np.conjugate is np.conj
 # angle(z) = atan2(y, x): cotangent -i g conj(z) / |z|^2; constant for real input.
 defvjp(np.angle,
        lambda g, ans, z, deg=False:
@@ -242,7 +242,15 @@ nondifferentiable(
     np.random.beta, np.random.gamma, np.random.multivariate_normal, np.random.RandomState,
 )
 
-# ---- facts of the constructors (registry.deffacts) ----
+# ---- facts of the non-differentiable functions (registry.deffacts) ----
+
+deffacts(np.argmax, methods=("argmax",))
+deffacts(np.argmin, methods=("argmin",))
+deffacts(np.argsort, methods=("argsort",))
+deffacts(np.nonzero, methods=("nonzero",))
+deffacts(np.any, methods=("any",))
+deffacts(np.all, methods=("all",))
+deffacts(np.round, methods=("round",))
 
 deffacts(np.zeros, np.ones, np.empty, np.full, kind="array", shape=shapes.from_sizes)
 deffacts(np.zeros_like, np.ones_like, np.empty_like, np.full_like, kind="array",

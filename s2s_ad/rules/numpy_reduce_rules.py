@@ -45,8 +45,10 @@ _SUM_VJP = (lambda g, ans, a, axis=None, dtype=None, out=None, keepdims=False, i
             _ad.sum_grad_batch(g, a, axis, keepdims))
 _MEAN_VJP = (lambda g, ans, a, axis=None, dtype=None, out=None, keepdims=False:
              _ad.sum_grad_batch(g, a, axis, keepdims) * (np.size(ans) / np.size(a)))
-deffacts(np.sum, shape=shapes.reduction, batched=fixed(_SUM_JVP, _SUM_VJP))
-deffacts(np.mean, shape=shapes.reduction, batched=fixed(_MEAN_JVP, _MEAN_VJP))
+deffacts(np.sum, shape=shapes.reduction, batched=fixed(_SUM_JVP, _SUM_VJP),
+         methods=("sum",))
+deffacts(np.mean, shape=shapes.reduction, batched=fixed(_MEAN_JVP, _MEAN_VJP),
+         methods=("mean",))
 defvjp(np.nansum,
        lambda g, ans, a, axis=None, dtype=None, out=None, keepdims=False:
        np.where(np.isnan(a), 0.0, _ad.sum_grad(g, a, axis, keepdims)))
@@ -102,7 +104,7 @@ defvjp(np.prod,
 defjvp(np.prod,
        lambda t, ans, a, axis=None, dtype=None, out=None, keepdims=False:
        np.sum(t * _ad.prod_others(a, axis), axis, keepdims=keepdims))
-deffacts(np.prod, shape=shapes.reduction)
+deffacts(np.prod, shape=shapes.reduction, methods=("prod",))
 
 defvjp(np.nanprod,
        lambda g, ans, a, axis=None, dtype=None, out=None, keepdims=False:
@@ -121,6 +123,8 @@ for _f in (np.max, np.amax, np.min, np.amin, np.nanmax, np.nanmin):
     defjvp(_f, lambda t, ans, a, axis=None, out=None, keepdims=False:
            _ad.max_jvp(t, ans, a, axis, keepdims))
 deffacts(np.max, np.amax, np.min, np.amin, shape=shapes.reduction)
+deffacts(np.max, methods=("max",))
+deffacts(np.min, methods=("min",))
 
 defvjp(np.ptp,
        lambda g, ans, a, axis=None, out=None, keepdims=False:
@@ -130,6 +134,7 @@ defjvp(np.ptp,
        lambda t, ans, a, axis=None, out=None, keepdims=False:
        _ad.max_jvp(t, np.max(a, axis, keepdims=keepdims), a, axis, keepdims)
        - _ad.max_jvp(t, np.min(a, axis, keepdims=keepdims), a, axis, keepdims))
+deffacts(np.ptp, methods=("ptp",))
 
 # ---- moments ----
 
@@ -151,6 +156,8 @@ defjvp(np.std,
        np.sum(t * (a - np.mean(a, axis, keepdims=True)), axis, keepdims=keepdims)
        / np.where(ans == 0.0, 1.0, ans) * (1.0 / (np.size(a) / np.size(ans) - ddof)))
 deffacts(np.var, np.std, shape=shapes.reduction)
+deffacts(np.var, methods=("var",))
+deffacts(np.std, methods=("std",))
 
 # nanvar / nanstd: var and std of the values that are not nan (which get a zero cotangent).
 defvjp(np.nanvar,
@@ -253,7 +260,8 @@ defvjp(np.cumprod,
        lambda g, ans, a, axis=None, dtype=None, out=None: _ad.cumsum_grad(g * ans, a, axis) / a)
 defjvp(np.cumprod,
        lambda t, ans, a, axis=None, dtype=None, out=None: ans * np.cumsum(t / a, axis))
-deffacts(np.cumsum, np.cumprod, shape=shapes.along_axis_or_flat(None))
+deffacts(np.cumsum, shape=shapes.along_axis_or_flat(None), methods=("cumsum",))
+deffacts(np.cumprod, shape=shapes.along_axis_or_flat(None), methods=("cumprod",))
 # `prepend` / `append` values are constants here.
 defvjp(np.diff, lambda g, ans, a, n=1, axis=-1: _ad.diff_grad(g, a, n, axis))
 defjvp(np.diff, lambda t, ans, a, n=1, axis=-1: np.diff(t, n, axis))
@@ -283,6 +291,7 @@ defvjp(np.trace,
 defjvp(np.trace,
        lambda t, ans, a, offset=0, axis1=0, axis2=1, dtype=None, out=None:
        np.trace(t, offset, axis1, axis2, dtype))
+deffacts(np.trace, methods=("trace",))
 
 # polyval(p, x) with 1-D coefficients p (highest power first): d/dx is the derivative polynomial,
 # d/dp the powers of x.

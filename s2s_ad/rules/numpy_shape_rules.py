@@ -35,10 +35,13 @@ _RESHAPE_VJP = (lambda g, ans, a, shape=None, order="C":
                 _ad.batch_reshape(g, np.shape(a), order))
 _RAVEL_JVP = lambda t, ans, a, order="C": _ad.batch_reshape(t, -1, order)  # noqa: E731
 _RAVEL_VJP = lambda g, ans, a, order="C": _ad.batch_reshape(g, np.shape(a), order)  # noqa: E731
-deffacts(np.reshape, shape=shapes.reshaped, batched=fixed(_RESHAPE_JVP, _RESHAPE_VJP))
-deffacts(np.ravel, shape=shapes.flattened, batched=fixed(_RAVEL_JVP, _RAVEL_VJP))
+deffacts(np.reshape, shape=shapes.reshaped, batched=fixed(_RESHAPE_JVP, _RESHAPE_VJP),
+         methods=("reshape",), method_packs=True)
+deffacts(np.ravel, shape=shapes.flattened, batched=fixed(_RAVEL_JVP, _RAVEL_VJP),
+         methods=("ravel", "flatten"))
 defvjp(np.squeeze, lambda g, ans, a, axis=None: np.reshape(g, np.shape(a)))
 defjvp(np.squeeze, lambda t, ans, a, axis=None: np.squeeze(t, axis))
+deffacts(np.squeeze, methods=("squeeze",))
 defvjp(np.expand_dims, lambda g, ans, a, axis: np.reshape(g, np.shape(a)))
 defjvp(np.expand_dims, lambda t, ans, a, axis: np.expand_dims(t, axis))
 # atleast_Nd take any number of arrays; the rules cover the one-array call.
@@ -52,7 +55,7 @@ defvjp(np.broadcast_to, lambda g, ans, array, shape, subok=False: _ad.unbroadcas
 defjvp(np.broadcast_to, lambda t, ans, array, shape, subok=False: np.broadcast_to(t, shape))
 defvjp(np.copy, lambda g, ans, a, order="K", subok=False: g)
 defjvp(np.copy, lambda t, ans, a, order="K", subok=False: np.copy(t))
-deffacts(np.copy, kind="first", shape=shapes.like(0), elementwise_in=(0,))
+deffacts(np.copy, kind="first", shape=shapes.like(0), elementwise_in=(0,), methods=("copy",))
 # np.array / np.asarray of an array, a number, or (nested) lists of them.
 defvjp(np.array, lambda g, ans, object, dtype=None: _ad.array_grad(g, object))
 defjvp(np.array, lambda t, ans, object, dtype=None: np.array(t, dtype))
@@ -69,12 +72,14 @@ _TRANSPOSE_JVP = (lambda t, ans, a, axes=None:
                   np.transpose(t, _ad.batch_axes(axes, np.ndim(a))))
 _TRANSPOSE_VJP = (lambda g, ans, a, axes=None:
                   np.transpose(g, _ad.batch_axes(_ad.inverse_axes(axes, np.ndim(a)), np.ndim(a))))
-deffacts(np.transpose, shape=shapes.reversed_axes, batched=fixed(_TRANSPOSE_JVP, _TRANSPOSE_VJP))
+deffacts(np.transpose, shape=shapes.reversed_axes, batched=fixed(_TRANSPOSE_JVP, _TRANSPOSE_VJP),
+         methods=("transpose",), method_packs=True, attributes=("T",))
 if hasattr(np, "matrix_transpose"):     # NumPy 2
     defvjp(np.matrix_transpose, lambda g, ans, x: np.swapaxes(g, -1, -2))
     defjvp(np.matrix_transpose, lambda t, ans, x: np.swapaxes(t, -1, -2))
 defvjp(np.swapaxes, lambda g, ans, a, axis1, axis2: np.swapaxes(g, axis1, axis2))
 defjvp(np.swapaxes, lambda t, ans, a, axis1, axis2: np.swapaxes(t, axis1, axis2))
+deffacts(np.swapaxes, methods=("swapaxes",))
 defvjp(np.moveaxis, lambda g, ans, a, source, destination: np.moveaxis(g, destination, source))
 defjvp(np.moveaxis, lambda t, ans, a, source, destination: np.moveaxis(t, source, destination))
 defvjp(np.rollaxis,
@@ -127,6 +132,7 @@ defvjp(np.tile, lambda g, ans, A, reps: _ad.tile_grad(g, A, reps))
 defjvp(np.tile, lambda t, ans, A, reps: np.tile(t, reps))
 defvjp(np.repeat, lambda g, ans, a, repeats, axis=None: _ad.repeat_grad(g, a, repeats, axis))
 defjvp(np.repeat, lambda t, ans, a, repeats, axis=None: np.repeat(t, repeats, axis))
+deffacts(np.repeat, methods=("repeat",))
 # Modes constant (any constant_values), edge, reflect, symmetric and wrap.
 defvjp(np.pad,
        lambda g, ans, array, pad_width, mode="constant", constant_values=0:
@@ -156,7 +162,7 @@ defjvp(np.sort,
        lambda t, ans, a, axis=-1, kind=None, order=None:
        np.take_along_axis(np.ravel(t) if axis is None else t, np.argsort(a, axis, kind),
                           -1 if axis is None else axis))
-deffacts(np.sort, shape=shapes.along_axis_or_flat(-1))
+deffacts(np.sort, shape=shapes.along_axis_or_flat(-1), methods=("sort",))
 # partition: where each value of the result came from, found by sorting both (distinct values;
 # argpartition need not order the other elements as partition does).
 defvjp(np.partition,
@@ -182,6 +188,7 @@ defvjp(np.diagonal,
        _ad.diagonal_grad(g, a, offset, axis1, axis2))
 defjvp(np.diagonal,
        lambda t, ans, a, offset=0, axis1=0, axis2=1: np.diagonal(t, offset, axis1, axis2))
+deffacts(np.diagonal, methods=("diagonal",))
 defvjp(np.triu, lambda g, ans, m, k=0: np.triu(g, k))
 defjvp(np.triu, lambda t, ans, m, k=0: np.triu(t, k))
 defvjp(np.tril, lambda g, ans, m, k=0: np.tril(g, k))
@@ -212,6 +219,7 @@ defvjp(np.take,
 defjvp(np.take,
        lambda t, ans, a, indices, axis=None, out=None, mode="raise":
        np.take(t, indices, axis, None, mode))
+deffacts(np.take, methods=("take",))
 defvjp(np.take_along_axis,
        lambda g, ans, arr, indices, axis=-1: _ad.take_along_axis_grad(g, arr, indices, axis))
 defjvp(np.take_along_axis,

@@ -223,6 +223,7 @@ defjvp(np.clip,
        lambda t, ans, a, a_min=None, a_max=None: t * (ans == a),
        lambda t, ans, a, a_min=None, a_max=None: t * (a < a_min),
        lambda t, ans, a, a_min=None, a_max=None: t * (a > a_max), broadcasts=True)
+deffacts(np.clip, methods=("clip",))
 
 # nan_to_num replaces nan/inf by constants: the derivative passes only where x is finite.
 defvjp(np.nan_to_num,

@@ -1,4 +1,7 @@
-"""The rule table: derivative rules are data, keyed by the callable they differentiate.
+"""The records of the callables: one Primitive per callable, keyed by the callable, holding its
+derivative rules and the facts every other stage reads (kind and shape of its result, purity,
+recomputation cost, batched rules; see Primitive and deffacts).  A rule module states them all
+in one place, next to each other.
 
 A rule is an ordinary, runnable Python function (usually a one-line lambda):
 
@@ -41,7 +44,8 @@ class Primitive:
 
     Derivatives (transforms/): `vjps`, `jvps`, `broadcasts`, `extra` (see defspread,
     defstructural).  The other facts are stated with `deffacts`, next to the callable's rules;
-    a fact left None is derived from what the callable is (`facts_of`):
+    a fact left unstated is derived from what the callable is, by the one function that reads
+    it (analysis/kinds.kind_rule, analysis/shapes.shape_rule, is_pure):
 
         kind      how its result's value kind follows from its arguments' (KIND_RULES)
         shape     shape rule: rule(call) -> the result's shape tuple, or None where not
@@ -53,6 +57,12 @@ class Primitive:
         batched   (jvp factory, vjp factory) of its batched rules: factory(i, ranks) -> a
                   rule with the parameters of the one it replaces, or None (batching.py)
         elementwise_in  positions through which a batched tangent flows elementwise
+        methods   names of the array methods that are this function of the array
+                  (`x.sum(axis=0)` is `np.sum(x, axis=0)`; analysis/ops.py)
+        method_packs  its method takes the further positional arguments as one tuple
+                  (`x.reshape(2, 3)` is `np.reshape(x, (2, 3))`)
+        attributes  names of the array attributes that are this function of the array
+                  (`x.T` is `np.transpose(x)`)
     """
     fn: object
     vjps: tuple = ()
@@ -67,10 +77,14 @@ class Primitive:
     cheap: bool = False
     batched: tuple = None
     elementwise_in: tuple = ()
+    methods: tuple = ()
+    method_packs: bool = False
+    attributes: tuple = ()
 
 
 Rule = Primitive     # the name the derivative stages use for a record with rules
-FACTS = ("kind", "shape", "pure", "cheap", "batched", "elementwise_in")
+FACTS = ("kind", "shape", "pure", "cheap", "batched", "elementwise_in", "methods",
+         "method_packs", "attributes")
 
 
 class Refused:
@@ -88,6 +102,8 @@ class Refused:
 PRIMITIVES = {}         # callable -> Primitive: every callable with rules or stated facts
 RULES = {}              # callable -> its Primitive, for the callables with derivative rules
 NONDIFFERENTIABLE = {}  # callable -> origin; calls to these have a zero derivative
+METHODS = {}            # array method name -> the callable whose record lists it
+ATTRIBUTES = {}         # array attribute name -> the callable whose record lists it
 
 # Rule modules of optional libraries, loaded the first time they can matter: when a callable is
 # looked up or given rules while the library is imported.  SciPy takes ~150 ms to import; a
@@ -178,8 +194,8 @@ def share(fn, like, origin="s2s_ad"):
 
 
 def deffacts(*fns, **facts):
-    """State facts (Primitive's kind, shape, pure, cheap, batched, elementwise_in) of each of
-    `fns`, next to their rules; facts not given keep what they were."""
+    """State facts (the fields of Primitive after `extra`) of each of `fns`, next to their
+    rules; facts not given keep what they were."""
     unknown = set(facts) - set(FACTS)
     if unknown:
         raise TypeError(f"deffacts: no fact named {', '.join(sorted(unknown))}")
@@ -189,6 +205,8 @@ def deffacts(*fns, **facts):
         record = _record(fn)
         for name, value in facts.items():
             setattr(record, name, value)
+        METHODS.update(dict.fromkeys(facts.get("methods", ()), fn))
+        ATTRIBUTES.update(dict.fromkeys(facts.get("attributes", ()), fn))
     return fns[0] if len(fns) == 1 else fns
 
 
