@@ -26,12 +26,6 @@ from s2s_ad.analysis.ops import (BINOPS, UNARYOPS, bind_call, describe, hashable
 from s2s_ad.frontend.normalize import normalize
 from s2s_ad.rules import registry
 
-# NumPy functions whose result may share memory with their first argument.
-VIEW_FUNCTIONS = {np.reshape, np.transpose, np.ravel, np.squeeze, np.expand_dims, np.swapaxes,
-                  np.moveaxis, np.asarray, np.diagonal, np.broadcast_to, np.atleast_1d,
-                  np.atleast_2d, np.atleast_3d, np.real, np.imag, np.flip, np.fliplr,
-                  np.flipud, np.rot90}
-
 
 def _is_view(op, kinds, lists=frozenset(), target=None):
     """Whether the result of `op`, assigned to `target`, may share memory with its first
@@ -48,7 +42,7 @@ def _is_view(op, kinds, lists=frozenset(), target=None):
     if op.fn == "astype":       # `a.astype(t, copy=False)` is `a` itself when a has type t
         copy = op.kwargs.get("copy")
         return copy is not None and not (isinstance(copy, gast.Constant) and copy.value)
-    if hashable(op.fn) and op.fn in VIEW_FUNCTIONS:
+    if registry.fact(op.fn, "view"):       # np.reshape, np.real ...: may share its memory
         return True
     return returns_argument(op.fn)
 
@@ -299,7 +293,7 @@ def argument_roots(name, fn, ops, kinds):
             return items
         op = ops[id(d)]
         if op.kind in ("copy", "unpack") or _is_view(op, kinds, scope.lists, n):
-            args = op.args if op.kind == "call" and op.fn not in VIEW_FUNCTIONS \
+            args = op.args if op.kind == "call" and not registry.fact(op.fn, "view") \
                 and op.fn != "astype" else op.args[:1]
             return [a.id for a in args if isinstance(a, gast.Name)]
         return []
@@ -472,13 +466,10 @@ def _makes_new_array(op):
     fn = op.fn
     if not hashable(fn) or isinstance(fn, str) or "out" in op.kwargs:
         return False
-    return isinstance(fn, np.ufunc) or fn in _OPERATORS or fn in _NEW_ARRAY_FUNCTIONS
+    return isinstance(fn, np.ufunc) or fn in _OPERATORS or registry.fact(fn, "fresh")
 
 
 _OPERATORS = set(BINOPS.values()) | set(UNARYOPS.values())
-_NEW_ARRAY_FUNCTIONS = {np.zeros, np.ones, np.full, np.empty, np.zeros_like, np.ones_like,
-                        np.full_like, np.empty_like, np.copy, np.arange, np.linspace, np.eye,
-                        np.identity, np.outer, np.dot, np.concatenate, np.stack}
 
 
 def _loops(stmts, enclosing=(), out=None):

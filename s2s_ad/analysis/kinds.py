@@ -19,6 +19,7 @@ import numpy as np
 from s2s_ad.base import syntax as S
 from s2s_ad.analysis.activity import simple_statements, targets
 from s2s_ad.analysis.ops import hashable
+from s2s_ad.rules import registry
 
 
 def kind_of_value(value):
@@ -173,7 +174,6 @@ def infer_kinds(fn, ops, arg_kinds, elements=frozenset()):
     nothing changes (in loops a name's kind may depend on a later statement).  A name still
     not known then (only assigned from itself, in a loop) is unknown, and what reads it is
     found again, so no kind rests on one that was never known."""
-    from s2s_ad.rules import registry
     given = {name: {k} for name, k in arg_kinds.items()}    # merged with every assignment's
     for loop in S.statements(fn.node):
         if isinstance(loop, gast.For):      # every for loop runs over a range: int targets
@@ -282,17 +282,6 @@ class _KindSolver:
 
 # -- real values ------------------------------------------------------------------------------
 
-_REAL_OPERATORS = {_operator.add, _operator.sub, _operator.mul, _operator.truediv,
-                   _operator.floordiv, _operator.mod, _operator.neg, _operator.pos,
-                   _operator.matmul, abs, min, max, len, int, float, bool, round}
-_REAL_NUMPY = {np.sum, np.mean, np.max, np.min, np.amax, np.amin, np.prod, np.var, np.std,
-               np.cumsum, np.cumprod, np.transpose, np.reshape, np.ravel, np.squeeze, np.clip,
-               np.copy, np.swapaxes, np.trace, np.diagonal, np.dot, np.tensordot, np.inner,
-               np.outer, np.where, np.expand_dims, np.broadcast_to, np.zeros_like, np.ones_like,
-               np.full_like, np.empty_like, np.zeros, np.ones, np.empty, np.full, np.eye,
-               np.identity, np.arange, np.linspace}   # (a complex dtype is an operand: refused)
-
-
 def all_real(fn, ops, kinds, arg_kinds):
     """Is every value of the function certainly real (no complex number anywhere)?
 
@@ -337,7 +326,9 @@ def _real_call(op, kinds):
         base, exponent = op.args
         return kinds.get(getattr(base, "id", None)) == "array" or \
             isinstance(getattr(exponent, "value", None), int)
-    if fn in _REAL_OPERATORS or fn in _REAL_NUMPY or isinstance(fn, np.ufunc):
+    if isinstance(fn, np.ufunc):
+        return True
+    if registry.fact(fn, "real"):      # its record: real arguments give a real result
         return True
     return _is_math_function(fn)
 

@@ -142,7 +142,9 @@ def _attribute(value, fn, stmt):
 
 
 # Calls that write into an array they are given: the derivative code cannot follow them (an
-# adjoint or a saved value would silently be of the array before), so they are refused.
+# adjoint or a saved value would silently be of the array before), so they are refused.  The
+# methods that do, with what to write instead; the functions that do say it in their records
+# (`in_place`, rules/numpy_misc_rules.py).
 IN_PLACE_METHODS = {
     "fill": "a = np.full_like(a, value)", "sort": "a = np.sort(a)",
     "partition": "a = np.partition(a, k)", "put": "a[indices] = values",
@@ -161,12 +163,6 @@ def changes_receiver(method):
     return method in CHANGING_METHODS or (method.startswith("__i") and method.endswith("__")
                                           and method not in ("__init__", "__index__", "__int__",
                                                              "__invert__", "__iter__"))
-
-
-IN_PLACE_FUNCTIONS = {
-    np.copyto: "a[...] = b", np.fill_diagonal: "a = a.copy(); a[np.diag_indices_from(a)] = v",
-    np.put: "a[indices] = values", np.put_along_axis: "a = a.copy(), then index assignment",
-    np.place: "a = np.where(mask, values, a)", np.putmask: "a = np.where(mask, values, a)"}
 
 
 def _refuse_in_place(stmt, value, fn, is_local):
@@ -191,7 +187,7 @@ def _refuse_in_place(stmt, value, fn, is_local):
             target = resolve_static(func, fn)
         except DifferentiationError:     # describe reports a callee it cannot resolve
             return
-        fix = IN_PLACE_FUNCTIONS.get(target) if hashable(target) else None
+        fix = registry.fact(target, "in_place")    # np.copyto ...: what to write instead
         hint = f"Write it as an assignment instead: {fix}."
         if isinstance(func, gast.Attribute) and func.attr == "at" and \
                 isinstance(getattr(target, "__self__", None), np.ufunc):

@@ -6,12 +6,13 @@ Generated code is specialised on the shapes of the array arguments (like `jax.ji
 shape compiles new code).  From those, the shapes that NumPy's rules fix are propagated:
 broadcasting (ufuncs, operators, comparisons), reductions with constant axes, matrix products,
 transposes, reshapes to constant shapes (or to a tuple of constants bound to a name), indexing
-with constants, slices and integers, and functions that keep the shape of an argument.
+with constants, slices and integers, and functions that keep the shape of an argument: each
+function's shape rule is in its record (`deffacts(fn, shape=...)`, rules/shape_facts.py).
 `number(atom)` says whether a module-level atom (`math.pi`) is a number, of shape (); the
 batched modes (batching.py), which need every shape, pass it.  Where the shapes of an argument
 and a result are known to be equal, the cotangent needs no reduction (`_ad.unbroadcast`) and the
 tangent no broadcast.  A name whose shape is not certain (it changes around a loop, or comes
-from an operation not listed here) is simply absent.
+from an operation without a shape rule) is simply absent.
 """
 import collections
 import math
@@ -22,13 +23,10 @@ import numpy as np
 from s2s_ad.analysis.activity import simple_statements, targets
 from s2s_ad.analysis.ops import hashable
 from s2s_ad.rules import registry
-from s2s_ad.rules.shape_facts import broadcast as broadcast_rule, from_sizes
+from s2s_ad.rules.shape_facts import broadcast as broadcast_rule, dummy, from_sizes
 
 _UNKNOWN = "unknown"
 _BOTTOM = "bottom"       # not computed yet: the optimistic start of the fixed point
-def _dummy(shape):
-    """An array of `shape` that takes no memory (for finding the shape of an index)."""
-    return np.broadcast_to(np.zeros((), dtype=np.int8), shape)
 
 
 def _constant(node):
@@ -143,7 +141,7 @@ class _Shapes:
             else:
                 return _UNKNOWN
         try:
-            return np.shape(_dummy(shape)[tuple(concrete)])
+            return np.shape(dummy(shape)[tuple(concrete)])
         except (IndexError, TypeError, ValueError):
             return _UNKNOWN
 

@@ -39,7 +39,7 @@ defjvp(np.matmul,
        lambda t, ans, x1, x2: np.matmul(t, x2),
        lambda t, ans, x1, x2: np.matmul(x1, t))
 deffacts(np.dot, np.matmul, shape=shapes.matrix_product, batched=MATRIX_PRODUCT)
-deffacts(np.dot, methods=("dot",))
+deffacts(np.dot, methods=("dot",), fresh=True, real=True)
 # vdot(a, b) = sum(conj(a) * b) over the flattened arrays.
 defvjp(np.vdot,
        lambda g, ans, a, b: np.reshape(np.conj(g * b), np.shape(a)),
@@ -53,6 +53,7 @@ defvjp(np.inner,
 defjvp(np.inner,
        lambda t, ans, a, b: np.inner(t, b),
        lambda t, ans, a, b: np.inner(a, t))
+deffacts(np.inner, real=True)
 defvjp(np.outer,
        lambda g, ans, a, b, out=None: np.reshape(np.dot(g, np.ravel(b)), np.shape(a)),
        lambda g, ans, a, b, out=None: np.reshape(np.dot(np.ravel(a), g), np.shape(b)))
@@ -69,13 +70,15 @@ _OUTER_VJP_A = (lambda g, ans, a, b, out=None:
 _OUTER_VJP_B = (lambda g, ans, a, b, out=None:
                 _ad.batch_reshape(np.ravel(a) @ g, np.shape(b)))
 deffacts(np.outer, shape=shapes.outer,
-         batched=pair((_OUTER_JVP_A, _OUTER_JVP_B), (_OUTER_VJP_A, _OUTER_VJP_B)))
+         batched=pair((_OUTER_JVP_A, _OUTER_JVP_B), (_OUTER_VJP_A, _OUTER_VJP_B)),
+         fresh=True, real=True)
 defvjp(np.tensordot,
        lambda g, ans, a, b, axes=2: _ad.tensordot_grad_a(g, a, b, axes),
        lambda g, ans, a, b, axes=2: _ad.tensordot_grad_b(g, a, b, axes))
 defjvp(np.tensordot,
        lambda t, ans, a, b, axes=2: np.tensordot(t, b, axes),
        lambda t, ans, a, b, axes=2: np.tensordot(a, t, axes))
+deffacts(np.tensordot, real=True)
 defvjp(np.kron,
        lambda g, ans, a, b: _ad.kron_grad_a(g, a, b),
        lambda g, ans, a, b: _ad.kron_grad_b(g, a, b))

@@ -21,10 +21,10 @@ from s2s_ad.rules.registry import Refused, deffacts, defjvp, defvjp, nondifferen
 
 defvjp(np.real, lambda g, ans, val: np.real(g))
 defjvp(np.real, lambda t, ans, val: np.real(t))
-deffacts(np.real, shape=shapes.like(0), elementwise_in=(0,), attributes=("real",))
+deffacts(np.real, shape=shapes.like(0), elementwise_in=(0,), attributes=("real",), view=True)
 defvjp(np.imag, lambda g, ans, val: -1j * g if np.iscomplexobj(val) else 0.0 * g)
 defjvp(np.imag, lambda t, ans, val: np.imag(t))
-deffacts(np.imag, shape=shapes.like(0), elementwise_in=(0,), attributes=("imag",))
+deffacts(np.imag, shape=shapes.like(0), elementwise_in=(0,), attributes=("imag",), view=True)
 defvjp(np.conj, lambda g, ans, x: np.conj(g))
 defjvp(np.conj, lambda t, ans, x: np.conj(t))
 deffacts(np.conj, elementwise_in=(0,), methods=("conj", "conjugate"))   # np.conjugate is np.conj
@@ -202,7 +202,7 @@ defjvp(np.linspace,
        lambda t, ans, start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0:
        _ad.unsupported("np.linspace(retstep=True)") if retstep else
        np.linspace(0.0 * np.asarray(start), t, num, endpoint, False, None, axis))
-deffacts(np.linspace, kind="array")
+deffacts(np.linspace, kind="array", fresh=True, real=True)
 
 # ---- np.r_[...] and np.c_[...] (ops.py makes them calls of the items) ----
 
@@ -252,10 +252,17 @@ deffacts(np.any, methods=("any",))
 deffacts(np.all, methods=("all",))
 deffacts(np.round, methods=("round",))
 
-deffacts(np.zeros, np.ones, np.empty, np.full, kind="array", shape=shapes.from_sizes)
+deffacts(np.zeros, np.ones, np.empty, np.full, kind="array", shape=shapes.from_sizes,
+         fresh=True, real=True)
 deffacts(np.zeros_like, np.ones_like, np.empty_like, np.full_like, kind="array",
-         shape=shapes.like(0))
-deffacts(np.eye, np.identity, np.arange, kind="array")
+         shape=shapes.like(0), fresh=True, real=True)
+deffacts(np.eye, np.identity, np.arange, kind="array", fresh=True, real=True)
 # they return a tuple or list of arrays (an index into it must not be adjoined as an array's)
 deffacts(np.histogram, np.histogram2d, np.histogramdd, np.meshgrid, np.gradient,
          np.broadcast_arrays, np.modf, np.frexp, np.divmod, np.unique, np.polyfit, kind="tuple")
+# they write into an array they are given: refused (analysis/ops.py), with what to write instead
+deffacts(np.copyto, in_place="a[...] = b")
+deffacts(np.fill_diagonal, in_place="a = a.copy(); a[np.diag_indices_from(a)] = v")
+deffacts(np.put, in_place="a[indices] = values")
+deffacts(np.put_along_axis, in_place="a = a.copy(), then index assignment")
+deffacts(np.place, np.putmask, in_place="a = np.where(mask, values, a)")

@@ -46,9 +46,9 @@ _SUM_VJP = (lambda g, ans, a, axis=None, dtype=None, out=None, keepdims=False, i
 _MEAN_VJP = (lambda g, ans, a, axis=None, dtype=None, out=None, keepdims=False:
              _ad.sum_grad_batch(g, a, axis, keepdims) * (np.size(ans) / np.size(a)))
 deffacts(np.sum, shape=shapes.reduction, batched=fixed(_SUM_JVP, _SUM_VJP),
-         methods=("sum",))
+         methods=("sum",), real=True)
 deffacts(np.mean, shape=shapes.reduction, batched=fixed(_MEAN_JVP, _MEAN_VJP),
-         methods=("mean",))
+         methods=("mean",), real=True)
 defvjp(np.nansum,
        lambda g, ans, a, axis=None, dtype=None, out=None, keepdims=False:
        np.where(np.isnan(a), 0.0, _ad.sum_grad(g, a, axis, keepdims)))
@@ -104,7 +104,7 @@ defvjp(np.prod,
 defjvp(np.prod,
        lambda t, ans, a, axis=None, dtype=None, out=None, keepdims=False:
        np.sum(t * _ad.prod_others(a, axis), axis, keepdims=keepdims))
-deffacts(np.prod, shape=shapes.reduction, methods=("prod",))
+deffacts(np.prod, shape=shapes.reduction, methods=("prod",), real=True)
 
 defvjp(np.nanprod,
        lambda g, ans, a, axis=None, dtype=None, out=None, keepdims=False:
@@ -122,7 +122,7 @@ for _f in (np.max, np.amax, np.min, np.amin, np.nanmax, np.nanmin):
            _ad.max_grad(g, ans, a, axis, keepdims))
     defjvp(_f, lambda t, ans, a, axis=None, out=None, keepdims=False:
            _ad.max_jvp(t, ans, a, axis, keepdims))
-deffacts(np.max, np.amax, np.min, np.amin, shape=shapes.reduction)
+deffacts(np.max, np.amax, np.min, np.amin, shape=shapes.reduction, real=True)
 deffacts(np.max, methods=("max",))
 deffacts(np.min, methods=("min",))
 
@@ -155,7 +155,7 @@ defjvp(np.std,
        lambda t, ans, a, axis=None, dtype=None, out=None, ddof=0, keepdims=False:
        np.sum(t * (a - np.mean(a, axis, keepdims=True)), axis, keepdims=keepdims)
        / np.where(ans == 0.0, 1.0, ans) * (1.0 / (np.size(a) / np.size(ans) - ddof)))
-deffacts(np.var, np.std, shape=shapes.reduction)
+deffacts(np.var, np.std, shape=shapes.reduction, real=True)
 deffacts(np.var, methods=("var",))
 deffacts(np.std, methods=("std",))
 
@@ -260,8 +260,8 @@ defvjp(np.cumprod,
        lambda g, ans, a, axis=None, dtype=None, out=None: _ad.cumsum_grad(g * ans, a, axis) / a)
 defjvp(np.cumprod,
        lambda t, ans, a, axis=None, dtype=None, out=None: ans * np.cumsum(t / a, axis))
-deffacts(np.cumsum, shape=shapes.along_axis_or_flat(None), methods=("cumsum",))
-deffacts(np.cumprod, shape=shapes.along_axis_or_flat(None), methods=("cumprod",))
+deffacts(np.cumsum, shape=shapes.along_axis_or_flat(None), methods=("cumsum",), real=True)
+deffacts(np.cumprod, shape=shapes.along_axis_or_flat(None), methods=("cumprod",), real=True)
 # `prepend` / `append` values are constants here.
 defvjp(np.diff, lambda g, ans, a, n=1, axis=-1: _ad.diff_grad(g, a, n, axis))
 defjvp(np.diff, lambda t, ans, a, n=1, axis=-1: np.diff(t, n, axis))
@@ -291,7 +291,7 @@ defvjp(np.trace,
 defjvp(np.trace,
        lambda t, ans, a, offset=0, axis1=0, axis2=1, dtype=None, out=None:
        np.trace(t, offset, axis1, axis2, dtype))
-deffacts(np.trace, methods=("trace",))
+deffacts(np.trace, methods=("trace",), real=True)
 
 # polyval(p, x) with 1-D coefficients p (highest power first): d/dx is the derivative polynomial,
 # d/dp the powers of x.

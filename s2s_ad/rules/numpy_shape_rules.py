@@ -36,32 +36,39 @@ _RESHAPE_VJP = (lambda g, ans, a, shape=None, order="C":
 _RAVEL_JVP = lambda t, ans, a, order="C": _ad.batch_reshape(t, -1, order)  # noqa: E731
 _RAVEL_VJP = lambda g, ans, a, order="C": _ad.batch_reshape(g, np.shape(a), order)  # noqa: E731
 deffacts(np.reshape, shape=shapes.reshaped, batched=fixed(_RESHAPE_JVP, _RESHAPE_VJP),
-         methods=("reshape",), method_packs=True)
+         methods=("reshape",), method_packs=True, view=True, real=True)
 deffacts(np.ravel, shape=shapes.flattened, batched=fixed(_RAVEL_JVP, _RAVEL_VJP),
-         methods=("ravel", "flatten"))
+         methods=("ravel", "flatten"), view=True, real=True)
 defvjp(np.squeeze, lambda g, ans, a, axis=None: np.reshape(g, np.shape(a)))
 defjvp(np.squeeze, lambda t, ans, a, axis=None: np.squeeze(t, axis))
-deffacts(np.squeeze, methods=("squeeze",))
+deffacts(np.squeeze, methods=("squeeze",), view=True, real=True)
 defvjp(np.expand_dims, lambda g, ans, a, axis: np.reshape(g, np.shape(a)))
 defjvp(np.expand_dims, lambda t, ans, a, axis: np.expand_dims(t, axis))
+deffacts(np.expand_dims, view=True, real=True)
 # atleast_Nd take any number of arrays; the rules cover the one-array call.
 defvjp(np.atleast_1d, lambda g, ans, a: np.reshape(g, np.shape(a)))
 defjvp(np.atleast_1d, lambda t, ans, a: np.atleast_1d(t))
+deffacts(np.atleast_1d, view=True)
 defvjp(np.atleast_2d, lambda g, ans, a: np.reshape(g, np.shape(a)))
 defjvp(np.atleast_2d, lambda t, ans, a: np.atleast_2d(t))
+deffacts(np.atleast_2d, view=True)
 defvjp(np.atleast_3d, lambda g, ans, a: np.reshape(g, np.shape(a)))
 defjvp(np.atleast_3d, lambda t, ans, a: np.atleast_3d(t))
+deffacts(np.atleast_3d, view=True)
 defvjp(np.broadcast_to, lambda g, ans, array, shape, subok=False: _ad.unbroadcast(g, array))
 defjvp(np.broadcast_to, lambda t, ans, array, shape, subok=False: np.broadcast_to(t, shape))
+deffacts(np.broadcast_to, view=True, real=True)
 defvjp(np.copy, lambda g, ans, a, order="K", subok=False: g)
 defjvp(np.copy, lambda t, ans, a, order="K", subok=False: np.copy(t))
-deffacts(np.copy, kind="first", shape=shapes.like(0), elementwise_in=(0,), methods=("copy",))
+deffacts(np.copy, kind="first", shape=shapes.like(0), elementwise_in=(0,), methods=("copy",),
+         fresh=True, real=True)
 # np.array / np.asarray of an array, a number, or (nested) lists of them.
 defvjp(np.array, lambda g, ans, object, dtype=None: _ad.array_grad(g, object))
 defjvp(np.array, lambda t, ans, object, dtype=None: np.array(t, dtype))
 deffacts(np.array, kind="array")
 defvjp(np.asarray, lambda g, ans, a, dtype=None: _ad.array_grad(g, a))
 defjvp(np.asarray, lambda t, ans, a, dtype=None: np.asarray(t, dtype))
+deffacts(np.asarray, view=True)
 
 # ---- axes ----
 
@@ -73,15 +80,16 @@ _TRANSPOSE_JVP = (lambda t, ans, a, axes=None:
 _TRANSPOSE_VJP = (lambda g, ans, a, axes=None:
                   np.transpose(g, _ad.batch_axes(_ad.inverse_axes(axes, np.ndim(a)), np.ndim(a))))
 deffacts(np.transpose, shape=shapes.reversed_axes, batched=fixed(_TRANSPOSE_JVP, _TRANSPOSE_VJP),
-         methods=("transpose",), method_packs=True, attributes=("T",))
+         methods=("transpose",), method_packs=True, attributes=("T",), view=True, real=True)
 if hasattr(np, "matrix_transpose"):     # NumPy 2
     defvjp(np.matrix_transpose, lambda g, ans, x: np.swapaxes(g, -1, -2))
     defjvp(np.matrix_transpose, lambda t, ans, x: np.swapaxes(t, -1, -2))
 defvjp(np.swapaxes, lambda g, ans, a, axis1, axis2: np.swapaxes(g, axis1, axis2))
 defjvp(np.swapaxes, lambda t, ans, a, axis1, axis2: np.swapaxes(t, axis1, axis2))
-deffacts(np.swapaxes, methods=("swapaxes",))
+deffacts(np.swapaxes, methods=("swapaxes",), view=True, real=True)
 defvjp(np.moveaxis, lambda g, ans, a, source, destination: np.moveaxis(g, destination, source))
 defjvp(np.moveaxis, lambda t, ans, a, source, destination: np.moveaxis(t, source, destination))
+deffacts(np.moveaxis, view=True)
 defvjp(np.rollaxis,
        lambda g, ans, a, axis, start=0:
        np.moveaxis(g, _ad.rollaxis_dest(np.ndim(a), axis, start), axis))
@@ -93,8 +101,10 @@ defvjp(np.concatenate,
        lambda g, ans, arrays, axis=0: _ad.stack_split(g, arrays, "concatenate", axis))
 defjvp(np.concatenate,
        lambda t, ans, arrays, axis=0: _ad.stack_join(t, "concatenate", axis, arrays))
+deffacts(np.concatenate, fresh=True)
 defvjp(np.stack, lambda g, ans, arrays, axis=0: _ad.stack_split(g, arrays, "stack", axis))
 defjvp(np.stack, lambda t, ans, arrays, axis=0: _ad.stack_join(t, "stack", axis, arrays))
+deffacts(np.stack, fresh=True)
 defvjp(np.vstack, lambda g, ans, tup: _ad.stack_split(g, tup, "vstack"))
 defjvp(np.vstack, lambda t, ans, tup: _ad.stack_join(t, "vstack", 0, tup))
 defvjp(np.hstack, lambda g, ans, tup: _ad.stack_split(g, tup, "hstack"))
@@ -145,15 +155,19 @@ defjvp(np.pad,
 
 defvjp(np.flip, lambda g, ans, m, axis=None: np.flip(g, axis))
 defjvp(np.flip, lambda t, ans, m, axis=None: np.flip(t, axis))
+deffacts(np.flip, view=True)
 defvjp(np.flipud, lambda g, ans, m: np.flipud(g))
 defjvp(np.flipud, lambda t, ans, m: np.flipud(t))
+deffacts(np.flipud, view=True)
 defvjp(np.fliplr, lambda g, ans, m: np.fliplr(g))
 defjvp(np.fliplr, lambda t, ans, m: np.fliplr(t))
+deffacts(np.fliplr, view=True)
 defvjp(np.roll, lambda g, ans, a, shift, axis=None: np.roll(g, np.negative(shift), axis))
 defjvp(np.roll, lambda t, ans, a, shift, axis=None: np.roll(t, shift, axis))
 deffacts(np.flip, np.flipud, np.fliplr, np.roll, shape=shapes.like(0))
 defvjp(np.rot90, lambda g, ans, m, k=1, axes=(0, 1): np.rot90(g, -k, axes))
 defjvp(np.rot90, lambda t, ans, m, k=1, axes=(0, 1): np.rot90(t, k, axes))
+deffacts(np.rot90, view=True)
 # sort: values move with their argsort permutation.
 defvjp(np.sort,
        lambda g, ans, a, axis=-1, kind=None, order=None:
@@ -188,7 +202,7 @@ defvjp(np.diagonal,
        _ad.diagonal_grad(g, a, offset, axis1, axis2))
 defjvp(np.diagonal,
        lambda t, ans, a, offset=0, axis1=0, axis2=1: np.diagonal(t, offset, axis1, axis2))
-deffacts(np.diagonal, methods=("diagonal",))
+deffacts(np.diagonal, methods=("diagonal",), view=True, real=True)
 defvjp(np.triu, lambda g, ans, m, k=0: np.triu(g, k))
 defjvp(np.triu, lambda t, ans, m, k=0: np.triu(t, k))
 defvjp(np.tril, lambda g, ans, m, k=0: np.tril(g, k))
@@ -201,7 +215,7 @@ defjvp(np.where,
        None,
        lambda t, ans, condition, x, y: np.where(condition, t, 0.0),
        lambda t, ans, condition, x, y: np.where(condition, 0.0, t), broadcasts=True)
-deffacts(np.where, elementwise_in=(1, 2))
+deffacts(np.where, elementwise_in=(1, 2), real=True)
 defvjp(np.select,
        None,
        lambda g, ans, condlist, choicelist, default=0: _ad.select_grad(g, condlist, choicelist),

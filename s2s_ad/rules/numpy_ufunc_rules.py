@@ -196,7 +196,7 @@ defjvp(np.minimum,
        lambda t, ans, x1, x2: t * (x2 < x1) + 0.5 * t * (x1 == x2), broadcasts=True)
 share(builtins.max, np.maximum)       # max(a, b) of two numbers: the same rules
 share(builtins.min, np.minimum)
-deffacts(builtins.max, builtins.min, kind="combine")    # of numbers or arrays
+deffacts(builtins.max, builtins.min, kind="combine", real=True)   # of numbers or arrays
 defvjp(np.fmax,
        lambda g, ans, x1, x2: g * ((x1 > x2) | np.isnan(x2)) + 0.5 * g * (x1 == x2),
        lambda g, ans, x1, x2: g * ((x2 > x1) | np.isnan(x1)) + 0.5 * g * (x1 == x2),
@@ -223,7 +223,7 @@ defjvp(np.clip,
        lambda t, ans, a, a_min=None, a_max=None: t * (ans == a),
        lambda t, ans, a, a_min=None, a_max=None: t * (a < a_min),
        lambda t, ans, a, a_min=None, a_max=None: t * (a > a_max), broadcasts=True)
-deffacts(np.clip, methods=("clip",))
+deffacts(np.clip, methods=("clip",), real=True)
 
 # nan_to_num replaces nan/inf by constants: the derivative passes only where x is finite.
 defvjp(np.nan_to_num,

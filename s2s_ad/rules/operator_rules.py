@@ -32,7 +32,7 @@ defvjp(operator.add,
 defjvp(operator.add,
        lambda t, ans, a, b: t,
        lambda t, ans, a, b: t, broadcasts=True)
-deffacts(operator.add, cheap=True)
+deffacts(operator.add, cheap=True, real=True)
 
 defvjp(operator.sub,
        lambda g, ans, a, b: g,
@@ -40,7 +40,7 @@ defvjp(operator.sub,
 defjvp(operator.sub,
        lambda t, ans, a, b: t,
        lambda t, ans, a, b: -t, broadcasts=True)
-deffacts(operator.sub, cheap=True)
+deffacts(operator.sub, cheap=True, real=True)
 
 # g * a, not a * g, for b: `x * x` then gets the terms g * x + g * x, which fold to 2 * (g * x)
 defvjp(operator.mul,
@@ -49,7 +49,7 @@ defvjp(operator.mul,
 defjvp(operator.mul,
        lambda t, ans, a, b: t * b,
        lambda t, ans, a, b: t * a, broadcasts=True)
-deffacts(operator.mul, cheap=True)
+deffacts(operator.mul, cheap=True, real=True)
 
 defvjp(operator.truediv,
        lambda g, ans, a, b: g / b,
@@ -57,7 +57,7 @@ defvjp(operator.truediv,
 defjvp(operator.truediv,
        lambda t, ans, a, b: t / b,
        lambda t, ans, a, b: -t * ans / b, broadcasts=True)
-deffacts(operator.truediv, cheap=True)
+deffacts(operator.truediv, cheap=True, real=True)
 
 # a % b == a - b * (a // b); a // b is piecewise constant.
 defvjp(operator.mod,
@@ -66,6 +66,7 @@ defvjp(operator.mod,
 defjvp(operator.mod,
        lambda t, ans, a, b: t,
        lambda t, ans, a, b: -t * (a // b), broadcasts=True)
+deffacts(operator.mod, real=True)
 
 # d(a**b)/da = b * a**(b - 1) (_ad.pow_slope: 0 for b == 0, inf at a == 0 for b < 1, where
 # Python's floats raise; the optimizer writes it out for a constant b >= 1: `2 * x`);
@@ -79,10 +80,10 @@ defjvp(operator.pow,
 
 defvjp(operator.neg, lambda g, ans, a: -g)
 defjvp(operator.neg, lambda t, ans, a: -t)
-deffacts(operator.neg, kind="first", shape=shapes.like(0), cheap=True)
+deffacts(operator.neg, kind="first", shape=shapes.like(0), cheap=True, real=True)
 defvjp(operator.pos, lambda g, ans, a: g)
 defjvp(operator.pos, lambda t, ans, a: t)
-deffacts(operator.pos, kind="first", shape=shapes.like(0))
+deffacts(operator.pos, kind="first", shape=shapes.like(0), real=True)
 
 defvjp(operator.matmul,
        lambda g, ans, a, b: _ad.matmul_grad_a(g, a, b),
@@ -90,14 +91,14 @@ defvjp(operator.matmul,
 defjvp(operator.matmul,
        lambda t, ans, a, b: t @ b,
        lambda t, ans, a, b: a @ t)
-deffacts(operator.matmul, shape=shapes.matrix_product, batched=MATRIX_PRODUCT)
+deffacts(operator.matmul, shape=shapes.matrix_product, batched=MATRIX_PRODUCT, real=True)
 
 # ---- builtins ----
 
 # abs: sign(x) for reals; conj(z)/|z| for complex z (numpy's sign(z) is z/|z|).
 defvjp(builtins.abs, lambda g, ans, x: g * np.conj(_ad.sign(x)))
 defjvp(builtins.abs, lambda t, ans, x: np.real(np.conj(_ad.sign(x)) * t))
-deffacts(builtins.abs, kind="combine", shape=shapes.like(0))
+deffacts(builtins.abs, kind="combine", shape=shapes.like(0), real=True)
 
 defvjp(builtins.pow,
        lambda g, ans, base, exp, mod=None: g * _ad.pow_slope(base, exp),
@@ -110,7 +111,7 @@ defjvp(builtins.pow,
 
 defvjp(builtins.float, lambda g, ans, x=0.0: g)
 defjvp(builtins.float, lambda t, ans, x=0.0: _ad.scalar_like(t, ans))
-deffacts(builtins.float, kind="scalar")
+deffacts(builtins.float, kind="scalar", real=True)
 
 # max(a, b) / min(a, b) of two numbers; a tie splits the derivative equally.
 # sum(xs, start): each item gets the cotangent, reduced to its own shape
@@ -133,10 +134,11 @@ nondifferentiable(
     builtins.isinstance, builtins.issubclass, builtins.type, builtins.hasattr, builtins.callable,
     builtins.id, builtins.hash, builtins.str, builtins.repr, builtins.print,
 )
-deffacts(builtins.len, builtins.int, builtins.bool, builtins.round, kind="scalar")
+deffacts(builtins.len, builtins.int, builtins.bool, builtins.round, kind="scalar", real=True)
 # comparisons, logical operators and floor division: elementwise, with NumPy broadcasting
 deffacts(operator.lt, operator.le, operator.eq, operator.ne, operator.ge, operator.gt,
          operator.and_, operator.or_, operator.xor, operator.floordiv, shape=shapes.broadcast)
+deffacts(operator.floordiv, real=True)
 # builtins generated code calls that compute a value and change nothing (backend/optimize.py)
 deffacts(builtins.len, builtins.range, builtins.min, builtins.max, builtins.abs, builtins.float,
          builtins.int, builtins.tuple, builtins.list, builtins.reversed, builtins.zip,

@@ -63,6 +63,11 @@ class Primitive:
                   (`x.reshape(2, 3)` is `np.reshape(x, (2, 3))`)
         attributes  names of the array attributes that are this function of the array
                   (`x.T` is `np.transpose(x)`)
+        view      its result may be a view of its first argument (np.reshape, np.real)
+        fresh     its result is a new array, never an argument nor a view of one
+        real      real arguments give a real result (analysis/kinds.all_real)
+        in_place  it writes into an array it is given, which is refused: how to write it
+                  instead (analysis/ops.py)
     """
     fn: object
     vjps: tuple = ()
@@ -80,11 +85,15 @@ class Primitive:
     methods: tuple = ()
     method_packs: bool = False
     attributes: tuple = ()
+    view: bool = False
+    fresh: bool = False
+    real: bool = False
+    in_place: str = None
 
 
 Rule = Primitive     # the name the derivative stages use for a record with rules
 FACTS = ("kind", "shape", "pure", "cheap", "batched", "elementwise_in", "methods",
-         "method_packs", "attributes")
+         "method_packs", "attributes", "view", "fresh", "real", "in_place")
 
 
 class Refused:
@@ -266,11 +275,20 @@ def primitive(fn):
     return record
 
 
+def fact(fn, name):
+    """The fact `name` of `fn`'s record as stated (a field of Primitive), or its default for a
+    callable without a record."""
+    record = primitive(fn)
+    return getattr(record if record is not None else _NO_FACTS, name)
+
+
+_NO_FACTS = Primitive(None)
+
+
 def is_cheap(fn):
     """Is `fn` cheap enough on numbers that reverse mode computes its result again rather than
     saving it on the tape (its record's `cheap`)?"""
-    record = primitive(fn)
-    return record is not None and record.cheap
+    return fact(fn, "cheap")
 
 
 def is_pure(fn):

@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 
-def _dummy(shape):
+def dummy(shape):
     """An array of `shape` that takes no memory (for finding the shape of a result)."""
     return np.broadcast_to(np.zeros((), dtype=np.int8), shape)
 
@@ -87,7 +87,7 @@ def differences(call):
     if set(values) - {"n", "axis"} or not all(known for known, _ in values.values()):
         return None
     try:
-        return np.diff(_dummy(call.shapes[0]), **{k: v for k, (_, v) in values.items()}).shape
+        return np.diff(dummy(call.shapes[0]), **{k: v for k, (_, v) in values.items()}).shape
     except (ValueError, TypeError, np.exceptions.AxisError):
         return None
 
@@ -106,7 +106,7 @@ def reduction(call):
     if not (known and known_k) or set(call.kwargs) - {"axis", "keepdims", "ddof"}:
         return None
     try:
-        return np.sum(_dummy(shape), axis=axis, keepdims=keepdims).shape
+        return np.sum(dummy(shape), axis=axis, keepdims=keepdims).shape
     except (ValueError, TypeError, np.exceptions.AxisError):
         return None
 
