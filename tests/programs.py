@@ -633,7 +633,7 @@ def fit(y0, k):
 CASES.append(Case(fit, args(scal(0.5, 1.0), scal(0.2, 0.8)), (0, 1)))
 
 
-# ---- loop temporaries computed again in the reverse sweep (reverse.plan_recomputes) -------
+# ---- loop temporaries computed again in the reverse sweep (tape_plan.plan_recomputes) ---
 def temporaries_of_a_loop(sigma, x):
     y = 1.0
     for i in range(5):
@@ -768,7 +768,7 @@ CASES.append(Case(shifted_squares, args(mat(3, 4)), (0,)))
 CASES.append(Case(logsumexp_across_rows, args(mat(3, 4, -3, 3)), (0,)))
 
 
-# ---- a temporary read one step later (reverse.plan_recomputes must not take this step's) -----
+# ---- a temporary read one step later (tape_plan.plan_recomputes must not take this step's) -
 def carried_through_a_parameter(x, s):
     for i in range(3):
         t = s * 2.0          # s: the parameter, then the last step's value

@@ -18,18 +18,18 @@ from s2s_ad.base import syntax as S
 from s2s_ad.analysis.activity import activity, simple_statements, targets
 from s2s_ad.analysis.aliasing import check_writes, may_be_view
 from s2s_ad.transforms import batching
-from s2s_ad.analysis.analysed import Analysed, aligned
-from s2s_ad.analysis.calls import (argument_kinds, callee_kinds, callee_ssa, mutated_params,
-                                   static_functions)
-from s2s_ad.analysis.ops import bind_call, is_user_function, refusal_hint
+from s2s_ad.analysis.analysed import aligned
+from s2s_ad.analysis.calls import argument_kinds, callee_kinds, callee_ssa, mutated_params
+from s2s_ad.analysis.ops import is_user_function, refusal_hint
 from s2s_ad.base.errors import (BadArgumentError, DifferentiationError, NonDifferentiableCallError,
                                Unbatchable)
 from s2s_ad.transforms.program import Program, Unit, callee_key
+from s2s_ad.transforms.scaffold import Differentiator, call_by_keyword
 from s2s_ad.backend.optimize import MATH_FLOATING, floating_names
 from s2s_ad.rules import registry
 
 
-class Forward(Analysed):
+class Forward(Differentiator):
     unit = None      # the argument whose tangent is the constant 1 (see build, seed_one)
 
     def __init__(self, fn, wrt, arg_kinds, names=None, program=None, arg_shapes=None,
@@ -43,8 +43,12 @@ class Forward(Analysed):
             self.tangents[name] = self.namer.derived(name, "dot")
         return self.tangents[name]
 
-    def active(self, node):
-        return isinstance(node, gast.Name) and self.activity.active(node.id)
+    def no_rule(self, stmt, op):
+        return self.fn.error(
+            stmt, f"no forward-mode rule for {op.name}",
+            f"Register one with ad.defjvp({op.name}, ...), mark it with "
+            f"ad.nondifferentiable({op.name}), or wrap its argument in "
+            f"ad.stop_gradient(...).", kind=NonDifferentiableCallError)
 
     def tangent_of(self, node):
         """The tangent expression of an atom (a zero where it is not active)."""
@@ -156,25 +160,9 @@ class Forward(Analysed):
         rule = registry.lookup(op.fn)
         if rule is None and is_user_function(op.fn):
             return [], self.zero(S.load(out))   # no active argument reaches the callee
-        from s2s_ad.transforms.reverse import bound_arguments, refuse_form
         pre, terms = [], []
-        bound = bound_arguments(self.fn, stmt, op, rule, self.active)
-        for i, arg in bound.items():
-            if not self.active(arg):
-                continue
-            jvp = rule.jvps[i] if rule is not None and i < len(rule.jvps) else None
-            refuse_form(self.fn, stmt, op, jvp)
-            if jvp is None:
-                if rule is None or not rule.jvps:
-                    raise self.fn.error(
-                        stmt, f"no forward-mode rule for {op.name}",
-                        f"Register one with ad.defjvp({op.name}, ...), mark it with "
-                        f"ad.nondifferentiable({op.name}), or wrap its argument in "
-                        f"ad.stop_gradient(...).", kind=NonDifferentiableCallError)
-                if registry.unstated(rule, rule.jvps, i):
-                    from s2s_ad.transforms.reverse import unstated_rule
-                    raise unstated_rule(self.fn, stmt, op, i, "defjvp")
-                continue
+        bound, rules = self.argument_rules(stmt, op, rule, "defjvp")
+        for i, arg, jvp in rules:
             t = S.load(self.dot(arg.id))
             how = None
             if self.batched:
@@ -183,16 +171,7 @@ class Forward(Analysed):
             if unit is not None:      # the seed's tangent is 1: `t * y` is `y`
                 terms.append((arg, unit))
                 continue
-            try:
-                if how == "per_item":
-                    code, expr = [], self.per_item(jvp, op, t, out)
-                else:
-                    code, expr = self.inliner.instantiate(jvp, op.args, op.kwargs,
-                                                          [t, S.load(out)])
-            except TypeError as exc:
-                raise self.fn.error(stmt, f"the derivative rule of {op.name} {exc}",
-                                    "Call it with the arguments its rule supports.",
-                                    kind=NonDifferentiableCallError) from None
+            code, expr = self.instantiate_rule(stmt, op, jvp, how, t, out)
             pre += code
             terms.append((arg, expr))
         if not terms:
@@ -267,19 +246,11 @@ class Forward(Analysed):
     # -- the batched mode (batching.py) ----------------------------------------------------
     def _batched_rule(self, op, i, jvp, t, out, broadcasts):
         """The rule for a batched tangent, the tangent aligned for it, and how it batches."""
-        shapes = [None if a is None else self._shape_or_none(a)
-                  for a in batching.positional_arguments(op)]
-        out_shape = self._shape_or_none(S.load(out))
-        how, rule = batching.choose(op, i, jvp, "jvp", shapes, out_shape, broadcasts)
+        out_shape = self.shape_or_none(S.load(out))
+        how, rule, shapes = self.batched_choice(op, i, jvp, "jvp", out_shape, broadcasts)
         if how == "elementwise":    # a lower-rank tangent meets the result's axes on the right
             t = aligned(t, len(shapes[i]), len(out_shape))
         return rule, t, how
-
-    def _shape_or_none(self, node):
-        try:
-            return self.shape_of(node)
-        except Unbatchable:
-            return None
 
     def _batched_setitem(self, base, value, index):
         """`a_dot[:, i] = v_dot`, with v_dot aligned to the part it replaces."""
@@ -335,20 +306,11 @@ class Forward(Analysed):
 
     def user_call(self, stmt):
         """`z, z_dot = g_jvp(a, b, x_dot=a_dot)` for a call to a user function, or None."""
-        from s2s_ad.transforms.reverse import active_argument, call_by_keyword
-        op = self.ops[id(stmt)]
-        outs = targets(stmt)
-        if op.kind != "call" or not is_user_function(op.fn) or \
-                not any(self.activity.active(t) for t in outs + op.writes):
+        plan = self.user_call_arguments(stmt)
+        if plan is None:
             return None
-        if self.batched:
-            raise Unbatchable(f"a call to the user function {op.name}")
-        bound = bind_call(op, stmt, self.fn)
-        wrt = [p for p, node in bound.items() if active_argument(node, self.active)]
-        if not wrt:
-            return None
-        self.program.depends_on(op)
-        statics = static_functions(bound, self.fn)
+        bound, wrt, statics = plan
+        op, outs = self.ops[id(stmt)], targets(stmt)
         bound = {p: n for p, n in bound.items() if p not in statics}
         name, dots = callee_jvp(self.program, op.fn, wrt, argument_kinds(bound, self._atom_kind),
                                                statics)

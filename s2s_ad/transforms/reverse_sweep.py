@@ -1,0 +1,198 @@
+"""Reverse mode, the reverse sweep's structure: an SSA body -> a tree of adjoint pieces.
+
+    stage:  transforms (reverse mode: adjoint generator, the blocks; adjoints.py does one
+            statement)
+    input:  the SSA body of the function, after activity analysis
+    output: a Block: for each statement in reverse order, its adjoint code (a Step, with what it
+            would restore from the tape), the spreading of uniform adjoints before a branch or
+            loop (a Spread), and the reversed branches and loops (a Branch, a Loop) with the
+            adjoints they zero
+
+Every adjoint is generated once, here.  What is restored from the tape, and whether a branch or
+loop whose adjoint has no code of its own still appears because it restores something, depends
+on what the whole reverse sweep reads: the tape planner (tape_plan.py) decides it from this
+tree, and the assembler (reverse.py) renders the tree with the plan.
+"""
+
+import gast
+
+from s2s_ad.analysis.activity import rebinds, simple_statements
+from s2s_ad.analysis.ops import is_user_function
+from s2s_ad.base import syntax as S
+from s2s_ad.transforms.adjoints import Adjoints
+from s2s_ad.transforms.reverse_tree import Block, Branch, Loop, Restore, Spread, Step, bound_in
+
+
+class ReverseSweep(Adjoints):
+    """The adjoint generator over blocks: reverse_block builds the tree above."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.counters = {}    # id(while loop) -> the name counting its iterations
+
+    def refuse_restores(self):
+        """Reverse mode over generated code that reads an array after a called function's
+        backward half restored it (`step_fwd(A=A, B=B, _tape=_tape)` writes into B, and
+        `step_bwd(...)` puts B back from the tape, out of this sweep's sight): the read would
+        have no adjoint.  Forward mode follows such restores (Analysed.restored_arrays);
+        this sweep refuses rather than be wrong.  A restored array read no more is fine."""
+        from s2s_ad.base.naming import is_generated
+        if not is_generated(self.fn.parsed.filename):
+            return
+        lists = {s.targets[0].id for s in simple_statements(self.fn.node.body)
+                 if isinstance(s, gast.Assign) and isinstance(s.value, gast.List)
+                 and isinstance(s.targets[0], gast.Name)}
+        written, restoring = set(), False
+        for stmt in simple_statements(self.fn.node.body):
+            op = self.ops[id(stmt)]
+            if op.kind == "call" and is_user_function(op.fn):
+                arrays = set(op.writes) - lists
+                written |= arrays
+                restoring = restoring or (bool(written) and not arrays)
+                continue
+            read = written & set(S.names_in(stmt, gast.Load)) if restoring else set()
+            if read:
+                name = sorted(read)[0]
+                raise self.fn.error(
+                    stmt, f"reverse mode over a read of '{name}' after a called function "
+                          f"restored it (it wrote into '{name}')",
+                    "Hessians and Hessian-vector products (forward over reverse) follow it; "
+                    "for reverse over reverse, have the called function return a new array "
+                    "instead of writing into its argument.")
+
+    def reverse_block(self, stmts):
+        pieces = []
+        for stmt in reversed(stmts):
+            if isinstance(stmt, gast.Return):
+                continue
+            if isinstance(stmt, (gast.Assign, gast.Expr)):
+                code = self.adjoint(stmt)
+                pieces.append(Step(stmt, code, self.restore_spec(stmt)))
+            elif isinstance(stmt, (gast.If, gast.For, gast.While)) and self.uniform:
+                # branches and loops join and carry adjoints: give them full shapes first
+                pieces.append(Spread(self.spread(*self.uniform)))
+            if isinstance(stmt, gast.If):
+                pieces.append(self.nested(self.reverse_if, stmt))
+            elif isinstance(stmt, gast.For):
+                pieces.append(self.nested(self.reverse_for, stmt))
+            elif isinstance(stmt, gast.While):
+                pieces.append(self.nested(self.reverse_while, stmt))
+        return Block(self.header_line, pieces)
+
+    def nested(self, reverse_compound, stmt):
+        """Reverse a compound statement; its blocks do not repeat the line of its header."""
+        saved = self.header_line
+        self.header_line = stmt.lineno
+        code = reverse_compound(stmt)
+        self.header_line = saved
+        return code
+
+    def restore_spec(self, stmt):
+        """What the tape gives back after the adjoint of `stmt`, if the planner needs it: the
+        part of an array a write `a[i] = v` overwrote (wherever the write is), or, in a loop,
+        the old values of the names the statement rebinds."""
+        op = self.ops.get(id(stmt))
+        if op is not None and op.kind == "setitem":
+            base = op.args[0].id
+            if self._is_container(base):
+                # a key the dict did not have goes from its adjoint too (a gradient has the
+                # structure of the argument)
+                adjoint = [S.load(self.adj(base))] if base in self.defined and \
+                    self.activity.active(base) else []
+                return Restore("item", base, op.index, adjoint)
+            return Restore("part", base, op.index)
+        if not self.in_loop:
+            return None
+        return Restore("names", names=list(reversed(rebinds(stmt))))
+
+    def reverse_if(self, stmt):
+        before, owned_before = set(self.defined), set(self.owned)
+        body = self.reverse_block(stmt.body)
+        after_body, owned_body = self.defined, self.owned
+        self.defined, self.owned = set(before), owned_before
+        orelse = self.reverse_block(stmt.orelse)
+        after_else = self.defined
+        self.owned = self.owned & owned_body
+        both = after_body | after_else
+        body_zeros = [S.assign(self.adj(n), self.zero(n)) for n in sorted(both - after_body)]
+        orelse_zeros = [S.assign(self.adj(n), self.zero(n)) for n in sorted(both - after_else)]
+        self.defined = both
+        return Branch(stmt, body, orelse, body_zeros, orelse_zeros)
+
+    def _loop_prelude(self, stmt):
+        """Zero adjoints that the reverse loop accumulates into across iterations."""
+        body_assigned = {t for s in simple_statements(stmt.body) for t in rebinds(s)}
+        # In SSA form a variable carried around the loop keeps the name it had before the
+        # loop, so it is assigned both inside the loop and outside it.
+        carried = body_assigned & self._assigned_outside(stmt)
+        read = set()
+        for s in simple_statements(stmt.body):
+            read.update(S.names_in(s.value if isinstance(s, gast.Assign) else s, gast.Load))
+        # Names used after the loop hold, at the start of the reverse loop, an adjoint that
+        # the last iteration must see: they are carried like loop variables.
+        carried |= body_assigned & self.defined
+        accumulated = {n for n in read if self.activity.active(n)
+                       and (n not in body_assigned or n in carried)}
+        # A carried adjoint the body does not read is not defined yet: the body's first
+        # statement about it sets it, and its end zeroes it, so after the loop it counts as
+        # defined.  A loop that runs no iteration would leave it unset, or holding the adjoint
+        # an earlier statement already handed on (a pop's): it starts from zero.
+        unset = {n for n in carried if self.activity.active(n)} - accumulated
+        inits = [S.assign(self.adj(n), self.zero(n))
+                 for n in sorted((accumulated | unset) - self.defined)]
+        self.owned |= {n for n in accumulated - self.defined if self.kinds.get(n) != "scalar"}
+        self.defined |= accumulated
+        # A carried adjoint is replaced every iteration: not ours to update in place.
+        self.owned -= carried
+        self.defined -= (body_assigned - carried)
+        return inits, carried, body_assigned
+
+    def _assigned_outside(self, loop):
+        """Parameters and the names assigned by statements outside `loop`."""
+        inside = {id(s) for s in S.statements(loop)}
+        names = set(self.fn.params)
+        for s in simple_statements(self.fn.node.body):
+            if id(s) not in inside:
+                names.update(rebinds(s))
+        for n in S.statements(self.fn.node):
+            if isinstance(n, gast.For) and id(n) not in inside:
+                names.add(n.target.id)
+        return names
+
+    def _loop_body(self, stmt, carried, body_assigned):
+        self.loop_owned = set(self.owned)
+        saved_in_loop, saved_bound = self.in_loop, self.loop_bound
+        self.in_loop = True
+        self.loop_bound = saved_bound | bound_in([stmt])
+        body = self.reverse_block(stmt.body)
+        self.in_loop, self.loop_bound = saved_in_loop, saved_bound
+        zeros = [S.assign(self.adj(n), self.zero(n)) for n in sorted(carried)
+                 if self.activity.active(n) and n not in self.defined]
+        self.owned &= self.loop_owned
+        self.defined |= {n for n in carried if self.activity.active(n)}
+        self.defined -= (body_assigned - carried)
+        return body, zeros
+
+    def reverse_for(self, stmt):
+        inits, carried, assigned = self._loop_prelude(stmt)
+        body, zeros = self._loop_body(stmt, carried, assigned)
+        return Loop(stmt, inits, body, zeros, self.in_loop,
+                    counter_read=self.in_loop and self._read_after(stmt))
+
+    def reverse_while(self, stmt):
+        inits, carried, assigned = self._loop_prelude(stmt)
+        body, zeros = self._loop_body(stmt, carried, assigned)
+        return Loop(stmt, inits, body, zeros, self.in_loop, count=self.counter(stmt))
+
+    def _read_after(self, loop):
+        """Is the loop's counter read outside the loop (so the reverse loop must restore it)?"""
+        inside = {id(n) for n in S.walk(loop)}
+        name = loop.target.id
+        return any(isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Load)
+                   and id(n) not in inside for n in S.walk(self.fn.node))
+
+    def counter(self, loop):
+        """The name that counts the iterations of a while loop."""
+        if id(loop) not in self.counters:
+            self.counters[id(loop)] = self.namer.fresh("_iterations")
+        return self.counters[id(loop)]
