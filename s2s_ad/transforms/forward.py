@@ -21,10 +21,10 @@ from s2s_ad.transforms import batching
 from s2s_ad.analysis.analysed import aligned
 from s2s_ad.analysis.calls import argument_kinds, callee_kinds, callee_ssa, mutated_params
 from s2s_ad.analysis.ops import is_user_function, refusal_hint
-from s2s_ad.base.errors import (BadArgumentError, DifferentiationError, NonDifferentiableCallError,
+from s2s_ad.base.errors import (DifferentiationError, NonDifferentiableCallError,
                                Unbatchable)
 from s2s_ad.transforms.program import Program, Unit, callee_key
-from s2s_ad.transforms.scaffold import Differentiator, call_by_keyword
+from s2s_ad.transforms.scaffold import Differentiator, call_by_keyword, refuse_wrt
 from s2s_ad.backend.optimize import MATH_FLOATING, floating_names
 from s2s_ad.rules import registry
 
@@ -423,10 +423,7 @@ def gradient(fn, wrt, *, arg_kinds, arg_shapes=None):
 
 def jvp(fn, wrt, *, arg_kinds=None, has_aux=False, name=None, names=None, arg_shapes=None,
         tangent_only=False, batched=False):
-    for p in wrt:
-        if p not in fn.params:
-            raise BadArgumentError(f"{fn.node.name} has no parameter '{p}'")
-    fn.refuse_varargs()
+    refuse_wrt(fn, wrt)
     fwd = Forward(fn, wrt, arg_kinds or {}, names, Program(), arg_shapes=arg_shapes,
                   batch=batched)
     node = fwd.build(name or f"{fn.node.name}_jvp", tangent_only=tangent_only)

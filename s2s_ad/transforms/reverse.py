@@ -44,12 +44,11 @@ from s2s_ad.analysis.calls import argument_kinds, callee_kinds, callee_ssa, muta
 from s2s_ad.analysis.kinds import all_real
 from s2s_ad.analysis.ops import bind_call, describe
 from s2s_ad.base import syntax as S
-from s2s_ad.base.errors import BadArgumentError
 from s2s_ad.transforms import batching
 from s2s_ad.transforms.program import Pair, Program, Unit, callee_key
 from s2s_ad.transforms.reverse_sweep import ReverseSweep
 from s2s_ad.transforms.reverse_tree import Branch, Loop, Spread, Step
-from s2s_ad.transforms.scaffold import call_by_keyword
+from s2s_ad.transforms.scaffold import call_by_keyword, refuse_wrt
 from s2s_ad.transforms.tape_plan import TapePlan
 
 
@@ -446,10 +445,7 @@ class _Line:
 
 def vjp(fn, wrt, *, seed="given", return_value=False, has_aux=False, arg_kinds=None, name=None,
         names=None, arg_shapes=None, batched=False):
-    for p in wrt:
-        if p not in fn.params:
-            raise BadArgumentError(f"{fn.node.name} has no parameter '{p}'")
-    fn.refuse_varargs()
+    refuse_wrt(fn, wrt)
     rev = Reverse(fn, wrt, arg_kinds or {}, names, Program(), arg_shapes=arg_shapes,
                   batch=batched)
     suffix = "grad" if seed == "one" else "vjp"

@@ -18,7 +18,7 @@ from s2s_ad.analysis.analysed import Analysed
 from s2s_ad.analysis.calls import static_functions
 from s2s_ad.analysis.ops import bind_call, is_user_function
 from s2s_ad.base import syntax as S
-from s2s_ad.base.errors import NonDifferentiableCallError, Unbatchable
+from s2s_ad.base.errors import BadArgumentError, NonDifferentiableCallError, Unbatchable
 from s2s_ad.rules import registry
 from s2s_ad.transforms import batching
 
@@ -101,6 +101,15 @@ class Differentiator(Analysed):
             return None
         self.program.depends_on(op)
         return bound, wrt, static_functions(bound, self.fn)
+
+
+def refuse_wrt(fn, wrt):
+    """The checks at the entry of both modes: every argument to differentiate is a parameter,
+    and the function takes no *args or **kwargs (SSA.refuse_varargs)."""
+    for p in wrt:
+        if p not in fn.params:
+            raise BadArgumentError(f"{fn.node.name} has no parameter '{p}'")
+    fn.refuse_varargs()
 
 
 def unstated_rule(fn, stmt, op, i, register):
