@@ -34,6 +34,7 @@ import gast
 
 from s2s_ad import runtime
 from s2s_ad.base import syntax as S
+from s2s_ad.base.tape import popped, tape_pop, tape_push
 from s2s_ad.analysis.activity import activity, rebinds, simple_statements, targets
 from s2s_ad.analysis.aliasing import check_writes
 from s2s_ad.transforms import batching
@@ -705,17 +706,17 @@ class Reverse(Analysed):
                 if base not in self.needed and not adjoint:
                     return []
                 return [S.expr_stmt(S.call("_ad.restore_item", S.load(base), S.clone(op.index),
-                                           S.call(f"{self.tape}.pop"), *adjoint))]
+                                           popped(self.tape), *adjoint))]
             if base not in self.needed:
                 return []
             target = gast.Subscript(value=S.load(base), slice=op.index, ctx=gast.Store())
-            return [S.assign(target, S.call(f"{self.tape}.pop"))]
+            return [tape_pop(self.tape, target)]
         if not self.in_loop:
             return []
         pops = []
         for t in reversed(rebinds(stmt)):
             if t in self.needed and not isinstance(stmt.targets[0], gast.Subscript):
-                pops.append(S.assign(t, S.call(f"{self.tape}.pop")))
+                pops.append(tape_pop(self.tape, t))
                 self.pops[id(stmt), t] = pops[-1]
         return pops
 
@@ -796,7 +797,7 @@ class Reverse(Analysed):
         body = self._loop_body(stmt, carried, assigned)
         restore = []
         if self.in_loop and stmt.target.id in self.needed and self._read_after(stmt):
-            restore = [S.assign(stmt.target.id, S.call(f"{self.tape}.pop"))]
+            restore = [tape_pop(self.tape, stmt.target.id)]
         if not body:
             return inits + restore
         self.needed.update(S.names_in(stmt.iter, gast.Load))
@@ -810,7 +811,7 @@ class Reverse(Analysed):
         body = self._loop_body(stmt, carried, assigned)
         count = self.counter(stmt)
         # inside a loop the forward sweep pushed the trip count: pop it, even if unused
-        pop = [S.assign(count, S.call(f"{self.tape}.pop"))] if self.in_loop else []
+        pop = [tape_pop(self.tape, count)] if self.in_loop else []
         if not body:
             return inits + pop
         # the count is read: a called function's record must hold it.  (The dry run may have
@@ -836,12 +837,12 @@ class Reverse(Analysed):
                     else:
                         saved = S.call("_ad.copy_of", gast.Subscript(
                             value=S.load(base), slice=op.index, ctx=gast.Load()))
-                    out.append(S.expr_stmt(S.call(f"{self.tape}.append", saved)))
+                    out.append(tape_push(self.tape, saved))
                 if depth:
                     for t in rebinds(stmt):
                         if t in self.needed:
                             self.saved.add(t)
-                            out.append(S.expr_stmt(S.call(f"{self.tape}.append", S.load(t))))
+                            out.append(tape_push(self.tape, S.load(t)))
                             self.pushes[id(stmt), t] = out[-1]
                 out.append(self.forward_call(stmt) if id(stmt) in self.user_calls else stmt)
             elif isinstance(stmt, gast.If):
@@ -850,7 +851,7 @@ class Reverse(Analysed):
             elif isinstance(stmt, gast.For):
                 if depth and stmt.target.id in self.needed and self._read_after(stmt):
                     self.saved.add(stmt.target.id)
-                    out.append(S.expr_stmt(S.call(f"{self.tape}.append", S.load(stmt.target.id))))
+                    out.append(tape_push(self.tape, S.load(stmt.target.id)))
                 out.append(gast.For(target=stmt.target, iter=stmt.iter,
                                     body=self.forward_block(stmt.body, depth + 1), orelse=[],
                                     type_comment=None))
@@ -861,7 +862,7 @@ class Reverse(Analysed):
                 out += [S.assign(count, S.const(0)), gast.While(test=stmt.test, body=body, orelse=[])]
                 if depth:
                     self.uses_tape = True
-                    out.append(S.expr_stmt(S.call(f"{self.tape}.append", S.load(count))))
+                    out.append(tape_push(self.tape, S.load(count)))
         return out
 
     # -- the whole function --------------------------------------------------------------
@@ -1038,8 +1039,8 @@ class Reverse(Analysed):
         keep = sorted(n for n in read if n in self.local or n in self.counters.values())
         again = self._recomputed_from_record(parts["body"], keep)
         keep = [n for n in keep if n not in {targets(s)[0] for s in again}]
-        push = [S.expr_stmt(S.call(f"{self.tape}.append", S.load(n))) for n in keep]
-        pop = [S.assign(n, S.call(f"{self.tape}.pop")) for n in reversed(keep)]
+        push = [tape_push(self.tape, S.load(n)) for n in keep]
+        pop = [tape_pop(self.tape, n) for n in reversed(keep)]
         # A value assigned only in some branches is None on the other paths, so the record
         # is the same length whichever way the function went.
         top = {t for s in parts["body"] if isinstance(s, gast.Assign) for t in targets(s)}
