@@ -1870,3 +1870,24 @@ def sum_written_after_it_is_made(a):
 CASES.append(Case(new_array_written_shares_no_tangent, args(vec(3)), (0,)))
 CASES.append(Case(operand_written_after_a_sum, args(vec(3)), (0,)))
 CASES.append(Case(sum_written_after_it_is_made, args(vec(3)), (0,)))
+
+
+# A user's list is not the tape, whatever it is called: the optimiser moved `len(items)` past
+# `items.pop()` (and past `_tape.pop()`, a user's list named like the tape), taking it for a
+# tape pop, and the VJP read the shorter list's length.
+def length_then_pop(x):
+    items = [x, 3.0 * x]
+    y = len(items) * items.pop()
+    return y
+
+
+def user_list_named_tape(x):
+    _tape = [x]
+    y = len(_tape) * x
+    _tape.append(y)
+    z = len(_tape) * _tape.pop()
+    return z
+
+
+CASES.append(Case(length_then_pop, args(scal()), (0,)))
+CASES.append(Case(user_list_named_tape, args(scal()), (0,)))

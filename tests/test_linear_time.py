@@ -8,6 +8,7 @@ import pytest
 
 import s2s_ad as ad
 from s2s_ad.backend import optimize
+from s2s_ad.backend.optimize import copies, updates
 from s2s_ad.frontend import to_ssa
 from s2s_ad.transforms import pipeline as transform
 from s2s_ad.backend.codegen import to_source
@@ -34,7 +35,7 @@ def _chain(n):
 
 def test_merge_updates_looks_at_each_statement_a_bounded_number_of_times(monkeypatch):
     # each assignment used to be followed to the end of the block, looking for an update
-    calls = _counting(monkeypatch, optimize, "_is_update_of")
+    calls = _counting(monkeypatch, updates, "is_update_of")
     optimize.merge_updates(_chain(200))
     short = calls[0]
     calls[0] = 0
@@ -62,7 +63,7 @@ def test_a_copy_is_put_only_into_the_statements_that_read_it(monkeypatch):
     # `a = b` used at the end of a long block: the statements in between are not rewritten
     body = "".join(f"    c{k} = y * {k + 1}.0\n" for k in range(300))
     node = gast.parse(f"def f(x, y):\n    a_1 = x\n{body}    return a_1 + c299\n").body[0]
-    calls = _counting(monkeypatch, optimize, "_replace_name")
+    calls = _counting(monkeypatch, copies, "replace_name")
     text = to_source(optimize.propagate_copies(node))
     assert "return x + c299" in text and "a_1" not in text
     assert calls[0] == 1

@@ -44,6 +44,7 @@ from s2s_ad.analysis.calls import argument_kinds, callee_kinds, callee_ssa, muta
 from s2s_ad.analysis.kinds import all_real
 from s2s_ad.analysis.ops import bind_call, describe
 from s2s_ad.base import syntax as S
+from s2s_ad.base.tape import popped as tape_popped, tape_push
 from s2s_ad.transforms import batching
 from s2s_ad.transforms.program import Pair, Program, Unit, callee_key
 from s2s_ad.transforms.reverse_sweep import ReverseSweep
@@ -84,12 +85,12 @@ class Reverse(ReverseSweep):
 
     # -- the tape: the only places that build its pushes and pops ----------------------------
     def push(self, expr):
-        """`_tape.append(expr)`, in the forward sweep."""
-        return S.expr_stmt(S.call(f"{self.tape}.append", expr))
+        """`_tape.append(expr)`, in the forward sweep (marked for the optimiser: base.tape)."""
+        return tape_push(self.tape, expr)
 
     def popped(self):
         """`_tape.pop()`: the value the forward sweep pushed last, in the reverse sweep."""
-        return S.call(f"{self.tape}.pop")
+        return tape_popped(self.tape)
 
     # -- calls to user functions: g_fwd in the forward sweep, g_bwd in the reverse sweep --
     def plan_calls(self):

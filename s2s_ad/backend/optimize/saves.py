@@ -1,4 +1,8 @@
-"""One tape entry for several values saved together.
+"""group_saves: one tape entry for several values saved together.
+
+Pass of the optimiser, first in its order.  Input: the generated function and the
+generator's pairs of tape pushes and pops (`facts.saves`, built with base.tape); output: the
+function with runs of those pushes and pops merged in place.
 
 A loop body that rebinds several variables saves each one before it is overwritten, and the
 reverse sweep restores each one after its statement's adjoint:
@@ -17,11 +21,21 @@ restores reads or writes a value restored earlier, one entry holds them all:
 
 One push and one pop instead of three, and a tape a third as long.  The generator tells which
 push and which pop belong together (the pairs); this module only moves them.  It runs as the
-optimizer's first pass (optimize.group_saves), before any other pass has changed them.
+optimizer's first pass, before any other pass has changed them.
 """
 import gast
 
 from s2s_ad.base import syntax as S
+from s2s_ad.base.tape import is_tape_pop, is_tape_push, tape_of, tape_push
+
+
+def group_saves(node, keep=frozenset(), facts=None):
+    """Values a loop saves together share one tape entry (see above): first, while the
+    saves and restores are as the generator made them."""
+    if facts is not None and len(facts.saves) > 1:
+        group_entries(node, facts.saves)
+        facts.forget_all()
+    return node
 
 
 def group_entries(function, pairs):
@@ -29,13 +43,14 @@ def group_entries(function, pairs):
     in the function `function`) into one entry each."""
     if len(pairs) < 2:
         return
-    tape = pairs[0][0].value.func.value.id
+    tape = tape_of(pairs[0][0])
     place = {}       # id(statement) -> (its block, position)
     for block in S.blocks(function):
         for k, stmt in enumerate(block):
             place[id(stmt)] = (block, k)
     pop_of = {id(push): (pop, name) for push, pop, name in pairs
-              if id(push) in place and id(pop) in place}
+              if id(push) in place and id(pop) in place and is_tape_push(push)
+              and is_tape_pop(pop.value) and tape_of(push) == tape == tape_of(pop.value)}
     runs = []
     for block in S.blocks(function):
         runs += _runs(block, pop_of, place, tape)
@@ -102,7 +117,7 @@ def _merge(run, place, tape):
     names = [name for _, _, name in run]
     values = gast.Tuple(elts=[S.load(n) for n in names], ctx=gast.Load())
     first_push, first_pop = run[0][0], run[-1][1]
-    first_push.value = S.call(f"{tape}.append", values)
+    first_push.value = tape_push(tape, values).value
     first_pop.targets = [gast.Tuple(elts=[S.store(n) for n in names], ctx=gast.Store())]
     for push, pop, _ in run[1:]:
         _remove(push, place)

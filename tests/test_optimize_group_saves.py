@@ -1,7 +1,6 @@
-"""Values saved together share one tape entry (tape_groups, optimize.group_saves), only where
-that is the same."""
+"""group_saves (optimize/saves.py): values saved together share one tape entry, only where that
+is the same, and only the generator's (marked) pushes and pops."""
 import re
-import textwrap
 
 import gast
 import numpy as np
@@ -9,12 +8,15 @@ import pytest
 
 import s2s_ad as ad
 from s2s_ad.backend.codegen import to_source
-from s2s_ad.backend.tape_groups import group_entries
+from s2s_ad.backend.optimize import group_entries
+
+from optimize_cases import function
 
 
-def grouped(text):
-    """The function after grouping, its pushes and pops paired in order by name."""
-    node = gast.parse(textwrap.dedent(text)).body[0]
+def grouped(text, tape="_tape"):
+    """The function after grouping, its pushes and pops paired in order by name (as the
+    generator pairs them); `tape=None`: the same statements as a user's list methods."""
+    node = function(text, tape)
     pushes = {s.value.args[0].id: s for s in node.body
               if isinstance(s, gast.Expr) and s.value.func.attr == "append"}
     pops = {s.targets[0].id: s for s in node.body
@@ -43,6 +45,21 @@ def test_saves_with_nothing_in_between_share_an_entry():
             return x + a_bar
         """) == ["_tape.append((x, y))", "x = x + 1.0", "y = y * 2.0", "x, y = _tape.pop()",
                  "a_bar = 3.0", "return x + a_bar"]
+
+
+def test_a_users_list_named_like_the_tape_is_never_grouped():
+    text = """
+        def f(x, y):
+            _tape = []
+            _tape.append(x)
+            _tape.append(y)
+            y = _tape.pop()
+            x = _tape.pop()
+            return x + y
+        """
+    assert grouped(text)[:2] == ["_tape.append((x, y))", "x, y = _tape.pop()"]
+    assert grouped(text, tape=None)[:4] == ["_tape.append(x)", "_tape.append(y)",
+                                            "y = _tape.pop()", "x = _tape.pop()"]
 
 
 @pytest.mark.parametrize("between_saves, between_restores", [
