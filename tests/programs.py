@@ -1891,3 +1891,39 @@ def user_list_named_tape(x):
 
 CASES.append(Case(length_then_pop, args(scal()), (0,)))
 CASES.append(Case(user_list_named_tape, args(scal()), (0,)))
+
+
+# ---- a swap of arrays by tuple assignment, written in place (issue 17) ---------------------
+# fuzz campaign seed 0, program 7621: `v, a = a, v` was taken for a write into "an item of a
+# tuple or list" and refused, and the same swap through a temporary (`t = v; v = a; a = t`)
+# for a write into "the same array as 'a'": a swap gives neither name a second one.  From
+# the second pass on the helper writes into the argument a.
+def _reflect(b, s):
+    b[1] = s - b[1]
+    b[2] = b[2] + s * b[-1]
+
+
+def swaps_written_arrays(x, a):
+    v = a * 1.0
+    _reflect(v, np.tanh(x))
+    t = (x * v, a @ v)             # new values: no second name for v
+    for i in range(3):
+        _reflect(v, v[2] / (1.0 + v[2] * v[2]))
+        v, a = a, v
+        x = x + np.sin(v @ a)
+    return x * t[1] + np.sum(t[0] * a)
+
+
+def swaps_through_a_temporary(x, a):
+    v = a * x
+    w = a * 1.0
+    for i in range(3):
+        _reflect(v, np.tanh(w[0]))
+        t = v
+        v = w
+        w = t
+    return np.sum(v * w) + x
+
+
+CASES.append(Case(swaps_written_arrays, args(scal(0.5, 1.5), vec(4)), (0, 1)))
+CASES.append(Case(swaps_through_a_temporary, args(scal(0.5, 1.5), vec(3)), (0, 1)))

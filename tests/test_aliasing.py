@@ -580,3 +580,100 @@ def test_a_write_into_an_array_made_after_the_other_name_was_bound_is_not_stale(
     np.testing.assert_allclose(g[0], fx, rtol=1e-6)
     assert "same array as 'a'" in _refused_at(same_array_again_after_a_new_one, "v[0] = x",
                                               0.5, np.ones(3))
+
+
+# A tuple display's items are the values put in it (fuzz campaign seed 0, program 7621): the
+# swap `v, w = w, v` makes no second name for either array, while these do and are refused.
+def unpacks_one_array_twice(x, a):
+    A = a * 1.0
+    v, w = A, A                    # one array, two names
+    v[0] = x
+    return np.sum(w * w)
+
+
+def item_of_a_display_is_its_array(x, a):
+    A = a * 1.0
+    t = (A, x * a)
+    p = t[0]                       # A itself
+    p[1] = x * x
+    return np.sum(A * A)
+
+
+def display_read_after_a_write_into_its_item(x, a):
+    A = a * 1.0
+    t = (A, x * a)
+    p, q = t
+    p[1] = x * x
+    return np.sum(t[0] * q)        # t still holds A, written
+
+
+def swap_meets_in_a_later_pass(x, a):
+    v = a * 1.0
+    w = a * 2.0
+    for k in range(2):
+        v[0] = v[0] * x            # second pass: v is the array w names
+        v, w = w, w                # from here on one array, two names
+    return np.sum(v * w)
+
+
+@pytest.mark.parametrize("fn, text, other", [
+    (unpacks_one_array_twice, "v[0] = x", "same array as 'w'"),
+    (item_of_a_display_is_its_array, "p[1] = x * x", "same array as 'A'"),
+    (display_read_after_a_write_into_its_item, "p[1] = x * x", "a view 't' of it"),
+    (swap_meets_in_a_later_pass, "v[0] = v[0] * x", "same array as 'w'")])
+def test_a_second_name_from_a_tuple_display_is_refused(fn, text, other):
+    assert other in _refused_at(fn, text, 0.5, np.array([0.3, -0.4, 0.9]))
+
+
+def swaps_and_writes(x, a):
+    v = a * x
+    for k in range(3):
+        v[1] = x * v[0] - v[2]     # from the second pass on: the argument a
+        v, a = a, v
+    return np.sum(v * a)
+
+
+def test_a_swap_of_arrays_written_in_place_is_differentiated():
+    x, a = 0.7, np.array([0.3, -0.4, 0.9])
+    g = ad.grad(swaps_and_writes, wrt=(0, 1))(x, a.copy())
+    h, e = 1e-6, np.eye(3)
+    fx = (swaps_and_writes(x + h, a.copy()) - swaps_and_writes(x - h, a.copy())) / (2 * h)
+    fa = [(swaps_and_writes(x, a + h * e[i]) - swaps_and_writes(x, a - h * e[i])) / (2 * h)
+          for i in range(3)]
+    np.testing.assert_allclose(g[0], fx, rtol=1e-6)
+    np.testing.assert_allclose(g[1], fa, rtol=1e-6, atol=1e-9)
+
+
+# A user's list keeps its name in the generated gradient: one named `_tape` is still the
+# user's, whose popped item is each array appended to it, in a second differentiation as in
+# the first (aliasing._user_lists knows the generator's own tape by what it made, not by name).
+def pops_off_a_list_named_tape(x, a):
+    A = a * x
+    s = np.sum(A * A)
+    _tape = []
+    _tape.append(A)
+    B = _tape.pop()                # A itself
+    B[1] = x * x
+    return s + np.sum(B * B) * x
+
+
+def pops_off_a_list_named_items(x, a):
+    A = a * x
+    s = np.sum(A * A)
+    items = []
+    items.append(A)
+    B = items.pop()                # A itself
+    B[1] = x * x
+    return s + np.sum(B * B) * x
+
+
+def test_a_users_list_named_tape_is_the_users():
+    from s2s_ad import api
+    messages = []
+    with api.variant(specialise=False, optimize=False):
+        for fn in (pops_off_a_list_named_items, pops_off_a_list_named_tape):
+            with pytest.raises(DifferentiationError) as info:
+                ad.hessian(fn)(0.7, np.array([0.3, -0.4, 0.9]))
+            messages.append(str(info.value).split("product): ")[1])
+    assert messages[0].startswith("writing into 'B', which is the same array as 'A'")
+    assert messages[1] == messages[0]

@@ -28,7 +28,7 @@ REFUSED = {name: WRITES_INTO_ARRAYS for name in (
     "cholesky_rows", "dict_new_key", "fresh_copy_in_a_branch", "gram_schmidt",
     "mutate_arg", "overwrite", "rebound_to_the_copy", "repeated_indices",
     "reread_after_write", "writes_into_a_fresh_copy", "writes_into_a_helpers_item",
-    "negation_before_a_helpers_write",
+    "negation_before_a_helpers_write", "swaps_written_arrays", "swaps_through_a_temporary",
     # tests/kernels.py
     "cholesky", "correlation", "covariance", "gramschmidt",
     "fresh_copy_replaces_the_argument", "copy_or_source", "copy_in_one_arm")}

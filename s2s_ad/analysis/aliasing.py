@@ -11,6 +11,7 @@ A parameter the function writes into is copied on entry by the derivative code, 
 therefore never modifies the caller's arrays.
 """
 import inspect
+import itertools
 from dataclasses import dataclass
 
 import gast
@@ -315,6 +316,7 @@ def check_writes(fn, ops, kinds):
     position = {id(s): k for k, s in enumerate(order)}
     defs = _definitions(order, ops)
     uses = None      # name -> the statements that read it, found at the first write
+    aliases = None   # (the same, _aliases_before)
     lists = list_displays(ops, order)
     written = set()
     for w in order:
@@ -331,7 +333,9 @@ def check_writes(fn, ops, kinds):
                 raise _view_error(fn, w, base, views[0], ops, kinds, defs)
             written |= params
             _check_live_views(fn, w, base, order, position, ops, kinds, lists, uses)
-            _check_live_copies(fn, w, base, order, position, ops, uses)
+            if aliases is None:
+                aliases = _aliases_before(fn, order, ops, defs)
+            _check_live_copies(fn, w, base, aliases, position, uses)
     return written | updated_lists(fn, ops)
 
 
@@ -367,10 +371,13 @@ def _roots(name, fn, ops, kinds, defs, seen, lists, uses):
         params.add(name)
     for d in defs.get(name, []):
         op = ops[id(d)]
-        if op.kind == "copy":
-            p, v = _roots(op.args[0].id, fn, ops, kinds, defs, seen, lists, uses)
-            params |= p
-            views += v
+        items = _display_items(d, name, ops, defs, fn.params)
+        if op.kind == "copy" or items is not None:
+            for atom in op.args[:1] if items is None else items:
+                if isinstance(atom, gast.Name):
+                    p, v = _roots(atom.id, fn, ops, kinds, defs, seen, lists, uses)
+                    params |= p
+                    views += v
         elif _private_item(d, ops, defs, uses):
             continue
         elif op.kind == "unpack" or _is_view(op, kinds, lists, name):
@@ -394,6 +401,26 @@ def _container_of(stmt, ops):
     if op.kind in ("index", "unpack") and isinstance(op.args[0], gast.Name):
         return op.args[0].id
     return None
+
+
+def _display_items(stmt, name, ops, defs, params):
+    """For `name = r[k]` (a constant k) or `..., name, ... = r`, where every binding of r is a
+    tuple display of one length (`r = (a, v)`; `v, a = a, v` is such a pair): the atoms at
+    position k of those displays.  `name` is one of them, no view: a tuple cannot change, so
+    its items are the values put in it.  None otherwise (r an argument, a list, a result)."""
+    r = _container_of(stmt, ops)
+    ds = defs.get(r, [])
+    if r is None or r in params or not ds:
+        return None
+    displays = [ops[id(d)] for d in ds]
+    if any(op.kind != "pack" or op.name != "tuple" or
+           any(isinstance(a, gast.Starred) for a in op.args) for op in displays) or \
+            len({len(op.args) for op in displays}) != 1:
+        return None
+    k = _item_number(stmt, name, ops[id(stmt)])
+    if type(k) is not int or not -len(displays[0].args) <= k < len(displays[0].args):
+        return None
+    return [op.args[k] for op in displays]
 
 
 def _private_item(stmt, ops, defs, uses):
@@ -561,7 +588,7 @@ def _check_live_views(fn, write, base, order, position, ops, kinds, lists, uses)
     """Refuse if a view of `base` made before `write` (or anything holding one: a tuple, an
     item of it, a view of the view) is read after it."""
     user_list = _user_lists(fn)
-    family = _copies_of(base, ops, order, user_list)
+    family = _copies_of(base, ops, order, fn.params, user_list)
     loops = _loops(fn.node.body)
     scope = _Scope(fn, ops, kinds, _definitions(order, ops), lists)
     flow, made_new = _flow(fn.node.body), _made_new(base, order, ops)
@@ -653,18 +680,15 @@ def _takes_other_items(reader, family, views, scope):
     return True
 
 
-def _check_live_copies(fn, write, base, order, position, ops, uses):
+def _check_live_copies(fn, write, base, aliases, position, uses):
     """Refuse if another name for the array `base` (`b = a`: one array, two names) is read
-    after `write` while it still holds the value it was bound to before the write: the write
-    changes what it reads, while its derivative would still flow to the value before the write.
-    A name bound again after the write (`v_1 = v`, the join of an `if` that wrote into v, or a
-    new array) reads the array as written, or another array: that read is no stale one."""
-    flow = _flow(fn.node.body)
-    # `base` made a new array after `other` was bound (and not bound again before the write):
-    # the write is into that new array, not the one `other` holds
-    made_new = (_made_new(base, order, ops), {id(s) for s in order if base in rebinds(s)})
-    for other in sorted(_copies_of(base, ops, order, _user_lists(fn)) - {base}):
-        stale = _reads_across(other, write, flow, fn.params, order, uses, made_new=made_new)
+    after `write` before it is bound again: the write changes what it reads, while its
+    derivative would still flow to the value before the write.  `aliases`: _aliases_before,
+    which names may hold the array `base` holds at the write."""
+    flow, before = aliases
+    others = {n for pair in before.get(id(write), ()) if base in pair for n in pair}
+    for other in sorted(n for n in others if isinstance(n, str) and n != base):
+        stale = _reads_after(other, write, flow, uses)
         if stale:
             reader = min(stale, key=lambda s: position[id(s)])
             raise fn.error(
@@ -672,6 +696,126 @@ def _check_live_copies(fn, write, base, order, position, ops, uses):
                        f"after this write at line {reader.lineno}",
                 f"Write into a copy (`{base} = {other}.copy()`), or read '{base}' instead "
                 f"of '{other}' after the write.", kind=UnsupportedSyntaxError)
+
+
+def _reads_after(name, write, flow, uses):
+    """The statements that may read `name` after `write`, before `name` is bound again."""
+    successors = flow[0]
+    if name in rebinds(write):
+        return []
+    readers = {id(s): s for s in uses.get(name, []) if s is not write}
+    binds = _binders(name, flow)
+    todo, seen, stale = list(successors[id(write)]), set(), []
+    while todo:
+        n = todo.pop()
+        if n in seen:
+            continue
+        seen.add(n)
+        if n in readers:
+            stale.append(readers[n])
+        if n not in binds:
+            todo += successors[n]
+    return stale
+
+
+def _binders(name, flow):
+    """The ids of the nodes of `flow` that bind `name` (an assignment, a loop's target)."""
+    _, _, nodes = flow
+    return {i for i, s in nodes.items() if name in _bound_by(s)}
+
+
+def _bound_by(node):
+    if isinstance(node, gast.For):
+        return S.names_in(node.target, gast.Store)
+    return rebinds(node)
+
+
+def _aliases_before(fn, order, ops, defs):
+    """(flow, {id(node): the pairs of names that may hold one array just before the node runs})
+    for the statements and loops of `fn`: a forward data flow, so exact about which name holds
+    which array where (`v, a = a, v` swaps two arrays: it gives neither a second name).  A
+    second name for an array comes from a copy `b = a`, an item of a tuple display (the tuple's
+    item k is the pseudo-name (r, k) while r holds it), or an item popped off a user's list (a
+    pseudo-name (lst, None) for every array appended to it).  Views are the view checks' job;
+    the arguments are distinct arrays (a written one is copied on entry)."""
+    successors, entry = _flow(fn.node.body)
+    nodes = {id(s): s for s in S.walk(fn.node)
+             if isinstance(s, (gast.Assign, gast.Expr, gast.For, gast.While))}
+    flow = (successors, entry, nodes)
+    user_list = _user_lists(fn)
+    before = {n: frozenset() for n in entry}
+    todo = list(entry)
+    while todo:
+        n = todo.pop()
+        after = _alias_step(nodes[n], before[n], ops, defs, fn.params, user_list)
+        for m in successors[n]:
+            joined = before.get(m, frozenset()) | after
+            if m not in before or joined != before[m]:
+                before[m] = joined
+                todo.append(m)
+    return flow, before
+
+
+def _alias_step(node, pairs, ops, defs, params, user_list):
+    """The pairs of names that may hold one array after `node`, given `pairs` before it."""
+    if not isinstance(node, (gast.Assign, gast.Expr)):
+        return _unbound(pairs, _bound_by(node))
+    op = ops[id(node)]
+    if op.kind == "append" and isinstance(op.args[0], gast.Name):
+        if not user_list(op.args[0].id):
+            return pairs
+        held = (op.args[0].id, None)          # the list still holds what it held before
+        return pairs | {frozenset({held, z}) for a in op.args[1:] if isinstance(a, gast.Name)
+                        for z in _same(pairs, a.id) if z != held}
+    targets = rebinds(node)
+    if not targets:
+        return pairs
+    sources = {t: _copy_sources(node, t, op, ops, defs, params, user_list) for t in targets}
+    if op.kind == "pack" and op.name == "tuple":
+        sources.update({(targets[0], k): [a.id] for k, a in enumerate(op.args)
+                        if isinstance(a, gast.Name)})
+    bound = set(targets)
+    kept = _unbound(pairs, bound)
+    for t, srcs in sources.items():
+        kept |= {frozenset({t, z}) for src in srcs for z in _same(pairs, src)
+                 if not _rebound(z, bound)}
+    for t, u in itertools.combinations(sources, 2):   # two made from one array (`p, q = r`
+        if any(frozenset({a, b}) in pairs or a == b     # of `r = (a, a)`)
+               for a in sources[t] for b in sources[u]):
+            kept |= {frozenset({t, u})}
+    return kept
+
+
+def _rebound(name, bound):
+    """Whether `name` (or the tuple whose item it names) is among the names `bound`."""
+    return name in bound or isinstance(name, tuple) and name[0] in bound
+
+
+def _unbound(pairs, names):
+    """`pairs` without those of the names bound again (and of the items of a tuple so bound)."""
+    if not names:
+        return pairs
+    names = set(names)
+    return frozenset(p for p in pairs if not any(_rebound(z, names) for z in p))
+
+
+def _same(pairs, name):
+    """`name` and the names that may hold its array."""
+    return {name} | {z for p in pairs if name in p for z in p}
+
+
+def _copy_sources(stmt, target, op, ops, defs, params, user_list):
+    """The names (or pseudo-names, see _aliases_before) whose array `target` becomes."""
+    if op.kind == "copy":
+        return [op.args[0].id] if isinstance(op.args[0], gast.Name) else []
+    if op.kind == "pop" and isinstance(op.args[0], gast.Name) and user_list(op.args[0].id):
+        return [(op.args[0].id, None)]
+    items = _display_items(stmt, target, ops, defs, params)
+    if items is None:
+        return []
+    r = op.args[0].id
+    size = len(ops[id(defs[r][0])].args)
+    return [(r, _item_number(stmt, target, op) % size)]
 
 
 def _flow(body):
@@ -701,52 +845,46 @@ def _flow(body):
     return successors, block(body, set())
 
 
-def _reads_across(name, write, flow, params, order, uses, starts=None, made_new=None):
+def _reads_across(name, write, flow, params, order, uses, starts=None):
     """The statements that may read `name` after `write` with the value `name` was bound to
     before it: along some path from a binding of `name` (an assignment, the entry for a
     parameter; `starts`: only these assignments) through `write` to the reader, on which
-    `name` is not bound again.  `made_new`: (the statements that bind the array written to a
-    new array, all that bind it); a path on which the last of them before the write makes a
-    new array writes into an array `name` cannot hold."""
+    `name` is not bound again."""
     successors, entry = flow
-    fresh, written_binds = made_new or (set(), set())
     binds = {id(s) for s in order if name in rebinds(s)}
     readers = {id(s): s for s in uses.get(name, []) if s is not write}
     starts = binds if starts is None else {id(s) for s in starts}
-    todo = [(n, False, False) for b in starts for n in successors[b]]
+    todo = [(n, False) for b in starts for n in successors[b]]
     if name in params:
-        todo += [(n, False, False) for n in entry]
+        todo += [(n, False) for n in entry]
     seen, stale = set(), []
     while todo:
-        n, after, new = todo.pop()
-        if (n, after, new) in seen:
+        n, after = todo.pop()
+        if (n, after) in seen:
             continue
-        seen.add((n, after, new))
+        seen.add((n, after))
         if after and n in readers:
             stale.append(readers[n])
         if n in binds:
             continue        # bound again here: what follows reads the new value
-        if not after and n in written_binds:
-            new = n in fresh
-        if n == id(write) and not after:
-            if new:
-                continue    # the write is into an array made after `name` was bound
-            after = True
-        todo += [(m, after, new) for m in successors[n]]
+        after = after or n == id(write)
+        todo += [(m, after) for m in successors[n]]
     return stale
 
 
 def _user_lists(fn):
     """Which lists' popped items are the arrays appended to them (`items.append(A)`, then
     `B = items.pop()` is A itself): every list of the user's code.  In our own generated code
-    the tape (`_tape`, `_tape_1`) is left out: its pops restore values the forward sweep saved,
-    which the second differentiation follows on its own (Analysed.restored_arrays)."""
-    if is_generated(fn.parsed.filename):
-        return lambda name: not name.startswith("_tape")
-    return lambda name: True
+    the tape is left out: its pops restore values the forward sweep saved, which the second
+    differentiation follows on its own (Analysed.restored_arrays).  The tape is the list the
+    generator made (codegen.compile_function records it), whatever it is called: a user's list
+    named `_tape` keeps its name in the generated code, and is the user's."""
+    own = getattr(fn.parsed.fn, "__s2s_ad_lists__", frozenset()) \
+        if is_generated(fn.parsed.filename) else frozenset()
+    return lambda name: name not in own
 
 
-def _copies_of(name, ops, order, user_list=lambda name: True):
+def _copies_of(name, ops, order, params, user_list):
     """`name` and every name that may be the same array: those that may hold an array `name` may
     hold.  Copies are followed from the name copied to the copy, not back: after `c = a` on one
     path and `c = b` on the other, c may be a or b, but a and b are two arrays (a write into b
@@ -760,12 +898,17 @@ def _copies_of(name, ops, order, user_list=lambda name: True):
             appended.setdefault(op.args[0].id, set()).update(
                 a.id for a in op.args[1:] if isinstance(a, gast.Name))
     sources, made = {}, set()     # name -> the names it is a copy of; names made otherwise
-    for s in order:
-        if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)):
-            continue
-        op, target = ops[id(s)], s.targets[0].id
+    defs = _definitions(order, ops)
+    for s, target in ((s, t) for s in order for t in rebinds(s)):
+        op = ops[id(s)]
+        items = _display_items(s, target, ops, defs, params)
         if op.kind == "copy" and isinstance(op.args[0], gast.Name):
             sources.setdefault(target, set()).add(op.args[0].id)
+        elif items is not None:
+            sources.setdefault(target, set()).update(a.id for a in items
+                                                     if isinstance(a, gast.Name))
+            if not all(isinstance(a, gast.Name) for a in items):
+                made.add(target)
         elif op.kind == "pop" and appended.get(getattr(op.args[0], "id", None)):
             sources.setdefault(target, set()).update(appended[op.args[0].id])
         else:

@@ -125,7 +125,8 @@ def _pad_empty_blocks(node):
     return node
 
 
-def compile_function(source, name, user_globals, own, user_closure=None, user_cells=None):
+def compile_function(source, name, user_globals, own, user_closure=None, user_cells=None,
+                     own_lists=()):
     """Compile `source` (one `def name`) and return the function.
 
     The function's globals are the user's module dict itself, so the names the user's code
@@ -136,7 +137,9 @@ def compile_function(source, name, user_globals, own, user_closure=None, user_ce
     (and still holds its value in `user_closure`) is read through the user's own cell, so
     live, as the user's function reads it; the others hold their `user_closure` value.  `own`
     maps our names to objects; a value of None can be filled in later with
-    `bind(function, name, value)`.
+    `bind(function, name, value)`.  `own_lists`: the names of the lists the generated code
+    makes for itself (its tape), kept as the function's `__s2s_ad_lists__` for the analyses
+    of a second differentiation, which tell them apart from the user's lists by it.
     """
     user_closure = user_closure or {}
     user_cells = user_cells or {}
@@ -160,6 +163,7 @@ def compile_function(source, name, user_globals, own, user_closure=None, user_ce
     code = function.__code__
     shared = [v for v in code.co_freevars if v in user_cells and v not in own and
               _holds(user_cells[v], user_closure.get(v))]
+    function.__s2s_ad_lists__ = frozenset(own_lists)
     if not shared:
         return _lines_kept_while(function, filename)
     cells = tuple(user_cells[v] if v in shared else cell
@@ -167,6 +171,7 @@ def compile_function(source, name, user_globals, own, user_closure=None, user_ce
     live = types.FunctionType(code, user_globals, function.__name__, function.__defaults__, cells)
     live.__kwdefaults__ = function.__kwdefaults__
     live.__qualname__ = name
+    live.__s2s_ad_lists__ = function.__s2s_ad_lists__
     return _lines_kept_while(live, filename)
 
 

@@ -23,6 +23,7 @@ class GeneratedNames:
         self.parsed = parsed
         self.local_names = set(local_names)
         self.own = {"_ad": runtime}     # the generated code's own globals
+        self.lists = set()      # the lists it makes for itself (a reverse sweep's tape)
         self._by_id = {id(runtime): "_ad"}
         self._keep = []
 

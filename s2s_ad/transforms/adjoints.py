@@ -37,6 +37,7 @@ class Adjoints(CallAdjoints, Differentiator):
         self.uniform = {}         # name -> the smaller shape its adjoint is held in (above)
         self.header_line = None   # the line of the compound statement being reversed
         self.tape = self.namer.fresh("_tape")
+        self.names.lists.add(self.tape)     # told apart from a user's list (aliasing)
         self.real_cotangents = False   # set by build: every value and cotangent is real
         self.in_loop = False            # is the statement being reversed inside a loop?
         self.loop_bound = frozenset()   # names the loops around the statement being reversed bind

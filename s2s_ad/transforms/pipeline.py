@@ -168,7 +168,7 @@ def _build(fn, mode, wrt, has_aux, arg_kinds, optimize, arg_shapes):
     user = ssa.parsed
     own = dict(names.own, **{n: None for n in program.function_names()})
     function = compile_function(source, node.name, user.fn.__globals__, own, user.closure,
-                                user.cells)
+                                user.cells, own_lists=names.lists)
     program.compile([function])
     seed = node.args.kwonlyargs[0].id if node.args.kwonlyargs and \
         mode in ("vjp", "vjp_batched") else None

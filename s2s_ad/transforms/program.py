@@ -88,7 +88,7 @@ class Program:
             for node in unit.nodes:
                 functions[node.name] = compile_function(self.text(node), node.name,
                                                         user.fn.__globals__, own, user.closure,
-                                                        user.cells)
+                                                        user.cells, own_lists=unit.names.lists)
         for function in list(top_functions) + list(functions.values()):
             for name in function.__code__.co_freevars:
                 if name in functions:
