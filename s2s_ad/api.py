@@ -17,7 +17,7 @@ import numpy as np
 
 from s2s_ad.frontend import source as frontend
 from s2s_ad.base.errors import BadArgumentError, DifferentiationError, UnsupportedSyntaxError
-from s2s_ad.analysis.kinds import VALUE_KINDS, kind_of_value
+from s2s_ad.analysis.kinds import CONTAINER_KINDS, VALUE_KINDS, kind_of_value
 from s2s_ad.rules import registry
 from s2s_ad.transforms.pipeline import build
 
@@ -84,11 +84,12 @@ def compiled(fn, mode, wrt, arg_kinds=None, *, has_aux=False, optimize=True, arg
     The code is specialised on the kinds of the arguments (`arg_kinds`, None for generic code)
     and of the module-level numbers and arrays the function reads, so the key holds both.
     """
-    if not _VARIANT["specialise"]:
+    specialise = _VARIANT["specialise"]
+    if not specialise:
         if mode in ("jvp_batched", "vjp_batched"):   # always specialised: Jacobians loop
             from s2s_ad.base.errors import Unbatchable
             raise Unbatchable("generic code was asked for (api.variant)")
-        arg_kinds, arg_shapes = None, None
+        arg_kinds, arg_shapes = _generic_kinds(arg_kinds), None
     optimize = optimize and _VARIANT["optimize"]
     inner = getattr(fn, "__s2s_ad__", None)
     if inner is not None:
@@ -103,7 +104,7 @@ def compiled(fn, mode, wrt, arg_kinds=None, *, has_aux=False, optimize=True, arg
     fn = differentiated(fn)
     if not isinstance(fn, types.FunctionType):
         frontend.parse(fn)      # raises SourceUnavailableError with what to do instead
-    global_kinds = value_global_kinds(fn) if arg_kinds is not None else ()
+    global_kinds = value_global_kinds(fn) if arg_kinds is not None and specialise else ()
     kinds_key = tuple(arg_kinds.items()) if arg_kinds else ()
     shapes_key = tuple(sorted(arg_shapes.items())) if arg_shapes else ()
     key = (fn.__code__, mode, tuple(wrt), kinds_key, shapes_key, global_kinds, closure_key(fn),
@@ -125,6 +126,15 @@ def compiled(fn, mode, wrt, arg_kinds=None, *, has_aux=False, optimize=True, arg
             except DifferentiationError as exc:
                 raise _in_generated_code(exc, fn) from None
         return per_fn[key]
+
+
+def _generic_kinds(arg_kinds):
+    """The argument kinds generic code is built for: none (every argument a number or an array,
+    "num"), except a tuple, list or dict argument, which is no number and no array: its kind
+    stays (indexing it, `p["w"]`, is no indexing of an array, nor is its cotangent's)."""
+    if not arg_kinds or not any(k in CONTAINER_KINDS for k in arg_kinds.values()):
+        return None
+    return {p: k if k in CONTAINER_KINDS else "num" for p, k in arg_kinds.items()}
 
 
 _CALLING = weakref.WeakKeyDictionary()    # function with rules -> a function calling it

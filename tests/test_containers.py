@@ -1,5 +1,6 @@
 """Containers as arguments and results: derivatives have the structure of their primal."""
 import numpy as np
+import pytest
 
 import s2s_ad as ad
 
@@ -95,3 +96,33 @@ def squares(z):
 def test_jvp_of_a_complex_number():
     """A complex primal has no kind (kind_of_value) and was taken for a constant too."""
     assert ad.jvp(squares, (1 + 2j,), (1.0,)) == (-3 + 4j, 2 + 4j)
+
+
+def indexes_a_pair_of_numbers(p, x):
+    return np.sum(x * p[0]) + p[1] * p[0]
+
+
+def test_generic_code_takes_containers():
+    """Generic code (api.variant(specialise=False), as the transform matrix runs it) is generic
+    over numbers and arrays; a dict, tuple or list argument keeps its kind (indexing it was
+    taken for indexing an array: `np.add.at` into a dict's cotangent, a TypeError)."""
+    from s2s_ad import api
+    x, y = rng.normal(size=(5, 3)), rng.normal(size=(5, 2))
+    pair = (rng.normal(size=3), rng.normal(size=3))
+    v = rng.normal(size=3)
+    expected = (ad.grad(mlp_dict)(PARAMS, x, y), ad.grad(tuple_arg, wrt=(0, 1))(pair, 0.5),
+                ad.grad(indexes_a_pair_of_numbers)((0.3, -1.2), v))
+    for optimize in (True, False):
+        with api.variant(specialise=False, optimize=optimize):
+            g = ad.grad(mlp_dict)(PARAMS, x, y)
+            assert isinstance(g, dict) and set(g) == set(PARAMS)
+            for k in g:
+                np.testing.assert_allclose(g[k], expected[0][k], rtol=1e-12)
+            ad.check_grads(mlp_dict, (PARAMS, x, y), wrt=(0,))
+            g = ad.grad(tuple_arg, wrt=(0, 1))(pair, 0.5)
+            np.testing.assert_allclose(g[0][0], expected[1][0][0], rtol=1e-12)
+            np.testing.assert_allclose(g[1], expected[1][1], rtol=1e-12)
+            assert ad.grad(indexes_a_pair_of_numbers)((0.3, -1.2), v) == \
+                pytest.approx(expected[2])
+            gp = ad.vjp(mlp_dict, PARAMS, x, y)[1](1.0)[0]
+            np.testing.assert_allclose(gp["W1"], expected[0]["W1"], rtol=1e-12)
