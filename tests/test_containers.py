@@ -126,3 +126,47 @@ def test_generic_code_takes_containers():
                 pytest.approx(expected[2])
             gp = ad.vjp(mlp_dict, PARAMS, x, y)[1](1.0)[0]
             np.testing.assert_allclose(gp["W1"], expected[0]["W1"], rtol=1e-12)
+
+
+def adds_a_key_while_walking(x):
+    d = {"a": x * 2.0, "b": np.sin(x)}
+    for k, v in d.items():
+        if k == "b":
+            d["c"] = v * x           # the dict grows: Python raises at the loop's next step
+    return np.sum(d["a"])
+
+
+def adds_a_key_then_leaves(x):
+    d = {"a": x * 2.0, "b": np.sin(x)}
+    for k in d:
+        d["c"] = d[k] * x
+        break                        # no next step: Python does not check
+    return np.sum(d["c"] * d["a"])
+
+
+def sets_its_own_keys_while_walking(x):
+    d = {"a": x * 2.0, "b": np.sin(x)}
+    for k in d:
+        d[k] = d[k] * x              # same keys, same size
+    return np.sum(d["a"] * d["b"])
+
+
+def test_a_dict_growing_while_walked_raises_as_in_python():
+    """`d[new] = v` in a loop over d raises RuntimeError in the function; its derivatives
+    raise the same, never return a number (they walked a list of d's keys made before)."""
+    from s2s_ad import api
+    x = np.array([0.3, 0.5])
+    with pytest.raises(RuntimeError, match="dictionary changed size during iteration"):
+        adds_a_key_while_walking(x)
+    for specialise in (True, False):
+        with api.variant(specialise=specialise):
+            for run in (lambda f: ad.grad(f)(x), lambda f: ad.jvp(f, (x,), (np.ones(2),)),
+                        lambda f: ad.vjp(f, x)[1](1.0)):
+                with pytest.raises(RuntimeError, match="dictionary changed size"):
+                    run(adds_a_key_while_walking)
+            # (a Hessian may be refused before it runs: a write into a dict, differentiated
+            # twice)
+            with pytest.raises((RuntimeError, ad.DifferentiationError)):
+                ad.hessian(adds_a_key_while_walking)(x)
+            for fn in (adds_a_key_then_leaves, sets_its_own_keys_while_walking):
+                ad.check_grads(fn, (x,))

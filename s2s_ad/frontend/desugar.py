@@ -306,6 +306,7 @@ class _Lowering:
         self.error = error
         self.ret_name = None
         self.returned = None
+        self.walked = []        # (dict, its keys' name) of the loop being lowered (_walk_check)
 
     # -- blocks: a statement that may jump guards the statements after it ------------------
     def block(self, stmts, in_loop):
@@ -414,10 +415,11 @@ class _Lowering:
             tests.append(gast.UnaryOp(op=gast.Not(), operand=S.load(self.returned)))
         return tests[0] if len(tests) == 1 else gast.BoolOp(op=gast.And(), values=tests)
 
-    def _else_part(self, s, brk, returns, in_loop):
-        if not s.orelse:
+    def _else_part(self, s, brk, returns, in_loop, first=()):
+        """The loop's `else`, after `first` (what runs before it: _walk_check)."""
+        if not s.orelse and not first:
             return []
-        orelse = self.block(s.orelse, in_loop)
+        orelse = [S.clone(x) for x in first] + self.block(s.orelse, in_loop)
         flags = [f for f in (brk, self.returned if returns else None) if f]
         if flags:
             return [_located(gast.If(test=self._none_set(flags), body=orelse, orelse=[]), s)]
@@ -425,17 +427,23 @@ class _Lowering:
 
     def for_loop(self, s, in_loop):
         brk, cont, returns = self._loop_flags(s.body)
+        self.walked = []
         pre, rng, head = self._iteration(s)
+        # Python checks a dict's size each time the loop takes its next key (the first time
+        # trivially), and when it finds none: after the last pass, unless a `break` or a
+        # `return` ended the loop, as for its `else`
+        checks = [_located(self._walk_check(*w), s) for w in self.walked]
+        head = (head[0], checks + head[1])
         body = self._loop_body(s.body, brk, cont)
         flags_out = {self.returned} if returns else set()
         if _changed_sequences(s):
             lowered = self._walk_by_position(s, pre, head, body, brk, returns)
-            return lowered + self._else_part(s, brk, returns, in_loop), flags_out
+            return lowered + self._else_part(s, brk, returns, in_loop, checks), flags_out
         if not brk and not returns:
             loop = gast.For(target=S.store(head[0]), iter=rng, body=head[1] + body, orelse=[],
                             type_comment=None)
             return [_located(x, s) for x in pre] + [_located(loop, s)] + \
-                self._else_part(s, None, False, in_loop), flags_out
+                self._else_part(s, None, False, in_loop, checks), flags_out
         # A loop that can stop early runs as a while loop over the positions of its range.
         seq, k, n = self.namer.fresh("_range"), self.namer.fresh("_k"), self.namer.fresh("_n")
         init = [S.assign(seq, rng), S.assign(k, S.const(0)),
@@ -451,7 +459,10 @@ class _Lowering:
                           body=step + head[1] + body + advance, orelse=[])
         lowered = [_located(x, s) for x in pre + init] + [_located(loop, s)]
         lowered = self._while_condition(lowered[-1], lowered[:-1])
-        return lowered + self._else_part(s, brk, returns, in_loop), flags_out
+        return lowered + self._else_part(s, brk, returns, in_loop, checks), flags_out
+
+    def _walk_check(self, mapping, keys):
+        return S.expr_stmt(S.call("_ad.check_walked", S.load(mapping), S.load(keys)))
 
     def _walk_by_position(self, s, pre, head, body, brk, returns):
         """A list that the loop's body changes in length (`items.append(v)`) is walked as
@@ -594,6 +605,7 @@ class _Lowering:
         name, pre = self._as_name(mapping, s)
         keys = self.namer.fresh("_keys")
         pre = pre + [_located(S.assign(keys, S.call("_ad.keys_of", S.load(name))), s)]
+        self.walked.append((name, keys))
 
         def item(at):
             key = gast.Subscript(value=S.load(keys), slice=at(), ctx=gast.Load())
@@ -608,6 +620,7 @@ class _Lowering:
         anything else its items by position (`seq[i]`); both have `len(seq)` of them."""
         keys = self.namer.fresh("_keys")
         pre = pre + [_located(S.assign(keys, S.call("_ad.keys_of", S.load(seq))), s)]
+        self.walked.append((seq, keys))
 
         def item(at):
             by_position = gast.Subscript(value=S.load(seq), slice=at(), ctx=gast.Load())

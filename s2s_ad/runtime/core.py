@@ -300,6 +300,15 @@ def scalar_like(v, x):
     return v
 
 
+def check_walked(mapping, keys):
+    """What Python checks each time a `for` loop over a dict takes its next key (and finds
+    there is none): that the dict's size is still that of the `keys` the loop lists.  A body
+    that adds a key (`d[new] = v`) raises here as in the function.  `keys` is None for a list
+    (keys_of), whose walk has no such check."""
+    if keys is not None and len(mapping) != len(keys):
+        raise RuntimeError("dictionary changed size during iteration")
+
+
 def keys_of(mapping):
     """The keys a `for` loop over a dict visits, in order, as a list (read by position); None
     for anything else, which a `for` loop walks by position (a loop over a value whose kind
