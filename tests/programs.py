@@ -1927,3 +1927,21 @@ def swaps_through_a_temporary(x, a):
 
 CASES.append(Case(swaps_written_arrays, args(scal(0.5, 1.5), vec(4)), (0, 1)))
 CASES.append(Case(swaps_through_a_temporary, args(scal(0.5, 1.5), vec(3)), (0, 1)))
+
+
+# ---- an item of a helper's tuple parameter, read only (issue 17) ---------------------------
+# `_second_item(t)` returns t's item 1: the helper's summary says so ((t, 1), not "t"), so a
+# write into the array at the other item is no write into what it returns.  Was refused as
+# "'P' is written here while a view 'r' of it ... is still read".  (A write into A, item 1,
+# with r read after it stays refused: test_aliasing.)
+def writes_beside_an_item_of_a_tuple_parameter(x, a):
+    A = a * 1.0
+    P = a * x
+    r = _second_item((P, A))       # A itself
+    P[1] = x * x                   # P is not r
+    t = (P, A * x)
+    return np.sum(r * P) + np.sum(_second_item(t) * r)
+
+
+CASES.append(Case(writes_beside_an_item_of_a_tuple_parameter, args(scal(0.5, 1.5), vec(3)),
+                  (0, 1)))

@@ -677,3 +677,24 @@ def test_a_users_list_named_tape_is_the_users():
             messages.append(str(info.value).split("product): ")[1])
     assert messages[0].startswith("writing into 'B', which is the same array as 'A'")
     assert messages[1] == messages[0]
+
+
+# A helper returning an item of its tuple parameter returns that item: the caller's array at
+# that position (tests/programs.py writes_beside_an_item_of_a_tuple_parameter writes into the
+# other one), which a write followed by a read of the item must still refuse.
+def _item_one(t):
+    p, b = t
+    return b
+
+
+def writes_into_the_item_a_helper_returned(x, a):
+    A = a * 1.0
+    P = a * x
+    r = _item_one((P, A))          # A itself
+    A[1] = x                       # r, read below, changes
+    return np.sum(r * P)
+
+
+def test_a_write_into_the_item_a_helper_returned_is_refused():
+    assert "a view 'r' of it" in _refused_at(writes_into_the_item_a_helper_returned,
+                                             "A[1] = x", 0.5, np.array([0.3, -0.4, 0.9]))

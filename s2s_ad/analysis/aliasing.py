@@ -140,14 +140,15 @@ class _Scope:
 
 def _reached(name, scope, sources):
     """The parameters `name` leads to, following `sources(stmt, n)` back from each statement
-    `stmt` that binds a name `n` on the way."""
+    `stmt` that binds a name `n` on the way (and the items of parameters, (t, k), that
+    `sources` gives)."""
     found, todo, seen = set(), [name], set()
     while todo:
         n = todo.pop()
         if n in seen:
             continue
         seen.add(n)
-        if n in scope.fn.params:
+        if n in scope.fn.params or isinstance(n, tuple):
             found.add(n)
         for d in scope.defs.get(n, []):
             todo += sources(d, n)
@@ -155,8 +156,29 @@ def _reached(name, scope, sources):
 
 
 def _held(name, scope):
-    """The parameters the value `name` may be, be a view of, or hold (as an item)."""
-    return _reached(name, scope, lambda d, n: _view_sources(d, n, scope))
+    """The parameters the value `name` may be, be a view of, or hold (as an item).  Item k of
+    a tuple or list parameter t that the function only reads (`p, b = t`, `t[1]`) is (t, k):
+    the caller knows which of its arrays that is (_call_value)."""
+    def sources(stmt, n):
+        item = _parameter_item(stmt, n, scope)
+        return [item] if item is not None else _view_sources(stmt, n, scope)
+    return _reached(name, scope, sources)
+
+
+def _parameter_item(stmt, name, scope):
+    """(t, k) for `name = t[k]` (a constant k) or `..., name, ... = t`, where t is a parameter
+    the function never binds again and only takes items of: else None."""
+    op = scope.ops[id(stmt)]
+    t = _container_of(stmt, scope.ops)
+    if t is None or t not in scope.fn.params or t in scope.defs:
+        return None
+    k = _item_number(stmt, name, op)
+    if type(k) is not int:
+        return None
+    for s in simple_statements(scope.fn.node.body):
+        if t in S.names_in(s, gast.Load) and _container_of(s, scope.ops) != t:
+            return None     # written into, passed on, appended to ...: its items may change
+    return t, k
 
 
 def _value(name, scope, busy=frozenset()):
@@ -225,10 +247,28 @@ def _call_value(stmt, scope):
         return Shared(frozenset(every))
 
     def names(param):
+        if isinstance(param, tuple):        # item k of the argument bound to the parameter
+            item = _argument_item(bound.get(param[0]), param[1], scope)
+            if item is not None:
+                return item
+            param = param[0]                # (or any of its items)
         atom = bound.get(param)
         atoms = getattr(atom, "elts", [atom])       # *xs: the tuple of the arguments
         return [a.id for a in atoms if isinstance(a, gast.Name)]
     return returned(op.fn).value.renamed(names)
+
+
+def _argument_item(atom, k, scope):
+    """The names item `k` of the argument `atom` may be, where that is known: the argument is
+    a tuple display (`g((P, A))`, or the caller's own `t = (P, A)`).  Else None."""
+    if isinstance(atom, gast.Tuple):        # *xs: the tuple of the arguments
+        atoms = [atom.elts[k]] if -len(atom.elts) <= k < len(atom.elts) and \
+            not any(isinstance(e, gast.Starred) for e in atom.elts) else None
+    elif isinstance(atom, gast.Name):
+        atoms = _tuple_display_items(atom.id, k, scope.ops, scope.defs, scope.fn.params)
+    else:
+        return None
+    return None if atoms is None else [a.id for a in atoms if isinstance(a, gast.Name)]
 
 
 def _item_sources(stmt, target, scope):
@@ -409,16 +449,22 @@ def _display_items(stmt, name, ops, defs, params):
     position k of those displays.  `name` is one of them, no view: a tuple cannot change, so
     its items are the values put in it.  None otherwise (r an argument, a list, a result)."""
     r = _container_of(stmt, ops)
+    return None if r is None else \
+        _tuple_display_items(r, _item_number(stmt, name, ops[id(stmt)]), ops, defs, params)
+
+
+def _tuple_display_items(r, k, ops, defs, params):
+    """The atoms at position k of the tuple displays that bind r, where every binding of r is
+    one, all of one length; else None."""
     ds = defs.get(r, [])
-    if r is None or r in params or not ds:
+    if r in params or not ds or type(k) is not int:
         return None
     displays = [ops[id(d)] for d in ds]
     if any(op.kind != "pack" or op.name != "tuple" or
            any(isinstance(a, gast.Starred) for a in op.args) for op in displays) or \
             len({len(op.args) for op in displays}) != 1:
         return None
-    k = _item_number(stmt, name, ops[id(stmt)])
-    if type(k) is not int or not -len(displays[0].args) <= k < len(displays[0].args):
+    if not -len(displays[0].args) <= k < len(displays[0].args):
         return None
     return [op.args[k] for op in displays]
 
