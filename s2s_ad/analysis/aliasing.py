@@ -789,11 +789,16 @@ def _aliases_before(fn, order, ops, defs):
              if isinstance(s, (gast.Assign, gast.Expr, gast.For, gast.While))}
     flow = (successors, entry, nodes)
     user_list = _user_lists(fn)
+    made = {id(s): _copies_made(s, ops, defs, fn.params, user_list) for s in order}
+    # the names that ever hold an array another name holds: binding any other one changes
+    # no pair (most statements: a new temporary)
+    relevant = {z for m in made.values() for t, srcs in m.items() for z in (t, *srcs)}
+    relevant |= {z[0] for z in relevant if isinstance(z, tuple)}
     before = {n: frozenset() for n in entry}
     todo = list(entry)
     while todo:
         n = todo.pop()
-        after = _alias_step(nodes[n], before[n], ops, defs, fn.params, user_list)
+        after = _alias_step(nodes[n], before[n], made.get(n), relevant)
         for m in successors[n]:
             joined = before.get(m, frozenset()) | after
             if m not in before or joined != before[m]:
@@ -802,32 +807,39 @@ def _aliases_before(fn, order, ops, defs):
     return flow, before
 
 
-def _alias_step(node, pairs, ops, defs, params, user_list):
-    """The pairs of names that may hold one array after `node`, given `pairs` before it."""
-    if not isinstance(node, (gast.Assign, gast.Expr)):
-        return _unbound(pairs, _bound_by(node))
-    op = ops[id(node)]
+def _copies_made(stmt, ops, defs, params, user_list):
+    """{name or pseudo-name: the names whose arrays it becomes} at `stmt` (_aliases_before):
+    a copy's target, an item of a tuple display (and the display's items), an item popped off
+    a user's list, the list a user's `lst.append(v)` adds v to."""
+    op = ops[id(stmt)]
     if op.kind == "append" and isinstance(op.args[0], gast.Name):
         if not user_list(op.args[0].id):
-            return pairs
-        held = (op.args[0].id, None)          # the list still holds what it held before
-        return pairs | {frozenset({held, z}) for a in op.args[1:] if isinstance(a, gast.Name)
-                        for z in _same(pairs, a.id) if z != held}
-    targets = rebinds(node)
-    if not targets:
-        return pairs
-    sources = {t: _copy_sources(node, t, op, ops, defs, params, user_list) for t in targets}
+            return {}
+        return {(op.args[0].id, None): [a.id for a in op.args[1:] if isinstance(a, gast.Name)]}
+    made = {}
+    for t in rebinds(stmt):
+        sources = _copy_sources(stmt, t, op, ops, defs, params, user_list)
+        if sources:
+            made[t] = sources
     if op.kind == "pack" and op.name == "tuple":
-        sources.update({(targets[0], k): [a.id] for k, a in enumerate(op.args)
-                        if isinstance(a, gast.Name)})
-    bound = set(targets)
+        r = stmt.targets[0].id
+        made.update({(r, k): [a.id] for k, a in enumerate(op.args) if isinstance(a, gast.Name)})
+    return made
+
+
+def _alias_step(node, pairs, made, relevant):
+    """The pairs of names that may hold one array after `node`, given `pairs` before it and
+    what it makes (_copies_made).  A list appended to still holds what it held before."""
+    bound = {b for b in _bound_by(node) if b in relevant}
+    if not bound and not made:
+        return pairs
     kept = _unbound(pairs, bound)
-    for t, srcs in sources.items():
+    for t, srcs in made.items():
         kept |= {frozenset({t, z}) for src in srcs for z in _same(pairs, src)
-                 if not _rebound(z, bound)}
-    for t, u in itertools.combinations(sources, 2):   # two made from one array (`p, q = r`
-        if any(frozenset({a, b}) in pairs or a == b     # of `r = (a, a)`)
-               for a in sources[t] for b in sources[u]):
+                 if not _rebound(z, bound) and z != t}
+    for t, u in itertools.combinations(made, 2):    # two made from one array (`p, q = r`
+        if any(frozenset({a, b}) in pairs or a == b      # of `r = (a, a)`)
+               for a in made[t] for b in made[u]):
             kept |= {frozenset({t, u})}
     return kept
 
