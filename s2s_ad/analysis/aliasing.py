@@ -798,7 +798,7 @@ def _aliases_before(fn, order, ops, defs):
     todo = list(entry)
     while todo:
         n = todo.pop()
-        after = _alias_step(nodes[n], before[n], made.get(n), relevant)
+        after = _alias_step(nodes[n], before[n], made.get(n, {}), relevant)
         for m in successors[n]:
             joined = before.get(m, frozenset()) | after
             if m not in before or joined != before[m]:
