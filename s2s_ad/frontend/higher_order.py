@@ -17,6 +17,11 @@ Output: the name of a list (or item) computed by statements appended to `prelude
     min(xs, key=f)             ->  xs[_ad.index_of_min([f(v) for v in xs])]
     (lambda v: e)(x)           ->  the lambda, named, then inlined at the call
 
+and, before that (expand_partials, on the function's top-level statements):
+
+    g = functools.partial(f, a, k=b)   ->  _g_0 = a; _g_k = b
+    ... g(x) ...                       ->  ... f(_g_0, x, k=_g_k) ...
+
 The order of the items is computed without derivatives (it is piecewise constant); the items
 themselves are read by index, so their derivatives flow through as through any indexing.
 A built-in is recognised by what its name is bound to, so a user's own `map` is left alone.
@@ -101,6 +106,59 @@ def rewrite(expander, call, prelude):
                        prelude)
     which = "_ad.index_of_min" if fn is builtins.min else "_ad.index_of_max"
     return _item(seq, S.call(which, S.load(keys)))
+
+
+def expand_partials(node, namer, error, resolve):
+    """`g = functools.partial(f, ...)` in the body: its bound arguments assigned to fresh
+    names where it stands (Python evaluates them there), each call of g a call of f."""
+    if resolve is None:
+        return
+    partials, body = {}, []
+    for stmt in node.body:
+        call = stmt.value if isinstance(stmt, gast.Assign) else None
+        if not (isinstance(call, gast.Call) and len(stmt.targets) == 1 and
+                isinstance(stmt.targets[0], gast.Name) and call.args and
+                _written_callee(call.func, resolve) is functools.partial and
+                not any(isinstance(a, gast.Starred) for a in call.args) and
+                all(k.arg is not None for k in call.keywords)):
+            body.append(stmt)
+            continue
+        name = stmt.targets[0].id
+        args, keywords = [], []
+        for k, arg in enumerate(call.args[1:]):
+            args.append(namer.fresh(f"_{name}_{k}"))
+            body.append(gast.copy_location(S.assign(args[-1], arg), stmt))
+        for kw in call.keywords:
+            keywords.append((kw.arg, namer.fresh(f"_{name}_{kw.arg}")))
+            body.append(gast.copy_location(S.assign(keywords[-1][1], kw.value), stmt))
+        partials[name] = (call.args[0], args, keywords)
+    node.body = body
+    for sub in S.walk(node):
+        if isinstance(sub, gast.Name) and sub.id in partials and \
+                not isinstance(sub.ctx, gast.Load):
+            raise error(sub, f"'{sub.id}', a functools.partial, is reassigned",
+                        "Give the new value another name.")
+        if isinstance(sub, gast.Call) and isinstance(sub.func, gast.Name) and \
+                sub.func.id in partials:
+            func, args, keywords = partials[sub.func.id]
+            sub.func = S.clone(func)
+            sub.args = [S.load(a) for a in args] + sub.args
+            given = {k.arg for k in sub.keywords}
+            sub.keywords = [gast.keyword(arg=k, value=S.load(v)) for k, v in keywords
+                            if k not in given] + sub.keywords
+    for sub in S.walk(node):
+        if isinstance(sub, gast.Name) and sub.id in partials:
+            raise error(sub, f"'{sub.id}', a functools.partial, is used other than called",
+                        "Call it where it is defined, or define a function with `def`.")
+
+
+def _written_callee(func, resolve):
+    """What `func` (a name or `module.name`) is bound to, by its written name."""
+    if isinstance(func, gast.Name):
+        return resolve(func.id, None)
+    if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name):
+        return getattr(resolve(func.value.id, None), func.attr, None)
+    return None
 
 
 def _function(expander, func, prelude):

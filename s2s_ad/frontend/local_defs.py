@@ -33,6 +33,7 @@ def expand_locals(node, namer, error, resolve=None):
     """`resolve(name, default)`: what a free name is bound to, to recognise the built-ins
     that higher_order rewrites (None: none is)."""
     functions = {}
+    higher_order.expand_partials(node, namer, error, resolve)
     node.body = _collect(node.body, functions, namer, error)
     for name in functions:
         for sub in S.walk(node):
@@ -232,6 +233,20 @@ class _Expander:
         return S.load(result)
 
     # -- local functions -------------------------------------------------------------------
+    def nested_functions(self, fdef):
+        """The functions `fdef` defines in its body, taken out of it as local functions of
+        their own under fresh names (one set per inlined call): their fresh names."""
+        defined = {f.name for f in map(lambda s: _local_function(s, self.error),
+                                       _defining_statements(fdef.body)) if f is not None}
+        fresh = {name: self.namer.fresh(f"_{name}") for name in sorted(defined)}
+        for sub in S.walk(fdef):
+            if isinstance(sub, gast.FunctionDef) and sub is not fdef and sub.name in fresh:
+                sub.name = fresh[sub.name]
+        for stmt in fdef.body:
+            _rename(stmt, fresh)
+        fdef.body = _collect(fdef.body, self.functions, self.namer, self.error)
+        return list(fresh.values())
+
     def inline_call(self, call, prelude):
         fdef = self.functions[call.func.id]
         if self.depth > 20:
@@ -244,6 +259,7 @@ class _Expander:
                              "Pass the arguments one by one.")
         from s2s_ad.frontend.desugar import desugar
         body_def = S.clone(fdef)
+        nested = self.nested_functions(body_def)
         params = [a.id for a in body_def.args.args]
         kwonly = [a.id for a in body_def.args.kwonlyargs]
         if len(args) > len(params) or set(keywords) - set(params[len(args):] + kwonly) or \
@@ -269,12 +285,22 @@ class _Expander:
             binding.append(gast.copy_location(S.assign(renames[p], value), call))
         body_def = desugar(body_def, self.namer, self.error)
         body = [_rename(stmt, renames) for stmt in body_def.body]
+        for name in nested:      # a closure reads the renamed locals of this call
+            _rename(self.functions[name], renames)
         result = self.namer.fresh(f"_{fdef.name}")
         ret = body[-1]
         body[-1] = gast.copy_location(S.assign(result, ret.value if ret.value is not None
                                                else S.const(None)), ret)
         prelude.extend(binding + self.inner().block(body))
         return S.load(result)
+
+
+def _defining_statements(stmts):
+    """The statements of `stmts` (and of its loops' bodies) that _collect looks at."""
+    for stmt in stmts:
+        yield stmt
+        if isinstance(stmt, (gast.For, gast.While)):
+            yield from _defining_statements(stmt.body)
 
 
 def _located(stmt, origin):
