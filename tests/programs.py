@@ -6,6 +6,7 @@ against each other).  A Case says which arguments are differentiated and how to 
 from the function's domain.
 """
 import functools
+import io
 import math
 from dataclasses import dataclass, field
 
@@ -2128,9 +2129,12 @@ def with_errstate(x):
     return y * 2.0
 
 
+_LOG = io.StringIO()
+
+
 def print_an_fstring(x):
     y = x * x
-    print(f"y = {y:.3f}", end="\r")
+    print(f"y = {y:.3f}, x = {x!r}", file=_LOG)
     return y * x
 
 

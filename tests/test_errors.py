@@ -36,7 +36,7 @@ def line_of(fn, text):
     (r.writes_global, "global COUNTER", "`global`"),
     (r.defines_class, "class Box", "class definition"),
     (r.passes_lambda, "apply(lambda", "lambda"),
-    (r.deletes, "del y", "`del`"),
+    (r.deletes, "del y[0]", "`del`"),
     (r.imports_inside, "import math as m", "`import`"),
     (r.writes_nonlocal, "nonlocal total", "`nonlocal`"),
 ])

@@ -26,7 +26,8 @@ from s2s_ad.base import syntax as S
 from s2s_ad.frontend import higher_order
 
 
-_HOISTABLE = (gast.ListComp, gast.GeneratorExp, gast.Call)    # the nodes _hoisted may accept
+_HOISTABLE = (gast.ListComp, gast.GeneratorExp, gast.DictComp, gast.Dict,
+              gast.Call)    # the nodes _hoisted may accept
 
 
 def expand_locals(node, namer, error, resolve=None):
@@ -141,7 +142,8 @@ class _Expander:
         return any(self._hoisted(n) for n in S.nodes_of(node, _HOISTABLE))
 
     def _hoisted(self, n):
-        return isinstance(n, (gast.ListComp, gast.GeneratorExp)) or (
+        return isinstance(n, (gast.ListComp, gast.GeneratorExp, gast.DictComp)) or (
+            isinstance(n, gast.Dict) and None in n.keys) or (
             isinstance(n, gast.Call) and ((isinstance(n.func, gast.Name)
                                            and n.func.id in self.functions)
                                           or higher_order.recognises(self, n)))
@@ -157,6 +159,8 @@ class _Expander:
                 return higher_order.rewrite(self, node, prelude)
             if isinstance(node, gast.Call):
                 return self.inline_call(node, prelude)
+            if isinstance(node, gast.Dict):
+                return self.merged_dict(node, prelude)
             return self.comprehension(node, prelude)
         if isinstance(node, gast.Lambda):
             return node       # its body runs later, if ever: left to the later passes
@@ -204,7 +208,10 @@ class _Expander:
 
     # -- comprehensions --------------------------------------------------------------------
     def comprehension(self, node, prelude):
-        result = self.namer.fresh("_list")
+        """A list (dict) comprehension or generator expression: a loop that appends to a
+        fresh list (stores into a fresh dict)."""
+        is_dict = isinstance(node, gast.DictComp)
+        result = self.namer.fresh("_dict" if is_dict else "_list")
         origin = node
         renames = {}
         for gen in node.generators:
@@ -213,9 +220,14 @@ class _Expander:
                                  "Write the loop out.")
             for t in S.names_in(gen.target, gast.Store):
                 renames[t] = self.namer.fresh(f"_{t}")
-        elt = _rename(S.clone(node.elt), renames)
-        body = [gast.Expr(value=S.call(gast.Attribute(value=S.load(result), attr="append",
-                                                      ctx=gast.Load()), elt))]
+        if is_dict:
+            key = _rename(S.clone(node.key), renames)
+            body = [S.assign(gast.Subscript(value=S.load(result), slice=key, ctx=gast.Store()),
+                             _rename(S.clone(node.value), renames))]
+        else:
+            elt = _rename(S.clone(node.elt), renames)
+            body = [gast.Expr(value=S.call(gast.Attribute(value=S.load(result), attr="append",
+                                                          ctx=gast.Load()), elt))]
         for gen in reversed(node.generators):
             for cond in reversed(gen.ifs):
                 body = [gast.If(test=_rename(S.clone(cond), renames), body=body, orelse=[])]
@@ -224,12 +236,29 @@ class _Expander:
                              body=body, orelse=[], type_comment=None)]
         # the first iterable is evaluated in the enclosing scope, so its names keep theirs
         body[0].iter = S.clone(node.generators[0].iter)
-        stmts = [S.assign(result, gast.List(elts=[], ctx=gast.Load()))] + body
-        for stmt in stmts:
-            for sub in S.walk(stmt):
-                if isinstance(sub, (gast.stmt, gast.expr)) and getattr(sub, "lineno", None) is None:
-                    gast.copy_location(sub, origin)
-        prelude.extend(self.block(stmts))
+        empty = gast.Dict(keys=[], values=[]) if is_dict else gast.List(elts=[], ctx=gast.Load())
+        stmts = [S.assign(result, empty)] + body
+        prelude.extend(self.block(_located_all(stmts, origin)))
+        return S.load(result)
+
+    def merged_dict(self, node, prelude):
+        """`{**a, "c": v}`: a fresh dict, filled in display order (later keys win)."""
+        result = self.namer.fresh("_dict")
+        stmts = [S.assign(result, gast.Dict(keys=[], values=[]))]
+        for key, value in zip(node.keys, node.values):
+            if key is not None:
+                stmts.append(S.assign(gast.Subscript(value=S.load(result), slice=key,
+                                                     ctx=gast.Store()), value))
+                continue
+            source, item = self.namer.fresh("_merged"), self.namer.fresh("_key")
+            stmts.append(S.assign(source, value))
+            stmts.append(gast.For(
+                target=S.store(item), iter=S.load(source), orelse=[], type_comment=None,
+                body=[S.assign(gast.Subscript(value=S.load(result), slice=S.load(item),
+                                              ctx=gast.Store()),
+                               gast.Subscript(value=S.load(source), slice=S.load(item),
+                                              ctx=gast.Load()))]))
+        prelude.extend(self.block(_located_all(stmts, node)))
         return S.load(result)
 
     # -- local functions -------------------------------------------------------------------
@@ -301,6 +330,12 @@ def _defining_statements(stmts):
         yield stmt
         if isinstance(stmt, (gast.For, gast.While)):
             yield from _defining_statements(stmt.body)
+
+
+def _located_all(stmts, origin):
+    for stmt in stmts:
+        _located(stmt, origin)
+    return stmts
 
 
 def _located(stmt, origin):

@@ -11,6 +11,9 @@ Input: the user's function, nested `def`s included.  Output: the same function w
     raise E / raise E from C   ->  _ad.raise_exception(E) / _ad.raise_exception(E, C)
     f"y = {y:.3f}"             ->  _ad.formatted("y = {0:.3f}", y)
     with np.errstate(**kw): B  ->  _s = _ad.push_errstate(**kw); B; _ad.pop_errstate(_s)
+    t = (a, b); f(*t, **d)     ->  f(t[0], t[1], k=d["k"]) where t (d) is assigned once, a
+                                   tuple or list (a dict with constant str keys) display
+    d.get(k, default)          ->  d[k] if k in d else default   (d a name, k a name or constant)
     del name / global n / nonlocal n (n only read) / pass   ->  nothing
 
 The calls are kept by the derivatives like any call made for its effect (an `assert`'s
@@ -26,8 +29,41 @@ from s2s_ad.base import syntax as S
 def plain_statements(node, namer, error):
     stored = {n.id for n in S.walk(node) if isinstance(n, gast.Name) and
               isinstance(n.ctx, gast.Store)}
-    _Rewriter(namer, error, stored).visit(node)
+    rewriter = _Rewriter(namer, error, stored)
+    rewriter.displays = _displays(node)
+    rewriter.visit(node)
     return node
+
+
+def _displays(node):
+    """{name: Tuple/List/Dict display} for the names assigned once, to a display of fixed
+    shape (a dict's keys constant strings), and never written into: a call's `*t` / `**d`
+    of such a name passes its items one by one."""
+    stores = {}
+    for sub in S.walk(node):
+        if isinstance(sub, gast.Name) and not isinstance(sub.ctx, gast.Load):
+            stores[sub.id] = stores.get(sub.id, 0) + 1
+    written = {sub.value.id for sub in S.walk(node)
+               if isinstance(sub, (gast.Subscript, gast.Attribute)) and
+               not isinstance(sub.ctx, gast.Load) and isinstance(sub.value, gast.Name)}
+    written |= {sub.func.value.id for sub in S.walk(node)      # t.append(...) and the like
+                if isinstance(sub, gast.Call) and isinstance(sub.func, gast.Attribute) and
+                isinstance(sub.func.value, gast.Name)}
+    out = {}
+    for stmt in S.walk(node):
+        if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and \
+                isinstance(stmt.targets[0], gast.Name):
+            name, value = stmt.targets[0].id, stmt.value
+            if stores.get(name) != 1 or name in written:
+                continue
+            if isinstance(value, (gast.Tuple, gast.List)) and \
+                    not any(isinstance(e, gast.Starred) for e in value.elts):
+                out[name] = value
+            elif isinstance(value, gast.Dict) and all(
+                    isinstance(k, gast.Constant) and isinstance(k.value, str) and
+                    k.value.isidentifier() for k in value.keys):
+                out[name] = value
+    return out
 
 
 def _located(stmts, origin):
@@ -80,6 +116,45 @@ class _Rewriter(gast.NodeTransformer):
                                    type_comment=None))
         return _located(out, node)
 
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        self.spread_arguments(node)
+        func = node.func
+        if not (isinstance(func, gast.Attribute) and func.attr == "get" and
+                isinstance(func.value, gast.Name) and not node.keywords and
+                len(node.args) in (1, 2) and
+                isinstance(node.args[0], (gast.Name, gast.Constant))):
+            return node
+        key = node.args[0]
+        default = node.args[1] if len(node.args) == 2 else S.const(None)
+        test = gast.Compare(left=S.clone(key), ops=[gast.In()], comparators=[S.clone(func.value)])
+        item = gast.Subscript(value=S.clone(func.value), slice=S.clone(key), ctx=gast.Load())
+        choice = gast.IfExp(test=test, body=item, orelse=default)
+        _located([choice], node)
+        return gast.copy_location(choice, node)
+
+    def spread_arguments(self, node):
+        """`f(*t)` / `f(**d)` of a display assigned once: its items as arguments."""
+        args = []
+        for arg in node.args:
+            display = self.displays.get(arg.value.id) if isinstance(arg, gast.Starred) and \
+                isinstance(arg.value, gast.Name) else None
+            if isinstance(display, (gast.Tuple, gast.List)):
+                args.extend(_item(arg.value.id, S.const(k)) for k in range(len(display.elts)))
+            else:
+                args.append(arg)
+        keywords = []
+        for kw in node.keywords:
+            display = self.displays.get(kw.value.id) if kw.arg is None and \
+                isinstance(kw.value, gast.Name) else None
+            if isinstance(display, gast.Dict):
+                keywords.extend(gast.keyword(arg=k.value, value=_item(kw.value.id, S.const(
+                    k.value))) for k in display.keys)
+            else:
+                keywords.append(kw)
+        node.args, node.keywords = args, keywords
+        _located(node.args + [k.value for k in node.keywords], node)
+
     def visit_Raise(self, node):
         if node.exc is None:
             raise self.error(node, "a bare `raise` (re-raising) is not supported",
@@ -128,8 +203,8 @@ class _Rewriter(gast.NodeTransformer):
     def visit_Global(self, node):
         written = sorted(set(node.names) & self.stored)
         if written:
-            raise self.error(node, f"assigning the {type(node).__name__.lower()} name "
-                                   f"'{written[0]}' is not supported",
+            raise self.error(node, f"`{type(node).__name__.lower()}` for '{written[0]}', "
+                                   f"which the function assigns, is not supported",
                              "Pass the value in as an argument and return the new value.")
         return gast.copy_location(gast.Pass(), node)
 
