@@ -57,7 +57,6 @@ REFUSED_EVERYWHERE.update({
 # with what to write instead.
 REFUSED_EVERYWHERE.update({
     "star_params_in_helpers": "takes **kwargs, which s2s_ad cannot match",
-    "star_params": "`*xs` parameter",
     "returned_closure": "a call whose callee is computed by another call",
     "closures_over_loop_variables": "a lambda kept in a list, passed on",
     "lambdas_in_containers": "a lambda kept in a list, passed on",
