@@ -53,17 +53,6 @@ REFUSED_EVERYWHERE.update({
     # pops restore saved values, are told apart: aliasing._user_lists)
     "writes_into_a_popped_array": "writing into 'B', which is the same array as 'A'"})
 
-# Python that stays refused (issue 19; README "Python supported"), each at the user's line
-# with what to write instead.
-REFUSED_EVERYWHERE.update({
-    "star_params_in_helpers": "takes **kwargs, which s2s_ad cannot match",
-    "returned_closure": "a call whose callee is computed by another call",
-    "closures_over_loop_variables": "a lambda kept in a list, passed on",
-    "lambdas_in_containers": "a lambda kept in a list, passed on",
-    "lambda_as_an_argument": "a lambda kept in a list, passed on",
-    "generator_helper": "`yield` is not supported",
-    "try_except_straight": "`try` is not supported"})
-
 # (program, transform): the variants where it is wrong or crashes today ("*": all four)
 KNOWN = {
     # reverse over reverse of writes into a dict at a key a loop walks (also `m[k] = ...`
