@@ -16,7 +16,11 @@ from s2s_ad.base.errors import (BadArgumentError, DifferentiationError, NonDiffe
                      SourceUnavailableError, UnsupportedSyntaxError)
 from s2s_ad.rules import registry as _registry
 
-_registry.nondifferentiable(_runtime.grad_seed, _runtime.check_assertion, stop_gradient)
+_registry.nondifferentiable(_runtime.grad_seed, _runtime.check_assertion, stop_gradient,
+                            _runtime.raise_exception, _runtime.formatted,
+                            _runtime.push_errstate, _runtime.pop_errstate,
+                            _runtime.sorted_order, _runtime.index_of_min,
+                            _runtime.index_of_max)
 
 
 def _checked(register, fn, rules, what):

@@ -138,6 +138,7 @@ def _generic_kinds(arg_kinds):
 
 
 _CALLING = weakref.WeakKeyDictionary()    # function with rules -> a function calling it
+_CALLING_BUILTIN = {}     # the same for ufuncs and built-ins, which take no weak references
 
 
 def differentiated(fn):
@@ -146,8 +147,15 @@ def differentiated(fn):
     marked non-differentiable is called from a function made for it, so that its rules are
     used as at any other call of it."""
     fn = frontend.unwrap(fn)
-    if not isinstance(fn, types.FunctionType) or (
-            registry.lookup(fn) is None and not registry.is_nondifferentiable(fn)):
+    if not isinstance(fn, types.FunctionType):
+        # a NumPy ufunc or math function with a rule (`ad.grad(np.sqrt)`): called likewise
+        if not isinstance(fn, (np.ufunc, types.BuiltinFunctionType)) or \
+                registry.lookup(fn) is None:
+            return fn
+        if fn not in _CALLING_BUILTIN:
+            _CALLING_BUILTIN[fn] = frontend.calling(fn)
+        return _CALLING_BUILTIN[fn]
+    if registry.lookup(fn) is None and not registry.is_nondifferentiable(fn):
         return fn
     made = _CALLING.get(fn)
     if made is None:

@@ -5,6 +5,8 @@ and by test_derivatives.py (reverse and forward mode against central finite diff
 against each other).  A Case says which arguments are differentiated and how to draw inputs
 from the function's domain.
 """
+import functools
+import io
 import math
 from dataclasses import dataclass, field
 
@@ -1945,3 +1947,280 @@ def writes_beside_an_item_of_a_tuple_parameter(x, a):
 
 CASES.append(Case(writes_beside_an_item_of_a_tuple_parameter, args(scal(0.5, 1.5), vec(3)),
                   (0, 1)))
+
+
+# ---- issue 19: calls and functions as values ---------------------------------------------------
+def _total(*xs):
+    s = 0.0
+    for v in xs:
+        s = s + v
+    return s
+
+
+def _scaled_by_keywords(x, **kw):
+    return x * kw["scale"] + kw.get("shift", 0.0)
+
+
+def star_params_in_helpers(x, y):
+    return _total(x * y, x, np.sin(y)) + _scaled_by_keywords(x, scale=y)
+
+
+def _pair_product(a, b):
+    return a * b + a
+
+
+def _keyword_pair(a, b=1.0):
+    return a - b * b
+
+
+def star_in_calls(x, y):
+    t = (x, np.cos(y))
+    d = {"a": x * y, "b": y}
+    return _pair_product(*t) + _keyword_pair(**d)
+
+
+def zip_star_rows(x):
+    rows = [x[:3], x[1:]]
+    s = 0.0
+    for a, b in zip(*rows):
+        s = s + a * b
+    return s
+
+
+def map_a_function(x):
+    ys = list(map(np.sin, [x[0], x[1] * x[2]]))
+    return sum(map(lambda v: v * v, ys))
+
+
+def filter_a_list(x):
+    vals = [x[0], x[1], x[2] * x[0]]
+    kept = list(filter(lambda v: v > -10.0, vals))
+    return sum(kept)
+
+
+def reduce_a_list(x):
+    return functools.reduce(lambda a, b: a * b + 1.0, [x[0], x[1], x[2]])
+
+
+def _affine(x, a, b):
+    return a * x + b
+
+
+def partial_of_a_helper(x, y):
+    g = functools.partial(_affine, a=y, b=2.0)
+    return g(x) * x
+
+
+def sorted_with_a_key(x):
+    vals = [x[0], x[1], x[2]]
+    s = sorted(vals, key=lambda v: v * v)
+    return s[0] * 2.0 + s[-1]
+
+
+def enumerate_and_reversed(x):
+    s = 0.0
+    for i, v in enumerate(reversed([x[0], x[1] * x[2], x[2]])):
+        s = s + (i + 1.0) * v * v
+    return s
+
+
+def sum_with_a_start(x):
+    return sum([x[0] * x[1], x[2]], x[0] * 0.5) + sum([x[1]], 1.0)
+
+
+def min_max_with_a_key(x):
+    vals = [x[0], x[1], x[2]]
+    return min(vals, key=abs) * max(vals, key=lambda v: v * v)
+
+
+def _make_scaler(c):
+    def scale(v):
+        return c * v * v
+    return scale
+
+
+def returned_closure(x, y):
+    return _make_scaler(y)(x) + _make_scaler(3.0)(x)
+
+
+def closures_over_loop_variables(x):
+    fs = []
+    for k in range(3):
+        fs.append(lambda v, k=k: v * (k + 1.0))
+    s = 0.0
+    for f in fs:
+        s = s + f(x) * x
+    return s
+
+
+def lambdas_in_containers(x):
+    table = {"sq": lambda v: v * v, "sin": np.sin}
+    funcs = [np.cos, lambda v: v * 3.0]
+    return table["sq"](x) + table["sin"](x) + funcs[0](x) * funcs[1](x)
+
+
+def immediately_called_lambda(x):
+    return (lambda v: v * v + 1.0)(x) * x
+
+
+def _layer(x, act=np.tanh):
+    return act(x * 2.0)
+
+
+def function_valued_default(x):
+    return np.sum(_layer(x)) + np.sum(_layer(x, act=np.sin))
+
+
+def _apply(x, act):
+    return act(x) * x
+
+
+def _cubed(v):
+    return v * v * v
+
+
+def callable_arguments(x):
+    return _apply(x, np.tanh) + _apply(x, _cubed) + _apply(x, math.sin)
+
+
+def lambda_as_an_argument(x):
+    return _apply(x, lambda v: v + 1.0)
+
+
+def nested_defs(x):
+    def outer(a):
+        def inner(b):
+            def innermost(c):
+                return c * x
+            return innermost(b) + b
+        return inner(a) * a
+    return outer(x * 2.0)
+
+
+CASES.append(Case(star_in_calls, args(scal(0.5, 1.5), scal(0.5, 1.5)), (0, 1)))
+for _fn in (zip_star_rows, map_a_function, filter_a_list, reduce_a_list, sorted_with_a_key,
+            enumerate_and_reversed, sum_with_a_start, min_max_with_a_key):
+    CASES.append(Case(_fn, args(vec(4, 0.5, 1.5)), (0,)))
+for _fn in (partial_of_a_helper,):
+    CASES.append(Case(_fn, args(scal(0.5, 1.5), scal(0.5, 1.5)), (0, 1)))
+for _fn in (immediately_called_lambda, callable_arguments, nested_defs):
+    CASES.append(Case(_fn, args(scal(0.5, 1.5)), (0,)))
+CASES.append(Case(function_valued_default, args(vec(3)), (0,)))
+
+
+# ---- issue 19: statements ------------------------------------------------------------------------
+def _squares(xs):
+    for v in xs:
+        yield v * v
+
+
+def generator_helper(x):
+    s = sum(_squares([x[0], x[1]]))
+    t = list(_squares([x[2]]))
+    for v in _squares([x[0] * x[1]]):
+        s = s + v
+    return s + t[0]
+
+
+def generator_in_and_or(x):
+    ok = all(v > -10.0 for v in x) and any(v < 10.0 for v in x)
+    return np.sum(x * x) if ok else np.sum(x)
+
+
+def starred_assignment(x):
+    a, *rest = [x[0], x[1], x[2]]
+    *init, last = (x[0], x[1], x[2])
+    return a * sum(rest) + last * init[0]
+
+
+def dict_methods(x):
+    d = {"a": x[0], "b": x[1] * x[2]}
+    s = 0.0
+    for k, v in d.items():
+        s = s + v * v
+    for v in d.values():
+        s = s + v
+    for k in d.keys():
+        s = s + d[k] * x[0]
+    return s + d.get("c", 1.0) * d.get("a", 0.0)
+
+
+def dict_merge_and_comprehension(x):
+    a = {"a": x[0], "b": x[1]}
+    b = {**a, "c": x[2] * x[0]}
+    sq = {k: v * v for k, v in b.items()}
+    s = 0.0
+    for k in sq:
+        s = s + sq[k]
+    return s
+
+
+def raise_guard(x):
+    if x < 0:
+        raise ValueError("x must be positive")
+    return np.sqrt(x) * x
+
+
+def assert_statement(x):
+    assert x > 0, "x must be positive"
+    return np.log(x) * x
+
+
+def with_errstate(x):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        y = np.sum(np.sin(x) / (x * x + 1.0))
+    return y * 2.0
+
+
+_LOG = io.StringIO()
+
+
+def print_an_fstring(x):
+    y = x * x
+    print(f"y = {y:.3f}, x = {x!r}", file=_LOG)
+    return y * x
+
+
+def annotated_del_pass(x):
+    y: float = x ** 2
+    z = y * x
+    del y
+    if z > 100.0:
+        pass
+    return z + x
+
+
+_GAIN = 2.5
+
+
+def global_read(x):
+    global _GAIN
+    return x * _GAIN
+
+
+def try_except_straight(x):
+    try:
+        y = np.sin(x) * x
+    except FloatingPointError:
+        y = 0.0 * x
+    return y + x
+
+
+for _fn in (generator_in_and_or, starred_assignment, dict_methods,
+            dict_merge_and_comprehension, with_errstate):
+    CASES.append(Case(_fn, args(vec(3, 0.5, 1.5)), (0,)))
+for _fn in (raise_guard, assert_statement, print_an_fstring, annotated_del_pass, global_read):
+    CASES.append(Case(_fn, args(scal(0.5, 1.5)), (0,)))
+
+
+# Issue 19 programs that stay refused, at the user's line with what to write instead
+# (README, "Python supported"): {program: (arguments, words of the message)}; test_errors.
+REFUSED_PYTHON = {
+    star_params_in_helpers: ((1.0, 1.0), "takes **kwargs"),
+    returned_closure: ((1.0, 1.0), "a call whose callee is computed by another call"),
+    closures_over_loop_variables: ((1.0,), "a lambda kept in a list, passed on"),
+    lambdas_in_containers: ((1.0,), "a lambda kept in a list, passed on"),
+    lambda_as_an_argument: ((1.0,), "a lambda kept in a list, passed on"),
+    generator_helper: ((np.ones(3),), "`yield` is not supported"),
+    try_except_straight: ((1.0,), "`try` is not supported"),
+}

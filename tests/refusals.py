@@ -79,9 +79,9 @@ def passes_lambda(x):
 
 
 def deletes(x):
-    y = x * 2.0
-    del y
-    return x
+    y = [x * 2.0, x]
+    del y[0]
+    return y[0]
 
 
 def imports_inside(x):

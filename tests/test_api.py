@@ -308,3 +308,17 @@ def test_generated_code_is_the_same_in_every_run(tmp_path):
                             env=dict(os.environ, PYTHONHASHSEED=seed), check=True).stdout
              for seed in ("1", "2", "3")}
     assert len(texts) == 1 and "def f_grad" in texts.pop()
+
+
+def test_a_ufunc_or_math_function_is_differentiated_directly():
+    """`ad.grad(np.sqrt)`: a function with a rule and no Python source is differentiated
+    through a generated function calling it (issue 19)."""
+    import math
+    assert ad.grad(np.sqrt)(4.0) == pytest.approx(0.25)
+    assert ad.grad(math.exp)(1.0) == pytest.approx(math.e)
+    assert ad.grad(np.arctan2, wrt=1)(1.0, 2.0) == pytest.approx(-1.0 / 5.0)
+    value, tangent = ad.jvp(np.tanh, (0.5,), (2.0,))
+    assert tangent == pytest.approx(2.0 / np.cosh(0.5) ** 2)
+    assert ad.hessian(np.sin)(0.3) == pytest.approx(-np.sin(0.3))
+    x = np.array([0.5, 1.5])
+    np.testing.assert_allclose(ad.jacrev(np.exp)(x), np.diag(np.exp(x)))

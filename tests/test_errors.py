@@ -8,6 +8,7 @@ import pytest
 
 import s2s_ad as ad
 
+import programs
 import refusals as r
 
 HERE = os.path.abspath(r.__file__)
@@ -36,7 +37,7 @@ def line_of(fn, text):
     (r.writes_global, "global COUNTER", "`global`"),
     (r.defines_class, "class Box", "class definition"),
     (r.passes_lambda, "apply(lambda", "lambda"),
-    (r.deletes, "del y", "`del`"),
+    (r.deletes, "del y[0]", "`del`"),
     (r.imports_inside, "import math as m", "`import`"),
     (r.writes_nonlocal, "nonlocal total", "`nonlocal`"),
 ])
@@ -223,3 +224,14 @@ def test_interleaved_einsum_through_a_later_operand_raises():
 def test_r_with_index_items_is_not_refused():
     a = np.array([1.0, 2.0, 3.0, 4.0])
     np.testing.assert_allclose(ad.grad(r.r_of_indices)(a), [2.0, 4.0, 0.0, 8.0])
+
+
+@pytest.mark.parametrize("fn", list(programs.REFUSED_PYTHON), ids=lambda f: f.__name__)
+def test_python_that_stays_refused_says_where_and_what_to_write(fn):
+    """Issue 19: what stays refused is refused at the user's line, with a hint."""
+    arguments, words = programs.REFUSED_PYTHON[fn]
+    with pytest.raises(ad.DifferentiationError) as info:
+        ad.grad(fn)(*arguments)
+    message = str(info.value)
+    assert words in message
+    assert "programs.py:" in message and "\n" in message.strip()

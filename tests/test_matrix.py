@@ -55,6 +55,10 @@ REFUSED_EVERYWHERE.update({
 
 # (program, transform): the variants where it is wrong or crashes today ("*": all four)
 KNOWN = {
+    # reverse over reverse of writes into a dict at a key a loop walks (also `m[k] = ...`
+    # in a plain loop, before issue 19): np.add.at into the dict's adjoint
+    ("dict_merge_and_comprehension", "jacrev_grad"): "*",
+    ("dict_merge_and_comprehension", "grad_grad"): "*",
 }
 
 

@@ -21,19 +21,35 @@ def callee_ssa(fn, kinds, statics=None):
     return ssa, in_place
 
 
-def static_functions(bound, fn):
-    """{parameter: function} for arguments that are functions known now (module-level)."""
+def static_functions(bound, fn, callee=None):
+    """{parameter: function} for arguments that are functions known now: a module-level
+    function, or a NumPy or math function (`np.tanh`), passed by name or left to the
+    callee's default (`def layer(x, act=np.tanh)`).  Calls of the parameter in the callee
+    are then calls of that function, differentiated by its rule or its source."""
     import gast
-    import types
     from s2s_ad.frontend.resolve import resolve_static
     out = {}
     for p, node in bound.items():
-        if isinstance(node, gast.Name) and node.id not in fn.params and \
-                not _is_assigned(node.id, fn):
+        root = node
+        while isinstance(root, gast.Attribute):
+            root = root.value
+        if isinstance(root, gast.Name) and root.id not in fn.params and \
+                not _is_assigned(root.id, fn):
             obj = resolve_static(node, fn)
-            if isinstance(obj, types.FunctionType):
+            if _is_static_callable(obj):
                 out[p] = obj
+    if callee is not None:
+        import inspect
+        for p, param in inspect.signature(callee).parameters.items():
+            if p not in bound and _is_static_callable(param.default):
+                out[p] = param.default
     return out
+
+
+def _is_static_callable(obj):
+    import types
+    import numpy as np
+    return isinstance(obj, (types.FunctionType, types.BuiltinFunctionType, np.ufunc))
 
 
 def _is_assigned(name, fn):

@@ -97,6 +97,9 @@ def _result_kind(op, kinds, rules, value=None, how=None):
         return "dict"
     if op.kind == "index":
         base = atom_kind(op.args[0], kinds)
+        if isinstance(op.index, gast.Slice):     # `seq[1:]`: a sequence like seq, or an array
+            return {"scalars": "scalars", "container": "container", "array": "array",
+                    "num": "num"}.get(base)
         return {"scalars": "scalar", "array": "num", "num": "num"}.get(base)
     if op.kind == "other":
         if op.name:       # .shape and friends

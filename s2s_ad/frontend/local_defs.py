@@ -15,27 +15,37 @@
       total = sum(_list)
 
 Both are hoisted to just before the statement that uses them, so they are computed in the
-order Python computes them, except inside `x if c else y`, `and`/`or` and `while` conditions,
-where that would change what runs: there they are refused.
+order Python computes them.  Inside `x if c else y` and `and`/`or` the hoisted statements go
+into an `if` statement, so they run only where Python runs them; in a `while` condition they
+are refused.
 """
 
 import gast
 
 from s2s_ad.base import syntax as S
+from s2s_ad.frontend import higher_order
 
 
-_HOISTABLE = (gast.ListComp, gast.GeneratorExp, gast.Call)    # the nodes _hoisted may accept
+_HOISTABLE = (gast.ListComp, gast.GeneratorExp, gast.DictComp, gast.Dict,
+              gast.Call)    # the nodes _hoisted may accept
 
 
-def expand_locals(node, namer, error):
+def expand_locals(node, namer, error, resolve=None):
+    """`resolve(name, default)`: what a free name is bound to, to recognise the built-ins
+    that higher_order rewrites (None: none is)."""
     functions = {}
+    higher_order.expand_partials(node, namer, error, resolve)
     node.body = _collect(node.body, functions, namer, error)
     for name in functions:
         for sub in S.walk(node):
             if isinstance(sub, gast.Name) and sub.id == name and isinstance(sub.ctx, gast.Store):
                 raise error(sub, f"the local function '{name}' is reassigned",
                             "Give the new value another name.")
-    node.body = _Expander(functions, namer, error).block(node.body)
+    expander = _Expander(functions, namer, error)
+    expander.resolve = resolve
+    expander.locals = {a.id for a in node.args.args} | {
+        n.id for n in S.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+    node.body = expander.block(node.body)
     return node
 
 
@@ -86,8 +96,23 @@ def _local_function(stmt, error):
 
 
 class _Expander:
+    resolve, locals = None, frozenset()
+
     def __init__(self, functions, namer, error, depth=0):
         self.functions, self.namer, self.error, self.depth = functions, namer, error, depth
+
+    def inner(self):
+        inner = _Expander(self.functions, self.namer, self.error, self.depth + 1)
+        inner.resolve, inner.locals = self.resolve, self.locals
+        return inner
+
+    def name_lambda(self, lam, prelude):
+        """A fresh local function for a lambda used where it stands (passed to `map`, called
+        at once): its defaults are evaluated here, as Python evaluates them."""
+        name = self.namer.fresh("_lambda")
+        stmt = gast.copy_location(S.assign(name, lam), lam)
+        prelude.extend(self.block(_collect([stmt], self.functions, self.namer, self.error)))
+        return name
 
     def block(self, stmts):
         out = []
@@ -110,50 +135,83 @@ class _Expander:
         for field in fields:
             part = getattr(stmt, field, None)
             if part is not None:
-                setattr(stmt, field, self.expression(part, prelude, guarded=False))
+                setattr(stmt, field, self.expression(part, prelude))
         return prelude + [stmt]
 
     def _needs_hoisting(self, node):
         return any(self._hoisted(n) for n in S.nodes_of(node, _HOISTABLE))
 
     def _hoisted(self, n):
-        return isinstance(n, (gast.ListComp, gast.GeneratorExp)) or (
-            isinstance(n, gast.Call) and isinstance(n.func, gast.Name)
-            and n.func.id in self.functions)
+        return isinstance(n, (gast.ListComp, gast.GeneratorExp, gast.DictComp)) or (
+            isinstance(n, gast.Dict) and None in n.keys) or (
+            isinstance(n, gast.Call) and ((isinstance(n.func, gast.Name)
+                                           and n.func.id in self.functions)
+                                          or higher_order.recognises(self, n)))
 
-    def expression(self, node, prelude, guarded):
+    def expression(self, node, prelude):
         """`node` with comprehensions and local calls replaced by names computed in `prelude`."""
         if isinstance(node, list):
-            return [self.expression(n, prelude, guarded) for n in node]
+            return [self.expression(n, prelude) for n in node]
         if not isinstance(node, gast.AST) or not self._needs_hoisting(node):
             return node
         if self._hoisted(node):
-            if guarded:
-                raise self.error(node, "a comprehension or local function call inside "
-                                       "`x if c else y`, `and` or `or` is not supported",
-                                 "Use an `if` statement instead.")
+            if isinstance(node, gast.Call) and higher_order.recognises(self, node):
+                return higher_order.rewrite(self, node, prelude)
             if isinstance(node, gast.Call):
                 return self.inline_call(node, prelude)
+            if isinstance(node, gast.Dict):
+                return self.merged_dict(node, prelude)
             return self.comprehension(node, prelude)
         if isinstance(node, gast.Lambda):
             return node       # its body runs later, if ever: left to the later passes
+        if isinstance(node, gast.BoolOp) and self._needs_hoisting(gast.List(
+                elts=node.values[1:], ctx=gast.Load())):
+            return self.short_circuit(node, prelude)
+        if isinstance(node, gast.IfExp) and (self._needs_hoisting(node.body) or
+                                             self._needs_hoisting(node.orelse)):
+            return self.choice(node, prelude)
         for field, value in gast.iter_fields(node):
-            if not isinstance(value, (gast.AST, list)):
-                continue
-            if isinstance(node, gast.BoolOp):
-                # only the first operand always runs
-                value = [self.expression(value[0], prelude, guarded)] + \
-                    [self.expression(v, prelude, True) for v in value[1:]]
-            elif isinstance(node, gast.IfExp) and field != "test":
-                value = self.expression(value, prelude, True)
-            else:
-                value = self.expression(value, prelude, guarded)
-            setattr(node, field, value)
+            if isinstance(value, (gast.AST, list)):
+                setattr(node, field, self.expression(value, prelude))
         return node
+
+    def short_circuit(self, node, prelude):
+        """`a and b` whose b needs statements: `_t = a; if _t: (b's prelude); _t = b`, so b's
+        statements run only where Python evaluates b (`if not _t:` for `or`)."""
+        result = self.namer.fresh("_bool")
+        prelude.append(gast.copy_location(
+            S.assign(result, self.expression(node.values[0], prelude)), node))
+        rest = node.values[1:]
+        rest = rest[0] if len(rest) == 1 else gast.copy_location(
+            gast.BoolOp(op=node.op, values=rest), node)
+        inner = []
+        value = self.expression(rest, inner)
+        test = S.load(result)
+        if isinstance(node.op, gast.Or):
+            test = gast.UnaryOp(op=gast.Not(), operand=test)
+        branch = gast.If(test=test, body=inner + [S.assign(result, value)], orelse=[])
+        prelude.append(_located(branch, node))
+        return S.load(result)
+
+    def choice(self, node, prelude):
+        """`x if c else y` whose x or y needs statements: an `if` statement that computes
+        only the arm Python evaluates."""
+        result = self.namer.fresh("_choice")
+        test = self.expression(node.test, prelude)
+        arms = []
+        for arm in (node.body, node.orelse):
+            inner = []
+            value = self.expression(arm, inner)
+            arms.append(inner + [S.assign(result, value)])
+        prelude.append(_located(gast.If(test=test, body=arms[0], orelse=arms[1]), node))
+        return S.load(result)
 
     # -- comprehensions --------------------------------------------------------------------
     def comprehension(self, node, prelude):
-        result = self.namer.fresh("_list")
+        """A list (dict) comprehension or generator expression: a loop that appends to a
+        fresh list (stores into a fresh dict)."""
+        is_dict = isinstance(node, gast.DictComp)
+        result = self.namer.fresh("_dict" if is_dict else "_list")
         origin = node
         renames = {}
         for gen in node.generators:
@@ -162,9 +220,14 @@ class _Expander:
                                  "Write the loop out.")
             for t in S.names_in(gen.target, gast.Store):
                 renames[t] = self.namer.fresh(f"_{t}")
-        elt = _rename(S.clone(node.elt), renames)
-        body = [gast.Expr(value=S.call(gast.Attribute(value=S.load(result), attr="append",
-                                                      ctx=gast.Load()), elt))]
+        if is_dict:
+            key = _rename(S.clone(node.key), renames)
+            body = [S.assign(gast.Subscript(value=S.load(result), slice=key, ctx=gast.Store()),
+                             _rename(S.clone(node.value), renames))]
+        else:
+            elt = _rename(S.clone(node.elt), renames)
+            body = [gast.Expr(value=S.call(gast.Attribute(value=S.load(result), attr="append",
+                                                          ctx=gast.Load()), elt))]
         for gen in reversed(node.generators):
             for cond in reversed(gen.ifs):
                 body = [gast.If(test=_rename(S.clone(cond), renames), body=body, orelse=[])]
@@ -173,27 +236,59 @@ class _Expander:
                              body=body, orelse=[], type_comment=None)]
         # the first iterable is evaluated in the enclosing scope, so its names keep theirs
         body[0].iter = S.clone(node.generators[0].iter)
-        stmts = [S.assign(result, gast.List(elts=[], ctx=gast.Load()))] + body
-        for stmt in stmts:
-            for sub in S.walk(stmt):
-                if isinstance(sub, (gast.stmt, gast.expr)) and getattr(sub, "lineno", None) is None:
-                    gast.copy_location(sub, origin)
-        prelude.extend(self.block(stmts))
+        empty = gast.Dict(keys=[], values=[]) if is_dict else gast.List(elts=[], ctx=gast.Load())
+        stmts = [S.assign(result, empty)] + body
+        prelude.extend(self.block(_located_all(stmts, origin)))
+        return S.load(result)
+
+    def merged_dict(self, node, prelude):
+        """`{**a, "c": v}`: a fresh dict, filled in display order (later keys win)."""
+        result = self.namer.fresh("_dict")
+        stmts = [S.assign(result, gast.Dict(keys=[], values=[]))]
+        for key, value in zip(node.keys, node.values):
+            if key is not None:
+                stmts.append(S.assign(gast.Subscript(value=S.load(result), slice=key,
+                                                     ctx=gast.Store()), value))
+                continue
+            source, item = self.namer.fresh("_merged"), self.namer.fresh("_key")
+            stmts.append(S.assign(source, value))
+            stmts.append(gast.For(
+                target=S.store(item), iter=S.load(source), orelse=[], type_comment=None,
+                body=[S.assign(gast.Subscript(value=S.load(result), slice=S.load(item),
+                                              ctx=gast.Store()),
+                               gast.Subscript(value=S.load(source), slice=S.load(item),
+                                              ctx=gast.Load()))]))
+        prelude.extend(self.block(_located_all(stmts, node)))
         return S.load(result)
 
     # -- local functions -------------------------------------------------------------------
+    def nested_functions(self, fdef):
+        """The functions `fdef` defines in its body, taken out of it as local functions of
+        their own under fresh names (one set per inlined call): their fresh names."""
+        defined = {f.name for f in map(lambda s: _local_function(s, self.error),
+                                       _defining_statements(fdef.body)) if f is not None}
+        fresh = {name: self.namer.fresh(f"_{name}") for name in sorted(defined)}
+        for sub in S.walk(fdef):
+            if isinstance(sub, gast.FunctionDef) and sub is not fdef and sub.name in fresh:
+                sub.name = fresh[sub.name]
+        for stmt in fdef.body:
+            _rename(stmt, fresh)
+        fdef.body = _collect(fdef.body, self.functions, self.namer, self.error)
+        return list(fresh.values())
+
     def inline_call(self, call, prelude):
         fdef = self.functions[call.func.id]
         if self.depth > 20:
             raise self.error(call, f"the local function '{fdef.name}' calls itself",
                              "Define recursive functions at module level.")
-        args = [self.expression(a, prelude, False) for a in call.args]
-        keywords = {k.arg: self.expression(k.value, prelude, False) for k in call.keywords}
+        args = [self.expression(a, prelude) for a in call.args]
+        keywords = {k.arg: self.expression(k.value, prelude) for k in call.keywords}
         if any(isinstance(a, gast.Starred) for a in args) or None in keywords:
             raise self.error(call, "*args or **kwargs in a call of a local function",
                              "Pass the arguments one by one.")
         from s2s_ad.frontend.desugar import desugar
         body_def = S.clone(fdef)
+        nested = self.nested_functions(body_def)
         params = [a.id for a in body_def.args.args]
         kwonly = [a.id for a in body_def.args.kwonlyargs]
         if len(args) > len(params) or set(keywords) - set(params[len(args):] + kwonly) or \
@@ -219,13 +314,36 @@ class _Expander:
             binding.append(gast.copy_location(S.assign(renames[p], value), call))
         body_def = desugar(body_def, self.namer, self.error)
         body = [_rename(stmt, renames) for stmt in body_def.body]
+        for name in nested:      # a closure reads the renamed locals of this call
+            _rename(self.functions[name], renames)
         result = self.namer.fresh(f"_{fdef.name}")
         ret = body[-1]
         body[-1] = gast.copy_location(S.assign(result, ret.value if ret.value is not None
                                                else S.const(None)), ret)
-        inner = _Expander(self.functions, self.namer, self.error, self.depth + 1)
-        prelude.extend(binding + inner.block(body))
+        prelude.extend(binding + self.inner().block(body))
         return S.load(result)
+
+
+def _defining_statements(stmts):
+    """The statements of `stmts` (and of its loops' bodies) that _collect looks at."""
+    for stmt in stmts:
+        yield stmt
+        if isinstance(stmt, (gast.For, gast.While)):
+            yield from _defining_statements(stmt.body)
+
+
+def _located_all(stmts, origin):
+    for stmt in stmts:
+        _located(stmt, origin)
+    return stmts
+
+
+def _located(stmt, origin):
+    """`stmt`, with the position of `origin` on each of its parts that has none."""
+    for sub in S.walk(stmt):
+        if isinstance(sub, (gast.stmt, gast.expr)) and getattr(sub, "lineno", None) is None:
+            gast.copy_location(sub, origin)
+    return stmt
 
 
 def _rename(node, renames):

@@ -20,6 +20,7 @@ from s2s_ad.base.naming import Namer, generated_name, is_generated
 from s2s_ad.frontend import source as frontend
 from s2s_ad.frontend.desugar import desugar
 from s2s_ad.frontend.local_defs import expand_locals
+from s2s_ad.frontend.statements import plain_statements
 from s2s_ad.frontend.resolve import resolve_static
 from s2s_ad.frontend.to_ssa import to_ssa
 
@@ -122,7 +123,8 @@ def normalize(fn, statics=None, in_place=(), walks=None):
     _refuse_code_from_text(holder)
     _einsum_index_lists_as_subscripts(holder)
     _check_signature(holder)
-    node = expand_locals(node, namer, holder.error)
+    node = plain_statements(node, namer, holder.error)
+    node = expand_locals(node, namer, holder.error, resolve=parsed.resolve)
     node = gast.fix_missing_locations(desugar(node, namer, holder.error,
                                               shared=holder.shared_updates,
                                               in_place=in_place, walks=walks))

@@ -20,6 +20,7 @@ import warnings
 from dataclasses import dataclass, field
 
 import gast
+import numpy as np
 
 from s2s_ad.base.errors import (Location, SourceMismatchError, SourceUnavailableError,
                      UnsupportedSyntaxError)
@@ -80,6 +81,8 @@ def unwrap(fn):
 def signature(fn):
     """inspect.signature of `fn`, a Python function's own (not that of the function a
     functools.wraps wrapper names in `__wrapped__`: the wrapper is what is differentiated)."""
+    if isinstance(fn, np.ufunc):
+        return _plain_signature(fn)
     return inspect.signature(fn, follow_wrapped=not isinstance(fn, types.FunctionType))
 
 
@@ -89,8 +92,7 @@ def calling(fn):
     differentiated in place of a function that has derivative rules (ad.defvjp), so that its
     rules are used as at any call of it.  Its text is in linecache, under a pseudo-file name,
     for the front end and error messages."""
-    code = fn.__code__
-    sig = inspect.signature(fn, follow_wrapped=False)
+    sig = _plain_signature(fn)
     empty = inspect.Parameter.empty
     plain = sig.replace(parameters=[p.replace(default=empty, annotation=empty)
                                     for p in sig.parameters.values()], return_annotation=empty)
@@ -104,8 +106,9 @@ def calling(fn):
             arguments.append(f"{p.name}={p.name}")
         else:
             arguments.append(p.name)
-    name = code.co_name
-    filename = f"<s2s_ad call of {fn.__module__}.{fn.__qualname__}>"
+    name = fn.__code__.co_name if isinstance(fn, types.FunctionType) else fn.__name__
+    qualname = getattr(fn, "__qualname__", name)
+    filename = f"<s2s_ad call of {getattr(fn, '__module__', None) or 'numpy'}.{qualname}>"
     # inside a function having `name` as a local, so that `name` in the body is a free
     # variable, then given a cell holding fn
     text = (f"def _outer():\n"
@@ -117,11 +120,20 @@ def calling(fn):
     outer = next(c for c in compile(text, filename, "exec").co_consts
                  if isinstance(c, types.CodeType))
     inner = next(c for c in outer.co_consts if isinstance(c, types.CodeType))
-    function = types.FunctionType(inner, fn.__globals__, name, fn.__defaults__,
-                                  (types.CellType(fn),))
-    function.__kwdefaults__ = fn.__kwdefaults__
-    function.__qualname__ = fn.__qualname__
+    function = types.FunctionType(inner, getattr(fn, "__globals__", {}), name,
+                                  getattr(fn, "__defaults__", None), (types.CellType(fn),))
+    function.__kwdefaults__ = getattr(fn, "__kwdefaults__", None)
+    function.__qualname__ = qualname
     return function
+
+
+def _plain_signature(fn):
+    """fn's signature; a NumPy ufunc's its positional inputs (`np.arctan2`: x1, x2)."""
+    if isinstance(fn, np.ufunc):
+        names = ["x"] if fn.nin == 1 else [f"x{k + 1}" for k in range(fn.nin)]
+        return inspect.Signature([inspect.Parameter(n, inspect.Parameter.POSITIONAL_ONLY)
+                                  for n in names])
+    return inspect.signature(fn, follow_wrapped=False)
 
 
 def parse(fn):

@@ -169,14 +169,14 @@ def add_at(buf, index, g):
         out = buf.copy()
         np.add.at(out, index, g)
         return out
-    if isinstance(buf, tuple):
+    if isinstance(buf, (tuple, list)):
         out = list(buf)
-        out[index] = add(out[index], g)
-        return tuple(out)
-    if isinstance(buf, list):
-        out = list(buf)
-        out[index] = add(out[index], g)
-        return out
+        if isinstance(index, slice):     # `rest = seq[1:]`'s adjoint: item by item
+            for k, item in zip(range(len(out))[index], g):
+                out[k] = add(out[k], item)
+        else:
+            out[index] = add(out[index], g)
+        return tuple(out) if isinstance(buf, tuple) else out
     if isinstance(buf, dict):
         out = dict(buf)
         out[index] = add(out[index], g)
@@ -202,6 +202,29 @@ def check_assertion(test, message=None):
     effect): a failing assertion raises in the derivative as in the function."""
     if not test:
         raise AssertionError() if message is None else AssertionError(message)
+
+
+def raise_exception(exc, cause=None):
+    """The user's `raise exc` (`raise exc from cause`), as a call that the derivatives keep:
+    a guard raises in the derivative as in the function."""
+    if cause is not None:
+        raise exc from cause
+    raise exc
+
+
+def formatted(template, *values):
+    """The user's f-string, `template` a str.format template of the same text."""
+    return template.format(*values)
+
+
+def push_errstate(**settings):
+    """`with np.errstate(**settings):` entered: the settings it replaced, for pop_errstate."""
+    return np.seterr(**settings)
+
+
+def pop_errstate(previous):
+    """`with np.errstate(...):` left: the settings from before it back."""
+    np.seterr(**previous)
 
 
 def grad_seed(out):
@@ -314,3 +337,19 @@ def keys_of(mapping):
     for anything else, which a `for` loop walks by position (a loop over a value whose kind
     is not known when the code is generated asks at run time)."""
     return list(mapping) if isinstance(mapping, Mapping) else None
+
+
+def sorted_order(keys, reverse=False):
+    """The positions of `keys` in the order `sorted(items, key=..., reverse=reverse)` puts
+    their items (stable, as sorted is)."""
+    return sorted(range(len(keys)), key=keys.__getitem__, reverse=reverse)
+
+
+def index_of_min(keys):
+    """The position of the item `min(items, key=...)` returns (the first of the smallest)."""
+    return min(range(len(keys)), key=keys.__getitem__)
+
+
+def index_of_max(keys):
+    """The position of the item `max(items, key=...)` returns (the first of the largest)."""
+    return max(range(len(keys)), key=keys.__getitem__)

@@ -100,7 +100,7 @@ class Differentiator(Analysed):
         if not wrt:
             return None
         self.program.depends_on(op)
-        return bound, wrt, static_functions(bound, self.fn)
+        return bound, wrt, static_functions(bound, self.fn, op.fn)
 
 
 def refuse_wrt(fn, wrt):
