@@ -10,7 +10,7 @@ it takes (`Transform.prepare`), and two kinds of small functions generated for s
     and checks the signature inline, so that a repeated call costs one Python call more than
     the generated code itself.
 
-Both are generated source with a file of their own in `linecache` ("<s2s_ad f_grad entry
+Both are generated source with a file of their own in `linecache` ("<s2s_ad.entry f_grad
 1a2b3c4d5e>"), like the derivatives (backend.codegen), so `inspect.getsource`, pdb and
 tracebacks show their lines.
 """
@@ -24,6 +24,8 @@ from s2s_ad import derivative
 from s2s_ad.arguments import (ABSENT, as_float, bind, bound_self, closure_items, closure_key,
                               global_kind, parameters, shapes_of, signature, value_global_names,
                               value_kind, wrt_names)
+from s2s_ad.backend.codegen import _lines_kept_while as lines_kept_while
+from s2s_ad.backend.codegen import _show_lines as show_lines
 from s2s_ad.base.errors import DifferentiationError
 from s2s_ad.base.naming import GENERATED_FILE
 from s2s_ad.frontend import source as frontend
@@ -31,14 +33,21 @@ from s2s_ad.modes import MODES
 
 
 def run_source(source, name, namespace):
-    """Run `source` (definitions) in `namespace`, as a pseudo-file named after `name` whose
-    lines linecache holds, where inspect, pdb and tracebacks look for them.  The makers run
-    here are kept for the process's life, and so are their lines."""
+    """Run `source` (definitions of makers) in `namespace`, as a pseudo-file named after
+    `name`; `made(function)` shows its lines for as long as a function made from it lives."""
     digest = hashlib.sha1(source.encode()).hexdigest()[:10]
-    filename = f"{GENERATED_FILE} {name} {digest}>"
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    # "<s2s_ad.entry f_grad 1a2b3c4d5e>": not a derivative's name (naming.is_generated), since
+    # no transform reads this code
+    filename = f"{GENERATED_FILE}.{name} {digest}>"
     exec(compile(source, filename, "exec"), namespace)
-    return namespace
+
+    def made(function):
+        # in linecache, where inspect, pdb and tracebacks look for lines; released with the
+        # last function made (as a derivative's lines are), shown again for the next one
+        if filename not in linecache.cache:
+            show_lines(filename, source)
+        return lines_kept_while(function, filename)
+    return namespace, made
 
 
 _OWN = os.path.dirname(os.path.abspath(__file__)) + os.sep
@@ -100,8 +109,9 @@ def guard_maker(pattern):
               f"            return _value\n"
               f"        return None\n"
               f"    return guard\n")
-    namespace = {"_ndarray": np.ndarray, "ABSENT": ABSENT}
-    return run_source(source, "guard", namespace)["make"]
+    namespace, made = run_source(source, "guard", {"_ndarray": np.ndarray, "ABSENT": ABSENT})
+    make = namespace["make"]
+    return lambda *facts: made(make(*facts))
 
 
 _GUARD_MAKERS = {}
@@ -163,7 +173,7 @@ def entry_parameters(fn):
             for p in params]
 
 
-_ENTRY_MAKERS = {}     # source -> its compiled `make`: transforms of one function share it
+_ENTRY_MAKERS = {}     # source -> its (make, made): transforms of one function share it
 
 
 def entry_point(t, mode, result, general, extra=(), named_after=None):
@@ -219,10 +229,12 @@ def entry_point(t, mode, result, general, extra=(), named_after=None):
     make = _ENTRY_MAKERS.get(source)
     if make is None:
         namespace = {"_ad_type": type, "_ad_trim": trim}  # (a parameter may be called `type`)
-        run_source(source, f"{function_name} entry", namespace)
-        make = _ENTRY_MAKERS[source] = namespace["make"]
+        namespace, made = run_source(source, f"entry {function_name}", namespace)
+        make = _ENTRY_MAKERS[source] = (namespace["make"], made)
+    make, made = make
     never = (None,) + (_NoType, None, None) * len(params) + (None,)
     entry, install = make(general, never, t.bound_self)
+    made(entry)
     entry.__defaults__ = tuple(defaults) or None
     entry.__kwdefaults__ = {name: default for name, default in keyword_only
                             if default is not ABSENT} or None

@@ -56,7 +56,7 @@ def test_pdb_steps_into_the_entry_point_and_the_derivative():
     debugger.use_rawinput = False
     debugger.runcall(lambda: g(x, w))
     shown = out.getvalue()
-    assert "<s2s_ad layer_grad entry" in shown
+    assert "<s2s_ad.entry layer_grad " in shown
     assert "->\t    def layer_grad(x, w):" in shown        # `l` lists the entry point
     assert "return _ad_f(x, w)" in shown                  # `ll` shows its whole body
     # `s` into the derivative, whose lines `ll` lists, with the user's lines as comments
