@@ -108,13 +108,14 @@ def build_s2s(case, inputs):
 def _s2s_tape(ad, case, inputs):
     """(entries, bytes) at the tape's fullest during one gradient / HVP call; None for the
     Jacobians (their VJPs and JVPs run once per basis vector)."""
-    from s2s_ad.api import _as_float, _params, arg_kinds, compiled, shapes_of, wrt_names
+    from s2s_ad.arguments import arg_kinds, as_float, parameters, shapes_of, wrt_names
+    from s2s_ad.derivative import compiled
     from benchmarks.tape import tape_size
     if case.kind not in ("grad", "hvp"):
         return None
-    params = _params(case.fn)
+    params = parameters(case.fn)
     names, _ = wrt_names(case.fn, case.wrt)
-    args = [(_as_float(a) if p in names else a) for p, a in zip(params, inputs.args)]
+    args = [(as_float(a) if p in names else a) for p, a in zip(params, inputs.args)]
     kinds, shapes = arg_kinds(params, args), shapes_of(params, args)
     if case.kind == "grad":
         return tape_size(compiled(case.fn, "grad", names, kinds, arg_shapes=shapes), args)

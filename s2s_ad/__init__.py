@@ -3,6 +3,9 @@
     import s2s_ad as ad
     ad.grad(f)(x)                 # gradient, by generated reverse-mode code
     print(ad.source(f, "grad"))   # the code that computes it
+
+Stage: the public layer's front door.  Input: the user's imports.  Output: the API of API.md,
+re-exported from api, higher, sources, decorator and check, and the user's rule registrations.
 """
 from s2s_ad import rules as _rules  # noqa: F401  (registers every derivative rule)
 from s2s_ad import runtime as _runtime

@@ -7,6 +7,9 @@ Forward mode: the JVP `J v` for a random direction v is compared with
 `<u, J v>` from finite differences against `<J^T u, v>` from the generated VJP, for random u, v.
 `order=2` repeats the checks on the generated gradient (for scalar-valued f), which checks
 forward-over-reverse and reverse-over-reverse.  Raises AssertionError naming the worst entry.
+
+Stage: public layer, over the transforms.  Input: a function and arguments.  Output: nothing,
+or an AssertionError where a generated derivative disagrees with finite differences.
 """
 import numpy as np
 

@@ -3,9 +3,12 @@
     s2s-ad FILE.py:FUNCTION [--mode MODE] [--wrt NAME|INDEX ...] [--example "ARGS"]
                             [--no-optimize] [--standalone] [--adjoint] [--output FILE]
 
-MODE is one of grad, value_and_grad, vjp, jvp, hvp, jacfwd, jacrev, hessian, ssa, graph,
-jvp_batched, vjp_batched.  FILE is imported with its standard output sent to stderr, so what it
-prints never mixes with the code.
+MODE is one of the table of modes (modes.py) or graph: ssa, grad, value_and_grad, vjp, jvp, hvp,
+jvp_batched, vjp_batched, jacfwd, jacrev, hessian, graph.  FILE is imported with its standard
+output sent to stderr, so what it prints never mixes with the code.
+
+Stage: public layer.  Input: a file, a function in it, a mode and options.  Output: the code
+(or graph) on stdout or in --output FILE.
 """
 import argparse
 import contextlib
@@ -17,23 +20,11 @@ import sys
 import numpy as np
 
 from s2s_ad.base.errors import DifferentiationError
+from s2s_ad.modes import MODES as TABLE, PRINTABLE
 
-MODES = ("grad", "value_and_grad", "vjp", "jvp", "hvp", "jacfwd", "jacrev", "hessian", "ssa",
-         "graph", "jvp_batched", "vjp_batched")
-
-# What the Jacobian modes print: the batched code the transform calls once (with an example),
-# else the code it calls once per basis vector; and a comment saying how it calls it.
-_CALLS = {
-    "jacfwd": ("jvp_batched", "jvp", "ad.jacfwd(f) calls this once, with the identity as the "
-                                     "batch of input tangents",
-               "ad.jacfwd(f) calls this once per input tangent, each a basis vector"),
-    "jacrev": ("vjp_batched", "vjp", "ad.jacrev(f) calls this once, with the identity as the "
-                                     "batch of output cotangents",
-               "ad.jacrev(f) calls this once per output cotangent, each a basis vector"),
-    "hessian": (None, "hvp", None,
-                "ad.hessian(f) is the forward-mode Jacobian of the gradient: its column i is "
-                "this Hessian-vector product with basis vector i"),
-}
+# the table's modes the CLI prints: their code, the code a Jacobian or Hessian calls, or
+# the graph of the SSA form
+MODES = PRINTABLE + tuple(name for name, mode in TABLE.items() if mode.per_vector) + ("graph",)
 
 
 class _Refused(Exception):
@@ -134,15 +125,16 @@ def _generate(args, path, func_name):
     if args.mode in ("grad", "value_and_grad") and example is not None:
         _refuse_array_output(fn, example, args.mode)
     options = dict(optimize=not args.no_optimize, example=example, standalone=args.standalone)
-    if args.mode not in _CALLS:
+    mode = TABLE[args.mode]
+    if mode.printable:
         return sources.source(fn, args.mode, wrt, **options)
-    batched, plain, once, per_vector = _CALLS[args.mode]
-    if batched is not None and example is not None:
+    once, per_vector = mode.calls
+    if mode.batched is not None and example is not None:
         try:
-            return f"# {once}\n" + sources.source(fn, batched, wrt, **options)
+            return f"# {once}\n" + sources.source(fn, mode.batched, wrt, **options)
         except DifferentiationError:    # not batchable: the transform calls the plain code
             pass
-    return f"# {per_vector}\n" + sources.source(fn, plain, wrt, **options)
+    return f"# {per_vector}\n" + sources.source(fn, mode.per_vector, wrt, **options)
 
 
 def _example(expression, module, fn):

@@ -5,6 +5,10 @@
 
     loss(w, b, x, y); loss.grad(...); loss.value_and_grad(...); loss.vjp(...)
     loss.jvp(primals, tangents); loss.hessian(...); loss.hvp(..., v); loss.source("vjp")
+
+Stage: public layer, over the transforms.  Input: the user's function and wrt.  Output: a
+callable object with the function's transforms as attributes; `loss.source(mode)` is the text
+of the `Derivative` ad.source reads (sources.py).
 """
 import functools
 

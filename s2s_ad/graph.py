@@ -20,7 +20,7 @@ import gast
 
 from s2s_ad.analysis.activity import _operands, activity, differentiable, targets
 from s2s_ad.analysis.analysed import Analysed
-from s2s_ad.api import _params, arg_kinds, wrt_names
+from s2s_ad.arguments import arg_kinds, parameters, wrt_names
 from s2s_ad.backend.codegen import unparsed
 from s2s_ad.base import syntax as S
 from s2s_ad.frontend.normalize import loop_walks, normalize
@@ -55,7 +55,7 @@ def graph(fn, wrt=0, *, adjoint=False, example=None):
     """The SSA form of `fn` as a Graph; with `adjoint=True`, the adjoint edges of its gradient
     in `wrt`.  `example` (a tuple of arguments) specialises the code to their kinds."""
     with deep_expressions(), collector_paused():
-        kinds = arg_kinds(_params(fn), example) if example is not None else None
+        kinds = arg_kinds(parameters(fn), example) if example is not None else None
         ssa = normalize(fn, walks=loop_walks(kinds))
         drawing = _Drawing(ssa)
         drawing.draw()

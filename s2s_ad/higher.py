@@ -1,11 +1,15 @@
 """Forward mode and compositions: jvp, jacfwd, jacrev, hessian, hvp.
 
+Stage: public layer, above the first-order transforms (api).  Input: the user's function and
+wrt argument(s).  Output: functions computing JVPs, Jacobians, Hessians and Hessian-vector
+products, by calling generated code of the modes in the table (`modes`).
+
 Higher derivatives compose source transforms; there is no second mechanism:
   * `hvp(f)` is forward mode applied to the generated gradient source (forward-over-reverse);
   * `hessian(f)` is `jacfwd` of the generated gradient;
   * `grad(grad(f))` differentiates the generated gradient source in reverse mode.
 A transform applied to one of our own derivative functions works on the code that function runs
-(`api.compiled` looks through the wrapper), so these compositions need no special cases.
+(`derivative.compiled` looks through the wrapper), so these compositions need no special cases.
 
 Jacobians are vectorised: `jacfwd` calls the batched JVP ("jvp_batched", see batching.py) once,
 with the identity as the batch of input tangents, and `jacrev` calls the batched VJP once, with
@@ -15,10 +19,12 @@ the identity as the batch of output cotangents.  Where the batched code cannot b
 import numpy as np
 
 from s2s_ad import api
+from s2s_ad.arguments import (arg_kinds, as_float, bind, bound_self, parameters, shapes_of,
+                              wrt_names)
+from s2s_ad.derivative import compiled
+from s2s_ad.entry import Transform, entry_point
 from s2s_ad.transforms import batching
 from s2s_ad.frontend import source as frontend
-from s2s_ad.api import (_Transform, _as_float, _bind, _entry_point, _mark, _params, arg_kinds, compiled,
-                  shapes_of, wrt_names)
 from s2s_ad.base.errors import BadArgumentError, DifferentiationError, Unbatchable
 from s2s_ad.analysis.kinds import CONTAINER_KINDS, kind_of_value
 
@@ -41,8 +47,8 @@ def jvp(fn, primals, tangents):
     primals, tangents = tuple(primals), tuple(tangents)
     if len(primals) != len(tangents):
         raise BadArgumentError(f"jvp: {len(primals)} primals but {len(tangents)} tangents")
-    params = _params(fn)
-    primals = tuple(_bind(fn, params, primals, {}))    # defaults filled in: no tangent
+    params = parameters(fn)
+    primals = tuple(bind(fn, params, primals, {}))    # defaults filled in: no tangent
     for p, x, t in zip(params, primals, tangents):
         if t is not None and _differentiable_value(x) and \
                 isinstance(x, np.ndarray | float | int | complex | np.generic) and \
@@ -55,7 +61,7 @@ def jvp(fn, primals, tangents):
     kinds = arg_kinds(params, primals)
     gen = compiled(fn, "jvp", wrt, kinds, arg_shapes=shapes_of(params, primals))
     dots = [t for p, x, t in zip(params, primals, tangents) if p in wrt]
-    self = api.bound_self(fn)
+    self = bound_self(fn)
     if self is not None:    # the generated code takes a method's `self` first
         primals = (self,) + primals
     return gen.function(*primals, *dots)
@@ -108,17 +114,17 @@ def _identity_blocks(shapes, dtype):
     return blocks
 
 
-class _Jacobian(_Transform):
+class _Jacobian(Transform):
     """One Jacobian transform: the batched code per argument kinds and shapes, remembered
     together with its identity seed (None where the batched mode refuses the function)."""
 
     def converted(self, args):
         """The arguments, every parameter given (defaults filled in), the differentiated ones
         as floats."""
-        args = list(_bind(self.fn, self.params, args, {}))
+        args = list(bind(self.fn, self.params, args, {}))
         for i in self.wrt_index:
             if i < len(args):
-                args[i] = _as_float(args[i])
+                args[i] = as_float(args[i])
         return args
 
     def batched(self, args):
@@ -207,7 +213,7 @@ def jacfwd(fn, wrt=0):
             jacs = _jacfwd_loop(fn, names, params, args, lead)
         return tuple(jacs) if as_tuple else jacs[0]
 
-    return _mark(jacfwd_fn, fn, "jacfwd")
+    return api.mark(jacfwd_fn, fn, "jacfwd")
 
 
 def _jacrev_batched(entry, args, wrt_shapes, lead=()):
@@ -264,7 +270,7 @@ def jacrev(fn, wrt=0):
             jacs = _jacrev_loop(fn, names, params, args, lead)
         return tuple(jacs) if as_tuple else jacs[0]
 
-    return _mark(jacrev_fn, fn, "jacrev")
+    return api.mark(jacrev_fn, fn, "jacrev")
 
 
 def hessian(fn, wrt=0):
@@ -273,7 +279,7 @@ def hessian(fn, wrt=0):
     if as_tuple and len(names) > 1:
         raise BadArgumentError("hessian takes one wrt argument; use jacfwd(grad(f, wrt), wrt) "
                                "for the blocks of a Hessian in several arguments")
-    return _mark(jacfwd(api.grad(fn, names[0]), names[0]), fn, "hessian")
+    return api.mark(jacfwd(api.grad(fn, names[0]), names[0]), fn, "hessian")
 
 
 def hvp(fn, wrt=0):
@@ -283,7 +289,7 @@ def hvp(fn, wrt=0):
         raise BadArgumentError("hvp takes one wrt argument")
     name = names[0]
     gradient = api.grad(fn, name)
-    t = _Transform(gradient, "tangent", name)
+    t = Transform(gradient, "tangent", name)
     t.plain = frontend.unwrap(fn)    # the module-level values the code reads are fn's
 
     def general(args):
@@ -297,17 +303,8 @@ def hvp(fn, wrt=0):
         return function(*args)
 
     v = "v" if "v" not in t.params else "_ad_v"
-    entry = _entry_point(t, "hvp", "{call}", general, extra=(v,))
-    return _mark(entry or (lambda *args: general(args)), fn, "hvp")
+    entry = entry_point(t, "hvp", "{call}", general, extra=(v,), named_after=fn)
+    return api.mark(entry or (lambda *args: general(args)), fn, "hvp")
 
 
-def hvp_generated(fn, names, optimize=True, arg_kinds=None, arg_shapes=None):
-    """What generate returns for the Hessian-vector product (node, names, ssa, program)."""
-    from s2s_ad.transforms.pipeline import generate
-    gradient = api.compiled(fn, "grad", names, arg_kinds, optimize=optimize,
-                            arg_shapes=arg_shapes)
-    return generate(gradient.function, "tangent", names, optimize=optimize,
-                    arg_kinds=arg_kinds, arg_shapes=arg_shapes)
-
-
-__all__ = ["jvp", "jacfwd", "jacrev", "hessian", "hvp", "_Transform"]
+__all__ = ["jvp", "jacfwd", "jacrev", "hessian", "hvp"]

@@ -1,16 +1,19 @@
 """`ad.source`: the generated code of any mode, as text a person reads.
 
-It sits above the api and the higher-order transforms because it prints the code of both
-(`"hvp"` is forward mode over the reverse-mode gradient, see higher.hvp_generated).  With
-`standalone=True` the text is a whole module that runs with NumPy alone (see standalone.py).
+Stage: public layer, above the api and the higher-order transforms, since it prints the code
+of both.  Input: the user's function, a printable mode of the table in `modes`, the wrt
+argument(s) and optionally example arguments.  Output: the source text of the code the
+pipeline generates for that mode (for "hvp", as the table says, forward mode over the compiled
+gradient), or with `standalone=True` a whole module that runs with NumPy alone (standalone.py).
 """
-from s2s_ad.api import (_as_float, _params, _qualname, arg_kinds, differentiated, shapes_of,
-                        value_global_kinds, wrt_names)
+from s2s_ad import modes
+from s2s_ad import standalone as _standalone
+from s2s_ad.arguments import (arg_kinds, as_float, parameters, qualname, shapes_of,
+                              value_global_kinds, wrt_names)
 from s2s_ad.backend.codegen import to_source
 from s2s_ad.base.errors import BadArgumentError, Unbatchable
+from s2s_ad.derivative import compiled, differentiated
 from s2s_ad.frontend import source as frontend
-from s2s_ad.higher import hvp_generated
-from s2s_ad import standalone as _standalone
 from s2s_ad.transforms.pipeline import collector_paused, deep_expressions, generate
 
 
@@ -44,33 +47,31 @@ def _header(fn, mode, example):
 
 
 def _source(fn, mode, wrt, optimize, has_aux, example):
-    batched_modes = ("jvp_batched", "vjp_batched")
-    if mode not in ("ssa", "grad", "vjp", "jvp", "hvp", "value_and_grad") + batched_modes:
-        raise BadArgumentError(f"unknown mode {mode!r}: use one of ssa, jvp, vjp, grad, hvp, "
-                               f"value_and_grad, jvp_batched, vjp_batched")
-    if mode in batched_modes and example is None:
+    entry = modes.printable(mode)
+    if entry.needs_example and example is None:
         raise BadArgumentError(f"mode {mode!r} needs example=(arguments...): its code is "
                                f"specialised to their shapes")
     names, _ = wrt_names(fn, wrt) if mode != "ssa" else ([], False)
     kinds, shapes = None, None
     if example is not None:
-        kinds = arg_kinds(_params(fn), [_as_float(a) if p in names else a
-                                         for p, a in zip(_params(fn), example)])
+        params = parameters(fn)
+        kinds = arg_kinds(params, [as_float(a) if p in names else a
+                                   for p, a in zip(params, example)])
         kinds.update(dict(value_global_kinds(frontend.unwrap(fn))))
-        shapes = shapes_of(_params(fn), example)
-    if mode == "hvp":
-        generated = hvp_generated(fn, names, optimize=optimize, arg_kinds=kinds,
-                                  arg_shapes=shapes)
-    else:
-        if getattr(fn, "__s2s_ad__", None) is not None:
-            fn = fn.__s2s_ad_generated__()
-        try:
-            generated = generate(differentiated(fn), mode, names, has_aux=has_aux,
-                                 optimize=optimize, arg_kinds=kinds, arg_shapes=shapes)
-        except Unbatchable as exc:
-            raise BadArgumentError(f"no {mode} code for {_qualname(fn)}: {exc}",
-                                   hint="jacfwd and jacrev loop over basis vectors for it "
-                                        "instead.") from None
+        shapes = shapes_of(params, example)
+    *compiled_first, last = entry.generates
+    for step in compiled_first:     # ("grad", "tangent"): the tangent of the compiled gradient
+        fn = compiled(fn, step, names, kinds, optimize=optimize, arg_shapes=shapes).function
+    if getattr(fn, "__s2s_ad__", None) is not None:
+        fn = fn.__s2s_ad_generated__()
+    try:
+        generated = generate(differentiated(fn), last, names,
+                             has_aux=has_aux and not compiled_first, optimize=optimize,
+                             arg_kinds=kinds, arg_shapes=shapes)
+    except Unbatchable as exc:
+        raise BadArgumentError(f"no {mode} code for {qualname(fn)}: {exc}",
+                               hint="jacfwd and jacrev loop over basis vectors for it "
+                                    "instead.") from None
     return _pieces(*generated)
 
 

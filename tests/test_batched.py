@@ -12,7 +12,7 @@ import pytest
 
 import s2s_ad as ad
 from s2s_ad.rules import RULES
-from s2s_ad import api
+from s2s_ad import api, arguments
 from s2s_ad.transforms import batching
 from s2s_ad import higher
 from s2s_ad.check import copied, numerical_jvp
@@ -28,9 +28,9 @@ RNG = np.random.default_rng(7)
 def _jacobians(fn, wrt, args, fallbacks):
     """{mode: (Jacobians, loop Jacobians, was the batched code used)}; without `fallbacks`,
     only for the modes that use batched code (the loop is tested elsewhere)."""
-    params = api._params(fn)
+    params = arguments.parameters(fn)
     names = [params[i] for i in wrt]
-    args = [api._as_float(a) if p in names else a for p, a in zip(params, args)]
+    args = [arguments.as_float(a) if p in names else a for p, a in zip(params, args)]
     out = {}
     for mode, transform, loop in (("jvp_batched", ad.jacfwd, higher._jacfwd_loop),
                                   ("vjp_batched", ad.jacrev, higher._jacrev_loop)):
@@ -267,7 +267,7 @@ def tanh_layer(x, W):
 ], ids=lambda v: getattr(v, "__name__", ""))
 def test_hessian_is_batched(fn, args):
     gradient = ad.grad(fn)
-    params = api._params(fn)
+    params = arguments.parameters(fn)
     assert higher.batched(gradient, "jvp_batched", [params[0]], params, list(args)) is not None
     H = ad.hessian(fn)(*args)
     expected = higher._jacfwd_loop(gradient, [params[0]], params, list(args))[0]

@@ -16,7 +16,7 @@ def test_concurrent_first_calls_transform_once(monkeypatch):
         builds.append(args[1])
         return real_build(*args, **kwargs)
 
-    monkeypatch.setattr("s2s_ad.api.build", counting_build)
+    monkeypatch.setattr("s2s_ad.derivative.build", counting_build)
 
     def f(x):
         return np.sum(np.sin(x) * x)
@@ -48,7 +48,7 @@ def test_repeated_argument_types_reuse_the_last_function(monkeypatch):
         builds.append(kwargs.get("arg_kinds"))
         return real_build(*args, **kwargs)
 
-    monkeypatch.setattr("s2s_ad.api.build", counting_build)
+    monkeypatch.setattr("s2s_ad.derivative.build", counting_build)
 
     def f(x, n):
         return np.sum(x * x * n)

@@ -213,7 +213,7 @@ def test_a_loops_weight_cotangents_are_summed_after_it():
     grads = ad.grad(rnn, wrt=(0, 1, 2))(*args)
     for i, g in enumerate(grads):
         np.testing.assert_allclose(g, numerical_gradient(rnn, args, i), rtol=1e-6, atol=1e-8)
-    from s2s_ad.api import arg_kinds, shapes_of
+    from s2s_ad.arguments import arg_kinds, shapes_of
     from s2s_ad.transforms.pipeline import build
     names = ["Wx", "Wh", "b", "xs", "h0"]
     plain = build(rnn, "grad", names[:3], arg_kinds=arg_kinds(names, args), optimize=False,
