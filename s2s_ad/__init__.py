@@ -12,6 +12,7 @@ from s2s_ad import runtime as _runtime
 from s2s_ad.api import clear_cache, grad, stop_gradient, value_and_grad, vjp
 from s2s_ad.check import check_grads
 from s2s_ad.decorator import differentiate
+from s2s_ad.debug import adjoints, tangents
 from s2s_ad.sources import source
 from s2s_ad.graph import graph
 from s2s_ad.higher import hessian, hvp, jacfwd, jacrev, jvp
@@ -74,7 +75,8 @@ def nondifferentiable(*fns):
     return found
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacfwd", "jacrev", "hessian", "hvp",
-           "source", "graph", "differentiate", "check_grads", "clear_cache", "defvjp", "defjvp",
+           "source", "graph", "adjoints", "tangents", "differentiate", "check_grads",
+           "clear_cache", "defvjp", "defjvp",
            "stop_gradient", "nondifferentiable", "DifferentiationError", "UnsupportedSyntaxError",
            "NonDifferentiableCallError", "SourceUnavailableError", "BadArgumentError"]
 __version__ = "0.1.0"

@@ -21,9 +21,13 @@ from s2s_ad.derivative import clear_cache, compiled, forget, variant  # noqa: F4
 from s2s_ad.entry import Transform, entry_point, trim
 
 
-def grad(fn, wrt=0, *, has_aux=False):
-    """The gradient of scalar-valued `fn` with respect to the `wrt` argument(s)."""
-    t = Transform(fn, "grad", wrt, has_aux)
+def grad(fn, wrt=0, *, has_aux=False, on_adjoint=None):
+    """The gradient of scalar-valued `fn` with respect to the `wrt` argument(s).
+
+    `on_adjoint={"h": hook}` calls `hook(h_bar)` in the reverse sweep where the adjoint of
+    the variable `h` is complete (after each assignment to h: each iteration's, in a loop)
+    and goes on with what it returns: to print, record, clip or scale it."""
+    t = Transform(fn, "grad", wrt, has_aux, on_adjoint)
 
     # a single gradient asked for as a tuple is wrapped; several come back as a tuple already
     wrap = t.as_tuple and len(t.wrt) == 1
@@ -32,7 +36,7 @@ def grad(fn, wrt=0, *, has_aux=False):
         function = None if kwargs else t.fast_function(args)
         if function is None:
             function, args = t.prepare(args, kwargs)
-        result = function(*args)
+        result = function(*args, **t.hook_arguments)
         if has_aux:
             grads, aux = result
             return t.unpack(grads), aux
@@ -40,8 +44,9 @@ def grad(fn, wrt=0, *, has_aux=False):
 
     # the generated code returns the gradient, or (gradient, aux), as `general` does
     result = "{call}" if not wrap else "({call},)" if not has_aux else None
-    entry = result and entry_point(t, "grad", result, general)
-    return mark(entry or _with_any_arguments(general), fn, "grad", t.wrt, has_aux)
+    entry = result and not t.hooks and entry_point(t, "grad", result, general)
+    return mark(entry or _with_any_arguments(general), fn, "grad", t.wrt, has_aux,
+                bool(t.hooks))
 
 
 def _with_any_arguments(general):
@@ -55,27 +60,30 @@ def _with_any_arguments(general):
     return call
 
 
-def value_and_grad(fn, wrt=0, *, has_aux=False):
-    """`(value, gradient)` of scalar-valued `fn`; with has_aux, `((value, aux), gradient)`."""
-    t = Transform(fn, "value_and_grad", wrt, has_aux)
+def value_and_grad(fn, wrt=0, *, has_aux=False, on_adjoint=None):
+    """`(value, gradient)` of scalar-valued `fn`; with has_aux, `((value, aux), gradient)`.
+    `on_adjoint`: as for grad."""
+    t = Transform(fn, "value_and_grad", wrt, has_aux, on_adjoint)
 
     def general(args, kwargs=None):
         function = None if kwargs else t.fast_function(args)
         if function is None:
             function, args = t.prepare(args, kwargs)
-        value, grads = function(*args)
+        value, grads = function(*args, **t.hook_arguments)
         return value, t.unpack(grads)
 
     wrap = t.as_tuple and len(t.wrt) == 1      # what unpack would do to the gradient
-    entry = None if wrap else entry_point(t, "value_and_grad", "{call}", general)
-    return mark(entry or _with_any_arguments(general), fn, "value_and_grad", t.wrt, has_aux)
+    entry = None if wrap or t.hooks else entry_point(t, "value_and_grad", "{call}", general)
+    return mark(entry or _with_any_arguments(general), fn, "value_and_grad", t.wrt, has_aux,
+                bool(t.hooks))
 
 
-def vjp(fn, *primals, wrt=None):
-    """`(out, pullback)`; `pullback(cotangent)` gives one cotangent per wrt argument (a tuple)."""
+def vjp(fn, *primals, wrt=None, on_adjoint=None):
+    """`(out, pullback)`; `pullback(cotangent)` gives one cotangent per wrt argument (a tuple).
+    `on_adjoint`: as for grad."""
     params = parameters(fn)
     wrt = tuple(range(len(primals))) if wrt is None else wrt
-    t = Transform(fn, "vjp", wrt if isinstance(wrt, tuple) else (wrt,))
+    t = Transform(fn, "vjp", wrt if isinstance(wrt, tuple) else (wrt,), on_adjoint=on_adjoint)
     # The pullback linearises at the point given: it reads copies of the arrays (and of the
     # containers holding them), so writing into x after vjp(f, x) does not move the point.
     args = [snapshot(a) for a in bind(fn, params, primals, {})]
@@ -83,7 +91,7 @@ def vjp(fn, *primals, wrt=None):
         if i < len(args):
             args[i] = as_float(args[i])
     kinds = arg_kinds(params, args)
-    gen = compiled(fn, "vjp", t.wrt, kinds, arg_shapes=shapes_of(params, args))
+    gen = compiled(fn, "vjp", t.wrt, kinds, arg_shapes=shapes_of(params, args), hooks=t.hooks)
     from s2s_ad.runtime.arguments import copied
     out = fn(*copied(primals))     # the original may write into its arguments
     if t.bound_self is not None:   # the generated code takes a method's `self` first
@@ -96,7 +104,7 @@ def vjp(fn, *primals, wrt=None):
                                    f"{getattr(fn, '__name__', 'the function')}'s output has "
                                    f"shape {np.shape(out)}",
                                    hint="Give the cotangent the shape of the output.")
-        grads = gen.function(*args, **{gen.seed_name: cotangent})
+        grads = gen.function(*args, **{gen.seed_name: cotangent}, **t.hook_arguments)
         return grads if len(t.wrt) > 1 else (grads,)
 
     return out, pullback
@@ -107,16 +115,23 @@ def stop_gradient(x):
     return x
 
 
-def mark(wrapper, fn, mode, wrt=(), has_aux=False):
+def mark(wrapper, fn, mode, wrt=(), has_aux=False, hooked=False):
     """Mark a derivative function as ours, named as the table of modes says.  Differentiating
     it again (a grad inside a differentiated function, source of a derivative) reads the code
     it runs, which `__s2s_ad_generated__()` compiles: lower stages call it without importing
-    the api."""
+    the api.  One with hooks (`hooked`) is refused there: its hooks are Python calls, which a
+    derivative of it would leave out."""
     def generated():
+        if hooked:
+            raise BadArgumentError(
+                f"cannot differentiate ad.{mode}(..., on_adjoint=...) again: its hooks are "
+                f"Python functions the derivative would leave out",
+                hint=f"Differentiate ad.{mode} without on_adjoint.")
         return compiled(fn, mode, tuple(wrt), None, has_aux=has_aux).function
 
     wrapper.__s2s_ad__ = (fn, mode, tuple(wrt), has_aux)
     wrapper.__s2s_ad_generated__ = generated
+    wrapper.__s2s_ad_hooked__ = hooked
     wrapper.__name__ = modes.MODES[mode].name_of(fn)
     wrapper.__qualname__ = wrapper.__name__
     return wrapper

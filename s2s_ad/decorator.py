@@ -18,20 +18,22 @@ from s2s_ad import sources
 
 
 class Differentiable:
-    def __init__(self, fn, wrt=0):
+    def __init__(self, fn, wrt=0, on_adjoint=None):
         functools.update_wrapper(self, fn)
         self.__s2s_ad_original__ = fn
         self.wrt = wrt
+        self.on_adjoint = on_adjoint
         # the transforms themselves, not methods calling them: `loss.grad` has loss's
         # parameters and costs what ad.grad(loss) costs
-        self.grad = api.grad(fn, wrt)
-        self.value_and_grad = api.value_and_grad(fn, wrt)
+        self.grad = api.grad(fn, wrt, on_adjoint=on_adjoint)
+        self.value_and_grad = api.value_and_grad(fn, wrt, on_adjoint=on_adjoint)
 
     def __call__(self, *args, **kwargs):
         return self.__s2s_ad_original__(*args, **kwargs)
 
     def vjp(self, *primals):
-        return api.vjp(self.__s2s_ad_original__, *primals, wrt=self.wrt)
+        return api.vjp(self.__s2s_ad_original__, *primals, wrt=self.wrt,
+                       on_adjoint=self.on_adjoint)
 
     def jvp(self, primals, tangents):
         return higher.jvp(self.__s2s_ad_original__, primals, tangents)
@@ -60,8 +62,9 @@ class Differentiable:
         return f"<differentiable {self.__s2s_ad_original__.__qualname__}>"
 
 
-def differentiate(fn=None, *, wrt=0):
-    """Decorator; `@differentiate` or `@differentiate(wrt=...)`."""
+def differentiate(fn=None, *, wrt=0, on_adjoint=None):
+    """Decorator; `@differentiate` or `@differentiate(wrt=...)`.  `on_adjoint` (hooks on the
+    adjoints of named variables, see ad.grad) holds for .grad, .value_and_grad and .vjp."""
     if fn is None:
-        return lambda f: Differentiable(f, wrt)
-    return Differentiable(fn, wrt)
+        return lambda f: Differentiable(f, wrt, on_adjoint)
+    return Differentiable(fn, wrt, on_adjoint)

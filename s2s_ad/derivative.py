@@ -96,11 +96,14 @@ def variant(*, specialise=True, optimize=True):
             clear_cache()
 
 
-def compiled(fn, mode, wrt, arg_kinds=None, *, has_aux=False, optimize=True, arg_shapes=None):
+def compiled(fn, mode, wrt, arg_kinds=None, *, has_aux=False, optimize=True, arg_shapes=None,
+             hooks=()):
     """The Derivative of `fn` for `mode` (see `modes`), built on first use and cached.
 
     The code is specialised on the kinds of the arguments (`arg_kinds`, None for generic code)
     and of the module-level numbers and arrays the function reads, so the key holds both.
+    `hooks`: the names of the variables whose adjoints (tangents) go through a hook (the code
+    takes the hook functions as its keyword `_ad_hooks`).
     """
     specialise = _VARIANT["specialise"]
     if not specialise:
@@ -112,6 +115,8 @@ def compiled(fn, mode, wrt, arg_kinds=None, *, has_aux=False, optimize=True, arg
     if inner is not None:
         # Differentiating one of our own derivatives: transform the code it runs.
         inner_fn, inner_mode, inner_wrt, inner_aux = inner
+        if getattr(fn, "__s2s_ad_hooked__", False):
+            fn.__s2s_ad_generated__()       # refused: see api.mark
         if inner_mode not in ("grad", "value_and_grad"):
             raise BadArgumentError(
                 f"cannot differentiate the result of ad.{inner_mode}: it is not generated code",
@@ -125,7 +130,7 @@ def compiled(fn, mode, wrt, arg_kinds=None, *, has_aux=False, optimize=True, arg
     kinds_key = tuple(arg_kinds.items()) if arg_kinds else ()
     shapes_key = tuple(sorted(arg_shapes.items())) if arg_shapes else ()
     key = (fn.__code__, mode, tuple(wrt), kinds_key, shapes_key, global_kinds, closure_key(fn),
-           has_aux, optimize)
+           has_aux, optimize, tuple(hooks))
     try:
         gen = _CACHE[fn][key]
         if not gen.dependencies or still_current(gen.dependencies):
@@ -139,7 +144,7 @@ def compiled(fn, mode, wrt, arg_kinds=None, *, has_aux=False, optimize=True, arg
             kinds = None if arg_kinds is None else {**dict(global_kinds), **arg_kinds}
             try:
                 gen = build(fn, mode, wrt, has_aux=has_aux, arg_kinds=kinds,
-                            optimize=optimize, arg_shapes=arg_shapes)
+                            optimize=optimize, arg_shapes=arg_shapes, hooks=hooks)
             except DifferentiationError as exc:
                 raise _in_generated_code(exc, fn) from None
             per_fn[key] = Derivative(mode, tuple(wrt), gen.source, gen.function, gen.name,

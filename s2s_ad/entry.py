@@ -26,10 +26,11 @@ from s2s_ad.arguments import (ABSENT, as_float, bind, bound_self, closure_items,
                               value_kind, wrt_names)
 from s2s_ad.backend.codegen import _lines_kept_while as lines_kept_while
 from s2s_ad.backend.codegen import _show_lines as show_lines
-from s2s_ad.base.errors import DifferentiationError
+from s2s_ad.base.errors import BadArgumentError, DifferentiationError
 from s2s_ad.base.naming import GENERATED_FILE
 from s2s_ad.frontend import source as frontend
 from s2s_ad.modes import MODES
+from s2s_ad.transforms.scaffold import HOOKS
 
 
 def run_source(source, name, namespace):
@@ -253,12 +254,26 @@ def entry_state(given, value, rest):
     return tuple(state)
 
 
+def hook_table(hooks, what):
+    """(sorted variable names, {"_ad_hooks": hooks}) for the keyword `on_adjoint` or
+    `on_tangent` (a dict {variable name: function}); ((), {}) for None."""
+    if not hooks:
+        return (), {}
+    if not isinstance(hooks, dict) or not all(
+            isinstance(k, str) and callable(v) for k, v in hooks.items()):
+        raise BadArgumentError(f"{what}: the hooks must be a dict {{variable name: function}}, "
+                               f"not {hooks!r}")
+    return tuple(sorted(hooks)), {HOOKS: dict(hooks)}
+
+
 class Transform:
     """Shared call path: bind arguments, pick the specialised generated code, run it."""
 
-    def __init__(self, fn, mode, wrt, has_aux=False):
+    def __init__(self, fn, mode, wrt, has_aux=False, on_adjoint=None):
         self.fn = fn
         self.mode = mode
+        # the variables whose adjoints go through a hook, and the keyword giving the hooks
+        self.hooks, self.hook_arguments = hook_table(on_adjoint, f"ad.{mode}")
         self.params = parameters(fn)
         self.wrt, self.as_tuple = wrt_names(fn, wrt)
         self.has_aux = has_aux
@@ -336,7 +351,8 @@ class Transform:
         if entry is None:
             gen = derivative.compiled(self.fn, self.mode, self.wrt,
                                       dict(zip(self.params, kinds)), has_aux=self.has_aux,
-                                      arg_shapes=shapes_of(self.params, args))
+                                      arg_shapes=shapes_of(self.params, args),
+                                      hooks=self.hooks)
             entry = self.fast[key] = (gen.function, tuple(gen.dependencies))
         function = entry[0]
         if not (kwargs or converted or entry[1]):

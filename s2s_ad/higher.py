@@ -22,7 +22,7 @@ from s2s_ad import api
 from s2s_ad.arguments import (arg_kinds, as_float, bind, bound_self, parameters, shapes_of,
                               wrt_names)
 from s2s_ad.derivative import compiled
-from s2s_ad.entry import Transform, entry_point
+from s2s_ad.entry import Transform, entry_point, hook_table
 from s2s_ad.transforms import batching
 from s2s_ad.frontend import source as frontend
 from s2s_ad.base.errors import BadArgumentError, DifferentiationError, Unbatchable
@@ -42,8 +42,17 @@ def _differentiable_value(value):
     return kind_of_value(value) in ("scalar", "array") + CONTAINER_KINDS
 
 
-def jvp(fn, primals, tangents):
-    """`(out, out_tangent)`: the Jacobian of `fn` at `primals` times `tangents`."""
+def jvp(fn, primals, tangents, *, on_tangent=None):
+    """`(out, out_tangent)`: the Jacobian of `fn` at `primals` times `tangents`, each a tuple
+    with one item per argument.  `on_tangent={"h": hook}` calls `hook(h_dot)` after each
+    assignment to the variable `h` and goes on with what it returns (as grad's on_adjoint)."""
+    for what, given in (("primals", primals), ("tangents", tangents)):
+        if not isinstance(given, (tuple, list)):
+            raise BadArgumentError(
+                f"jvp takes the {what} as a tuple (one item per argument), not "
+                f"{type(given).__name__}",
+                hint="Write ad.jvp(f, (x,), (t,)) for a function of one argument.")
+    hooks, hook_arguments = hook_table(on_tangent, "ad.jvp")
     primals, tangents = tuple(primals), tuple(tangents)
     if len(primals) != len(tangents):
         raise BadArgumentError(f"jvp: {len(primals)} primals but {len(tangents)} tangents")
@@ -59,12 +68,12 @@ def jvp(fn, primals, tangents):
     wrt = [p for p, x, t in zip(params, primals, tangents)
            if t is not None and _differentiable_value(x)]
     kinds = arg_kinds(params, primals)
-    gen = compiled(fn, "jvp", wrt, kinds, arg_shapes=shapes_of(params, primals))
+    gen = compiled(fn, "jvp", wrt, kinds, arg_shapes=shapes_of(params, primals), hooks=hooks)
     dots = [t for p, x, t in zip(params, primals, tangents) if p in wrt]
     self = bound_self(fn)
     if self is not None:    # the generated code takes a method's `self` first
         primals = (self,) + primals
-    return gen.function(*primals, *dots)
+    return gen.function(*primals, *dots, **hook_arguments)
 
 
 def _basis(value, dtype=None):

@@ -322,3 +322,40 @@ def test_a_ufunc_or_math_function_is_differentiated_directly():
     assert ad.hessian(np.sin)(0.3) == pytest.approx(-np.sin(0.3))
     x = np.array([0.5, 1.5])
     np.testing.assert_allclose(ad.jacrev(np.exp)(x), np.diag(np.exp(x)))
+
+
+# -- errors a newcomer meets (issue 21) ----------------------------------------------------
+
+def _pair(x):
+    return np.sum(x * x), x
+
+
+def _single(x):
+    return np.sum(x * x)
+
+
+def test_jvp_with_primals_not_in_a_tuple_says_how():
+    x = np.array([1.0, 2.0])
+    with pytest.raises(ad.BadArgumentError, match=r"primals as a tuple") as info:
+        ad.jvp(_single, x, x)
+    assert "ad.jvp(f, (x,), (t,))" in str(info.value)
+    with pytest.raises(ad.BadArgumentError, match=r"tangents as a tuple"):
+        ad.jvp(_single, (x,), x)
+
+
+def test_grad_of_a_tuple_output_suggests_has_aux():
+    for x in (np.array([1.0, 2.0]), 1.5):
+        for transform in (ad.grad, ad.value_and_grad):
+            with pytest.raises(ad.BadArgumentError, match=r"tuple of 2 items") as info:
+                transform(_pair)(x)
+            assert "has_aux=True" in str(info.value)
+
+
+def test_has_aux_with_a_result_that_is_no_pair():
+    for transform in (ad.grad, ad.value_and_grad):
+        with pytest.raises(ad.BadArgumentError, match=r"return a pair \(output, aux\)"):
+            transform(_single, has_aux=True)(np.array([1.0, 2.0]))
+
+
+def test_the_source_of_value_and_grad_is_named_for_it():
+    assert ad.source(_single, "value_and_grad").startswith("def _single_value_and_grad(")

@@ -34,6 +34,7 @@ class Namer:
         self.taken = set(taken)
         self.counters = {}
         self.origins = {}      # temporary -> the user's text it holds the value of, for messages
+        self.user_of = {}      # SSA version -> the user's variable it is a version of (to_ssa)
 
     def shown(self, name):
         """How a message names `name`: a temporary by the user's text it stands for."""

@@ -41,6 +41,7 @@ class _SSA:
         else:
             name = self.namer.version(user_name)
         self.namer.ssa_used.add(name)
+        self.namer.user_of[name] = user_name
         self.env[user_name] = name
         return name
 
@@ -307,6 +308,7 @@ class _SSA:
             joined = self.namer.version(var) if var in self.env or var in self.namer.ssa_used \
                 else var
             self.namer.ssa_used.add(joined)
+            self.namer.user_of[joined] = var
             # A variable that one branch never binds is None there (Python would leave it
             # unbound; the original code cannot read it on that path).
             body.append(gast.copy_location(
@@ -568,6 +570,7 @@ def to_ssa(node, namer, error):
     for p in params:
         ssa.env[p] = p
         namer.ssa_used.add(p)
+        namer.user_of[p] = p
     ssa.block(node.body, live_after=set())
     node.body = ssa.out
     _share_views(node)

@@ -18,10 +18,10 @@ Generated code reads each as an attribute of this package, so each is imported h
 """
 from s2s_ad.runtime.core import (unbroadcast, reduction_plan, broadcast_like, zeros_like, add,
                                  pow_slope, pow_slope_db, div, add_at, sum_grad, check_assertion,
-                                 grad_seed, sign, MISSING_ITEM, saved_item, restore_item, copy_of,
-                                 spread, scalar_like, keys_of, check_walked, raise_exception,
-                                 formatted, push_errstate, pop_errstate, sorted_order,
-                                 index_of_min, index_of_max)
+                                 aux_pair, grad_seed, sign, MISSING_ITEM, saved_item,
+                                 restore_item, copy_of, spread, scalar_like, keys_of,
+                                 check_walked, raise_exception, formatted, push_errstate,
+                                 pop_errstate, sorted_order, index_of_min, index_of_max)
 from s2s_ad.runtime.arrays import (unsupported, inverse_axes, matmul_grad_a, matmul_grad_b,
                                    matmul_grad_b_steps, matmul_grad_a_steps, unbroadcast_steps,
                                    dot_grad_a, dot_grad_b, last_writes, prod_others, max_grad,

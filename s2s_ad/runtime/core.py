@@ -227,10 +227,30 @@ def pop_errstate(previous):
     np.seterr(**previous)
 
 
+def aux_pair(out):
+    """Refuse, with what to change, a has_aux function's result that is not a pair
+    (output, aux), which the derivative unpacks next."""
+    if not (isinstance(out, (tuple, list)) and len(out) == 2):
+        from s2s_ad.base.errors import BadArgumentError
+        got = f"a {type(out).__name__} of {len(out)} items" \
+            if isinstance(out, (tuple, list)) else f"{type(out).__name__} {out!r}"
+        raise BadArgumentError(
+            f"has_aux=True needs the function to return a pair (output, aux), got {got}",
+            hint="Return `loss, aux`, or leave has_aux out for a function returning the "
+                 "output alone.")
+
+
 def grad_seed(out):
     """1 in the type of the scalar `out`: the seed of a gradient's reverse sweep."""
     if type(out) is float or type(out) is np.float64:
         return 1.0
+    if isinstance(out, tuple):
+        from s2s_ad.base.errors import BadArgumentError
+        raise BadArgumentError(
+            f"grad needs a function with a scalar output, got a tuple of {len(out)} items",
+            hint="For a function returning (output, aux), pass has_aux=True: ad.grad(f, "
+                 "has_aux=True)(x) returns (gradient, aux).  For several outputs, use ad.vjp "
+                 "or ad.jacrev.")
     if isinstance(out, (tuple, list, dict)) or np.ndim(out) != 0:
         from s2s_ad.base.errors import BadArgumentError
         raise BadArgumentError(

@@ -24,7 +24,7 @@ from s2s_ad.analysis.ops import is_user_function, refusal_hint
 from s2s_ad.base.errors import (DifferentiationError, NonDifferentiableCallError,
                                Unbatchable)
 from s2s_ad.transforms.program import Program, Unit, callee_key
-from s2s_ad.transforms.scaffold import Differentiator, call_by_keyword, refuse_wrt
+from s2s_ad.transforms.scaffold import HOOKS, Differentiator, call_by_keyword, refuse_wrt
 from s2s_ad.backend.optimize import MATH_FLOATING, floating_names
 from s2s_ad.rules import registry
 
@@ -291,9 +291,11 @@ class Forward(Differentiator):
                 call = self.user_call(stmt)
                 if call is not None:
                     out.append(call)
+                    out.extend(self.hook(stmt))
                     continue
                 out.append(stmt)
                 out.extend(self.tangent(stmt))
+                out.extend(self.hook(stmt))
             elif isinstance(stmt, gast.If):
                 out.append(gast.If(test=stmt.test, body=self.block(stmt.body),
                                    orelse=self.block(stmt.orelse)))
@@ -303,6 +305,14 @@ class Forward(Differentiator):
             elif isinstance(stmt, gast.While):
                 out.append(gast.While(test=stmt.test, body=self.block(stmt.body), orelse=[]))
         return out
+
+    def hook(self, stmt):
+        """`h_dot = _ad_hooks["h"](h_dot)` after the tangent of the user's assignment `stmt`
+        to a hooked variable, where it has one (Differentiator.hooked)."""
+        name = self.hooked(stmt)
+        if name is None or not self.activity.active(name):
+            return []
+        return [self.hook_call(name, self.dot(name))]
 
     def user_call(self, stmt):
         """`z, z_dot = g_jvp(a, b, x_dot=a_dot)` for a call to a user function, or None."""
@@ -368,6 +378,8 @@ class Forward(Differentiator):
             S.tuple_([output, self.tangent_of(output)])
         params = list(self.fn.params) + ([] if keyword_tangents or seed_one else dots)
         func = S.function_def(name, params, code + [gast.Return(value=result)])
+        if self.hooks:
+            func.args.kwonlyargs, func.args.kw_defaults = [S.store_param(HOOKS)], [None]
         # the user's defaults hold where the parameters are the user's own, in their order
         if keyword_tangents or seed_one:
             self.fn.give_signature(func, self.names, dots if keyword_tangents else (),
@@ -422,10 +434,12 @@ def gradient(fn, wrt, *, arg_kinds, arg_shapes=None):
 
 
 def jvp(fn, wrt, *, arg_kinds=None, has_aux=False, name=None, names=None, arg_shapes=None,
-        tangent_only=False, batched=False):
+        tangent_only=False, batched=False, hooks=()):
     refuse_wrt(fn, wrt)
     fwd = Forward(fn, wrt, arg_kinds or {}, names, Program(), arg_shapes=arg_shapes,
                   batch=batched)
+    fwd.hooks = tuple(hooks)
+    fwd.check_hooks()
     node = fwd.build(name or f"{fn.node.name}_jvp", tangent_only=tangent_only)
     return node, fwd.names, fwd.program
 

@@ -30,8 +30,9 @@ class Generated:
 
 
 def generate(fn, mode, wrt=(), *, has_aux=False, arg_kinds=None, optimize=True,
-             arg_shapes=None):
-    """The gast FunctionDef and names for one mode of `fn` (no compilation)."""
+             arg_shapes=None, hooks=()):
+    """The gast FunctionDef and names for one mode of `fn` (no compilation).  `hooks`: the
+    user's variables whose adjoints (tangents) the generated code hands to `_ad_hooks[name]`."""
     from s2s_ad.transforms import forward
     from s2s_ad.transforms import reverse
     from s2s_ad.backend.optimize import optimize as run_optimizer
@@ -43,7 +44,7 @@ def generate(fn, mode, wrt=(), *, has_aux=False, arg_kinds=None, optimize=True,
         return ssa.node, GeneratedNames(ssa.parsed, ssa.params), ssa, Program()
     # Without argument kinds the code is generic over numbers and arrays.
     kinds = dict(arg_kinds) if arg_kinds is not None else {p: "num" for p in ssa.params}
-    if mode == "grad" and not has_aux and len(wrt) == 1 and kinds.get(wrt[0]) == "scalar" \
+    if mode == "grad" and not has_aux and not hooks and len(wrt) == 1 and kinds.get(wrt[0]) == "scalar" \
             and set(wrt) <= set(ssa.params):
         try:
             node, names, program = forward.gradient(ssa, wrt[0], arg_kinds=kinds,
@@ -62,11 +63,11 @@ def generate(fn, mode, wrt=(), *, has_aux=False, arg_kinds=None, optimize=True,
                                   return_value=mode == "value_and_grad", has_aux=has_aux,
                                   arg_kinds=kinds, arg_shapes=arg_shapes,
                                   name=f"{ssa.node.name}_{_SUFFIX.get(mode, 'grad')}",
-                                  batched=mode == "vjp_batched")
+                                  batched=mode == "vjp_batched", hooks=hooks)
     elif mode in ("jvp", "tangent", "jvp_batched"):   # "tangent": the JVP alone, as hvp uses it
         node, names, program = forward.jvp(ssa, list(wrt), arg_kinds=kinds, has_aux=has_aux,
                                            arg_shapes=arg_shapes, tangent_only=mode == "tangent",
-                                           batched=mode == "jvp_batched",
+                                           batched=mode == "jvp_batched", hooks=hooks,
                                            name=f"{ssa.node.name}_{_SUFFIX.get(mode, 'jvp')}")
     else:
         raise ValueError(f"unknown mode {mode!r}")
@@ -117,7 +118,8 @@ def _refuse_shadowed_builtins(parsed, nodes):
                          f"used.", location=parsed.location(where))
 
 
-_SUFFIX = {"vjp": "vjp", "vjp_batched": "vjp_batched", "jvp_batched": "jvp_batched"}
+_SUFFIX = {"vjp": "vjp", "vjp_batched": "vjp_batched", "jvp_batched": "jvp_batched",
+           "value_and_grad": "value_and_grad"}
 
 
 @contextlib.contextmanager
@@ -153,17 +155,18 @@ def collector_paused():
             gc.enable()
 
 
-def build(fn, mode, wrt=(), *, has_aux=False, arg_kinds=None, optimize=True, arg_shapes=None):
+def build(fn, mode, wrt=(), *, has_aux=False, arg_kinds=None, optimize=True, arg_shapes=None,
+          hooks=()):
     """Transform, print and compile one derivative of `fn`."""
     with deep_expressions(), collector_paused():
-        return _build(fn, mode, wrt, has_aux, arg_kinds, optimize, arg_shapes)
+        return _build(fn, mode, wrt, has_aux, arg_kinds, optimize, arg_shapes, hooks)
 
 
-def _build(fn, mode, wrt, has_aux, arg_kinds, optimize, arg_shapes):
+def _build(fn, mode, wrt, has_aux, arg_kinds, optimize, arg_shapes, hooks=()):
     from s2s_ad.backend.codegen import compile_function, to_source
     node, names, ssa, program = generate(fn, mode, wrt, has_aux=has_aux, arg_kinds=arg_kinds,
                                          arg_shapes=arg_shapes,
-                                         optimize=optimize)
+                                         optimize=optimize, hooks=hooks)
     source = to_source(node)
     user = ssa.parsed
     own = dict(names.own, **{n: None for n in program.function_names()})

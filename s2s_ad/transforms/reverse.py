@@ -49,7 +49,7 @@ from s2s_ad.transforms import batching
 from s2s_ad.transforms.program import Pair, Program, Unit, callee_key
 from s2s_ad.transforms.reverse_sweep import ReverseSweep
 from s2s_ad.transforms.reverse_tree import Branch, Loop, Spread, Step
-from s2s_ad.transforms.scaffold import call_by_keyword, refuse_wrt
+from s2s_ad.transforms.scaffold import HOOKS, call_by_keyword, refuse_wrt
 from s2s_ad.transforms.tape_plan import TapePlan
 
 
@@ -269,6 +269,9 @@ class Reverse(ReverseSweep):
         self.owned, self.uniform = set(), {}
         tree = self.reverse_block(body)
         final = self.spread(*self.wrt, *(self.split_mutated or ()))
+        # a parameter's hook sees its whole gradient (its value as if passed through `x = x`)
+        final += [c for p in self.wrt if self.namer.user_of.get(p) in self.hooks
+                  for c in self.hook(None, p)]
         seed_stmts = self.seed(output, seed)
         # 2. the tape plan (tape_plan.py).  Only loops, writes into arrays and a called
         # function's record save values, so straight-line code without them needs none.
@@ -283,6 +286,8 @@ class Reverse(ReverseSweep):
             self.plan.plan(tree)
         # 3. the sweeps, with the pushes and pops the plan asks for
         forward = self.forward_block(body, 0)
+        if has_aux:     # a result that is not a pair is refused before it is unpacked
+            forward.insert(forward.index(unpack), S.expr_stmt(S.call("_ad.aux_pair", ret.value)))
         reverse = self.render_block(tree)
         unsaved = sorted(key[1] for key in self.pops if key not in self.pushes)
         if unsaved:    # a compiler bug: the generated code would pop from an empty tape
@@ -363,7 +368,8 @@ class Reverse(ReverseSweep):
         func = S.function_def(name, parts["params"], func_body)
         # the cotangent is keyword-only, after the user's own parameters
         return self.fn.give_signature(func, self.names,
-                                      [self.seed_param] if seed != "one" else [])
+                                      ([self.seed_param] if seed != "one" else []) +
+                                      ([HOOKS] if self.hooks else []))
 
     def build_split(self, fwd_name, bwd_name, mutated=()):
         """Two functions for a called user function, sharing the caller's tape:
@@ -445,10 +451,14 @@ class _Line:
 
 
 def vjp(fn, wrt, *, seed="given", return_value=False, has_aux=False, arg_kinds=None, name=None,
-        names=None, arg_shapes=None, batched=False):
+        names=None, arg_shapes=None, batched=False, hooks=()):
+    """`hooks`: the user's variables whose adjoints go through `_ad_hooks[name]`, a keyword
+    of the generated function (Differentiator.hooked)."""
     refuse_wrt(fn, wrt)
     rev = Reverse(fn, wrt, arg_kinds or {}, names, Program(), arg_shapes=arg_shapes,
                   batch=batched)
+    rev.hooks = tuple(hooks)
+    rev.check_hooks()
     suffix = "grad" if seed == "one" else "vjp"
     func = rev.build(name or f"{fn.node.name}_{suffix}", seed, return_value, has_aux)
     # what the optimizer may use of what the generator knew

@@ -66,7 +66,7 @@ class ReverseSweep(Adjoints):
             if isinstance(stmt, gast.Return):
                 continue
             if isinstance(stmt, (gast.Assign, gast.Expr)):
-                code = self.adjoint(stmt)
+                code = self.hook(stmt) + self.adjoint(stmt)
                 pieces.append(Step(stmt, code, self.restore_spec(stmt)))
             elif isinstance(stmt, (gast.If, gast.For, gast.While)) and self.uniform:
                 # branches and loops join and carry adjoints: give them full shapes first
@@ -78,6 +78,19 @@ class ReverseSweep(Adjoints):
             elif isinstance(stmt, gast.While):
                 pieces.append(self.nested(self.reverse_while, stmt))
         return Block(self.header_line, pieces)
+
+    def hook(self, stmt, name=None):
+        """`h_bar = _ad_hooks["h"](h_bar)` where h's adjoint is complete: before the adjoint of
+        the user's assignment `stmt` to a hooked variable, whose result takes its place (so
+        the hook may print, record, clip or scale it).  Nothing where the adjoint is a
+        symbolic zero.  The hook sees the adjoint in its variable's full shape, and its result
+        may be any array: not ours to update in place."""
+        name = name or self.hooked(stmt)
+        if name is None or name not in self.defined:
+            return []
+        code = self.spread(name)
+        self.owned.discard(name)
+        return code + [self.hook_call(name, self.adj(name))]
 
     def nested(self, reverse_compound, stmt):
         """Reverse a compound statement; its blocks do not repeat the line of its header."""

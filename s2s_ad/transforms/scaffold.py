@@ -23,8 +23,44 @@ from s2s_ad.rules import registry
 from s2s_ad.transforms import batching
 
 
+HOOKS = "_ad_hooks"     # the generated function's keyword taking {variable: hook} (api)
+
+
 class Differentiator(Analysed):
     """An Analysed function with the rule-reading steps forward and reverse mode share."""
+
+    hooks = ()    # the user's variables whose adjoints (tangents) go through a hook
+
+    def check_hooks(self):
+        """Refuse a hook of a name that is no variable of the user's function."""
+        known = set(self.namer.user_of.values()) & set(S.names_in(self.fn.parsed.node))
+        unknown = sorted(set(self.hooks) - known)
+        if unknown:
+            raise self.fn.error(self.fn.node,
+                                f"a hook was given for {', '.join(map(repr, unknown))}, which "
+                                f"is no variable of {self.fn.node.name}",
+                                f"Its variables are {', '.join(sorted(known))}.",
+                                kind=BadArgumentError)
+
+    def hooked(self, stmt):
+        """The name `stmt` assigns when it is an assignment the user wrote to a hooked
+        variable (not SSA's copy between two versions of it), else None."""
+        if not self.hooks or not isinstance(stmt, gast.Assign) or \
+                not isinstance(stmt.targets[0], gast.Name):
+            return None
+        name, value = stmt.targets[0].id, stmt.value
+        user = self.namer.user_of.get(name)
+        if user not in self.hooks or \
+                isinstance(value, gast.Name) and self.namer.user_of.get(value.id) == user:
+            return None
+        return name
+
+    def hook_call(self, name, var):
+        """`var = _ad_hooks["h"](var)`: the hook of the user's variable that `name` is a
+        version of, on its adjoint or tangent `var`."""
+        hook = gast.Subscript(value=S.load(HOOKS), slice=S.const(self.namer.user_of[name]),
+                              ctx=gast.Load())
+        return S.assign(var, gast.Call(func=hook, args=[S.load(var)], keywords=[]))
 
     def active(self, node):
         return isinstance(node, gast.Name) and self.activity.active(node.id)
