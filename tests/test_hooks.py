@@ -140,6 +140,14 @@ def test_an_unknown_name_lists_the_variables():
         ad.grad(net, on_adjoint={"h": 2.0})
 
 
+def test_a_hooked_gradient_is_not_differentiated_again_without_its_hooks():
+    hooked = ad.grad(lambda x: x * x, on_adjoint={"x": twice})
+    assert hooked(3.0) == 12.0
+    for again in (lambda: ad.grad(hooked)(3.0), lambda: ad.grad(lambda x: hooked(x) * x)(3.0)):
+        with pytest.raises(ad.BadArgumentError, match="on_adjoint"):
+            again()
+
+
 def test_hooks_survive_the_optimizer_where_the_adjoint_is_not_read_again():
     seen = []
 
