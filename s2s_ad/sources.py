@@ -18,7 +18,7 @@ from s2s_ad.transforms.pipeline import collector_paused, deep_expressions, gener
 
 
 def source(fn, mode="grad", wrt=0, *, optimize=True, has_aux=False, example=None,
-           standalone=False):
+           standalone=False, on_adjoint=None):
     """The generated Python source of `fn` for `mode` ("ssa", "jvp", "vjp", "grad", "hvp").
 
     Without `example` the text is the generic code, for arguments that are numbers or arrays;
@@ -30,9 +30,13 @@ def source(fn, mode="grad", wrt=0, *, optimize=True, has_aux=False, example=None
     With `standalone=True` it is a module that runs with NumPy alone: its imports, the
     runtime helpers the code calls (copied by their source, in place of `_ad`), the user's
     functions it calls and the module-level values it reads.
+
+    `on_adjoint` (the hooks of ad.grad, or just their variables' names; in forward mode, of
+    ad.jvp's on_tangent) shows the code calling them.
     """
+    hooks = tuple(sorted(on_adjoint or ()))
     with deep_expressions(), collector_paused():
-        pieces = _source(fn, mode, wrt, optimize, has_aux, example)
+        pieces = _source(fn, mode, wrt, optimize, has_aux, example, hooks)
         if not standalone:
             return "\n\n".join(text for text, _ in pieces)
         return _standalone.module_text(pieces, _header(fn, mode, example))
@@ -46,7 +50,7 @@ def _header(fn, mode, example):
             f"Standalone: it needs NumPy alone.\n")
 
 
-def _source(fn, mode, wrt, optimize, has_aux, example):
+def _source(fn, mode, wrt, optimize, has_aux, example, hooks=()):
     entry = modes.printable(mode)
     if entry.needs_example and example is None:
         raise BadArgumentError(f"mode {mode!r} needs example=(arguments...): its code is "
@@ -67,7 +71,7 @@ def _source(fn, mode, wrt, optimize, has_aux, example):
     try:
         generated = generate(differentiated(fn), last, names,
                              has_aux=has_aux and not compiled_first, optimize=optimize,
-                             arg_kinds=kinds, arg_shapes=shapes)
+                             arg_kinds=kinds, arg_shapes=shapes, hooks=hooks)
     except Unbatchable as exc:
         raise BadArgumentError(f"no {mode} code for {qualname(fn)}: {exc}",
                                hint="jacfwd and jacrev loop over basis vectors for it "

@@ -71,6 +71,9 @@ def test_the_hook_is_a_visible_call_per_assignment_and_runs_each_iteration():
     assert gen.source.count("_ad_hooks['h'](") == 2
     assert "def net_grad(x, w, *, _ad_hooks)" in gen.source
     assert "twice" not in gen.source and "record" not in gen.source     # passed in, not text
+    shown = ad.source(net, "grad", on_adjoint={"h": record})
+    assert "h_bar = _ad_hooks['h'](h_bar)" in shown
+    assert "_ad_hooks['h'](h_dot)" in ad.source(net, "jvp", on_adjoint=["h"])
 
 
 def test_forward_mode_hook_matches_the_doubling_identity():
