@@ -212,3 +212,19 @@ def test_the_readme_example_runs_as_shown(tmp_path):
     assert found["w"] == pytest.approx(0.4307, abs=1e-4)
     assert found["w"] == pytest.approx(ad.grad(run["rnn"], 1)(run["x"], 2.0))
     np.testing.assert_allclose(found["x"], [0.1104, -0.0073], atol=1e-4)
+
+
+def unpacked(x):
+    a, b = np.sin(x), np.cos(x)
+    c, d = [a, b]
+    return np.sum(a * b + c * d)
+
+
+def test_variables_bound_by_unpacking_have_adjoints_and_tangents():
+    x = np.array([0.2, 0.4])
+    found = ad.adjoints(unpacked)(x)
+    assert {"a", "b", "c", "d"} <= set(found)
+    np.testing.assert_allclose(found["c"], np.cos(x))          # d: c's partner in c * d
+    np.testing.assert_allclose(found["a"], 2 * np.cos(x))      # b, and d through c
+    dots = ad.tangents(unpacked)((x,), (np.ones(2),))
+    np.testing.assert_allclose(dots["d"], -np.sin(x))

@@ -309,10 +309,8 @@ class Forward(Differentiator):
     def hook(self, stmt):
         """`h_dot = _ad_hooks["h"](h_dot)` after the tangent of the user's assignment `stmt`
         to a hooked variable, where it has one (Differentiator.hooked)."""
-        name = self.hooked(stmt)
-        if name is None or not self.activity.active(name):
-            return []
-        return [self.hook_call(name, self.dot(name))]
+        return [self.hook_call(name, self.dot(name)) for name in self.hooked(stmt)
+                if self.activity.active(name)]
 
     def user_call(self, stmt):
         """`z, z_dot = g_jvp(a, b, x_dot=a_dot)` for a call to a user function, or None."""

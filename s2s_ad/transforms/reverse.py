@@ -270,8 +270,7 @@ class Reverse(ReverseSweep):
         tree = self.reverse_block(body)
         final = self.spread(*self.wrt, *(self.split_mutated or ()))
         # a parameter's hook sees its whole gradient (its value as if passed through `x = x`)
-        final += [c for p in self.wrt if self.namer.user_of.get(p) in self.hooks
-                  for c in self.hook(None, p)]
+        final += self.hook(None, [p for p in self.wrt if self.namer.user_of.get(p) in self.hooks])
         seed_stmts = self.seed(output, seed)
         # 2. the tape plan (tape_plan.py).  Only loops, writes into arrays and a called
         # function's record save values, so straight-line code without them needs none.

@@ -79,18 +79,19 @@ class ReverseSweep(Adjoints):
                 pieces.append(self.nested(self.reverse_while, stmt))
         return Block(self.header_line, pieces)
 
-    def hook(self, stmt, name=None):
+    def hook(self, stmt, names=None):
         """`h_bar = _ad_hooks["h"](h_bar)` where h's adjoint is complete: before the adjoint of
         the user's assignment `stmt` to a hooked variable, whose result takes its place (so
         the hook may print, record, clip or scale it).  Nothing where the adjoint is a
         symbolic zero.  The hook sees the adjoint in its variable's full shape, and its result
         may be any array: not ours to update in place."""
-        name = name or self.hooked(stmt)
-        if name is None or name not in self.defined:
-            return []
-        code = self.spread(name)
-        self.owned.discard(name)
-        return code + [self.hook_call(name, self.adj(name))]
+        code = []
+        for name in self.hooked(stmt) if names is None else names:
+            if name in self.defined:
+                code += self.spread(name)
+                self.owned.discard(name)
+                code.append(self.hook_call(name, self.adj(name)))
+        return code
 
     def nested(self, reverse_compound, stmt):
         """Reverse a compound statement; its blocks do not repeat the line of its header."""

@@ -43,17 +43,18 @@ class Differentiator(Analysed):
                                 kind=BadArgumentError)
 
     def hooked(self, stmt):
-        """The name `stmt` assigns when it is an assignment the user wrote to a hooked
-        variable (not SSA's copy between two versions of it), else None."""
-        if not self.hooks or not isinstance(stmt, gast.Assign) or \
-                not isinstance(stmt.targets[0], gast.Name):
-            return None
-        name, value = stmt.targets[0].id, stmt.value
-        user = self.namer.user_of.get(name)
-        if user not in self.hooks or \
-                isinstance(value, gast.Name) and self.namer.user_of.get(value.id) == user:
-            return None
-        return name
+        """The names `stmt` assigns that are versions of hooked variables, where it is an
+        assignment the user wrote (`h = ...`, `c, d = pair`; not SSA's copy between two
+        versions of one variable); [] for any other statement."""
+        if not self.hooks or not isinstance(stmt, gast.Assign):
+            return []
+        target, value, user_of = stmt.targets[0], stmt.value, self.namer.user_of
+        elts = target.elts if isinstance(target, gast.Tuple) else [target]
+        names = [e.id for e in elts if isinstance(e, gast.Name)]
+        if isinstance(value, gast.Name) and len(names) == 1 and \
+                user_of.get(value.id) == user_of.get(names[0]):
+            return []
+        return [n for n in names if user_of.get(n) in self.hooks]
 
     def hook_call(self, name, var):
         """`var = _ad_hooks["h"](var)`: the hook of the user's variable that `name` is a
