@@ -14,6 +14,7 @@ Both are generated source with a file of their own in `linecache` ("<s2s_ad.entr
 1a2b3c4d5e>"), like the derivatives (backend.codegen), so `inspect.getsource`, pdb and
 tracebacks show their lines.
 """
+import copy
 import hashlib
 import linecache
 import os
@@ -263,7 +264,17 @@ def hook_table(hooks, what):
             isinstance(k, str) and callable(v) for k, v in hooks.items()):
         raise BadArgumentError(f"{what}: the hooks must be a dict {{variable name: function}}, "
                                f"not {hooks!r}")
-    return tuple(sorted(hooks)), {HOOKS: dict(hooks)}
+    return tuple(sorted(hooks)), {HOOKS: {name: _given_a_copy(fn) for name, fn in hooks.items()}}
+
+
+def _given_a_copy(hook):
+    """`hook`, called with a copy of the adjoint: the array it is given may be shared with other
+    adjoints (an adjoint passed on unchanged is the same array), so a hook that changed it in
+    place would change those too.  What the hook returns is the adjoint from then on."""
+    def call(value):
+        return hook(copy.deepcopy(value))
+    call.__wrapped__ = hook
+    return call
 
 
 class Transform:
