@@ -2224,3 +2224,43 @@ REFUSED_PYTHON = {
     generator_helper: ((np.ones(3),), "`yield` is not supported"),
     try_except_straight: ((1.0,), "`try` is not supported"),
 }
+
+
+# -- adjoints updated in place in a loop (reverse_sweep.py, "Updating adjoints in place"): the
+# private copy of an adjoint runs once in front of the reverse loop only where it is safe
+
+def adds_into_an_adjoint_in_one_branch(a):
+    # the copy is in one arm of a branch: it stays in the loop
+    s = 0.0
+    for i in range(a.shape[0]):
+        if a[i] > 0.0:
+            s = s + a[i] * a[i]
+    return np.sum(a * s)
+
+
+def writes_and_rebinds_in_a_loop(x):
+    # the loop binds a: its adjoint is handed on every iteration, the copy stays in the loop
+    a = x * 1.0
+    for i in range(x.shape[0]):
+        a[i] = a[i] * 2.0
+        a = a + 0.5 * x
+    return np.sum(a * a)
+
+
+def _triple_at(b, i):
+    b[i] = b[i] * 3.0
+
+
+def writes_through_a_helper_in_a_loop(x):
+    # the adjoint goes through the helper's backward half every iteration
+    a = x * 1.0
+    s = 0.0
+    for i in range(x.shape[0]):
+        s = s + a[i] * x[i]
+        _triple_at(a, i)
+    return np.sum(a * x) + s
+
+
+CASES.append(Case(adds_into_an_adjoint_in_one_branch, args(vec(5)), (0,)))
+CASES.append(Case(writes_and_rebinds_in_a_loop, args(vec(4)), (0,)))
+CASES.append(Case(writes_through_a_helper_in_a_loop, args(vec(4)), (0,)))

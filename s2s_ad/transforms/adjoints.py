@@ -35,6 +35,7 @@ class Adjoints(CallAdjoints, Differentiator):
         self.defined = set()
         self.owned = set()        # adjoints holding an array only this sweep refers to
         self.uniform = {}         # name -> the smaller shape its adjoint is held in (above)
+        self.copies = {}          # id(stmt) -> name, for the private copies of array adjoints
         self.header_line = None   # the line of the compound statement being reversed
         self.tape = self.namer.fresh("_tape")
         self.names.lists.add(self.tape)     # told apart from a user's list (aliasing)
@@ -103,7 +104,7 @@ class Adjoints(CallAdjoints, Differentiator):
         if base not in self.defined:
             code.append(S.assign(bar, self.zero(base)))
         elif base not in self.owned:
-            code.append(S.assign(bar, S.call("np.array", S.load(bar))))   # a private copy
+            code.append(self.private_copy(base, "np.array"))
             self.names.ref(__import__("numpy"))
         self.defined.add(base)
         self.owned.add(base)
@@ -114,6 +115,15 @@ class Adjoints(CallAdjoints, Differentiator):
             code.append(S.expr_stmt(S.call(self.np_name() + ".add.at", S.load(bar),
                                            S.index_expression(index), g)))
         return code
+
+    def private_copy(self, name, copy):
+        """`name_bar = copy(name_bar)`: a private copy of an adjoint before it is written in
+        place.  An array's copy is noted in `copies`: inside a loop, the reverse sweep may move
+        it in front of the loop (reverse_sweep.py, "Updating adjoints in place")."""
+        stmt = S.assign(self.adj(name), S.call(copy, S.load(self.adj(name))))
+        if copy != "_ad.copy_of":
+            self.copies[id(stmt)] = name
+        return stmt
 
     def spread(self, *names):
         """Statements giving each uniform adjoint among `names` its variable's full shape."""
@@ -256,7 +266,7 @@ class Adjoints(CallAdjoints, Differentiator):
             code += self.accumulate(value.id, g)
         if a not in self.owned:   # a private copy to write into
             copy = "_ad.copy_of" if self._is_container(a) else self.np_name() + ".array"
-            code.append(S.assign(bar, S.call(copy, S.load(bar))))
+            code.append(self.private_copy(a, copy))
             self.owned.add(a)
         target = gast.Subscript(value=S.load(bar), slice=S.clone(index), ctx=gast.Store())
         return code + [S.assign(target, S.const(0.0))]

@@ -12,6 +12,28 @@ Every adjoint is generated once, here.  What is restored from the tape, and whet
 loop whose adjoint has no code of its own still appears because it restores something, depends
 on what the whole reverse sweep reads: the tape planner (tape_plan.py) decides it from this
 tree, and the assembler (reverse.py) renders the tree with the plan.
+
+Updating adjoints in place.  `a_bar[i] += g` (and the `a_bar[i] = 0.0` of a reversed write)
+changes the array a_bar holds, so the array must be *owned* (adjoints.py): no other name
+refers to it.  That holds for a fresh result (`x_bar + y`, `zeros_like`, a private copy) and is
+lost where the adjoint is another name's array (`a_bar = y_bar`, which a later write into y_bar
+would change), a helper's result (it may return its argument, or a read-only broadcast view of
+the caller's seed), or handed to a called function's backward half (it may keep it).  An
+adjoint that is not owned gets a private copy, `a_bar = np.array(a_bar)`, before its first
+write in place.
+
+In a loop the copy would run on every iteration, costing the whole array each time.  It runs
+once, in front of the reverse loop, when all of these hold for the adjoint of `a`:
+  - the body does not bind `a` (its adjoint is only added to, never handed on to another
+    adjoint, so nothing in the body makes another name refer to its array);
+  - the copy is the first reference to `a_bar` in the body, and runs whenever the body does
+    (not in a branch or an inner loop's body): before it no name was given the array, except
+    copied elements `_ad.copy_of(a_bar[i])`;
+  - `a` is owned at the end of the body: the next iteration starts with the array this one
+    owned, so only the first iteration needs the copy, which is then the one in front.
+Otherwise the copy stays in the body (e.g. a branch copies it in one arm, or the body hands
+the adjoint to a called function's backward half or binds it to another adjoint).  A copy
+moved in front of an inner loop is again a copy at its place in the outer body.
 """
 
 import gast
@@ -174,7 +196,10 @@ class ReverseSweep(Adjoints):
         return names
 
     def _loop_body(self, stmt, carried, body_assigned):
-        self.loop_owned = set(self.owned)
+        """The reversed body, the carried adjoints it zeroes at its end, and the private copies
+        moved in front of the loop (the module docstring)."""
+        entry_owned = set(self.owned)
+        entry_unowned = self.defined - self.owned - body_assigned - carried
         saved_in_loop, saved_bound = self.in_loop, self.loop_bound
         self.in_loop = True
         self.loop_bound = saved_bound | bound_in([stmt])
@@ -182,21 +207,38 @@ class ReverseSweep(Adjoints):
         self.in_loop, self.loop_bound = saved_in_loop, saved_bound
         zeros = [S.assign(self.adj(n), self.zero(n)) for n in sorted(carried)
                  if self.activity.active(n) and n not in self.defined]
-        self.owned &= self.loop_owned
+        hoisted = self.hoist_copies(body, entry_unowned & self.owned)
+        self.owned &= entry_owned | {self.copies[id(s)] for s in hoisted}
         self.defined |= {n for n in carried if self.activity.active(n)}
         self.defined -= (body_assigned - carried)
-        return body, zeros
+        return body, zeros, hoisted
+
+    def hoist_copies(self, body, names):
+        """Move out of `body` the private copy each of `names` starts the body with: the copy
+        statements, to run once in front of the loop instead."""
+        hoisted = []
+        for name in sorted(names):
+            first = first_mention(body, self.adj(name))
+            if first is None:
+                continue
+            where, stmt = first
+            if self.copies.get(id(stmt)) == name:
+                where.code.remove(stmt) if isinstance(where, Step) else where.remove(stmt)
+                if isinstance(where, Step):
+                    where.reads = {n for s in where.code for n in S.names_in(s, gast.Load)}
+                hoisted.append(stmt)
+        return hoisted
 
     def reverse_for(self, stmt):
         inits, carried, assigned = self._loop_prelude(stmt)
-        body, zeros = self._loop_body(stmt, carried, assigned)
-        return Loop(stmt, inits, body, zeros, self.in_loop,
+        body, zeros, hoisted = self._loop_body(stmt, carried, assigned)
+        return Loop(stmt, inits + hoisted, body, zeros, self.in_loop,
                     counter_read=self.in_loop and self._read_after(stmt))
 
     def reverse_while(self, stmt):
         inits, carried, assigned = self._loop_prelude(stmt)
-        body, zeros = self._loop_body(stmt, carried, assigned)
-        return Loop(stmt, inits, body, zeros, self.in_loop, count=self.counter(stmt))
+        body, zeros, hoisted = self._loop_body(stmt, carried, assigned)
+        return Loop(stmt, inits + hoisted, body, zeros, self.in_loop, count=self.counter(stmt))
 
     def _read_after(self, loop):
         """Is the loop's counter read outside the loop (so the reverse loop must restore it)?"""
@@ -210,3 +252,59 @@ class ReverseSweep(Adjoints):
         if id(loop) not in self.counters:
             self.counters[id(loop)] = self.namer.fresh("_iterations")
         return self.counters[id(loop)]
+
+
+def first_mention(block, bar):
+    """(where, stmt) for the first statement of `block` that refers to the adjoint `bar`, if
+    it runs whenever the block does (not in a branch or in a loop's body); `where` is its Step
+    or the list of a loop's inits.  A copied element, `_ad.copy_of(bar[i])`, is no reference:
+    it cannot see a later write into `bar`.  None where the first reference may not run."""
+    for piece in block.pieces:
+        if isinstance(piece, (Step, Spread)):
+            for stmt in piece.code:
+                if _mentions(stmt, bar):
+                    return (piece, stmt) if isinstance(piece, Step) else None
+        elif isinstance(piece, Loop):
+            for stmt in piece.inits:
+                if _mentions(stmt, bar):
+                    return piece.inits, stmt
+            if _block_mentions(piece.body, bar) or any(_mentions(s, bar) for s in piece.zeros):
+                return None
+        elif isinstance(piece, Branch):
+            if _block_mentions(piece.body, bar) or _block_mentions(piece.orelse, bar) or \
+                    any(_mentions(s, bar) for s in piece.body_zeros + piece.orelse_zeros):
+                return None
+    return None
+
+
+def _block_mentions(block, bar):
+    for piece in block.pieces:
+        if isinstance(piece, (Step, Spread)):
+            if any(_mentions(s, bar) for s in piece.code):
+                return True
+        elif isinstance(piece, Loop):
+            if any(_mentions(s, bar) for s in piece.inits + piece.zeros) or \
+                    _block_mentions(piece.body, bar):
+                return True
+        elif isinstance(piece, Branch):
+            if _block_mentions(piece.body, bar) or _block_mentions(piece.orelse, bar) or \
+                    any(_mentions(s, bar) for s in piece.body_zeros + piece.orelse_zeros):
+                return True
+    return False
+
+
+def _mentions(node, bar):
+    """Does `node` refer to the array `bar` holds, other than through a copied element?"""
+    if isinstance(node, gast.Call) and _is_copy_of(node.func) and len(node.args) == 1:
+        part = node.args[0]
+        if isinstance(part, gast.Subscript) and isinstance(part.value, gast.Name) and \
+                part.value.id == bar and not _mentions(part.slice, bar):
+            return False
+    if isinstance(node, gast.Name):
+        return node.id == bar
+    return any(_mentions(child, bar) for child in gast.iter_child_nodes(node))
+
+
+def _is_copy_of(func):
+    return isinstance(func, gast.Attribute) and func.attr == "copy_of" and \
+        isinstance(func.value, gast.Name) and func.value.id == "_ad"

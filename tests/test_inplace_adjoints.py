@@ -1,0 +1,68 @@
+"""Array adjoints updated in place in a reverse loop (transforms/reverse_sweep.py, "Updating
+adjoints in place"): the private copy before the first write runs once, in front of the loop,
+where that is safe, and stays in the loop where it is not."""
+import numpy as np
+import pytest
+
+import s2s_ad as ad
+from s2s_ad import sources
+
+import programs
+from kernels import go_fast, lu
+
+
+def _copies(fn, mode="vjp", example=None):
+    """For each `x = np.array(x)` of the generated code: is it inside a reversed loop?"""
+    found = []
+    loop_indent = None
+    for line in sources.source(fn, mode, (0,), example=example).splitlines():
+        indent = len(line) - len(line.lstrip())
+        if loop_indent is not None and indent <= loop_indent and line.strip():
+            loop_indent = None
+        if "in reversed(" in line and loop_indent is None:
+            loop_indent = indent
+        if "= np.array(" in line and "_bar" in line:
+            found.append(loop_indent is not None)
+    return found
+
+
+def _check_gradient(fn, *args):
+    g = ad.grad(fn)(*[np.copy(a) for a in args])
+    eps, x = 1e-6, args[0]
+    numerical = np.zeros_like(x)
+    for k in np.ndindex(x.shape):
+        up, down = np.copy(x), np.copy(x)
+        up[k] += eps
+        down[k] -= eps
+        numerical[k] = (fn(up, *args[1:]) - fn(down, *args[1:])) / (2 * eps)
+    np.testing.assert_allclose(g, numerical, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("example", [None, "specialised"])
+def test_the_copy_of_an_adjoint_only_added_to_runs_once_in_front_of_the_loop(example):
+    # go_fast copied the whole adjoint of `a` on every reverse iteration (issue 23)
+    a = np.random.default_rng(0).normal(size=(5, 5))
+    assert _copies(go_fast, example=(a,) if example else None) == [False]
+    _check_gradient(go_fast, a)
+
+
+def test_a_copy_moves_out_of_nested_loops():
+    # lu writes into A in three nested loops: one copy, in front of the outermost
+    a = np.random.default_rng(1).normal(size=(4, 4)) + 4 * np.eye(4)
+    code = sources.source(lu, "vjp", (0,))
+    body = code[code.index("def lu_in_place_bwd"):]
+    assert body.count("np.array(A_bar)") == 1
+    assert body.index("np.array(A_bar)") < body.index("in reversed(")
+    _check_gradient(lu, a)
+
+
+@pytest.mark.parametrize("name", ["adds_into_an_adjoint_in_one_branch",
+                                  "writes_and_rebinds_in_a_loop",
+                                  "writes_through_a_helper_in_a_loop"])
+def test_where_it_is_not_safe_the_copy_stays_in_the_loop(name):
+    # a copy in one arm of a branch; an adjoint handed on every iteration (the loop binds
+    # its variable); an adjoint handed to a called function's backward half
+    fn = getattr(programs, name)
+    assert True in _copies(fn)
+    x = np.random.default_rng(2).normal(size=5)
+    _check_gradient(fn, x)
