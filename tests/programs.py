@@ -2264,3 +2264,16 @@ def writes_through_a_helper_in_a_loop(x):
 CASES.append(Case(adds_into_an_adjoint_in_one_branch, args(vec(5)), (0,)))
 CASES.append(Case(writes_and_rebinds_in_a_loop, args(vec(4)), (0,)))
 CASES.append(Case(writes_through_a_helper_in_a_loop, args(vec(4)), (0,)))
+
+
+def read_before_a_loop_rebinds_it(x):
+    # the loop's reversal must put y back: the adjoint of sin, after it, reads y (tape_plan,
+    # liveness by position)
+    y = x * 1.0
+    z = np.sin(y)
+    for i in range(3):
+        y = y * 0.5 + 1.0
+    return np.sum(y + z)
+
+
+CASES.append(Case(read_before_a_loop_rebinds_it, args(vec(3)), (0,)))

@@ -35,6 +35,7 @@ REFUSED = {name: WRITES_INTO_ARRAYS for name in (
 # Reverse over reverse of a gradient that reads an array after a called function's backward
 # half restored it from the tape (reverse.refuse_restores); its Hessians work.
 REFUSED["reads_before_call"] = ("after a called function restored it",)
+REFUSED["writes_through_a_helper_in_a_loop"] = ("after a called function restored it",)
 # Refused in every transform, first order too: {program: part of the message}.
 # A write into an array while an item of a helper's tuple that is that array is read later
 # (issue 17): refused as the same code without the helper is.

@@ -144,7 +144,9 @@ class Reverse(ReverseSweep):
         """The pops putting back what `step`'s statement overwrote, as far as the plan reads it
         (tape_plan.Restore)."""
         spec = step.restore
-        if spec is None or not spec.restored(self.plan.needed):
+        needed = self.plan.restorable(step.stmt) if spec is not None and spec.kind == "names" \
+            else self.plan.needed
+        if spec is None or not spec.restored(needed):
             return []
         if spec.kind == "item":
             return [S.expr_stmt(S.call("_ad.restore_item", S.load(spec.base), S.clone(spec.index),
@@ -153,7 +155,7 @@ class Reverse(ReverseSweep):
             target = gast.Subscript(value=S.load(spec.base), slice=spec.index, ctx=gast.Store())
             return [S.assign(target, self.popped())]
         pops = []
-        for t in spec.restored(self.plan.needed):
+        for t in spec.restored(needed):
             pops.append(S.assign(t, self.popped()))
             self.pops[id(step.stmt), t] = pops[-1]
         return pops
@@ -207,8 +209,9 @@ class Reverse(ReverseSweep):
                             value=S.load(base), slice=op.index, ctx=gast.Load()))
                     out.append(self.push(saved))
                 if depth:
+                    restorable = self.plan.restorable(stmt)
                     for t in rebinds(stmt):
-                        if t in needed:
+                        if t in restorable:
                             self.saved.add(t)
                             out.append(self.push(S.load(t)))
                             self.pushes[id(stmt), t] = out[-1]
@@ -282,7 +285,8 @@ class Reverse(ReverseSweep):
             # (Not a list it appends to or pops from: that changes in place, nothing to restore.)
             lists = {op.args[0].id for op in self.ops.values() if op.kind in ("append", "pop")}
             self.plan.needed |= set(self.split_mutated or ()) - lists
-            self.plan.plan(tree)
+            outside = _loads_of(final) | set(self.fn.params) | set(self.split_mutated or ())
+            self.plan.plan(tree, outside)
         # 3. the sweeps, with the pushes and pops the plan asks for
         forward = self.forward_block(body, 0)
         if has_aux:     # a result that is not a pair is refused before it is unpacked
@@ -486,3 +490,7 @@ def callee_pair(program, fn, wrt, kinds=None, statics=None, result_read=True):
     fwd, bwd = rev.build_split(pair.fwd, pair.bwd, list(pair.mutated))
     program.units.append(Unit([fwd, bwd], rev.names, ssa.parsed))
     return pair
+
+
+def _loads_of(stmts):
+    return {n for s in stmts for n in S.names_in(s, gast.Load)}

@@ -33,15 +33,44 @@ class TapePlan:
         self.needed = set()     # names the reverse sweep reads (decides what loops save)
         self.recompute_at = {}  # id(stmt) -> temporaries computed again before its adjoint
         self.recomputed = set()     # the temporaries computed again instead of saved
+        self.live = {}          # id(stmt in a loop) -> what is read after its restore (below)
 
-    def plan(self, tree):
+    def plan(self, tree, outside=()):
         """Settle what the sweep reads, then take out the temporaries it computes again (whose
-        operands it may then read where it did not before)."""
+        operands it may then read where it did not before); `outside`: the names read after
+        the reverse sweep (the gradients' shapes, a caller's view of what a callee wrote)."""
         self.settle(tree)
         before = set(self.needed)
         self.plan_recomputes()
         if not self.needed <= before:
             self.settle(tree)
+        self.place_restores(tree, set(outside))
+
+    def place_restores(self, block, after, loop=None):
+        """Liveness by position for the names a loop restores: the old value of `t`, put back
+        after the adjoint of a statement inside the outermost loop L around it, can be read
+        only by the reverse sweep from there on: L's reversal (its later iterations) and what
+        the sweep does after L (and after the function: `after` at the top).  A name the rest
+        of the sweep reads only before L's reversal (go_fast's `trace`, read for the shape of
+        the result) is neither saved nor restored in L.  Sets `live` for the statements in
+        loops; `after` holds the names read after `block`."""
+        for piece in reversed(block.pieces):
+            read = set()
+            self.reads(_Block([piece]), read)
+            if isinstance(piece, Step) and loop is not None:
+                self.live[id(piece.stmt)] = loop
+            elif isinstance(piece, Branch):
+                self.place_restores(piece.body, set(after), loop)
+                self.place_restores(piece.orelse, set(after), loop)
+            elif isinstance(piece, Loop):
+                self.place_restores(piece.body, set(), loop if loop is not None else read | after)
+            after |= read
+
+    def restorable(self, stmt):
+        """The names the tape saves before `stmt` (in a loop) rebinds them, and restores
+        after its adjoint."""
+        live = self.live.get(id(stmt))
+        return self.needed if live is None else self.needed & live
 
     def settle(self, tree):
         """Grow `needed` until it holds every name the sweep reads (temporaries computed again
@@ -242,6 +271,13 @@ class TapePlan:
                  and self.sweep.kinds.get(names[0]) == "scalar") or (
             op.kind == "index" and self.sweep.basic_index(op.index))
         return names[0] if cheap else None
+
+
+class _Block:
+    """A block of one piece, for `reads` of that piece alone."""
+
+    def __init__(self, pieces):
+        self.pieces = pieces
 
 
 def _loops(stmts, enclosing):
