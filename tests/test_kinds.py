@@ -139,3 +139,17 @@ def test_shapes_that_do_not_settle_in_the_bound_are_not_taken_for_certain():
         results = check_program(Case(f, args(vec(3), mat(2, 1)), (0, 1)),
                                 transforms=("vjp", "jvp", "grad"))
     assert results == {"vjp": None, "jvp": None, "grad": None}
+
+
+SIZES_UNPACKED = ("def f(x):\n    n, m = x.shape\n    mean = np.sum(x, axis=0) / n\n"
+                  "    z = np.zeros(m)\n    return np.sum(mean * z)\n")
+
+
+def test_the_sizes_unpacked_from_a_shape_are_numbers_of_known_value():
+    # `n, m = data.shape` left n and m unknown, and so everything made with them (correlation's
+    # mean = ... / n, issue 23): its adjoints went through `_ad.add_at` copying the array and
+    # `_ad.unbroadcast` at every step
+    assert _kinds(SIZES_UNPACKED, {"x": "array"})["n"] == "scalar"
+    f = load(SIZES_UNPACKED, {"np": np}, prefix="shapes")
+    a = Analysed(normalize(f), ["x"], {"x": "array"}, arg_shapes={"x": (4, 3)})
+    assert a.shapes["n"] == () and a.shapes["mean"] == (3,) and a.shapes["z"] == (3,)

@@ -273,10 +273,10 @@ class _KindSolver:
 
     def _evaluate(self, i):
         op, _, value, how = self.assigning[i]
-        if op.kind == "unpack":
-            return None
         if any(self.kinds.get(n) == _BOTTOM for n in self.operands[i]):
             return _BOTTOM        # strict: found once every operand's kind is
+        if op.kind == "unpack":   # `n, m = x.shape`: numbers, as its items are
+            return "scalar" if atom_kind(op.args[0], self.kinds) == "scalars" else None
         result = _result_kind(op, self.kinds, self.rules, value, how)
         if result == "num" and self.numbers[i]:
             return "scalar"

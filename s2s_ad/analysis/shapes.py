@@ -203,12 +203,18 @@ def _settle(fn, ops, given, helper):
         helper.tuples = {}     # `n = W.shape[0]`, `_t2 = (n, 3)`: from this round's values
         for s in stmts:                      # in program order, using what is known so far
             op = ops[id(s)]
-            if op.kind in ("setitem", "append", "unpack", "pop"):
+            if op.kind in ("setitem", "append", "pop"):
                 continue
-            if len(targets(s)) == 1 and targets(s)[0] in once:
-                helper.note(targets(s)[0], op)
-            for t in targets(s):
-                found.setdefault(t, set()).add(helper.result(op))
+            if op.kind == "unpack":
+                results = _sizes_unpacked(helper, op, targets(s), once)
+                if results is None:
+                    continue
+            else:
+                if len(targets(s)) == 1 and targets(s)[0] in once:
+                    helper.note(targets(s)[0], op)
+                results = [helper.result(op)] * len(targets(s))
+            for t, result in zip(targets(s), results):
+                found.setdefault(t, set()).add(result)
                 if values.get(t) is _UNKNOWN:
                     continue                 # once uncertain, always uncertain
                 options = found[t] | ({given[t]} if t in given else set())
@@ -225,6 +231,22 @@ def _settle(fn, ops, given, helper):
         # taken for certain.  The cost stays linear; the code is only less specialised.
         return dict(given)
     return {n: v for n, v in values.items() if v is not _UNKNOWN and v is not _BOTTOM}
+
+
+def _sizes_unpacked(helper, op, names, once):
+    """`n, m = _t0` where `_t0 = x.shape` of a known shape (helper.tuples has it): each size is
+    a number, of shape (), and `helper.tuples` takes the sizes of the names bound once.  None
+    for another unpack."""
+    value = op.args[0]
+    sizes = helper.tuples.get(value.id) if isinstance(value, gast.Name) and \
+        isinstance(helper, _Shapes) else None
+    if not (isinstance(sizes, tuple) and len(sizes) == len(names) and
+            all(type(size) is int for size in sizes)):
+        return None
+    for name, size in zip(names, sizes):
+        if name in once:
+            helper.tuples[name] = size
+    return [()] * len(names)
 
 
 def infer_ranks(fn, ops, kinds, shapes):
