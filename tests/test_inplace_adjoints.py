@@ -66,3 +66,33 @@ def test_where_it_is_not_safe_the_copy_stays_in_the_loop(name):
     assert True in _copies(fn)
     x = np.random.default_rng(2).normal(size=5)
     _check_gradient(fn, x)
+
+
+def test_the_cotangent_of_a_number_written_into_an_array_needs_no_unbroadcast():
+    # trisolv's `x[i] -= L[i, j] * x[j]`: the cotangent of the value written was taken with
+    # `_ad.unbroadcast(_ad.copy_of(x_bar[i]), _t6)`, which read _t6 for its shape alone and so
+    # put it on the tape
+    from kernels import trisolv
+    rng = np.random.default_rng(3)
+    L, b = rng.normal(size=(5, 5)) + 5 * np.eye(5), rng.normal(size=5)
+    code = sources.source(trisolv, "grad", (0, 1), example=(L, b))
+    assert "_ad.unbroadcast(" not in code.split("for i in reversed")[1]
+    assert "_tape.append(_t6)" not in code
+    g = ad.grad(trisolv, wrt=(0, 1))(L, b)
+    eps = 1e-6
+    for k in range(5):
+        db = np.zeros(5)
+        db[k] = eps
+        assert np.isclose(g[1][k], (trisolv(L, b + db) - trisolv(L, b - db)) / (2 * eps),
+                          rtol=1e-5)
+
+
+def test_a_copied_element_read_first_does_not_keep_the_copy_in_the_loop():
+    # mvt, specialised: `_t10_bar = _ad.copy_of(x2_bar[i])` comes before the first write into
+    # x2_bar in the body; the copy still moves in front of the loops
+    from kernels import mvt
+    rng = np.random.default_rng(4)
+    example = (rng.normal(size=(4, 4)),) + tuple(rng.normal(size=4) for _ in range(4))
+    code = sources.source(mvt, "grad", (0, 1, 2, 3, 4), example=example)
+    assert code.count("np.array(x2_bar)") == 1
+    assert code.index("np.array(x2_bar)") < code.index("in reversed(")

@@ -153,3 +153,13 @@ def test_the_sizes_unpacked_from_a_shape_are_numbers_of_known_value():
     f = load(SIZES_UNPACKED, {"np": np}, prefix="shapes")
     a = Analysed(normalize(f), ["x"], {"x": "array"}, arg_shapes={"x": (4, 3)})
     assert a.shapes["n"] == () and a.shapes["mean"] == (3,) and a.shapes["z"] == (3,)
+
+
+def test_a_function_that_unpacks_a_shape_can_be_all_real():
+    # all_real refused every unpack, so no kernel with `n, m = A.shape` had real cotangents
+    # (and its scalar cotangents went through _ad.unbroadcast)
+    a = _analysed(SIZES_UNPACKED, {"x": "array"})
+    assert K.all_real(a.fn, a.ops, a.kinds, {"x": "array"})
+    unpacks_a_pair = "def f(x):\n    p = (x, 1j)\n    a, b = p\n    return a * b\n"
+    a = _analysed(unpacks_a_pair, {"x": "array"})
+    assert not K.all_real(a.fn, a.ops, a.kinds, {"x": "array"})

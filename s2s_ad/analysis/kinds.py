@@ -314,6 +314,9 @@ def all_real(fn, ops, kinds, arg_kinds):
             ok = not isinstance(getattr(getattr(s, "value", None), "value", None), complex)
         elif op.kind == "other":
             ok = op.name in (".shape", ".ndim", ".size")
+        elif op.kind == "unpack":     # `n, m = _t0`, _t0 a shape (made by a statement here)
+            ok = isinstance(op.args[0], gast.Name) and op.args[0].id in local and \
+                kinds.get(op.args[0].id) == "scalars"
         elif op.kind == "call":
             ok = all(real(a) for a in operands) and _real_call(op, kinds)
         else:

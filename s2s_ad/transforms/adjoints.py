@@ -252,6 +252,8 @@ class Adjoints(CallAdjoints, Differentiator):
         part = gast.Subscript(value=S.load(bar), slice=index, ctx=gast.Load())
         code = []
         if self.active(value):
+            # (an element read as a number would need no copy, but differentiating this code
+            # again would take `a_bar[i]` for a view of a_bar, and refuse the write after it)
             g = S.call("_ad.copy_of", part)
             if not self.basic_index(op.index) and not self._is_container(a):
                 # an integer array may name a position twice
@@ -276,8 +278,10 @@ class Adjoints(CallAdjoints, Differentiator):
 
     def _fills_index(self, base, index, value):
         """Does `value` have the shape of `base[index]` (known shapes, a basic index), so that
-        `base[index] = value` does not broadcast it?"""
-        if self._atom_kind(value) != "array" or not self.basic_index(index) or \
+        `base[index] = value` does not broadcast it?  (A number where every cotangent is real:
+        `_ad.unbroadcast` would hand back its cotangent as it is.)"""
+        number = self.real_cotangents and self.shapes.get(value.id) == ()
+        if not (self._atom_kind(value) == "array" or number) or not self.basic_index(index) or \
                 value.id not in self.shapes:
             return False
         try:
