@@ -170,3 +170,14 @@ def test_refusals_say_what_to_write():
     assert "test_objects.py" in str(info.value)
     with pytest.raises(ad.DifferentiationError, match="through the class"):
         ad.grad(_calls_a_method_of_self, wrt=1)(MODEL, X)
+
+
+def _makes_a_plain_object(x):
+    p = Plain(x, 1.0)
+    return np.sum(p.w)
+
+
+def test_a_class_with_an_init_is_refused_at_its_call():
+    with pytest.raises(ad.DifferentiationError, match="Make Plain a dataclass") as info:
+        ad.grad(_makes_a_plain_object)(X)
+    assert "p = Plain(x, 1.0)" in str(info.value)
