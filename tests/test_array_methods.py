@@ -1,6 +1,7 @@
-"""Every method and attribute of NumPy arrays against the rule table (the `methods` and `attributes` facts of rules/): each one
-s2s_ad follows is differentiated, called with a positional and with a keyword argument, in
-every mode up to second order; the rest are refused at the user's line, saying what to write.
+"""Every method and attribute of NumPy arrays against the rule table (the `methods` and
+`attributes` facts of the records in rules/): each one s2s_ad follows is differentiated,
+called with a positional and with a keyword argument, in every mode up to second order; the
+rest are refused at the user's line, saying what to write.
 """
 import importlib.util
 import os
