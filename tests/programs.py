@@ -2341,17 +2341,6 @@ CASES.append(Case(plain_object_argument, args(vec(3), SETTINGS_OBJECT), (0,)))
 CASES.append(Case(array_attributes_and_methods, args(mat(3, 4)), (0,)))
 
 
-class _State:
-    def __init__(self, h):
-        self.h = h
-
-
-def writes_an_attribute(x):
-    state = _State(x * 2.0)
-    state.h = state.h * x            # refused: a change of an object is not followed
-    return np.sum(state.h)
-
-
 def writes_into_an_array_attribute(x):
     layer = Layer(x * 2.0, 1.0)
     layer.w[0] = x[1]                # refused: layer.w is the array layer holds
@@ -2365,6 +2354,5 @@ def writes_into_a_records_field(x):
     return np.sum(p.a * x)
 
 
-CASES.append(Case(writes_an_attribute, args(vec(3)), (0,)))
 CASES.append(Case(writes_into_an_array_attribute, args(vec(3)), (0,)))
 CASES.append(Case(writes_into_a_records_field, args(vec(3)), (0,)))

@@ -52,10 +52,9 @@ REFUSED_EVERYWHERE.update({
     # an item popped off a user's list is each array appended to it (generated tapes, whose
     # pops restore saved values, are told apart: aliasing._user_lists)
     "writes_into_a_popped_array": "writing into 'B', which is the same array as 'A'"})
-# Changes of objects (issue 19): an attribute assigned, an array an object holds written into
-# (README, "Objects and attributes").
+# Changes of objects (issue 19): an array an object holds written into (README, "Objects and
+# attributes"; an attribute assigned is refused in the SSA form: tests/test_objects.py).
 REFUSED_EVERYWHERE.update({
-    "writes_an_attribute": "assignment to the attribute '.h' is not supported",
     "writes_into_an_array_attribute": "writing into an item of a container",
     "writes_into_a_records_field": "'a' is written here while a view 'p' of it"})
 

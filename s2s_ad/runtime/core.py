@@ -7,7 +7,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from s2s_ad.runtime import objects
+# by name, not the module: standalone code copies the functions it calls by their source
+from s2s_ad.runtime.objects import fields, is_static, rebuilt
 
 
 def _shape(x):
@@ -93,10 +94,10 @@ def zeros_like(x):
         return 0j
     if isinstance(x, numbers.Number):
         return 0.0
-    items = objects.fields(x)       # a namedtuple, dataclass or other object: the same type
+    items = fields(x)       # a namedtuple, dataclass or other object (objects.py): its type
     if items is not None:
-        return objects.rebuilt(x, {k: zeros_like(v) for k, v in items.items()
-                                   if not objects.is_static(v)})
+        return rebuilt(x, {k: zeros_like(v) for k, v in items.items()
+                                   if not is_static(v)})
     if isinstance(x, tuple):
         return tuple(zeros_like(v) for v in x)
     return None
@@ -112,11 +113,11 @@ def add(a, b):
         return type(a)(add(u, v) for u, v in zip(a, b))
     if isinstance(a, dict):
         return {k: add(a[k], b[k]) if k in b else a[k] for k in a}
-    items = objects.fields(a)       # objects add field by field; static fields are a's
+    items = fields(a)       # objects add field by field; static fields are a's
     if items is not None:
-        other = objects.fields(b)
-        return objects.rebuilt(a, {k: add(v, other[k]) for k, v in items.items()
-                                   if not objects.is_static(v)})
+        other = fields(b)
+        return rebuilt(a, {k: add(v, other[k]) for k, v in items.items()
+                                   if not is_static(v)})
     if isinstance(a, (tuple, list)):
         return type(a)(add(u, v) for u, v in zip(a, b))
     return a + b
@@ -131,7 +132,7 @@ def attribute(x, name):
 def attribute_grad(g, x, name):
     """The cotangent of `x` from a read of `x.name` whose cotangent is `g`: zeros of x's
     structure, with g for that field."""
-    return objects.rebuilt(zeros_like(x), {name: g})
+    return rebuilt(zeros_like(x), {name: g})
 
 
 def record(cls, names, values):
@@ -147,7 +148,7 @@ def record_fields(x, names):
 def record_fields_grad(g, x, names):
     """An object of x's type, zero but for the fields `names`, which are the items of g: the
     cotangent of x from record_fields(x, names), and the tangent of record(...) = x."""
-    return objects.rebuilt(zeros_like(x), dict(zip(names, g)))
+    return rebuilt(zeros_like(x), dict(zip(names, g)))
 
 
 def _falling(b, n):
