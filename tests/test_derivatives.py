@@ -78,13 +78,13 @@ def test_derivatives_leave_the_arguments_alone(case):
 @pytest.mark.parametrize("case", DIFFERENTIATED, ids=lambda c: c.name)
 def test_generic_code_agrees_with_specialised_code(case):
     """ad.source's generic text (no argument kinds) computes the same gradient."""
-    from s2s_ad import api
+    from s2s_ad import arguments
     from s2s_ad.api import compiled
     from s2s_ad.transforms.pipeline import build
     rng = np.random.default_rng(3)
     args = case.make_args(rng)
-    names, _ = api.wrt_names(case.fn, case.wrt)
-    receiver = [] if api.bound_self(case.fn) is None else [api.bound_self(case.fn)]
+    names, _ = arguments.wrt_names(case.fn, case.wrt)
+    receiver = [] if arguments.bound_self(case.fn) is None else [arguments.bound_self(case.fn)]
     generic = build(case.fn, "grad", names, arg_kinds=None)
     unoptimized = build(case.fn, "grad", names, arg_kinds=None, optimize=False)
     expected = ad.grad(case.fn, wrt=case.wrt)(*[float(a) if isinstance(a, int) and i in case.wrt

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import s2s_ad as ad
-from s2s_ad import api
+from s2s_ad import arguments
 from s2s_ad.check import copied
 from s2s_ad.transforms.pipeline import compile_ssa
 
@@ -21,7 +21,7 @@ def ssa_function(fn):
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
 def test_ssa_returns_what_the_original_returns(case):
     fn, _ = ssa_function(case.fn)
-    receiver = api.bound_self(case.fn)     # a method's SSA form takes its `self` first
+    receiver = arguments.bound_self(case.fn)     # a method's SSA form takes its `self` first
     for seed in range(5):
         args = case.make_args(np.random.default_rng(seed))
         expected = case.fn(*copied(args))
