@@ -74,9 +74,22 @@ def nondifferentiable(*fns):
     clear_cache()
     return found
 
+def register_pytree(cls, fields, rebuild=None):
+    """Declare the attributes of `cls`'s instances that carry derivatives, `fields` (names),
+    and optionally how an instance with new values is made, `rebuild(obj, {name: value})`
+    (by default: a shallow copy of obj with those attributes set).  Its derivatives are then
+    instances of `cls`.  Namedtuples, dataclasses and objects whose `__dict__` holds their
+    data need no registration.  Returns cls."""
+    if not isinstance(cls, type):
+        raise BadArgumentError(f"ad.register_pytree: {cls!r} is not a class")
+    _runtime.register_pytree(cls, fields, rebuild)
+    clear_cache()
+    return cls
+
+
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacfwd", "jacrev", "hessian", "hvp",
            "source", "graph", "adjoints", "tangents", "differentiate", "check_grads",
-           "clear_cache", "defvjp", "defjvp",
-           "stop_gradient", "nondifferentiable", "DifferentiationError", "UnsupportedSyntaxError",
+           "clear_cache", "defvjp", "defjvp", "stop_gradient", "nondifferentiable",
+           "register_pytree", "DifferentiationError", "UnsupportedSyntaxError",
            "NonDifferentiableCallError", "SourceUnavailableError", "BadArgumentError"]
 __version__ = "0.1.0"

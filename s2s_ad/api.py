@@ -15,10 +15,12 @@ transforms composed from these (jvp, jacfwd, jacrev, hessian, hvp).
 import numpy as np
 
 from s2s_ad import modes
-from s2s_ad.arguments import as_float, arg_kinds, bind, parameters, shapes_of, snapshot
+from s2s_ad.arguments import (as_float, arg_kinds, bind, bound_self, parameters, shapes_of,
+                              snapshot)
 from s2s_ad.base.errors import BadArgumentError, DifferentiationError
 from s2s_ad.derivative import clear_cache, compiled, forget, variant  # noqa: F401  (API.md)
 from s2s_ad.entry import Transform, entry_point, trim
+from s2s_ad.frontend import source as frontend
 
 
 def grad(fn, wrt=0, *, has_aux=False, on_adjoint=None):
@@ -127,7 +129,9 @@ def mark(wrapper, fn, mode, wrt=(), has_aux=False, hooked=False):
                 f"cannot differentiate ad.{mode}(..., on_adjoint=...) again: its hooks are "
                 f"Python functions the derivative would leave out",
                 hint=f"Differentiate ad.{mode} without on_adjoint.")
-        return compiled(fn, mode, tuple(wrt), None, has_aux=has_aux).function
+        function = compiled(fn, mode, tuple(wrt), None, has_aux=has_aux).function
+        receiver = bound_self(fn)     # a method's derivative takes its `self` first
+        return function if receiver is None else frontend.calling(function, receiver)
 
     wrapper.__s2s_ad__ = (fn, mode, tuple(wrt), has_aux)
     wrapper.__s2s_ad_generated__ = generated

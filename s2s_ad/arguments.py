@@ -15,6 +15,7 @@ from s2s_ad.analysis.kinds import VALUE_KINDS, kind_of_value
 from s2s_ad.base.errors import BadArgumentError, UnsupportedSyntaxError
 from s2s_ad.frontend import source as frontend
 from s2s_ad.rules import registry
+from s2s_ad.runtime import objects
 
 ABSENT = object()     # what an empty closure cell holds, or a name missing from a scope
 
@@ -100,7 +101,7 @@ def signature(fn):
     except (TypeError, ValueError):
         frontend.parse(plain)     # a function without Python source: says so, and what to do
         raise BadArgumentError(f"cannot read the parameters of {plain!r}") from None
-    if isinstance(fn, types.MethodType):    # a bound method's `self` is not an argument
+    if bound_self(fn) is not None:    # a bound method's `self` is not an argument
         sig = sig.replace(parameters=list(sig.parameters.values())[1:])
     return sig
 
@@ -111,6 +112,8 @@ def bound_self(fn):
     inner = getattr(fn, "__s2s_ad__", None)
     if inner is not None:
         return bound_self(inner[0])
+    if hasattr(fn, "__s2s_ad_original__"):    # @ad.differentiate on a method, bound
+        return bound_self(fn.__s2s_ad_original__)
     return fn.__self__ if isinstance(fn, types.MethodType) else None
 
 
@@ -257,5 +260,11 @@ def snapshot(value):
         return value
     if type(value) is dict:
         return {k: snapshot(v) for k, v in value.items()}
+    items = objects.fields(value)      # a dataclass or other object: a copy, its arrays copied
+    if items is not None:
+        try:
+            return objects.rebuilt(value, {k: snapshot(v) for k, v in items.items()})
+        except TypeError:      # an object that cannot be copied (it holds a lock): as it is
+            return value
     return value
 

@@ -15,6 +15,7 @@ import numpy as np
 
 from s2s_ad import api
 from s2s_ad import higher
+from s2s_ad.runtime import objects
 from s2s_ad.runtime.arguments import copied
 
 
@@ -27,6 +28,9 @@ def _float(value):
 
 
 def _random_like(value, rng):
+    items = _record_fields(value)
+    if items is not None:
+        return objects.rebuilt(value, {k: _random_like(v, rng) for k, v in items.items()})
     if isinstance(value, (tuple, list)):
         return type(value)(_random_like(v, rng) for v in value)
     if isinstance(value, dict):
@@ -38,6 +42,10 @@ def _random_like(value, rng):
 
 def _axpy(a, x, y):
     """y + a * x through containers."""
+    items = _record_fields(y)
+    if items is not None:
+        other = objects.fields(x)
+        return objects.rebuilt(y, {k: _axpy(a, other[k], v) for k, v in items.items()})
     if isinstance(y, (tuple, list)):
         return type(y)(_axpy(a, u, v) for u, v in zip(x, y))
     if isinstance(y, dict):
@@ -46,11 +54,24 @@ def _axpy(a, x, y):
 
 
 def _vdot(a, b):
+    items = _record_fields(a)
+    if items is not None:
+        other = objects.fields(b)
+        return sum(_vdot(v, other[k]) for k, v in items.items())
     if isinstance(a, (tuple, list)):
         return sum(_vdot(u, v) for u, v in zip(a, b))
     if isinstance(a, dict):
         return sum(_vdot(a[k], b[k]) for k in a)
     return float(np.sum(np.asarray(a) * np.asarray(b)))
+
+
+def _record_fields(value):
+    """The fields of a namedtuple, dataclass or other object that carry derivatives; None for
+    anything else."""
+    items = objects.fields(value)
+    if items is None:
+        return None
+    return {k: v for k, v in items.items() if not objects.is_static(v)}
 
 
 def _sub(a, b):

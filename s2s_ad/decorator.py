@@ -11,6 +11,7 @@ callable object with the function's transforms as attributes; `loss.source(mode)
 of the `Derivative` ad.source reads (sources.py).
 """
 import functools
+import types
 
 from s2s_ad import api
 from s2s_ad import higher
@@ -30,6 +31,20 @@ class Differentiable:
 
     def __call__(self, *args, **kwargs):
         return self.__s2s_ad_original__(*args, **kwargs)
+
+    def __get__(self, obj, owner=None):
+        """A descriptor, as a function is: `M().f` (and `M.f` where f is a classmethod) is the
+        method bound to its receiver, differentiable in the remaining parameters, so that
+        `M().f.grad(3.0)` differentiates in `x` of `def f(self, x)`."""
+        fn = self.__s2s_ad_original__
+        if isinstance(fn, staticmethod):
+            return self
+        if isinstance(fn, classmethod):
+            receiver = owner if owner is not None else type(obj)
+            return Differentiable(types.MethodType(fn.__func__, receiver), self.wrt)
+        if obj is None:
+            return self
+        return Differentiable(types.MethodType(fn, obj), self.wrt)
 
     def vjp(self, *primals):
         return api.vjp(self.__s2s_ad_original__, *primals, wrt=self.wrt,

@@ -27,6 +27,7 @@ from s2s_ad.transforms import batching
 from s2s_ad.frontend import source as frontend
 from s2s_ad.base.errors import BadArgumentError, DifferentiationError, Unbatchable
 from s2s_ad.analysis.kinds import CONTAINER_KINDS, kind_of_value
+from s2s_ad.runtime import objects as _runtime_objects
 
 
 def _differentiable_value(value):
@@ -39,7 +40,9 @@ def _differentiable_value(value):
     if isinstance(value, (complex, np.complexfloating, np.ndarray)):
         return True      # (complex values have no kind: see kind_of_value)
     # "scalars": a tuple or list of numbers, which `a, b = p` unpacks
-    return kind_of_value(value) in ("scalar", "array") + CONTAINER_KINDS
+    # a namedtuple, dataclass or other object: its tangent is an object of its type
+    return kind_of_value(value) in ("scalar", "array") + CONTAINER_KINDS or \
+        _runtime_objects.fields(value) is not None
 
 
 def jvp(fn, primals, tangents, *, on_tangent=None):

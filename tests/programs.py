@@ -2277,3 +2277,135 @@ def read_before_a_loop_rebinds_it(x):
 
 
 CASES.append(Case(read_before_a_loop_rebinds_it, args(vec(3)), (0,)))
+
+
+# ---- objects and attributes (issue 19) -------------------------------------------------------
+# Methods reading `self`, namedtuples and dataclasses made in the function or given to it (their
+# derivatives are objects of the same type: tests/test_objects.py), plain objects' attributes.
+from collections import namedtuple      # noqa: E402
+from dataclasses import dataclass as _dataclass      # noqa: E402
+
+import s2s_ad as _ad_api      # noqa: E402
+
+
+class Linear:
+    def __init__(self, w, b):
+        self.w, self.b = w, b
+
+    def loss(self, x):                    # differentiated as the bound method `m.loss`
+        return np.sum((self.w * x + self.b) ** 2)
+
+    @_ad_api.differentiate
+    def energy(self, x):                  # `m.energy.grad(x)`: the decorator binds self
+        return np.sum(self.w * np.sin(x)) + self.b * np.sum(x ** 2)
+
+    @_ad_api.differentiate
+    @staticmethod
+    def static_energy(x):
+        return np.sum(np.cos(x) * x)
+
+    @classmethod
+    @_ad_api.differentiate
+    def class_energy(cls, x):
+        return cls.SCALE * np.sum(x ** 3)
+
+    SCALE = 0.5
+
+
+_LINEAR = Linear(np.array([0.5, -1.0, 2.0]), 0.25)
+method_reads_self = _LINEAR.loss
+decorated_method = _LINEAR.energy
+decorated_staticmethod = Linear.static_energy
+decorated_classmethod = Linear.class_energy
+
+
+Point = namedtuple("Point", "a b")
+
+
+@_dataclass
+class Layer:
+    w: np.ndarray
+    b: float
+    name: str = "layer"
+
+
+def _point_model(p, x):
+    return np.sum(p.a * x ** 2 + p.b * x)
+
+
+def _layer_model(layer, x):
+    return np.tanh(layer.w @ x + layer.b)
+
+
+def namedtuple_params(x, y):
+    p = Point(x[0], b=y)                  # made here, read by a helper
+    q = Point(a=y[1], b=x)
+    return _point_model(p, x) + q.a * np.sum(q.b)
+
+
+def dataclass_params(W, x):
+    layer = Layer(W, b=x[0])
+    h = _layer_model(layer, x)
+    return np.sum(h ** 2) * layer.b
+
+
+def records_in_containers(x, y):
+    ps = [Point(x, y), Point(y, x * 2.0)]
+    table = {"first": Layer(x, 0.5), "second": Layer(y, x[1])}
+    total = 0.0
+    for p in ps:
+        total = total + np.sum(p.a * p.b)
+    for key in table:
+        total = total + np.sum(table[key].w) * table[key].b
+    return total
+
+
+class _Settings:
+    pass
+
+
+SETTINGS_OBJECT = _Settings()
+SETTINGS_OBJECT.gain = 1.5
+SETTINGS_OBJECT.offsets = np.array([0.1, -0.2, 0.3])
+
+
+def plain_object_argument(x, settings):
+    # a plain object (no dataclass): its float and array attributes are read as data
+    return np.sum(settings.gain * x + settings.offsets) ** 2
+
+
+def array_attributes_and_methods(A):
+    n = A.shape[0] * A.ndim + A.size              # .shape, .ndim, .size in arithmetic
+    r = A.real.sum() + A.imag.sum() + A.flat[3] * A.flat[-1]
+    s = A.copy().max() + A.astype(float).std() + A.reshape(-1).cumsum().sum()
+    t = A.sum(axis=1).dot(A.mean(axis=1, keepdims=True).ravel()[:3])
+    u = A.clip(-0.5, 0.5).mean() + A[None].squeeze().swapaxes(0, 1).sum(0).max()
+    return n * r + s + t + u
+
+
+CASES.append(Case(method_reads_self, args(vec(3)), (0,), label="method_reads_self"))
+CASES.append(Case(decorated_method, args(vec(3)), (0,), label="decorated_method"))
+CASES.append(Case(decorated_staticmethod, args(vec(3)), (0,), label="decorated_staticmethod"))
+CASES.append(Case(decorated_classmethod, args(vec(3)), (0,), label="decorated_classmethod"))
+CASES.append(Case(namedtuple_params, args(vec(3), vec(3)), (0, 1)))
+CASES.append(Case(dataclass_params, args(mat(3, 3), vec(3)), (0, 1)))
+CASES.append(Case(records_in_containers, args(vec(3), vec(3)), (0, 1)))
+CASES.append(Case(plain_object_argument, args(vec(3), SETTINGS_OBJECT), (0,)))
+CASES.append(Case(array_attributes_and_methods, args(mat(3, 4)), (0,)))
+
+
+def writes_into_an_array_attribute(x):
+    layer = Layer(x * 2.0, 1.0)
+    layer.w[0] = x[1]                # refused: layer.w is the array layer holds
+    return np.sum(layer.w * x)
+
+
+def writes_into_a_records_field(x):
+    a = x * 2.0
+    p = Point(a, 1.0)
+    a[0] = 5.0                       # refused: p holds a, and p.a is read after
+    return np.sum(p.a * x)
+
+
+CASES.append(Case(writes_into_an_array_attribute, args(vec(3)), (0,)))
+CASES.append(Case(writes_into_a_records_field, args(vec(3)), (0,)))

@@ -528,6 +528,20 @@ case(_ad.sum_grad, (R(3), R(2, 3), 0))
 case(_ad.sum_grad, (R(2, 1), R(2, 3), 1, True))
 case(_ad.sum_grad, (R(), R(2, 3)))
 case(_ad.scalar_like, (np.float64(R()), 1.0))
+
+
+@dataclass
+class _Pair:            # an object with two array fields (the runtime's attribute helpers)
+    a: np.ndarray
+    b: np.ndarray
+
+
+case(_ad.attribute, (_Pair(R(3), R(2)), "a"))
+case(_ad.attribute, (_Pair(R(3), R(2)), "b"))
+case(_ad.attribute_grad, (R(3), _Pair(R(3), R(2)), "a"))
+case(_ad.record, (_Pair, ("a", "b"), (R(3), R(2))))
+case(_ad.record_fields, (_Pair(R(3), R(2)), ("b", "a")))
+case(_ad.record_fields_grad, ((R(2), R(3)), _Pair(R(3), R(2)), ("b", "a")))
 case(_ad.prod_others, (P(5),))
 case(_ad.prod_others, (P(3, 4), 1))
 case(_ad.prod_others, (P(2, 3, 4), (0, 2)))

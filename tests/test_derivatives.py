@@ -78,17 +78,19 @@ def test_derivatives_leave_the_arguments_alone(case):
 @pytest.mark.parametrize("case", DIFFERENTIATED, ids=lambda c: c.name)
 def test_generic_code_agrees_with_specialised_code(case):
     """ad.source's generic text (no argument kinds) computes the same gradient."""
+    from s2s_ad import arguments
     from s2s_ad.api import compiled
     from s2s_ad.transforms.pipeline import build
     rng = np.random.default_rng(3)
     args = case.make_args(rng)
-    names = [case.fn.__code__.co_varnames[i] for i in case.wrt]
+    names, _ = arguments.wrt_names(case.fn, case.wrt)
+    receiver = [] if arguments.bound_self(case.fn) is None else [arguments.bound_self(case.fn)]
     generic = build(case.fn, "grad", names, arg_kinds=None)
     unoptimized = build(case.fn, "grad", names, arg_kinds=None, optimize=False)
     expected = ad.grad(case.fn, wrt=case.wrt)(*[float(a) if isinstance(a, int) and i in case.wrt
                                                  else a for i, a in enumerate(args)])
     for gen in (generic, unoptimized):
-        got = gen.function(*copied(args))
+        got = gen.function(*receiver, *copied(args))    # a method's generated code takes self
         got = got if isinstance(got, tuple) else (got,)
         for a, b in zip(got, expected):
             np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)

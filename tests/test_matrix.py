@@ -53,6 +53,11 @@ REFUSED_EVERYWHERE.update({
     # an item popped off a user's list is each array appended to it (generated tapes, whose
     # pops restore saved values, are told apart: aliasing._user_lists)
     "writes_into_a_popped_array": "writing into 'B', which is the same array as 'A'"})
+# Changes of objects (issue 19): an array an object holds written into (README, "Objects and
+# attributes"; an attribute assigned is refused in the SSA form: tests/test_objects.py).
+REFUSED_EVERYWHERE.update({
+    "writes_into_an_array_attribute": "writing into an item of a container",
+    "writes_into_a_records_field": "'a' is written here while a view 'p' of it"})
 
 # (program, transform): the variants where it is wrong or crashes today ("*": all four)
 KNOWN = {

@@ -6,6 +6,7 @@ Pairings are bilinear (no conjugation), matching the JAX complex convention of t
 """
 import pathlib
 
+import dataclasses
 import os
 import sys
 import textwrap
@@ -28,7 +29,16 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 # ---- values as trees of leaves ----
 
 def _is_leaf(x):
-    return not isinstance(x, (list, tuple))
+    return not isinstance(x, (list, tuple)) and not _is_record(x)
+
+
+def _is_record(x):
+    """A dataclass instance (the runtime's attribute helpers' argument): mapped by field."""
+    return dataclasses.is_dataclass(x) and not isinstance(x, type)
+
+
+def _fields(x):
+    return [getattr(x, f.name) for f in dataclasses.fields(x)]
 
 
 def _inexact(x):
@@ -43,12 +53,16 @@ def _inexact(x):
 def _differentiable(x):
     if _is_leaf(x):
         return _inexact(x)
+    if _is_record(x):
+        return all(_differentiable(v) for v in _fields(x))
     return len(x) > 0 and all(_differentiable(v) for v in x)
 
 
 def _map(f, *xs):
     if _is_leaf(xs[0]):
         return f(*xs)
+    if _is_record(xs[0]):
+        return type(xs[0])(*(_map(f, *vs) for vs in zip(*map(_fields, xs))))
     return type(xs[0])(_map(f, *vs) for vs in zip(*xs)) if not hasattr(xs[0], "_fields") \
         else tuple(_map(f, *vs) for vs in zip(*xs))
 
@@ -71,6 +85,8 @@ def _vdot(a, b):
         if a is None or b is None:
             return 0.0
         return float(np.real(np.sum(np.asarray(a) * np.asarray(b))))
+    if _is_record(a):
+        return sum(_vdot(u, v) for u, v in zip(_fields(a), _fields(b)))
     return sum(_vdot(u, v) for u, v in zip(a, b))
 
 
@@ -231,6 +247,8 @@ def _f32(x):
         return x.astype(np.float32)
     if isinstance(x, (list, tuple)) and not isinstance(x, str):
         return type(x)(_f32(v) for v in x)
+    if _is_record(x):
+        return type(x)(*map(_f32, _fields(x)))
     return x
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import gast
 import numpy as np
 
+from s2s_ad import runtime as _runtime
 from s2s_ad.analysis.activity import rebinds, simple_statements
 from s2s_ad.base import syntax as S
 from s2s_ad.base.errors import DifferentiationError, UnsupportedSyntaxError
@@ -623,6 +624,8 @@ def _view_sources(stmt, target, scope):
         return [a.id for a in op.args[1:] if isinstance(a, gast.Name)]
     if op.kind == "call" and op.fn in (list, tuple):    # a new container of the same items
         return [a.id for a in op.args[:1] if isinstance(a, gast.Name)]
+    if op.kind == "call" and op.fn is _runtime.record:   # an object holding its fields' values
+        return [a.id for a in op.args[2:3] if isinstance(a, gast.Name)]
     if op.kind in ("copy", "pack", "unpack", "pop") or \
             _is_view(op, scope.kinds, scope.lists, target):
         args = op.args if op.kind in ("copy", "pack") else op.args[:1]

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import gast
 import numpy as np
 
+from s2s_ad import runtime as _runtime
 from s2s_ad.base import syntax as S
 from s2s_ad.base.errors import (DifferentiationError, NonDifferentiableCallError,
                                  UnsupportedSyntaxError)
@@ -54,6 +55,9 @@ def refusal_hint(op):
     if op.kind == "dynamic":
         return "Call the function by its module-level name (`h(x)`, not `fs[0](x)`): s2s_ad " \
                "follows the calls it can resolve when it generates the code."
+    if op.kind == "method":     # the receiver's class is not known when the code is generated
+        return f"Call a method of your own class through the class (`Model{op.name[:-2]}" \
+               f"(self, x)` for `self{op.name[:-2]}(x)`); for an array, the NumPy function."
     return "Call a NumPy function or a function with rules instead."
 
 
@@ -132,6 +136,9 @@ def _attribute(value, fn, stmt):
         return Op("call", target, [value.value], name=f".{value.attr}")
     if value.attr in CONSTANT_ATTRIBUTES:
         return Op("other", args=[value.value], name=f".{value.attr}")
+    if value.attr != "flat":      # an object's field, read as a tuple's item is (objects.py)
+        return Op("call", _runtime.attribute, [value.value, S.const(value.attr)],
+                  name=f".{value.attr}")
     # the statement: the attribute of a target (`b.flat[0] = v`) is a value made for it
     hint = "Index the array itself: `a[np.unravel_index(i, a.shape)]` for `a.flat[i]`." \
         if value.attr == "flat" else \
@@ -219,6 +226,7 @@ def _call(value, fn, is_local):
             target = registry.METHODS[func.attr]
             if registry.primitive(target).method_packs and len(value.args) > 1:
                 args = [func.value, S.tuple_(value.args)]
+            args, kwargs = leading_by_position(target, args, kwargs)
             return Op("call", target, args, kwargs, name=f".{func.attr}()")
         if func.attr == "astype":
             return Op("call", "astype", [func.value] + list(value.args), kwargs, name=".astype()")
@@ -228,8 +236,16 @@ def _call(value, fn, is_local):
         return Op("dynamic", None, [func] + list(value.args), kwargs,
                   name=fn.namer.shown(func.id))
     target = generated_code_of(resolve_static(func, fn))
+    if is_user_method(target) and isinstance(func, gast.Attribute):
+        # `model.loss(x)`, model a global or closure object: loss(model, x), its own code
+        return Op("call", target.__func__, [func.value] + list(value.args), kwargs,
+                  name=static_name(func), ref=reference(func, fn))
     args, kwargs = leading_by_position(target, list(value.args), kwargs)
     return Op("call", target, args, kwargs, name=static_name(func), ref=reference(func, fn))
+
+
+# Keywords NumPy accepts under a second name: its rules name the parameter the first way.
+KEYWORD_ALIASES = {np.clip: {"min": "a_min", "max": "a_max"}}     # NumPy 2.1: a.clip(min=...)
 
 
 def leading_by_position(fn, args, kwargs):
@@ -241,7 +257,8 @@ def leading_by_position(fn, args, kwargs):
     if rule is None:
         return args, kwargs
     names = registry.positional_names(rule)
-    kwargs = dict(kwargs)
+    aliases = KEYWORD_ALIASES.get(fn, {}) if hashable(fn) else {}
+    kwargs = {aliases.get(k, k): v for k, v in kwargs.items()}
     while len(args) < len(names) and names[len(args)] in kwargs and \
             not any(isinstance(a, gast.Starred) for a in args):
         args.append(kwargs.pop(names[len(args)]))
@@ -316,6 +333,14 @@ def is_user_function(fn):
     import types
     return isinstance(fn, types.FunctionType) and registry.lookup(fn) is None \
         and not registry.is_nondifferentiable(fn)
+
+
+def is_user_method(obj):
+    """A method of a user's class bound to an object (not a class: a classmethod's receiver is
+    a class, which is no value the derivative code reads)."""
+    import types
+    return isinstance(obj, types.MethodType) and is_user_function(obj.__func__) and \
+        not isinstance(obj.__self__, type)
 
 
 def bind_call(op, stmt, fn):

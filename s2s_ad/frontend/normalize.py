@@ -22,6 +22,7 @@ from s2s_ad.frontend.desugar import desugar
 from s2s_ad.frontend.local_defs import expand_locals
 from s2s_ad.frontend.statements import plain_statements
 from s2s_ad.frontend.resolve import resolve_static
+from s2s_ad.runtime.objects import init_fields
 from s2s_ad.frontend.to_ssa import to_ssa
 
 
@@ -122,6 +123,8 @@ def normalize(fn, statics=None, in_place=(), walks=None):
     holder = SSAFunction(parsed, node, namer, [a.id for a in node.args.args])
     _refuse_code_from_text(holder)
     _einsum_index_lists_as_subscripts(holder)
+    _records_made_of_fields(holder)
+    _flat_reads_as_ravel(holder.node)
     _check_signature(holder)
     node = plain_statements(node, namer, holder.error)
     node = expand_locals(node, namer, holder.error, resolve=parsed.resolve)
@@ -183,6 +186,48 @@ def _einsum_index_lists_as_subscripts(fn):
             continue
         subscripts = runtime.einsum_subscripts(sublists, output)
         call.args = [S.const(subscripts)] + call.args[0:2 * pairs:2]
+
+
+def _records_made_of_fields(fn):
+    """`P(x, b=y)`, P a namedtuple or dataclass -> `_ad.record(P, ('a', 'b'), (x, y))`: the
+    object made of its fields' values, with rules (runtime_rules.py) that give each value the
+    cotangent of its field.  Other classes' constructors stay calls (refused without rules)."""
+    local = set(S.names_in(fn.node, gast.Store)) | {a.id for a in fn.node.args.args}
+    for call in S.walk(fn.node):
+        if not isinstance(call, gast.Call) or _root_name(call.func) in local | {None} or \
+                any(isinstance(a, gast.Starred) for a in call.args) or \
+                any(k.arg is None for k in call.keywords):
+            continue
+        try:
+            names = init_fields(resolve_static(call.func, fn))
+        except DifferentiationError:
+            continue
+        if names is None or len(call.args) > len(names):
+            continue          # not a record, or Python's own TypeError when it runs
+        given = list(names[:len(call.args)]) + [k.arg for k in call.keywords]
+        values = list(call.args) + [k.value for k in call.keywords]
+        call.args = [call.func, S.tuple_([S.const(n) for n in given]), S.tuple_(values)]
+        call.func, call.keywords = S.attr(S.load("_ad"), "record"), []
+
+
+def _flat_reads_as_ravel(node):
+    """`a.flat` read (`a.flat[i]`, `sum(a.flat)`) -> `_ad.flat_items(a)`, which is np.ravel:
+    the same items, as an array (a flat iterator keeps its position between uses, which the
+    SSA form's one name for it would share).  A write `a.flat[i] = v` stays, and is refused."""
+    written = {id(t.value) for t in S.walk(node)
+               if isinstance(t, gast.Subscript) and isinstance(t.ctx, gast.Store)}
+    for parent in S.walk(node):
+        for slot, value in gast.iter_fields(parent):
+            items = value if isinstance(value, list) else [value]
+            for k, child in enumerate(items):
+                if isinstance(child, gast.Attribute) and child.attr == "flat" and \
+                        isinstance(child.ctx, gast.Load) and id(child) not in written:
+                    new = gast.copy_location(
+                        S.call(S.attr(S.load("_ad"), "flat_items"), child.value), child)
+                    if isinstance(value, list):
+                        value[k] = new
+                    else:
+                        setattr(parent, slot, new)
 
 
 def _root_name(node):

@@ -86,18 +86,28 @@ def signature(fn):
     return inspect.signature(fn, follow_wrapped=not isinstance(fn, types.FunctionType))
 
 
-def calling(fn):
+_UNBOUND = object()
+
+
+def calling(fn, receiver=_UNBOUND):
     """A Python function that calls `fn` with its own parameters (`def f(x, k): return f(x,
     k)`, the inner `f` being `fn`, a closure cell), with fn's defaults and globals: what is
     differentiated in place of a function that has derivative rules (ad.defvjp), so that its
-    rules are used as at any call of it.  Its text is in linecache, under a pseudo-file name,
-    for the front end and error messages."""
+    rules are used as at any call of it.  Given a `receiver`, fn's first parameter is bound to
+    it (`def f(x): return f(__receiver__, x)`, a cell too): a method's derivative, called
+    as the bound method is.  Its text is in linecache, under a pseudo-file name, for the front
+    end and error messages."""
     sig = _plain_signature(fn)
     empty = inspect.Parameter.empty
+    name = fn.__code__.co_name if isinstance(fn, types.FunctionType) else fn.__name__
+    params = list(sig.parameters.values())
+    lead, cells = [], {name: fn}
+    if receiver is not _UNBOUND:
+        params, lead, cells["__receiver__"] = params[1:], ["__receiver__"], receiver
     plain = sig.replace(parameters=[p.replace(default=empty, annotation=empty)
-                                    for p in sig.parameters.values()], return_annotation=empty)
-    arguments = []
-    for p in sig.parameters.values():
+                                    for p in params], return_annotation=empty)
+    arguments = list(lead)
+    for p in params:
         if p.kind is p.VAR_POSITIONAL:
             arguments.append("*" + p.name)
         elif p.kind is p.VAR_KEYWORD:
@@ -106,13 +116,11 @@ def calling(fn):
             arguments.append(f"{p.name}={p.name}")
         else:
             arguments.append(p.name)
-    name = fn.__code__.co_name if isinstance(fn, types.FunctionType) else fn.__name__
     qualname = getattr(fn, "__qualname__", name)
     filename = f"<s2s_ad call of {getattr(fn, '__module__', None) or 'numpy'}.{qualname}>"
     # inside a function having `name` as a local, so that `name` in the body is a free
     # variable, then given a cell holding fn
-    text = (f"def _outer():\n"
-            f"    {name} = None\n"
+    text = ("def _outer():\n" + "".join(f"    {c} = None\n" for c in cells) +
             f"    def {name}{plain}:\n"
             f"        return {name}({', '.join(arguments)})\n"
             f"    return {name}\n")
@@ -121,7 +129,8 @@ def calling(fn):
                  if isinstance(c, types.CodeType))
     inner = next(c for c in outer.co_consts if isinstance(c, types.CodeType))
     function = types.FunctionType(inner, getattr(fn, "__globals__", {}), name,
-                                  getattr(fn, "__defaults__", None), (types.CellType(fn),))
+                                  getattr(fn, "__defaults__", None),
+                                  tuple(types.CellType(cells[c]) for c in inner.co_freevars))
     function.__kwdefaults__ = getattr(fn, "__kwdefaults__", None)
     function.__qualname__ = qualname
     return function

@@ -282,6 +282,14 @@ class _SSA:
             base = self.atom(target.value, origin)
             index = self.index(target.slice, origin)
             self.emit(S.assign(gast.Subscript(value=base, slice=index, ctx=gast.Store()), value), origin)
+        elif isinstance(target, gast.Attribute):
+            # the object may be the caller's, or held by other names: a change of it is not
+            # followed (README, "Objects and attributes")
+            raise self.error(target, f"assignment to the attribute '.{target.attr}' is not "
+                                     f"supported",
+                             "Keep the value in a local name (`h = ...` for `obj.h = ...`), or "
+                             "make a new object and return it (`state = State(h=..., c=state.c)` "
+                             "for a namedtuple or dataclass State).")
         else:
             raise self.error(target, f"assignment to {_describe(target)} is not supported",
                              "Assign to a local variable or an array element.")

@@ -251,6 +251,7 @@ deffacts(np.nonzero, methods=("nonzero",))
 deffacts(np.any, methods=("any",))
 deffacts(np.all, methods=("all",))
 deffacts(np.round, methods=("round",))
+deffacts(np.searchsorted, methods=("searchsorted",))
 
 deffacts(np.zeros, np.ones, np.empty, np.full, kind="array", shape=shapes.from_sizes,
          fresh=True, real=True)

@@ -84,6 +84,7 @@ deffacts(np.transpose, shape=shapes.reversed_axes, batched=fixed(_TRANSPOSE_JVP,
 if hasattr(np, "matrix_transpose"):     # NumPy 2
     defvjp(np.matrix_transpose, lambda g, ans, x: np.swapaxes(g, -1, -2))
     defjvp(np.matrix_transpose, lambda t, ans, x: np.swapaxes(t, -1, -2))
+    deffacts(np.matrix_transpose, attributes=("mT",), view=True, real=True)
 defvjp(np.swapaxes, lambda g, ans, a, axis1, axis2: np.swapaxes(g, axis1, axis2))
 defjvp(np.swapaxes, lambda t, ans, a, axis1, axis2: np.swapaxes(t, axis1, axis2))
 deffacts(np.swapaxes, methods=("swapaxes",), view=True, real=True)

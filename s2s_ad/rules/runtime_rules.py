@@ -94,6 +94,28 @@ _SUM_GRAD_JVP = (lambda tdot, out, g, x, axis=None, keepdims=False:
 _SUM_GRAD_VJP = (lambda gbar, out, g, x, axis=None, keepdims=False:
                  np.sum(gbar, _ad.batch_axis(axis, np.ndim(x)), keepdims=keepdims))
 deffacts(_ad.sum_grad, shape=shapes.like(1), batched=fixed(_SUM_GRAD_JVP, _SUM_GRAD_VJP))
+# x.name of an object: its cotangent is an object of x's type, zero but for that field
+defvjp(_ad.attribute, lambda gbar, out, x, name: _ad.attribute_grad(gbar, x, name))
+defjvp(_ad.attribute, lambda tdot, out, x, name: _ad.attribute(tdot, name))
+defvjp(_ad.attribute_grad, lambda gbar, out, g, x, name: _ad.attribute(gbar, name))
+defjvp(_ad.attribute_grad, lambda tdot, out, g, x, name: _ad.attribute_grad(tdot, x, name))
+# a namedtuple or dataclass made in the function: record(cls, names, values) (normalize.py)
+defvjp(_ad.record, None, None,
+       lambda gbar, out, cls, names, values: _ad.record_fields(gbar, names))
+defjvp(_ad.record, None, None,
+       lambda tdot, out, cls, names, values: _ad.record_fields_grad(tdot, out, names))
+defvjp(_ad.record_fields, lambda gbar, out, x, names: _ad.record_fields_grad(gbar, x, names))
+defjvp(_ad.record_fields, lambda tdot, out, x, names: _ad.record_fields(tdot, names))
+defvjp(_ad.record_fields_grad,
+       lambda gbar, out, g, x, names: _ad.record_fields(gbar, names))
+defjvp(_ad.record_fields_grad,
+       lambda tdot, out, g, x, names: _ad.record_fields_grad(tdot, x, names))
+for _helper in (_ad.attribute, _ad.attribute_grad, _ad.record, _ad.record_fields,
+                _ad.record_fields_grad):
+    defstructural(_helper)
+    deffacts(_helper, kind="tuple")      # any value: an object, a tuple, an array
+# `o.w` is the array o holds (a write into it writes into o), as `t[0]` is
+deffacts(_ad.attribute, _ad.record_fields, view=True)
 defvjp(_ad.scalar_like, lambda gbar, out, v, x: gbar)
 defjvp(_ad.scalar_like, lambda tdot, out, v, x: _ad.scalar_like(tdot, x))
 deffacts(_ad.scalar_like, elementwise_in=(0,))

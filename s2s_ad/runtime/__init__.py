@@ -11,6 +11,7 @@ Contents:
     add_at(buf, index, g)    buf with g added at buf[index]; new value, buf untouched
     sum_grad(g, x, axis, keepdims)   spread the cotangent of a sum back over x
     scalar_like(v, x)        v converted to the kind of x (Python float stays float)
+    attribute(x, name)       x.name; attribute_grad(g, x, name) its cotangent in x (objects.py)
 
 The helpers live in modules by who calls them: core (what the transforms emit), arrays,
 products and special (what the derivative rules inline), batched (jacfwd and jacrev).
@@ -21,7 +22,11 @@ from s2s_ad.runtime.core import (unbroadcast, reduction_plan, broadcast_like, ze
                                  aux_pair, grad_seed, sign, MISSING_ITEM, saved_item,
                                  restore_item, copy_of, spread, scalar_like, keys_of,
                                  check_walked, raise_exception, formatted, push_errstate,
-                                 pop_errstate, sorted_order, index_of_min, index_of_max)
+                                 pop_errstate, sorted_order, index_of_min, index_of_max,
+                                 attribute, attribute_grad, record, record_fields,
+                                 record_fields_grad)
+from s2s_ad.runtime.objects import register_pytree
+from numpy import ravel as flat_items     # `a.flat` read (normalize.py): np.ravel, its rules
 from s2s_ad.runtime.arrays import (unsupported, inverse_axes, matmul_grad_a, matmul_grad_b,
                                    matmul_grad_b_steps, matmul_grad_a_steps, unbroadcast_steps,
                                    dot_grad_a, dot_grad_b, last_writes, prod_others, max_grad,

@@ -7,6 +7,9 @@ from collections.abc import Mapping
 
 import numpy as np
 
+# by name, not the module: standalone code copies the functions it calls by their source
+from s2s_ad.runtime.objects import fields, is_static, rebuilt
+
 
 def _shape(x):
     return np.shape(x)
@@ -79,7 +82,7 @@ def zeros_like(x):
         if np.issubdtype(x.dtype, np.inexact):
             return np.zeros_like(x)
         return np.zeros(x.shape)
-    if isinstance(x, tuple):
+    if type(x) is tuple:
         return tuple(zeros_like(v) for v in x)
     if isinstance(x, list):
         return [zeros_like(v) for v in x]
@@ -91,6 +94,12 @@ def zeros_like(x):
         return 0j
     if isinstance(x, numbers.Number):
         return 0.0
+    items = fields(x)       # a namedtuple, dataclass or other object (objects.py): its type
+    if items is not None:
+        return rebuilt(x, {k: zeros_like(v) for k, v in items.items()
+                                   if not is_static(v)})
+    if isinstance(x, tuple):
+        return tuple(zeros_like(v) for v in x)
     return None
 
 
@@ -100,11 +109,46 @@ def add(a, b):
         return b
     if b is None:
         return a
-    if isinstance(a, (tuple, list)):
+    if type(a) in (tuple, list):
         return type(a)(add(u, v) for u, v in zip(a, b))
     if isinstance(a, dict):
         return {k: add(a[k], b[k]) if k in b else a[k] for k in a}
+    items = fields(a)       # objects add field by field; static fields are a's
+    if items is not None:
+        other = fields(b)
+        return rebuilt(a, {k: add(v, other[k]) for k, v in items.items()
+                                   if not is_static(v)})
+    if isinstance(a, (tuple, list)):
+        return type(a)(add(u, v) for u, v in zip(a, b))
     return a + b
+
+
+# -- objects: namedtuples, dataclasses and other objects with attributes (objects.py) --------
+def attribute(x, name):
+    """`x.name`: the read of an attribute of a value the function computes or is given."""
+    return getattr(x, name)
+
+
+def attribute_grad(g, x, name):
+    """The cotangent of `x` from a read of `x.name` whose cotangent is `g`: zeros of x's
+    structure, with g for that field."""
+    return rebuilt(zeros_like(x), {name: g})
+
+
+def record(cls, names, values):
+    """`cls(name=value, ...)`: a namedtuple or dataclass made of its fields' values."""
+    return cls(**dict(zip(names, values)))
+
+
+def record_fields(x, names):
+    """The fields `names` of the object x, as a tuple."""
+    return tuple(getattr(x, name) for name in names)
+
+
+def record_fields_grad(g, x, names):
+    """An object of x's type, zero but for the fields `names`, which are the items of g: the
+    cotangent of x from record_fields(x, names), and the tangent of record(...) = x."""
+    return rebuilt(zeros_like(x), dict(zip(names, g)))
 
 
 def _falling(b, n):
@@ -176,7 +220,9 @@ def add_at(buf, index, g):
                 out[k] = add(out[k], item)
         else:
             out[index] = add(out[index], g)
-        return tuple(out) if isinstance(buf, tuple) else out
+        if type(buf) in (tuple, list):
+            return type(buf)(out)
+        return type(buf)(*out) if isinstance(buf, tuple) else out     # a namedtuple
     if isinstance(buf, dict):
         out = dict(buf)
         out[index] = add(out[index], g)

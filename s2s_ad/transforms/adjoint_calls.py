@@ -144,11 +144,13 @@ class CallAdjoints:
 
     def no_rule(self, stmt, op):
         name = op.name or getattr(op.fn, "__name__", repr(op.fn))
-        return self.fn.error(
-            stmt, f"no derivative rule for {name}",
-            f"Register one with ad.defvjp({name}, ...) and ad.defjvp, mark it with "
-            f"ad.nondifferentiable({name}), or wrap its argument in ad.stop_gradient(...).",
-            kind=NonDifferentiableCallError)
+        hint = f"Register one with ad.defvjp({name}, ...) and ad.defjvp, mark it with " \
+            f"ad.nondifferentiable({name}), or wrap its argument in ad.stop_gradient(...)."
+        if isinstance(op.fn, type) and op.fn.__module__ != "builtins":   # a user's class
+            hint = f"Make {name} a dataclass or namedtuple, whose constructor s2s_ad " \
+                   f"follows (an __init__ that sets attributes is not followed)."
+        return self.fn.error(stmt, f"no derivative rule for {name}", hint,
+                             kind=NonDifferentiableCallError)
 
     def _summed_to(self, g, arg, out):
         """The cotangent `g` of a broadcasting operation's result `out` summed to the shape of

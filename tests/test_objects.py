@@ -1,0 +1,183 @@
+"""Objects as arguments, results and receivers (issue 19): derivatives with respect to a
+namedtuple, a dataclass, a plain object or a registered class are objects of the same type;
+`@ad.differentiate` binds methods as functions do.  (Programs that read objects made in the
+function, and bound methods, are in the transform matrix: tests/programs.py.)"""
+from collections import namedtuple
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+import s2s_ad as ad
+
+Params = namedtuple("Params", "w b")
+
+
+@dataclass
+class Layer:
+    w: np.ndarray
+    b: float
+    name: str = "dense"          # no derivative: kept as it is in the gradient
+
+
+class Plain:
+    def __init__(self, w, b):
+        self.w, self.b = w, b
+
+
+class Slotted:                   # no __dict__: registered with its fields
+    __slots__ = ("w", "b")
+
+    def __init__(self, w, b):
+        self.w, self.b = w, b
+
+
+ad.register_pytree(Slotted, ("w", "b"), lambda obj, values: Slotted(
+    values.get("w", obj.w), values.get("b", obj.b)))
+
+
+def loss(p, x):
+    return np.sum(np.tanh(p.w * x) ** 2) * p.b + p.b ** 2
+
+
+def nested_loss(ps, x):
+    return loss(ps[0], x) + loss(ps[1]["inner"], x * 2.0)
+
+
+rng = np.random.default_rng(3)
+X = rng.uniform(-1, 1, 3)
+
+
+def _make(cls):
+    return cls(rng.uniform(-1, 1, 3), 0.7)
+
+
+@pytest.mark.parametrize("cls", [Params, Layer, Plain, Slotted])
+def test_gradient_has_the_arguments_type(cls):
+    p = _make(cls)
+    g = ad.grad(loss)(p, X)
+    assert type(g) is cls
+    h = 1e-6
+    for field, value in (("w", np.eye(3)[1]), ("b", 1.0)):
+        up = ad.runtime.objects.rebuilt(p, {field: getattr(p, field) + h * value})
+        down = ad.runtime.objects.rebuilt(p, {field: getattr(p, field) - h * value})
+        expected = (loss(up, X) - loss(down, X)) / (2 * h)
+        got = np.sum(getattr(g, field) * value)
+        assert abs(got - expected) < 1e-6 * (1 + abs(expected))
+    ad.check_grads(loss, (p, X))
+    ad.check_grads(loss, (p, X), wrt=(1,), order=2)
+
+
+def test_static_fields_are_kept_and_the_argument_unchanged():
+    layer = Layer(np.ones(3), 0.5, name="first")
+    before = layer.w.copy()
+    g = ad.grad(loss)(layer, X)
+    assert g.name == "first" and isinstance(g.b, float)
+    assert np.array_equal(layer.w, before) and layer.b == 0.5
+
+
+def test_records_nested_in_lists_and_dicts():
+    ps = [_make(Params), {"inner": _make(Layer)}]
+    g = ad.grad(nested_loss)(ps, X)
+    assert type(g[0]) is Params and type(g[1]["inner"]) is Layer
+    ad.check_grads(nested_loss, (ps, X))
+
+
+def test_vjp_jvp_and_hvp_of_a_namedtuple_argument():
+    p = _make(Params)
+    out, pullback = ad.vjp(loss, p, X, wrt=0)
+    (cot,) = pullback(1.0)
+    assert type(cot) is Params
+    _, tangent = ad.jvp(loss, (p, X), (Params(np.ones(3), 0.0), np.zeros(3)))
+    assert abs(tangent - np.sum(cot.w)) < 1e-10
+    v = Params(np.ones(3), 1.0)
+    hv = ad.hvp(loss)(p, X, v)
+    assert type(hv) is Params
+
+
+class Model:
+    def __init__(self, w):
+        self.w = w
+
+    @ad.differentiate
+    def energy(self, x):
+        return np.sum(self.w * x ** 2)
+
+    @ad.differentiate
+    @classmethod
+    def scaled(cls, x):
+        return cls.K * np.sum(x ** 3)
+
+    @classmethod
+    @ad.differentiate
+    def scaled_inner(cls, x):
+        return cls.K * np.sum(x ** 3)
+
+    @ad.differentiate
+    @staticmethod
+    def plain(x):
+        return np.sum(np.sin(x))
+
+    K = 2.0
+
+
+def test_differentiate_binds_methods():
+    m = Model(np.array([1.0, 2.0, 3.0]))
+    np.testing.assert_allclose(m.energy.grad(X), 2 * m.w * X)
+    np.testing.assert_allclose(m.energy(X), np.sum(m.w * X ** 2))
+    np.testing.assert_allclose(m.energy.hessian(X), np.diag(2 * m.w))
+    _, tangent = m.energy.jvp((X,), (np.ones(3),))
+    np.testing.assert_allclose(tangent, np.sum(2 * m.w * X))
+    np.testing.assert_allclose(m.energy.vjp(X)[1](1.0)[0], 2 * m.w * X)
+    np.testing.assert_allclose(ad.grad(m.energy)(X), 2 * m.w * X)
+    for f in (Model.scaled, Model.scaled_inner, m.scaled, m.scaled_inner):
+        np.testing.assert_allclose(f.grad(X), 6.0 * X ** 2)
+    np.testing.assert_allclose(Model.plain.grad(X), np.cos(X))
+    np.testing.assert_allclose(m.plain.grad(X), np.cos(X))
+
+
+def test_a_method_of_a_global_object_is_followed():
+    np.testing.assert_allclose(ad.grad(_calls_a_method)(X), 2 * 2 * MODEL.w * X)
+    ad.check_grads(_calls_a_method, (X,), order=2)
+
+
+MODEL = Model(np.array([0.5, -1.0, 2.0]))
+
+
+def _energy(model, x):
+    return np.sum(model.w * x ** 2)
+
+
+Model.undecorated = _energy
+
+
+def _calls_a_method(x):
+    return MODEL.undecorated(x) * 2.0
+
+
+def _writes_an_attribute(p, x):
+    p.b = p.b * 2.0
+    return np.sum(p.w * x) * p.b
+
+
+def _calls_a_method_of_self(m, x):
+    return m.undecorated(x)
+
+
+def test_refusals_say_what_to_write():
+    with pytest.raises(ad.DifferentiationError, match="State\\(h=...") as info:
+        ad.grad(_writes_an_attribute, wrt=1)(Plain(np.ones(3), 1.0), X)
+    assert "test_objects.py" in str(info.value)
+    with pytest.raises(ad.DifferentiationError, match="through the class"):
+        ad.grad(_calls_a_method_of_self, wrt=1)(MODEL, X)
+
+
+def _makes_a_plain_object(x):
+    p = Plain(x, 1.0)
+    return np.sum(p.w)
+
+
+def test_a_class_with_an_init_is_refused_at_its_call():
+    with pytest.raises(ad.DifferentiationError, match="Make Plain a dataclass") as info:
+        ad.grad(_makes_a_plain_object)(X)
+    assert "p = Plain(x, 1.0)" in str(info.value)
