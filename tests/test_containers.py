@@ -170,3 +170,14 @@ def test_a_dict_growing_while_walked_raises_as_in_python():
                 ad.hessian(adds_a_key_while_walking)(x)
             for fn in (adds_a_key_then_leaves, sets_its_own_keys_while_walking):
                 ad.check_grads(fn, (x,))
+
+
+def test_a_dicts_adjoint_holds_zero_at_a_key_it_lacks():
+    # a dict's adjoint made after a backward pass removed a key (reverse over reverse of
+    # stores at new keys) lacks it: adding keeps every key, reading gives a zero
+    from s2s_ad import runtime as rt
+    assert rt.add({"a": 1.0}, {"a": 2.0, "c": 3.0}) == {"a": 3.0, "c": 3.0}
+    assert rt.add_at({"a": 1.0}, "c", 2.0) == {"a": 1.0, "c": 2.0}
+    assert rt.item_of({"a": 1.0}, "c", np.ones(2)).tolist() == [0.0, 0.0]
+    assert rt.item_of({"a": 1.0}, "a", 5.0) == 1.0
+

@@ -52,14 +52,15 @@ REFUSED_EVERYWHERE.update({
     # an item popped off a user's list is each array appended to it (generated tapes, whose
     # pops restore saved values, are told apart: aliasing._user_lists)
     "writes_into_a_popped_array": "writing into 'B', which is the same array as 'A'"})
+# A write into the result of a helper that returns its argument, or of `reshape`: the caller's
+# array changes though the result is never read again.  Refused at the write (the optimiser's
+# dead-code pass would otherwise be free to drop it).
+REFUSED_EVERYWHERE.update({name: "writing into 'r', which may be a view of another array"
+                           for name in ("writes_into_a_helpers_returned_argument",
+                                        "writes_into_a_reshaped_view")})
 
 # (program, transform): the variants where it is wrong or crashes today ("*": all four)
-KNOWN = {
-    # reverse over reverse of writes into a dict at a key a loop walks (also `m[k] = ...`
-    # in a plain loop, before issue 19): np.add.at into the dict's adjoint
-    ("dict_merge_and_comprehension", "jacrev_grad"): "*",
-    ("dict_merge_and_comprehension", "grad_grad"): "*",
-}
+KNOWN = {}
 
 
 def listed_refusal(name, transform, result):

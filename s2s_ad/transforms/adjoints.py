@@ -242,6 +242,8 @@ class Adjoints(CallAdjoints, Differentiator):
         part = gast.Subscript(value=S.load(bar), slice=index, ctx=gast.Load())
         code = []
         if self.active(value):
+            if self.kinds.get(a) == "dict":    # it may lack the key: zero (runtime item_of)
+                part = S.call("_ad.item_of", S.load(bar), S.index_expression(S.clone(index)), value)
             g = S.call("_ad.copy_of", part)
             if not self.basic_index(op.index) and not self._is_container(a):
                 # an integer array may name a position twice
