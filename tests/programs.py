@@ -2409,3 +2409,53 @@ def writes_into_a_records_field(x):
 
 CASES.append(Case(writes_into_an_array_attribute, args(vec(3)), (0,)))
 CASES.append(Case(writes_into_a_records_field, args(vec(3)), (0,)))
+
+
+# ---- writes into an unread result that is the caller's array ---------------------------------
+# The result of a helper that returns its argument, or of `reshape`, is the same memory as the
+# argument: a write into it changes the argument even though the result itself is never read.
+
+def _identity(v):
+    return v
+
+
+def writes_into_a_helpers_returned_argument(x, a):
+    c = a * 1.0
+    r = _identity(c)
+    r[0] = 5.0 * x
+    return np.sum(c * x)
+
+
+def writes_into_a_reshaped_view(x, a):
+    c = a * 1.0
+    r = c.reshape((2, 2))
+    r[0, 0] = 5.0 * x
+    return np.sum(c * x)
+
+
+for _fn in (writes_into_a_helpers_returned_argument, writes_into_a_reshaped_view):
+    CASES.append(Case(_fn, args(scal(0.5, 1.5), vec(4)), (0, 1)))
+
+
+# ---- stores into a dict at the keys a loop walks: reverse over reverse ------------------------
+# The gradient's backward pass removes the keys the stores added, so the second backward pass
+# made the dict's adjoint zero without them (np.add.at into a dict before that: a crash).
+
+def dict_stores_at_walked_keys(x):
+    b = {"a": x[0], "b": x[1] * x[2]}
+    m = {"a": x[2] * 1.0}
+    for k in b:
+        m[k] = b[k] * b[k] + x[0]
+    return m["a"] * m["b"] + x[2] * m["a"]
+
+
+def dict_of_arrays_stored_at_walked_keys(x):
+    b = {"u": x * x, "v": np.sin(x)}
+    m = {"u": x * 1.0}
+    for k in b:
+        m[k] = b[k] * x[0]
+    return np.sum(m["u"] * m["v"])
+
+
+for _fn in (dict_stores_at_walked_keys, dict_of_arrays_stored_at_walked_keys):
+    CASES.append(Case(_fn, args(vec(3, 0.5, 1.5)), (0,)))

@@ -170,3 +170,86 @@ def test_a_dict_growing_while_walked_raises_as_in_python():
                 ad.hessian(adds_a_key_while_walking)(x)
             for fn in (adds_a_key_then_leaves, sets_its_own_keys_while_walking):
                 ad.check_grads(fn, (x,))
+
+
+def test_a_dicts_adjoint_holds_zero_at_a_key_it_lacks():
+    # a dict's adjoint made after a backward pass removed a key (reverse over reverse of
+    # stores at new keys) lacks it: adding keeps every key, reading gives a zero
+    from s2s_ad import runtime as rt
+    assert rt.add({"a": 1.0}, {"a": 2.0, "c": 3.0}) == {"a": 3.0, "c": 3.0}
+    assert rt.add_at({"a": 1.0}, "c", 2.0) == {"a": 1.0, "c": 2.0}
+    assert rt.item_of({"a": 1.0}, "c", np.ones(2)).tolist() == [0.0, 0.0]
+    assert rt.item_of({"a": 1.0}, "a", 5.0) == 1.0
+
+
+def _adds_key_c(m, v):
+    m["c"] = v
+
+
+def grows_through_another_name(x):
+    d = {"a": x * 2.0, "b": np.sin(x)}
+    e = d
+    for k in d:
+        e[k + "c"] = x
+    return np.sum(d["a"])
+
+
+def grows_through_a_holder(x):
+    d = {"a": x * 2.0, "b": np.sin(x)}
+    pair = (d, 1)
+    for k in d:
+        pair[0][k + "c"] = x
+    return np.sum(d["a"])
+
+
+def grows_in_a_helper(x):
+    d = {"a": x * 2.0, "b": np.sin(x)}
+    for k in d:
+        _adds_key_c(d, x)
+    return np.sum(d["a"])
+
+
+def shrinks_by_a_method(x):
+    d = {"a": x * 2.0, "b": np.sin(x)}
+    for k in d:
+        d.pop("b", None)
+    return np.sum(d["a"])
+
+
+def only_reads_while_walking(x):
+    d = {"a": x * 2.0, "b": np.sin(x)}
+    s = 0.0
+    for k, v in d.items():
+        s = s + np.sum(v * d[k])
+    return s
+
+
+@pytest.mark.parametrize("fn", [grows_through_another_name, grows_through_a_holder,
+                                grows_in_a_helper, shrinks_by_a_method])
+def test_a_dict_changed_while_walked_raises_whatever_changes_it(fn):
+    # the check is left out only where the loop's body cannot change the dict: not where it
+    # changes it through another name, a tuple holding it, a helper or a method (where the
+    # write itself is not refused first)
+    x = np.array([0.3, 0.5])
+    assert _may_change_walked(fn)
+    with pytest.raises(RuntimeError, match="dictionary changed size during iteration"):
+        fn(x)
+    with pytest.raises((RuntimeError, ad.DifferentiationError)) as raised:
+        ad.grad(fn)(x)
+    assert "dictionary changed size" in str(raised.value) or \
+        raised.type is not RuntimeError
+
+
+def test_a_loop_that_only_reads_a_dict_checks_nothing():
+    assert not _may_change_walked(only_reads_while_walking)
+    ad.check_grads(only_reads_while_walking, (np.array([0.3, 0.5]),))
+
+
+def _may_change_walked(fn):
+    """Does desugar check the size of the dict `fn`'s first loop walks?"""
+    import inspect
+    import gast
+    from s2s_ad.frontend import desugar
+    node = gast.parse(inspect.getsource(fn)).body[0]
+    loop = next(n for n in gast.walk(node) if isinstance(n, gast.For))
+    return desugar._may_change_walked(loop, node)

@@ -23,8 +23,12 @@ SECOND = SCALAR_ONLY[2:]
 # Second derivatives of code that writes into an array while a view of it is read (README,
 # "What is refused"): the first derivatives work.
 # (Each part must be in the message: "writing into 'b', which ...", "'A' is written here ...")
+# A program may be refused for one of several reasons: {program: [parts, parts, ...]}.
 WRITES_INTO_ARRAYS = ("once more (for a Hessian", "writ")
-REFUSED = {name: WRITES_INTO_ARRAYS for name in (
+# Reverse over reverse of a gradient that reads an array after a called function's backward
+# half restored it from the tape (reverse.refuse_restores).
+RESTORED = ("once more (for a Hessian", "after a called function restored it")
+REFUSED = {name: [WRITES_INTO_ARRAYS] for name in (
     "cholesky_rows", "dict_new_key", "fresh_copy_in_a_branch", "gram_schmidt",
     "mutate_arg", "overwrite", "rebound_to_the_copy", "repeated_indices",
     "reread_after_write", "writes_into_a_fresh_copy", "writes_into_a_helpers_item",
@@ -32,10 +36,12 @@ REFUSED = {name: WRITES_INTO_ARRAYS for name in (
     # tests/kernels.py
     "cholesky", "correlation", "covariance", "gramschmidt",
     "fresh_copy_replaces_the_argument", "copy_or_source", "copy_in_one_arm")}
-# Reverse over reverse of a gradient that reads an array after a called function's backward
-# half restored it from the tape (reverse.refuse_restores); its Hessians work.
-REFUSED["reads_before_call"] = ("after a called function restored it",)
-REFUSED["writes_through_a_helper_in_a_loop"] = ("after a called function restored it",)
+# Reverse over reverse after a callee's restore: the Hessians of these work.
+REFUSED["reads_before_call"] = [RESTORED]
+REFUSED["writes_through_a_helper_in_a_loop"] = [RESTORED]
+# Helpers writing into their arguments: reverse over reverse meets the restore first.
+for _name in ("writes_into_a_helpers_item", "swaps_written_arrays"):
+    REFUSED[_name].append(RESTORED)
 # Refused in every transform, first order too: {program: part of the message}.
 # A write into an array while an item of a helper's tuple that is that array is read later
 # (issue 17): refused as the same code without the helper is.
@@ -58,26 +64,31 @@ REFUSED_EVERYWHERE.update({
 REFUSED_EVERYWHERE.update({
     "writes_into_an_array_attribute": "writing into an item of a container",
     "writes_into_a_records_field": "'a' is written here while a view 'p' of it"})
+# A write into the result of a helper that returns its argument, or of `reshape`: the caller's
+# array changes though the result is never read again.  Refused at the write (the optimiser's
+# dead-code pass would otherwise be free to drop it).
+REFUSED_EVERYWHERE.update({name: "writing into 'r', which may be a view of another array"
+                           for name in ("writes_into_a_helpers_returned_argument",
+                                        "writes_into_a_reshaped_view")})
 
 # (program, transform): the variants where it is wrong or crashes today ("*": all four)
-KNOWN = {
-    # reverse over reverse of writes into a dict at a key a loop walks (also `m[k] = ...`
-    # in a plain loop, before issue 19): np.add.at into the dict's adjoint
-    ("dict_merge_and_comprehension", "jacrev_grad"): "*",
-    ("dict_merge_and_comprehension", "grad_grad"): "*",
-}
+KNOWN = {}
 
 
 def listed_refusal(name, transform, result):
     """Is `result` a refusal REFUSED or REFUSED_EVERYWHERE lists for this program?  (Where the
     gradient itself is refused, the second-order reference cannot be taken: "crash: the
     gradient for the reference: <the refusal>".)"""
-    parts = REFUSED.get(name)
-    if result and result.startswith("refused") and transform in SECOND and parts and \
-            all(part in result for part in parts):
+    if not result:
+        return False
+    # The message names the program's file and function: a part such as "writ" must match
+    # the reason given, never the program's own name (`swaps_written_arrays`).
+    reason = result.replace(name, "<program>")
+    if reason.startswith("refused") and transform in SECOND and any(
+            all(part in reason for part in parts) for parts in REFUSED.get(name, ())):
         return True
     everywhere = REFUSED_EVERYWHERE.get(name)
-    return bool(result and everywhere and everywhere in result)
+    return bool(everywhere and everywhere in reason)
 
 
 def expected_failure(name, transform, variant):

@@ -40,7 +40,9 @@ defjvp(_ad.sign, lambda tdot, out, x: _ad.zeros_like(out) if not np.iscomplexobj
                 / np.where(out == 0, 1, np.abs(x))))
 defvjp(_ad.copy_of, lambda gbar, out, x: gbar)
 defjvp(_ad.copy_of, lambda tdot, out, x: _ad.copy_of(tdot))
-deffacts(_ad.copy_of, shape=shapes.like(0), elementwise_in=(0,))
+# a copy has its argument's kind: a copied dict's adjoint is accumulated into as a dict
+# (`_ad.add_at`), never as an array (`np.add.at`)
+deffacts(_ad.copy_of, kind="first", shape=shapes.like(0), elementwise_in=(0,))
 defvjp(_ad.unbroadcast, lambda gbar, out, g, x: _ad.broadcast_like(gbar, g))
 defjvp(_ad.unbroadcast, lambda tdot, out, g, x: _ad.unbroadcast(tdot, x))
 defvjp(_ad.broadcast_like, lambda gbar, out, t, z: _ad.unbroadcast(gbar, t))
@@ -80,6 +82,10 @@ defvjp(_ad.div,
 defjvp(_ad.div,
        lambda tdot, out, a, b: _ad.div(tdot, b),
        lambda tdot, out, a, b: -_ad.div(tdot * out, b), broadcasts=True)
+# (`like` gives a zero its shape: its value has no effect)
+defvjp(_ad.item_of,
+       lambda gbar, out, adjoint, index, like: _ad.add_at(_ad.zeros_like(adjoint), index, gbar))
+defjvp(_ad.item_of, lambda tdot, out, adjoint, index, like: _ad.item_of(tdot, index, like))
 defstructural(_ad.add)
 defstructural(_ad.add_at)
 # `_ad.add(pair_bar, (c_bar, d_bar))` is a tuple where its arguments are: not a number

@@ -9,6 +9,7 @@ Contents:
     zeros_like(x)            zero of any value: float, array, tuple, list, dict
     add(a, b)                a + b for values and containers (accumulation of adjoints)
     add_at(buf, index, g)    buf with g added at buf[index]; new value, buf untouched
+    item_of(adj, index, like)   adj[index], zeros like `like` at a key a dict's adjoint lacks
     sum_grad(g, x, axis, keepdims)   spread the cotangent of a sum back over x
     scalar_like(v, x)        v converted to the kind of x (Python float stays float)
     attribute(x, name)       x.name; attribute_grad(g, x, name) its cotangent in x (objects.py)
@@ -18,7 +19,7 @@ products and special (what the derivative rules inline), batched (jacfwd and jac
 Generated code reads each as an attribute of this package, so each is imported here by name.
 """
 from s2s_ad.runtime.core import (unbroadcast, reduction_plan, broadcast_like, zeros_like, add,
-                                 pow_slope, pow_slope_db, div, add_at, sum_grad, check_assertion,
+                                 pow_slope, pow_slope_db, div, add_at, item_of, sum_grad, check_assertion,
                                  aux_pair, grad_seed, sign, MISSING_ITEM, saved_item,
                                  restore_item, copy_of, spread, scalar_like, keys_of,
                                  check_walked, raise_exception, formatted, push_errstate,

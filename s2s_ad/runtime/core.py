@@ -111,8 +111,8 @@ def add(a, b):
         return a
     if type(a) in (tuple, list):
         return type(a)(add(u, v) for u, v in zip(a, b))
-    if isinstance(a, dict):
-        return {k: add(a[k], b[k]) if k in b else a[k] for k in a}
+    if isinstance(a, dict):     # a key one of them lacks has a zero there: keep every key
+        return {k: add(a.get(k), b.get(k)) for k in {**a, **b}}
     items = fields(a)       # objects add field by field; static fields are a's
     if items is not None:
         other = fields(b)
@@ -224,10 +224,21 @@ def add_at(buf, index, g):
             return type(buf)(out)
         return type(buf)(*out) if isinstance(buf, tuple) else out     # a namedtuple
     if isinstance(buf, dict):
+        # a key `buf` lacks has a zero there: the dict the adjoint's zero was made from may
+        # have lost the key since (a backward pass restores a dict to before its stores)
         out = dict(buf)
-        out[index] = add(out[index], g)
+        out[index] = add(out.get(index), g)
         return out
     raise TypeError(f"cannot accumulate into {type(buf).__name__}")
+
+
+def item_of(adjoint, index, like):
+    """`adjoint[index]`, where a dict's adjoint lacking the key holds zero there (made from
+    its dict after a backward pass restored it to before its stores): then zeros like `like`,
+    the value stored or added at that key."""
+    if isinstance(adjoint, dict) and index not in adjoint:
+        return zeros_like(like)
+    return adjoint[index]
 
 
 def sum_grad(g, x, axis=None, keepdims=False):
@@ -359,7 +370,8 @@ def restore_item(container, key, value, adjoint=None):
     """Undo a write into `container[key]` with what `saved_item` saved (a new key goes from
     the container's `adjoint` as well)."""
     if value is MISSING_ITEM:
-        del container[key]
+        # (already gone where a first backward pass, run inside a second, removed it)
+        container.pop(key, None)
         if adjoint is not None:
             adjoint.pop(key, None)
     else:

@@ -254,6 +254,8 @@ class Adjoints(CallAdjoints, Differentiator):
         if self.active(value):
             # (an element read as a number would need no copy, but differentiating this code
             # again would take `a_bar[i]` for a view of a_bar, and refuse the write after it)
+            if self.kinds.get(a) == "dict":    # it may lack the key: zero (runtime item_of)
+                part = S.call("_ad.item_of", S.load(bar), S.index_expression(S.clone(index)), value)
             g = S.call("_ad.copy_of", part)
             if not self.basic_index(op.index) and not self._is_container(a):
                 # an integer array may name a position twice
