@@ -11,7 +11,7 @@ import contextlib
 import threading
 import types
 import weakref
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -23,21 +23,15 @@ from s2s_ad.base.errors import BadArgumentError, DifferentiationError, Unbatchab
 from s2s_ad.base.naming import is_generated
 from s2s_ad.frontend import source as frontend
 from s2s_ad.rules import registry
-from s2s_ad.transforms.pipeline import build
+from s2s_ad.transforms.pipeline import Generated, build
 
 
 @dataclass
-class Derivative:
-    """One compiled derivative: what it is of (`mode`, `wrt`), the text a person reads
-    (`source`) and the function that runs it (`function`)."""
-    mode: str
-    wrt: tuple
-    source: str
-    function: object
-    name: str
-    dependencies: list = field(default_factory=list)   # user functions the code calls into
-    seed_name: str = None     # the keyword that takes the cotangent, in vjp modes
-    batch: tuple = None       # batched modes: (batch size, shapes of the basis' values)
+class Derivative(Generated):
+    """One compiled derivative: what it is of (`mode`, `wrt`) beside what the pipeline made of
+    it (`Generated`: the text a person reads, `source`, and the function that runs it)."""
+    mode: str = None
+    wrt: tuple = ()
 
     def __str__(self):
         return self.source
@@ -147,8 +141,7 @@ def compiled(fn, mode, wrt, arg_kinds=None, *, has_aux=False, optimize=True, arg
                             optimize=optimize, arg_shapes=arg_shapes, hooks=hooks)
             except DifferentiationError as exc:
                 raise _in_generated_code(exc, fn) from None
-            per_fn[key] = Derivative(mode, tuple(wrt), gen.source, gen.function, gen.name,
-                                     gen.dependencies, gen.seed_name, gen.batch)
+            per_fn[key] = Derivative(**vars(gen), mode=mode, wrt=tuple(wrt))
         return per_fn[key]
 
 

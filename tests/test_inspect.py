@@ -138,4 +138,4 @@ def test_cli_prints_value_and_grad(tmp_path, capsys):
     path = tmp_path / "model.py"
     path.write_text("import numpy as np\n\ndef f(x):\n    return np.sin(x) * x\n")
     assert cli.main([f"{path}:f", "--mode", "value_and_grad"]) == 0
-    assert "def f_grad(x):" in capsys.readouterr().out
+    assert "def f_value_and_grad(x):" in capsys.readouterr().out
