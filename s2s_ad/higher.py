@@ -16,6 +16,8 @@ with the identity as the batch of input tangents, and `jacrev` calls the batched
 the identity as the batch of output cotangents.  Where the batched code cannot be generated
 (`Unbatchable`) or fails, they make one call per basis vector instead.
 """
+import numbers
+
 import numpy as np
 
 from s2s_ad import api
@@ -137,6 +139,7 @@ class _Jacobian(Transform):
         for i in self.wrt_index:
             if i < len(args):
                 args[i] = as_float(args[i])
+                _refuse_structured(self.mode, self.params[i], args[i])
         return args
 
     def batched(self, args):
@@ -161,6 +164,22 @@ class _Jacobian(Transform):
 
 
 _MISSING = object()
+
+
+def _refuse_structured(mode, name, value):
+    """A Jacobian (and so a Hessian) is a matrix over the elements of numbers and arrays: with
+    respect to a dict, an object or a tuple holding arrays it has no shape, so refuse it by name (it would
+    fail deep in the basis code).  A tuple or list of numbers is a vector, as elsewhere."""
+    if isinstance(value, (numbers.Number, np.ndarray, np.generic)) or \
+            kind_of_value(value) == "scalars":
+        return
+    what = "jacfwd or hessian" if mode == "jvp_batched" else "jacrev"
+    raise BadArgumentError(
+        f"{what} with respect to '{name}', a {type(value).__name__}: Jacobians and Hessians "
+        f"are taken with respect to numbers and arrays",
+        hint=f"Pass the arrays inside '{name}' as separate arguments and differentiate with "
+             f"respect to them, or use ad.grad / ad.vjp / ad.hvp, which take {type(value).__name__} "
+             f"arguments.")
 
 
 def _jacfwd_batched(entry, args, lead=()):

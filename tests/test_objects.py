@@ -181,3 +181,24 @@ def test_a_class_with_an_init_is_refused_at_its_call():
     with pytest.raises(ad.DifferentiationError, match="Make Plain a dataclass") as info:
         ad.grad(_makes_a_plain_object)(X)
     assert "p = Plain(x, 1.0)" in str(info.value)
+
+
+@pytest.mark.parametrize("transform", ["jacfwd", "jacrev", "hessian"])
+@pytest.mark.parametrize("value", [{"w": np.array([1.0, 2.0]), "b": 0.5},
+                                   (np.array([1.0, 2.0]), 0.5)], ids=["dict", "tuple"])
+def test_jacobians_with_respect_to_a_container_are_refused_by_name(transform, value):
+    # A Jacobian over a dict or tuple has no shape: refused naming the argument, never a
+    # TypeError from the basis code.
+    def f(p, x):
+        return np.sum(np.sin(p[0] * x) * p[1]) if isinstance(p, tuple) else \
+            np.sum(np.sin(p["w"] * x) * p["b"])
+    with pytest.raises(ad.BadArgumentError, match="with respect to 'p'"):
+        getattr(ad, transform)(f)(value, np.array([0.3, 0.4]))
+
+
+def test_jacobians_with_respect_to_a_tuple_of_numbers_still_work():
+    def f(p):
+        a, b = p
+        return np.array([a * b, a + b])
+    for transform in (ad.jacfwd, ad.jacrev):
+        assert np.allclose(transform(f)((1.0, 2.0)), [[2.0, 1.0], [1.0, 1.0]])
