@@ -698,3 +698,12 @@ def writes_into_the_item_a_helper_returned(x, a):
 def test_a_write_into_the_item_a_helper_returned_is_refused():
     assert "a view 'r' of it" in _refused_at(writes_into_the_item_a_helper_returned,
                                              "A[1] = x", 0.5, np.array([0.3, -0.4, 0.9]))
+
+
+def test_the_alias_flow_follows_only_names_linked_to_a_write():
+    # `b = a; c = b` links a, b, c; `e = d` links d, e: with only c written, the flow follows
+    # a, b and c (a pair never joins names no copy links, so d and e cannot matter).
+    from s2s_ad.analysis.aliasing import _linked_to
+    made = {1: {"b": ["a"]}, 2: {"c": ["b"]}, 3: {"e": ["d"]}, 4: {("r", 0): ["a"]}}
+    assert _linked_to({"c"}, made) == {"a", "b", "c", ("r", 0)}
+    assert _linked_to({"x"}, made) == set()

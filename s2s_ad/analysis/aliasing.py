@@ -360,13 +360,10 @@ def check_writes(fn, ops, kinds):
     aliases = None   # (the same, _aliases_before)
     lists = list_displays(ops, order)
     written = set()
+    bases_written = {base for w in order for base in _written_bases(ops[id(w)])}
     for w in order:
         op = ops[id(w)]
-        if op.kind in ("append", "pop"):
-            continue        # (updated_lists, below)
-        # `a[i] = v` writes into a; a call writes into the arguments its callee writes into
-        bases = [op.args[0].id] if op.kind == "setitem" else op.writes
-        for base in bases:
+        for base in _written_bases(op):
             if uses is None:
                 uses = _uses(order)
             params, views = _roots(base, fn, ops, kinds, defs, set(), lists, uses)
@@ -375,9 +372,17 @@ def check_writes(fn, ops, kinds):
             written |= params
             _check_live_views(fn, w, base, order, position, ops, kinds, lists, uses)
             if aliases is None:
-                aliases = _aliases_before(fn, order, ops, defs)
+                aliases = _aliases_before(fn, order, ops, defs, bases_written)
             _check_live_copies(fn, w, base, aliases, position, uses)
     return written | updated_lists(fn, ops)
+
+
+def _written_bases(op):
+    """The names a statement writes into: `a[i] = v` writes into a; a call writes into the
+    arguments its callee writes into.  (Lists appended to or popped from: updated_lists.)"""
+    if op.kind in ("append", "pop"):
+        return []
+    return [op.args[0].id] if op.kind == "setitem" else op.writes
 
 
 def _uses(order):
@@ -779,24 +784,30 @@ def _bound_by(node):
     return rebinds(node)
 
 
-def _aliases_before(fn, order, ops, defs):
+def _aliases_before(fn, order, ops, defs, written):
     """(flow, {id(node): the pairs of names that may hold one array just before the node runs})
     for the statements and loops of `fn`: a forward data flow, so exact about which name holds
     which array where (`v, a = a, v` swaps two arrays: it gives neither a second name).  A
     second name for an array comes from a copy `b = a`, an item of a tuple display (the tuple's
     item k is the pseudo-name (r, k) while r holds it), or an item popped off a user's list (a
     pseudo-name (lst, None) for every array appended to it).  Views are the view checks' job;
-    the arguments are distinct arrays (a written one is copied on entry)."""
+    the arguments are distinct arrays (a written one is copied on entry).
+
+    Only the pairs of a name in `written` are asked for, and a pair only ever joins names
+    linked by copies (a copy's target and its sources, _copies_made): so the flow follows only
+    the names linked, through copies, to a name written into.  (In generated code most copies
+    are SSA's, of names never written: following them all made a Hessian's check take minutes.)"""
     successors, entry = _flow(fn.node.body)
     nodes = {id(s): s for s in S.walk(fn.node)
              if isinstance(s, (gast.Assign, gast.Expr, gast.For, gast.While))}
     flow = (successors, entry, nodes)
     user_list = _user_lists(fn)
     made = {id(s): _copies_made(s, ops, defs, fn.params, user_list) for s in order}
-    # the names that ever hold an array another name holds: binding any other one changes
-    # no pair (most statements: a new temporary)
-    relevant = {z for m in made.values() for t, srcs in m.items() for z in (t, *srcs)}
-    relevant |= {z[0] for z in relevant if isinstance(z, tuple)}
+    linked = _linked_to(written, made)
+    made = {n: {t: srcs for t, srcs in m.items() if t in linked} for n, m in made.items()}
+    # the names that may hold an array a written name holds: binding any other one changes
+    # no pair that is asked for (most statements: a new temporary)
+    relevant = linked | {z[0] for z in linked if isinstance(z, tuple)}
     before = {n: frozenset() for n in entry}
     todo = list(entry)
     while todo:
@@ -808,6 +819,24 @@ def _aliases_before(fn, order, ops, defs):
                 before[m] = joined
                 todo.append(m)
     return flow, before
+
+
+def _linked_to(names, made):
+    """The names (and pseudo-names) linked to one of `names` through the copies `made`
+    ({node: {target: sources}}), in either direction."""
+    edges = {}
+    for m in made.values():
+        for t, srcs in m.items():
+            for src in srcs:
+                edges.setdefault(t, set()).add(src)
+                edges.setdefault(src, set()).add(t)
+    linked, todo = set(), [n for n in names if n in edges]
+    while todo:
+        n = todo.pop()
+        if n not in linked:
+            linked.add(n)
+            todo += edges[n]
+    return linked
 
 
 def _copies_made(stmt, ops, defs, params, user_list):
