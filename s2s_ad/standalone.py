@@ -32,7 +32,7 @@ import numpy as np
 from s2s_ad.backend.codegen import to_source
 from s2s_ad.base import syntax as S
 from s2s_ad.base.errors import BadArgumentError
-from s2s_ad.base.naming import is_generated
+from s2s_ad.base.naming import Namer, is_generated
 from s2s_ad.frontend import source as frontend
 
 MISSING = object()
@@ -58,7 +58,7 @@ class _Module:
         self.generated = generated    # the names of the generated functions
         self.imports = []         # import lines
         self.definitions = []     # the text of each definition, each after what it uses
-        self.taken = set(reserved)   # every name of the generated code, and each name defined
+        self.names = Namer(reserved)   # every name of the generated code, and each name defined
         self.named = {}           # id(object) -> its name in the module
         self.keep = []            # the objects named (their ids stay theirs)
 
@@ -95,21 +95,13 @@ class _Module:
         one of ours), writing its definition the first time."""
         if id(obj) in self.named:
             return self.named[id(obj)]
-        name = self.named[id(obj)] = self._fresh(wanted)
+        name = self.named[id(obj)] = self.names.fresh(wanted)
         self.keep.append(obj)
         text = self._definition(obj, name, home)
         if text.startswith(("import ", "from ")):
             self.imports.append(text)
         else:
             self.definitions.append(text)
-        return name
-
-    def _fresh(self, wanted):
-        name, n = wanted, 1
-        while name in self.taken:
-            n += 1
-            name = f"{wanted}_{n}"
-        self.taken.add(name)
         return name
 
     def _definition(self, obj, name, home):

@@ -268,29 +268,26 @@ def first_mention(block, bar):
             for stmt in piece.inits:
                 if _mentions(stmt, bar):
                     return piece.inits, stmt
-            if _block_mentions(piece.body, bar) or any(_mentions(s, bar) for s in piece.zeros):
-                return None
-        elif isinstance(piece, Branch):
-            if _block_mentions(piece.body, bar) or _block_mentions(piece.orelse, bar) or \
-                    any(_mentions(s, bar) for s in piece.body_zeros + piece.orelse_zeros):
-                return None
+        if _piece_mentions(piece, bar):     # in a loop's body or a branch: it may not run
+            return None
     return None
 
 
-def _block_mentions(block, bar):
-    for piece in block.pieces:
-        if isinstance(piece, (Step, Spread)):
-            if any(_mentions(s, bar) for s in piece.code):
-                return True
-        elif isinstance(piece, Loop):
-            if any(_mentions(s, bar) for s in piece.inits + piece.zeros) or \
-                    _block_mentions(piece.body, bar):
-                return True
-        elif isinstance(piece, Branch):
-            if _block_mentions(piece.body, bar) or _block_mentions(piece.orelse, bar) or \
-                    any(_mentions(s, bar) for s in piece.body_zeros + piece.orelse_zeros):
-                return True
+def _piece_mentions(piece, bar):
+    """Does any statement of `piece` (a Step, Spread, Loop or Branch) refer to `bar`?"""
+    if isinstance(piece, (Step, Spread)):
+        return any(_mentions(s, bar) for s in piece.code)
+    if isinstance(piece, Loop):
+        return any(_mentions(s, bar) for s in piece.inits + piece.zeros) or \
+            _block_mentions(piece.body, bar)
+    if isinstance(piece, Branch):
+        return _block_mentions(piece.body, bar) or _block_mentions(piece.orelse, bar) or \
+            any(_mentions(s, bar) for s in piece.body_zeros + piece.orelse_zeros)
     return False
+
+
+def _block_mentions(block, bar):
+    return any(_piece_mentions(piece, bar) for piece in block.pieces)
 
 
 def _mentions(node, bar):
