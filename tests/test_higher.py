@@ -212,3 +212,19 @@ def test_reverse_over_a_gradient_that_adds_into_a_tuples_adjoint():
     with api.variant(specialise=False, optimize=True):
         got = [ad.jacrev(ad.grad(_through_a_pair, wrt=0), wrt=k)(x, y) for k in (0, 1)]
     np.testing.assert_allclose(np.ravel(got), expected, rtol=1e-12)
+
+
+def _covariance_energy(x):
+    return np.sum(np.cov(x) ** 2) + np.sum(np.corrcoef(x) * x[:, :2])
+
+
+def test_second_order_through_rules_that_are_called_not_inlined():
+    # np.cov's rules are functions of several statements, which generated code calls; a
+    # second order differentiates them as functions, whose `_ad` is the runtime itself
+    x = rng.normal(size=(2, 4))
+    v = rng.normal(size=(2, 4))
+    gradient = ad.grad(_covariance_energy)
+    expected = numerical_jvp(gradient, [x], [0], [v])
+    np.testing.assert_allclose(ad.hvp(_covariance_energy)(x, v), expected, rtol=1e-6, atol=1e-8)
+    over_reverse = ad.grad(_along(gradient, v))(x)
+    np.testing.assert_allclose(np.sum(over_reverse * v), np.sum(expected * v), rtol=1e-6)

@@ -370,10 +370,14 @@ def _check_signature(fn):
 def _refuse_reserved_names(node, parsed):
     """`_ad` is the runtime module in generated code: a user's name `_ad` (a parameter, a
     variable, a module global read) would be taken for it.  (Its aliases `_ad_<name>` are
-    chosen clear of the user's names: names.GeneratedNames.)"""
-    for name in S.walk(node):
-        ident = name.id if isinstance(name, gast.Name) else None
-        if ident == "_ad":
-            raise UnsupportedSyntaxError(
-                f"the name '{ident}' is reserved for the code s2s_ad generates (its runtime "
-                f"helpers are `_ad`)", hint=f"Rename '{ident}'.", location=parsed.location(name))
+    chosen clear of the user's names: names.GeneratedNames.)  A function that reads `_ad` as
+    the runtime itself (a derivative rule of ours, called where it cannot be inlined and
+    differentiated again for a second order) means what generated code means by it."""
+    names = [n for n in S.walk(node) if isinstance(n, gast.Name) and n.id == "_ad"]
+    if names and all(isinstance(n.ctx, gast.Load) for n in names) and \
+            parsed.resolve("_ad", None) is runtime:
+        return
+    if names:
+        raise UnsupportedSyntaxError(
+            "the name '_ad' is reserved for the code s2s_ad generates (its runtime helpers "
+            "are `_ad`)", hint="Rename '_ad'.", location=parsed.location(names[0]))
