@@ -623,6 +623,9 @@ case(_ad.histogram_weights_grad, (R(4), _h, np.histogram(_h, 4)[1], R(20)))
 case(_ad.polygamma, (0, P(3)))
 case(_ad.polygamma, (1, 2.5))
 case(_ad.polygamma, (2, np.array([-1.5, 0.3, 11.0])))
+for _n in (1, 2, 3):      # near 0 (the series), at 0 and beyond (Leibniz's rule)
+    case(_ad.sinc_derivative, (_n, np.array([0.0, 0.2, -0.31, 0.5, -1.3, 2.7])))
+case(_ad.sinc_derivative, (2, R()))
 
 # ---- scipy ----
 

@@ -228,3 +228,16 @@ def test_second_order_through_rules_that_are_called_not_inlined():
     np.testing.assert_allclose(ad.hvp(_covariance_energy)(x, v), expected, rtol=1e-6, atol=1e-8)
     over_reverse = ad.grad(_along(gradient, v))(x)
     np.testing.assert_allclose(np.sum(over_reverse * v), np.sum(expected * v), rtol=1e-6)
+
+
+def _sinc_sum(x):
+    return np.sum(np.sinc(x))
+
+
+def test_the_second_derivative_of_sinc_at_zero():
+    # sinc'' = -pi^2 / 3 at 0, where sinc' = (cos(pi x) - sinc(x)) / x needs its limit
+    x = np.array([0.0, 0.4])
+    h = 1e-4
+    fd = (np.sinc(x + h) - 2 * np.sinc(x) + np.sinc(x - h)) / h ** 2
+    np.testing.assert_allclose(np.diag(ad.hessian(_sinc_sum)(x)), fd, rtol=1e-6)
+    np.testing.assert_allclose(ad.hvp(_sinc_sum)(x, np.ones(2))[0], -np.pi ** 2 / 3, rtol=1e-12)

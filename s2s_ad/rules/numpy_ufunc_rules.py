@@ -134,13 +134,10 @@ defvjp(np.hypot,
 defjvp(np.hypot,
        lambda t, ans, x1, x2: t * x1 / ans,
        lambda t, ans, x1, x2: t * x2 / ans, broadcasts=True)
-# sinc(x) = sin(pi x) / (pi x):  sinc'(x) = (cos(pi x) - sinc(x)) / x, and 0 at x = 0.
-defvjp(np.sinc,
-       lambda g, ans, x:
-       g * np.where(x == 0, 0.0, (np.cos(np.pi * x) - ans) / np.where(x == 0, 1.0, x)))
-defjvp(np.sinc,
-       lambda t, ans, x:
-       t * np.where(x == 0, 0.0, (np.cos(np.pi * x) - ans) / np.where(x == 0, 1.0, x)))
+# sinc(x) = sin(pi x) / (pi x):  sinc'(x) = (cos(pi x) - sinc(x)) / x, 0 at x = 0, from a
+# helper whose own derivative is sinc'' (-pi^2 / 3 at 0, where the quotient has none)
+defvjp(np.sinc, lambda g, ans, x: g * _ad.sinc_derivative(1, x))
+defjvp(np.sinc, lambda t, ans, x: t * _ad.sinc_derivative(1, x))
 deffacts(np.sinc, shape=shapes.like(0))
 defvjp(np.deg2rad, lambda g, ans, x: g * 0.017453292519943295)
 defjvp(np.deg2rad, lambda t, ans, x: t * 0.017453292519943295)

@@ -340,6 +340,9 @@ defjvp(_ad.histogram_weights_grad,
        lambda tdot, out, g, a, edges, weights: _ad.histogram_weights_grad(tdot, a, edges, weights))
 defvjp(_ad.polygamma, None, lambda gbar, out, n, x: gbar * _ad.polygamma(n + 1, x))
 defjvp(_ad.polygamma, None, lambda tdot, out, n, x: tdot * _ad.polygamma(n + 1, x))
+defvjp(_ad.sinc_derivative, None, lambda gbar, out, n, x: gbar * _ad.sinc_derivative(n + 1, x))
+defjvp(_ad.sinc_derivative, None, lambda tdot, out, n, x: tdot * _ad.sinc_derivative(n + 1, x))
+deffacts(_ad.sinc_derivative, shape=shapes.like(1))
 
 # ---- non-differentiable helpers (shapes, indices, errors) ----
 

@@ -40,6 +40,7 @@ from s2s_ad.runtime.products import (tensordot_grad_a, tensordot_grad_b, inner_g
                                      convolve_grad_b, einsum_subscripts, einsum_spec,
                                      einsum_expand, einsum_collapse)
 from s2s_ad.runtime.special import (fit_axis, irfft_weights, interp_slope, interp_fp_grad,
-                                    histogram_bin, histogram_weights_grad, polygamma)
+                                    histogram_bin, histogram_weights_grad, polygamma,
+                                    sinc_derivative)
 from s2s_ad.runtime.batched import (batch_axis, batch_axes, batch_reshape, unbroadcast_batch,
                                     broadcast_batch, sum_grad_batch)

@@ -1,5 +1,6 @@
 """Helpers of the derivative rules for Fourier transforms, interpolation, histograms and
-special functions (polygamma)."""
+special functions (polygamma, the derivatives of sinc)."""
+import math
 import numbers
 
 import numpy as np
@@ -110,3 +111,25 @@ def polygamma(n, x):
         series = -sign * series
     out = (series + acc).astype(dtype)
     return float(out) if is_number else (out[()] if out.ndim == 0 else out)
+
+
+def sinc_derivative(n, x):
+    """The n-th derivative of np.sinc(x) = sin(pi x) / (pi x), n >= 1, finite at x = 0 to every
+    order (so a derivative of the derivative is right there too).  With y = pi x it is
+    pi^n s^(n)(y), s(y) = sin(y) / y: where |y| < 1 the series of s, differentiated term by
+    term (y^(2m) (-1)^m / (2m + 1)!), else Leibniz's rule for sin(y) * (1 / y)."""
+    n = int(n)
+    y = np.pi * np.asarray(x)
+    small = np.abs(y) < 1.0
+    ys = np.where(small, y, 0.0)
+    series = 0.0 * y
+    for m in range((n + 1) // 2, (n + 1) // 2 + 12):      # the terms of degree 2m - n >= 0
+        series = series + (-1) ** m * _fact(2 * m) / (_fact(2 * m - n) * _fact(2 * m + 1)) \
+            * ys ** (2 * m - n)
+    yl = np.where(small, 1.0, y)
+    leibniz = 0.0 * y
+    for j in range(n + 1):     # d^j sin(y) = sin(y + j pi / 2), d^i (1 / y) = (-1)^i i! / y^(i+1)
+        i = n - j
+        leibniz = leibniz + math.comb(n, j) * np.sin(yl + j * (np.pi / 2)) \
+            * ((-1) ** i * _fact(i)) / yl ** (i + 1)
+    return np.pi ** n * np.where(small, series, leibniz)
