@@ -3,8 +3,9 @@
 A case is a callable, concrete arguments drawn from a stated input domain under a fixed seed,
 keyword arguments, and options: `wrt` (argument indices to check; default every float argument
 whose rule is not None), `rtol`/`atol`, `sym` (arguments perturbed only symmetrically, for
-functions that read one triangle of a symmetric matrix), and `align` (maps an output computed at
-a perturbed input onto the branch of the reference output, e.g. eigenvector signs).
+functions that read one triangle of a symmetric matrix), `align` (maps an output computed at
+a perturbed input onto the branch of the reference output, e.g. eigenvector signs) and `tie`
+(a point where the derivative jumps, which tests/test_rules_second_order.py leaves out).
 
 Domains:  R normal  P positive in (0.5, 2)  U in (-0.9, 0.9)  G away from 0 and ties
           C complex  SPD symmetric positive definite  WC well-conditioned square  D distinct values
@@ -68,6 +69,7 @@ class Case:
     atol: float = 1e-6
     sym: tuple = ()
     align: object = None
+    tie: bool = False     # at a tie of max/min: the split derivative is a convention there
 
     @property
     def name(self):
@@ -184,7 +186,7 @@ for _f, _d1, _d2 in _NP_BINARY:
 for _f in (np.add, np.subtract, np.multiply, np.divide, np.power):
     case(_f, (C(3), C(3)))
 case(np.power, (P(3), 2))
-case(np.maximum, (np.array([1.0, 2.0, 3.0]), np.array([1.0, 0.0, 4.0])))
+case(np.maximum, (np.array([1.0, 2.0, 3.0]), np.array([1.0, 0.0, 4.0])), tie=True)
 case(np.clip, (D(6), -0.5, 0.5))
 case(np.clip, (D(2, 3), D(3), None))
 case(np.clip, (D(2, 3), None, D(2, 1)))
@@ -206,12 +208,12 @@ for _f in (np.max, np.amax, np.min, np.amin, np.ptp):
     case(_f, (D(3, 4),))
     case(_f, (D(3, 4),), dict(axis=0))
     case(_f, (D(2, 3, 4),), dict(axis=(1, 2), keepdims=True))
-case(np.max, (np.array([1.0, 3.0, 3.0, 2.0]),))
-case(np.min, (np.array([[1.0, 1.0], [0.0, 2.0]]),), dict(axis=1))
+case(np.max, (np.array([1.0, 3.0, 3.0, 2.0]),), tie=True)
+case(np.min, (np.array([[1.0, 1.0], [0.0, 2.0]]),), dict(axis=1), tie=True)
 for _f in (np.nanmax, np.nanmin):
     case(_f, (D(3, 4),), dict(axis=0))
     case(_f, (np.array([[1.0, np.nan, -2.0], [np.nan, 0.5, 3.0]]),), dict(axis=1))
-    case(_f, (np.array([1.0, np.nan, 2.0, 2.0]),))
+    case(_f, (np.array([1.0, np.nan, 2.0, 2.0]),), tie=_f is np.nanmax)
 _x = D(3, 4)
 _x[1, 2] = _x[0, 0] = np.nan
 for _f in (np.nanvar, np.nanstd):
