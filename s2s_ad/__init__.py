@@ -24,7 +24,7 @@ _registry.nondifferentiable(_runtime.grad_seed, _runtime.check_assertion, stop_g
                             _runtime.raise_exception, _runtime.formatted,
                             _runtime.push_errstate, _runtime.pop_errstate,
                             _runtime.sorted_order, _runtime.index_of_min,
-                            _runtime.index_of_max)
+                            _runtime.index_of_max, _runtime.aux_pair)
 
 
 def _checked(register, fn, rules, what):

@@ -215,6 +215,32 @@ def test_nondifferentiable_are_callable():
     assert not set(NONDIFFERENTIABLE) & set(RULES)
 
 
+# Runtime callables without rules that are never differentiated: each says why.
+NOT_DIFFERENTIATED = {
+    "pow_slope_db": "refused on purpose: a third derivative through an exponent",
+    "batch_axes": "batched rules (jacfwd, jacrev), whose code is not differentiated again",
+    "batch_axis": "batched rules", "batch_reshape": "batched rules",
+    "broadcast_batch": "batched rules", "unbroadcast_batch": "batched rules",
+    "sum_grad_batch": "batched rules",
+    "einsum_subscripts": "called while the code is generated, not by it",
+    "reduction_plan": "called by unbroadcast and while the code is generated",
+    "register_pytree": "the user's declaration, not called by generated code",
+}
+
+
+def test_every_runtime_helper_has_rules_or_is_declared_nondifferentiable():
+    """Generated code calls `_ad.*`; a derivative differentiated again (a Hessian) meets each
+    call, which needs rules, or a declaration that it has a zero derivative."""
+    import types
+    undeclared = [name for name in dir(_ad) if not name.startswith("_")
+                  and callable(getattr(_ad, name))
+                  and not isinstance(getattr(_ad, name), (type, types.ModuleType))
+                  and getattr(_ad, name) not in RULES
+                  and getattr(_ad, name) not in NONDIFFERENTIABLE
+                  and name not in NOT_DIFFERENTIATED]
+    assert not undeclared
+
+
 NUMPY_2 = np.lib.NumpyVersion(np.__version__) >= "2.0.0"
 
 
