@@ -1192,6 +1192,21 @@ def joins_lists(x):
 CASES.append(Case(joins_lists, args(vec(3)), (0,)))
 
 
+def copies_a_list_and_a_dict(x):
+    # `.copy()` of a list or dict is a shallow copy of its type (not np.copy's array)
+    items = [x[0], x[1] * x[2]]
+    more = items.copy()
+    more.append(np.sin(x[0]))
+    weights = {"a": x[2], "b": 2.0}
+    other = weights.copy()
+    other["b"] = x[1]
+    row = x.copy()
+    return sum(more) * len(more) + other["a"] * other["b"] + weights["b"] * np.sum(row * row)
+
+
+CASES.append(Case(copies_a_list_and_a_dict, args(vec(3)), (0,)))
+
+
 # ---- defaults of local functions are values taken where they are defined (issue 18) ----------
 
 def local_defaults(x):

@@ -60,8 +60,9 @@ defjvp(np.broadcast_to, lambda t, ans, array, shape, subok=False: np.broadcast_t
 deffacts(np.broadcast_to, view=True, real=True)
 defvjp(np.copy, lambda g, ans, a, order="K", subok=False: g)
 defjvp(np.copy, lambda t, ans, a, order="K", subok=False: np.copy(t))
-deffacts(np.copy, kind="first", shape=shapes.like(0), elementwise_in=(0,), methods=("copy",),
-         fresh=True, real=True)
+# np.copy gives an array whatever it is given (a number, a list); `x.copy()` is _ad.copy_of
+deffacts(np.copy, kind="array", shape=shapes.like(0), elementwise_in=(0,), fresh=True,
+         real=True)
 # np.array / np.asarray of an array, a number, or (nested) lists of them.
 defvjp(np.array, lambda g, ans, object, dtype=None: _ad.array_grad(g, object))
 defjvp(np.array, lambda t, ans, object, dtype=None: np.array(t, dtype))

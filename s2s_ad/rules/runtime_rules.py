@@ -38,11 +38,15 @@ defvjp(_ad.sign, lambda gbar, out, x: _ad.zeros_like(x) if not np.iscomplexobj(x
 defjvp(_ad.sign, lambda tdot, out, x: _ad.zeros_like(out) if not np.iscomplexobj(x) else
        np.where(out == 0, 0, (tdot - out * np.real(np.conj(out) * tdot))
                 / np.where(out == 0, 1, np.abs(x))))
-defvjp(_ad.copy_of, lambda gbar, out, x: gbar)
-defjvp(_ad.copy_of, lambda tdot, out, x: _ad.copy_of(tdot))
+defvjp(_ad.copy_of, lambda gbar, out, x, order="C": gbar)
+defjvp(_ad.copy_of, lambda tdot, out, x, order="C": _ad.copy_of(tdot, order))
 # a copy has its argument's kind: a copied dict's adjoint is accumulated into as a dict
 # (`_ad.add_at`), never as an array (`np.add.at`)
-deffacts(_ad.copy_of, kind="first", shape=shapes.like(0), elementwise_in=(0,))
+deffacts(_ad.copy_of, kind="first", shape=shapes.like(0), elementwise_in=(0,), fresh=True,
+         real=True)
+# `x.copy()`: of an array np.copy's, of a list or dict a shallow copy of the same type (not
+# np.copy's array); a new value, never x itself
+deffacts(_ad.copy_of, methods=("copy",))
 defvjp(_ad.unbroadcast, lambda gbar, out, g, x: _ad.broadcast_like(gbar, g))
 defjvp(_ad.unbroadcast, lambda tdot, out, g, x: _ad.unbroadcast(tdot, x))
 defvjp(_ad.broadcast_like, lambda gbar, out, t, z: _ad.unbroadcast(gbar, t))

@@ -378,11 +378,11 @@ def restore_item(container, key, value, adjoint=None):
         container[key] = value
 
 
-def copy_of(x):
+def copy_of(x, order="C"):
     """A copy of an array (a saved part must not change with the array), of a dict or a list
-    (its items shared); other values as is."""
+    (its items shared); other values as is.  Also the user's `x.copy()` (`order` ndarray.copy's)."""
     if isinstance(x, np.ndarray):
-        return x.copy()
+        return x.copy(order)
     if type(x) in (dict, list):
         return type(x)(x)
     return x
