@@ -38,7 +38,9 @@ defvjp(np.matmul,
 defjvp(np.matmul,
        lambda t, ans, x1, x2: np.matmul(t, x2),
        lambda t, ans, x1, x2: np.matmul(x1, t))
-deffacts(np.dot, np.matmul, shape=shapes.matrix_product, batched=MATRIX_PRODUCT)
+deffacts(np.dot, np.matmul, batched=MATRIX_PRODUCT)
+deffacts(np.matmul, shape=shapes.matrix_product)
+deffacts(np.dot, shape=shapes.dot_product)
 deffacts(np.dot, methods=("dot",), fresh=True, real=True)
 # vdot(a, b) = sum(conj(a) * b) over the flattened arrays.
 defvjp(np.vdot,

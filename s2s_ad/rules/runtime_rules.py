@@ -47,6 +47,8 @@ deffacts(_ad.copy_of, kind="first", shape=shapes.like(0), elementwise_in=(0,), f
 # `x.copy()`: of an array np.copy's, of a list or dict a shallow copy of the same type (not
 # np.copy's array); a new value, never x itself
 deffacts(_ad.copy_of, methods=("copy",))
+# cotangents of several arrays: a list or tuple of them (array_grad: an array for an array)
+deffacts(_ad.spread, _ad.stack_split, _ad.array_grad, _ad.select_grad, kind="tuple")
 defvjp(_ad.unbroadcast, lambda gbar, out, g, x: _ad.broadcast_like(gbar, g))
 defjvp(_ad.unbroadcast, lambda tdot, out, g, x: _ad.unbroadcast(tdot, x))
 defvjp(_ad.broadcast_like, lambda gbar, out, t, z: _ad.unbroadcast(gbar, t))

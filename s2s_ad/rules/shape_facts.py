@@ -44,7 +44,9 @@ def along_axis_or_flat(default_axis):
         known, value = call.constant(axis) if axis is not None else (True, default_axis)
         if not known or call.shapes[0] is None:
             return None
-        return (math.prod(call.shapes[0]),) if value is None else call.shapes[0]
+        # flat, or a number along an axis (np.cumsum(2.0, axis=0)): a vector
+        flat = value is None or not call.shapes[0]
+        return (math.prod(call.shapes[0]),) if flat else call.shapes[0]
     return rule
 
 
@@ -131,6 +133,19 @@ def matrix_product(call):
     except ValueError:
         return None
     return batch + (a[-2], b[-1])
+
+
+def dot_product(call):
+    """np.dot(a, b) of two arrays: a sum over the last axis of a and the second to last of b
+    (the only one of a vector b), so a's other axes, then b's (not matmul's broadcast stack)."""
+    if len(call.shapes) != 2:
+        return None
+    a, b = call.shapes
+    if a is None or b is None or not a or not b:
+        return None
+    if len(b) == 1:
+        return a[:-1] if a[-1] == b[0] else None
+    return a[:-1] + b[:-2] + b[-1:] if a[-1] == b[-2] else None
 
 
 def reversed_axes(call):
