@@ -11,6 +11,7 @@ Domains:  R normal  P positive in (0.5, 2)  U in (-0.9, 0.9)  G away from 0 and 
           C complex  SPD symmetric positive definite  WC well-conditioned square  D distinct values
 """
 import builtins
+import collections
 import math
 import operator
 from dataclasses import dataclass, field
@@ -539,6 +540,13 @@ class _Pair:            # an object with two array fields (the runtime's attribu
     b: np.ndarray
 
 
+_Named = collections.namedtuple("_Named", "a b")      # the same as a namedtuple
+for _record in (_Pair(R(3), R(2)), _Named(R(3), R(2))):
+    case(_ad.attribute, (_record, "b"))
+    case(_ad.attribute_grad, (R(2), _record, "b"))
+    case(_ad.record, (type(_record), ("b", "a"), (R(2), R(3))))
+    case(_ad.record_fields, (_record, ("a",)))
+    case(_ad.record_fields_grad, ((R(3),), _record, ("a",)))
 case(_ad.attribute, (_Pair(R(3), R(2)), "a"))
 case(_ad.attribute, (_Pair(R(3), R(2)), "b"))
 case(_ad.attribute_grad, (R(3), _Pair(R(3), R(2)), "a"))

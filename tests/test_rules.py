@@ -63,8 +63,9 @@ def _map(f, *xs):
         return f(*xs)
     if _is_record(xs[0]):
         return type(xs[0])(*(_map(f, *vs) for vs in zip(*map(_fields, xs))))
-    return type(xs[0])(_map(f, *vs) for vs in zip(*xs)) if not hasattr(xs[0], "_fields") \
-        else tuple(_map(f, *vs) for vs in zip(*xs))
+    if hasattr(xs[0], "_fields"):      # a namedtuple: of its type (the runtime's objects)
+        return type(xs[0])(*(_map(f, *vs) for vs in zip(*xs)))
+    return type(xs[0])(_map(f, *vs) for vs in zip(*xs))
 
 
 def _random_like(x, rng, sym=False):
@@ -271,6 +272,8 @@ FLOAT64_OK = {np.select, np.histogram, _ad.interp_fp_grad}
 def _f32(x):
     if isinstance(x, np.ndarray) and x.dtype == np.float64:
         return x.astype(np.float32)
+    if isinstance(x, tuple) and hasattr(x, "_fields"):
+        return type(x)(*map(_f32, x))
     if isinstance(x, (list, tuple)) and not isinstance(x, str):
         return type(x)(_f32(v) for v in x)
     if _is_record(x):
