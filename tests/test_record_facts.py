@@ -227,3 +227,79 @@ def test_the_facts_are_checked_on_many_calls():
 # stated shape rules that no call here meets: np.full(shape, value) has two arguments, and
 # shape_facts.from_sizes, stated for it with np.zeros, gives a shape for one only
 UNMET = {np.full}
+
+
+# ---- the other facts: fresh, real, methods and attributes ----
+
+def _arrays(value):
+    if isinstance(value, np.ndarray):
+        return [value]
+    if isinstance(value, (tuple, list)):
+        return [a for v in value for a in _arrays(v)]
+    return []
+
+
+FRESH_CALLS = [c for c in CALLS if registry.fact(c[0], "fresh") and _arrays(c[3])]
+
+
+@pytest.mark.parametrize("fn, args, kwargs, result", FRESH_CALLS, ids=_ids(FRESH_CALLS))
+def test_a_fresh_result_shares_no_memory_with_the_arguments(fn, args, kwargs, result):
+    assert not any(np.shares_memory(r, a) for r in _arrays(result) for a in _arrays(args))
+
+
+def _complex(value):
+    return any(np.iscomplexobj(a) for a in _arrays(value)) or isinstance(value, complex) or \
+        isinstance(value, (tuple, list)) and any(_complex(v) for v in value)
+
+
+REAL_CALLS = [c for c in CALLS if registry.fact(c[0], "real") and not _complex(c[1])
+              and not _complex(list(c[2].values()))]
+
+
+@pytest.mark.parametrize("fn, args, kwargs, result", REAL_CALLS, ids=_ids(REAL_CALLS))
+def test_real_arguments_give_a_real_result(fn, args, kwargs, result):
+    assert not _complex(result)
+
+
+def _same(a, b):
+    if isinstance(a, (tuple, list)):
+        return len(a) == len(b) and all(_same(u, v) for u, v in zip(a, b))
+    return np.shape(a) == np.shape(b) and np.allclose(a, b, equal_nan=True)
+
+
+METHOD_CALLS = [(name, c) for name, fn in registry.METHODS.items() for c in CALLS
+                if c[0] is fn and c[1] and isinstance(c[1][0], np.ndarray)]
+
+
+@pytest.mark.parametrize("name, call", METHOD_CALLS,
+                         ids=[f"{name}-{n}" for n, (name, _) in enumerate(METHOD_CALLS)])
+def test_a_method_computes_its_function(name, call):
+    fn, args, kwargs, result = call
+    rest = args[1:]
+    if registry.primitive(fn).method_packs and len(rest) == 1 and isinstance(rest[0], tuple):
+        rest = rest[0]        # x.reshape(2, 6) is np.reshape(x, (2, 6))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert _same(getattr(args[0], name)(*rest, **kwargs), result)
+
+
+ATTRIBUTE_CALLS = [(name, c) for name, fn in registry.ATTRIBUTES.items() for c in CALLS
+                   if c[0] is fn and len(c[1]) == 1 and not c[2] and
+                   isinstance(c[1][0], np.ndarray)]
+
+
+@pytest.mark.parametrize("name, call", ATTRIBUTE_CALLS,
+                         ids=[f"{name}-{n}" for n, (name, _) in enumerate(ATTRIBUTE_CALLS)])
+def test_an_attribute_is_its_function(name, call):
+    fn, args, _, result = call
+    assert _same(getattr(args[0], name), result)
+
+
+def test_every_method_and_attribute_is_checked():
+    assert {name for name, _ in METHOD_CALLS} == set(registry.METHODS) - UNCALLED_METHODS
+    assert {name for name, _ in ATTRIBUTE_CALLS} == set(registry.ATTRIBUTES)
+
+
+# methods of non-differentiable functions, which have no rule cases
+UNCALLED_METHODS = {"argmax", "argmin", "argsort", "nonzero", "any", "all", "round",
+                    "searchsorted"}

@@ -134,7 +134,7 @@ defjvp(np.ptp,
        lambda t, ans, a, axis=None, out=None, keepdims=False:
        _ad.max_jvp(t, np.max(a, axis, keepdims=keepdims), a, axis, keepdims)
        - _ad.max_jvp(t, np.min(a, axis, keepdims=keepdims), a, axis, keepdims))
-deffacts(np.ptp, methods=("ptp",))
+deffacts(np.ptp, methods=("ptp",) if hasattr(np.ndarray, "ptp") else ())   # not in NumPy 2
 
 # ---- moments ----
 

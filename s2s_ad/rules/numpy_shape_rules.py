@@ -178,7 +178,8 @@ defjvp(np.sort,
        lambda t, ans, a, axis=-1, kind=None, order=None:
        np.take_along_axis(np.ravel(t) if axis is None else t, np.argsort(a, axis, kind),
                           -1 if axis is None else axis))
-deffacts(np.sort, shape=shapes.along_axis_or_flat(-1), methods=("sort",))
+# (not `x.sort()`, which sorts x in place and gives None: refused, analysis/ops.py)
+deffacts(np.sort, shape=shapes.along_axis_or_flat(-1))
 # partition: where each value of the result came from, found by sorting both (distinct values;
 # argpartition need not order the other elements as partition does).
 defvjp(np.partition,
