@@ -18,7 +18,7 @@ import numpy as np
 from s2s_ad.analysis.aliasing import _FRESH, _RETURNS
 from s2s_ad.analysis.calls import _WRITES
 from s2s_ad.analysis.kinds import CONTAINER_KINDS
-from s2s_ad.arguments import closure_key, value_global_kinds
+from s2s_ad.arguments import builtin_signature, closure_key, value_global_kinds
 from s2s_ad.base.errors import BadArgumentError, DifferentiationError, Unbatchable
 from s2s_ad.base.naming import is_generated
 from s2s_ad.frontend import source as frontend
@@ -172,7 +172,7 @@ def differentiated(fn):
                 registry.lookup(fn) is None:
             return fn
         if fn not in _CALLING_BUILTIN:
-            _CALLING_BUILTIN[fn] = frontend.calling(fn)
+            _CALLING_BUILTIN[fn] = frontend.calling(fn, signature=builtin_signature(fn))
         return _CALLING_BUILTIN[fn]
     if registry.lookup(fn) is None and not registry.is_nondifferentiable(fn):
         return fn
