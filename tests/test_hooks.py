@@ -451,3 +451,30 @@ def test_adjoints_are_derivatives_by_a_change_of_the_variable(case, variant):
         for parameter, gradient in zip(inspect.signature(f).parameters, gradients):
             if parameter in found:       # a parameter's adjoint is its gradient
                 np.testing.assert_allclose(found[parameter], gradient)
+
+
+class _Model:
+    def __init__(self, w):
+        self.w = w
+
+    @ad.differentiate(on_adjoint={"h": twice})
+    def energy(self, x):
+        h = self.w * x
+        return np.sum(h * h)
+
+    @ad.differentiate(on_adjoint={"h": twice})
+    @classmethod
+    def scaled(cls, x):
+        h = 3.0 * x
+        return np.sum(h * h)
+
+
+def test_a_decorated_methods_hooks_hold_for_the_bound_method():
+    # Binding made a new Differentiable without the hooks: m.energy.grad lost them silently.
+    m = _Model(np.array([1.0, 2.0]))
+    x = np.array([0.5, 0.25])
+    np.testing.assert_allclose(m.energy.grad(x), 2.0 * 2.0 * m.w ** 2 * x)
+    np.testing.assert_allclose(m.energy.value_and_grad(x)[1], 2.0 * 2.0 * m.w ** 2 * x)
+    np.testing.assert_allclose(m.energy.vjp(x)[1](1.0)[0], 2.0 * 2.0 * m.w ** 2 * x)
+    for bound in (_Model.scaled, m.scaled):
+        np.testing.assert_allclose(bound.grad(x), 2.0 * 2.0 * 9.0 * x)
