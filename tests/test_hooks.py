@@ -478,3 +478,25 @@ def test_a_decorated_methods_hooks_hold_for_the_bound_method():
     np.testing.assert_allclose(m.energy.vjp(x)[1](1.0)[0], 2.0 * 2.0 * m.w ** 2 * x)
     for bound in (_Model.scaled, m.scaled):
         np.testing.assert_allclose(bound.grad(x), 2.0 * 2.0 * 9.0 * x)
+
+
+def _net_final_h(x, w):
+    """net's h at its last assignment: what ad.tangents reports the tangent of."""
+    h = np.tanh(x * w)
+    for i in range(3):
+        h = np.sin(h) * w
+    return h
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=VARIANT_IDS)
+def test_tangents_are_directional_derivatives_of_the_last_value(variant):
+    tangents, eps = (np.array([1.0, -0.5, 0.25]), 0.3), 1e-6
+    up = _net_final_h(X + eps * tangents[0], W + eps * tangents[1])
+    down = _net_final_h(X - eps * tangents[0], W - eps * tangents[1])
+    with ad.api.variant(**variant):
+        found = ad.tangents(net)((X, W), tangents)
+        np.testing.assert_allclose(found["h"], (up - down) / (2 * eps), rtol=1e-6)
+        assert found["w"] == tangents[1]
+        assert ad.jvp(net, (X, W), tangents)[1] == pytest.approx(
+            (net(X + eps * tangents[0], W + eps * tangents[1]) -
+             net(X - eps * tangents[0], W - eps * tangents[1])) / (2 * eps), rel=1e-6)
