@@ -129,7 +129,11 @@ def mark(wrapper, fn, mode, wrt=(), has_aux=False, hooked=False):
                 f"cannot differentiate ad.{mode}(..., on_adjoint=...) again: its hooks are "
                 f"Python functions the derivative would leave out",
                 hint=f"Differentiate ad.{mode} without on_adjoint.")
-        function = compiled(fn, mode, tuple(wrt), None, has_aux=has_aux).function
+        # The kinds of the arguments it will be called with are not known here: unknown,
+        # so that its code holds for any of them (an object's cotangents are added field by
+        # field, a tuple's item by item), not only for numbers and arrays.
+        unknown = dict.fromkeys(parameters(frontend.unwrap(fn)))
+        function = compiled(fn, mode, tuple(wrt), unknown, has_aux=has_aux).function
         receiver = bound_self(fn)     # a method's derivative takes its `self` first
         return function if receiver is None else frontend.calling(function, receiver)
 

@@ -97,13 +97,31 @@ def signature(fn):
         return signature(inner[0])
     plain = frontend.unwrap(fn)
     try:
-        sig = frontend.signature(plain)
+        sig = builtin_signature(plain) or frontend.signature(plain)
     except (TypeError, ValueError):
         frontend.parse(plain)     # a function without Python source: says so, and what to do
         raise BadArgumentError(f"cannot read the parameters of {plain!r}") from None
     if bound_self(fn) is not None:    # a bound method's `self` is not an argument
         sig = sig.replace(parameters=list(sig.parameters.values())[1:])
     return sig
+
+
+def builtin_signature(fn):
+    """None where inspect finds fn's signature; else, for a built-in with derivative rules
+    (math.log, math.hypot), the arguments its rule takes after the cotangent (tangent) and
+    the result: `(x, base=math.e, /)`."""
+    if not isinstance(fn, types.BuiltinFunctionType):
+        return None
+    try:
+        inspect.signature(fn)
+        return None
+    except ValueError:
+        rule = registry.lookup(fn)
+        if rule is None:
+            return None
+        made = next(r for r in (*(rule.vjps or ()), *(rule.jvps or ())) if callable(r))
+        parameters = list(inspect.signature(made).parameters.values())[2:]
+        return inspect.Signature([p.replace(kind=p.POSITIONAL_ONLY) for p in parameters])
 
 
 def bound_self(fn):

@@ -41,10 +41,12 @@ class Differentiable:
             return self
         if isinstance(fn, classmethod):
             receiver = owner if owner is not None else type(obj)
-            return Differentiable(types.MethodType(fn.__func__, receiver), self.wrt)
+            return Differentiable(types.MethodType(fn.__func__, receiver), self.wrt,
+                                  self.on_adjoint)
         if obj is None:
             return self
-        return Differentiable(types.MethodType(fn, obj), self.wrt)
+        # the bound method keeps the hooks: without them `m.f.grad` would be another number
+        return Differentiable(types.MethodType(fn, obj), self.wrt, self.on_adjoint)
 
     def vjp(self, *primals):
         return api.vjp(self.__s2s_ad_original__, *primals, wrt=self.wrt,

@@ -18,7 +18,7 @@ import numpy as np
 from s2s_ad.analysis.aliasing import _FRESH, _RETURNS
 from s2s_ad.analysis.calls import _WRITES
 from s2s_ad.analysis.kinds import CONTAINER_KINDS
-from s2s_ad.arguments import closure_key, value_global_kinds
+from s2s_ad.arguments import builtin_signature, closure_key, value_global_kinds
 from s2s_ad.base.errors import BadArgumentError, DifferentiationError, Unbatchable
 from s2s_ad.base.naming import is_generated
 from s2s_ad.frontend import source as frontend
@@ -148,10 +148,12 @@ def compiled(fn, mode, wrt, arg_kinds=None, *, has_aux=False, optimize=True, arg
 def _generic_kinds(arg_kinds):
     """The argument kinds generic code is built for: none (every argument a number or an array,
     "num"), except a tuple, list or dict argument, which is no number and no array: its kind
-    stays (indexing it, `p["w"]`, is no indexing of an array, nor is its cotangent's)."""
-    if not arg_kinds or not any(k in CONTAINER_KINDS for k in arg_kinds.values()):
+    stays (indexing it, `p["w"]`, is no indexing of an array, nor is its cotangent's); and
+    so does an unknown kind (an object, a complex value), whose cotangents are added by the
+    runtime's `add`, never by `+` (which joins two namedtuples, and fails on a dataclass)."""
+    if not arg_kinds or all(k == "scalar" or k == "array" for k in arg_kinds.values()):
         return None
-    return {p: k if k in CONTAINER_KINDS else "num" for p, k in arg_kinds.items()}
+    return {p: k if k in CONTAINER_KINDS or k is None else "num" for p, k in arg_kinds.items()}
 
 
 _CALLING = weakref.WeakKeyDictionary()    # function with rules -> a function calling it
@@ -170,7 +172,7 @@ def differentiated(fn):
                 registry.lookup(fn) is None:
             return fn
         if fn not in _CALLING_BUILTIN:
-            _CALLING_BUILTIN[fn] = frontend.calling(fn)
+            _CALLING_BUILTIN[fn] = frontend.calling(fn, signature=builtin_signature(fn))
         return _CALLING_BUILTIN[fn]
     if registry.lookup(fn) is None and not registry.is_nondifferentiable(fn):
         return fn

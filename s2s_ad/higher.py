@@ -182,7 +182,23 @@ def _refuse_structured(mode, name, value):
              f"arguments.")
 
 
-def _jacfwd_batched(entry, args, lead=()):
+def _refuse_structured_output(mode, fn, out):
+    """A Jacobian is of a number or an array (or a tuple or list of numbers, a vector): of a
+    dict, an object or a tuple holding arrays it has no shape, so refuse it by name (it would
+    fail deep in the basis code, or in the generated code reading the seed's fields)."""
+    if isinstance(out, (numbers.Number, np.ndarray, np.generic)) or \
+            (type(out) in (tuple, list) and kind_of_value(out) == "scalars"):
+        return
+    what = "jacfwd or hessian" if mode == "jvp_batched" else "jacrev"
+    name = getattr(fn, "__name__", "the function")
+    raise BadArgumentError(
+        f"{what} of {name}, whose output is a {type(out).__name__}: Jacobians are taken of "
+        f"numbers and arrays",
+        hint=f"Take the Jacobian of a function returning one array of that "
+             f"{type(out).__name__}, or use ad.vjp / ad.jvp, which take such outputs.")
+
+
+def _jacfwd_batched(fn, entry, args, lead=()):
     """The Jacobians from one call of the batched JVP, or None if its result is not usable.
     `lead`: (a bound method's self,), which the generated code takes first."""
     function, _, (size, shapes), seeds = entry
@@ -190,6 +206,8 @@ def _jacfwd_batched(entry, args, lead=()):
         out, dots = function(*lead, *args, *seeds)
     except Exception:   # any failure of the batched code: safe, since the caller then makes
         return None     # one JVP call per basis vector, which computes (or reports) it again
+    if type(out) is not np.ndarray:
+        _refuse_structured_output("jvp_batched", fn, out)
     out_shape = out.shape if type(out) is np.ndarray else np.shape(out)
     if type(dots) is not np.ndarray or dots.shape != (size,) + out_shape:
         return None
@@ -221,6 +239,7 @@ def _jacfwd_loop(fn, names, params, args, lead=()):
                     for j, n in enumerate(names)]
             out, column = gen.function(*lead, *args, *dots)
             if jac is None:
+                _refuse_structured_output("jvp_batched", fn, out)
                 jac = np.zeros(np.shape(out) + np.shape(x), np.result_type(column))
             jac[(Ellipsis,) + index] = column
         results.append(jac if np.ndim(jac) else float(jac))
@@ -239,7 +258,7 @@ def jacfwd(fn, wrt=0):
             args = t.converted(args)
             entry = t.batched(args)
         lead = () if t.bound_self is None else (t.bound_self,)
-        jacs = _jacfwd_batched(entry, args, lead) if entry is not None else None
+        jacs = _jacfwd_batched(fn, entry, args, lead) if entry is not None else None
         if jacs is None:
             jacs = _jacfwd_loop(fn, names, params, args, lead)
         return tuple(jacs) if as_tuple else jacs[0]
@@ -271,6 +290,7 @@ def _jacrev_loop(fn, names, params, args, lead=()):
                    arg_shapes=shapes_of(params, args))
     from s2s_ad.runtime.arguments import copied
     out = fn(*copied(args))
+    _refuse_structured_output("vjp_batched", fn, out)
     dtype = _float_type(out, *[args[params.index(n)] for n in names])
     jacs = [np.zeros(np.shape(out) + np.shape(args[params.index(n)]), dtype) for n in names]
     for index, e in _basis(out, dtype):

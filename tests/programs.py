@@ -2426,6 +2426,47 @@ CASES.append(Case(writes_into_an_array_attribute, args(vec(3)), (0,)))
 CASES.append(Case(writes_into_a_records_field, args(vec(3)), (0,)))
 
 
+# A gradient with respect to a record taken inside the function: the inner derivative is
+# differentiated again through its generated code, which must add a namedtuple's (a
+# dataclass's, a tuple's) cotangents field by field: `+` would join two namedtuples into one
+# tuple of four, and fails on dataclasses.
+def _record_loss(p, x):
+    return np.sum(np.tanh(p.a * x) ** 2) * p.b + p.b ** 2
+
+
+def _layer_loss(layer, x):
+    return np.sum(np.sin(layer.w * x) * layer.w) * layer.b + layer.b ** 3
+
+
+def _pair_loss(p, x):
+    return np.sum(np.tanh(p[0] * x) ** 2) * p[1] + p[1] ** 2
+
+
+_RECORD_LOSS_GRAD = _ad_api.grad(_record_loss)
+_LAYER_LOSS_GRAD = _ad_api.grad(_layer_loss)
+_PAIR_LOSS_GRAD = _ad_api.grad(_pair_loss)
+
+
+def gradient_of_a_namedtuple_inside(x, y):
+    g = _RECORD_LOSS_GRAD(Point(x * 2.0, y), x)
+    return np.sum(g.a * g.a) + g.b * y
+
+
+def gradient_of_a_dataclass_inside(x, y):
+    g = _LAYER_LOSS_GRAD(Layer(x * 2.0, y), x)
+    return np.sum(g.w * x) + g.b * g.b
+
+
+def gradient_of_a_tuple_inside(x, y):
+    g = _PAIR_LOSS_GRAD((x * 2.0, y), x)
+    return np.sum(g[0] * g[0]) + g[1] * y
+
+
+for _fn in (gradient_of_a_namedtuple_inside, gradient_of_a_dataclass_inside,
+            gradient_of_a_tuple_inside):
+    CASES.append(Case(_fn, args(vec(3), scal(0.5, 1.5)), (0, 1)))
+
+
 # ---- writes into an unread result that is the caller's array ---------------------------------
 # The result of a helper that returns its argument, or of `reshape`, is the same memory as the
 # argument: a write into it changes the argument even though the result itself is never read.

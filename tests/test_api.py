@@ -1,4 +1,5 @@
 """The public API (API.md): wrt forms, has_aux, value_and_grad, vjp, the decorator, the cache."""
+import math
 import time
 
 import numpy as np
@@ -322,6 +323,43 @@ def test_a_ufunc_or_math_function_is_differentiated_directly():
     assert ad.hessian(np.sin)(0.3) == pytest.approx(-np.sin(0.3))
     x = np.array([0.5, 1.5])
     np.testing.assert_allclose(ad.jacrev(np.exp)(x), np.diag(np.exp(x)))
+
+
+UNARY_BUILTINS = [np.sqrt, np.exp, np.log, np.tanh, np.arctan, np.abs, np.cbrt, np.reciprocal,
+                  math.exp, math.sqrt, math.sin, math.log, math.tanh, math.atan]
+FIRST = {"grad": lambda f, x: ad.grad(f)(x), "value_and_grad": lambda f, x: ad.value_and_grad(f)(x)[1],
+         "vjp": lambda f, x: ad.vjp(f, x)[1](1.0)[0], "jvp": lambda f, x: ad.jvp(f, (x,), (1.0,))[1],
+         "jacfwd": lambda f, x: ad.jacfwd(f)(x), "jacrev": lambda f, x: ad.jacrev(f)(x),
+         "differentiate": lambda f, x: ad.differentiate(f).grad(x)}
+SECOND = {"hessian": lambda f, x: ad.hessian(f)(x), "hvp": lambda f, x: ad.hvp(f)(x, 1.0),
+          "jacfwd_grad": lambda f, x: ad.jacfwd(ad.grad(f))(x),
+          "jacrev_grad": lambda f, x: ad.jacrev(ad.grad(f))(x),
+          "grad_grad": lambda f, x: ad.grad(ad.grad(f))(x)}
+
+
+@pytest.mark.parametrize("variant", [dict(specialise=s, optimize=o) for s in (True, False)
+                                     for o in (True, False)], ids=["SO", "Su", "GO", "Gu"])
+@pytest.mark.parametrize("transform", list(FIRST) + list(SECOND))
+@pytest.mark.parametrize("fn", UNARY_BUILTINS, ids=lambda f: f"{type(f).__name__}.{f.__name__}")
+def test_every_transform_of_a_ufunc_or_math_function(fn, transform, variant):
+    # math.log and math.hypot have no signature inspect can read: theirs is their rules'.
+    x = 0.37
+    if transform in FIRST:
+        h = 1e-6
+        expected = (fn(x + h) - fn(x - h)) / (2 * h)
+    else:
+        h = 1e-4
+        expected = (fn(x + h) - 2 * fn(x) + fn(x - h)) / h ** 2
+    with ad.api.variant(**variant):
+        got = {**FIRST, **SECOND}[transform](fn, x)
+    assert got == pytest.approx(expected, rel=1e-4, abs=1e-6)
+
+
+def test_math_functions_without_a_readable_signature_take_their_rules_arguments():
+    assert ad.grad(math.log, 1)(8.0, 2.0) == pytest.approx(-math.log(8.0) / (2.0 * math.log(2.0) ** 2))
+    assert ad.grad(math.hypot, (0, 1))(3.0, 4.0) == pytest.approx((0.6, 0.8))
+    assert ad.hessian(math.log)(2.0) == pytest.approx(-0.25)
+    assert "def log_grad(x, base=" in ad.source(math.log)
 
 
 # -- errors a newcomer meets (issue 21) ----------------------------------------------------

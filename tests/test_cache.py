@@ -40,6 +40,44 @@ def test_concurrent_first_calls_transform_once(monkeypatch):
         np.testing.assert_allclose(r, np.cos(x) * x + np.sin(x))
 
 
+def _inner_loss(x):
+    return np.sum(np.tanh(x) ** 2)
+
+
+def _other_loss(x):
+    return np.sum(x ** 3)
+
+
+_INNER_GRAD = ad.grad(_inner_loss)
+
+
+def _calls_a_global_gradient(x):
+    return np.sum(_INNER_GRAD(x) * x)
+
+
+def test_a_function_calling_a_global_gradient_is_built_once(monkeypatch):
+    # The derivative notes `_INNER_GRAD` as bound in the module (not the code it runs, which is
+    # bound nowhere): it is reused on the next call, and rebuilt once the name is rebound.
+    builds = []
+    real_build = transform.build
+
+    def counting_build(*args, **kwargs):
+        builds.append(args[1])
+        return real_build(*args, **kwargs)
+
+    monkeypatch.setattr("s2s_ad.derivative.build", counting_build)
+    g = ad.grad(_calls_a_global_gradient)
+    x = np.array([0.3, -0.6])
+    first = g(x)
+    built = len(builds)
+    for _ in range(3):
+        np.testing.assert_allclose(g(x), first)
+    assert len(builds) == built
+    monkeypatch.setitem(globals(), "_INNER_GRAD", ad.grad(_other_loss))
+    np.testing.assert_allclose(g(x), 9.0 * x ** 2)       # d/dx sum(3 x^2 * x)
+    assert len(builds) > built
+
+
 def test_repeated_argument_types_reuse_the_last_function(monkeypatch):
     builds = []
     real_build = transform.build

@@ -1,4 +1,6 @@
 """Adjoint hooks (`on_adjoint`, `on_tangent`) and ad.adjoints / ad.tangents (issue 21)."""
+import inspect
+
 import numpy as np
 import pytest
 
@@ -247,3 +249,254 @@ def test_a_hook_that_writes_in_place_changes_no_other_adjoint():
         hooked = ad.grad(f, on_adjoint={name: double_in_place})(x)
         expected = ad.grad(f, on_adjoint={name: lambda g: 2.0 * g})(x)
         assert np.allclose(hooked, expected), name
+
+
+# -- every hooked transform in every variant (generic or specialised code, optimised or not) ---
+
+VARIANTS = [dict(specialise=s, optimize=o) for s in (True, False) for o in (True, False)]
+VARIANT_IDS = ["SO", "Su", "GO", "Gu"]
+
+
+def identity(g):
+    return g
+
+
+def rows_loop(A, w):
+    s = 0.0
+    for r in A:                       # a loop variable over an array's rows
+        s = s + np.sum(np.sin(r) * w)
+    return s
+
+
+def pairs_loop(A, w):
+    s = 0.0
+    for a, b in zip(A, A[::-1]):      # loop variables bound by unpacking
+        s = s + a * b * w
+    return s
+
+
+def augmented(A, w):
+    h = A * w
+    h += np.sin(A)
+    return np.sum(h * h)
+
+
+def conditional_expression(A, w):
+    h = A * w if w > 0 else A - w
+    return np.sum(h ** 3)
+
+
+def rebound_after_use(A, w):
+    h = A * w
+    g = h * 2.0
+    h = np.sin(A)
+    return np.sum(g) + np.sum(h)
+
+
+def unpacked_tuple(A, w):
+    h = (A * w, A + w)
+    a, b = h
+    return np.sum(a * b)
+
+
+def rebinds_a_parameter(A, w):
+    A = A * w
+    return np.sum(np.exp(A))
+
+
+def rows_loop_doubled(A, w):
+    s = 0.0
+    for r0 in A:
+        r = doubled(r0)
+        s = s + np.sum(np.sin(r) * w)
+    return s
+
+
+def pairs_loop_doubled(A, w):
+    s = 0.0
+    for a0, b in zip(A, A[::-1]):
+        a = doubled(a0)
+        s = s + a * b * w
+    return s
+
+
+def augmented_doubled(A, w):
+    h = doubled(A * w)
+    h = doubled(h + np.sin(A))
+    return np.sum(h * h)
+
+
+def conditional_expression_doubled(A, w):
+    h = doubled(A * w if w > 0 else A - w)
+    return np.sum(h ** 3)
+
+
+def rebound_after_use_doubled(A, w):
+    h = doubled(A * w)
+    g = h * 2.0
+    h = doubled(np.sin(A))
+    return np.sum(g) + np.sum(h)
+
+
+def unpacked_tuple_doubled(A, w):
+    h = (A * w, A + w)
+    a0, b = h
+    a = doubled(a0)
+    return np.sum(a * b)
+
+
+# (function, the same with `doubled` where a hook doubling `name` acts, name, argument)
+HOOKED = [
+    (net, net_doubled, "h", X),
+    (branchy, branchy_doubled, "h", np.array([0.3, 0.9, -0.4])),
+    (rows_loop, rows_loop_doubled, "r", np.array([[0.3, 0.2], [-0.5, 0.1]])),
+    (pairs_loop, pairs_loop_doubled, "a", X),
+    (augmented, augmented_doubled, "h", X),
+    (conditional_expression, conditional_expression_doubled, "h", X),
+    (rebound_after_use, rebound_after_use_doubled, "h", X),
+    (unpacked_tuple, unpacked_tuple_doubled, "a", X),
+]
+
+
+def _hooked(mode, f, hooks, args):
+    """Every derivative of f at args that takes hooks, as flat arrays: {mode: value}."""
+    A, w = args
+    tangents = (np.ones_like(A), 0.5)
+    run = {
+        "grad": lambda: ad.grad(f, (0, 1), on_adjoint=hooks)(A, w),
+        "value_and_grad": lambda: ad.value_and_grad(f, (0, 1), on_adjoint=hooks)(A, w)[1],
+        "vjp": lambda: ad.vjp(f, A, w, on_adjoint=hooks)[1](1.0),
+        "differentiate": lambda: ad.differentiate(f, wrt=(0, 1), on_adjoint=hooks).grad(A, w),
+        "differentiate.vjp": lambda: ad.differentiate(f, wrt=(0, 1),
+                                                      on_adjoint=hooks).vjp(A, w)[1](1.0),
+        "jvp": lambda: ad.jvp(f, (A, w), tangents, on_tangent=hooks),
+    }[mode]
+    return np.concatenate([np.ravel(v) for v in run()])
+
+
+HOOKED_MODES = ["grad", "value_and_grad", "vjp", "differentiate", "differentiate.vjp", "jvp"]
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=VARIANT_IDS)
+@pytest.mark.parametrize("mode", HOOKED_MODES)
+@pytest.mark.parametrize("case", HOOKED + [(rebinds_a_parameter, None, "A", X)],
+                         ids=lambda c: c[0].__name__)
+@pytest.mark.parametrize("w", [0.7, -0.4])
+def test_an_identity_hook_changes_no_number(case, mode, variant, w):
+    f, _, name, A = case
+    with ad.api.variant(**variant):
+        plain = _hooked(mode, f, None, (A, w))
+        for hooked_name in (name, *inspect.signature(f).parameters):     # and each parameter
+            np.testing.assert_array_equal(_hooked(mode, f, {hooked_name: identity}, (A, w)),
+                                          plain)
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=VARIANT_IDS)
+@pytest.mark.parametrize("mode", HOOKED_MODES)
+@pytest.mark.parametrize("case", HOOKED, ids=lambda c: c[0].__name__)
+@pytest.mark.parametrize("w", [0.7, -0.4])
+def test_a_doubling_hook_is_a_doubling_identity_in_the_function(case, mode, variant, w):
+    f, with_doubled, name, A = case
+    with ad.api.variant(**variant):
+        np.testing.assert_allclose(_hooked(mode, f, {name: twice}, (A, w)),
+                                   _hooked(mode, with_doubled, None, (A, w)), rtol=1e-12)
+
+
+# The adjoint ad.adjoints reports for a variable at its first assignment is the derivative of
+# the output by a change of the value it is given there: f_perturbed(x, w, e) adds e to it.
+def net_perturbed(x, w, e):
+    h = np.tanh(x * w) + e
+    s = 0.0
+    for i in range(3):
+        h = np.sin(h) * w
+        s = s + np.sum(h * h)
+    return s + np.sum(h)
+
+
+def branchy_perturbed(a, c, e):
+    if c > 0:
+        h = a * 2.0 + e
+    else:
+        h = np.sin(a) + e
+    k = 0
+    while k < 3:
+        h = h * a
+        k = k + 1
+    return np.sum(h * h)
+
+
+def unpacked_perturbed(x, e):
+    a, b = np.sin(x), np.cos(x) + e
+    c, d = [a, b]
+    return np.sum(a * b + c * d)
+
+
+PERTURBED = [(net, net_perturbed, "h", (X, W)),
+             (branchy, branchy_perturbed, "h", (np.array([0.3, 0.9]), 1.0)),
+             (branchy, branchy_perturbed, "h", (np.array([0.3, 0.9]), -1.0)),
+             (unpacked, unpacked_perturbed, "b", (np.array([0.2, 0.4]),))]
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=VARIANT_IDS)
+@pytest.mark.parametrize("case", PERTURBED, ids=lambda c: f"{c[0].__name__}-{c[3][-1]}")
+def test_adjoints_are_derivatives_by_a_change_of_the_variable(case, variant):
+    f, perturbed, name, args = case
+    n, eps = np.size(args[0]), 1e-6
+    expected = [(perturbed(*args, eps * e) - perturbed(*args, -eps * e)) / (2 * eps)
+                for e in np.eye(n)]
+    with ad.api.variant(**variant):
+        found = ad.adjoints(f)(*args)
+        np.testing.assert_allclose(found[name], expected, rtol=1e-6, atol=1e-8)
+        gradients = ad.grad(f, tuple(range(len(args))))(*args)
+        for parameter, gradient in zip(inspect.signature(f).parameters, gradients):
+            if parameter in found:       # a parameter's adjoint is its gradient
+                np.testing.assert_allclose(found[parameter], gradient)
+
+
+class _Model:
+    def __init__(self, w):
+        self.w = w
+
+    @ad.differentiate(on_adjoint={"h": twice})
+    def energy(self, x):
+        h = self.w * x
+        return np.sum(h * h)
+
+    @ad.differentiate(on_adjoint={"h": twice})
+    @classmethod
+    def scaled(cls, x):
+        h = 3.0 * x
+        return np.sum(h * h)
+
+
+def test_a_decorated_methods_hooks_hold_for_the_bound_method():
+    # Binding made a new Differentiable without the hooks: m.energy.grad lost them silently.
+    m = _Model(np.array([1.0, 2.0]))
+    x = np.array([0.5, 0.25])
+    np.testing.assert_allclose(m.energy.grad(x), 2.0 * 2.0 * m.w ** 2 * x)
+    np.testing.assert_allclose(m.energy.value_and_grad(x)[1], 2.0 * 2.0 * m.w ** 2 * x)
+    np.testing.assert_allclose(m.energy.vjp(x)[1](1.0)[0], 2.0 * 2.0 * m.w ** 2 * x)
+    for bound in (_Model.scaled, m.scaled):
+        np.testing.assert_allclose(bound.grad(x), 2.0 * 2.0 * 9.0 * x)
+
+
+def _net_final_h(x, w):
+    """net's h at its last assignment: what ad.tangents reports the tangent of."""
+    h = np.tanh(x * w)
+    for i in range(3):
+        h = np.sin(h) * w
+    return h
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=VARIANT_IDS)
+def test_tangents_are_directional_derivatives_of_the_last_value(variant):
+    tangents, eps = (np.array([1.0, -0.5, 0.25]), 0.3), 1e-6
+    up = _net_final_h(X + eps * tangents[0], W + eps * tangents[1])
+    down = _net_final_h(X - eps * tangents[0], W - eps * tangents[1])
+    with ad.api.variant(**variant):
+        found = ad.tangents(net)((X, W), tangents)
+        np.testing.assert_allclose(found["h"], (up - down) / (2 * eps), rtol=1e-6)
+        assert found["w"] == tangents[1]
+        assert ad.jvp(net, (X, W), tangents)[1] == pytest.approx(
+            (net(X + eps * tangents[0], W + eps * tangents[1]) -
+             net(X - eps * tangents[0], W - eps * tangents[1])) / (2 * eps), rel=1e-6)

@@ -89,15 +89,16 @@ def signature(fn):
 _UNBOUND = object()
 
 
-def calling(fn, receiver=_UNBOUND):
+def calling(fn, receiver=_UNBOUND, signature=None):
     """A Python function that calls `fn` with its own parameters (`def f(x, k): return f(x,
     k)`, the inner `f` being `fn`, a closure cell), with fn's defaults and globals: what is
     differentiated in place of a function that has derivative rules (ad.defvjp), so that its
     rules are used as at any call of it.  Given a `receiver`, fn's first parameter is bound to
     it (`def f(x): return f(__receiver__, x)`, a cell too): a method's derivative, called
     as the bound method is.  Its text is in linecache, under a pseudo-file name, for the front
-    end and error messages."""
-    sig = _plain_signature(fn)
+    end and error messages.  `signature`: fn's, where inspect finds none (a built-in such as
+    math.log); its defaults are the made function's."""
+    sig = signature or _plain_signature(fn)
     empty = inspect.Parameter.empty
     name = fn.__code__.co_name if isinstance(fn, types.FunctionType) else fn.__name__
     params = list(sig.parameters.values())
@@ -128,8 +129,9 @@ def calling(fn, receiver=_UNBOUND):
     outer = next(c for c in compile(text, filename, "exec").co_consts
                  if isinstance(c, types.CodeType))
     inner = next(c for c in outer.co_consts if isinstance(c, types.CodeType))
-    function = types.FunctionType(inner, getattr(fn, "__globals__", {}), name,
-                                  getattr(fn, "__defaults__", None),
+    defaults = getattr(fn, "__defaults__", None) if signature is None else \
+        tuple(p.default for p in params if p.default is not empty) or None
+    function = types.FunctionType(inner, getattr(fn, "__globals__", {}), name, defaults,
                                   tuple(types.CellType(cells[c]) for c in inner.co_freevars))
     function.__kwdefaults__ = getattr(fn, "__kwdefaults__", None)
     function.__qualname__ = qualname

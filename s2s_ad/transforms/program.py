@@ -46,9 +46,13 @@ class Program:
     batch: tuple = None    # batched modes: (batch size, shapes of the basis) (see batching.py)
 
     def depends_on(self, op):
-        """The generated code calls op.fn as found under op.ref: note it for the cache."""
+        """The generated code calls op.fn as found under op.ref: note it for the cache.  What
+        is noted is the object bound there, which is not op.fn where the call goes to other
+        code (one of our derivatives, `g = ad.grad(f)`, to the code it runs): noting that
+        code, never bound under the name, would rebuild the caller's derivative every call."""
         if op.ref is not None:
-            entry = (op.ref[0], op.ref[1], op.fn)
+            namespace, key = op.ref
+            entry = (namespace, key, namespace.get(key, op.fn))
             if not any(e[0] is entry[0] and e[1] == entry[1] for e in self.dependencies):
                 self.dependencies.append(entry)
 
