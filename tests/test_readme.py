@@ -1,5 +1,6 @@
 """README.md claims only what is true today: the generated code it shows is what s2s_ad prints,
-every other Python snippet runs and the values its comments give are what the code returns."""
+every other Python snippet runs, the values its comments give are what the code returns, and
+its rule counts are those of docs/rules.md."""
 import importlib.util
 import pathlib
 import re
@@ -97,3 +98,11 @@ def test_every_other_snippet_runs_and_gives_what_it_says(tmp_path):
         else:
             assert float(value) == float(stated), (number, value, stated)
 
+
+def test_the_rule_counts_are_those_of_docs_rules_md():
+    header = re.search(r"(\d+) callables with rules, (\d+) non-differentiable",
+                       (ROOT / "docs" / "rules.md").read_text())
+    stated = re.search(r"(\d+) NumPy, `math`, `operator`, builtin, runtime-helper and "
+                       r"`scipy.special` callables with both\s+a VJP and a JVP rule, and (\d+) "
+                       r"with a zero derivative", README)
+    assert stated and header and stated.groups() == header.groups()
