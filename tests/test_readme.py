@@ -106,3 +106,12 @@ def test_the_rule_counts_are_those_of_docs_rules_md():
                        r"`scipy.special` callables with both\s+a VJP and a JVP rule, and (\d+) "
                        r"with a zero derivative", README)
     assert stated and header and stated.groups() == header.groups()
+
+
+def test_the_corpus_sizes_are_the_matrix_corpus():
+    from test_matrix import CASES, CORPUS, KERNELS
+    stated = re.search(r"The corpus \((\d+) programs\) is tests/programs.py \((\d+) programs:"
+                       r".*?tests/kernels.py \((\d+) loop kernels.*?and\s+go_fast", README, re.DOTALL)
+    assert stated, "the corpus paragraph of README.md changed: update this test"
+    corpus, programs, kernels = map(int, stated.groups())
+    assert (corpus, programs, kernels + 1) == (len(CORPUS), len(CASES), len(KERNELS))
