@@ -674,8 +674,20 @@ def _walks(node, walks):
                 isinstance(sub.ctx, (gast.Store, gast.Del))}
     dicts = {n for n, how in walks.items() if how == "keys" and n not in assigned}
     sequences = {n for n, how in walks.items() if how == "items" and n not in assigned}
-    return dicts | _locals_made_by(node, _makes_dict), \
-        sequences | _locals_made_by(node, _makes_sequence)
+    return _known(node, dicts, _makes_dict), _known(node, sequences, _makes_sequence)
+
+
+def _known(node, known, makes):
+    """`known`, and the locals every assignment gives a value `makes` accepts or a name
+    already known (`ys = items`, as the comprehensions and higher-order calls local_defs
+    expands leave them: `ys = _list`), to a fixed point."""
+    while True:
+        more = known | _locals_made_by(
+            node, lambda value: makes(value) or (isinstance(value, gast.Name) and
+                                                 value.id in known))
+        if more == known:
+            return known
+        known = more
 
 
 def _makes_dict(value):
@@ -686,14 +698,22 @@ def _makes_dict(value):
 def _makes_sequence(value):
     """A list or tuple display (or one joined or repeated: `items + [v]`, `[0.0] * n`), a list
     comprehension (local_defs makes it a list it appends to), list(...), tuple(...),
-    sorted(...), range(...), a slice (`x[1:]`)."""
+    sorted(...), range(...), `_ad.sorted_order(...)`, a slice (`x[1:]`)."""
     if isinstance(value, gast.Subscript):
         return isinstance(value.slice, gast.Slice)
     if isinstance(value, gast.BinOp):
         return isinstance(value.left, (gast.List, gast.Tuple)) or \
             isinstance(value.right, (gast.List, gast.Tuple))
     return isinstance(value, (gast.List, gast.Tuple, gast.ListComp)) or \
-        any(_is_call(value, f) for f in ("list", "tuple", "sorted", "range"))
+        any(_is_call(value, f) for f in ("list", "tuple", "sorted", "range")) or \
+        _is_runtime_call(value, "sorted_order")
+
+
+def _is_runtime_call(node, name):
+    """A call of the runtime's `_ad.name` (what the higher-order rewrites emit)."""
+    return isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) and \
+        node.func.attr == name and isinstance(node.func.value, gast.Name) and \
+        node.func.value.id == "_ad"
 
 
 def _locals_made_by(node, makes):

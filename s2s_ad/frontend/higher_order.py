@@ -91,8 +91,7 @@ def rewrite(expander, call, prelude):
         return _listed(expander, call, S.load(item), S.store(item), S.load(seq), prelude, test)
     if fn is functools.reduce:
         return _reduce(expander, call, apply, prelude)
-    seq = _evaluated(expander, call.args[0] if fn is not builtins.sorted else call.args[0],
-                     prelude)
+    seq = _evaluated(expander, call.args[0], prelude)
     key = keywords.get("key")
     key_fn = _function(expander, key, prelude) if key is not None else None
     item = expander.namer.fresh("_item")
@@ -175,7 +174,11 @@ def _function(expander, func, prelude):
 
 
 def _evaluated(expander, node, prelude):
-    """A fresh name for `node`'s value, assigned in `prelude`."""
+    """A name for `node`'s value: the name `node` is, else a fresh one assigned in `prelude`.
+    (A name needs no copy: the loop walks the object it is bound to, as Python's would, and
+    the desugarer then knows what the user's name holds - a list needs no `_ad.keys_of`.)"""
+    if isinstance(node, gast.Name):
+        return node.id
     name = expander.namer.fresh("_seq")
     prelude.append(gast.copy_location(S.assign(name, expander.expression(node, prelude)), node))
     return name
