@@ -359,3 +359,16 @@ def test_has_aux_with_a_result_that_is_no_pair():
 
 def test_the_source_of_value_and_grad_is_named_for_it():
     assert ad.source(_single, "value_and_grad").startswith("def _single_value_and_grad(")
+
+
+def _mapped_lambda(x):
+    return sum(map(lambda v: v * v, [x[0], x[1]])) + (lambda v: 2.0 * v)(x[2])
+
+
+def test_inlined_lambdas_name_their_values_after_their_parameters():
+    # a lambda's parameter v is v_lambda, its value _lambda, map's item _item: no doubled
+    # underscores (v__lambda, __item) where names are made from names the compiler made
+    text = ad.source(_mapped_lambda, "vjp")
+    assert "v_lambda" in text and "_lambda_bar" in text and "_item" in text
+    assert "__" not in text
+    ad.check_grads(_mapped_lambda, (np.array([0.3, -0.5, 0.7]),))

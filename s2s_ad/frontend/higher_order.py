@@ -79,14 +79,14 @@ def rewrite(expander, call, prelude):
     apply = _function(expander, call.args[0], prelude)
     if fn is builtins.map:
         seqs = [_evaluated(expander, a, prelude) for a in call.args[1:]]
-        items = [expander.namer.fresh("_item") for _ in seqs]
+        items = [_comprehension_target(expander, "item") for _ in seqs]
         target = S.store(items[0]) if len(items) == 1 else \
             S.tuple_([S.store(n) for n in items], gast.Store())
         source = S.load(seqs[0]) if len(seqs) == 1 else S.call("zip", *map(S.load, seqs))
         return _listed(expander, call, apply(*map(S.load, items)), target, source, prelude)
     if fn is builtins.filter:
         seq = _evaluated(expander, call.args[1], prelude)
-        item = expander.namer.fresh("_item")
+        item = _comprehension_target(expander, "item")
         test = S.load(item) if apply is None else apply(S.load(item))
         return _listed(expander, call, S.load(item), S.store(item), S.load(seq), prelude, test)
     if fn is functools.reduce:
@@ -94,13 +94,13 @@ def rewrite(expander, call, prelude):
     seq = _evaluated(expander, call.args[0], prelude)
     key = keywords.get("key")
     key_fn = _function(expander, key, prelude) if key is not None else None
-    item = expander.namer.fresh("_item")
+    item = _comprehension_target(expander, "item")
     keys = seq if key_fn is None else _listed(
         expander, call, key_fn(S.load(item)), S.store(item), S.load(seq), prelude).id
     if fn is builtins.sorted:
         reverse = keywords.get("reverse", S.const(False))
         order = S.call("_ad.sorted_order", S.load(keys), expander.expression(reverse, prelude))
-        index = expander.namer.fresh("_index")
+        index = _comprehension_target(expander, "index")
         return _listed(expander, call, _item(seq, S.load(index)), S.store(index), order,
                        prelude)
     which = "_ad.index_of_min" if fn is builtins.min else "_ad.index_of_max"
@@ -182,6 +182,13 @@ def _evaluated(expander, node, prelude):
     name = expander.namer.fresh("_seq")
     prelude.append(gast.copy_location(S.assign(name, expander.expression(node, prelude)), node))
     return name
+
+
+def _comprehension_target(expander, base):
+    """A fresh name for the variable of a comprehension this module builds.  It has no
+    leading underscore: expanding the comprehension renames its variable to a private name,
+    `_item`, by prefixing one."""
+    return expander.namer.fresh(base)
 
 
 def _listed(expander, origin, elt, target, source, prelude, test=None):

@@ -109,7 +109,10 @@ class _Expander:
     def name_lambda(self, lam, prelude):
         """A fresh local function for a lambda used where it stands (passed to `map`, called
         at once): its defaults are evaluated here, as Python evaluates them."""
-        name = self.namer.fresh("_lambda")
+        # `lambda`, a keyword, is never a user's name; the definition below is always taken
+        # out and every call of it inlined, so the name is never printed - only the names
+        # made from it are: the parameter `v` becomes `v_lambda`, the result `_lambda`.
+        name = self.namer.fresh("lambda")
         stmt = gast.copy_location(S.assign(name, lam), lam)
         prelude.extend(self.block(_collect([stmt], self.functions, self.namer, self.error)))
         return name
