@@ -37,13 +37,12 @@ from s2s_ad.base import syntax as S
 
 
 def callee(expander, func):
-    """The object a call's function names (`map`, `functools.reduce`), or None."""
-    if isinstance(func, gast.Name) and func.id not in expander.locals:
-        return expander.resolve(func.id, None)
-    if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) and \
-            func.value.id not in expander.locals:
-        return getattr(expander.resolve(func.value.id, None), func.attr, None)
-    return None
+    """The object a call's function names (`map`, `functools.reduce`), or None: by its
+    written name, unless that name is the function's own local."""
+    base = func.value if isinstance(func, gast.Attribute) else func
+    if isinstance(base, gast.Name) and base.id in expander.locals:
+        return None
+    return _written_callee(func, expander.resolve)
 
 
 def recognises(expander, call):
@@ -101,10 +100,10 @@ def rewrite(expander, call, prelude):
         reverse = keywords.get("reverse", S.const(False))
         order = S.call("_ad.sorted_order", S.load(keys), expander.expression(reverse, prelude))
         index = _comprehension_target(expander, "index")
-        return _listed(expander, call, _item(seq, S.load(index)), S.store(index), order,
+        return _listed(expander, call, S.item(seq, S.load(index)), S.store(index), order,
                        prelude)
     which = "_ad.index_of_min" if fn is builtins.min else "_ad.index_of_max"
-    return _item(seq, S.call(which, S.load(keys)))
+    return S.item(seq, S.call(which, S.load(keys)))
 
 
 def expand_partials(node, namer, error, resolve):
@@ -203,21 +202,13 @@ def _reduce(expander, call, apply, prelude):
     if len(call.args) == 3:
         start, rest = expander.expression(call.args[2], prelude), S.load(seq)
     else:
-        start = _item(seq, S.const(0))
-        rest = gast.Subscript(value=S.load(seq), ctx=gast.Load(), slice=gast.Slice(
-            lower=S.const(1), upper=None, step=None))
+        start = S.item(seq, S.const(0))
+        rest = S.located(gast.Subscript(value=S.load(seq), ctx=gast.Load(), slice=gast.Slice(
+            lower=S.const(1), upper=None, step=None)), call)
     remaining = _evaluated(expander, rest, prelude)
     stmts = [S.assign(acc, start),
              gast.For(target=S.store(item), iter=S.load(remaining), orelse=[],
                       type_comment=None,
                       body=[S.assign(acc, apply(S.load(acc), S.load(item)))])]
-    for stmt in stmts:
-        for sub in S.walk(stmt):
-            if isinstance(sub, (gast.stmt, gast.expr)) and getattr(sub, "lineno", None) is None:
-                gast.copy_location(sub, call)
-    prelude.extend(expander.block(stmts))
+    prelude.extend(expander.block(S.located(stmts, call)))
     return S.load(acc)
-
-
-def _item(name, index):
-    return gast.Subscript(value=S.load(name), slice=index, ctx=gast.Load())

@@ -193,7 +193,7 @@ class _Expander:
         if isinstance(node.op, gast.Or):
             test = gast.UnaryOp(op=gast.Not(), operand=test)
         branch = gast.If(test=test, body=inner + [S.assign(result, value)], orelse=[])
-        prelude.append(_located(branch, node))
+        prelude.append(S.located(branch, node))
         return S.load(result)
 
     def choice(self, node, prelude):
@@ -206,7 +206,7 @@ class _Expander:
             inner = []
             value = self.expression(arm, inner)
             arms.append(inner + [S.assign(result, value)])
-        prelude.append(_located(gast.If(test=test, body=arms[0], orelse=arms[1]), node))
+        prelude.append(S.located(gast.If(test=test, body=arms[0], orelse=arms[1]), node))
         return S.load(result)
 
     # -- comprehensions --------------------------------------------------------------------
@@ -241,7 +241,7 @@ class _Expander:
         body[0].iter = S.clone(node.generators[0].iter)
         empty = gast.Dict(keys=[], values=[]) if is_dict else gast.List(elts=[], ctx=gast.Load())
         stmts = [S.assign(result, empty)] + body
-        prelude.extend(self.block(_located_all(stmts, origin)))
+        prelude.extend(self.block(S.located(stmts, origin)))
         return S.load(result)
 
     def merged_dict(self, node, prelude):
@@ -261,7 +261,7 @@ class _Expander:
                                               ctx=gast.Store()),
                                gast.Subscript(value=S.load(source), slice=S.load(item),
                                               ctx=gast.Load()))]))
-        prelude.extend(self.block(_located_all(stmts, node)))
+        prelude.extend(self.block(S.located(stmts, node)))
         return S.load(result)
 
     # -- local functions -------------------------------------------------------------------
@@ -333,20 +333,6 @@ def _defining_statements(stmts):
         yield stmt
         if isinstance(stmt, (gast.For, gast.While)):
             yield from _defining_statements(stmt.body)
-
-
-def _located_all(stmts, origin):
-    for stmt in stmts:
-        _located(stmt, origin)
-    return stmts
-
-
-def _located(stmt, origin):
-    """`stmt`, with the position of `origin` on each of its parts that has none."""
-    for sub in S.walk(stmt):
-        if isinstance(sub, (gast.stmt, gast.expr)) and getattr(sub, "lineno", None) is None:
-            gast.copy_location(sub, origin)
-    return stmt
 
 
 def _rename(node, renames):
