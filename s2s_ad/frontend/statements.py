@@ -7,7 +7,7 @@ Stage: front end, on the parsed function (source-level gast), before expand_loca
 Input: the user's function, nested `def`s included.  Output: the same function where
 
     y: float = v               ->  y = v            (`y: float` alone is dropped)
-    a, *rest, z = v            ->  _t = v; a = _t[0]; rest = _t[1:len(_t) - 1]; z = _t[-1]
+    a, *rest, z = v            ->  _t = v; a = _t[0]; rest = _t[1:-1]; z = _t[-1]
     raise E / raise E from C   ->  _ad.raise_exception(E) / _ad.raise_exception(E, C)
     f"y = {y:.3f}"             ->  _ad.formatted("y = {0:.3f}", y)
     with np.errstate(**kw): B  ->  _s = _ad.push_errstate(**kw); B; _ad.pop_errstate(_s)
@@ -97,10 +97,11 @@ class _Rewriter(gast.NodeTransformer):
         out = [S.assign(whole, node.value)]
         for k, t in enumerate(before):
             out.append(gast.Assign(targets=[t], value=S.item(whole, S.const(k)), type_comment=None))
-        # a slice: a list of a list, a tuple of a tuple (Python's list only differs in type)
-        upper = S.binop(S.call("len", S.load(whole)), gast.Sub(), S.const(len(after)))
+        # a slice: a list of a list, a tuple of a tuple (Python's list only differs in type):
+        # `_t[1:]`, `_t[:-1]`, `_t[1:-1]` (the bounds that are no bound left out)
         part = gast.Subscript(value=S.load(whole), ctx=gast.Load(), slice=gast.Slice(
-            lower=S.const(len(before)), upper=upper, step=None))
+            lower=S.const(len(before)) if before else None,
+            upper=S.const(-len(after)) if after else None, step=None))
         out.append(gast.Assign(targets=[target.elts[star].value], value=part,
                                type_comment=None))
         for k, t in enumerate(after):
