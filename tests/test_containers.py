@@ -275,3 +275,16 @@ def test_a_loop_over_a_copied_list_or_dict_asks_nothing_at_run_time():
     assert "_keys is None" not in text and "_keys_1 is None" not in text
     assert text.count("keys_of") == 1          # the dict's keys, listed once
     ad.check_grads(walks_copies_of_lists_and_dicts, (np.array([0.3, -0.5, 0.7]),))
+
+
+def merges_a_dict(x):
+    base = {"a": x[0], "b": x[1] * x[2]}
+    merged = {**base, "c": x[2]}
+    return merged["a"] * merged["b"] + merged["c"]
+
+
+def test_a_merged_dict_name_is_walked_as_it_is():
+    # `{**base, ...}` reads base at each of its keys: its adjoint is base_bar, no copy's
+    text = ad.source(merges_a_dict, "vjp")
+    assert "_merged" not in text and "base_bar" in text
+    ad.check_grads(merges_a_dict, (np.array([0.3, -0.5, 0.7]),))

@@ -253,8 +253,13 @@ class _Expander:
                 stmts.append(S.assign(gast.Subscript(value=S.load(result), slice=key,
                                                      ctx=gast.Store()), value))
                 continue
-            source, item = self.namer.fresh("_merged"), self.namer.fresh("_key")
-            stmts.append(S.assign(source, value))
+            # a name is walked as it is (the loop rebinds none), anything else once named
+            item = self.namer.fresh("_key")
+            if isinstance(value, gast.Name):
+                source = value.id
+            else:
+                source = self.namer.fresh("_merged")
+                stmts.append(S.assign(source, value))
             stmts.append(gast.For(
                 target=S.store(item), iter=S.load(source), orelse=[], type_comment=None,
                 body=[S.assign(gast.Subscript(value=S.load(result), slice=S.load(item),
