@@ -113,6 +113,8 @@ RULES = {}              # callable -> its Primitive, for the callables with deri
 NONDIFFERENTIABLE = {}  # callable -> origin; calls to these have a zero derivative
 METHODS = {}            # array method name -> the callable whose record lists it
 ATTRIBUTES = {}         # array attribute name -> the callable whose record lists it
+# array attributes read as constants (no derivative): never an object's field to the analysis
+CONSTANT_ATTRIBUTES = frozenset({"shape", "ndim", "size", "dtype", "itemsize", "nbytes"})
 
 # Rule modules of optional libraries, loaded the first time they can matter: when a callable is
 # looked up or given rules while the library is imported.  SciPy takes ~150 ms to import; a
