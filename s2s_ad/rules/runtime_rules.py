@@ -350,3 +350,9 @@ nondifferentiable(
     _ad.check_walked,
 )
 deffacts(_ad.zeros_like, kind="first", shape=shapes.like(0))
+# Helpers that do something besides computing a value: the optimiser may neither drop, merge
+# nor move them across other statements (as a function of the runtime it would assume so).
+# A raise, a failed assert or a dict changed while walked stops the function where it stands;
+# the NumPy error state applies between its push and its pop.
+deffacts(_ad.raise_exception, _ad.check_assertion, _ad.check_walked, _ad.push_errstate,
+         _ad.pop_errstate, pure=False)
