@@ -397,3 +397,29 @@ def test_has_aux_with_a_result_that_is_no_pair():
 
 def test_the_source_of_value_and_grad_is_named_for_it():
     assert ad.source(_single, "value_and_grad").startswith("def _single_value_and_grad(")
+
+
+def _mapped_lambda(x):
+    return sum(map(lambda v: v * v, [x[0], x[1]])) + (lambda v: 2.0 * v)(x[2])
+
+
+def test_inlined_lambdas_name_their_values_after_their_parameters():
+    # a lambda's parameter v is v_lambda, its value _lambda, map's item _item: no doubled
+    # underscores (v__lambda, __item) where names are made from names the compiler made
+    text = ad.source(_mapped_lambda, "vjp")
+    assert "v_lambda" in text and "_lambda_bar" in text and "_item" in text
+    assert "__" not in text
+    ad.check_grads(_mapped_lambda, (np.array([0.3, -0.5, 0.7]),))
+
+
+def _unpacks_with_a_star(x):
+    first, *middle, last = [x[0], x[1], x[2], x[3]]
+    *init, end = (x[1], x[2])
+    head, *tail = (x[3], x[0])
+    return first * sum(middle) + last * init[0] * end + head * tail[0]
+
+
+def test_a_starred_assignment_reads_as_a_plain_slice():
+    text = ad.source(_unpacks_with_a_star, "ssa")
+    assert "[1:-1]" in text and "[:-1]" in text and "[1:]" in text and "len(" not in text
+    ad.check_grads(_unpacks_with_a_star, (np.array([0.3, -0.5, 0.7, 1.1]),))

@@ -253,3 +253,38 @@ def _may_change_walked(fn):
     node = gast.parse(inspect.getsource(fn)).body[0]
     loop = next(n for n in gast.walk(node) if isinstance(n, gast.For))
     return desugar._may_change_walked(loop, node)
+
+
+def walks_copies_of_lists_and_dicts(x):
+    rows = [x[0], x[1] * x[2]]
+    same = rows                       # a copy of a name that holds a list
+    squares = list(map(lambda v: v * v, same))
+    weights = {"a": x[0], "b": x[2]}
+    alias = weights                   # and of one that holds a dict
+    total = 0.0
+    for key in alias:
+        total = total + alias[key] * squares[0]
+    return total + sorted(squares, key=lambda v: -v)[0]
+
+
+def test_a_loop_over_a_copied_list_or_dict_asks_nothing_at_run_time():
+    # A name every assignment gives a list (a dict), or another such name, is walked by
+    # position (by key) without `_ad.keys_of(...) is None` tests, as are map's and sorted's
+    # loops over the user's list.
+    text = ad.source(walks_copies_of_lists_and_dicts, "ssa")
+    assert "_keys is None" not in text and "_keys_1 is None" not in text
+    assert text.count("keys_of") == 1          # the dict's keys, listed once
+    ad.check_grads(walks_copies_of_lists_and_dicts, (np.array([0.3, -0.5, 0.7]),))
+
+
+def merges_a_dict(x):
+    base = {"a": x[0], "b": x[1] * x[2]}
+    merged = {**base, "c": x[2]}
+    return merged["a"] * merged["b"] + merged["c"]
+
+
+def test_a_merged_dict_name_is_walked_as_it_is():
+    # `{**base, ...}` reads base at each of its keys: its adjoint is base_bar, no copy's
+    text = ad.source(merges_a_dict, "vjp")
+    assert "_merged" not in text and "base_bar" in text
+    ad.check_grads(merges_a_dict, (np.array([0.3, -0.5, 0.7]),))

@@ -468,3 +468,30 @@ def test_optimised_code_does_not_depend_on_how_numpy_is_spelled(tmp_path, prefix
     else:
         text = re.sub(r"(?<![\w.])(exp|mean|sin|sqrt|sum|tanh)\(", r"np.\1(", text)
     assert text == reference
+
+
+def _nested_errstates(x):
+    with np.errstate(divide="ignore"):
+        with np.errstate(divide="ignore"):
+            y = np.log(x)
+        z = 1.0 / x            # still under the outer errstate
+    return np.sum(y[1:] * z[1:])
+
+
+def test_errstate_pushes_and_pops_stay_where_they_are():
+    # the runtime's push_errstate / pop_errstate change NumPy's state: the optimiser merged
+    # the two equal pushes and moved the outer pop before `1.0 / x`, which then raised
+    x = np.array([0.0, 2.0, 3.0])
+    with np.errstate(divide="raise", invalid="ignore"):     # (0 * inf in x_bar[0])
+        want = _nested_errstates(x)
+        value, grad = ad.value_and_grad(_nested_errstates)(x)
+    assert value == pytest.approx(want)
+    np.testing.assert_allclose(grad[1:], [(1 - np.log(2.0)) / 4.0, (1 - np.log(3.0)) / 9.0])
+    text = ad.source(_nested_errstates, "vjp")
+    assert text.count("push_errstate") == 2 and "pop_errstate(_ad.push" not in text
+    import gast
+    from s2s_ad.backend.optimize.common import is_pure
+    for helper in ("raise_exception", "check_assertion", "check_walked", "push_errstate",
+                   "pop_errstate"):
+        assert not is_pure(gast.parse(f"_ad.{helper}(x)").body[0].value)
+    assert is_pure(gast.parse("_ad.unbroadcast(x, y)").body[0].value)

@@ -129,3 +129,26 @@ def test_a_copy_of_itself_goes():
             a = a
             return a
         """) == ["a = x * 2.0", "return a"]
+
+
+def test_a_temporary_tuple_of_constants_goes_to_its_uses():
+    # the SSA form's `_t0 = ('a', 'b')` (a record's field names) reads better where it is used
+    out = run(optimize.propagate_copies, """
+        def f(x, y):
+            _t0 = ('a', 'b')
+            p = _ad.record(P, _t0, (x, y))
+            q = _ad.record_fields(p, _t0)
+            return q
+        """)
+    assert "_t0" not in out
+    assert "p = _ad.record(P, ('a', 'b'), (x, y))" in out
+    assert "q = _ad.record_fields(p, ('a', 'b'))" in out
+
+
+def test_a_users_tuple_of_constants_keeps_its_name():
+    text = """
+        def f(x):
+            shape = (2, 4)
+            return np.zeros(shape) + x
+        """
+    assert "shape = (2, 4)" in run(optimize.propagate_copies, text)

@@ -112,3 +112,17 @@ def test_before_and_after(before, after):
             {before}
             return a
         """)[0] == after
+
+
+def test_an_objects_field_read_by_the_runtime_prints_as_the_read():
+    # the tangent of `layer.b` is `_ad.attribute(layer_dot, 'b')`: it reads as layer_dot.b;
+    # names the analysis reads as something else than a field stay calls
+    out = run(optimize.fold_constants, """
+        def f(layer_dot, a):
+            t = _ad.attribute(layer_dot, 'b') + _ad.attribute(layer_dot + a, 'w')
+            u = _ad.attribute(a, 'T') + _ad.attribute(a, 'shape') + _ad.attribute(a, 'class')
+            return t + u
+        """)
+    assert "t = layer_dot.b + (layer_dot + a).w" in out
+    assert "_ad.attribute(a, 'T')" in out and "_ad.attribute(a, 'shape')" in out
+    assert "_ad.attribute(a, 'class')" in out

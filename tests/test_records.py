@@ -189,3 +189,15 @@ def _callable_tables():
 
 def test_facts_about_callables_live_in_their_records():
     assert _callable_tables() <= NOT_MOVED_YET
+
+
+class _NoisyError(Exception):
+    def __init__(self, message):
+        print("made", message)      # a user's class: making it may do anything
+        super().__init__(message)
+
+
+def test_making_a_built_in_exception_is_pure_raising_it_is_not():
+    # so a guard reads `_ad.raise_exception(ValueError("..."))`, without a temporary
+    assert registry.is_pure(ValueError) and registry.is_pure(FloatingPointError)
+    assert not registry.is_pure(_NoisyError) and not registry.is_pure(_ad.raise_exception)

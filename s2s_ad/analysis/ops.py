@@ -33,7 +33,7 @@ UNARYOPS = {gast.USub: operator.neg, gast.Not: operator.not_, gast.Invert: opera
 # Array methods and attributes that are NumPy functions of the array (x.sum(axis=0) is
 # np.sum(x, axis=0), x.T is np.transpose(x)): the `methods` and `attributes` facts of the
 # functions' records (rules/), registry.METHODS and registry.ATTRIBUTES.
-CONSTANT_ATTRIBUTES = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes"}
+CONSTANT_ATTRIBUTES = registry.CONSTANT_ATTRIBUTES
 
 
 @dataclass

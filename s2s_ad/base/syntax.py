@@ -71,6 +71,16 @@ def clone(node):
     return new
 
 
+def located(node, origin):
+    """`node` (a node or a list of them), with the position of `origin` on each of its parts
+    that has none: what a pass builds in place of a user's construct points at it."""
+    for part in node if isinstance(node, list) else [node]:
+        for sub in walk(part):
+            if getattr(sub, "lineno", None) is None:
+                gast.copy_location(sub, origin)
+    return node
+
+
 def load(name):
     return _name(name, gast.Load)
 
@@ -86,6 +96,11 @@ def _name(name, context):
     node = _AST.__new__(gast.Name)
     node.__dict__.update(id=name, ctx=_AST.__new__(context), annotation=None, type_comment=None)
     return node
+
+
+def item(name, index):
+    """`name[index]`, read."""
+    return gast.Subscript(value=load(name), slice=index, ctx=gast.Load())
 
 
 def const(value):

@@ -80,17 +80,17 @@ class _CallStatements(gast.NodeTransformer):
             return node
         method, receiver = call.func.attr, call.func.value
         if method == "pop" and not call.args and isinstance(receiver, gast.Name):
-            return _located(S.assign(self.namer.fresh("_dropped"), call), node)
+            return S.located(S.assign(self.namer.fresh("_dropped"), call), node)
         if method == "__setitem__" and len(call.args) == 2:
             target = gast.Subscript(value=receiver, slice=call.args[0], ctx=gast.Store())
-            return _located(S.assign(target, call.args[1]), node)
+            return S.located(S.assign(target, call.args[1]), node)
         if method in _IN_PLACE_OPERATORS and len(call.args) == 1:
             target = S.clone(receiver)
             for sub in S.walk(target):
                 if hasattr(sub, "ctx"):
                     sub.ctx = gast.Load()
             target.ctx = gast.Store()
-            return _located(gast.AugAssign(target=target, op=_IN_PLACE_OPERATORS[method](),
+            return S.located(gast.AugAssign(target=target, op=_IN_PLACE_OPERATORS[method](),
                                            value=call.args[0]), node)
         return node
 
@@ -240,13 +240,6 @@ def in_place_parameter_updates(node):
             and isinstance(sub.target, gast.Name) and sub.target.id in params]
 
 
-def _located(new, old):
-    for sub in S.walk(new):
-        if getattr(sub, "lineno", None) is None and hasattr(old, "lineno"):
-            gast.copy_location(sub, old)
-    return new
-
-
 def _contains(stmts, kinds, into_loops):
     """True if any statement in `stmts` (not inside nested functions) is one of `kinds`."""
     todo = list(stmts)
@@ -323,7 +316,7 @@ class _Lowering:
             if flags:
                 rest = self.block(stmts[k + 1:], in_loop)
                 if rest:
-                    out.append(_located(gast.If(test=self._none_set(flags), body=rest, orelse=[]),
+                    out.append(S.located(gast.If(test=self._none_set(flags), body=rest, orelse=[]),
                                         stmts[k + 1]))
                 return out
         return out
@@ -354,21 +347,21 @@ class _Lowering:
                 target = gast.Subscript(value=S.load(target.id), slice=S.const(Ellipsis),
                                         ctx=gast.Store())
             new = S.assign(target, gast.BinOp(left=target_load, op=s.op, right=s.value))
-            return [_located(new, s)], set()
+            return [S.located(new, s)], set()
         if _separate_assignments(s):
-            return [_located(S.assign(t.id, v), s)
+            return [S.located(S.assign(t.id, v), s)
                     for t, v in zip(s.targets[0].elts, s.value.elts)], set()
         if isinstance(s, gast.Return):
             value = s.value if s.value is not None else S.const(None)
             if in_loop is None and self.ret_name is None:
                 return [s], set()
             name = self._ret()
-            out = [_located(S.assign(name, value), s), _located(S.assign(self.returned, S.const(True)), s)]
+            out = [S.located(S.assign(name, value), s), S.located(S.assign(self.returned, S.const(True)), s)]
             return out, {self.returned}
         if isinstance(s, gast.Break):
-            return [_located(S.assign(in_loop.brk, S.const(True)), s)], {in_loop.brk}
+            return [S.located(S.assign(in_loop.brk, S.const(True)), s)], {in_loop.brk}
         if isinstance(s, gast.Continue):
-            return [_located(S.assign(in_loop.cont, S.const(True)), s)], {in_loop.cont}
+            return [S.located(S.assign(in_loop.cont, S.const(True)), s)], {in_loop.cont}
         if isinstance(s, gast.If):
             body_flags = self._flags_of(s.body, in_loop)
             else_flags = self._flags_of(s.orelse, in_loop)
@@ -423,7 +416,7 @@ class _Lowering:
         orelse = [S.clone(x) for x in first] + self.block(s.orelse, in_loop)
         flags = [f for f in (brk, self.returned if returns else None) if f]
         if flags:
-            return [_located(gast.If(test=self._none_set(flags), body=orelse, orelse=[]), s)]
+            return [S.located(gast.If(test=self._none_set(flags), body=orelse, orelse=[]), s)]
         return orelse
 
     def for_loop(self, s, in_loop):
@@ -433,7 +426,7 @@ class _Lowering:
         # Python checks a dict's size each time the loop takes its next key (the first time
         # trivially), and when it finds none: after the last pass, unless a `break` or a
         # `return` ended the loop, as for its `else`
-        checks = [_located(self._walk_check(*w), s) for w in self.walked
+        checks = [S.located(self._walk_check(*w), s) for w in self.walked
                   if self.fn is None or _may_change_walked(s, self.fn)]
         head = (head[0], checks + head[1])
         body = self._loop_body(s.body, brk, cont)
@@ -444,7 +437,7 @@ class _Lowering:
         if not brk and not returns:
             loop = gast.For(target=S.store(head[0]), iter=rng, body=head[1] + body, orelse=[],
                             type_comment=None)
-            return [_located(x, s) for x in pre] + [_located(loop, s)] + \
+            return [S.located(x, s) for x in pre] + [S.located(loop, s)] + \
                 self._else_part(s, None, False, in_loop, checks), flags_out
         # A loop that can stop early runs as a while loop over the positions of its range.
         seq, k, n = self.namer.fresh("_range"), self.namer.fresh("_k"), self.namer.fresh("_n")
@@ -459,7 +452,7 @@ class _Lowering:
         test = gast.Compare(left=S.load(k), ops=[gast.Lt()], comparators=[S.load(n)])
         loop = gast.While(test=self._stop_test(test, brk, returns),
                           body=step + head[1] + body + advance, orelse=[])
-        lowered = [_located(x, s) for x in pre + init] + [_located(loop, s)]
+        lowered = [S.located(x, s) for x in pre + init] + [S.located(loop, s)]
         lowered = self._while_condition(lowered[-1], lowered[:-1])
         return lowered + self._else_part(s, brk, returns, in_loop, checks), flags_out
 
@@ -499,7 +492,7 @@ class _Lowering:
             test = gast.BoolOp(op=gast.And(), values=[
                 gast.Compare(left=S.load(k), ops=[gast.GtE()], comparators=[S.const(0)]),
                 gast.Compare(left=S.load(k), ops=[gast.Lt()], comparators=[S.clone(length)])])
-            step = [S.assign(s.target, _item(seq.id, k))]
+            step = [S.assign(s.target, S.item(seq.id, S.load(k)))]
             move = gast.Sub()
         else:
             start = S.const(0)
@@ -514,18 +507,18 @@ class _Lowering:
         advance = [S.assign(k, gast.BinOp(left=S.load(k), op=move, right=S.const(1)))]
         loop = gast.While(test=self._stop_test(test, brk, returns),
                           body=step + body + advance, orelse=[])
-        lowered = [_located(x, s) for x in pre + init] + [_located(loop, s)]
+        lowered = [S.located(x, s) for x in pre + init] + [S.located(loop, s)]
         return self._while_condition(lowered[-1], lowered[:-1])
 
     def while_loop(self, s, in_loop):
         brk, cont, returns = self._loop_flags(s.body)
         init = []
         if brk:
-            init.append(_located(S.assign(brk, S.const(False)), s))
+            init.append(S.located(S.assign(brk, S.const(False)), s))
         if returns:
-            init.append(_located(S.assign(self.returned, S.const(False)), s))
+            init.append(S.located(S.assign(self.returned, S.const(False)), s))
         body = self._loop_body(s.body, brk, cont)
-        loop = _located(gast.While(test=self._stop_test(s.test, brk, returns), body=body, orelse=[]), s)
+        loop = S.located(gast.While(test=self._stop_test(s.test, brk, returns), body=body, orelse=[]), s)
         lowered = self._while_condition(loop, init)
         flags_out = {self.returned} if returns else set()
         return lowered + self._else_part(s, brk, returns, in_loop), flags_out
@@ -533,8 +526,8 @@ class _Lowering:
     def _while_condition(self, loop, before):
         """`while test: body` -> `_c = test; while _c: body; _c = test`."""
         cond = self.namer.fresh("_cond")
-        first = _located(S.assign(cond, loop.test), loop)
-        again = _located(S.assign(cond, S.clone(loop.test)), loop)
+        first = S.located(S.assign(cond, loop.test), loop)
+        again = S.located(S.assign(cond, S.clone(loop.test)), loop)
         loop.test = S.load(cond)
         loop.body = loop.body + [again]
         return before + [first, loop]
@@ -548,7 +541,7 @@ class _Lowering:
             if isinstance(target, gast.Name):
                 return [], it, (target.id, [])
             idx = self.namer.fresh("_i")
-            return [], it, (idx, [_located(S.assign(target, S.load(idx)), s)])
+            return [], it, (idx, [S.located(S.assign(target, S.load(idx)), s)])
         idx = self.namer.fresh("_i")
         if _is_call(it, "enumerate"):
             pre, length, item = self._elements(it.args[0], s)
@@ -563,7 +556,7 @@ class _Lowering:
             pre, length, item = self._elements(it, s)
             element = item(lambda: S.load(idx))
             items = self._unpack(target, element.elts, s) if isinstance(element, gast.Tuple) \
-                else [_located(S.assign(target, element), s)]
+                else [S.located(S.assign(target, element), s)]
         return pre, S.call("range", length), (idx, items)
 
     def _elements(self, node, s):
@@ -606,7 +599,7 @@ class _Lowering:
         the loop, and `.values()` and `.items()` read the dict at each key."""
         name, pre = self._as_name(mapping, s)
         keys = self.namer.fresh("_keys")
-        pre = pre + [_located(S.assign(keys, S.call("_ad.keys_of", S.load(name))), s)]
+        pre = pre + [S.located(S.assign(keys, S.call("_ad.keys_of", S.load(name))), s)]
         self.walked.append((name, keys))
 
         def item(at):
@@ -621,7 +614,7 @@ class _Lowering:
         anything but a dict).  A dict gives its keys (`_keys[i]`, with a zero derivative),
         anything else its items by position (`seq[i]`); both have `len(seq)` of them."""
         keys = self.namer.fresh("_keys")
-        pre = pre + [_located(S.assign(keys, S.call("_ad.keys_of", S.load(seq))), s)]
+        pre = pre + [S.located(S.assign(keys, S.call("_ad.keys_of", S.load(seq))), s)]
         self.walked.append((seq, keys))
 
         def item(at):
@@ -636,12 +629,12 @@ class _Lowering:
         if isinstance(node, gast.Name):
             return node.id, []
         name = self.namer.fresh("_seq")
-        return name, [_located(S.assign(name, node), s)]
+        return name, [S.located(S.assign(name, node), s)]
 
     def _unpack(self, target, values, s):
         if isinstance(target, gast.Tuple) and len(target.elts) == len(values):
-            return [_located(S.assign(t, v), s) for t, v in zip(target.elts, values)]
-        return [_located(S.assign(target, S.tuple_(values)), s)]
+            return [S.located(S.assign(t, v), s) for t, v in zip(target.elts, values)]
+        return [S.located(S.assign(target, S.tuple_(values)), s)]
 
 
 def _dict_view(node, dicts):
@@ -674,8 +667,20 @@ def _walks(node, walks):
                 isinstance(sub.ctx, (gast.Store, gast.Del))}
     dicts = {n for n, how in walks.items() if how == "keys" and n not in assigned}
     sequences = {n for n, how in walks.items() if how == "items" and n not in assigned}
-    return dicts | _locals_made_by(node, _makes_dict), \
-        sequences | _locals_made_by(node, _makes_sequence)
+    return _known(node, dicts, _makes_dict), _known(node, sequences, _makes_sequence)
+
+
+def _known(node, known, makes):
+    """`known`, and the locals every assignment gives a value `makes` accepts or a name
+    already known (`ys = items`, as the comprehensions and higher-order calls local_defs
+    expands leave them: `ys = _list`), to a fixed point."""
+    while True:
+        more = known | _locals_made_by(
+            node, lambda value: makes(value) or (isinstance(value, gast.Name) and
+                                                 value.id in known))
+        if more == known:
+            return known
+        known = more
 
 
 def _makes_dict(value):
@@ -686,14 +691,22 @@ def _makes_dict(value):
 def _makes_sequence(value):
     """A list or tuple display (or one joined or repeated: `items + [v]`, `[0.0] * n`), a list
     comprehension (local_defs makes it a list it appends to), list(...), tuple(...),
-    sorted(...), range(...), a slice (`x[1:]`)."""
+    sorted(...), range(...), `_ad.sorted_order(...)`, a slice (`x[1:]`)."""
     if isinstance(value, gast.Subscript):
         return isinstance(value.slice, gast.Slice)
     if isinstance(value, gast.BinOp):
         return isinstance(value.left, (gast.List, gast.Tuple)) or \
             isinstance(value.right, (gast.List, gast.Tuple))
     return isinstance(value, (gast.List, gast.Tuple, gast.ListComp)) or \
-        any(_is_call(value, f) for f in ("list", "tuple", "sorted", "range"))
+        any(_is_call(value, f) for f in ("list", "tuple", "sorted", "range")) or \
+        _is_runtime_call(value, "sorted_order")
+
+
+def _is_runtime_call(node, name):
+    """A call of the runtime's `_ad.name` (what the higher-order rewrites emit)."""
+    return isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute) and \
+        node.func.attr == name and isinstance(node.func.value, gast.Name) and \
+        node.func.value.id == "_ad"
 
 
 def _locals_made_by(node, makes):
@@ -907,7 +920,3 @@ def _changed_as_lists(loop):
 def _is_call(node, name):
     return (isinstance(node, gast.Call) and isinstance(node.func, gast.Name)
             and node.func.id == name and not node.keywords)
-
-
-def _item(seq, idx):
-    return gast.Subscript(value=S.load(seq), slice=S.load(idx), ctx=gast.Load())

@@ -37,13 +37,12 @@ from s2s_ad.base import syntax as S
 
 
 def callee(expander, func):
-    """The object a call's function names (`map`, `functools.reduce`), or None."""
-    if isinstance(func, gast.Name) and func.id not in expander.locals:
-        return expander.resolve(func.id, None)
-    if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name) and \
-            func.value.id not in expander.locals:
-        return getattr(expander.resolve(func.value.id, None), func.attr, None)
-    return None
+    """The object a call's function names (`map`, `functools.reduce`), or None: by its
+    written name, unless that name is the function's own local."""
+    base = func.value if isinstance(func, gast.Attribute) else func
+    if isinstance(base, gast.Name) and base.id in expander.locals:
+        return None
+    return _written_callee(func, expander.resolve)
 
 
 def recognises(expander, call):
@@ -79,33 +78,32 @@ def rewrite(expander, call, prelude):
     apply = _function(expander, call.args[0], prelude)
     if fn is builtins.map:
         seqs = [_evaluated(expander, a, prelude) for a in call.args[1:]]
-        items = [expander.namer.fresh("_item") for _ in seqs]
+        items = [_comprehension_target(expander, "item") for _ in seqs]
         target = S.store(items[0]) if len(items) == 1 else \
             S.tuple_([S.store(n) for n in items], gast.Store())
         source = S.load(seqs[0]) if len(seqs) == 1 else S.call("zip", *map(S.load, seqs))
         return _listed(expander, call, apply(*map(S.load, items)), target, source, prelude)
     if fn is builtins.filter:
         seq = _evaluated(expander, call.args[1], prelude)
-        item = expander.namer.fresh("_item")
+        item = _comprehension_target(expander, "item")
         test = S.load(item) if apply is None else apply(S.load(item))
         return _listed(expander, call, S.load(item), S.store(item), S.load(seq), prelude, test)
     if fn is functools.reduce:
         return _reduce(expander, call, apply, prelude)
-    seq = _evaluated(expander, call.args[0] if fn is not builtins.sorted else call.args[0],
-                     prelude)
+    seq = _evaluated(expander, call.args[0], prelude)
     key = keywords.get("key")
     key_fn = _function(expander, key, prelude) if key is not None else None
-    item = expander.namer.fresh("_item")
+    item = _comprehension_target(expander, "item")
     keys = seq if key_fn is None else _listed(
         expander, call, key_fn(S.load(item)), S.store(item), S.load(seq), prelude).id
     if fn is builtins.sorted:
         reverse = keywords.get("reverse", S.const(False))
         order = S.call("_ad.sorted_order", S.load(keys), expander.expression(reverse, prelude))
-        index = expander.namer.fresh("_index")
-        return _listed(expander, call, _item(seq, S.load(index)), S.store(index), order,
+        index = _comprehension_target(expander, "index")
+        return _listed(expander, call, S.item(seq, S.load(index)), S.store(index), order,
                        prelude)
     which = "_ad.index_of_min" if fn is builtins.min else "_ad.index_of_max"
-    return _item(seq, S.call(which, S.load(keys)))
+    return S.item(seq, S.call(which, S.load(keys)))
 
 
 def expand_partials(node, namer, error, resolve):
@@ -175,10 +173,21 @@ def _function(expander, func, prelude):
 
 
 def _evaluated(expander, node, prelude):
-    """A fresh name for `node`'s value, assigned in `prelude`."""
+    """A name for `node`'s value: the name `node` is, else a fresh one assigned in `prelude`.
+    (A name needs no copy: the loop walks the object it is bound to, as Python's would, and
+    the desugarer then knows what the user's name holds - a list needs no `_ad.keys_of`.)"""
+    if isinstance(node, gast.Name):
+        return node.id
     name = expander.namer.fresh("_seq")
     prelude.append(gast.copy_location(S.assign(name, expander.expression(node, prelude)), node))
     return name
+
+
+def _comprehension_target(expander, base):
+    """A fresh name for the variable of a comprehension this module builds.  It has no
+    leading underscore: expanding the comprehension renames its variable to a private name,
+    `_item`, by prefixing one."""
+    return expander.namer.fresh(base)
 
 
 def _listed(expander, origin, elt, target, source, prelude, test=None):
@@ -193,21 +202,13 @@ def _reduce(expander, call, apply, prelude):
     if len(call.args) == 3:
         start, rest = expander.expression(call.args[2], prelude), S.load(seq)
     else:
-        start = _item(seq, S.const(0))
-        rest = gast.Subscript(value=S.load(seq), ctx=gast.Load(), slice=gast.Slice(
-            lower=S.const(1), upper=None, step=None))
+        start = S.item(seq, S.const(0))
+        rest = S.located(gast.Subscript(value=S.load(seq), ctx=gast.Load(), slice=gast.Slice(
+            lower=S.const(1), upper=None, step=None)), call)
     remaining = _evaluated(expander, rest, prelude)
     stmts = [S.assign(acc, start),
              gast.For(target=S.store(item), iter=S.load(remaining), orelse=[],
                       type_comment=None,
                       body=[S.assign(acc, apply(S.load(acc), S.load(item)))])]
-    for stmt in stmts:
-        for sub in S.walk(stmt):
-            if isinstance(sub, (gast.stmt, gast.expr)) and getattr(sub, "lineno", None) is None:
-                gast.copy_location(sub, call)
-    prelude.extend(expander.block(stmts))
+    prelude.extend(expander.block(S.located(stmts, call)))
     return S.load(acc)
-
-
-def _item(name, index):
-    return gast.Subscript(value=S.load(name), slice=index, ctx=gast.Load())

@@ -109,7 +109,10 @@ class _Expander:
     def name_lambda(self, lam, prelude):
         """A fresh local function for a lambda used where it stands (passed to `map`, called
         at once): its defaults are evaluated here, as Python evaluates them."""
-        name = self.namer.fresh("_lambda")
+        # `lambda`, a keyword, is never a user's name; the definition below is always taken
+        # out and every call of it inlined, so the name is never printed - only the names
+        # made from it are: the parameter `v` becomes `v_lambda`, the result `_lambda`.
+        name = self.namer.fresh("lambda")
         stmt = gast.copy_location(S.assign(name, lam), lam)
         prelude.extend(self.block(_collect([stmt], self.functions, self.namer, self.error)))
         return name
@@ -190,7 +193,7 @@ class _Expander:
         if isinstance(node.op, gast.Or):
             test = gast.UnaryOp(op=gast.Not(), operand=test)
         branch = gast.If(test=test, body=inner + [S.assign(result, value)], orelse=[])
-        prelude.append(_located(branch, node))
+        prelude.append(S.located(branch, node))
         return S.load(result)
 
     def choice(self, node, prelude):
@@ -203,7 +206,7 @@ class _Expander:
             inner = []
             value = self.expression(arm, inner)
             arms.append(inner + [S.assign(result, value)])
-        prelude.append(_located(gast.If(test=test, body=arms[0], orelse=arms[1]), node))
+        prelude.append(S.located(gast.If(test=test, body=arms[0], orelse=arms[1]), node))
         return S.load(result)
 
     # -- comprehensions --------------------------------------------------------------------
@@ -238,7 +241,7 @@ class _Expander:
         body[0].iter = S.clone(node.generators[0].iter)
         empty = gast.Dict(keys=[], values=[]) if is_dict else gast.List(elts=[], ctx=gast.Load())
         stmts = [S.assign(result, empty)] + body
-        prelude.extend(self.block(_located_all(stmts, origin)))
+        prelude.extend(self.block(S.located(stmts, origin)))
         return S.load(result)
 
     def merged_dict(self, node, prelude):
@@ -250,15 +253,20 @@ class _Expander:
                 stmts.append(S.assign(gast.Subscript(value=S.load(result), slice=key,
                                                      ctx=gast.Store()), value))
                 continue
-            source, item = self.namer.fresh("_merged"), self.namer.fresh("_key")
-            stmts.append(S.assign(source, value))
+            # a name is walked as it is (the loop rebinds none), anything else once named
+            item = self.namer.fresh("_key")
+            if isinstance(value, gast.Name):
+                source = value.id
+            else:
+                source = self.namer.fresh("_merged")
+                stmts.append(S.assign(source, value))
             stmts.append(gast.For(
                 target=S.store(item), iter=S.load(source), orelse=[], type_comment=None,
                 body=[S.assign(gast.Subscript(value=S.load(result), slice=S.load(item),
                                               ctx=gast.Store()),
                                gast.Subscript(value=S.load(source), slice=S.load(item),
                                               ctx=gast.Load()))]))
-        prelude.extend(self.block(_located_all(stmts, node)))
+        prelude.extend(self.block(S.located(stmts, node)))
         return S.load(result)
 
     # -- local functions -------------------------------------------------------------------
@@ -330,20 +338,6 @@ def _defining_statements(stmts):
         yield stmt
         if isinstance(stmt, (gast.For, gast.While)):
             yield from _defining_statements(stmt.body)
-
-
-def _located_all(stmts, origin):
-    for stmt in stmts:
-        _located(stmt, origin)
-    return stmts
-
-
-def _located(stmt, origin):
-    """`stmt`, with the position of `origin` on each of its parts that has none."""
-    for sub in S.walk(stmt):
-        if isinstance(sub, (gast.stmt, gast.expr)) and getattr(sub, "lineno", None) is None:
-            gast.copy_location(sub, origin)
-    return stmt
 
 
 def _rename(node, renames):

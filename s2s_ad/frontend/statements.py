@@ -7,7 +7,7 @@ Stage: front end, on the parsed function (source-level gast), before expand_loca
 Input: the user's function, nested `def`s included.  Output: the same function where
 
     y: float = v               ->  y = v            (`y: float` alone is dropped)
-    a, *rest, z = v            ->  _t = v; a = _t[0]; rest = _t[1:len(_t) - 1]; z = _t[-1]
+    a, *rest, z = v            ->  _t = v; a = _t[0]; rest = _t[1:-1]; z = _t[-1]
     raise E / raise E from C   ->  _ad.raise_exception(E) / _ad.raise_exception(E, C)
     f"y = {y:.3f}"             ->  _ad.formatted("y = {0:.3f}", y)
     with np.errstate(**kw): B  ->  _s = _ad.push_errstate(**kw); B; _ad.pop_errstate(_s)
@@ -66,14 +66,6 @@ def _displays(node):
     return out
 
 
-def _located(stmts, origin):
-    for stmt in stmts:
-        for sub in S.walk(stmt):
-            if isinstance(sub, (gast.stmt, gast.expr)) and getattr(sub, "lineno", None) is None:
-                gast.copy_location(sub, origin)
-    return stmts
-
-
 def _is_errstate(expr):
     """Is `expr` a call `np.errstate(...)` / `numpy.errstate(...)` (by its written name)?"""
     return isinstance(expr, gast.Call) and isinstance(expr.func, gast.Attribute) and \
@@ -104,17 +96,18 @@ class _Rewriter(gast.NodeTransformer):
         whole = self.namer.fresh("_unpacked")
         out = [S.assign(whole, node.value)]
         for k, t in enumerate(before):
-            out.append(gast.Assign(targets=[t], value=_item(whole, S.const(k)), type_comment=None))
-        # a slice: a list of a list, a tuple of a tuple (Python's list only differs in type)
-        upper = S.binop(S.call("len", S.load(whole)), gast.Sub(), S.const(len(after)))
+            out.append(gast.Assign(targets=[t], value=S.item(whole, S.const(k)), type_comment=None))
+        # a slice: a list of a list, a tuple of a tuple (Python's list only differs in type):
+        # `_t[1:]`, `_t[:-1]`, `_t[1:-1]` (the bounds that are no bound left out)
         part = gast.Subscript(value=S.load(whole), ctx=gast.Load(), slice=gast.Slice(
-            lower=S.const(len(before)), upper=upper, step=None))
+            lower=S.const(len(before)) if before else None,
+            upper=S.const(-len(after)) if after else None, step=None))
         out.append(gast.Assign(targets=[target.elts[star].value], value=part,
                                type_comment=None))
         for k, t in enumerate(after):
-            out.append(gast.Assign(targets=[t], value=_item(whole, S.const(k - len(after))),
+            out.append(gast.Assign(targets=[t], value=S.item(whole, S.const(k - len(after))),
                                    type_comment=None))
-        return _located(out, node)
+        return S.located(out, node)
 
     def visit_Call(self, node):
         self.generic_visit(node)
@@ -130,7 +123,7 @@ class _Rewriter(gast.NodeTransformer):
         test = gast.Compare(left=S.clone(key), ops=[gast.In()], comparators=[S.clone(func.value)])
         item = gast.Subscript(value=S.clone(func.value), slice=S.clone(key), ctx=gast.Load())
         choice = gast.IfExp(test=test, body=item, orelse=default)
-        _located([choice], node)
+        S.located([choice], node)
         return gast.copy_location(choice, node)
 
     def spread_arguments(self, node):
@@ -140,7 +133,7 @@ class _Rewriter(gast.NodeTransformer):
             display = self.displays.get(arg.value.id) if isinstance(arg, gast.Starred) and \
                 isinstance(arg.value, gast.Name) else None
             if isinstance(display, (gast.Tuple, gast.List)):
-                args.extend(_item(arg.value.id, S.const(k)) for k in range(len(display.elts)))
+                args.extend(S.item(arg.value.id, S.const(k)) for k in range(len(display.elts)))
             else:
                 args.append(arg)
         keywords = []
@@ -148,19 +141,19 @@ class _Rewriter(gast.NodeTransformer):
             display = self.displays.get(kw.value.id) if kw.arg is None and \
                 isinstance(kw.value, gast.Name) else None
             if isinstance(display, gast.Dict):
-                keywords.extend(gast.keyword(arg=k.value, value=_item(kw.value.id, S.const(
+                keywords.extend(gast.keyword(arg=k.value, value=S.item(kw.value.id, S.const(
                     k.value))) for k in display.keys)
             else:
                 keywords.append(kw)
         node.args, node.keywords = args, keywords
-        _located(node.args + [k.value for k in node.keywords], node)
+        S.located(node.args + [k.value for k in node.keywords], node)
 
     def visit_Raise(self, node):
         if node.exc is None:
             raise self.error(node, "a bare `raise` (re-raising) is not supported",
                              "Raise a new exception: `raise ValueError(...)`.")
         args = [self.visit(node.exc)] + ([self.visit(node.cause)] if node.cause else [])
-        return _located([gast.Expr(value=S.call("_ad.raise_exception", *args))], node)
+        return S.located([gast.Expr(value=S.call("_ad.raise_exception", *args))], node)
 
     def visit_JoinedStr(self, node):
         template, values = [], []
@@ -192,7 +185,7 @@ class _Rewriter(gast.NodeTransformer):
         push = S.assign(saved, gast.Call(func=S.attr(S.load("_ad"), "push_errstate"),
                                          args=[], keywords=enter.keywords))
         pop = gast.Expr(value=S.call("_ad.pop_errstate", S.load(saved)))
-        return _located([push], node) + node.body + _located([pop], node)
+        return S.located([push], node) + node.body + S.located([pop], node)
 
     def visit_Delete(self, node):
         if not all(isinstance(t, gast.Name) for t in node.targets):
@@ -209,7 +202,3 @@ class _Rewriter(gast.NodeTransformer):
         return gast.copy_location(gast.Pass(), node)
 
     visit_Nonlocal = visit_Global
-
-
-def _item(name, index):
-    return gast.Subscript(value=S.load(name), slice=index, ctx=gast.Load())

@@ -113,6 +113,8 @@ RULES = {}              # callable -> its Primitive, for the callables with deri
 NONDIFFERENTIABLE = {}  # callable -> origin; calls to these have a zero derivative
 METHODS = {}            # array method name -> the callable whose record lists it
 ATTRIBUTES = {}         # array attribute name -> the callable whose record lists it
+# array attributes read as constants (no derivative): never an object's field to the analysis
+CONSTANT_ATTRIBUTES = frozenset({"shape", "ndim", "size", "dtype", "itemsize", "nbytes"})
 
 # Rule modules of optional libraries, loaded the first time they can matter: when a callable is
 # looked up or given rules while the library is imported.  SciPy takes ~150 ms to import; a
@@ -293,11 +295,14 @@ def is_cheap(fn):
 
 def is_pure(fn):
     """Does calling `fn` compute a value and change nothing (the optimiser may drop, merge or
-    move the call)?  Its record's `pure`; else True for a function of NumPy, `math`,
-    `operator` or the runtime, as found there by its name (as generated code calls them)."""
+    move the call)?  Its record's `pure`; else True for a built-in exception class and for a
+    function of NumPy, `math`, `operator` or the runtime, as found there by its name (as
+    generated code calls them)."""
     record = primitive(fn)
     if record is not None and record.pure is not None:
         return record.pure
+    if isinstance(fn, type) and issubclass(fn, BaseException) and fn.__module__ == "builtins":
+        return True      # making `ValueError("...")` (a guard's, for _ad.raise_exception)
     name = getattr(fn, "__name__", None)
     return isinstance(name, str) and any(getattr(m, name, None) is fn for m in pure_modules())
 

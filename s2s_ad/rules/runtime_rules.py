@@ -128,6 +128,9 @@ for _helper in (_ad.attribute, _ad.attribute_grad, _ad.record, _ad.record_fields
     deffacts(_helper, kind="tuple")      # any value: an object, a tuple, an array
 # `o.w` is the array o holds (a write into it writes into o), as `t[0]` is
 deffacts(_ad.attribute, _ad.record_fields, view=True)
+# reading a field is no arithmetic: a loop's `_t = p.w` is read again in the reverse sweep
+# rather than saved on the tape (tape_plan._cheap_temporary)
+deffacts(_ad.attribute, cheap=True)
 defvjp(_ad.scalar_like, lambda gbar, out, v, x: gbar)
 defjvp(_ad.scalar_like, lambda tdot, out, v, x: _ad.scalar_like(tdot, x))
 deffacts(_ad.scalar_like, elementwise_in=(0,))
@@ -359,3 +362,9 @@ nondifferentiable(
     _ad.check_walked,
 )
 deffacts(_ad.zeros_like, kind="first", shape=shapes.like(0))
+# Helpers that do something besides computing a value: the optimiser may neither drop, merge
+# nor move them across other statements (as a function of the runtime it would assume so).
+# A raise, a failed assert or a dict changed while walked stops the function where it stands;
+# the NumPy error state applies between its push and its pop.
+deffacts(_ad.raise_exception, _ad.check_assertion, _ad.check_walked, _ad.push_errstate,
+         _ad.pop_errstate, pure=False)

@@ -257,9 +257,10 @@ class TapePlan:
         return counts
 
     def _cheap_temporary(self, stmt, stores):
-        """The name of `t = a op b` (arithmetic on numbers) or `t = xs[i]` (a basic index: a
-        view), assigned once in the function, else None.  Arithmetic on arrays is not cheap:
-        computing it again costs what the forward sweep paid."""
+        """The name of `t = a op b` (arithmetic on numbers), `t = xs[i]` (a basic index: a
+        view) or `t = p.w` (an object's field: a cheap call whose result is a view, whatever
+        its kind), assigned once in the function, else None.  Arithmetic on arrays is not
+        cheap: computing it again costs what the forward sweep paid."""
         if not isinstance(stmt, gast.Assign) or id(stmt) not in self.sweep.ops:
             return None
         names = rebinds(stmt)
@@ -268,7 +269,8 @@ class TapePlan:
             return None
         op = self.sweep.ops[id(stmt)]
         cheap = (op.kind == "call" and registry.is_cheap(op.fn) and not op.kwargs
-                 and self.sweep.kinds.get(names[0]) == "scalar") or (
+                 and (self.sweep.kinds.get(names[0]) == "scalar" or
+                      registry.fact(op.fn, "view"))) or (
             op.kind == "index" and self.sweep.basic_index(op.index))
         return names[0] if cheap else None
 

@@ -67,12 +67,23 @@ def is_pure(value):
             return False
         if isinstance(func, gast.Attribute) and func.attr in _PURE_METHODS:
             continue      # `g.sum(axis=0)`: a reduction the reverse sweep writes
-        while isinstance(func, gast.Attribute):
-            func = func.value
-        if not (isinstance(func, gast.Name) and
-                any(denotes(func.id) is m for m in registry.pure_modules())):
+        if not _pure_callee(func):
             return False
     return True
+
+
+def _pure_callee(func):
+    """Is `func`, an attribute chain (`np.linalg.norm`, `_ad.pop_errstate`), a pure function:
+    reached from a module of registry.pure_modules, and not recorded as impure (the runtime's
+    `_ad.raise_exception`, NumPy's `np.random.rand`)?"""
+    obj = callee(func)
+    record = registry.primitive(obj) if obj is not None else None
+    if record is not None and record.pure is not None:
+        return record.pure
+    while isinstance(func, gast.Attribute):
+        func = func.value
+    return isinstance(func, gast.Name) and \
+        any(denotes(func.id) is m for m in registry.pure_modules())
 
 
 def stored_names(stmt):

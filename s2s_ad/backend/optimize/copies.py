@@ -1,8 +1,9 @@
 """propagate_copies: a copy goes into the uses of its name (stage: backend, a pass).  Input: a
 generated FunctionDef; output: the function with `a = b; ... a ...` -> `... b ...` where b
-keeps its value up to a's last use, `a = 1.0` put into (and folded in) its uses, `a = -b`
-where the sign then folds away (`c + a * d` -> `c - b * d`), `b = e; ...; a = b` -> `a = e`
-for a temporary b, and `a = b; ...; a = a + e` -> `a = b + e`.
+keeps its value up to a's last use, `a = 1.0` (and a temporary `_t0 = (2, 4)`) put into
+(and folded in) its uses, `a = -b` where the sign then folds away (`c + a * d` ->
+`c - b * d`), `b = e; ...; a = b` -> `a = e` for a temporary b, and `a = b; ...; a = a + e`
+-> `a = b + e`.
 """
 import gast
 
@@ -26,10 +27,10 @@ def _propagate_copy(block, k, counts):
     if isinstance(stmt.value, gast.UnaryOp) and isinstance(stmt.value.op, gast.USub) and \
             isinstance(stmt.value.operand, gast.Name):
         return _propagate_negation(block, k, counts)
-    if not isinstance(stmt.value, (gast.Name, gast.Constant)):
-        return False
-    if isinstance(stmt.value, gast.Constant):
+    if isinstance(stmt.value, gast.Constant) or _constant_tuple(stmt):
         return _propagate_constant(block, k, counts)
+    if not isinstance(stmt.value, gast.Name):
+        return False
     a, b = stmt.targets[0].id, stmt.value.id
     if a == b:      # `a = a` does nothing
         del block[k]
@@ -124,13 +125,15 @@ def _negations_of(tree, name):
 
 
 def _propagate_constant(block, k, counts):
-    """`a = 1.0` (a number a is never given again) followed in the same block by all its uses:
-    the number goes there, and those statements are folded again (a gradient's seed
-    `out_bar = 1.0` disappears into `2 * (out_bar * h)` -> `2 * h`)."""
+    """`a = 1.0` (a number, or a tuple of constants (_constant_tuple), a never given again)
+    followed in the same block by all its uses: the value goes there, and those statements
+    are folded again (a gradient's seed `out_bar = 1.0` disappears into `2 * (out_bar * h)`
+    -> `2 * h`)."""
     loads, stores, fixed, facts = counts
     stmt = block[k]
-    a, value = stmt.targets[0].id, stmt.value.value
-    if type(value) not in (int, float) or stores.get(a, 0) != 1 or a in fixed:
+    a = stmt.targets[0].id
+    if not (_constant_tuple(stmt) or type(stmt.value.value) in (int, float)) or \
+            stores.get(a, 0) != 1 or a in fixed:
         return False
     wanted, found, last = loads.get(a, 0), 0, -1
     for i in range(k + 1, len(block)):
@@ -145,11 +148,20 @@ def _propagate_constant(block, k, counts):
     for i in range(k + 1, last + 1):
         if facts.loads(block[i]).get(a, 0):
             facts.forget(block[i])
-            block[i] = fold(replace_name(block[i], a, S.const(value)), facts.floating)
+            block[i] = fold(replace_name(block[i], a, S.clone(stmt.value)), facts.floating)
     del block[k]
     stores[a] -= 1
     loads[a] = 0
     return True
+
+
+def _constant_tuple(stmt):
+    """`_t0 = ('a', 'b')`, `_t0 = (2, 4)`: a temporary the SSA form made for a tuple of
+    constants (a record's field names, a shape).  It reads as well written where it is used;
+    a user's name for one (`shape = (2, 4)`) says something, and stays."""
+    value = stmt.value
+    return isinstance(value, gast.Tuple) and generated_name(stmt.targets[0].id) and \
+        all(isinstance(e, gast.Constant) for e in value.elts)
 
 
 def _rename_definition(block, k, a, b, counts):

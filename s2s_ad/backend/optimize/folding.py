@@ -5,12 +5,14 @@ a pass).  Input: a generated FunctionDef; output: the same function with `2 - 1`
 `a[s] = a[s] + e` -> `a[s] += e`.  `fold(node)` folds one tree; the other passes call it where
 they put a value into a new statement.
 """
+import keyword
 import math
 
 import gast
 
 from s2s_ad import runtime
 from s2s_ad.base import syntax as S
+from s2s_ad.rules import registry
 from s2s_ad.backend.optimize.common import callee, is_helper, is_int, is_number, is_pure, plain_subscript
 from s2s_ad.backend.optimize.floating import floating_of, is_floating, is_fresh
 
@@ -207,6 +209,9 @@ def _fold_augassign(n, floating=frozenset()):
 
 
 def _fold_call(n):
+    read = _attribute_read(n)
+    if read is not None:
+        return read
     # unbroadcast(-g, x) -> -unbroadcast(g, x), (-g).sum(axis=1) -> -g.sum(axis=1): negate
     # the reduced array, not the full one (a sum of negated terms is the negated sum)
     if is_helper(n.func, "unbroadcast") and len(n.args) == 2 and not n.keywords \
@@ -219,6 +224,23 @@ def _fold_call(n):
         n.func.value = _negated(n.func.value)
         return gast.UnaryOp(op=gast.USub(), operand=n)
     return n
+
+
+def _attribute_read(n):
+    """`_ad.attribute(layer_dot, 'b')` -> `layer_dot.b`: the rules of an object's field give
+    its tangent (and the cotangent of a field's cotangent) as this call, with the name of the
+    field the primal reads, `layer.b`; the analysis reads `layer_dot.b` back as the same call
+    (ops._attribute), so it prints as the primal does.  A name the analysis reads as
+    something else (`.T`, `.shape`, `.flat`) never gets here, but is left as it is."""
+    if not (is_helper(n.func, "attribute") and len(n.args) == 2 and not n.keywords):
+        return None
+    name = n.args[1]
+    if not (isinstance(name, gast.Constant) and isinstance(name.value, str) and
+            name.value.isidentifier() and not keyword.iskeyword(name.value)) or \
+            name.value in registry.ATTRIBUTES or name.value in registry.CONSTANT_ATTRIBUTES or \
+            name.value == "flat":
+        return None
+    return gast.Attribute(value=n.args[0], attr=name.value, ctx=gast.Load())
 
 
 def _fold_compare(n):
