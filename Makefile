@@ -15,9 +15,10 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
+# The specialised gradient of samples/mlp.py first, explained, then training with it; the
+# generic code (any shapes) on request: .venv/bin/s2s-ad samples/mlp.py:loss --mode grad --wrt W1 W2
 demo: install
-	$(BIN)/s2s-ad samples/mlp.py:loss --mode grad --wrt W1 W2
-	$(BIN)/python samples/mlp.py
+	@$(BIN)/python samples/mlp.py
 
 test: install
 	$(BIN)/python -m pytest

@@ -24,7 +24,15 @@ def main(batch=64, n_in=32, n_hidden=128, n_out=10, steps=50):
     x = rng.standard_normal((batch, n_in))
     y = np.eye(n_out)[rng.integers(0, n_out, batch)]
 
+    print("The gradient of loss with respect to W1 and W2, as s2s_ad generates it for these")
+    print(f"shapes (x is {batch}x{n_in}, W1 {n_in}x{n_hidden}, W2 {n_hidden}x{n_out}). "
+          "Each `# ...` comment is a line of loss;")
+    print("the lines under it are that line's adjoint: `h_bar` is d loss / d h.")
+    print()
     print(ad.source(loss, "grad", wrt=("W1", "W2"), example=(W1, b1, W2, b2, x, y)))
+    print("The same gradient for any shapes (more general, so longer):")
+    print("  .venv/bin/s2s-ad samples/mlp.py:loss --mode grad --wrt W1 W2")
+    print()
     ad.check_grads(loss, (W1, b1, W2, b2, x, y), wrt=(0, 1, 2, 3))   # raises if wrong
 
     value_and_grad = ad.value_and_grad(loss, wrt=(0, 1, 2, 3))

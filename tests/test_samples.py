@@ -48,3 +48,16 @@ def test_sample_runs(name, capsys):
     module.main(**SMALL[name])
     printed = capsys.readouterr().out
     assert "def " in printed, f"{name} should print the generated code it relies on"
+
+
+def test_the_demo_shows_the_specialised_gradient_first(capsys):
+    """`make demo` runs samples/mlp.py: it explains, then prints the code that runs for the
+    sample's shapes (no run-time broadcasting helpers), then names the command for the
+    generic code, then trains."""
+    load("mlp").main(**SMALL["mlp"])
+    out = capsys.readouterr().out
+    code = out[out.index("def loss_grad"):out.index("The same gradient for any shapes")]
+    assert out.index("adjoint") < out.index("def loss_grad") < out.index("loss:")
+    assert "W1_bar" in code and "_ad.unbroadcast" not in code and "_ad.sum_grad" not in code
+    assert "x is 16x8, W1 8x16, W2 16x4" in out
+    assert "s2s-ad samples/mlp.py:loss --mode grad --wrt W1 W2" in out
