@@ -19,7 +19,7 @@ from s2s_ad.arguments import (as_float, arg_kinds, bind, bound_self, parameters,
                               snapshot)
 from s2s_ad.base.errors import BadArgumentError, DifferentiationError
 from s2s_ad.derivative import clear_cache, compiled, forget, variant  # noqa: F401  (API.md)
-from s2s_ad.entry import Transform, entry_point, trim
+from s2s_ad.entry import Transform, call_generated, entry_point, trim
 from s2s_ad.frontend import source as frontend
 
 
@@ -106,7 +106,8 @@ def vjp(fn, *primals, wrt=None, on_adjoint=None):
                                    f"{getattr(fn, '__name__', 'the function')}'s output has "
                                    f"shape {np.shape(out)}",
                                    hint="Give the cotangent the shape of the output.")
-        grads = gen.function(*args, **{gen.seed_name: cotangent}, **t.hook_arguments)
+        grads = call_generated(gen.function, *args, **{gen.seed_name: cotangent},
+                               **t.hook_arguments)
         return grads if len(t.wrt) > 1 else (grads,)
 
     return out, pullback

@@ -27,6 +27,7 @@ from s2s_ad.arguments import (ABSENT, as_float, bind, bound_self, closure_items,
                               value_kind, wrt_names)
 from s2s_ad.backend.codegen import _lines_kept_while as lines_kept_while
 from s2s_ad.backend.codegen import _show_lines as show_lines
+from s2s_ad.backend.codegen import user_line
 from s2s_ad.base.errors import BadArgumentError, DifferentiationError
 from s2s_ad.base.naming import GENERATED_FILE
 from s2s_ad.frontend import source as frontend
@@ -58,7 +59,9 @@ _OWN = os.path.dirname(os.path.abspath(__file__)) + os.sep
 def trim(exc):
     """Drop the frames of s2s_ad's own modules from the traceback of `exc`, raised inside
     generated code: what is left is the user's frames and the generated ones, whose lines say
-    where in the derivative it failed (S2S_AD_TRACEBACK=full keeps every frame)."""
+    where in the derivative it failed (S2S_AD_TRACEBACK=full keeps every frame).  A note
+    names the line of the user's function the failing generated line was made from."""
+    note_user_line(exc)
     if os.environ.get("S2S_AD_TRACEBACK") == "full":
         return exc
     kept, tb = [], exc.__traceback__
@@ -69,6 +72,43 @@ def trim(exc):
     for outer, inner in zip(kept, kept[1:] + [None]):
         outer.tb_next = inner
     return exc.with_traceback(kept[0] if kept else None)
+
+
+def call_generated(function, *args, **kwargs):
+    """`function(*args, **kwargs)`, a generated function called from our own code: an error it
+    raises shows the user's frames and the generated ones alone (see trim)."""
+    try:
+        return function(*args, **kwargs)
+    except Exception as error:      # our frames are left out of its traceback
+        trim(error)
+        raise
+
+
+_NOTE = "s2s_ad: "
+
+
+def note_user_line(exc):
+    """Add to `exc` (Python 3.11+ prints notes under the error) the user's line that the
+    innermost generated line of its traceback was made from, once, for errors that are not
+    ours (a DifferentiationError names its line itself)."""
+    if not hasattr(exc, "add_note") or isinstance(exc, DifferentiationError) or \
+            any(str(n).startswith(_NOTE) for n in getattr(exc, "__notes__", ())):
+        return
+    found, tb = None, exc.__traceback__
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        where = user_line(code.co_filename, tb.tb_lineno)
+        if where is not None:
+            found = code, tb.tb_lineno, where
+        tb = tb.tb_next
+    if found is None:
+        return
+    # the generated line is quoted too: Python 3.11 and 3.12 print no line of a pseudo-file
+    code, line, (filename, user) = found
+    exc.add_note(f"{_NOTE}the error is in {code.co_name}, at the line\n"
+                 f"    {linecache.getline(code.co_filename, line).strip()}\n"
+                 f"made from {filename}:{user}:\n"
+                 f"    {linecache.getline(filename, user).strip()}")
 
 
 def guard_maker(pattern):

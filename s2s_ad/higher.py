@@ -24,7 +24,7 @@ from s2s_ad import api
 from s2s_ad.arguments import (arg_kinds, as_float, bind, bound_self, parameters, shapes_of,
                               wrt_names)
 from s2s_ad.derivative import compiled
-from s2s_ad.entry import Transform, entry_point, hook_table
+from s2s_ad.entry import Transform, call_generated, entry_point, hook_table
 from s2s_ad.transforms import batching
 from s2s_ad.frontend import source as frontend
 from s2s_ad.base.errors import BadArgumentError, DifferentiationError, Unbatchable
@@ -78,7 +78,7 @@ def jvp(fn, primals, tangents, *, on_tangent=None):
     self = bound_self(fn)
     if self is not None:    # the generated code takes a method's `self` first
         primals = (self,) + primals
-    return gen.function(*primals, *dots, **hook_arguments)
+    return call_generated(gen.function, *primals, *dots, **hook_arguments)
 
 
 def _basis(value, dtype=None):
@@ -237,7 +237,7 @@ def _jacfwd_loop(fn, names, params, args, lead=()):
         for index, e in _basis(x):
             dots = [e if j == k else _zero(args[params.index(n)])
                     for j, n in enumerate(names)]
-            out, column = gen.function(*lead, *args, *dots)
+            out, column = call_generated(gen.function, *lead, *args, *dots)
             if jac is None:
                 _refuse_structured_output("jvp_batched", fn, out)
                 jac = np.zeros(np.shape(out) + np.shape(x), np.result_type(column))
@@ -294,7 +294,7 @@ def _jacrev_loop(fn, names, params, args, lead=()):
     dtype = _float_type(out, *[args[params.index(n)] for n in names])
     jacs = [np.zeros(np.shape(out) + np.shape(args[params.index(n)]), dtype) for n in names]
     for index, e in _basis(out, dtype):
-        rows = gen.function(*lead, *args, **{gen.seed_name: e})
+        rows = call_generated(gen.function, *lead, *args, **{gen.seed_name: e})
         rows = rows if len(names) > 1 else (rows,)
         for jac, row in zip(jacs, rows):
             jac[index] = row

@@ -97,6 +97,80 @@ def test_a_refusal_on_the_first_call_shows_the_users_line_not_the_pipeline():
     assert "try" in str(info.value)
 
 
+def _helper_with_a_product(v):
+    w = np.log(v)
+    return w @ v
+
+
+def _calls_the_helper(x):
+    return np.sum(_helper_with_a_product(x))
+
+
+def _a_hook_that_fails(h_bar):
+    raise FloatingPointError("the hook refuses")
+
+
+def _squares_a_tanh(x):
+    h = np.tanh(x)
+    return np.sum((h * 2.0) ** 2)
+
+
+def _line_of(fn, text):
+    lines, first = inspect.getsourcelines(fn)
+    return first + next(i for i, line in enumerate(lines) if text in line)
+
+
+NOTED = [
+    # (what fails, how it is called, the user's line it was made from)
+    ("a callee's forward sweep", lambda: ad.grad(_calls_the_helper)(np.ones((2, 3))),
+     (_helper_with_a_product, "return w @ v")),
+    ("jvp of a callee", lambda: ad.jvp(_calls_the_helper, (np.ones((2, 3)),), (np.ones((2, 3)),)),
+     (_helper_with_a_product, "return w @ v")),
+    ("vjp's pullback", lambda: ad.vjp(_squares_a_tanh, np.ones(3),
+                                      on_adjoint={"h": _a_hook_that_fails})[1](1.0),
+     (_squares_a_tanh, "h = np.tanh(x)")),
+    ("a hook in the reverse sweep",
+     lambda: ad.grad(_squares_a_tanh, on_adjoint={"h": _a_hook_that_fails})(np.ones(3)),
+     (_squares_a_tanh, "h = np.tanh(x)")),
+    ("the Hessian, through generated code differentiated again",
+     lambda: ad.hessian(_calls_the_helper)(np.ones((2, 3))),
+     (_helper_with_a_product, "return w @ v")),
+]
+
+
+@pytest.mark.skipif(not hasattr(BaseException, "add_note"), reason="exception notes: Python 3.11+")
+@pytest.mark.parametrize("what, call, origin", NOTED, ids=[n[0] for n in NOTED])
+def test_a_failure_inside_generated_code_names_the_users_line(what, call, origin):
+    """Python 3.11 and 3.12 print no line of generated code (their traceback printer reads
+    files, not linecache): a note quotes the generated line and the user's line it came from."""
+    with pytest.raises((ValueError, FloatingPointError)) as info:
+        call()
+    notes = [n for n in getattr(info.value, "__notes__", ()) if n.startswith("s2s_ad: ")]
+    assert len(notes) == 1, notes
+    fn, text = origin
+    assert f"made from {__file__}:{_line_of(fn, text)}:\n    {text}" in notes[0]
+    frames = traceback.extract_tb(info.value.__traceback__)
+    generated = [fr for fr in frames if fr.filename.startswith("<s2s_ad ")]
+    assert generated and generated[-1].line in notes[0]
+
+
+def test_no_note_where_the_error_is_not_in_derivative_code():
+    """A refusal names its own line; a wrong call fails in the entry point, before any
+    derivative code runs."""
+    def f(x):
+        y = x
+        try:
+            y = x * 2.0
+        except ValueError:
+            pass
+        return np.sum(y)
+    for call, error in ((lambda: ad.grad(f)(np.ones(3)), ad.UnsupportedSyntaxError),
+                        (lambda: ad.grad(_squares_a_tanh)(np.ones(3), 1.0), TypeError)):
+        with pytest.raises(error) as info:
+            call()
+        assert not getattr(info.value, "__notes__", None)
+
+
 def test_full_tracebacks_on_request(monkeypatch):
     monkeypatch.setenv("S2S_AD_TRACEBACK", "full")
 

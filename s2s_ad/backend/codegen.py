@@ -126,7 +126,7 @@ def _pad_empty_blocks(node):
 
 
 def compile_function(source, name, user_globals, own, user_closure=None, user_cells=None,
-                     own_lists=()):
+                     own_lists=(), origin=None):
     """Compile `source` (one `def name`) and return the function.
 
     The function's globals are the user's module dict itself, so the names the user's code
@@ -140,6 +140,7 @@ def compile_function(source, name, user_globals, own, user_closure=None, user_ce
     `bind(function, name, value)`.  `own_lists`: the names of the lists the generated code
     makes for itself (its tape), kept as the function's `__s2s_ad_lists__` for the analyses
     of a second differentiation, which tell them apart from the user's lists by it.
+    `origin`: (the user's file name, the tree `source` was printed from), for `user_line`.
     """
     user_closure = user_closure or {}
     user_cells = user_cells or {}
@@ -150,6 +151,8 @@ def compile_function(source, name, user_globals, own, user_closure=None, user_ce
     body = "".join("    " + line if line.strip() else line for line in source.splitlines(True))
     text = header + body + f"    return {name}\n"
     _show_lines(filename, text)
+    if origin is not None:
+        _ORIGINS[filename] = (origin[0], _statement_origins(origin[1]))
     with warnings.catch_warnings():
         # unoptimised code (optimize=False) keeps a rule's tests of its options, such as
         # `None is 1e309`, which Python warns about; the passes fold them away
@@ -198,6 +201,83 @@ def _release_lines(filename):
         return
     _LINE_USERS.pop(filename, None)
     linecache.cache.pop(filename, None)
+    _ORIGINS.pop(filename, None)
+
+
+# ---- from a generated line back to the user's line ---------------------------------------------
+
+_ORIGINS = {}    # pseudo-file name -> (user's file name, user's line of each statement, in order)
+
+
+def _statement_origins(node):
+    """The user's line of each statement of the tree, in the order the printed text has them
+    (comments left out, as they are no statements once printed).  A statement copied from the
+    user's code has its line; an adjoint statement has none, and takes the line of the comment
+    above it (`# h = np.tanh(x @ W1)`), which quotes the statement it is the adjoint of."""
+    out = []
+
+    def walk(block, current):
+        for stmt in block:
+            if S.is_comment(stmt):
+                current = getattr(stmt, "lineno", None)
+                continue
+            out.append(getattr(stmt, "lineno", None) or current)
+            for inner in _inner_blocks(stmt):
+                walk(inner, current)
+    walk([node], None)
+    return out
+
+
+def _inner_blocks(stmt):
+    """The statement lists inside a statement, in the order they are printed."""
+    for field in ("body", "handlers", "orelse", "finalbody"):
+        block = getattr(stmt, field, None)
+        if not isinstance(block, list):
+            continue
+        if field == "handlers":
+            yield from (handler.body for handler in block)
+        else:
+            yield block
+
+
+def user_line(filename, line):
+    """(user's file name, line) of the statement at `line` of generated pseudo-file `filename`,
+    followed through generated code that was differentiated again; None where unknown, and
+    for a file that is not generated code."""
+    if filename not in _ORIGINS:
+        return None
+    while filename in _ORIGINS:
+        user_file, origins = _ORIGINS[filename]
+        index, count = _innermost_statement(filename, line)
+        # the printed text has one statement per statement of the tree: if not, the lines
+        # cannot be matched, and no line is better than a wrong one
+        if index is None or count != len(origins) or origins[index] is None:
+            return None
+        filename, line = user_file, origins[index]
+    return filename, line
+
+
+def _innermost_statement(filename, line):
+    """(index, count): the index, in printed order, of the innermost statement of the generated
+    function that spans `line` of its pseudo-file (whose first statement is the factory around
+    it), and how many statements the function has."""
+    try:
+        module = ast.parse("".join(linecache.getlines(filename)))
+        function = module.body[0].body[0]
+    except (SyntaxError, IndexError, AttributeError):     # lines no longer registered
+        return None, 0
+    found, index = None, 0
+
+    def walk(block):
+        nonlocal found, index
+        for stmt in block:
+            if stmt.lineno <= line <= stmt.end_lineno:
+                found = index
+            index += 1
+            for inner in _inner_blocks(stmt):
+                walk(inner)
+    walk([function])
+    return found, index
 
 
 def _holds(cell, value):

@@ -150,13 +150,17 @@ def expr_stmt(value):
 COMMENT_MARKER = "#"
 
 
-def comment(text):
+def comment(text, line=None):
     """A statement that codegen prints as `# text`, on one line whatever `text` holds (it
-    quotes the user's source: a line break in it would end the comment and start code)."""
+    quotes the user's source: a line break in it would end the comment and start code).
+    `line`: the user's line it quotes, which the code under it comes from (codegen.user_line)."""
     one_line = text.replace("\r", " ").replace("\n", " ")
-    return gast.Expr(value=gast.Call(func=gast.Name(id=COMMENT_MARKER, ctx=gast.Load(),
+    stmt = gast.Expr(value=gast.Call(func=gast.Name(id=COMMENT_MARKER, ctx=gast.Load(),
                                                     annotation=None, type_comment=None),
                                      args=[const(one_line)], keywords=[]))
+    if line is not None:
+        stmt.lineno = line
+    return stmt
 
 
 def is_comment(stmt):

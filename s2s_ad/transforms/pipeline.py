@@ -171,7 +171,7 @@ def _build(fn, mode, wrt, has_aux, arg_kinds, optimize, arg_shapes, hooks=()):
     user = ssa.parsed
     own = dict(names.own, **{n: None for n in program.function_names()})
     function = compile_function(source, node.name, user.fn.__globals__, own, user.closure,
-                                user.cells, own_lists=names.lists)
+                                user.cells, own_lists=names.lists, origin=(user.filename, node))
     program.compile([function])
     seed = node.args.kwonlyargs[0].id if node.args.kwonlyargs and \
         mode in ("vjp", "vjp_batched") else None

@@ -92,7 +92,8 @@ class Program:
             for node in unit.nodes:
                 functions[node.name] = compile_function(self.text(node), node.name,
                                                         user.fn.__globals__, own, user.closure,
-                                                        user.cells, own_lists=unit.names.lists)
+                                                        user.cells, own_lists=unit.names.lists,
+                                                        origin=(user.filename, node))
         for function in list(top_functions) + list(functions.values()):
             for name in function.__code__.co_freevars:
                 if name in functions:

@@ -135,7 +135,7 @@ class Reverse(ReverseSweep):
             if not code:
                 continue
             if line is not None and line != last:
-                out.append(S.comment(self.fn.source_line(_Line(line))))
+                out.append(S.comment(self.fn.source_line(_Line(line)), line))
             last = line
             out.extend(code)
         return out
@@ -166,14 +166,14 @@ class Reverse(ReverseSweep):
         if not body and not orelse:
             return []
         stmt = branch.stmt
-        return [S.comment(self.fn.source_line(stmt)),
+        return [S.comment(self.fn.source_line(stmt), stmt.lineno),
                 gast.If(test=stmt.test, body=body or [gast.Pass()], orelse=orelse)]
 
     def render_loop(self, loop):
         stmt = loop.stmt
         body = self.render_block(loop.body) + loop.zeros
         popped = self.plan.restores_counter(loop)
-        comment = [S.comment(self.fn.source_line(stmt))]
+        comment = [S.comment(self.fn.source_line(stmt), stmt.lineno)]
         if loop.count is not None:
             # as many times as the forward sweep counted; inside another loop the count comes
             # off the tape first, even where the body is empty (the forward sweep pushed it)
