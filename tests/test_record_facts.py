@@ -166,6 +166,11 @@ def _table():
         for fn in (np.zeros, np.ones, np.empty):
             out.append((fn, (size,), {}))
         out.append((np.full, (size, 1.5), {}))
+    for n in (1, 3):
+        out += [(np.eye, (n,), {}), (np.eye, (n, 2), {}), (np.eye, (n,), {"M": 4}),
+                (np.eye, (n, None), {}), (np.eye, (n, 2), {"k": 1}), (np.identity, (n,), {})]
+    for bounds in ((4,), (0,), (-2,), (1, 7), (7, 1), (1, 7, 2), (7, 1, -3), (2, 2, 1)):
+        out.append((np.arange, bounds, {}))
     for x in (2.5, -1.0, np.float64(0.3), 3):
         for fn in (builtins.abs, builtins.float, builtins.int, builtins.round, np.copy,
                    np.negative, np.positive, operator.neg, operator.pos, _ad.copy_of,

@@ -257,7 +257,8 @@ deffacts(np.zeros, np.ones, np.empty, np.full, kind="array", shape=shapes.from_s
          fresh=True, real=True)
 deffacts(np.zeros_like, np.ones_like, np.empty_like, np.full_like, kind="array",
          shape=shapes.like(0), fresh=True, real=True)
-deffacts(np.eye, np.identity, np.arange, kind="array", fresh=True, real=True)
+deffacts(np.eye, np.identity, kind="array", shape=shapes.square, fresh=True, real=True)
+deffacts(np.arange, kind="array", shape=shapes.integer_range, fresh=True, real=True)
 # they return a tuple or list of arrays (an index into it must not be adjoined as an array's)
 deffacts(np.histogram, np.histogram2d, np.histogramdd, np.meshgrid, np.gradient,
          np.broadcast_arrays, np.modf, np.frexp, np.divmod, np.unique, np.polyfit, kind="tuple")

@@ -62,6 +62,32 @@ def from_sizes(call):
     return None
 
 
+def square(call):
+    """`np.eye(n)`, `np.eye(n, m)` (also `M=m`), `np.identity(n)` with constant sizes."""
+    if not call.args:
+        return None
+    rows = call.constant(call.args[0])
+    columns = call.args[1] if len(call.args) > 1 else call.kwargs.get("M")
+    columns = call.constant(columns) if columns is not None else rows
+    if rows[0] and columns[0] and type(rows[1]) is int and type(columns[1]) in (int, type(None)):
+        return (rows[1], rows[1] if columns[1] is None else columns[1])
+    return None
+
+
+def integer_range(call):
+    """`np.arange(stop)`, `np.arange(start, stop[, step])` with constant integers: as many
+    elements as `range` gives."""
+    if call.kwargs or not 1 <= len(call.args) <= 3:
+        return None
+    values = [call.constant(a) for a in call.args]
+    if not all(known and type(v) is int for known, v in values):
+        return None
+    bounds = [v for _, v in values]
+    if len(bounds) == 3 and bounds[2] == 0:
+        return None       # NumPy raises, at run time
+    return (len(range(*bounds)),)
+
+
 def flattened(call):
     """np.ravel(a)."""
     if len(call.args) != 1 or call.shapes[0] is None:
