@@ -495,3 +495,61 @@ def test_errstate_pushes_and_pops_stay_where_they_are():
                    "pop_errstate"):
         assert not is_pure(gast.parse(f"_ad.{helper}(x)").body[0].value)
     assert is_pure(gast.parse("_ad.unbroadcast(x, y)").body[0].value)
+
+
+def _eliminate_below(A, k):
+    """A helper writing into its argument: every element update is of numbers."""
+    n = A.shape[0]
+    for i in range(k + 1, n):
+        A[i, k] = A[i, k] / A[k, k]
+        for j in range(k + 1, n):
+            A[i, j] = A[i, j] - A[i, k] * A[k, j]
+
+
+def lu_by_a_helper(A):
+    LU = A.copy()
+    for k in range(LU.shape[0]):
+        _eliminate_below(LU, k)
+    return np.sum(LU * LU)
+
+
+def tail_sum(x):
+    """Recursive on a shorter array each time: each call has other shapes."""
+    if x.shape[0] == 1:
+        return x[0] * x[0]
+    return x[0] * x[1] + tail_sum(x[1:])
+
+
+def calls_tail_sum(x):
+    return tail_sum(np.sin(x))
+
+
+def test_a_callee_is_specialised_on_its_callers_shapes():
+    """The caller knows its arguments' shapes; so does the callee's code (issue 23): an element
+    of A is a number, so the product of two is computed where it is used, not taped (generic
+    code makes it a temporary, `_t4 = A[i, k] * A[k, j]`, and pushes it every step)."""
+    A = np.eye(5) * 4.0 + np.random.default_rng(3).standard_normal((5, 5)) * 0.3
+    text = ad.source(lu_by_a_helper, "grad", example=(A,))
+    callee = text[text.index("def _eliminate_below_fwd"):]
+    assert "= A[i, j] - A[i, k] * A[k, j]" in callee, callee
+    np.testing.assert_allclose(ad.grad(lu_by_a_helper)(A), numerical_gradient(lu_by_a_helper,
+                                                                              (A,), 0),
+                               rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("mode", ["grad", "jvp", "hvp"])
+def test_a_recursive_callee_on_ever_smaller_arrays_has_two_versions(mode):
+    """The first call's shapes, and generic code for every other: not one version per depth."""
+    def versions(n):
+        text = ad.source(calls_tail_sum, mode, example=(np.linspace(0.1, 0.9, n),))
+        return [line for line in text.splitlines() if line.startswith("def tail_sum")]
+    assert len(versions(6)) == len(versions(30)) <= 6, versions(30)
+    x = np.linspace(0.1, 0.9, 12)
+    h = ad.hessian(calls_tail_sum)(x)
+    g = ad.grad(calls_tail_sum)(x)
+    np.testing.assert_allclose(g, numerical_gradient(calls_tail_sum, (x,), 0), rtol=1e-6,
+                               atol=1e-8)
+    e = np.eye(12)[3]
+    np.testing.assert_allclose(h @ e, (ad.grad(calls_tail_sum)(x + 1e-5 * e) -
+                                       ad.grad(calls_tail_sum)(x - 1e-5 * e)) / 2e-5, atol=1e-6)
+

@@ -74,6 +74,14 @@ def argument_kinds(bound, kind_of_atom):
             for p, node in bound.items()}
 
 
+def argument_shapes(bound, shapes):
+    """{parameter: shape} at a call site: the shapes the caller is certain of (its `shapes`,
+    from analysis/shapes.py), for the arguments passed by name."""
+    import gast
+    return {p: tuple(shapes[node.id]) for p, node in bound.items()
+            if isinstance(node, gast.Name) and shapes.get(node.id) is not None}
+
+
 def in_place_updates(fn, kinds):
     """The parameters of the called function `fn` that it updates with `p += v` and that the
     caller does not pass a number for ({parameter: kind}): for an array the update writes into

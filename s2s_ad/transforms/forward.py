@@ -19,7 +19,8 @@ from s2s_ad.analysis.activity import activity, simple_statements, targets
 from s2s_ad.analysis.aliasing import check_writes, may_be_view
 from s2s_ad.transforms import batching
 from s2s_ad.analysis.analysed import aligned
-from s2s_ad.analysis.calls import argument_kinds, callee_kinds, callee_ssa, mutated_params
+from s2s_ad.analysis.calls import (argument_kinds, argument_shapes, callee_kinds, callee_ssa,
+                                   mutated_params)
 from s2s_ad.analysis.ops import is_user_function, refusal_hint
 from s2s_ad.base.errors import (DifferentiationError, NonDifferentiableCallError,
                                Unbatchable)
@@ -320,8 +321,9 @@ class Forward(Differentiator):
         bound, wrt, statics = plan
         op, outs = self.ops[id(stmt)], targets(stmt)
         bound = {p: n for p, n in bound.items() if p not in statics}
+        shapes = {} if self.batched else argument_shapes(bound, self.shapes)
         name, dots = callee_jvp(self.program, op.fn, wrt, argument_kinds(bound, self._atom_kind),
-                                               statics)
+                                statics, shapes)
         tangents = [gast.keyword(arg=d, value=self.argument_tangent(bound[p]))
                     for p, d in zip(wrt, dots)]
         new = call_by_keyword(S.load(name), bound, tangents)
@@ -442,16 +444,19 @@ def jvp(fn, wrt, *, arg_kinds=None, has_aux=False, name=None, names=None, arg_sh
     return node, fwd.names, fwd.program
 
 
-def callee_jvp(program, fn, wrt, kinds=None, statics=None):
+def callee_jvp(program, fn, wrt, kinds=None, statics=None, shapes=None):
     """(name, tangent names) of the JVP function of the called function `fn`, generated once
-    per program and key."""
+    per program and key, specialised on the arguments' shapes at the call site (`shapes`, see
+    Program.callee_shapes)."""
     kinds = dict(kinds or {})
-    key = callee_key(fn, wrt, kinds, statics)
+    shapes = program.callee_shapes(callee_key(fn, wrt, kinds, statics), shapes)
+    key = callee_key(fn, wrt, kinds, statics, tuple(sorted(shapes.items())))
     if key in program.jvps:
         return program.jvps[key]
     ssa, in_place = callee_ssa(fn, kinds, statics)
     name = program.unique(f"{ssa.node.name}_jvp{program.suffix(wrt, ssa.params)}")
-    fwd = Forward(ssa, list(wrt), callee_kinds(ssa, kinds), program=program)
+    fwd = Forward(ssa, list(wrt), callee_kinds(ssa, kinds), program=program,
+                  arg_shapes=shapes or None)
     program.jvps[key] = (name, [fwd.dot(p) for p in wrt])   # first, so recursion finds it
     node = fwd.build(name, keyword_tangents=True,
                      mutated=[p for p in wrt if p in mutated_params(fn, in_place)])

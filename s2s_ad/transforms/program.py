@@ -44,6 +44,17 @@ class Program:
     dependencies: list = field(default_factory=list)   # (namespace, key, callee) for the cache
     printed: dict = field(default_factory=dict)   # id(node) -> (node, its source text)
     batch: tuple = None    # batched modes: (batch size, shapes of the basis) (see batching.py)
+    shaped: dict = field(default_factory=dict)    # callee key -> the argument shapes of its code
+
+    def callee_shapes(self, key, shapes):
+        """The argument shapes a callee's code is specialised on: those of its first call
+        site; a call with other shapes (another site, or a recursive call on a smaller array)
+        gets the generic code, so a function has at most two versions however deep it
+        recurses."""
+        if not shapes:
+            return {}
+        first = self.shaped.setdefault(key, shapes)
+        return shapes if first == shapes else {}
 
     def depends_on(self, op):
         """The generated code calls op.fn as found under op.ref: note it for the cache.  What
@@ -102,6 +113,7 @@ class Program:
 
 
 def callee_key(fn, wrt, kinds, statics, *more):
-    """What makes two calls share one generated function."""
+    """What makes two calls share one generated function (`more`: the argument shapes, for
+    reverse mode whether the result is read)."""
     return (fn, tuple(wrt), tuple(sorted(kinds.items())),
             tuple(sorted((p, id(f)) for p, f in (statics or {}).items()))) + more

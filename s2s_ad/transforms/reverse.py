@@ -40,7 +40,8 @@ import gast
 
 from s2s_ad.analysis.activity import activity, rebinds, simple_statements, targets
 from s2s_ad.analysis.aliasing import check_writes
-from s2s_ad.analysis.calls import argument_kinds, callee_kinds, callee_ssa, mutated_params
+from s2s_ad.analysis.calls import (argument_kinds, argument_shapes, callee_kinds, callee_ssa,
+                                   mutated_params)
 from s2s_ad.analysis.kinds import all_real
 from s2s_ad.analysis.ops import bind_call, describe
 from s2s_ad.base import syntax as S
@@ -102,8 +103,11 @@ class Reverse(ReverseSweep):
             bound, wrt, statics = plan
             kinds = argument_kinds({p: n for p, n in bound.items() if p not in statics},
                                    self._atom_kind)
+            shapes = {} if self.batched else argument_shapes(
+                {p: n for p, n in bound.items() if p not in statics}, self.shapes)
             self.user_calls[id(stmt)] = callee_pair(self.program, self.ops[id(stmt)].fn, wrt,
-                                                    kinds, statics, result_read=bool(targets(stmt)))
+                                                    kinds, statics, result_read=bool(targets(stmt)),
+                                                    shapes=shapes)
 
     def forward_call(self, stmt):
         pair = self.user_calls[id(stmt)]
@@ -468,13 +472,15 @@ def vjp(fn, wrt, *, seed="given", return_value=False, has_aux=False, arg_kinds=N
     return func, rev.names, rev.program, dict(sizes=rev.sizes(), saves=rev.saves())
 
 
-def callee_pair(program, fn, wrt, kinds=None, statics=None, result_read=True):
+def callee_pair(program, fn, wrt, kinds=None, statics=None, result_read=True, shapes=None):
     """The forward and backward halves of the called function `fn` (Pair("g_fwd", "g_bwd")),
     generated once per program and key.  `result_read=False` for a call whose result the
     caller ignores (`g(A, B)` for what g writes into B): the result's cotangent is zero, and
-    g_bwd does not take one."""
+    g_bwd does not take one.  `shapes`: the arguments' shapes at the call site, which the
+    code is specialised on (Program.callee_shapes)."""
     kinds = dict(kinds or {})
-    key = callee_key(fn, wrt, kinds, statics, result_read)
+    shapes = program.callee_shapes(callee_key(fn, wrt, kinds, statics, result_read), shapes)
+    key = callee_key(fn, wrt, kinds, statics, result_read, tuple(sorted(shapes.items())))
     if key in program.pairs:
         return program.pairs[key]
     ssa, in_place = callee_ssa(fn, kinds, statics)
@@ -483,7 +489,8 @@ def callee_pair(program, fn, wrt, kinds=None, statics=None, result_read=True):
                 program.unique(f"{ssa.node.name}_bwd{suffix}"), tuple(wrt),
                 statics=tuple(statics or ()))
     program.pairs[key] = pair          # registered first, so recursion finds it
-    rev = Reverse(ssa, list(wrt), callee_kinds(ssa, kinds), program=program)
+    rev = Reverse(ssa, list(wrt), callee_kinds(ssa, kinds), program=program,
+                  arg_shapes=shapes or None)
     rev.result_read = result_read
     pair.tape = rev.tape
     pair.mutated = {p: rev.adj(p) for p in wrt if p in mutated_params(fn, in_place)}
