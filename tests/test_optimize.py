@@ -553,3 +553,25 @@ def test_a_recursive_callee_on_ever_smaller_arrays_has_two_versions(mode):
     np.testing.assert_allclose(h @ e, (ad.grad(calls_tail_sum)(x + 1e-5 * e) -
                                        ad.grad(calls_tail_sum)(x - 1e-5 * e)) / 2e-5, atol=1e-6)
 
+
+def clipped_spread(data, eps):
+    """A comparison (`<=`) and sizes passed as a tuple (`reshape(m, m)`) make real values."""
+    n, m = data.shape
+    spread = np.zeros(m)
+    for j in range(m):
+        for i in range(n):
+            spread[j] = spread[j] + data[i, j] * data[i, j]
+        if spread[j] <= eps:
+            spread[j] = 1.0
+    return np.sum(np.outer(spread, spread).reshape(m, m) * np.arange(1, m * m + 1).reshape(m, m))
+
+
+def test_comparisons_and_size_tuples_keep_every_cotangent_real():
+    """Real cotangents (analysis/kinds.all_real): an element written in a loop is a number, its
+    cotangent a copy of the element's, with no run-time broadcasting test and no tape entry."""
+    data = np.random.default_rng(4).standard_normal((5, 3))
+    text = ad.source(clipped_spread, "grad", wrt=0, example=(data, 0.1))
+    assert "_t5_bar = _ad.copy_of(spread_bar[j])" in text and "unbroadcast(_ad.copy_of" not in text
+    np.testing.assert_allclose(ad.grad(clipped_spread)(data, 0.1),
+                               numerical_gradient(clipped_spread, (data, 0.1), 0), rtol=1e-6,
+                               atol=1e-8)

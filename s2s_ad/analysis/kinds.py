@@ -303,6 +303,8 @@ def all_real(fn, ops, kinds, arg_kinds):
             return not isinstance(atom.value, complex)
         if isinstance(atom, gast.Name):
             return atom.id in local or kinds.get(atom.id) in ("scalar", "array")
+        if isinstance(atom, gast.Tuple):       # sizes: `a.reshape(m, m)`
+            return all(real(item) for item in atom.elts)
         return False
 
     for s in simple_statements(fn.node.body):
@@ -313,7 +315,9 @@ def all_real(fn, ops, kinds, arg_kinds):
         elif op.kind == "const":
             ok = not isinstance(getattr(getattr(s, "value", None), "value", None), complex)
         elif op.kind == "other":
-            ok = op.name in (".shape", ".ndim", ".size")
+            # a comparison gives booleans, whatever it compares
+            ok = op.name in (".shape", ".ndim", ".size") or \
+                isinstance(getattr(s, "value", None), gast.Compare)
         elif op.kind == "unpack":     # `n, m = _t0`, _t0 a shape (made by a statement here)
             ok = isinstance(op.args[0], gast.Name) and op.args[0].id in local and \
                 kinds.get(op.args[0].id) == "scalars"
