@@ -47,6 +47,7 @@ class Meter(list):
 def tape_size(generated, args):
     """(peak entries, peak bytes) of the tape of `generated` (an s2s_ad Generated) on `args`;
     (0, 0) when the code keeps no tape."""
+    from s2s_ad import runtime
     from s2s_ad.backend.codegen import compile_function
     fn = generated.function
     if not _TAPE.search(generated.source):
@@ -58,6 +59,9 @@ def tape_size(generated, args):
         return meters[-1]
     own = dict(zip(fn.__code__.co_freevars, (c.cell_contents for c in fn.__closure__ or ())))
     own["_s2s_new_meter"] = new_meter
+    # the callees' code is compiled here with the top function's: it may read the runtime
+    # where the top function (specialised, all plain NumPy) does not
+    own.setdefault("_ad", runtime)
     source = _TAPE.sub(r"\1\2 = _s2s_new_meter()", generated.source)
     metered = compile_function(source, generated.name, fn.__globals__, own)
     metered(*args)

@@ -28,6 +28,25 @@ def test_tape_size_counts_entries_and_the_memory_they_keep():
     assert entries >= 4 and size <= 4 * x.nbytes      # x itself is not new memory
 
 
+def _smooth_into(src, dst):
+    for i in range(1, src.shape[0] - 1):
+        dst[i] = 0.25 * src[i - 1] + 0.5 * src[i] + 0.25 * src[i + 1]
+
+
+def smoothed_twice(x):
+    a = x.copy()
+    b = x.copy()
+    _smooth_into(a, b)
+    _smooth_into(b, a)
+    return np.sum(a * a)
+
+
+def test_tape_size_of_a_callee_that_reads_the_runtime():
+    """The top function's specialised code is plain NumPy; the callee's reads `_ad`."""
+    gen = compiled(smoothed_twice, "grad", ["x"], {"x": "array"}, arg_shapes={"x": (8,)})
+    assert "_ad." in gen.source and tape_size(gen, [np.linspace(0.0, 1.0, 8)])[0] > 0
+
+
 def test_straight_line_code_keeps_no_tape():
     gen = compiled(lambda x, y: x * y + np.sin(x), "grad", ["x", "y"])
     assert tape_size(gen, [1.0, 2.0]) == (0, 0)
