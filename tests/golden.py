@@ -5,7 +5,9 @@
 
 The generated code is the product, so a change to it should be seen in review: each file
 holds one program's normalised primal ("ssa") and its generic "jvp" and "vjp" code with respect
-to the arguments the transform matrix differentiates, and, for a scalar output, its "hvp" code.
+to the arguments the transform matrix differentiates, and, for a scalar output, its "hvp" code;
+then its "vjp" code specialised to the matrix's arguments (drawn from seed 0), which is what
+`ad.source(f, mode, example=...)` and a call run (shapes known, numbers told from arrays).
 A transform that refuses the program records the refusal instead.
 """
 import os
@@ -37,17 +39,20 @@ def modes(case):
     return ("ssa", "jvp", "vjp") + (("hvp",) if has_scalar_output(case) else ())
 
 
-def section(case, mode):
+def section(case, mode, specialised=False):
+    example = case.make_args(np.random.default_rng(0)) if specialised else None
     try:
-        text = ad.source(case.fn, mode, wrt=case.wrt)
+        text = ad.source(case.fn, mode, wrt=case.wrt, example=example)
     except ad.DifferentiationError as exc:
         # Messages name the user's file: keep them the same in every checkout.
         text = f"refused: {type(exc).__name__}: {exc}".replace(HERE + os.sep, "tests/")
-    return f"# ---- {mode} (wrt {case.wrt}) ----\n{text.rstrip()}\n"
+    title = f"{mode} specialised to the arguments" if specialised else mode
+    return f"# ---- {title} (wrt {case.wrt}) ----\n{text.rstrip()}\n"
 
 
 def golden_text(case):
-    return "\n".join(section(case, mode) for mode in modes(case))
+    return "\n".join([section(case, mode) for mode in modes(case)] +
+                     [section(case, "vjp", specialised=True)])
 
 
 def path_of(case):
