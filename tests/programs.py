@@ -2515,3 +2515,80 @@ def dict_of_arrays_stored_at_walked_keys(x):
 
 for _fn in (dict_stores_at_walked_keys, dict_of_arrays_stored_at_walked_keys):
     CASES.append(Case(_fn, args(vec(3, 0.5, 1.5)), (0,)))
+
+
+# ---- scipy.special: likelihoods and a Bessel-function model ---------------------------------
+# Written as a statistician would; each special function's derivative is itself made of special
+# functions (digamma, zeta, Bessel functions of neighbouring orders), so the Hessians
+# differentiate those again.  (Imported here, next to the programs that use it.)
+
+from scipy import special  # noqa: E402
+
+_SURVIVAL_TIMES = np.array([0.8, 2.3, 1.1, 4.0, 3.2])
+_CENSORED = np.array([False, True, False, True, False])
+
+
+def censored_gamma_loglik(scale, shape):
+    """Gamma(shape, scale) survival times, some censored: an observed time contributes its log
+    density, a censored one the log of the survival function, the regularized upper
+    incomplete gamma function (differentiable in the time scale, not in `shape`)."""
+    z = _SURVIVAL_TIMES / scale
+    log_pdf = special.xlogy(shape - 1.0, z) - z - special.gammaln(shape) - np.log(scale)
+    log_sf = np.log(special.gammaincc(2.5, z))
+    return np.sum(np.where(_CENSORED, log_sf, log_pdf)) + special.gammainc(2.5, scale)
+
+
+def beta_binomial_loglik(a, b):
+    """Successes out of 10 trials with a Beta(a, b) success rate, through the log-Beta
+    function and the Beta function itself."""
+    k = np.array([3.0, 7.0, 5.0, 1.0])
+    return np.sum(special.betaln(k + a, 10.0 - k + b)) - 4.0 * special.betaln(a, b) \
+        + special.beta(a, b) * special.multigammaln(a + 2.0, 3)
+
+
+def beta_bin_masses(edges):
+    """The log mass a Beta(2, 3) rate puts in each bin between sorted edges in (0, 1)."""
+    mass = special.betainc(2.0, 3.0, edges[1:]) - special.betainc(2.0, 3.0, edges[:-1])
+    return np.sum(np.log(mass)) + np.sum(special.xlog1py(edges, -edges))
+
+
+def membrane_modes_fit(k, amp, r):
+    """Least squares of a drum's radial profile by Bessel modes amp_n J_n(k r), with a Y term
+    and the modified functions of an evanescent part."""
+    y = np.exp(-r) * np.cos(3.0 * r)
+    kr = k * r
+    pred = amp[0] * special.j0(kr) + amp[1] * special.j1(kr) + amp[2] * special.jv(2.5, kr) \
+        + 0.1 * special.yn(1, kr + 1.0) + 0.1 * special.iv(1.0, 0.5 * kr) * special.i0e(kr)
+    return np.sum((pred - y) ** 2)
+
+
+def von_mises_nll(mu, kappa, theta):
+    """Negative log-likelihood of angles under a von Mises(mu, kappa): log I0(kappa) is
+    log(i0e(kappa)) + kappa, which does not overflow."""
+    log_norm = np.log(2.0 * np.pi) + np.log(special.i0e(kappa)) + kappa
+    return np.sum(log_norm - kappa * np.cos(theta - mu))
+
+
+def weighted_mixture_loglik(means, weights, x):
+    """A Gaussian mixture's log-likelihood: logsumexp with the (unnormalised) weights as b."""
+    logp = -0.5 * (x[:, None] - means) ** 2 - 0.9189385332046727
+    return np.sum(special.logsumexp(logp, axis=1, b=weights / np.sum(weights)))
+
+
+def signed_log_sum(a, c):
+    """log|sum(c * exp(a))| along columns and its sign, used together."""
+    r, sign = special.logsumexp(a, axis=0, b=c, return_sign=True)
+    return np.sum(r * sign) + np.sum(special.logsumexp(a, b=np.abs(c), keepdims=True))
+
+
+CASES.append(Case(censored_gamma_loglik, args(scal(1.0, 3.0), scal(1.5, 3.0)), (0, 1)))
+CASES.append(Case(beta_binomial_loglik, args(scal(0.8, 3.0), scal(0.8, 3.0)), (0, 1)))
+CASES.append(Case(beta_bin_masses, lambda rng: (np.sort(rng.uniform(0.1, 0.9, 4)),), (0,)))
+CASES.append(Case(membrane_modes_fit, args(scal(1.0, 2.0), vec(3, -1.0, 1.0),
+                                           vec(5, 0.2, 2.0)), (0, 1, 2)))
+CASES.append(Case(von_mises_nll, args(scal(-1.0, 1.0), scal(0.5, 4.0), vec(6, -3.0, 3.0)),
+                  (0, 1)))
+CASES.append(Case(weighted_mixture_loglik, args(vec(3), vec(3, 0.5, 2.0), vec(5)), (0, 1)))
+CASES.append(Case(signed_log_sum, lambda rng: (rng.uniform(-1.0, 1.0, (3, 4)),
+                                               rng.uniform(0.5, 2.0, (3, 4))
+                                               * np.array([1.0, -1.0, 1.0, -1.0])), (0, 1)))

@@ -2,6 +2,7 @@
 import math
 
 import numpy as np
+from scipy import special
 
 COUNTER = 0
 
@@ -191,3 +192,24 @@ def bumps_a_copy(y0, v):
     y = y0 * 1.0
     bump(y, v)
     return np.sum(y * y)
+
+
+# scipy.special: orders and parameters without an elementary derivative are refused, not zero
+def bessel_in_its_order(v, x):
+    return np.sum(special.jv(v, x) * x)
+
+
+def incomplete_gamma_in_its_shape(a, x):
+    return np.sum(special.gammainc(a, x))
+
+
+def incomplete_beta_in_b(b, x):
+    return np.sum(special.betainc(2.0, b, x))
+
+
+def zeta_in_its_exponent(s, q):
+    return np.sum(special.zeta(s, q) + special.polygamma(1, q))
+
+
+def polygamma_in_its_order(n, x):
+    return np.sum(special.polygamma(n, x))

@@ -650,11 +650,52 @@ if special is not None:
     case(special.logsumexp, (R(5),))
     case(special.logsumexp, (R(3, 4),), dict(axis=0))
     case(special.logsumexp, (R(2, 3, 4),), dict(axis=(0, 2), keepdims=True))
+    # b by position (a, axis, b), so that it is differentiated too; b broadcasts against a
+    case(special.logsumexp, (R(3, 4), 1, P(3, 4)))
+    case(special.logsumexp, (R(3, 4), None, P(4)))
+    case(special.logsumexp, (R(1, 4), 0, P(3, 4)), dict(keepdims=True))
+    case(special.logsumexp, (R(2, 3, 4), (0, 2), P(3, 1)))
+    # return_sign: rows of b of either sign give sums of either sign
+    _signs = np.array([[1.0], [-1.0], [1.0]])
+    case(special.logsumexp, (R(3, 4), 1, P(3, 4) * _signs), dict(return_sign=True))
+    case(special.logsumexp, (R(3, 4), None, -P(3, 4)), dict(return_sign=True))
+    case(special.logsumexp, (R(3, 4),), dict(axis=0, return_sign=True, keepdims=True))
     for _f, _dom in ((special.expit, R), (special.erf, R), (special.erfc, R),
                      (special.gammaln, P), (special.digamma, P), (special.gamma, P),
                      (special.ndtr, R)):
         case(_f, (_dom(4),))
         case(_f, (_dom(),))
+    for _f, _dom in ((special.rgamma, P), (special.entr, P), (special.j0, R), (special.j1, R),
+                     (special.y0, P), (special.y1, P), (special.i0, R), (special.i1, R),
+                     (special.i0e, G), (special.i1e, G)):
+        case(_f, (_dom(4),))
+        case(_f, (_dom(),))
+    case(special.rgamma, (np.array([-2.5, -0.5, 0.3, 4.2]),))    # rgamma is entire
+    case(special.erfcinv, (1.0 + U(4),))
+    # orders and the parameters a, b are refused (no rule): only x is checked
+    case(special.jv, (1.5, P(4)), wrt=(1,))    # non-integer orders: x > 0
+    case(special.jv, (np.array([0.5, 1.0, 2.5]), P(2, 3)), wrt=(1,))
+    case(special.jv, (0, R(3)))
+    case(special.yv, (1.5, P(4)), wrt=(1,))
+    case(special.yn, (2, P(4)))
+    case(special.yn, (0, P(3)))       # through yn(-1, x) = -y1(x)
+    case(special.iv, (1.5, P(4)), wrt=(1,))
+    case(special.iv, (np.array([0.0, 2.0]), R(3, 2)), wrt=(1,))
+    case(special.ive, (0.5, P(4)), wrt=(1,))
+    case(special.ive, (np.array([1.0, 3.0]), G(3, 2)), wrt=(1,))
+    case(special.beta, (P(3), P(3)))
+    case(special.beta, (P(2, 3), P()))
+    case(special.betaln, (P(2, 3), P(3)))
+    case(special.betainc, (P(3), P(3), rng.uniform(0.1, 0.9, 3)), wrt=(2,))
+    case(special.betainc, (np.array([1.0, 2.5]), 3.0, rng.uniform(0.1, 0.9, (3, 2))), wrt=(2,))
+    case(special.gammainc, (P(3), P(3)), wrt=(1,))
+    case(special.gammainc, (1.0, P(2, 3)), wrt=(1,))
+    case(special.gammaincc, (P(3), P(3)), wrt=(1,))
+    case(special.zeta, (2.0 + P(3), P(3)), wrt=(1,))
+    case(special.zeta, (3.0, P()), wrt=(1,))
+    case(special.multigammaln, (2.0 + P(3), 3))
+    case(special.multigammaln, (1.0 + P(), 2))
+    case(special.xlog1py, (R(2, 3), P(3)))
     case(special.logit, (rng.uniform(0.1, 0.9, 4),))
     case(special.erfinv, (U(4),))
     case(special.polygamma, (1, P(3)))

@@ -214,6 +214,26 @@ def test_calling_forms_the_rules_do_not_cover_are_refused_in_both_modes(fn, mark
         ad.jvp(fn, args, (np.ones_like(args[0]),) + (None,) * (len(args) - 1))
 
 
+@pytest.mark.parametrize("fn, marker, words", [
+    (r.bessel_in_its_order, "special.jv(v, x)", "special.jv: no derivative with respect to its "
+                                                "argument v (the order)"),
+    (r.incomplete_gamma_in_its_shape, "special.gammainc(a, x)", "argument a (no elementary"),
+    (r.incomplete_beta_in_b, "special.betainc(2.0, b, x)", "argument b (no elementary"),
+    (r.zeta_in_its_exponent, "special.zeta(s, q)", "argument x (no elementary"),
+    (r.polygamma_in_its_order, "special.polygamma(n, x)", "argument n (an integer order)"),
+])
+def test_scipy_special_orders_and_parameters_are_refused_in_both_modes(fn, marker, words):
+    """Not a silent zero: the derivative of jv in its order, or of the regularized incomplete
+    functions in a and b, has no rule; the other argument is differentiated."""
+    args = (2.0, np.array([0.4, 0.7]))
+    message = refusal(fn, *args, kind=ad.NonDifferentiableCallError)
+    assert words in message and f"{HERE}:{line_of(fn, marker)}:" in message
+    assert "leave" in message and "out of wrt" in message
+    with pytest.raises(ad.NonDifferentiableCallError, match="no derivative with respect"):
+        ad.jvp(fn, args, (1.0, None))
+    assert np.all(np.isfinite(ad.grad(fn, wrt=1)(*args)))
+
+
 def test_interleaved_einsum_through_a_later_operand_raises():
     """An operand of the interleaved form after the first is matched to a string-subscripts
     rule: that rule raises when it runs instead of returning a wrong cotangent."""

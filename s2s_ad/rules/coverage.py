@@ -3,6 +3,8 @@
 One row per callable with rules (VJP and JVP per differentiable argument), notes on conventions
 (tie splitting, domains), then the non-differentiable callables.
 """
+import numpy as np
+
 import s2s_ad.rules  # noqa: F401  (registers every rule)
 from s2s_ad.rules.registry import NONDIFFERENTIABLE, RULES, Refused, load_optional_rules
 
@@ -47,7 +49,18 @@ NOTES = {
     "numpy.atleast_1d": "one array", "numpy.atleast_2d": "one array",
     "numpy.atleast_3d": "one array", "math.hypot": "two coordinates",
     "numpy.cross": "3-vectors", "numpy.convolve": "1-D real", "numpy.correlate": "1-D real",
-    "scipy.special.logsumexp": "no b, no return_sign",
+    "scipy.special.logsumexp": "a and b; return_sign too",
+    "scipy.special.jv": "in z, not the order v (`jn` is `jv`)", "scipy.special.yv": "in x, not v",
+    "scipy.special.iv": "in z, not the order v", "scipy.special.yn": "in x, not the order n",
+    "scipy.special.ive": "real z, not the order v; at z = 0 the kink of exp(-abs(z)) counts 0",
+    "scipy.special.i0e": "real x; at x = 0 the kink of exp(-abs(x)) counts 0",
+    "scipy.special.i1e": "real x; at x = 0 the kink of exp(-abs(x)) counts 0",
+    "scipy.special.psi": "digamma", "scipy.special.rgamma": "nan at 0, -1, -2, ...",
+    "scipy.special.betainc": "in x; a and b refused (no elementary form)",
+    "scipy.special.gammainc": "in x; a refused (no elementary form)",
+    "scipy.special.gammaincc": "in x; a refused (no elementary form)",
+    "scipy.special.zeta": "in q; x refused (no elementary form)",
+    "scipy.special.polygamma": "not the order n", "scipy.special.multigammaln": "not d",
     "operator.pow": "d/db taken as 0 where a == 0", "numpy.power": "d/dx2 taken as 0 at x1 == 0",
 }
 
@@ -81,11 +94,14 @@ consistent.""".split("\n")
 
 def _name(fn):
     mod = getattr(fn, "__module__", None)
-    if mod is None and hasattr(fn, "__class__") and type(fn).__name__ == "ufunc":
-        mod = "numpy"
+    if mod is None and type(fn).__name__ == "ufunc":
+        # a ufunc names no module: NumPy's, or else SciPy's special functions (expit, jv)
+        mod = "numpy" if getattr(np, fn.__name__, None) is fn else "scipy.special"
     name = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", repr(fn))
-    mod = {"_operator": "operator", "numpy._core.umath": "numpy",
-           "scipy.special._ufuncs": "scipy.special"}.get(mod, mod)
+    mod = {"_operator": "operator", "numpy._core.umath": "numpy"}.get(mod, mod)
+    for public in ("scipy.special", "scipy.linalg"):     # their private submodules
+        if mod and mod.startswith(public + "."):
+            mod = public
     if mod and mod.startswith("s2s_ad.runtime."):
         mod = "s2s_ad.runtime"     # generated code reads every helper as `_ad.name`
     return f"{mod}.{name}" if mod else name

@@ -1,11 +1,15 @@
 """Rules for `scipy.special` and `scipy.linalg.solve_triangular` (imported only if SciPy is).
 
-Digamma and polygamma derivatives use `_ad.polygamma`, so the rules need no SciPy names except
-`solve_triangular`, a module-level callable that the compiler resolves by object.
+Each derivative is written in calls that have rules themselves (SciPy's special functions of
+neighbouring orders, NumPy), so a derivative can be differentiated again.  Rules name SciPy's
+functions through `special` (the compiler resolves a rule's free names by object).
 
 Contents:
-    scipy.special     logsumexp expit logit erf erfc erfinv gamma gammaln digamma polygamma
-                      ndtr xlogy softmax log_softmax
+    scipy.special     logsumexp (b=, return_sign=) expit logit erf erfc erfinv erfcinv gamma
+                      gammaln rgamma digamma/psi polygamma multigammaln beta betaln betainc
+                      gammainc gammaincc zeta ndtr xlogy xlog1py entr softmax log_softmax
+                      jv/jn yv yn iv ive j0 j1 y0 y1 i0 i1 i0e i1e
+                      gammasgn (piecewise constant: non-differentiable)
     scipy.linalg      solve_triangular (trans 0/1, any lower/unit_diagonal)
 """
 import numpy as np
@@ -13,47 +17,156 @@ from scipy import special
 from scipy.linalg import solve_triangular
 
 from s2s_ad import runtime as _ad
-from s2s_ad.rules.registry import defjvp, defvjp
+from s2s_ad.rules.registry import (Refused, deffacts, defjvp, defstructural, defvjp,
+                                   nondifferentiable)
 
 # ---- scipy.special ----
 
-# logsumexp without `b` and without `return_sign`.
-defvjp(special.logsumexp,
-       lambda g, ans, a, axis=None, b=None, keepdims=False, return_sign=False:
-       _ad.sum_grad(g, a, axis, keepdims) * np.exp(a - _ad.sum_grad(ans, a, axis, keepdims))
-       if b is None and not return_sign else _ad.unsupported("logsumexp(b=..., return_sign)"))
-defjvp(special.logsumexp,
-       lambda t, ans, a, axis=None, b=None, keepdims=False, return_sign=False:
-       np.sum(t * np.exp(a - _ad.sum_grad(ans, a, axis, keepdims)), axis, keepdims=keepdims)
-       if b is None and not return_sign else _ad.unsupported("logsumexp(b=..., return_sign)"))
-defvjp(special.expit, lambda g, ans, x: g * ans * (1 - ans))
-defjvp(special.expit, lambda t, ans, x: t * ans * (1 - ans))
-defvjp(special.logit, lambda g, ans, x: g / (x * (1 - x)))
-defjvp(special.logit, lambda t, ans, x: t / (x * (1 - x)))
-defvjp(special.erf, lambda g, ans, z: g * 1.1283791670955126 * np.exp(-z * z))
-defjvp(special.erf, lambda t, ans, z: t * 1.1283791670955126 * np.exp(-z * z))
-defvjp(special.erfc, lambda g, ans, x: -g * 1.1283791670955126 * np.exp(-x * x))
-defjvp(special.erfc, lambda t, ans, x: -t * 1.1283791670955126 * np.exp(-x * x))
-# erfinv'(y) = sqrt(pi)/2 exp(erfinv(y)^2)
-defvjp(special.erfinv, lambda g, ans, y: g * 0.886226925452758 * np.exp(ans * ans))
-defjvp(special.erfinv, lambda t, ans, y: t * 0.886226925452758 * np.exp(ans * ans))
-defvjp(special.gamma, lambda g, ans, z: g * ans * _ad.polygamma(0, z))
-defjvp(special.gamma, lambda t, ans, z: t * ans * _ad.polygamma(0, z))
-defvjp(special.gammaln, lambda g, ans, x: g * _ad.polygamma(0, x))
-defjvp(special.gammaln, lambda t, ans, x: t * _ad.polygamma(0, x))
-defvjp(special.digamma, lambda g, ans, z: g * _ad.polygamma(1, z))
-defjvp(special.digamma, lambda t, ans, z: t * _ad.polygamma(1, z))
-defvjp(special.polygamma, None, lambda g, ans, n, x: g * _ad.polygamma(n + 1, x))
-defjvp(special.polygamma, None, lambda t, ans, n, x: t * _ad.polygamma(n + 1, x))
+
+def _elementwise(fn, *slopes):
+    """Give `fn`, an elementwise function (broadcasting its arguments), one rule per argument
+    that serves both modes.  `slope(s, ans, *args)` is `s * d fn / d arg`: with s the result's
+    cotangent it is the argument's cotangent (VJP), with s the argument's tangent it is the
+    result's tangent (JVP), as an elementwise function's Jacobian is diagonal.  So each
+    derivative is written once.  A `_constant(...)` slope refuses the argument."""
+    defvjp(fn, *slopes, broadcasts=len(slopes) > 1)
+    defjvp(fn, *slopes, broadcasts=len(slopes) > 1)
+
+
+def _constant(name, why):
+    """The rule of an argument without a derivative (an order, an integer, a parameter whose
+    derivative has no elementary form): differentiating it is refused at the user's line, never
+    taken for a zero."""
+    return Refused(f"no derivative with respect to its argument {name} ({why})",
+                   f"Differentiate with respect to the other arguments only: leave {name} out "
+                   f"of wrt, or wrap it in ad.stop_gradient(...).")
+
+
+_ORDER = _constant("v", "the order")
+_N = _constant("n", "an integer order")
+_D = _constant("d", "an integer dimension")
+
+# logsumexp(a, axis, b, keepdims, return_sign) = log|S|, S = sum of b * exp(a) over `axis`
+# (with return_sign, the pair (log|S|, sign(S))):  d/da = b exp(a - log|S|) sign(S) and
+# d/db = exp(a - log|S|) sign(S).  The reduced values (log|S| and the cotangent times the
+# sign) are put back on the summed axes to broadcast against a and b; a tangent's sum is
+# multiplied by the sign, which is the same along them.
+def _logsumexp_vjp_a(g, ans, a, axis=None, b=None, keepdims=False, return_sign=False):
+    gs = g[0] * ans[1] if return_sign else g
+    lse = ans[0] if return_sign else ans
+    w = np.exp(a - (lse if keepdims or axis is None else np.expand_dims(lse, axis))) \
+        * (gs if keepdims or axis is None else np.expand_dims(gs, axis))
+    return w if b is None else _ad.unbroadcast(w * b, a)
+
+
+def _logsumexp_vjp_b(g, ans, a, axis=None, b=None, keepdims=False, return_sign=False):
+    gs = g[0] * ans[1] if return_sign else g
+    lse = ans[0] if return_sign else ans
+    w = np.exp(a - (lse if keepdims or axis is None else np.expand_dims(lse, axis))) \
+        * (gs if keepdims or axis is None else np.expand_dims(gs, axis))
+    return _ad.unbroadcast(np.broadcast_to(w, np.broadcast_shapes(np.shape(w), np.shape(b))), b)
+
+
+def _logsumexp_jvp_a(t, ans, a, axis=None, b=None, keepdims=False, return_sign=False):
+    lse = ans[0] if return_sign else ans
+    dot = np.sum((t if b is None else t * b)
+                 * np.exp(a - (lse if keepdims or axis is None else np.expand_dims(lse, axis))),
+                 axis, keepdims=keepdims)
+    return (dot * ans[1], _ad.zeros_like(ans[1])) if return_sign else dot
+
+
+def _logsumexp_jvp_b(t, ans, a, axis=None, b=None, keepdims=False, return_sign=False):
+    lse = ans[0] if return_sign else ans
+    dot = np.sum(t * np.exp(a - (lse if keepdims or axis is None else np.expand_dims(lse, axis))),
+                 axis, keepdims=keepdims)
+    return (dot * ans[1], _ad.zeros_like(ans[1])) if return_sign else dot
+
+
+defvjp(special.logsumexp, _logsumexp_vjp_a, None, _logsumexp_vjp_b)
+defjvp(special.logsumexp, _logsumexp_jvp_a, None, _logsumexp_jvp_b)
+# With return_sign the result is a pair: tangents add as pairs, and its kind is not "num"
+# (a pair's cotangent is built item by item, not written into an array).
+defstructural(special.logsumexp)
+deffacts(special.logsumexp, kind="tuple")
+
+# ---- elementary: logistic, error functions, logarithms ----
+
+_elementwise(special.expit, lambda s, ans, x: s * ans * (1 - ans))
+_elementwise(special.logit, lambda s, ans, x: s / (x * (1 - x)))
+_elementwise(special.erf, lambda s, ans, z: s * 1.1283791670955126 * np.exp(-z * z))
+_elementwise(special.erfc, lambda s, ans, x: -s * 1.1283791670955126 * np.exp(-x * x))
+# erfinv'(y) = sqrt(pi)/2 exp(erfinv(y)^2); erfc(erfcinv(y)) = y gives the opposite sign
+_elementwise(special.erfinv, lambda s, ans, y: s * 0.886226925452758 * np.exp(ans * ans))
+_elementwise(special.erfcinv, lambda s, ans, y: -s * 0.886226925452758 * np.exp(ans * ans))
 # ndtr(x) = Phi(x): the standard normal density 0.3989422804014327 * exp(-x^2/2).
-defvjp(special.ndtr, lambda g, ans, x: g * 0.3989422804014327 * np.exp(-0.5 * x * x))
-defjvp(special.ndtr, lambda t, ans, x: t * 0.3989422804014327 * np.exp(-0.5 * x * x))
-defvjp(special.xlogy,
-       lambda g, ans, x, y: g * np.log(y),
-       lambda g, ans, x, y: g * x / y, broadcasts=True)
-defjvp(special.xlogy,
-       lambda t, ans, x, y: t * np.log(y),
-       lambda t, ans, x, y: t * x / y, broadcasts=True)
+_elementwise(special.ndtr, lambda s, ans, x: s * 0.3989422804014327 * np.exp(-0.5 * x * x))
+_elementwise(special.xlogy, lambda s, ans, x, y: s * np.log(y), lambda s, ans, x, y: s * x / y)
+_elementwise(special.xlog1py,
+             lambda s, ans, x, y: s * np.log1p(y), lambda s, ans, x, y: s * x / (1 + y))
+# entr(x) = -x log(x)
+_elementwise(special.entr, lambda s, ans, x: -s * (np.log(x) + 1))
+
+# ---- gamma and beta functions ----
+
+# digamma' = trigamma = zeta(2, x) (Hurwitz), whose derivative in q is again zeta's: every
+# order of these derivatives is one SciPy ufunc call, with float32 kept.
+_elementwise(special.gamma, lambda s, ans, z: s * ans * special.digamma(z))
+_elementwise(special.gammaln, lambda s, ans, x: s * special.digamma(x))
+_elementwise(special.rgamma, lambda s, ans, z: -s * ans * special.digamma(z))
+_elementwise(special.digamma, lambda s, ans, z: s * special.zeta(2.0, z))
+# zeta(x, q) = sum over k of (k + q)^-x: d/dq = -x zeta(x + 1, q); in x it has no elementary form
+_elementwise(special.zeta, _constant("x", "no elementary form"),
+             lambda s, ans, x, q=None: -s * x * special.zeta(x + 1, q))
+_elementwise(special.polygamma, _N, lambda s, ans, n, x: s * special.polygamma(n + 1, x))
+# multigammaln(a, d) = d(d-1)/4 log(pi) + sum over j < d of gammaln(a - j/2)
+_elementwise(special.multigammaln, lambda s, ans, a, d: s * np.sum(
+    special.digamma(np.expand_dims(a, -1) - 0.5 * np.arange(d)), axis=-1), _D)
+_elementwise(special.beta,
+             lambda s, ans, a, b: s * ans * (special.digamma(a) - special.digamma(a + b)),
+             lambda s, ans, a, b: s * ans * (special.digamma(b) - special.digamma(a + b)))
+_elementwise(special.betaln,
+             lambda s, ans, a, b: s * (special.digamma(a) - special.digamma(a + b)),
+             lambda s, ans, a, b: s * (special.digamma(b) - special.digamma(a + b)))
+# The regularized incomplete functions in x: their integrands, over the complete function.
+# xlogy and xlog1py keep the boundary right (a = 1 at x = 0: exp(0 * log 0) = 1).
+_PARAMETER_A = _constant("a", "no elementary form")
+_PARAMETER_B = _constant("b", "no elementary form")
+_elementwise(special.betainc, _PARAMETER_A, _PARAMETER_B, lambda s, ans, a, b, x: s * np.exp(
+    special.xlogy(a - 1, x) + special.xlog1py(b - 1, -x) - special.betaln(a, b)))
+_elementwise(special.gammainc, _PARAMETER_A, lambda s, ans, a, x: s * np.exp(
+    special.xlogy(a - 1, x) - x - special.gammaln(a)))
+_elementwise(special.gammaincc, _PARAMETER_A, lambda s, ans, a, x: -s * np.exp(
+    special.xlogy(a - 1, x) - x - special.gammaln(a)))
+nondifferentiable(special.gammasgn)     # the sign of gamma: piecewise constant
+
+# ---- Bessel functions ----
+
+# Of the first and second kind: C'_v = (C_{v-1} - C_{v+1}) / 2; modified: I'_v = (I_{v-1} +
+# I_{v+1}) / 2.  jn is jv.  y1 uses yv, as yn of an integer order computes in float64.
+_elementwise(special.jv, _ORDER,
+             lambda s, ans, v, z: s * 0.5 * (special.jv(v - 1, z) - special.jv(v + 1, z)))
+_elementwise(special.yv, _ORDER,
+             lambda s, ans, v, z: s * 0.5 * (special.yv(v - 1, z) - special.yv(v + 1, z)))
+_elementwise(special.yn, _N,
+             lambda s, ans, n, x: s * 0.5 * (special.yn(n - 1, x) - special.yn(n + 1, x)))
+_elementwise(special.iv, _ORDER,
+             lambda s, ans, v, z: s * 0.5 * (special.iv(v - 1, z) + special.iv(v + 1, z)))
+_elementwise(special.j0, lambda s, ans, x: -s * special.j1(x))
+_elementwise(special.j1, lambda s, ans, x: s * 0.5 * (special.j0(x) - special.jv(2.0, x)))
+_elementwise(special.y0, lambda s, ans, x: -s * special.y1(x))
+_elementwise(special.y1, lambda s, ans, x: s * 0.5 * (special.y0(x) - special.yv(2.0, x)))
+_elementwise(special.i0, lambda s, ans, x: s * special.i1(x))
+_elementwise(special.i1, lambda s, ans, x: s * 0.5 * (special.i0(x) + special.iv(2.0, x)))
+# The exponentially scaled ones, f(x) exp(-|x|) for real x: minus sign(x) times the result
+# (at 0, where |x| has a kink, the sign is 0, as np.abs's rule takes it).
+_elementwise(special.ive, _ORDER, lambda s, ans, v, z: s * (
+    0.5 * (special.ive(v - 1, z) + special.ive(v + 1, z)) - np.sign(z) * ans))
+_elementwise(special.i0e, lambda s, ans, x: s * (special.i1e(x) - np.sign(x) * ans))
+_elementwise(special.i1e, lambda s, ans, x: s * (
+    0.5 * (special.i0e(x) + special.ive(2.0, x)) - np.sign(x) * ans))
+
+# ---- along an axis ----
+
 defvjp(special.softmax,
        lambda g, ans, x, axis=None: ans * (g - np.sum(g * ans, axis, keepdims=True)))
 defjvp(special.softmax,
