@@ -2558,8 +2558,17 @@ def membrane_modes_fit(k, amp, r):
     y = np.exp(-r) * np.cos(3.0 * r)
     kr = k * r
     pred = amp[0] * special.j0(kr) + amp[1] * special.j1(kr) + amp[2] * special.jv(2.5, kr) \
-        + 0.1 * special.yn(1, kr + 1.0) + 0.1 * special.iv(1.0, 0.5 * kr) * special.i0e(kr)
+        + 0.1 * special.yn(1, kr + 1.0) + 0.1 * special.iv(1.0, 0.5 * kr) * special.i0e(kr) \
+        + 0.1 * special.k1e(kr + 0.5)
     return np.sum((pred - y) ** 2)
+
+
+def probit_loglik(w, x):
+    """Probit regression: log Phi(+-x @ w) through log_ndtr, which stays finite far in the
+    tails, and a KL penalty pulling exp(w) towards 1."""
+    y = np.array([1.0, 0.0, 1.0, 1.0, 0.0])
+    z = (2.0 * y - 1.0) * (x @ w)
+    return np.sum(special.log_ndtr(z)) - np.sum(special.kl_div(np.exp(w), 1.0))
 
 
 def von_mises_nll(mu, kappa, theta):
@@ -2586,6 +2595,7 @@ CASES.append(Case(beta_binomial_loglik, args(scal(0.8, 3.0), scal(0.8, 3.0)), (0
 CASES.append(Case(beta_bin_masses, lambda rng: (np.sort(rng.uniform(0.1, 0.9, 4)),), (0,)))
 CASES.append(Case(membrane_modes_fit, args(scal(1.0, 2.0), vec(3, -1.0, 1.0),
                                            vec(5, 0.2, 2.0)), (0, 1, 2)))
+CASES.append(Case(probit_loglik, args(vec(3), mat(5, 3, -2.0, 2.0)), (0, 1)))
 CASES.append(Case(von_mises_nll, args(scal(-1.0, 1.0), scal(0.5, 4.0), vec(6, -3.0, 3.0)),
                   (0, 1)))
 CASES.append(Case(weighted_mixture_loglik, args(vec(3), vec(3, 0.5, 2.0), vec(5)), (0, 1)))

@@ -672,6 +672,20 @@ if special is not None:
         case(_f, (_dom(),))
     case(special.rgamma, (np.array([-2.5, -0.5, 0.3, 4.2]),))    # rgamma is entire
     case(special.erfcinv, (1.0 + U(4),))
+    for _f, _dom in ((special.log_ndtr, R), (special.exp1, P), (special.expi, G),
+                     (special.k0, P), (special.k1, P), (special.k0e, P), (special.k1e, P)):
+        case(_f, (_dom(4),))
+        case(_f, (_dom(),))
+    case(special.log_ndtr, (np.array([-12.0, -3.0, 0.5, 6.0]),))    # far in both tails
+    case(special.ndtri, (rng.uniform(0.05, 0.95, 4),))
+    case(special.kv, (1.5, P(4)), wrt=(1,))
+    case(special.kv, (np.array([0.0, 2.0]), P(3, 2)), wrt=(1,))
+    case(special.kve, (0.5, P(4)), wrt=(1,))
+    case(special.kn, (0, P(3)))       # through kn(-1, x) = kn(1, x)
+    case(special.kn, (2, P(4)))
+    case(special.rel_entr, (P(2, 3), P(3)))
+    case(special.kl_div, (P(2, 3), P(3)))
+    case(special.poch, (P(3), R(3)))
     # orders and the parameters a, b are refused (no rule): only x is checked
     case(special.jv, (1.5, P(4)), wrt=(1,))    # non-integer orders: x > 0
     case(special.jv, (np.array([0.5, 1.0, 2.5]), P(2, 3)), wrt=(1,))

@@ -61,6 +61,8 @@ NOTES = {
     "scipy.special.gammaincc": "in x; a refused (no elementary form)",
     "scipy.special.zeta": "in q; x refused (no elementary form)",
     "scipy.special.polygamma": "not the order n", "scipy.special.multigammaln": "not d",
+    "scipy.special.kv": "in z, not the order v", "scipy.special.kn": "in x, not the order n",
+    "scipy.special.kve": "in z, not the order v",
     "operator.pow": "d/db taken as 0 where a == 0", "numpy.power": "d/dx2 taken as 0 at x1 == 0",
 }
 

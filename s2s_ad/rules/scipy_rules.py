@@ -6,9 +6,10 @@ functions through `special` (the compiler resolves a rule's free names by object
 
 Contents:
     scipy.special     logsumexp (b=, return_sign=) expit logit erf erfc erfinv erfcinv gamma
-                      gammaln rgamma digamma/psi polygamma multigammaln beta betaln betainc
-                      gammainc gammaincc zeta ndtr xlogy xlog1py entr softmax log_softmax
-                      jv/jn yv yn iv ive j0 j1 y0 y1 i0 i1 i0e i1e
+                      gammaln rgamma digamma/psi polygamma multigammaln poch beta betaln
+                      betainc gammainc gammaincc zeta ndtr log_ndtr ndtri xlogy xlog1py entr
+                      rel_entr kl_div exp1 expi softmax log_softmax
+                      jv/jn yv yn iv ive j0 j1 y0 y1 i0 i1 i0e i1e kv kn kve k0 k1 k0e k1e
                       gammasgn (piecewise constant: non-differentiable)
     scipy.linalg      solve_triangular (trans 0/1, any lower/unit_diagonal)
 """
@@ -98,13 +99,24 @@ _elementwise(special.erfc, lambda s, ans, x: -s * 1.1283791670955126 * np.exp(-x
 # erfinv'(y) = sqrt(pi)/2 exp(erfinv(y)^2); erfc(erfcinv(y)) = y gives the opposite sign
 _elementwise(special.erfinv, lambda s, ans, y: s * 0.886226925452758 * np.exp(ans * ans))
 _elementwise(special.erfcinv, lambda s, ans, y: -s * 0.886226925452758 * np.exp(ans * ans))
-# ndtr(x) = Phi(x): the standard normal density 0.3989422804014327 * exp(-x^2/2).
+# ndtr(x) = Phi(x): the standard normal density 0.3989422804014327 * exp(-x^2/2); log_ndtr's
+# is that density over Phi (as an exponent: no underflow far left); ndtri inverts ndtr.
 _elementwise(special.ndtr, lambda s, ans, x: s * 0.3989422804014327 * np.exp(-0.5 * x * x))
+_elementwise(special.log_ndtr,
+             lambda s, ans, x: s * 0.3989422804014327 * np.exp(-0.5 * x * x - ans))
+_elementwise(special.ndtri, lambda s, ans, y: s * 2.5066282746310002 * np.exp(0.5 * ans * ans))
 _elementwise(special.xlogy, lambda s, ans, x, y: s * np.log(y), lambda s, ans, x, y: s * x / y)
 _elementwise(special.xlog1py,
              lambda s, ans, x, y: s * np.log1p(y), lambda s, ans, x, y: s * x / (1 + y))
-# entr(x) = -x log(x)
+# entr(x) = -x log(x), rel_entr(x, y) = x log(x / y), kl_div(x, y) = x log(x / y) - x + y
 _elementwise(special.entr, lambda s, ans, x: -s * (np.log(x) + 1))
+_elementwise(special.rel_entr,
+             lambda s, ans, x, y: s * (np.log(x / y) + 1), lambda s, ans, x, y: -s * x / y)
+_elementwise(special.kl_div,
+             lambda s, ans, x, y: s * np.log(x / y), lambda s, ans, x, y: s * (1 - x / y))
+# the exponential integrals E1(x) = integral from x to inf of exp(-t) / t, Ei(x) = -E1(-x)
+_elementwise(special.exp1, lambda s, ans, x: -s * np.exp(-x) / x)
+_elementwise(special.expi, lambda s, ans, x: s * np.exp(x) / x)
 
 # ---- gamma and beta functions ----
 
@@ -121,6 +133,10 @@ _elementwise(special.polygamma, _N, lambda s, ans, n, x: s * special.polygamma(n
 # multigammaln(a, d) = d(d-1)/4 log(pi) + sum over j < d of gammaln(a - j/2)
 _elementwise(special.multigammaln, lambda s, ans, a, d: s * np.sum(
     special.digamma(np.expand_dims(a, -1) - 0.5 * np.arange(d)), axis=-1), _D)
+# poch(z, m) = gamma(z + m) / gamma(z)
+_elementwise(special.poch,
+             lambda s, ans, z, m: s * ans * (special.digamma(z + m) - special.digamma(z)),
+             lambda s, ans, z, m: s * ans * special.digamma(z + m))
 _elementwise(special.beta,
              lambda s, ans, a, b: s * ans * (special.digamma(a) - special.digamma(a + b)),
              lambda s, ans, a, b: s * ans * (special.digamma(b) - special.digamma(a + b)))
@@ -157,6 +173,13 @@ _elementwise(special.y0, lambda s, ans, x: -s * special.y1(x))
 _elementwise(special.y1, lambda s, ans, x: s * 0.5 * (special.y0(x) - special.yv(2.0, x)))
 _elementwise(special.i0, lambda s, ans, x: s * special.i1(x))
 _elementwise(special.i1, lambda s, ans, x: s * 0.5 * (special.i0(x) + special.iv(2.0, x)))
+# of the second kind, modified: K'_v = -(K_{v-1} + K_{v+1}) / 2
+_elementwise(special.kv, _ORDER,
+             lambda s, ans, v, z: -s * 0.5 * (special.kv(v - 1, z) + special.kv(v + 1, z)))
+_elementwise(special.kn, _N,
+             lambda s, ans, n, x: -s * 0.5 * (special.kn(n - 1, x) + special.kn(n + 1, x)))
+_elementwise(special.k0, lambda s, ans, x: -s * special.k1(x))
+_elementwise(special.k1, lambda s, ans, x: -s * 0.5 * (special.k0(x) + special.kv(2.0, x)))
 # The exponentially scaled ones, f(x) exp(-|x|) for real x: minus sign(x) times the result
 # (at 0, where |x| has a kink, the sign is 0, as np.abs's rule takes it).
 _elementwise(special.ive, _ORDER, lambda s, ans, v, z: s * (
@@ -164,6 +187,12 @@ _elementwise(special.ive, _ORDER, lambda s, ans, v, z: s * (
 _elementwise(special.i0e, lambda s, ans, x: s * (special.i1e(x) - np.sign(x) * ans))
 _elementwise(special.i1e, lambda s, ans, x: s * (
     0.5 * (special.i0e(x) + special.ive(2.0, x)) - np.sign(x) * ans))
+# K's scaled ones are f(x) exp(x) (x > 0): plus the result
+_elementwise(special.kve, _ORDER, lambda s, ans, v, z: s * (
+    ans - 0.5 * (special.kve(v - 1, z) + special.kve(v + 1, z))))
+_elementwise(special.k0e, lambda s, ans, x: s * (ans - special.k1e(x)))
+_elementwise(special.k1e, lambda s, ans, x: s * (
+    ans - 0.5 * (special.k0e(x) + special.kve(2.0, x))))
 
 # ---- along an axis ----
 
