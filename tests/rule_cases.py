@@ -670,7 +670,8 @@ if special is not None:
                      (special.i0e, G), (special.i1e, G)):
         case(_f, (_dom(4),))
         case(_f, (_dom(),))
-    case(special.rgamma, (np.array([-2.5, -0.5, 0.3, 4.2]),))    # rgamma is entire
+    case(special.rgamma, (np.array([-2.5, -0.5, 0.3, 4.2]),))    # rgamma is entire:
+    case(special.rgamma, (np.array([0.0, -1.0, -2.0, 0.5, 2.0]),))  # finite at the poles of gamma
     case(special.erfcinv, (1.0 + U(4),))
     for _f, _dom in ((special.log_ndtr, R), (special.exp1, P), (special.expi, G),
                      (special.k0, P), (special.k1, P), (special.k0e, P), (special.k1e, P)):

@@ -55,7 +55,7 @@ NOTES = {
     "scipy.special.ive": "real z, not the order v; at z = 0 the kink of exp(-abs(z)) counts 0",
     "scipy.special.i0e": "real x; at x = 0 the kink of exp(-abs(x)) counts 0",
     "scipy.special.i1e": "real x; at x = 0 the kink of exp(-abs(x)) counts 0",
-    "scipy.special.psi": "digamma", "scipy.special.rgamma": "nan at 0, -1, -2, ...",
+    "scipy.special.psi": "digamma",
     "scipy.special.betainc": "in x; a and b refused (no elementary form)",
     "scipy.special.gammainc": "in x; a refused (no elementary form)",
     "scipy.special.gammaincc": "in x; a refused (no elementary form)",

@@ -121,11 +121,22 @@ _elementwise(special.expi, lambda s, ans, x: s * np.exp(x) / x)
 # ---- gamma and beta functions ----
 
 # digamma' = trigamma = zeta(2, x) (Hurwitz), whose derivative in q is again zeta's: every
-# order of these derivatives is one SciPy ufunc call, with float32 kept.
+# order of these derivatives is one SciPy call, with float32 kept.
 _elementwise(special.gamma, lambda s, ans, z: s * ans * special.digamma(z))
 _elementwise(special.gammaln, lambda s, ans, x: s * special.digamma(x))
-_elementwise(special.rgamma, lambda s, ans, z: -s * ans * special.digamma(z))
 _elementwise(special.digamma, lambda s, ans, z: s * special.zeta(2.0, z))
+# rgamma = 1/gamma is entire, but -rgamma(z) digamma(z) is 0 * inf at z = 0, -1, -2, ...; for
+# z < 1/2 the reflection rgamma(z) = gamma(1 - z) sin(pi z) / pi gives a finite form.  Each
+# branch reads z only where it is chosen (elsewhere a safe constant), so that neither it nor
+# its derivatives make an inf that the other branch's zero weight would turn into nan.
+def _rgamma_slope(s, ans, z):
+    left = np.where(z < 0.5, z, 0.0)
+    reflected = special.gamma(1 - left) * (
+        np.cos(np.pi * left) - np.sin(np.pi * left) * special.digamma(1 - left) / np.pi)
+    return s * np.where(z < 0.5, reflected, -ans * special.digamma(np.where(z < 0.5, 1.0, z)))
+
+
+_elementwise(special.rgamma, _rgamma_slope)
 # zeta(x, q) = sum over k of (k + q)^-x: d/dq = -x zeta(x + 1, q); in x it has no elementary form
 _elementwise(special.zeta, _constant("x", "no elementary form"),
              lambda s, ans, x, q=None: -s * x * special.zeta(x + 1, q))
