@@ -18,6 +18,7 @@ from scipy import special
 from scipy.linalg import solve_triangular
 
 from s2s_ad import runtime as _ad
+from s2s_ad.rules import shape_facts as shapes
 from s2s_ad.rules.registry import (Refused, deffacts, defjvp, defstructural, defvjp,
                                    nondifferentiable)
 
@@ -144,6 +145,9 @@ _elementwise(special.polygamma, _N, lambda s, ans, n, x: s * special.polygamma(n
 # multigammaln(a, d) = d(d-1)/4 log(pi) + sum over j < d of gammaln(a - j/2)
 _elementwise(special.multigammaln, lambda s, ans, a, d: s * np.sum(
     special.digamma(np.expand_dims(a, -1) - 0.5 * np.arange(d)), axis=-1), _D)
+# Python functions, not ufuncs: a 0-d array for numbers, so "num", not the numbers' "scalar"
+deffacts(special.zeta, special.polygamma, special.multigammaln, kind="num",
+         shape=shapes.broadcast)
 # poch(z, m) = gamma(z + m) / gamma(z)
 _elementwise(special.poch,
              lambda s, ans, z, m: s * ans * (special.digamma(z + m) - special.digamma(z)),
