@@ -51,35 +51,142 @@ def _checked(register, fn, rules, what):
 
 
 def defvjp(fn, *rules, broadcasts=False):
-    """Register VJP rules for `fn`: rule_i(g, ans, *args, **kwargs) -> cotangent of argument i.
+    """Register reverse-mode (VJP) rules for a function: one rule per argument.
 
-    `None` marks an argument as non-differentiable.  With broadcasts=True (an elementwise
-    function) each rule returns the cotangent in the result's shape and s2s_ad reduces it.
-    A differentiated argument past the last rule is refused where it is differentiated.
+    Wherever fn is called in differentiated code (and for `ad.grad(fn)` itself), s2s_ad
+    uses these rules instead of differentiating fn's source, or for a function without
+    source (a C extension).  Rules are ordinary functions, so they can be called and tested
+    (`ad.check_grads`); the compiler inlines their bodies into the generated code, renaming
+    their parameters to the caller's variables.  Forward mode (`ad.jvp`, `ad.jacfwd`) needs a
+    JVP rule too (`ad.defjvp`).  Registering replaces fn's former VJP rules and forgets every
+    compiled derivative.
+
+    Args:
+      fn: the function the rules are for.
+      *rules: `rule_i(g, ans, *args, **kwargs)` for each positional argument i of fn, in
+        order, returning the cotangent of argument i given the cotangent g of fn's result,
+        the result `ans` and fn's arguments.  `None` marks an argument as not
+        differentiable; a differentiated argument past the last rule is refused where it is
+        differentiated.
+      broadcasts: True for an elementwise function: each rule returns the cotangent in the
+        result's shape, and s2s_ad sums it down to the argument's shape.  By default each
+        rule returns the cotangent in its argument's shape itself: s2s_ad does not reshape
+        it, so for an argument that fn broadcasts, sum it down in the rule or pass True.
+
+    Returns:
+      fn.
+
+    Raises:
+      BadArgumentError: when fn or a rule is not callable, or every rule is None.
+
+    Example:
+      >>> def softplus(x):
+      ...     return np.log(1.0 + np.exp(x))
+      >>> _ = ad.defvjp(softplus, lambda g, ans, x: g / (1.0 + np.exp(-x)))
+      >>> print(ad.grad(softplus)(0.0))
+      0.5
+      >>> [line.strip() for line in ad.source(softplus).splitlines() if "x_bar =" in line]
+      ['x_bar = out_bar / (1.0 + np.exp(-x))']
     """
     return _checked(lambda: _registry.defvjp(fn, *rules, broadcasts=broadcasts, origin="user"),
                     fn, rules, "defvjp")
 
 
 def defjvp(fn, *rules, broadcasts=False):
-    """Register JVP rules for `fn`: rule_i(t, ans, *args, **kwargs) -> the result's tangent
-    caused by argument i's tangent t."""
+    """Register forward-mode (JVP) rules for a function: one rule per argument.
+
+    The forward-mode counterpart of `ad.defvjp`, used by `ad.jvp`, `ad.jacfwd`,
+    `ad.hessian`, `ad.hvp` and wherever s2s_ad differentiates fn in forward mode.  The
+    tangent of fn's result is the sum of what each rule returns.  Registering replaces fn's
+    former JVP rules and forgets every compiled derivative.
+
+    Args:
+      fn: the function the rules are for.
+      *rules: `rule_i(t, ans, *args, **kwargs)` for each positional argument i of fn,
+        returning the tangent of fn's result caused by the tangent t of argument i (given
+        the result `ans` and fn's arguments).  `None` marks an argument as not
+        differentiable.
+      broadcasts: True for an elementwise function, as for `ad.defvjp`.
+
+    Returns:
+      fn.
+
+    Raises:
+      BadArgumentError: when fn or a rule is not callable, or every rule is None.
+
+    Example:
+      >>> def softplus(x):
+      ...     return np.log(1.0 + np.exp(x))
+      >>> _ = ad.defjvp(softplus, lambda t, ans, x: t / (1.0 + np.exp(-x)))
+      >>> out, out_dot = ad.jvp(softplus, (0.0,), (2.0,))
+      >>> print(f"{out:.4f} {out_dot:.4f}")
+      0.6931 1.0000
+    """
     return _checked(lambda: _registry.defjvp(fn, *rules, broadcasts=broadcasts, origin="user"),
                     fn, rules, "defjvp")
 
 
 def nondifferentiable(*fns):
-    """Declare that calls to each of `fns` have a zero derivative."""
+    """Declare that calls to each of the given functions have a zero derivative.
+
+    s2s_ad then neither reads their source nor asks for rules: their results are constants
+    to every mode, as if wrapped in `ad.stop_gradient` (integer-valued helpers, random
+    draws, logging).  Any rules registered for them before are dropped, and every compiled
+    derivative is forgotten.
+
+    Args:
+      *fns: the functions.
+
+    Returns:
+      The function given, or the tuple of them for several, so that it can be used as a
+      decorator.
+
+    Example:
+      >>> @ad.nondifferentiable
+      ... def rounded(x):
+      ...     return np.round(x)
+      >>> def f(x):
+      ...     return x * rounded(x)
+      >>> print(ad.grad(f)(2.2))
+      2.0
+    """
     found = _registry.nondifferentiable(*fns, origin="user")
     clear_cache()
     return found
 
 def register_pytree(cls, fields, rebuild=None):
-    """Declare the attributes of `cls`'s instances that carry derivatives, `fields` (names),
-    and optionally how an instance with new values is made, `rebuild(obj, {name: value})`
-    (by default: a shallow copy of obj with those attributes set).  Its derivatives are then
-    instances of `cls`.  Namedtuples, dataclasses and objects whose `__dict__` holds their
-    data need no registration.  Returns cls."""
+    """Declare which attributes of a class's instances carry derivatives.
+
+    The derivative with respect to such an object is then an instance of the same class,
+    holding the derivative of each field; its other attributes are those of the argument,
+    copied unchanged.  Namedtuples, dataclasses and objects whose `__dict__` holds their
+    data need no registration: use it for classes with `__slots__`, or to leave attributes
+    out.  Registering forgets every compiled derivative.
+
+    Args:
+      cls: the class.
+      fields: the names of the attributes that carry derivatives.
+      rebuild: `rebuild(obj, {name: value})` returning an instance like obj with those
+        fields set to the values; by default a shallow copy of obj with them set.
+
+    Returns:
+      cls, so that it can be used after the class statement or on it.
+
+    Raises:
+      BadArgumentError: when cls is not a class.
+
+    Example:
+      >>> class Affine:
+      ...     __slots__ = ("w", "b", "name")
+      ...     def __init__(self, w, b, name):
+      ...         self.w, self.b, self.name = w, b, name
+      >>> _ = ad.register_pytree(Affine, ("w", "b"))
+      >>> def loss(p, x):
+      ...     return np.sum((p.w * x + p.b) ** 2)
+      >>> g = ad.grad(loss)(Affine(np.array([1.0, 2.0]), 0.5, "layer"), np.array([1.0, -1.0]))
+      >>> print(type(g).__name__, g.w, g.b, g.name)
+      Affine [3. 3.] 0.0 layer
+    """
     if not isinstance(cls, type):
         raise BadArgumentError(f"ad.register_pytree: {cls!r} is not a class")
     _runtime.register_pytree(cls, fields, rebuild)

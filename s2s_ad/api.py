@@ -24,11 +24,55 @@ from s2s_ad.frontend import source as frontend
 
 
 def grad(fn, wrt=0, *, has_aux=False, on_adjoint=None):
-    """The gradient of scalar-valued `fn` with respect to the `wrt` argument(s).
+    """Gradient of a scalar-valued function, computed by generated Python code.
 
-    `on_adjoint={"h": hook}` calls `hook(h_bar)` in the reverse sweep where the adjoint of
-    the variable `h` is complete (after each assignment to h: each iteration's, in a loop)
-    and goes on with what it returns: to print, record, clip or scale it."""
+    `ad.grad(f)` returns a function with f's parameters.  Its first call with arguments of
+    new kinds (numbers, arrays, containers) generates the Python source of the gradient
+    (`ad.source(f, "grad")` prints it), compiles it and caches it; later calls run that code.
+    Nothing is traced at call time.  The code is reverse mode (a forward sweep, then the
+    adjoints in reverse), or, for a single wrt argument that is a Python number (without
+    has_aux and hooks), one forward sweep without a tape.
+    Keyword arguments are accepted as f accepts them.
+
+    Args:
+      fn: the function to differentiate, whose source s2s_ad can read (a module file or a
+        notebook cell).  It returns a scalar: a Python or NumPy number, or a 0-d array.
+      wrt: the argument(s) to differentiate with respect to: a position, a parameter name,
+        or a tuple (or list) of them, such as `(0, "b")`.  Default 0, the first parameter.
+      has_aux: if True, fn returns `(value, aux)`: the gradient is that of `value`, and
+        `aux` is returned beside it, not differentiated.
+      on_adjoint: `{variable name: hook}`.  In the reverse sweep, `hook(h_bar)` is called
+        where the adjoint of the variable `h` is complete (once per assignment to `h`: in a
+        loop, once per iteration), and the sweep goes on with what it returns: print,
+        record, clip or scale it there.
+
+    Returns:
+      A function `g(*args, **kwargs)` named `f_grad` returning the gradient, which has the
+      shape and structure of the wrt argument (an array for an array, a tuple for a tuple,
+      an object of the same class for an object); an `int` argument is differentiated as a
+      float.  A tuple `wrt` gives a tuple of gradients in its order.  With has_aux, `g`
+      returns `(gradient, aux)`.
+
+    Raises:
+      BadArgumentError: at once, when wrt names no parameter of fn; when `g` is called, when
+        fn's output is not a scalar (use jacrev or vjp) or is a tuple without has_aux.
+      DifferentiationError: at the first call, when fn uses what s2s_ad cannot
+        differentiate; the message names the file and line of fn at fault.
+
+    Example:
+      >>> def f(x, y):
+      ...     return np.sum(x ** 2 * y)
+      >>> x = np.array([1.0, 2.0])
+      >>> ad.grad(f)(x, 3.0)
+      array([ 6., 12.])
+      >>> dx, dy = ad.grad(f, wrt=(0, "y"))(x, 3.0)
+      >>> print(dx, dy)
+      [ 6. 12.] 5.0
+      >>> def g(x):
+      ...     return np.sum(x ** 2), x.size
+      >>> ad.grad(g, has_aux=True)(x)
+      (array([2., 4.]), 2)
+    """
     t = Transform(fn, "grad", wrt, has_aux, on_adjoint)
 
     # a single gradient asked for as a tuple is wrapped; several come back as a tuple already
@@ -63,8 +107,35 @@ def _with_any_arguments(general):
 
 
 def value_and_grad(fn, wrt=0, *, has_aux=False, on_adjoint=None):
-    """`(value, gradient)` of scalar-valued `fn`; with has_aux, `((value, aux), gradient)`.
-    `on_adjoint`: as for grad."""
+    """Value and gradient of a scalar-valued function, in one call.
+
+    The same as `ad.grad`, except that the generated code returns the value of fn it
+    computes on the way (in its forward sweep), so f need not be called again for it.
+
+    Args:
+      fn: the function to differentiate, returning a scalar (see `ad.grad`).
+      wrt: a position, a parameter name, or a tuple of them (default 0).
+      has_aux: if True, fn returns `(value, aux)` and only `value` is differentiated.
+      on_adjoint: `{variable name: hook}` called on adjoints in the reverse sweep, as in
+        `ad.grad`.
+
+    Returns:
+      A function `g(*args, **kwargs)` named `f_value_and_grad` returning
+      `(value, gradient)`, or `((value, aux), gradient)` with has_aux; the gradient is
+      what `ad.grad(fn, wrt)` returns.
+
+    Raises:
+      BadArgumentError: as for `ad.grad`.
+      DifferentiationError: at the first call, when fn uses what s2s_ad cannot
+        differentiate.
+
+    Example:
+      >>> def f(x):
+      ...     return np.sum(x ** 3)
+      >>> value, gradient = ad.value_and_grad(f)(np.array([1.0, 2.0]))
+      >>> print(value, gradient)
+      9.0 [ 3. 12.]
+    """
     t = Transform(fn, "value_and_grad", wrt, has_aux, on_adjoint)
 
     def general(args, kwargs=None):
@@ -81,8 +152,43 @@ def value_and_grad(fn, wrt=0, *, has_aux=False, on_adjoint=None):
 
 
 def vjp(fn, *primals, wrt=None, on_adjoint=None):
-    """`(out, pullback)`; `pullback(cotangent)` gives one cotangent per wrt argument (a tuple).
-    `on_adjoint`: as for grad."""
+    """Evaluate a function and return its vector-Jacobian product (pullback).
+
+    Unlike `ad.grad`, fn may return any shape: the pullback takes a cotangent shaped like
+    fn's output and returns `cotangent @ J` for the Jacobian J of each wrt argument, by the
+    generated reverse-mode code.  The pullback keeps copies of the arrays given, so writing
+    into them afterwards does not move the point it linearises at.
+
+    Args:
+      fn: the function to differentiate.
+      *primals: the arguments to call fn with, positional.
+      wrt: the argument(s) to differentiate with respect to: a position, a parameter name,
+        or a tuple of them; None (the default) means every positional argument given.
+      on_adjoint: `{variable name: hook}` called on adjoints in the reverse sweep, as in
+        `ad.grad`.
+
+    Returns:
+      `(out, pullback)`: `out` is `fn(*primals)`, and `pullback(cotangent)` returns a tuple
+      with one cotangent per wrt argument, each shaped like that argument (a 1-tuple for a
+      single wrt).
+
+    Raises:
+      BadArgumentError: when `pullback` is given a cotangent whose shape is not the shape of
+        fn's output.
+      DifferentiationError: when fn uses what s2s_ad cannot differentiate.
+
+    Example:
+      >>> def f(x, w):
+      ...     return w * x ** 2
+      >>> out, pullback = ad.vjp(f, np.array([1.0, 2.0]), 3.0)
+      >>> out
+      array([ 3., 12.])
+      >>> x_bar, w_bar = pullback(np.array([1.0, 1.0]))
+      >>> print(x_bar, w_bar)
+      [ 6. 12.] 5.0
+      >>> ad.vjp(f, np.array([1.0, 2.0]), 3.0, wrt="x")[1](np.array([1.0, 0.0]))
+      (array([6., 0.]),)
+    """
     params = parameters(fn)
     wrt = tuple(range(len(primals))) if wrt is None else wrt
     t = Transform(fn, "vjp", wrt if isinstance(wrt, tuple) else (wrt,), on_adjoint=on_adjoint)
@@ -114,7 +220,23 @@ def vjp(fn, *primals, wrt=None, on_adjoint=None):
 
 
 def stop_gradient(x):
-    """`x`, with a zero derivative: nothing flows back through it."""
+    """Return `x` unchanged, with a zero derivative: nothing flows back through it.
+
+    The compiler treats a call to it as a constant in every mode, so `stop_gradient(x)`
+    holds x's value while derivatives pass around it.
+
+    Args:
+      x: any value.
+
+    Returns:
+      `x` itself.
+
+    Example:
+      >>> def f(x):
+      ...     return x * ad.stop_gradient(x)
+      >>> f(3.0), ad.grad(f)(3.0)
+      (9.0, 3.0)
+    """
     return x
 
 

@@ -24,15 +24,38 @@ from s2s_ad.derivative import differentiated
 
 
 def adjoints(fn, wrt=None):
-    """A function of fn's arguments returning {variable: adjoint} for the variables of
-    scalar-valued `fn`, in the order they appear in its source, differentiating with respect
-    to the `wrt` arguments (by default all of them).
+    """Every adjoint of a scalar-valued function's variables, from one reverse sweep.
 
-        >>> def f(x):
-        ...     h = 3.0 * x
-        ...     return h * h
-        >>> ad.adjoints(f)(1.0)
-        {'x': 18.0, 'h': 6.0}
+    For teaching, and for finding where a gradient vanishes or explodes: the adjoint of a
+    variable is the derivative of fn's output with respect to it.  Each variable gets an
+    `ad.grad` hook (see its on_adjoint) that records a copy of its adjoint and passes it on
+    unchanged.  A variable assigned more than once keeps the adjoint at its first assignment,
+    which the reverse sweep reaches last: for one first bound before a loop that rebinds it,
+    its whole effect on the output; for a parameter, its gradient.  A variable whose adjoint
+    is zero by construction (it does not depend on a wrt argument, or the output does not
+    depend on it) is left out, as are the variables of the functions fn calls.
+
+    Args:
+      fn: the function, returning a scalar.
+      wrt: the arguments to differentiate with respect to: a position, a parameter name, or
+        a tuple of them; None (the default) means all of fn's parameters.
+
+    Returns:
+      A function of fn's arguments (named `f_adjoints`) returning
+      `{variable name: adjoint}`, in the order the variables appear in fn's source.
+
+    Raises:
+      BadArgumentError: when fn's output is not a scalar, or wrt names no parameter.
+      DifferentiationError: when fn uses what s2s_ad cannot differentiate.
+
+    Example:
+      >>> def f(x, w):
+      ...     h = w * x
+      ...     return h * h
+      >>> ad.adjoints(f)(1.0, 3.0)
+      {'x': 18.0, 'w': 6.0, 'h': 6.0}
+      >>> ad.adjoints(f, wrt="x")(1.0, 3.0)
+      {'x': 18.0, 'h': 6.0}
     """
     names = variables(fn)
 
@@ -47,8 +70,36 @@ def adjoints(fn, wrt=None):
 
 
 def tangents(fn):
-    """A function of (primals, tangents), as jvp takes them, returning {variable: tangent}
-    for the variables of `fn`, in the order they appear in its source."""
+    """Every tangent of a function's variables, from one forward sweep.
+
+    The forward-mode counterpart of `ad.adjoints`: the tangent of a variable is its
+    directional derivative along the tangents given.  Each variable gets an `ad.jvp` hook
+    (see its on_tangent) that records a copy of its tangent.  A variable assigned more than
+    once keeps the tangent at its last assignment: the tangent of the value it holds at the
+    end.  A parameter's tangent is the one given; a variable whose tangent is zero by
+    construction is left out.
+
+    Args:
+      fn: the function; its output may have any shape.
+
+    Returns:
+      A function `t(primals, tangents)`, taking them as `ad.jvp` does (two tuples, one item
+      per argument), named `f_tangents`, returning `{variable name: tangent}` in the order
+      the variables appear in fn's source.
+
+    Raises:
+      BadArgumentError: as for `ad.jvp`.
+      DifferentiationError: when fn uses what s2s_ad cannot differentiate.
+
+    Example:
+      >>> def f(x, w):
+      ...     h = w * x
+      ...     return h * h
+      >>> ad.tangents(f)((1.0, 3.0), (1.0, 0.0))
+      {'x': 1.0, 'w': 0.0, 'h': 3.0}
+      >>> ad.tangents(f)((1.0, 3.0), (1.0, None))
+      {'x': 1.0, 'h': 3.0}
+    """
     names = variables(fn)
 
     def run(primals, tangents):

@@ -19,6 +19,9 @@ from s2s_ad import sources
 
 
 class Differentiable:
+    """A function decorated with `@ad.differentiate`: callable as before, with its
+    derivatives as attributes (see `ad.differentiate`)."""
+
     def __init__(self, fn, wrt=0, on_adjoint=None):
         functools.update_wrapper(self, fn)
         self.__s2s_ad_original__ = fn
@@ -49,16 +52,20 @@ class Differentiable:
         return Differentiable(types.MethodType(fn, obj), self.wrt, self.on_adjoint)
 
     def vjp(self, *primals):
+        """`ad.vjp(f, *primals, wrt=...)`: `(out, pullback)`."""
         return api.vjp(self.__s2s_ad_original__, *primals, wrt=self.wrt,
                        on_adjoint=self.on_adjoint)
 
     def jvp(self, primals, tangents):
+        """`ad.jvp(f, primals, tangents)`: `(out, out_tangent)`."""
         return higher.jvp(self.__s2s_ad_original__, primals, tangents)
 
     def hessian(self, *args):
+        """`ad.hessian(f, wrt)(*args)`: the Hessian at args."""
         return self._made("hessian", higher.hessian)(*args)
 
     def hvp(self, *args):
+        """`ad.hvp(f, wrt)(*args, v)`: the Hessian at args times v."""
         return self._made("hvp", higher.hvp)(*args)
 
     def _made(self, name, transform):
@@ -80,8 +87,41 @@ class Differentiable:
 
 
 def differentiate(fn=None, *, wrt=0, on_adjoint=None):
-    """Decorator; `@differentiate` or `@differentiate(wrt=...)`.  `on_adjoint` (hooks on the
-    adjoints of named variables, see ad.grad) holds for .grad, .value_and_grad and .vjp."""
+    """Decorator giving a function its derivatives as attributes.
+
+    The decorated function is called as before, unchanged; `f.grad`, `f.value_and_grad`,
+    `f.vjp`, `f.jvp`, `f.hessian`, `f.hvp` and `f.source` are the transforms of the same
+    names applied to it with the decorator's wrt.  Used bare (`@ad.differentiate`) or with
+    arguments (`@ad.differentiate(wrt=("w", "b"))`).  On a method, `obj.f.grad(x)`
+    differentiates the method bound to obj.
+
+    Args:
+      fn: the function (given when used bare).
+      wrt: the argument(s) every attribute differentiates with respect to: a position, a
+        parameter name, or a tuple of them (default 0).
+      on_adjoint: `{variable name: hook}` for `.grad`, `.value_and_grad` and `.vjp`, as in
+        `ad.grad`.
+
+    Returns:
+      A callable `Differentiable` object wrapping fn (with its name and docstring):
+      `f.grad(*args)` is `ad.grad(fn, wrt)(*args)`, `f.value_and_grad(*args)`,
+      `f.vjp(*primals)` is `ad.vjp(fn, *primals, wrt=wrt)`, `f.jvp(primals, tangents)`,
+      `f.hessian(*args)`, `f.hvp(*args, v)`, and `f.source(mode="grad", example=None,
+      standalone=False)` is `ad.source(fn, mode, wrt, ...)`.  Without fn, the decorator.
+
+    Example:
+      >>> @ad.differentiate(wrt=("x", "y"))
+      ... def f(x, y):
+      ...     return x * x * y
+      >>> f(3.0, 2.0)
+      18.0
+      >>> f.grad(3.0, 2.0)
+      (12.0, 9.0)
+      >>> f.value_and_grad(3.0, 2.0)
+      (18.0, (12.0, 9.0))
+      >>> print(f.source("grad").splitlines()[0])
+      def f_grad(x, y):
+    """
     if fn is None:
         return lambda f: Differentiable(f, wrt, on_adjoint)
     return Differentiable(fn, wrt, on_adjoint)

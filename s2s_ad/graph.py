@@ -52,8 +52,54 @@ class Graph:
 
 
 def graph(fn, wrt=0, *, adjoint=False, example=None):
-    """The SSA form of `fn` as a Graph; with `adjoint=True`, the adjoint edges of its gradient
-    in `wrt`.  `example` (a tuple of arguments) specialises the code to their kinds."""
+    """The computational graph of a function: its SSA form as a Graphviz DOT graph.
+
+    One node per statement of fn's SSA form (`ad.source(f, "ssa")`), labelled with it, so
+    with fn's own names; parameters are ellipses, the `return` an octagon.  An edge runs
+    from the statement that defines a value to each statement that reads it (dashed, "next",
+    to the next iteration of a loop); loops and branches are clusters.
+
+    Args:
+      fn: the function.
+      wrt: with adjoint=True, the argument(s) of the gradient drawn: a position, a parameter
+        name, or a tuple of them (default 0).
+      adjoint: True adds, for each edge along which the reverse sweep sends an adjoint, a red
+        edge back labelled with that adjoint (`h_bar`), and shades and marks "[tape]" the
+        values the generated gradient saves on its tape.
+      example: a tuple of arguments to specialise the code to their kinds.
+
+    Returns:
+      A `Graph`: `str(g)` (or `g.source`) is the DOT text; in Jupyter it renders as SVG
+      when the `graphviz` package and Graphviz's `dot` are installed, else as the text.
+
+    Raises:
+      BadArgumentError: when wrt names no parameter of fn.
+      DifferentiationError: when fn's source cannot be read or normalised.
+
+    Example:
+      >>> def f(x):
+      ...     y = x * x
+      ...     return np.sin(y)
+      >>> print(ad.graph(f), end="")
+      digraph "f" {
+        rankdir=TB;
+        node [shape=box, fontname="monospace", fontsize=10];
+        edge [fontname="monospace", fontsize=9];
+        n0 [label="x", shape=ellipse];
+        n1 [label="y = x * x"];
+        n2 [label="out = np.sin(y)"];
+        n3 [label="return out", shape=doubleoctagon];
+        n0 -> n1;
+        n1 -> n2;
+        n2 -> n3;
+      }
+      >>> for line in str(ad.graph(f, adjoint=True)).splitlines():
+      ...     if "red" in line:
+      ...         print(line.strip())
+      n1 -> n0 [color=red, fontcolor=red, constraint=false, label="x_bar"];
+      n2 -> n1 [color=red, fontcolor=red, constraint=false, label="y_bar"];
+      n3 -> n2 [color=red, fontcolor=red, constraint=false, label="out_bar"];
+    """
     with deep_expressions(), collector_paused():
         kinds = arg_kinds(parameters(fn), example) if example is not None else None
         ssa = normalize(fn, walks=loop_walks(kinds))

@@ -48,9 +48,39 @@ def _differentiable_value(value):
 
 
 def jvp(fn, primals, tangents, *, on_tangent=None):
-    """`(out, out_tangent)`: the Jacobian of `fn` at `primals` times `tangents`, each a tuple
-    with one item per argument.  `on_tangent={"h": hook}` calls `hook(h_dot)` after each
-    assignment to the variable `h` and goes on with what it returns (as grad's on_adjoint)."""
+    """Evaluate a function and its Jacobian-vector product, by generated forward-mode code.
+
+    The generated code computes fn's output and, beside each value, its tangent (`h_dot`
+    for the variable `h`) in one forward sweep: the directional derivative of fn at
+    `primals` along `tangents`.
+
+    Args:
+      fn: the function to differentiate; its output may have any shape.
+      primals: a tuple (or list) of the arguments, one item per positional parameter; the
+        parameters left out take their defaults, with no tangent.
+      tangents: a tuple (or list) with one tangent per item of primals, each shaped like its
+        primal.  The tangent of an `int`, a `bool` or a non-numeric argument is ignored (pass
+        `0.0` or `None`); `None` marks any argument as not differentiated.
+      on_tangent: `{variable name: hook}`.  `hook(h_dot)` is called after each assignment to
+        the variable `h`, and the sweep goes on with what it returns.
+
+    Returns:
+      `(out, out_tangent)`: `fn(*primals)` and its tangent, `J @ tangents`, shaped like out.
+
+    Raises:
+      BadArgumentError: when primals or tangents is not a tuple or a list, when their
+        lengths differ, or when a tangent's shape is not its primal's.
+      DifferentiationError: when fn uses what s2s_ad cannot differentiate.
+
+    Example:
+      >>> def f(x, w):
+      ...     return w * x ** 2
+      >>> out, out_dot = ad.jvp(f, (np.array([1.0, 2.0]), 3.0), (np.array([1.0, 0.0]), 0.0))
+      >>> print(out, out_dot)
+      [ 3. 12.] [6. 0.]
+      >>> print(*ad.jvp(f, (np.array([1.0, 2.0]), 3.0), (None, 1.0)))
+      [ 3. 12.] [1. 4.]
+    """
     for what, given in (("primals", primals), ("tangents", tangents)):
         if not isinstance(given, (tuple, list)):
             raise BadArgumentError(
@@ -247,8 +277,36 @@ def _jacfwd_loop(fn, names, params, args, lead=()):
 
 
 def jacfwd(fn, wrt=0):
-    """The Jacobian by forward mode (one batched JVP over the input basis, or one JVP per input
-    element); shape out.shape + in.shape."""
+    """Jacobian of a function, by forward mode.
+
+    One call of generated batched JVP code (`ad.source(f, "jvp_batched", example=...)`)
+    pushes the whole basis of the wrt argument's elements through fn at once; where that code
+    cannot be generated, one JVP per element of the wrt argument.  Forward mode suits
+    functions with few inputs and many outputs (`ad.jacrev` the other way round).
+
+    Args:
+      fn: the function to differentiate.  Its output is a number or an array (or a tuple or
+        list of numbers); its wrt arguments are numbers or arrays.
+      wrt: a position, a parameter name, or a tuple of them (default 0).
+
+    Returns:
+      A function `j(*args)` named `f_jacfwd` returning the Jacobian, of shape
+      `out.shape + in.shape` (a float for a scalar function of a scalar); for a tuple wrt,
+      a tuple of Jacobians, one per wrt argument.
+
+    Raises:
+      BadArgumentError: when wrt names no parameter of fn, or (at the call) when a wrt
+        argument or the output is a dict, an object or a tuple holding arrays.
+      DifferentiationError: when fn uses what s2s_ad cannot differentiate.
+
+    Example:
+      >>> def f(x):
+      ...     return np.array([x[0] * x[1], 3.0 * x[1], x[0]])
+      >>> ad.jacfwd(f)(np.array([2.0, 5.0]))
+      array([[5., 2.],
+             [0., 3.],
+             [1., 0.]])
+    """
     t = _Jacobian(fn, "jvp_batched", wrt)
     names, as_tuple, params = t.wrt, t.as_tuple, t.params
 
@@ -302,8 +360,39 @@ def _jacrev_loop(fn, names, params, args, lead=()):
 
 
 def jacrev(fn, wrt=0):
-    """The Jacobian by reverse mode (one batched VJP over the output basis, or one VJP per
-    output element); shape out.shape + in.shape."""
+    """Jacobian of a function, by reverse mode.
+
+    One call of generated batched VJP code (`ad.source(f, "vjp_batched", example=...)`)
+    pulls the whole basis of the output's elements back through fn at once; where that code
+    cannot be generated, one VJP per element of the output.  Reverse mode suits functions
+    with many inputs and few outputs (`ad.jacfwd` the other way round).
+
+    Args:
+      fn: the function to differentiate.  Its output is a number or an array (or a tuple or
+        list of numbers); its wrt arguments are numbers or arrays.
+      wrt: a position, a parameter name, or a tuple of them (default 0).
+
+    Returns:
+      A function `j(*args)` named `f_jacrev` returning the Jacobian, of shape
+      `out.shape + in.shape`, the same as `ad.jacfwd`'s; for a tuple wrt, a tuple of
+      Jacobians.
+
+    Raises:
+      BadArgumentError: when wrt names no parameter of fn, or (at the call) when a wrt
+        argument or the output is a dict, an object or a tuple holding arrays.
+      DifferentiationError: when fn uses what s2s_ad cannot differentiate.
+
+    Example:
+      >>> def f(x, W):
+      ...     return W @ x
+      >>> W = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+      >>> ad.jacrev(f)(np.array([1.0, -1.0]), W)
+      array([[1., 2.],
+             [3., 4.],
+             [5., 6.]])
+      >>> ad.jacrev(f, wrt="W")(np.array([1.0, -1.0]), W).shape
+      (3, 3, 2)
+    """
     t = _Jacobian(fn, "vjp_batched", wrt)
     names, as_tuple, params = t.wrt, t.as_tuple, t.params
 
@@ -325,7 +414,32 @@ def jacrev(fn, wrt=0):
 
 
 def hessian(fn, wrt=0):
-    """The Hessian, as the forward-mode Jacobian of the generated gradient: in.shape * 2."""
+    """Hessian of a scalar-valued function: `jacfwd` of its generated gradient.
+
+    Forward mode over reverse mode: the generated gradient code (`ad.grad(fn, wrt)`) is
+    differentiated again, as source, by the batched forward mode.
+
+    Args:
+      fn: the function to differentiate, returning a scalar.
+      wrt: one argument: a position or a parameter name (default 0).  For the blocks of a
+        Hessian in several arguments, use `ad.jacfwd(ad.grad(f, wrt), wrt)`.
+
+    Returns:
+      A function `h(*args)` named `f_hessian` returning the Hessian with respect to the wrt
+      argument, of shape `in.shape + in.shape` (a float for a scalar argument).
+
+    Raises:
+      BadArgumentError: at once, when wrt is a tuple of several arguments.
+      DifferentiationError: when fn or its gradient code uses what s2s_ad cannot
+        differentiate.
+
+    Example:
+      >>> def f(x):
+      ...     return x[0] ** 2 * x[1]
+      >>> ad.hessian(f)(np.array([1.0, 2.0]))
+      array([[4., 2.],
+             [2., 0.]])
+    """
     names, as_tuple = wrt_names(fn, wrt)
     if as_tuple and len(names) > 1:
         raise BadArgumentError("hessian takes one wrt argument; use jacfwd(grad(f, wrt), wrt) "
@@ -334,7 +448,32 @@ def hessian(fn, wrt=0):
 
 
 def hvp(fn, wrt=0):
-    """`h(*args, v)` -> Hessian times v, by forward mode over the generated gradient."""
+    """Hessian-vector product of a scalar-valued function, without forming the Hessian.
+
+    Forward mode over reverse mode: the tangent of the generated gradient code along v, in
+    one sweep, whatever the size of the Hessian (`ad.source(f, "hvp")` prints its code).
+
+    Args:
+      fn: the function to differentiate, returning a scalar.
+      wrt: one argument: a position or a parameter name (default 0).
+
+    Returns:
+      A function `h(*args, v)` named `f_hvp`: fn's arguments, then the vector v, shaped like
+      the wrt argument.  It returns `H @ v`, shaped like the wrt argument, for the Hessian H
+      with respect to that argument.
+
+    Raises:
+      BadArgumentError: at once, when wrt is a tuple of several arguments; at the call, when
+        no argument is given.
+      DifferentiationError: when fn or its gradient code uses what s2s_ad cannot
+        differentiate.
+
+    Example:
+      >>> def f(x):
+      ...     return np.sum(x ** 3)
+      >>> ad.hvp(f)(np.array([1.0, 2.0]), np.array([1.0, 1.0]))
+      array([ 6., 12.])
+    """
     names, as_tuple = wrt_names(fn, wrt)
     if as_tuple and len(names) > 1:
         raise BadArgumentError("hvp takes one wrt argument")

@@ -19,20 +19,56 @@ from s2s_ad.transforms.pipeline import collector_paused, deep_expressions, gener
 
 def source(fn, mode="grad", wrt=0, *, optimize=True, has_aux=False, example=None,
            standalone=False, on_adjoint=None):
-    """The generated Python source of `fn` for `mode` ("ssa", "jvp", "vjp", "grad", "hvp").
+    """The Python source s2s_ad generates for a derivative of `fn`, as text.
 
-    Without `example` the text is the generic code, for arguments that are numbers or arrays;
-    with `example` (a tuple of arguments) it is the code specialised to those arguments' kinds,
-    which is the code that runs when `fn`'s derivative is called with such arguments.
-    "jvp_batched" and "vjp_batched" (the code jacfwd and jacrev call, see batching.py) need an
-    `example`, since they are specialised to the shapes of the arguments.
+    This is the code the transforms run, named after fn's variables (`h_bar` is the adjoint
+    of `h`, `h_dot` its tangent), each block of the reverse sweep under a comment quoting the
+    line it differentiates.  Without `example` it is the generic code, for arguments that
+    are numbers or arrays of any shape; with `example` it is the code specialised to those
+    arguments' kinds and shapes, which is what runs when fn's derivative is called with such
+    arguments (often shorter).
 
-    With `standalone=True` it is a module that runs with NumPy alone: its imports, the
-    runtime helpers the code calls (copied by their source, in place of `_ad`), the user's
-    functions it calls and the module-level values it reads.
+    Args:
+      fn: the function.
+      mode: "grad" (default), "value_and_grad", "vjp", "jvp", "hvp" (forward mode over the
+        generated gradient), "ssa" (fn itself, normalised), or, with `example`,
+        "jvp_batched" / "vjp_batched" (the code `ad.jacfwd` / `ad.jacrev` call).
+      wrt: a position, a parameter name, or a tuple of them (default 0).
+      optimize: False shows the code before s2s_ad's optimisation passes.
+      has_aux: fn returns `(value, aux)`, as for `ad.grad`.
+      example: a tuple of arguments to specialise the code to.
+      standalone: True gives a whole module that runs with NumPy alone: its imports, the
+        runtime helpers the code calls (copied by their source, in place of `_ad`), the
+        functions of yours it calls and the module-level values it reads.
+      on_adjoint: the hooks of `ad.grad` (a dict), or just their variables' names, to show
+        the code calling them (in forward modes, the hooks of `ad.jvp`'s on_tangent).
 
-    `on_adjoint` (the hooks of ad.grad, or just their variables' names; in forward mode, of
-    ad.jvp's on_tangent) shows the code calling them.
+    Returns:
+      The source text (a `str`): the derivative function, then the generated functions it
+      calls (derivatives of your functions), separated by blank lines.
+
+    Raises:
+      BadArgumentError: for an unknown mode, a batched mode without example, or a wrt that
+        names no parameter.
+      DifferentiationError: when fn uses what s2s_ad cannot differentiate.
+
+    Example:
+      >>> def f(x):
+      ...     y = x * x
+      ...     return np.sin(y)
+      >>> print(ad.source(f, "vjp"), end="")
+      def f_vjp(x, *, out_bar):
+          y = x * x
+          # return np.sin(y)
+          y_bar = out_bar * np.cos(y)
+          # y = x * x
+          x_bar = 2.0 * (y_bar * x)
+          return x_bar
+      >>> print(ad.source(f, "ssa"), end="")
+      def f(x):
+          y = x * x
+          out = np.sin(y)
+          return out
     """
     hooks = tuple(sorted(on_adjoint or ()))
     with deep_expressions(), collector_paused():

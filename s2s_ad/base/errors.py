@@ -10,7 +10,34 @@ The message has the form
 
 
 class DifferentiationError(Exception):
-    """Base class of everything s2s_ad refuses."""
+    """Base class of everything s2s_ad refuses to differentiate.
+
+    Its message names the place in the user's code at fault (`file:line:column`, the line
+    and a caret under the construct or callable), says what is wrong, then what to do
+    instead.  Catch it to handle any refusal; the subclasses say which kind it is.
+
+    Attributes:
+      message: what is wrong, without the place.
+      hint: what to do instead, or None.
+      location: the place in the user's source (`.filename`, `.line`, `.col`, `.text`), or
+        None where there is none (a bad argument to a transform).
+
+    Example:
+      >>> def f(x):
+      ...     try:
+      ...         return np.sqrt(x)
+      ...     except ValueError:
+      ...         return 0.0
+      >>> try:
+      ...     ad.grad(f)(4.0)
+      ... except ad.DifferentiationError as error:
+      ...     print(type(error).__name__, "at line", error.location.line)
+      ...     print(error.message)
+      ...     print(error.hint)
+      UnsupportedSyntaxError at line 2
+      `try` is not supported
+      Move the try/except outside the differentiated function.
+    """
 
     def __init__(self, message, hint=None, location=None):
         self.message = message
@@ -33,15 +60,51 @@ class DifferentiationError(Exception):
 
 
 class UnsupportedSyntaxError(DifferentiationError):
-    """A Python construct the compiler does not differentiate."""
+    """A Python construct s2s_ad does not differentiate (`try`, `yield`, `global` ...).
+
+    Raised at the first call of the derivative, naming the construct's line.
+
+    Example:
+      >>> def f(x):
+      ...     yield x
+      >>> try:
+      ...     ad.grad(f)(1.0)
+      ... except ad.UnsupportedSyntaxError as error:
+      ...     print(error.message)
+      `yield` is not supported here
+    """
 
 
 class NonDifferentiableCallError(DifferentiationError):
-    """A call to a callable with no derivative rule and no Python source."""
+    """A call to a callable with no derivative rule and no Python source to differentiate.
+
+    The hint names the ways out: give it rules (`ad.defvjp`, `ad.defjvp`), declare it
+    `ad.nondifferentiable`, or wrap its argument in `ad.stop_gradient`.
+
+    Example:
+      >>> def f(x):
+      ...     return np.linalg.eigvals(x)[0].real
+      >>> try:
+      ...     ad.grad(f)(np.eye(2))
+      ... except ad.NonDifferentiableCallError as error:
+      ...     print(error.message)
+      no derivative rule for np.linalg.eigvals
+    """
 
 
 class SourceUnavailableError(DifferentiationError):
-    """The function's source cannot be found (exec, the plain REPL, C functions)."""
+    """The source of the function to differentiate cannot be read.
+
+    It was made by `exec`, typed at the plain Python REPL, or is a built-in function without
+    derivative rules.  Define the function in a file or a notebook cell, or give it rules with `ad.defvjp`.
+
+    Example:
+      >>> try:
+      ...     ad.grad(print)(1.0)
+      ... except ad.SourceUnavailableError as error:
+      ...     print(error.message)
+      cannot differentiate <built-in function print>: it is not a Python function with source
+    """
 
 
 class SourceMismatchError(SourceUnavailableError):
@@ -50,7 +113,20 @@ class SourceMismatchError(SourceUnavailableError):
 
 
 class BadArgumentError(DifferentiationError, TypeError):
-    """The transform was asked something that cannot be answered (bad wrt, non-scalar grad ...)."""
+    """A transform was called with arguments it cannot answer.
+
+    A wrt naming no parameter, the gradient of a function whose output is not a scalar,
+    tangents not in a tuple ...  It is a `TypeError` too.
+
+    Example:
+      >>> def f(x, y):
+      ...     return x * y
+      >>> try:
+      ...     ad.grad(f, wrt="z")
+      ... except ad.BadArgumentError as error:
+      ...     print(error.message)
+      wrt='z': f has no parameter named 'z' (its parameters are ('x', 'y'))
+    """
 
 
 class Unbatchable(Exception):
