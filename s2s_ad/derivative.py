@@ -19,8 +19,9 @@ from s2s_ad.analysis.aliasing import _FRESH, _RETURNS
 from s2s_ad.analysis.calls import _WRITES
 from s2s_ad.analysis.kinds import CONTAINER_KINDS
 from s2s_ad.arguments import builtin_signature, closure_key, value_global_kinds
-from s2s_ad.base.errors import BadArgumentError, DifferentiationError, Unbatchable
-from s2s_ad.base.naming import is_generated
+from s2s_ad.base.errors import (BadArgumentError, DifferentiationError, NonDifferentiableCallError,
+                              Unbatchable)
+from s2s_ad.base.naming import is_call_of, is_generated
 from s2s_ad.frontend import source as frontend
 from s2s_ad.rules import registry
 from s2s_ad.transforms.pipeline import Generated, build
@@ -205,11 +206,13 @@ def _in_generated_code(exc, fn):
     """`exc` as raised, or, where it points into code s2s_ad generated (a derivative being
     differentiated again), with what that code is and what to change in the user's."""
     where = getattr(exc.location, "filename", "")
-    if not is_generated(where):
-        return exc
+    if not is_generated(where) or is_call_of(where):   # (the latter: the user's call of a
+        return exc                                      # function with rules, any order)
     message = (f"differentiating {fn.__name__}, code s2s_ad generated, once more (for a Hessian "
                f"or a Hessian-vector product): {exc.message}")
-    hint = ("Its first derivatives work. Second derivatives need the function to build new "
-            "arrays instead of writing into them (a[i] = v, a[s] *= v).")
+    # a call without a rule for the second derivative: the way out is that rule, as said
+    hint = exc.hint if isinstance(exc, NonDifferentiableCallError) else \
+        ("Its first derivatives work. Second derivatives need the function to build new "
+         "arrays instead of writing into them (a[i] = v, a[s] *= v).")
     return type(exc)(message, hint=hint, location=exc.location)
 

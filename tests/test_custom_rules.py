@@ -112,6 +112,20 @@ def test_gradient_of_one_float_falls_back_to_reverse_mode_without_a_jvp_rule():
     assert ad.grad(uses_half_square)(3.0) == 4.0
 
 
+def test_forward_mode_without_a_jvp_rule_asks_for_one():
+    # half_square itself: the function made to call it is not code s2s_ad differentiates "once
+    # more", and the way out is a JVP rule, not building arrays instead of writing into them
+    with pytest.raises(ad.NonDifferentiableCallError) as error:
+        ad.jvp(half_square, (3.0,), (1.0,))
+    assert "once more" not in str(error.value)
+    assert error.value.message == "no forward-mode rule for half_square"
+    # a Hessian: the generated gradient calls it, and is differentiated once more
+    with pytest.raises(ad.NonDifferentiableCallError) as error:
+        ad.hessian(lambda x: np.sum(half_square(x) * x))(np.ones(2))
+    assert "once more" in str(error.value)
+    assert "ad.defjvp(half_square" in error.value.hint
+
+
 def test_forward_gradient_folds_the_unit_seed_only_where_the_result_stays_a_float():
     import math
     cases = [(lambda x: x + 1, 1.0), (lambda x: 3 * x, 3.0), (lambda x: x * x, 4.0),

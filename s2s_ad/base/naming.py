@@ -17,6 +17,9 @@ _GENERATED = re.compile(r"^(_t\d+|.*_\d+)(_bar|_dot)*$")
 # The start of the pseudo-file name of every compiled derivative, as linecache and tracebacks
 # show it: "<s2s_ad f_grad 1a2b3c4d5e>".
 GENERATED_FILE = "<s2s_ad"
+# The pseudo-file of a function s2s_ad makes to call one with derivative rules (frontend/
+# source.py, `calling`): "<s2s_ad call of module.f>".  Its code is the user's call of f.
+CALL_FILE = GENERATED_FILE + " call of "
 
 
 def generated_name(name):
@@ -27,6 +30,11 @@ def generated_name(name):
 def is_generated(filename):
     """Is this the pseudo-file of code s2s_ad generated?"""
     return filename.startswith(GENERATED_FILE + " ")
+
+
+def is_call_of(filename):
+    """Is this the pseudo-file of a function made to call one with rules (CALL_FILE)?"""
+    return filename.startswith(CALL_FILE)
 
 
 class Namer:

@@ -25,6 +25,7 @@ import numpy as np
 from s2s_ad.base.errors import (Location, SourceMismatchError, SourceUnavailableError,
                      UnsupportedSyntaxError)
 from s2s_ad.base import syntax
+from s2s_ad.base.naming import CALL_FILE
 
 _MISSING = object()
 
@@ -118,7 +119,7 @@ def calling(fn, receiver=_UNBOUND, signature=None):
         else:
             arguments.append(p.name)
     qualname = getattr(fn, "__qualname__", name)
-    filename = f"<s2s_ad call of {getattr(fn, '__module__', None) or 'numpy'}.{qualname}>"
+    filename = f"{CALL_FILE}{getattr(fn, '__module__', None) or 'numpy'}.{qualname}>"
     # inside a function having `name` as a local, so that `name` in the body is a free
     # variable, then given a cell holding fn
     text = ("def _outer():\n" + "".join(f"    {c} = None\n" for c in cells) +
