@@ -68,6 +68,33 @@ def defjvp(fn, *rules, broadcasts=False):
                     fn, rules, "defjvp")
 
 
+def defelementwise(fn, *partials, broadcasts=False):
+    """Register both modes of `fn` from one partial derivative per argument,
+    partial_i(ans, *args, **kwargs) -> d fn / d args[i] (None: not differentiated): the VJP
+    is g * partial_i, the JVP t * partial_i.  For a function whose derivative is a product
+    elementwise (np.tanh: `lambda ans, x: 1 - ans * ans`); written in differentiable calls,
+    it gives second derivatives too."""
+    return _checked(lambda: _registry.defelementwise(fn, *partials, broadcasts=broadcasts,
+                                                     origin="user"),
+                    fn, partials, "defelementwise")
+
+
+def deflinear(fn, transpose=None):
+    """Register both modes of `fn`, linear in its first argument (the others are parameters):
+    its JVP is fn applied to the tangent, its VJP `transpose(g, ans, *args, **kwargs)`;
+    without `transpose`, fn is its own transpose (np.flip)."""
+    return _checked(lambda: _registry.deflinear(fn, transpose, origin="user"), fn,
+                    (transpose or fn,), "deflinear")
+
+
+def defbilinear(fn, transpose_a, transpose_b):
+    """Register both modes of `fn(a, b, ...)`, linear in a and in b each (a product): the
+    JVPs are fn(t, b, ...) and fn(a, t, ...), the VJPs transpose_a(g, ans, a, b, ...) and
+    transpose_b."""
+    return _checked(lambda: _registry.defbilinear(fn, transpose_a, transpose_b, origin="user"),
+                    fn, (transpose_a, transpose_b), "defbilinear")
+
+
 def nondifferentiable(*fns):
     """Declare that calls to each of `fns` have a zero derivative."""
     found = _registry.nondifferentiable(*fns, origin="user")
@@ -89,7 +116,8 @@ def register_pytree(cls, fields, rebuild=None):
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacfwd", "jacrev", "hessian", "hvp",
            "source", "graph", "adjoints", "tangents", "differentiate", "check_grads",
-           "clear_cache", "defvjp", "defjvp", "stop_gradient", "nondifferentiable",
+           "clear_cache", "defvjp", "defjvp", "defelementwise", "deflinear", "defbilinear",
+           "stop_gradient", "nondifferentiable",
            "register_pytree", "DifferentiationError", "UnsupportedSyntaxError",
            "NonDifferentiableCallError", "SourceUnavailableError", "BadArgumentError"]
 __version__ = "0.1.0"

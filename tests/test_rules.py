@@ -270,7 +270,7 @@ FLOAT64_OK = {np.select, np.histogram, _ad.interp_fp_grad}
 
 
 def _f32(x):
-    if isinstance(x, np.ndarray) and x.dtype == np.float64:
+    if isinstance(x, (np.ndarray, np.float64)) and x.dtype == np.float64:
         return x.astype(np.float32)
     if isinstance(x, tuple) and hasattr(x, "_fields"):
         return type(x)(*map(_f32, x))
@@ -282,7 +282,8 @@ def _f32(x):
 
 
 def _all_arrays(c):
-    return all(not isinstance(a, float) for a in c.args)
+    """No argument is a Python float (which stays a float); a NumPy float64 becomes float32."""
+    return all(not isinstance(a, float) or isinstance(a, np.float64) for a in c.args)
 
 
 F32_PARAMS = [p for p in PARAMS if _all_arrays(p.values[0]) and p.values[0].fn not in FLOAT64_OK]
