@@ -14,6 +14,9 @@ This file fails where an entry misses one of them, naming it and the form: add a
 tests/rule_cases.py (the same table the rules are checked with), never a test of its own.
 """
 import math
+import operator
+
+import gast
 
 import numpy as np
 import pytest
@@ -117,3 +120,29 @@ def test_each_derivative_in_the_converted_tables_is_written_once():
                     fn not in WRITTEN_TWICE_ON_PURPOSE})
     assert not twice, "state these with registry.defelementwise, deflinear or defbilinear:\n" \
         + "\n".join(twice)
+
+
+def _inlined(rule):
+    """The body of `rule` as the compiler inlines it, as text."""
+    from s2s_ad.frontend.inline import template
+    tmpl = template(rule)
+    return gast.unparse(tmpl.result) if hasattr(gast, "unparse") else \
+        __import__("ast").unparse(gast.gast_to_ast(tmpl.result))
+
+
+@pytest.mark.parametrize("fn, mode, i, text", [
+    (np.sqrt, "vjps", 0, "g * 0.5 / ans"),            # the seed joins the leading factor
+    (np.log, "jvps", 0, "t / x"),                     # 1 / x
+    (np.cos, "vjps", 0, "-g * np.sin(x)"),            # -sin(x)
+    (np.arccos, "vjps", 0, "-g / np.sqrt(1 - x * x)"),
+    (np.tan, "vjps", 0, "g * (1 + ans * ans)"),       # not a product: the seed times it
+    (operator.sub, "vjps", 1, "-g"),                  # -1
+    (operator.truediv, "jvps", 1, "-t * ans / b"),
+    (math.sqrt, "vjps", 0, "_ad.div(g * 0.5, ans)"),  # the numerator of _ad.div
+    (math.log, "vjps", 0, "g / x if base == math.e else g / (x * math.log(base))"),
+    (operator.matmul, "jvps", 1, "a @ t"),            # defbilinear: the operator itself
+    (np.reshape, "jvps", 0, "_module.reshape(t, shape, order)"),   # deflinear: fn(t, ...)
+    (np.triu, "vjps", 0, "_module.triu(g, k)"),       # its own transpose
+])
+def test_a_rule_written_once_inlines_as_if_written_out(fn, mode, i, text):
+    assert _inlined(getattr(RULES[fn], mode)[i]) == text

@@ -80,10 +80,14 @@ computes it again instead of saving it, and its batched rules (`jacfwd`, `jacrev
 callable is one entry in the rule module of its library, next to its neighbours:
 
 ```python
-defvjp(np.sinc, lambda g, ans, x: ...)
-defjvp(np.sinc, lambda t, ans, x: ...)
+defelementwise(np.sinc, lambda ans, x: _ad.sinc_derivative(1, x))   # d sinc / dx: both modes
 deffacts(np.sinc, shape=shapes.like(0))   # the result has the shape of argument 0
 ```
+
+Each derivative is written once: `defelementwise` takes a partial derivative per argument
+(the VJP is `g *` it, the JVP `t *` it), `deflinear(fn, transpose)` a function linear in its
+first argument (its JVP is `fn` itself), `defbilinear(fn, transpose_a, transpose_b)` a
+product; `defvjp` and `defjvp` the rules that are none of these (`np.abs` of complex values).
 
 State only what cannot be derived: a ufunc, a `math` function or a function registered
 with `broadcasts=True` gets its kind and shape rule from what it is.  The facts are

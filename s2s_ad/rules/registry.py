@@ -18,6 +18,11 @@ caller's variables, so a rule must be a lambda or a `def` whose body is simple a
 followed by one `return`.  Rules may use `np`, `math` and the runtime helpers `_ad.*`
 (`from s2s_ad import runtime as _ad`), and nothing else from their module.
 
+Most rules are stated once for both modes: `defelementwise` (a partial derivative per argument),
+`deflinear` and `defbilinear` (a linear function is its own JVP; its VJP, the transpose, is
+what is written).  The rules they make are functions too, with a `Derivation` that the
+inliner expands as it would a written rule's body.
+
 `broadcasts=True` marks an elementwise function with NumPy broadcasting: its VJP rules return the
 cotangent in the *result's* shape and the compiler reduces it to the argument's shape (only where
 the shapes can differ); its JVP rules return a tangent that the compiler broadcasts to the result.
