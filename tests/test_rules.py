@@ -487,3 +487,15 @@ def test_einsum_subscripts_are_the_interleaved_forms(operands, lists, output):
         ([output] if output is not None else [])
     subscripts = _ad.einsum_subscripts(lists, output)
     np.testing.assert_array_equal(np.einsum(subscripts, *operands), np.einsum(*interleaved))
+
+
+@pytest.mark.skipif(not hasattr(__import__("math"), "cbrt"), reason="math.cbrt is Python 3.11")
+def test_math_cbrt_at_zero_has_an_infinite_derivative_not_a_division_error():
+    """Its rule divided a Python float by 3 * 0.0 * 0.0 (ZeroDivisionError); now as NumPy's
+    cbrt and math.sqrt at 0: inf."""
+    import math
+
+    def cube_root(x):
+        return math.cbrt(x)
+    assert ad.grad(cube_root)(0.0) == math.inf
+    assert ad.jvp(cube_root, (0.0,), (1.0,))[1] == math.inf
