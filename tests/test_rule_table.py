@@ -146,3 +146,20 @@ def _inlined(rule):
 ])
 def test_a_rule_written_once_inlines_as_if_written_out(fn, mode, i, text):
     assert _inlined(getattr(RULES[fn], mode)[i]) == text
+
+
+def test_the_autograd_and_jax_lists_are_what_the_installed_libraries_give(tmp_path):
+    """docs/other_libraries.json is what coverage.py writes from the libraries (where the
+    versions installed are the versions it names)."""
+    import json
+    from importlib.metadata import PackageNotFoundError, version
+    from s2s_ad.rules import coverage
+    stored = json.loads(open(coverage.OTHER_LIBRARIES).read())
+    try:
+        installed = {library: version(library) for library in stored}
+    except PackageNotFoundError:
+        pytest.skip("autograd and JAX are not both installed (the bench extra)")
+    if installed != {library: entry["version"] for library, entry in stored.items()}:
+        pytest.skip(f"other versions installed than docs/other_libraries.json names: {installed}")
+    assert coverage.refresh_other_libraries(tmp_path / "lists.json")
+    assert json.loads((tmp_path / "lists.json").read_text()) == stored

@@ -260,8 +260,10 @@ def comparison_totals(others=None):
 def _comparison_lines(others):
     lines = ["## Compared with autograd and JAX", "",
              "The autograd and JAX columns below say whether those libraries differentiate a "
-             "callable (see", "`s2s_ad/rules/coverage.py` for how their lists in "
-             "`docs/other_libraries.json` are made).", ""]
+             "callable; a row", "whose VJP is no or zero is one only they differentiate.  Their "
+             "lists are the data file", "`docs/other_libraries.json`, which the command above "
+             "writes again first where autograd and", "JAX are installed (`pip install "
+             "autograd \"jax[cpu]\"`; how: `s2s_ad/rules/coverage.py`).", ""]
     for library, (version, n, counts) in comparison_totals(others).items():
         lines.append(f"- {library} {version} differentiates {n} NumPy/SciPy callables: s2s_ad "
                      f"has rules for {counts['yes']}, a zero derivative for {counts['zero']}, "
