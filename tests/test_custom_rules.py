@@ -200,3 +200,18 @@ def test_a_partial_must_name_the_result_and_the_arguments():
         ad.defelementwise(double, lambda: 2.0)
     with pytest.raises(ad.BadArgumentError, match="not a function"):
         ad.deflinear(double, 2.0)
+
+
+def scaled_copy(g, ans=1.0):
+    return ans * g
+
+
+ad.deflinear(scaled_copy)    # parameters named like a rule's seed and result: renamed apart
+
+
+def test_a_linear_function_whose_parameters_are_named_g_and_ans():
+    def f(x):
+        return np.sum(scaled_copy(x, 3.0) ** 2)
+    x = np.array([1.0, -2.0])
+    np.testing.assert_allclose(ad.grad(f)(x), 18.0 * x)
+    assert ad.jvp(f, (x,), (np.ones(2),))[1] == pytest.approx(np.sum(18.0 * x))

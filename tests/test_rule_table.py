@@ -141,8 +141,8 @@ def _inlined(rule):
     (math.sqrt, "vjps", 0, "_ad.div(g * 0.5, ans)"),  # the numerator of _ad.div
     (math.log, "vjps", 0, "g / x if base == math.e else g / (x * math.log(base))"),
     (operator.matmul, "jvps", 1, "a @ t"),            # defbilinear: the operator itself
-    (np.reshape, "jvps", 0, "_module.reshape(t, shape, order)"),   # deflinear: fn(t, ...)
-    (np.triu, "vjps", 0, "_module.triu(g, k)"),       # its own transpose
+    (np.reshape, "jvps", 0, "_linear.reshape(t, shape, order)"),   # deflinear: fn(t, ...)
+    (np.triu, "vjps", 0, "_linear.triu(g, k)"),       # its own transpose
 ])
 def test_a_rule_written_once_inlines_as_if_written_out(fn, mode, i, text):
     assert _inlined(getattr(RULES[fn], mode)[i]) == text

@@ -62,10 +62,10 @@ def _parsed(rule):
     how = registry.derivation(rule)
     if how is None:
         return frontend.parse(rule)
-    seed = next(iter(inspect.signature(rule).parameters))
+    seed, result = list(inspect.signature(rule).parameters)[:2]
     if how.kind == "times":
         return _scaled(frontend.parse(how.of), seed)
-    return _applied(how, seed)
+    return _applied(how, seed, result)
 
 
 def _scaled(parsed, seed):
@@ -110,7 +110,7 @@ def _times(seed, expr, divides):
 _OPERATORS = {operator.mul: "*", operator.matmul: "@"}
 
 
-def _applied(how, seed):
+def _applied(how, seed, result):
     """`def rule(seed, ans, a, b, k=...): return fn(a, seed, k=k)` for how.of = fn, linear in
     argument how.position; fn named through its module as a rule would name it (np.reshape,
     np.fft.fft, `t @ b` for operator.matmul)."""
@@ -119,15 +119,14 @@ def _applied(how, seed):
     closure = {}
     if how.of in _OPERATORS and len(words) == 2:
         call = f" {_OPERATORS[how.of]} ".join(words)
-    else:
+    else:           # the free name of fn, or of its module: no parameter's name
+        free = "_linear"
+        while free in how.names:
+            free += "_"
         callee = _spelled(how.of)
-        if callee is None:
-            callee, closure["_linear"] = ("_linear",), how.of
-        else:
-            closure["_module"] = callee[0]
-            callee = ("_module",) + callee[1]
-        call = f"{'.'.join(callee)}({', '.join(words)})"
-    text = f"def rule({', '.join((seed, 'ans') + how.names)}):\n    return {call}\n"
+        closure[free] = how.of if callee is None else callee[0]
+        call = f"{'.'.join((free,) + (() if callee is None else callee[1]))}({', '.join(words)})"
+    text = f"def rule({', '.join((seed, result) + how.names)}):\n    return {call}\n"
     node = gast.parse(text).body[0]
     return frontend.Parsed(None, node, "<s2s_ad rule>", text.splitlines(), closure)
 

@@ -211,6 +211,8 @@ def _made_rule(how, seed, parameters):
     """A function computing `how` (a Derivation), with the signature (seed, ans, *parameters):
     what registry.bind, the inliner and direct callers (tests) read."""
     import inspect
+    taken = {p.name for p in parameters}
+    seed, result = _fresh(seed, taken), _fresh("ans", taken)
     if how.kind == "times":
         def rule(s, ans, *args, **kwargs):
             return s * how.of(ans, *args, **kwargs)
@@ -223,7 +225,7 @@ def _made_rule(how, seed, parameters):
             plain = [v for v, n in zip(values, how.names) if n not in how.keywords]
             return how.of(*plain, **{n: bound.arguments[n] for n in how.keywords})
     first = [inspect.Parameter(seed, inspect.Parameter.POSITIONAL_OR_KEYWORD),
-             inspect.Parameter("ans", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+             inspect.Parameter(result, inspect.Parameter.POSITIONAL_OR_KEYWORD)]
     signature = inspect.Signature(first + [  # (as a lambda's: x of np.matrix_transpose(x, /))
         p.replace(kind=p.POSITIONAL_OR_KEYWORD) if p.kind is p.POSITIONAL_ONLY else p
         for p in parameters])
@@ -231,6 +233,13 @@ def _made_rule(how, seed, parameters):
     rule.__s2s_ad_derivation__ = how
     rule.__qualname__ = rule.__name__ = f"{how.kind}_rule"
     return rule
+
+
+def _fresh(name, taken):
+    """`name`, or `name_`, `name__` ... where a parameter already has it."""
+    while name in taken:
+        name += "_"
+    return name
 
 
 def _parameters(fn, skip, what):
@@ -265,8 +274,8 @@ def defelementwise(fn, *partials, broadcasts=False, origin="s2s_ad"):
         if partial is None or isinstance(partial, Refused):
             return partial
         code = getattr(partial, "__code__", None)
-        while code is not None and seed in code.co_names + code.co_varnames + code.co_freevars:
-            seed += "_"           # a name of its own, whatever the partial reads
+        if code is not None:      # a name of its own, whatever the partial reads
+            seed = _fresh(seed, set(code.co_names + code.co_varnames + code.co_freevars))
         return _made_rule(Derivation("times", partial), seed,
                           _parameters(partial, 1, "defelementwise"))
     defvjp(fn, *(made(p, "g") for p in partials), broadcasts=broadcasts, origin=origin)
