@@ -126,6 +126,104 @@ def defjvp(fn, *rules, broadcasts=False):
                     fn, rules, "defjvp")
 
 
+def defelementwise(fn, *partials, broadcasts=False):
+    """Register both modes of a function from one partial derivative per argument.
+
+    For a function whose derivative is a product elementwise (np.tanh, a softplus): the VJP
+    of argument i is `g * partial_i(...)` and its JVP `t * partial_i(...)`, so the derivative
+    is written once.  Written in differentiable calls (np.exp, not a helper without rules),
+    the partials give second derivatives too: the compiler inlines them and differentiates
+    them again.  Registering replaces fn's former rules and forgets every compiled derivative.
+
+    Args:
+      fn: the function the rules are for.
+      *partials: `partial_i(ans, *args, **kwargs)` for each positional argument i of fn,
+        returning d fn / d args[i] given the result `ans` and fn's arguments; `None` marks an
+        argument as not differentiable.
+      broadcasts: True when an argument may have fewer elements than the result (its
+        cotangent is then summed to its shape), as for `ad.defvjp`.
+
+    Returns:
+      fn.
+
+    Raises:
+      BadArgumentError: when fn or a partial is not callable, or every partial is None.
+
+    Example:
+      >>> def softplus(x):
+      ...     return np.log(1.0 + np.exp(x))
+      >>> _ = ad.defelementwise(softplus, lambda ans, x: 1.0 / (1.0 + np.exp(-x)))
+      >>> print(f"{ad.grad(softplus)(0.0):.4f} {ad.hessian(softplus)(0.0):.4f}")
+      0.5000 0.2500
+    """
+    return _checked(lambda: _registry.defelementwise(fn, *partials, broadcasts=broadcasts,
+                                                     origin="user"),
+                    fn, partials, "defelementwise")
+
+
+def deflinear(fn, transpose=None):
+    """Register both modes of a function linear in its first argument.
+
+    The other arguments are parameters (a shape, axes).  The JVP is fn itself applied to the
+    tangent; the VJP is the transpose (adjoint) map.  Registering replaces fn's former rules
+    and forgets every compiled derivative.
+
+    Args:
+      fn: the function, linear in its first argument.
+      transpose: `transpose(g, ans, *args, **kwargs)`, the cotangent of the first argument
+        given the result's cotangent g; None when fn is its own transpose (a flip, a
+        symmetric matrix product), in which case fn's own signature names the parameters.
+
+    Returns:
+      fn.
+
+    Raises:
+      BadArgumentError: when fn or transpose is not callable.
+
+    Example:
+      >>> def reverse(x):
+      ...     return x[::-1]
+      >>> _ = ad.deflinear(reverse)
+      >>> print(ad.grad(lambda x: np.sum(reverse(x) * np.arange(3.0)))(np.ones(3)))
+      [2. 1. 0.]
+    """
+    return _checked(lambda: _registry.deflinear(fn, transpose, origin="user"), fn,
+                    (transpose or fn,), "deflinear")
+
+
+def defbilinear(fn, transpose_a, transpose_b):
+    """Register both modes of a product: a function linear in each of its first two arguments.
+
+    `fn(a, b, ...)` is linear in a for a fixed b and in b for a fixed a (a matrix product, a
+    weighted outer product).  The JVPs are `fn(t, b, ...)` and `fn(a, t, ...)`; the VJPs are
+    the two transposes.  Registering replaces fn's former rules and forgets every compiled
+    derivative.
+
+    Args:
+      fn: the function, bilinear in its first two arguments.
+      transpose_a: `transpose_a(g, ans, a, b, ...)`, the cotangent of a given the result's
+        cotangent g.
+      transpose_b: `transpose_b(g, ans, a, b, ...)`, the cotangent of b.
+
+    Returns:
+      fn.
+
+    Raises:
+      BadArgumentError: when fn or a transpose is not callable.
+
+    Example:
+      >>> def times(a, b):
+      ...     return a @ b
+      >>> _ = ad.defbilinear(times, lambda g, ans, a, b: g @ b.T,
+      ...                    lambda g, ans, a, b: a.T @ g)
+      >>> A, x = np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([1.0, -1.0])
+      >>> print(ad.grad(lambda x: np.sum(times(A, x) ** 2))(x))
+      [ -8. -12.]
+    """
+    return _checked(lambda: _registry.defbilinear(fn, transpose_a, transpose_b, origin="user"),
+                    fn, (transpose_a, transpose_b), "defbilinear")
+
+
 def nondifferentiable(*fns):
     """Declare that calls to each of the given functions have a zero derivative.
 
@@ -196,7 +294,8 @@ def register_pytree(cls, fields, rebuild=None):
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacfwd", "jacrev", "hessian", "hvp",
            "source", "graph", "adjoints", "tangents", "differentiate", "check_grads",
-           "clear_cache", "defvjp", "defjvp", "stop_gradient", "nondifferentiable",
+           "clear_cache", "defvjp", "defjvp", "defelementwise", "deflinear", "defbilinear",
+           "stop_gradient", "nondifferentiable",
            "register_pytree", "DifferentiationError", "UnsupportedSyntaxError",
            "NonDifferentiableCallError", "SourceUnavailableError", "BadArgumentError"]
 __version__ = "0.1.0"

@@ -2602,3 +2602,25 @@ CASES.append(Case(weighted_mixture_loglik, args(vec(3), vec(3, 0.5, 2.0), vec(5)
 CASES.append(Case(signed_log_sum, lambda rng: (rng.uniform(-1.0, 1.0, (3, 4)),
                                                rng.uniform(0.5, 2.0, (3, 4))
                                                * np.array([1.0, -1.0, 1.0, -1.0])), (0, 1)))
+
+# ---- rules written once (registry.defelementwise, deflinear, defbilinear) ---------------------
+# Shape functions whose JVP is the function itself and whose VJP is their transpose (or
+# themselves: flip, swapaxes, triu), and math functions that share NumPy's rules or state a
+# partial derivative of their own: every mode through the rules the helpers make.
+
+def linear_shape_functions(x):
+    a = np.reshape(x, (2, 3))
+    b = np.flip(np.swapaxes(a, 0, 1), 0)
+    c = np.triu(np.tile(b, (1, 2))[:, :3], 1)
+    parts = np.split(np.ravel(c), 3)
+    d = np.rot90(a) * np.tanh(np.roll(a.T, 1, 0))
+    return np.sum(np.sin(parts[0]) * parts[2]) + np.sum(np.diag(c) ** 2) + np.sum(d)
+
+
+def math_written_once(x, y):
+    s = math.tanh(x) * math.atan2(y, x) + math.hypot(x, y) + math.log2(y) * math.cbrt(x)
+    return s + math.fmod(x, 0.7) * math.asinh(y) - math.exp(x) / math.acosh(1.0 + y)
+
+
+CASES.append(Case(linear_shape_functions, args(vec(6)), (0,)))
+CASES.append(Case(math_written_once, args(scal(0.5, 1.5), scal(0.5, 2.0)), (0, 1)))

@@ -143,3 +143,89 @@ def test_forward_gradient_of_a_bool_argument_is_still_a_float():
         return x * x
     assert ad.grad(square)(2.0) == 4.0
     assert repr(ad.grad(square)(True)) == "2.0"    # the same generated code serves both
+
+
+# ---- rules written once: ad.defelementwise, ad.deflinear, ad.defbilinear ----
+
+def softplus_once(x):
+    return np.log(1.0 + np.exp(x))
+
+
+ad.defelementwise(softplus_once, lambda ans, x: stable_sigmoid(x))
+
+
+def test_defelementwise_gives_both_modes_inlined_and_second_order():
+    def f(x):
+        return np.sum(softplus_once(x) * x)
+    x = np.array([-2.0, 0.3, 1.5])
+    s = stable_sigmoid(x)
+    np.testing.assert_allclose(ad.grad(f)(x), s * x + softplus_once(x))
+    v = np.array([1.0, -0.5, 2.0])
+    assert ad.jvp(f, (x,), (v,))[1] == pytest.approx(np.sum((s * x + softplus_once(x)) * v))
+    # the partial is differentiated again: d/dx (s x + softplus) = s (1 - s) x + 2 s
+    np.testing.assert_allclose(ad.hvp(f)(x, v), (s * (1 - s) * x + 2 * s) * v)
+    assert "out_bar * stable_sigmoid(x)" in ad.source(lambda x: softplus_once(x), "grad")
+    assert "x_dot * stable_sigmoid(x)" in ad.source(lambda x: softplus_once(x), "jvp")
+
+
+def running_sum(x):
+    return np.cumsum(x)
+
+
+# the transpose of a running sum sums from the end
+ad.deflinear(running_sum, lambda g, ans, x: np.cumsum(g[::-1])[::-1])
+
+
+def symmetric_part(a, k=0.5):
+    return k * (a + a.T)
+
+
+ad.deflinear(symmetric_part)      # its own transpose: its signature names the parameters
+
+
+def pair_products(a, b):
+    return a[:, None] * b[None, :]
+
+
+ad.defbilinear(pair_products, lambda g, ans, a, b: g @ b, lambda g, ans, a, b: a @ g)
+
+
+@pytest.mark.parametrize("f, args", [
+    (lambda x: np.sum(running_sum(x) ** 2), (np.array([1.0, -2.0, 0.5, 3.0]),)),
+    (lambda a: np.sum(symmetric_part(a, k=0.25) * np.arange(9.0).reshape(3, 3) * a),
+     (np.arange(9.0).reshape(3, 3) / 7,)),
+    (lambda a, b: np.sum(np.sin(pair_products(a, b))), (np.array([0.3, -1.2]),
+                                                         np.array([0.5, 2.0, -0.7]))),
+])
+def test_deflinear_and_defbilinear_give_both_modes_to_second_order(f, args):
+    ad.check_grads(f, args, modes=("fwd", "rev"), order=2)
+
+
+def test_a_linear_rules_tangent_is_the_function_applied_to_the_tangent():
+    assert "running_sum(x_dot)" in ad.source(lambda x: running_sum(x), "jvp")
+    source = ad.source(lambda a, b: pair_products(a, b), "jvp", wrt=(0, 1))
+    assert "pair_products(a_dot, b)" in source and "pair_products(a, b_dot)" in source
+
+
+def test_a_partial_must_name_the_result_and_the_arguments():
+    def double(x):
+        return 2 * x
+    with pytest.raises(ad.BadArgumentError, match="takes 0 parameters"):
+        ad.defelementwise(double, lambda: 2.0)
+    with pytest.raises(ad.BadArgumentError, match="not a function"):
+        ad.deflinear(double, 2.0)
+
+
+def scaled_copy(g, ans=1.0):
+    return ans * g
+
+
+ad.deflinear(scaled_copy)    # parameters named like a rule's seed and result: renamed apart
+
+
+def test_a_linear_function_whose_parameters_are_named_g_and_ans():
+    def f(x):
+        return np.sum(scaled_copy(x, 3.0) ** 2)
+    x = np.array([1.0, -2.0])
+    np.testing.assert_allclose(ad.grad(f)(x), 18.0 * x)
+    assert ad.jvp(f, (x,), (np.ones(2),))[1] == pytest.approx(np.sum(18.0 * x))

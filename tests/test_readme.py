@@ -108,6 +108,19 @@ def test_the_rule_counts_are_those_of_docs_rules_md():
     assert stated and header and stated.groups() == header.groups()
 
 
+def test_the_autograd_and_jax_totals_are_those_of_docs_rules_md():
+    rules_md = (ROOT / "docs" / "rules.md").read_text()
+    totals = {library: re.search(rf"- {library} \S+ differentiates (\d+) NumPy/SciPy callables: "
+                                 r"s2s_ad has rules for (\d+), a zero derivative for (\d+)",
+                                 rules_md) for library in ("autograd", "jax")}
+    stated = re.search(r"Of the (\d+) NumPy/SciPy callables autograd\s+differentiates, s2s_ad "
+                       r"has rules for (\d+) and a zero derivative for (\d+); of the (\d+) in "
+                       r"the API\s+of `jax.numpy` and `jax.scipy`, rules for (\d+) and a zero "
+                       r"derivative for (\d+)", README)
+    assert stated and all(totals.values())
+    assert stated.groups() == totals["autograd"].groups() + totals["jax"].groups()
+
+
 def test_the_corpus_sizes_are_the_matrix_corpus():
     from test_matrix import CASES, CORPUS, KERNELS
     stated = re.search(r"The corpus \((\d+) programs\) is tests/programs.py \((\d+) programs:"

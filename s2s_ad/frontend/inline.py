@@ -8,11 +8,18 @@ free name it uses (`np`, `_ad`, a helper) is rebound to the same object under a 
 generated code can see (`names.ref(obj)`).  A rule whose source cannot be read is called
 instead of inlined.
 """
+import copy
+import dataclasses
 import inspect
+import operator
+import sys
 
 import gast
+import numpy as np
 
+from s2s_ad import runtime
 from s2s_ad.frontend import source as frontend
+from s2s_ad.rules import registry
 from s2s_ad.base import syntax as S
 
 _TEMPLATES = {}
@@ -20,7 +27,7 @@ _TEMPLATES = {}
 
 class _Template:
     def __init__(self, rule):
-        parsed = frontend.parse(rule)
+        parsed = _parsed(rule)
         node = parsed.node
         self.params = [a.id for a in node.args.args + node.args.kwonlyargs]
         sig = inspect.signature(rule)
@@ -47,6 +54,99 @@ class _Template:
                 self.free[sub.id] = obj
         self.modules = {name: obj for name, obj in self.free.items()
                         if type(obj).__name__ == "module"}
+
+
+def _parsed(rule):
+    """The rule's function as parsed: its own source, or for a rule made from what was written
+    once (registry.Derivation), the function that derivation spells."""
+    how = registry.derivation(rule)
+    if how is None:
+        return frontend.parse(rule)
+    seed, result = list(inspect.signature(rule).parameters)[:2]
+    if how.kind == "times":
+        return _scaled(frontend.parse(how.of), seed)
+    return _applied(how, seed, result)
+
+
+def _scaled(parsed, seed):
+    """`def rule(seed, ans, ...): ...; return seed * <the partial's result>` from the partial
+    `def partial(ans, ...)`, the seed joining the partial's leading factor as a rule written
+    by hand reads: `g * 0.5 / ans` from `0.5 / ans`, `g / x` from `1 / x`, `-g * sin(x)` from
+    `-sin(x)` (the same values: NumPy multiplies and divides left to right)."""
+    node = copy.deepcopy(parsed.node)
+    node.args.args.insert(0, gast.Name(seed, gast.Param(), None, None))
+
+    def divides(call):        # _ad.div(a, b): a / b as NumPy divides floats
+        return isinstance(call.func, gast.Attribute) and call.func.attr == "div" and \
+            isinstance(call.func.value, gast.Name) and \
+            parsed.resolve(call.func.value.id, None) is runtime
+    node.body[-1].value = _times(gast.Name(seed, gast.Load(), None, None),
+                                 node.body[-1].value, divides)
+    return dataclasses.replace(parsed, node=node)
+
+
+def _times(seed, expr, divides):
+    """seed * expr, the seed multiplied into the leftmost factor of a chain of * and / (the
+    numerator of `_ad.div`) and into each case of a conditional expression."""
+    if isinstance(expr, gast.BinOp) and isinstance(expr.op, (gast.Mult, gast.Div)):
+        expr.left = _times(seed, expr.left, divides)
+        return expr
+    if isinstance(expr, gast.Call) and divides(expr) and len(expr.args) == 2:
+        expr.args[0] = _times(seed, expr.args[0], divides)
+        return expr
+    if isinstance(expr, gast.IfExp):      # a partial by cases: the seed in each case
+        expr.body = _times(seed, expr.body, divides)
+        expr.orelse = _times(copy.deepcopy(seed), expr.orelse, divides)
+        return expr
+    if isinstance(expr, gast.UnaryOp) and isinstance(expr.op, gast.USub):
+        return _times(gast.UnaryOp(gast.USub(), seed), expr.operand, divides)
+    if isinstance(expr, gast.Constant) and type(expr.value) in (int, float) and \
+            expr.value == 1:
+        return seed
+    return gast.BinOp(seed, gast.Mult(), expr)
+
+
+# the linear functions written as operators (defbilinear(operator.matmul, ...))
+_OPERATORS = {operator.mul: "*", operator.matmul: "@"}
+
+
+def _applied(how, seed, result):
+    """`def rule(seed, ans, a, b, k=...): return fn(a, seed, k=k)` for how.of = fn, linear in
+    argument how.position; fn named through its module as a rule would name it (np.reshape,
+    np.fft.fft, `t @ b` for operator.matmul)."""
+    words = [seed if k == how.position else name for k, name in enumerate(how.names)]
+    words = [w if n not in how.keywords else f"{n}={w}" for w, n in zip(words, how.names)]
+    closure = {}
+    if how.of in _OPERATORS and len(words) == 2:
+        call = f" {_OPERATORS[how.of]} ".join(words)
+    else:           # the free name of fn, or of its module: no parameter's name
+        free = "_linear"
+        while free in how.names:
+            free += "_"
+        callee = _spelled(how.of)
+        closure[free] = how.of if callee is None else callee[0]
+        call = f"{'.'.join((free,) + (() if callee is None else callee[1]))}({', '.join(words)})"
+    text = f"def rule({', '.join((seed, result) + how.names)}):\n    return {call}\n"
+    node = gast.parse(text).body[0]
+    return frontend.Parsed(None, node, "<s2s_ad rule>", text.splitlines(), closure)
+
+
+def _spelled(fn):
+    """(top module, attribute chain) through which `fn` is found (np.fft.fft: numpy,
+    ("fft", "fft")), or None."""
+    name = getattr(fn, "__name__", None)
+    module = getattr(fn, "__module__", None) or ("numpy" if isinstance(fn, np.ufunc) else None)
+    if not isinstance(name, str) or not isinstance(module, str):
+        return None
+    parts = module.split(".")
+    root = sys.modules.get(parts[0])
+    for chain in (tuple(parts[1:]) + (name,), (name,)):
+        obj = root
+        for attr in chain:
+            obj = getattr(obj, attr, None)
+        if obj is fn:
+            return root, chain
+    return None
 
 
 def template(rule):

@@ -18,6 +18,9 @@ Each callable has one record (`registry.Primitive`): its rules, and the facts th
 read (`deffacts`: kind and shape of the result, purity, cost, batched rules), stated together in
 its library's module; docs/rules.md says how to add one.
 
+Each derivative is written once (`registry.defelementwise`, `deflinear`, `defbilinear`); the
+rules they make have the signatures below like any other.
+
 Rule signatures (see `registry`): VJP `rule_i(g, ans, *args, **kwargs)` returns the cotangent of
 positional argument i; JVP `rule_i(t, ans, *args, **kwargs)` returns the tangent of the result
 caused by the tangent `t` of argument i.  Rules are written with NumPy's parameter names and
@@ -35,13 +38,15 @@ argument's shape.  To get the usual gradient dL/dx + i dL/dy, conjugate the resu
 float32: rules use Python scalars (weak under NumPy 2 promotion) and no float64 constants, so
 float32 inputs give float32 derivatives wherever NumPy itself keeps float32.
 """
-from s2s_ad.rules.registry import (NONDIFFERENTIABLE, PRIMITIVES, RULES, deffacts, defjvp,
-                                   defvjp, is_nondifferentiable, load_optional_rules, lookup,
+from s2s_ad.rules.registry import (NONDIFFERENTIABLE, PRIMITIVES, RULES, defbilinear,
+                                   defelementwise, deffacts, defjvp, deflinear, defvjp,
+                                   is_nondifferentiable, load_optional_rules, lookup,
                                    nondifferentiable, primitive)
 from s2s_ad.rules import (math_rules, numpy_linalg_rules, numpy_misc_rules,  # noqa: F401
                           numpy_reduce_rules, numpy_shape_rules, numpy_ufunc_rules,
                           operator_rules, runtime_rules)
 
-__all__ = ["defvjp", "defjvp", "deffacts", "nondifferentiable", "lookup", "primitive",
+__all__ = ["defvjp", "defjvp", "defelementwise", "deflinear", "defbilinear", "deffacts",
+           "nondifferentiable", "lookup", "primitive",
            "is_nondifferentiable", "load_optional_rules", "RULES", "PRIMITIVES",
            "NONDIFFERENTIABLE"]

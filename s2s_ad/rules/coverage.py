@@ -1,8 +1,25 @@
 """The rule coverage table: `python -m s2s_ad.rules.coverage > docs/rules.md`.
 
 One row per callable with rules (VJP and JVP per differentiable argument), notes on conventions
-(tie splitting, domains), then the non-differentiable callables.
+(tie splitting, domains), then the non-differentiable callables.  Two columns say whether
+autograd and JAX differentiate the callable, with a row for each callable either of them
+differentiates and s2s_ad does not.  Their lists are the data file docs/other_libraries.json,
+so the table is the same wherever it is generated; run as a script where autograd and JAX are
+installed (`pip install autograd "jax[cpu]"`, the bench extra), this module writes that file
+again from the libraries first:
+
+    autograd   every NumPy/SciPy function autograd.numpy and autograd.scipy wrap with a VJP
+               (autograd.core.primitive_vjps), named as in NumPy/SciPy
+    JAX        every public function of jax.numpy and jax.scipy (and their submodules) that
+               NumPy or SciPy has under the same name: JAX differentiates its whole API (an
+               integer or boolean result has a zero derivative there, as here)
 """
+import importlib
+import json
+import os
+import pkgutil
+import sys
+
 import numpy as np
 
 import s2s_ad.rules  # noqa: F401  (registers every rule)
@@ -78,10 +95,14 @@ computes it again instead of saving it, and its batched rules (`jacfwd`, `jacrev
 callable is one entry in the rule module of its library, next to its neighbours:
 
 ```python
-defvjp(np.sinc, lambda g, ans, x: ...)
-defjvp(np.sinc, lambda t, ans, x: ...)
+defelementwise(np.sinc, lambda ans, x: _ad.sinc_derivative(1, x))   # d sinc / dx: both modes
 deffacts(np.sinc, shape=shapes.like(0))   # the result has the shape of argument 0
 ```
+
+Each derivative is written once: `defelementwise` takes a partial derivative per argument
+(the VJP is `g *` it, the JVP `t *` it), `deflinear(fn, transpose)` a function linear in its
+first argument (its JVP is `fn` itself), `defbilinear(fn, transpose_a, transpose_b)` a
+product; `defvjp` and `defjvp` the rules that are none of these (`np.abs` of complex values).
 
 State only what cannot be derived: a ufunc, a `math` function or a function registered
 with `broadcasts=True` gets its kind and shape rule from what it is.  The facts are
@@ -115,7 +136,161 @@ def _group(name):
     return name.split(".")[0]
 
 
+OTHER_LIBRARIES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))), "docs", "other_libraries.json")
+
+
+def _public_modules(package):
+    """{name: module} of a package and its public submodules that import."""
+    found = {package.__name__: package}
+    for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+        if any(part.startswith("_") for part in info.name.split(".")):
+            continue
+        try:
+            found[info.name] = importlib.import_module(info.name)
+        except Exception:       # pragma: no cover - a submodule needing what is missing
+            continue
+    return found
+
+
+def _resolve(name):
+    """The object NumPy or SciPy has under the dotted `name`, or None."""
+    parts = name.split(".")
+    for cut in range(len(parts) - 1, 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        for attr in parts[cut:]:
+            obj = getattr(obj, attr, None)
+        return obj
+    return None
+
+
+# Public functions of jax.numpy that take no array to an array (files, printing, dtypes): not
+# among what JAX differentiates.
+NOT_ARRAY_FUNCTIONS = {
+    "save", "savez", "load", "fromfile", "frombuffer", "fromstring", "fromiter", "frompyfunc",
+    "from_dlpack", "get_printoptions", "set_printoptions", "printoptions", "array_repr",
+    "array_str", "can_cast", "promote_types", "result_type", "isdtype", "issubdtype",
+    "iterable", "einsum_path", "show_config", "info", "iinfo", "finfo"}
+
+
+def _mirrored(prefix, modules, keep):
+    """The names, in NumPy/SciPy, of the public attributes of `modules` (under `prefix`:
+    "autograd", "jax") that `keep(object)` accepts and that NumPy/SciPy have too."""
+    names = set()
+    for module_name, module in modules.items():
+        for attr in dir(module):
+            if attr.startswith("_") or attr in NOT_ARRAY_FUNCTIONS or \
+                    not keep(getattr(module, attr, None)):
+                continue
+            name = f"{module_name[len(prefix) + 1:]}.{attr}"
+            if callable(_resolve(name)) and not isinstance(_resolve(name), type):
+                names.add(name)
+    return sorted(names)
+
+
+def _public_name(primitive):
+    """The NumPy/SciPy name of the function an autograd primitive wraps (`fun`), found in its
+    module or a public parent of it (scipy.linalg.sqrtm, from scipy.linalg._matfuncs_sqrtm)."""
+    fn = getattr(primitive, "fun", None)
+    module, name = getattr(fn, "__module__", None), getattr(fn, "__name__", None)
+    if not isinstance(module, str) or not isinstance(name, str):
+        return None
+    parts = [p for p in module.split(".") if not p.startswith("_")]
+    for cut in range(len(parts), 0, -1):
+        candidate = ".".join(parts[:cut] + [name])
+        if candidate.split(".")[0] in ("numpy", "scipy") and _resolve(candidate) is fn:
+            return candidate
+    return None
+
+
+def refresh_other_libraries(path=OTHER_LIBRARIES):
+    """Write the lists of what autograd and JAX differentiate (the module's docstring) to
+    `path`, where both are installed; True if written."""
+    try:
+        import autograd.numpy
+        import autograd.scipy
+        from autograd.core import primitive_vjps
+        import jax.numpy
+        import jax.scipy
+        from importlib.metadata import version
+    except ImportError:
+        return False
+    with_vjp = {id(p) for p in primitive_vjps}
+    autograd_modules = {**_public_modules(autograd.numpy), **_public_modules(autograd.scipy)}
+    autograd_modules = {n: m for n, m in autograd_modules.items() if "numpy_" not in n}
+    jax_modules = {**_public_modules(jax.numpy), **_public_modules(jax.scipy)}
+    named = _mirrored("autograd", autograd_modules, lambda obj: id(obj) in with_vjp)
+    named += [n for n in map(_public_name, primitive_vjps) if n is not None]   # (np.mean ...)
+    data = {
+        "autograd": {"version": version("autograd"), "differentiates": sorted(set(named))},
+        "jax": {"version": version("jax"),
+                "differentiates": _mirrored("jax", jax_modules, lambda obj: callable(obj) and
+                                            not isinstance(obj, type))},
+    }
+    with open(path, "w") as f:
+        json.dump(data, f, indent=1)
+        f.write("\n")
+    return True
+
+
+def _other_libraries():
+    """{library: (version, {object: its name there})} from the data file."""
+    with open(OTHER_LIBRARIES) as f:
+        data = json.load(f)
+    found = {}
+    for library, entry in data.items():
+        objects = {}
+        for name in entry["differentiates"]:
+            obj = _resolve(name)
+            try:
+                objects.setdefault(obj, name)
+            except TypeError:       # pragma: no cover - unhashable
+                continue
+        found[library] = (entry["version"], objects)
+    return found
+
+
+def _status(fn):
+    """Does s2s_ad differentiate `fn`: "yes" (rules), "zero" (a zero derivative) or "no"."""
+    try:
+        if fn in RULES and not all(isinstance(r, Refused) for r in RULES[fn].vjps):
+            return "yes"
+        return "zero" if fn in NONDIFFERENTIABLE else "no"
+    except TypeError:               # pragma: no cover - unhashable
+        return "no"
+
+
+def comparison_totals(others=None):
+    """{library: (version, callables it differentiates, {status: how many of them})}."""
+    others = _other_libraries() if others is None else others
+    totals = {}
+    for library, (version, objects) in others.items():
+        counts = {"yes": 0, "zero": 0, "no": 0}
+        for obj in objects:
+            counts[_status(obj)] += 1
+        totals[library] = (version, len(objects), counts)
+    return totals
+
+
+def _comparison_lines(others):
+    lines = ["## Compared with autograd and JAX", "",
+             "The autograd and JAX columns below say whether those libraries differentiate a "
+             "callable; a row", "whose VJP is no or zero is one only they differentiate.  Their "
+             "lists are the data file", "`docs/other_libraries.json`, which the command above "
+             "writes again first where autograd and", "JAX are installed (`pip install "
+             "autograd \"jax[cpu]\"`; how: `s2s_ad/rules/coverage.py`).", ""]
+    for library, (version, n, counts) in comparison_totals(others).items():
+        lines.append(f"- {library} {version} differentiates {n} NumPy/SciPy callables: s2s_ad "
+                     f"has rules for {counts['yes']}, a zero derivative for {counts['zero']}, "
+                     f"nothing for {counts['no']}.")
+    return lines + [""]
+
+
 def coverage_table():
+    others = _other_libraries()
     rows = {}
     library_nondiff = [f for f, origin in NONDIFFERENTIABLE.items() if origin != "user"]
     for fn, rule in RULES.items():
@@ -128,23 +303,41 @@ def coverage_table():
                and not isinstance(r, Refused)]
         rows[name] = (_group(name), ", ".join(map(str, diff)),
                       "yes" if diff else "no", "yes" if jvp == diff and jvp else "no",
-                      ("broadcasts; " if rule.broadcasts else "") + NOTES.get(name, ""))
+                      ("broadcasts; " if rule.broadcasts else "") + NOTES.get(name, ""), fn)
+    n_rules = len(rows)
+    for library, (_, objects) in others.items():     # rows for what only they differentiate
+        for obj, name in objects.items():
+            if _status(obj) != "yes" and name not in rows:
+                zero = "zero" if _status(obj) == "zero" else "no"
+                rows[name] = (_group(name), "", zero, zero, "", obj)
     lines = ["# Derivative rules", "",
              "Generated by `python -m s2s_ad.rules.coverage > docs/rules.md`; do not edit.", "",
-             f"{len(rows)} callables with rules, {len(library_nondiff)} non-differentiable.",
+             f"{n_rules} callables with rules, {len(library_nondiff)} non-differentiable.",
              "Complex values follow the JAX convention (see `s2s_ad/rules/__init__.py`).", "",
-             *ADDING_A_RULE, ""]
+             *ADDING_A_RULE, "", *_comparison_lines(others)]
     for group in sorted({r[0] for r in rows.values()}):
-        lines += [f"## {group}", "", "| callable | arguments | VJP | JVP | notes |",
-                  "| --- | --- | --- | --- | --- |"]
+        lines += [f"## {group}", "",
+                  "| callable | arguments | VJP | JVP | autograd | JAX | notes |",
+                  "| --- | --- | --- | --- | --- | --- | --- |"]
         for name in sorted(n for n, r in rows.items() if r[0] == group):
-            _, args, vjp, jvp, note = rows[name]
-            lines.append(f"| `{name}` | {args} | {vjp} | {jvp} | {note.rstrip('; ')} |")
+            _, args, vjp, jvp, note, fn = rows[name]
+            theirs = ["yes" if _known(fn, others[lib][1]) else "" for lib in ("autograd", "jax")]
+            lines.append(f"| `{name}` | {args} | {vjp} | {jvp} | {' | '.join(theirs)} | "
+                         f"{note.rstrip('; ')} |")
         lines.append("")
     lines += ["## Non-differentiable (zero derivative)", "",
               ", ".join(f"`{n}`" for n in sorted(_name(f) for f in library_nondiff)), ""]
     return "\n".join(lines)
 
 
+def _known(fn, objects):
+    try:
+        return fn in objects
+    except TypeError:               # pragma: no cover - unhashable
+        return False
+
+
 if __name__ == "__main__":
+    if refresh_other_libraries():
+        print(f"refreshed {OTHER_LIBRARIES}", file=sys.stderr)
     print(coverage_table(), end="")

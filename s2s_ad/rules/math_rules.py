@@ -1,138 +1,88 @@
 """Rules for the real functions of the `math` module (scalars in, float out).
 
-Constants are written as literals (ln 2 = 0.6931471805599453, ln 10 = 2.302585092994046,
-2/sqrt(pi) = 1.1283791670955126, 180/pi = 57.29577951308232) so inlined rules need no names.
-`math.gamma` and `math.lgamma` use `_ad.polygamma` (SciPy is not required).
+A function that computes what a NumPy ufunc computes by arithmetic on its argument and result
+shares the ufunc's rules (numpy_ufunc_rules.py); the others are written here, once each
+(registry.defelementwise), with math's functions, so a float's derivative is a float.  Constants are literals
+(2/sqrt(pi) = 1.1283791670955126) so inlined rules need no names.  `math.gamma` and
+`math.lgamma` use `_ad.polygamma` (SciPy is not required).
 
 Contents:
-    powers, exponentials and logarithms   sqrt cbrt exp exp2 expm1 log log2 log10 log1p pow
-    trigonometric                          sin cos tan asin acos atan atan2 hypot degrees radians
-    hyperbolic                             sinh cosh tanh asinh acosh atanh
-    special functions                      erf erfc gamma lgamma
-    piecewise                              fabs copysign fmod remainder ldexp modf frexp
-    non-differentiable                     floor ceil trunc isfinite isnan ... factorial comb
+    shared with NumPy      exp exp2 expm1 log2 log10 log1p tan atan tanh atanh degrees radians
+    of their own           sin cos sinh cosh asinh sqrt cbrt asin acos acosh atan2 hypot log pow
+                           erf erfc gamma lgamma fabs copysign fmod remainder ldexp modf frexp
+    non-differentiable     floor ceil trunc isfinite isnan ... factorial comb
 """
 import math
 
+import numpy as np
+
 from s2s_ad import runtime as _ad
-from s2s_ad.rules.registry import deffacts, defjvp, defvjp, nondifferentiable
+from s2s_ad.rules import numpy_ufunc_rules  # noqa: F401  (the rules shared below come first)
+from s2s_ad.rules.registry import deffacts, defelementwise, defjvp, defvjp, nondifferentiable, share
 
-# ---- powers, exponentials and logarithms ----
+# ---- the NumPy function's rules ----
 
-defvjp(math.sqrt, lambda g, ans, x: _ad.div(g * 0.5, ans))
-defjvp(math.sqrt, lambda t, ans, x: _ad.div(t * 0.5, ans))
-if hasattr(math, "cbrt"):       # Python 3.11
-    defvjp(math.cbrt, lambda g, ans, x: g / (3.0 * ans * ans))
-    defjvp(math.cbrt, lambda t, ans, x: t / (3.0 * ans * ans))
-defvjp(math.exp, lambda g, ans, x: g * ans)
-defjvp(math.exp, lambda t, ans, x: t * ans)
+# The same function of one number as the NumPy ufunc, whose rule is arithmetic on the number
+# and the result: the same rules (registry.share), and Python floats stay Python floats.
+for _math, _numpy in (
+        (math.exp, np.exp), (math.expm1, np.expm1), (math.log2, np.log2),
+        (math.log10, np.log10), (math.log1p, np.log1p), (math.tan, np.tan),
+        (math.atan, np.arctan), (math.tanh, np.tanh), (math.atanh, np.arctanh),
+        (math.degrees, np.degrees), (math.radians, np.radians)):
+    share(_math, _numpy)
 if hasattr(math, "exp2"):       # Python 3.11
-    defvjp(math.exp2, lambda g, ans, x: g * ans * 0.6931471805599453)
-    defjvp(math.exp2, lambda t, ans, x: t * ans * 0.6931471805599453)
-defvjp(math.expm1, lambda g, ans, x: g * (ans + 1.0))
-defjvp(math.expm1, lambda t, ans, x: t * (ans + 1.0))
+    share(math.exp2, np.exp2)
 
-defvjp(math.log,
-       lambda g, ans, x, base=math.e: g / x if base == math.e else g / (x * math.log(base)),
-       lambda g, ans, x, base=math.e: -g * ans / (base * math.log(base)))
-defjvp(math.log,
-       lambda t, ans, x, base=math.e: t / x if base == math.e else t / (x * math.log(base)),
-       lambda t, ans, x, base=math.e: -t * ans / (base * math.log(base)))
-defvjp(math.log2, lambda g, ans, x: g / (x * 0.6931471805599453))
-defjvp(math.log2, lambda t, ans, x: t / (x * 0.6931471805599453))
-defvjp(math.log10, lambda g, ans, x: g / (x * 2.302585092994046))
-defjvp(math.log10, lambda t, ans, x: t / (x * 2.302585092994046))
-defvjp(math.log1p, lambda g, ans, x: g / (1.0 + x))
-defjvp(math.log1p, lambda t, ans, x: t / (1.0 + x))
+# ---- rules of their own ----
+
+# Where NumPy's rule calls a NumPy function (np.cos(x)), the math function's calls the math
+# one: a float's derivative is a float, computed as fast as the function.
+defelementwise(math.sin, lambda ans, x: math.cos(x))
+defelementwise(math.cos, lambda ans, x: -math.sin(x))
+defelementwise(math.sinh, lambda ans, x: math.cosh(x))
+defelementwise(math.cosh, lambda ans, x: math.sinh(x))
+defelementwise(math.asinh, lambda ans, x: 1 / math.sqrt(x * x + 1.0))
+# a division by zero where the function is finite (sqrt, cbrt at 0, asin at 1): _ad.div gives
+# inf there, as NumPy does, where Python's floats would raise
+defelementwise(math.sqrt, lambda ans, x: _ad.div(0.5, ans))
+if hasattr(math, "cbrt"):       # Python 3.11
+    defelementwise(math.cbrt, lambda ans, x: _ad.div(1.0, 3.0 * ans * ans))
+defelementwise(math.asin, lambda ans, x: _ad.div(1.0, math.sqrt(1.0 - x * x)))
+defelementwise(math.acos, lambda ans, x: _ad.div(-1.0, math.sqrt(1.0 - x * x)))
+defelementwise(math.acosh, lambda ans, x: _ad.div(1.0, math.sqrt(x * x - 1.0)))
+# two numbers, not broadcasting arrays: (y, x) as math names them
+defelementwise(math.atan2,
+               lambda ans, y, x: x / (x * x + y * y),
+               lambda ans, y, x: -y / (x * x + y * y))
+# math.hypot takes any number of coordinates; the rules cover the two-argument call.
+defelementwise(math.hypot, lambda ans, x, y: x / ans, lambda ans, x, y: y / ans)
+
+# log takes a base
+defelementwise(math.log,
+               lambda ans, x, base=math.e: 1 / x if base == math.e else 1 / (x * math.log(base)),
+               lambda ans, x, base=math.e: -ans / (base * math.log(base)))
 
 # d(x**y)/dy = x**y log(x), taken as 0 where x <= 0 (where it is only defined for integer y).
-defvjp(math.pow,
-       lambda g, ans, x, y: g * _ad.pow_slope(x, y),
-       lambda g, ans, x, y: g * ans * (math.log(x) if x > 0 else 0.0))
-defjvp(math.pow,
-       lambda t, ans, x, y: t * _ad.pow_slope(x, y),
-       lambda t, ans, x, y: t * ans * (math.log(x) if x > 0 else 0.0))
+defelementwise(math.pow,
+               lambda ans, x, y: _ad.pow_slope(x, y),
+               lambda ans, x, y: ans * (math.log(x) if x > 0 else 0.0))
 
-# ---- trigonometric ----
+# ---- special functions (no NumPy ufunc) ----
 
-defvjp(math.sin, lambda g, ans, x: g * math.cos(x))
-defjvp(math.sin, lambda t, ans, x: t * math.cos(x))
-defvjp(math.cos, lambda g, ans, x: -g * math.sin(x))
-defjvp(math.cos, lambda t, ans, x: -t * math.sin(x))
-defvjp(math.tan, lambda g, ans, x: g * (1.0 + ans * ans))
-defjvp(math.tan, lambda t, ans, x: t * (1.0 + ans * ans))
-defvjp(math.asin, lambda g, ans, x: _ad.div(g, math.sqrt(1.0 - x * x)))
-defjvp(math.asin, lambda t, ans, x: _ad.div(t, math.sqrt(1.0 - x * x)))
-defvjp(math.acos, lambda g, ans, x: _ad.div(-g, math.sqrt(1.0 - x * x)))
-defjvp(math.acos, lambda t, ans, x: _ad.div(-t, math.sqrt(1.0 - x * x)))
-defvjp(math.atan, lambda g, ans, x: g / (1.0 + x * x))
-defjvp(math.atan, lambda t, ans, x: t / (1.0 + x * x))
-defvjp(math.atan2,
-       lambda g, ans, y, x: g * x / (x * x + y * y),
-       lambda g, ans, y, x: -g * y / (x * x + y * y))
-defjvp(math.atan2,
-       lambda t, ans, y, x: t * x / (x * x + y * y),
-       lambda t, ans, y, x: -t * y / (x * x + y * y))
-# math.hypot takes any number of coordinates; rules cover the two-argument call.
-defvjp(math.hypot,
-       lambda g, ans, x, y: g * x / ans,
-       lambda g, ans, x, y: g * y / ans)
-defjvp(math.hypot,
-       lambda t, ans, x, y: t * x / ans,
-       lambda t, ans, x, y: t * y / ans)
-defvjp(math.degrees, lambda g, ans, x: g * 57.29577951308232)
-defjvp(math.degrees, lambda t, ans, x: t * 57.29577951308232)
-defvjp(math.radians, lambda g, ans, x: g * 0.017453292519943295)
-defjvp(math.radians, lambda t, ans, x: t * 0.017453292519943295)
-
-# ---- hyperbolic ----
-
-defvjp(math.sinh, lambda g, ans, x: g * math.cosh(x))
-defjvp(math.sinh, lambda t, ans, x: t * math.cosh(x))
-defvjp(math.cosh, lambda g, ans, x: g * math.sinh(x))
-defjvp(math.cosh, lambda t, ans, x: t * math.sinh(x))
-defvjp(math.tanh, lambda g, ans, x: g * (1.0 - ans * ans))
-defjvp(math.tanh, lambda t, ans, x: t * (1.0 - ans * ans))
-defvjp(math.asinh, lambda g, ans, x: g / math.sqrt(x * x + 1.0))
-defjvp(math.asinh, lambda t, ans, x: t / math.sqrt(x * x + 1.0))
-defvjp(math.acosh, lambda g, ans, x: _ad.div(g, math.sqrt(x * x - 1.0)))
-defjvp(math.acosh, lambda t, ans, x: _ad.div(t, math.sqrt(x * x - 1.0)))
-defvjp(math.atanh, lambda g, ans, x: g / (1.0 - x * x))
-defjvp(math.atanh, lambda t, ans, x: t / (1.0 - x * x))
-
-# ---- special functions ----
-
-defvjp(math.erf, lambda g, ans, x: g * 1.1283791670955126 * math.exp(-x * x))
-defjvp(math.erf, lambda t, ans, x: t * 1.1283791670955126 * math.exp(-x * x))
-defvjp(math.erfc, lambda g, ans, x: -g * 1.1283791670955126 * math.exp(-x * x))
-defjvp(math.erfc, lambda t, ans, x: -t * 1.1283791670955126 * math.exp(-x * x))
-defvjp(math.gamma, lambda g, ans, x: g * ans * _ad.polygamma(0, x))
-defjvp(math.gamma, lambda t, ans, x: t * ans * _ad.polygamma(0, x))
-defvjp(math.lgamma, lambda g, ans, x: g * _ad.polygamma(0, x))
-defjvp(math.lgamma, lambda t, ans, x: t * _ad.polygamma(0, x))
+defelementwise(math.erf, lambda ans, x: 1.1283791670955126 * math.exp(-x * x))
+defelementwise(math.erfc, lambda ans, x: -1.1283791670955126 * math.exp(-x * x))
+defelementwise(math.gamma, lambda ans, x: ans * _ad.polygamma(0, x))
+defelementwise(math.lgamma, lambda ans, x: _ad.polygamma(0, x))
 
 # ---- piecewise ----
 
-defvjp(math.fabs, lambda g, ans, x: g * math.copysign(1.0, x))
-defjvp(math.fabs, lambda t, ans, x: t * math.copysign(1.0, x))
+defelementwise(math.fabs, lambda ans, x: math.copysign(1.0, x))
 # copysign(x, y) = |x| sign(y): piecewise constant in y.
-defvjp(math.copysign, lambda g, ans, x, y: g * math.copysign(1.0, x) * math.copysign(1.0, y))
-defjvp(math.copysign, lambda t, ans, x, y: t * math.copysign(1.0, x) * math.copysign(1.0, y))
+defelementwise(math.copysign, lambda ans, x, y: math.copysign(1.0, x) * math.copysign(1.0, y))
 # fmod(x, y) = x - y*trunc(x/y), remainder(x, y) = x - y*round(x/y): the quotient is (x - ans)/y.
-defvjp(math.fmod,
-       lambda g, ans, x, y: g,
-       lambda g, ans, x, y: -g * round((x - ans) / y))
-defjvp(math.fmod,
-       lambda t, ans, x, y: t,
-       lambda t, ans, x, y: -t * round((x - ans) / y))
-defvjp(math.remainder,
-       lambda g, ans, x, y: g,
-       lambda g, ans, x, y: -g * round((x - ans) / y))
-defjvp(math.remainder,
-       lambda t, ans, x, y: t,
-       lambda t, ans, x, y: -t * round((x - ans) / y))
-defvjp(math.ldexp, lambda g, ans, x, i: g * 2.0 ** i)
-defjvp(math.ldexp, lambda t, ans, x, i: t * 2.0 ** i)
+for _f in (math.fmod, math.remainder):
+    defelementwise(_f, lambda ans, x, y: 1, lambda ans, x, y: -round((x - ans) / y))
+defelementwise(math.ldexp, lambda ans, x, i: 2.0 ** i)
 # modf(x) = (fractional part, integral part); frexp(x) = (m, e) with x = m * 2**e.
 defvjp(math.modf, lambda g, ans, x: g[0])
 defjvp(math.modf, lambda t, ans, x: (t, 0.0))

@@ -1,9 +1,11 @@
 """Rules for NumPy functions that move, copy, select or assemble elements (all linear).
 
 The VJP of each is its adjoint: reshape back, transpose back, add the tiles/repeats/pads back,
-split what was joined.  Functions returning a list (split family) receive a list cotangent `g`
-whose entries may be None (zero); functions taking a sequence (concatenate, stack ...) return a
-list (or tuple) of cotangents.
+split what was joined.  A function linear in its array is one statement (registry.deflinear):
+its JVP is the function itself, applied to the tangent; what is written is the transpose.
+Functions returning a list (split family) receive a list cotangent `g` whose entries may be
+None (zero); functions taking a sequence (concatenate, stack ...) return a list (or tuple) of
+cotangents.
 
 Contents:
     reshaping       reshape ravel squeeze expand_dims atleast_1d/2d/3d broadcast_to copy array
@@ -19,16 +21,13 @@ import numpy as np
 from s2s_ad import runtime as _ad
 from s2s_ad.rules import shape_facts as shapes
 from s2s_ad.rules.batched_rules import fixed
-from s2s_ad.rules.registry import deffacts, defjvp, defvjp
+from s2s_ad.rules.registry import deffacts, defjvp, deflinear, defvjp
 
 # ---- reshaping ----
 
-defvjp(np.reshape,
-       lambda g, ans, a, shape=None, order="C": np.reshape(g, np.shape(a), order=order))
-defjvp(np.reshape,
-       lambda t, ans, a, shape=None, order="C": np.reshape(t, shape, order=order))
-defvjp(np.ravel, lambda g, ans, a, order="C": np.reshape(g, np.shape(a), order=order))
-defjvp(np.ravel, lambda t, ans, a, order="C": np.ravel(t, order))
+deflinear(np.reshape,
+          lambda g, ans, a, shape=None, order="C": np.reshape(g, np.shape(a), order=order))
+deflinear(np.ravel, lambda g, ans, a, order="C": np.reshape(g, np.shape(a), order=order))
 # batched (transforms/batching.py): t and g carry a leading batch axis
 _RESHAPE_JVP = (lambda t, ans, a, shape=None, order="C": _ad.batch_reshape(t, shape, order))
 _RESHAPE_VJP = (lambda g, ans, a, shape=None, order="C":
@@ -39,43 +38,31 @@ deffacts(np.reshape, shape=shapes.reshaped, batched=fixed(_RESHAPE_JVP, _RESHAPE
          methods=("reshape",), method_packs=True, view=True, real=True)
 deffacts(np.ravel, shape=shapes.flattened, batched=fixed(_RAVEL_JVP, _RAVEL_VJP),
          methods=("ravel", "flatten"), view=True, real=True)
-defvjp(np.squeeze, lambda g, ans, a, axis=None: np.reshape(g, np.shape(a)))
-defjvp(np.squeeze, lambda t, ans, a, axis=None: np.squeeze(t, axis))
+deflinear(np.squeeze, lambda g, ans, a, axis=None: np.reshape(g, np.shape(a)))
 deffacts(np.squeeze, methods=("squeeze",), view=True, real=True)
-defvjp(np.expand_dims, lambda g, ans, a, axis: np.reshape(g, np.shape(a)))
-defjvp(np.expand_dims, lambda t, ans, a, axis: np.expand_dims(t, axis))
+deflinear(np.expand_dims, lambda g, ans, a, axis: np.reshape(g, np.shape(a)))
 deffacts(np.expand_dims, view=True, real=True)
 # atleast_Nd take any number of arrays; the rules cover the one-array call.
-defvjp(np.atleast_1d, lambda g, ans, a: np.reshape(g, np.shape(a)))
-defjvp(np.atleast_1d, lambda t, ans, a: np.atleast_1d(t))
-deffacts(np.atleast_1d, view=True)
-defvjp(np.atleast_2d, lambda g, ans, a: np.reshape(g, np.shape(a)))
-defjvp(np.atleast_2d, lambda t, ans, a: np.atleast_2d(t))
-deffacts(np.atleast_2d, view=True)
-defvjp(np.atleast_3d, lambda g, ans, a: np.reshape(g, np.shape(a)))
-defjvp(np.atleast_3d, lambda t, ans, a: np.atleast_3d(t))
-deffacts(np.atleast_3d, view=True)
-defvjp(np.broadcast_to, lambda g, ans, array, shape, subok=False: _ad.unbroadcast(g, array))
-defjvp(np.broadcast_to, lambda t, ans, array, shape, subok=False: np.broadcast_to(t, shape))
+for _f in (np.atleast_1d, np.atleast_2d, np.atleast_3d):
+    deflinear(_f, lambda g, ans, a: np.reshape(g, np.shape(a)))
+    deffacts(_f, view=True)
+deflinear(np.broadcast_to, lambda g, ans, array, shape, subok=False: _ad.unbroadcast(g, array))
 deffacts(np.broadcast_to, view=True, real=True)
-defvjp(np.copy, lambda g, ans, a, order="K", subok=False: g)
-defjvp(np.copy, lambda t, ans, a, order="K", subok=False: np.copy(t))
+# (its JVP copies too: np.copy(t), never t itself, which may be written into in place)
+deflinear(np.copy, lambda g, ans, a, order="K", subok=False: g)
 # np.copy gives an array whatever it is given (a number, a list); `x.copy()` is _ad.copy_of
 deffacts(np.copy, kind="array", shape=shapes.like(0), elementwise_in=(0,), fresh=True,
          real=True)
 # np.array / np.asarray of an array, a number, or (nested) lists of them.
-defvjp(np.array, lambda g, ans, object, dtype=None: _ad.array_grad(g, object))
-defjvp(np.array, lambda t, ans, object, dtype=None: np.array(t, dtype))
+deflinear(np.array, lambda g, ans, object, dtype=None: _ad.array_grad(g, object))
 deffacts(np.array, kind="array")
-defvjp(np.asarray, lambda g, ans, a, dtype=None: _ad.array_grad(g, a))
-defjvp(np.asarray, lambda t, ans, a, dtype=None: np.asarray(t, dtype))
+deflinear(np.asarray, lambda g, ans, a, dtype=None: _ad.array_grad(g, a))
 deffacts(np.asarray, view=True)
 
 # ---- axes ----
 
-defvjp(np.transpose,
-       lambda g, ans, a, axes=None: np.transpose(g, _ad.inverse_axes(axes, np.ndim(a))))
-defjvp(np.transpose, lambda t, ans, a, axes=None: np.transpose(t, axes))
+deflinear(np.transpose,
+          lambda g, ans, a, axes=None: np.transpose(g, _ad.inverse_axes(axes, np.ndim(a))))
 _TRANSPOSE_JVP = (lambda t, ans, a, axes=None:
                   np.transpose(t, _ad.batch_axes(axes, np.ndim(a))))
 _TRANSPOSE_VJP = (lambda g, ans, a, axes=None:
@@ -83,19 +70,16 @@ _TRANSPOSE_VJP = (lambda g, ans, a, axes=None:
 deffacts(np.transpose, shape=shapes.reversed_axes, batched=fixed(_TRANSPOSE_JVP, _TRANSPOSE_VJP),
          methods=("transpose",), method_packs=True, attributes=("T",), view=True, real=True)
 if hasattr(np, "matrix_transpose"):     # NumPy 2
-    defvjp(np.matrix_transpose, lambda g, ans, x: np.swapaxes(g, -1, -2))
-    defjvp(np.matrix_transpose, lambda t, ans, x: np.swapaxes(t, -1, -2))
+    deflinear(np.matrix_transpose)           # its own transpose
     deffacts(np.matrix_transpose, attributes=("mT",), view=True, real=True)
-defvjp(np.swapaxes, lambda g, ans, a, axis1, axis2: np.swapaxes(g, axis1, axis2))
-defjvp(np.swapaxes, lambda t, ans, a, axis1, axis2: np.swapaxes(t, axis1, axis2))
+deflinear(np.swapaxes)
 deffacts(np.swapaxes, methods=("swapaxes",), view=True, real=True)
-defvjp(np.moveaxis, lambda g, ans, a, source, destination: np.moveaxis(g, destination, source))
-defjvp(np.moveaxis, lambda t, ans, a, source, destination: np.moveaxis(t, source, destination))
+deflinear(np.moveaxis,
+          lambda g, ans, a, source, destination: np.moveaxis(g, destination, source))
 deffacts(np.moveaxis, view=True)
-defvjp(np.rollaxis,
-       lambda g, ans, a, axis, start=0:
-       np.moveaxis(g, _ad.rollaxis_dest(np.ndim(a), axis, start), axis))
-defjvp(np.rollaxis, lambda t, ans, a, axis, start=0: np.rollaxis(t, axis, start))
+deflinear(np.rollaxis,
+          lambda g, ans, a, axis, start=0:
+          np.moveaxis(g, _ad.rollaxis_dest(np.ndim(a), axis, start), axis))
 
 # ---- assembling ----
 
@@ -119,33 +103,27 @@ defjvp(np.column_stack, lambda t, ans, tup: _ad.stack_join(t, "column_stack", 0,
 
 # ---- splitting (the result is a list; g is a list whose entries may be None) ----
 
-defvjp(np.split,
-       lambda g, ans, ary, indices_or_sections, axis=0:
-       _ad.stack_join(g, "concatenate", axis, ans))
-defjvp(np.split,
-       lambda t, ans, ary, indices_or_sections, axis=0: np.split(t, indices_or_sections, axis))
-defvjp(np.array_split,
-       lambda g, ans, ary, indices_or_sections, axis=0:
-       _ad.stack_join(g, "concatenate", axis, ans))
-defjvp(np.array_split,
-       lambda t, ans, ary, indices_or_sections, axis=0:
-       np.array_split(t, indices_or_sections, axis))
-defvjp(np.hsplit, lambda g, ans, ary, indices_or_sections: _ad.stack_join(g, "hstack", 0, ans))
-defjvp(np.hsplit, lambda t, ans, ary, indices_or_sections: np.hsplit(t, indices_or_sections))
-defvjp(np.vsplit, lambda g, ans, ary, indices_or_sections: _ad.stack_join(g, "vstack", 0, ans))
-defjvp(np.vsplit, lambda t, ans, ary, indices_or_sections: np.vsplit(t, indices_or_sections))
-defvjp(np.dsplit, lambda g, ans, ary, indices_or_sections: _ad.stack_join(g, "dstack", 0, ans))
-defjvp(np.dsplit, lambda t, ans, ary, indices_or_sections: np.dsplit(t, indices_or_sections))
+deflinear(np.split,
+          lambda g, ans, ary, indices_or_sections, axis=0:
+          _ad.stack_join(g, "concatenate", axis, ans))
+deflinear(np.array_split,
+          lambda g, ans, ary, indices_or_sections, axis=0:
+          _ad.stack_join(g, "concatenate", axis, ans))
+deflinear(np.hsplit,
+          lambda g, ans, ary, indices_or_sections: _ad.stack_join(g, "hstack", 0, ans))
+deflinear(np.vsplit,
+          lambda g, ans, ary, indices_or_sections: _ad.stack_join(g, "vstack", 0, ans))
+deflinear(np.dsplit,
+          lambda g, ans, ary, indices_or_sections: _ad.stack_join(g, "dstack", 0, ans))
 deffacts(np.split, np.array_split, np.hsplit, np.vsplit, np.dsplit, kind="tuple")
 
 # ---- repeating ----
 
-defvjp(np.tile, lambda g, ans, A, reps: _ad.tile_grad(g, A, reps))
-defjvp(np.tile, lambda t, ans, A, reps: np.tile(t, reps))
-defvjp(np.repeat, lambda g, ans, a, repeats, axis=None: _ad.repeat_grad(g, a, repeats, axis))
-defjvp(np.repeat, lambda t, ans, a, repeats, axis=None: np.repeat(t, repeats, axis))
+deflinear(np.tile, lambda g, ans, A, reps: _ad.tile_grad(g, A, reps))
+deflinear(np.repeat, lambda g, ans, a, repeats, axis=None: _ad.repeat_grad(g, a, repeats, axis))
 deffacts(np.repeat, methods=("repeat",))
-# Modes constant (any constant_values), edge, reflect, symmetric and wrap.
+# Modes constant (any constant_values), edge, reflect, symmetric and wrap.  Affine, not linear
+# (constant_values): its tangent pads with zeros.
 defvjp(np.pad,
        lambda g, ans, array, pad_width, mode="constant", constant_values=0:
        _ad.pad_grad(g, array, pad_width, mode))
@@ -155,20 +133,16 @@ defjvp(np.pad,
 
 # ---- reordering ----
 
-defvjp(np.flip, lambda g, ans, m, axis=None: np.flip(g, axis))
-defjvp(np.flip, lambda t, ans, m, axis=None: np.flip(t, axis))
+# flips, triu, tril and swapaxes are their own transposes: deflinear(fn) alone
+deflinear(np.flip)
 deffacts(np.flip, view=True)
-defvjp(np.flipud, lambda g, ans, m: np.flipud(g))
-defjvp(np.flipud, lambda t, ans, m: np.flipud(t))
+deflinear(np.flipud)
 deffacts(np.flipud, view=True)
-defvjp(np.fliplr, lambda g, ans, m: np.fliplr(g))
-defjvp(np.fliplr, lambda t, ans, m: np.fliplr(t))
+deflinear(np.fliplr)
 deffacts(np.fliplr, view=True)
-defvjp(np.roll, lambda g, ans, a, shift, axis=None: np.roll(g, np.negative(shift), axis))
-defjvp(np.roll, lambda t, ans, a, shift, axis=None: np.roll(t, shift, axis))
+deflinear(np.roll, lambda g, ans, a, shift, axis=None: np.roll(g, np.negative(shift), axis))
 deffacts(np.flip, np.flipud, np.fliplr, np.roll, shape=shapes.like(0))
-defvjp(np.rot90, lambda g, ans, m, k=1, axes=(0, 1): np.rot90(g, -k, axes))
-defjvp(np.rot90, lambda t, ans, m, k=1, axes=(0, 1): np.rot90(t, k, axes))
+deflinear(np.rot90, lambda g, ans, m, k=1, axes=(0, 1): np.rot90(g, -k, axes))
 deffacts(np.rot90, view=True)
 # sort: values move with their argsort permutation.
 defvjp(np.sort,
@@ -195,21 +169,18 @@ defjvp(np.partition,
 
 # ---- selecting ----
 
-defvjp(np.diag,
-       lambda g, ans, v, k=0: np.diag(g, k) if np.ndim(v) == 1 else _ad.diagonal_grad(g, v, k))
-defjvp(np.diag, lambda t, ans, v, k=0: np.diag(t, k))
-defvjp(np.diagflat, lambda g, ans, v, k=0: np.reshape(np.diagonal(g, k), np.shape(v)))
-defjvp(np.diagflat, lambda t, ans, v, k=0: np.diagflat(t, k))
-defvjp(np.diagonal,
-       lambda g, ans, a, offset=0, axis1=0, axis2=1:
-       _ad.diagonal_grad(g, a, offset, axis1, axis2))
-defjvp(np.diagonal,
-       lambda t, ans, a, offset=0, axis1=0, axis2=1: np.diagonal(t, offset, axis1, axis2))
+deflinear(np.diag,
+          lambda g, ans, v, k=0:
+          np.diag(g, k) if np.ndim(v) == 1 else _ad.diagonal_grad(g, v, k))
+deflinear(np.diagflat, lambda g, ans, v, k=0: np.reshape(np.diagonal(g, k), np.shape(v)))
+deflinear(np.diagonal,
+          lambda g, ans, a, offset=0, axis1=0, axis2=1:
+          _ad.diagonal_grad(g, a, offset, axis1, axis2))
 deffacts(np.diagonal, methods=("diagonal",), view=True, real=True)
-defvjp(np.triu, lambda g, ans, m, k=0: np.triu(g, k))
-defjvp(np.triu, lambda t, ans, m, k=0: np.triu(t, k))
-defvjp(np.tril, lambda g, ans, m, k=0: np.tril(g, k))
-defjvp(np.tril, lambda t, ans, m, k=0: np.tril(t, k))
+deflinear(np.triu)
+deflinear(np.tril)
+# where(condition, x, y) is linear in x and y together, not in each alone (where(c, t, y) is
+# no tangent): a rule for each mode
 defvjp(np.where,
        None,
        lambda g, ans, condition, x, y: np.where(condition, g, 0.0),
@@ -230,6 +201,7 @@ defjvp(np.select,
        _ad.broadcast_like(np.select(condlist, t, 0.0), ans),
        lambda t, ans, condlist, choicelist, default=0:
        _ad.broadcast_like(np.select(condlist, _ad.zeros_like(condlist), t), ans))
+# (not deflinear: the tangent never goes into the caller's `out`)
 defvjp(np.take,
        lambda g, ans, a, indices, axis=None, out=None, mode="raise":
        _ad.take_grad(g, a, indices, axis, mode))
@@ -237,7 +209,5 @@ defjvp(np.take,
        lambda t, ans, a, indices, axis=None, out=None, mode="raise":
        np.take(t, indices, axis, None, mode))
 deffacts(np.take, methods=("take",))
-defvjp(np.take_along_axis,
-       lambda g, ans, arr, indices, axis=-1: _ad.take_along_axis_grad(g, arr, indices, axis))
-defjvp(np.take_along_axis,
-       lambda t, ans, arr, indices, axis=-1: np.take_along_axis(t, indices, axis))
+deflinear(np.take_along_axis,
+          lambda g, ans, arr, indices, axis=-1: _ad.take_along_axis_grad(g, arr, indices, axis))

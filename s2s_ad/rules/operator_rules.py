@@ -22,98 +22,60 @@ import numpy as np
 from s2s_ad import runtime as _ad
 from s2s_ad.rules import shape_facts as shapes
 from s2s_ad.rules.batched_rules import MATRIX_PRODUCT
-from s2s_ad.rules.registry import deffacts, defjvp, defvjp, nondifferentiable
+from s2s_ad.rules.registry import (defbilinear, defelementwise, deffacts, defjvp, defvjp,
+                                   nondifferentiable)
 
 # ---- arithmetic ----
 
-defvjp(operator.add,
-       lambda g, ans, a, b: g,
-       lambda g, ans, a, b: g, broadcasts=True)
-defjvp(operator.add,
-       lambda t, ans, a, b: t,
-       lambda t, ans, a, b: t, broadcasts=True)
+# One partial derivative per operand (registry.defelementwise): the VJP is g times it, the JVP
+# t times it.  `1` gives `g`, `-1` gives `-g`.
+defelementwise(operator.add, lambda ans, a, b: 1, lambda ans, a, b: 1, broadcasts=True)
 deffacts(operator.add, cheap=True, real=True)
-
-defvjp(operator.sub,
-       lambda g, ans, a, b: g,
-       lambda g, ans, a, b: -g, broadcasts=True)
-defjvp(operator.sub,
-       lambda t, ans, a, b: t,
-       lambda t, ans, a, b: -t, broadcasts=True)
+defelementwise(operator.sub, lambda ans, a, b: 1, lambda ans, a, b: -1, broadcasts=True)
 deffacts(operator.sub, cheap=True, real=True)
-
-# g * a, not a * g, for b: `x * x` then gets the terms g * x + g * x, which fold to 2 * (g * x)
-defvjp(operator.mul,
-       lambda g, ans, a, b: g * b,
-       lambda g, ans, a, b: g * a, broadcasts=True)
-defjvp(operator.mul,
-       lambda t, ans, a, b: t * b,
-       lambda t, ans, a, b: t * a, broadcasts=True)
+# g * b, not b * g: `x * x` then gets the terms g * x + g * x, which fold to 2 * (g * x)
+defelementwise(operator.mul, lambda ans, a, b: b, lambda ans, a, b: a, broadcasts=True)
 deffacts(operator.mul, cheap=True, real=True)
-
-defvjp(operator.truediv,
-       lambda g, ans, a, b: g / b,
-       lambda g, ans, a, b: -g * ans / b, broadcasts=True)
-defjvp(operator.truediv,
-       lambda t, ans, a, b: t / b,
-       lambda t, ans, a, b: -t * ans / b, broadcasts=True)
+defelementwise(operator.truediv, lambda ans, a, b: 1 / b, lambda ans, a, b: -ans / b,
+               broadcasts=True)
 deffacts(operator.truediv, cheap=True, real=True)
 
 # a % b == a - b * (a // b); a // b is piecewise constant.
-defvjp(operator.mod,
-       lambda g, ans, a, b: g,
-       lambda g, ans, a, b: -g * (a // b), broadcasts=True)
-defjvp(operator.mod,
-       lambda t, ans, a, b: t,
-       lambda t, ans, a, b: -t * (a // b), broadcasts=True)
+defelementwise(operator.mod, lambda ans, a, b: 1, lambda ans, a, b: -(a // b), broadcasts=True)
 deffacts(operator.mod, real=True)
 
 # d(a**b)/da = b * a**(b - 1) (_ad.pow_slope: 0 for b == 0, inf at a == 0 for b < 1, where
 # Python's floats raise; the optimizer writes it out for a constant b >= 1: `2 * x`);
 # d(a**b)/db = a**b log(a); at a == 0 it is taken as 0 (the limit for b > 0).
-defvjp(operator.pow,
-       lambda g, ans, a, b: g * _ad.pow_slope(a, b),
-       lambda g, ans, a, b: g * ans * np.log(np.where(a == 0, 1.0, a)), broadcasts=True)
-defjvp(operator.pow,
-       lambda t, ans, a, b: t * _ad.pow_slope(a, b),
-       lambda t, ans, a, b: t * ans * np.log(np.where(a == 0, 1.0, a)), broadcasts=True)
+defelementwise(operator.pow,
+               lambda ans, a, b: _ad.pow_slope(a, b),
+               lambda ans, a, b: ans * np.log(np.where(a == 0, 1.0, a)), broadcasts=True)
 
-defvjp(operator.neg, lambda g, ans, a: -g)
-defjvp(operator.neg, lambda t, ans, a: -t)
+defelementwise(operator.neg, lambda ans, a: -1)
 deffacts(operator.neg, kind="first", shape=shapes.like(0), cheap=True, real=True)
-defvjp(operator.pos, lambda g, ans, a: g)
-defjvp(operator.pos, lambda t, ans, a: t)
+defelementwise(operator.pos, lambda ans, a: 1)
 deffacts(operator.pos, kind="first", shape=shapes.like(0), real=True)
 
-defvjp(operator.matmul,
-       lambda g, ans, a, b: _ad.matmul_grad_a(g, a, b),
-       lambda g, ans, a, b: _ad.matmul_grad_b(g, a, b))
-defjvp(operator.matmul,
-       lambda t, ans, a, b: t @ b,
-       lambda t, ans, a, b: a @ t)
+# linear in a and in b: the JVPs are t @ b and a @ t
+defbilinear(operator.matmul,
+            lambda g, ans, a, b: _ad.matmul_grad_a(g, a, b),
+            lambda g, ans, a, b: _ad.matmul_grad_b(g, a, b))
 deffacts(operator.matmul, shape=shapes.matrix_product, batched=MATRIX_PRODUCT, real=True)
 
 # ---- builtins ----
 
-# abs: sign(x) for reals; conj(z)/|z| for complex z (numpy's sign(z) is z/|z|).
-defvjp(builtins.abs, lambda g, ans, x: g * np.conj(_ad.sign(x)))
-defjvp(builtins.abs, lambda t, ans, x: np.real(np.conj(_ad.sign(x)) * t))
+# abs shares np.abs's rules (numpy_ufunc_rules.py): sign(x) for reals, conj(z)/|z| for complex
 deffacts(builtins.abs, kind="combine", shape=shapes.like(0), real=True)
 
-defvjp(builtins.pow,
-       lambda g, ans, base, exp, mod=None: g * _ad.pow_slope(base, exp),
-       lambda g, ans, base, exp, mod=None: g * ans * np.log(np.where(base == 0, 1.0, base)),
-       broadcasts=True)
-defjvp(builtins.pow,
-       lambda t, ans, base, exp, mod=None: t * _ad.pow_slope(base, exp),
-       lambda t, ans, base, exp, mod=None: t * ans * np.log(np.where(base == 0, 1.0, base)),
-       broadcasts=True)
+defelementwise(builtins.pow,
+               lambda ans, base, exp, mod=None: _ad.pow_slope(base, exp),
+               lambda ans, base, exp, mod=None: ans * np.log(np.where(base == 0, 1.0, base)),
+               broadcasts=True)
 
 defvjp(builtins.float, lambda g, ans, x=0.0: g)
 defjvp(builtins.float, lambda t, ans, x=0.0: _ad.scalar_like(t, ans))
 deffacts(builtins.float, kind="scalar", real=True)
 
-# max(a, b) / min(a, b) of two numbers; a tie splits the derivative equally.
 # sum(xs, start): each item gets the cotangent, reduced to its own shape
 defvjp(builtins.sum, lambda g, ans, iterable, start=0: _ad.spread(g, iterable),
        lambda g, ans, iterable, start=0: _ad.unbroadcast(g, start))

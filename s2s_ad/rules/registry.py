@@ -18,6 +18,11 @@ caller's variables, so a rule must be a lambda or a `def` whose body is simple a
 followed by one `return`.  Rules may use `np`, `math` and the runtime helpers `_ad.*`
 (`from s2s_ad import runtime as _ad`), and nothing else from their module.
 
+Most rules are stated once for both modes: `defelementwise` (a partial derivative per argument),
+`deflinear` and `defbilinear` (a linear function is its own JVP; its VJP, the transpose, is
+what is written).  The rules they make are functions too, with a `Derivation` that the
+inliner expands as it would a written rule's body.
+
 `broadcasts=True` marks an elementwise function with NumPy broadcasting: its VJP rules return the
 cotangent in the *result's* shape and the compiler reduces it to the argument's shape (only where
 the shapes can differ); its JVP rules return a tangent that the compiler broadcasts to the result.
@@ -174,6 +179,140 @@ def defjvp(fn, *rules, broadcasts=False, origin="s2s_ad"):
     _entry(fn, broadcasts, origin).jvps = tuple(rules)
     NONDIFFERENTIABLE.pop(fn, None)
     return fn
+
+
+# ---- rules written once: one statement gives both modes ----
+
+@dataclass(frozen=True)
+class Derivation:
+    """What a rule made by defelementwise, deflinear or defbilinear computes, from what was
+    written once.  The inliner (frontend/inline.py) expands it into the rule's body as it
+    would parse a written rule; calling the rule computes the same value.
+
+        "times"   seed * of(ans, *args, **kwargs): `of` is a partial derivative
+        "apply"   of(*args, **kwargs) with the seed in place of positional argument
+                  `position`: `of` is linear there (its own tangent map, or its transpose
+                  when symmetric); `names` are the parameters after (seed, ans), `keywords`
+                  those of them passed by keyword
+    """
+    kind: str
+    of: object
+    position: int = 0
+    names: tuple = ()
+    keywords: tuple = ()
+
+
+def derivation(rule):
+    """The Derivation a rule was made from, or None for a rule written as a function."""
+    return getattr(rule, "__s2s_ad_derivation__", None)
+
+
+def _made_rule(how, seed, parameters):
+    """A function computing `how` (a Derivation), with the signature (seed, ans, *parameters):
+    what registry.bind, the inliner and direct callers (tests) read."""
+    import inspect
+    taken = {p.name for p in parameters}
+    seed, result = _fresh(seed, taken), _fresh("ans", taken)
+    if how.kind == "times":
+        def rule(s, ans, *args, **kwargs):
+            return s * how.of(ans, *args, **kwargs)
+    else:
+        def rule(s, ans, *args, **kwargs):
+            bound = signature.bind(s, ans, *args, **kwargs)
+            bound.apply_defaults()
+            values = [s if k == how.position else bound.arguments[n]
+                      for k, n in enumerate(how.names)]
+            plain = [v for v, n in zip(values, how.names) if n not in how.keywords]
+            return how.of(*plain, **{n: bound.arguments[n] for n in how.keywords})
+    first = [inspect.Parameter(seed, inspect.Parameter.POSITIONAL_OR_KEYWORD),
+             inspect.Parameter(result, inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+    signature = inspect.Signature(first + [  # (as a lambda's: x of np.matrix_transpose(x, /))
+        p.replace(kind=p.POSITIONAL_OR_KEYWORD) if p.kind is p.POSITIONAL_ONLY else p
+        for p in parameters])
+    rule.__signature__ = signature
+    rule.__s2s_ad_derivation__ = how
+    rule.__qualname__ = rule.__name__ = f"{how.kind}_rule"
+    return rule
+
+
+def _fresh(name, taken):
+    """`name`, or `name_`, `name__` ... where a parameter already has it."""
+    while name in taken:
+        name += "_"
+    return name
+
+
+def _parameters(fn, skip, what):
+    """The parameters of `fn` after the first `skip` (a rule's seed and ans, a partial's ans)."""
+    import inspect
+    from s2s_ad.base.errors import BadArgumentError
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        raise BadArgumentError(f"{what}: {fn!r} has no signature",
+                               hint="Give its transpose, or write its rules with defvjp and "
+                                    "defjvp.") from None
+    if len(params) < skip + 1 or any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+                                      for p in params):
+        raise BadArgumentError(
+            f"{what}: {getattr(fn, '__name__', fn)} takes {len(params)} parameters",
+            hint="A partial derivative takes (ans, x, ...), a transpose (g, ans, x, ...): the "
+                 "function's arguments named, without *args or **kwargs.")
+    return params[skip:]
+
+
+def defelementwise(fn, *partials, broadcasts=False, origin="s2s_ad"):
+    """Both modes of `fn` from one partial derivative per argument:
+    partial_i(ans, *args, **kwargs) -> d fn / d args[i] (None: not differentiable).
+
+    The VJP of argument i is g * partial_i and its JVP t * partial_i: the derivative is a
+    product elementwise, so the same expression serves both modes (for complex values, the
+    holomorphic convention of `s2s_ad.rules`).  A partial written in differentiable calls
+    (np.cos, not a helper without rules) gives second derivatives too: the compiler inlines
+    it and differentiates it again.  `broadcasts` as for defvjp."""
+    def made(partial, seed):
+        if partial is None or isinstance(partial, Refused):
+            return partial
+        code = getattr(partial, "__code__", None)
+        if code is not None:      # a name of its own, whatever the partial reads
+            seed = _fresh(seed, set(code.co_names + code.co_varnames + code.co_freevars))
+        return _made_rule(Derivation("times", partial), seed,
+                          _parameters(partial, 1, "defelementwise"))
+    defvjp(fn, *(made(p, "g") for p in partials), broadcasts=broadcasts, origin=origin)
+    return defjvp(fn, *(made(p, "t") for p in partials), broadcasts=broadcasts, origin=origin)
+
+
+def _applied(fn, position, parameters, seed):
+    """The rule `fn(*args)` with the seed in place of args[position] (parameters: the rule's
+    after seed and ans, in fn's order, as rules name them); keyword-only ones by keyword."""
+    names = tuple(p.name for p in parameters)
+    keywords = tuple(p.name for p in parameters if p.kind is p.KEYWORD_ONLY)
+    return _made_rule(Derivation("apply", fn, position, names, keywords), seed, parameters)
+
+
+def deflinear(fn, transpose=None, broadcasts=False, origin="s2s_ad"):
+    """Both modes of `fn`, linear in its first argument (the others are parameters: a shape,
+    axes): its JVP is `fn` itself with the tangent in place of that argument, and its VJP
+    `transpose(g, ans, *args, **kwargs)`, the adjoint map.  Without `transpose`, `fn` is its
+    own transpose (np.flip, np.triu, np.swapaxes) and its signature names the parameters."""
+    if transpose is None:
+        parameters = _parameters(fn, 0, "deflinear")
+        vjp = _applied(fn, 0, parameters, "g")
+    else:
+        parameters = _parameters(transpose, 2, "deflinear")
+        vjp = transpose
+    defvjp(fn, vjp, broadcasts=broadcasts, origin=origin)
+    return defjvp(fn, _applied(fn, 0, parameters, "t"), broadcasts=broadcasts, origin=origin)
+
+
+def defbilinear(fn, transpose_a, transpose_b, broadcasts=False, origin="s2s_ad"):
+    """Both modes of `fn(a, b, ...)`, linear in a for a fixed b and in b for a fixed a
+    (a product: matmul, dot, outer): the JVP of a is fn(t, b, ...), of b fn(a, t, ...);
+    the VJPs are the two transposes, transpose_a(g, ans, a, b, ...) and transpose_b."""
+    parameters = _parameters(transpose_a, 2, "defbilinear")
+    defvjp(fn, transpose_a, transpose_b, broadcasts=broadcasts, origin=origin)
+    return defjvp(fn, _applied(fn, 0, parameters, "t"), _applied(fn, 1, parameters, "t"),
+                  broadcasts=broadcasts, origin=origin)
 
 
 def defspread(fn, mean=False):

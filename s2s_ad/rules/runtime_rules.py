@@ -23,7 +23,8 @@ import numpy as np
 from s2s_ad import runtime as _ad
 from s2s_ad.rules import shape_facts as shapes
 from s2s_ad.rules.batched_rules import MATMUL_GRAD_A, MATMUL_GRAD_B, fixed
-from s2s_ad.rules.registry import deffacts, defjvp, defstructural, defvjp, nondifferentiable
+from s2s_ad.rules.registry import (defelementwise, deffacts, defjvp, defstructural, defvjp,
+                                   nondifferentiable)
 
 # ---- shapes, zeros and accumulation ----
 
@@ -60,12 +61,7 @@ _BROADCAST_JVP = lambda tdot, out, t, z: _ad.broadcast_batch(tdot, z)  # noqa: E
 _BROADCAST_VJP = lambda gbar, out, t, z: _ad.unbroadcast_batch(gbar, t)  # noqa: E731
 deffacts(_ad.unbroadcast, shape=shapes.like(1), batched=fixed(_UNBROADCAST_JVP, _UNBROADCAST_VJP))
 deffacts(_ad.broadcast_like, shape=shapes.like(1), batched=fixed(_BROADCAST_JVP, _BROADCAST_VJP))
-defvjp(_ad.add,
-       lambda gbar, out, a, b: gbar,
-       lambda gbar, out, a, b: gbar)
-defjvp(_ad.add,
-       lambda tdot, out, a, b: tdot,
-       lambda tdot, out, a, b: tdot)
+defelementwise(_ad.add, lambda out, a, b: 1, lambda out, a, b: 1)   # the seed passes as it is
 defvjp(_ad.add_at,
        lambda gbar, out, buf, index, g: gbar,
        None,
@@ -76,18 +72,13 @@ defjvp(_ad.add_at,
        lambda tdot, out, buf, index, g: _ad.add_at(_ad.zeros_like(buf), index, tdot))
 # pow_slope(a, b, n) is the n-th derivative of a**b in a: its derivative in a is the next one;
 # in b, pow_slope_db (which has no rules: a third derivative through an exponent is refused)
-defvjp(_ad.pow_slope,
-       lambda gbar, out, a, b, n=1: gbar * _ad.pow_slope(a, b, n + 1),
-       lambda gbar, out, a, b, n=1: gbar * _ad.pow_slope_db(a, b, n), broadcasts=True)
-defjvp(_ad.pow_slope,
-       lambda tdot, out, a, b, n=1: tdot * _ad.pow_slope(a, b, n + 1),
-       lambda tdot, out, a, b, n=1: tdot * _ad.pow_slope_db(a, b, n), broadcasts=True)
-defvjp(_ad.div,
-       lambda gbar, out, a, b: _ad.div(gbar, b),
-       lambda gbar, out, a, b: -_ad.div(gbar * out, b), broadcasts=True)
-defjvp(_ad.div,
-       lambda tdot, out, a, b: _ad.div(tdot, b),
-       lambda tdot, out, a, b: -_ad.div(tdot * out, b), broadcasts=True)
+defelementwise(_ad.pow_slope,
+               lambda out, a, b, n=1: _ad.pow_slope(a, b, n + 1),
+               lambda out, a, b, n=1: _ad.pow_slope_db(a, b, n), broadcasts=True)
+# (the seed multiplies the numerator: _ad.div(g, b), _ad.div(-g * out, b))
+defelementwise(_ad.div,
+               lambda out, a, b: _ad.div(1, b),
+               lambda out, a, b: _ad.div(-out, b), broadcasts=True)
 # (`like` gives a zero its shape: its value has no effect)
 defvjp(_ad.item_of,
        lambda gbar, out, adjoint, index, like: _ad.add_at(_ad.zeros_like(adjoint), index, gbar))
@@ -347,10 +338,8 @@ defvjp(_ad.histogram_weights_grad,
        lambda gbar, out, g, a, edges, weights: np.histogram(a, edges, weights=gbar)[0])
 defjvp(_ad.histogram_weights_grad,
        lambda tdot, out, g, a, edges, weights: _ad.histogram_weights_grad(tdot, a, edges, weights))
-defvjp(_ad.polygamma, None, lambda gbar, out, n, x: gbar * _ad.polygamma(n + 1, x))
-defjvp(_ad.polygamma, None, lambda tdot, out, n, x: tdot * _ad.polygamma(n + 1, x))
-defvjp(_ad.sinc_derivative, None, lambda gbar, out, n, x: gbar * _ad.sinc_derivative(n + 1, x))
-defjvp(_ad.sinc_derivative, None, lambda tdot, out, n, x: tdot * _ad.sinc_derivative(n + 1, x))
+defelementwise(_ad.polygamma, None, lambda out, n, x: _ad.polygamma(n + 1, x))
+defelementwise(_ad.sinc_derivative, None, lambda out, n, x: _ad.sinc_derivative(n + 1, x))
 deffacts(_ad.sinc_derivative, shape=shapes.like(1))
 
 # ---- non-differentiable helpers (shapes, indices, errors) ----

@@ -25,14 +25,17 @@ from s2s_ad.rules.registry import (Refused, deffacts, defjvp, defstructural, def
 # ---- scipy.special ----
 
 
-def _elementwise(fn, *slopes):
+def _elementwise(fn, *slopes, broadcasts=None):
     """Give `fn`, an elementwise function (broadcasting its arguments), one rule per argument
     that serves both modes.  `slope(s, ans, *args)` is `s * d fn / d arg`: with s the result's
     cotangent it is the argument's cotangent (VJP), with s the argument's tangent it is the
     result's tangent (JVP), as an elementwise function's Jacobian is diagonal.  So each
-    derivative is written once.  A `_constant(...)` slope refuses the argument."""
-    defvjp(fn, *slopes, broadcasts=len(slopes) > 1)
-    defjvp(fn, *slopes, broadcasts=len(slopes) > 1)
+    derivative is written once.  A `_constant(...)` slope refuses the argument.  `broadcasts`:
+    whether an argument may have fewer elements than the result (by default, when there are
+    several arguments)."""
+    broadcasts = len(slopes) > 1 if broadcasts is None else broadcasts
+    defvjp(fn, *slopes, broadcasts=broadcasts)
+    defjvp(fn, *slopes, broadcasts=broadcasts)
 
 
 def _constant(name, why):
@@ -143,8 +146,9 @@ _elementwise(special.zeta, _constant("x", "no elementary form"),
              lambda s, ans, x, q=None: -s * x * special.zeta(x + 1, q))
 _elementwise(special.polygamma, _N, lambda s, ans, n, x: s * special.polygamma(n + 1, x))
 # multigammaln(a, d) = d(d-1)/4 log(pi) + sum over j < d of gammaln(a - j/2)
+# (the result has a's shape: d is one integer, never broadcast against a)
 _elementwise(special.multigammaln, lambda s, ans, a, d: s * np.sum(
-    special.digamma(np.expand_dims(a, -1) - 0.5 * np.arange(d)), axis=-1), _D)
+    special.digamma(np.expand_dims(a, -1) - 0.5 * np.arange(d)), axis=-1), _D, broadcasts=False)
 # Python functions, not ufuncs: a 0-d array for numbers, so "num", not the numbers' "scalar"
 deffacts(special.zeta, special.polygamma, special.multigammaln, kind="num",
          shape=shapes.broadcast)
