@@ -16,12 +16,13 @@ import numpy as np
 
 from s2s_ad.base import syntax as S
 from s2s_ad.analysis.activity import activity, simple_statements, targets
-from s2s_ad.analysis.aliasing import check_writes, may_be_view
+from s2s_ad.analysis.aliasing import check_writes
 from s2s_ad.transforms import batching
 from s2s_ad.analysis.analysed import aligned
 from s2s_ad.analysis.calls import (argument_kinds, argument_shapes, callee_kinds, callee_ssa,
                                    mutated_params)
 from s2s_ad.analysis.ops import is_user_function, refusal_hint
+from s2s_ad.analysis.sharing import may_be_view
 from s2s_ad.base.errors import (DifferentiationError, NonDifferentiableCallError,
                                Unbatchable)
 from s2s_ad.transforms.program import Program, Unit, callee_key
