@@ -32,10 +32,12 @@ from s2s_ad.rules.registry import deffacts, defjvp, defvjp, share
 # ---- arithmetic ----
 
 # the arithmetic ufuncs compute what the operators compute: one set of rules serves both
-for _ufunc, _operator in ((np.add, operator.add), (np.subtract, operator.sub),
-                          (np.multiply, operator.mul), (np.divide, operator.truediv)):
+for _ufunc, _operator, _shift in ((np.add, operator.add, "sum"),
+                                  (np.subtract, operator.sub, "difference"),
+                                  (np.multiply, operator.mul, "product"),
+                                  (np.divide, operator.truediv, "quotient")):
     share(_ufunc, _operator)
-    deffacts(_ufunc, elementwise_in=(0, 1))   # a batched tangent passes elementwise
+    deffacts(_ufunc, elementwise_in=(0, 1), shift=_shift)   # a batched tangent passes elementwise
 defvjp(np.negative, lambda g, ans, x: -g)
 defjvp(np.negative, lambda t, ans, x: -t)
 deffacts(np.negative, kind="first", shape=shapes.like(0), elementwise_in=(0,))
@@ -79,12 +81,14 @@ defjvp(np.fmod,
 
 defvjp(np.exp, lambda g, ans, x: g * ans)
 defjvp(np.exp, lambda t, ans, x: t * ans)
+deffacts(np.exp, shift="exp")
 defvjp(np.exp2, lambda g, ans, x: g * ans * 0.6931471805599453)
 defjvp(np.exp2, lambda t, ans, x: t * ans * 0.6931471805599453)
 defvjp(np.expm1, lambda g, ans, x: g * (ans + 1))
 defjvp(np.expm1, lambda t, ans, x: t * (ans + 1))
 defvjp(np.log, lambda g, ans, x: g / x)
 defjvp(np.log, lambda t, ans, x: t / x)
+deffacts(np.log, shift="log")
 defvjp(np.log2, lambda g, ans, x: g / (x * 0.6931471805599453))
 defjvp(np.log2, lambda t, ans, x: t / (x * 0.6931471805599453))
 defvjp(np.log10, lambda g, ans, x: g / (x * 2.302585092994046))

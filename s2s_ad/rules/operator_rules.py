@@ -32,7 +32,7 @@ defvjp(operator.add,
 defjvp(operator.add,
        lambda t, ans, a, b: t,
        lambda t, ans, a, b: t, broadcasts=True)
-deffacts(operator.add, cheap=True, real=True)
+deffacts(operator.add, cheap=True, real=True, shift="sum")
 
 defvjp(operator.sub,
        lambda g, ans, a, b: g,
@@ -40,7 +40,7 @@ defvjp(operator.sub,
 defjvp(operator.sub,
        lambda t, ans, a, b: t,
        lambda t, ans, a, b: -t, broadcasts=True)
-deffacts(operator.sub, cheap=True, real=True)
+deffacts(operator.sub, cheap=True, real=True, shift="difference")
 
 # g * a, not a * g, for b: `x * x` then gets the terms g * x + g * x, which fold to 2 * (g * x)
 defvjp(operator.mul,
@@ -49,7 +49,7 @@ defvjp(operator.mul,
 defjvp(operator.mul,
        lambda t, ans, a, b: t * b,
        lambda t, ans, a, b: t * a, broadcasts=True)
-deffacts(operator.mul, cheap=True, real=True)
+deffacts(operator.mul, cheap=True, real=True, shift="product")
 
 defvjp(operator.truediv,
        lambda g, ans, a, b: g / b,
@@ -57,7 +57,7 @@ defvjp(operator.truediv,
 defjvp(operator.truediv,
        lambda t, ans, a, b: t / b,
        lambda t, ans, a, b: -t * ans / b, broadcasts=True)
-deffacts(operator.truediv, cheap=True, real=True)
+deffacts(operator.truediv, cheap=True, real=True, shift="quotient")
 
 # a % b == a - b * (a // b); a // b is piecewise constant.
 defvjp(operator.mod,
@@ -80,7 +80,8 @@ defjvp(operator.pow,
 
 defvjp(operator.neg, lambda g, ans, a: -g)
 defjvp(operator.neg, lambda t, ans, a: -t)
-deffacts(operator.neg, kind="first", shape=shapes.like(0), cheap=True, real=True)
+deffacts(operator.neg, kind="first", shape=shapes.like(0), cheap=True, real=True,
+         shift="negation")
 defvjp(operator.pos, lambda g, ans, a: g)
 defjvp(operator.pos, lambda t, ans, a: t)
 deffacts(operator.pos, kind="first", shape=shapes.like(0), real=True)
