@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from s2s_ad.analysis.aliasing import _FRESH, _RETURNS
 from s2s_ad.analysis.calls import _WRITES
 from s2s_ad.analysis.kinds import CONTAINER_KINDS
+from s2s_ad.analysis.sharing import _FRESH, _RETURNS
 from s2s_ad.arguments import builtin_signature, closure_key, value_global_kinds
 from s2s_ad.base.errors import (BadArgumentError, DifferentiationError, NonDifferentiableCallError,
                               Unbatchable)

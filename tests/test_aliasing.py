@@ -340,7 +340,7 @@ def test_an_argument_returned_in_a_helpers_tuple_is_that_argument(fn, text):
 
 
 def test_a_helpers_summary_names_the_parameter_of_each_item():
-    from s2s_ad.analysis.aliasing import returned
+    from s2s_ad.analysis.sharing import returned
     assert [set(i.held) for i in returned(_pair).value.items] == [{"p"}, set()]
     assert [set(i.held) for i in returned(_pair_list).value.items] == [set(), {"p"}]
     assert [set(i.held) for i in returned(_swapped).value.items] == [set(), {"p"}]
@@ -505,7 +505,7 @@ def test_an_array_a_container_holds_is_that_array(fn, text):
 
 
 def test_a_list_that_holds_an_argument_is_no_list_of_new_arrays():
-    from s2s_ad.analysis.aliasing import returned, returns_fresh_items
+    from s2s_ad.analysis.sharing import returned, returns_fresh_items
     assert returned(_second_item).whole == {"t"} == returned(_second_by_index).whole
     assert returned(_listed).value.held == {"v"} and not returns_fresh_items(_listed)
     assert returned(_listed_copy).value.held == {"t"}
@@ -646,7 +646,7 @@ def test_a_swap_of_arrays_written_in_place_is_differentiated():
 
 # A user's list keeps its name in the generated gradient: one named `_tape` is still the
 # user's, whose popped item is each array appended to it, in a second differentiation as in
-# the first (aliasing._user_lists knows the generator's own tape by what it made, not by name).
+# the first (alias_flow.user_lists knows the generator's own tape by what it made, not by name).
 def pops_off_a_list_named_tape(x, a):
     A = a * x
     s = np.sum(A * A)
@@ -703,7 +703,7 @@ def test_a_write_into_the_item_a_helper_returned_is_refused():
 def test_the_alias_flow_follows_only_names_linked_to_a_write():
     # `b = a; c = b` links a, b, c; `e = d` links d, e: with only c written, the flow follows
     # a, b and c (a pair never joins names no copy links, so d and e cannot matter).
-    from s2s_ad.analysis.aliasing import _linked_to
+    from s2s_ad.analysis.alias_flow import linked_to
     made = {1: {"b": ["a"]}, 2: {"c": ["b"]}, 3: {"e": ["d"]}, 4: {("r", 0): ["a"]}}
-    assert _linked_to({"c"}, made) == {"a", "b", "c", ("r", 0)}
-    assert _linked_to({"x"}, made) == set()
+    assert linked_to({"c"}, made) == {"a", "b", "c", ("r", 0)}
+    assert linked_to({"x"}, made) == set()

@@ -361,12 +361,12 @@ def test_the_text_check_compares_bytes_where_the_module_imports_what_the_code_re
         tmp_path, monkeypatch):
     # disassembling both code objects cost more than the rest of the check: where the text
     # compiles to the same bytes (np imported above it, as in the module), it is not needed
-    from s2s_ad.frontend import source as frontend
+    from s2s_ad.frontend import same_code
     module, path = _module_from(tmp_path, "imports_numpy",
                                 "import numpy as np\n\n\ndef f(x):\n    return np.sin(x) * x\n")
     disassembled = []
-    original = frontend._instructions
-    monkeypatch.setattr(frontend, "_instructions",
+    original = same_code._instructions
+    monkeypatch.setattr(same_code, "_instructions",
                         lambda code: disassembled.append(code) or original(code))
     assert ad.grad(module.f)(0.5) == pytest.approx(np.cos(0.5) * 0.5 + np.sin(0.5))
     assert not disassembled

@@ -249,10 +249,10 @@ def _may_change_walked(fn):
     """Does desugar check the size of the dict `fn`'s first loop walks?"""
     import inspect
     import gast
-    from s2s_ad.frontend import desugar
+    from s2s_ad.frontend import walk_changes
     node = gast.parse(inspect.getsource(fn)).body[0]
     loop = next(n for n in gast.walk(node) if isinstance(n, gast.For))
-    return desugar._may_change_walked(loop, node)
+    return walk_changes.may_change_walked(loop, node)
 
 
 def walks_copies_of_lists_and_dicts(x):

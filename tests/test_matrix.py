@@ -57,7 +57,7 @@ REFUSED_EVERYWHERE.update({
     "writes_into_an_item_of_a_helpers_list": "writing into 'q', an item of a tuple or list",
     "reads_a_list_of_a_tuple_after_a_write": "'A' is written here while a view 'l' of it",
     # an item popped off a user's list is each array appended to it (generated tapes, whose
-    # pops restore saved values, are told apart: aliasing._user_lists)
+    # pops restore saved values, are told apart: alias_flow.user_lists)
     "writes_into_a_popped_array": "writing into 'B', which is the same array as 'A'"})
 # Changes of objects (issue 19): an array an object holds written into (README, "Objects and
 # attributes"; an attribute assigned is refused in the SSA form: tests/test_objects.py).

@@ -5,7 +5,7 @@ import os
 
 import gast
 
-from s2s_ad.frontend import source as frontend
+from s2s_ad.frontend.to_gast import to_gast
 from s2s_ad.base import syntax as S
 from s2s_ad.backend.codegen import _pad_empty_blocks, unparsed
 from s2s_ad.backend.printer import function_text
@@ -54,8 +54,8 @@ def test_the_printer_prints_what_unparse_prints():
     files = [f for pattern in ("s2s_ad/*.py", "s2s_ad/rules/*.py", "tests/*.py", "samples/*.py",
                                "benchmarks/*.py")
              for f in sorted(glob.glob(os.path.join(ROOT, pattern)))]
-    trees = [frontend.to_gast(ast.parse(open(f, encoding="utf-8").read())) for f in files]
-    trees.append(frontend.to_gast(ast.parse(TRICKY)))
+    trees = [to_gast(ast.parse(open(f, encoding="utf-8").read())) for f in files]
+    trees.append(to_gast(ast.parse(TRICKY)))
     printed = 0
     for tree in trees:
         for node in _functions(tree):
@@ -65,12 +65,12 @@ def test_the_printer_prints_what_unparse_prints():
                 assert text + "\n" == unparsed(node), node.name
                 printed += 1
     assert printed > 300
-    assert function_text(_functions(frontend.to_gast(ast.parse(TRICKY)))[0]) is not None
+    assert function_text(_functions(to_gast(ast.parse(TRICKY)))[0]) is not None
 
 
 def test_what_the_printer_does_not_know_goes_to_unparse():
     source = 'def f(x):\n    """A docstring."""\n    return {k for k in x}\n'
-    node = _functions(frontend.to_gast(ast.parse(source)))[0]
+    node = _functions(to_gast(ast.parse(source)))[0]
     assert function_text(node) is None
 
 

@@ -9,6 +9,7 @@ import gast
 import numpy as np
 import pytest
 
+import s2s_ad as ad
 import s2s_ad.rules  # noqa: F401  (registers every rule)
 from s2s_ad import runtime as _ad
 from s2s_ad.analysis import kinds, shapes
@@ -71,6 +72,7 @@ def test_stated_facts_are_well_formed():
         assert record.pure in (None, True, False), _name(fn)
         assert not (record.view and record.fresh), _name(fn)     # a view is not new memory
         assert record.in_place is None or isinstance(record.in_place, str), _name(fn)
+        assert record.shift is None or record.shift in registry.SHIFT_RULES, _name(fn)
         if record.batched is not None:
             jvp, vjp = record.batched
             assert callable(jvp) and callable(vjp), _name(fn)
@@ -154,6 +156,8 @@ def test_deffacts_refuses_an_unknown_fact():
         registry.deffacts(np.sin, colour="red")
     with pytest.raises(ValueError, match="kind must be one of"):
         registry.deffacts(np.sin, kind="matrix")
+    with pytest.raises(ValueError, match="shift must be one of"):
+        registry.deffacts(np.sin, shift="twice")
 
 
 def test_runtime_helpers_read_their_facts():
@@ -165,7 +169,7 @@ def test_runtime_helpers_read_their_facts():
 # Tables of callables that the stages keep outside the records, not moved yet (each a set
 # of facts about callables).  A new table of callables in analysis/, transforms/ or backend/
 # belongs in the callables' records instead.
-NOT_MOVED_YET = {("analysis/activity.py", "_COMBINATIONS")}
+NOT_MOVED_YET = set()
 
 
 def _callable_tables():
@@ -189,6 +193,28 @@ def _callable_tables():
 
 def test_facts_about_callables_live_in_their_records():
     assert _callable_tables() <= NOT_MOVED_YET
+
+
+def _log_softmax_loss(logits):
+    m = np.max(logits, axis=1, keepdims=True)
+    z = logits - m
+    return np.sum(z - np.log(np.sum(np.exp(z), axis=1, keepdims=True)))
+
+
+def test_the_shift_analysis_reads_each_callables_record():
+    """A maximum subtracted before exp has no derivative (activity.shift_invariant): the
+    analysis knows np.max, np.exp, np.log, np.sum and `-` by their records' shift rules, not by
+    their names, so without np.max's rule the maximum keeps its derivative."""
+    logits = np.random.default_rng(0).normal(size=(3, 4))
+    assert "max_grad" not in ad.source(_log_softmax_loss, "grad", example=(logits,))
+    try:
+        registry.deffacts(np.max, shift=None)
+        ad.clear_cache()
+        assert "max_grad" in ad.source(_log_softmax_loss, "grad", example=(logits,))
+    finally:
+        registry.deffacts(np.max, shift="extremum")
+        ad.clear_cache()
+    assert "max_grad" not in ad.source(_log_softmax_loss, "grad", example=(logits,))
 
 
 class _NoisyError(Exception):

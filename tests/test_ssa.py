@@ -125,12 +125,13 @@ def _same_tree(a, b):
 
 
 def test_the_front_end_converts_to_gast_as_gast_does():
-    import s2s_ad.frontend.source as frontend
-    for module in (frontend, ad.api, ad.rules.math_rules):
+    import s2s_ad.frontend.source_text as source_text
+    from s2s_ad.frontend.to_gast import to_gast
+    for module in (source_text, ad.api, ad.rules.math_rules):
         tree = ast.parse(inspect.getsource(module))
-        assert _same_tree(frontend.to_gast(tree), gast.ast_to_gast(tree)), module.__name__
+        assert _same_tree(to_gast(tree), gast.ast_to_gast(tree)), module.__name__
     handler = ast.parse("try:\n    pass\nexcept ValueError as e:\n    pass\nexcept:\n    pass\n")
-    assert _same_tree(frontend.to_gast(handler), gast.ast_to_gast(handler))
+    assert _same_tree(to_gast(handler), gast.ast_to_gast(handler))
 
 
 def _string_at_column_zero(x):
@@ -164,12 +165,13 @@ def _nested():
 
 def test_a_def_is_read_from_its_lines_as_inspect_reads_it():
     import s2s_ad.frontend.source as frontend
+    from s2s_ad.frontend.source_text import def_on_its_lines, function_node
     for fn, fast in [(one_op_per_statement, True), (_with_comments, True), (_nested(), True),
                      (_string_at_column_zero, False), (_decorated, False)]:
-        node, _ = frontend._def_on_its_lines(fn)
+        node, _ = def_on_its_lines(fn)
         assert (node is not None) == fast, fn.__name__     # else inspect decides
         lines, first = inspect.getsourcelines(fn)
-        expected = frontend._function_node(fn, lines, first, fn.__code__.co_filename, [])
+        expected = function_node(fn, lines, first, fn.__code__.co_filename, [])
         if node is not None:
             assert _same_tree(node, expected), fn.__name__
         assert _same_tree(frontend.parse(fn).node, expected), fn.__name__

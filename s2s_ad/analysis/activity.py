@@ -7,11 +7,9 @@
 get tangents or adjoints, so no code is emitted for anything else.  The analysis is
 flow-insensitive over SSA names and iterated to a fixed point, which covers loops.
 """
-import operator
 from dataclasses import dataclass
 
 import gast
-import numpy as np
 
 from s2s_ad.base import syntax as S
 from s2s_ad.analysis.ops import reduced_axes
@@ -136,18 +134,16 @@ def activity(fn, ops, wrt, output_names, shapes=None):
 # lse moves by -c, z - lse does not move), so its derivative through m is exactly zero, and m
 # needs no adjoint: no cotangent of the maximum, no mask of where it is attained.  This finds
 # such an m by following how each value changes when m moves by c: `("shift", s)` moves by
-# s * c, `("scale", s)` is multiplied by exp(s * c), None does not change.  A value anything
-# else happens to is not followed, and m then keeps its derivative.
+# s * c, `("scale", s)` is multiplied by exp(s * c), None does not change.  How a call's result
+# moves is its callable's shift rule, stated in its record (registry.SHIFT_RULES).  A value
+# anything else happens to is not followed, and m then keeps its derivative.
 
-_EXTREMA = ("max", "amax", "min", "amin")
 # u + v moves by the sum of their shifts, u - v by the difference; u * v is scaled by the
 # product of their factors (exponents add), u / v by the quotient
-_COMBINATIONS = {operator.add: ("shift", 1), np.add: ("shift", 1),
-                 operator.sub: ("shift", -1), np.subtract: ("shift", -1),
-                 operator.mul: ("scale", 1), np.multiply: ("scale", 1),
-                 operator.truediv: ("scale", -1), np.divide: ("scale", -1)}
-_SHIFT_REDUCTIONS = {"max", "amax", "min", "amin", "mean"}       # f(v + c) = f(v) + c
-_SCALE_REDUCTIONS = {"max", "amax", "min", "amin", "mean", "sum"}  # f(v * k) = f(v) * k, k > 0
+_COMBINATIONS = {"sum": ("shift", 1), "difference": ("shift", -1),
+                 "product": ("scale", 1), "quotient": ("scale", -1)}
+# the reductions that keep a shift (f(v + c) = f(v) + c) and a scale (f(v * k) = f(v) * k, k > 0)
+_KEPT_BY = {"shift": ("extremum", "mean"), "scale": ("extremum", "mean", "total")}
 
 
 def shift_invariant(fn, ops, output_names, shapes):
@@ -162,7 +158,7 @@ def shift_invariant(fn, ops, output_names, shapes):
     for k, stmt in enumerate(body):
         op = ops.get(id(stmt))
         names = targets(stmt) if isinstance(stmt, gast.Assign) else []
-        if op is None or len(names) != 1 or not _is_reduction(op, _EXTREMA) or \
+        if op is None or len(names) != 1 or not _is_reduction(op, ("extremum",)) or \
                 names[0] not in shapes or not _keeps_dims(op, shapes):
             continue
         m = names[0]
@@ -199,32 +195,31 @@ def _moves(stmts, ops, m, m_shape, shapes):
 
 def _moved(op, ins, m_shape, shapes):
     """How the result of one call moves, given how its arguments move; False: not followed."""
-    f = op.fn
+    rule = registry.fact(op.fn, "shift")
     first = ins[0]
-    combined = _COMBINATIONS.get(f) if len(ins) == 2 else None
+    combined = _COMBINATIONS.get(rule) if len(ins) == 2 else None
     if combined is not None:
         kind, sign = combined
         if any(i is not None and i[0] != kind for i in ins):
             return False
         a, b = (i[1] if i else 0 for i in ins)
         return (kind, a + sign * b) if a + sign * b else None
-    if f is operator.neg:
+    if rule == "negation":
         return ("shift", -first[1]) if first[0] == "shift" else first
     if any(ins[1:]):
         return False
-    if f is np.exp and first[0] == "shift":
+    if rule == "exp" and first[0] == "shift":
         return ("scale", first[1])
-    if f is np.log and first[0] == "scale":
+    if rule == "log" and first[0] == "scale":
         return ("shift", first[1])
-    allowed = _SHIFT_REDUCTIONS if first[0] == "shift" else _SCALE_REDUCTIONS
-    if _is_reduction(op, allowed) and _along_constant_axes(op, m_shape, shapes):
+    if _is_reduction(op, _KEPT_BY[first[0]]) and _along_constant_axes(op, m_shape, shapes):
         return first
     return False
 
 
-def _is_reduction(op, names):
-    return op.kind == "call" and getattr(op.fn, "__module__", None) == "numpy" and \
-        getattr(op.fn, "__name__", "") in names and op.args and \
+def _is_reduction(op, rules):
+    """Is `op` a call of a reduction whose shift rule is one of `rules`, of a name?"""
+    return op.kind == "call" and registry.fact(op.fn, "shift") in rules and op.args and \
         isinstance(op.args[0], gast.Name)
 
 

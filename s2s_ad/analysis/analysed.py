@@ -18,7 +18,7 @@ from s2s_ad.base import syntax as S
 from s2s_ad.analysis.activity import simple_statements, targets
 from s2s_ad.base.errors import DifferentiationError, Unbatchable
 from s2s_ad.analysis.calls import annotate_writes
-from s2s_ad.frontend.desugar import refuse_shared_updates
+from s2s_ad.frontend.shared_updates import refuse_shared_updates
 from s2s_ad.frontend.inline import Inliner
 from s2s_ad.analysis.kinds import atom_kind, infer_kinds
 from s2s_ad.backend.names import GeneratedNames

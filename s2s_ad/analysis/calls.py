@@ -87,7 +87,7 @@ def in_place_updates(fn, kinds):
     caller does not pass a number for ({parameter: kind}): for an array the update writes into
     the caller's array (see desugar), while for a number it makes a new value.  Where the kind
     is not known either, refuse_parameter_updates refuses the call once it is differentiated."""
-    from s2s_ad.frontend.desugar import in_place_parameter_updates
+    from s2s_ad.frontend.shared_updates import in_place_parameter_updates
     from s2s_ad.frontend.source import parse
     try:
         node = parse(fn).node
@@ -101,7 +101,7 @@ def refuse_parameter_updates(ssa, kinds):
     """In a called function, `p += v` on a parameter writes into the caller's array if it is
     an array, and makes a new value if it is a number: refused where the caller's argument
     may be either."""
-    from s2s_ad.frontend.desugar import in_place_parameter_updates
+    from s2s_ad.frontend.shared_updates import in_place_parameter_updates
     for stmt in in_place_parameter_updates(ssa.parsed.node):
         name = stmt.target.id
         if kinds.get(name) in ("scalar", "array"):

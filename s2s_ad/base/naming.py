@@ -83,6 +83,18 @@ class Namer:
         """`h_bar` / `h_dot` for a primal name (fresh if the user already uses it)."""
         return self.fresh(f"{name}_{suffix}")
 
+    def attempt(self, make):
+        """`make()`, keeping the names it takes only where it gives a result: where it gives
+        None (code tried and dropped), every name it took is free again and the counters are
+        where they were, so the names made next are those made had it never run."""
+        taken, counters = set(self.taken), dict(self.counters)
+        result = make()
+        if result is None:
+            self.taken.intersection_update(taken)
+            self.counters.clear()
+            self.counters.update(counters)
+        return result
+
 
 def is_temporary(name):
     """Is `name` one of the temporaries `Namer.temp` makes (`_t0`, `_t1`, ...)?"""

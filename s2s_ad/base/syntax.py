@@ -198,6 +198,12 @@ def nodes_of(node, kind):
             if isinstance(sub, kind)]
 
 
+def is_call(node, name):
+    """A call of the name `name` (a builtin, as the user wrote it) without keywords."""
+    return (isinstance(node, gast.Call) and isinstance(node.func, gast.Name)
+            and node.func.id == name and not node.keywords)
+
+
 def is_atom(node):
     return isinstance(node, (gast.Name, gast.Constant))
 

@@ -35,7 +35,7 @@ class SSAFunction:
     vararg: str = None       # the name of a `*args` parameter, now an ordinary one
     kwonly: list = field(default_factory=list)       # the user's keyword-only parameters
     defaults: dict = field(default_factory=dict)     # parameter -> its default's expression
-    shared_updates: list = field(default_factory=list)   # see desugar.refuse_shared_updates
+    shared_updates: list = field(default_factory=list)   # see shared_updates.refuse_shared_updates
 
     def refuse_varargs(self):
         """At the top level `*args` has no known length."""

@@ -1,8 +1,10 @@
 """Normalise a desugared function to SSA form.
 
-    to_ssa(node, namer) -> node
+    to_ssa(node, namer, error) -> node
 
-The output satisfies:
+Stage: front end, the last pass of normalize (after desugar).
+Input: the desugared function (source-level gast: `for NAME in range(...)`, `while NAME:`, one
+`return`, the last statement).  Output: the same function in SSA form, which satisfies:
   * one operation per statement: every operand is an atom (a local name, a constant, or a
     reference to a global such as `np.pi`), every call's callee is a global reference or a
     method of an atom;
@@ -14,7 +16,8 @@ The output satisfies:
     copy `x = x_2` that carries the new value to the next iteration, or the statement computing
     x_2 assigns x itself where nothing after it reads the old x;
   * `for` loops run over `range(...)` of atoms, `while` loops test a name, and the only
-    `return` is the last statement.
+    `return` is the last statement;
+  * a view taken again with nothing written in between is a copy of the first (share_views).
 
 The SSA function is ordinary Python and returns exactly what the original returns.
 """
@@ -25,6 +28,25 @@ import gast
 
 from s2s_ad.base import syntax as S
 from s2s_ad.base.naming import is_temporary
+from s2s_ad.frontend.reads_writes import names_read, names_written, read_before_write
+from s2s_ad.frontend.share_views import share_views
+
+
+def to_ssa(node, namer, error):
+    """`error(node, message, hint)` builds the DifferentiationError to raise."""
+    params = [a.id for a in node.args.args]
+    local_names = set(params) | names_written(node.body)
+    namer.ssa_used = set()
+    ssa = _SSA(namer, local_names, error)
+    for p in params:
+        ssa.env[p] = p
+        namer.ssa_used.add(p)
+        namer.user_of[p] = p
+    ssa.block(node.body, live_after=set())
+    node.body = ssa.out
+    share_views(node)
+    return node
+
 
 class _SSA:
     def __init__(self, namer, local_names, error):
@@ -210,7 +232,7 @@ class _SSA:
         for k in range(len(stmts) - 1, -1, -1):
             if isinstance(stmts[k], (gast.If, gast.For, gast.While)):
                 live[k] = live_after | later
-            later |= _reads(stmts[k:k + 1])
+            later |= names_read(stmts[k:k + 1])
         for k, stmt in enumerate(stmts):
             self.statement(stmt, live[k])
 
@@ -327,14 +349,14 @@ class _SSA:
         self.emit(gast.If(test=test, body=body or [gast.Pass()], orelse=orelse), s)
 
     def loop_carried(self, s, live_after, extra_reads=()):
-        assigned = _writes(s.body)
-        reads = _reads(s.body) | set(extra_reads)
+        assigned = names_written(s.body)
+        reads = names_read(s.body) | set(extra_reads)
         carried = {}
         for var in sorted(assigned):
             if var in reads or var in live_after:
                 if var in self.env:
                     carried[var] = self.env[var]
-                elif var in live_after or _read_before_write(var, s.body):
+                elif var in live_after or read_before_write(var, s.body):
                     # first bound inside the loop, maybe not in every iteration: it starts as
                     # None (where Python would leave it unbound), so every path can carry it
                     carried[var] = self.define(var)
@@ -361,7 +383,7 @@ class _SSA:
         if s.target.id in live_after:
             # read after the loop, which may run no iteration: then it keeps its value
             self.emit(S.assign(target, S.load(before) if before else S.const(None)), s)
-        body, env_body = self.nested(s.body, live_after | _reads(s.body) | set(carried))
+        body, env_body = self.nested(s.body, live_after | names_read(s.body) | set(carried))
         self.env = saved
         self.env[s.target.id] = target
         self.finish_loop(s, carried, body, env_body)
@@ -371,76 +393,10 @@ class _SSA:
 
     def while_loop(self, s, live_after):
         carried = self.loop_carried(s, live_after, extra_reads={s.test.id})
-        body, env_body = self.nested(s.body, live_after | _reads(s.body) | set(carried) | {s.test.id})
+        body, env_body = self.nested(s.body, live_after | names_read(s.body) | set(carried) | {s.test.id})
         self.finish_loop(s, carried, body, env_body)
         test = S.load(carried.get(s.test.id, self.env[s.test.id]))
         self.emit(gast.While(test=test, body=body or [gast.Pass()], orelse=[]), s)
-
-
-def _share_views(node):
-    """A view taken again (`_t6 = x[:-1]` after `_t1 = x[:-1]`, with no assignment to x or
-    its index and nothing that may write into an array in between) becomes a copy of the
-    first (`_t6 = _t1`): the two are views of the same elements (or equal numbers), so nothing
-    can tell them apart but their identity, which temporaries do not show.  Their cotangents
-    then meet before going back into x, in one update of x's adjoint."""
-    for block in _statement_lists(node):
-        seen = {}       # the text of a view -> the temporary holding it
-        for stmt in block:
-            view = _view_of(stmt)
-            if view is None and not seen:
-                continue        # nothing to remember, nothing to forget (most statements)
-            if _may_write_arrays(stmt):   # an element read again may differ: start afresh
-                seen.clear()
-                continue
-            if view is not None:
-                key = gast.dump(stmt.value)
-                if key in seen:
-                    stmt.value = S.load(seen[key])
-                    continue
-            stored = _writes([stmt])
-            seen = {key: name for key, name in seen.items()
-                    if name not in stored and not _mentions(key, stored)}
-            if view is not None:
-                seen[gast.dump(stmt.value)] = stmt.targets[0].id
-
-
-def _view_of(stmt):
-    """`_tN = name[index]` with a basic index of atoms and slices (the result is a view, or a
-    number): the temporary, else None."""
-    if not (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and
-            isinstance(stmt.targets[0], gast.Name) and is_temporary(stmt.targets[0].id) and
-            isinstance(stmt.value, gast.Subscript) and isinstance(stmt.value.value, gast.Name)):
-        return None
-    index = stmt.value.slice
-    parts = index.elts if isinstance(index, gast.Tuple) else [index]
-    for part in parts:
-        bounds = (part.lower, part.upper, part.step) if isinstance(part, gast.Slice) else (part,)
-        if not all(b is None or isinstance(b, (gast.Name, gast.Constant)) for b in bounds):
-            return None
-    return stmt.targets[0].id
-
-
-def _may_write_arrays(stmt):
-    """Anything but an assignment to names of a value without calls (`a[i] = v`, `a.fill(0)`,
-    a loop or branch) may write into an array."""
-    return not (isinstance(stmt, gast.Assign) and
-                all(isinstance(t, (gast.Name, gast.Tuple)) for t in stmt.targets) and
-                not S.nodes_of(stmt.value, gast.Call))
-
-
-def _mentions(key, names):
-    return any(f"id='{n}'" in key for n in names)
-
-
-def _statement_lists(node):
-    """The body of `node` and every statement list nested in it."""
-    lists = [node.body]
-    for stmt in S.statements(node):
-        for field in ("body", "orelse"):
-            block = getattr(stmt, field, None)
-            if stmt is not node and isinstance(block, list) and block:
-                lists.append(block)
-    return lists
 
 
 def _coalesce(body, name, new):
@@ -457,7 +413,7 @@ def _coalesce(body, name, new):
             rest = body[i + 1:]
             # a statement never reads the name it assigns (a reverse sweep restores the old
             # value after the statement's adjoint, which may need it)
-            if name in _reads([stmt] + rest) or new in _writes(rest):
+            if name in names_read([stmt] + rest) or new in names_written(rest):
                 return False
             stmt.targets[0] = S.store(name)
             for n in (n for later in rest for n in S.walk(later)):
@@ -473,65 +429,6 @@ def _nest_boolop(stmts):
     for inner, outer in zip(reversed(ifs[1:]), reversed(ifs[:-1])):
         outer.body = outer.body + [inner]
     return [first] + ifs[:1]
-
-
-def _writes(stmts):
-    return {n.id for s in stmts for n in S.name_nodes(s) if isinstance(n.ctx, gast.Store)}
-
-
-def _reads(stmts):
-    """The names `stmts` read, leaving out a loop counter's reads inside its own loop (they
-    read the value the loop binds, never one from before it)."""
-    names = set()
-    for s in stmts:
-        if isinstance(s, gast.For) and isinstance(s.target, gast.Name):
-            names |= _reads([s.iter]) | (_reads(s.body) - {s.target.id}) | _reads(s.orelse)
-        elif isinstance(s, (gast.If, gast.While)):
-            names |= _reads([s.test]) | _reads(s.body) | _reads(s.orelse)
-        else:
-            names |= {n.id for n in S.name_nodes(s) if isinstance(n.ctx, gast.Load)}
-    return names
-
-
-def _read_before_write(var, stmts):
-    """Can `var` be read in `stmts` before they assign it (its value from before is used)?"""
-    return _first_use(var, stmts) == "read"
-
-
-def _first_use(var, stmts):
-    """"read" or "written": what happens to `var` first on some path through `stmts`."""
-    for s in stmts:
-        if isinstance(s, gast.For):
-            if var in S.names_in(s.iter, gast.Load):
-                return "read"
-            if isinstance(s.target, gast.Name) and s.target.id == var:
-                continue              # its body reads the counter; none of it may run
-            if _first_use(var, s.body) == "read":
-                return "read"
-            continue                  # the body may not run: nothing is certain after it
-        if isinstance(s, gast.While):
-            if var in S.names_in(s.test, gast.Load) or _first_use(var, s.body) == "read":
-                return "read"
-            continue
-        if isinstance(s, gast.If):
-            if var in S.names_in(s.test, gast.Load):
-                return "read"
-            body, orelse = _first_use(var, s.body), _first_use(var, s.orelse)
-            if "read" in (body, orelse):
-                return "read"
-            if body == "written" and orelse == "written":
-                return "written"
-            continue
-        if isinstance(s, gast.Assign):
-            if var in S.names_in(s.value, gast.Load) or any(
-                    var in S.names_in(t, gast.Load) for t in s.targets):
-                return "read"
-            if any(var in S.names_in(t, gast.Store) for t in s.targets):
-                return "written"
-            continue
-        if var in S.names_in(s, gast.Load):
-            return "read"
-    return None
 
 
 def _describe(node):
@@ -567,19 +464,3 @@ _HINTS = {
     gast.Import: "Import at module level.",
     gast.ImportFrom: "Import at module level.",
 }
-
-
-def to_ssa(node, namer, error):
-    """`error(node, message, hint)` builds the DifferentiationError to raise."""
-    params = [a.id for a in node.args.args]
-    local_names = set(params) | _writes(node.body)
-    namer.ssa_used = set()
-    ssa = _SSA(namer, local_names, error)
-    for p in params:
-        ssa.env[p] = p
-        namer.ssa_used.add(p)
-        namer.user_of[p] = p
-    ssa.block(node.body, live_after=set())
-    node.body = ssa.out
-    _share_views(node)
-    return node

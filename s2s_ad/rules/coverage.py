@@ -108,8 +108,8 @@ State only what cannot be derived: a ufunc, a `math` function or a function regi
 with `broadcasts=True` gets its kind and shape rule from what it is.  The facts are
 `kind` (one of `registry.KIND_RULES`), `shape` (a rule of `rules/shape_facts.py`, or any
 `rule(call) -> shape or None`), `pure`, `cheap`, `batched` (`rules/batched_rules.py`),
-`elementwise_in`, `methods`/`attributes` (`x.sum()`, `x.T`), `view`, `fresh`, `real` and
-`in_place` (see `Primitive`).  A callable without
+`elementwise_in`, `methods`/`attributes` (`x.sum()`, `x.T`), `view`, `fresh`, `real`,
+`in_place` and `shift` (one of `registry.SHIFT_RULES`; see `Primitive`).  A callable without
 derivative rules (`np.zeros`) may have facts too; `nondifferentiable` drops its rules and
 keeps them.  `tests/test_records.py` checks that the records are complete and
 consistent.""".split("\n")

@@ -46,9 +46,9 @@ _SUM_VJP = (lambda g, ans, a, axis=None, dtype=None, out=None, keepdims=False, i
 _MEAN_VJP = (lambda g, ans, a, axis=None, dtype=None, out=None, keepdims=False:
              _ad.sum_grad_batch(g, a, axis, keepdims) * (np.size(ans) / np.size(a)))
 deffacts(np.sum, shape=shapes.reduction, batched=fixed(_SUM_JVP, _SUM_VJP),
-         methods=("sum",), real=True)
+         methods=("sum",), real=True, shift="total")
 deffacts(np.mean, shape=shapes.reduction, batched=fixed(_MEAN_JVP, _MEAN_VJP),
-         methods=("mean",), real=True)
+         methods=("mean",), real=True, shift="mean")
 defvjp(np.nansum,
        lambda g, ans, a, axis=None, dtype=None, out=None, keepdims=False:
        np.where(np.isnan(a), 0.0, _ad.sum_grad(g, a, axis, keepdims)))
@@ -122,7 +122,7 @@ for _f in (np.max, np.amax, np.min, np.amin, np.nanmax, np.nanmin):
            _ad.max_grad(g, ans, a, axis, keepdims))
     defjvp(_f, lambda t, ans, a, axis=None, out=None, keepdims=False:
            _ad.max_jvp(t, ans, a, axis, keepdims))
-deffacts(np.max, np.amax, np.min, np.amin, shape=shapes.reduction, real=True)
+deffacts(np.max, np.amax, np.min, np.amin, shape=shapes.reduction, real=True, shift="extremum")
 deffacts(np.max, methods=("max",))
 deffacts(np.min, methods=("min",))
 

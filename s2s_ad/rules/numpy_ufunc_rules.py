@@ -35,10 +35,12 @@ from s2s_ad.rules.registry import defelementwise, deffacts, defjvp, defvjp, shar
 # written in differentiable calls; the VJP is g times it and the JVP t times it.
 
 # the arithmetic ufuncs compute what the operators compute: one set of rules serves both
-for _ufunc, _operator in ((np.add, operator.add), (np.subtract, operator.sub),
-                          (np.multiply, operator.mul), (np.divide, operator.truediv)):
+for _ufunc, _operator, _shift in ((np.add, operator.add, "sum"),
+                                  (np.subtract, operator.sub, "difference"),
+                                  (np.multiply, operator.mul, "product"),
+                                  (np.divide, operator.truediv, "quotient")):
     share(_ufunc, _operator)
-    deffacts(_ufunc, elementwise_in=(0, 1))   # a batched tangent passes elementwise
+    deffacts(_ufunc, elementwise_in=(0, 1), shift=_shift)   # a batched tangent passes elementwise
 defelementwise(np.negative, lambda ans, x: -1)
 deffacts(np.negative, kind="first", shape=shapes.like(0), elementwise_in=(0,))
 defelementwise(np.positive, lambda ans, x: 1)
@@ -65,9 +67,11 @@ defelementwise(np.fmod,
 # ---- exponentials and logarithms ----
 
 defelementwise(np.exp, lambda ans, x: ans)
+deffacts(np.exp, shift="exp")
 defelementwise(np.exp2, lambda ans, x: ans * 0.6931471805599453)
 defelementwise(np.expm1, lambda ans, x: ans + 1)
 defelementwise(np.log, lambda ans, x: 1 / x)
+deffacts(np.log, shift="log")
 defelementwise(np.log2, lambda ans, x: 1 / (x * 0.6931471805599453))
 defelementwise(np.log10, lambda ans, x: 1 / (x * 2.302585092994046))
 defelementwise(np.log1p, lambda ans, x: 1 / (1 + x))

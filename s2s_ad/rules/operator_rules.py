@@ -30,15 +30,15 @@ from s2s_ad.rules.registry import (defbilinear, defelementwise, deffacts, defjvp
 # One partial derivative per operand (registry.defelementwise): the VJP is g times it, the JVP
 # t times it.  `1` gives `g`, `-1` gives `-g`.
 defelementwise(operator.add, lambda ans, a, b: 1, lambda ans, a, b: 1, broadcasts=True)
-deffacts(operator.add, cheap=True, real=True)
+deffacts(operator.add, cheap=True, real=True, shift="sum")
 defelementwise(operator.sub, lambda ans, a, b: 1, lambda ans, a, b: -1, broadcasts=True)
-deffacts(operator.sub, cheap=True, real=True)
+deffacts(operator.sub, cheap=True, real=True, shift="difference")
 # g * b, not b * g: `x * x` then gets the terms g * x + g * x, which fold to 2 * (g * x)
 defelementwise(operator.mul, lambda ans, a, b: b, lambda ans, a, b: a, broadcasts=True)
-deffacts(operator.mul, cheap=True, real=True)
+deffacts(operator.mul, cheap=True, real=True, shift="product")
 defelementwise(operator.truediv, lambda ans, a, b: 1 / b, lambda ans, a, b: -ans / b,
                broadcasts=True)
-deffacts(operator.truediv, cheap=True, real=True)
+deffacts(operator.truediv, cheap=True, real=True, shift="quotient")
 
 # a % b == a - b * (a // b); a // b is piecewise constant.
 defelementwise(operator.mod, lambda ans, a, b: 1, lambda ans, a, b: -(a // b), broadcasts=True)
@@ -52,7 +52,8 @@ defelementwise(operator.pow,
                lambda ans, a, b: ans * np.log(np.where(a == 0, 1.0, a)), broadcasts=True)
 
 defelementwise(operator.neg, lambda ans, a: -1)
-deffacts(operator.neg, kind="first", shape=shapes.like(0), cheap=True, real=True)
+deffacts(operator.neg, kind="first", shape=shapes.like(0), cheap=True, real=True,
+         shift="negation")
 defelementwise(operator.pos, lambda ans, a: 1)
 deffacts(operator.pos, kind="first", shape=shapes.like(0), real=True)
 

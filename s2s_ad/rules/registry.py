@@ -42,6 +42,16 @@ from s2s_ad import runtime
 # argument's if a number or an array, else "num").
 KIND_RULES = ("scalar", "array", "num", "tuple", "combine", "first", "elementwise")
 
+# The shift rules a record may state (analysis/activity.shift_invariant reads them): how its
+# result moves when its arguments move with a constant c, a "shift" moving a value by s * c, a
+# "scale" multiplying it by exp(s * c).  "sum" and "difference" (u + v, u - v) add or subtract
+# their operands' shifts, "product" and "quotient" (u * v, u / v) their scales; "negation"
+# negates a shift and keeps a scale; "exp" makes a shift a scale, "log" a scale a shift.  A
+# reduction along axes on which c is constant keeps a shift and a positive scale ("extremum",
+# a maximum or minimum: what the analysis looks for; "mean") or a scale ("total", a sum).
+SHIFT_RULES = ("sum", "difference", "product", "quotient", "negation", "exp", "log",
+               "extremum", "mean", "total")
+
 
 @dataclass
 class Primitive:
@@ -73,6 +83,7 @@ class Primitive:
         real      real arguments give a real result (analysis/kinds.all_real)
         in_place  it writes into an array it is given, which is refused: how to write it
                   instead (analysis/ops.py)
+        shift     how its result moves when its arguments move with a constant (SHIFT_RULES)
     """
     fn: object
     vjps: tuple = ()
@@ -94,11 +105,12 @@ class Primitive:
     fresh: bool = False
     real: bool = False
     in_place: str = None
+    shift: str = None
 
 
 Rule = Primitive     # the name the derivative stages use for a record with rules
 FACTS = ("kind", "shape", "pure", "cheap", "batched", "elementwise_in", "methods",
-         "method_packs", "attributes", "view", "fresh", "real", "in_place")
+         "method_packs", "attributes", "view", "fresh", "real", "in_place", "shift")
 
 
 class Refused:
@@ -351,6 +363,8 @@ def deffacts(*fns, **facts):
         raise TypeError(f"deffacts: no fact named {', '.join(sorted(unknown))}")
     if facts.get("kind") is not None and facts["kind"] not in KIND_RULES:
         raise ValueError(f"deffacts: kind must be one of {KIND_RULES}, not {facts['kind']!r}")
+    if facts.get("shift") is not None and facts["shift"] not in SHIFT_RULES:
+        raise ValueError(f"deffacts: shift must be one of {SHIFT_RULES}, not {facts['shift']!r}")
     for fn in fns:
         record = _record(fn)
         for name, value in facts.items():

@@ -16,12 +16,13 @@ import numpy as np
 
 from s2s_ad.base import syntax as S
 from s2s_ad.analysis.activity import activity, simple_statements, targets
-from s2s_ad.analysis.aliasing import check_writes, may_be_view
+from s2s_ad.analysis.aliasing import check_writes
 from s2s_ad.transforms import batching
 from s2s_ad.analysis.analysed import aligned
 from s2s_ad.analysis.calls import (argument_kinds, argument_shapes, callee_kinds, callee_ssa,
                                    mutated_params)
 from s2s_ad.analysis.ops import is_user_function, refusal_hint
+from s2s_ad.analysis.sharing import may_be_view
 from s2s_ad.base.errors import (DifferentiationError, NonDifferentiableCallError,
                                Unbatchable)
 from s2s_ad.transforms.program import Program, Unit, callee_key
@@ -193,14 +194,15 @@ class Forward(Differentiator):
         a float so that folding keeps its value and type; None otherwise."""
         if self.unit is None or arg.id != self.unit:
             return None
+        return self.namer.attempt(lambda: self._folded_unit_term(jvp, op, out))
+
+    def _folded_unit_term(self, jvp, op, out):
+        """The rule's term with the tangent 1 folded away, or None where it needs statements
+        or may not be a float."""
         from s2s_ad.backend.optimize import _fold
-        taken, counters = set(self.namer.taken), dict(self.namer.counters)
         code, expr = self.inliner.instantiate(jvp, op.args, op.kwargs, [S.const(1), S.load(out)])
         expr = _fold(expr)
-        if code or not self._certainly_float(expr):
-            self.namer.taken, self.namer.counters = taken, counters   # as if never tried
-            return None
-        return expr
+        return expr if not code and self._certainly_float(expr) else None
 
     def _certainly_float(self, expr, floats=None):
         """A Python float whatever the values: a float constant, a name in `floats` (by default
