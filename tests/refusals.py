@@ -169,6 +169,11 @@ def einsum_interleaved_pair(a):
     return np.sum(np.einsum(a, ROWS_COLUMNS, B22, [1, 2], [0, 2]) ** 2)
 
 
+def einsum_ninth_operand(a):
+    return np.sum(np.einsum("ab,bc,cd,de,ef,fg,gh,hi,ij->aj", B22, B22, B22, B22, B22, B22, B22,
+                            B22, a))
+
+
 def einsum_interleaved_second(b):
     return np.sum(np.einsum(B22, ROWS_COLUMNS, b, [1, 2], [0, 2]) ** 2)
 

@@ -110,53 +110,88 @@ defjvp(np.cross,
        np.cross(a, t, axisa, axisb, axisc, axis))
 
 
-# einsum: operand i's cotangent is an einsum of g with the other operands (`_ad.einsum_spec`),
-# broadcast over letters only operand i has and put on its diagonals (`_ad.einsum_expand`).
-def _einsum_vjp0(g, ans, subscripts, x0, x1=None, x2=None, x3=None, optimize=False):
-    spec = _ad.einsum_spec(subscripts, 0, x0, x1, x2, x3)
-    r = (np.einsum(spec, g) if x1 is None else np.einsum(spec, g, x1) if x2 is None
-         else np.einsum(spec, g, x1, x2) if x3 is None else np.einsum(spec, g, x1, x2, x3))
-    return _ad.einsum_expand(r, subscripts, 0, x0, x1, x2, x3)
+# einsum of up to 8 operands x0..x7: operand i's tangent is the einsum with the tangent in its
+# place; its cotangent is the einsum with g in its place and operand i's letters as output
+# (`_ad.einsum_spec`), summed where operand i broadcasts, broadcast over letters only it has
+# and put on its diagonals (`_ad.einsum_expand`).  `_ad.einsum` is np.einsum of the operands
+# that are not None, so that one rule per position serves every number of operands; its rules
+# are these.
+def _einsum_vjp0(g, ans, subscripts, x0, x1=None, x2=None, x3=None, x4=None, x5=None, x6=None,
+                 x7=None, optimize=False):
+    spec = _ad.einsum_spec(subscripts, 0, x0, x1, x2, x3, x4, x5, x6, x7)
+    return _ad.einsum_expand(_ad.einsum(spec, g, x1, x2, x3, x4, x5, x6, x7, optimize),
+                             subscripts, 0, x0, x1, x2, x3, x4, x5, x6, x7)
 
 
-def _einsum_vjp1(g, ans, subscripts, x0, x1=None, x2=None, x3=None, optimize=False):
-    spec = _ad.einsum_spec(subscripts, 1, x0, x1, x2, x3)
-    r = (np.einsum(spec, g, x0) if x2 is None else np.einsum(spec, g, x0, x2) if x3 is None
-         else np.einsum(spec, g, x0, x2, x3))
-    return _ad.einsum_expand(r, subscripts, 1, x0, x1, x2, x3)
+def _einsum_vjp1(g, ans, subscripts, x0, x1=None, x2=None, x3=None, x4=None, x5=None, x6=None,
+                 x7=None, optimize=False):
+    spec = _ad.einsum_spec(subscripts, 1, x0, x1, x2, x3, x4, x5, x6, x7)
+    return _ad.einsum_expand(_ad.einsum(spec, x0, g, x2, x3, x4, x5, x6, x7, optimize),
+                             subscripts, 1, x0, x1, x2, x3, x4, x5, x6, x7)
 
 
-def _einsum_vjp2(g, ans, subscripts, x0, x1=None, x2=None, x3=None, optimize=False):
-    spec = _ad.einsum_spec(subscripts, 2, x0, x1, x2, x3)
-    r = np.einsum(spec, g, x0, x1) if x3 is None else np.einsum(spec, g, x0, x1, x3)
-    return _ad.einsum_expand(r, subscripts, 2, x0, x1, x2, x3)
+def _einsum_vjp2(g, ans, subscripts, x0, x1=None, x2=None, x3=None, x4=None, x5=None, x6=None,
+                 x7=None, optimize=False):
+    spec = _ad.einsum_spec(subscripts, 2, x0, x1, x2, x3, x4, x5, x6, x7)
+    return _ad.einsum_expand(_ad.einsum(spec, x0, x1, g, x3, x4, x5, x6, x7, optimize),
+                             subscripts, 2, x0, x1, x2, x3, x4, x5, x6, x7)
 
 
-def _einsum_vjp3(g, ans, subscripts, x0, x1=None, x2=None, x3=None, optimize=False):
-    spec = _ad.einsum_spec(subscripts, 3, x0, x1, x2, x3)
-    r = np.einsum(spec, g, x0, x1, x2)
-    return _ad.einsum_expand(r, subscripts, 3, x0, x1, x2, x3)
+def _einsum_vjp3(g, ans, subscripts, x0, x1=None, x2=None, x3=None, x4=None, x5=None, x6=None,
+                 x7=None, optimize=False):
+    spec = _ad.einsum_spec(subscripts, 3, x0, x1, x2, x3, x4, x5, x6, x7)
+    return _ad.einsum_expand(_ad.einsum(spec, x0, x1, x2, g, x4, x5, x6, x7, optimize),
+                             subscripts, 3, x0, x1, x2, x3, x4, x5, x6, x7)
 
 
-def _einsum_jvp0(t, ans, subscripts, x0, x1=None, x2=None, x3=None, optimize=False):
-    return (np.einsum(subscripts, t) if x1 is None else np.einsum(subscripts, t, x1)
-            if x2 is None else np.einsum(subscripts, t, x1, x2) if x3 is None
-            else np.einsum(subscripts, t, x1, x2, x3))
+def _einsum_vjp4(g, ans, subscripts, x0, x1=None, x2=None, x3=None, x4=None, x5=None, x6=None,
+                 x7=None, optimize=False):
+    spec = _ad.einsum_spec(subscripts, 4, x0, x1, x2, x3, x4, x5, x6, x7)
+    return _ad.einsum_expand(_ad.einsum(spec, x0, x1, x2, x3, g, x5, x6, x7, optimize),
+                             subscripts, 4, x0, x1, x2, x3, x4, x5, x6, x7)
 
 
-def _einsum_jvp1(t, ans, subscripts, x0, x1=None, x2=None, x3=None, optimize=False):
-    return (np.einsum(subscripts, x0, t) if x2 is None else np.einsum(subscripts, x0, t, x2)
-            if x3 is None else np.einsum(subscripts, x0, t, x2, x3))
+def _einsum_vjp5(g, ans, subscripts, x0, x1=None, x2=None, x3=None, x4=None, x5=None, x6=None,
+                 x7=None, optimize=False):
+    spec = _ad.einsum_spec(subscripts, 5, x0, x1, x2, x3, x4, x5, x6, x7)
+    return _ad.einsum_expand(_ad.einsum(spec, x0, x1, x2, x3, x4, g, x6, x7, optimize),
+                             subscripts, 5, x0, x1, x2, x3, x4, x5, x6, x7)
 
 
-def _einsum_jvp2(t, ans, subscripts, x0, x1=None, x2=None, x3=None, optimize=False):
-    return (np.einsum(subscripts, x0, x1, t) if x3 is None
-            else np.einsum(subscripts, x0, x1, t, x3))
+def _einsum_vjp6(g, ans, subscripts, x0, x1=None, x2=None, x3=None, x4=None, x5=None, x6=None,
+                 x7=None, optimize=False):
+    spec = _ad.einsum_spec(subscripts, 6, x0, x1, x2, x3, x4, x5, x6, x7)
+    return _ad.einsum_expand(_ad.einsum(spec, x0, x1, x2, x3, x4, x5, g, x7, optimize),
+                             subscripts, 6, x0, x1, x2, x3, x4, x5, x6, x7)
 
 
-def _einsum_jvp3(t, ans, subscripts, x0, x1=None, x2=None, x3=None, optimize=False):
-    return np.einsum(subscripts, x0, x1, x2, t)
+def _einsum_vjp7(g, ans, subscripts, x0, x1=None, x2=None, x3=None, x4=None, x5=None, x6=None,
+                 x7=None, optimize=False):
+    spec = _ad.einsum_spec(subscripts, 7, x0, x1, x2, x3, x4, x5, x6, x7)
+    return _ad.einsum_expand(_ad.einsum(spec, x0, x1, x2, x3, x4, x5, x6, g, optimize),
+                             subscripts, 7, x0, x1, x2, x3, x4, x5, x6, x7)
 
+
+_EINSUM_JVPS = (
+    lambda t, ans, subscripts, x0, x1=None, x2=None, x3=None, x4=None, x5=None, x6=None,
+    x7=None, optimize=False: _ad.einsum(subscripts, t, x1, x2, x3, x4, x5, x6, x7, optimize),
+    lambda t, ans, subscripts, x0, x1=None, x2=None, x3=None, x4=None, x5=None, x6=None,
+    x7=None, optimize=False: _ad.einsum(subscripts, x0, t, x2, x3, x4, x5, x6, x7, optimize),
+    lambda t, ans, subscripts, x0, x1=None, x2=None, x3=None, x4=None, x5=None, x6=None,
+    x7=None, optimize=False: _ad.einsum(subscripts, x0, x1, t, x3, x4, x5, x6, x7, optimize),
+    lambda t, ans, subscripts, x0, x1=None, x2=None, x3=None, x4=None, x5=None, x6=None,
+    x7=None, optimize=False: _ad.einsum(subscripts, x0, x1, x2, t, x4, x5, x6, x7, optimize),
+    lambda t, ans, subscripts, x0, x1=None, x2=None, x3=None, x4=None, x5=None, x6=None,
+    x7=None, optimize=False: _ad.einsum(subscripts, x0, x1, x2, x3, t, x5, x6, x7, optimize),
+    lambda t, ans, subscripts, x0, x1=None, x2=None, x3=None, x4=None, x5=None, x6=None,
+    x7=None, optimize=False: _ad.einsum(subscripts, x0, x1, x2, x3, x4, t, x6, x7, optimize),
+    lambda t, ans, subscripts, x0, x1=None, x2=None, x3=None, x4=None, x5=None, x6=None,
+    x7=None, optimize=False: _ad.einsum(subscripts, x0, x1, x2, x3, x4, x5, t, x7, optimize),
+    lambda t, ans, subscripts, x0, x1=None, x2=None, x3=None, x4=None, x5=None, x6=None,
+    x7=None, optimize=False: _ad.einsum(subscripts, x0, x1, x2, x3, x4, x5, x6, t, optimize),
+)
+_EINSUM_VJPS = (_einsum_vjp0, _einsum_vjp1, _einsum_vjp2, _einsum_vjp3, _einsum_vjp4,
+                _einsum_vjp5, _einsum_vjp6, _einsum_vjp7)
 
 # The interleaved form np.einsum(A, [0, 1], B, [1, 2], [0, 2]) is rewritten in the subscripts
 # form these rules read, np.einsum('AB,BC->AC', A, B), where its index lists are written in
@@ -167,8 +202,14 @@ _INTERLEAVED = Refused("no derivative rule for the interleaved form (operands an
                        "with an index list that is not written in the call",
                        "Write the index lists in the call, np.einsum(A, [0, 1], B, [1, 2]), "
                        "or the subscripts as a string: np.einsum('ij,jk->ik', A, B).")
-defvjp(np.einsum, _INTERLEAVED, _einsum_vjp0, _einsum_vjp1, _einsum_vjp2, _einsum_vjp3)
-defjvp(np.einsum, _INTERLEAVED, _einsum_jvp0, _einsum_jvp1, _einsum_jvp2, _einsum_jvp3)
+# A ninth operand and beyond (NumPy takes up to 64 in all): refused, never a silent zero.
+_MANY = Refused("no derivative rule for a ninth operand or beyond",
+                "Contract in steps of at most 8 operands: np.einsum('ij,jk->ik', "
+                "np.einsum(...), ...).")
+for _einsum in (np.einsum, _ad.einsum):
+    defvjp(_einsum, _INTERLEAVED, *_EINSUM_VJPS, *[_MANY] * 56)
+    defjvp(_einsum, _INTERLEAVED, *_EINSUM_JVPS, *[_MANY] * 56)
+deffacts(_ad.einsum, fresh=True)
 
 # ---- linear algebra ----
 

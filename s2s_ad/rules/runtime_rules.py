@@ -320,18 +320,23 @@ defvjp(_ad.select_grad,
        _ad.broadcast_like(np.select(condlist, gbar, 0.0), g))
 defjvp(_ad.select_grad,
        lambda tdot, out, g, condlist, choicelist: _ad.select_grad(tdot, condlist, choicelist))
+# (operands x0..x7, as np.einsum's rules take them)
 defvjp(_ad.einsum_expand,
-       lambda gbar, out, r, subscripts, i, x0, x1=None, x2=None, x3=None:
-       _ad.einsum_collapse(gbar, subscripts, i, x0, x1, x2, x3))
+       lambda gbar, out, r, subscripts, i, x0, x1=None, x2=None, x3=None, x4=None, x5=None,
+       x6=None, x7=None:
+       _ad.einsum_collapse(gbar, subscripts, i, x0, x1, x2, x3, x4, x5, x6, x7))
 defjvp(_ad.einsum_expand,
-       lambda tdot, out, r, subscripts, i, x0, x1=None, x2=None, x3=None:
-       _ad.einsum_expand(tdot, subscripts, i, x0, x1, x2, x3))
+       lambda tdot, out, r, subscripts, i, x0, x1=None, x2=None, x3=None, x4=None, x5=None,
+       x6=None, x7=None:
+       _ad.einsum_expand(tdot, subscripts, i, x0, x1, x2, x3, x4, x5, x6, x7))
 defvjp(_ad.einsum_collapse,
-       lambda gbar, out, h, subscripts, i, x0, x1=None, x2=None, x3=None:
-       _ad.einsum_expand(gbar, subscripts, i, x0, x1, x2, x3))
+       lambda gbar, out, h, subscripts, i, x0, x1=None, x2=None, x3=None, x4=None, x5=None,
+       x6=None, x7=None:
+       _ad.einsum_expand(gbar, subscripts, i, x0, x1, x2, x3, x4, x5, x6, x7))
 defjvp(_ad.einsum_collapse,
-       lambda tdot, out, h, subscripts, i, x0, x1=None, x2=None, x3=None:
-       _ad.einsum_collapse(tdot, subscripts, i, x0, x1, x2, x3))
+       lambda tdot, out, h, subscripts, i, x0, x1=None, x2=None, x3=None, x4=None, x5=None,
+       x6=None, x7=None:
+       _ad.einsum_collapse(tdot, subscripts, i, x0, x1, x2, x3, x4, x5, x6, x7))
 
 # ---- Fourier, interpolation, histograms, special functions ----
 

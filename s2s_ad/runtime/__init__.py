@@ -38,7 +38,7 @@ from s2s_ad.runtime.arrays import (unsupported, inverse_axes, matmul_grad_a, mat
 from s2s_ad.runtime.products import (tensordot_grad_a, tensordot_grad_b, inner_grad_a,
                                      inner_grad_b, kron_grad_a, kron_grad_b, convolve_grad_a,
                                      convolve_grad_b, einsum_subscripts, einsum_spec,
-                                     einsum_expand, einsum_collapse)
+                                     einsum_expand, einsum_collapse, einsum)
 from s2s_ad.runtime.special import (fit_axis, irfft_weights, interp_slope, interp_fp_grad,
                                     histogram_bin, histogram_weights_grad, polygamma,
                                     sinc_derivative)
