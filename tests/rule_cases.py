@@ -276,6 +276,16 @@ case(np.linalg.norm, (G(5),), dict(ord=3))
 case(np.linalg.norm, (D(5),), dict(ord=np.inf))
 case(np.linalg.norm, (R(3, 4),), dict(axis=1, keepdims=True))
 case(np.linalg.norm, (G(3, 4),), dict(ord=1, axis=0))
+case(np.linalg.norm, (D(5),), dict(ord=-np.inf))
+case(np.linalg.norm, (G(5),), dict(ord=0))
+# matrix norms: max/min of column (ord 1) or row (inf) sums of |x|, and of singular values
+for _ord in (1, -1, np.inf, -np.inf, 2, -2, "nuc"):
+    case(np.linalg.norm, (D(3, 4),), dict(ord=_ord))
+case(np.linalg.norm, (D(2, 3, 4),), dict(ord=1, axis=(2, 0)))
+case(np.linalg.norm, (D(3, 2, 4),), dict(ord=np.inf, axis=(0, 2), keepdims=True))
+case(np.linalg.norm, (R(2, 4, 3),), dict(ord=2, axis=(1, 2)))
+case(np.linalg.norm, (R(3, 2, 4),), dict(ord="nuc", axis=(-1, 0), keepdims=True))
+case(np.linalg.norm, (R(4, 3, 2),), dict(ord=-2, axis=(0, 1)))
 
 # ---- numpy shapes ----
 

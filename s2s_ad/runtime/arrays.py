@@ -204,6 +204,27 @@ def prod_others(a, axis=None):
     return np.moveaxis((before * after).reshape(moved.shape), ends, axes)
 
 
+def norm_matrix_axes(x, ord=None, axis=None):
+    """The (row, column) axes of `np.linalg.norm(x, ord, axis)` when it is a matrix norm that
+    is not the Frobenius norm (ord 1, -1, inf, -inf, 2, -2, 'nuc'); None for the vector norms
+    and the Frobenius norm (a vector 2-norm of all the entries).  Non-negative axes."""
+    nd = np.ndim(x)
+    if axis is None:
+        pair = (0, 1) if nd == 2 else None
+    else:
+        pair = tuple(int(a) % nd for a in axis) if np.ndim(axis) == 1 and len(axis) == 2 \
+            else None
+    if pair is None or ord is None or (isinstance(ord, str) and ord == "fro"):
+        return None
+    return pair
+
+
+def singular_values_used(ord):
+    """The singular values a matrix norm of `ord` 2, -2 or 'nuc' is made of (they come in
+    decreasing order): the largest, the smallest, all."""
+    return slice(0, 1) if ord == 2 else slice(-1, None) if ord == -2 else slice(None)
+
+
 def _max_mask(m, x, axis, keepdims):
     """(where `x` attains its reduced maximum `m`, the number of ties, the reduced axes)."""
     axes = _reduced_axes(x, axis)
