@@ -226,8 +226,8 @@ defjvp(np.linalg.det,
 defvjp(np.linalg.slogdet,
        lambda g, ans, a: np.expand_dims(g[1], (-1, -2)) * np.swapaxes(np.linalg.inv(a), -1, -2))
 defjvp(np.linalg.slogdet,
-       lambda t, ans, a: (_ad.zeros_like(ans[0]),
-                          np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1)))
+       lambda t, ans, a: _ad.tuple_like(ans, (_ad.zeros_like(ans[0]), np.trace(
+           np.linalg.solve(a, t), axis1=-2, axis2=-1))))
 deffacts(np.linalg.slogdet, kind="tuple")
 
 
@@ -311,7 +311,7 @@ def _eigh_jvp(t, ans, a, UPLO="L"):
     ts = (np.triu(t) + np.swapaxes(np.triu(t, 1), -1, -2) if UPLO == "U" or UPLO == "u"
           else np.tril(t) + np.swapaxes(np.tril(t, -1), -1, -2))
     vtv = np.matmul(np.matmul(np.swapaxes(v, -1, -2), ts), v)
-    return (np.diagonal(vtv, 0, -2, -1), np.matmul(v, f * vtv))
+    return _ad.tuple_like(ans, (np.diagonal(vtv, 0, -2, -1), np.matmul(v, f * vtv)))
 
 
 defvjp(np.linalg.eigh, _eigh_vjp)
@@ -363,7 +363,7 @@ def _svd_jvp(t, ans, a, full_matrices=True, compute_uv=True, hermitian=False):
     dv = (np.matmul(v, dv_core)
           + np.matmul(np.swapaxes(t, -1, -2) - np.matmul(v, np.matmul(vh, np.swapaxes(t, -1, -2))),
                       u) * sinv[..., None, :])
-    return (du, ds, np.swapaxes(dv, -1, -2)) if compute_uv else ds
+    return _ad.tuple_like(ans, (du, ds, np.swapaxes(dv, -1, -2))) if compute_uv else ds
 
 
 defvjp(np.linalg.svd, _svd_vjp)
@@ -419,7 +419,7 @@ def _qr_jvp(t, ans, a, mode="reduced"):
     omega = low - np.swapaxes(low, -1, -2)
     dq = np.matmul(q, omega) + t_rinv - np.matmul(q, qt_t_rinv)
     dr = np.matmul(qt_t_rinv - omega, r)
-    return (dq, dr)
+    return _ad.tuple_like(ans, (dq, dr))
 
 
 defvjp(np.linalg.qr, _qr_vjp)

@@ -143,6 +143,13 @@ defvjp(_ad.prod_others,
 defjvp(_ad.prod_others,
        lambda tdot, out, a, axis=None: (np.sum(tdot * out, axis, keepdims=True) - tdot * out) / a)
 
+# a result's tangent as a tuple of the result's type (a named tuple of np.linalg): linear in
+# the items, the type only read from `like`
+defvjp(_ad.tuple_like, None, lambda gbar, out, like, items: _ad.tuple_like((), gbar))
+defjvp(_ad.tuple_like, None, lambda tdot, out, like, items: _ad.tuple_like(like, tdot))
+defstructural(_ad.tuple_like)
+deffacts(_ad.tuple_like, kind="tuple")
+
 # ---- bilinear products ----
 
 defvjp(_ad.matmul_grad_a,

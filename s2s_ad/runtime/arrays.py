@@ -204,6 +204,13 @@ def prod_others(a, axis=None):
     return np.moveaxis((before * after).reshape(moved.shape), ends, axes)
 
 
+def tuple_like(like, items):
+    """`items` as a tuple of the type of `like`: the tangent of a NumPy result that is a named
+    tuple (`np.linalg.eigh(a).eigenvalues`) is one of the same type, so that its fields read
+    as the result's do."""
+    return type(like)(*items) if hasattr(type(like), "_fields") else tuple(items)
+
+
 def norm_matrix_axes(x, ord=None, axis=None):
     """The (row, column) axes of `np.linalg.norm(x, ord, axis)` when it is a matrix norm that
     is not the Frobenius norm (ord 1, -1, inf, -inf, 2, -2, 'nuc'); None for the vector norms
