@@ -196,3 +196,13 @@ def bumps_a_copy(y0, v):
     y = y0 * 1.0
     bump(y, v)
     return np.sum(y * y)
+
+
+def svd_full_factors(a):
+    u, s, vh = np.linalg.svd(a)
+    return np.sum(u[:, 0] ** 2 * s[0]) + np.sum(vh)
+
+
+def qr_of_wide(a):
+    q, r = np.linalg.qr(a)
+    return np.sum(r ** 2) + np.sum(q)

@@ -477,6 +477,8 @@ case(np.linalg.pinv, (R(2, 4),))
 case(np.linalg.qr, (R(4, 3),))
 case(np.linalg.qr, (R(3, 3),))
 case(np.linalg.qr, (R(2, 4, 3),))
+case(np.linalg.qr, (R(4, 3),), dict(mode="r"))
+case(np.linalg.qr, (R(3, 3),), dict(mode="complete"))
 case(np.linalg.eigvalsh, (SPD(4) + np.triu(R(4, 4), 1),))
 case(np.linalg.eigvalsh, (SPD(3, 2),), dict(UPLO="U"))
 for _n in (0, 1, 3, -2):

@@ -222,6 +222,19 @@ def test_interleaved_einsum_through_a_later_operand_raises():
         ad.grad(r.einsum_interleaved_second)(np.ones((2, 2)))
 
 
+@pytest.mark.parametrize("fn, words", [(r.svd_full_factors, "full_matrices=False"),
+                                       (r.qr_of_wide, "at least as many rows")])
+def test_factors_that_are_not_unique_raise_in_both_modes(fn, words):
+    """np.linalg.svd's full factors of a matrix that is not square, and qr of a wide matrix:
+    their derivative is not defined (or not covered); the rules raise when they run, never a
+    crash inside them or a wrong derivative."""
+    a = np.arange(12.0).reshape(3, 4) ** 0.5
+    with pytest.raises(NotImplementedError, match=words):
+        ad.grad(fn)(a)
+    with pytest.raises(NotImplementedError, match=words):
+        ad.jvp(fn, (a,), (np.ones_like(a),))
+
+
 def test_r_with_index_items_is_not_refused():
     a = np.array([1.0, 2.0, 3.0, 4.0])
     np.testing.assert_allclose(ad.grad(r.r_of_indices)(a), [2.0, 4.0, 0.0, 8.0])

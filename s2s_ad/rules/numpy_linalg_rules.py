@@ -319,9 +319,12 @@ defjvp(np.linalg.eigh, _eigh_jvp)
 deffacts(np.linalg.eigh, kind="tuple")
 
 
-# svd: a = U diag(s) Vh with k = min(m, n) singular values (reduced factors).
+# svd: a = U diag(s) Vh with k = min(m, n) singular values (reduced factors).  The factors of
+# full_matrices=True of a matrix that is not square have columns beyond the k-th that are not
+# unique (any basis of what a misses): `_ad.reduced_svd` refuses them when it runs.
 def _svd_vjp(g, ans, a, full_matrices=True, compute_uv=True, hermitian=False):
-    usv = ans if compute_uv else np.linalg.svd(a, full_matrices=False)
+    usv = (ans if compute_uv and _ad.reduced_svd(a, full_matrices)
+           else np.linalg.svd(a, full_matrices=False))
     u, s, vh = usv[0], usv[1], usv[2]
     gu = g[0] if compute_uv else 0.0 * u
     gs = g[1] if compute_uv else g
@@ -345,7 +348,8 @@ def _svd_vjp(g, ans, a, full_matrices=True, compute_uv=True, hermitian=False):
 
 
 def _svd_jvp(t, ans, a, full_matrices=True, compute_uv=True, hermitian=False):
-    usv = ans if compute_uv else np.linalg.svd(a, full_matrices=False)
+    usv = (ans if compute_uv and _ad.reduced_svd(a, full_matrices)
+           else np.linalg.svd(a, full_matrices=False))
     u, s, vh = usv[0], usv[1], usv[2]
     k = np.shape(s)[-1]
     eye = np.eye(k, dtype=np.result_type(a, np.float32))
@@ -399,11 +403,14 @@ defvjp(np.linalg.pinv, _pinv_vjp)
 defjvp(np.linalg.pinv, _pinv_jvp)
 
 
-# qr (reduced, m >= n): with M = R gR^T - gQ^T Q and copyltu(M) = the lower triangle of M
+# qr (modes 'reduced', 'r' and, of a square matrix, 'complete'; m >= n: `_ad.reduced_qr`
+# refuses the others when it runs): with M = R gR^T - gQ^T Q and copyltu(M) = the lower triangle of M
 # mirrored to the upper one, the cotangent is (gQ + Q copyltu(M)) R^-T.
 def _qr_vjp(g, ans, a, mode="reduced"):
-    q, r = ans[0], ans[1]
-    gq, gr = g[0], g[1]
+    qr = ans if _ad.reduced_qr(a, mode) else np.linalg.qr(a)
+    q, r = qr[0], qr[1]
+    gq = g[0] if mode != "r" else 0.0 * q
+    gr = g[1] if mode != "r" else g
     m = np.matmul(r, np.swapaxes(gr, -1, -2)) - np.matmul(np.swapaxes(gq, -1, -2), q)
     low = np.tril(m, -1)
     sym = low + np.swapaxes(low, -1, -2) + m * np.eye(np.shape(m)[-1], dtype=np.result_type(m))
@@ -412,14 +419,15 @@ def _qr_vjp(g, ans, a, mode="reduced"):
 
 
 def _qr_jvp(t, ans, a, mode="reduced"):
-    q, r = ans[0], ans[1]
+    qr = ans if _ad.reduced_qr(a, mode) else np.linalg.qr(a)
+    q, r = qr[0], qr[1]
     t_rinv = np.swapaxes(np.linalg.solve(np.swapaxes(r, -1, -2), np.swapaxes(t, -1, -2)), -1, -2)
     qt_t_rinv = np.matmul(np.swapaxes(q, -1, -2), t_rinv)
     low = np.tril(qt_t_rinv, -1)
     omega = low - np.swapaxes(low, -1, -2)
     dq = np.matmul(q, omega) + t_rinv - np.matmul(q, qt_t_rinv)
     dr = np.matmul(qt_t_rinv - omega, r)
-    return _ad.tuple_like(ans, (dq, dr))
+    return dr if mode == "r" else _ad.tuple_like(ans, (dq, dr))
 
 
 defvjp(np.linalg.qr, _qr_vjp)

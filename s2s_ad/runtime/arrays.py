@@ -211,6 +211,28 @@ def tuple_like(like, items):
     return type(like)(*items) if hasattr(type(like), "_fields") else tuple(items)
 
 
+def reduced_svd(a, full_matrices):
+    """Are np.linalg.svd's factors of `a` the reduced ones (a square matrix, or
+    full_matrices=False)?  Raises for the full factors of a matrix that is not square."""
+    m, n = np.shape(a)[-2:]
+    if full_matrices and m != n:
+        unsupported("the factors of np.linalg.svd(a, full_matrices=True) of a matrix that is "
+                    "not square (the columns past min(m, n) are not unique): pass "
+                    "full_matrices=False, or compute_uv=False for the singular values")
+    return True
+
+
+def reduced_qr(a, mode):
+    """Are np.linalg.qr's factors of `a` those of mode 'reduced' (also 'complete' of a square
+    matrix; 'r' gives R alone) with at least as many rows as columns?  Raises for the others."""
+    m, n = np.shape(a)[-2:]
+    if m < n or (mode == "complete" and m != n) or mode not in ("reduced", "complete", "r"):
+        unsupported(f"np.linalg.qr(a, mode={mode!r}) of a {m}x{n} matrix: the rules cover "
+                    "modes 'reduced' and 'r' of a matrix with at least as many rows as "
+                    "columns (qr of the transpose gives an LQ factorization of a wide one)")
+    return mode != "r"
+
+
 def norm_matrix_axes(x, ord=None, axis=None):
     """The (row, column) axes of `np.linalg.norm(x, ord, axis)` when it is a matrix norm that
     is not the Frobenius norm (ord 1, -1, inf, -inf, 2, -2, 'nuc'); None for the vector norms
