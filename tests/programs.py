@@ -2515,3 +2515,46 @@ def dict_of_arrays_stored_at_walked_keys(x):
 
 for _fn in (dict_stores_at_walked_keys, dict_of_arrays_stored_at_walked_keys):
     CASES.append(Case(_fn, args(vec(3, 0.5, 1.5)), (0,)))
+
+
+# ---- issue 20, NumPy: the rule surface autograd and JAX cover ---------------------------------
+def einsum_of_many_operands(m, v):
+    ring = np.einsum("ij,jk,kl,lm,mi->", m, m.T, m, m.T, m)      # five operands
+    chain = np.einsum("i,ij,jk,kl,lm,m->", v, m, m.T, m, m.T, v, optimize=True)
+    stretched = np.einsum("...i,...i->...", m[None], v[None, :3])     # size-1 axes broadcast
+    return ring + chain + np.sum(stretched ** 2)
+
+
+def matrix_norms(m):
+    return (np.linalg.norm(m, np.inf) + np.linalg.norm(m, 1) + np.linalg.norm(m, -np.inf)
+            + np.linalg.norm(m, 2) + np.linalg.norm(m, "nuc") + np.linalg.norm(m, -2)
+            + np.sum(np.linalg.norm(m[:, None, :] * m[:, :, None], 1, axis=(0, 2))))
+
+
+def named_linalg_results(m):
+    s = m @ m.T + 3.0 * np.eye(3)
+    eigh = np.linalg.eigh(s)
+    svd = np.linalg.svd(m, full_matrices=False)
+    return (np.sum(eigh.eigenvalues ** 2) + np.sum(eigh.eigenvectors[:, 0] ** 2 * svd.S[0])
+            + np.linalg.slogdet(s).logabsdet + np.sum(np.linalg.qr(m).R ** 2))
+
+
+def puts_along_axis(x, v):
+    y = x * 1.0
+    np.put_along_axis(y, np.array([[2], [0], [1]]), v[:, None] * x[:, :1], axis=1)
+    z = np.ravel(y) * 1.0
+    np.put_along_axis(z, np.array([0, 5]), np.sin(v[:2]), None)
+    return np.sum(z ** 2 * np.ravel(x))
+
+
+def svd_and_qr_forms(m):
+    r = np.linalg.qr(m, mode="r")
+    return (np.sum(r ** 3) + np.sum(np.linalg.svd(m, compute_uv=False) ** 3)
+            + np.sum(np.linalg.svd(m[:3])[1]))
+
+
+CASES.append(Case(einsum_of_many_operands, args(mat(3, 3), vec(3)), (0, 1)))
+CASES.append(Case(matrix_norms, args(mat(3, 4)), (0,), tol=1e-5))
+CASES.append(Case(named_linalg_results, args(mat(3, 3)), (0,), tol=1e-5))
+CASES.append(Case(puts_along_axis, args(mat(3, 3), vec(3)), (0, 1)))
+CASES.append(Case(svd_and_qr_forms, args(mat(4, 3)), (0,), tol=1e-5))

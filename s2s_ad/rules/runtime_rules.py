@@ -372,7 +372,7 @@ nondifferentiable(
     _ad.einsum_spec, _ad.irfft_weights, _ad.interp_slope, _ad.histogram_bin, _ad.last_writes,
     _ad.saved_item, _ad.restore_item, _ad.quantile_weights, _ad.quantile_axes, _ad.keys_of,
     _ad.check_walked, _ad.norm_matrix_axes, _ad.singular_values_used,
-    _ad.reduced_svd, _ad.reduced_qr,
+    _ad.reduced_svd, _ad.reduced_qr, _ad.along_axis_index,
 )
 deffacts(_ad.zeros_like, kind="first", shape=shapes.like(0))
 # Helpers that do something besides computing a value: the optimiser may neither drop, merge

@@ -233,6 +233,20 @@ def reduced_qr(a, mode):
     return mode != "r"
 
 
+def along_axis_index(arr, indices, axis):
+    """The index of `arr` that np.put_along_axis(arr, indices, values, axis) writes at (and
+    np.take_along_axis reads at): `indices` along `axis`, every position along the others;
+    with axis=None, `indices` into the flattened array."""
+    shape = np.shape(arr)
+    if axis is None:
+        return np.unravel_index(indices, shape)
+    indices = np.asarray(indices)
+    axis = axis % len(shape)
+    return tuple(indices if d == axis else
+                 np.arange(n).reshape((1,) * d + (n,) + (1,) * (len(shape) - d - 1))
+                 for d, n in enumerate(shape))
+
+
 def norm_matrix_axes(x, ord=None, axis=None):
     """The (row, column) axes of `np.linalg.norm(x, ord, axis)` when it is a matrix norm that
     is not the Frobenius norm (ord 1, -1, inf, -inf, 2, -2, 'nuc'); None for the vector norms
