@@ -2558,3 +2558,15 @@ CASES.append(Case(matrix_norms, args(mat(3, 4)), (0,), tol=1e-5))
 CASES.append(Case(named_linalg_results, args(mat(3, 3)), (0,), tol=1e-5))
 CASES.append(Case(puts_along_axis, args(mat(3, 3), vec(3)), (0, 1)))
 CASES.append(Case(svd_and_qr_forms, args(mat(4, 3)), (0,), tol=1e-5))
+
+
+def appends_and_differences(x, m):
+    longer = np.append(x, x[:2] * 3.0)
+    rows = np.append(m, m[:1] ** 2, axis=0)
+    slope = np.gradient(longer, 0.5)
+    dy, dx = np.gradient(rows, 2.0, np.array([0.0, 0.5, 1.5]), edge_order=2)
+    near_real = np.real_if_close(longer + 0j)
+    return np.sum(slope ** 2 + near_real) + np.sum(dy * dx) + np.sum(np.gradient(m, axis=1) ** 3)
+
+
+CASES.append(Case(appends_and_differences, args(vec(4), mat(3, 3)), (0, 1)))

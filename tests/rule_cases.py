@@ -375,6 +375,9 @@ case(np.take, (R(3, 4), np.array([[0, 2], [2, 2]])), dict(axis=1))
 case(np.take, (R(3, 4), [1, 7]), dict(mode="wrap"))
 case(np.take_along_axis, (R(3, 4), np.array([[0], [3], [3]]), 1))
 case(np.take_along_axis, (R(3, 4), np.array([[0, 1, 1, 2], [2, 2, 0, 0]]), 0))
+case(np.append, (R(2, 3), R(4)))
+case(np.append, (R(2, 3), R(1, 3)), dict(axis=0))
+case(np.append, (R(3), R()))
 
 # ---- numpy products and linear algebra ----
 
@@ -491,6 +494,15 @@ if hasattr(np.linalg, "trace"):      # NumPy 2
 # ---- numpy complex, Fourier, statistics ----
 
 case(np.real, (C(3),))
+case(np.real_if_close, (C(3),))
+case(np.real_if_close, (R(2, 2),))
+case(np.gradient, (R(5),))
+case(np.gradient, (R(5), 0.5), dict(edge_order=2), wrt=(0,))
+case(np.gradient, (R(3, 4),))
+case(np.gradient, (R(3, 4), 2.0, np.array([0.0, 0.5, 1.5, 1.7])), wrt=(0,))
+case(np.gradient, (R(3, 4, 5),), dict(axis=(2, 0), edge_order=2))
+case(np.gradient, (R(4, 3), np.array([0.0, 1.0, 1.5, 3.0])), dict(axis=0), wrt=(0,))
+case(_ad.gradient, (R(3, 4), 2.0, None, None, 1), wrt=(0,))
 case(np.real, (R(3),))
 case(np.imag, (C(3),))
 case(np.conj, (C(2, 3),))
@@ -643,6 +655,10 @@ case(_ad.take_along_axis_grad, (R(5), R(5), np.array([4, 0, 1, 1, 2]), None))
 case(_ad.select_grad, (R(2, 3), [R(2, 3) > 0, R(3) > 0], [R(3), R(2, 3)]))
 case(_ad.tuple_like, (np.linalg.eigh(SPD(2)), (R(2), R(2, 2))))
 case(_ad.tuple_like, ((), (R(3), R())))
+case(_ad.gradient_grad, (R(5), R(5)))
+case(_ad.gradient_grad, ((R(3, 4), R(3, 4)), R(3, 4), 2.0, np.array([0.0, 0.5, 1.5, 1.7])),
+     wrt=(0,))
+case(_ad.gradient_grad, ((R(3, 4, 5), R(3, 4, 5)), R(3, 4, 5), None, None, None, (2, 0), 2))
 case(_ad.einsum_expand, (R(), "ii->", 0, R(3, 3)))
 case(_ad.einsum_expand, (R(3), "ij->i", 0, R(3, 4)))
 case(_ad.einsum_expand, (R(3, 4), "ij,jk->ik", 0, R(3, 4), R(4, 2)))

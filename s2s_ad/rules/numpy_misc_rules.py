@@ -6,8 +6,9 @@ input takes the real part of its cotangent.  The DFT matrix is symmetric, so the
 is an `fft` of the cotangent (cut or padded back to the input length by `_ad.fit_axis`).
 
 Contents:
-    complex          real imag conj/conjugate angle
+    complex          real imag conj/conjugate angle real_if_close
     Fourier          fft.fft fft.ifft fft.rfft fft.irfft
+    differences      gradient
     statistics       cov corrcoef histogram (weights) interp (x, fp) convolve correlate
     non-differentiable   constructors, index/sort positions, rounding, predicates, np.random
 """
@@ -38,6 +39,13 @@ defjvp(np.angle,
        np.imag(np.conj(z) * t) / (np.real(z) ** 2 + np.imag(z) ** 2)
        * (57.29577951308232 if deg else 1.0))
 
+# real_if_close(a): a's real part where its imaginary parts are all negligible, else a.
+defvjp(np.real_if_close,
+       lambda g, ans, a, tol=100: np.real(g) if np.isrealobj(ans) else g)
+defjvp(np.real_if_close,
+       lambda t, ans, a, tol=100: np.real(t) if np.isrealobj(ans) else t)
+deffacts(np.real_if_close, shape=shapes.like(0), elementwise_in=(0,))
+
 # ---- Fourier ----
 
 defvjp(np.fft.fft,
@@ -60,6 +68,25 @@ defvjp(np.fft.irfft,
            np.fft.ifft(g, None, axis, norm), _ad.irfft_weights(g, axis) + 0j, axis), a, axis))
 defjvp(np.fft.irfft,
        lambda t, ans, a, n=None, axis=-1, norm=None: np.fft.irfft(t, n, axis, norm))
+
+# ---- differences ----
+
+# gradient(f, *spacings, axis, edge_order): linear in f, one array per axis.  Up to three
+# spacings by position (`_ad.gradient` drops the others); a derivative through a spacing is
+# refused, not zero.
+_SPACING = Refused("no derivative rule for the spacings",
+                   "Pass spacings that do not depend on the differentiated arguments, or "
+                   "wrap them in ad.stop_gradient(...).")
+for _gradient in (np.gradient, _ad.gradient):
+    defvjp(_gradient,
+           lambda g, ans, f, s0=None, s1=None, s2=None, axis=None, edge_order=1:
+           _ad.gradient_grad(g, f, s0, s1, s2, axis, edge_order),
+           _SPACING, _SPACING, _SPACING)
+    defjvp(_gradient,
+           lambda t, ans, f, s0=None, s1=None, s2=None, axis=None, edge_order=1:
+           _ad.gradient(t, s0, s1, s2, axis, edge_order),
+           _SPACING, _SPACING, _SPACING)
+deffacts(_ad.gradient, kind="tuple")
 
 # ---- statistics ----
 

@@ -8,7 +8,7 @@ list (or tuple) of cotangents.
 Contents:
     reshaping       reshape ravel squeeze expand_dims atleast_1d/2d/3d broadcast_to copy array
     axes            transpose/permute_dims matrix_transpose swapaxes moveaxis rollaxis
-    assembling      concatenate stack vstack hstack dstack column_stack
+    assembling      concatenate stack vstack hstack dstack column_stack append
     splitting       split array_split hsplit vsplit dsplit
     repeating       tile repeat pad
     reordering      flip flipud fliplr roll rot90 sort partition
@@ -116,6 +116,17 @@ defvjp(np.dstack, lambda g, ans, tup: _ad.stack_split(g, tup, "dstack"))
 defjvp(np.dstack, lambda t, ans, tup: _ad.stack_join(t, "dstack", 0, tup))
 defvjp(np.column_stack, lambda g, ans, tup: _ad.stack_split(g, tup, "column_stack"))
 defjvp(np.column_stack, lambda t, ans, tup: _ad.stack_join(t, "column_stack", 0, tup))
+
+# append(arr, values, axis) is concatenate((arr, values), axis) (flat for axis=None).
+defvjp(np.append,
+       lambda g, ans, arr, values, axis=None:
+       _ad.stack_split(g, (arr, values), "concatenate", axis)[0],
+       lambda g, ans, arr, values, axis=None:
+       _ad.stack_split(g, (arr, values), "concatenate", axis)[1])
+defjvp(np.append,
+       lambda t, ans, arr, values, axis=None: np.append(t, _ad.zeros_like(values), axis),
+       lambda t, ans, arr, values, axis=None: np.append(_ad.zeros_like(arr), t, axis))
+deffacts(np.append, kind="array", fresh=True, real=True)
 
 # ---- splitting (the result is a list; g is a list whose entries may be None) ----
 

@@ -345,6 +345,14 @@ defjvp(_ad.einsum_collapse,
        x6=None, x7=None:
        _ad.einsum_collapse(tdot, subscripts, i, x0, x1, x2, x3, x4, x5, x6, x7))
 
+defvjp(_ad.gradient_grad,
+       lambda gbar, out, g, f, s0=None, s1=None, s2=None, axis=None, edge_order=1:
+       _ad.gradient(gbar, s0, s1, s2, axis, edge_order))
+defjvp(_ad.gradient_grad,
+       lambda tdot, out, g, f, s0=None, s1=None, s2=None, axis=None, edge_order=1:
+       _ad.gradient_grad(tdot, f, s0, s1, s2, axis, edge_order))
+deffacts(_ad.gradient_grad, shape=shapes.like(1))
+
 # ---- Fourier, interpolation, histograms, special functions ----
 
 defvjp(_ad.fit_axis, lambda gbar, out, x, like, axis=-1: _ad.fit_axis(gbar, x, axis))

@@ -233,6 +233,34 @@ def reduced_qr(a, mode):
     return mode != "r"
 
 
+def gradient(f, s0=None, s1=None, s2=None, axis=None, edge_order=1):
+    """np.gradient(f, *spacings, axis, edge_order) with the spacings that are not None: the
+    rules of np.gradient take up to three spacings by position (its rules are np.gradient's)."""
+    spacings = [s for s in (s0, s1, s2) if s is not None]
+    return np.gradient(f, *spacings, axis=axis, edge_order=edge_order)
+
+
+def gradient_grad(g, f, s0=None, s1=None, s2=None, axis=None, edge_order=1):
+    """Cotangent of `f` in np.gradient(f, s0, s1, s2, axis, edge_order), whose result is one
+    array per axis (one array for one axis; `g` holds None for a zero cotangent).  Along each
+    axis np.gradient is a matrix D, the gradient of the identity's columns (any spacing or
+    edge order): the cotangent is D^T applied along that axis."""
+    nd = np.ndim(f)
+    axes = list(range(nd)) if axis is None else \
+        [int(a) % nd for a in (axis if np.ndim(axis) else [axis])]
+    spacings = [s for s in (s0, s1, s2) if s is not None] or [1.0]
+    spacings = spacings * len(axes) if len(spacings) == 1 else spacings
+    gs = [g] if len(axes) == 1 else g
+    total = np.zeros(np.shape(f), dtype=np.result_type(f, np.float32))
+    for ax, spacing, gk in zip(axes, spacings, gs):
+        if gk is None:
+            continue
+        n = np.shape(f)[ax]
+        d = np.gradient(np.eye(n, dtype=total.dtype), spacing, axis=0, edge_order=edge_order)
+        total = total + np.moveaxis(np.tensordot(d.T, np.moveaxis(gk, ax, 0), 1), 0, ax)
+    return total
+
+
 def along_axis_index(arr, indices, axis):
     """The index of `arr` that np.put_along_axis(arr, indices, values, axis) writes at (and
     np.take_along_axis reads at): `indices` along `axis`, every position along the others;
