@@ -2570,3 +2570,28 @@ def appends_and_differences(x, m):
 
 
 CASES.append(Case(appends_and_differences, args(vec(4), mat(3, 3)), (0, 1)))
+
+
+def eigen_decomposition(m):
+    w, v = np.linalg.eig(m)              # complex for a real matrix with a rotation in it
+    lead = np.linalg.eig(m).eigenvectors[:, 0]
+    return (np.sum(np.real(w * np.conj(w))) + np.real(np.sum(v[0] ** 2))
+            + np.sum(np.abs(lead) ** 3) + np.real(np.prod(np.linalg.eigvals(m))))
+
+
+def rotation_and_scale(rng):
+    """A real 3x3 matrix with one real and two complex eigenvalues, all distinct."""
+    c, s = math.cos(0.7), math.sin(0.7)
+    base = np.array([[1.5 * c, -1.5 * s, 0.0], [1.5 * s, 1.5 * c, 0.0], [0.0, 0.0, 0.6]])
+    return base + rng.uniform(-0.1, 0.1, size=(3, 3))
+
+
+CASES.append(Case(eigen_decomposition, args(rotation_and_scale), (0,), tol=1e-5))
+
+
+def eigenvectors_and_values(m):
+    w, v = np.linalg.eigh(m + m.T)       # reverse over reverse adds a named tuple's adjoints
+    return np.sum(v[0] ** 2 * w) + np.sum(np.linalg.svd(m, full_matrices=False).U[:, 0] ** 2)
+
+
+CASES.append(Case(eigenvectors_and_values, args(spd(3)), (0,), tol=1e-5))

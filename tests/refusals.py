@@ -206,3 +206,8 @@ def svd_full_factors(a):
 def qr_of_wide(a):
     q, r = np.linalg.qr(a)
     return np.sum(r ** 2) + np.sum(q)
+
+
+def eig_of_repeated_eigenvalues(a):
+    w, v = np.linalg.eig(a)
+    return np.real(np.sum(w ** 2) + np.sum(v))

@@ -235,6 +235,15 @@ def test_factors_that_are_not_unique_raise_in_both_modes(fn, words):
         ad.jvp(fn, (a,), (np.ones_like(a),))
 
 
+def test_eig_of_repeated_eigenvalues_raises_in_both_modes():
+    """Its eigenvectors are not unique there: no infinite or NaN derivative."""
+    a = np.diag([2.0, 2.0, 1.0])
+    with pytest.raises(NotImplementedError, match="repeated eigenvalue"):
+        ad.grad(r.eig_of_repeated_eigenvalues)(a)
+    with pytest.raises(NotImplementedError, match="repeated eigenvalue"):
+        ad.jvp(r.eig_of_repeated_eigenvalues, (a,), (np.ones_like(a),))
+
+
 def test_r_with_index_items_is_not_refused():
     a = np.array([1.0, 2.0, 3.0, 4.0])
     np.testing.assert_allclose(ad.grad(r.r_of_indices)(a), [2.0, 4.0, 0.0, 8.0])

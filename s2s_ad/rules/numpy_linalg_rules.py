@@ -2,20 +2,23 @@
 
 Products are bilinear: the cotangent of one factor contracts `g` with the other factor
 (`_ad.matmul_grad_a/b`, `_ad.dot_grad_a/b`, ... handle 1-D, 2-D and batched operands).
-`np.einsum` accepts any explicit or implicit subscripts with up to four operands, and the
-interleaved form with its index lists written in the call.
+`np.einsum` accepts any explicit or implicit subscripts (ellipses, repeated letters, size-1
+axes that broadcast) with up to eight operands, and the interleaved form with its index lists
+written in the call.
 
 Matrix functions work on the last two axes and broadcast over the leading ones, like NumPy.
 `cholesky`, `eigh` and `eigvalsh` read one triangle of a matrix as a symmetric one, as NumPy
 does: their cotangents are on that triangle, and the other triangle has no derivative.
 `svd` assumes distinct singular values and `full_matrices=False` (or a square matrix); `eigh`
-assumes distinct eigenvalues; `qr` covers `mode='reduced'` with at least as many rows as
-columns; `pinv` assumes full rank.  Real matrices.
+assumes distinct eigenvalues; `qr` covers modes 'reduced' and 'r' with at least as many rows as
+columns; `pinv` assumes full rank.  `eig` and `eigvals` take real or complex matrices with
+distinct eigenvalues and give complex derivatives (the convention of `s2s_ad.rules`); the
+others take real matrices.  A form the rules do not cover raises when the rule runs.
 
 Contents:
     products          dot vdot inner outer matmul tensordot einsum kron cross
-    linear algebra    inv det slogdet solve cholesky eigh eigvalsh svd pinv qr matrix_power
-                      linalg.trace
+    linear algebra    inv det slogdet solve cholesky eigh eigvalsh eig eigvals svd pinv qr
+                      lstsq matrix_power linalg.trace
 """
 import numpy as np
 
@@ -375,6 +378,59 @@ defjvp(np.linalg.svd, _svd_jvp)
 deffacts(np.linalg.svd, kind="tuple")
 
 
+# eig: A V = V diag(w), distinct eigenvalues (`_ad.distinct_eigenvalues` refuses others when it
+# runs), complex results.  With P = V^-1 dA V and F[i, j] = 1 / (w[j] - w[i]) off the
+# diagonal: dw = diag(P), and dV = V (F * P) + V diag(alpha), where alpha keeps NumPy's
+# normalization of each column v: unit norm (Re alpha = -Re(v^H dv0)) and its entry of largest
+# modulus real (`_ad.largest_entries`: Im alpha = -Im(dv0 there) / v there).  The VJP is its
+# transpose under the complex convention of `s2s_ad.rules`; a real matrix takes its real part.
+def _eig_vjp(g, ans, a):
+    w, v = _ad.distinct_eigenvalues(ans[0]), ans[1]
+    eye = np.eye(np.shape(a)[-1], dtype=np.result_type(a, np.float32))
+    f = 1.0 / (w[..., None, :] - w[..., :, None] + eye) - eye
+    top = _ad.largest_entries(v)
+    c = np.sum(g[1] * v, -2)
+    gv0 = (g[1] - np.real(c)[..., None, :] * np.conj(v)
+           - 1j * (np.imag(c) / np.real(np.sum(top * v, -2)))[..., None, :] * top)
+    gp = np.expand_dims(g[0], -1) * eye + f * np.matmul(np.swapaxes(v, -1, -2), gv0)
+    vinv = np.linalg.inv(v)
+    ga = np.matmul(np.matmul(np.swapaxes(vinv, -1, -2), gp), np.swapaxes(v, -1, -2))
+    return np.real(ga) if np.isrealobj(a) else ga
+
+
+def _eig_jvp(t, ans, a):
+    w, v = _ad.distinct_eigenvalues(ans[0]), ans[1]
+    eye = np.eye(np.shape(a)[-1], dtype=np.result_type(a, np.float32))
+    f = 1.0 / (w[..., None, :] - w[..., :, None] + eye) - eye
+    top = _ad.largest_entries(v)
+    p = np.matmul(np.matmul(np.linalg.inv(v), t), v)
+    dv0 = np.matmul(v, f * p)
+    alpha = (-np.real(np.sum(np.conj(v) * dv0, -2))
+             - 1j * np.imag(np.sum(top * dv0, -2)) / np.real(np.sum(top * v, -2)))
+    return _ad.tuple_like(ans, (np.diagonal(p, 0, -2, -1), dv0 + v * alpha[..., None, :]))
+
+
+defvjp(np.linalg.eig, _eig_vjp)
+defjvp(np.linalg.eig, _eig_jvp)
+# eigvals: the eigenvalues of eig, dw = diag(V^-1 dA V).
+def _eigvals_vjp(g, ans, a):
+    _checked = _ad.distinct_eigenvalues(ans)     # raises where eigenvalues repeat
+    v = np.linalg.eig(a)[1]
+    ga = np.matmul(np.swapaxes(np.linalg.inv(v), -1, -2) * np.expand_dims(g, -2),
+                   np.swapaxes(v, -1, -2))
+    return np.real(ga) if np.isrealobj(a) else ga
+
+
+def _eigvals_jvp(t, ans, a):
+    _checked = _ad.distinct_eigenvalues(ans)     # raises where eigenvalues repeat
+    v = np.linalg.eig(a)[1]
+    return np.sum(np.linalg.inv(v) * np.swapaxes(np.matmul(t, v), -1, -2), -1)
+
+
+defvjp(np.linalg.eigvals, _eigvals_vjp)
+defjvp(np.linalg.eigvals, _eigvals_jvp)
+
+
 # pinv of a full-rank matrix:
 #   d(A+) = -A+ dA A+ + A+ A+^T dA^T (I - A A+) + (I - A+ A) dA^T A+^T A+.
 def _pinv_vjp(g, ans, a, rcond=None, hermitian=False):
@@ -487,3 +543,4 @@ if hasattr(np.linalg, "trace"):
 
 # no rules; tuples of arrays
 deffacts(np.linalg.eig, np.linalg.lstsq, kind="tuple")
+deffacts(np.linalg.eigvals, kind="array", fresh=True)

@@ -353,6 +353,12 @@ defjvp(_ad.gradient_grad,
        _ad.gradient_grad(tdot, f, s0, s1, s2, axis, edge_order))
 deffacts(_ad.gradient_grad, shape=shapes.like(1))
 
+# distinct_eigenvalues(w) is w, checked when it runs
+defvjp(_ad.distinct_eigenvalues, lambda gbar, out, w: gbar)
+defjvp(_ad.distinct_eigenvalues, lambda tdot, out, w: tdot)
+# it raises where eigenvalues repeat: never dropped, though its result may go unused
+deffacts(_ad.distinct_eigenvalues, shape=shapes.like(0), elementwise_in=(0,), pure=False)
+
 # ---- Fourier, interpolation, histograms, special functions ----
 
 defvjp(_ad.fit_axis, lambda gbar, out, x, like, axis=-1: _ad.fit_axis(gbar, x, axis))
@@ -380,7 +386,7 @@ nondifferentiable(
     _ad.einsum_spec, _ad.irfft_weights, _ad.interp_slope, _ad.histogram_bin, _ad.last_writes,
     _ad.saved_item, _ad.restore_item, _ad.quantile_weights, _ad.quantile_axes, _ad.keys_of,
     _ad.check_walked, _ad.norm_matrix_axes, _ad.singular_values_used,
-    _ad.reduced_svd, _ad.reduced_qr, _ad.along_axis_index,
+    _ad.reduced_svd, _ad.reduced_qr, _ad.along_axis_index, _ad.largest_entries,
 )
 deffacts(_ad.zeros_like, kind="first", shape=shapes.like(0))
 # Helpers that do something besides computing a value: the optimiser may neither drop, merge

@@ -261,6 +261,24 @@ def gradient_grad(g, f, s0=None, s1=None, s2=None, axis=None, edge_order=1):
     return total
 
 
+def distinct_eigenvalues(w):
+    """`w` itself, checked: the derivatives of np.linalg.eig divide by the differences of
+    eigenvalues, which a repeated eigenvalue makes infinite (its eigenvectors are not unique)."""
+    gaps = np.abs(w[..., :, None] - w[..., None, :]) + np.eye(np.shape(w)[-1])
+    if np.any(gaps <= 1e-12 * np.maximum(1.0, np.max(np.abs(w)))):
+        unsupported("np.linalg.eig or eigvals of a matrix with a repeated eigenvalue (its "
+                    "eigenvectors are not unique there): for a symmetric matrix use "
+                    "np.linalg.eigh, or perturb the matrix")
+    return w
+
+
+def largest_entries(v):
+    """True at the entry of largest modulus of each column of `v`, False elsewhere: the entry
+    np.linalg.eig makes real in each eigenvector (LAPACK's normalization)."""
+    rows = np.argmax(np.abs(v), axis=-2)
+    return np.arange(np.shape(v)[-2])[:, None] == rows[..., None, :]
+
+
 def along_axis_index(arr, indices, axis):
     """The index of `arr` that np.put_along_axis(arr, indices, values, axis) writes at (and
     np.take_along_axis reads at): `indices` along `axis`, every position along the others;
