@@ -2595,3 +2595,12 @@ def eigenvectors_and_values(m):
 
 
 CASES.append(Case(eigenvectors_and_values, args(spd(3)), (0,), tol=1e-5))
+
+
+def least_squares(a, b):
+    x, residuals, rank, s = np.linalg.lstsq(a, b, rcond=None)
+    fit = np.linalg.lstsq(a, np.stack([b, b ** 2], 1))[0]
+    return np.sum(x ** 2) + residuals[0] + np.sum(s) + np.sum(fit * fit[:, ::-1])
+
+
+CASES.append(Case(least_squares, args(mat(5, 3), vec(5)), (0, 1), tol=1e-5))

@@ -244,6 +244,13 @@ def test_eig_of_repeated_eigenvalues_raises_in_both_modes():
         ad.jvp(r.eig_of_repeated_eigenvalues, (a,), (np.ones_like(a),))
 
 
+def test_lstsq_of_a_rank_deficient_matrix_raises():
+    """Its solution jumps where the rank changes: no wrong derivative from the full-rank one."""
+    a = np.array([[1.0, 2.0], [2.0, 4.0], [3.0, 6.0]])
+    with pytest.raises(NotImplementedError, match="rank 1"):
+        ad.grad(r.lstsq_of_a_rank_deficient_matrix)(a)
+
+
 def test_r_with_index_items_is_not_refused():
     a = np.array([1.0, 2.0, 3.0, 4.0])
     np.testing.assert_allclose(ad.grad(r.r_of_indices)(a), [2.0, 4.0, 0.0, 8.0])

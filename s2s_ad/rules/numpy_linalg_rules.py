@@ -25,7 +25,7 @@ import numpy as np
 from s2s_ad import runtime as _ad
 from s2s_ad.rules import shape_facts as shapes
 from s2s_ad.rules.batched_rules import MATRIX_PRODUCT, pair
-from s2s_ad.rules.registry import Refused, deffacts, defjvp, defvjp
+from s2s_ad.rules.registry import Refused, deffacts, defjvp, defstructural, defvjp
 
 # ---- products ----
 
@@ -510,6 +510,74 @@ def _eigvalsh_jvp(t, ans, a, UPLO="L"):
 
 defvjp(np.linalg.eigvalsh, _eigvalsh_vjp)
 defjvp(np.linalg.eigvalsh, _eigvalsh_jvp)
+
+
+# lstsq(a, b) -> (x, residuals, rank, s) of a full-rank a (`_ad.full_rank` refuses others when
+# it runs): x = A+ b, with the derivative of the pseudo-inverse (see pinv) and r = b - A x,
+#   dx = A+ (db - dA x) + A+ A+^T dA^T r + (I - A+ A) dA^T A+^T x,
+# the residuals |r|^2 per column (empty unless m > n): d = 2 r . (db - dA x), and s the
+# singular values of A (svd with compute_uv=False).  b is a vector or the columns of a matrix.
+def _lstsq_vjp_a(g, ans, a, b, rcond=None):
+    p = np.linalg.pinv(a) if _ad.full_rank(ans[2], a) else None
+    x = np.reshape(ans[0], (np.shape(a)[-1], -1))
+    r = np.reshape(b, (np.shape(a)[-2], -1)) - np.matmul(a, x)
+    gx = np.reshape(g[0], np.shape(x))
+    gres = np.reshape(g[1], (-1,)) if np.size(ans[1]) else 0.0
+    usv = np.linalg.svd(a, full_matrices=False)
+    eye = np.eye(np.shape(a)[-1], dtype=np.result_type(a, np.float32))
+    return (-np.matmul(np.matmul(np.transpose(p), gx), np.transpose(x))
+            + np.matmul(np.matmul(r, np.transpose(gx)), np.matmul(p, np.transpose(p)))
+            + np.matmul(np.matmul(np.transpose(p), x),
+                        np.matmul(np.transpose(gx), eye - np.matmul(p, a)))
+            - 2.0 * np.matmul(r * gres, np.transpose(x))
+            + np.matmul(usv[0] * g[3], usv[2]))
+
+
+def _lstsq_vjp_b(g, ans, a, b, rcond=None):
+    p = np.linalg.pinv(a) if _ad.full_rank(ans[2], a) else None
+    x = np.reshape(ans[0], (np.shape(a)[-1], -1))
+    r = np.reshape(b, (np.shape(a)[-2], -1)) - np.matmul(a, x)
+    gx = np.reshape(g[0], np.shape(x))
+    gres = np.reshape(g[1], (-1,)) if np.size(ans[1]) else 0.0
+    return np.reshape(np.matmul(np.transpose(p), gx) + 2.0 * r * gres, np.shape(b))
+
+
+def _lstsq_jvp_a(t, ans, a, b, rcond=None):
+    p = np.linalg.pinv(a) if _ad.full_rank(ans[2], a) else None
+    x = np.reshape(ans[0], (np.shape(a)[-1], -1))
+    r = np.reshape(b, (np.shape(a)[-2], -1)) - np.matmul(a, x)
+    tx = np.matmul(t, x)
+    eye = np.eye(np.shape(a)[-1], dtype=np.result_type(a, np.float32))
+    dx = (-np.matmul(p, tx)
+          + np.matmul(np.matmul(p, np.transpose(p)), np.matmul(np.transpose(t), r))
+          + np.matmul(eye - np.matmul(p, a),
+                      np.matmul(np.transpose(t), np.matmul(np.transpose(p), x))))
+    dres = -2.0 * np.sum(r * tx, 0)
+    usv = np.linalg.svd(a, full_matrices=False)
+    return _ad.tuple_like(ans, (
+        np.reshape(dx, np.shape(ans[0])),
+        np.reshape(dres, np.shape(ans[1])) if np.size(ans[1]) else 0.0 * ans[1],
+        _ad.zeros_like(ans[2]),
+        np.sum(usv[0] * np.matmul(t, np.transpose(usv[2])), -2)))
+
+
+def _lstsq_jvp_b(t, ans, a, b, rcond=None):
+    p = np.linalg.pinv(a) if _ad.full_rank(ans[2], a) else None
+    x = np.reshape(ans[0], (np.shape(a)[-1], -1))
+    r = np.reshape(b, (np.shape(a)[-2], -1)) - np.matmul(a, x)
+    tb = np.reshape(t, np.shape(r))
+    return _ad.tuple_like(ans, (
+        np.reshape(np.matmul(p, tb), np.shape(ans[0])),
+        np.reshape(2.0 * np.sum(r * tb, 0), np.shape(ans[1])) if np.size(ans[1])
+        else 0.0 * ans[1],
+        _ad.zeros_like(ans[2]),
+        0.0 * ans[3]))
+
+
+defvjp(np.linalg.lstsq, _lstsq_vjp_a, _lstsq_vjp_b)
+defjvp(np.linalg.lstsq, _lstsq_jvp_a, _lstsq_jvp_b)
+# a tuple: the tangents from a and b add item by item (`_ad.add`), not joined by `+`
+defstructural(np.linalg.lstsq)
 
 
 # matrix_power(a, n) for any integer n: an analytic f of a matrix has

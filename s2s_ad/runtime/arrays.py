@@ -279,6 +279,16 @@ def largest_entries(v):
     return np.arange(np.shape(v)[-2])[:, None] == rows[..., None, :]
 
 
+def full_rank(rank, a):
+    """True where np.linalg.lstsq found `a` of full rank; raises for a rank-deficient `a`, whose
+    least-squares solution jumps where the rank changes (the rules assume full rank)."""
+    if rank < min(np.shape(a)[-2:]):
+        unsupported(f"np.linalg.lstsq of a matrix of rank {rank} < {min(np.shape(a)[-2:])} "
+                    "(the derivative assumes full rank): drop the dependent columns, or add "
+                    "a ridge term")
+    return True
+
+
 def along_axis_index(arr, indices, axis):
     """The index of `arr` that np.put_along_axis(arr, indices, values, axis) writes at (and
     np.take_along_axis reads at): `indices` along `axis`, every position along the others;
