@@ -2604,3 +2604,17 @@ def least_squares(a, b):
 
 
 CASES.append(Case(least_squares, args(mat(5, 3), vec(5)), (0, 1), tol=1e-5))
+
+
+PHASES = np.exp(1j * np.array([[0.3, -1.1, 2.0], [0.7, 0.1, -0.4]]))
+
+
+def real_through_complex_products(x, m):
+    """A real argument gets a real gradient (the real part) through every product."""
+    y = (np.dot(PHASES, x) + np.tensordot(PHASES, m, 1)[:, 0] + np.inner(PHASES, x)
+         + np.einsum("ij,jk->i", PHASES, m) + np.outer(PHASES[0], x)[:2, 0]
+         + np.kron(PHASES[1], x)[:2] + np.vdot(PHASES[0], x))
+    return np.sum(np.abs(y) ** 2)
+
+
+CASES.append(Case(real_through_complex_products, args(vec(3), mat(3, 2)), (0, 1)))

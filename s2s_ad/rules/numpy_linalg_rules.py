@@ -47,8 +47,8 @@ deffacts(np.dot, shape=shapes.dot_product)
 deffacts(np.dot, methods=("dot",), fresh=True, real=True)
 # vdot(a, b) = sum(conj(a) * b) over the flattened arrays.
 defvjp(np.vdot,
-       lambda g, ans, a, b: np.reshape(np.conj(g * b), np.shape(a)),
-       lambda g, ans, a, b: np.reshape(g * np.conj(a), np.shape(b)))
+       lambda g, ans, a, b: _ad.unbroadcast(np.reshape(np.conj(g * b), np.shape(a)), a),
+       lambda g, ans, a, b: _ad.unbroadcast(np.reshape(g * np.conj(a), np.shape(b)), b))
 defjvp(np.vdot,
        lambda t, ans, a, b: np.vdot(t, b),
        lambda t, ans, a, b: np.vdot(a, t))
@@ -60,8 +60,10 @@ defjvp(np.inner,
        lambda t, ans, a, b: np.inner(a, t))
 deffacts(np.inner, real=True)
 defvjp(np.outer,
-       lambda g, ans, a, b, out=None: np.reshape(np.dot(g, np.ravel(b)), np.shape(a)),
-       lambda g, ans, a, b, out=None: np.reshape(np.dot(np.ravel(a), g), np.shape(b)))
+       lambda g, ans, a, b, out=None:
+       _ad.unbroadcast(np.reshape(np.dot(g, np.ravel(b)), np.shape(a)), a),
+       lambda g, ans, a, b, out=None:
+       _ad.unbroadcast(np.reshape(np.dot(np.ravel(a), g), np.shape(b)), b))
 defjvp(np.outer,
        lambda t, ans, a, b, out=None: np.outer(t, b),
        lambda t, ans, a, b, out=None: np.outer(a, t))

@@ -138,25 +138,25 @@ def unbroadcast_steps(gs, x):
 
 
 def dot_grad_a(g, a, b):
-    """Cotangent of `a` in `np.dot(a, b)` for any ranks."""
+    """Cotangent of `a` in `np.dot(a, b)` for any ranks (real for a real `a`: unbroadcast)."""
     na, nb = np.ndim(a), np.ndim(b)
     if na == 0 or nb == 0:
         return unbroadcast(np.sum(g * b) if na == 0 else g * b, a)
     if nb == 1:
-        return np.multiply.outer(g, b)
+        return unbroadcast(np.multiply.outer(g, b), a)
     gaxes = list(range(na - 1, na - 1 + nb - 2)) + [np.ndim(g) - 1]
     baxes = list(range(nb - 2)) + [nb - 1]
-    return np.tensordot(g, b, (gaxes, baxes))
+    return unbroadcast(np.tensordot(g, b, (gaxes, baxes)), a)
 
 
 def dot_grad_b(g, a, b):
-    """Cotangent of `b` in `np.dot(a, b)` for any ranks."""
+    """Cotangent of `b` in `np.dot(a, b)` for any ranks (real for a real `b`)."""
     na, nb = np.ndim(a), np.ndim(b)
     if na == 0 or nb == 0:
         return unbroadcast(np.sum(g * a) if nb == 0 else g * a, b)
     lead = list(range(na - 1))
     out = np.tensordot(a, g, (lead, lead))
-    return out if nb == 1 else np.moveaxis(out, 0, -2)
+    return unbroadcast(out if nb == 1 else np.moveaxis(out, 0, -2), b)
 
 
 def _reduced_axes(x, axis):

@@ -27,7 +27,7 @@ def tensordot_grad_a(g, a, b, axes=2):
     nfa = len(free_a)
     out = np.tensordot(g, b, (list(range(nfa, nfa + len(free_b))), free_b))
     owner = free_a + [ax_a[k] for k in np.argsort(ax_b)]
-    return np.transpose(out, np.argsort(owner))
+    return unbroadcast(np.transpose(out, np.argsort(owner)), a)     # real for a real a
 
 
 def tensordot_grad_b(g, a, b, axes=2):
@@ -37,7 +37,7 @@ def tensordot_grad_b(g, a, b, axes=2):
     free_b = [i for i in range(np.ndim(b)) if i not in ax_b]
     out = np.tensordot(a, g, (free_a, list(range(len(free_a)))))
     owner = [ax_b[k] for k in np.argsort(ax_a)] + free_b
-    return np.transpose(out, np.argsort(owner))
+    return unbroadcast(np.transpose(out, np.argsort(owner)), b)
 
 
 def inner_grad_a(g, a, b):
@@ -45,7 +45,8 @@ def inner_grad_a(g, a, b):
     if np.ndim(a) == 0 or np.ndim(b) == 0:
         return unbroadcast(np.sum(g * b) if np.ndim(a) == 0 else g * b, a)
     na, nb = np.ndim(a), np.ndim(b)
-    return np.tensordot(g, b, (list(range(na - 1, na - 1 + nb - 1)), list(range(nb - 1))))
+    return unbroadcast(np.tensordot(g, b, (list(range(na - 1, na - 1 + nb - 1)),
+                                           list(range(nb - 1)))), a)
 
 
 def inner_grad_b(g, a, b):
@@ -53,7 +54,7 @@ def inner_grad_b(g, a, b):
     if np.ndim(a) == 0 or np.ndim(b) == 0:
         return unbroadcast(np.sum(g * a) if np.ndim(b) == 0 else g * a, b)
     na = np.ndim(a)
-    return np.tensordot(g, a, (list(range(na - 1)), list(range(na - 1))))
+    return unbroadcast(np.tensordot(g, a, (list(range(na - 1)), list(range(na - 1)))), b)
 
 
 def _kron_layout(g, a, b):
@@ -68,13 +69,13 @@ def _kron_layout(g, a, b):
 def kron_grad_a(g, a, b):
     """Cotangent of `a` in `np.kron(a, b)`."""
     nd, sa, sb, grouped = _kron_layout(g, a, b)
-    return np.reshape(np.tensordot(grouped, np.reshape(b, sb), nd), np.shape(a))
+    return unbroadcast(np.reshape(np.tensordot(grouped, np.reshape(b, sb), nd), np.shape(a)), a)
 
 
 def kron_grad_b(g, a, b):
     """Cotangent of `b` in `np.kron(a, b)`."""
     nd, sa, sb, grouped = _kron_layout(g, a, b)
-    return np.reshape(np.tensordot(np.reshape(a, sa), grouped, nd), np.shape(b))
+    return unbroadcast(np.reshape(np.tensordot(np.reshape(a, sa), grouped, nd), np.shape(b)), b)
 
 
 def _conv_full(g, a, v, mode):
@@ -202,6 +203,8 @@ def einsum_expand(r, subscripts, i, x0, x1=None, x2=None, x3=None, x4=None, x5=N
     broadcasts (of size 1 there), broadcast over letters that only operand i has, and written
     on the diagonal where operand i repeats a letter."""
     ops = _operands(x0, x1, x2, x3, x4, x5, x6, x7)
+    if np.iscomplexobj(r) and not np.iscomplexobj(ops[i]):
+        r = np.real(r)      # the cotangent of a real operand is real
     spelled, have, uniq, part, own = _einsum_plan(subscripts, i, ops)
     stretched = tuple(k for k, c in enumerate(have) if own[c] == 1 and part[k] != 1)
     if stretched:
