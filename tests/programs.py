@@ -2618,3 +2618,17 @@ def real_through_complex_products(x, m):
 
 
 CASES.append(Case(real_through_complex_products, args(vec(3), mat(3, 2)), (0, 1)))
+
+
+def softened_cube(z, k=1.0):
+    return k * z ** 3
+
+
+def piecewise_pieces(x):
+    y = np.piecewise(x, [x < -0.5, x > 0.5], [lambda z: z ** 2, softened_cube, np.sin])
+    ramp = np.piecewise(x * 2.0, (x < 0,), (-1.0, lambda z: np.exp(z)))
+    scaled = np.piecewise(x, [x < 0], [softened_cube, lambda z, k: z * k], 2.0)
+    return np.sum(y * ramp) + np.sum(scaled ** 2)
+
+
+CASES.append(Case(piecewise_pieces, args(vec(6, -1.0, 1.0)), (0,)))

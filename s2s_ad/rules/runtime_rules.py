@@ -387,7 +387,7 @@ nondifferentiable(
     _ad.saved_item, _ad.restore_item, _ad.quantile_weights, _ad.quantile_axes, _ad.keys_of,
     _ad.check_walked, _ad.norm_matrix_axes, _ad.singular_values_used,
     _ad.reduced_svd, _ad.reduced_qr, _ad.along_axis_index, _ad.largest_entries,
-    _ad.full_rank,
+    _ad.full_rank, _ad.piecewise_masks, _ad.piecewise_start,
 )
 deffacts(_ad.zeros_like, kind="first", shape=shapes.like(0))
 # Helpers that do something besides computing a value: the optimiser may neither drop, merge

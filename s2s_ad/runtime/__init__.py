@@ -38,7 +38,8 @@ from s2s_ad.runtime.arrays import (unsupported, inverse_axes, matmul_grad_a, mat
                                    norm_matrix_axes, singular_values_used, tuple_like,
                                    reduced_svd, reduced_qr, along_axis_index,
                                    gradient, gradient_grad, distinct_eigenvalues,
-                                   largest_entries, full_rank)
+                                   largest_entries, full_rank, piecewise_masks,
+                                   piecewise_start)
 from s2s_ad.runtime.products import (tensordot_grad_a, tensordot_grad_b, inner_grad_a,
                                      inner_grad_b, kron_grad_a, kron_grad_b, convolve_grad_a,
                                      convolve_grad_b, einsum_subscripts, einsum_spec,

@@ -289,6 +289,23 @@ def full_rank(rank, a):
     return True
 
 
+def piecewise_masks(condlist, n):
+    """The masks np.piecewise(x, condlist, funclist) applies its `n` functions at: the
+    conditions, and with one function more, where none of them holds (frontend/piecewise.py)."""
+    masks = [np.asarray(c, dtype=bool) for c in condlist]
+    if n == len(masks) + 1:
+        masks.append(~np.any(masks, axis=0))
+    elif n != len(masks):
+        raise ValueError(f"with {len(masks)} condition(s), np.piecewise takes "
+                         f"{len(masks)} or {len(masks) + 1} functions, not {n}")
+    return masks
+
+
+def piecewise_start(x):
+    """The array np.piecewise(x, ...) writes its pieces into: zeros like x."""
+    return np.zeros(np.shape(x), dtype=np.result_type(x))
+
+
 def along_axis_index(arr, indices, axis):
     """The index of `arr` that np.put_along_axis(arr, indices, values, axis) writes at (and
     np.take_along_axis reads at): `indices` along `axis`, every position along the others;
