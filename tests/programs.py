@@ -2632,3 +2632,11 @@ def piecewise_pieces(x):
 
 
 CASES.append(Case(piecewise_pieces, args(vec(6, -1.0, 1.0)), (0,)))
+
+
+def qr_of_a_wide_matrix(m):
+    q, r = np.linalg.qr(m.T)             # 3 x 4: A = Q [R1 R2]
+    return np.sum(q[:, 0] * r[0, 1:]) + np.sum(r ** 2) + np.sum(np.linalg.qr(m.T, mode="r"))
+
+
+CASES.append(Case(qr_of_a_wide_matrix, args(mat(4, 3)), (0,), tol=1e-5))

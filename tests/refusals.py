@@ -203,8 +203,8 @@ def svd_full_factors(a):
     return np.sum(u[:, 0] ** 2 * s[0]) + np.sum(vh)
 
 
-def qr_of_wide(a):
-    q, r = np.linalg.qr(a)
+def qr_complete_of_tall(a):
+    q, r = np.linalg.qr(a.T, mode="complete")
     return np.sum(r ** 2) + np.sum(q)
 
 

@@ -224,11 +224,11 @@ def test_interleaved_einsum_through_a_later_operand_raises():
 
 
 @pytest.mark.parametrize("fn, words", [(r.svd_full_factors, "full_matrices=False"),
-                                       (r.qr_of_wide, "at least as many rows")])
+                                       (r.qr_complete_of_tall, "mode='complete'")])
 def test_factors_that_are_not_unique_raise_in_both_modes(fn, words):
-    """np.linalg.svd's full factors of a matrix that is not square, and qr of a wide matrix:
-    their derivative is not defined (or not covered); the rules raise when they run, never a
-    crash inside them or a wrong derivative."""
+    """np.linalg.svd's full factors, and qr's complete Q, of a matrix that is not square:
+    their columns past the n-th are not unique; the rules raise when they run, never a crash
+    inside them or a wrong derivative."""
     a = np.arange(12.0).reshape(3, 4) ** 0.5
     with pytest.raises(NotImplementedError, match=words):
         ad.grad(fn)(a)

@@ -41,7 +41,7 @@ NOTES = {
     "numpy.linalg.lstsq": "full rank; in x, residuals and singular values",
     "numpy.gradient": "up to 3 spacings (constants), any axis and edge_order",
     "numpy.piecewise": "lists written in the call: rewritten as writes (frontend/piecewise.py)",
-    "numpy.linalg.qr": "modes 'reduced' and 'r' ('complete' if square), rows >= columns",
+    "numpy.linalg.qr": "modes 'reduced' and 'r' of any shape ('complete' if rows <= columns)",
     "numpy.linalg.pinv": "full rank",
     "numpy.linalg.solve": "b is a vector iff b.ndim == 1 (NumPy 2)",
     "numpy.einsum": "string subscripts or index lists written in the call, up to 8 operands",

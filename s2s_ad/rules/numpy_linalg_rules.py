@@ -10,10 +10,10 @@ Matrix functions work on the last two axes and broadcast over the leading ones, 
 `cholesky`, `eigh` and `eigvalsh` read one triangle of a matrix as a symmetric one, as NumPy
 does: their cotangents are on that triangle, and the other triangle has no derivative.
 `svd` assumes distinct singular values and `full_matrices=False` (or a square matrix); `eigh`
-assumes distinct eigenvalues; `qr` covers modes 'reduced' and 'r' with at least as many rows as
-columns; `pinv` assumes full rank.  `eig` and `eigvals` take real or complex matrices with
-distinct eigenvalues and give complex derivatives (the convention of `s2s_ad.rules`); the
-others take real matrices.  A form the rules do not cover raises when the rule runs.
+assumes distinct eigenvalues; `qr` covers modes 'reduced' and 'r' of any shape; `pinv` assumes
+full rank.  `eig` and `eigvals` take real or complex matrices with distinct eigenvalues and
+give complex derivatives (the convention of `s2s_ad.rules`); the others take real matrices.  A
+form the rules do not cover raises when the rule runs.
 
 Contents:
     products          dot vdot inner outer matmul tensordot einsum kron cross
@@ -461,30 +461,40 @@ defvjp(np.linalg.pinv, _pinv_vjp)
 defjvp(np.linalg.pinv, _pinv_jvp)
 
 
-# qr (modes 'reduced', 'r' and, of a square matrix, 'complete'; m >= n: `_ad.reduced_qr`
-# refuses the others when it runs): with M = R gR^T - gQ^T Q and copyltu(M) = the lower triangle of M
-# mirrored to the upper one, the cotangent is (gQ + Q copyltu(M)) R^-T.
+# qr (modes 'reduced' and 'r', and 'complete' where it is the same; `_ad.reduced_qr` refuses the
+# others when it runs).  With k = min(m, n), A = [X Y] (X its first k columns) and
+# R = [R1 R2]: Q R1 = X is the QR of X, and R2 = Q^T Y.  For X, with M = R1 gR1^T - gQ^T Q
+# and copyltu(M) = the lower triangle of M mirrored to the upper one, the cotangent is
+# (gQ + Q copyltu(M)) R1^-T, where R2 adds Y gR2^T to gQ; Y's cotangent is Q gR2.
 def _qr_vjp(g, ans, a, mode="reduced"):
     qr = ans if _ad.reduced_qr(a, mode) else np.linalg.qr(a)
     q, r = qr[0], qr[1]
-    gq = g[0] if mode != "r" else 0.0 * q
+    k = np.shape(q)[-1]
     gr = g[1] if mode != "r" else g
-    m = np.matmul(r, np.swapaxes(gr, -1, -2)) - np.matmul(np.swapaxes(gq, -1, -2), q)
+    gq = ((g[0] if mode != "r" else 0.0 * q)
+          + np.matmul(a[..., :, k:], np.swapaxes(gr[..., :, k:], -1, -2)))
+    m = (np.matmul(r[..., :, :k], np.swapaxes(gr[..., :, :k], -1, -2))
+         - np.matmul(np.swapaxes(gq, -1, -2), q))
     low = np.tril(m, -1)
-    sym = low + np.swapaxes(low, -1, -2) + m * np.eye(np.shape(m)[-1], dtype=np.result_type(m))
+    sym = low + np.swapaxes(low, -1, -2) + m * np.eye(k, dtype=np.result_type(m))
     b = gq + np.matmul(q, sym)
-    return np.swapaxes(np.linalg.solve(r, np.swapaxes(b, -1, -2)), -1, -2)
+    gx = np.swapaxes(np.linalg.solve(r[..., :, :k], np.swapaxes(b, -1, -2)), -1, -2)
+    return np.concatenate([gx, np.matmul(q, gr[..., :, k:])], -1)
 
 
 def _qr_jvp(t, ans, a, mode="reduced"):
     qr = ans if _ad.reduced_qr(a, mode) else np.linalg.qr(a)
     q, r = qr[0], qr[1]
-    t_rinv = np.swapaxes(np.linalg.solve(np.swapaxes(r, -1, -2), np.swapaxes(t, -1, -2)), -1, -2)
+    k = np.shape(q)[-1]
+    t_rinv = np.swapaxes(np.linalg.solve(np.swapaxes(r[..., :, :k], -1, -2),
+                                         np.swapaxes(t[..., :, :k], -1, -2)), -1, -2)
     qt_t_rinv = np.matmul(np.swapaxes(q, -1, -2), t_rinv)
     low = np.tril(qt_t_rinv, -1)
     omega = low - np.swapaxes(low, -1, -2)
     dq = np.matmul(q, omega) + t_rinv - np.matmul(q, qt_t_rinv)
-    dr = np.matmul(qt_t_rinv - omega, r)
+    dr = np.concatenate([np.matmul(qt_t_rinv - omega, r[..., :, :k]),
+                         np.matmul(np.swapaxes(dq, -1, -2), a[..., :, k:])
+                         + np.matmul(np.swapaxes(q, -1, -2), t[..., :, k:])], -1)
     return dr if mode == "r" else _ad.tuple_like(ans, (dq, dr))
 
 

@@ -223,13 +223,14 @@ def reduced_svd(a, full_matrices):
 
 
 def reduced_qr(a, mode):
-    """Are np.linalg.qr's factors of `a` those of mode 'reduced' (also 'complete' of a square
-    matrix; 'r' gives R alone) with at least as many rows as columns?  Raises for the others."""
+    """Are np.linalg.qr's factors of `a` those of mode 'reduced' (as 'complete' ones are where
+    the matrix has no more rows than columns; 'r' gives R alone)?  Raises for the others: the
+    columns of a complete Q past the n-th are not unique."""
     m, n = np.shape(a)[-2:]
-    if m < n or (mode == "complete" and m != n) or mode not in ("reduced", "complete", "r"):
+    if (mode == "complete" and m > n) or mode not in ("reduced", "complete", "r"):
         unsupported(f"np.linalg.qr(a, mode={mode!r}) of a {m}x{n} matrix: the rules cover "
-                    "modes 'reduced' and 'r' of a matrix with at least as many rows as "
-                    "columns (qr of the transpose gives an LQ factorization of a wide one)")
+                    "modes 'reduced' and 'r', and 'complete' of a matrix with no more rows "
+                    "than columns")
     return mode != "r"
 
 
