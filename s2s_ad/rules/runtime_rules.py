@@ -385,7 +385,7 @@ nondifferentiable(
     _ad.zeros_like, _ad.unsupported, _ad.inverse_axes, _ad.rollaxis_dest, _ad.weights_shape,
     _ad.einsum_spec, _ad.irfft_weights, _ad.interp_slope, _ad.histogram_bin, _ad.last_writes,
     _ad.saved_item, _ad.restore_item, _ad.quantile_weights, _ad.quantile_axes, _ad.keys_of,
-    _ad.check_walked, _ad.norm_matrix_axes, _ad.singular_values_used,
+    _ad.check_walked, _ad.norm_form, _ad.singular_values_used,
     _ad.reduced_svd, _ad.reduced_qr, _ad.along_axis_index, _ad.largest_entries,
     _ad.full_rank, _ad.piecewise_masks, _ad.piecewise_start,
 )

@@ -35,7 +35,7 @@ from s2s_ad.runtime.arrays import (unsupported, inverse_axes, matmul_grad_a, mat
                                    diff_grad, weights_shape, diagonal_grad, stack_split,
                                    stack_join, array_grad, tile_grad, repeat_grad, rollaxis_dest,
                                    pad_grad, take_grad, take_along_axis_grad, select_grad,
-                                   norm_matrix_axes, singular_values_used, tuple_like,
+                                   norm_form, singular_values_used, tuple_like,
                                    reduced_svd, reduced_qr, along_axis_index,
                                    gradient, gradient_grad, distinct_eigenvalues,
                                    largest_entries, full_rank, piecewise_masks,

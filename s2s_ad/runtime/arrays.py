@@ -321,19 +321,32 @@ def along_axis_index(arr, indices, axis):
                  for d, n in enumerate(shape))
 
 
-def norm_matrix_axes(x, ord=None, axis=None):
-    """The (row, column) axes of `np.linalg.norm(x, ord, axis)` when it is a matrix norm that
-    is not the Frobenius norm (ord 1, -1, inf, -inf, 2, -2, 'nuc'); None for the vector norms
-    and the Frobenius norm (a vector 2-norm of all the entries).  Non-negative axes."""
+def norm_form(x, ord=None, axis=None):
+    """How `np.linalg.norm(x, ord, axis)` is computed, for its rules: (kind, axes, summed):
+
+        "2"         the 2-norm of the entries (vectors; 'fro' and None of matrices)
+        "max"       the largest or smallest |entry| (vector ord inf, -inf)
+        "0"         the count of nonzero entries (vector ord 0)
+        "p"         a vector p-norm
+        "sums"      the largest or smallest of the sums of |x| over axis `summed` (matrix ord
+                    1, -1: over rows; inf, -inf: over columns), taken over the matrix `axes`
+        "singular"  the largest, smallest or sum of the singular values over the matrix `axes`
+                    (matrix ord 2, -2, 'nuc')
+
+    `axes` is the (row, column) pair of a matrix norm (non-negative), else None."""
     nd = np.ndim(x)
-    if axis is None:
-        pair = (0, 1) if nd == 2 else None
-    else:
-        pair = tuple(int(a) % nd for a in axis) if np.ndim(axis) == 1 and len(axis) == 2 \
-            else None
-    if pair is None or ord is None or (isinstance(ord, str) and ord == "fro"):
-        return None
-    return pair
+    pair = None
+    if axis is None and nd == 2:
+        pair = (0, 1)
+    elif axis is not None and np.ndim(axis) == 1 and len(axis) == 2:
+        pair = tuple(int(a) % nd for a in axis)
+    if ord is None or (isinstance(ord, str) and ord == "fro") or (pair is None and ord == 2):
+        return "2", None, None
+    if pair is None:
+        return ("max" if ord in (np.inf, -np.inf) else "0" if ord == 0 else "p"), None, None
+    if isinstance(ord, str) or ord in (2, -2):
+        return "singular", pair, None
+    return "sums", pair, pair[0] if ord in (1, -1) else pair[1]
 
 
 def singular_values_used(ord):
