@@ -2640,3 +2640,10 @@ def qr_of_a_wide_matrix(m):
 
 
 CASES.append(Case(qr_of_a_wide_matrix, args(mat(4, 3)), (0,), tol=1e-5))
+
+
+def piecewise_of_a_number(s):
+    return np.piecewise(s, [s < 0], [lambda z: z ** 3, np.sin]) * 2.0 + s
+
+
+CASES.append(Case(piecewise_of_a_number, args(scal(-1.0, 1.0)), (0,)))

@@ -1,6 +1,6 @@
-"""`np.piecewise` as the writes into a new array that it makes, which the transforms follow.
+"""`np.piecewise` as the pieces it puts together, which the transforms follow.
 
-    piecewise_as_writes(node, resolve) -> whether it rewrote any call
+    piecewise_as_writes(node, resolve) -> whether it rewrote any call (as pieces put in place)
 
 np.piecewise(x, condlist, funclist) calls each function of funclist on the elements of x where
 its condition holds, so its derivative is that of the functions the user wrote: the call is
@@ -8,12 +8,18 @@ rewritten, in the statement that holds it, as
 
     y = np.piecewise(x, [x < 0, x >= 0], [lambda z: z ** 2, np.sin])
 ->
+    _piecewise_x = _ad.as_array(x)
     _piecewise_masks = _ad.piecewise_masks([x < 0, x >= 0], 2)
-    _piecewise = _ad.piecewise_start(x)
+    _piecewise = _ad.piecewise_start(_piecewise_x)
     _piecewise_f0 = lambda z: z ** 2
-    _piecewise[_piecewise_masks[0]] = _piecewise_f0(x[_piecewise_masks[0]])
-    _piecewise[_piecewise_masks[1]] = np.sin(x[_piecewise_masks[1]])
+    _piecewise = _ad.piecewise_place(_piecewise, _piecewise_masks[0],
+                                     _piecewise_f0(_piecewise_x[_piecewise_masks[0]]))
+    _piecewise = _ad.piecewise_place(_piecewise, _piecewise_masks[1],
+                                     np.sin(_piecewise_x[_piecewise_masks[1]]))
     y = _piecewise
+
+(`piecewise_place(y, mask, v)` is y with v written at mask, a new array: no write in place, so
+second derivatives follow it in loops too)
 
 (with the extra arguments of np.piecewise passed on to each function, and a constant in
 funclist written as it is).  Only calls with condlist and funclist written as lists or tuples
@@ -112,11 +118,10 @@ def _writes(call, resolve, taken):
         call._piecewise_refused = True
         return None
     out, masks = _fresh("_piecewise", taken), _fresh("_piecewise_masks", taken)
-    stmts = []
-    if not isinstance(x, gast.Name):      # computed once, as the call does
-        name = _fresh("_piecewise_x", taken)
-        stmts.append(S.assign(name, x))
-        x = S.load(name)
+    # x computed once, as an array (np.piecewise of a number gives a 0-d array)
+    name = _fresh("_piecewise_x", taken)
+    stmts = [S.assign(name, S.call("_ad.as_array", x))]
+    x = S.load(name)
     stmts += [S.assign(masks, S.call("_ad.piecewise_masks", gast.List(elts=list(conds),
                                                                      ctx=gast.Load()),
                                     S.const(len(funcs)))),
@@ -130,10 +135,9 @@ def _writes(call, resolve, taken):
                 name = _fresh(f"_piecewise_f{k}", taken)
                 stmts.append(S.assign(name, f))
                 f = S.load(name)
-            value = gast.Call(func=f, args=[S.item(x.id, mask)] + [S.clone(a) for a in extra],
-                              keywords=[])
-        stmts.append(S.assign(gast.Subscript(value=S.load(out), slice=S.item(masks, S.const(k)),
-                                             ctx=gast.Store()), value))
+            value = gast.Call(func=f, args=[S.item(x.id, S.clone(mask))]
+                              + [S.clone(a) for a in extra], keywords=[])
+        stmts.append(S.assign(out, S.call("_ad.piecewise_place", S.load(out), mask, value)))
     _replace(call, S.load(out))
     return stmts
 

@@ -40,7 +40,7 @@ NOTES = {
     "numpy.linalg.eigvals": "distinct eigenvalues; complex results",
     "numpy.linalg.lstsq": "full rank; in x, residuals and singular values",
     "numpy.gradient": "up to 3 spacings (constants), any axis and edge_order",
-    "numpy.piecewise": "lists written in the call: rewritten as writes (frontend/piecewise.py)",
+    "numpy.piecewise": "lists written in the call: its pieces put together (frontend/piecewise.py)",
     "numpy.linalg.qr": "modes 'reduced' and 'r' of any shape ('complete' if rows <= columns)",
     "numpy.linalg.pinv": "full rank",
     "numpy.linalg.solve": "b is a vector iff b.ndim == 1 (NumPy 2)",

@@ -88,8 +88,8 @@ for _gradient in (np.gradient, _ad.gradient):
            _SPACING, _SPACING, _SPACING)
 deffacts(_ad.gradient, kind="tuple")
 
-# np.piecewise is rewritten as the writes it makes (frontend/piecewise.py) where its lists are
-# written in the call; elsewhere a derivative through it is refused, not zero.
+# np.piecewise is rewritten as the pieces it puts together (frontend/piecewise.py) where its
+# lists are written in the call; elsewhere a derivative through it is refused, not zero.
 _PIECES = Refused("no derivative rule for this form of the call",
                   "Write condlist and funclist as lists in the call, each function a lambda "
                   "or a function defined outside: np.piecewise(x, [x < 0], [f, lambda z: z]).")

@@ -353,6 +353,17 @@ defjvp(_ad.gradient_grad,
        _ad.gradient_grad(tdot, f, s0, s1, s2, axis, edge_order))
 deffacts(_ad.gradient_grad, shape=shapes.like(1))
 
+# piecewise_place(y, mask, v): y outside the mask, v inside
+defvjp(_ad.piecewise_place,
+       lambda gbar, out, y, mask, v: np.where(mask, 0.0, gbar),
+       None,
+       lambda gbar, out, y, mask, v: _ad.unbroadcast(np.asarray(gbar)[mask], v))
+defjvp(_ad.piecewise_place,
+       lambda tdot, out, y, mask, v: np.where(mask, 0.0, tdot),
+       None,
+       lambda tdot, out, y, mask, v: _ad.piecewise_place(0.0 * out, mask, tdot))
+deffacts(_ad.piecewise_place, kind="array", shape=shapes.like(0), fresh=True)
+
 # distinct_eigenvalues(w) is w, checked when it runs
 defvjp(_ad.distinct_eigenvalues, lambda gbar, out, w: gbar)
 defjvp(_ad.distinct_eigenvalues, lambda tdot, out, w: tdot)

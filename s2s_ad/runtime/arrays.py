@@ -307,6 +307,14 @@ def piecewise_start(x):
     return np.zeros(np.shape(x), dtype=np.result_type(x))
 
 
+def piecewise_place(y, mask, v):
+    """`y` with `v` written where `mask` holds, as a new array (np.piecewise puts each piece in
+    place so; frontend/piecewise.py)."""
+    out = np.array(y, copy=True)
+    out[mask] = v
+    return out
+
+
 def along_axis_index(arr, indices, axis):
     """The index of `arr` that np.put_along_axis(arr, indices, values, axis) writes at (and
     np.take_along_axis reads at): `indices` along `axis`, every position along the others;
