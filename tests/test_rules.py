@@ -337,6 +337,18 @@ def test_real_output_through_fft_and_abs():
     assert np.isclose(t_l, fd @ v)
 
 
+def test_eig_of_real_eigenvalues_has_real_derivatives():
+    """np.linalg.eig of a real matrix with real eigenvalues gives real arrays; so do their
+    tangents and the cotangent (a complex tangent would be cut to real where it is stored)."""
+    a = np.diag([1.0, 2.0, 3.0]) + 0.3 * np.random.default_rng(8).standard_normal((3, 3))
+    ans = np.linalg.eig(a)
+    assert not np.iscomplexobj(ans.eigenvectors)
+    rule = RULES[np.linalg.eig]
+    tangent = rule.jvps[0](np.ones((3, 3)), ans, a)
+    assert not any(np.iscomplexobj(t) for t in tangent)
+    assert not np.iscomplexobj(rule.vjps[0]((np.ones(3), np.ones((3, 3))), ans, a))
+
+
 def test_real_output_through_complex_arithmetic():
     """L(w) = sum(|w * exp(1j * w)|**2 + angle(w + 1j)) with mixed real/complex operators."""
     rng = np.random.default_rng(6)

@@ -393,7 +393,8 @@ def _eig_vjp(g, ans, a):
     top = _ad.largest_entries(v)
     c = np.sum(g[1] * v, -2)
     gv0 = (g[1] - np.real(c)[..., None, :] * np.conj(v)
-           - 1j * (np.imag(c) / np.real(np.sum(top * v, -2)))[..., None, :] * top)
+           - (1j * (np.imag(c) / np.real(np.sum(top * v, -2)))[..., None, :] * top
+              if np.iscomplexobj(v) else 0.0))
     gp = np.expand_dims(g[0], -1) * eye + f * np.matmul(np.swapaxes(v, -1, -2), gv0)
     vinv = np.linalg.inv(v)
     ga = np.matmul(np.matmul(np.swapaxes(vinv, -1, -2), gp), np.swapaxes(v, -1, -2))
@@ -407,8 +408,10 @@ def _eig_jvp(t, ans, a):
     top = _ad.largest_entries(v)
     p = np.matmul(np.matmul(np.linalg.inv(v), t), v)
     dv0 = np.matmul(v, f * p)
+    # (real eigenvectors, of real eigenvalues of a real matrix, stay real)
     alpha = (-np.real(np.sum(np.conj(v) * dv0, -2))
-             - 1j * np.imag(np.sum(top * dv0, -2)) / np.real(np.sum(top * v, -2)))
+             - (1j * np.imag(np.sum(top * dv0, -2)) / np.real(np.sum(top * v, -2))
+                if np.iscomplexobj(v) else 0.0))
     return _ad.tuple_like(ans, (np.diagonal(p, 0, -2, -1), dv0 + v * alpha[..., None, :]))
 
 
