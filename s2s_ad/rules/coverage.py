@@ -39,7 +39,7 @@ NOTES = {
     "numpy.linalg.eig": "distinct eigenvalues; NumPy's normalization; complex results",
     "numpy.linalg.eigvals": "distinct eigenvalues; complex results",
     "numpy.linalg.lstsq": "full rank; in x, residuals and singular values",
-    "numpy.gradient": "up to 3 spacings (constants), any axis and edge_order",
+    "numpy.gradient": "up to 8 spacings (constants), any axis and edge_order",
     "numpy.piecewise": "lists written in the call: its pieces put together (frontend/piecewise.py)",
     "numpy.linalg.qr": "modes 'reduced' and 'r' of any shape ('complete' if rows <= columns)",
     "numpy.linalg.pinv": "full rank",

@@ -71,21 +71,23 @@ defjvp(np.fft.irfft,
 
 # ---- differences ----
 
-# gradient(f, *spacings, axis, edge_order): linear in f, one array per axis.  Up to three
-# spacings by position (`_ad.gradient` drops the others); a derivative through a spacing is
-# refused, not zero.
+# gradient(f, *spacings, axis, edge_order): linear in f, one array per axis.  Up to eight
+# spacings by position (`_ad.gradient` drops the ones not given); a derivative through a
+# spacing is refused, not zero.
 _SPACING = Refused("no derivative rule for the spacings",
                    "Pass spacings that do not depend on the differentiated arguments, or "
                    "wrap them in ad.stop_gradient(...).")
 for _gradient in (np.gradient, _ad.gradient):
     defvjp(_gradient,
-           lambda g, ans, f, s0=None, s1=None, s2=None, axis=None, edge_order=1:
-           _ad.gradient_grad(g, f, s0, s1, s2, axis, edge_order),
-           _SPACING, _SPACING, _SPACING)
+           lambda g, ans, f, s0=None, s1=None, s2=None, s3=None, s4=None, s5=None, s6=None,
+           s7=None, axis=None, edge_order=1:
+           _ad.gradient_grad(g, f, s0, s1, s2, s3, s4, s5, s6, s7, axis, edge_order),
+           *[_SPACING] * 8)
     defjvp(_gradient,
-           lambda t, ans, f, s0=None, s1=None, s2=None, axis=None, edge_order=1:
-           _ad.gradient(t, s0, s1, s2, axis, edge_order),
-           _SPACING, _SPACING, _SPACING)
+           lambda t, ans, f, s0=None, s1=None, s2=None, s3=None, s4=None, s5=None, s6=None,
+           s7=None, axis=None, edge_order=1:
+           _ad.gradient(t, s0, s1, s2, s3, s4, s5, s6, s7, axis, edge_order),
+           *[_SPACING] * 8)
 deffacts(_ad.gradient, kind="tuple")
 
 # np.piecewise is rewritten as the pieces it puts together (frontend/piecewise.py) where its

@@ -345,12 +345,15 @@ defjvp(_ad.einsum_collapse,
        x6=None, x7=None:
        _ad.einsum_collapse(tdot, subscripts, i, x0, x1, x2, x3, x4, x5, x6, x7))
 
+# (spacings s0..s7, as np.gradient's rules take them)
 defvjp(_ad.gradient_grad,
-       lambda gbar, out, g, f, s0=None, s1=None, s2=None, axis=None, edge_order=1:
-       _ad.gradient(gbar, s0, s1, s2, axis, edge_order))
+       lambda gbar, out, g, f, s0=None, s1=None, s2=None, s3=None, s4=None, s5=None, s6=None,
+       s7=None, axis=None, edge_order=1:
+       _ad.gradient(gbar, s0, s1, s2, s3, s4, s5, s6, s7, axis, edge_order))
 defjvp(_ad.gradient_grad,
-       lambda tdot, out, g, f, s0=None, s1=None, s2=None, axis=None, edge_order=1:
-       _ad.gradient_grad(tdot, f, s0, s1, s2, axis, edge_order))
+       lambda tdot, out, g, f, s0=None, s1=None, s2=None, s3=None, s4=None, s5=None, s6=None,
+       s7=None, axis=None, edge_order=1:
+       _ad.gradient_grad(tdot, f, s0, s1, s2, s3, s4, s5, s6, s7, axis, edge_order))
 deffacts(_ad.gradient_grad, shape=shapes.like(1))
 
 # piecewise_place(y, mask, v): y outside the mask, v inside

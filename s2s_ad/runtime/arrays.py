@@ -234,22 +234,24 @@ def reduced_qr(a, mode):
     return mode != "r"
 
 
-def gradient(f, s0=None, s1=None, s2=None, axis=None, edge_order=1):
+def gradient(f, s0=None, s1=None, s2=None, s3=None, s4=None, s5=None, s6=None, s7=None,
+             axis=None, edge_order=1):
     """np.gradient(f, *spacings, axis, edge_order) with the spacings that are not None: the
-    rules of np.gradient take up to three spacings by position (its rules are np.gradient's)."""
-    spacings = [s for s in (s0, s1, s2) if s is not None]
+    rules of np.gradient take up to eight spacings by position (its rules are np.gradient's)."""
+    spacings = [s for s in (s0, s1, s2, s3, s4, s5, s6, s7) if s is not None]
     return np.gradient(f, *spacings, axis=axis, edge_order=edge_order)
 
 
-def gradient_grad(g, f, s0=None, s1=None, s2=None, axis=None, edge_order=1):
-    """Cotangent of `f` in np.gradient(f, s0, s1, s2, axis, edge_order), whose result is one
+def gradient_grad(g, f, s0=None, s1=None, s2=None, s3=None, s4=None, s5=None, s6=None, s7=None,
+                  axis=None, edge_order=1):
+    """Cotangent of `f` in np.gradient(f, s0, ..., s7, axis, edge_order), whose result is one
     array per axis (one array for one axis; `g` holds None for a zero cotangent).  Along each
     axis np.gradient is a matrix D, the gradient of the identity's columns (any spacing or
     edge order): the cotangent is D^T applied along that axis."""
     nd = np.ndim(f)
     axes = list(range(nd)) if axis is None else \
         [int(a) % nd for a in (axis if np.ndim(axis) else [axis])]
-    spacings = [s for s in (s0, s1, s2) if s is not None] or [1.0]
+    spacings = [s for s in (s0, s1, s2, s3, s4, s5, s6, s7) if s is not None] or [1.0]
     spacings = spacings * len(axes) if len(spacings) == 1 else spacings
     gs = [g] if len(axes) == 1 else g
     total = np.zeros(np.shape(f), dtype=np.result_type(f, np.float32))
