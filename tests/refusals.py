@@ -220,3 +220,8 @@ def lstsq_of_a_rank_deficient_matrix(a):
 def piecewise_of_a_list_in_a_name(a):
     pieces = [np.sin, np.cos]
     return np.sum(np.piecewise(a, [a < 0, a >= 0], pieces))
+
+
+def atleast_of_two_arrays(a, b):
+    x, y = np.atleast_1d(b, a)
+    return np.sum(x) + np.sum(y ** 2)

@@ -19,7 +19,7 @@ import numpy as np
 from s2s_ad import runtime as _ad
 from s2s_ad.rules import shape_facts as shapes
 from s2s_ad.rules.batched_rules import fixed
-from s2s_ad.rules.registry import deffacts, defjvp, defvjp
+from s2s_ad.rules.registry import Refused, deffacts, defjvp, defvjp
 
 # ---- reshaping ----
 
@@ -45,15 +45,18 @@ deffacts(np.squeeze, methods=("squeeze",), view=True, real=True)
 defvjp(np.expand_dims, lambda g, ans, a, axis: np.reshape(g, np.shape(a)))
 defjvp(np.expand_dims, lambda t, ans, a, axis: np.expand_dims(t, axis))
 deffacts(np.expand_dims, view=True, real=True)
-# atleast_Nd take any number of arrays; the rules cover the one-array call.
-defvjp(np.atleast_1d, lambda g, ans, a: np.reshape(g, np.shape(a)))
-defjvp(np.atleast_1d, lambda t, ans, a: np.atleast_1d(t))
+# atleast_Nd take any number of arrays; the rules cover the one-array call, and a derivative
+# through a second array is refused (it was a silent zero).
+_ONE_ARRAY = Refused("no derivative rule for a second array",
+                     "Call it once per array: a, b = np.atleast_1d(x), np.atleast_1d(y).")
+defvjp(np.atleast_1d, lambda g, ans, a: np.reshape(g, np.shape(a)), *[_ONE_ARRAY] * 15)
+defjvp(np.atleast_1d, lambda t, ans, a: np.atleast_1d(t), *[_ONE_ARRAY] * 15)
 deffacts(np.atleast_1d, view=True)
-defvjp(np.atleast_2d, lambda g, ans, a: np.reshape(g, np.shape(a)))
-defjvp(np.atleast_2d, lambda t, ans, a: np.atleast_2d(t))
+defvjp(np.atleast_2d, lambda g, ans, a: np.reshape(g, np.shape(a)), *[_ONE_ARRAY] * 15)
+defjvp(np.atleast_2d, lambda t, ans, a: np.atleast_2d(t), *[_ONE_ARRAY] * 15)
 deffacts(np.atleast_2d, view=True)
-defvjp(np.atleast_3d, lambda g, ans, a: np.reshape(g, np.shape(a)))
-defjvp(np.atleast_3d, lambda t, ans, a: np.atleast_3d(t))
+defvjp(np.atleast_3d, lambda g, ans, a: np.reshape(g, np.shape(a)), *[_ONE_ARRAY] * 15)
+defjvp(np.atleast_3d, lambda t, ans, a: np.atleast_3d(t), *[_ONE_ARRAY] * 15)
 deffacts(np.atleast_3d, view=True)
 defvjp(np.broadcast_to, lambda g, ans, array, shape, subok=False: _ad.unbroadcast(g, array))
 defjvp(np.broadcast_to, lambda t, ans, array, shape, subok=False: np.broadcast_to(t, shape))
