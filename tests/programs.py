@@ -2647,3 +2647,12 @@ def piecewise_of_a_number(s):
 
 
 CASES.append(Case(piecewise_of_a_number, args(scal(-1.0, 1.0)), (0,)))
+
+
+def interp_with_edge_values(x, lo, hi):
+    """np.interp's left and right values are differentiated where x falls outside xp."""
+    xp = np.array([-0.5, 0.0, 0.5])
+    return np.sum(np.interp(x, xp, x[:3] ** 2, lo * 2.0, right=hi) ** 2)
+
+
+CASES.append(Case(interp_with_edge_values, args(vec(5, -1.0, 1.0), scal(), scal()), (0, 1, 2)))

@@ -549,6 +549,9 @@ case(np.linspace, (R(2, 1), R(3), 3), dict(axis=-1))
 case(np.interp, (np.array([-0.7, 0.3, 1.6, 2.9, 5.0]), np.array([0.0, 1.0, 2.5, 3.0]), R(4)))
 case(np.interp, (np.array([-1.0, 0.5, 3.5]), np.array([0.0, 1.0, 3.0]), R(3)),
      dict(left=0.0, right=2.0))
+case(np.interp, (np.array([-1.0, 0.5, 3.5, -0.2]), np.array([0.0, 1.0, 3.0]), R(3), R(), R()))
+case(np.interp, (0.4, np.array([0.0, 1.0, 3.0]), R(3), R(), R()), dict(period=2.5),
+     wrt=(3, 4))
 for _mode in ("full", "same", "valid"):
     case(np.convolve, (R(5), R(3)), dict(mode=_mode))
     case(np.convolve, (R(3), R(6)), dict(mode=_mode))

@@ -247,6 +247,12 @@ def test_eig_of_repeated_eigenvalues_raises_in_both_modes():
         ad.jvp(r.eig_of_repeated_eigenvalues, (a,), (np.ones_like(a),))
 
 
+def test_interp_with_a_period_raises_through_x():
+    """np.interp's rules do not cover `period`: no wrong derivative in x."""
+    with pytest.raises(NotImplementedError, match="period"):
+        ad.grad(r.interp_with_a_period)(np.array([0.3, 2.5]))
+
+
 def test_lstsq_of_a_rank_deficient_matrix_raises():
     """Its solution jumps where the rank changes: no wrong derivative from the full-rank one."""
     a = np.array([[1.0, 2.0], [2.0, 4.0], [3.0, 6.0]])

@@ -47,7 +47,7 @@ NOTES = {
     "numpy.einsum": "string subscripts or index lists written in the call, up to 8 operands",
     "numpy.average": "weights differentiable; returned=True not covered",
     "numpy.histogram": "differentiable in weights only; density=False",
-    "numpy.interp": "in x and fp; period not covered",
+    "numpy.interp": "in x, fp, left and right; with period in left and right only (x, fp raise)",
     "numpy.pad": "modes constant, edge, reflect, symmetric, wrap",
     "numpy.cov": "y=None; no fweights/aweights", "numpy.corrcoef": "y=None",
     "numpy.var": "real input", "numpy.std": "real input",

@@ -9,7 +9,8 @@ Contents:
     complex          real imag conj/conjugate angle real_if_close
     Fourier          fft.fft fft.ifft fft.rfft fft.irfft
     differences      gradient
-    statistics       cov corrcoef histogram (weights) interp (x, fp) convolve correlate
+    statistics       cov corrcoef histogram (weights) interp (x, fp, left, right)
+                     convolve correlate
     non-differentiable   constructors, index/sort positions, rounding, predicates, np.random
 """
 import numpy as np
@@ -185,21 +186,35 @@ defjvp(np.histogram,
        (np.histogram(a, ans[1], weights=t)[0] * 1.0, _ad.zeros_like(ans[1])) if not density
        else _ad.unsupported("np.histogram(density=True)"))
 
-# interp(x, xp, fp): piecewise linear in x (constant outside [xp[0], xp[-1]]), linear in fp.
+# interp(x, xp, fp, left, right): piecewise linear in x (constant outside [xp[0], xp[-1]]),
+# linear in fp; `left` is the value where x < xp[0] and `right` where x > xp[-1] (both unused
+# with a period).
 defvjp(np.interp,
        lambda g, ans, x, xp, fp, left=None, right=None, period=None:
+       _ad.unsupported("np.interp(period=...)") if period is not None else
        g * np.take(np.diff(fp) / np.diff(xp), _ad.interp_slope(x, xp, fp)[0])
        * _ad.interp_slope(x, xp, fp)[1],
        None,
        lambda g, ans, x, xp, fp, left=None, right=None, period=None:
-       _ad.interp_fp_grad(g, x, xp, fp, left, right))
+       _ad.unsupported("np.interp(period=...)") if period is not None else
+       _ad.interp_fp_grad(g, x, xp, fp, left, right),
+       lambda g, ans, x, xp, fp, left=None, right=None, period=None:
+       _ad.unbroadcast(g * ((np.asarray(x) < xp[0]) & (period is None)), left),
+       lambda g, ans, x, xp, fp, left=None, right=None, period=None:
+       _ad.unbroadcast(g * ((np.asarray(x) > xp[-1]) & (period is None)), right))
 defjvp(np.interp,
        lambda t, ans, x, xp, fp, left=None, right=None, period=None:
+       _ad.unsupported("np.interp(period=...)") if period is not None else
        t * np.take(np.diff(fp) / np.diff(xp), _ad.interp_slope(x, xp, fp)[0])
        * _ad.interp_slope(x, xp, fp)[1],
        None,
        lambda t, ans, x, xp, fp, left=None, right=None, period=None:
-       np.interp(x, xp, t, None if left is None else 0.0, None if right is None else 0.0))
+       _ad.unsupported("np.interp(period=...)") if period is not None else
+       np.interp(x, xp, t, None if left is None else 0.0, None if right is None else 0.0),
+       lambda t, ans, x, xp, fp, left=None, right=None, period=None:
+       t * ((np.asarray(x) < xp[0]) & (period is None)),
+       lambda t, ans, x, xp, fp, left=None, right=None, period=None:
+       t * ((np.asarray(x) > xp[-1]) & (period is None)))
 
 # 1-D convolve and correlate (real); correlate(a, v) == convolve(a, v[::-1]).
 defvjp(np.convolve,

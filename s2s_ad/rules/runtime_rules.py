@@ -377,12 +377,22 @@ deffacts(_ad.distinct_eigenvalues, shape=shapes.like(0), elementwise_in=(0,), pu
 
 defvjp(_ad.fit_axis, lambda gbar, out, x, like, axis=-1: _ad.fit_axis(gbar, x, axis))
 defjvp(_ad.fit_axis, lambda tdot, out, x, like, axis=-1: _ad.fit_axis(tdot, like, axis))
+# interp_fp_grad(g, x, ...) = sum_j g_j w(x_j) with w the hat weights of x_j on xp: linear in g;
+# in x its slope is that of np.interp in x, with gbar in place of fp (x the query points and
+# fp both differentiated: a Hessian's cross term), and its tangent the adjoint of that map
+# (take and diff transposed)
 defvjp(_ad.interp_fp_grad,
        lambda gbar, out, g, x, xp, fp, left=None, right=None:
-       np.interp(x, xp, gbar, None if left is None else 0.0, None if right is None else 0.0))
+       np.interp(x, xp, gbar, None if left is None else 0.0, None if right is None else 0.0),
+       lambda gbar, out, g, x, xp, fp, left=None, right=None:
+       _ad.unbroadcast(g * np.take(np.diff(gbar) / np.diff(xp), _ad.interp_slope(x, xp, fp)[0])
+                       * _ad.interp_slope(x, xp, fp)[1], x))
 defjvp(_ad.interp_fp_grad,
        lambda tdot, out, g, x, xp, fp, left=None, right=None:
-       _ad.interp_fp_grad(tdot, x, xp, fp, left, right))
+       _ad.interp_fp_grad(tdot, x, xp, fp, left, right),
+       lambda tdot, out, g, x, xp, fp, left=None, right=None:
+       _ad.diff_grad(_ad.take_grad(g * tdot * _ad.interp_slope(x, xp, fp)[1], np.diff(fp),
+                                   _ad.interp_slope(x, xp, fp)[0]) / np.diff(xp), fp))
 defvjp(_ad.histogram_weights_grad,
        lambda gbar, out, g, a, edges, weights: np.histogram(a, edges, weights=gbar)[0])
 defjvp(_ad.histogram_weights_grad,
