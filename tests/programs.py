@@ -2656,3 +2656,18 @@ def interp_with_edge_values(x, lo, hi):
 
 
 CASES.append(Case(interp_with_edge_values, args(vec(5, -1.0, 1.0), scal(), scal()), (0, 1, 2)))
+
+
+def histogram_centres(x, edges):
+    """The edges np.histogram returns move with min(x) and max(x), or are the bins given."""
+    counts, spread = np.histogram(x, bins=4)
+    centres = 0.5 * (spread[1:] + spread[:-1])
+    given = np.histogram(x, edges)[1]
+    return np.sum(counts * centres ** 2) + spread[-1] * 2.0 + np.sum(given ** 3)
+
+
+def increasing(n):
+    return lambda rng: np.sort(rng.uniform(-2.0, 2.0, n)) + np.arange(n) * 0.1
+
+
+CASES.append(Case(histogram_centres, args(vec(7), increasing(4)), (0, 1)))

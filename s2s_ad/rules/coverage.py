@@ -46,7 +46,7 @@ NOTES = {
     "numpy.linalg.solve": "b is a vector iff b.ndim == 1 (NumPy 2)",
     "numpy.einsum": "string subscripts or index lists written in the call, up to 8 operands",
     "numpy.average": "weights differentiable; returned=True not covered",
-    "numpy.histogram": "differentiable in weights only; density=False",
+    "numpy.histogram": "in weights, and in a and bins through the edges; density=False",
     "numpy.interp": "in x, fp, left and right; with period in left and right only (x, fp raise)",
     "numpy.pad": "modes constant, edge, reflect, symmetric, wrap",
     "numpy.cov": "y=None; no fweights/aweights", "numpy.corrcoef": "y=None",

@@ -9,7 +9,8 @@ Contents:
     complex          real imag conj/conjugate angle real_if_close
     Fourier          fft.fft fft.ifft fft.rfft fft.irfft
     differences      gradient
-    statistics       cov corrcoef histogram (weights) interp (x, fp, left, right)
+    statistics       cov corrcoef histogram (a and bins through the edges, weights)
+                     interp (x, fp, left, right)
                      convolve correlate
     non-differentiable   constructors, index/sort positions, rounding, predicates, np.random
 """
@@ -17,7 +18,8 @@ import numpy as np
 
 from s2s_ad import runtime as _ad
 from s2s_ad.rules import shape_facts as shapes
-from s2s_ad.rules.registry import Refused, deffacts, defjvp, defvjp, nondifferentiable
+from s2s_ad.rules.registry import (Refused, deffacts, defjvp, defstructural, defvjp,
+                                   nondifferentiable)
 
 # ---- complex ----
 
@@ -174,17 +176,49 @@ def _corrcoef_jvp(t, ans, x, y=None, rowvar=True):
 defvjp(np.corrcoef, _corrcoef_vjp)
 defjvp(np.corrcoef, _corrcoef_jvp)
 
-# histogram returns (counts, edges); only the weights (argument 4) are differentiable.
+# histogram returns (counts, edges).  The counts are piecewise constant in a and linear in the
+# weights (argument 4).  The edges are bins where bins is an array; for a number of bins and no
+# range they are spaced evenly from min(a) to max(a), edge k = (1 - w_k) min(a) + w_k max(a)
+# with w = linspace(0, 1, bins + 1), so a's cotangent is the max rule's at both ends; a bins
+# rule named by a string ('auto') or a range that is differentiated raises or is refused.
+def _histogram_vjp_a(g, ans, a, bins=10, range=None, density=None, weights=None):
+    w = np.linspace(0.0, 1.0, np.size(ans[1]))
+    return (0.0 * a if range is not None or np.ndim(bins) == 1 else
+            _ad.unsupported(f"np.histogram(bins={bins!r})") if isinstance(bins, str) else
+            _ad.max_grad(np.sum(g[1] * w), np.max(a), a)
+            + _ad.max_grad(np.sum(g[1] * (1.0 - w)), np.min(a), a))
+
+
+def _histogram_jvp_a(t, ans, a, bins=10, range=None, density=None, weights=None):
+    w = np.linspace(0.0, 1.0, np.size(ans[1]))
+    return _ad.tuple_like(ans, (
+        0.0 * ans[0],
+        0.0 * ans[1] if range is not None or np.ndim(bins) == 1 else
+        _ad.unsupported(f"np.histogram(bins={bins!r})") if isinstance(bins, str) else
+        w * _ad.max_jvp(t, np.max(a), a) + (1.0 - w) * _ad.max_jvp(t, np.min(a), a)))
+
+
+_RANGE = Refused("no derivative rule for range=",
+                 "Give the edges as bins=np.linspace(lo, hi, n + 1) instead.")
 defvjp(np.histogram,
-       None, None, None, None,
+       _histogram_vjp_a,
+       lambda g, ans, a, bins=10, range=None, density=None, weights=None:
+       _ad.array_grad(g[1], bins) if np.ndim(bins) == 1 else 0.0 * bins,
+       _RANGE, None,
        lambda g, ans, a, bins=10, range=None, density=None, weights=None:
        _ad.histogram_weights_grad(g[0], a, ans[1], weights) if not density
        else _ad.unsupported("np.histogram(density=True)"))
 defjvp(np.histogram,
-       None, None, None, None,
+       _histogram_jvp_a,
        lambda t, ans, a, bins=10, range=None, density=None, weights=None:
-       (np.histogram(a, ans[1], weights=t)[0] * 1.0, _ad.zeros_like(ans[1])) if not density
+       _ad.tuple_like(ans, (0.0 * ans[0], t)),
+       _RANGE, None,
+       lambda t, ans, a, bins=10, range=None, density=None, weights=None:
+       _ad.tuple_like(ans, (np.histogram(a, ans[1], weights=t)[0] * 1.0,
+                            _ad.zeros_like(ans[1]))) if not density
        else _ad.unsupported("np.histogram(density=True)"))
+# a tuple: the tangents from a, bins and weights add item by item (`_ad.add`), not joined by `+`
+defstructural(np.histogram)
 
 # interp(x, xp, fp, left, right): piecewise linear in x (constant outside [xp[0], xp[-1]]),
 # linear in fp; `left` is the value where x < xp[0] and `right` where x > xp[-1] (both unused
