@@ -247,6 +247,12 @@ def test_eig_of_repeated_eigenvalues_raises_in_both_modes():
         ad.jvp(r.eig_of_repeated_eigenvalues, (a,), (np.ones_like(a),))
 
 
+def test_histogram_density_raises_through_a():
+    """With density=True the counts move with the bin widths, which the rules do not cover."""
+    with pytest.raises(NotImplementedError, match="density=True"):
+        ad.grad(r.histogram_density_through_a)(np.array([0.1, 0.5, 0.9, 0.3]))
+
+
 def test_interp_with_a_period_raises_through_x():
     """np.interp's rules do not cover `period`: no wrong derivative in x."""
     with pytest.raises(NotImplementedError, match="period"):

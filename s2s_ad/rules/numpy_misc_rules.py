@@ -180,10 +180,12 @@ defjvp(np.corrcoef, _corrcoef_jvp)
 # weights (argument 4).  The edges are bins where bins is an array; for a number of bins and no
 # range they are spaced evenly from min(a) to max(a), edge k = (1 - w_k) min(a) + w_k max(a)
 # with w = linspace(0, 1, bins + 1), so a's cotangent is the max rule's at both ends; a bins
-# rule named by a string ('auto') or a range that is differentiated raises or is refused.
+# rule named by a string ('auto') or a range that is differentiated raises or is refused, and so
+# does density=True (whose counts move with the bin widths).
 def _histogram_vjp_a(g, ans, a, bins=10, range=None, density=None, weights=None):
     w = np.linspace(0.0, 1.0, np.size(ans[1]))
-    return (0.0 * a if range is not None or np.ndim(bins) == 1 else
+    return (_ad.unsupported("np.histogram(density=True)") if density else
+            0.0 * a if range is not None or np.ndim(bins) == 1 else
             _ad.unsupported(f"np.histogram(bins={bins!r})") if isinstance(bins, str) else
             _ad.max_grad(np.sum(g[1] * w), np.max(a), a)
             + _ad.max_grad(np.sum(g[1] * (1.0 - w)), np.min(a), a))
@@ -191,7 +193,7 @@ def _histogram_vjp_a(g, ans, a, bins=10, range=None, density=None, weights=None)
 
 def _histogram_jvp_a(t, ans, a, bins=10, range=None, density=None, weights=None):
     w = np.linspace(0.0, 1.0, np.size(ans[1]))
-    return _ad.tuple_like(ans, (
+    return _ad.unsupported("np.histogram(density=True)") if density else _ad.tuple_like(ans, (
         0.0 * ans[0],
         0.0 * ans[1] if range is not None or np.ndim(bins) == 1 else
         _ad.unsupported(f"np.histogram(bins={bins!r})") if isinstance(bins, str) else
@@ -203,6 +205,7 @@ _RANGE = Refused("no derivative rule for range=",
 defvjp(np.histogram,
        _histogram_vjp_a,
        lambda g, ans, a, bins=10, range=None, density=None, weights=None:
+       _ad.unsupported("np.histogram(density=True)") if density else
        _ad.array_grad(g[1], bins) if np.ndim(bins) == 1 else 0.0 * bins,
        _RANGE, None,
        lambda g, ans, a, bins=10, range=None, density=None, weights=None:
@@ -211,6 +214,7 @@ defvjp(np.histogram,
 defjvp(np.histogram,
        _histogram_jvp_a,
        lambda t, ans, a, bins=10, range=None, density=None, weights=None:
+       _ad.unsupported("np.histogram(density=True)") if density else
        _ad.tuple_like(ans, (0.0 * ans[0], t)),
        _RANGE, None,
        lambda t, ans, a, bins=10, range=None, density=None, weights=None:
