@@ -1,6 +1,6 @@
 """`np.piecewise` as the pieces it puts together, which the transforms follow.
 
-    piecewise_as_writes(node, resolve) -> whether it rewrote any call (as pieces put in place)
+    piecewise_as_pieces(node, resolve) -> whether it rewrote any call
 
 np.piecewise(x, condlist, funclist) calls each function of funclist on the elements of x where
 its condition holds, so its derivative is that of the functions the user wrote: the call is
@@ -40,7 +40,7 @@ _DEFERRED = (gast.Lambda, gast.ListComp, gast.SetComp, gast.DictComp, gast.Gener
              gast.IfExp, gast.BoolOp)
 
 
-def piecewise_as_writes(node, resolve):
+def piecewise_as_pieces(node, resolve):
     """Rewrite every call of np.piecewise that a statement of `node` makes (see the module's
     docstring); `resolve(name, default)` gives the object a free name is bound to."""
     taken = set(S.names_in(node))
@@ -56,7 +56,7 @@ def piecewise_as_writes(node, resolve):
                 if call is None:
                     k += 1
                     continue
-                before = _writes(call, resolve, taken)
+                before = _pieces(call, resolve, taken)
                 if before is None:
                     k += 1
                     continue
@@ -103,7 +103,7 @@ def _fresh(base, taken):
     return name
 
 
-def _writes(call, resolve, taken):
+def _pieces(call, resolve, taken):
     """The statements computing the call's value into a new name, which then replaces the call
     in its statement; None (the call marked, to be left) for a form not rewritten."""
     if len(call.args) < 3 or call.keywords or \
@@ -122,6 +122,16 @@ def _writes(call, resolve, taken):
     name = _fresh("_piecewise_x", taken)
     stmts = [S.assign(name, S.call("_ad.as_array", x))]
     x = S.load(name)
+    # the extra arguments computed once too, then passed to each function
+    named = []
+    for k, a in enumerate(extra):
+        if isinstance(a, (gast.Name, gast.Constant)):
+            named.append(a)
+        else:
+            temp = _fresh(f"_piecewise_arg{k}", taken)
+            stmts.append(S.assign(temp, a))
+            named.append(S.load(temp))
+    extra = named
     stmts += [S.assign(masks, S.call("_ad.piecewise_masks", gast.List(elts=list(conds),
                                                                      ctx=gast.Load()),
                                     S.const(len(funcs)))),
