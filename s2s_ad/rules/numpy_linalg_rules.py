@@ -16,16 +16,16 @@ give complex derivatives (the convention of `s2s_ad.rules`); the others take rea
 form the rules do not cover raises when the rule runs.
 
 Contents:
-    products          dot vdot inner outer matmul tensordot einsum kron cross
-    linear algebra    inv det slogdet solve cholesky eigh eigvalsh eig eigvals svd pinv qr
-                      lstsq matrix_power linalg.trace
+    products          dot vdot inner outer matmul (linalg.matmul) tensordot einsum kron cross
+    linear algebra    inv det slogdet solve cholesky eigh eigvalsh eig eigvals svd svdvals pinv
+                      qr lstsq matrix_power linalg.trace
 """
 import numpy as np
 
 from s2s_ad import runtime as _ad
 from s2s_ad.rules import shape_facts as shapes
 from s2s_ad.rules.batched_rules import MATRIX_PRODUCT, pair
-from s2s_ad.rules.registry import Refused, deffacts, defjvp, defstructural, defvjp
+from s2s_ad.rules.registry import Refused, deffacts, defjvp, defstructural, defvjp, share
 
 # ---- products ----
 
@@ -434,6 +434,19 @@ def _eigvals_jvp(t, ans, a):
 
 defvjp(np.linalg.eigvals, _eigvals_vjp)
 defjvp(np.linalg.eigvals, _eigvals_jvp)
+
+
+# svdvals: the singular values of svd(x, compute_uv=False), g -> U diag(g) Vh.
+defvjp(np.linalg.svdvals,
+       lambda g, ans, x: np.matmul(np.linalg.svd(x, full_matrices=False)[0]
+                                   * np.expand_dims(g, -2),
+                                   np.linalg.svd(x, full_matrices=False)[2]))
+defjvp(np.linalg.svdvals,
+       lambda t, ans, x: np.sum(np.linalg.svd(x, full_matrices=False)[0] * np.matmul(
+           t, np.swapaxes(np.linalg.svd(x, full_matrices=False)[2], -1, -2)), -2))
+# np.linalg.matmul is np.matmul (without its ufunc keywords)
+share(np.linalg.matmul, np.matmul)
+deffacts(np.linalg.matmul, batched=MATRIX_PRODUCT, shape=shapes.matrix_product)
 
 
 # pinv of a full-rank matrix:

@@ -7,7 +7,8 @@ is an `fft` of the cotangent (cut or padded back to the input length by `_ad.fit
 
 Contents:
     complex          real imag conj/conjugate angle real_if_close
-    Fourier          fft.fft fft.ifft fft.rfft fft.irfft
+    Fourier          fft.fft fft.ifft fft.rfft fft.irfft fft.fftn fft.ifftn fft.fft2 fft.ifft2
+                     fft.fftshift fft.ifftshift
     differences      gradient
     statistics       cov corrcoef histogram (a and bins through the edges, weights)
                      interp (x, fp, left, right)
@@ -71,6 +72,34 @@ defvjp(np.fft.irfft,
            np.fft.ifft(g, None, axis, norm), _ad.irfft_weights(g, axis) + 0j, axis), a, axis))
 defjvp(np.fft.irfft,
        lambda t, ans, a, n=None, axis=-1, norm=None: np.fft.irfft(t, n, axis, norm))
+
+# n-dimensional transforms with s=None (the DFT along each axis is symmetric: the VJP is the
+# same transform of g, real for a real input); the shifts are permutations, undone by each other.
+defvjp(np.fft.fftn, lambda g, ans, a, s=None, axes=None, norm=None, out=None:
+       _ad.unsupported("np.fft.fftn(s=...)") if s is not None else
+       _ad.unbroadcast(np.fft.fftn(g, None, axes, norm), a))
+defjvp(np.fft.fftn, lambda t, ans, a, s=None, axes=None, norm=None, out=None:
+       np.fft.fftn(t, s, axes, norm))
+defvjp(np.fft.ifftn, lambda g, ans, a, s=None, axes=None, norm=None, out=None:
+       _ad.unsupported("np.fft.ifftn(s=...)") if s is not None else
+       _ad.unbroadcast(np.fft.ifftn(g, None, axes, norm), a))
+defjvp(np.fft.ifftn, lambda t, ans, a, s=None, axes=None, norm=None, out=None:
+       np.fft.ifftn(t, s, axes, norm))
+defvjp(np.fft.fft2, lambda g, ans, a, s=None, axes=(-2, -1), norm=None, out=None:
+       _ad.unsupported("np.fft.fft2(s=...)") if s is not None else
+       _ad.unbroadcast(np.fft.fft2(g, None, axes, norm), a))
+defjvp(np.fft.fft2, lambda t, ans, a, s=None, axes=(-2, -1), norm=None, out=None:
+       np.fft.fft2(t, s, axes, norm))
+defvjp(np.fft.ifft2, lambda g, ans, a, s=None, axes=(-2, -1), norm=None, out=None:
+       _ad.unsupported("np.fft.ifft2(s=...)") if s is not None else
+       _ad.unbroadcast(np.fft.ifft2(g, None, axes, norm), a))
+defjvp(np.fft.ifft2, lambda t, ans, a, s=None, axes=(-2, -1), norm=None, out=None:
+       np.fft.ifft2(t, s, axes, norm))
+defvjp(np.fft.fftshift, lambda g, ans, x, axes=None: np.fft.ifftshift(g, axes))
+defjvp(np.fft.fftshift, lambda t, ans, x, axes=None: np.fft.fftshift(t, axes))
+defvjp(np.fft.ifftshift, lambda g, ans, x, axes=None: np.fft.fftshift(g, axes))
+defjvp(np.fft.ifftshift, lambda t, ans, x, axes=None: np.fft.ifftshift(t, axes))
+deffacts(np.fft.fftshift, np.fft.ifftshift, shape=shapes.like(0))
 
 # ---- differences ----
 
