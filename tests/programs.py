@@ -2676,7 +2676,9 @@ CASES.append(Case(histogram_centres, args(vec(7), increasing(4)), (0, 1)))
 def spectra_and_singular_values(m):
     power = np.abs(np.fft.fftshift(np.fft.fft2(m))) ** 2
     back = np.real(np.fft.ifftn(np.fft.fftn(m, axes=(0,)) * 1j, axes=(0,)))
-    return np.sum(power[:2]) + np.sum(back * m) + np.sum(np.linalg.svdvals(np.linalg.matmul(m, m.T)))
+    pairs = np.linalg.vecdot(m, m[::-1]) + np.sum(np.linalg.outer(m[0], m[1]))
+    return (np.sum(power[:2]) + np.sum(back * m) + np.sum(pairs ** 2)
+            + np.sum(np.linalg.svdvals(np.linalg.matmul(m, m.T))))
 
 
 CASES.append(Case(spectra_and_singular_values, args(mat(3, 4)), (0,), tol=1e-5))

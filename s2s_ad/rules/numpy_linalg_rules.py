@@ -16,7 +16,8 @@ give complex derivatives (the convention of `s2s_ad.rules`); the others take rea
 form the rules do not cover raises when the rule runs.
 
 Contents:
-    products          dot vdot inner outer matmul (linalg.matmul) tensordot einsum kron cross
+    products          dot vdot linalg.vecdot inner outer (linalg.outer) matmul (linalg.matmul)
+                      tensordot einsum kron cross
     linear algebra    inv det slogdet solve cholesky eigh eigvalsh eig eigvals svd svdvals pinv
                       qr lstsq matrix_power linalg.trace
 """
@@ -444,6 +445,18 @@ defvjp(np.linalg.svdvals,
 defjvp(np.linalg.svdvals,
        lambda t, ans, x: np.sum(np.linalg.svd(x, full_matrices=False)[0] * np.matmul(
            t, np.swapaxes(np.linalg.svd(x, full_matrices=False)[2], -1, -2)), -2))
+# linalg.vecdot(x1, x2, axis) = sum(conj(x1) * x2, axis), with broadcasting (as vdot's rules)
+if hasattr(np.linalg, "vecdot"):     # NumPy 2
+    defvjp(np.linalg.vecdot,
+           lambda g, ans, x1, x2, axis=-1:
+           _ad.unbroadcast(np.conj(np.expand_dims(g, axis) * x2), x1),
+           lambda g, ans, x1, x2, axis=-1:
+           _ad.unbroadcast(np.expand_dims(g, axis) * np.conj(x1), x2))
+    defjvp(np.linalg.vecdot,
+           lambda t, ans, x1, x2, axis=-1: np.linalg.vecdot(t, x2, axis=axis),
+           lambda t, ans, x1, x2, axis=-1: np.linalg.vecdot(x1, t, axis=axis))
+    # np.linalg.outer is np.outer of two vectors
+    share(np.linalg.outer, np.outer)
 # np.linalg.matmul is np.matmul (without its ufunc keywords)
 share(np.linalg.matmul, np.matmul)
 deffacts(np.linalg.matmul, batched=MATRIX_PRODUCT, shape=shapes.matrix_product)
