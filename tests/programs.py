@@ -2677,6 +2677,8 @@ def spectra_and_singular_values(m):
     power = np.abs(np.fft.fftshift(np.fft.fft2(m))) ** 2
     back = np.real(np.fft.ifftn(np.fft.fftn(m, axes=(0,)) * 1j, axes=(0,)))
     pairs = np.linalg.vecdot(m, m[::-1]) + np.sum(np.linalg.outer(m[0], m[1]))
+    pairs = pairs + np.linalg.cross(m[:, :3], m[::-1, 1:]) @ np.linalg.diagonal(m[:, :3])
+    pairs = pairs + np.sum(np.linalg.tensordot(m, np.linalg.matrix_transpose(m), axes=1))
     return (np.sum(power[:2]) + np.sum(back * m) + np.sum(pairs ** 2)
             + np.sum(np.linalg.svdvals(np.linalg.matmul(m, m.T))))
 

@@ -16,8 +16,9 @@ give complex derivatives (the convention of `s2s_ad.rules`); the others take rea
 form the rules do not cover raises when the rule runs.
 
 Contents:
-    products          dot vdot linalg.vecdot inner outer (linalg.outer) matmul (linalg.matmul)
-                      tensordot einsum kron cross
+    products          dot vdot linalg.vecdot inner outer matmul tensordot einsum kron cross
+                      (and np.linalg's outer, matmul, tensordot, cross, matrix_transpose,
+                      diagonal)
     linear algebra    inv det slogdet solve cholesky eigh eigvalsh eig eigvals svd svdvals pinv
                       qr lstsq matrix_power linalg.trace
 """
@@ -455,8 +456,18 @@ if hasattr(np.linalg, "vecdot"):     # NumPy 2
     defjvp(np.linalg.vecdot,
            lambda t, ans, x1, x2, axis=-1: np.linalg.vecdot(t, x2, axis=axis),
            lambda t, ans, x1, x2, axis=-1: np.linalg.vecdot(x1, t, axis=axis))
-    # np.linalg.outer is np.outer of two vectors
+    # np.linalg's versions of NumPy's products take their rules (outer of two vectors, cross
+    # of 3-vectors along `axis`, tensordot); matrix_transpose and diagonal are of the last two
+    # axes
     share(np.linalg.outer, np.outer)
+    share(np.linalg.cross, np.cross)
+    share(np.linalg.tensordot, np.tensordot)
+    defvjp(np.linalg.matrix_transpose, lambda g, ans, x: np.swapaxes(g, -1, -2))
+    defjvp(np.linalg.matrix_transpose, lambda t, ans, x: np.swapaxes(t, -1, -2))
+    defvjp(np.linalg.diagonal,
+           lambda g, ans, x, offset=0: _ad.diagonal_grad(g, x, offset, -2, -1))
+    defjvp(np.linalg.diagonal,
+           lambda t, ans, x, offset=0: np.diagonal(t, offset, -2, -1))
 # np.linalg.matmul is np.matmul (without its ufunc keywords)
 share(np.linalg.matmul, np.matmul)
 deffacts(np.linalg.matmul, batched=MATRIX_PRODUCT, shape=shapes.matrix_product)
