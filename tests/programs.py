@@ -2624,3 +2624,172 @@ def math_written_once(x, y):
 
 CASES.append(Case(linear_shape_functions, args(vec(6)), (0,)))
 CASES.append(Case(math_written_once, args(scal(0.5, 1.5), scal(0.5, 2.0)), (0, 1)))
+
+
+# ---- issue 20, NumPy: the rule surface autograd and JAX cover ---------------------------------
+def einsum_of_many_operands(m, v):
+    ring = np.einsum("ij,jk,kl,lm,mi->", m, m.T, m, m.T, m)      # five operands
+    chain = np.einsum("i,ij,jk,kl,lm,m->", v, m, m.T, m, m.T, v, optimize=True)
+    stretched = np.einsum("...i,...i->...", m[None], v[None, :3])     # size-1 axes broadcast
+    return ring + chain + np.sum(stretched ** 2)
+
+
+def matrix_norms(m):
+    return (np.linalg.norm(m, np.inf) + np.linalg.norm(m, 1) + np.linalg.norm(m, -np.inf)
+            + np.linalg.norm(m, 2) + np.linalg.norm(m, "nuc") + np.linalg.norm(m, -2)
+            + np.sum(np.linalg.norm(m[:, None, :] * m[:, :, None], 1, axis=(0, 2))))
+
+
+def named_linalg_results(m):
+    s = m @ m.T + 3.0 * np.eye(3)
+    eigh = np.linalg.eigh(s)
+    svd = np.linalg.svd(m, full_matrices=False)
+    return (np.sum(eigh.eigenvalues ** 2) + np.sum(eigh.eigenvectors[:, 0] ** 2 * svd.S[0])
+            + np.linalg.slogdet(s).logabsdet + np.sum(np.linalg.qr(m).R ** 2))
+
+
+def puts_along_axis(x, v):
+    y = x * 1.0
+    np.put_along_axis(y, np.array([[2], [0], [1]]), v[:, None] * x[:, :1], axis=1)
+    z = np.ravel(y) * 1.0
+    np.put_along_axis(z, np.array([0, 5]), np.sin(v[:2]), None)
+    return np.sum(z ** 2 * np.ravel(x))
+
+
+def svd_and_qr_forms(m):
+    r = np.linalg.qr(m, mode="r")
+    return (np.sum(r ** 3) + np.sum(np.linalg.svd(m, compute_uv=False) ** 3)
+            + np.sum(np.linalg.svd(m[:3])[1]))
+
+
+CASES.append(Case(einsum_of_many_operands, args(mat(3, 3), vec(3)), (0, 1)))
+CASES.append(Case(matrix_norms, args(mat(3, 4)), (0,), tol=1e-5))
+CASES.append(Case(named_linalg_results, args(mat(3, 3)), (0,), tol=1e-5))
+CASES.append(Case(puts_along_axis, args(mat(3, 3), vec(3)), (0, 1)))
+CASES.append(Case(svd_and_qr_forms, args(mat(4, 3)), (0,), tol=1e-5))
+
+
+def appends_and_differences(x, m):
+    longer = np.append(x, x[:2] * 3.0)
+    rows = np.append(m, m[:1] ** 2, axis=0)
+    slope = np.gradient(longer, 0.5)
+    dy, dx = np.gradient(rows, 2.0, np.array([0.0, 0.5, 1.5]), edge_order=2)
+    near_real = np.real_if_close(longer + 0j)
+    return np.sum(slope ** 2 + near_real) + np.sum(dy * dx) + np.sum(np.gradient(m, axis=1) ** 3)
+
+
+CASES.append(Case(appends_and_differences, args(vec(4), mat(3, 3)), (0, 1)))
+
+
+def eigen_decomposition(m):
+    w, v = np.linalg.eig(m)              # complex for a real matrix with a rotation in it
+    lead = np.linalg.eig(m).eigenvectors[:, 0]
+    return (np.sum(np.real(w * np.conj(w))) + np.real(np.sum(v[0] ** 2))
+            + np.sum(np.abs(lead) ** 3) + np.real(np.prod(np.linalg.eigvals(m))))
+
+
+def rotation_and_scale(rng):
+    """A real 3x3 matrix with one real and two complex eigenvalues, all distinct."""
+    c, s = math.cos(0.7), math.sin(0.7)
+    base = np.array([[1.5 * c, -1.5 * s, 0.0], [1.5 * s, 1.5 * c, 0.0], [0.0, 0.0, 0.6]])
+    return base + rng.uniform(-0.1, 0.1, size=(3, 3))
+
+
+CASES.append(Case(eigen_decomposition, args(rotation_and_scale), (0,), tol=1e-5))
+
+
+def eigenvectors_and_values(m):
+    w, v = np.linalg.eigh(m + m.T)       # reverse over reverse adds a named tuple's adjoints
+    return np.sum(v[0] ** 2 * w) + np.sum(np.linalg.svd(m, full_matrices=False).U[:, 0] ** 2)
+
+
+CASES.append(Case(eigenvectors_and_values, args(spd(3)), (0,), tol=1e-5))
+
+
+def least_squares(a, b):
+    x, residuals, rank, s = np.linalg.lstsq(a, b, rcond=None)
+    fit = np.linalg.lstsq(a, np.stack([b, b ** 2], 1))[0]
+    return np.sum(x ** 2) + residuals[0] + np.sum(s) + np.sum(fit * fit[:, ::-1])
+
+
+CASES.append(Case(least_squares, args(mat(5, 3), vec(5)), (0, 1), tol=1e-5))
+
+
+PHASES = np.exp(1j * np.array([[0.3, -1.1, 2.0], [0.7, 0.1, -0.4]]))
+
+
+def real_through_complex_products(x, m):
+    """A real argument gets a real gradient (the real part) through every product."""
+    y = (np.dot(PHASES, x) + np.tensordot(PHASES, m, 1)[:, 0] + np.inner(PHASES, x)
+         + np.einsum("ij,jk->i", PHASES, m) + np.outer(PHASES[0], x)[:2, 0]
+         + np.kron(PHASES[1], x)[:2] + np.vdot(PHASES[0], x))
+    return np.sum(np.abs(y) ** 2)
+
+
+CASES.append(Case(real_through_complex_products, args(vec(3), mat(3, 2)), (0, 1)))
+
+
+def softened_cube(z, k=1.0):
+    return k * z ** 3
+
+
+def piecewise_pieces(x):
+    y = np.piecewise(x, [x < -0.5, x > 0.5], [lambda z: z ** 2, softened_cube, np.sin])
+    ramp = np.piecewise(x * 2.0, (x < 0,), (-1.0, lambda z: np.exp(z)))
+    scaled = np.piecewise(x, [x < 0], [softened_cube, lambda z, k: z * k], 2.0)
+    return np.sum(y * ramp) + np.sum(scaled ** 2)
+
+
+CASES.append(Case(piecewise_pieces, args(vec(6, -1.0, 1.0)), (0,)))
+
+
+def qr_of_a_wide_matrix(m):
+    q, r = np.linalg.qr(m.T)             # 3 x 4: A = Q [R1 R2]
+    return np.sum(q[:, 0] * r[0, 1:]) + np.sum(r ** 2) + np.sum(np.linalg.qr(m.T, mode="r"))
+
+
+CASES.append(Case(qr_of_a_wide_matrix, args(mat(4, 3)), (0,), tol=1e-5))
+
+
+def piecewise_of_a_number(s):
+    return np.piecewise(s, [s < 0], [lambda z: z ** 3, np.sin]) * 2.0 + s
+
+
+CASES.append(Case(piecewise_of_a_number, args(scal(-1.0, 1.0)), (0,)))
+
+
+def interp_with_edge_values(x, lo, hi):
+    """np.interp's left and right values are differentiated where x falls outside xp."""
+    xp = np.array([-0.5, 0.0, 0.5])
+    return np.sum(np.interp(x, xp, x[:3] ** 2, lo * 2.0, right=hi) ** 2)
+
+
+CASES.append(Case(interp_with_edge_values, args(vec(5, -1.0, 1.0), scal(), scal()), (0, 1, 2)))
+
+
+def histogram_centres(x, edges):
+    """The edges np.histogram returns move with min(x) and max(x), or are the bins given."""
+    counts, spread = np.histogram(x, bins=4)
+    centres = 0.5 * (spread[1:] + spread[:-1])
+    given = np.histogram(x, edges)[1]
+    return np.sum(counts * centres ** 2) + spread[-1] * 2.0 + np.sum(given ** 3)
+
+
+def increasing(n):
+    return lambda rng: np.sort(rng.uniform(-2.0, 2.0, n)) + np.arange(n) * 0.1
+
+
+CASES.append(Case(histogram_centres, args(vec(7), increasing(4)), (0, 1)))
+
+
+def spectra_and_singular_values(m):
+    power = np.abs(np.fft.fftshift(np.fft.fft2(m))) ** 2
+    back = np.real(np.fft.ifftn(np.fft.fftn(m, axes=(0,)) * 1j, axes=(0,)))
+    pairs = np.linalg.vecdot(m, m[::-1]) + np.sum(np.linalg.outer(m[0], m[1]))
+    pairs = pairs + np.linalg.cross(m[:, :3], m[::-1, 1:]) @ np.linalg.diagonal(m[:, :3])
+    pairs = pairs + np.sum(np.linalg.tensordot(m, np.linalg.matrix_transpose(m), axes=1))
+    return (np.sum(power[:2]) + np.sum(back * m) + np.sum(pairs ** 2)
+            + np.sum(np.linalg.svdvals(np.linalg.matmul(m, m.T))))
+
+
+CASES.append(Case(spectra_and_singular_values, args(mat(3, 4)), (0,), tol=1e-5))

@@ -170,6 +170,11 @@ def einsum_interleaved_pair(a):
     return np.sum(np.einsum(a, ROWS_COLUMNS, B22, [1, 2], [0, 2]) ** 2)
 
 
+def einsum_ninth_operand(a):
+    return np.sum(np.einsum("ab,bc,cd,de,ef,fg,gh,hi,ij->aj", B22, B22, B22, B22, B22, B22, B22,
+                            B22, a))
+
+
 def einsum_interleaved_second(b):
     return np.sum(np.einsum(B22, ROWS_COLUMNS, b, [1, 2], [0, 2]) ** 2)
 
@@ -213,3 +218,41 @@ def zeta_in_its_exponent(s, q):
 
 def polygamma_in_its_order(n, x):
     return np.sum(special.polygamma(n, x))
+
+
+def svd_full_factors(a):
+    u, s, vh = np.linalg.svd(a)
+    return np.sum(u[:, 0] ** 2 * s[0]) + np.sum(vh)
+
+
+def qr_complete_of_tall(a):
+    q, r = np.linalg.qr(a.T, mode="complete")
+    return np.sum(r ** 2) + np.sum(q)
+
+
+def eig_of_repeated_eigenvalues(a):
+    w, v = np.linalg.eig(a)
+    return np.real(np.sum(w ** 2) + np.sum(v))
+
+
+def lstsq_of_a_rank_deficient_matrix(a):
+    return np.sum(np.linalg.lstsq(a, np.ones(3))[0])
+
+
+def piecewise_of_a_list_in_a_name(a):
+    pieces = [np.sin, np.cos]
+    return np.sum(np.piecewise(a, [a < 0, a >= 0], pieces))
+
+
+def atleast_of_two_arrays(a, b):
+    x, y = np.atleast_1d(b, a)
+    return np.sum(x) + np.sum(y ** 2)
+
+
+def interp_with_a_period(x):
+    return np.sum(np.interp(x, np.array([0.0, 1.0, 2.0]), np.array([1.0, 3.0, 2.0]), period=2.0))
+
+
+def histogram_density_through_a(a):
+    counts, edges = np.histogram(a, bins=3, density=True)
+    return np.sum(counts * edges[1:])

@@ -199,13 +199,17 @@ def test_an_active_keyword_argument_without_a_rule_is_refused_in_both_modes():
 @pytest.mark.parametrize("fn, marker, words", [
     (r.einsum_interleaved, "np.einsum(a, ROWS_COLUMNS, [1, 0])", "interleaved form"),
     (r.einsum_interleaved_pair, "np.einsum(a, ROWS_COLUMNS, B22", "interleaved form"),
+    (r.einsum_ninth_operand, "np.einsum(\"ab,bc,cd", "ninth operand"),
+    (r.piecewise_of_a_list_in_a_name, "np.piecewise(a, [a < 0", "lists in the call"),
+    (r.atleast_of_two_arrays, "np.atleast_1d(b, a)", "second array"),
     (r.r_of_items, "np.r_[a, b]", "np.r_[...]"),
     (r.c_of_items, "np.c_[a, b]", "np.c_[...]"),
 ])
 def test_calling_forms_the_rules_do_not_cover_are_refused_in_both_modes(fn, marker, words):
     """Not a silent zero derivative: np.einsum's interleaved form with an index list held in a
-    name (index lists written in the call are differentiated: tests/programs.py), np.r_ and
-    np.c_."""
+    name (index lists written in the call are differentiated: tests/programs.py), a ninth
+    operand of np.einsum, np.piecewise of a list held in a name, a second array of
+    np.atleast_1d, np.r_ and np.c_."""
     a = np.array([[1.0, 2.0], [3.0, 4.0]])
     args = (a,) if fn.__code__.co_argcount == 1 else (a[0], a[1])
     message = refusal(fn, *args, kind=ad.NonDifferentiableCallError)
@@ -239,6 +243,47 @@ def test_interleaved_einsum_through_a_later_operand_raises():
     rule: that rule raises when it runs instead of returning a wrong cotangent."""
     with pytest.raises(NotImplementedError, match="interleaved"):
         ad.grad(r.einsum_interleaved_second)(np.ones((2, 2)))
+
+
+@pytest.mark.parametrize("fn, words", [(r.svd_full_factors, "full_matrices=False"),
+                                       (r.qr_complete_of_tall, "mode='complete'")])
+def test_factors_that_are_not_unique_raise_in_both_modes(fn, words):
+    """np.linalg.svd's full factors, and qr's complete Q, of a matrix that is not square:
+    their columns past the n-th are not unique; the rules raise when they run, never a crash
+    inside them or a wrong derivative."""
+    a = np.arange(12.0).reshape(3, 4) ** 0.5
+    with pytest.raises(NotImplementedError, match=words):
+        ad.grad(fn)(a)
+    with pytest.raises(NotImplementedError, match=words):
+        ad.jvp(fn, (a,), (np.ones_like(a),))
+
+
+def test_eig_of_repeated_eigenvalues_raises_in_both_modes():
+    """Its eigenvectors are not unique there: no infinite or NaN derivative."""
+    a = np.diag([2.0, 2.0, 1.0])
+    with pytest.raises(NotImplementedError, match="repeated eigenvalue"):
+        ad.grad(r.eig_of_repeated_eigenvalues)(a)
+    with pytest.raises(NotImplementedError, match="repeated eigenvalue"):
+        ad.jvp(r.eig_of_repeated_eigenvalues, (a,), (np.ones_like(a),))
+
+
+def test_histogram_density_raises_through_a():
+    """With density=True the counts move with the bin widths, which the rules do not cover."""
+    with pytest.raises(NotImplementedError, match="density=True"):
+        ad.grad(r.histogram_density_through_a)(np.array([0.1, 0.5, 0.9, 0.3]))
+
+
+def test_interp_with_a_period_raises_through_x():
+    """np.interp's rules do not cover `period`: no wrong derivative in x."""
+    with pytest.raises(NotImplementedError, match="period"):
+        ad.grad(r.interp_with_a_period)(np.array([0.3, 2.5]))
+
+
+def test_lstsq_of_a_rank_deficient_matrix_raises():
+    """Its solution jumps where the rank changes: no wrong derivative from the full-rank one."""
+    a = np.array([[1.0, 2.0], [2.0, 4.0], [3.0, 6.0]])
+    with pytest.raises(NotImplementedError, match="rank 1"):
+        ad.grad(r.lstsq_of_a_rank_deficient_matrix)(a)
 
 
 def test_r_with_index_items_is_not_refused():

@@ -110,6 +110,7 @@ WRITTEN_TWICE_ON_PURPOSE = {
               "branch's inf and nan out, as g * c would not",
     _ad.add_at: "linear in buf and g together",
     _ad.prod_others: "a symmetric derivative that is not elementwise: one formula, two seeds",
+    _ad.piecewise_place: "as np.where: y outside the mask, v compressed inside it",
 }
 
 

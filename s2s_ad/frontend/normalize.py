@@ -20,6 +20,7 @@ from s2s_ad.base.naming import Namer, generated_name, is_generated
 from s2s_ad.frontend import source as frontend
 from s2s_ad.frontend.desugar import desugar
 from s2s_ad.frontend.local_defs import expand_locals
+from s2s_ad.frontend.piecewise import piecewise_as_pieces
 from s2s_ad.frontend.statements import plain_statements
 from s2s_ad.frontend.resolve import resolve_static
 from s2s_ad.runtime.objects import init_fields
@@ -115,8 +116,9 @@ def normalize(fn, statics=None, in_place=(), walks=None):
         _refuse_reserved_names(node, parsed)
     if is_generated(parsed.filename):
         _functional_add_at(node)
-    elif _scatter_adds_as_writes(node, parsed) or any(
-            isinstance(n, gast.Assert) for n in S.walk(node)):
+    elif (_scatter_adds_as_writes(node, parsed) | _puts_along_axis_as_writes(node, parsed)
+          | piecewise_as_pieces(node, parsed.resolve)
+          or any(isinstance(n, gast.Assert) for n in S.walk(node))):
         parsed = copy.copy(parsed)    # the rewritten code calls the runtime's add_at, an
         parsed.closure = dict(parsed.closure, _ad=runtime)    # assert its check_assertion
     namer = Namer(set(S.names_in(node)) | reserved_names() | {node.name})
@@ -315,6 +317,30 @@ def _scatter_adds_as_writes(node, parsed):
                          gast.Subscript(value=added, slice=S.load(index), ctx=gast.Load()))
         block[k:k + 1] = [gast.copy_location(S.assign(index, idx), block[k]),
                           gast.copy_location(write, block[k])]
+        found = True
+    return found
+
+
+def _puts_along_axis_as_writes(node, parsed):
+    """In the user's code, `np.put_along_axis(a, indices, values, axis)` -> `a[
+    _ad.along_axis_index(a, indices, axis)] = values`: the write into a that it is, which the
+    compiler follows like any other.  Returns whether it rewrote any."""
+    found = False
+    for block, k, s in list(_statement_slots(node)):
+        call = s.value if isinstance(s, gast.Expr) else None
+        if not (isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute) and
+                call.func.attr == "put_along_axis" and isinstance(call.func.value, gast.Name)
+                and parsed.resolve(call.func.value.id, None) is np):
+            continue
+        names = ("arr", "indices", "values", "axis")
+        given = dict(zip(names, call.args), **{w.arg: w.value for w in call.keywords})
+        if set(given) != set(names) or not isinstance(given["arr"], gast.Name):
+            continue      # a form NumPy refuses, or a write into an expression: left refused
+        index = S.call("_ad.along_axis_index", S.load(given["arr"].id), given["indices"],
+                       given["axis"])
+        write = S.assign(gast.Subscript(value=S.load(given["arr"].id), slice=index,
+                                        ctx=gast.Store()), given["values"])
+        block[k] = gast.copy_location(write, s)
         found = True
     return found
 

@@ -2,27 +2,32 @@
 
 Products are bilinear: the cotangent of one factor contracts `g` with the other factor
 (`_ad.matmul_grad_a/b`, `_ad.dot_grad_a/b`, ... handle 1-D, 2-D and batched operands).
-`np.einsum` accepts any explicit or implicit subscripts with up to four operands, and the
-interleaved form with its index lists written in the call.
+`np.einsum` accepts any explicit or implicit subscripts (ellipses, repeated letters, size-1
+axes that broadcast) with up to eight operands, and the interleaved form with its index lists
+written in the call.
 
 Matrix functions work on the last two axes and broadcast over the leading ones, like NumPy.
 `cholesky`, `eigh` and `eigvalsh` read one triangle of a matrix as a symmetric one, as NumPy
 does: their cotangents are on that triangle, and the other triangle has no derivative.
 `svd` assumes distinct singular values and `full_matrices=False` (or a square matrix); `eigh`
-assumes distinct eigenvalues; `qr` covers `mode='reduced'` with at least as many rows as
-columns; `pinv` assumes full rank.  Real matrices.
+assumes distinct eigenvalues; `qr` covers modes 'reduced' and 'r' of any shape; `pinv` assumes
+full rank.  `eig` and `eigvals` take real or complex matrices with distinct eigenvalues and
+give complex derivatives (the convention of `s2s_ad.rules`); the others take real matrices.  A
+form the rules do not cover raises when the rule runs.
 
 Contents:
-    products          dot vdot inner outer matmul tensordot einsum kron cross
-    linear algebra    inv det slogdet solve cholesky eigh eigvalsh svd pinv qr matrix_power
-                      linalg.trace
+    products          dot vdot linalg.vecdot inner outer matmul tensordot einsum kron cross
+                      (and np.linalg's outer, matmul, tensordot, cross, matrix_transpose,
+                      diagonal)
+    linear algebra    inv det slogdet solve cholesky eigh eigvalsh eig eigvals svd svdvals pinv
+                      qr lstsq matrix_power linalg.trace
 """
 import numpy as np
 
 from s2s_ad import runtime as _ad
 from s2s_ad.rules import shape_facts as shapes
 from s2s_ad.rules.batched_rules import MATRIX_PRODUCT, pair
-from s2s_ad.rules.registry import Refused, deffacts, defjvp, defvjp
+from s2s_ad.rules.registry import Refused, deffacts, defjvp, defstructural, defvjp, share
 
 # ---- products ----
 
@@ -44,8 +49,8 @@ deffacts(np.dot, shape=shapes.dot_product)
 deffacts(np.dot, methods=("dot",), fresh=True, real=True)
 # vdot(a, b) = sum(conj(a) * b) over the flattened arrays.
 defvjp(np.vdot,
-       lambda g, ans, a, b: np.reshape(np.conj(g * b), np.shape(a)),
-       lambda g, ans, a, b: np.reshape(g * np.conj(a), np.shape(b)))
+       lambda g, ans, a, b: _ad.unbroadcast(np.reshape(np.conj(g * b), np.shape(a)), a),
+       lambda g, ans, a, b: _ad.unbroadcast(np.reshape(g * np.conj(a), np.shape(b)), b))
 defjvp(np.vdot,
        lambda t, ans, a, b: np.vdot(t, b),
        lambda t, ans, a, b: np.vdot(a, t))
@@ -57,8 +62,10 @@ defjvp(np.inner,
        lambda t, ans, a, b: np.inner(a, t))
 deffacts(np.inner, real=True)
 defvjp(np.outer,
-       lambda g, ans, a, b, out=None: np.reshape(np.dot(g, np.ravel(b)), np.shape(a)),
-       lambda g, ans, a, b, out=None: np.reshape(np.dot(np.ravel(a), g), np.shape(b)))
+       lambda g, ans, a, b, out=None:
+       _ad.unbroadcast(np.reshape(np.dot(g, np.ravel(b)), np.shape(a)), a),
+       lambda g, ans, a, b, out=None:
+       _ad.unbroadcast(np.reshape(np.dot(np.ravel(a), g), np.shape(b)), b))
 defjvp(np.outer,
        lambda t, ans, a, b, out=None: np.outer(t, b),
        lambda t, ans, a, b, out=None: np.outer(a, t))
@@ -110,53 +117,88 @@ defjvp(np.cross,
        np.cross(a, t, axisa, axisb, axisc, axis))
 
 
-# einsum: operand i's cotangent is an einsum of g with the other operands (`_ad.einsum_spec`),
-# broadcast over letters only operand i has and put on its diagonals (`_ad.einsum_expand`).
-def _einsum_vjp0(g, ans, subscripts, x0, x1=None, x2=None, x3=None, optimize=False):
-    spec = _ad.einsum_spec(subscripts, 0, x0, x1, x2, x3)
-    r = (np.einsum(spec, g) if x1 is None else np.einsum(spec, g, x1) if x2 is None
-         else np.einsum(spec, g, x1, x2) if x3 is None else np.einsum(spec, g, x1, x2, x3))
-    return _ad.einsum_expand(r, subscripts, 0, x0, x1, x2, x3)
+# einsum of up to 8 operands x0..x7: operand i's tangent is the einsum with the tangent in its
+# place; its cotangent is the einsum with g in its place and operand i's letters as output
+# (`_ad.einsum_spec`), summed where operand i broadcasts, broadcast over letters only it has
+# and put on its diagonals (`_ad.einsum_expand`).  `_ad.einsum` is np.einsum of the operands
+# that are not None, so that one rule per position serves every number of operands; its rules
+# are these.
+def _einsum_vjp0(g, ans, subscripts, x0, x1=None, x2=None, x3=None, x4=None, x5=None, x6=None,
+                 x7=None, optimize=False):
+    spec = _ad.einsum_spec(subscripts, 0, x0, x1, x2, x3, x4, x5, x6, x7)
+    return _ad.einsum_expand(_ad.einsum(spec, g, x1, x2, x3, x4, x5, x6, x7, optimize),
+                             subscripts, 0, x0, x1, x2, x3, x4, x5, x6, x7)
 
 
-def _einsum_vjp1(g, ans, subscripts, x0, x1=None, x2=None, x3=None, optimize=False):
-    spec = _ad.einsum_spec(subscripts, 1, x0, x1, x2, x3)
-    r = (np.einsum(spec, g, x0) if x2 is None else np.einsum(spec, g, x0, x2) if x3 is None
-         else np.einsum(spec, g, x0, x2, x3))
-    return _ad.einsum_expand(r, subscripts, 1, x0, x1, x2, x3)
+def _einsum_vjp1(g, ans, subscripts, x0, x1=None, x2=None, x3=None, x4=None, x5=None, x6=None,
+                 x7=None, optimize=False):
+    spec = _ad.einsum_spec(subscripts, 1, x0, x1, x2, x3, x4, x5, x6, x7)
+    return _ad.einsum_expand(_ad.einsum(spec, x0, g, x2, x3, x4, x5, x6, x7, optimize),
+                             subscripts, 1, x0, x1, x2, x3, x4, x5, x6, x7)
 
 
-def _einsum_vjp2(g, ans, subscripts, x0, x1=None, x2=None, x3=None, optimize=False):
-    spec = _ad.einsum_spec(subscripts, 2, x0, x1, x2, x3)
-    r = np.einsum(spec, g, x0, x1) if x3 is None else np.einsum(spec, g, x0, x1, x3)
-    return _ad.einsum_expand(r, subscripts, 2, x0, x1, x2, x3)
+def _einsum_vjp2(g, ans, subscripts, x0, x1=None, x2=None, x3=None, x4=None, x5=None, x6=None,
+                 x7=None, optimize=False):
+    spec = _ad.einsum_spec(subscripts, 2, x0, x1, x2, x3, x4, x5, x6, x7)
+    return _ad.einsum_expand(_ad.einsum(spec, x0, x1, g, x3, x4, x5, x6, x7, optimize),
+                             subscripts, 2, x0, x1, x2, x3, x4, x5, x6, x7)
 
 
-def _einsum_vjp3(g, ans, subscripts, x0, x1=None, x2=None, x3=None, optimize=False):
-    spec = _ad.einsum_spec(subscripts, 3, x0, x1, x2, x3)
-    r = np.einsum(spec, g, x0, x1, x2)
-    return _ad.einsum_expand(r, subscripts, 3, x0, x1, x2, x3)
+def _einsum_vjp3(g, ans, subscripts, x0, x1=None, x2=None, x3=None, x4=None, x5=None, x6=None,
+                 x7=None, optimize=False):
+    spec = _ad.einsum_spec(subscripts, 3, x0, x1, x2, x3, x4, x5, x6, x7)
+    return _ad.einsum_expand(_ad.einsum(spec, x0, x1, x2, g, x4, x5, x6, x7, optimize),
+                             subscripts, 3, x0, x1, x2, x3, x4, x5, x6, x7)
 
 
-def _einsum_jvp0(t, ans, subscripts, x0, x1=None, x2=None, x3=None, optimize=False):
-    return (np.einsum(subscripts, t) if x1 is None else np.einsum(subscripts, t, x1)
-            if x2 is None else np.einsum(subscripts, t, x1, x2) if x3 is None
-            else np.einsum(subscripts, t, x1, x2, x3))
+def _einsum_vjp4(g, ans, subscripts, x0, x1=None, x2=None, x3=None, x4=None, x5=None, x6=None,
+                 x7=None, optimize=False):
+    spec = _ad.einsum_spec(subscripts, 4, x0, x1, x2, x3, x4, x5, x6, x7)
+    return _ad.einsum_expand(_ad.einsum(spec, x0, x1, x2, x3, g, x5, x6, x7, optimize),
+                             subscripts, 4, x0, x1, x2, x3, x4, x5, x6, x7)
 
 
-def _einsum_jvp1(t, ans, subscripts, x0, x1=None, x2=None, x3=None, optimize=False):
-    return (np.einsum(subscripts, x0, t) if x2 is None else np.einsum(subscripts, x0, t, x2)
-            if x3 is None else np.einsum(subscripts, x0, t, x2, x3))
+def _einsum_vjp5(g, ans, subscripts, x0, x1=None, x2=None, x3=None, x4=None, x5=None, x6=None,
+                 x7=None, optimize=False):
+    spec = _ad.einsum_spec(subscripts, 5, x0, x1, x2, x3, x4, x5, x6, x7)
+    return _ad.einsum_expand(_ad.einsum(spec, x0, x1, x2, x3, x4, g, x6, x7, optimize),
+                             subscripts, 5, x0, x1, x2, x3, x4, x5, x6, x7)
 
 
-def _einsum_jvp2(t, ans, subscripts, x0, x1=None, x2=None, x3=None, optimize=False):
-    return (np.einsum(subscripts, x0, x1, t) if x3 is None
-            else np.einsum(subscripts, x0, x1, t, x3))
+def _einsum_vjp6(g, ans, subscripts, x0, x1=None, x2=None, x3=None, x4=None, x5=None, x6=None,
+                 x7=None, optimize=False):
+    spec = _ad.einsum_spec(subscripts, 6, x0, x1, x2, x3, x4, x5, x6, x7)
+    return _ad.einsum_expand(_ad.einsum(spec, x0, x1, x2, x3, x4, x5, g, x7, optimize),
+                             subscripts, 6, x0, x1, x2, x3, x4, x5, x6, x7)
 
 
-def _einsum_jvp3(t, ans, subscripts, x0, x1=None, x2=None, x3=None, optimize=False):
-    return np.einsum(subscripts, x0, x1, x2, t)
+def _einsum_vjp7(g, ans, subscripts, x0, x1=None, x2=None, x3=None, x4=None, x5=None, x6=None,
+                 x7=None, optimize=False):
+    spec = _ad.einsum_spec(subscripts, 7, x0, x1, x2, x3, x4, x5, x6, x7)
+    return _ad.einsum_expand(_ad.einsum(spec, x0, x1, x2, x3, x4, x5, x6, g, optimize),
+                             subscripts, 7, x0, x1, x2, x3, x4, x5, x6, x7)
 
+
+_EINSUM_JVPS = (
+    lambda t, ans, subscripts, x0, x1=None, x2=None, x3=None, x4=None, x5=None, x6=None,
+    x7=None, optimize=False: _ad.einsum(subscripts, t, x1, x2, x3, x4, x5, x6, x7, optimize),
+    lambda t, ans, subscripts, x0, x1=None, x2=None, x3=None, x4=None, x5=None, x6=None,
+    x7=None, optimize=False: _ad.einsum(subscripts, x0, t, x2, x3, x4, x5, x6, x7, optimize),
+    lambda t, ans, subscripts, x0, x1=None, x2=None, x3=None, x4=None, x5=None, x6=None,
+    x7=None, optimize=False: _ad.einsum(subscripts, x0, x1, t, x3, x4, x5, x6, x7, optimize),
+    lambda t, ans, subscripts, x0, x1=None, x2=None, x3=None, x4=None, x5=None, x6=None,
+    x7=None, optimize=False: _ad.einsum(subscripts, x0, x1, x2, t, x4, x5, x6, x7, optimize),
+    lambda t, ans, subscripts, x0, x1=None, x2=None, x3=None, x4=None, x5=None, x6=None,
+    x7=None, optimize=False: _ad.einsum(subscripts, x0, x1, x2, x3, t, x5, x6, x7, optimize),
+    lambda t, ans, subscripts, x0, x1=None, x2=None, x3=None, x4=None, x5=None, x6=None,
+    x7=None, optimize=False: _ad.einsum(subscripts, x0, x1, x2, x3, x4, t, x6, x7, optimize),
+    lambda t, ans, subscripts, x0, x1=None, x2=None, x3=None, x4=None, x5=None, x6=None,
+    x7=None, optimize=False: _ad.einsum(subscripts, x0, x1, x2, x3, x4, x5, t, x7, optimize),
+    lambda t, ans, subscripts, x0, x1=None, x2=None, x3=None, x4=None, x5=None, x6=None,
+    x7=None, optimize=False: _ad.einsum(subscripts, x0, x1, x2, x3, x4, x5, x6, t, optimize),
+)
+_EINSUM_VJPS = (_einsum_vjp0, _einsum_vjp1, _einsum_vjp2, _einsum_vjp3, _einsum_vjp4,
+                _einsum_vjp5, _einsum_vjp6, _einsum_vjp7)
 
 # The interleaved form np.einsum(A, [0, 1], B, [1, 2], [0, 2]) is rewritten in the subscripts
 # form these rules read, np.einsum('AB,BC->AC', A, B), where its index lists are written in
@@ -167,8 +209,14 @@ _INTERLEAVED = Refused("no derivative rule for the interleaved form (operands an
                        "with an index list that is not written in the call",
                        "Write the index lists in the call, np.einsum(A, [0, 1], B, [1, 2]), "
                        "or the subscripts as a string: np.einsum('ij,jk->ik', A, B).")
-defvjp(np.einsum, _INTERLEAVED, _einsum_vjp0, _einsum_vjp1, _einsum_vjp2, _einsum_vjp3)
-defjvp(np.einsum, _INTERLEAVED, _einsum_jvp0, _einsum_jvp1, _einsum_jvp2, _einsum_jvp3)
+# A ninth operand and beyond (NumPy takes up to 64 in all): refused, never a silent zero.
+_MANY = Refused("no derivative rule for a ninth operand or beyond",
+                "Contract in steps of at most 8 operands: np.einsum('ij,jk->ik', "
+                "np.einsum(...), ...).")
+for _einsum in (np.einsum, _ad.einsum):
+    defvjp(_einsum, _INTERLEAVED, *_EINSUM_VJPS, *[_MANY] * 56)
+    defjvp(_einsum, _INTERLEAVED, *_EINSUM_JVPS, *[_MANY] * 56)
+deffacts(_ad.einsum, fresh=True)
 
 # ---- linear algebra ----
 
@@ -185,8 +233,8 @@ defjvp(np.linalg.det,
 defvjp(np.linalg.slogdet,
        lambda g, ans, a: np.expand_dims(g[1], (-1, -2)) * np.swapaxes(np.linalg.inv(a), -1, -2))
 defjvp(np.linalg.slogdet,
-       lambda t, ans, a: (_ad.zeros_like(ans[0]),
-                          np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1)))
+       lambda t, ans, a: _ad.tuple_like(ans, (_ad.zeros_like(ans[0]), np.trace(
+           np.linalg.solve(a, t), axis1=-2, axis2=-1))))
 deffacts(np.linalg.slogdet, kind="tuple")
 
 
@@ -270,7 +318,7 @@ def _eigh_jvp(t, ans, a, UPLO="L"):
     ts = (np.triu(t) + np.swapaxes(np.triu(t, 1), -1, -2) if UPLO == "U" or UPLO == "u"
           else np.tril(t) + np.swapaxes(np.tril(t, -1), -1, -2))
     vtv = np.matmul(np.matmul(np.swapaxes(v, -1, -2), ts), v)
-    return (np.diagonal(vtv, 0, -2, -1), np.matmul(v, f * vtv))
+    return _ad.tuple_like(ans, (np.diagonal(vtv, 0, -2, -1), np.matmul(v, f * vtv)))
 
 
 defvjp(np.linalg.eigh, _eigh_vjp)
@@ -278,9 +326,12 @@ defjvp(np.linalg.eigh, _eigh_jvp)
 deffacts(np.linalg.eigh, kind="tuple")
 
 
-# svd: a = U diag(s) Vh with k = min(m, n) singular values (reduced factors).
+# svd: a = U diag(s) Vh with k = min(m, n) singular values (reduced factors).  The factors of
+# full_matrices=True of a matrix that is not square have columns beyond the k-th that are not
+# unique (any basis of what a misses): `_ad.reduced_svd` refuses them when it runs.
 def _svd_vjp(g, ans, a, full_matrices=True, compute_uv=True, hermitian=False):
-    usv = ans if compute_uv else np.linalg.svd(a, full_matrices=False)
+    usv = (ans if compute_uv and _ad.reduced_svd(a, full_matrices)
+           else np.linalg.svd(a, full_matrices=False))
     u, s, vh = usv[0], usv[1], usv[2]
     gu = g[0] if compute_uv else 0.0 * u
     gs = g[1] if compute_uv else g
@@ -304,7 +355,8 @@ def _svd_vjp(g, ans, a, full_matrices=True, compute_uv=True, hermitian=False):
 
 
 def _svd_jvp(t, ans, a, full_matrices=True, compute_uv=True, hermitian=False):
-    usv = ans if compute_uv else np.linalg.svd(a, full_matrices=False)
+    usv = (ans if compute_uv and _ad.reduced_svd(a, full_matrices)
+           else np.linalg.svd(a, full_matrices=False))
     u, s, vh = usv[0], usv[1], usv[2]
     k = np.shape(s)[-1]
     eye = np.eye(k, dtype=np.result_type(a, np.float32))
@@ -322,12 +374,103 @@ def _svd_jvp(t, ans, a, full_matrices=True, compute_uv=True, hermitian=False):
     dv = (np.matmul(v, dv_core)
           + np.matmul(np.swapaxes(t, -1, -2) - np.matmul(v, np.matmul(vh, np.swapaxes(t, -1, -2))),
                       u) * sinv[..., None, :])
-    return (du, ds, np.swapaxes(dv, -1, -2)) if compute_uv else ds
+    return _ad.tuple_like(ans, (du, ds, np.swapaxes(dv, -1, -2))) if compute_uv else ds
 
 
 defvjp(np.linalg.svd, _svd_vjp)
 defjvp(np.linalg.svd, _svd_jvp)
 deffacts(np.linalg.svd, kind="tuple")
+
+
+# eig: A V = V diag(w), distinct eigenvalues (`_ad.distinct_eigenvalues` refuses others when it
+# runs), complex results.  With P = V^-1 dA V and F[i, j] = 1 / (w[j] - w[i]) off the
+# diagonal: dw = diag(P), and dV = V (F * P) + V diag(alpha), where alpha keeps NumPy's
+# normalization of each column v: unit norm (Re alpha = -Re(v^H dv0)) and its entry of largest
+# modulus real (`_ad.largest_entries`: Im alpha = -Im(dv0 there) / v there).  The VJP is its
+# transpose under the complex convention of `s2s_ad.rules`; a real matrix takes its real part.
+def _eig_vjp(g, ans, a):
+    w, v = _ad.distinct_eigenvalues(ans[0]), ans[1]
+    eye = np.eye(np.shape(a)[-1], dtype=np.result_type(a, np.float32))
+    f = 1.0 / (w[..., None, :] - w[..., :, None] + eye) - eye
+    top = _ad.largest_entries(v)
+    c = np.sum(g[1] * v, -2)
+    gv0 = (g[1] - np.real(c)[..., None, :] * np.conj(v)
+           - (1j * (np.imag(c) / np.real(np.sum(top * v, -2)))[..., None, :] * top
+              if np.iscomplexobj(v) else 0.0))
+    gp = np.expand_dims(g[0], -1) * eye + f * np.matmul(np.swapaxes(v, -1, -2), gv0)
+    vinv = np.linalg.inv(v)
+    ga = np.matmul(np.matmul(np.swapaxes(vinv, -1, -2), gp), np.swapaxes(v, -1, -2))
+    return np.real(ga) if np.isrealobj(a) else ga
+
+
+def _eig_jvp(t, ans, a):
+    w, v = _ad.distinct_eigenvalues(ans[0]), ans[1]
+    eye = np.eye(np.shape(a)[-1], dtype=np.result_type(a, np.float32))
+    f = 1.0 / (w[..., None, :] - w[..., :, None] + eye) - eye
+    top = _ad.largest_entries(v)
+    p = np.matmul(np.matmul(np.linalg.inv(v), t), v)
+    dv0 = np.matmul(v, f * p)
+    # (real eigenvectors, of real eigenvalues of a real matrix, stay real)
+    alpha = (-np.real(np.sum(np.conj(v) * dv0, -2))
+             - (1j * np.imag(np.sum(top * dv0, -2)) / np.real(np.sum(top * v, -2))
+                if np.iscomplexobj(v) else 0.0))
+    return _ad.tuple_like(ans, (np.diagonal(p, 0, -2, -1), dv0 + v * alpha[..., None, :]))
+
+
+defvjp(np.linalg.eig, _eig_vjp)
+defjvp(np.linalg.eig, _eig_jvp)
+# eigvals: the eigenvalues of eig, dw = diag(V^-1 dA V).
+def _eigvals_vjp(g, ans, a):
+    _checked = _ad.distinct_eigenvalues(ans)     # raises where eigenvalues repeat
+    v = np.linalg.eig(a)[1]
+    ga = np.matmul(np.swapaxes(np.linalg.inv(v), -1, -2) * np.expand_dims(g, -2),
+                   np.swapaxes(v, -1, -2))
+    return np.real(ga) if np.isrealobj(a) else ga
+
+
+def _eigvals_jvp(t, ans, a):
+    _checked = _ad.distinct_eigenvalues(ans)     # raises where eigenvalues repeat
+    v = np.linalg.eig(a)[1]
+    return np.sum(np.linalg.inv(v) * np.swapaxes(np.matmul(t, v), -1, -2), -1)
+
+
+defvjp(np.linalg.eigvals, _eigvals_vjp)
+defjvp(np.linalg.eigvals, _eigvals_jvp)
+
+
+# svdvals: the singular values of svd(x, compute_uv=False), g -> U diag(g) Vh.
+defvjp(np.linalg.svdvals,
+       lambda g, ans, x: np.matmul(np.linalg.svd(x, full_matrices=False)[0]
+                                   * np.expand_dims(g, -2),
+                                   np.linalg.svd(x, full_matrices=False)[2]))
+defjvp(np.linalg.svdvals,
+       lambda t, ans, x: np.sum(np.linalg.svd(x, full_matrices=False)[0] * np.matmul(
+           t, np.swapaxes(np.linalg.svd(x, full_matrices=False)[2], -1, -2)), -2))
+# linalg.vecdot(x1, x2, axis) = sum(conj(x1) * x2, axis), with broadcasting (as vdot's rules)
+if hasattr(np.linalg, "vecdot"):     # NumPy 2
+    defvjp(np.linalg.vecdot,
+           lambda g, ans, x1, x2, axis=-1:
+           _ad.unbroadcast(np.conj(np.expand_dims(g, axis) * x2), x1),
+           lambda g, ans, x1, x2, axis=-1:
+           _ad.unbroadcast(np.expand_dims(g, axis) * np.conj(x1), x2))
+    defjvp(np.linalg.vecdot,
+           lambda t, ans, x1, x2, axis=-1: np.linalg.vecdot(t, x2, axis=axis),
+           lambda t, ans, x1, x2, axis=-1: np.linalg.vecdot(x1, t, axis=axis))
+    # np.linalg's versions of NumPy's products take their rules (outer of two vectors, cross
+    # of 3-vectors along `axis`, tensordot); matrix_transpose and diagonal are of the last two
+    # axes
+    share(np.linalg.outer, np.outer)
+    share(np.linalg.cross, np.cross)
+    share(np.linalg.tensordot, np.tensordot)
+    defvjp(np.linalg.matrix_transpose, lambda g, ans, x: np.swapaxes(g, -1, -2))
+    defjvp(np.linalg.matrix_transpose, lambda t, ans, x: np.swapaxes(t, -1, -2))
+    defvjp(np.linalg.diagonal,
+           lambda g, ans, x, offset=0: _ad.diagonal_grad(g, x, offset, -2, -1))
+    defjvp(np.linalg.diagonal,
+           lambda t, ans, x, offset=0: np.diagonal(t, offset, -2, -1))
+# np.linalg.matmul is np.matmul (without its ufunc keywords)
+share(np.linalg.matmul, np.matmul)
+deffacts(np.linalg.matmul, batched=MATRIX_PRODUCT, shape=shapes.matrix_product)
 
 
 # pinv of a full-rank matrix:
@@ -358,27 +501,41 @@ defvjp(np.linalg.pinv, _pinv_vjp)
 defjvp(np.linalg.pinv, _pinv_jvp)
 
 
-# qr (reduced, m >= n): with M = R gR^T - gQ^T Q and copyltu(M) = the lower triangle of M
-# mirrored to the upper one, the cotangent is (gQ + Q copyltu(M)) R^-T.
+# qr (modes 'reduced' and 'r', and 'complete' where it is the same; `_ad.reduced_qr` refuses the
+# others when it runs).  With k = min(m, n), A = [X Y] (X its first k columns) and
+# R = [R1 R2]: Q R1 = X is the QR of X, and R2 = Q^T Y.  For X, with M = R1 gR1^T - gQ^T Q
+# and copyltu(M) = the lower triangle of M mirrored to the upper one, the cotangent is
+# (gQ + Q copyltu(M)) R1^-T, where R2 adds Y gR2^T to gQ; Y's cotangent is Q gR2.
 def _qr_vjp(g, ans, a, mode="reduced"):
-    q, r = ans[0], ans[1]
-    gq, gr = g[0], g[1]
-    m = np.matmul(r, np.swapaxes(gr, -1, -2)) - np.matmul(np.swapaxes(gq, -1, -2), q)
+    qr = ans if _ad.reduced_qr(a, mode) else np.linalg.qr(a)
+    q, r = qr[0], qr[1]
+    k = np.shape(q)[-1]
+    gr = g[1] if mode != "r" else g
+    gq = ((g[0] if mode != "r" else 0.0 * q)
+          + np.matmul(a[..., :, k:], np.swapaxes(gr[..., :, k:], -1, -2)))
+    m = (np.matmul(r[..., :, :k], np.swapaxes(gr[..., :, :k], -1, -2))
+         - np.matmul(np.swapaxes(gq, -1, -2), q))
     low = np.tril(m, -1)
-    sym = low + np.swapaxes(low, -1, -2) + m * np.eye(np.shape(m)[-1], dtype=np.result_type(m))
+    sym = low + np.swapaxes(low, -1, -2) + m * np.eye(k, dtype=np.result_type(m))
     b = gq + np.matmul(q, sym)
-    return np.swapaxes(np.linalg.solve(r, np.swapaxes(b, -1, -2)), -1, -2)
+    gx = np.swapaxes(np.linalg.solve(r[..., :, :k], np.swapaxes(b, -1, -2)), -1, -2)
+    return np.concatenate([gx, np.matmul(q, gr[..., :, k:])], -1)
 
 
 def _qr_jvp(t, ans, a, mode="reduced"):
-    q, r = ans[0], ans[1]
-    t_rinv = np.swapaxes(np.linalg.solve(np.swapaxes(r, -1, -2), np.swapaxes(t, -1, -2)), -1, -2)
+    qr = ans if _ad.reduced_qr(a, mode) else np.linalg.qr(a)
+    q, r = qr[0], qr[1]
+    k = np.shape(q)[-1]
+    t_rinv = np.swapaxes(np.linalg.solve(np.swapaxes(r[..., :, :k], -1, -2),
+                                         np.swapaxes(t[..., :, :k], -1, -2)), -1, -2)
     qt_t_rinv = np.matmul(np.swapaxes(q, -1, -2), t_rinv)
     low = np.tril(qt_t_rinv, -1)
     omega = low - np.swapaxes(low, -1, -2)
     dq = np.matmul(q, omega) + t_rinv - np.matmul(q, qt_t_rinv)
-    dr = np.matmul(qt_t_rinv - omega, r)
-    return (dq, dr)
+    dr = np.concatenate([np.matmul(qt_t_rinv - omega, r[..., :, :k]),
+                         np.matmul(np.swapaxes(dq, -1, -2), a[..., :, k:])
+                         + np.matmul(np.swapaxes(q, -1, -2), t[..., :, k:])], -1)
+    return dr if mode == "r" else _ad.tuple_like(ans, (dq, dr))
 
 
 defvjp(np.linalg.qr, _qr_vjp)
@@ -405,6 +562,74 @@ def _eigvalsh_jvp(t, ans, a, UPLO="L"):
 
 defvjp(np.linalg.eigvalsh, _eigvalsh_vjp)
 defjvp(np.linalg.eigvalsh, _eigvalsh_jvp)
+
+
+# lstsq(a, b) -> (x, residuals, rank, s) of a full-rank a (`_ad.full_rank` refuses others when
+# it runs): x = A+ b, with the derivative of the pseudo-inverse (see pinv) and r = b - A x,
+#   dx = A+ (db - dA x) + A+ A+^T dA^T r + (I - A+ A) dA^T A+^T x,
+# the residuals |r|^2 per column (empty unless m > n): d = 2 r . (db - dA x), and s the
+# singular values of A (svd with compute_uv=False).  b is a vector or the columns of a matrix.
+def _lstsq_vjp_a(g, ans, a, b, rcond=None):
+    p = np.linalg.pinv(a) if _ad.full_rank(ans[2], a) else None
+    x = np.reshape(ans[0], (np.shape(a)[-1], -1))
+    r = np.reshape(b, (np.shape(a)[-2], -1)) - np.matmul(a, x)
+    gx = np.reshape(g[0], np.shape(x))
+    gres = np.reshape(g[1], (-1,)) if np.size(ans[1]) else 0.0
+    usv = np.linalg.svd(a, full_matrices=False)
+    eye = np.eye(np.shape(a)[-1], dtype=np.result_type(a, np.float32))
+    return (-np.matmul(np.matmul(np.transpose(p), gx), np.transpose(x))
+            + np.matmul(np.matmul(r, np.transpose(gx)), np.matmul(p, np.transpose(p)))
+            + np.matmul(np.matmul(np.transpose(p), x),
+                        np.matmul(np.transpose(gx), eye - np.matmul(p, a)))
+            - 2.0 * np.matmul(r * gres, np.transpose(x))
+            + np.matmul(usv[0] * g[3], usv[2]))
+
+
+def _lstsq_vjp_b(g, ans, a, b, rcond=None):
+    p = np.linalg.pinv(a) if _ad.full_rank(ans[2], a) else None
+    x = np.reshape(ans[0], (np.shape(a)[-1], -1))
+    r = np.reshape(b, (np.shape(a)[-2], -1)) - np.matmul(a, x)
+    gx = np.reshape(g[0], np.shape(x))
+    gres = np.reshape(g[1], (-1,)) if np.size(ans[1]) else 0.0
+    return np.reshape(np.matmul(np.transpose(p), gx) + 2.0 * r * gres, np.shape(b))
+
+
+def _lstsq_jvp_a(t, ans, a, b, rcond=None):
+    p = np.linalg.pinv(a) if _ad.full_rank(ans[2], a) else None
+    x = np.reshape(ans[0], (np.shape(a)[-1], -1))
+    r = np.reshape(b, (np.shape(a)[-2], -1)) - np.matmul(a, x)
+    tx = np.matmul(t, x)
+    eye = np.eye(np.shape(a)[-1], dtype=np.result_type(a, np.float32))
+    dx = (-np.matmul(p, tx)
+          + np.matmul(np.matmul(p, np.transpose(p)), np.matmul(np.transpose(t), r))
+          + np.matmul(eye - np.matmul(p, a),
+                      np.matmul(np.transpose(t), np.matmul(np.transpose(p), x))))
+    dres = -2.0 * np.sum(r * tx, 0)
+    usv = np.linalg.svd(a, full_matrices=False)
+    return _ad.tuple_like(ans, (
+        np.reshape(dx, np.shape(ans[0])),
+        np.reshape(dres, np.shape(ans[1])) if np.size(ans[1]) else 0.0 * ans[1],
+        _ad.zeros_like(ans[2]),
+        np.sum(usv[0] * np.matmul(t, np.transpose(usv[2])), -2)))
+
+
+def _lstsq_jvp_b(t, ans, a, b, rcond=None):
+    p = np.linalg.pinv(a) if _ad.full_rank(ans[2], a) else None
+    x = np.reshape(ans[0], (np.shape(a)[-1], -1))
+    r = np.reshape(b, (np.shape(a)[-2], -1)) - np.matmul(a, x)
+    tb = np.reshape(t, np.shape(r))
+    return _ad.tuple_like(ans, (
+        np.reshape(np.matmul(p, tb), np.shape(ans[0])),
+        np.reshape(2.0 * np.sum(r * tb, 0), np.shape(ans[1])) if np.size(ans[1])
+        else 0.0 * ans[1],
+        _ad.zeros_like(ans[2]),
+        0.0 * ans[3]))
+
+
+defvjp(np.linalg.lstsq, _lstsq_vjp_a, _lstsq_vjp_b)
+defjvp(np.linalg.lstsq, _lstsq_jvp_a, _lstsq_jvp_b)
+# a tuple: the tangents from a and b add item by item (`_ad.add`), not joined by `+`
+defstructural(np.linalg.lstsq)
 
 
 # matrix_power(a, n) for any integer n: an analytic f of a matrix has
@@ -438,3 +663,4 @@ if hasattr(np.linalg, "trace"):
 
 # no rules; tuples of arrays
 deffacts(np.linalg.eig, np.linalg.lstsq, kind="tuple")
+deffacts(np.linalg.eigvals, kind="array", fresh=True)

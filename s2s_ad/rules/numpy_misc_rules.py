@@ -6,16 +6,21 @@ input takes the real part of its cotangent.  The DFT matrix is symmetric, so the
 is an `fft` of the cotangent (cut or padded back to the input length by `_ad.fit_axis`).
 
 Contents:
-    complex          real imag conj/conjugate angle
-    Fourier          fft.fft fft.ifft fft.rfft fft.irfft
-    statistics       cov corrcoef histogram (weights) interp (x, fp) convolve correlate
+    complex          real imag conj/conjugate angle real_if_close
+    Fourier          fft.fft fft.ifft fft.rfft fft.irfft fft.fftn fft.ifftn fft.fft2 fft.ifft2
+                     fft.fftshift fft.ifftshift
+    differences      gradient
+    statistics       cov corrcoef histogram (a and bins through the edges, weights)
+                     interp (x, fp, left, right)
+                     convolve correlate
     non-differentiable   constructors, index/sort positions, rounding, predicates, np.random
 """
 import numpy as np
 
 from s2s_ad import runtime as _ad
 from s2s_ad.rules import shape_facts as shapes
-from s2s_ad.rules.registry import Refused, deffacts, defjvp, defvjp, nondifferentiable
+from s2s_ad.rules.registry import (Refused, deffacts, defjvp, defstructural, defvjp,
+                                   nondifferentiable)
 
 # ---- complex ----
 
@@ -37,6 +42,13 @@ defjvp(np.angle,
        lambda t, ans, z, deg=False:
        np.imag(np.conj(z) * t) / (np.real(z) ** 2 + np.imag(z) ** 2)
        * (57.29577951308232 if deg else 1.0))
+
+# real_if_close(a): a's real part where its imaginary parts are all negligible, else a.
+defvjp(np.real_if_close,
+       lambda g, ans, a, tol=100: np.real(g) if np.isrealobj(ans) else g)
+defjvp(np.real_if_close,
+       lambda t, ans, a, tol=100: np.real(t) if np.isrealobj(ans) else t)
+deffacts(np.real_if_close, shape=shapes.like(0), elementwise_in=(0,))
 
 # ---- Fourier ----
 
@@ -60,6 +72,63 @@ defvjp(np.fft.irfft,
            np.fft.ifft(g, None, axis, norm), _ad.irfft_weights(g, axis) + 0j, axis), a, axis))
 defjvp(np.fft.irfft,
        lambda t, ans, a, n=None, axis=-1, norm=None: np.fft.irfft(t, n, axis, norm))
+
+# n-dimensional transforms with s=None (the DFT along each axis is symmetric: the VJP is the
+# same transform of g, real for a real input); the shifts are permutations, undone by each other.
+defvjp(np.fft.fftn, lambda g, ans, a, s=None, axes=None, norm=None, out=None:
+       _ad.unsupported("np.fft.fftn(s=...)") if s is not None else
+       _ad.unbroadcast(np.fft.fftn(g, None, axes, norm), a))
+defjvp(np.fft.fftn, lambda t, ans, a, s=None, axes=None, norm=None, out=None:
+       np.fft.fftn(t, s, axes, norm))
+defvjp(np.fft.ifftn, lambda g, ans, a, s=None, axes=None, norm=None, out=None:
+       _ad.unsupported("np.fft.ifftn(s=...)") if s is not None else
+       _ad.unbroadcast(np.fft.ifftn(g, None, axes, norm), a))
+defjvp(np.fft.ifftn, lambda t, ans, a, s=None, axes=None, norm=None, out=None:
+       np.fft.ifftn(t, s, axes, norm))
+defvjp(np.fft.fft2, lambda g, ans, a, s=None, axes=(-2, -1), norm=None, out=None:
+       _ad.unsupported("np.fft.fft2(s=...)") if s is not None else
+       _ad.unbroadcast(np.fft.fft2(g, None, axes, norm), a))
+defjvp(np.fft.fft2, lambda t, ans, a, s=None, axes=(-2, -1), norm=None, out=None:
+       np.fft.fft2(t, s, axes, norm))
+defvjp(np.fft.ifft2, lambda g, ans, a, s=None, axes=(-2, -1), norm=None, out=None:
+       _ad.unsupported("np.fft.ifft2(s=...)") if s is not None else
+       _ad.unbroadcast(np.fft.ifft2(g, None, axes, norm), a))
+defjvp(np.fft.ifft2, lambda t, ans, a, s=None, axes=(-2, -1), norm=None, out=None:
+       np.fft.ifft2(t, s, axes, norm))
+defvjp(np.fft.fftshift, lambda g, ans, x, axes=None: np.fft.ifftshift(g, axes))
+defjvp(np.fft.fftshift, lambda t, ans, x, axes=None: np.fft.fftshift(t, axes))
+defvjp(np.fft.ifftshift, lambda g, ans, x, axes=None: np.fft.fftshift(g, axes))
+defjvp(np.fft.ifftshift, lambda t, ans, x, axes=None: np.fft.ifftshift(t, axes))
+deffacts(np.fft.fftshift, np.fft.ifftshift, shape=shapes.like(0))
+
+# ---- differences ----
+
+# gradient(f, *spacings, axis, edge_order): linear in f, one array per axis.  Up to eight
+# spacings by position (`_ad.gradient` drops the ones not given); a derivative through a
+# spacing is refused, not zero.
+_SPACING = Refused("no derivative rule for the spacings",
+                   "Pass spacings that do not depend on the differentiated arguments, or "
+                   "wrap them in ad.stop_gradient(...).")
+for _gradient in (np.gradient, _ad.gradient):
+    defvjp(_gradient,
+           lambda g, ans, f, s0=None, s1=None, s2=None, s3=None, s4=None, s5=None, s6=None,
+           s7=None, axis=None, edge_order=1:
+           _ad.gradient_grad(g, f, s0, s1, s2, s3, s4, s5, s6, s7, axis, edge_order),
+           *[_SPACING] * 8)
+    defjvp(_gradient,
+           lambda t, ans, f, s0=None, s1=None, s2=None, s3=None, s4=None, s5=None, s6=None,
+           s7=None, axis=None, edge_order=1:
+           _ad.gradient(t, s0, s1, s2, s3, s4, s5, s6, s7, axis, edge_order),
+           *[_SPACING] * 8)
+deffacts(_ad.gradient, kind="tuple")
+
+# np.piecewise is rewritten as the pieces it puts together (frontend/piecewise.py) where its
+# lists are written in the call; elsewhere a derivative through it is refused, not zero.
+_PIECES = Refused("no derivative rule for this form of the call",
+                  "Write condlist and funclist as lists in the call, each function a lambda "
+                  "or a function defined outside: np.piecewise(x, [x < 0], [f, lambda z: z]).")
+defvjp(np.piecewise, _PIECES)
+defjvp(np.piecewise, _PIECES)
 
 # ---- statistics ----
 
@@ -136,33 +205,83 @@ def _corrcoef_jvp(t, ans, x, y=None, rowvar=True):
 defvjp(np.corrcoef, _corrcoef_vjp)
 defjvp(np.corrcoef, _corrcoef_jvp)
 
-# histogram returns (counts, edges); only the weights (argument 4) are differentiable.
+# histogram returns (counts, edges).  The counts are piecewise constant in a and linear in the
+# weights (argument 4).  The edges are bins where bins is an array; for a number of bins and no
+# range they are spaced evenly from min(a) to max(a), edge k = (1 - w_k) min(a) + w_k max(a)
+# with w = linspace(0, 1, bins + 1), so a's cotangent is the max rule's at both ends; a bins
+# rule named by a string ('auto') or a range that is differentiated raises or is refused, and so
+# does density=True (whose counts move with the bin widths).
+def _histogram_vjp_a(g, ans, a, bins=10, range=None, density=None, weights=None):
+    w = np.linspace(0.0, 1.0, np.size(ans[1]))
+    return (_ad.unsupported("np.histogram(density=True)") if density else
+            0.0 * a if range is not None or np.ndim(bins) == 1 else
+            _ad.unsupported(f"np.histogram(bins={bins!r})") if isinstance(bins, str) else
+            _ad.max_grad(np.sum(g[1] * w), np.max(a), a)
+            + _ad.max_grad(np.sum(g[1] * (1.0 - w)), np.min(a), a))
+
+
+def _histogram_jvp_a(t, ans, a, bins=10, range=None, density=None, weights=None):
+    w = np.linspace(0.0, 1.0, np.size(ans[1]))
+    return _ad.unsupported("np.histogram(density=True)") if density else _ad.tuple_like(ans, (
+        0.0 * ans[0],
+        0.0 * ans[1] if range is not None or np.ndim(bins) == 1 else
+        _ad.unsupported(f"np.histogram(bins={bins!r})") if isinstance(bins, str) else
+        w * _ad.max_jvp(t, np.max(a), a) + (1.0 - w) * _ad.max_jvp(t, np.min(a), a)))
+
+
+_RANGE = Refused("no derivative rule for range=",
+                 "Give the edges as bins=np.linspace(lo, hi, n + 1) instead.")
 defvjp(np.histogram,
-       None, None, None, None,
+       _histogram_vjp_a,
+       lambda g, ans, a, bins=10, range=None, density=None, weights=None:
+       _ad.unsupported("np.histogram(density=True)") if density else
+       _ad.array_grad(g[1], bins) if np.ndim(bins) == 1 else 0.0 * bins,
+       _RANGE, None,
        lambda g, ans, a, bins=10, range=None, density=None, weights=None:
        _ad.histogram_weights_grad(g[0], a, ans[1], weights) if not density
        else _ad.unsupported("np.histogram(density=True)"))
 defjvp(np.histogram,
-       None, None, None, None,
+       _histogram_jvp_a,
        lambda t, ans, a, bins=10, range=None, density=None, weights=None:
-       (np.histogram(a, ans[1], weights=t)[0] * 1.0, _ad.zeros_like(ans[1])) if not density
+       _ad.unsupported("np.histogram(density=True)") if density else
+       _ad.tuple_like(ans, (0.0 * ans[0], t)),
+       _RANGE, None,
+       lambda t, ans, a, bins=10, range=None, density=None, weights=None:
+       _ad.tuple_like(ans, (np.histogram(a, ans[1], weights=t)[0] * 1.0,
+                            _ad.zeros_like(ans[1]))) if not density
        else _ad.unsupported("np.histogram(density=True)"))
+# a tuple: the tangents from a, bins and weights add item by item (`_ad.add`), not joined by `+`
+defstructural(np.histogram)
 
-# interp(x, xp, fp): piecewise linear in x (constant outside [xp[0], xp[-1]]), linear in fp.
+# interp(x, xp, fp, left, right): piecewise linear in x (constant outside [xp[0], xp[-1]]),
+# linear in fp; `left` is the value where x < xp[0] and `right` where x > xp[-1] (both unused
+# with a period).
 defvjp(np.interp,
        lambda g, ans, x, xp, fp, left=None, right=None, period=None:
+       _ad.unsupported("np.interp(period=...)") if period is not None else
        g * np.take(np.diff(fp) / np.diff(xp), _ad.interp_slope(x, xp, fp)[0])
        * _ad.interp_slope(x, xp, fp)[1],
        None,
        lambda g, ans, x, xp, fp, left=None, right=None, period=None:
-       _ad.interp_fp_grad(g, x, xp, fp, left, right))
+       _ad.unsupported("np.interp(period=...)") if period is not None else
+       _ad.interp_fp_grad(g, x, xp, fp, left, right),
+       lambda g, ans, x, xp, fp, left=None, right=None, period=None:
+       _ad.unbroadcast(g * ((np.asarray(x) < xp[0]) & (period is None)), left),
+       lambda g, ans, x, xp, fp, left=None, right=None, period=None:
+       _ad.unbroadcast(g * ((np.asarray(x) > xp[-1]) & (period is None)), right))
 defjvp(np.interp,
        lambda t, ans, x, xp, fp, left=None, right=None, period=None:
+       _ad.unsupported("np.interp(period=...)") if period is not None else
        t * np.take(np.diff(fp) / np.diff(xp), _ad.interp_slope(x, xp, fp)[0])
        * _ad.interp_slope(x, xp, fp)[1],
        None,
        lambda t, ans, x, xp, fp, left=None, right=None, period=None:
-       np.interp(x, xp, t, None if left is None else 0.0, None if right is None else 0.0))
+       _ad.unsupported("np.interp(period=...)") if period is not None else
+       np.interp(x, xp, t, None if left is None else 0.0, None if right is None else 0.0),
+       lambda t, ans, x, xp, fp, left=None, right=None, period=None:
+       t * ((np.asarray(x) < xp[0]) & (period is None)),
+       lambda t, ans, x, xp, fp, left=None, right=None, period=None:
+       t * ((np.asarray(x) > xp[-1]) & (period is None)))
 
 # 1-D convolve and correlate (real); correlate(a, v) == convolve(a, v[::-1]).
 defvjp(np.convolve,

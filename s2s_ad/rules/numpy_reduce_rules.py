@@ -341,26 +341,47 @@ if hasattr(np, "trapezoid"):
 
 # ---- norms ----
 
-# Vector p-norms (ord None/2/p, also 'fro' and None for matrices): |x|^(p-1) sign(x) / n^(p-1);
-# ord=inf splits ties like max.  Other matrix norms (2, 'nuc', ...) raise.
-defvjp(np.linalg.norm,
-       lambda g, ans, x, ord=None, axis=None, keepdims=False:
-       _ad.max_grad(g, ans, np.abs(x), axis, keepdims) * np.sign(x)
-       if ord is np.inf or ord == np.inf else
-       _ad.sum_grad(g / ans, x, axis, keepdims) * x
-       if ord is None or ord == "fro" or (ord == 2 and np.ndim(x) == 1)
-       else _ad.sum_grad(g / ans ** (ord - 1), x, axis, keepdims) * np.sign(x)
-       * np.abs(x) ** (ord - 1)
-       if np.ndim(x) == 1 or np.ndim(axis) == 0 and axis is not None
-       else _ad.unsupported("this matrix norm"))
-defjvp(np.linalg.norm,
-       lambda t, ans, x, ord=None, axis=None, keepdims=False:
-       _ad.max_jvp(t * np.sign(x), ans, np.abs(x), axis, keepdims)
-       if ord is np.inf or ord == np.inf else
-       np.sum(t * x, axis, keepdims=keepdims) / ans
-       if ord is None or ord == "fro" or (ord == 2 and np.ndim(x) == 1)
-       else np.sum(t * np.sign(x) * np.abs(x) ** (ord - 1), axis, keepdims=keepdims)
-       / ans ** (ord - 1)
-       if np.ndim(x) == 1 or np.ndim(axis) == 0 and axis is not None
-       else _ad.unsupported("this matrix norm"))
+# `_ad.norm_form` says which norm a call computes.  Vector p-norms (also 'fro' and None of
+# matrices): |x|^(p-1) sign(x) / n^(p-1); ord=inf and -inf split ties like max; ord=0 (a count)
+# is constant.  Matrix norms over the axes (r, c): ord 1/-1 is the max/min over c of the sums
+# of |x| over r (inf/-inf: over c, then r), so the max rule carries g to those sums and sign(x)
+# to x; ord 2/-2/'nuc' is the largest/smallest/sum of the singular values, whose cotangent is
+# g times U_k Vh_k over those (distinct singular values).
+def _norm_vjp(g, ans, x, ord=None, axis=None, keepdims=False):
+    form = _ad.norm_form(x, ord, axis)
+    usv = (np.linalg.svd(np.moveaxis(x, form[1], (-2, -1)), full_matrices=False)
+           if form[0] == "singular" else None)
+    return (
+        _ad.sum_grad(g / ans, x, axis, keepdims) * x if ord is None or form[0] == "2" else
+        _ad.max_grad(g, ans, np.abs(x), axis, keepdims) * np.sign(x) if form[0] == "max" else
+        0.0 * x if form[0] == "0" else
+        _ad.sum_grad(g / ans ** (ord - 1), x, axis, keepdims) * np.sign(x)
+        * np.abs(x) ** (ord - 1) if form[0] == "p" else
+        _ad.max_grad(g, ans, np.sum(np.abs(x), form[2], keepdims=True), form[1], keepdims)
+        * np.sign(x) if form[0] == "sums" else
+        np.moveaxis(np.matmul(usv[0][..., _ad.singular_values_used(ord)],
+                              usv[2][..., _ad.singular_values_used(ord), :]), (-2, -1), form[1])
+        * (g if keepdims else np.expand_dims(g, form[1])))
+
+
+def _norm_jvp(t, ans, x, ord=None, axis=None, keepdims=False):
+    form = _ad.norm_form(x, ord, axis)
+    usv = (np.linalg.svd(np.moveaxis(x, form[1], (-2, -1)), full_matrices=False)
+           if form[0] == "singular" else None)
+    return (
+        np.sum(t * x, axis, keepdims=keepdims) / ans if ord is None or form[0] == "2" else
+        _ad.max_jvp(t * np.sign(x), ans, np.abs(x), axis, keepdims) if form[0] == "max" else
+        0.0 * ans if form[0] == "0" else
+        np.sum(t * np.sign(x) * np.abs(x) ** (ord - 1), axis, keepdims=keepdims)
+        / ans ** (ord - 1) if form[0] == "p" else
+        _ad.max_jvp(np.sum(t * np.sign(x), form[2], keepdims=True), ans,
+                    np.sum(np.abs(x), form[2], keepdims=True), form[1], keepdims)
+        if form[0] == "sums" else
+        np.sum(np.moveaxis(np.matmul(usv[0][..., _ad.singular_values_used(ord)],
+                                     usv[2][..., _ad.singular_values_used(ord), :]),
+                           (-2, -1), form[1]) * t, form[1], keepdims=keepdims))
+
+
+defvjp(np.linalg.norm, _norm_vjp)
+defjvp(np.linalg.norm, _norm_jvp)
 deffacts(np.linalg.norm, shape=shapes.number_without_options)

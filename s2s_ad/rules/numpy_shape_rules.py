@@ -10,7 +10,7 @@ cotangents.
 Contents:
     reshaping       reshape ravel squeeze expand_dims atleast_1d/2d/3d broadcast_to copy array
     axes            transpose/permute_dims matrix_transpose swapaxes moveaxis rollaxis
-    assembling      concatenate stack vstack hstack dstack column_stack
+    assembling      concatenate stack vstack hstack dstack column_stack append
     splitting       split array_split hsplit vsplit dsplit
     repeating       tile repeat pad
     reordering      flip flipud fliplr roll rot90 sort partition
@@ -21,7 +21,7 @@ import numpy as np
 from s2s_ad import runtime as _ad
 from s2s_ad.rules import shape_facts as shapes
 from s2s_ad.rules.batched_rules import fixed
-from s2s_ad.rules.registry import deffacts, defjvp, deflinear, defvjp
+from s2s_ad.rules.registry import Refused, deffacts, defjvp, deflinear, defvjp
 
 # ---- reshaping ----
 
@@ -42,10 +42,19 @@ deflinear(np.squeeze, lambda g, ans, a, axis=None: np.reshape(g, np.shape(a)))
 deffacts(np.squeeze, methods=("squeeze",), view=True, real=True)
 deflinear(np.expand_dims, lambda g, ans, a, axis: np.reshape(g, np.shape(a)))
 deffacts(np.expand_dims, view=True, real=True)
-# atleast_Nd take any number of arrays; the rules cover the one-array call.
-for _f in (np.atleast_1d, np.atleast_2d, np.atleast_3d):
-    deflinear(_f, lambda g, ans, a: np.reshape(g, np.shape(a)))
-    deffacts(_f, view=True)
+# atleast_Nd take any number of arrays; the rules cover the one-array call, and a derivative
+# through a second array is refused (it was a silent zero).
+_ONE_ARRAY = Refused("no derivative rule for a second array",
+                     "Call it once per array: a, b = np.atleast_1d(x), np.atleast_1d(y).")
+defvjp(np.atleast_1d, lambda g, ans, a: np.reshape(g, np.shape(a)), *[_ONE_ARRAY] * 15)
+defjvp(np.atleast_1d, lambda t, ans, a: np.atleast_1d(t), *[_ONE_ARRAY] * 15)
+deffacts(np.atleast_1d, view=True)
+defvjp(np.atleast_2d, lambda g, ans, a: np.reshape(g, np.shape(a)), *[_ONE_ARRAY] * 15)
+defjvp(np.atleast_2d, lambda t, ans, a: np.atleast_2d(t), *[_ONE_ARRAY] * 15)
+deffacts(np.atleast_2d, view=True)
+defvjp(np.atleast_3d, lambda g, ans, a: np.reshape(g, np.shape(a)), *[_ONE_ARRAY] * 15)
+defjvp(np.atleast_3d, lambda t, ans, a: np.atleast_3d(t), *[_ONE_ARRAY] * 15)
+deffacts(np.atleast_3d, view=True)
 deflinear(np.broadcast_to, lambda g, ans, array, shape, subok=False: _ad.unbroadcast(g, array))
 deffacts(np.broadcast_to, view=True, real=True)
 # (its JVP copies too: np.copy(t), never t itself, which may be written into in place)
@@ -100,6 +109,17 @@ defvjp(np.dstack, lambda g, ans, tup: _ad.stack_split(g, tup, "dstack"))
 defjvp(np.dstack, lambda t, ans, tup: _ad.stack_join(t, "dstack", 0, tup))
 defvjp(np.column_stack, lambda g, ans, tup: _ad.stack_split(g, tup, "column_stack"))
 defjvp(np.column_stack, lambda t, ans, tup: _ad.stack_join(t, "column_stack", 0, tup))
+
+# append(arr, values, axis) is concatenate((arr, values), axis) (flat for axis=None).
+defvjp(np.append,
+       lambda g, ans, arr, values, axis=None:
+       _ad.stack_split(g, (arr, values), "concatenate", axis)[0],
+       lambda g, ans, arr, values, axis=None:
+       _ad.stack_split(g, (arr, values), "concatenate", axis)[1])
+defjvp(np.append,
+       lambda t, ans, arr, values, axis=None: np.append(t, _ad.zeros_like(values), axis),
+       lambda t, ans, arr, values, axis=None: np.append(_ad.zeros_like(arr), t, axis))
+deffacts(np.append, kind="array", fresh=True, real=True)
 
 # ---- splitting (the result is a list; g is a list whose entries may be None) ----
 

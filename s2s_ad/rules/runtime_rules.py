@@ -134,6 +134,13 @@ defvjp(_ad.prod_others,
 defjvp(_ad.prod_others,
        lambda tdot, out, a, axis=None: (np.sum(tdot * out, axis, keepdims=True) - tdot * out) / a)
 
+# a result's tangent as a tuple of the result's type (a named tuple of np.linalg): linear in
+# the items, the type only read from `like`
+defvjp(_ad.tuple_like, None, lambda gbar, out, like, items: _ad.tuple_like((), gbar))
+defjvp(_ad.tuple_like, None, lambda tdot, out, like, items: _ad.tuple_like(like, tdot))
+defstructural(_ad.tuple_like)
+deffacts(_ad.tuple_like, kind="tuple")
+
 # ---- bilinear products ----
 
 defvjp(_ad.matmul_grad_a,
@@ -311,29 +318,72 @@ defvjp(_ad.select_grad,
        _ad.broadcast_like(np.select(condlist, gbar, 0.0), g))
 defjvp(_ad.select_grad,
        lambda tdot, out, g, condlist, choicelist: _ad.select_grad(tdot, condlist, choicelist))
+# (operands x0..x7, as np.einsum's rules take them)
 defvjp(_ad.einsum_expand,
-       lambda gbar, out, r, subscripts, i, x0, x1=None, x2=None, x3=None:
-       _ad.einsum_collapse(gbar, subscripts, i, x0, x1, x2, x3))
+       lambda gbar, out, r, subscripts, i, x0, x1=None, x2=None, x3=None, x4=None, x5=None,
+       x6=None, x7=None:
+       _ad.einsum_collapse(gbar, subscripts, i, x0, x1, x2, x3, x4, x5, x6, x7))
 defjvp(_ad.einsum_expand,
-       lambda tdot, out, r, subscripts, i, x0, x1=None, x2=None, x3=None:
-       _ad.einsum_expand(tdot, subscripts, i, x0, x1, x2, x3))
+       lambda tdot, out, r, subscripts, i, x0, x1=None, x2=None, x3=None, x4=None, x5=None,
+       x6=None, x7=None:
+       _ad.einsum_expand(tdot, subscripts, i, x0, x1, x2, x3, x4, x5, x6, x7))
 defvjp(_ad.einsum_collapse,
-       lambda gbar, out, h, subscripts, i, x0, x1=None, x2=None, x3=None:
-       _ad.einsum_expand(gbar, subscripts, i, x0, x1, x2, x3))
+       lambda gbar, out, h, subscripts, i, x0, x1=None, x2=None, x3=None, x4=None, x5=None,
+       x6=None, x7=None:
+       _ad.einsum_expand(gbar, subscripts, i, x0, x1, x2, x3, x4, x5, x6, x7))
 defjvp(_ad.einsum_collapse,
-       lambda tdot, out, h, subscripts, i, x0, x1=None, x2=None, x3=None:
-       _ad.einsum_collapse(tdot, subscripts, i, x0, x1, x2, x3))
+       lambda tdot, out, h, subscripts, i, x0, x1=None, x2=None, x3=None, x4=None, x5=None,
+       x6=None, x7=None:
+       _ad.einsum_collapse(tdot, subscripts, i, x0, x1, x2, x3, x4, x5, x6, x7))
+
+# (spacings s0..s7, as np.gradient's rules take them)
+defvjp(_ad.gradient_grad,
+       lambda gbar, out, g, f, s0=None, s1=None, s2=None, s3=None, s4=None, s5=None, s6=None,
+       s7=None, axis=None, edge_order=1:
+       _ad.gradient(gbar, s0, s1, s2, s3, s4, s5, s6, s7, axis, edge_order))
+defjvp(_ad.gradient_grad,
+       lambda tdot, out, g, f, s0=None, s1=None, s2=None, s3=None, s4=None, s5=None, s6=None,
+       s7=None, axis=None, edge_order=1:
+       _ad.gradient_grad(tdot, f, s0, s1, s2, s3, s4, s5, s6, s7, axis, edge_order))
+deffacts(_ad.gradient_grad, shape=shapes.like(1))
+
+# piecewise_place(y, mask, v): y outside the mask, v inside
+defvjp(_ad.piecewise_place,
+       lambda gbar, out, y, mask, v: np.where(mask, 0.0, gbar),
+       None,
+       lambda gbar, out, y, mask, v: _ad.unbroadcast(np.asarray(gbar)[mask], v))
+defjvp(_ad.piecewise_place,
+       lambda tdot, out, y, mask, v: np.where(mask, 0.0, tdot),
+       None,
+       lambda tdot, out, y, mask, v: _ad.piecewise_place(0.0 * out, mask, tdot))
+deffacts(_ad.piecewise_place, kind="array", shape=shapes.like(0), fresh=True)
+
+# distinct_eigenvalues(w) is w, checked when it runs
+# (elementwise with slope 1, not deflinear: its JVP must not check the tangent's values)
+defelementwise(_ad.distinct_eigenvalues, lambda out, w: 1)
+# it raises where eigenvalues repeat: never dropped, though its result may go unused
+deffacts(_ad.distinct_eigenvalues, shape=shapes.like(0), elementwise_in=(0,), pure=False)
 
 # ---- Fourier, interpolation, histograms, special functions ----
 
 defvjp(_ad.fit_axis, lambda gbar, out, x, like, axis=-1: _ad.fit_axis(gbar, x, axis))
 defjvp(_ad.fit_axis, lambda tdot, out, x, like, axis=-1: _ad.fit_axis(tdot, like, axis))
+# interp_fp_grad(g, x, ...) = sum_j g_j w(x_j) with w the hat weights of x_j on xp: linear in g;
+# in x its slope is that of np.interp in x, with gbar in place of fp (x the query points and
+# fp both differentiated: a Hessian's cross term), and its tangent the adjoint of that map
+# (take and diff transposed)
 defvjp(_ad.interp_fp_grad,
        lambda gbar, out, g, x, xp, fp, left=None, right=None:
-       np.interp(x, xp, gbar, None if left is None else 0.0, None if right is None else 0.0))
+       np.interp(x, xp, gbar, None if left is None else 0.0, None if right is None else 0.0),
+       lambda gbar, out, g, x, xp, fp, left=None, right=None:
+       _ad.unbroadcast(g * np.take(np.diff(gbar) / np.diff(xp), _ad.interp_slope(x, xp, fp)[0])
+                       * _ad.interp_slope(x, xp, fp)[1], x))
 defjvp(_ad.interp_fp_grad,
        lambda tdot, out, g, x, xp, fp, left=None, right=None:
-       _ad.interp_fp_grad(tdot, x, xp, fp, left, right))
+       _ad.interp_fp_grad(tdot, x, xp, fp, left, right),
+       lambda tdot, out, g, x, xp, fp, left=None, right=None:
+       _ad.diff_grad(_ad.take_grad(g * tdot * _ad.interp_slope(x, xp, fp)[1], np.diff(fp),
+                                   _ad.interp_slope(x, xp, fp)[0]) / np.diff(xp), fp))
 defvjp(_ad.histogram_weights_grad,
        lambda gbar, out, g, a, edges, weights: np.histogram(a, edges, weights=gbar)[0])
 defjvp(_ad.histogram_weights_grad,
@@ -348,7 +398,9 @@ nondifferentiable(
     _ad.zeros_like, _ad.unsupported, _ad.inverse_axes, _ad.rollaxis_dest, _ad.weights_shape,
     _ad.einsum_spec, _ad.irfft_weights, _ad.interp_slope, _ad.histogram_bin, _ad.last_writes,
     _ad.saved_item, _ad.restore_item, _ad.quantile_weights, _ad.quantile_axes, _ad.keys_of,
-    _ad.check_walked,
+    _ad.check_walked, _ad.norm_form, _ad.singular_values_used,
+    _ad.reduced_svd, _ad.reduced_qr, _ad.along_axis_index, _ad.largest_entries,
+    _ad.full_rank, _ad.piecewise_masks, _ad.piecewise_start,
 )
 deffacts(_ad.zeros_like, kind="first", shape=shapes.like(0))
 # Helpers that do something besides computing a value: the optimiser may neither drop, merge

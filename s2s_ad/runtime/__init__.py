@@ -28,17 +28,23 @@ from s2s_ad.runtime.core import (unbroadcast, reduction_plan, broadcast_like, ze
                                  record_fields_grad)
 from s2s_ad.runtime.objects import register_pytree
 from numpy import ravel as flat_items     # `a.flat` read (normalize.py): np.ravel, its rules
+from numpy import asarray as as_array     # np.piecewise's x (frontend/piecewise.py): its rules
 from s2s_ad.runtime.arrays import (unsupported, inverse_axes, matmul_grad_a, matmul_grad_b,
                                    matmul_grad_b_steps, matmul_grad_a_steps, unbroadcast_steps,
                                    dot_grad_a, dot_grad_b, last_writes, prod_others, max_grad,
                                    max_jvp, quantile_weights, quantile_axes, cumsum_grad,
                                    diff_grad, weights_shape, diagonal_grad, stack_split,
                                    stack_join, array_grad, tile_grad, repeat_grad, rollaxis_dest,
-                                   pad_grad, take_grad, take_along_axis_grad, select_grad)
+                                   pad_grad, take_grad, take_along_axis_grad, select_grad,
+                                   norm_form, singular_values_used, tuple_like,
+                                   reduced_svd, reduced_qr, along_axis_index,
+                                   gradient, gradient_grad, distinct_eigenvalues,
+                                   largest_entries, full_rank, piecewise_masks,
+                                   piecewise_start, piecewise_place)
 from s2s_ad.runtime.products import (tensordot_grad_a, tensordot_grad_b, inner_grad_a,
                                      inner_grad_b, kron_grad_a, kron_grad_b, convolve_grad_a,
                                      convolve_grad_b, einsum_subscripts, einsum_spec,
-                                     einsum_expand, einsum_collapse)
+                                     einsum_expand, einsum_collapse, einsum)
 from s2s_ad.runtime.special import (fit_axis, irfft_weights, interp_slope, interp_fp_grad,
                                     histogram_bin, histogram_weights_grad, polygamma,
                                     sinc_derivative)

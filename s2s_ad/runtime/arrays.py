@@ -138,25 +138,25 @@ def unbroadcast_steps(gs, x):
 
 
 def dot_grad_a(g, a, b):
-    """Cotangent of `a` in `np.dot(a, b)` for any ranks."""
+    """Cotangent of `a` in `np.dot(a, b)` for any ranks (real for a real `a`: unbroadcast)."""
     na, nb = np.ndim(a), np.ndim(b)
     if na == 0 or nb == 0:
         return unbroadcast(np.sum(g * b) if na == 0 else g * b, a)
     if nb == 1:
-        return np.multiply.outer(g, b)
+        return unbroadcast(np.multiply.outer(g, b), a)
     gaxes = list(range(na - 1, na - 1 + nb - 2)) + [np.ndim(g) - 1]
     baxes = list(range(nb - 2)) + [nb - 1]
-    return np.tensordot(g, b, (gaxes, baxes))
+    return unbroadcast(np.tensordot(g, b, (gaxes, baxes)), a)
 
 
 def dot_grad_b(g, a, b):
-    """Cotangent of `b` in `np.dot(a, b)` for any ranks."""
+    """Cotangent of `b` in `np.dot(a, b)` for any ranks (real for a real `b`)."""
     na, nb = np.ndim(a), np.ndim(b)
     if na == 0 or nb == 0:
         return unbroadcast(np.sum(g * a) if nb == 0 else g * a, b)
     lead = list(range(na - 1))
     out = np.tensordot(a, g, (lead, lead))
-    return out if nb == 1 else np.moveaxis(out, 0, -2)
+    return unbroadcast(out if nb == 1 else np.moveaxis(out, 0, -2), b)
 
 
 def _reduced_axes(x, axis):
@@ -202,6 +202,167 @@ def prod_others(a, axis=None):
     before = np.cumprod(np.concatenate([ones, flat[..., :-1]], -1), -1)
     after = np.cumprod(np.concatenate([ones, flat[..., :0:-1]], -1), -1)[..., ::-1]
     return np.moveaxis((before * after).reshape(moved.shape), ends, axes)
+
+
+def tuple_like(like, items):
+    """`items` as a tuple of the type of `like`: the tangent of a NumPy result that is a named
+    tuple (`np.linalg.eigh(a).eigenvalues`) is one of the same type, so that its fields read
+    as the result's do."""
+    return type(like)(*items) if hasattr(type(like), "_fields") else tuple(items)
+
+
+def reduced_svd(a, full_matrices):
+    """Are np.linalg.svd's factors of `a` the reduced ones (a square matrix, or
+    full_matrices=False)?  Raises for the full factors of a matrix that is not square."""
+    m, n = np.shape(a)[-2:]
+    if full_matrices and m != n:
+        unsupported("the factors of np.linalg.svd(a, full_matrices=True) of a matrix that is "
+                    "not square (the columns past min(m, n) are not unique): pass "
+                    "full_matrices=False, or compute_uv=False for the singular values")
+    return True
+
+
+def reduced_qr(a, mode):
+    """Are np.linalg.qr's factors of `a` those of mode 'reduced' (as 'complete' ones are where
+    the matrix has no more rows than columns; 'r' gives R alone)?  Raises for the others: the
+    columns of a complete Q past the n-th are not unique."""
+    m, n = np.shape(a)[-2:]
+    if (mode == "complete" and m > n) or mode not in ("reduced", "complete", "r"):
+        unsupported(f"np.linalg.qr(a, mode={mode!r}) of a {m}x{n} matrix: the rules cover "
+                    "modes 'reduced' and 'r', and 'complete' of a matrix with no more rows "
+                    "than columns")
+    return mode != "r"
+
+
+def gradient(f, s0=None, s1=None, s2=None, s3=None, s4=None, s5=None, s6=None, s7=None,
+             axis=None, edge_order=1):
+    """np.gradient(f, *spacings, axis, edge_order) with the spacings that are not None: the
+    rules of np.gradient take up to eight spacings by position (its rules are np.gradient's)."""
+    spacings = [s for s in (s0, s1, s2, s3, s4, s5, s6, s7) if s is not None]
+    return np.gradient(f, *spacings, axis=axis, edge_order=edge_order)
+
+
+def gradient_grad(g, f, s0=None, s1=None, s2=None, s3=None, s4=None, s5=None, s6=None, s7=None,
+                  axis=None, edge_order=1):
+    """Cotangent of `f` in np.gradient(f, s0, ..., s7, axis, edge_order), whose result is one
+    array per axis (one array for one axis; `g` holds None for a zero cotangent).  Along each
+    axis np.gradient is a matrix D, the gradient of the identity's columns (any spacing or
+    edge order): the cotangent is D^T applied along that axis."""
+    nd = np.ndim(f)
+    axes = list(range(nd)) if axis is None else \
+        [int(a) % nd for a in (axis if np.ndim(axis) else [axis])]
+    spacings = [s for s in (s0, s1, s2, s3, s4, s5, s6, s7) if s is not None] or [1.0]
+    spacings = spacings * len(axes) if len(spacings) == 1 else spacings
+    gs = [g] if len(axes) == 1 else g
+    total = np.zeros(np.shape(f), dtype=np.result_type(f, np.float32))
+    for ax, spacing, gk in zip(axes, spacings, gs):
+        if gk is None:
+            continue
+        n = np.shape(f)[ax]
+        d = np.gradient(np.eye(n, dtype=total.dtype), spacing, axis=0, edge_order=edge_order)
+        total = total + np.moveaxis(np.tensordot(d.T, np.moveaxis(gk, ax, 0), 1), 0, ax)
+    return total
+
+
+def distinct_eigenvalues(w):
+    """`w` itself, checked: the derivatives of np.linalg.eig divide by the differences of
+    eigenvalues, which a repeated eigenvalue makes infinite (its eigenvectors are not unique)."""
+    gaps = np.abs(w[..., :, None] - w[..., None, :]) + np.eye(np.shape(w)[-1])
+    if np.any(gaps <= 1e-12 * np.maximum(1.0, np.max(np.abs(w)))):
+        unsupported("np.linalg.eig or eigvals of a matrix with a repeated eigenvalue (its "
+                    "eigenvectors are not unique there): for a symmetric matrix use "
+                    "np.linalg.eigh, or perturb the matrix")
+    return w
+
+
+def largest_entries(v):
+    """True at the entry of largest modulus of each column of `v`, False elsewhere: the entry
+    np.linalg.eig makes real in each eigenvector (LAPACK's normalization)."""
+    rows = np.argmax(np.abs(v), axis=-2)
+    return np.arange(np.shape(v)[-2])[:, None] == rows[..., None, :]
+
+
+def full_rank(rank, a):
+    """True where np.linalg.lstsq found `a` of full rank; raises for a rank-deficient `a`, whose
+    least-squares solution jumps where the rank changes (the rules assume full rank)."""
+    if rank < min(np.shape(a)[-2:]):
+        unsupported(f"np.linalg.lstsq of a matrix of rank {rank} < {min(np.shape(a)[-2:])} "
+                    "(the derivative assumes full rank): drop the dependent columns, or add "
+                    "a ridge term")
+    return True
+
+
+def piecewise_masks(condlist, n):
+    """The masks np.piecewise(x, condlist, funclist) applies its `n` functions at: the
+    conditions, and with one function more, where none of them holds (frontend/piecewise.py)."""
+    masks = [np.asarray(c, dtype=bool) for c in condlist]
+    if n == len(masks) + 1:
+        masks.append(~np.any(masks, axis=0))
+    elif n != len(masks):
+        raise ValueError(f"with {len(masks)} condition(s), np.piecewise takes "
+                         f"{len(masks)} or {len(masks) + 1} functions, not {n}")
+    return masks
+
+
+def piecewise_start(x):
+    """The array np.piecewise(x, ...) writes its pieces into: zeros like x."""
+    return np.zeros(np.shape(x), dtype=np.result_type(x))
+
+
+def piecewise_place(y, mask, v):
+    """`y` with `v` written where `mask` holds, as a new array (np.piecewise puts each piece in
+    place so; frontend/piecewise.py)."""
+    out = np.array(y, copy=True)
+    out[mask] = v
+    return out
+
+
+def along_axis_index(arr, indices, axis):
+    """The index of `arr` that np.put_along_axis(arr, indices, values, axis) writes at (and
+    np.take_along_axis reads at): `indices` along `axis`, every position along the others;
+    with axis=None, `indices` into the flattened array."""
+    shape = np.shape(arr)
+    if axis is None:
+        return np.unravel_index(indices, shape)
+    indices = np.asarray(indices)
+    axis = axis % len(shape)
+    return tuple(indices if d == axis else
+                 np.arange(n).reshape((1,) * d + (n,) + (1,) * (len(shape) - d - 1))
+                 for d, n in enumerate(shape))
+
+
+def norm_form(x, ord=None, axis=None):
+    """How `np.linalg.norm(x, ord, axis)` is computed, for its rules: (kind, axes, summed):
+
+        "2"         the 2-norm of the entries (vectors; 'fro' and None of matrices)
+        "max"       the largest or smallest |entry| (vector ord inf, -inf)
+        "0"         the count of nonzero entries (vector ord 0)
+        "p"         a vector p-norm
+        "sums"      the largest or smallest of the sums of |x| over axis `summed` (matrix ord
+                    1, -1: over rows; inf, -inf: over columns), taken over the matrix `axes`
+        "singular"  the largest, smallest or sum of the singular values over the matrix `axes`
+                    (matrix ord 2, -2, 'nuc')
+
+    `axes` is the (row, column) pair of a matrix norm (non-negative), else None."""
+    nd = np.ndim(x)
+    pair = None
+    if axis is None and nd == 2:
+        pair = (0, 1)
+    elif axis is not None and np.ndim(axis) == 1 and len(axis) == 2:
+        pair = tuple(int(a) % nd for a in axis)
+    if ord is None or (isinstance(ord, str) and ord == "fro") or (pair is None and ord == 2):
+        return "2", None, None
+    if pair is None:
+        return ("max" if ord in (np.inf, -np.inf) else "0" if ord == 0 else "p"), None, None
+    if isinstance(ord, str) or ord in (2, -2):
+        return "singular", pair, None
+    return "sums", pair, pair[0] if ord in (1, -1) else pair[1]
+
+
+def singular_values_used(ord):
+    """The singular values a matrix norm of `ord` 2, -2 or 'nuc' is made of (they come in
+    decreasing order): the largest, the smallest, all."""
+    return slice(0, 1) if ord == 2 else slice(-1, None) if ord == -2 else slice(None)
 
 
 def _max_mask(m, x, axis, keepdims):

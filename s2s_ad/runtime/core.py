@@ -116,6 +116,9 @@ def add(a, b):
     items = fields(a)       # objects add field by field; static fields are a's
     if items is not None:
         other = fields(b)
+        if other is None and isinstance(a, tuple) and isinstance(b, tuple):
+            # a named tuple's adjoint (np.linalg.eigh's) and a rule's plain tuple for it
+            return type(a)(*(add(u, v) for u, v in zip(a, b)))
         return rebuilt(a, {k: add(v, other[k]) for k, v in items.items()
                                    if not is_static(v)})
     if isinstance(a, (tuple, list)):

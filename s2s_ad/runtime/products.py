@@ -27,7 +27,7 @@ def tensordot_grad_a(g, a, b, axes=2):
     nfa = len(free_a)
     out = np.tensordot(g, b, (list(range(nfa, nfa + len(free_b))), free_b))
     owner = free_a + [ax_a[k] for k in np.argsort(ax_b)]
-    return np.transpose(out, np.argsort(owner))
+    return unbroadcast(np.transpose(out, np.argsort(owner)), a)     # real for a real a
 
 
 def tensordot_grad_b(g, a, b, axes=2):
@@ -37,7 +37,7 @@ def tensordot_grad_b(g, a, b, axes=2):
     free_b = [i for i in range(np.ndim(b)) if i not in ax_b]
     out = np.tensordot(a, g, (free_a, list(range(len(free_a)))))
     owner = [ax_b[k] for k in np.argsort(ax_a)] + free_b
-    return np.transpose(out, np.argsort(owner))
+    return unbroadcast(np.transpose(out, np.argsort(owner)), b)
 
 
 def inner_grad_a(g, a, b):
@@ -45,7 +45,8 @@ def inner_grad_a(g, a, b):
     if np.ndim(a) == 0 or np.ndim(b) == 0:
         return unbroadcast(np.sum(g * b) if np.ndim(a) == 0 else g * b, a)
     na, nb = np.ndim(a), np.ndim(b)
-    return np.tensordot(g, b, (list(range(na - 1, na - 1 + nb - 1)), list(range(nb - 1))))
+    return unbroadcast(np.tensordot(g, b, (list(range(na - 1, na - 1 + nb - 1)),
+                                           list(range(nb - 1)))), a)
 
 
 def inner_grad_b(g, a, b):
@@ -53,7 +54,7 @@ def inner_grad_b(g, a, b):
     if np.ndim(a) == 0 or np.ndim(b) == 0:
         return unbroadcast(np.sum(g * a) if np.ndim(b) == 0 else g * a, b)
     na = np.ndim(a)
-    return np.tensordot(g, a, (list(range(na - 1)), list(range(na - 1))))
+    return unbroadcast(np.tensordot(g, a, (list(range(na - 1)), list(range(na - 1)))), b)
 
 
 def _kron_layout(g, a, b):
@@ -68,13 +69,13 @@ def _kron_layout(g, a, b):
 def kron_grad_a(g, a, b):
     """Cotangent of `a` in `np.kron(a, b)`."""
     nd, sa, sb, grouped = _kron_layout(g, a, b)
-    return np.reshape(np.tensordot(grouped, np.reshape(b, sb), nd), np.shape(a))
+    return unbroadcast(np.reshape(np.tensordot(grouped, np.reshape(b, sb), nd), np.shape(a)), a)
 
 
 def kron_grad_b(g, a, b):
     """Cotangent of `b` in `np.kron(a, b)`."""
     nd, sa, sb, grouped = _kron_layout(g, a, b)
-    return np.reshape(np.tensordot(np.reshape(a, sa), grouped, nd), np.shape(b))
+    return unbroadcast(np.reshape(np.tensordot(np.reshape(a, sa), grouped, nd), np.shape(b)), b)
 
 
 def _conv_full(g, a, v, mode):
@@ -119,7 +120,7 @@ def _einsum_parse(subscripts, operands):
     ins, _, out = subscripts.partition("->")
     ins = ins.split(",")
     used = set(subscripts) - set(".,->")
-    spare = [c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" if c not in used]
+    spare = [c for c in _EINSUM_LETTERS if c not in used]
     ell = 0
     for s, x in zip(ins, operands):
         if "..." in s:
@@ -129,7 +130,7 @@ def _einsum_parse(subscripts, operands):
     for s, x in zip(ins, operands):
         if "..." in s:
             k = np.ndim(x) - len(s) + 3
-            s = s.replace("...", fill[ell - k:])
+            s = s.replace("...", fill[ell - k:] if k else "")
         spelled.append(s)
     if "->" not in subscripts:
         letters = "".join(spelled)
@@ -140,54 +141,100 @@ def _einsum_parse(subscripts, operands):
     return spelled, out
 
 
-def _operands(x0, x1, x2, x3):
-    return [x for x in (x0, x1, x2, x3) if x is not None]
+def _operands(*xs):
+    return [x for x in xs if x is not None]
 
 
-def einsum_spec(subscripts, i, x0, x1=None, x2=None, x3=None):
-    """The subscripts of the einsum giving (the unique-letter part of) operand i's cotangent."""
+def einsum(subscripts, x0, x1=None, x2=None, x3=None, x4=None, x5=None, x6=None, x7=None,
+           optimize=False):
+    """np.einsum of the operands that are not None: the einsum rules write an operand's
+    cotangent or tangent as an einsum with one operand replaced, by position, whatever the
+    number of operands (its rules are np.einsum's)."""
+    if not isinstance(optimize, (bool, str, list)):
+        # a ninth operand, bound by position to `optimize` by the rules' parameters
+        unsupported("np.einsum with more than 8 operands")
+    return np.einsum(subscripts, *_operands(x0, x1, x2, x3, x4, x5, x6, x7), optimize=optimize)
+
+
+def _letter_sizes(ins, ops):
+    """Each letter's size as the operands broadcast it (a letter of size 1 stretches)."""
+    sizes = {}
+    for s, x in zip(ins, ops):
+        for c, n in zip(s, np.shape(x)):
+            sizes[c] = n if sizes.get(c, 1) == 1 else sizes[c]
+    return sizes
+
+
+def einsum_spec(subscripts, i, x0, x1=None, x2=None, x3=None, x4=None, x5=None, x6=None,
+                x7=None):
+    """The subscripts of the einsum giving (the unique-letter part of) operand i's cotangent:
+    the call's, with the cotangent in operand i's place (its letters are the output's), and
+    as output operand i's letters that the output or another operand has."""
     if not isinstance(subscripts, str):
         unsupported("the interleaved form of np.einsum (operands and index lists) with an "
                     "index list held in a name: write the index lists in the call, or the "
                     "subscripts as a string")
-    ops = _operands(x0, x1, x2, x3)
+    ops = _operands(x0, x1, x2, x3, x4, x5, x6, x7)
     ins, out = _einsum_parse(subscripts, ops)
     others = [s for k, s in enumerate(ins) if k != i]
     avail = set(out).union(*others) if others else set(out)
     target = "".join(c for c in dict.fromkeys(ins[i]) if c in avail)
-    return ",".join([out] + others) + "->" + target
+    return ",".join(out if k == i else s for k, s in enumerate(ins)) + "->" + target
 
 
-def einsum_expand(r, subscripts, i, x0, x1=None, x2=None, x3=None):
-    """Operand i's cotangent from its unique-letter part `r`: broadcast over letters that only
-    operand i has, and written on the diagonal where operand i repeats a letter."""
-    ops = _operands(x0, x1, x2, x3)
+def _einsum_plan(subscripts, i, ops):
+    """(operand i's subscripts, the letters of the part of its cotangent that the einsum of
+    einsum_spec gives, operand i's unique letters, that part's size along each of its letters,
+    operand i's size along each of its letters)."""
     ins, out = _einsum_parse(subscripts, ops)
-    spec = einsum_spec(subscripts, i, x0, x1, x2, x3)
-    have = spec.split("->")[1]
-    uniq = "".join(dict.fromkeys(ins[i]))
-    if have == uniq and len(uniq) == len(ins[i]):
-        return r
-    sizes = dict(zip(ins[i], np.shape(ops[i])))
+    have = einsum_spec(subscripts, i, *ops).split("->")[1]
+    full = _letter_sizes(ins, ops)
+    # the sizes in that einsum: the other operands', and the output's (the cotangent's)
+    part = _letter_sizes([s for k, s in enumerate(ins) if k != i] + [out],
+                         [x for k, x in enumerate(ops) if k != i] + [np.empty(
+                             [full[c] for c in out], dtype=np.int8)])
+    own = dict(zip(ins[i], np.shape(ops[i])))
+    return ins[i], have, "".join(dict.fromkeys(ins[i])), [part[c] for c in have], own
+
+
+def einsum_expand(r, subscripts, i, x0, x1=None, x2=None, x3=None, x4=None, x5=None, x6=None,
+                  x7=None):
+    """Operand i's cotangent from its unique-letter part `r`: summed over the letters operand i
+    broadcasts (of size 1 there), broadcast over letters that only operand i has, and written
+    on the diagonal where operand i repeats a letter."""
+    ops = _operands(x0, x1, x2, x3, x4, x5, x6, x7)
+    if np.iscomplexobj(r) and not np.iscomplexobj(ops[i]):
+        r = np.real(r)      # the cotangent of a real operand is real
+    spelled, have, uniq, part, own = _einsum_plan(subscripts, i, ops)
+    stretched = tuple(k for k, c in enumerate(have) if own[c] == 1 and part[k] != 1)
+    if stretched:
+        r = np.sum(r, stretched, keepdims=True)
+    if have == uniq and len(uniq) == len(spelled):
+        return np.broadcast_to(r, np.shape(ops[i])) * 1.0 if np.shape(r) != np.shape(ops[i]) \
+            else r
     r = np.asarray(r)
     for c in uniq:
         if c not in have:
             r = r[..., None]
             have += c
-    r = np.broadcast_to(np.einsum(have + "->" + uniq, r), [sizes[c] for c in uniq])
-    if len(uniq) == len(ins[i]):
+    r = np.broadcast_to(np.einsum(have + "->" + uniq, r), [own[c] for c in uniq])
+    if len(uniq) == len(spelled):
         return r * 1.0
     full = np.zeros(np.shape(ops[i]), dtype=np.result_type(r, np.float32))
-    np.einsum(ins[i] + "->" + uniq, full)[...] = r
+    np.einsum(spelled + "->" + uniq, full)[...] = r
     return full
 
 
-def einsum_collapse(h, subscripts, i, x0, x1=None, x2=None, x3=None):
-    """The adjoint of `einsum_expand`: diagonal entries, summed over operand-i-only letters."""
-    ops = _operands(x0, x1, x2, x3)
-    ins, out = _einsum_parse(subscripts, ops)
-    spec = einsum_spec(subscripts, i, x0, x1, x2, x3)
-    have = spec.split("->")[1]
-    if have == "".join(dict.fromkeys(ins[i])) and len(have) == len(ins[i]):
-        return h
-    return np.einsum(ins[i] + "->" + have, h)
+def einsum_collapse(h, subscripts, i, x0, x1=None, x2=None, x3=None, x4=None, x5=None,
+                    x6=None, x7=None):
+    """The adjoint of `einsum_expand`: diagonal entries, summed over operand-i-only letters,
+    stretched over the letters operand i broadcasts and summed over those the other operands
+    broadcast."""
+    ops = _operands(x0, x1, x2, x3, x4, x5, x6, x7)
+    spelled, have, uniq, part, own = _einsum_plan(subscripts, i, ops)
+    if not (have == uniq and len(have) == len(spelled)):
+        h = np.einsum(spelled + "->" + have, h)
+    shrunk = tuple(k for k, c in enumerate(have) if part[k] == 1 and own[c] != 1)
+    if shrunk:
+        h = np.sum(h, shrunk, keepdims=True)
+    return np.broadcast_to(h, part) * 1.0 if np.shape(h) != tuple(part) else h
