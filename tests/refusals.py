@@ -2,6 +2,7 @@
 import math
 
 import numpy as np
+import scipy.stats
 
 COUNTER = 0
 
@@ -191,3 +192,15 @@ def bumps_a_copy(y0, v):
     y = y0 * 1.0
     bump(y, v)
     return np.sum(y * y)
+
+
+def t_cdf_in_df(df, x):
+    return np.sum(scipy.stats.t.cdf(x, df))
+
+
+def vonmises_in_kappa(kappa, x):
+    return np.sum(scipy.stats.vonmises.logpdf(x, kappa, loc=0.5))
+
+
+def gaussian_with_a_singular_covariance(c, x):
+    return np.sum(scipy.stats.multivariate_normal.logpdf(x, cov=c, allow_singular=True))

@@ -102,8 +102,9 @@ def test_every_other_snippet_runs_and_gives_what_it_says(tmp_path):
 def test_the_rule_counts_are_those_of_docs_rules_md():
     header = re.search(r"(\d+) callables with rules, (\d+) non-differentiable",
                        (ROOT / "docs" / "rules.md").read_text())
-    stated = re.search(r"(\d+) NumPy, `math`, `operator`, builtin, runtime-helper and "
-                       r"`scipy.special` callables with both\s+a VJP and a JVP rule, and (\d+) "
+    stated = re.search(r"(\d+) NumPy, `math`, `operator`, builtin, runtime-helper, "
+                       r"`scipy.special` and `scipy.stats` callables with both\s+a VJP and a "
+                       r"JVP rule, and (\d+) "
                        r"with a zero derivative", README)
     assert stated and header and stated.groups() == header.groups()
 
