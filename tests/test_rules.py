@@ -286,7 +286,13 @@ def _all_arrays(c):
     return all(not isinstance(a, float) for a in c.args)
 
 
-F32_PARAMS = [p for p in PARAMS if _all_arrays(p.values[0]) and p.values[0].fn not in FLOAT64_OK]
+def _in_float64(fn):
+    """Computed in float64 whatever the input: FLOAT64_OK, and SciPy's distributions."""
+    return fn in FLOAT64_OK or \
+        type(getattr(fn, "__self__", None)).__module__.startswith("scipy.stats")
+
+
+F32_PARAMS = [p for p in PARAMS if _all_arrays(p.values[0]) and not _in_float64(p.values[0].fn)]
 
 
 def _dtypes(x):
