@@ -204,3 +204,12 @@ def vonmises_in_kappa(kappa, x):
 
 def gaussian_with_a_singular_covariance(c, x):
     return np.sum(scipy.stats.multivariate_normal.logpdf(x, cov=c, allow_singular=True))
+
+
+def lognorm_without_rules(s, x):
+    return np.sum(scipy.stats.lognorm.logpdf(x, s))
+
+
+def noise_from_rvs(s, x):
+    return np.sum(scipy.stats.norm.logpdf(x, scale=s)) + np.sum(scipy.stats.norm.rvs(size=2,
+                                                                                  random_state=0))

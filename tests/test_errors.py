@@ -229,6 +229,18 @@ def test_a_stats_shape_derivative_without_a_closed_form_is_refused(fn, marker):
     assert np.all(np.isfinite(ad.grad(fn, wrt=1)(df, x)))     # x is differentiable
 
 
+def test_a_stats_method_without_rules_is_refused_at_the_users_line():
+    """lognorm has no rules: refused where its arguments are active, never differentiated
+    through SciPy's code; norm.rvs with constant arguments runs as it is."""
+    s, x = np.array([0.5, 0.7]), np.array([0.3, 1.4])
+    message = refusal(r.lognorm_without_rules, s, x, kind=ad.NonDifferentiableCallError)
+    assert "scipy.stats.lognorm.logpdf has no derivative rule" in message
+    assert f"{HERE}:{line_of(r.lognorm_without_rules, 'lognorm.logpdf(x, s)')}:" in message
+    with pytest.raises(ad.NonDifferentiableCallError, match="no derivative rule"):
+        ad.grad(r.lognorm_without_rules, wrt=1)(s, x)
+    np.testing.assert_allclose(ad.grad(r.noise_from_rvs)(s, x), (x * x / (s * s) - 1.0) / s)
+
+
 def test_a_singular_allowed_covariance_is_refused_when_it_runs():
     """allow_singular=True: the derivative in cov (possibly singular) raises, in both modes;
     the one in x uses the pseudo-inverse."""

@@ -34,6 +34,8 @@ Differentiable arguments:
     multivariate_normal  logpdf pdf              x, mean, cov (cov reads its lower triangle,
                                                  as SciPy does); allow_singular uses pinv
                        entropy                   cov
+    any other method of a scipy.stats distribution (lognorm.logpdf, norm.rvs, ...): runs
+    where its arguments are constants, refused where one is differentiated
 """
 import linecache
 import re
@@ -467,3 +469,37 @@ _rules(stats.multivariate_normal.entropy, ["mean=None", "cov=1", "allow_singular
             _MVN_REFUSED + "0.5 * np.sum(mvn_precision(cov, n, False) * mvn_matrix(seed, n))"])],
        {"mvn_precision": mvn_precision, "mvn_size": mvn_size, "mvn_matrix": mvn_matrix,
         "mvn_cov_layout": mvn_cov_layout}, broadcasts=False)
+
+
+# ---- the other methods of SciPy's distributions: refused where an argument is active ----
+
+# Without a record, a call such as lognorm.logpdf(x, s) or norm.rvs(size=3) would be taken
+# for a user's method and SciPy's own code differentiated, which fails inside SciPy (or
+# refuses its **kwargs).  With every argument Refused, a call with constant arguments runs as
+# it is, and one with an active argument is refused at the user's line.  These methods give
+# a number or an array (not interval, stats, fit, support: tuples); purity is left unstated
+# (rvs draws random numbers).
+_OTHER_METHODS = ("pdf", "logpdf", "cdf", "logcdf", "sf", "logsf", "ppf", "isf", "pmf",
+                  "logpmf", "rvs", "mean", "var", "std", "median", "entropy", "moment")
+_ENOUGH = 16      # positions refused: more than any call passes (x, shapes, loc, scale)
+
+
+def _refuse_the_rest():
+    from s2s_ad.rules.registry import RULES
+    for name, dist in sorted(vars(stats).items()):
+        if not isinstance(dist, (stats.rv_continuous, stats.rv_discrete)):
+            continue
+        for method in _OTHER_METHODS:
+            fn = getattr(dist, method, None)
+            if fn is None or fn in RULES:
+                continue
+            refused = Refused(f"scipy.stats.{name}.{method} has no derivative rule",
+                              "docs/rules.md lists the scipy.stats methods with rules; wrap "
+                              "an argument in ad.stop_gradient(...) if its derivative is not "
+                              "needed.")
+            defvjp(fn, *(refused,) * _ENOUGH)
+            defjvp(fn, *(refused,) * _ENOUGH)
+            deffacts(fn, kind="num")
+
+
+_refuse_the_rest()
