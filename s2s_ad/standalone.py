@@ -36,7 +36,9 @@ from s2s_ad.base.naming import Namer, is_generated
 from s2s_ad.frontend import source as frontend
 
 MISSING = object()
-_COPIED = ("s2s_ad.runtime", "s2s_ad.base.errors")    # s2s_ad's modules copied by their source
+# s2s_ad's modules copied by their source (the scipy.stats rules' helpers: what their inlined
+# rules call)
+_COPIED = ("s2s_ad.runtime", "s2s_ad.base.errors", "s2s_ad.rules.scipy_stats_rules")
 _LIBRARIES = tuple({sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib",
                                                         "platlib")})
 
@@ -257,15 +259,20 @@ def _is_user_code(fn):
 
 
 def _importable(obj):
-    """(module, name) when `from module import name` gives `obj`."""
+    """(module, name) when `from module import name` gives `obj`: a function or class by its
+    name, or an object a library makes at module level (`scipy.stats.norm`, an instance of
+    a class of that module), by the name the module binds it to."""
     module, name = getattr(obj, "__module__", None), getattr(obj, "__name__", None)
-    if not module or not name or module.startswith("s2s_ad") or module == "__main__":
+    if not module or module.startswith("s2s_ad") or module == "__main__":
         return None
     try:
-        found = getattr(importlib.import_module(module), name, None)
+        home = importlib.import_module(module)
     except ImportError:
         return None
-    return (module, name) if found is obj else None
+    if name is None and type(obj).__module__ == module:
+        name = next((n for n, v in vars(home).items() if v is obj and not n.startswith("_")),
+                    None)
+    return (module, name) if name is not None and getattr(home, name, None) is obj else None
 
 
 def _literal(value, module):

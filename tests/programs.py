@@ -2793,3 +2793,35 @@ def spectra_and_singular_values(m):
 
 
 CASES.append(Case(spectra_and_singular_values, args(mat(3, 4)), (0,), tol=1e-5))
+
+
+# ---- scipy.stats log-likelihoods, written as user code (issue 20) ----------------------------
+import scipy.stats      # noqa: E402
+from scipy.stats import norm      # noqa: E402
+
+_Y = np.array([0.3, -1.2, 0.8, 2.1, -0.4])
+_X = np.array([[1.0, 0.2], [1.0, -1.1], [1.0, 0.5], [1.0, 1.7], [1.0, -0.3]])
+_COUNTS = np.array([1.0, 0.0, 2.0, 5.0, 1.0])
+
+
+def gaussian_nll(mu, log_sigma):
+    return -np.sum(norm.logpdf(_Y, loc=mu, scale=np.exp(log_sigma)))
+
+
+def student_t_regression_nll(w, log_scale):
+    return -np.sum(scipy.stats.t.logpdf(_Y, 4.0, loc=_X @ w, scale=np.exp(log_scale)))
+
+
+def poisson_regression_nll(w):
+    return -np.sum(scipy.stats.poisson.logpmf(_COUNTS, np.exp(_X @ w)))
+
+
+def gaussian_with_a_learnt_covariance(m, a):
+    cov = a @ a.T + np.eye(2)
+    return np.sum(scipy.stats.multivariate_normal.logpdf(_X, mean=m, cov=cov))
+
+
+CASES.append(Case(gaussian_nll, args(scal(-1.0, 1.0), scal(-0.5, 0.5)), (0, 1)))
+CASES.append(Case(student_t_regression_nll, args(vec(2, -1.0, 1.0), scal(-0.5, 0.5)), (0, 1)))
+CASES.append(Case(poisson_regression_nll, args(vec(2, -0.5, 0.5)), (0,)))
+CASES.append(Case(gaussian_with_a_learnt_covariance, args(vec(2), mat(2, 2)), (0, 1)))

@@ -4,6 +4,9 @@ import math
 import numpy as np
 from scipy import special
 
+
+import scipy.stats
+
 COUNTER = 0
 
 
@@ -256,3 +259,24 @@ def interp_with_a_period(x):
 def histogram_density_through_a(a):
     counts, edges = np.histogram(a, bins=3, density=True)
     return np.sum(counts * edges[1:])
+
+
+def t_cdf_in_df(df, x):
+    return np.sum(scipy.stats.t.cdf(x, df))
+
+
+def vonmises_in_kappa(kappa, x):
+    return np.sum(scipy.stats.vonmises.logpdf(x, kappa, loc=0.5))
+
+
+def gaussian_with_a_singular_covariance(c, x):
+    return np.sum(scipy.stats.multivariate_normal.logpdf(x, cov=c, allow_singular=True))
+
+
+def lognorm_without_rules(s, x):
+    return np.sum(scipy.stats.lognorm.logpdf(x, s))
+
+
+def noise_from_rvs(s, x):
+    return np.sum(scipy.stats.norm.logpdf(x, scale=s)) + np.sum(scipy.stats.norm.rvs(size=2,
+                                                                                  random_state=0))

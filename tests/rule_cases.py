@@ -74,6 +74,9 @@ class Case:
 
     @property
     def name(self):
+        owner = getattr(self.fn, "__self__", None)
+        if type(owner).__module__.startswith("scipy.stats"):    # norm.logpdf: a bound method
+            return f"stats.{type(owner).__name__.removesuffix('_gen')}.{self.fn.__name__}"
         mod = getattr(self.fn, "__module__", None) or ""
         short = mod.replace("numpy", "np").split(".")[0] + "." if mod else ""
         return short + getattr(self.fn, "__name__", repr(self.fn))
@@ -857,3 +860,68 @@ if special is not None:
     case(solve_triangular, (np.triu(WC(3)), R(3, 2)))
     case(solve_triangular, (_L, R(3, 2)), dict(lower=True, trans=1))
     case(solve_triangular, (np.triu(WC(3)), R(3)), dict(unit_diagonal=True))
+
+# ---- scipy.stats ----
+
+try:
+    from scipy import stats
+except ImportError:  # pragma: no cover
+    stats = None
+
+if stats is not None:
+    load_optional_rules()     # the scipy.stats rules load once scipy.stats is imported
+    _Q = rng.uniform(0.1, 0.9, 4)      # probabilities, for ppf
+
+    def _stats_cases(dist, shapes, x, methods=("pdf", "logpdf", "cdf", "logcdf", "sf",
+                                               "logsf", "ppf"), wide=0.0):
+        """Cases of a location-scale distribution: x and its (shapes, loc, scale) by
+        position, then broadcast with loc and scale by keyword (scale `wide` more, to keep
+        x inside a bounded support)."""
+        for method in methods:
+            fn = getattr(dist, method)
+            point = _Q if method == "ppf" else x
+            case(fn, (point, *shapes, 0.3, 1.4))
+            case(fn, (point, *shapes), dict(loc=0.3 * U(), scale=wide + P(3, 1)))
+
+    _stats_cases(stats.norm, (), R(4))
+    _stats_cases(stats.logistic, (), R(4))
+    _stats_cases(stats.cauchy, (), R(4))
+    _stats_cases(stats.laplace, (), 0.3 + G(4))
+    _stats_cases(stats.expon, (), 1.0 + P(4))
+    _stats_cases(stats.uniform, (), rng.uniform(0.4, 1.6, 4), wide=1.5)
+    _stats_cases(stats.t, (P(4) + 2.0,), R(4))
+    _stats_cases(stats.gamma, (P() + 1.0,), 1.0 + P(4))
+    _stats_cases(stats.beta, (P() + 1.0, P(4) + 1.0), 0.3 + rng.uniform(0.2, 1.2, 4), wide=1.5)
+    _stats_cases(stats.chi2, (P(4) + 2.0,), 1.0 + P(4))
+    _stats_cases(stats.vonmises, (P(4),), R(4), methods=("pdf", "logpdf"))
+    _stats_cases(stats.truncnorm, (-1.2, U(4) + 1.5), U(4) + 0.3, wide=1.5)
+    _stats_cases(stats.truncnorm, (U(4) - 1.5, 1.3), U(4) + 0.3, methods=("ppf",))
+    _K = np.array([0.0, 1.0, 2.0, 3.0, 4.0, 6.0])
+    for _method in ("logpmf", "pmf", "cdf", "sf"):
+        case(getattr(stats.poisson, _method), (_K, P(6) + 0.5))
+        case(getattr(stats.poisson, _method), (_K + 1.0, P() + 0.5), dict(loc=1))
+        case(getattr(stats.binom, _method), (_K, 7, rng.uniform(0.2, 0.8, 6)))
+        case(getattr(stats.nbinom, _method), (_K, P(6) + 1.0, rng.uniform(0.2, 0.8, 6)))
+        case(getattr(stats.geom, _method), (_K + 1.0, rng.uniform(0.2, 0.8, 6)))
+        # a parameter broadcast against the counts (its cotangent is summed)
+        _K2 = _K.reshape(2, 3)
+        case(getattr(stats.poisson, _method), (_K2, P(3) + 0.5))
+        case(getattr(stats.binom, _method), (_K2, 7, rng.uniform(0.2, 0.8, 3)))
+        case(getattr(stats.nbinom, _method), (_K2, P(3) + 1.0, rng.uniform(0.2, 0.8, 3)))
+        case(getattr(stats.geom, _method), (_K2 + 1.0, rng.uniform(0.2, 0.8, 3)))
+    _ALPHA = P(3) + 0.5
+    _SIMPLEX = rng.dirichlet(np.ones(3), 4).T * 0.9       # 3 components of 4 samples, < 1
+    for _method in (stats.dirichlet.logpdf, stats.dirichlet.pdf):
+        case(_method, (_SIMPLEX[:2], _ALPHA))      # K - 1 components, the last 1 - their sum
+        case(_method, (_SIMPLEX[:2, 0], _ALPHA))
+        case(_method, (_SIMPLEX / np.sum(_SIMPLEX, axis=0), _ALPHA), wrt=(1,))
+    # cov reads its lower triangle (as SciPy's does): perturbed anyhow, it is checked as such
+    for _method in (stats.multivariate_normal.logpdf, stats.multivariate_normal.pdf):
+        case(_method, (R(3), R(3), SPD(3)))
+        case(_method, (R(4, 3), R(3), SPD(3)))
+        case(_method, (R(2, 4, 3), R(3), P(3)))
+        case(_method, (R(5, 2), R(2), SPD(2)), dict(allow_singular=True), wrt=(0, 1))
+        case(_method, (R(4, 2),), dict(mean=R(2), cov=P()))
+    case(stats.multivariate_normal.entropy, (R(3), SPD(3)))
+    case(stats.multivariate_normal.entropy, (R(4), P(4)))
+    case(stats.multivariate_normal.entropy, (None, 1.7))

@@ -21,12 +21,17 @@ from test_rules import _differentiable, _map, _random_like, _vdot, _wrt
 
 
 def _keyword_names(fn):
-    """The parameters of `fn` that may be passed by keyword, or None without a signature."""
+    """The parameters of `fn` that may be passed by keyword, or None without a signature.
+    A scipy.stats method (`norm.logpdf(x, *args, **kwds)`) takes its shapes, loc and scale,
+    its rules' parameters, by keyword too (np.einsum's **kwargs takes no operand)."""
     try:
         params = inspect.signature(fn).parameters.values()
     except (TypeError, ValueError):
         return None
-    return {p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+    names = {p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+    if type(getattr(fn, "__self__", None)).__module__.startswith("scipy.stats"):
+        names |= set(positional_names(RULES[fn]))
+    return names
 
 
 def _params():

@@ -238,6 +238,45 @@ def test_scipy_special_orders_and_parameters_are_refused_in_both_modes(fn, marke
     assert np.all(np.isfinite(ad.grad(fn, wrt=1)(*args)))
 
 
+@pytest.mark.parametrize("fn, marker", [
+    (r.t_cdf_in_df, "scipy.stats.t.cdf(x, df)"),
+    (r.vonmises_in_kappa, "scipy.stats.vonmises.logpdf(x, kappa"),
+])
+def test_a_stats_shape_derivative_without_a_closed_form_is_refused(fn, marker):
+    """Not a zero derivative: the derivative of the t cdf in df needs that of the incomplete
+    beta function in its parameters, and vonmises's in kappa I1/I0 differentiated again."""
+    df, x = np.array([1.5, 2.5]), np.array([0.3, -0.4])
+    message = refusal(fn, df, x, kind=ad.NonDifferentiableCallError)
+    assert "has no closed form" in message and f"{HERE}:{line_of(fn, marker)}:" in message
+    with pytest.raises(ad.NonDifferentiableCallError, match="has no closed form"):
+        ad.jvp(fn, (df, x), (np.ones(2), None))
+    assert np.all(np.isfinite(ad.grad(fn, wrt=1)(df, x)))     # x is differentiable
+
+
+def test_a_stats_method_without_rules_is_refused_at_the_users_line():
+    """lognorm has no rules: refused where its arguments are active, never differentiated
+    through SciPy's code; norm.rvs with constant arguments runs as it is."""
+    s, x = np.array([0.5, 0.7]), np.array([0.3, 1.4])
+    message = refusal(r.lognorm_without_rules, s, x, kind=ad.NonDifferentiableCallError)
+    assert "scipy.stats.lognorm.logpdf has no derivative rule" in message
+    assert f"{HERE}:{line_of(r.lognorm_without_rules, 'lognorm.logpdf(x, s)')}:" in message
+    with pytest.raises(ad.NonDifferentiableCallError, match="no derivative rule"):
+        ad.grad(r.lognorm_without_rules, wrt=1)(s, x)
+    np.testing.assert_allclose(ad.grad(r.noise_from_rvs)(s, x), (x * x / (s * s) - 1.0) / s)
+
+
+def test_a_singular_allowed_covariance_is_refused_when_it_runs():
+    """allow_singular=True: the derivative in cov (possibly singular) raises, in both modes;
+    the one in x uses the pseudo-inverse."""
+    c, x = np.array([[1.0, 1.0], [1.0, 1.0]]), np.array([[0.3, 0.3]])
+    with pytest.raises(NotImplementedError, match="allow_singular"):
+        ad.grad(r.gaussian_with_a_singular_covariance)(c, x)
+    with pytest.raises(NotImplementedError, match="allow_singular"):
+        ad.jvp(r.gaussian_with_a_singular_covariance, (c, x), (np.eye(2), None))
+    np.testing.assert_allclose(ad.grad(r.gaussian_with_a_singular_covariance, wrt=1)(c, x),
+                               [[-0.15, -0.15]])
+
+
 def test_interleaved_einsum_through_a_later_operand_raises():
     """An operand of the interleaved form after the first is matched to a string-subscripts
     rule: that rule raises when it runs instead of returning a wrong cotangent."""

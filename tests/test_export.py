@@ -110,6 +110,37 @@ def test_standalone_hvp_and_decorator_source(tmp_path):
     np.testing.assert_allclose(got, ad.hvp(prog.loss)(x, b, v), rtol=1e-12)
 
 
+STATS_PROGRAM = textwrap.dedent('''
+    import numpy as np
+    import scipy.stats
+    from scipy.stats import norm
+
+
+    def nll(mu, log_sigma, y):
+        s = np.exp(log_sigma)
+        return (-np.sum(norm.logpdf(y, loc=mu, scale=s)) + np.sum(scipy.stats.t.cdf(y, 3.0, mu))
+                - scipy.stats.multivariate_normal.logpdf(y[:2], mean=[mu, mu], cov=s))
+''')
+
+
+def test_standalone_code_of_scipy_stats_calls_imports_the_distributions(tmp_path):
+    """`norm` is imported from SciPy, the rules' helpers (`norm_score`) copied."""
+    (tmp_path / "stats_prog.py").write_text(STATS_PROGRAM)
+    sys.path.insert(0, str(tmp_path))
+    try:
+        import stats_prog
+    finally:
+        sys.path.remove(str(tmp_path))
+    text = ad.source(stats_prog.nll, "grad", wrt=(0, 1), standalone=True)
+    assert "import norm" in text and "def _ad_norm_score" in text and "_ad." not in text
+    (tmp_path / "nll_grad.py").write_text(text)
+    got = run_without_s2s_ad(tmp_path / "nll_grad.py",
+                             "[float(g) for g in nll_grad(0.2, 0.1, np.array([0.5, -1.0, 2.0]))]",
+                             tmp_path)
+    want = ad.grad(stats_prog.nll, (0, 1))(0.2, 0.1, np.array([0.5, -1.0, 2.0]))
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
 def test_cli_flags(tmp_path):
     path, _ = program(tmp_path)
     assert cli("--version").stdout.strip() == f"s2s-ad {ad.__version__}"

@@ -102,8 +102,8 @@ def test_every_other_snippet_runs_and_gives_what_it_says(tmp_path):
 def test_the_rule_counts_are_those_of_docs_rules_md():
     header = re.search(r"(\d+) callables with rules, (\d+) non-differentiable",
                        (ROOT / "docs" / "rules.md").read_text())
-    stated = re.search(r"(\d+) NumPy, `math`, `operator`, builtin, runtime-helper and "
-                       r"`scipy.special` callables with both\s+a VJP and a JVP rule, and (\d+) "
+    stated = re.search(r"(\d+) NumPy, `math`, `operator`, builtin, runtime-helper, [^;]*?"
+                       r"callables with both\s+a VJP and a\s+JVP rule, and (\d+)\s+"
                        r"with a zero derivative", README)
     assert stated and header and stated.groups() == header.groups()
 
@@ -113,10 +113,10 @@ def test_the_autograd_and_jax_totals_are_those_of_docs_rules_md():
     totals = {library: re.search(rf"- {library} \S+ differentiates (\d+) NumPy/SciPy callables: "
                                  r"s2s_ad has rules for (\d+), a zero derivative for (\d+)",
                                  rules_md) for library in ("autograd", "jax")}
-    stated = re.search(r"Of the (\d+) NumPy/SciPy callables autograd\s+differentiates, s2s_ad "
-                       r"has rules for (\d+) and a zero derivative for (\d+); of the (\d+) in "
-                       r"the API\s+of `jax.numpy` and `jax.scipy`, rules for (\d+) and a zero "
-                       r"derivative for (\d+)", README)
+    stated = re.search(r"Of\s+the (\d+) NumPy/SciPy callables autograd\s+differentiates,\s+s2s_ad"
+                       r"\s+has rules for (\d+) and a zero\s+derivative for (\d+); of the (\d+)"
+                       r"\s+in\s+the API\s+of `jax.numpy` and `jax.scipy`, rules for (\d+) and a"
+                       r"\s+zero\s+derivative for (\d+)", README)
     assert stated and all(totals.values())
     assert stated.groups() == totals["autograd"].groups() + totals["jax"].groups()
 

@@ -25,7 +25,7 @@ from s2s_ad.rules import RULES
 from s2s_ad.rules.registry import positional_names
 
 from test_calling_forms import PARAMS as KEYWORD_PARAMS, _keyword_names
-from test_rules import F32_PARAMS, FLOAT64_OK, PARAMS, _reduce_to  # noqa: F401
+from test_rules import F32_PARAMS, FLOAT64_OK, PARAMS, _in_float64, _reduce_to  # noqa: F401
 from test_rules_second_order import _params as second_order_params
 
 import builtins
@@ -75,7 +75,7 @@ FORMS = {
 
 def _needs(form, fn, i):
     if form == "float32":
-        return fn not in FLOAT64_OK and fn not in NUMBERS_ONLY
+        return not _in_float64(fn) and fn not in NUMBERS_ONLY
     if form == "broadcasting":
         return RULES[fn].broadcasts and fn not in NUMBERS_ONLY
     if form == "by keyword":

@@ -103,7 +103,8 @@ def _wrt(c, rule):
     if c.wrt is not None:
         return c.wrt
     return tuple(i for i, a in enumerate(c.args)
-                 if i < len(rule.vjps) and rule.vjps[i] is not None and _differentiable(a))
+                 if i < len(rule.vjps) and rule.vjps[i] is not None and _differentiable(a)
+                 and not isinstance(rule.vjps[i], Refused))
 
 
 def _reduce_to(g, x):
@@ -287,7 +288,13 @@ def _all_arrays(c):
     return all(not isinstance(a, float) or isinstance(a, np.float64) for a in c.args)
 
 
-F32_PARAMS = [p for p in PARAMS if _all_arrays(p.values[0]) and p.values[0].fn not in FLOAT64_OK]
+def _in_float64(fn):
+    """Computed in float64 whatever the input: FLOAT64_OK, and SciPy's distributions."""
+    return fn in FLOAT64_OK or \
+        type(getattr(fn, "__self__", None)).__module__.startswith("scipy.stats")
+
+
+F32_PARAMS = [p for p in PARAMS if _all_arrays(p.values[0]) and not _in_float64(p.values[0].fn)]
 
 
 def _dtypes(x):
@@ -426,6 +433,28 @@ def test_scipy_rules_load_only_once_scipy_is_imported_and_yield_to_user_rules(tm
         print("ok")
     """)
     script = tmp_path / "uses_scipy.py"     # a file: the lambdas need their source
+    script.write_text(code)
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                         cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    assert out.stdout.strip() == "ok", out.stderr
+
+
+@pytest.mark.skipif(not _has_scipy(), reason="needs SciPy")
+def test_scipy_stats_rules_load_only_once_scipy_stats_is_imported(tmp_path):
+    import subprocess
+    code = textwrap.dedent("""
+        import sys
+        import numpy as np
+        import scipy.special as sp
+        import s2s_ad as ad
+        assert ad.grad(lambda x: sp.expit(x))(0.0) == 0.25        # scipy.special's rules
+        assert "s2s_ad.rules.scipy_stats_rules" not in sys.modules
+        from scipy.stats import norm
+        g = ad.grad(lambda x: norm.logpdf(x, 1.0, 2.0))(0.0)     # -(x - loc) / scale**2
+        assert g == 0.25, g
+        print("ok")
+    """)
+    script = tmp_path / "uses_scipy_stats.py"     # a file: the lambdas need their source
     script.write_text(code)
     out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
                          cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)))

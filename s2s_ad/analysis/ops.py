@@ -337,10 +337,11 @@ def is_user_function(fn):
 
 def is_user_method(obj):
     """A method of a user's class bound to an object (not a class: a classmethod's receiver is
-    a class, which is no value the derivative code reads)."""
+    a class, which is no value the derivative code reads).  A bound method with rules of its
+    own (`scipy.stats.norm.logpdf`) is a primitive, not its function's code."""
     import types
     return isinstance(obj, types.MethodType) and is_user_function(obj.__func__) and \
-        not isinstance(obj.__self__, type)
+        not isinstance(obj.__self__, type) and registry.lookup(obj) is None
 
 
 def bind_call(op, stmt, fn):

@@ -28,6 +28,7 @@ from s2s_ad.rules.registry import NONDIFFERENTIABLE, RULES, Refused, load_option
 try:                      # the optional libraries' rules too, where installed
     import scipy.linalg  # noqa: F401
     import scipy.special  # noqa: F401
+    import scipy.stats  # noqa: F401
 except ImportError:       # pragma: no cover
     pass
 load_optional_rules()
@@ -87,6 +88,14 @@ NOTES = {
     "scipy.special.polygamma": "not the order n", "scipy.special.multigammaln": "not d",
     "scipy.special.kv": "in z, not the order v", "scipy.special.kn": "in x, not the order n",
     "scipy.special.kve": "in z, not the order v",
+    "scipy.stats.multivariate_normal.logpdf": "cov: its lower triangle (refused with "
+                                              "allow_singular=True)",
+    "scipy.stats.multivariate_normal.pdf": "cov: its lower triangle (refused with "
+                                           "allow_singular=True)",
+    "scipy.stats.multivariate_normal.entropy": "cov: its lower triangle (refused with "
+                                               "allow_singular=True)",
+    "scipy.stats.dirichlet.logpdf": "x with K or K - 1 components",
+    "scipy.stats.dirichlet.pdf": "x with K or K - 1 components",
     "operator.pow": "d/db taken as 0 where a == 0", "numpy.power": "d/dx2 taken as 0 at x1 == 0",
 }
 
@@ -123,6 +132,9 @@ consistent.""".split("\n")
 
 
 def _name(fn):
+    owner = getattr(fn, "__self__", None)
+    if type(owner).__module__.startswith("scipy.stats"):   # norm.logpdf: a bound method
+        return f"scipy.stats.{type(owner).__name__.removesuffix('_gen')}.{fn.__name__}"
     mod = getattr(fn, "__module__", None)
     if mod is None and type(fn).__name__ == "ufunc":
         # a ufunc names no module: NumPy's, or else SciPy's special functions (expit, jv)
@@ -308,9 +320,13 @@ def coverage_table():
                 and not isinstance(r, Refused)]
         jvp = [i for i, r in enumerate(rule.jvps) if r is not None
                and not isinstance(r, Refused)]
+        # arguments whose derivative is refused at the user's line (no closed form)
+        refused = [str(i) for i, r in enumerate(rule.vjps) if isinstance(r, Refused)]
         rows[name] = (_group(name), ", ".join(map(str, diff)),
                       "yes" if diff else "no", "yes" if jvp == diff and jvp else "no",
-                      ("broadcasts; " if rule.broadcasts else "") + NOTES.get(name, ""), fn)
+                      ("broadcasts; " if rule.broadcasts else "") +
+                      (f"refused in {', '.join(refused)}; " if refused else "") +
+                      NOTES.get(name, ""), fn)
     n_rules = len(rows)
     for library, (_, objects) in others.items():     # rows for what only they differentiate
         for obj, name in objects.items():

@@ -136,7 +136,8 @@ CONSTANT_ATTRIBUTES = frozenset({"shape", "ndim", "size", "dtype", "itemsize", "
 # Rule modules of optional libraries, loaded the first time they can matter: when a callable is
 # looked up or given rules while the library is imported.  SciPy takes ~150 ms to import; a
 # program that never uses it should not pay that for `import s2s_ad`.
-_OPTIONAL = {"scipy": "s2s_ad.rules.scipy_rules"}
+_OPTIONAL = {"scipy": "s2s_ad.rules.scipy_rules",
+             "scipy.stats": "s2s_ad.rules.scipy_stats_rules"}
 _optional_loaded = set()
 
 
