@@ -99,10 +99,12 @@ FACTS = ("kind", "shape", "pure", "cheap", "batched", "elementwise_in", "methods
 class Refused:
     """In place of a rule: a derivative through this argument is refused at compile time with
     `message` (a calling form the rules do not cover, which would otherwise get a silent zero).
-    Called directly (tests, user code), it raises."""
+    Called directly (tests, user code), it raises.  `names`: the parameters of the function
+    by position, for a function refused in every argument (no rule spells them), so that an
+    argument passed by keyword is refused with this message too (positional_names)."""
 
-    def __init__(self, message, hint):
-        self.message, self.hint = message, hint
+    def __init__(self, message, hint, names=()):
+        self.message, self.hint, self.names = message, hint, tuple(names)
 
     def __call__(self, *args, **kwargs):
         raise NotImplementedError(f"s2s_ad has no derivative rule for {self.message}")

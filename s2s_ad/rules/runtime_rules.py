@@ -9,6 +9,7 @@ Nearly all are linear in their first argument, and come in adjoint pairs:
     stack_split <-> stack_join         tile_grad <-> np.tile        repeat_grad <-> np.repeat
     pad_grad <-> np.pad                take_grad <-> np.take        select_grad <-> np.select
     einsum_expand <-> einsum_collapse  fit_axis <-> fit_axis        array_grad <-> np.array
+    banded_dense <-> dense_banded
 
 The cotangent helpers of bilinear products F(a, b) (`matmul_grad_a/b` for F = matmul, and
 likewise dot, inner, tensordot, kron, convolve) close under differentiation:
@@ -352,6 +353,12 @@ defjvp(_ad.polygamma, None, lambda tdot, out, n, x: tdot * _ad.polygamma(n + 1, 
 defvjp(_ad.sinc_derivative, None, lambda gbar, out, n, x: gbar * _ad.sinc_derivative(n + 1, x))
 defjvp(_ad.sinc_derivative, None, lambda tdot, out, n, x: tdot * _ad.sinc_derivative(n + 1, x))
 deffacts(_ad.sinc_derivative, shape=shapes.like(1))
+# banded storage <-> dense matrix (scipy.linalg.solve_banded's rules): linear, each the
+# other's transpose
+defvjp(_ad.banded_dense, None, lambda gbar, out, l_and_u, ab: _ad.dense_banded(l_and_u, gbar))
+defjvp(_ad.banded_dense, None, lambda tdot, out, l_and_u, ab: _ad.banded_dense(l_and_u, tdot))
+defvjp(_ad.dense_banded, None, lambda gbar, out, l_and_u, a: _ad.banded_dense(l_and_u, gbar))
+defjvp(_ad.dense_banded, None, lambda tdot, out, l_and_u, a: _ad.dense_banded(l_and_u, tdot))
 
 # ---- non-differentiable helpers (shapes, indices, errors) ----
 
@@ -359,7 +366,7 @@ nondifferentiable(
     _ad.zeros_like, _ad.unsupported, _ad.inverse_axes, _ad.rollaxis_dest, _ad.weights_shape,
     _ad.einsum_spec, _ad.irfft_weights, _ad.interp_slope, _ad.histogram_bin, _ad.last_writes,
     _ad.saved_item, _ad.restore_item, _ad.quantile_weights, _ad.quantile_axes, _ad.keys_of,
-    _ad.check_walked,
+    _ad.check_walked, _ad.lu_permutation,
 )
 deffacts(_ad.zeros_like, kind="first", shape=shapes.like(0))
 # Helpers that do something besides computing a value: the optimiser may neither drop, merge
