@@ -120,8 +120,11 @@ CONSTANT_ATTRIBUTES = frozenset({"shape", "ndim", "size", "dtype", "itemsize", "
 
 # Rule modules of optional libraries, loaded the first time they can matter: when a callable is
 # looked up or given rules while the library is imported.  SciPy takes ~150 ms to import; a
-# program that never uses it should not pay that for `import s2s_ad`.
-_OPTIONAL = {"scipy": "s2s_ad.rules.scipy_rules"}
+# program that never uses it should not pay that for `import s2s_ad`.  A submodule that SciPy
+# does not import with itself has its own entry: `scipy.integrate` alone takes ~175 ms more.
+_OPTIONAL = {"scipy": "s2s_ad.rules.scipy_rules",
+             "scipy.linalg": "s2s_ad.rules.scipy_linalg_rules",
+             "scipy.integrate": "s2s_ad.rules.scipy_integrate_rules"}
 _optional_loaded = set()
 
 
@@ -335,7 +338,10 @@ def positional_names(rule):
         return cached[1]
     names = ()
     for fn in rule.vjps + rule.jvps:
-        if fn is None or isinstance(fn, Refused):
+        if isinstance(fn, Refused):
+            names = fn.names if len(fn.names) > len(names) else names
+            continue
+        if fn is None:
             continue
         try:
             params = list(inspect.signature(fn).parameters.values())[2:]
