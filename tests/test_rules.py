@@ -413,6 +413,7 @@ def test_scipy_rules_load_only_once_scipy_is_imported_and_yield_to_user_rules(tm
     import subprocess
     code = textwrap.dedent("""
         import sys
+        import numpy as np
         import s2s_ad as ad
         assert "scipy" not in sys.modules, "import s2s_ad imported SciPy"
         import scipy.special as sp
@@ -421,6 +422,9 @@ def test_scipy_rules_load_only_once_scipy_is_imported_and_yield_to_user_rules(tm
         g = ad.grad(lambda x: sp.expit(x))(0.3)
         assert abs(g - sp.expit(0.3) * (1 - sp.expit(0.3))) < 1e-12, g
         assert ad.grad(lambda x: sp.erf(x))(0.3) == 7.0
+        import scipy.linalg as sla      # its rules load too; scipy.integrate's only with it
+        assert abs(ad.grad(lambda x: sla.expm(x * np.eye(2))[0, 0])(0.3) - np.exp(0.3)) < 1e-9
+        assert "scipy.integrate" not in sys.modules
         print("ok")
     """)
     script = tmp_path / "uses_scipy.py"     # a file: the lambdas need their source

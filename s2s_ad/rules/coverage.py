@@ -7,6 +7,7 @@ import s2s_ad.rules  # noqa: F401  (registers every rule)
 from s2s_ad.rules.registry import NONDIFFERENTIABLE, RULES, Refused, load_optional_rules
 
 try:                      # the optional libraries' rules too, where installed
+    import scipy.integrate  # noqa: F401
     import scipy.linalg  # noqa: F401
     import scipy.special  # noqa: F401
 except ImportError:       # pragma: no cover
@@ -48,6 +49,14 @@ NOTES = {
     "numpy.atleast_3d": "one array", "math.hypot": "two coordinates",
     "numpy.cross": "3-vectors", "numpy.convolve": "1-D real", "numpy.correlate": "1-D real",
     "scipy.special.logsumexp": "no b, no return_sign",
+    "scipy.linalg.expm": "Frechet derivative by a block matrix; stacks too",
+    "scipy.linalg.sqrtm": "real square roots (no negative real eigenvalues); stacks too",
+    "scipy.linalg.cho_factor": "reads the `lower` triangle; the other one passes through",
+    "scipy.linalg.cho_solve": "in the factor tuple's matrix and in b",
+    "scipy.linalg.lu_factor": "pivots constant (no ties)",
+    "scipy.linalg.lu_solve": "in the factor tuple's matrix and in b; real",
+    "scipy.linalg.solve_banded": "in ab (its band) and b",
+    "scipy.linalg.solve_triangular": "trans 0/1; 2-D",
     "operator.pow": "d/db taken as 0 where a == 0", "numpy.power": "d/dx2 taken as 0 at x1 == 0",
 }
 
@@ -88,6 +97,8 @@ def _name(fn):
            "scipy.special._ufuncs": "scipy.special"}.get(mod, mod)
     if mod and mod.startswith("s2s_ad.runtime."):
         mod = "s2s_ad.runtime"     # generated code reads every helper as `_ad.name`
+    if mod and mod.startswith("scipy."):     # scipy.linalg._basic: the public scipy.linalg
+        mod = ".".join(part for part in mod.split(".") if not part.startswith("_"))
     return f"{mod}.{name}" if mod else name
 
 
