@@ -668,6 +668,10 @@ if special is not None:
     case(solve_triangular, (np.triu(WC(3)), R(3, 2)))
     case(solve_triangular, (_L, R(3, 2)), dict(lower=True, trans=1))
     case(solve_triangular, (np.triu(WC(3)), R(3)), dict(unit_diagonal=True))
+    # stacks: of a with one vector b, of both, of b alone (SciPy broadcasts the leading axes)
+    case(solve_triangular, (np.tril(WC(3, 2)), R(3)), dict(lower=True))
+    case(solve_triangular, (np.triu(WC(3, 2)), R(2, 3, 2)), dict(trans=1))
+    case(solve_triangular, (_L, R(2, 3, 2)), dict(lower=True, unit_diagonal=True))
 
 # ---- scipy.linalg: matrix functions, factorisations, solvers ----
 
@@ -686,6 +690,7 @@ if sla is not None:
     # cho_factor keeps a's values in the triangle it does not write: both are checked
     case(sla.cho_factor, (SPD(3),))
     case(sla.cho_factor, (SPD(3),), dict(lower=True))
+    case(sla.cho_factor, (SPD(3, 2),))
     # the factor tuples hold a flag or pivots, which are not perturbed: wrt is stated
     case(sla.cho_solve, (sla.cho_factor(SPD(3)), R(3)), wrt=(0, 1))
     case(sla.cho_solve, (sla.cho_factor(SPD(3), lower=True), R(3, 2)), wrt=(0, 1))

@@ -51,12 +51,12 @@ NOTES = {
     "scipy.special.logsumexp": "no b, no return_sign",
     "scipy.linalg.expm": "Frechet derivative by a block matrix; stacks too",
     "scipy.linalg.sqrtm": "real square roots (no negative real eigenvalues); stacks too",
-    "scipy.linalg.cho_factor": "reads the `lower` triangle; the other one passes through",
+    "scipy.linalg.cho_factor": "reads the `lower` triangle; the other one passes through; stacks",
     "scipy.linalg.cho_solve": "in the factor tuple's matrix and in b",
     "scipy.linalg.lu_factor": "pivots constant (no ties)",
     "scipy.linalg.lu_solve": "in the factor tuple's matrix and in b; real",
     "scipy.linalg.solve_banded": "in ab (its band) and b",
-    "scipy.linalg.solve_triangular": "trans 0/1; 2-D",
+    "scipy.linalg.solve_triangular": "trans 0/1; stacks too",
     "operator.pow": "d/db taken as 0 where a == 0", "numpy.power": "d/dx2 taken as 0 at x1 == 0",
 }
 

@@ -22,8 +22,8 @@ again (Hessians).
     solve_banded      x = A^-1 b with A the dense matrix of the banded storage ab
                       (`_ad.banded_dense`); the cotangent of ab is that of A on the band
 
-2-D matrices, except expm, sqrtm and solve_sylvester, which also take stacks (the rules of
-solve_triangular, which the others call, are 2-D).
+2-D matrices, except expm, sqrtm, solve_sylvester and cho_factor, which also take stacks, as
+SciPy does (cho_solve, lu_solve and solve_banded do not).
 """
 import numpy as np
 from scipy.linalg import (cho_factor, cho_solve, expm, lu_factor, lu_solve, solve_banded,
