@@ -695,6 +695,7 @@ if sla is not None:
     case(sla.cho_solve, (sla.cho_factor(SPD(3)), R(3)), wrt=(0, 1))
     case(sla.cho_solve, (sla.cho_factor(SPD(3), lower=True), R(3, 2)), wrt=(0, 1))
     case(sla.lu_factor, (WC(4),))
+    case(sla.lu_factor, (WC(3, 2),))
     case(sla.lu_solve, (sla.lu_factor(WC(4)), R(4)), wrt=(0, 1))
     case(sla.lu_solve, (sla.lu_factor(WC(4)), R(4, 2)), dict(trans=1), wrt=(0, 1))
     _ab = R(4, 5)            # l = 1, u = 2, a dominant main diagonal; zero unused corners

@@ -17,13 +17,13 @@ again (Hessians).
     cho_solve         x = (L L^T)^-1 b, solved again with the same factor; the cotangent of
                       the factor is on its triangle (the tuple's flag and pivots have none: None)
     lu_factor         (lu, piv): P A = L U with L unit lower, U upper, packed in lu; pivots
-                      constant (they change only where a pivot ties)
+                      constant (they change only where a pivot ties); stacks too
     lu_solve          x = A^-1 b (trans 1: A^-T b), A = P^T L U; real matrices
     solve_banded      x = A^-1 b with A the dense matrix of the banded storage ab
                       (`_ad.banded_dense`); the cotangent of ab is that of A on the band
 
-2-D matrices, except expm, sqrtm, solve_sylvester and cho_factor, which also take stacks, as
-SciPy does (cho_solve, lu_solve and solve_banded do not).
+2-D matrices, except expm, sqrtm, solve_sylvester, cho_factor and lu_factor, which also take
+stacks, as SciPy does (cho_solve, lu_solve and solve_banded do not).
 """
 import numpy as np
 from scipy.linalg import (cho_factor, cho_solve, expm, lu_factor, lu_solve, solve_banded,
@@ -141,27 +141,27 @@ defjvp(cho_solve, _cho_solve_jvp_c,
 
 # ---- LU ----
 
-# lu_factor(a) = (lu, piv): a[perm] = L U (perm = _ad.lu_permutation(piv)).  With
-# F = L^-1 da[perm] U^-1:  dL = L tril(F, -1), dU = triu(F) U, and dlu = dL + dU packed; the
-# VJP transposes each step.  L^-1 and U^-1 are triangular solves with lu itself, which holds
-# both triangles (unit_diagonal for L).
+# lu_factor(a) = (lu, piv): P a = L U (P = _ad.lu_pivots_matrix(piv, a)).  With
+# F = L^-1 P da U^-1:  dL = L tril(F, -1), dU = triu(F) U, and dlu = dL + dU packed; the VJP
+# transposes each step.  L^-1 and U^-1 are triangular solves with lu itself, which holds both
+# triangles (unit_diagonal for L).  Stacks of matrices too.
 def _lu_factor_vjp(g, ans, a, overwrite_a=False, check_finite=True):
     lu = ans[0]
     low = np.tril(lu, -1) + np.eye(np.shape(lu)[-1], dtype=lu.dtype)
-    fbar = (np.tril(np.matmul(np.transpose(low), np.tril(g[0], -1)), -1)
-            + np.triu(np.matmul(np.triu(g[0]), np.transpose(np.triu(lu)))))
+    fbar = (np.tril(np.matmul(np.swapaxes(low, -1, -2), np.tril(g[0], -1)), -1)
+            + np.triu(np.matmul(np.triu(g[0]), np.swapaxes(np.triu(lu), -1, -2))))
     y = solve_triangular(lu, fbar, trans=1, lower=True, unit_diagonal=True)
-    z = np.transpose(solve_triangular(lu, np.transpose(y)))
-    return z[np.argsort(_ad.lu_permutation(ans[1]))]
+    z = np.swapaxes(solve_triangular(lu, np.swapaxes(y, -1, -2)), -1, -2)
+    return np.matmul(np.swapaxes(_ad.lu_pivots_matrix(ans[1], lu), -1, -2), z)
 
 
 def _lu_factor_jvp(t, ans, a, overwrite_a=False, check_finite=True):
     lu = ans[0]
     low = np.tril(lu, -1) + np.eye(np.shape(lu)[-1], dtype=lu.dtype)
-    y = solve_triangular(lu, t[_ad.lu_permutation(ans[1])], lower=True, unit_diagonal=True)
-    f = np.transpose(solve_triangular(lu, np.transpose(y), trans=1))
-    return (np.matmul(low, np.tril(f, -1)) + np.matmul(np.triu(f), np.triu(lu)),
-            None)
+    y = solve_triangular(lu, np.matmul(_ad.lu_pivots_matrix(ans[1], lu), t), lower=True,
+                         unit_diagonal=True)
+    f = np.swapaxes(solve_triangular(lu, np.swapaxes(y, -1, -2), trans=1), -1, -2)
+    return (np.matmul(low, np.tril(f, -1)) + np.matmul(np.triu(f), np.triu(lu)), None)
 
 
 defvjp(lu_factor, _lu_factor_vjp)
@@ -170,9 +170,9 @@ deffacts(lu_factor, kind="tuple")
 
 
 # lu_solve((lu, piv), b, trans): x = A^-1 b (trans 0) or A^-T b (trans 1 or 2, real) with
-# A = P^T L U, so da = (dL U + L dU)[argsort(perm)] and dx = -A^-1 da x (-A^-T da^T x).  The
-# cotangent gA = -lam x^T (trans 1: -x lam^T), lam solved with the other trans, goes back to
-# L and U through P gA = gA[perm]: gL = tril(P gA U^T, -1), gU = triu(L^T P gA).
+# A = P^T L U, so da = P^T (dL U + L dU) and dx = -A^-1 da x (-A^-T da^T x).  The cotangent
+# gA = -lam x^T (trans 1: -x lam^T), lam solved with the other trans, goes back to L and U
+# through P gA: gL = tril(P gA U^T, -1), gU = triu(L^T P gA).
 def _lu_solve_vjp_lu(g, ans, lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
     lu = lu_and_piv[0]
     n = np.shape(lu)[-1]
@@ -181,7 +181,7 @@ def _lu_solve_vjp_lu(g, ans, lu_and_piv, b, trans=0, overwrite_b=False, check_fi
     lam = np.reshape(lu_solve(lu_and_piv, g, trans=0 if t1 else 1), (n, -1))
     x2 = np.reshape(ans, (n, -1))
     ga = -(np.matmul(x2, np.transpose(lam)) if t1 else np.matmul(lam, np.transpose(x2)))
-    pga = ga[_ad.lu_permutation(lu_and_piv[1])]
+    pga = np.matmul(_ad.lu_pivots_matrix(lu_and_piv[1], lu), ga)
     return (np.tril(np.matmul(pga, np.transpose(np.triu(lu))), -1)
             + np.triu(np.matmul(np.transpose(low), pga)), None)
 
@@ -191,7 +191,7 @@ def _lu_solve_jvp_lu(t, ans, lu_and_piv, b, trans=0, overwrite_b=False, check_fi
     n = np.shape(lu)[-1]
     low = np.tril(lu, -1) + np.eye(n, dtype=lu.dtype)
     m = np.matmul(np.tril(t[0], -1), np.triu(lu)) + np.matmul(low, np.triu(t[0]))
-    da = m[np.argsort(_ad.lu_permutation(lu_and_piv[1]))]
+    da = np.matmul(np.transpose(_ad.lu_pivots_matrix(lu_and_piv[1], lu)), m)
     op = np.transpose(da) if trans in (1, 2, "T", "C") else da
     return -np.reshape(lu_solve(lu_and_piv, np.matmul(op, np.reshape(ans, (n, -1))), trans=trans),
                        np.shape(ans))

@@ -42,6 +42,6 @@ from s2s_ad.runtime.products import (tensordot_grad_a, tensordot_grad_b, inner_g
 from s2s_ad.runtime.special import (fit_axis, irfft_weights, interp_slope, interp_fp_grad,
                                     histogram_bin, histogram_weights_grad, polygamma,
                                     sinc_derivative)
-from s2s_ad.runtime.linalg import banded_dense, dense_banded, lu_permutation
+from s2s_ad.runtime.linalg import banded_dense, dense_banded, lu_pivots_matrix
 from s2s_ad.runtime.batched import (batch_axis, batch_axes, batch_reshape, unbroadcast_batch,
                                     broadcast_batch, sum_grad_batch)

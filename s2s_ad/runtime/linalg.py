@@ -1,5 +1,5 @@
 """Helpers of the SciPy linear-algebra rules (rules/scipy_linalg_rules.py): banded storage
-to dense and back, and the row order behind the pivots of an LU factorisation."""
+to dense and back, and the permutation behind the pivots of an LU factorisation."""
 import numpy as np
 
 
@@ -33,10 +33,16 @@ def _band_positions(lower, upper, n):
     return rows[inside], cols[inside]
 
 
-def lu_permutation(piv):
-    """The row order `perm` with a[perm] = L @ U for `lu, piv = scipy.linalg.lu_factor(a)`:
-    LAPACK's pivots say that row i was swapped with row piv[i], one swap after another."""
-    perm = np.arange(len(piv))
-    for i, p in enumerate(piv):
-        perm[[i, p]] = perm[[p, i]]
-    return perm
+def lu_pivots_matrix(piv, like):
+    """The permutation matrix P with P @ a = L @ U for `lu, piv = scipy.linalg.lu_factor(a)`
+    (one per matrix of a stack), of the dtype of `like`: LAPACK's pivots say that row i was
+    swapped with row piv[i], one swap after another."""
+    piv = np.asarray(piv)
+    n = piv.shape[-1]
+    out = np.zeros(piv.shape + (n,), dtype=np.result_type(like, np.float32))
+    for index in np.ndindex(piv.shape[:-1]):
+        order = np.arange(n)
+        for i, p in enumerate(piv[index]):
+            order[[i, p]] = order[[p, i]]
+        out[index + (np.arange(n), order)] = 1.0
+    return out
