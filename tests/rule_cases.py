@@ -687,6 +687,7 @@ if sla is not None:
     case(sla.sqrtm, (SPD(3),))
     case(sla.sqrtm, (SPD(2, 2),))
     case(sla.solve_sylvester, (WC(3), WC(2), R(3, 2)))
+    case(sla.solve_sylvester, (WC(3, 2), WC(2), R(2, 3, 2)))
     # cho_factor keeps a's values in the triangle it does not write: both are checked
     case(sla.cho_factor, (SPD(3),))
     case(sla.cho_factor, (SPD(3),), dict(lower=True))

@@ -56,6 +56,7 @@ NOTES = {
     "scipy.linalg.lu_factor": "pivots constant (no ties); stacks too",
     "scipy.linalg.lu_solve": "in the factor tuple's matrix and in b; real",
     "scipy.linalg.solve_banded": "in ab (its band) and b",
+    "scipy.linalg.solve_sylvester": "stacks too",
     "scipy.linalg.solve_triangular": "trans 0/1; stacks too",
     "operator.pow": "d/db taken as 0 where a == 0", "numpy.power": "d/dx2 taken as 0 at x1 == 0",
 }

@@ -15,10 +15,11 @@ again (Hessians).
                       `cholesky` there; the other triangle is a's own, which SciPy leaves
                       untouched, so its derivative passes to a
     cho_solve         x = (L L^T)^-1 b, solved again with the same factor; the cotangent of
-                      the factor is on its triangle (the tuple's flag and pivots have none: None)
+                      the factor is on its triangle (the tuple's flag has none: None)
     lu_factor         (lu, piv): P A = L U with L unit lower, U upper, packed in lu; pivots
                       constant (they change only where a pivot ties); stacks too
-    lu_solve          x = A^-1 b (trans 1: A^-T b), A = P^T L U; real matrices
+    lu_solve          x = A^-1 b (trans 1: A^-T b), A = P^T L U, solved again with the
+                      factor; real matrices; the pivots have no cotangent (None)
     solve_banded      x = A^-1 b with A the dense matrix of the banded storage ab
                       (`_ad.banded_dense`); the cotangent of ab is that of A on the band
 
@@ -36,13 +37,21 @@ from s2s_ad.rules.registry import deffacts, defjvp, defvjp
 
 # expm is analytic: expm([[A, E], [0, A]]) = [[expm(A), L(A, E)], [0, expm(A)]], L the Frechet
 # derivative, and <g, L(A, E)> = <L(A^T, g), E>.  (np.linalg.matrix_power's rule likewise.)
-defvjp(expm, lambda g, ans, A: expm(np.concatenate(
-    [np.concatenate([np.swapaxes(A, -1, -2), g], -1),
-     np.concatenate([0.0 * A, np.swapaxes(A, -1, -2)], -1)], -2))[..., :np.shape(A)[-1],
-                                                                    np.shape(A)[-1]:])
-defjvp(expm, lambda t, ans, A: expm(np.concatenate(
-    [np.concatenate([A, t], -1), np.concatenate([0.0 * A, A], -1)], -2))[..., :np.shape(A)[-1],
-                                                                        np.shape(A)[-1]:])
+def _expm_vjp(g, ans, A):
+    n = np.shape(A)[-1]
+    at = np.swapaxes(A, -1, -2)
+    big = np.concatenate([np.concatenate([at, g], -1), np.concatenate([0.0 * at, at], -1)], -2)
+    return expm(big)[..., :n, n:]
+
+
+def _expm_jvp(t, ans, A):
+    n = np.shape(A)[-1]
+    big = np.concatenate([np.concatenate([A, t], -1), np.concatenate([0.0 * A, A], -1)], -2)
+    return expm(big)[..., :n, n:]
+
+
+defvjp(expm, _expm_vjp)
+defjvp(expm, _expm_jvp)
 
 # sqrtm: dX = S(X, X; dA) with S(A, B; Q) the solution Y of A Y + Y B = Q, whose adjoint in Q is
 # S(A^T, B^T; .).  `disp=` (deprecated by SciPy) returns a tuple: not a parameter of the rules,
@@ -52,16 +61,21 @@ defvjp(sqrtm, lambda g, ans, A: solve_sylvester(np.swapaxes(ans, -1, -2),
 defjvp(sqrtm, lambda t, ans, A: solve_sylvester(ans, ans, t))
 
 # solve_sylvester: A X + X B = Q.  With lam = S(A^T, B^T; g):  gQ = lam, gA = -lam X^T,
-# gB = -X^T lam; the tangents solve the same equation with dQ - dA X - X dB.
-defvjp(solve_sylvester,
-       lambda g, ans, a, b, q: -np.matmul(solve_sylvester(np.swapaxes(a, -1, -2),
-                                                          np.swapaxes(b, -1, -2), g),
-                                          np.swapaxes(ans, -1, -2)),
-       lambda g, ans, a, b, q: -np.matmul(np.swapaxes(ans, -1, -2),
-                                          solve_sylvester(np.swapaxes(a, -1, -2),
-                                                          np.swapaxes(b, -1, -2), g)),
-       lambda g, ans, a, b, q: solve_sylvester(np.swapaxes(a, -1, -2), np.swapaxes(b, -1, -2),
-                                               g))
+# gB = -X^T lam; the tangents solve the same equation with dQ - dA X - X dB.  Stacks
+# broadcast, so each cotangent is summed back to its argument's shape.
+def _solve_sylvester_vjp_a(g, ans, a, b, q):
+    lam = solve_sylvester(np.swapaxes(a, -1, -2), np.swapaxes(b, -1, -2), g)
+    return _ad.unbroadcast(-np.matmul(lam, np.swapaxes(ans, -1, -2)), a)
+
+
+def _solve_sylvester_vjp_b(g, ans, a, b, q):
+    lam = solve_sylvester(np.swapaxes(a, -1, -2), np.swapaxes(b, -1, -2), g)
+    return _ad.unbroadcast(-np.matmul(np.swapaxes(ans, -1, -2), lam), b)
+
+
+defvjp(solve_sylvester, _solve_sylvester_vjp_a, _solve_sylvester_vjp_b,
+       lambda g, ans, a, b, q: _ad.unbroadcast(
+           solve_sylvester(np.swapaxes(a, -1, -2), np.swapaxes(b, -1, -2), g), q))
 defjvp(solve_sylvester,
        lambda t, ans, a, b, q: solve_sylvester(a, b, -np.matmul(t, ans)),
        lambda t, ans, a, b, q: solve_sylvester(a, b, -np.matmul(ans, t)),
