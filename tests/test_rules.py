@@ -502,3 +502,25 @@ def test_einsum_subscripts_are_the_interleaved_forms(operands, lists, output):
         ([output] if output is not None else [])
     subscripts = _ad.einsum_subscripts(lists, output)
     np.testing.assert_array_equal(np.einsum(subscripts, *operands), np.einsum(*interleaved))
+
+
+try:
+    from scipy.linalg import sqrtm
+except ImportError:  # pragma: no cover
+    sqrtm = None
+
+
+def real_part_of_a_complex_root(a):
+    return np.real(np.sum(sqrtm(a) * np.array([[1.0, 2.0], [3.0, 4.0]])))
+
+
+@pytest.mark.skipif(not _has_scipy(), reason="needs SciPy")
+def test_a_real_matrix_with_a_complex_square_root_gets_a_real_gradient():
+    """sqrtm of a matrix with a negative eigenvalue is complex: the real argument receives the
+    real part of its cotangent, as rules/__init__.py says (a complex gradient came back)."""
+    a = np.array([[-1.0, 0.3], [0.2, 2.0]])
+    grad = ad.grad(real_part_of_a_complex_root)(a)
+    assert not np.iscomplexobj(grad)
+    fd = np.array([(real_part_of_a_complex_root(a + EPS * e) - real_part_of_a_complex_root(
+        a - EPS * e)) / (2 * EPS) for e in np.eye(4).reshape(4, 2, 2)]).reshape(2, 2)
+    np.testing.assert_allclose(grad, fd, rtol=1e-6, atol=1e-8)

@@ -50,7 +50,7 @@ NOTES = {
     "numpy.cross": "3-vectors", "numpy.convolve": "1-D real", "numpy.correlate": "1-D real",
     "scipy.special.logsumexp": "no b, no return_sign",
     "scipy.linalg.expm": "Frechet derivative by a block matrix; stacks too",
-    "scipy.linalg.sqrtm": "real square roots (no negative real eigenvalues); stacks too",
+    "scipy.linalg.sqrtm": "a real matrix gets the real part of its cotangent; stacks too",
     "scipy.linalg.cho_factor": "reads the `lower` triangle; the other one passes through; stacks",
     "scipy.linalg.cho_solve": "in the factor tuple's matrix and in b",
     "scipy.linalg.lu_factor": "pivots constant (no ties); stacks too",

@@ -9,7 +9,7 @@ again (Hessians).
 
     expm              Frechet derivative: expm([[A, E], [0, A]]) has it as its upper-right
                       block; the VJP is the same block with A^T and g
-    sqrtm             X X = A: X dX + dX X = dA, a Sylvester equation (real square roots)
+    sqrtm             X X = A: X dX + dX X = dA, a Sylvester equation
     solve_sylvester   A X + X B = Q: dA X + A dX + dX B + X dB = dQ
     cho_factor        (c, lower): c holds L (or U) in one triangle, and NumPy's rule of
                       `cholesky` there; the other triangle is a's own, which SciPy leaves
@@ -54,10 +54,16 @@ defvjp(expm, _expm_vjp)
 defjvp(expm, _expm_jvp)
 
 # sqrtm: dX = S(X, X; dA) with S(A, B; Q) the solution Y of A Y + Y B = Q, whose adjoint in Q is
-# S(A^T, B^T; .).  `disp=` (deprecated by SciPy) returns a tuple: not a parameter of the rules,
-# so a call with it is refused where it stands.
-defvjp(sqrtm, lambda g, ans, A: solve_sylvester(np.swapaxes(ans, -1, -2),
-                                                np.swapaxes(ans, -1, -2), g))
+# S(A^T, B^T; .).  A real matrix with negative eigenvalues has a complex root: a real A then
+# receives the real part of its cotangent (the JAX convention, rules/__init__.py).  `disp=`
+# (deprecated by SciPy) returns a tuple: not a parameter of the rules, so a call with it is
+# refused where it stands.
+def _sqrtm_vjp(g, ans, A):
+    lam = solve_sylvester(np.swapaxes(ans, -1, -2), np.swapaxes(ans, -1, -2), g)
+    return lam if np.iscomplexobj(A) else np.real(lam)
+
+
+defvjp(sqrtm, _sqrtm_vjp)
 defjvp(sqrtm, lambda t, ans, A: solve_sylvester(ans, ans, t))
 
 # solve_sylvester: A X + X B = Q.  With lam = S(A^T, B^T; g):  gQ = lam, gA = -lam X^T,
