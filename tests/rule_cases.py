@@ -700,6 +700,10 @@ if sla is not None:
     case(sla.lu_factor, (WC(3, 2),))
     case(sla.lu_solve, (sla.lu_factor(WC(4)), R(4)), wrt=(0, 1))
     case(sla.lu_solve, (sla.lu_factor(WC(4)), R(4, 2)), dict(trans=1), wrt=(0, 1))
+    case(sla.lu_solve, (sla.lu_factor(WC(4)), R(4)), dict(trans=2), wrt=(0, 1))
+    _C = WC(3) + 1j * R(3, 3)      # A^-H b: its cotangent in b is conj(A)^-1 g
+    case(sla.lu_solve, (sla.lu_factor(_C), C(3)), dict(trans=2), wrt=(1,))
+    case(sla.lu_solve, (sla.lu_factor(_C), C(3)), dict(trans=1), wrt=(0, 1))
     _ab = R(4, 5)            # l = 1, u = 2, a dominant main diagonal; zero unused corners
     _ab[2] += 4.0
     _ab[0, :2] = _ab[3, -1:] = 0.0

@@ -54,7 +54,7 @@ NOTES = {
     "scipy.linalg.cho_factor": "reads the `lower` triangle; the other one passes through; stacks",
     "scipy.linalg.cho_solve": "in the factor tuple's matrix and in b",
     "scipy.linalg.lu_factor": "pivots constant (no ties); stacks too",
-    "scipy.linalg.lu_solve": "in the factor tuple's matrix and in b; real",
+    "scipy.linalg.lu_solve": "in the factor tuple's matrix and in b; trans=2 of a complex factor: in b",
     "scipy.linalg.solve_banded": "in ab (its band) and b",
     "scipy.linalg.solve_sylvester": "stacks too",
     "scipy.linalg.solve_triangular": "trans 0/1; stacks too",

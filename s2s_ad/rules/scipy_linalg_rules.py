@@ -18,8 +18,8 @@ again (Hessians).
                       the factor is on its triangle (the tuple's flag has none: None)
     lu_factor         (lu, piv): P A = L U with L unit lower, U upper, packed in lu; pivots
                       constant (they change only where a pivot ties); stacks too
-    lu_solve          x = A^-1 b (trans 1: A^-T b), A = P^T L U, solved again with the
-                      factor; real matrices; the pivots have no cotangent (None)
+    lu_solve          x = A^-1 b (trans 1: A^-T b, 2: A^-H b), A = P^T L U, solved again
+                      with the factor; the pivots have no cotangent (None)
     solve_banded      x = A^-1 b with A the dense matrix of the banded storage ab
                       (`_ad.banded_dense`); the cotangent of ab is that of A on the band
 
@@ -189,10 +189,11 @@ defjvp(lu_factor, _lu_factor_jvp)
 deffacts(lu_factor, kind="tuple")
 
 
-# lu_solve((lu, piv), b, trans): x = A^-1 b (trans 0) or A^-T b (trans 1 or 2, real) with
-# A = P^T L U, so da = P^T (dL U + L dU) and dx = -A^-1 da x (-A^-T da^T x).  The cotangent
-# gA = -lam x^T (trans 1: -x lam^T), lam solved with the other trans, goes back to L and U
-# through P gA: gL = tril(P gA U^T, -1), gU = triu(L^T P gA).
+# lu_solve((lu, piv), b, trans): x = A^-1 b (trans 0), A^-T b (1) or A^-H b (2) with
+# A = P^T L U, so da = P^T (dL U + L dU) and dx = -A^-1 da x (-A^-T da^T x, -A^-H da^H x).
+# The cotangent gA = -lam x^T (trans 1: -x lam^T), lam solved with the other trans, goes back
+# to L and U through P gA: gL = tril(P gA U^T, -1), gU = triu(L^T P gA).  b's cotangent for
+# trans 2 is conj(A)^-1 g; the factor's, of a complex factor, is not covered (it raises).
 def _lu_solve_vjp_lu(g, ans, lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
     lu = lu_and_piv[0]
     n = np.shape(lu)[-1]
@@ -202,8 +203,10 @@ def _lu_solve_vjp_lu(g, ans, lu_and_piv, b, trans=0, overwrite_b=False, check_fi
     x2 = np.reshape(ans, (n, -1))
     ga = -(np.matmul(x2, np.transpose(lam)) if t1 else np.matmul(lam, np.transpose(x2)))
     pga = np.matmul(_ad.lu_pivots_matrix(lu_and_piv[1], lu), ga)
-    return (np.tril(np.matmul(pga, np.transpose(np.triu(lu))), -1)
-            + np.triu(np.matmul(np.transpose(low), pga)), None)
+    return ((np.tril(np.matmul(pga, np.transpose(np.triu(lu))), -1)
+             + np.triu(np.matmul(np.transpose(low), pga)), None)
+            if not (trans in (2, "C") and np.iscomplexobj(lu))
+            else _ad.unsupported("lu_solve(trans=2) in a complex factor"))
 
 
 def _lu_solve_jvp_lu(t, ans, lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
@@ -212,14 +215,16 @@ def _lu_solve_jvp_lu(t, ans, lu_and_piv, b, trans=0, overwrite_b=False, check_fi
     low = np.tril(lu, -1) + np.eye(n, dtype=lu.dtype)
     m = np.matmul(np.tril(t[0], -1), np.triu(lu)) + np.matmul(low, np.triu(t[0]))
     da = np.matmul(np.transpose(_ad.lu_pivots_matrix(lu_and_piv[1], lu)), m)
-    op = np.transpose(da) if trans in (1, 2, "T", "C") else da
+    op = (np.transpose(da) if trans in (1, "T") else np.conj(np.transpose(da))
+          if trans in (2, "C") else da)
     return -np.reshape(lu_solve(lu_and_piv, np.matmul(op, np.reshape(ans, (n, -1))), trans=trans),
                        np.shape(ans))
 
 
 defvjp(lu_solve, _lu_solve_vjp_lu,
        lambda g, ans, lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True:
-       lu_solve(lu_and_piv, g, trans=0 if trans in (1, 2, "T", "C") else 1))
+       np.conj(lu_solve(lu_and_piv, np.conj(g))) if trans in (2, "C")
+       else lu_solve(lu_and_piv, g, trans=0 if trans in (1, "T") else 1))
 defjvp(lu_solve, _lu_solve_jvp_lu,
        lambda t, ans, lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True:
        lu_solve(lu_and_piv, t, trans=trans))
