@@ -197,11 +197,12 @@ deffacts(lu_factor, kind="tuple")
 def _lu_solve_vjp_lu(g, ans, lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
     lu = lu_and_piv[0]
     n = np.shape(lu)[-1]
-    t1 = trans in (1, 2, "T", "C")
     low = np.tril(lu, -1) + np.eye(n, dtype=lu.dtype)
-    lam = np.reshape(lu_solve(lu_and_piv, g, trans=0 if t1 else 1), (n, -1))
+    lam = np.reshape(lu_solve(lu_and_piv, g, trans=0 if trans in (1, 2, "T", "C") else 1),
+                     (n, -1))
     x2 = np.reshape(ans, (n, -1))
-    ga = -(np.matmul(x2, np.transpose(lam)) if t1 else np.matmul(lam, np.transpose(x2)))
+    ga = -(np.matmul(x2, np.transpose(lam)) if trans in (1, 2, "T", "C")
+           else np.matmul(lam, np.transpose(x2)))
     pga = np.matmul(_ad.lu_pivots_matrix(lu_and_piv[1], lu), ga)
     return ((np.tril(np.matmul(pga, np.transpose(np.triu(lu))), -1)
              + np.triu(np.matmul(np.transpose(low), pga)), None)

@@ -72,12 +72,12 @@ defjvp(special.log_softmax,
 # are summed back to the shapes of a and b.
 def _solve_triangular_vjp_a(g, ans, a, b, trans=0, lower=False, unit_diagonal=False,
                             overwrite_b=False, check_finite=True):
-    t1 = trans in (1, "T", "C")
     col = np.ndim(b) == 1
-    lam = solve_triangular(a, g[..., None] if col else g, trans=0 if t1 else 1, lower=lower,
+    lam = solve_triangular(a, g[..., None] if col else g,
+                           trans=0 if trans in (1, "T", "C") else 1, lower=lower,
                            unit_diagonal=unit_diagonal)
     x = ans[..., None] if col else ans
-    full = -(np.matmul(x, np.swapaxes(lam, -1, -2)) if t1
+    full = -(np.matmul(x, np.swapaxes(lam, -1, -2)) if trans in (1, "T", "C")
              else np.matmul(lam, np.swapaxes(x, -1, -2)))
     tri = _ad.unbroadcast(np.tril(full) if lower else np.triu(full), a)
     return tri - tri * np.eye(np.shape(a)[-1], dtype=tri.dtype) if unit_diagonal else tri
@@ -86,8 +86,9 @@ def _solve_triangular_vjp_a(g, ans, a, b, trans=0, lower=False, unit_diagonal=Fa
 def _solve_triangular_vjp_b(g, ans, a, b, trans=0, lower=False, unit_diagonal=False,
                             overwrite_b=False, check_finite=True):
     col = np.ndim(b) == 1
-    lam = solve_triangular(a, g[..., None] if col else g, trans=0 if trans in (1, "T", "C") else 1,
-                           lower=lower, unit_diagonal=unit_diagonal)
+    lam = solve_triangular(a, g[..., None] if col else g,
+                           trans=0 if trans in (1, "T", "C") else 1, lower=lower,
+                           unit_diagonal=unit_diagonal)
     return _ad.unbroadcast(lam[..., 0] if col else lam, b)
 
 
