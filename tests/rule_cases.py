@@ -684,11 +684,14 @@ if sla is not None:
     load_optional_rules()     # scipy_linalg_rules load once scipy.linalg is imported
     case(sla.expm, (0.5 * R(3, 3),))
     case(sla.expm, (0.5 * R(2, 3, 3),))
+    case(sla.expm, (0.5 * C(3, 3),))
     case(sla.sqrtm, (SPD(3),))
     case(sla.sqrtm, (SPD(2, 2),))
     case(sla.sqrtm, (np.array([[-1.0, 0.3], [0.2, 2.0]]),))      # a complex root
     case(sla.solve_sylvester, (WC(3), WC(2), R(3, 2)))
     case(sla.solve_sylvester, (WC(3, 2), WC(2), R(2, 3, 2)))
+    case(sla.solve_sylvester, (WC(3) + 0.5j * R(3, 3), WC(2), C(3, 2)))
+    case(sla.sqrtm, (SPD(3) + 0.5j * R(3, 3),))
     # cho_factor keeps a's values in the triangle it does not write: both are checked
     case(sla.cho_factor, (SPD(3),))
     case(sla.cho_factor, (SPD(3),), dict(lower=True))

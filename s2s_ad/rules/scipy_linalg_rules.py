@@ -24,7 +24,9 @@ again (Hessians).
                       (`_ad.banded_dense`); the cotangent of ab is that of A on the band
 
 2-D matrices, except expm, sqrtm, solve_sylvester, cho_factor and lu_factor, which also take
-stacks, as SciPy does (cho_solve, lu_solve and solve_banded do not).
+stacks, as SciPy does (cho_solve, lu_solve and solve_banded do not).  Complex matrices follow
+the JAX convention (rules/__init__.py) in expm, sqrtm, solve_sylvester and lu_solve; the
+Cholesky rules, like np.linalg.cholesky's, are for real matrices.
 """
 import numpy as np
 from scipy.linalg import (cho_factor, cho_solve, expm, lu_factor, lu_solve, solve_banded,
