@@ -46,7 +46,8 @@ def expand_locals(node, namer, error, resolve=None):
     expander.locals = {a.id for a in node.args.args} | {
         n.id for n in S.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
     node.body = expander.block(node.body)
-    _refuse_values(node, functions, error)
+    if functions:
+        _refuse_values(node, functions, error)
     return node
 
 
