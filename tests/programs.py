@@ -2825,3 +2825,71 @@ CASES.append(Case(gaussian_nll, args(scal(-1.0, 1.0), scal(-0.5, 0.5)), (0, 1)))
 CASES.append(Case(student_t_regression_nll, args(vec(2, -1.0, 1.0), scal(-0.5, 0.5)), (0, 1)))
 CASES.append(Case(poisson_regression_nll, args(vec(2, -0.5, 0.5)), (0,)))
 CASES.append(Case(gaussian_with_a_learnt_covariance, args(vec(2), mat(2, 2)), (0, 1)))
+
+
+# ---- scipy.linalg: matrix exponential, factorisations reused, Sylvester, banded systems ----
+# Written as a user would: the factor tuples of cho_factor and lu_factor are unpacked, packed
+# again and passed on; lu_factor's factor is reused by every step of a loop.
+
+import scipy.linalg as sla      # noqa: E402
+
+
+def linear_ode_misfit(rates, y0):
+    """y' = A y solved exactly, y(t) = expm(t A) y0, against observations at three times."""
+    a = np.array([[-rates[0], 1.0], [-1.0, -rates[1]]])
+    misfit = 0.0
+    for k, t in enumerate((0.5, 1.0, 2.0)):
+        y = sla.expm(t * a) @ y0
+        misfit = misfit + np.sum((y - np.cos(t + k)) ** 2)
+    return misfit
+
+
+def gp_negative_log_likelihood(log_scales, x, y):
+    """A Gaussian process: kernel from two log scales, Cholesky factor, solve and log det."""
+    d = x[:, None] - x[None, :]
+    k = np.exp(2.0 * log_scales[0]) * np.exp(-0.5 * d * d / np.exp(2.0 * log_scales[1]))
+    k = k + 0.1 * np.eye(len(x))
+    c, lower = sla.cho_factor(k, lower=True)
+    alpha = sla.cho_solve((c, lower), y)
+    return 0.5 * np.dot(y, alpha) + np.sum(np.log(np.diag(c)))
+
+
+def implicit_euler(a, y0):
+    """(I - h A) y_next = y: one LU factor for every step."""
+    factor = sla.lu_factor(np.eye(len(y0)) - 0.1 * a)
+    y = y0
+    for _ in range(4):
+        y = sla.lu_solve(factor, y)
+    return np.sum(y * y)
+
+
+def lyapunov_and_root(a, q):
+    """A X + X A^T = Q solved for X, and the square root of an SPD matrix made from it."""
+    x = sla.solve_sylvester(a, a.T, q)
+    root = sla.sqrtm(x @ x.T + np.eye(len(q)))
+    return np.sum(root) + np.sum(x * x)
+
+
+def tridiagonal_poisson(k, f):
+    """-(k u')' = f on a grid: a tridiagonal system in SciPy's banded storage."""
+    n = len(f)
+    main = k[:-1] + k[1:]
+    ab = np.zeros((3, n))
+    ab[0, 1:] = -k[1:-1]
+    ab[1] = main
+    ab[2, :-1] = -k[1:-1]
+    u = sla.solve_banded((1, 1), ab, f)
+    return np.sum(u * f)
+
+
+def stable(n):
+    """A matrix whose eigenvalues have negative real parts, so A X + X A^T = Q is solvable."""
+    return lambda rng: rng.uniform(-0.5, 0.5, (n, n)) - 2.0 * np.eye(n)
+
+
+CASES.append(Case(linear_ode_misfit, args(vec(2, 0.2, 1.0), vec(2)), (0, 1), tol=1e-5))
+CASES.append(Case(gp_negative_log_likelihood, args(vec(2, -0.5, 0.5), vec(5), vec(5)),
+                  (0, 1, 2), tol=1e-5))
+CASES.append(Case(implicit_euler, args(mat(3, 3), vec(3)), (0, 1)))
+CASES.append(Case(lyapunov_and_root, args(stable(3), spd(3)), (0, 1), tol=1e-5))
+CASES.append(Case(tridiagonal_poisson, args(vec(6, 0.5, 2.0), vec(5)), (0, 1)))

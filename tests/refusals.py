@@ -280,3 +280,53 @@ def lognorm_without_rules(s, x):
 def noise_from_rvs(s, x):
     return np.sum(scipy.stats.norm.logpdf(x, scale=s)) + np.sum(scipy.stats.norm.rvs(size=2,
                                                                                   random_state=0))
+
+
+# ---- ODE solvers (scipy.integrate): refused at the user's call, never inside SciPy ----
+
+try:
+    from scipy.integrate import odeint, solve_ivp
+except ImportError:  # pragma: no cover
+    odeint = solve_ivp = None
+
+TIMES = np.linspace(0.0, 1.0, 5)
+
+
+def decay(y, t, k):
+    return -k * y
+
+
+def decay_first_t(t, y, k):
+    return -k * y
+
+
+def odeint_of_rate(k):
+    ys = odeint(decay, np.array([1.0, 2.0]), TIMES, args=(k,))
+    return np.sum(ys[-1])
+
+
+def odeint_of_start(y0):
+    ys = odeint(decay, y0, TIMES, (0.5,))
+    return np.sum(ys[-1])
+
+
+def solve_ivp_of_rate(k):
+    solution = solve_ivp(decay_first_t, (0.0, 1.0), np.array([1.0, 2.0]), args=(k,))
+    return np.sum(solution.y[:, -1])
+
+
+def odeint_of_closure(k):
+    def rate(y, t):
+        return -k * y
+    ys = odeint(rate, np.array([1.0, 2.0]), TIMES)
+    return np.sum(ys[-1])
+
+
+def twice(fn, y):
+    return fn(y) * 2.0
+
+
+def passes_local_function(k):
+    def scaled(y):
+        return k * y
+    return twice(scaled, 3.0)

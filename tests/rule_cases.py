@@ -925,3 +925,52 @@ if stats is not None:
     case(stats.multivariate_normal.entropy, (R(3), SPD(3)))
     case(stats.multivariate_normal.entropy, (R(4), P(4)))
     case(stats.multivariate_normal.entropy, (None, 1.7))
+
+
+    # stacks: of a with one vector b, of both, of b alone (SciPy broadcasts the leading axes)
+    case(solve_triangular, (np.tril(WC(3, 2)), R(3)), dict(lower=True))
+    case(solve_triangular, (np.triu(WC(3, 2)), R(2, 3, 2)), dict(trans=1))
+    case(solve_triangular, (_L, R(2, 3, 2)), dict(lower=True, unit_diagonal=True))
+
+# ---- scipy.linalg: matrix functions, factorisations, solvers ----
+
+try:
+    import scipy.linalg as sla
+except ImportError:  # pragma: no cover
+    sla = None
+
+if sla is not None:
+    load_optional_rules()     # scipy_linalg_rules load once scipy.linalg is imported
+    case(sla.expm, (0.5 * R(3, 3),))
+    case(sla.expm, (0.5 * R(2, 3, 3),))
+    case(sla.expm, (0.5 * C(3, 3),))
+    case(sla.sqrtm, (SPD(3),))
+    case(sla.sqrtm, (SPD(2, 2),))
+    case(sla.sqrtm, (np.array([[-1.0, 0.3], [0.2, 2.0]]),))      # a complex root
+    case(sla.solve_sylvester, (WC(3), WC(2), R(3, 2)))
+    case(sla.solve_sylvester, (WC(3, 2), WC(2), R(2, 3, 2)))
+    case(sla.solve_sylvester, (WC(3) + 0.5j * R(3, 3), WC(2), C(3, 2)))
+    case(sla.sqrtm, (SPD(3) + 0.5j * R(3, 3),))
+    # cho_factor keeps a's values in the triangle it does not write: both are checked
+    case(sla.cho_factor, (SPD(3),))
+    case(sla.cho_factor, (SPD(3),), dict(lower=True))
+    case(sla.cho_factor, (SPD(3, 2),))
+    # the factor tuples hold a flag or pivots, which are not perturbed: wrt is stated
+    case(sla.cho_solve, (sla.cho_factor(SPD(3)), R(3)), wrt=(0, 1))
+    case(sla.cho_solve, (sla.cho_factor(SPD(3), lower=True), R(3, 2)), wrt=(0, 1))
+    case(sla.lu_factor, (WC(4),))
+    case(sla.lu_factor, (WC(3, 2),))
+    case(sla.lu_solve, (sla.lu_factor(WC(4)), R(4)), wrt=(0, 1))
+    case(sla.lu_solve, (sla.lu_factor(WC(4)), R(4, 2)), dict(trans=1), wrt=(0, 1))
+    case(sla.lu_solve, (sla.lu_factor(WC(4)), R(4)), dict(trans=2), wrt=(0, 1))
+    _C = WC(3) + 1j * R(3, 3)      # A^-H b: its cotangent in b is conj(A)^-1 g
+    case(sla.lu_solve, (sla.lu_factor(_C), C(3)), dict(trans=2), wrt=(1,))
+    case(sla.lu_solve, (sla.lu_factor(_C), C(3)), dict(trans=1), wrt=(0, 1))
+    _ab = R(4, 5)            # l = 1, u = 2, a dominant main diagonal; zero unused corners
+    _ab[2] += 4.0
+    _ab[0, :2] = _ab[3, -1:] = 0.0
+    case(sla.solve_banded, ((1, 2), _ab, R(5)))
+    case(sla.solve_banded, ((1, 2), _ab, R(5, 2)))
+    case(sla.solve_banded, ((0, 1), _ab[1:3], R(5)))
+    case(_ad.banded_dense, ((1, 2), R(4, 5)))
+    case(_ad.dense_banded, ((2, 1), R(5, 5)))

@@ -339,3 +339,35 @@ def test_python_that_stays_refused_says_where_and_what_to_write(fn):
     message = str(info.value)
     assert words in message
     assert "programs.py:" in message and "\n" in message.strip()
+
+
+@pytest.mark.skipif(r.odeint is None, reason="needs SciPy")
+@pytest.mark.parametrize("fn, x, marker", [
+    (r.odeint_of_rate, 0.5, "ys = odeint(decay"),
+    (r.odeint_of_start, np.array([1.0, 2.0]), "ys = odeint(decay, y0"),
+    (r.solve_ivp_of_rate, 0.5, "solution = solve_ivp("),
+])
+def test_ode_solvers_are_refused_at_the_users_call_in_both_modes(fn, x, marker):
+    """Not SciPy's source (a `raise` or an item written in odeint's own code): the user's
+    line, and what to write instead."""
+    for transform in (lambda: ad.grad(fn)(x), lambda: ad.jvp(fn, (x,), (x * 0.0 + 1.0,))):
+        with pytest.raises(ad.NonDifferentiableCallError) as info:
+            transform()
+        message = str(info.value)
+        assert f"{HERE}:{line_of(fn, marker)}:" in message
+        assert "ODE solver" in message and "expm(t * A) @ y0" in message
+        assert "site-packages" not in message
+
+
+@pytest.mark.parametrize("fn, marker", [
+    (r.odeint_of_closure, "ys = odeint(rate"),
+    (r.passes_local_function, "return twice(scaled"),
+])
+def test_a_local_function_passed_on_is_refused_at_its_use(fn, marker):
+    """Its calls are inlined and its definition dropped: the generated code failed on its name
+    (NameError), and a derivative through what it reads was lost."""
+    if fn is r.odeint_of_closure and r.odeint is None:
+        pytest.skip("needs SciPy")
+    message = refusal(fn, 0.5, kind=ad.UnsupportedSyntaxError)
+    assert f"{HERE}:{line_of(fn, marker)}:" in message
+    assert "used as a value" in message and "module level" in message

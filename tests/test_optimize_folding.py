@@ -88,6 +88,12 @@ def test_constant_factors_merge_only_where_exact(text, expected):
     ("a = x if 'fro' == 'fro' else y", "a = x"),
     ("a = x if 2 is not None and z else y", "a = x if z else y"),
     ("a = x if z is None else y", "a = x if z is None else y"),     # z is not known
+    # solve_triangular's and lu_solve's trans, as the rules test it
+    ("a = x if 0 in (1, 'T', 'C') else y", "a = y"),
+    ("a = x if 'T' in (1, 'T', 'C') else y", "a = x"),
+    ("a = x if not (0 in (2, 'C') and z) else y", "a = x"),
+    ("a = x if 2 not in (2, 'C') else y", "a = y"),
+    ("a = x if z in (1, 'T') else y", "a = x if z in (1, 'T') else y"),
 ])
 def test_a_rules_options_fold_once_given(text, expected):
     out = run(optimize.fold_constants, f"""

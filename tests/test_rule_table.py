@@ -31,6 +31,11 @@ from test_rules_second_order import _params as second_order_params
 import builtins
 from s2s_ad import runtime as _ad
 
+try:
+    import scipy.linalg as sla
+except ImportError:     # (the test extra installs SciPy)
+    sla = None
+
 # Callables of Python numbers only: NumPy's float32 and broadcasting do not apply (math
 # converts a float32 to a float; builtins max/min of two numbers; float() of a number).
 NUMBERS_ONLY = {fn for fn in RULES if getattr(fn, "__module__", None) == "math"} | \
@@ -73,7 +78,16 @@ FORMS = {
 }
 
 
+# Arguments that are a factorisation's tuple (matrix, flag or pivots): the second-order test
+# perturbs arrays only, so their second order is checked through the factorisation, in the
+# corpus programs that factor and solve (gp_negative_log_likelihood, implicit_euler: every
+# transform of the matrix, Hessians included).
+FACTOR_TUPLES = {(sla.cho_solve, 0), (sla.lu_solve, 0)} if sla is not None else set()
+
+
 def _needs(form, fn, i):
+    if form == "second order":
+        return (fn, i) not in FACTOR_TUPLES
     if form == "float32":
         return not _in_float64(fn) and fn not in NUMBERS_ONLY
     if form == "broadcasting":
@@ -111,6 +125,8 @@ WRITTEN_TWICE_ON_PURPOSE = {
     _ad.add_at: "linear in buf and g together",
     _ad.prod_others: "a symmetric derivative that is not elementwise: one formula, two seeds",
     _ad.piecewise_place: "as np.where: y outside the mask, v compressed inside it",
+    _ad.banded_dense: "linear in its second argument (deflinear takes the first)",
+    _ad.dense_banded: "as _ad.banded_dense",
 }
 
 

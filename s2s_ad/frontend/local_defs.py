@@ -46,7 +46,23 @@ def expand_locals(node, namer, error, resolve=None):
     expander.locals = {a.id for a in node.args.args} | {
         n.id for n in S.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
     node.body = expander.block(node.body)
+    if functions:
+        _refuse_values(node, functions, error)
     return node
+
+
+def _refuse_values(node, functions, error):
+    """Raise where a local function is left as a value (passed to a library function such as
+    `odeint(rhs, ...)`, stored, returned) after its calls were inlined: its definition is gone,
+    so the generated code would fail on its name, or a derivative through what it reads would
+    be lost."""
+    for sub in S.walk(node):
+        if isinstance(sub, gast.Name) and sub.id in functions and isinstance(sub.ctx, gast.Load):
+            raise error(sub, f"the local function '{sub.id}' is used as a value (passed on, "
+                             "stored or returned): s2s_ad inlines a local function where it is "
+                             "called, and nowhere else",
+                        "Define it at module level and pass it what it reads from this "
+                        "function as arguments, or call it here.")
 
 
 def _collect(stmts, functions, namer, error):

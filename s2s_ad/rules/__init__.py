@@ -9,6 +9,9 @@
     numpy_misc_rules     complex, FFT, statistics, and the non-differentiable NumPy functions
     scipy_rules          scipy.special and scipy.linalg.solve_triangular: loaded when the
                          program has imported SciPy and a callable is first looked up
+    scipy_linalg_rules   scipy.linalg's expm, sqrtm, factorisations and solvers: likewise,
+                         once scipy.linalg is imported
+    scipy_integrate_rules   refusals of scipy.integrate's ODE solvers, once it is imported
     runtime_rules        the runtime helpers generated code calls (`_ad.*`)
     shape_facts          shape rules of results (`deffacts(fn, shape=...)`)
     batched_rules        batched rules shared by several callables (matrix products)

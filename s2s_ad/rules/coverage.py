@@ -26,6 +26,7 @@ import s2s_ad.rules  # noqa: F401  (registers every rule)
 from s2s_ad.rules.registry import NONDIFFERENTIABLE, RULES, Refused, load_optional_rules
 
 try:                      # the optional libraries' rules too, where installed
+    import scipy.integrate  # noqa: F401
     import scipy.linalg  # noqa: F401
     import scipy.special  # noqa: F401
     import scipy.stats  # noqa: F401
@@ -96,6 +97,15 @@ NOTES = {
                                                "allow_singular=True)",
     "scipy.stats.dirichlet.logpdf": "x with K or K - 1 components",
     "scipy.stats.dirichlet.pdf": "x with K or K - 1 components",
+    "scipy.linalg.expm": "Frechet derivative by a block matrix; stacks too",
+    "scipy.linalg.sqrtm": "a real matrix gets the real part of its cotangent; stacks too",
+    "scipy.linalg.cho_factor": "reads the `lower` triangle; the other one passes through; real; stacks",
+    "scipy.linalg.cho_solve": "in the factor tuple's matrix and in b; real",
+    "scipy.linalg.lu_factor": "pivots constant (no ties); stacks too",
+    "scipy.linalg.lu_solve": "in the factor tuple's matrix and in b; trans=2 of a complex factor: in b",
+    "scipy.linalg.solve_banded": "in ab (its band) and b",
+    "scipy.linalg.solve_sylvester": "stacks too",
+    "scipy.linalg.solve_triangular": "trans 0/1; stacks too",
     "operator.pow": "d/db taken as 0 where a == 0", "numpy.power": "d/dx2 taken as 0 at x1 == 0",
 }
 
@@ -146,6 +156,8 @@ def _name(fn):
             mod = public
     if mod and mod.startswith("s2s_ad.runtime."):
         mod = "s2s_ad.runtime"     # generated code reads every helper as `_ad.name`
+    if mod and mod.startswith("scipy."):     # scipy.linalg._basic: the public scipy.linalg
+        mod = ".".join(part for part in mod.split(".") if not part.startswith("_"))
     return f"{mod}.{name}" if mod else name
 
 

@@ -116,10 +116,12 @@ FACTS = ("kind", "shape", "pure", "cheap", "batched", "elementwise_in", "methods
 class Refused:
     """In place of a rule: a derivative through this argument is refused at compile time with
     `message` (a calling form the rules do not cover, which would otherwise get a silent zero).
-    Called directly (tests, user code), it raises."""
+    Called directly (tests, user code), it raises.  `names`: the parameters of the function
+    by position, for a function refused in every argument (no rule spells them), so that an
+    argument passed by keyword is refused with this message too (positional_names)."""
 
-    def __init__(self, message, hint):
-        self.message, self.hint = message, hint
+    def __init__(self, message, hint, names=()):
+        self.message, self.hint, self.names = message, hint, tuple(names)
 
     def __call__(self, *args, **kwargs):
         raise NotImplementedError(f"s2s_ad has no derivative rule for {self.message}")
@@ -135,8 +137,11 @@ CONSTANT_ATTRIBUTES = frozenset({"shape", "ndim", "size", "dtype", "itemsize", "
 
 # Rule modules of optional libraries, loaded the first time they can matter: when a callable is
 # looked up or given rules while the library is imported.  SciPy takes ~150 ms to import; a
-# program that never uses it should not pay that for `import s2s_ad`.
+# program that never uses it should not pay that for `import s2s_ad`.  A submodule that SciPy
+# does not import with itself has its own entry: `scipy.integrate` alone takes ~175 ms more.
 _OPTIONAL = {"scipy": "s2s_ad.rules.scipy_rules",
+             "scipy.linalg": "s2s_ad.rules.scipy_linalg_rules",
+             "scipy.integrate": "s2s_ad.rules.scipy_integrate_rules",
              "scipy.stats": "s2s_ad.rules.scipy_stats_rules"}
 _optional_loaded = set()
 
@@ -487,7 +492,10 @@ def positional_names(rule):
         return cached[1]
     names = ()
     for fn in rule.vjps + rule.jvps:
-        if fn is None or isinstance(fn, Refused):
+        if isinstance(fn, Refused):
+            names = fn.names if len(fn.names) > len(names) else names
+            continue
+        if fn is None:
             continue
         try:
             params = list(inspect.signature(fn).parameters.values())[2:]

@@ -9,6 +9,7 @@ Nearly all are linear in their first argument, and come in adjoint pairs:
     stack_split <-> stack_join         tile_grad <-> np.tile        repeat_grad <-> np.repeat
     pad_grad <-> np.pad                take_grad <-> np.take        select_grad <-> np.select
     einsum_expand <-> einsum_collapse  fit_axis <-> fit_axis        array_grad <-> np.array
+    banded_dense <-> dense_banded
 
 The cotangent helpers of bilinear products F(a, b) (`matmul_grad_a/b` for F = matmul, and
 likewise dot, inner, tensordot, kron, convolve) close under differentiation:
@@ -391,6 +392,12 @@ defjvp(_ad.histogram_weights_grad,
 defelementwise(_ad.polygamma, None, lambda out, n, x: _ad.polygamma(n + 1, x))
 defelementwise(_ad.sinc_derivative, None, lambda out, n, x: _ad.sinc_derivative(n + 1, x))
 deffacts(_ad.sinc_derivative, shape=shapes.like(1))
+# banded storage <-> dense matrix (scipy.linalg.solve_banded's rules): linear, each the
+# other's transpose
+defvjp(_ad.banded_dense, None, lambda gbar, out, l_and_u, ab: _ad.dense_banded(l_and_u, gbar))
+defjvp(_ad.banded_dense, None, lambda tdot, out, l_and_u, ab: _ad.banded_dense(l_and_u, tdot))
+defvjp(_ad.dense_banded, None, lambda gbar, out, l_and_u, a: _ad.banded_dense(l_and_u, gbar))
+defjvp(_ad.dense_banded, None, lambda tdot, out, l_and_u, a: _ad.dense_banded(l_and_u, tdot))
 
 # ---- non-differentiable helpers (shapes, indices, errors) ----
 
@@ -401,6 +408,7 @@ nondifferentiable(
     _ad.check_walked, _ad.norm_form, _ad.singular_values_used,
     _ad.reduced_svd, _ad.reduced_qr, _ad.along_axis_index, _ad.largest_entries,
     _ad.full_rank, _ad.piecewise_masks, _ad.piecewise_start,
+    _ad.lu_pivots_matrix,
 )
 deffacts(_ad.zeros_like, kind="first", shape=shapes.like(0))
 # Helpers that do something besides computing a value: the optimiser may neither drop, merge

@@ -11,7 +11,7 @@ Contents:
                       rel_entr kl_div exp1 expi softmax log_softmax
                       jv/jn yv yn iv ive j0 j1 y0 y1 i0 i1 i0e i1e kv kn kve k0 k1 k0e k1e
                       gammasgn (piecewise constant: non-differentiable)
-    scipy.linalg      solve_triangular (trans 0/1, any lower/unit_diagonal)
+    scipy.linalg      solve_triangular (trans 0/1, any lower/unit_diagonal, stacks)
 """
 import numpy as np
 from scipy import special
@@ -227,34 +227,44 @@ defjvp(special.log_softmax,
 
 # ---- scipy.linalg ----
 
-# x = op(A)^-1 b with op(A) = A (trans 0) or A^T (trans 1); only A's triangle is read.
+# x = op(A)^-1 b with op(A) = A (trans 0) or A^T (trans 1); only A's triangle is read.  As in
+# SciPy, a and b may be stacks (leading axes broadcast); b is one vector when it is 1-D, else
+# a stack of matrices, so a vector is solved as one column (`[..., None]`).  The cotangents
+# are summed back to the shapes of a and b.
 def _solve_triangular_vjp_a(g, ans, a, b, trans=0, lower=False, unit_diagonal=False,
                             overwrite_b=False, check_finite=True):
-    t1 = trans in (1, "T", "C")
-    lam = solve_triangular(a, g, trans=0 if t1 else 1, lower=lower, unit_diagonal=unit_diagonal)
-    n = np.shape(a)[-1]
-    lam2 = np.reshape(lam, (n, -1))
-    x2 = np.reshape(ans, (n, -1))
-    full = -(np.matmul(x2, np.transpose(lam2)) if t1 else np.matmul(lam2, np.transpose(x2)))
-    tri = np.tril(full) if lower else np.triu(full)
-    return tri - tri * np.eye(n, dtype=tri.dtype) if unit_diagonal else tri
+    col = np.ndim(b) == 1
+    lam = solve_triangular(a, g[..., None] if col else g,
+                           trans=0 if trans in (1, "T", "C") else 1, lower=lower,
+                           unit_diagonal=unit_diagonal)
+    x = ans[..., None] if col else ans
+    full = -(np.matmul(x, np.swapaxes(lam, -1, -2)) if trans in (1, "T", "C")
+             else np.matmul(lam, np.swapaxes(x, -1, -2)))
+    tri = _ad.unbroadcast(np.tril(full) if lower else np.triu(full), a)
+    return tri - tri * np.eye(np.shape(a)[-1], dtype=tri.dtype) if unit_diagonal else tri
+
+
+def _solve_triangular_vjp_b(g, ans, a, b, trans=0, lower=False, unit_diagonal=False,
+                            overwrite_b=False, check_finite=True):
+    col = np.ndim(b) == 1
+    lam = solve_triangular(a, g[..., None] if col else g,
+                           trans=0 if trans in (1, "T", "C") else 1, lower=lower,
+                           unit_diagonal=unit_diagonal)
+    return _ad.unbroadcast(lam[..., 0] if col else lam, b)
 
 
 def _solve_triangular_jvp_a(t, ans, a, b, trans=0, lower=False, unit_diagonal=False,
                             overwrite_b=False, check_finite=True):
+    col = np.ndim(b) == 1
     tri = np.tril(t) if lower else np.triu(t)
     tri = tri - tri * np.eye(np.shape(a)[-1], dtype=tri.dtype) if unit_diagonal else tri
-    op_t = np.transpose(tri) if trans in (1, "T", "C") else tri
-    return -solve_triangular(a, np.matmul(op_t, ans), trans=trans, lower=lower,
-                             unit_diagonal=unit_diagonal)
+    op_t = np.swapaxes(tri, -1, -2) if trans in (1, "T", "C") else tri
+    dx = -solve_triangular(a, np.matmul(op_t, ans[..., None] if col else ans), trans=trans,
+                           lower=lower, unit_diagonal=unit_diagonal)
+    return dx[..., 0] if col else dx
 
 
-defvjp(solve_triangular,
-       _solve_triangular_vjp_a,
-       lambda g, ans, a, b, trans=0, lower=False, unit_diagonal=False, overwrite_b=False,
-       check_finite=True:
-       solve_triangular(a, g, trans=0 if trans in (1, "T", "C") else 1, lower=lower,
-                        unit_diagonal=unit_diagonal))
+defvjp(solve_triangular, _solve_triangular_vjp_a, _solve_triangular_vjp_b)
 defjvp(solve_triangular,
        _solve_triangular_jvp_a,
        lambda t, ans, a, b, trans=0, lower=False, unit_diagonal=False, overwrite_b=False,

@@ -15,7 +15,7 @@ Contents:
     attribute(x, name)       x.name; attribute_grad(g, x, name) its cotangent in x (objects.py)
 
 The helpers live in modules by who calls them: core (what the transforms emit), arrays,
-products and special (what the derivative rules inline), batched (jacfwd and jacrev).
+products, special and linalg (what the derivative rules inline), batched (jacfwd and jacrev).
 Generated code reads each as an attribute of this package, so each is imported here by name.
 """
 from s2s_ad.runtime.core import (unbroadcast, reduction_plan, broadcast_like, zeros_like, add,
@@ -48,5 +48,6 @@ from s2s_ad.runtime.products import (tensordot_grad_a, tensordot_grad_b, inner_g
 from s2s_ad.runtime.special import (fit_axis, irfft_weights, interp_slope, interp_fp_grad,
                                     histogram_bin, histogram_weights_grad, polygamma,
                                     sinc_derivative)
+from s2s_ad.runtime.linalg import banded_dense, dense_banded, lu_pivots_matrix
 from s2s_ad.runtime.batched import (batch_axis, batch_axes, batch_reshape, unbroadcast_batch,
                                     broadcast_batch, sum_grad_batch)

@@ -252,7 +252,12 @@ def _fold_compare(n):
             return S.const(bool(_COMPARE[op](left.value, right.value)))
         except KeyError:
             return n
-    # a rule's options, once given: `None is None`, `-1 is None`, `None == 'fro'`
+    # a rule's options, once given: `None is None`, `-1 is None`, `None == 'fro'`,
+    # `0 in (1, 'T', 'C')` (solve_triangular's trans)
+    if op in (gast.In, gast.NotIn) and _plain_constant(left) and \
+            isinstance(right, gast.Tuple) and all(_plain_constant(e) for e in right.elts):
+        found = left.value in [e.value for e in right.elts]
+        return S.const(found if op is gast.In else not found)
     if not (_plain_constant(left) and _plain_constant(right)):
         return n
     either_none = left.value is None or right.value is None
@@ -297,6 +302,9 @@ def _fold_ifexp(n):
 
 def _fold_unaryop(n, floating=frozenset()):
     n.operand = _without_unit(n.operand, floating, True)
+    if isinstance(n.op, gast.Not) and isinstance(n.operand, gast.Constant) and \
+            type(n.operand.value) is bool:
+        return S.const(not n.operand.value)
     if not isinstance(n.op, gast.USub):
         return n
     operand = n.operand
