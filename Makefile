@@ -20,8 +20,9 @@ install: $(STAMP)
 demo: install
 	@$(BIN)/python samples/mlp.py
 
+# -n auto: one worker per core (pytest-xdist, in the test extra)
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 lint: install
 	$(BIN)/pip install -q ruff
