@@ -178,6 +178,11 @@ for _f, _dom in _NP_UNARY:
 case(np.arccosh, (1.0 + P(4),))
 case(np.sinc, (np.array([0.0, 0.5, -1.3]),))
 case(np.nan_to_num, (np.array([1.0, np.nan, np.inf, -2.0]),), dict(posinf=5.0, neginf=-5.0))
+# the replacement values, by position (copy, nan, posinf, neginf): each where x held what it
+# replaces; as numbers and as arrays broadcast against x
+_NONFINITE = np.array([[1.0, np.nan, np.inf], [-np.inf, np.nan, -2.0]])
+case(np.nan_to_num, (_NONFINITE, True, R(), R(), R()), wrt=(2, 3, 4))
+case(np.nan_to_num, (_NONFINITE, True, R(3), R(3), R(2, 1)), wrt=(2, 3, 4))
 for _f in (np.exp, np.log, np.sin, np.cos, np.tanh, np.sqrt, np.square, np.reciprocal,
            np.negative, np.abs):
     case(_f, (C(4),))

@@ -85,13 +85,19 @@ FORMS = {
 FACTOR_TUPLES = {(sla.cho_solve, 0), (sla.lu_solve, 0)} if sla is not None else set()
 
 
+# Arguments of a broadcasting rule that are never smaller than the result: why.
+NEVER_BROADCAST = {
+    (np.nan_to_num, 0): "the result has x's shape: the replacement values broadcast to x",
+}
+
+
 def _needs(form, fn, i):
     if form == "second order":
         return (fn, i) not in FACTOR_TUPLES
     if form == "float32":
         return not _in_float64(fn) and fn not in NUMBERS_ONLY
     if form == "broadcasting":
-        return RULES[fn].broadcasts and fn not in NUMBERS_ONLY
+        return RULES[fn].broadcasts and fn not in NUMBERS_ONLY and (fn, i) not in NEVER_BROADCAST
     if form == "by keyword":
         return _by_keyword(fn, i)
     return True

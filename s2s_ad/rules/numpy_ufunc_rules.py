@@ -170,7 +170,14 @@ defelementwise(np.clip,
                lambda ans, a, a_min=None, a_max=None: a > a_max, broadcasts=True)
 deffacts(np.clip, methods=("clip",), real=True)
 
-# nan_to_num replaces nan/inf by constants: the derivative passes only where x is finite.
+# nan_to_num replaces nan/inf by the values nan, posinf, neginf: the derivative in x passes
+# only where x is finite, and each replacement value's where x held what it replaces (it was a
+# silent zero).
 defelementwise(np.nan_to_num,
-               lambda ans, x, copy=True, nan=0.0, posinf=None, neginf=None: np.isfinite(x))
+               lambda ans, x, copy=True, nan=0.0, posinf=None, neginf=None: np.isfinite(x),
+               None,
+               lambda ans, x, copy=True, nan=0.0, posinf=None, neginf=None: np.isnan(x),
+               lambda ans, x, copy=True, nan=0.0, posinf=None, neginf=None: np.isposinf(x),
+               lambda ans, x, copy=True, nan=0.0, posinf=None, neginf=None: np.isneginf(x),
+               broadcasts=True)
 deffacts(np.nan_to_num, shape=shapes.like(0))
