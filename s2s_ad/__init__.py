@@ -72,6 +72,8 @@ def defvjp(fn, *rules, broadcasts=False):
         result's shape, and s2s_ad sums it down to the argument's shape.  By default each
         rule returns the cotangent in its argument's shape itself: s2s_ad does not reshape
         it, so for an argument that fn broadcasts, sum it down in the rule or pass True.
+        The derivative checks the shape of what such a rule returns as it runs
+        (`_ad.rule_result`): another shape stops it with a DifferentiationError.
 
     Returns:
       fn.
@@ -86,7 +88,7 @@ def defvjp(fn, *rules, broadcasts=False):
       >>> print(ad.grad(softplus)(0.0))
       0.5
       >>> [line.strip() for line in ad.source(softplus).splitlines() if "x_bar =" in line]
-      ['x_bar = out_bar / (1.0 + np.exp(-x))']
+      ["x_bar = _ad.rule_result(out_bar / (1.0 + np.exp(-x)), x, 'the VJP rule of softplus')"]
     """
     return _checked(lambda: _registry.defvjp(fn, *rules, broadcasts=broadcasts, origin="user"),
                     fn, rules, "defvjp")
@@ -106,7 +108,8 @@ def defjvp(fn, *rules, broadcasts=False):
         returning the tangent of fn's result caused by the tangent t of argument i (given
         the result `ans` and fn's arguments).  `None` marks an argument as not
         differentiable.
-      broadcasts: True for an elementwise function, as for `ad.defvjp`.
+      broadcasts: True for an elementwise function, as for `ad.defvjp`.  Without it, each
+        rule's tangent must have the result's shape (checked as the derivative runs).
 
     Returns:
       fn.

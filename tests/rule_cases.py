@@ -612,6 +612,8 @@ for _mode in ("full", "same", "valid"):
 case(_ad.unbroadcast, (R(2, 3), R(3)))
 case(_ad.spread, (R(3), [R(3), R(1)]), wrt=(0,))
 case(_ad.copy_of, (R(3),))
+case(_ad.rule_result, (R(3), R(3), "the VJP rule of f"), wrt=(0,))
+case(_ad.rule_result, (R(), 1.0, "the JVP rule of f"), wrt=(0,))
 case(_ad.sign, (G(3),))
 case(_ad.sign, (C(3),))     # z / |z| turns with complex z
 case(_ad.unbroadcast, (R(2, 3), R(2, 1)))

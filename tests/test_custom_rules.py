@@ -229,3 +229,33 @@ def test_a_linear_function_whose_parameters_are_named_g_and_ans():
     x = np.array([1.0, -2.0])
     np.testing.assert_allclose(ad.grad(f)(x), 18.0 * x)
     assert ad.jvp(f, (x,), (np.ones(2),))[1] == pytest.approx(np.sum(18.0 * x))
+
+
+def scaled(a, x):
+    return a * x
+
+
+# a's cotangent left in the result's shape: right only where a has the result's shape, so
+# without broadcasts=True the derivative must stop rather than broadcast it into a_bar
+ad.defvjp(scaled, lambda g, ans, a, x: g * x, lambda g, ans, a, x: g * a)
+ad.defjvp(scaled, lambda t, ans, a, x: t, lambda t, ans, a, x: t * a)   # a's: not t * x
+
+
+def scaled_loss(a, x):
+    return np.sum(scaled(a, x) ** 2)
+
+
+def test_a_user_rule_returning_the_wrong_shape_stops_the_derivative():
+    a, x = np.array([2.0]), np.array([1.0, 2.0, 3.0])
+    for run in (lambda: ad.grad(scaled_loss)(a, x),
+                lambda: ad.vjp(scaled_loss, a, x)[1](1.0),
+                lambda: ad.jacrev(lambda a, x: scaled(a, x))(a, x),
+                lambda: ad.jvp(scaled_loss, (a, x), (np.ones(1), np.zeros(3))),
+                lambda: ad.jacfwd(lambda a, x: scaled(a, x))(a, x)):
+        with pytest.raises(ad.DifferentiationError, match=r"rule of scaled returned a value of "
+                                                          r"shape \([13],\) where the shape"):
+            run()
+    # the argument of the result's shape is right, and so is everything that does not use
+    # the wrong rule
+    np.testing.assert_allclose(ad.grad(scaled_loss, wrt=1)(a, x), 2 * a * a * x)
+    np.testing.assert_allclose(ad.grad(scaled_loss)(np.full(3, 2.0), x), 4 * x * x)

@@ -200,13 +200,15 @@ class Analysed:
         return S.tuple_([gast.Slice(lower=None, upper=None, step=None)]
                         + [S.clone(p) for p in parts])
 
-    def per_item(self, rule, op, batch, out):
-        """`np.stack([rule(item, ...) for item in batch])`: a rule applied item by item."""
+    def per_item(self, rule, op, batch, out, check=None):
+        """`np.stack([rule(item, ...) for item in batch])`: a rule applied item by item, each
+        item's result passed through `check` (expression -> expression) where it is given."""
         item = self.namer.fresh("_item")
         code, expr = self.inliner.instantiate(rule, op.args, op.kwargs,
                                               [S.load(item), S.load(out)])
         if code:
             raise Unbatchable("a rule with statements")
+        expr = check(expr) if check is not None else expr
         loop = gast.comprehension(target=S.store(item), iter=batch, ifs=[], is_async=0)
         return S.call(self.np_name() + ".stack", gast.ListComp(elt=expr, generators=[loop]))
 

@@ -24,8 +24,8 @@ import numpy as np
 from s2s_ad import runtime as _ad
 from s2s_ad.rules import shape_facts as shapes
 from s2s_ad.rules.batched_rules import MATMUL_GRAD_A, MATMUL_GRAD_B, fixed
-from s2s_ad.rules.registry import (defelementwise, deffacts, defjvp, defstructural, defvjp,
-                                   nondifferentiable)
+from s2s_ad.rules.registry import (defelementwise, deffacts, defjvp, deflinear, defstructural,
+                                   defvjp, nondifferentiable)
 
 # ---- shapes, zeros and accumulation ----
 
@@ -49,6 +49,10 @@ deffacts(_ad.copy_of, kind="first", shape=shapes.like(0), elementwise_in=(0,), f
 # `x.copy()`: of an array np.copy's, of a list or dict a shallow copy of the same type (not
 # np.copy's array); a new value, never x itself
 deffacts(_ad.copy_of, methods=("copy",))
+# the check of a user rule's result (runtime/user_rules.py) passes its value on unchanged:
+# linear, its own transpose (a derivative of `value` has like's shape, so passes the check)
+deflinear(_ad.rule_result)
+deffacts(_ad.rule_result, kind="first", shape=shapes.like(0), elementwise_in=(0,))
 # cotangents of several arrays: a list or tuple of them (array_grad: an array for an array)
 deffacts(_ad.spread, _ad.stack_split, _ad.array_grad, _ad.select_grad, kind="tuple")
 defvjp(_ad.unbroadcast, lambda gbar, out, g, x: _ad.broadcast_like(gbar, g))

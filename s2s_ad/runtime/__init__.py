@@ -13,6 +13,7 @@ Contents:
     sum_grad(g, x, axis, keepdims)   spread the cotangent of a sum back over x
     scalar_like(v, x)        v converted to the kind of x (Python float stays float)
     attribute(x, name)       x.name; attribute_grad(g, x, name) its cotangent in x (objects.py)
+    rule_result(v, like, rule)   v, where a user's rule gave it like's shape (user_rules.py)
 
 The helpers live in modules by who calls them: core (what the transforms emit), arrays,
 products, special and linalg (what the derivative rules inline), batched (jacfwd and jacrev).
@@ -49,5 +50,6 @@ from s2s_ad.runtime.special import (fit_axis, irfft_weights, interp_slope, inter
                                     histogram_bin, histogram_weights_grad, polygamma,
                                     sinc_derivative)
 from s2s_ad.runtime.linalg import banded_dense, dense_banded, lu_pivots_matrix
+from s2s_ad.runtime.user_rules import rule_result
 from s2s_ad.runtime.batched import (batch_axis, batch_axes, batch_reshape, unbroadcast_batch,
                                     broadcast_batch, sum_grad_batch)

@@ -98,7 +98,7 @@ class CallAdjoints:
             how = None
             if self.batched:
                 vjp, reduce, how = self._batched_rule(op, i, vjp, out, rule.broadcasts)
-            pre, expr = self.instantiate_rule(stmt, op, vjp, how, g, out)
+            pre, expr = self.instantiate_rule(stmt, op, vjp, how, g, out, like=arg)
             if self.batched and reduce:
                 expr = S.call("_ad.unbroadcast_batch", expr, arg)
             terms.append((arg, pre, self._plain_matrix_product(expr, arg)))

@@ -171,9 +171,10 @@ class Forward(Differentiator):
                 jvp, t, how = self._batched_rule(op, i, jvp, t, out, rule.broadcasts)
             unit = self._unit_term(jvp, op, arg, out)
             if unit is not None:      # the seed's tangent is 1: `t * y` is `y`
-                terms.append((arg, unit))
+                terms.append((arg, self.user_rule_check(op, jvp, S.load(out))(unit)))
                 continue
-            code, expr = self.instantiate_rule(stmt, op, jvp, how, t, out)
+            code, expr = self.instantiate_rule(stmt, op, jvp, how, t, out,
+                                               like=S.load(out))
             pre += code
             terms.append((arg, expr))
         if not terms:

@@ -92,19 +92,37 @@ class Differentiator(Analysed):
             found.append((i, arg, fn))
         return bound, found
 
-    def instantiate_rule(self, stmt, op, rule_fn, how, seed, out):
+    def instantiate_rule(self, stmt, op, rule_fn, how, seed, out, like=None):
         """(statements, expression) of a rule applied to the call `op` with the cotangent or
         tangent `seed`: inlined (Inliner.instantiate), or mapped over the batch's items where
         batching.choose said so (`how == "per_item"`).  A rule that does not take the call's
-        arguments is refused at the user's line."""
+        arguments is refused at the user's line.  `like` is the name whose shape the rule's
+        result must have (the argument for a VJP, `out` for a JVP): a user's own rule is
+        checked against it as the derivative runs (user_rule_check)."""
+        check = self.user_rule_check(op, rule_fn, like)
         try:
             if how == "per_item":
-                return [], self.per_item(rule_fn, op, seed, out)
-            return self.inliner.instantiate(rule_fn, op.args, op.kwargs, [seed, S.load(out)])
+                return [], self.per_item(rule_fn, op, seed, out, check)
+            code, expr = self.inliner.instantiate(rule_fn, op.args, op.kwargs,
+                                                  [seed, S.load(out)])
+            return code, check(expr) if how is None else expr
         except TypeError as exc:
             raise self.fn.error(stmt, f"the derivative rule of {op.name} {exc}",
                                 "Call it with the arguments its rule supports.",
                                 kind=NonDifferentiableCallError) from None
+
+    @staticmethod
+    def user_rule_check(op, rule_fn, like):
+        """expression -> expression: `_ad.rule_result(expr, like, "...")` for a rule a user
+        registered without broadcasts=True, whose result the compiler uses as it is (a wrong
+        shape would broadcast into a wrong derivative, runtime/user_rules.py); the identity
+        for s2s_ad's own rules, which the rule-table tests check."""
+        rule = registry.lookup(op.fn)
+        if like is None or rule is None or rule.origin != "user" or rule.broadcasts:
+            return lambda expr: expr
+        register = "VJP" if rule_fn in rule.vjps else "JVP"
+        described = S.const(f"the {register} rule of {op.name}")
+        return lambda expr: S.call("_ad.rule_result", expr, S.load(like.id), described)
 
     def shape_or_none(self, node):
         """The batched shape of an atom (Analysed.shape_of), None where it is not known."""
