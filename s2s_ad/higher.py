@@ -486,7 +486,9 @@ def hvp(fn, wrt=0):
         if not args:
             raise BadArgumentError(f"the hvp of {getattr(fn, '__name__', 'f')} takes f's "
                                    f"arguments and then the vector v")
-        function = t.fast_function(args[:-1])   # the grad fast path: same argument signature
+        # the grad fast path (same argument signature), for calls giving every parameter: the
+        # generated function takes v after all of them, defaults included
+        function = t.fast_function(args[:-1]) if len(args) > len(t.params) else None
         if function is None:
             function, primals = t.prepare(args[:-1], {})
             return function(*primals, args[-1])

@@ -2893,3 +2893,177 @@ CASES.append(Case(gp_negative_log_likelihood, args(vec(2, -0.5, 0.5), vec(5), ve
 CASES.append(Case(implicit_euler, args(mat(3, 3), vec(3)), (0, 1)))
 CASES.append(Case(lyapunov_and_root, args(stable(3), spd(3)), (0, 1), tol=1e-5))
 CASES.append(Case(tridiagonal_poisson, args(vec(6, 0.5, 2.0), vec(5)), (0, 1)))
+
+
+# ---- written from algorithm descriptions: a Kalman filter, a GRU, velocity Verlet, a mixture,
+# the Thomas algorithm, Black-Scholes, label smoothing, Newton's method ----------------------
+
+
+# Kalman filter log-likelihood of a 1-D random walk observed with noise
+def _predict(m, P, F, Q):
+    return F @ m, F @ P @ F.T + Q
+
+
+def _update(m, P, y, H, R):
+    S = H @ P @ H.T + R
+    K = P @ H.T @ np.linalg.inv(S)
+    resid = y - H @ m
+    m = m + K @ resid
+    P = (np.eye(len(m)) - K @ H) @ P
+    sign, logdet = np.linalg.slogdet(S)
+    ll = -0.5 * (resid @ np.linalg.solve(S, resid) + logdet + len(y) * math.log(2 * math.pi))
+    return m, P, ll
+
+
+def kalman_loglik(q, ys, r=0.5):
+    F = np.array([[1.0, 1.0], [0.0, 1.0]])
+    H = np.array([[1.0, 0.0]])
+    Q = q * q * np.eye(2)
+    R = np.array([[r]])
+    m, P = np.zeros(2), np.eye(2)
+    total = 0.0
+    for t in range(ys.shape[0]):
+        m, P = _predict(m, P, F, Q)
+        m, P, ll = _update(m, P, ys[t:t + 1], H, R=R)
+        total += ll
+    return total
+
+
+# A GRU unrolled over a short sequence, parameters in a dict
+def _sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def _gru_step(params, h, x):
+    z = _sigmoid(params["Wz"] @ x + params["Uz"] @ h)
+    r = _sigmoid(params["Wr"] @ x + params["Ur"] @ h)
+    cand = np.tanh(params["Wh"] @ x + params["Uh"] @ (r * h))
+    return (1 - z) * h + z * cand
+
+
+def gru_loss(W, xs):
+    n = 3
+    params = {"Wz": W[:n, :2], "Uz": W[:n, 2:5], "Wr": W[n:2 * n, :2], "Ur": W[n:2 * n, 2:5],
+              "Wh": W[2 * n:, :2], "Uh": W[2 * n:, 2:5]}
+    h = np.zeros(n)
+    outs = []
+    for x in xs:
+        h = _gru_step(params, h, x)
+        outs.append(h.sum())
+    return sum(o * o for o in outs) / len(outs)
+
+
+# velocity Verlet for a few particles with pairwise soft springs, in place
+def _forces(pos, k=1.0, soft=0.1):
+    n = pos.shape[0]
+    f = np.zeros_like(pos)
+    for i in range(n):
+        for j in range(i + 1, n):
+            d = pos[i] - pos[j]
+            r = np.sqrt(np.dot(d, d) + soft * soft)
+            fij = -k * (r - 1.0) * d / r
+            f[i] += fij
+            f[j] -= fij
+    return f
+
+
+def verlet_energy(pos0, vel0, dt=0.05, steps=4):
+    pos = pos0.copy()
+    vel = vel0.copy()
+    acc = _forces(pos)
+    for _ in range(steps):
+        pos += dt * vel + 0.5 * dt * dt * acc
+        new_acc = _forces(pos, k=1.0)
+        vel += 0.5 * dt * (acc + new_acc)
+        acc = new_acc
+    return 0.5 * np.sum(vel ** 2) + np.sum(pos[:, 0] ** 2)
+
+
+# Gaussian mixture negative log-likelihood
+def gmm_nll(means, data, log_w=np.array([0.1, -0.3, 0.2]), sigma=0.7):
+    logits = log_w - special.logsumexp(log_w)
+    d = data[:, None] - means[None, :]
+    comp = -0.5 * (d / sigma) ** 2 - math.log(sigma * math.sqrt(2 * math.pi))
+    return -np.sum(special.logsumexp(comp + logits[None, :], axis=1))
+
+
+# Thomas algorithm for a tridiagonal system (1-D Poisson with a coefficient)
+def _thomas(a, b, c, d):
+    n = len(d)
+    cp = np.zeros(n)
+    dp = np.zeros(n)
+    cp[0] = c[0] / b[0]
+    dp[0] = d[0] / b[0]
+    for i in range(1, n):
+        m = b[i] - a[i] * cp[i - 1]
+        cp[i] = c[i] / m if i < n - 1 else 0.0
+        dp[i] = (d[i] - a[i] * dp[i - 1]) / m
+    x = np.zeros(n)
+    x[-1] = dp[-1]
+    for i in range(n - 2, -1, -1):
+        x[i] = dp[i] - cp[i] * x[i + 1]
+    return x
+
+
+def poisson_1d(kappa, f):
+    n = len(f)
+    k = 1.0 + kappa ** 2
+    a = np.concatenate([[0.0], -k[1:]])
+    c = np.concatenate([-k[:-1], [0.0]])
+    b = 2.0 * k + 0.1
+    u = _thomas(a, b, c, f)
+    return np.sum(u * f) / n
+
+
+# Black-Scholes price of a small book, a branch inside the helper
+def _norm_cdf(z):
+    return 0.5 * (1.0 + math.erf(z / math.sqrt(2.0)))
+
+
+def _price(spot, strike, vol, t, rate=0.01, kind="call"):
+    d1 = (math.log(spot / strike) + (rate + 0.5 * vol * vol) * t) / (vol * math.sqrt(t))
+    d2 = d1 - vol * math.sqrt(t)
+    if kind == "call":
+        return spot * _norm_cdf(d1) - strike * math.exp(-rate * t) * _norm_cdf(d2)
+    return strike * math.exp(-rate * t) * _norm_cdf(-d2) - spot * _norm_cdf(-d1)
+
+
+def book_value(spot, vol):
+    strikes = [90.0, 100.0, 110.0]
+    total = 0.0
+    for i, k in enumerate(strikes):
+        kind = "put" if i % 2 else "call"
+        total += _price(spot, k, vol, t=0.5 + 0.25 * i, kind=kind)
+    return total
+
+
+# Label-smoothed cross-entropy with a max-shifted log-softmax
+def smoothed_xent(logits, labels=np.array([0, 2, 1, 2]), eps=0.1):
+    shifted = logits - np.max(logits, axis=1, keepdims=True)
+    logp = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
+    k = logits.shape[1]
+    target = np.full(logits.shape, eps / k)
+    target[np.arange(len(labels)), labels] += 1.0 - eps
+    return -np.mean(np.sum(target * logp, axis=1))
+
+
+# Newton's method for a cube root, unrolled: derivative through the iterations
+def cube_root_newton(a, iters=6):
+    x = max(a, 1.0)
+    for _ in range(iters):
+        x = x - (x ** 3 - a) / (3.0 * x * x)
+    return x
+
+
+def _series(rng):
+    return np.cumsum(rng.normal(size=5))
+
+
+CASES.append(Case(kalman_loglik, args(scal(0.3, 1.0), _series), wrt=(0, 1)))
+CASES.append(Case(gru_loss, args(mat(9, 5, -0.5, 0.5), mat(4, 2)), tol=1e-5))
+CASES.append(Case(verlet_energy, args(mat(3, 2), mat(3, 2, -0.3, 0.3)), wrt=(0, 1), tol=1e-5))
+CASES.append(Case(gmm_nll, args(vec(3), vec(6)), wrt=(0, 1)))
+CASES.append(Case(poisson_1d, args(vec(6), vec(6)), wrt=(0, 1)))
+CASES.append(Case(book_value, args(scal(80.0, 120.0), scal(0.1, 0.4)), wrt=(0, 1), tol=1e-5))
+CASES.append(Case(smoothed_xent, args(mat(4, 3, -2, 2))))
+CASES.append(Case(cube_root_newton, args(scal(2.0, 9.0))))

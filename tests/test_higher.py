@@ -241,3 +241,17 @@ def test_the_second_derivative_of_sinc_at_zero():
     fd = (np.sinc(x + h) - 2 * np.sinc(x) + np.sinc(x - h)) / h ** 2
     np.testing.assert_allclose(np.diag(ad.hessian(_sinc_sum)(x)), fd, rtol=1e-6)
     np.testing.assert_allclose(ad.hvp(_sinc_sum)(x, np.ones(2))[0], -np.pi ** 2 / 3, rtol=1e-12)
+
+
+def test_hvp_called_again_without_a_defaulted_argument():
+    """The second call takes the fast path of the first; v must not land in the parameter
+    left to its default (it did: a TypeError about the missing tangent)."""
+    def f(x, y, k=2.0):
+        return np.sum(x ** 3 * y) * k
+    x, y, v = np.array([1.0, 2.0]), np.array([0.5, 1.5]), np.array([1.0, -1.0])
+    expected = 6 * x * y * 2.0 * v
+    h = ad.hvp(f)
+    for _ in range(3):
+        np.testing.assert_allclose(h(x, y, v), expected)
+    np.testing.assert_allclose(h(x, y, 3.0, v), expected * 1.5)
+    np.testing.assert_allclose(h(x, y, v), expected)
