@@ -3067,3 +3067,119 @@ CASES.append(Case(poisson_1d, args(vec(6), vec(6)), wrt=(0, 1)))
 CASES.append(Case(book_value, args(scal(80.0, 120.0), scal(0.1, 0.4)), wrt=(0, 1), tol=1e-5))
 CASES.append(Case(smoothed_xent, args(mat(4, 3, -2, 2))))
 CASES.append(Case(cube_root_newton, args(scal(2.0, 9.0))))
+
+
+# ---- written from algorithm descriptions (2): an MLP over namedtuple layers, a fixed point with
+# break, a hand-written interpolation search, recursive Horner, power iteration, logistic
+# regression with an options dict, an explicit heat rod, attention ------------------------------
+DenseLayer = namedtuple("DenseLayer", "W b")
+
+
+def _dense(layer, h, act="tanh"):
+    z = layer.W @ h + layer.b
+    if act == "tanh":
+        return np.tanh(z)
+    elif act == "relu":
+        return np.maximum(z, 0.0)
+    return z
+
+
+def mlp_regression(W1, W2, xs, ys=np.array([0.3, -0.2, 0.5, 0.1])):
+    layers = [DenseLayer(W1, np.full(4, 0.1)), DenseLayer(W2, np.zeros(1))]
+    loss = 0.0
+    for x, y in zip(xs, ys):
+        h = x
+        for depth, layer in enumerate(layers):
+            h = _dense(layer, h, act="tanh" if depth < len(layers) - 1 else "linear")
+        loss += (h[0] - y) ** 2
+    return loss / len(ys)
+
+
+# fixed-point iteration with a tolerance: a while loop with break
+def fixed_point_cos(a, tol=1e-12, max_iter=200):
+    x = 0.5
+    it = 0
+    while True:
+        x_new = math.cos(a * x)
+        it += 1
+        if abs(x_new - x) < tol or it >= max_iter:
+            break
+        x = x_new
+    return x_new
+
+
+# piecewise-linear interpolation written by hand with a search loop
+def _locate(grid, t):
+    lo = 0
+    while lo < len(grid) - 2 and grid[lo + 1] <= t:
+        lo += 1
+    return lo
+
+
+def hand_interp(values, ts, grid=np.linspace(0.0, 1.0, 5)):
+    total = 0.0
+    for t in ts:
+        i = _locate(grid, t)
+        w = (t - grid[i]) / (grid[i + 1] - grid[i])
+        total += (1 - w) * values[i] + w * values[i + 1]
+    return total
+
+
+# recursive evaluation of a polynomial (Horner, recursion on the tail)
+def _horner(coeffs, x):
+    if len(coeffs) == 1:
+        return coeffs[0]
+    return coeffs[0] + x * _horner(coeffs[1:], x)
+
+
+def horner_recursive(coeffs, x):
+    return _horner(coeffs, x) + _horner(coeffs[::-1], 0.5 * x)
+
+
+# power iteration for the dominant eigenvalue, normalising in place
+def power_iteration(A, steps=8):
+    v = np.ones(A.shape[0])
+    for _ in range(steps):
+        w = A @ v
+        v = w / np.linalg.norm(w)
+    return v @ A @ v
+
+
+# logistic regression with an L2 penalty given as a keyword and a dict of options
+def logreg_loss(w, X, y=np.array([1.0, 0.0, 1.0, 1.0, 0.0]), opts={"l2": 0.1, "fit_bias": True}):
+    z = X @ w[:-1]
+    if opts["fit_bias"]:
+        z = z + w[-1]
+    p = 1.0 / (1.0 + np.exp(-z))
+    eps = 1e-9
+    nll = -np.mean(y * np.log(p + eps) + (1 - y) * np.log(1 - p + eps))
+    return nll + opts["l2"] * np.sum(w[:-1] ** 2)
+
+
+# a 1-D heat equation with explicit steps, writing the interior in place
+def heat_rod(u0, kappa, steps=5, dt=0.1):
+    u = u0.copy()
+    for _ in range(steps):
+        lap = np.zeros_like(u)
+        lap[1:-1] = u[:-2] - 2 * u[1:-1] + u[2:]
+        u[1:-1] += dt * kappa * lap[1:-1]
+    return np.sum(u ** 2)
+
+
+# softmax attention over a short sequence
+def attention(Q, K, V):
+    scores = Q @ K.T / math.sqrt(Q.shape[1])
+    scores = scores - scores.max(axis=1, keepdims=True)
+    weights = np.exp(scores)
+    weights /= weights.sum(axis=1, keepdims=True)
+    return np.sum((weights @ V) ** 2)
+
+
+CASES.append(Case(mlp_regression, args(mat(4, 3, -0.5, 0.5), mat(1, 4, -0.5, 0.5), mat(4, 3)), wrt=(0, 1)))
+CASES.append(Case(fixed_point_cos, args(scal(0.2, 0.9))))
+CASES.append(Case(hand_interp, args(vec(5), vec(4, 0.05, 0.95)), wrt=(0, 1)))
+CASES.append(Case(horner_recursive, args(vec(4), scal()), wrt=(0, 1)))
+CASES.append(Case(power_iteration, args(spd(3))))
+CASES.append(Case(logreg_loss, args(vec(4, -0.5, 0.5), mat(5, 3))))
+CASES.append(Case(heat_rod, args(vec(6), scal(0.2, 0.8)), wrt=(0, 1)))
+CASES.append(Case(attention, args(mat(3, 4), mat(5, 4), mat(5, 2)), wrt=(0, 1, 2)))

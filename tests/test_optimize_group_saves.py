@@ -119,3 +119,26 @@ def test_second_derivatives_go_through_the_shared_entries():
     np.testing.assert_allclose(ad.hessian(lorenz)(p, 30), second, rtol=1e-5)
     v = np.array([1.0, -2.0])
     np.testing.assert_allclose(ad.hvp(lorenz)(p, 30, v), second @ v, rtol=1e-5)
+
+
+def test_an_array_written_into_keeps_an_entry_of_its_own():
+    """Restored from a tuple, the array would be an item of that tuple to the aliasing
+    analysis of a second derivative, which refuses a write into it."""
+    lines = grouped("""
+        def f(x, y, lap):
+            _tape = []
+            _tape.append(lap)
+            lap = x * 0.0
+            _tape.append(x)
+            x = x + 1.0
+            _tape.append(y)
+            y = y * 2.0
+            lap[0] = y
+            y = _tape.pop()
+            x = _tape.pop()
+            lap = _tape.pop()
+            return x + y
+        """)
+    assert lines[:2] == ["_tape.append(lap)", "lap = x * 0.0"]
+    assert "_tape.append((x, y))" in lines and "x, y = _tape.pop()" in lines
+    assert "lap = _tape.pop()" in lines

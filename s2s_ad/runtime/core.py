@@ -27,6 +27,8 @@ def unbroadcast(g, x):
         if g.shape == x.shape:
             return g
         return _sum_to(g, x.shape)
+    if isinstance(g, (tuple, list, dict)) or _plain_record(g):
+        return _itemwise(unbroadcast, g, x)
     if np.iscomplexobj(g) and not np.iscomplexobj(x):
         g = np.real(g)
     if np.shape(g) == np.shape(x):
@@ -67,10 +69,32 @@ def _sum_to(g, xshape):
 
 def broadcast_like(t, z):
     """`t` broadcast to the shape of `z` (a tangent whose argument was broadcast)."""
+    if isinstance(t, (tuple, list, dict)) or _plain_record(t):
+        return _itemwise(broadcast_like, t, z)
     zshape = np.shape(z)
     if np.shape(t) == zshape:
         return t
     return np.broadcast_to(t, zshape) * 1.0
+
+
+def _plain_record(x):
+    """A value that is neither a number nor an array (a namedtuple, dataclass or object)."""
+    return not isinstance(x, (numbers.Number, np.generic, np.ndarray)) and x is not None
+
+
+def _itemwise(fn, a, like):
+    """A container's derivative `a` (a tuple, list, dict or record, as `like`, its primal)
+    with `fn(item, like's item)` in place of each item: unbroadcast and broadcast_like of a
+    container's cotangent or tangent (second derivatives through a list of namedtuples)."""
+    if type(a) in (tuple, list) and isinstance(like, (tuple, list)) and len(a) == len(like):
+        return type(a)(fn(u, v) for u, v in zip(a, like))
+    if isinstance(a, dict) and isinstance(like, dict):
+        return {k: fn(v, like[k]) if k in like else v for k, v in a.items()}
+    items, other = fields(a), fields(like)
+    if items is not None and other is not None:
+        return rebuilt(a, {k: fn(v, other[k]) for k, v in items.items()
+                           if k in other and not is_static(v)})
+    return a
 
 
 def zeros_like(x):

@@ -41,6 +41,8 @@ def group_saves(node, keep=frozenset(), facts=None):
 def group_entries(function, pairs):
     """Group runs of the saves `pairs` ([(push statement, pop statement, name)], as generated
     in the function `function`) into one entry each."""
+    written = _written_into(function)
+    pairs = [pair for pair in pairs if pair[2] not in written]
     if len(pairs) < 2:
         return
     tape = tape_of(pairs[0][0])
@@ -56,6 +58,24 @@ def group_entries(function, pairs):
         runs += _runs(block, pop_of, place, tape)
     for run in runs:
         _merge(run, place, tape)
+
+
+def _written_into(function):
+    """The names whose items the function assigns (`a[i] = v`, `a[i] += v`).  They keep a
+    tape entry each: restored from a tuple (`a, b = _tape.pop()`), an array would be an item
+    of that tuple to the aliasing analysis of a second derivative, which then refuses the
+    write into it as a write into a value another name may share."""
+    found = set()
+    for stmt in S.statements(function):
+        targets = stmt.targets if isinstance(stmt, gast.Assign) else \
+            [stmt.target] if isinstance(stmt, gast.AugAssign) else []
+        for target in targets:
+            for part in (target.elts if isinstance(target, gast.Tuple) else [target]):
+                while isinstance(part, gast.Subscript):
+                    part = part.value
+                    if isinstance(part, gast.Name):
+                        found.add(part.id)
+    return found
 
 
 def _runs(block, pop_of, place, tape):
