@@ -3183,3 +3183,108 @@ CASES.append(Case(power_iteration, args(spd(3))))
 CASES.append(Case(logreg_loss, args(vec(4, -0.5, 0.5), mat(5, 3))))
 CASES.append(Case(heat_rod, args(vec(6), scal(0.2, 0.8)), wrt=(0, 1)))
 CASES.append(Case(attention, args(mat(3, 4), mat(5, 4), mat(5, 2)), wrt=(0, 1, 2)))
+
+
+# ---- written from algorithm descriptions (3): an HMM's forward algorithm, RK4 with the right-hand
+# side passed as a function, 1-D finite elements, a planar arm, PCA, a hand-written convolution,
+# gradient descent unrolled ---------------------------------------------------------------------
+# HMM forward algorithm in log space
+def hmm_loglik(log_T, log_e, obs=(0, 1, 1, 0, 1)):
+    n = log_T.shape[0]
+    alpha = np.full(n, -math.log(n)) + log_e[:, obs[0]]
+    for o in obs[1:]:
+        alpha = special.logsumexp(alpha[:, None] + log_T, axis=0) + log_e[:, o]
+    return special.logsumexp(alpha)
+
+
+# RK4 with the right-hand side passed as a function
+def _lotka(state, a, b):
+    x, y = state
+    return np.array([a * x - b * x * y, b * x * y - 0.8 * y])
+
+
+def _rk4(f, s, h, a, b):
+    k1 = f(s, a, b)
+    k2 = f(s + 0.5 * h * k1, a, b)
+    k3 = f(s + 0.5 * h * k2, a, b)
+    k4 = f(s + h * k3, a, b)
+    return s + h / 6.0 * (k1 + 2 * k2 + 2 * k3 + k4)
+
+
+def lotka_rk4(a, b, steps=6):
+    s = np.array([1.0, 0.5])
+    for _ in range(steps):
+        s = _rk4(_lotka, s, 0.1, a, b)
+    return s[0] * s[1]
+
+
+# 1-D finite elements: assemble a stiffness matrix with np.add.at, then solve
+def fem_compliance(k_el, load):
+    n_el = len(k_el)
+    K = np.zeros((n_el + 1, n_el + 1))
+    for e in range(n_el):
+        idx = np.array([e, e + 1])
+        ke = k_el[e] * np.array([[1.0, -1.0], [-1.0, 1.0]])
+        np.add.at(K, (idx[:, None], idx[None, :]), ke)
+    K_free = K[1:, 1:]
+    u = np.linalg.solve(K_free, load)
+    return load @ u
+
+
+# planar arm forward kinematics: accumulated angles
+def arm_reach(angles, lengths=np.array([1.0, 0.8, 0.5])):
+    x = y = 0.0
+    theta = 0.0
+    for a, length in zip(angles, lengths):
+        theta += a
+        x += length * math.cos(theta)
+        y += length * math.sin(theta)
+    return (x - 1.2) ** 2 + (y - 0.9) ** 2
+
+
+# PCA reconstruction error with eigh, the top k components
+def pca_error(X, k=2):
+    Xc = X - X.mean(axis=0)
+    C = Xc.T @ Xc / (X.shape[0] - 1)
+    w, V = np.linalg.eigh(C)
+    top = V[:, -k:]
+    recon = Xc @ top @ top.T
+    return np.sum((Xc - recon) ** 2)
+
+
+# a 2-D convolution by hand (valid mode), a ReLU and mean pooling
+def conv_relu_pool(img, kernel):
+    kh, kw = kernel.shape
+    H, W = img.shape[0] - kh + 1, img.shape[1] - kw + 1
+    out = np.zeros((H, W))
+    for i in range(H):
+        for j in range(W):
+            out[i, j] = np.sum(img[i:i + kh, j:j + kw] * kernel)
+    act = np.where(out > 0, out, 0.01 * out)
+    return act.reshape(H // 2, 2, W // 2, 2).mean(axis=(1, 3)).sum()
+
+
+# gradient descent unrolled on a quadratic: differentiate the result w.r.t. the step
+def unrolled_gd(lr, A, b, steps=5):
+    x = np.zeros(len(b))
+    for _ in range(steps):
+        grad = A @ x - b
+        x = x - lr * grad
+    return 0.5 * x @ A @ x - b @ x
+
+
+def _log_T(rng):
+    return np.log(rng.dirichlet(np.ones(3), size=3))
+
+
+def _log_e(rng):
+    return np.log(rng.dirichlet(np.ones(2), size=3))
+
+
+CASES.append(Case(hmm_loglik, lambda rng: (_log_T(rng), _log_e(rng)), wrt=(0, 1)))
+CASES.append(Case(lotka_rk4, args(scal(0.8, 1.2), scal(0.3, 0.6)), wrt=(0, 1)))
+CASES.append(Case(fem_compliance, args(vec(4, 1.0, 2.0), vec(4)), wrt=(0, 1)))
+CASES.append(Case(arm_reach, args(vec(3, -1.0, 1.0))))
+CASES.append(Case(pca_error, args(mat(6, 3))))
+CASES.append(Case(conv_relu_pool, args(mat(6, 6), mat(3, 3)), wrt=(0, 1)))
+CASES.append(Case(unrolled_gd, args(scal(0.05, 0.2), spd(3), vec(3)), wrt=(0, 1, 2)))

@@ -614,6 +614,8 @@ case(_ad.spread, (R(3), [R(3), R(1)]), wrt=(0,))
 case(_ad.copy_of, (R(3),))
 case(_ad.rule_result, (R(3), R(3), "the VJP rule of f"), wrt=(0,))
 case(_ad.rule_result, (R(), 1.0, "the JVP rule of f"), wrt=(0,))
+case(_ad.unpacked_grad, ((R(), R()), R(2)), wrt=(0,))
+case(_ad.unpacked_grad, ((R(3), R(3)), R(2, 3)), wrt=(0,))
 case(_ad.sign, (G(3),))
 case(_ad.sign, (C(3),))     # z / |z| turns with complex z
 case(_ad.unbroadcast, (R(2, 3), R(2, 1)))
@@ -901,7 +903,7 @@ if stats is not None:
     _stats_cases(stats.beta, (P() + 1.0, P(4) + 1.0), 0.3 + rng.uniform(0.2, 1.2, 4), wide=1.5)
     _stats_cases(stats.chi2, (P(4) + 2.0,), 1.0 + P(4))
     _stats_cases(stats.vonmises, (P(4),), R(4), methods=("pdf", "logpdf"))
-    _stats_cases(stats.truncnorm, (-1.2, U(4) + 1.5), U(4) + 0.3, wide=1.5)
+    _stats_cases(stats.truncnorm, (-1.2, U(4) + 1.8), U(4) + 0.3, wide=1.5)
     _stats_cases(stats.truncnorm, (U(4) - 1.5, 1.3), U(4) + 0.3, methods=("ppf",))
     _K = np.array([0.0, 1.0, 2.0, 3.0, 4.0, 6.0])
     for _method in ("logpmf", "pmf", "cdf", "sf"):

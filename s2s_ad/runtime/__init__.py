@@ -26,7 +26,7 @@ from s2s_ad.runtime.core import (unbroadcast, reduction_plan, broadcast_like, ze
                                  check_walked, raise_exception, formatted, push_errstate,
                                  pop_errstate, sorted_order, index_of_min, index_of_max,
                                  attribute, attribute_grad, record, record_fields,
-                                 record_fields_grad)
+                                 record_fields_grad, unpacked_grad)
 from s2s_ad.runtime.objects import register_pytree
 from numpy import ravel as flat_items     # `a.flat` read (normalize.py): np.ravel, its rules
 from numpy import asarray as as_array     # np.piecewise's x (frontend/piecewise.py): its rules

@@ -415,6 +415,14 @@ def copy_of(x, order="C"):
     return x
 
 
+def unpacked_grad(parts, like):
+    """The cotangent of `like` from those of its items (`x, y = like`), as the generated
+    code adds it up: an array for an array (its items' cotangents stacked), else the tuple."""
+    if isinstance(like, np.ndarray):
+        return np.array(parts)
+    return tuple(parts)
+
+
 def spread(g, items):
     """The cotangents of the items of `sum(items)`: g, reduced to each item's shape."""
     return type(items)(unbroadcast(g, x) for x in items) if isinstance(items, (list, tuple)) \

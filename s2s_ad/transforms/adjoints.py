@@ -337,4 +337,15 @@ class Adjoints(CallAdjoints, Differentiator):
             return []
         parts = [S.load(self.adj(t)) if t in written else S.call("_ad.zeros_like", S.load(t))
                  for t in outs]
-        return self.accumulate(src.id, S.tuple_(parts))
+        return self.accumulate(src.id, self._packed(src.id, parts))
+
+    def _packed(self, name, parts):
+        """The cotangent of `name`, unpacked into items, from theirs (`parts`): an array for an
+        array (a tuple would add as a sequence, or concatenate), a tuple for a tuple or list,
+        and where the kind is not known, whichever it is when the code runs."""
+        kind = self.kinds.get(name)
+        if kind in ("array", "num"):
+            return S.call(self.np_name() + ".array", gast.List(elts=parts, ctx=gast.Load()))
+        if kind is None:
+            return S.call("_ad.unpacked_grad", S.tuple_(parts), S.load(name))
+        return S.tuple_(parts)
