@@ -2279,6 +2279,24 @@ import time      # noqa: E402
 import warnings      # noqa: E402
 
 
+def try_in_a_loop(x):
+    def scaled_log(v, w=2.0):
+        try:
+            r = np.log(v) * w
+        except FloatingPointError:     # log of a negative number
+            r = v * w
+        return r
+    s = 0.0
+    with np.errstate(divide="raise", invalid="raise"):
+        for k in range(3):             # each pass takes its own path
+            try:
+                t = np.sqrt(x[k] - 1.0)
+            except FloatingPointError:
+                t = x[k] * 0.5
+            s = s + t + scaled_log(x[k] - 0.9)
+    return s
+
+
 class _Timer:
     def __init__(self, label):
         self.label = label
@@ -2321,7 +2339,7 @@ def del_items(x):
 
 for _fn in (generator_in_and_or, starred_assignment, dict_methods,
             dict_merge_and_comprehension, with_errstate, generator_helper,
-            generator_consumers, try_paths, context_managers, del_items):
+            generator_consumers, try_paths, try_in_a_loop, context_managers, del_items):
     CASES.append(Case(_fn, args(vec(3, 0.5, 1.5)), (0,)))
 for _fn in (raise_guard, assert_statement, print_an_fstring, annotated_del_pass, global_read,
             try_except_straight):

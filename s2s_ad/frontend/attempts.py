@@ -52,10 +52,10 @@ class Scope:
     bound to (`bound`, for the function's closure), and its name."""
 
     def __init__(self, node, closure, fn_globals):
-        self.locals = {a.id for a in node.args.args + node.args.kwonlyargs} | set(
-            S.names_in(node, gast.Store))
-        if node.args.vararg is not None:
-            self.locals.add(node.args.vararg.id)
+        # (a `def` in the function has its own parameters: locals too, renamed with the
+        # rest of its body where it is inlined)
+        self.locals = {n.id for n in S.name_nodes(node)
+                       if isinstance(n.ctx, (gast.Store, gast.Param))}
         self.functions = {s.name for s in S.statements(node)
                           if isinstance(s, gast.FunctionDef) and s is not node}
         self.closure, self.globals, self.name = closure, fn_globals, node.name
