@@ -84,3 +84,22 @@ def test_a_deleted_items_cotangent_is_a_zero_where_it_was():
     assert runtime.without_item_grad({"a": 1.0}, {"a": 5.0, "b": 6.0}, "b") == \
         {"a": 1.0, "b": 0.0}
     assert runtime.without_item([5.0, 6.0, 7.0], -1) == [5.0, 6.0]
+
+
+def _writes_in_a_try(x):
+    a = np.array([x, 2.0 * x])
+    try:
+        a[0] = a[0] * 3.0         # written once, though the probe runs the body first
+        a += x
+        y = _at_most_one(a[1])    # a[1] = 3x: raises for x > 1/3
+    except ValueError:
+        y = a[0] + a[1]           # 4x + 3x
+    return y
+
+
+def test_a_try_body_that_writes_writes_once():
+    for x, value, slope in ((1.0, 7.0, 7.0), (0.1, 0.3, 3.0)):
+        assert np.isclose(_writes_in_a_try(x), value)
+        y, g = ad.value_and_grad(_writes_in_a_try)(x)
+        assert np.isclose(y, value) and np.isclose(g, slope)
+        assert np.isclose(ad.jvp(_writes_in_a_try, (x,), (1.0,))[1], slope)

@@ -25,12 +25,12 @@ branches like any other (reverse mode records the path on its tape).  The statem
 raised is not run again, so the names it would have assigned keep their earlier values, as in
 Python.
 
-The body so runs twice, which gives the same values only where it writes nothing and draws no
-random numbers: a body that writes into a container or an attribute, updates in place (`x +=
-v`), calls a function for its effect, calls a method that changes its object, or draws from
-np.random, is refused; so are a `return`, `break` or `continue` in `finally` (it would swallow
-an exception the probe lets through).  An exception no clause catches propagates from the
-probe, before `finally` runs.
+The body so runs twice.  The probe is given copies of the arrays, lists and dicts it reads, so
+what it writes into them (`a[i] = v`, `x += v`, a helper that writes into its argument) is not
+written twice; a body that writes into an attribute, calls a function for its effect, calls a
+method that changes its object, or draws from np.random, is refused; so are a `return`,
+`break` or `continue` in `finally` (it would swallow an exception the probe lets through).
+An exception no clause catches propagates from the probe, before `finally` runs.
 """
 import ast
 import linecache
@@ -108,20 +108,19 @@ def _check_body(node, error):
         if isinstance(stmt, (gast.Return, gast.Break, gast.Continue)):
             raise error(stmt, f"`{type(stmt).__name__.lower()}` in a `try` body is not "
                               f"supported", "Assign the result, and return after the `try`.")
-        if isinstance(stmt, gast.AugAssign):
-            raise error(stmt, "an update in place (`x += v`) in a `try` body is not supported: "
-                              "the body runs twice (once to find which way it goes)",
-                        "Write `x = x + v`.")
-        if isinstance(stmt, gast.Assign) and not all(
-                isinstance(n, gast.Name) for t in stmt.targets for n in _target_parts(t)):
-            raise error(stmt, "a `try` body that writes into a container or an attribute is "
-                              "not supported: the body runs twice (once to find which way it "
-                              "goes)", "Assign to a name in the `try`, and write after it.")
+        targets = stmt.targets if isinstance(stmt, gast.Assign) else \
+            [stmt.target] if isinstance(stmt, gast.AugAssign) else []
+        if not all(_written_locally(part) for t in targets for part in _target_parts(t)):
+            raise error(stmt, "a `try` body that writes into an attribute, or into an item of "
+                              "one, is not supported: the body runs twice (once to find which "
+                              "way it goes), and an object is not copied for the first run",
+                        "Assign to a name in the `try`, and write after it.")
         if isinstance(stmt, gast.Expr) and not guard and not isinstance(value, gast.Constant):
             raise error(stmt, "a call made for its effect in a `try` body is not supported: "
                               "the body runs twice (once to find which way it goes)",
                         "Make the call before or after the `try` statement.")
-        if not isinstance(stmt, (gast.Assign, gast.Expr, gast.Assert, gast.Pass)):
+        if not isinstance(stmt, (gast.Assign, gast.AugAssign, gast.Expr, gast.Assert,
+                                 gast.Pass)):
             raise error(stmt, "this statement in a `try` body is not supported", _HINT)
         for call in S.nodes_of(stmt, gast.Call):
             if isinstance(call.func, gast.Attribute) and call.func.attr in _CHANGING or \
@@ -130,6 +129,14 @@ def _check_body(node, error):
                                   "`try` body is not supported: the body runs twice (once to "
                                   "find which way it goes)",
                             "Make the call before the `try` statement.")
+
+
+def _written_locally(target):
+    """`v`, `a[i]`, `a[i][j]`: a name, or an item of what a name holds (which the probe is
+    given a copy of: runtime/statements.try_path)."""
+    while isinstance(target, gast.Subscript):
+        target = target.value
+    return isinstance(target, gast.Name)
 
 
 def _attributes(node):
@@ -154,15 +161,15 @@ def _names_read(node, scope, error):
     types read."""
     reads, assigned = set(), set()
     for stmt in node.body:
-        parts = [stmt.value] if isinstance(stmt, (gast.Assign, gast.Expr)) else \
-            [stmt.test] + ([stmt.msg] if stmt.msg is not None else []) \
-            if isinstance(stmt, gast.Assert) else []
-        for part in parts:
+        for part in _parts_read(stmt):
             inner = set(S.names_in(part, gast.Store)) | {
                 a.id for lam in S.nodes_of(part, gast.Lambda) for a in lam.args.args}
             reads |= set(S.names_in(part, gast.Load)) - inner - assigned
+        if isinstance(stmt, gast.AugAssign) and isinstance(stmt.target, gast.Name):
+            reads |= {stmt.target.id} - assigned
         if isinstance(stmt, gast.Assign):
-            assigned |= set(S.names_in(stmt.targets[0], gast.Store))
+            for target in stmt.targets:
+                assigned |= {t.id for t in _target_parts(target) if isinstance(t, gast.Name)}
     for h in node.handlers:
         if h.type is not None:
             reads |= set(S.names_in(h.type, gast.Load))
@@ -171,6 +178,19 @@ def _names_read(node, scope, error):
         raise error(node, f"the local function '{used[0]}' in a `try` body is not supported",
                     "Define it at module level.")
     return reads
+
+
+def _parts_read(stmt):
+    """The expressions a statement of a straight-line body evaluates (an item's target too)."""
+    if isinstance(stmt, gast.Assert):
+        return [stmt.test] + ([stmt.msg] if stmt.msg is not None else [])
+    if isinstance(stmt, gast.Expr):
+        return [stmt.value]
+    if isinstance(stmt, (gast.Assign, gast.AugAssign)):
+        targets = stmt.targets if isinstance(stmt, gast.Assign) else [stmt.target]
+        return [stmt.value] + [t for target in targets for t in _target_parts(target)
+                               if not isinstance(t, gast.Name)]
+    return []
 
 
 def _compile_probe(node, params, free, scope, steps, name):

@@ -10,6 +10,8 @@ frontend/generators.py, frontend/attempts.py): `with`, `del` of an item, generat
     tuple_items(items)                     a tuple's items as a list: its adjoint
     try_path(probe, *values)               which way a `try` statement goes
 """
+import numpy as np
+
 from s2s_ad.runtime.core import zeros_like
 
 
@@ -67,5 +69,17 @@ def try_path(probe, *values):
     compiled apart, frontend/attempts.py) on `values`, the locals it reads.  `steps` counts
     the body's statements that ran to the end, `handler` is the number (from 1) of the
     `except` clause that caught what the next one raised, 0 where none raised; an exception
-    no clause catches propagates from here, as it would from the body."""
-    return probe(*values)
+    no clause catches propagates from here, as it would from the body.  The probe is given
+    copies of the arrays, lists and dicts (at any depth) it reads, so that what it writes into
+    them is not written twice: the function then runs the statements itself."""
+    return probe(*map(_private, values))
+
+
+def _private(value):
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if type(value) in (list, tuple):
+        return type(value)(map(_private, value))
+    if type(value) is dict:
+        return {k: _private(v) for k, v in value.items()}
+    return value
