@@ -2221,7 +2221,7 @@ def try_except_straight(x):
     return y + x
 
 
-def _series(x, n=2):
+def _stepped_terms(x, n=2):
     # a generator with a branch, a loop and `yield from` another generator
     yield x[0]
     for k in range(1, n):
@@ -2233,10 +2233,10 @@ def _series(x, n=2):
 
 
 def generator_consumers(x):
-    u = tuple(_series(x, n=3))
-    a = np.array(list(_series(x)))
-    total = max(_series(x)) + min(_squares(x)) + sorted(_series(x))[1]
-    for i, v in enumerate(_series(x, n=3)):
+    u = tuple(_stepped_terms(x, n=3))
+    a = np.array(list(_stepped_terms(x)))
+    total = max(_stepped_terms(x)) + min(_squares(x)) + sorted(_stepped_terms(x))[1]
+    for i, v in enumerate(_stepped_terms(x, n=3)):
         total = total + i * v
 
     def evens(n):
