@@ -2221,11 +2221,178 @@ def try_except_straight(x):
     return y + x
 
 
+def _stepped_terms(x, n=2):
+    # a generator with a branch, a loop and `yield from` another generator
+    yield x[0]
+    for k in range(1, n):
+        if x[k] > 1.0:
+            yield x[k] * x[k - 1]
+        else:
+            yield -x[k]
+    yield from _squares([x[0], x[2]])
+
+
+def generator_consumers(x):
+    u = tuple(_stepped_terms(x, n=3))
+    a = np.array(list(_stepped_terms(x)))
+    total = max(_stepped_terms(x)) + min(_squares(x)) + sorted(_stepped_terms(x))[1]
+    for i, v in enumerate(_stepped_terms(x, n=3)):
+        total = total + i * v
+
+    def evens(n):
+        for k in range(n):
+            if k % 2 == 0:
+                yield x[k] * 2.0
+    return total + np.sum(a * a) + u[1] * u[2] + sum(w * w for w in evens(3))
+
+
+def _safe_log(v):
+    try:
+        y = np.log(v)
+    except FloatingPointError:
+        y = v - 1.0      # log(v) ~ v - 1 near 1: the derivative follows this path where taken
+    return y
+
+
+def try_paths(x):
+    with np.errstate(divide="raise", invalid="raise"):
+        a = _safe_log(x[0])
+        b = _safe_log(x[1] - x[1])          # log(0) raises: the handler's path
+    try:
+        L = np.linalg.cholesky(np.outer(x, x) + np.eye(3))
+        c = np.sum(L)
+        assert c > 100.0, "small"           # raises after L and c are assigned
+        c = c * 100.0
+    except np.linalg.LinAlgError:
+        c = 0.0
+    except AssertionError as e:
+        c = c * x[2] + len(e.args)          # c as the body left it
+    else:
+        c = c + 1.0
+    finally:
+        c = c * 2.0
+    return a * np.sum(x) + b * x[1] + c
+
+
+import contextlib      # noqa: E402
+import time      # noqa: E402
+import warnings      # noqa: E402
+
+
+def try_in_a_loop(x):
+    def scaled_log(v, w=2.0):
+        try:
+            r = np.log(v) * w
+        except FloatingPointError:     # log of a negative number
+            r = v * w
+        return r
+    s = 0.0
+    with np.errstate(divide="raise", invalid="raise"):
+        for k in range(3):             # each pass takes its own path
+            try:
+                t = np.sqrt(x[k] - 1.0)
+            except FloatingPointError:
+                t = x[k] * 0.5
+            s = s + t + scaled_log(x[k] - 0.9)
+    return s
+
+
+class _Timer:
+    def __init__(self, label):
+        self.label = label
+        self.elapsed = 0.0
+
+    def __enter__(self):
+        self.start = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc):
+        self.elapsed = time.perf_counter() - self.start
+        return False
+
+
+def context_managers(x):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        y = np.sin(x) * x
+    with _Timer("step") as timer, contextlib.suppress(KeyError):
+        z = np.sum(y * y)
+    with contextlib.suppress(ZeroDivisionError):
+        z = z + 1.0 / (len(x) - 3)          # raises: z keeps its value
+        z = z * 100.0
+    with contextlib.suppress(ZeroDivisionError):
+        z = z + 1.0 / len(x)
+    return z + np.sum(y) + 0.0 * len(timer.label)
+
+
+def del_items(x):
+    d = {"a": x[0], "b": x[1] * x[2], "c": x[2]}
+    del d["b"]
+    lst = [x[0], x[1], x[2] * x[0], x[1] * x[1]]
+    del lst[1]
+    del lst[1:2]
+    s = 0.0
+    for k in d:
+        s = s + d[k] * d[k]
+    return s + lst[0] * lst[1] + len(lst)
+
+
 for _fn in (generator_in_and_or, starred_assignment, dict_methods,
-            dict_merge_and_comprehension, with_errstate):
+            dict_merge_and_comprehension, with_errstate, generator_helper,
+            generator_consumers, try_paths, try_in_a_loop, context_managers, del_items):
     CASES.append(Case(_fn, args(vec(3, 0.5, 1.5)), (0,)))
-for _fn in (raise_guard, assert_statement, print_an_fstring, annotated_del_pass, global_read):
+for _fn in (raise_guard, assert_statement, print_an_fstring, annotated_del_pass, global_read,
+            try_except_straight):
     CASES.append(Case(_fn, args(scal(0.5, 1.5)), (0,)))
+
+
+def _squares_forever(x):
+    while True:
+        yield x * x
+
+
+def generator_taken_by_next(x):
+    return next(_squares([x, 2.0 * x]))
+
+
+def generator_left_early(x):
+    s = 0.0
+    for v in _squares([x, 2.0 * x]):
+        s = s + v
+        if s > 1.0:
+            break
+    return s
+
+
+def endless_generator(x):
+    return sum(_squares_forever(x))
+
+
+def try_with_a_loop(x):
+    try:
+        for k in range(3):
+            x = np.log(x)
+    except FloatingPointError:
+        x = 0.0 * x
+    return x
+
+
+def try_that_prints(x):
+    try:
+        print(x, file=_LOG)
+        y = np.log(x)
+    except FloatingPointError:
+        y = x
+    return y
+
+
+def generator_itself(x):
+    yield x * x
+
+
+def del_of_an_argument_item(x, d):
+    del d["a"]
+    return x * d["b"]
 
 
 # Issue 19 programs that stay refused, at the user's line with what to write instead
@@ -2236,8 +2403,14 @@ REFUSED_PYTHON = {
     closures_over_loop_variables: ((1.0,), "a lambda kept in a list, passed on"),
     lambdas_in_containers: ((1.0,), "a lambda kept in a list, passed on"),
     lambda_as_an_argument: ((1.0,), "a lambda kept in a list, passed on"),
-    generator_helper: ((np.ones(3),), "`yield` is not supported"),
-    try_except_straight: ((1.0,), "`try` is not supported"),
+    generator_taken_by_next: ((1.0,), "next(...) takes one item"),
+    generator_left_early: ((1.0,), "may stop (break or return) before the generator ends"),
+    endless_generator: ((1.0,), "a generator that never ends"),
+    generator_itself: ((1.0,), "is a generator (it has `yield`): its output is not a value"),
+    try_with_a_loop: ((1.0,), "a `try` whose body has a branch, a loop"),
+    try_that_prints: ((1.0,), "a call made for its effect in a `try` body"),
+    del_of_an_argument_item: ((1.0, {"a": 1.0, "b": 2.0}), "of a container the function did "
+                                                             "not make itself"),
 }
 
 

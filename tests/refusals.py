@@ -1,4 +1,5 @@
 """Functions the compiler must refuse, each with a clear DifferentiationError (test_errors.py)."""
+import contextlib
 import math
 
 import numpy as np
@@ -12,16 +13,18 @@ COUNTER = 0
 
 def uses_try(x):
     try:
-        y = x * 2.0
+        for k in range(2):       # a `try` body must be straight-line
+            x = x * 2.0
     except ValueError:
-        y = x
-    return y
+        x = 0.0
+    return x
 
 
 def uses_with(x):
-    with open("/dev/null") as handle:
-        handle.read()
-    return x * 2.0
+    with contextlib.suppress(ValueError):      # a `try` too
+        for k in range(2):
+            x = x * 2.0
+    return x
 
 
 def generator(x):
@@ -84,8 +87,9 @@ def passes_lambda(x):
 
 def deletes(x):
     y = [x * 2.0, x]
+    z = y                    # z would see the item go
     del y[0]
-    return y[0]
+    return z[0]
 
 
 def imports_inside(x):

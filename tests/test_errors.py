@@ -32,12 +32,12 @@ def line_of(fn, text):
 
 
 @pytest.mark.parametrize("fn, marker, words", [
-    (r.uses_try, "try:", "`try`"),
-    (r.uses_with, "with open", "`with`"),
+    (r.uses_try, "for k in range(2)", "`try`"),
+    (r.uses_with, "for k in range(2)", "`try`"),
     (r.writes_global, "global COUNTER", "`global`"),
     (r.defines_class, "class Box", "class definition"),
     (r.passes_lambda, "apply(lambda", "lambda"),
-    (r.deletes, "del y[0]", "`del`"),
+    (r.deletes, "del y[0]", "`del y[...]`"),
     (r.imports_inside, "import math as m", "`import`"),
     (r.writes_nonlocal, "nonlocal total", "`nonlocal`"),
 ])
@@ -100,7 +100,7 @@ def test_cli_prints_the_same_message_without_traceback():
                             capture_output=True, text=True)
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
-    assert f"{HERE}:{line_of(r.uses_try, 'try:')}:" in result.stderr
+    assert f"{HERE}:{line_of(r.uses_try, 'for k in range(2)')}:" in result.stderr
 
 
 def test_errors_are_raised_at_transform_time_not_inside_the_compiler():

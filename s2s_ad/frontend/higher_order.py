@@ -5,8 +5,8 @@
 Stage: front end, inside expand_locals (local_defs._Expander), which inlines the calls of
 local functions and lambdas in the statements this module emits.
 Input: a call `map(f, xs)`, `filter(p, xs)`, `functools.reduce(f, xs[, init])`,
-`sorted(xs[, key=f][, reverse=r])`, `min(xs, key=f)` / `max(xs, key=f)`, `list(...)` of the first
-two, or `(lambda v: ...)(x)`; f a lambda, a local function or any other callable.
+`sorted(xs[, key=f][, reverse=r])`, `min(xs[, key=f])` / `max(xs[, key=f])`, `list(...)` of
+the first two, or `(lambda v: ...)(x)`; f a lambda, a local function or any other callable.
 Output: the name of a list (or item) computed by statements appended to `prelude`:
 
     map(f, xs, ys)             ->  [f(a, b) for a, b in zip(xs, ys)]
@@ -15,6 +15,7 @@ Output: the name of a list (or item) computed by statements appended to `prelude
     sorted(xs, key=f)          ->  _keys = [f(v) for v in xs]
                                    [xs[i] for i in _ad.sorted_order(_keys, reverse)]
     min(xs, key=f)             ->  xs[_ad.index_of_min([f(v) for v in xs])]
+    min(xs)                    ->  xs[_ad.index_of_min(xs)]
     (lambda v: e)(x)           ->  the lambda, named, then inlined at the call
 
 and, before that (expand_partials, on the function's top-level statements):
@@ -58,8 +59,8 @@ def recognises(expander, call):
         return not keys and len(call.args) in (2, 3)
     if fn is builtins.sorted:
         return len(call.args) == 1 and keys <= {"key", "reverse"}
-    if fn in (builtins.min, builtins.max):
-        return len(call.args) == 1 and keys == {"key"}
+    if fn in (builtins.min, builtins.max):     # of one iterable: by the items as their keys
+        return len(call.args) == 1 and keys <= {"key"}
     if fn in (builtins.list, builtins.tuple):
         return len(call.args) == 1 and not keys and isinstance(call.args[0], gast.Call) and \
             callee(expander, call.args[0].func) in (builtins.map, builtins.filter)

@@ -19,6 +19,7 @@ from s2s_ad.base.errors import DifferentiationError, UnsupportedSyntaxError
 from s2s_ad.base.naming import Namer, generated_name, is_generated
 from s2s_ad.frontend import source as frontend
 from s2s_ad.frontend.desugar import desugar
+from s2s_ad.frontend.generators import generators_as_lists
 from s2s_ad.frontend.local_defs import expand_locals
 from s2s_ad.frontend.piecewise import piecewise_as_pieces
 from s2s_ad.frontend.statements import plain_statements
@@ -37,6 +38,7 @@ class SSAFunction:
     kwonly: list = field(default_factory=list)       # the user's keyword-only parameters
     defaults: dict = field(default_factory=dict)     # parameter -> its default's expression
     shared_updates: list = field(default_factory=list)   # see shared_updates.refuse_shared_updates
+    generator: object = None     # the function's first `yield`: it is a generator (generators.py)
 
     def refuse_varargs(self):
         """At the top level `*args` has no known length."""
@@ -46,6 +48,15 @@ class SSAFunction:
                                         f"not supported here",
                              "List the parameters explicitly (a function called from the "
                              "differentiated one may take *args).")
+
+    def refuse_generator(self):
+        """A called generator is rewritten to return its items as a list (generators.py); the
+        differentiated function's own output would then be that list, which it is not."""
+        if self.generator is not None:
+            raise self.error(self.generator, f"{self.node.name} is a generator (it has "
+                                             f"`yield`): its output is not a value",
+                             "Differentiate a function that consumes it, e.g. one returning "
+                             "`sum(gen(x))` or `np.array(list(gen(x)))`.")
 
     def give_signature(self, func, names, kwonly=(), by_keyword=False):
         """Give a generated function whose parameters are the user's (`func.args.args`) the
@@ -128,7 +139,12 @@ def normalize(fn, statics=None, in_place=(), walks=None):
     _records_made_of_fields(holder)
     _flat_reads_as_ravel(holder.node)
     _check_signature(holder)
-    node = plain_statements(node, namer, holder.error)
+    if not is_generated(parsed.filename):     # (generated code consumes generators as lists)
+        holder.generator = generators_as_lists(node, namer, holder.error, parsed.resolve)
+    probes = plain_statements(node, namer, holder.error, parsed)
+    if probes:     # a try statement's probe, read as a closure variable (attempts.py)
+        parsed = holder.parsed = copy.copy(parsed)
+        parsed.closure = dict(parsed.closure, **probes)
     node = expand_locals(node, namer, holder.error, resolve=parsed.resolve)
     node = gast.fix_missing_locations(desugar(node, namer, holder.error,
                                               shared=holder.shared_updates,

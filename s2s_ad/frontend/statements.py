@@ -1,7 +1,7 @@
 """Plain statements: Python statements that need no control flow of their own, rewritten into
 assignments and calls before local functions are expanded and the body is desugared.
 
-    plain_statements(node, namer, error) -> node
+    plain_statements(node, namer, error, parsed) -> {name: probe}
 
 Stage: front end, on the parsed function (source-level gast), before expand_locals.
 Input: the user's function, nested `def`s included.  Output: the same function where
@@ -11,28 +11,44 @@ Input: the user's function, nested `def`s included.  Output: the same function w
     raise E / raise E from C   ->  _ad.raise_exception(E) / _ad.raise_exception(E, C)
     f"y = {y:.3f}"             ->  _ad.formatted("y = {0:.3f}", y)
     with np.errstate(**kw): B  ->  _s = _ad.push_errstate(**kw); B; _ad.pop_errstate(_s)
+    with cm as v: B            ->  _m = cm; v = _ad.enter_context(_m); B; _ad.exit_context(_m)
+    with suppress(E): B        ->  try: B except E: pass   (contextlib.suppress)
+    try: ... except ...        ->  branches on the path it takes (attempts.py)
+    del c[k]                   ->  c = _ad.without_item(c, k)   (c a container the function
+                                   makes and hands to no other name: _fresh_containers)
     t = (a, b); f(*t, **d)     ->  f(t[0], t[1], k=d["k"]) where t (d) is assigned once, a
                                    tuple or list (a dict with constant str keys) display
     d.get(k, default)          ->  d[k] if k in d else default   (d a name, k a name or constant)
     del name / global n / nonlocal n (n only read) / pass   ->  nothing
+    a bare `raise` in an `except` clause  ->  `raise e`, e what the clause caught
 
 The calls are kept by the derivatives like any call made for its effect (an `assert`'s
 check_assertion too), so a guard raises, and a message prints, where the function's would.
 What cannot be rewritten this way is refused at its line with what to write instead.
 """
 
+import contextlib
+
 import gast
 
 from s2s_ad.base import syntax as S
+from s2s_ad.frontend.attempts import Scope, try_as_branches
 
 
-def plain_statements(node, namer, error):
+def plain_statements(node, namer, error, parsed=None):
+    """`parsed` (frontend/source.Parsed): what a name is bound to (`contextlib.suppress`), and
+    the globals and closure a `try` statement's probe runs in.  Returns the probes, to be
+    bound in the function's closure under their names ({name: probe})."""
     stored = {n.id for n in S.walk(node) if isinstance(n, gast.Name) and
               isinstance(n.ctx, gast.Store)}
     rewriter = _Rewriter(namer, error, stored)
     rewriter.displays = _displays(node)
+    rewriter.resolve = parsed.resolve if parsed is not None else lambda name, default: default
+    rewriter.scope = Scope(node, parsed.closure if parsed is not None else {},
+                           getattr(parsed.fn, "__globals__", {}) if parsed is not None else {})
+    rewriter.fresh = _fresh_containers(node)
     rewriter.visit(node)
-    return node
+    return rewriter.scope.bound
 
 
 def _displays(node):
@@ -174,24 +190,123 @@ class _Rewriter(gast.NodeTransformer):
                                   node)
 
     def visit_With(self, node):
-        if len(node.items) != 1 or node.items[0].optional_vars is not None or \
-                not _is_errstate(node.items[0].context_expr):
-            raise self.error(node, "a `with` block other than `with np.errstate(...):` is "
-                                   "not supported",
-                             "Move the `with` block outside the differentiated function.")
+        if len(node.items) == 1 and node.items[0].optional_vars is None and \
+                _is_errstate(node.items[0].context_expr):
+            self.generic_visit(node)
+            saved = self.namer.fresh("_errstate")
+            enter = node.items[0].context_expr
+            push = S.assign(saved, gast.Call(func=S.attr(S.load("_ad"), "push_errstate"),
+                                             args=[], keywords=enter.keywords))
+            pop = S.located(gast.Expr(value=S.call("_ad.pop_errstate", S.load(saved))), node)
+            return S.located([push], node) + self.before_leaving(node.body, [pop]) + [pop]
+        if len(node.items) > 1:       # `with a, b:` is `with a: with b:`
+            inner = gast.With(items=node.items[1:], body=node.body, type_comment=None)
+            node.items, node.body = node.items[:1], [S.located(inner, node)]
+        item = node.items[0]
+        if self.is_suppress(item.context_expr):
+            # suppress(E) leaves the block where E is raised: `try: ... except E: pass`
+            exceptions = item.context_expr.args
+            kind = exceptions[0] if len(exceptions) == 1 else S.tuple_(exceptions)
+            handler = gast.ExceptHandler(type=kind, name=None, body=[gast.Pass()])
+            attempt = gast.Try(body=node.body, handlers=[handler], orelse=[], finalbody=[])
+            return self.visit(S.located(attempt, node))
         self.generic_visit(node)
-        saved = self.namer.fresh("_errstate")
-        enter = node.items[0].context_expr
-        push = S.assign(saved, gast.Call(func=S.attr(S.load("_ad"), "push_errstate"),
-                                         args=[], keywords=enter.keywords))
-        pop = gast.Expr(value=S.call("_ad.pop_errstate", S.load(saved)))
-        return S.located([push], node) + node.body + S.located([pop], node)
+        # the block between __enter__ and __exit__ (an exception raised in it propagates
+        # without __exit__: README, "Python supported")
+        manager = self.namer.fresh("_manager")
+        entered = S.call("_ad.enter_context", S.load(manager))
+        out = [S.assign(manager, item.context_expr),
+               S.assign(item.optional_vars, entered) if item.optional_vars is not None
+               else gast.Expr(value=entered)]
+        leave = S.located(gast.Expr(value=S.call("_ad.exit_context", S.load(manager))), node)
+        return S.located(out, node) + self.before_leaving(node.body, [leave]) + [leave]
+
+    def before_leaving(self, stmts, leave, loop=False):
+        """`stmts` with `leave` (a block's exit: a manager's, a `finally`) run before each
+        `return`, and (outside a loop of their own, `loop`) each `break` and `continue`, that
+        leaves the block: `return v` -> `_r = v; leave; return _r`."""
+        out = []
+        for stmt in stmts:
+            if isinstance(stmt, gast.Return):
+                value = self.namer.fresh("_leaving")
+                out += S.located([S.assign(value, stmt.value or S.const(None))], stmt) + \
+                    S.clone(leave) + [gast.copy_location(gast.Return(value=S.load(value)), stmt)]
+                continue
+            if isinstance(stmt, (gast.Break, gast.Continue)) and not loop:
+                out += S.clone(leave) + [stmt]
+                continue
+            if not isinstance(stmt, (gast.FunctionDef, gast.ClassDef)):
+                inner = loop or isinstance(stmt, (gast.For, gast.While))
+                for field in ("body", "orelse", "finalbody"):
+                    if isinstance(getattr(stmt, field, None), list):
+                        setattr(stmt, field, self.before_leaving(getattr(stmt, field), leave,
+                                                                 inner and field == "body" or
+                                                                 loop))
+                for h in getattr(stmt, "handlers", []):
+                    h.body = self.before_leaving(h.body, leave, loop)
+            out.append(stmt)
+        return out
+
+    def is_suppress(self, expr):
+        """Is `expr` a call `contextlib.suppress(E, ...)` (by what its name is bound to)?"""
+        if not isinstance(expr, gast.Call) or expr.keywords or not expr.args:
+            return False
+        func, path = expr.func, []
+        while isinstance(func, gast.Attribute):
+            path.append(func.attr)
+            func = func.value
+        if not isinstance(func, gast.Name) or func.id in self.stored:
+            return False
+        obj = self.resolve(func.id, None)
+        for attr in reversed(path):
+            obj = getattr(obj, attr, None)
+        return obj is contextlib.suppress
+
+    def visit_Try(self, node):
+        for h in node.handlers:
+            self.name_reraised(h)
+        self.generic_visit(node)
+        if node.finalbody:     # a block that returns runs `finally` first
+            if not node.handlers:      # (a body with handlers that returns is refused)
+                node.body = self.before_leaving(node.body, node.finalbody)
+            for h in node.handlers:
+                h.body = self.before_leaving(h.body, node.finalbody)
+            node.orelse = self.before_leaving(node.orelse, node.finalbody)
+        return S.located(try_as_branches(node, self.namer, self.error, self.scope), node)
+
+    def name_reraised(self, handler):
+        """A bare `raise` in an `except` clause raises what it caught: `raise e`, the clause
+        given a name `e` if it has none."""
+        bare = [s for s in _own_statements(handler.body)
+                if isinstance(s, gast.Raise) and s.exc is None]
+        if not bare:
+            return
+        if handler.name is None:
+            handler.name = S.store(self.namer.fresh("_caught"))
+        for stmt in bare:
+            stmt.exc = S.located(S.load(handler.name.id), stmt)
 
     def visit_Delete(self, node):
-        if not all(isinstance(t, gast.Name) for t in node.targets):
-            raise self.error(node, "`del` of an item or attribute is not supported",
-                             "Build a new list or dict without it.")
-        return gast.copy_location(gast.Pass(), node)
+        out = []
+        for target in node.targets:
+            if isinstance(target, gast.Name):
+                continue
+            if not (isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name)):
+                raise self.error(target, "`del` of an attribute, or of an item of an item, is "
+                                         "not supported",
+                                 "Build a new object or container without it.")
+            name = target.value.id
+            if name not in self.fresh:
+                raise self.error(target, f"`del {name}[...]` of a container the function "
+                                         f"did not make itself (a parameter, or one another "
+                                         f"name may hold) is not supported: s2s_ad builds a "
+                                         f"new container without the item",
+                                 f"Copy it into a new name and delete from that (`kept = "
+                                 f"dict({name})`; `del kept[...]`), or build the new "
+                                 f"container yourself.")
+            index = S.index_expression(self.visit(target.slice))
+            out.append(S.assign(name, S.call("_ad.without_item", S.load(name), index)))
+        return S.located(out, node) or [gast.copy_location(gast.Pass(), node)]
 
     def visit_Global(self, node):
         written = sorted(set(node.names) & self.stored)
@@ -202,3 +317,68 @@ class _Rewriter(gast.NodeTransformer):
         return gast.copy_location(gast.Pass(), node)
 
     visit_Nonlocal = visit_Global
+
+
+def _own_statements(stmts):
+    """The statements of `stmts` and of their blocks, not those of a nested `try`'s clauses
+    or of a nested function."""
+    for stmt in stmts:
+        yield stmt
+        if isinstance(stmt, (gast.FunctionDef, gast.ClassDef)):
+            continue
+        for field in ("body", "orelse", "finalbody"):
+            if not (isinstance(stmt, gast.Try) and field == "body"):
+                yield from _own_statements(getattr(stmt, field, None) or [])
+
+
+def _fresh_containers(node):
+    """The names that only ever hold a container the function makes itself (a list or dict
+    display or comprehension, `dict(...)`, `list(...)`, `x.copy()`), and that it never hands
+    to another name, a container or a call (reading an item is fine): a `del` of an item
+    may build a new container in place of changing the one they hold."""
+    made, other = set(), set()
+    params = {a.id for a in node.args.args + node.args.kwonlyargs}
+    for stmt in S.walk(node):
+        if isinstance(stmt, gast.Assign):
+            value = stmt.value
+            fresh = isinstance(value, (gast.List, gast.Dict, gast.ListComp, gast.DictComp)) or (
+                isinstance(value, gast.Call) and (
+                    (isinstance(value.func, gast.Name) and value.func.id in ("dict", "list")) or
+                    (isinstance(value.func, gast.Attribute) and value.func.attr == "copy")))
+            for target in stmt.targets:
+                if isinstance(target, gast.Name):
+                    (made if fresh else other).add(target.id)
+                else:
+                    other.update(S.names_in(target, gast.Store))
+        elif isinstance(stmt, (gast.For, gast.comprehension, gast.AugAssign)):
+            other.update(S.names_in(stmt.target, gast.Store))
+    passed = set()
+    for sub in S.walk(node):
+        # a bare name handed on: assigned, put in a display, given to a call or yielded
+        holders = []
+        if isinstance(sub, gast.Assign):
+            holders = [sub.value]
+        elif isinstance(sub, (gast.List, gast.Tuple, gast.Set)):
+            holders = sub.elts
+        elif isinstance(sub, gast.Dict):
+            holders = sub.values
+        elif isinstance(sub, gast.Call) and not _reads_only(sub.func):
+            holders = sub.args + [k.value for k in sub.keywords]
+        elif isinstance(sub, (gast.Yield, gast.YieldFrom)):
+            holders = [sub.value]
+        passed.update(h.id for h in holders if isinstance(h, gast.Name))
+    return made - other - params - passed
+
+
+_READERS = {"len", "sum", "min", "max", "sorted", "list", "tuple", "dict", "any", "all",
+            "enumerate", "zip", "reversed", "print", "str", "repr", "float", "int", "abs"}
+
+
+def _reads_only(func):
+    """A call that reads its arguments and keeps none of them (by its written name: a
+    builtin or a function of NumPy or math)."""
+    root = func
+    while isinstance(root, gast.Attribute):
+        root = root.value
+    return isinstance(root, gast.Name) and (
+        root.id in ("np", "numpy", "math") if root is not func else root.id in _READERS)

@@ -446,11 +446,13 @@ def _describe(node):
 
 
 _HINTS = {
-    gast.Yield: "A function with `yield` is a generator: return a list or an array instead.",
-    gast.YieldFrom: "A function with `yield` is a generator: return a list or an array instead.",
+    gast.Yield: "Yield as a statement in a generator helper, consumed whole (README, "
+                "\"Python supported\"), or return a list.",
+    gast.YieldFrom: "Yield as a statement in a generator helper, consumed whole (README, "
+                    "\"Python supported\"), or return a list.",
     gast.Await: "Differentiate a plain (not async) function.",
     gast.Delete: "Drop the `del`: names go out of scope when the function returns.",
-    gast.Try: "Move the try/except outside the differentiated function.",
+    gast.Try: "Give the `try` a straight-line body (README, \"Python supported\").",
     gast.With: "Move the `with` block outside the differentiated function.",
     gast.Raise: "Check inputs outside the differentiated function, or use `assert`.",
     gast.Lambda: "Assign it to a name and call it by that name (`g = lambda v, k=k: v * k`, "

@@ -47,7 +47,7 @@ from s2s_ad.rules.registry import (NONDIFFERENTIABLE, PRIMITIVES, RULES, defbili
                                    nondifferentiable, primitive)
 from s2s_ad.rules import (math_rules, numpy_linalg_rules, numpy_misc_rules,  # noqa: F401
                           numpy_reduce_rules, numpy_shape_rules, numpy_ufunc_rules,
-                          operator_rules, runtime_rules)
+                          operator_rules, runtime_rules, statement_rules)
 
 __all__ = ["defvjp", "defjvp", "defelementwise", "deflinear", "defbilinear", "deffacts",
            "nondifferentiable", "lookup", "primitive",

@@ -28,6 +28,9 @@ from s2s_ad.runtime.core import (unbroadcast, reduction_plan, broadcast_like, ze
                                  attribute, attribute_grad, record, record_fields,
                                  record_fields_grad, unpacked_grad)
 from s2s_ad.runtime.objects import register_pytree
+from s2s_ad.runtime.statements import (enter_context, exit_context, without_item,
+                                      without_item_grad, generated_items, generated_tuple,
+                                      tuple_items, try_path)
 from numpy import ravel as flat_items     # `a.flat` read (normalize.py): np.ravel, its rules
 from numpy import asarray as as_array     # np.piecewise's x (frontend/piecewise.py): its rules
 from s2s_ad.runtime.arrays import (unsupported, inverse_axes, matmul_grad_a, matmul_grad_b,

@@ -431,6 +431,7 @@ def gradient(fn, wrt, *, arg_kinds, arg_shapes=None):
     """The gradient of `fn` with respect to its one Python-float argument `wrt`, in forward
     mode: the same cost as the function, no tape (reverse mode would store every step)."""
     fn.refuse_varargs()
+    fn.refuse_generator()
     fwd = Forward(fn, [wrt], arg_kinds, program=Program(), arg_shapes=arg_shapes)
     node = fwd.build(f"{fn.node.name}_grad", seed_one=True)
     return node, fwd.names, fwd.program

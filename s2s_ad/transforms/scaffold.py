@@ -160,11 +160,12 @@ class Differentiator(Analysed):
 
 def refuse_wrt(fn, wrt):
     """The checks at the entry of both modes: every argument to differentiate is a parameter,
-    and the function takes no *args or **kwargs (SSA.refuse_varargs)."""
+    the function takes no *args or **kwargs (SSA.refuse_varargs) and is no generator."""
     for p in wrt:
         if p not in fn.params:
             raise BadArgumentError(f"{fn.node.name} has no parameter '{p}'")
     fn.refuse_varargs()
+    fn.refuse_generator()
 
 
 def unstated_rule(fn, stmt, op, i, register):
