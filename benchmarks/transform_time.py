@@ -87,7 +87,7 @@ def transform_seconds(fn, mode, repeats):
     of this thread, which does all of the transform's work.  Not wall time: the benchmarks
     share machines, and other processes' work would count.  Not the process's CPU time
     either: in `make bench` it would count the peers' threads too (XLA's compiler and thread
-    pools, PyTorch's workers), which go on working after their own rows."""
+    pools, PyTorch's workers), which may go on working after their own rows."""
     best = math.inf
     for _ in range(repeats):
         ad.clear_cache()
