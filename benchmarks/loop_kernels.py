@@ -21,7 +21,7 @@ import s2s_ad as ad
 from benchmarks import report
 from benchmarks.machine import machine_lines
 from benchmarks.peers import _s2s_tape, build_autograd, build_jax_jit
-from benchmarks.run import _why, matches, time_limit, to_arrays
+from benchmarks.run import _why, exit_without_shutdown, matches, time_limit, to_arrays
 from benchmarks.suite import Case, Inputs
 from benchmarks.timing import measure
 
@@ -245,4 +245,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_without_shutdown(main())

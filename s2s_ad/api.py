@@ -100,7 +100,7 @@ def _with_any_arguments(general):
     def call(*args, **kwargs):
         try:
             return general(args, kwargs)
-        except Exception as error:      # our frames are left out of its traceback
+        except Exception as error:      # re-raised: our frames left out of its traceback
             trim(error)
             raise
     return call

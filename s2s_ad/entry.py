@@ -79,7 +79,7 @@ def call_generated(function, *args, **kwargs):
     raises shows the user's frames and the generated ones alone (see trim)."""
     try:
         return function(*args, **kwargs)
-    except Exception as error:      # our frames are left out of its traceback
+    except Exception as error:      # re-raised: our frames left out of its traceback
         trim(error)
         raise
 
@@ -261,7 +261,7 @@ def entry_point(t, mode, result, general, extra=(), named_after=None):
               f"            if ({condition}):\n"
               f"                return {result.format(call=call)}\n"
               f"            return _ad_general(({arguments},))\n"
-              f"        except Exception as _ad_error:   # our frames are left out of its traceback\n"
+              f"        except Exception as _ad_error:   # re-raised, our frames left out\n"
               f"            _ad_trim(_ad_error)\n"
               f"            raise\n"
               f"    def install(state):\n"

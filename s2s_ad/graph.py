@@ -15,6 +15,7 @@ red edge back, labelled with the adjoint it adds to; statements whose value the 
 gradient saves on its tape (in a loop, or inside a called function) are shaded and marked.
 """
 import ast
+import subprocess
 
 import gast
 
@@ -47,7 +48,10 @@ class Graph:
         try:
             import graphviz
             return graphviz.Source(self.source).pipe(format="svg").decode()
-        except Exception:    # no graphviz package or no `dot` program: Jupyter shows the text
+        # no graphviz package (ImportError), no `dot` program (graphviz's ExecutableNotFound,
+        # a RuntimeError; OSError), or `dot` failed (a CalledProcessError): Jupyter shows
+        # the text instead, which says all the SVG would
+        except (ImportError, OSError, RuntimeError, subprocess.SubprocessError):
             return None
 
 

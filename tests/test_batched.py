@@ -6,6 +6,8 @@ differences, whether the batched code is used or the function falls back to the 
 """
 import itertools
 import linecache
+import types
+import warnings
 
 import numpy as np
 import pytest
@@ -14,7 +16,7 @@ import s2s_ad as ad
 from s2s_ad.rules import RULES
 from s2s_ad import api, arguments
 from s2s_ad.transforms import batching
-from s2s_ad import higher
+from s2s_ad import higher, jacobians
 from s2s_ad.check import copied, numerical_jvp
 
 import programs
@@ -249,6 +251,47 @@ def test_fallback_is_remembered_not_regenerated():
     assert list(transform.fast.values()) == [None]
     np.testing.assert_allclose(jac(x), higher._jacfwd_loop(calls_user_function, ["x"], ["x"],
                                                            [x])[0])
+
+
+def _broken_batched_code(monkeypatch):
+    """Make the batched code of every Jacobian raise, as a fault in it would."""
+    real = jacobians.batched
+
+    def broken(*args):
+        gen = real(*args)
+        assert gen is not None
+
+        def raises(*args, **kwargs):
+            raise ValueError("broken batched code")
+        return types.SimpleNamespace(function=raises, seed_name=gen.seed_name,
+                                     batch=gen.batch, dependencies=gen.dependencies)
+    monkeypatch.setattr(jacobians, "batched", broken)
+
+
+@pytest.mark.parametrize("transform, loop", [(ad.jacfwd, higher._jacfwd_loop),
+                                             (ad.jacrev, higher._jacrev_loop)])
+def test_a_fault_of_the_batched_code_is_reported_and_the_loop_answers(monkeypatch, transform,
+                                                                      loop):
+    _broken_batched_code(monkeypatch)
+    x = RNG.standard_normal(3)
+    with pytest.warns(RuntimeWarning, match="raised ValueError: broken batched code"):
+        got = transform(helper)(x)
+    np.testing.assert_allclose(got, loop(helper, ["v"], ["v"], [x])[0])
+
+
+def positive_only(x):
+    if x[0] < 0.0:
+        raise ValueError("x[0] must be positive")
+    return np.sin(x) * x
+
+
+@pytest.mark.parametrize("transform", [ad.jacfwd, ad.jacrev])
+def test_the_users_own_error_is_raised_without_a_warning(transform):
+    transform(positive_only)(np.array([1.0, 2.0]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match="must be positive"):
+            transform(positive_only)(np.array([-1.0, 2.0]))
 
 
 # ---- Hessians: jacfwd of the generated gradient -----------------------------------------------

@@ -1,4 +1,8 @@
 """The benchmark harness's own measurements (the timings themselves are not tested)."""
+import os
+import subprocess
+import sys
+
 import numpy as np
 
 from benchmarks.tape import tape_size
@@ -124,3 +128,14 @@ def test_a_kernel_whose_gradient_fails_is_n_a_and_the_section_goes_on(monkeypatc
                   sizes=(4,), peers=False)
     assert rows[0].times["s2s_ad"] == "n/a"
     assert "s2s_ad on all workloads: RuntimeError: no gradient today" in lk.report_lines(rows)
+
+
+def test_the_report_survives_the_exit_without_shutdown():
+    # make bench's scripts end with os._exit (benchmarks/run.py): what they printed to a pipe
+    # must be flushed first, and the status kept
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    code = ("from benchmarks.run import exit_without_shutdown\n"
+            "print('the report')\nprint('progress', file=__import__('sys').stderr)\n"
+            "exit_without_shutdown(3)\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True)
+    assert (done.returncode, done.stdout, done.stderr) == (3, "the report\n", "progress\n")

@@ -14,6 +14,9 @@ Layers, top to bottom (shared/LAYERS.md, shared/DESIGN.md):
 A module may import any module of a layer below its own, and of its own layer; frontend and
 backend sit side by side and import neither each other.  Every import counts, the ones inside
 functions too, and no modules may import one another in a circle.
+
+Every module is at most MAX_LINES lines and opens with a docstring: a longer one is split
+along a seam into modules of one concern each (issue 22, point 9).
 """
 import ast
 import os
@@ -24,6 +27,8 @@ PACKAGE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 RANK = {"public": 6, "transforms": 5, "analysis": 4, "frontend": 3, "backend": 3, "rules": 2,
         "runtime": 1, "base": 0}
+
+MAX_LINES = 500
 
 # (importer, imported): why it runs up.  At most two, each with a comment at the import.
 ALLOWED_UPWARD = {}
@@ -119,6 +124,19 @@ def test_no_import_circle():
                     stack.append((nxt, path + [nxt]))
     assert not circles, "modules importing one another in a circle:\n" + \
         "\n".join(sorted(set(circles))[:20])
+
+
+def test_modules_are_short():
+    long = {module: n for module, path in modules().items()
+            if (n := len(open(path).read().splitlines())) > MAX_LINES}
+    assert not long, f"modules over {MAX_LINES} lines (split each along a seam): " + \
+        ", ".join(f"{module} ({n})" for module, n in sorted(long.items()))
+
+
+def test_modules_open_with_a_docstring():
+    bare = [module for module, path in modules().items()
+            if not ast.get_docstring(ast.parse(open(path).read(), path))]
+    assert not bare, "modules without a docstring saying what they do: " + ", ".join(sorted(bare))
 
 
 @pytest.mark.parametrize("importer, imported, expected", [

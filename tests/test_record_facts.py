@@ -1,4 +1,4 @@
-"""The facts the records state (rules/registry.py Primitive) against what NumPy does.
+"""The facts the records state (rules/record.py Primitive) against what NumPy does.
 
 A shape rule (analysis/shapes.shape_rule: stated, or the broadcast one derived) must give
 np.shape of the real result wherever it gives a shape; a kind rule (analysis/kinds.kind_rule)

@@ -1,4 +1,4 @@
-"""One record per callable (rules/registry.py Primitive): every callable with rules has its
+"""One record per callable (rules/record.py Primitive): every callable with rules has its
 facts in its record, the facts are well formed, and the stages read them from there."""
 import ast
 import inspect

@@ -91,7 +91,7 @@ def in_place_updates(fn, kinds):
     from s2s_ad.frontend.source import parse
     try:
         node = parse(fn).node
-    except Exception:      # no source: the transforms say why where they parse it
+    except DifferentiationError:   # no source: the transforms say why where they parse it
         return frozenset()
     return frozenset(s.target.id for s in in_place_parameter_updates(node)
                      if kinds.get(s.target.id) != "scalar")
@@ -133,7 +133,7 @@ def mutated_params(fn, in_place=frozenset()):
         ops = {id(s): describe(s, ssa, local.__contains__) for s in simple_statements(ssa.node.body)}
         kinds = infer_kinds(ssa, ops, {p: "array" for p in in_place})
         annotate_writes(ssa, ops, kinds)
-    except Exception:     # a callee that cannot be read: its own transform reports why
+    except DifferentiationError:   # a callee that cannot be read: its own transform says why
         _WRITES[key] = set()
         return set()
     try:

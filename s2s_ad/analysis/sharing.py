@@ -103,9 +103,9 @@ def returned(fn):
     _RETURNS[fn] = None
     try:
         result = _returned(*_analysed_callee(fn))
-    except Exception:       # any failure to read or analyse the callee: it may return any
-        every = frozenset(_parameter_names(fn))   # argument (safe: "may alias" only makes
-        result = Returned(every, Shared(every))   # the caller's checks stricter)
+    except DifferentiationError:   # a callee that cannot be read or analysed: it may return
+        every = frozenset(_parameter_names(fn))   # any argument (safe: "may alias" only
+        result = Returned(every, Shared(every))   # makes the caller's checks stricter)
     _RETURNS[fn] = result
     return result
 
@@ -340,8 +340,8 @@ def returns_fresh_items(fn):
     if fn not in _FRESH:
         try:
             _FRESH[fn] = _fresh_items(*_analysed_callee(fn))
-        except Exception:    # any failure to read or analyse the callee: assume it may not
-            _FRESH[fn] = False
+        except DifferentiationError:   # a callee that cannot be read or analysed: assume
+            _FRESH[fn] = False         # it may not (safe: only the caller's checks stricter)
     return _FRESH[fn]
 
 

@@ -21,8 +21,13 @@ from s2s_ad import runtime
 from s2s_ad.frontend import source as frontend
 from s2s_ad.rules import registry
 from s2s_ad.base import syntax as S
+from s2s_ad.base.errors import DifferentiationError
 
 _TEMPLATES = {}
+# What _Template raises for a rule it cannot inline, which is then called instead: no source
+# (DifferentiationError from parse), a body that is not assignments and one return or a name
+# it cannot resolve (ValueError), no signature (TypeError, ValueError from inspect).
+_NOT_INLINABLE = (DifferentiationError, ValueError, TypeError)
 
 
 class _Template:
@@ -154,7 +159,7 @@ def template(rule):
     if rule not in _TEMPLATES:
         try:
             _TEMPLATES[rule] = _Template(rule)
-        except Exception:   # no source, or a body that is not a single expression chain
+        except _NOT_INLINABLE:
             _TEMPLATES[rule] = None
     return _TEMPLATES[rule]
 

@@ -26,106 +26,22 @@ inliner expands as it would a written rule's body.
 `broadcasts=True` marks an elementwise function with NumPy broadcasting: its VJP rules return the
 cotangent in the *result's* shape and the compiler reduces it to the argument's shape (only where
 the shapes can differ); its JVP rules return a tangent that the compiler broadcasts to the result.
+
+Stage: the rule table.  Input: the rule modules' defvjp, defjvp, deffacts ... statements.
+Output: the tables PRIMITIVES, RULES, NONDIFFERENTIABLE, METHODS and ATTRIBUTES, and the
+queries every other stage reads them through (lookup, primitive, fact, is_pure, bind ...).
+The record type is rules/record.py; the rules written once are made in rules/written_once.py.
 """
 import math
 import operator
-from dataclasses import dataclass, field
 
 import numpy as np
 
 from s2s_ad import runtime
-
-# The kind rules a record may state (analysis/kinds.py reads them): the kind of a call's
-# result is always "scalar", "array" or "num" (a number or array), or "tuple" (a tuple or
-# list of arrays, whose kind is unknown), or follows from its arguments' kinds: "combine"d
-# as broadcasting does, the "first" argument's, or "elementwise" (a unary ufunc's: the first
-# argument's if a number or an array, else "num").
-KIND_RULES = ("scalar", "array", "num", "tuple", "combine", "first", "elementwise")
-
-# The shift rules a record may state (analysis/activity.shift_invariant reads them): how its
-# result moves when its arguments move with a constant c, a "shift" moving a value by s * c, a
-# "scale" multiplying it by exp(s * c).  "sum" and "difference" (u + v, u - v) add or subtract
-# their operands' shifts, "product" and "quotient" (u * v, u / v) their scales; "negation"
-# negates a shift and keeps a scale; "exp" makes a shift a scale, "log" a scale a shift.  A
-# reduction along axes on which c is constant keeps a shift and a positive scale ("extremum",
-# a maximum or minimum: what the analysis looks for; "mean") or a scale ("total", a sum).
-SHIFT_RULES = ("sum", "difference", "product", "quotient", "negation", "exp", "log",
-               "extremum", "mean", "total")
-
-
-@dataclass
-class Primitive:
-    """Everything the compiler knows about one callable, read by every stage through here.
-
-    Derivatives (transforms/): `vjps`, `jvps`, `broadcasts`, `extra` (see defspread,
-    defstructural).  The other facts are stated with `deffacts`, next to the callable's rules;
-    a fact left unstated is derived from what the callable is, by the one function that reads
-    it (analysis/kinds.kind_rule, analysis/shapes.shape_rule, is_pure):
-
-        kind      how its result's value kind follows from its arguments' (KIND_RULES)
-        shape     shape rule: rule(call) -> the result's shape tuple, or None where not
-                  certain; `call` has .shapes (the positional arguments', None where unknown),
-                  .args, .kwargs and .constant(atom) -> (known, value) (rules/shape_facts.py)
-        pure      computes a value and changes nothing (the optimiser may drop or move it)
-        cheap     cheap enough on numbers that reverse mode computes it again rather than
-                  saving it on the tape
-        batched   (jvp factory, vjp factory) of its batched rules: factory(i, ranks) -> a
-                  rule with the parameters of the one it replaces, or None (batching.py)
-        elementwise_in  positions through which a batched tangent flows elementwise
-        methods   names of the array methods that are this function of the array
-                  (`x.sum(axis=0)` is `np.sum(x, axis=0)`; analysis/ops.py)
-        method_packs  its method takes the further positional arguments as one tuple
-                  (`x.reshape(2, 3)` is `np.reshape(x, (2, 3))`)
-        attributes  names of the array attributes that are this function of the array
-                  (`x.T` is `np.transpose(x)`)
-        view      its result may be a view of its first argument (np.reshape, np.real)
-        fresh     its result is a new array, never an argument nor a view of one
-        real      real arguments give a real result (analysis/kinds.all_real)
-        in_place  it writes into an array it is given, which is refused: how to write it
-                  instead (analysis/ops.py)
-        shift     how its result moves when its arguments move with a constant (SHIFT_RULES)
-    """
-    fn: object
-    vjps: tuple = ()
-    jvps: tuple = ()
-    broadcasts: bool = False
-    # Where the rules were registered: the library rule modules, or "user".
-    origin: str = "s2s_ad"
-    extra: dict = field(default_factory=dict)
-    kind: str = None
-    shape: object = None
-    pure: bool = None
-    cheap: bool = False
-    batched: tuple = None
-    elementwise_in: tuple = ()
-    methods: tuple = ()
-    method_packs: bool = False
-    attributes: tuple = ()
-    view: bool = False
-    fresh: bool = False
-    real: bool = False
-    in_place: str = None
-    shift: str = None
-
-
-Rule = Primitive     # the name the derivative stages use for a record with rules
-FACTS = ("kind", "shape", "pure", "cheap", "batched", "elementwise_in", "methods",
-         "method_packs", "attributes", "view", "fresh", "real", "in_place", "shift")
-
-
-class Refused:
-    """In place of a rule: a derivative through this argument is refused at compile time with
-    `message` (a calling form the rules do not cover, which would otherwise get a silent zero).
-    Called directly (tests, user code), it raises.  `names`: the parameters of the function
-    by position, for a function refused in every argument (no rule spells them), so that an
-    argument passed by keyword is refused with this message too (positional_names)."""
-
-    def __init__(self, message, hint, names=()):
-        self.message, self.hint, self.names = message, hint, tuple(names)
-
-    def __call__(self, *args, **kwargs):
-        raise NotImplementedError(f"s2s_ad has no derivative rule for {self.message}")
-
+from s2s_ad.rules.record import FACTS, KIND_RULES, SHIFT_RULES, Primitive, Refused
+from s2s_ad.rules.written_once import bilinear_rules, elementwise_rules, linear_rules
+# read through this module by the other stages (frontend/inline.py: registry.derivation)
+from s2s_ad.rules.written_once import Derivation, derivation  # noqa: F401
 
 PRIMITIVES = {}         # callable -> Primitive: every callable with rules or stated facts
 RULES = {}              # callable -> its Primitive, for the callables with derivative rules
@@ -199,85 +115,7 @@ def defjvp(fn, *rules, broadcasts=False, origin="s2s_ad"):
     return fn
 
 
-# ---- rules written once: one statement gives both modes ----
-
-@dataclass(frozen=True)
-class Derivation:
-    """What a rule made by defelementwise, deflinear or defbilinear computes, from what was
-    written once.  The inliner (frontend/inline.py) expands it into the rule's body as it
-    would parse a written rule; calling the rule computes the same value.
-
-        "times"   seed * of(ans, *args, **kwargs): `of` is a partial derivative
-        "apply"   of(*args, **kwargs) with the seed in place of positional argument
-                  `position`: `of` is linear there (its own tangent map, or its transpose
-                  when symmetric); `names` are the parameters after (seed, ans), `keywords`
-                  those of them passed by keyword
-    """
-    kind: str
-    of: object
-    position: int = 0
-    names: tuple = ()
-    keywords: tuple = ()
-
-
-def derivation(rule):
-    """The Derivation a rule was made from, or None for a rule written as a function."""
-    return getattr(rule, "__s2s_ad_derivation__", None)
-
-
-def _made_rule(how, seed, parameters):
-    """A function computing `how` (a Derivation), with the signature (seed, ans, *parameters):
-    what registry.bind, the inliner and direct callers (tests) read."""
-    import inspect
-    taken = {p.name for p in parameters}
-    seed, result = _fresh(seed, taken), _fresh("ans", taken)
-    if how.kind == "times":
-        def rule(s, ans, *args, **kwargs):
-            return s * how.of(ans, *args, **kwargs)
-    else:
-        def rule(s, ans, *args, **kwargs):
-            bound = signature.bind(s, ans, *args, **kwargs)
-            bound.apply_defaults()
-            values = [s if k == how.position else bound.arguments[n]
-                      for k, n in enumerate(how.names)]
-            plain = [v for v, n in zip(values, how.names) if n not in how.keywords]
-            return how.of(*plain, **{n: bound.arguments[n] for n in how.keywords})
-    first = [inspect.Parameter(seed, inspect.Parameter.POSITIONAL_OR_KEYWORD),
-             inspect.Parameter(result, inspect.Parameter.POSITIONAL_OR_KEYWORD)]
-    signature = inspect.Signature(first + [  # (as a lambda's: x of np.matrix_transpose(x, /))
-        p.replace(kind=p.POSITIONAL_OR_KEYWORD) if p.kind is p.POSITIONAL_ONLY else p
-        for p in parameters])
-    rule.__signature__ = signature
-    rule.__s2s_ad_derivation__ = how
-    rule.__qualname__ = rule.__name__ = f"{how.kind}_rule"
-    return rule
-
-
-def _fresh(name, taken):
-    """`name`, or `name_`, `name__` ... where a parameter already has it."""
-    while name in taken:
-        name += "_"
-    return name
-
-
-def _parameters(fn, skip, what):
-    """The parameters of `fn` after the first `skip` (a rule's seed and ans, a partial's ans)."""
-    import inspect
-    from s2s_ad.base.errors import BadArgumentError
-    try:
-        params = list(inspect.signature(fn).parameters.values())
-    except (TypeError, ValueError):
-        raise BadArgumentError(f"{what}: {fn!r} has no signature",
-                               hint="Give its transpose, or write its rules with defvjp and "
-                                    "defjvp.") from None
-    if len(params) < skip + 1 or any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
-                                      for p in params):
-        raise BadArgumentError(
-            f"{what}: {getattr(fn, '__name__', fn)} takes {len(params)} parameters",
-            hint="A partial derivative takes (ans, x, ...), a transpose (g, ans, x, ...): the "
-                 "function's arguments named, without *args or **kwargs.")
-    return params[skip:]
-
+# ---- rules written once: one statement gives both modes (rules/written_once.py) ----
 
 def defelementwise(fn, *partials, broadcasts=False, origin="s2s_ad"):
     """Both modes of `fn` from one partial derivative per argument:
@@ -288,24 +126,9 @@ def defelementwise(fn, *partials, broadcasts=False, origin="s2s_ad"):
     holomorphic convention of `s2s_ad.rules`).  A partial written in differentiable calls
     (np.cos, not a helper without rules) gives second derivatives too: the compiler inlines
     it and differentiates it again.  `broadcasts` as for defvjp."""
-    def made(partial, seed):
-        if partial is None or isinstance(partial, Refused):
-            return partial
-        code = getattr(partial, "__code__", None)
-        if code is not None:      # a name of its own, whatever the partial reads
-            seed = _fresh(seed, set(code.co_names + code.co_varnames + code.co_freevars))
-        return _made_rule(Derivation("times", partial), seed,
-                          _parameters(partial, 1, "defelementwise"))
-    defvjp(fn, *(made(p, "g") for p in partials), broadcasts=broadcasts, origin=origin)
-    return defjvp(fn, *(made(p, "t") for p in partials), broadcasts=broadcasts, origin=origin)
-
-
-def _applied(fn, position, parameters, seed):
-    """The rule `fn(*args)` with the seed in place of args[position] (parameters: the rule's
-    after seed and ans, in fn's order, as rules name them); keyword-only ones by keyword."""
-    names = tuple(p.name for p in parameters)
-    keywords = tuple(p.name for p in parameters if p.kind is p.KEYWORD_ONLY)
-    return _made_rule(Derivation("apply", fn, position, names, keywords), seed, parameters)
+    vjps, jvps = elementwise_rules(partials)
+    defvjp(fn, *vjps, broadcasts=broadcasts, origin=origin)
+    return defjvp(fn, *jvps, broadcasts=broadcasts, origin=origin)
 
 
 def deflinear(fn, transpose=None, broadcasts=False, origin="s2s_ad"):
@@ -313,24 +136,18 @@ def deflinear(fn, transpose=None, broadcasts=False, origin="s2s_ad"):
     axes): its JVP is `fn` itself with the tangent in place of that argument, and its VJP
     `transpose(g, ans, *args, **kwargs)`, the adjoint map.  Without `transpose`, `fn` is its
     own transpose (np.flip, np.triu, np.swapaxes) and its signature names the parameters."""
-    if transpose is None:
-        parameters = _parameters(fn, 0, "deflinear")
-        vjp = _applied(fn, 0, parameters, "g")
-    else:
-        parameters = _parameters(transpose, 2, "deflinear")
-        vjp = transpose
+    vjp, jvp = linear_rules(fn, transpose)
     defvjp(fn, vjp, broadcasts=broadcasts, origin=origin)
-    return defjvp(fn, _applied(fn, 0, parameters, "t"), broadcasts=broadcasts, origin=origin)
+    return defjvp(fn, jvp, broadcasts=broadcasts, origin=origin)
 
 
 def defbilinear(fn, transpose_a, transpose_b, broadcasts=False, origin="s2s_ad"):
     """Both modes of `fn(a, b, ...)`, linear in a for a fixed b and in b for a fixed a
     (a product: matmul, dot, outer): the JVP of a is fn(t, b, ...), of b fn(a, t, ...);
     the VJPs are the two transposes, transpose_a(g, ans, a, b, ...) and transpose_b."""
-    parameters = _parameters(transpose_a, 2, "defbilinear")
+    jvps = bilinear_rules(fn, transpose_a)
     defvjp(fn, transpose_a, transpose_b, broadcasts=broadcasts, origin=origin)
-    return defjvp(fn, _applied(fn, 0, parameters, "t"), _applied(fn, 1, parameters, "t"),
-                  broadcasts=broadcasts, origin=origin)
+    return defjvp(fn, *jvps, broadcasts=broadcasts, origin=origin)
 
 
 def defspread(fn, mean=False):
@@ -414,7 +231,7 @@ def marked_none(rule, i):
 
 
 def lookup(fn):
-    """The Rule for `fn`, or None.  Unhashable callables have no rule."""
+    """The record of `fn` if it has derivative rules, or None.  Unhashable callables have no rule."""
     try:
         rule = RULES.get(_key(fn))
     except TypeError:
@@ -484,7 +301,7 @@ def is_nondifferentiable(fn):
 def positional_names(rule):
     """The names of the parameters the rules of `rule` take by position after (g, ans) or
     (t, ans): the longest list any of its rules spells, as the rules agree on them.  Cached
-    on the Rule for its current rules."""
+    on the record for its current rules."""
     import inspect
     key = (rule.vjps, rule.jvps)
     cached = rule.extra.get("_names")

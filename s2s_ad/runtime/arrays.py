@@ -1,21 +1,17 @@
-"""Helpers of the derivative rules for matrix products, reductions, scans and for assembling
-and splitting arrays (rules/numpy_*_rules.py inline calls to them)."""
+"""Helpers of the derivative rules for indexing, reductions, scans and for assembling and
+splitting arrays.
+
+Stage: runtime (rules/numpy_*_rules.py inline calls to them).  Input: a cotangent or tangent
+and the call's arguments; output: the cotangent of an argument, or the index, mask or weights
+a rule needs.  The ones taking a cotangent or tangent first are linear in it; the other
+arguments only supply shapes, indices or weights.  Pairs of helpers are adjoint to each other,
+which keeps their own derivative rules (rules/runtime_rules.py) inside this family.
+"""
 
 import numpy as np
 
-from s2s_ad.runtime.core import scalar_like, unbroadcast, zeros_like
+from s2s_ad.runtime.core import scalar_like, unbroadcast, unsupported, zeros_like
 
-
-# ---- helpers used by derivative rules ----
-#
-# Each helper below is linear in its first argument (a cotangent or a tangent); the other
-# arguments only supply shapes, indices or the fixed factor of a bilinear map.  Pairs of helpers
-# are adjoint to each other, which keeps their own derivative rules (rules/runtime_rules.py)
-# inside this family.
-
-def unsupported(what):
-    """Raise for a rule applied to an argument combination it does not cover."""
-    raise NotImplementedError(f"s2s_ad has no derivative rule for {what}")
 
 
 def inverse_axes(axes, ndim):
@@ -23,140 +19,6 @@ def inverse_axes(axes, ndim):
     if axes is None:
         return None
     return tuple(int(i) for i in np.argsort([a % ndim for a in axes]))
-
-
-def _matrix_grads_prepare(a, b):
-    return np.ndim(a) == 1, np.ndim(b) == 1
-
-
-def _matrices(g, a, b):
-    """All three are real 2-D arrays: the common case, with no conventions to apply."""
-    return type(g) is np.ndarray and type(a) is np.ndarray and type(b) is np.ndarray and \
-        g.ndim == a.ndim == b.ndim == 2 and "c" not in (g.dtype.kind, a.dtype.kind, b.dtype.kind)
-
-
-def matmul_grad_a(g, a, b):
-    """Cotangent of `a` in `a @ b`: `g @ b.T` with NumPy's 1-D and batch conventions."""
-    if _matrices(g, a, b):
-        return g @ b.T
-    a1, b1 = _matrix_grads_prepare(a, b)
-    g = np.asarray(g)
-    if a1 and b1:
-        return g * b
-    if b1:
-        return unbroadcast(g[..., :, None] * b, a)
-    bt = np.swapaxes(b, -1, -2)
-    if a1:
-        return unbroadcast(np.matmul(g[..., None, :], bt)[..., 0, :], a)
-    return unbroadcast(np.matmul(g, bt), a)
-
-
-def matmul_grad_b(g, a, b):
-    """Cotangent of `b` in `a @ b`: `a.T @ g` with NumPy's 1-D and batch conventions."""
-    if _matrices(g, a, b):
-        return a.T @ g
-    a1, b1 = _matrix_grads_prepare(a, b)
-    g = np.asarray(g)
-    if a1 and b1:
-        return g * a
-    if a1:
-        return unbroadcast(a[:, None] * g[..., None, :], b)
-    at = np.swapaxes(a, -1, -2)
-    if b1:
-        return unbroadcast(np.matmul(at, g[..., :, None])[..., 0], b)
-    return unbroadcast(np.matmul(at, g), b)
-
-
-# A reverse loop that adds `matmul_grad_b(g, a, W)` (or `matmul_grad_a(g, W, b)`) into W's
-# cotangent on every step pays
-# NumPy's per-call cost on small matrices every step.  The optimizer (optimize.sum_steps_together)
-# collects the steps' `g` and `a` in lists instead and sums once after the loop: one matrix
-# product of all the steps' rows, as a hand-written RNN gradient computes it.
-
-def matmul_grad_b_steps(gs, as_, b):
-    """The sum over a loop's steps of `matmul_grad_b(g, a, b)` (zeros like b for no steps)."""
-    if type(b) is np.ndarray and b.ndim in (1, 2) and gs:
-        # each step is the product `a @ b` of a's rows with b; g has the product's shape
-        g_rows, a_rows = _rows(gs, b.shape[1:]), _rows(as_, b.shape[:1])
-        if g_rows is not None and a_rows is not None and \
-                gs[0].shape[:gs[0].ndim - b.ndim + 1] == as_[0].shape[:-1]:
-            return unbroadcast(a_rows.T @ g_rows, b)
-    total = zeros_like(b)
-    for g, a in zip(gs, as_):
-        total = total + matmul_grad_b(g, a, b)
-    return total
-
-
-def matmul_grad_a_steps(gs, a, bs):
-    """The sum over a loop's steps of `matmul_grad_a(g, a, b)` (zeros like a for no steps)."""
-    if type(a) is np.ndarray and a.ndim == 2 and gs:
-        # each step is the product `a @ b` of a with b's columns: g's columns go with b's
-        g_cols = [_columns_last(g) for g in gs]
-        b_cols = [_columns_last(b) for b in bs]
-        g_rows, b_rows = _rows(g_cols, a.shape[:1]), _rows(b_cols, a.shape[1:])
-        if g_rows is not None and b_rows is not None and \
-                g_cols[0].shape[:-1] == b_cols[0].shape[:-1]:
-            return unbroadcast(g_rows.T @ b_rows, a)
-    total = zeros_like(a)
-    for g, b in zip(gs, bs):
-        total = total + matmul_grad_a(g, a, b)
-    return total
-
-
-def _columns_last(x):
-    """A matrix (or a batch of them) transposed, so that its columns are rows; else x."""
-    return np.swapaxes(x, -1, -2) if type(x) is np.ndarray and x.ndim >= 2 else x
-
-
-def _rows(steps, tail):
-    """The steps, ndarrays of one shape ending in `tail`, stacked as rows of that tail (shape
-    (rows,) + tail); None for anything else."""
-    first = steps[0]
-    if type(first) is not np.ndarray or first.ndim < len(tail) or \
-            first.shape[first.ndim - len(tail):] != tail or \
-            any(type(s) is not np.ndarray or s.shape != first.shape for s in steps):
-        return None
-    if first.ndim == len(tail):          # one row per step
-        return np.stack(steps)
-    rows = np.concatenate(steps)         # (steps * rows,) + the rest
-    return rows if rows.ndim == len(tail) + 1 else rows.reshape((-1,) + tail)
-
-
-def unbroadcast_steps(gs, x):
-    """The sum over a loop's steps of `unbroadcast(g, x)` (zeros like x for no steps)."""
-    if gs and type(gs[0]) is np.ndarray and all(
-            type(g) is np.ndarray and g.shape == gs[0].shape for g in gs):
-        # where g's leading axis is summed anyway, the steps' rows can follow one another
-        # (np.concatenate copies them once; np.stack takes twice as long)
-        if gs[0].ndim > np.ndim(x):
-            return unbroadcast(np.concatenate(gs), x)
-        return unbroadcast(np.stack(gs), x)
-    total = zeros_like(x)
-    for g in gs:
-        total = total + unbroadcast(g, x)
-    return total
-
-
-def dot_grad_a(g, a, b):
-    """Cotangent of `a` in `np.dot(a, b)` for any ranks (real for a real `a`: unbroadcast)."""
-    na, nb = np.ndim(a), np.ndim(b)
-    if na == 0 or nb == 0:
-        return unbroadcast(np.sum(g * b) if na == 0 else g * b, a)
-    if nb == 1:
-        return unbroadcast(np.multiply.outer(g, b), a)
-    gaxes = list(range(na - 1, na - 1 + nb - 2)) + [np.ndim(g) - 1]
-    baxes = list(range(nb - 2)) + [nb - 1]
-    return unbroadcast(np.tensordot(g, b, (gaxes, baxes)), a)
-
-
-def dot_grad_b(g, a, b):
-    """Cotangent of `b` in `np.dot(a, b)` for any ranks (real for a real `b`)."""
-    na, nb = np.ndim(a), np.ndim(b)
-    if na == 0 or nb == 0:
-        return unbroadcast(np.sum(g * a) if nb == 0 else g * a, b)
-    lead = list(range(na - 1))
-    out = np.tensordot(a, g, (lead, lead))
-    return unbroadcast(out if nb == 1 else np.moveaxis(out, 0, -2), b)
 
 
 def _reduced_axes(x, axis):
@@ -204,36 +66,6 @@ def prod_others(a, axis=None):
     return np.moveaxis((before * after).reshape(moved.shape), ends, axes)
 
 
-def tuple_like(like, items):
-    """`items` as a tuple of the type of `like`: the tangent of a NumPy result that is a named
-    tuple (`np.linalg.eigh(a).eigenvalues`) is one of the same type, so that its fields read
-    as the result's do."""
-    return type(like)(*items) if hasattr(type(like), "_fields") else tuple(items)
-
-
-def reduced_svd(a, full_matrices):
-    """Are np.linalg.svd's factors of `a` the reduced ones (a square matrix, or
-    full_matrices=False)?  Raises for the full factors of a matrix that is not square."""
-    m, n = np.shape(a)[-2:]
-    if full_matrices and m != n:
-        unsupported("the factors of np.linalg.svd(a, full_matrices=True) of a matrix that is "
-                    "not square (the columns past min(m, n) are not unique): pass "
-                    "full_matrices=False, or compute_uv=False for the singular values")
-    return True
-
-
-def reduced_qr(a, mode):
-    """Are np.linalg.qr's factors of `a` those of mode 'reduced' (as 'complete' ones are where
-    the matrix has no more rows than columns; 'r' gives R alone)?  Raises for the others: the
-    columns of a complete Q past the n-th are not unique."""
-    m, n = np.shape(a)[-2:]
-    if (mode == "complete" and m > n) or mode not in ("reduced", "complete", "r"):
-        unsupported(f"np.linalg.qr(a, mode={mode!r}) of a {m}x{n} matrix: the rules cover "
-                    "modes 'reduced' and 'r', and 'complete' of a matrix with no more rows "
-                    "than columns")
-    return mode != "r"
-
-
 def gradient(f, s0=None, s1=None, s2=None, s3=None, s4=None, s5=None, s6=None, s7=None,
              axis=None, edge_order=1):
     """np.gradient(f, *spacings, axis, edge_order) with the spacings that are not None: the
@@ -262,34 +94,6 @@ def gradient_grad(g, f, s0=None, s1=None, s2=None, s3=None, s4=None, s5=None, s6
         d = np.gradient(np.eye(n, dtype=total.dtype), spacing, axis=0, edge_order=edge_order)
         total = total + np.moveaxis(np.tensordot(d.T, np.moveaxis(gk, ax, 0), 1), 0, ax)
     return total
-
-
-def distinct_eigenvalues(w):
-    """`w` itself, checked: the derivatives of np.linalg.eig divide by the differences of
-    eigenvalues, which a repeated eigenvalue makes infinite (its eigenvectors are not unique)."""
-    gaps = np.abs(w[..., :, None] - w[..., None, :]) + np.eye(np.shape(w)[-1])
-    if np.any(gaps <= 1e-12 * np.maximum(1.0, np.max(np.abs(w)))):
-        unsupported("np.linalg.eig or eigvals of a matrix with a repeated eigenvalue (its "
-                    "eigenvectors are not unique there): for a symmetric matrix use "
-                    "np.linalg.eigh, or perturb the matrix")
-    return w
-
-
-def largest_entries(v):
-    """True at the entry of largest modulus of each column of `v`, False elsewhere: the entry
-    np.linalg.eig makes real in each eigenvector (LAPACK's normalization)."""
-    rows = np.argmax(np.abs(v), axis=-2)
-    return np.arange(np.shape(v)[-2])[:, None] == rows[..., None, :]
-
-
-def full_rank(rank, a):
-    """True where np.linalg.lstsq found `a` of full rank; raises for a rank-deficient `a`, whose
-    least-squares solution jumps where the rank changes (the rules assume full rank)."""
-    if rank < min(np.shape(a)[-2:]):
-        unsupported(f"np.linalg.lstsq of a matrix of rank {rank} < {min(np.shape(a)[-2:])} "
-                    "(the derivative assumes full rank): drop the dependent columns, or add "
-                    "a ridge term")
-    return True
 
 
 def piecewise_masks(condlist, n):
@@ -329,40 +133,6 @@ def along_axis_index(arr, indices, axis):
     return tuple(indices if d == axis else
                  np.arange(n).reshape((1,) * d + (n,) + (1,) * (len(shape) - d - 1))
                  for d, n in enumerate(shape))
-
-
-def norm_form(x, ord=None, axis=None):
-    """How `np.linalg.norm(x, ord, axis)` is computed, for its rules: (kind, axes, summed):
-
-        "2"         the 2-norm of the entries (vectors; 'fro' and None of matrices)
-        "max"       the largest or smallest |entry| (vector ord inf, -inf)
-        "0"         the count of nonzero entries (vector ord 0)
-        "p"         a vector p-norm
-        "sums"      the largest or smallest of the sums of |x| over axis `summed` (matrix ord
-                    1, -1: over rows; inf, -inf: over columns), taken over the matrix `axes`
-        "singular"  the largest, smallest or sum of the singular values over the matrix `axes`
-                    (matrix ord 2, -2, 'nuc')
-
-    `axes` is the (row, column) pair of a matrix norm (non-negative), else None."""
-    nd = np.ndim(x)
-    pair = None
-    if axis is None and nd == 2:
-        pair = (0, 1)
-    elif axis is not None and np.ndim(axis) == 1 and len(axis) == 2:
-        pair = tuple(int(a) % nd for a in axis)
-    if ord is None or (isinstance(ord, str) and ord == "fro") or (pair is None and ord == 2):
-        return "2", None, None
-    if pair is None:
-        return ("max" if ord in (np.inf, -np.inf) else "0" if ord == 0 else "p"), None, None
-    if isinstance(ord, str) or ord in (2, -2):
-        return "singular", pair, None
-    return "sums", pair, pair[0] if ord in (1, -1) else pair[1]
-
-
-def singular_values_used(ord):
-    """The singular values a matrix norm of `ord` 2, -2 or 'nuc' is made of (they come in
-    decreasing order): the largest, the smallest, all."""
-    return slice(0, 1) if ord == 2 else slice(-1, None) if ord == -2 else slice(None)
 
 
 def _max_mask(m, x, axis, keepdims):

@@ -1,7 +1,8 @@
 """What the transforms themselves emit: cotangents reduced to shapes (unbroadcast), tangents
 broadcast (broadcast_like), zeros and sums of any value (zeros_like, add), adjoints added at an
 index (add_at), power and division slopes that stay finite where NumPy's are, the gradient's
-seed, and the tape's saved items."""
+seed, and the tape's saved items; and `unsupported`, which the helpers of the derivative rules
+(arrays, products, linalg) raise for a case their rules do not cover."""
 import numbers
 from collections.abc import Mapping
 
@@ -466,3 +467,8 @@ def index_of_min(keys):
 def index_of_max(keys):
     """The position of the item `max(items, key=...)` returns (the first of the largest)."""
     return max(range(len(keys)), key=keys.__getitem__)
+
+
+def unsupported(what):
+    """Raise for a rule applied to an argument combination it does not cover."""
+    raise NotImplementedError(f"s2s_ad has no derivative rule for {what}")

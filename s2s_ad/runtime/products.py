@@ -1,12 +1,153 @@
-"""Helpers of the derivative rules for tensor products, convolutions and np.einsum."""
+"""Helpers of the derivative rules for products: matrix products (with the sums over a loop's
+steps that the optimiser gathers them into), tensor products, convolutions and np.einsum.
+
+Stage: runtime (rules/numpy_linalg_rules.py inlines calls to them).  Input: a cotangent or
+tangent and the product's operands; output: the cotangent of one operand.  Each is linear in
+its first argument; the pairs are adjoint to each other.
+"""
 
 import numpy as np
 
-from s2s_ad.runtime.arrays import unsupported
-from s2s_ad.runtime.core import unbroadcast
+from s2s_ad.runtime.core import unbroadcast, unsupported, zeros_like
 
 
-# -- products --
+# -- matrix products --
+
+def _matrix_grads_prepare(a, b):
+    return np.ndim(a) == 1, np.ndim(b) == 1
+
+
+def _matrices(g, a, b):
+    """All three are real 2-D arrays: the common case, with no conventions to apply."""
+    return type(g) is np.ndarray and type(a) is np.ndarray and type(b) is np.ndarray and \
+        g.ndim == a.ndim == b.ndim == 2 and "c" not in (g.dtype.kind, a.dtype.kind, b.dtype.kind)
+
+
+def matmul_grad_a(g, a, b):
+    """Cotangent of `a` in `a @ b`: `g @ b.T` with NumPy's 1-D and batch conventions."""
+    if _matrices(g, a, b):
+        return g @ b.T
+    a1, b1 = _matrix_grads_prepare(a, b)
+    g = np.asarray(g)
+    if a1 and b1:
+        return g * b
+    if b1:
+        return unbroadcast(g[..., :, None] * b, a)
+    bt = np.swapaxes(b, -1, -2)
+    if a1:
+        return unbroadcast(np.matmul(g[..., None, :], bt)[..., 0, :], a)
+    return unbroadcast(np.matmul(g, bt), a)
+
+
+def matmul_grad_b(g, a, b):
+    """Cotangent of `b` in `a @ b`: `a.T @ g` with NumPy's 1-D and batch conventions."""
+    if _matrices(g, a, b):
+        return a.T @ g
+    a1, b1 = _matrix_grads_prepare(a, b)
+    g = np.asarray(g)
+    if a1 and b1:
+        return g * a
+    if a1:
+        return unbroadcast(a[:, None] * g[..., None, :], b)
+    at = np.swapaxes(a, -1, -2)
+    if b1:
+        return unbroadcast(np.matmul(at, g[..., :, None])[..., 0], b)
+    return unbroadcast(np.matmul(at, g), b)
+
+
+# A reverse loop that adds `matmul_grad_b(g, a, W)` (or `matmul_grad_a(g, W, b)`) into W's
+# cotangent on every step pays
+# NumPy's per-call cost on small matrices every step.  The optimizer (optimize.sum_steps_together)
+# collects the steps' `g` and `a` in lists instead and sums once after the loop: one matrix
+# product of all the steps' rows, as a hand-written RNN gradient computes it.
+
+def matmul_grad_b_steps(gs, as_, b):
+    """The sum over a loop's steps of `matmul_grad_b(g, a, b)` (zeros like b for no steps)."""
+    if type(b) is np.ndarray and b.ndim in (1, 2) and gs:
+        # each step is the product `a @ b` of a's rows with b; g has the product's shape
+        g_rows, a_rows = _rows(gs, b.shape[1:]), _rows(as_, b.shape[:1])
+        if g_rows is not None and a_rows is not None and \
+                gs[0].shape[:gs[0].ndim - b.ndim + 1] == as_[0].shape[:-1]:
+            return unbroadcast(a_rows.T @ g_rows, b)
+    total = zeros_like(b)
+    for g, a in zip(gs, as_):
+        total = total + matmul_grad_b(g, a, b)
+    return total
+
+
+def matmul_grad_a_steps(gs, a, bs):
+    """The sum over a loop's steps of `matmul_grad_a(g, a, b)` (zeros like a for no steps)."""
+    if type(a) is np.ndarray and a.ndim == 2 and gs:
+        # each step is the product `a @ b` of a with b's columns: g's columns go with b's
+        g_cols = [_columns_last(g) for g in gs]
+        b_cols = [_columns_last(b) for b in bs]
+        g_rows, b_rows = _rows(g_cols, a.shape[:1]), _rows(b_cols, a.shape[1:])
+        if g_rows is not None and b_rows is not None and \
+                g_cols[0].shape[:-1] == b_cols[0].shape[:-1]:
+            return unbroadcast(g_rows.T @ b_rows, a)
+    total = zeros_like(a)
+    for g, b in zip(gs, bs):
+        total = total + matmul_grad_a(g, a, b)
+    return total
+
+
+def _columns_last(x):
+    """A matrix (or a batch of them) transposed, so that its columns are rows; else x."""
+    return np.swapaxes(x, -1, -2) if type(x) is np.ndarray and x.ndim >= 2 else x
+
+
+def _rows(steps, tail):
+    """The steps, ndarrays of one shape ending in `tail`, stacked as rows of that tail (shape
+    (rows,) + tail); None for anything else."""
+    first = steps[0]
+    if type(first) is not np.ndarray or first.ndim < len(tail) or \
+            first.shape[first.ndim - len(tail):] != tail or \
+            any(type(s) is not np.ndarray or s.shape != first.shape for s in steps):
+        return None
+    if first.ndim == len(tail):          # one row per step
+        return np.stack(steps)
+    rows = np.concatenate(steps)         # (steps * rows,) + the rest
+    return rows if rows.ndim == len(tail) + 1 else rows.reshape((-1,) + tail)
+
+
+def unbroadcast_steps(gs, x):
+    """The sum over a loop's steps of `unbroadcast(g, x)` (zeros like x for no steps)."""
+    if gs and type(gs[0]) is np.ndarray and all(
+            type(g) is np.ndarray and g.shape == gs[0].shape for g in gs):
+        # where g's leading axis is summed anyway, the steps' rows can follow one another
+        # (np.concatenate copies them once; np.stack takes twice as long)
+        if gs[0].ndim > np.ndim(x):
+            return unbroadcast(np.concatenate(gs), x)
+        return unbroadcast(np.stack(gs), x)
+    total = zeros_like(x)
+    for g in gs:
+        total = total + unbroadcast(g, x)
+    return total
+
+
+def dot_grad_a(g, a, b):
+    """Cotangent of `a` in `np.dot(a, b)` for any ranks (real for a real `a`: unbroadcast)."""
+    na, nb = np.ndim(a), np.ndim(b)
+    if na == 0 or nb == 0:
+        return unbroadcast(np.sum(g * b) if na == 0 else g * b, a)
+    if nb == 1:
+        return unbroadcast(np.multiply.outer(g, b), a)
+    gaxes = list(range(na - 1, na - 1 + nb - 2)) + [np.ndim(g) - 1]
+    baxes = list(range(nb - 2)) + [nb - 1]
+    return unbroadcast(np.tensordot(g, b, (gaxes, baxes)), a)
+
+
+def dot_grad_b(g, a, b):
+    """Cotangent of `b` in `np.dot(a, b)` for any ranks (real for a real `b`)."""
+    na, nb = np.ndim(a), np.ndim(b)
+    if na == 0 or nb == 0:
+        return unbroadcast(np.sum(g * a) if nb == 0 else g * a, b)
+    lead = list(range(na - 1))
+    out = np.tensordot(a, g, (lead, lead))
+    return unbroadcast(out if nb == 1 else np.moveaxis(out, 0, -2), b)
+
+
+# -- tensor products --
 
 def _tensordot_axes(a, b, axes):
     na, nb = np.ndim(a), np.ndim(b)
