@@ -34,9 +34,9 @@ class DifferentiationError(Exception):
       ...     print(type(error).__name__, "at line", error.location.line)
       ...     print(error.message)
       ...     print(error.hint)
-      UnsupportedSyntaxError at line 2
-      `try` is not supported
-      Move the try/except outside the differentiated function.
+      UnsupportedSyntaxError at line 3
+      `return` in a `try` body is not supported
+      Assign the result, and return after the `try`.
     """
 
     def __init__(self, message, hint=None, location=None):
@@ -60,7 +60,7 @@ class DifferentiationError(Exception):
 
 
 class UnsupportedSyntaxError(DifferentiationError):
-    """A Python construct s2s_ad does not differentiate (`try`, `yield`, `global` ...).
+    """A Python construct s2s_ad does not differentiate (a generator, `global` writes ...).
 
     Raised at the first call of the derivative, naming the construct's line.
 
@@ -71,7 +71,7 @@ class UnsupportedSyntaxError(DifferentiationError):
       ...     ad.grad(f)(1.0)
       ... except ad.UnsupportedSyntaxError as error:
       ...     print(error.message)
-      `yield` is not supported here
+      f is a generator (it has `yield`): its output is not a value
     """
 
 
