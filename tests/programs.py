@@ -3461,3 +3461,15 @@ CASES.append(Case(arm_reach, args(vec(3, -1.0, 1.0))))
 CASES.append(Case(pca_error, args(mat(6, 3))))
 CASES.append(Case(conv_relu_pool, args(mat(6, 6), mat(3, 3)), wrt=(0, 1)))
 CASES.append(Case(unrolled_gd, args(scal(0.05, 0.2), spd(3), vec(3)), wrt=(0, 1, 2)))
+
+
+# portfolio: compounded returns with cumprod, a drawdown-like penalty
+def portfolio_value(weights, returns):
+    w = np.exp(weights) / np.sum(np.exp(weights))
+    port = returns @ w
+    growth = np.cumprod(1.0 + port)
+    peak = np.maximum.accumulate(growth)
+    return growth[-1] - 0.5 * np.mean((peak - growth) ** 2)
+
+
+CASES.append(Case(portfolio_value, args(vec(3, -0.5, 0.5), mat(5, 3, -0.05, 0.05)), wrt=(0, 1)))

@@ -983,3 +983,20 @@ if sla is not None:
     case(sla.solve_banded, ((0, 1), _ab[1:3], R(5)))
     case(_ad.banded_dense, ((1, 2), R(4, 5)))
     case(_ad.dense_banded, ((2, 1), R(5, 5)))
+
+# ---- running maxima and minima (ufunc.accumulate; cases last: the shared random stream of the
+# cases above stays as it was) ----
+for _running in (np.maximum.accumulate, np.minimum.accumulate, np.fmax.accumulate,
+                 np.fmin.accumulate):
+    case(_running, (D(6),))
+    case(_running, (D(3, 4),), dict(axis=1))
+    case(_running, (D(3, 4), 0))
+
+# ---- the helpers of rewritten statements (rules/statement_rules.py) ----
+# (lists of arrays: the rule tests draw no cotangents of dicts or mixed items; the dict form is
+# in the corpus, program del_items)
+case(_ad.without_item, ([R(2), R(2), R(3)], 1), wrt=(0,))
+case(_ad.without_item_grad, ([R(2), R(3)], [R(2), R(2), R(3)], 1), wrt=(0,))
+case(_ad.generated_items, ([R(2), R()],))
+case(_ad.generated_tuple, ([R(2), R()],))
+case(_ad.tuple_items, ((R(2), R()),))

@@ -146,6 +146,8 @@ def _name(fn):
     owner = getattr(fn, "__self__", None)
     if type(owner).__module__.startswith("scipy.stats"):   # norm.logpdf: a bound method
         return f"scipy.stats.{type(owner).__name__.removesuffix('_gen')}.{fn.__name__}"
+    if isinstance(owner, np.ufunc):      # np.maximum.accumulate: a method of a ufunc
+        return f"{_name(owner)}.{fn.__name__}"
     mod = getattr(fn, "__module__", None)
     if mod is None and type(fn).__name__ == "ufunc":
         # a ufunc names no module: NumPy's, or else SciPy's special functions (expit, jv)

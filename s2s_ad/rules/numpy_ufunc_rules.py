@@ -181,3 +181,15 @@ defelementwise(np.nan_to_num,
                lambda ans, x, copy=True, nan=0.0, posinf=None, neginf=None: np.isneginf(x),
                broadcasts=True)
 deffacts(np.nan_to_num, shape=shapes.like(0))
+
+# a running maximum or minimum (np.maximum.accumulate): each item is the item of x at the last
+# index so far that attains it, and its derivative that item's (_ad.running_extremum_index)
+for _running in (np.maximum.accumulate, np.minimum.accumulate, np.fmax.accumulate,
+                 np.fmin.accumulate):
+    defvjp(_running, lambda g, ans, array, axis=0, dtype=None, out=None:
+           _ad.take_along_axis_grad(g, array, _ad.running_extremum_index(array, ans, axis),
+                                    axis))
+    defjvp(_running, lambda t, ans, array, axis=0, dtype=None, out=None:
+           np.take_along_axis(t, _ad.running_extremum_index(array, ans, axis), axis))
+    deffacts(_running, shape=shapes.like(0))
+

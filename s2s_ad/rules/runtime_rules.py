@@ -415,7 +415,7 @@ nondifferentiable(
     _ad.check_walked, _ad.norm_form, _ad.singular_values_used,
     _ad.reduced_svd, _ad.reduced_qr, _ad.along_axis_index, _ad.largest_entries,
     _ad.full_rank, _ad.piecewise_masks, _ad.piecewise_start,
-    _ad.lu_pivots_matrix,
+    _ad.lu_pivots_matrix, _ad.running_extremum_index,
 )
 deffacts(_ad.zeros_like, kind="first", shape=shapes.like(0))
 # Helpers that do something besides computing a value: the optimiser may neither drop, merge

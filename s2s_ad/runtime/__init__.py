@@ -42,7 +42,7 @@ from s2s_ad.runtime.arrays import (inverse_axes, last_writes, prod_others, max_g
                                    array_grad, tile_grad, repeat_grad, rollaxis_dest, pad_grad,
                                    take_grad, take_along_axis_grad, select_grad,
                                    along_axis_index, gradient, gradient_grad, piecewise_masks,
-                                   piecewise_start, piecewise_place)
+                                   piecewise_start, piecewise_place, running_extremum_index)
 from s2s_ad.runtime.products import (matmul_grad_a, matmul_grad_b, matmul_grad_b_steps,
                                      matmul_grad_a_steps, unbroadcast_steps, dot_grad_a,
                                      dot_grad_b, tensordot_grad_a, tensordot_grad_b,

@@ -407,3 +407,16 @@ def select_grad(g, condlist, choicelist):
         parts.append(unbroadcast(np.where(first, g, 0.0), choice))
         taken = np.logical_or(taken, cond)
     return tuple(parts) if isinstance(choicelist, tuple) else parts
+
+
+def running_extremum_index(x, running, axis=0):
+    """For each item of `running` (np.maximum.accumulate(x, axis), or the minimum), the index
+    along `axis` of the last item of x so far that it equals: a running maximum's derivative
+    follows that item (at a tie, the later one)."""
+    x, running = np.asarray(x), np.asarray(running)
+    ax = axis % x.ndim
+    shape = [1] * x.ndim
+    shape[ax] = x.shape[ax]
+    positions = np.arange(x.shape[ax]).reshape(shape)
+    return np.maximum.accumulate(np.where(x == running, positions, 0), axis=ax)
+
