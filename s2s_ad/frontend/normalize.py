@@ -183,7 +183,7 @@ def _refuse_code_from_text(fn):
 def _einsum_index_lists_as_subscripts(fn):
     """`np.einsum(A, [0, 1], B, [1, 2], [0, 2])` -> `np.einsum('AB,BC->AC', A, B)`: the
     interleaved form, its index lists written in the call, in the subscripts form that the
-    einsum rules read (numpy_linalg_rules.py), which then differentiate it like any other.
+    einsum rules read (numpy_product_rules.py), which then differentiate it like any other.
     Index lists held in names stay as they are: np.einsum's rules refuse a derivative through
     them.  (A first argument that is a string after all, `np.einsum(s, [0, 1], [1, 2])`, is an
     operand here: NumPy then refuses the call, since a string is not an array.)"""
