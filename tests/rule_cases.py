@@ -607,6 +607,26 @@ for _mode in ("full", "same", "valid"):
     case(np.correlate, (R(5), R(3)), dict(mode=_mode))
     case(np.correlate, (R(3), R(6)), dict(mode=_mode))
 
+# ---- numpy grids, tuples of arrays, deleting and inserting ----
+
+case(np.meshgrid, (R(3), R(4)))
+case(np.meshgrid, (R(3), R(2, 2), R(2)), dict(indexing="ij"))
+case(np.meshgrid, (R(2), R(3), R(2), R(2)), dict(sparse=True))
+case(np.meshgrid, (R(4),))
+case(np.broadcast_arrays, (R(3), R(2, 1), R()))
+case(np.broadcast_arrays, (R(2, 3), R(3), R(1, 3), R(2, 1)))
+if hasattr(np, "unstack"):
+    case(np.unstack, (R(3, 2),))
+    case(np.unstack, (R(2, 3, 2),), dict(axis=1))
+case(np.delete, (R(5), 1))
+case(np.delete, (R(3, 4), [0, 2], 1))
+case(np.delete, (R(3, 4), slice(1, None, 2)))
+case(np.insert, (R(5), 2, R()))
+case(np.insert, (R(3, 4), [1, 3], R(2)))
+case(np.insert, (R(3, 4), 1, R(3), 1))
+case(np.insert, (R(3, 4), [0, 2], R(2, 1)), dict(axis=0))
+case(np.insert, (R(2, 3), 1, R(2)), dict(axis=1))
+
 # ---- runtime helpers ----
 
 case(_ad.unbroadcast, (R(2, 3), R(3)))

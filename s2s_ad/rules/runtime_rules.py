@@ -406,6 +406,12 @@ defjvp(_ad.banded_dense, None, lambda tdot, out, l_and_u, ab: _ad.banded_dense(l
 defvjp(_ad.dense_banded, None, lambda gbar, out, l_and_u, a: _ad.banded_dense(l_and_u, gbar))
 defjvp(_ad.dense_banded, None, lambda tdot, out, l_and_u, a: _ad.dense_banded(l_and_u, tdot))
 
+# a separable transform along axes (scipy.fft.dctn's rules): linear in x, its transpose the
+# same call with `transposed` flipped
+deflinear(_ad.along_axes,
+          lambda g, ans, x, matrices, axes, transposed=False:
+          _ad.along_axes(g, matrices, axes, not transposed))
+
 # ---- non-differentiable helpers (shapes, indices, errors) ----
 
 nondifferentiable(
@@ -415,7 +421,8 @@ nondifferentiable(
     _ad.check_walked, _ad.norm_form, _ad.singular_values_used,
     _ad.reduced_svd, _ad.reduced_qr, _ad.along_axis_index, _ad.largest_entries,
     _ad.full_rank, _ad.piecewise_masks, _ad.piecewise_start,
-    _ad.lu_pivots_matrix,
+    _ad.lu_pivots_matrix, _ad.meshgrid_axis, _ad.meshgrid_other_axes, _ad.meshgrid_shape,
+    _ad.kept_mask, _ad.inserted_labels, _ad.axis_matrix,
 )
 deffacts(_ad.zeros_like, kind="first", shape=shapes.like(0))
 # Helpers that do something besides computing a value: the optimiser may neither drop, merge

@@ -1,0 +1,75 @@
+"""Facts about where the elements of a result come from, for the rules of functions that move
+elements (rules/numpy_shape_rules.py, numpy_poly_rules.py) and of linear transforms along an
+axis (rules/scipy_fft_rules.py).  Each returns axes, masks, positions or a constant matrix:
+none carries a derivative (rules/runtime_rules.py lists them as non-differentiable), so the
+rules that read them stay written in differentiable calls and can be differentiated again.
+"""
+import numpy as np
+
+from s2s_ad.runtime.core import zeros_like
+from s2s_ad.runtime.linalg import tuple_like
+
+
+def meshgrid_axis(i, n, indexing="xy"):
+    """The axis along which input i of `np.meshgrid` of n inputs varies in its result: 'xy'
+    indexing swaps the first two."""
+    if indexing == "xy" and n > 1 and i < 2:
+        return 1 - i
+    return i
+
+
+def meshgrid_other_axes(i, n, indexing="xy"):
+    """The axes of result i of `np.meshgrid` of n inputs that its input is repeated along."""
+    k = meshgrid_axis(i, n, indexing)
+    return tuple(j for j in range(n) if j != k)
+
+
+def meshgrid_shape(i, n, indexing="xy"):
+    """Input i of `np.meshgrid` reshaped so that it broadcasts to its result (-1 on its axis)."""
+    shape = [1] * n
+    shape[meshgrid_axis(i, n, indexing)] = -1
+    return tuple(shape)
+
+
+def one_item(like, i, value):
+    """A tuple of zeros like the items of `like`, but `value` at i: the tangent of a result that
+    is a tuple whose item i alone depends on the argument (np.meshgrid, np.broadcast_arrays)."""
+    return tuple_like(like, [value if j == i else zeros_like(item) for j, item in enumerate(like)])
+
+
+def kept_mask(arr, obj, axis=None):
+    """The elements of `arr` that `np.delete(arr, obj, axis)` keeps, as a boolean mask shaped
+    like arr (flat arr for axis=None): the result is arr[mask], read in C order."""
+    flat = np.ravel(arr) if axis is None else np.asarray(arr)
+    ax = 0 if axis is None else axis
+    keep = np.zeros(np.shape(flat)[ax], dtype=bool)
+    keep[np.delete(np.arange(np.shape(flat)[ax]), obj)] = True
+    shape = [1] * np.ndim(flat)
+    shape[ax] = -1
+    return np.broadcast_to(np.reshape(keep, shape), np.shape(flat))
+
+
+def inserted_labels(arr, obj, values, axis=None):
+    """Where the elements of the result of `np.insert(arr, obj, values, axis)` come from:
+    (from_arr, from_values) with from_arr the mask of arr's elements (in C order, as in arr)
+    and from_values the flat index into values of each other element, -1 at arr's."""
+    size = int(np.size(values))
+    labels = np.reshape(np.arange(size, dtype=float), np.shape(values))
+    source = np.insert(np.full(np.shape(arr), -1.0), obj, labels, axis)
+    return source < 0, np.where(source < 0, -1, source).astype(int)
+
+
+def axis_matrix(fn, n):
+    """The matrix M of a linear map `fn` of vectors of length n (fn acting on axis 0 of its
+    argument, as a 1-D transform does): fn(x) == M @ x."""
+    return fn(np.eye(n))
+
+
+def along_axes(x, matrices, axes, transposed=False):
+    """x with matrices[k] (or its transpose) applied along axes[k], one axis after another:
+    a separable linear transform (scipy.fft.dctn).  Linear in x; its transpose is the same
+    call with `transposed` flipped (rules/runtime_rules.py)."""
+    for m, axis in zip(matrices, axes):
+        m = np.transpose(m) if transposed else m
+        x = np.moveaxis(np.tensordot(m, np.moveaxis(x, axis, 0), 1), 0, axis)
+    return x
