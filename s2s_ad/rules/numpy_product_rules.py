@@ -14,7 +14,7 @@ import numpy as np
 from s2s_ad import runtime as _ad
 from s2s_ad.rules import shape_facts as shapes
 from s2s_ad.rules.batched_rules import MATRIX_PRODUCT, pair
-from s2s_ad.rules.registry import Refused, deffacts, defjvp, defvjp, share
+from s2s_ad.rules.registry import Refused, defbilinear, deffacts, defjvp, defvjp, share
 
 # ---- products ----
 
@@ -231,3 +231,17 @@ if hasattr(np.linalg, "vecdot"):     # NumPy 2
 share(np.linalg.matmul, np.matmul)
 deffacts(np.linalg.matmul, batched=MATRIX_PRODUCT, shape=shapes.matrix_product)
 
+
+# NumPy 2's vecdot is linalg.vecdot as a ufunc; matvec(A, v) = A v and vecmat(v, A) =
+# conj(v) A (2.2), both broadcasting over leading axes.
+if hasattr(np, "vecdot"):
+    share(np.vecdot, np.linalg.vecdot)
+if hasattr(np, "matvec"):
+    defbilinear(np.matvec,
+                lambda g, ans, x1, x2: _ad.unbroadcast(g[..., :, None] * x2[..., None, :], x1),
+                lambda g, ans, x1, x2: _ad.unbroadcast(np.matvec(np.matrix_transpose(x1), g),
+                                                       x2))
+    defbilinear(np.vecmat,
+                lambda g, ans, x1, x2: _ad.unbroadcast(np.conj(np.matvec(x2, g)), x1),
+                lambda g, ans, x1, x2:
+                _ad.unbroadcast(np.conj(x1)[..., :, None] * g[..., None, :], x2))

@@ -181,3 +181,13 @@ defelementwise(np.nan_to_num,
                lambda ans, x, copy=True, nan=0.0, posinf=None, neginf=None: np.isneginf(x),
                broadcasts=True)
 deffacts(np.nan_to_num, shape=shapes.like(0))
+
+# ldexp(x1, x2) = x1 * 2**x2 with integer exponents x2 (no derivative there).
+defelementwise(np.ldexp, lambda ans, x1, x2: np.ldexp(np.ones_like(x1), x2), None,
+               broadcasts=True)
+# modf(x) = (fractional part, integral part): the integral part is piecewise constant.
+defvjp(np.modf, lambda g, ans, x: g[0])
+defjvp(np.modf, lambda t, ans, x: _ad.one_item(ans, 0, t))
+# frexp(x) = (m, e), x = m * 2**e with integer e: m = x * 2**-e where e is constant.
+defvjp(np.frexp, lambda g, ans, x: g[0] * np.ldexp(np.ones_like(x), -ans[1]))
+defjvp(np.frexp, lambda t, ans, x: _ad.one_item(ans, 0, t * np.ldexp(np.ones_like(x), -ans[1])))

@@ -34,7 +34,15 @@ def meshgrid_shape(i, n, indexing="xy"):
 def one_item(like, i, value):
     """A tuple of zeros like the items of `like`, but `value` at i: the tangent of a result that
     is a tuple whose item i alone depends on the argument (np.meshgrid, np.broadcast_arrays)."""
-    return tuple_like(like, [value if j == i else zeros_like(item) for j, item in enumerate(like)])
+    return tuple_like(like, [value if j == i else _zero(item, value) for j, item in enumerate(like)])
+
+
+def _zero(item, value):
+    """The zero tangent of `item`; of an integer item (np.frexp's exponents), in the float type
+    of `value`, so that float32 stays float32."""
+    if np.issubdtype(np.result_type(item), np.inexact):
+        return zeros_like(item)
+    return np.zeros(np.shape(item), np.result_type(value, np.float32))
 
 
 def kept_mask(arr, obj, axis=None):
