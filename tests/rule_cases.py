@@ -656,6 +656,22 @@ if hasattr(np, "matvec"):
     case(np.vecmat, (R(3), R(2, 3, 4)))
     case(np.vecmat, (C(3), C(3, 2)))
 
+case(np.polyder, (R(5),))
+case(np.polyder, (R(5), 2))
+case(np.polyint, (R(4),))
+case(np.polyint, (R(3), 2))
+case(np.polyadd, (R(4), R(2)))
+case(np.polyadd, (R(2), R(3)))
+case(np.polysub, (R(3), R(5)))
+case(np.polysub, (R(4), R(4)))
+case(np.polymul, (R(3), R(4)))
+case(np.polymul, (R(4), R(2)))
+case(np.vander, (R(4),))
+case(np.vander, (R(3), 5))
+case(np.vander, (R(4), 3, True))
+case(np.sort_complex, (D(5),))
+case(np.sort_complex, (D(4) + 1j * R(4),))
+
 # ---- runtime helpers ----
 
 case(_ad.unbroadcast, (R(2, 3), R(3)))

@@ -7,6 +7,7 @@
     numpy_shape_rules    reshaping, assembling, splitting, selecting
     numpy_product_rules  products, einsum, vecdot, matvec
     numpy_linalg_rules   np.linalg's matrix functions and norms
+    numpy_poly_rules     polynomials (polyder polyint polyadd polysub polymul) and vander
     numpy_misc_rules     complex, FFT, statistics, and the non-differentiable NumPy functions
     scipy_rules          scipy.special and scipy.linalg.solve_triangular: loaded when the
                          program has imported SciPy and a callable is first looked up
@@ -47,6 +48,7 @@ from s2s_ad.rules.registry import (NONDIFFERENTIABLE, PRIMITIVES, RULES, defbili
                                    is_nondifferentiable, load_optional_rules, lookup,
                                    nondifferentiable, primitive)
 from s2s_ad.rules import (math_rules, numpy_linalg_rules, numpy_misc_rules,  # noqa: F401
+                          numpy_poly_rules,
                           numpy_product_rules,
                           numpy_reduce_rules, numpy_shape_rules, numpy_ufunc_rules,
                           operator_rules, runtime_rules, statement_rules)

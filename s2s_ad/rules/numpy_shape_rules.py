@@ -323,3 +323,12 @@ defjvp(np.insert,
        None,
        lambda t, ans, arr, obj, values, axis=None: np.insert(_ad.zeros_like(arr), obj, t, axis))
 deffacts(np.insert, kind="array", fresh=True, real=True)
+
+# sort_complex: a (complex) result ordered by real then imaginary part, as np.argsort orders
+# complex values; a real a gets the real part of its cotangent.
+defvjp(np.sort_complex,
+       lambda g, ans, a: np.real(_ad.take_along_axis_grad(g, a, np.argsort(a), -1))
+       if np.isrealobj(a) else _ad.take_along_axis_grad(g, a, np.argsort(a), -1))
+defjvp(np.sort_complex,
+       lambda t, ans, a: np.take_along_axis(t, np.argsort(a), -1) * (1 + 0j))
+deffacts(np.sort_complex, kind="array", fresh=True)
