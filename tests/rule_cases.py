@@ -672,6 +672,13 @@ case(np.vander, (R(4), 3, True))
 case(np.sort_complex, (D(5),))
 case(np.sort_complex, (D(4) + 1j * R(4),))
 
+case(np.fft.rfftn, (R(3, 4),))
+case(np.fft.rfftn, (R(2, 3, 5),), dict(axes=(0, 2), norm="ortho"))
+case(np.fft.rfft2, (R(2, 4, 5),))
+case(np.fft.irfftn, (C(3, 4),))
+case(np.fft.irfftn, (C(2, 3, 4),), dict(axes=(2, 0), norm="forward"))
+case(np.fft.irfft2, (C(2, 3, 5),))
+
 # ---- runtime helpers ----
 
 case(_ad.unbroadcast, (R(2, 3), R(3)))

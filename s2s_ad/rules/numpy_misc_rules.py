@@ -73,6 +73,50 @@ defvjp(np.fft.irfft,
 defjvp(np.fft.irfft,
        lambda t, ans, a, n=None, axis=-1, norm=None: np.fft.irfft(t, n, axis, norm))
 
+# rfftn = rfft along the last of its axes after fftn along the others (transposed: fftn of g
+# padded to the full length, real for a real input); irfftn = irfft along the last after ifftn
+# along the others (transposed: irfft's cotangent of ifftn of g).  s=None (`_ad.fft_axes`).
+def _rfftn_vjp(g, ans, a, s=None, axes=None, norm=None, out=None):
+    ax = _ad.fft_axes(a, s, axes)
+    full = np.fft.fft(g, np.shape(a)[ax[-1]], ax[-1], norm)
+    return _ad.fit_axis(np.fft.fftn(full, None, ax[:-1], norm), a, ax[-1])
+
+
+def _irfftn_vjp(g, ans, a, s=None, axes=None, norm=None, out=None):
+    ax = _ad.fft_axes(a, s, axes)
+    w = _ad.irfft_weights(g, ax[-1])
+    inner = np.fft.ifft(np.fft.ifftn(g, None, ax[:-1], norm), None, ax[-1], norm)
+    return _ad.fit_axis(w * _ad.fit_axis(inner, w + 0j, ax[-1]), a, ax[-1])
+
+
+defvjp(np.fft.rfftn, _rfftn_vjp)
+defjvp(np.fft.rfftn, lambda t, ans, a, s=None, axes=None, norm=None, out=None:
+       np.fft.rfftn(t, s, axes, norm))
+defvjp(np.fft.irfftn, _irfftn_vjp)
+defjvp(np.fft.irfftn, lambda t, ans, a, s=None, axes=None, norm=None, out=None:
+       np.fft.irfftn(t, s, axes, norm))
+
+
+# rfft2 and irfft2 are rfftn and irfftn of the last two axes by default
+def _rfft2_vjp(g, ans, a, s=None, axes=(-2, -1), norm=None, out=None):
+    ax = _ad.fft_axes(a, s, axes)
+    full = np.fft.fft(g, np.shape(a)[ax[-1]], ax[-1], norm)
+    return _ad.fit_axis(np.fft.fftn(full, None, ax[:-1], norm), a, ax[-1])
+
+
+def _irfft2_vjp(g, ans, a, s=None, axes=(-2, -1), norm=None, out=None):
+    ax = _ad.fft_axes(a, s, axes)
+    w = _ad.irfft_weights(g, ax[-1])
+    inner = np.fft.ifft(np.fft.ifftn(g, None, ax[:-1], norm), None, ax[-1], norm)
+    return _ad.fit_axis(w * _ad.fit_axis(inner, w + 0j, ax[-1]), a, ax[-1])
+
+
+defvjp(np.fft.rfft2, _rfft2_vjp)
+defjvp(np.fft.rfft2, lambda t, ans, a, s=None, axes=(-2, -1), norm=None, out=None:
+       np.fft.rfft2(t, s, axes, norm))
+defvjp(np.fft.irfft2, _irfft2_vjp)
+defjvp(np.fft.irfft2, lambda t, ans, a, s=None, axes=(-2, -1), norm=None, out=None:
+       np.fft.irfft2(t, s, axes, norm))
 # n-dimensional transforms with s=None (the DFT along each axis is symmetric: the VJP is the
 # same transform of g, real for a real input); the shifts are permutations, undone by each other.
 defvjp(np.fft.fftn, lambda g, ans, a, s=None, axes=None, norm=None, out=None:

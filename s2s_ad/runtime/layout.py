@@ -81,3 +81,12 @@ def along_axes(x, matrices, axes, transposed=False):
         m = np.transpose(m) if transposed else m
         x = np.moveaxis(np.tensordot(m, np.moveaxis(x, axis, 0), 1), 0, axis)
     return x
+
+
+def fft_axes(a, s=None, axes=None):
+    """The axes an n-dimensional real FFT of `a` transforms (all for None), the last one the
+    halved axis; a shape `s` is refused (its rules transform the given lengths)."""
+    if s is not None:
+        raise NotImplementedError("s2s_ad has no derivative rule for a real FFT with s=...: "
+                                  "pad or cut the array first")
+    return tuple(range(np.ndim(a))) if axes is None else tuple(axes)
