@@ -681,6 +681,9 @@ case(np.fft.irfft2, (C(2, 3, 5),))
 
 # ---- runtime helpers ----
 
+case(_ad.along_axes, (R(3, 4), (R(4, 4),), (1,)))
+case(_ad.along_axes, (R(2, 3, 4), (R(2, 2), R(4, 4)), (0, 2), True))
+
 case(_ad.unbroadcast, (R(2, 3), R(3)))
 case(_ad.spread, (R(3), [R(3), R(1)]), wrt=(0,))
 case(_ad.copy_of, (R(3),))
@@ -1055,3 +1058,40 @@ if sla is not None:
     case(sla.solve_banded, ((0, 1), _ab[1:3], R(5)))
     case(_ad.banded_dense, ((1, 2), R(4, 5)))
     case(_ad.dense_banded, ((2, 1), R(5, 5)))
+
+# ---- scipy.fft, scipy.signal, scipy.integrate.trapezoid ----
+
+try:
+    import scipy.fft as sfft
+    import scipy.integrate as sint
+    import scipy.signal as ssig
+except ImportError:     # (the test extra installs SciPy)
+    sfft = None
+if sfft is not None:
+    load_optional_rules()     # their rules load once they are imported
+    case(sfft.dct, (R(5),))
+    case(sfft.dct, (R(3, 4),), dict(type=3, axis=0, norm="ortho"))
+    case(sfft.dct, (R(4, 3),), dict(type=1))
+    case(sfft.idct, (R(6),), dict(type=4))
+    case(sfft.idct, (R(2, 5),), dict(norm="forward"))
+    case(sfft.dctn, (R(3, 4),))
+    case(sfft.dctn, (R(2, 3, 4),), dict(axes=(0, 2), norm="ortho", type=2))
+    case(sfft.idctn, (R(3, 4),), dict(type=3))
+    case(ssig.convolve, (R(5), R(3)))
+    case(ssig.convolve, (R(4, 5), R(2, 3)), dict(mode="same"))
+    case(ssig.convolve, (R(3, 4), R(4, 6)), dict(mode="valid"))
+    case(ssig.convolve, (C(4), C(3)), dict(mode="same"))
+    case(ssig.fftconvolve, (R(6), R(4)), dict(mode="valid"))
+    case(ssig.fftconvolve, (R(3, 4), R(2, 2)), dict(mode="same"))
+    case(ssig.correlate, (R(5), R(3)))
+    case(ssig.correlate, (R(4, 5), R(2, 2)), dict(mode="same"))
+    case(ssig.correlate, (C(5), C(2)), dict(mode="valid"))
+    case(ssig.convolve2d, (R(4, 5), R(2, 3)))
+    case(ssig.convolve2d, (R(4, 5), R(3, 2)), dict(mode="same"))
+    case(ssig.convolve2d, (R(2, 3), R(4, 5)), dict(mode="valid"))
+    case(ssig.correlate2d, (R(4, 5), R(2, 3)))
+    case(ssig.correlate2d, (R(3, 5), R(2, 2)), dict(mode="same"))
+    case(ssig.correlate2d, (C(5, 4), C(2, 3)), dict(mode="valid"))
+    case(sint.trapezoid, (R(5),))
+    case(sint.trapezoid, (R(3, 4), R(4)))
+    case(sint.trapezoid, (R(3, 4), None, P(), 0))

@@ -67,12 +67,6 @@ def inserted_labels(arr, obj, values, axis=None):
     return source < 0, np.where(source < 0, -1, source).astype(int)
 
 
-def axis_matrix(fn, n):
-    """The matrix M of a linear map `fn` of vectors of length n (fn acting on axis 0 of its
-    argument, as a 1-D transform does): fn(x) == M @ x."""
-    return fn(np.eye(n))
-
-
 def along_axes(x, matrices, axes, transposed=False):
     """x with matrices[k] (or its transpose) applied along axes[k], one axis after another:
     a separable linear transform (scipy.fft.dctn).  Linear in x; its transpose is the same
@@ -90,3 +84,40 @@ def fft_axes(a, s=None, axes=None):
         raise NotImplementedError("s2s_ad has no derivative rule for a real FFT with s=...: "
                                   "pad or cut the array first")
     return tuple(range(np.ndim(a))) if axes is None else tuple(axes)
+
+
+def full_widths(in1, in2, out, centre_up=False):
+    """The pad widths that put `out`, a convolution of in1 and in2 in mode 'same' or 'valid',
+    back in place inside the 'full' one (n1 + n2 - 1 along each axis), centred as SciPy
+    centres it: start (full - n) // 2, or (full - n + 1) // 2 with `centre_up`
+    (signal.correlate2d's 'same')."""
+    widths = []
+    for n1, n2, n in zip(np.shape(in1), np.shape(in2), np.shape(out)):
+        full = n1 + n2 - 1
+        start = (full - n + (1 if centre_up else 0)) // 2
+        widths.append((start, full - n - start))
+    return tuple(widths)
+
+
+def correlate2d_widths(in1, in2, out, mode):
+    """full_widths for signal.correlate2d, whose 'valid' result with in1 the smaller is not
+    a part of its 'full' one: refused."""
+    if mode == "valid" and any(n1 < n2 for n1, n2 in zip(np.shape(in1), np.shape(in2))):
+        raise NotImplementedError("s2s_ad has no derivative rule for correlate2d(in1, in2, "
+                                  "'valid') with in1 smaller than in2: swap them and flip the "
+                                  "result, correlate2d(in2, in1, 'valid')[::-1, ::-1]")
+    return full_widths(in1, in2, out, mode == "same")
+
+
+def dct_matrices(fn, x, type, size, axes, norm, orthogonalize):
+    """(matrices, axes): the matrix of the 1-D transform `fn` (scipy.fft.dct or idct) of the
+    length of x along each of `axes` (all for None), for `along_axes`.  A size (n=, s=: the
+    input cut or padded first) is refused."""
+    if size is not None:
+        raise NotImplementedError(f"s2s_ad has no derivative rule for scipy.fft.{fn.__name__} "
+                                  "with n= or s=: pad or cut the array first")
+    axes = tuple(range(np.ndim(x))) if axes is None else tuple(np.atleast_1d(axes))
+    dtype = np.result_type(x, np.float32)
+    matrices = tuple(fn(np.eye(np.shape(x)[a], dtype=dtype), type, None, 0, norm, False, None,
+                        orthogonalize) for a in axes)
+    return matrices, axes
