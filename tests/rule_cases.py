@@ -672,6 +672,10 @@ case(np.vander, (R(4), 3, True))
 case(np.sort_complex, (D(5),))
 case(np.sort_complex, (D(4) + 1j * R(4),))
 
+case(np.fft.fftfreq, (6, P()))
+case(np.fft.fftfreq, (5, np.float64(P())))
+case(np.fft.rfftfreq, (7, P()))
+case(np.fft.rfftfreq, (6, np.float64(P())))
 case(np.fft.rfftn, (R(3, 4),))
 case(np.fft.rfftn, (R(2, 3, 5),), dict(axes=(0, 2), norm="ortho"))
 case(np.fft.rfft2, (R(2, 4, 5),))
@@ -682,6 +686,7 @@ case(np.fft.irfft2, (C(2, 3, 5),))
 # ---- runtime helpers ----
 
 case(_ad.along_axes, (R(3, 4), (R(4, 4),), (1,)))
+case(_ad.one_item, ((R(2), R(3)), 1, R(3)))
 case(_ad.along_axes, (R(2, 3, 4), (R(2, 2), R(4, 4)), (0, 2), True))
 
 case(_ad.unbroadcast, (R(2, 3), R(3)))
@@ -1095,3 +1100,4 @@ if sfft is not None:
     case(sint.trapezoid, (R(5),))
     case(sint.trapezoid, (R(3, 4), R(4)))
     case(sint.trapezoid, (R(3, 4), None, P(), 0))
+    case(sint.trapezoid, (R(3, 4), None, np.float64(P()), 0))

@@ -403,7 +403,19 @@ nondifferentiable(
     np.random.choice, np.random.permutation, np.random.shuffle, np.random.seed,
     np.random.default_rng, np.random.exponential, np.random.poisson, np.random.binomial,
     np.random.beta, np.random.gamma, np.random.multivariate_normal, np.random.RandomState,
+    # window functions of an integer length; index helpers; integer and bit results
+    np.bartlett, np.blackman, np.hamming, np.hanning,
+    np.tril_indices_from, np.triu_indices_from, np.diag_indices_from, np.mask_indices, np.ix_,
+    np.argpartition, np.nanargmax, np.nanargmin, np.lexsort, np.array_equiv, np.isin,
+    np.gcd, np.lcm, np.packbits, np.unpackbits, np.spacing, np.linalg.matrix_rank,
 )
+if hasattr(np, "bitwise_count"):     # NumPy 2
+    nondifferentiable(np.bitwise_count, np.bitwise_left_shift, np.bitwise_right_shift)
+# fftfreq(n, d) and rfftfreq(n, d) = (their values for d = 1) / d: a derivative in d alone.
+for _freq in (np.fft.fftfreq, np.fft.rfftfreq):
+    defvjp(_freq, None, lambda g, ans, n, d=1.0, device=None: -np.sum(g * ans) / d)
+    defjvp(_freq, None, lambda t, ans, n, d=1.0, device=None: -t * ans / d)
+    deffacts(_freq, kind="array", fresh=True, real=True)
 
 # ---- facts of the non-differentiable functions (registry.deffacts) ----
 

@@ -21,11 +21,12 @@ deflinear(np.polyder,
           np.concatenate([g * np.polyder(np.ones_like(p), m), _ad.zeros_like(p)[:m]]))
 # polyint(p, m, k): the last m coefficients are the integration constants k, so it is affine in
 # p (its tangent integrates with zero constants); a derivative through k is refused.
+_CONSTANTS = Refused("no derivative rule for the integration constants k",
+                     "Add the constants after integrating: np.polyint(p, m) + np.polyint(...).")
 defvjp(np.polyint,
        lambda g, ans, p, m=1, k=None: g[:np.size(p)] * np.polyint(np.ones_like(p), m)[:np.size(p)],
-       Refused("no derivative rule for the integration constants k",
-               "Add the constants after integrating: np.polyint(p, m) + np.polyint(...)."))
-defjvp(np.polyint, lambda t, ans, p, m=1, k=None: np.polyint(t, m))
+       None, _CONSTANTS)
+defjvp(np.polyint, lambda t, ans, p, m=1, k=None: np.polyint(t, m), None, _CONSTANTS)
 defvjp(np.polyadd,
        lambda g, ans, a1, a2: g[np.size(g) - np.size(a1):],
        lambda g, ans, a1, a2: g[np.size(g) - np.size(a2):])

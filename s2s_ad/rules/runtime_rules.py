@@ -412,6 +412,12 @@ deflinear(_ad.along_axes,
           lambda g, ans, x, matrices, axes, transposed=False:
           _ad.along_axes(g, matrices, axes, not transposed))
 
+# a tuple of zeros with `value` at i (the tangent of np.meshgrid's, np.modf's ... tuple): the
+# cotangent of value is item i of g
+defvjp(_ad.one_item, None, None, lambda g, ans, like, i, value: g[i])
+defjvp(_ad.one_item, None, None, lambda t, ans, like, i, value: _ad.one_item(like, i, t))
+deffacts(_ad.one_item, kind="tuple")
+
 # ---- non-differentiable helpers (shapes, indices, errors) ----
 
 nondifferentiable(
