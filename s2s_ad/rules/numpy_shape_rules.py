@@ -21,7 +21,7 @@ import numpy as np
 from s2s_ad import runtime as _ad
 from s2s_ad.rules import shape_facts as shapes
 from s2s_ad.rules.batched_rules import fixed
-from s2s_ad.rules.registry import Refused, deffacts, defjvp, deflinear, defvjp
+from s2s_ad.rules.registry import Refused, deffacts, defjvp, deflinear, defstructural, defvjp
 
 # ---- reshaping ----
 
@@ -332,3 +332,6 @@ defvjp(np.sort_complex,
 defjvp(np.sort_complex,
        lambda t, ans, a: np.take_along_axis(t, np.argsort(a), -1) * (1 + 0j))
 deffacts(np.sort_complex, kind="array", fresh=True)
+# (tuples: the tangents that several arguments cause add item by item, `_ad.add`)
+defstructural(np.meshgrid)
+defstructural(np.broadcast_arrays)
