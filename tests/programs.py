@@ -3475,7 +3475,7 @@ def polynomial_fit_loss(coeffs, x, y):
     """Least-squares misfit of a polynomial through (x, y) plus a curvature penalty, with the
     design matrix built by np.vander and the penalty by np.polyder / np.polyint."""
     design = np.vander(x, len(coeffs))
-    misfit = design @ coeffs - y
+    misfit = np.linalg.multi_dot([design.T, design, coeffs]) - design.T @ y
     curvature = np.polyder(coeffs, m=2)
     area = np.polyint(np.polymul(curvature, curvature))
     penalty = np.polyval(area, 1.0) - np.polyval(area, -1.0)

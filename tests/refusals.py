@@ -251,6 +251,11 @@ def piecewise_of_a_list_in_a_name(a):
     return np.sum(np.piecewise(a, [a < 0, a >= 0], pieces))
 
 
+def multi_dot_of_a_list_in_a_name(a):
+    factors = [a, a.T, a]
+    return np.sum(np.linalg.multi_dot(factors))
+
+
 def atleast_of_two_arrays(a, b):
     x, y = np.atleast_1d(b, a)
     return np.sum(x) + np.sum(y ** 2)

@@ -687,6 +687,10 @@ case(np.fft.irfft2, (C(2, 3, 5),))
 
 case(_ad.along_axes, (R(3, 4), (R(4, 4),), (1,)))
 case(_ad.one_item, ((R(2), R(3)), 1, R(3)))
+case(_ad.multi_dot_three, (R(3, 4), R(4, 2), R(2, 5)))
+case(_ad.multi_dot_three, (R(3), R(3, 4), R(4)))
+case(_ad.multi_dot_three, (R(3), R(3, 4), R(4, 2)))
+case(_ad.multi_dot_three, (R(2, 3), R(3, 4), R(4)))
 case(_ad.along_axes, (R(2, 3, 4), (R(2, 2), R(4, 4)), (0, 2), True))
 
 case(_ad.unbroadcast, (R(2, 3), R(3)))

@@ -136,6 +136,7 @@ def normalize(fn, statics=None, in_place=(), walks=None):
     holder = SSAFunction(parsed, node, namer, [a.id for a in node.args.args])
     _refuse_code_from_text(holder)
     _einsum_index_lists_as_subscripts(holder)
+    _multi_dots_as_products(holder)
     _records_made_of_fields(holder)
     _flat_reads_as_ravel(holder.node)
     _check_signature(holder)
@@ -204,6 +205,29 @@ def _einsum_index_lists_as_subscripts(fn):
             continue
         subscripts = runtime.einsum_subscripts(sublists, output)
         call.args = [S.const(subscripts)] + call.args[0:2 * pairs:2]
+
+
+def _multi_dots_as_products(fn):
+    """`np.linalg.multi_dot([A, B])` -> `_ad.multi_dot_pair(A, B)` (np.dot, as multi_dot of two
+    arrays is, with its rules) and `np.linalg.multi_dot([A, B, C])` ->
+    `_ad.multi_dot_three(A, B, C)` (multi_dot itself, with rules: rules/runtime_rules.py).  A
+    list held in a name, of four arrays or more, or `out=` stay a call of multi_dot, which has
+    no rules (refused)."""
+    local = set(S.names_in(fn.node, gast.Store)) | {a.id for a in fn.node.args.args}
+    for call in S.walk(fn.node):
+        if not isinstance(call, gast.Call) or len(call.args) != 1 or call.keywords or \
+                not isinstance(call.args[0], (gast.List, gast.Tuple)) or \
+                len(call.args[0].elts) not in (2, 3) or \
+                _root_name(call.func) in local | {None} or \
+                any(isinstance(e, gast.Starred) for e in call.args[0].elts):
+            continue
+        try:
+            if resolve_static(call.func, fn) is not np.linalg.multi_dot:
+                continue
+        except DifferentiationError:
+            continue
+        helper = "multi_dot_pair" if len(call.args[0].elts) == 2 else "multi_dot_three"
+        call.func, call.args = S.attr(S.load("_ad"), helper), list(call.args[0].elts)
 
 
 def _records_made_of_fields(fn):

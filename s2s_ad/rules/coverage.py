@@ -115,6 +115,8 @@ REWRITTEN = {
     np.piecewise: "lists written in the call: its pieces put together (frontend/piecewise.py)",
     np.put_along_axis: "a statement on an array named in the call: the write into it that it "
                        "is (frontend/normalize.py)",
+    np.linalg.multi_dot: "a list of two or three arrays written in the call "
+                         "(frontend/normalize.py)",
 }
 
 

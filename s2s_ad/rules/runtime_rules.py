@@ -418,6 +418,35 @@ defvjp(_ad.one_item, None, None, lambda g, ans, like, i, value: g[i])
 defjvp(_ad.one_item, None, None, lambda t, ans, like, i, value: _ad.one_item(like, i, t))
 deffacts(_ad.one_item, kind="tuple")
 
+# np.linalg.multi_dot([a, b, c]) (normalize.py): linear in each array.  A 1-D a is a row and a
+# 1-D c a column (as multi_dot reads them), so the rules work with the 2-D forms a2, c2 and
+# the result as a2 @ b @ c2, whose cotangent g2 is g in that shape.
+def _multi_dot_vjp_a(g, ans, a, b, c):
+    c2 = np.reshape(c, (np.shape(c)[0], -1))
+    g2 = np.reshape(g, (-1, np.shape(c2)[1]))
+    return np.reshape(np.matmul(g2, np.transpose(np.matmul(b, c2))), np.shape(a))
+
+
+def _multi_dot_vjp_b(g, ans, a, b, c):
+    a2 = np.reshape(a, (-1, np.shape(a)[-1]))
+    c2 = np.reshape(c, (np.shape(c)[0], -1))
+    g2 = np.reshape(g, (np.shape(a2)[0], np.shape(c2)[1]))
+    return np.matmul(np.matmul(np.transpose(a2), g2), np.transpose(c2))
+
+
+def _multi_dot_vjp_c(g, ans, a, b, c):
+    a2 = np.reshape(a, (-1, np.shape(a)[-1]))
+    g2 = np.reshape(g, (np.shape(a2)[0], -1))
+    return np.reshape(np.matmul(np.transpose(np.matmul(a2, b)), g2), np.shape(c))
+
+
+defvjp(_ad.multi_dot_three, _multi_dot_vjp_a, _multi_dot_vjp_b, _multi_dot_vjp_c)
+defjvp(_ad.multi_dot_three,
+       lambda t, ans, a, b, c: _ad.multi_dot_three(t, b, c),
+       lambda t, ans, a, b, c: _ad.multi_dot_three(a, t, c),
+       lambda t, ans, a, b, c: _ad.multi_dot_three(a, b, t))
+deffacts(_ad.multi_dot_three, kind="array", fresh=True, real=True)
+
 # ---- non-differentiable helpers (shapes, indices, errors) ----
 
 nondifferentiable(

@@ -3,6 +3,8 @@ elements (rules/numpy_shape_rules.py, numpy_poly_rules.py) and of linear transfo
 axis (rules/scipy_fft_rules.py).  Each returns axes, masks, positions or a constant matrix:
 none carries a derivative (rules/runtime_rules.py lists them as non-differentiable), so the
 rules that read them stay written in differentiable calls and can be differentiated again.
+Also np.linalg.multi_dot of three arrays as a function of three arguments, which has rules
+(frontend/normalize.py): multi_dot_three.
 """
 import numpy as np
 
@@ -121,3 +123,9 @@ def dct_matrices(fn, x, type, size, axes, norm, orthogonalize):
     matrices = tuple(fn(np.eye(np.shape(x)[a], dtype=dtype), type, None, 0, norm, False, None,
                         orthogonalize) for a in axes)
     return matrices, axes
+
+
+def multi_dot_three(a, b, c):
+    """np.linalg.multi_dot([a, b, c]) (NumPy's order of products: its value, to the last bit),
+    as a function of the three arrays, with rules of its own (rules/runtime_rules.py)."""
+    return np.linalg.multi_dot([a, b, c])
