@@ -137,6 +137,7 @@ def normalize(fn, statics=None, in_place=(), walks=None):
     _refuse_code_from_text(holder)
     _einsum_index_lists_as_subscripts(holder)
     _multi_dots_as_products(holder)
+    _matrix_norms_as_norms(holder)
     _records_made_of_fields(holder)
     _flat_reads_as_ravel(holder.node)
     _check_signature(holder)
@@ -228,6 +229,27 @@ def _multi_dots_as_products(fn):
             continue
         helper = "multi_dot_pair" if len(call.args[0].elts) == 2 else "multi_dot_three"
         call.func, call.args = S.attr(S.load("_ad"), helper), list(call.args[0].elts)
+
+
+def _matrix_norms_as_norms(fn):
+    """`np.linalg.matrix_norm(x, ord=o, keepdims=k)` -> `_ad.norm_of_axes(x, ord=o,
+    keepdims=k, axis=(-2, -1))`: what NumPy computes it as (`_ad.norm_of_axes` is
+    np.linalg.norm, with its rules)."""
+    local = set(S.names_in(fn.node, gast.Store)) | {a.id for a in fn.node.args.args}
+    for call in S.walk(fn.node):
+        if not isinstance(call, gast.Call) or len(call.args) != 1 or \
+                isinstance(call.args[0], gast.Starred) or \
+                any(k.arg not in ("ord", "keepdims") for k in call.keywords) or \
+                _root_name(call.func) in local | {None}:
+            continue
+        try:
+            if resolve_static(call.func, fn) is not getattr(np.linalg, "matrix_norm", None):
+                continue
+        except DifferentiationError:
+            continue
+        call.func = S.attr(S.load("_ad"), "norm_of_axes")
+        call.keywords.append(gast.keyword(arg="axis", value=S.tuple_([S.const(-2),
+                                                                       S.const(-1)])))
 
 
 def _records_made_of_fields(fn):

@@ -118,6 +118,9 @@ REWRITTEN = {
     np.linalg.multi_dot: "a list of two or three arrays written in the call "
                          "(frontend/normalize.py)",
 }
+if hasattr(np.linalg, "matrix_norm"):      # NumPy 2
+    REWRITTEN[np.linalg.matrix_norm] = ("np.linalg.norm of the last two axes, as NumPy computes "
+                                        "it (frontend/normalize.py)")
 
 
 ADDING_A_RULE = """\

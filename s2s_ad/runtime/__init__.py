@@ -37,6 +37,7 @@ from s2s_ad.runtime.statements import (enter_context, exit_context, without_item
 from numpy import ravel as flat_items     # `a.flat` read (normalize.py): np.ravel, its rules
 from numpy import asarray as as_array     # np.piecewise's x (frontend/piecewise.py): its rules
 from numpy import dot as multi_dot_pair     # np.linalg.multi_dot of two (normalize.py): np.dot
+from numpy.linalg import norm as norm_of_axes     # np.linalg.matrix_norm (normalize.py)
 from s2s_ad.runtime.arrays import (inverse_axes, last_writes, prod_others, max_grad, max_jvp,
                                    quantile_weights, quantile_axes, cumsum_grad, diff_grad,
                                    weights_shape, diagonal_grad, stack_split, stack_join,
