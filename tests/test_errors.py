@@ -62,9 +62,9 @@ def test_star_args():
 def test_call_without_rule_names_the_callable_and_the_fix():
     message = refusal(r.c_function_without_rule, np.array([1.0, 2.0]),
                       kind=ad.NonDifferentiableCallError)
-    assert "np.frexp" in message
+    assert "np.nextafter" in message
     assert "ad.defvjp" in message and "ad.stop_gradient" in message
-    assert f"{HERE}:{line_of(r.c_function_without_rule, 'frexp')}:" in message
+    assert f"{HERE}:{line_of(r.c_function_without_rule, 'nextafter')}:" in message
 
 
 def test_function_without_source():
@@ -75,7 +75,7 @@ def test_function_without_source():
 
 
 def test_builtin_function_is_refused():
-    assert "defvjp" in refusal(np.frexp, 1.0, kind=ad.SourceUnavailableError)
+    assert "defvjp" in refusal(np.nextafter, 1.0, 2.0, kind=ad.SourceUnavailableError)
 
 
 def test_grad_of_a_vector_valued_function():
