@@ -73,6 +73,22 @@ defvjp(np.fft.irfft,
 defjvp(np.fft.irfft,
        lambda t, ans, a, n=None, axis=-1, norm=None: np.fft.irfft(t, n, axis, norm))
 
+# hfft(a) = irfft(conj(a)) and ihfft(a) = conj(rfft(a)), each with the normalization of the
+# other direction: irfft's and rfft's cotangents, conjugated.
+defvjp(np.fft.hfft,
+       lambda g, ans, a, n=None, axis=-1, norm=None:
+       np.conj(_ad.fit_axis(_ad.irfft_weights(g, axis) * _ad.fit_axis(
+           np.fft.ifft(g, None, axis, _ad.swapped_norm(norm)), _ad.irfft_weights(g, axis) + 0j,
+           axis), a, axis)))
+defjvp(np.fft.hfft, lambda t, ans, a, n=None, axis=-1, norm=None: np.fft.hfft(t, n, axis, norm))
+defvjp(np.fft.ihfft,
+       lambda g, ans, a, n=None, axis=-1, norm=None:
+       _ad.fit_axis(np.fft.fft(np.conj(g), np.shape(a)[axis] if n is None else n, axis,
+                               _ad.swapped_norm(norm)), a, axis))
+defjvp(np.fft.ihfft,
+       lambda t, ans, a, n=None, axis=-1, norm=None: np.fft.ihfft(t, n, axis, norm))
+
+
 # rfftn = rfft along the last of its axes after fftn along the others (transposed: fftn of g
 # padded to the full length, real for a real input); irfftn = irfft along the last after ifftn
 # along the others (transposed: irfft's cotangent of ifftn of g).  s=None (`_ad.fft_axes`).

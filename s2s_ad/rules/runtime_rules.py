@@ -458,7 +458,7 @@ nondifferentiable(
     _ad.full_rank, _ad.piecewise_masks, _ad.piecewise_start,
     _ad.lu_pivots_matrix, _ad.meshgrid_axis, _ad.meshgrid_other_axes, _ad.meshgrid_shape,
     _ad.kept_mask, _ad.inserted_labels, _ad.fft_axes, _ad.full_widths,
-    _ad.correlate2d_widths, _ad.dct_matrices,
+    _ad.correlate2d_widths, _ad.dct_matrices, _ad.swapped_norm,
 )
 deffacts(_ad.zeros_like, kind="first", shape=shapes.like(0))
 # Helpers that do something besides computing a value: the optimiser may neither drop, merge

@@ -129,3 +129,9 @@ def multi_dot_three(a, b, c):
     """np.linalg.multi_dot([a, b, c]) (NumPy's order of products: its value, to the last bit),
     as a function of the three arrays, with rules of its own (rules/runtime_rules.py)."""
     return np.linalg.multi_dot([a, b, c])
+
+
+def swapped_norm(norm):
+    """The FFT normalization of the inverse direction (np.fft.hfft is an irfft with it)."""
+    return {None: "forward", "backward": "forward", "forward": "backward",
+            "ortho": "ortho"}[norm]
