@@ -452,7 +452,7 @@ deffacts(np.eye, np.identity, kind="array", shape=shapes.square, fresh=True, rea
 deffacts(np.arange, kind="array", shape=shapes.integer_range, fresh=True, real=True)
 # they return a tuple or list of arrays (an index into it must not be adjoined as an array's)
 deffacts(np.histogram, np.histogram2d, np.histogramdd, np.meshgrid, np.gradient,
-         np.broadcast_arrays, np.modf, np.frexp, np.divmod, np.unique, np.polyfit, kind="tuple")
+         np.broadcast_arrays, np.modf, np.frexp, np.divmod, np.unique, kind="tuple")
 # they write into an array they are given: refused (analysis/ops.py), with what to write instead
 deffacts(np.copyto, in_place="a[...] = b")
 deffacts(np.fill_diagonal, in_place="a = a.copy(); a[np.diag_indices_from(a)] = v")

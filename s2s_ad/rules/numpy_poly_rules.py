@@ -8,7 +8,8 @@ convolution.  vander's column of x**k has the derivative k x**(k - 1) (the previ
 times k), so its Jacobian is the Vandermonde matrix of one size less, scaled and shifted.
 
 Contents:
-    polynomials       polyder polyint polyadd polysub polymul (polyval: numpy_reduce_rules)
+    polynomials       polyder polyint polyadd polysub polymul polyfit (in y) roots
+                      (polyval: numpy_reduce_rules)
     Vandermonde       vander
 """
 import numpy as np
@@ -67,3 +68,34 @@ def _vander_jvp(t, ans, x, N=None, increasing=False):
 defvjp(np.vander, _vander_vjp)
 defjvp(np.vander, _vander_jvp)
 deffacts(np.vander, kind="array", fresh=True, real=True)
+
+# polyfit(x, y, deg) = pinv(V) y with V = vander(x, deg + 1) (full rank; w=None): linear in y
+# (a vector or columns).  A derivative through x, or with w, full or cov, is refused.
+_FIT_POINTS = Refused("no derivative rule for the sample points x",
+                      "Fit with the design matrix written out: np.linalg.lstsq(np.vander(x, "
+                      "deg + 1), y)[0], which s2s_ad differentiates in x too.")
+defvjp(np.polyfit,
+       _FIT_POINTS,
+       lambda g, ans, x, y, deg, rcond=None, full=False, w=None, cov=False:
+       _ad.unsupported("np.polyfit(w=..., full=True or cov=True)")
+       if w is not None or full or cov else
+       np.matmul(np.transpose(np.linalg.pinv(np.vander(x, deg + 1))), g))
+defjvp(np.polyfit,
+       _FIT_POINTS,
+       lambda t, ans, x, y, deg, rcond=None, full=False, w=None, cov=False:
+       np.polyfit(x, t, deg, rcond, full, w, cov))
+deffacts(np.polyfit, kind="array", fresh=True, real=True)
+
+# roots(p): the eigenvalues of the companion matrix, distinct and nonzero (p[0] and p[-1]
+# nonzero).  A root r moves by -dp(r) / p'(r), so the cotangent of p[k] is
+# -sum_i g_i r_i^(n-1-k) / p'(r_i) (the real part for a real p).
+# (in the precision of p and of the roots: np.polyder and np.vander give float64)
+defvjp(np.roots,
+       lambda g, ans, p:
+       np.asarray(_ad.unbroadcast(-np.matmul(g / np.polyval(np.polyder(p), ans),
+                                             np.vander(ans, np.size(p))), p),
+                  np.result_type(p, np.float32)))
+defjvp(np.roots,
+       lambda t, ans, p:
+       np.asarray(-np.polyval(t, ans) / np.polyval(np.polyder(p), ans), np.result_type(ans)))
+deffacts(np.roots, kind="array", fresh=True)
