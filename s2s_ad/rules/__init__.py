@@ -6,7 +6,8 @@
     numpy_reduce_rules   reductions and scans (sum mean max var cumsum norm ...)
     numpy_shape_rules    reshaping, assembling, splitting, selecting
     numpy_product_rules  products, einsum, vecdot, matvec
-    numpy_linalg_rules   np.linalg's matrix functions and norms
+    numpy_linalg_rules   np.linalg's matrix functions
+    numpy_norm_rules     np.linalg.vector_norm and cond
     numpy_poly_rules     polynomials (polyder polyint polyadd polysub polymul) and vander
     numpy_misc_rules     complex, FFT, statistics, and the non-differentiable NumPy functions
     scipy_rules          scipy.special and scipy.linalg.solve_triangular: loaded when the
@@ -48,7 +49,7 @@ from s2s_ad.rules.registry import (NONDIFFERENTIABLE, PRIMITIVES, RULES, defbili
                                    is_nondifferentiable, load_optional_rules, lookup,
                                    nondifferentiable, primitive)
 from s2s_ad.rules import (math_rules, numpy_linalg_rules, numpy_misc_rules,  # noqa: F401
-                          numpy_poly_rules,
+                          numpy_norm_rules, numpy_poly_rules,
                           numpy_product_rules,
                           numpy_reduce_rules, numpy_shape_rules, numpy_ufunc_rules,
                           operator_rules, runtime_rules, statement_rules)

@@ -12,7 +12,6 @@ form the rules do not cover raises when the rule runs.
 Contents:
     linear algebra    inv det slogdet solve cholesky eigh eigvalsh eig eigvals svd svdvals pinv
                       qr lstsq matrix_power linalg.trace
-    norms             linalg.matrix_norm linalg.vector_norm linalg.cond (through linalg.norm)
 """
 import numpy as np
 
@@ -438,30 +437,3 @@ if hasattr(np.linalg, "trace"):
 # no rules; tuples of arrays
 deffacts(np.linalg.eig, np.linalg.lstsq, kind="tuple")
 deffacts(np.linalg.eigvals, kind="array", fresh=True)
-
-
-# vector_norm(x, axis, keepdims, ord): the p-norm of x over `axis` (all of x, flattened, for
-# None; NumPy 2): d|x|_p / dx = |x|^(p-1) conj(sign(x)) / |x|_p^(p-1) (conj(x) / |x|_2 for
-# p = 2), ord=inf and -inf split ties like max, ord=0 (a count) is constant.
-def _vector_norm_vjp(g, ans, x, *, axis=None, keepdims=False, ord=2):
-    return (_ad.sum_grad(g / ans, x, axis, keepdims) * np.conj(x) if ord == 2 else
-            _ad.max_grad(g, ans, np.abs(x), axis, keepdims) * np.conj(_ad.sign(x))
-            if np.isinf(ord) else
-            0.0 * np.abs(x) if ord == 0 else
-            _ad.sum_grad(g / ans ** (ord - 1), x, axis, keepdims)
-            * np.abs(x) ** (ord - 1) * np.conj(_ad.sign(x)))
-
-
-def _vector_norm_jvp(t, ans, x, *, axis=None, keepdims=False, ord=2):
-    return (np.sum(np.real(np.conj(x) * t), axis, keepdims=keepdims) / ans if ord == 2 else
-            _ad.max_jvp(np.real(np.conj(_ad.sign(x)) * t), ans, np.abs(x), axis, keepdims)
-            if np.isinf(ord) else
-            0.0 * ans if ord == 0 else
-            np.sum(np.real(np.conj(_ad.sign(x)) * t) * np.abs(x) ** (ord - 1), axis,
-                   keepdims=keepdims) / ans ** (ord - 1))
-
-
-if hasattr(np.linalg, "vector_norm"):
-    defvjp(np.linalg.vector_norm, _vector_norm_vjp)
-    defjvp(np.linalg.vector_norm, _vector_norm_jvp)
-    deffacts(np.linalg.vector_norm, kind="num")
