@@ -3489,7 +3489,9 @@ def conv_layer(image, kernel, bias):
     echo = scipy.signal.correlate2d(image, kernel, mode="same")
     spectrum = scipy.fft.dctn(hidden, norm="ortho")
     pooled = np.delete(np.cumulative_sum(hidden, axis=1), 0, axis=0)
-    decay = np.linalg.matrix_norm(kernel) ** 2 + np.sum(np.linalg.vector_norm(hidden, axis=1))
+    framed = np.block([[hidden, np.ones((len(hidden), 1))],
+                       [np.zeros((1, hidden.shape[1])), kernel[:1, :1]]])
+    decay = np.linalg.matrix_norm(kernel) ** 2 + np.sum(np.linalg.vector_norm(framed, axis=1))
     return np.sum(spectrum[:2, :2] ** 2) + np.mean(echo * image) + np.sum(pooled) * 0.1 + decay
 
 

@@ -332,6 +332,11 @@ defvjp(np.sort_complex,
 defjvp(np.sort_complex,
        lambda t, ans, a: np.take_along_axis(t, np.argsort(a), -1) * (1 + 0j))
 deffacts(np.sort_complex, kind="array", fresh=True)
+# block(arrays): nested lists joined along the last axes; g is split back the same way (the
+# tangent joins the arrays' tangents, zeros for those that have none)
+defvjp(np.block, lambda g, ans, arrays: _ad.block_split(g, arrays))
+defjvp(np.block, lambda t, ans, arrays: _ad.block_join(t, arrays))
+deffacts(np.block, kind="array", fresh=True)
 # (tuples: the tangents that several arguments cause add item by item, `_ad.add`)
 defstructural(np.meshgrid)
 defstructural(np.broadcast_arrays)

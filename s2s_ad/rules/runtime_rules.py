@@ -418,6 +418,15 @@ defvjp(_ad.one_item, None, None, lambda g, ans, like, i, value: g[i])
 defjvp(_ad.one_item, None, None, lambda t, ans, like, i, value: _ad.one_item(like, i, t))
 deffacts(_ad.one_item, kind="tuple")
 
+# the pieces of np.block and the blocks joined again: linear, each the other's transpose
+defvjp(_ad.block_split, lambda gbar, out, g, arrays: _ad.block_join(gbar, arrays))
+defjvp(_ad.block_split, lambda tdot, out, g, arrays: _ad.block_split(tdot, arrays))
+defvjp(_ad.block_join, lambda gbar, out, parts, like: _ad.block_split(gbar, like))
+defjvp(_ad.block_join, lambda tdot, out, parts, like: _ad.block_join(tdot, like))
+deffacts(_ad.block_split, kind="tuple")
+deffacts(_ad.block_join, kind="array", fresh=True)
+
+
 # np.linalg.multi_dot([a, b, c]) (normalize.py): linear in each array.  A 1-D a is a row and a
 # 1-D c a column (as multi_dot reads them), so the rules work with the 2-D forms a2, c2 and
 # the result as a2 @ b @ c2, whose cotangent g2 is g in that shape.

@@ -60,7 +60,8 @@ from s2s_ad.runtime.linalg import (tuple_like, reduced_svd, reduced_qr, distinct
 from s2s_ad.runtime.layout import (meshgrid_axis, meshgrid_other_axes, meshgrid_shape, one_item,
                                    kept_mask, inserted_labels, along_axes, fft_axes,
                                    full_widths, correlate2d_widths, dct_matrices,
-                                   multi_dot_three, swapped_norm)
+                                   multi_dot_three, swapped_norm, block_split,
+                                   block_join)
 from s2s_ad.runtime.user_rules import rule_result
 from s2s_ad.runtime.batched import (batch_axis, batch_axes, batch_reshape, unbroadcast_batch,
                                     broadcast_batch, sum_grad_batch)

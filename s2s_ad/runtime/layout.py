@@ -135,3 +135,37 @@ def swapped_norm(norm):
     """The FFT normalization of the inverse direction (np.fft.hfft is an irfft with it)."""
     return {None: "forward", "backward": "forward", "forward": "backward",
             "ortho": "ortho"}[norm]
+
+
+def block_split(g, arrays):
+    """The cotangents of the arrays of `np.block(arrays)` (nested lists): g split as the blocks
+    were joined (the innermost lists along the last axis, the next along the one before ...),
+    each piece in its array's own shape.  Linear in g; its transpose is block_join."""
+    depth = _block_depth(arrays)
+    return _block_pieces(np.asarray(g), arrays, depth, 0)
+
+
+def block_join(parts, like):
+    """`np.block(parts)`, a None part read as zeros shaped like its array in `like`."""
+    return np.block(_filled(parts, like))
+
+
+def _filled(parts, like):
+    if isinstance(like, list):
+        return [_filled(p, k) for p, k in zip(parts, like)]
+    return zeros_like(np.asarray(like, dtype=float)) if parts is None else parts
+
+
+def _block_depth(arrays):
+    return 1 + _block_depth(arrays[0]) if isinstance(arrays, list) else 0
+
+
+def _block_pieces(g, arrays, depth, level):
+    if not isinstance(arrays, list):
+        return np.reshape(g, np.shape(arrays))
+    axis = level - depth
+    sizes = [(1,) * g.ndim + np.shape(np.block(a) if isinstance(a, list) else a)
+             for a in arrays]
+    bounds = np.cumsum([s[axis] for s in sizes])[:-1]
+    return [_block_pieces(piece, a, depth, level + 1)
+            for piece, a in zip(np.split(g, bounds, axis), arrays)]
