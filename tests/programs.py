@@ -3473,3 +3473,53 @@ def portfolio_value(weights, returns):
 
 
 CASES.append(Case(portfolio_value, args(vec(3, -0.5, 0.5), mat(5, 3, -0.05, 0.05)), wrt=(0, 1)))
+
+
+# ---- grids, polynomials and convolutions, written as user code (issue 20) ------------------
+import scipy.fft      # noqa: E402
+import scipy.signal      # noqa: E402
+
+
+SMOOTHING = 0.1
+
+
+def polynomial_fit_loss(coeffs, x, y):
+    """Least-squares misfit of a polynomial through (x, y) plus a curvature penalty, with the
+    design matrix built by np.vander and the penalty by np.polyder / np.polyint."""
+    design = np.vander(x, len(coeffs))
+    misfit = np.linalg.multi_dot([design.T, design, coeffs]) - design.T @ y
+    curvature = np.polyder(coeffs, m=2)
+    area = np.polyint(np.polymul(curvature, curvature))
+    penalty = np.polyval(area, 1.0) - np.polyval(area, -1.0)
+    grown = np.polyadd(coeffs, np.polysub(curvature, coeffs[:2]))
+    return np.sum(misfit ** 2) + SMOOTHING * penalty + 0.01 * np.sum(grown ** 2)
+
+
+def conv_layer(image, kernel, bias):
+    """A 2-D convolution layer (valid and same modes) with a DCT-domain energy term."""
+    hidden = np.tanh(scipy.signal.convolve2d(image, kernel, mode="valid") + bias)
+    echo = scipy.signal.correlate2d(image, kernel, mode="same")
+    spectrum = scipy.fft.dctn(hidden, norm="ortho")
+    pooled = np.delete(np.cumulative_sum(hidden, axis=1), 0, axis=0)
+    framed = np.block([[hidden, np.ones((len(hidden), 1))],
+                       [np.zeros((1, hidden.shape[1])), kernel[:1, :1]]])
+    decay = np.linalg.matrix_norm(kernel) ** 2 + np.sum(np.linalg.vector_norm(framed, axis=1))
+    return np.sum(spectrum[:2, :2] ** 2) + np.mean(echo * image) + np.sum(pooled) * 0.1 + decay
+
+
+def meshgrid_potential(centres, charges):
+    """The potential of point charges on a grid from np.meshgrid, summed by the trapezoid rule."""
+    xs = np.linspace(-1.0, 1.0, 5)
+    gx, gy = np.meshgrid(xs * 0.5, xs, indexing="xy")
+    phi = 0.0
+    for k in range(len(charges)):
+        dx, dy = np.broadcast_arrays(gx - centres[k, 0], gy - centres[k, 1])
+        phi = phi + charges[k] / np.sqrt(dx ** 2 + dy ** 2 + 0.3)
+    rows = np.trapezoid(phi, xs, axis=1)
+    frac, whole = np.modf(rows * 3.0)
+    return np.trapezoid(rows, xs) + np.sum(frac ** 2)
+
+
+CASES.append(Case(polynomial_fit_loss, args(vec(4), vec(6), vec(6)), (0, 1, 2), tol=1e-5))
+CASES.append(Case(conv_layer, args(mat(5, 6), mat(2, 3), scal()), (0, 1, 2), tol=1e-5))
+CASES.append(Case(meshgrid_potential, args(mat(2, 2, 1.5, 2.0), vec(2)), (0, 1), tol=1e-5))

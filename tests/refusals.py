@@ -66,7 +66,7 @@ def star_call(x, values):
 
 
 def c_function_without_rule(x):
-    return np.frexp(x)[0] * 2.0
+    return np.nextafter(x, 3.0) * 2.0
 
 
 def vector_output(x):
@@ -249,6 +249,11 @@ def lstsq_of_a_rank_deficient_matrix(a):
 def piecewise_of_a_list_in_a_name(a):
     pieces = [np.sin, np.cos]
     return np.sum(np.piecewise(a, [a < 0, a >= 0], pieces))
+
+
+def multi_dot_of_a_list_in_a_name(a):
+    factors = [a, a.T, a]
+    return np.sum(np.linalg.multi_dot(factors))
 
 
 def atleast_of_two_arrays(a, b):

@@ -609,6 +609,7 @@ for _mode in ("full", "same", "valid"):
 
 # ---- runtime helpers ----
 
+
 case(_ad.unbroadcast, (R(2, 3), R(3)))
 case(_ad.spread, (R(3), [R(3), R(1)]), wrt=(0,))
 case(_ad.copy_of, (R(3),))
@@ -983,6 +984,159 @@ if sla is not None:
     case(sla.solve_banded, ((0, 1), _ab[1:3], R(5)))
     case(_ad.banded_dense, ((1, 2), R(4, 5)))
     case(_ad.dense_banded, ((2, 1), R(5, 5)))
+
+
+# ---- issue 20: NumPy callables JAX differentiates (last, so that the cases above keep their
+# random inputs) ----
+
+# ---- numpy grids, tuples of arrays, deleting and inserting ----
+
+case(np.meshgrid, (R(3), R(4)))
+case(np.meshgrid, (R(3), R(2, 2), R(2)), dict(indexing="ij"))
+case(np.meshgrid, (R(2), R(3), R(2), R(2)), dict(sparse=True))
+case(np.meshgrid, (R(4),))
+case(np.broadcast_arrays, (R(3), R(2, 1), R()))
+case(np.broadcast_arrays, (R(2, 3), R(3), R(1, 3), R(2, 1)))
+if hasattr(np, "unstack"):
+    case(np.unstack, (R(3, 2),))
+    case(np.unstack, (R(2, 3, 2),), dict(axis=1))
+case(np.block, ([[R(2, 2), R(2, 3)], [R(5)]],))
+case(np.block, ([R(3), R(2)],))
+case(np.block, ([[[R(1, 2, 2), R(2, 1)]], [[R(2, 2, 3)]]],))
+case(_ad.block_split, (R(3, 5), [[R(2, 2), R(2, 3)], [R(5)]]))
+case(_ad.block_join, ([[R(2, 2), R(2, 3)], [R(5)]], [[R(2, 2), R(2, 3)], [R(5)]]))
+case(np.delete, (R(5), 1))
+case(np.delete, (R(3, 4), [0, 2], 1))
+case(np.delete, (R(3, 4), slice(1, None, 2)))
+case(np.insert, (R(5), 2, R()))
+case(np.insert, (R(3, 4), [1, 3], R(2)))
+case(np.insert, (R(3, 4), 1, R(3), 1))
+case(np.insert, (R(3, 4), [0, 2], R(2, 1)), dict(axis=0))
+case(np.insert, (R(2, 3), 1, R(2)), dict(axis=1))
+
+case(np.ldexp, (R(3), np.array([1, -2, 3])))
+case(np.ldexp, (R(2, 3), np.array([0, 2, -1])))
+case(np.ldexp, (R(), np.array([1, 2])))
+case(np.modf, (R(4),))
+case(np.modf, (G(2, 3),))
+case(np.frexp, (G(4),))
+case(np.frexp, (R(2, 3),))
+if hasattr(np, "cumulative_sum"):
+    case(np.cumulative_sum, (R(4),))
+    case(np.cumulative_sum, (R(3, 4),), dict(axis=1, include_initial=True))
+    case(np.cumulative_prod, (P(4),))
+    case(np.cumulative_prod, (P(3, 4),), dict(axis=0, include_initial=True))
+case(np.nancumsum, (np.array([0.3, np.nan, -1.2, 0.7]),))
+case(np.nancumsum, (R(3, 4),), dict(axis=1))
+case(np.nancumprod, (np.array([0.8, np.nan, 1.3, -0.7]),))
+case(np.nancumprod, (P(3, 4),), dict(axis=0))
+if hasattr(np, "matvec"):
+    case(np.vecdot, (R(3), R(3)))
+    case(np.vecdot, (R(2, 3), R(3)), dict(axis=-1))
+    case(np.vecdot, (C(2, 3), C(2, 3)))
+    case(np.matvec, (R(3, 4), R(4)))
+    case(np.matvec, (R(2, 3, 4), R(4)))
+    case(np.matvec, (R(3, 4), R(2, 4)))
+    case(np.matvec, (C(3, 4), C(4)))
+    case(np.vecmat, (R(3), R(3, 4)))
+    case(np.vecmat, (R(2, 3), R(3, 4)))
+    case(np.vecmat, (R(3), R(2, 3, 4)))
+    case(np.vecmat, (C(3), C(3, 2)))
+
+case(np.polyder, (R(5),))
+case(np.polyder, (R(5), 2))
+case(np.polyint, (R(4),))
+case(np.polyint, (R(3), 2))
+case(np.polyadd, (R(4), R(2)))
+case(np.polyadd, (R(2), R(3)))
+case(np.polysub, (R(3), R(5)))
+case(np.polysub, (R(4), R(4)))
+case(np.polymul, (R(3), R(4)))
+case(np.polymul, (R(4), R(2)))
+case(np.polyfit, (D(6), R(6), 2))
+case(np.polyfit, (D(5), R(5, 2), 3))
+case(np.roots, (np.array([1.0, -0.5, -2.3, 0.9]),))
+case(np.roots, (np.array([2.0, 0.3, 1.1]),))
+case(np.vander, (R(4),))
+case(np.vander, (R(3), 5))
+case(np.vander, (R(4), 3, True))
+case(np.sort_complex, (D(5),))
+case(np.sort_complex, (D(4) + 1j * R(4),))
+
+if hasattr(np.linalg, "vector_norm"):
+    case(np.linalg.vector_norm, (R(5),))
+    case(np.linalg.vector_norm, (R(3, 4),), dict(ord=1))
+    case(np.linalg.vector_norm, (G(3, 4),), dict(axis=1, ord=3, keepdims=True))
+    case(np.linalg.vector_norm, (D(2, 3, 4),), dict(axis=(0, 2), ord=np.inf))
+    case(np.linalg.vector_norm, (D(3, 4),), dict(ord=-np.inf, keepdims=True))
+    case(np.linalg.vector_norm, (G(5),), dict(ord=0))
+    case(np.linalg.vector_norm, (G(4),), dict(ord=-1.5))
+    case(np.linalg.vector_norm, (C(2, 3),), dict(axis=0))
+    case(np.linalg.vector_norm, (C(4),), dict(ord=3))
+case(np.linalg.cond, (WC(3),))
+case(np.linalg.cond, (R(4, 3),), dict(p=2))
+case(np.linalg.cond, (WC(3, 2),), dict(p=-2))
+case(np.linalg.cond, (WC(2),), dict(p=None))
+case(np.fft.fftfreq, (6, P()))
+case(np.fft.fftfreq, (5, np.float64(P())))
+case(np.fft.rfftfreq, (7, P()))
+case(np.fft.rfftfreq, (6, np.float64(P())))
+case(np.fft.hfft, (C(4),))
+case(np.fft.hfft, (C(3, 5),), dict(axis=0, norm="ortho"))
+case(np.fft.hfft, (C(4),), dict(n=7))
+case(np.fft.ihfft, (R(6),))
+case(np.fft.ihfft, (R(5, 3),), dict(axis=0, norm="forward"))
+case(np.fft.rfftn, (R(3, 4),))
+case(np.fft.rfftn, (R(2, 3, 5),), dict(axes=(0, 2), norm="ortho"))
+case(np.fft.rfft2, (R(2, 4, 5),))
+case(np.fft.irfftn, (C(3, 4),))
+case(np.fft.irfftn, (C(2, 3, 4),), dict(axes=(2, 0), norm="forward"))
+case(np.fft.irfft2, (C(2, 3, 5),))
+case(_ad.along_axes, (R(3, 4), (R(4, 4),), (1,)))
+case(_ad.one_item, ((R(2), R(3)), 1, R(3)))
+case(_ad.multi_dot_three, (R(3, 4), R(4, 2), R(2, 5)))
+case(_ad.multi_dot_three, (R(3), R(3, 4), R(4)))
+case(_ad.multi_dot_three, (R(3), R(3, 4), R(4, 2)))
+case(_ad.multi_dot_three, (R(2, 3), R(3, 4), R(4)))
+case(_ad.along_axes, (R(2, 3, 4), (R(2, 2), R(4, 4)), (0, 2), True))
+
+# ---- scipy.fft, scipy.signal, scipy.integrate.trapezoid ----
+
+try:
+    import scipy.fft as sfft
+    import scipy.integrate as sint
+    import scipy.signal as ssig
+except ImportError:     # (the test extra installs SciPy)
+    sfft = None
+if sfft is not None:
+    load_optional_rules()     # their rules load once they are imported
+    case(sfft.dct, (R(5),))
+    case(sfft.dct, (R(3, 4),), dict(type=3, axis=0, norm="ortho"))
+    case(sfft.dct, (R(4, 3),), dict(type=1))
+    case(sfft.idct, (R(6),), dict(type=4))
+    case(sfft.idct, (R(2, 5),), dict(norm="forward"))
+    case(sfft.dctn, (R(3, 4),))
+    case(sfft.dctn, (R(2, 3, 4),), dict(axes=(0, 2), norm="ortho", type=2))
+    case(sfft.idctn, (R(3, 4),), dict(type=3))
+    case(ssig.convolve, (R(5), R(3)))
+    case(ssig.convolve, (R(4, 5), R(2, 3)), dict(mode="same"))
+    case(ssig.convolve, (R(3, 4), R(4, 6)), dict(mode="valid"))
+    case(ssig.convolve, (C(4), C(3)), dict(mode="same"))
+    case(ssig.fftconvolve, (R(6), R(4)), dict(mode="valid"))
+    case(ssig.fftconvolve, (R(3, 4), R(2, 2)), dict(mode="same"))
+    case(ssig.correlate, (R(5), R(3)))
+    case(ssig.correlate, (R(4, 5), R(2, 2)), dict(mode="same"))
+    case(ssig.correlate, (C(5), C(2)), dict(mode="valid"))
+    case(ssig.convolve2d, (R(4, 5), R(2, 3)))
+    case(ssig.convolve2d, (R(4, 5), R(3, 2)), dict(mode="same"))
+    case(ssig.convolve2d, (R(2, 3), R(4, 5)), dict(mode="valid"))
+    case(ssig.correlate2d, (R(4, 5), R(2, 3)))
+    case(ssig.correlate2d, (R(3, 5), R(2, 2)), dict(mode="same"))
+    case(ssig.correlate2d, (C(5, 4), C(2, 3)), dict(mode="valid"))
+    case(sint.trapezoid, (R(5),))
+    case(sint.trapezoid, (R(3, 4), R(4)))
+    case(sint.trapezoid, (R(3, 4), None, P(), 0))
+    case(sint.trapezoid, (R(3, 4), None, np.float64(P()), 0))
 
 # ---- running maxima and minima (ufunc.accumulate; cases last: the shared random stream of the
 # cases above stays as it was) ----

@@ -15,6 +15,7 @@ tests/rule_cases.py (the same table the rules are checked with), never a test of
 """
 import math
 import operator
+import pathlib
 
 import gast
 
@@ -186,3 +187,12 @@ def test_the_autograd_and_jax_lists_are_what_the_installed_libraries_give(tmp_pa
         pytest.skip(f"other versions installed than docs/other_libraries.json names: {installed}")
     assert coverage.refresh_other_libraries(tmp_path / "lists.json")
     assert json.loads((tmp_path / "lists.json").read_text()) == stored
+
+
+def test_each_callable_the_frontend_rewrites_is_in_a_corpus_program():
+    """coverage.REWRITTEN says these are differentiated without rules: a corpus program calls
+    each, so the transform matrix checks that they are, in every mode."""
+    from s2s_ad.rules.coverage import REWRITTEN
+    corpus = (pathlib.Path(__file__).parent / "programs.py").read_text()
+    missing = [fn.__name__ for fn in REWRITTEN if f".{fn.__name__}(" not in corpus]
+    assert not missing, missing

@@ -136,6 +136,8 @@ def normalize(fn, statics=None, in_place=(), walks=None):
     holder = SSAFunction(parsed, node, namer, [a.id for a in node.args.args])
     _refuse_code_from_text(holder)
     _einsum_index_lists_as_subscripts(holder)
+    _multi_dots_as_products(holder)
+    _matrix_norms_as_norms(holder)
     _records_made_of_fields(holder)
     _flat_reads_as_ravel(holder.node)
     _check_signature(holder)
@@ -183,7 +185,7 @@ def _refuse_code_from_text(fn):
 def _einsum_index_lists_as_subscripts(fn):
     """`np.einsum(A, [0, 1], B, [1, 2], [0, 2])` -> `np.einsum('AB,BC->AC', A, B)`: the
     interleaved form, its index lists written in the call, in the subscripts form that the
-    einsum rules read (numpy_linalg_rules.py), which then differentiate it like any other.
+    einsum rules read (numpy_product_rules.py), which then differentiate it like any other.
     Index lists held in names stay as they are: np.einsum's rules refuse a derivative through
     them.  (A first argument that is a string after all, `np.einsum(s, [0, 1], [1, 2])`, is an
     operand here: NumPy then refuses the call, since a string is not an array.)"""
@@ -204,6 +206,50 @@ def _einsum_index_lists_as_subscripts(fn):
             continue
         subscripts = runtime.einsum_subscripts(sublists, output)
         call.args = [S.const(subscripts)] + call.args[0:2 * pairs:2]
+
+
+def _multi_dots_as_products(fn):
+    """`np.linalg.multi_dot([A, B])` -> `_ad.multi_dot_pair(A, B)` (np.dot, as multi_dot of two
+    arrays is, with its rules) and `np.linalg.multi_dot([A, B, C])` ->
+    `_ad.multi_dot_three(A, B, C)` (multi_dot itself, with rules: rules/runtime_rules.py).  A
+    list held in a name, of four arrays or more, or `out=` stay a call of multi_dot, which has
+    no rules (refused)."""
+    local = set(S.names_in(fn.node, gast.Store)) | {a.id for a in fn.node.args.args}
+    for call in S.walk(fn.node):
+        if not isinstance(call, gast.Call) or len(call.args) != 1 or call.keywords or \
+                not isinstance(call.args[0], (gast.List, gast.Tuple)) or \
+                len(call.args[0].elts) not in (2, 3) or \
+                _root_name(call.func) in local | {None} or \
+                any(isinstance(e, gast.Starred) for e in call.args[0].elts):
+            continue
+        try:
+            if resolve_static(call.func, fn) is not np.linalg.multi_dot:
+                continue
+        except DifferentiationError:
+            continue
+        helper = "multi_dot_pair" if len(call.args[0].elts) == 2 else "multi_dot_three"
+        call.func, call.args = S.attr(S.load("_ad"), helper), list(call.args[0].elts)
+
+
+def _matrix_norms_as_norms(fn):
+    """`np.linalg.matrix_norm(x, ord=o, keepdims=k)` -> `_ad.norm_of_axes(x, ord=o,
+    keepdims=k, axis=(-2, -1))`: what NumPy computes it as (`_ad.norm_of_axes` is
+    np.linalg.norm, with its rules)."""
+    local = set(S.names_in(fn.node, gast.Store)) | {a.id for a in fn.node.args.args}
+    for call in S.walk(fn.node):
+        if not isinstance(call, gast.Call) or len(call.args) != 1 or \
+                isinstance(call.args[0], gast.Starred) or \
+                any(k.arg not in ("ord", "keepdims") for k in call.keywords) or \
+                _root_name(call.func) in local | {None}:
+            continue
+        try:
+            if resolve_static(call.func, fn) is not getattr(np.linalg, "matrix_norm", None):
+                continue
+        except DifferentiationError:
+            continue
+        call.func = S.attr(S.load("_ad"), "norm_of_axes")
+        call.keywords.append(gast.keyword(arg="axis", value=S.tuple_([S.const(-2),
+                                                                       S.const(-1)])))
 
 
 def _records_made_of_fields(fn):

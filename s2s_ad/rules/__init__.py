@@ -5,7 +5,10 @@
     numpy_ufunc_rules    elementwise NumPy functions
     numpy_reduce_rules   reductions and scans (sum mean max var cumsum norm ...)
     numpy_shape_rules    reshaping, assembling, splitting, selecting
-    numpy_linalg_rules   products, einsum, np.linalg
+    numpy_product_rules  products, einsum, vecdot, matvec
+    numpy_linalg_rules   np.linalg's matrix functions
+    numpy_norm_rules     np.linalg.vector_norm and cond
+    numpy_poly_rules     polynomials (polyder polyint polyadd polysub polymul) and vander
     numpy_misc_rules     complex, FFT, statistics, and the non-differentiable NumPy functions
     scipy_rules          scipy.special and scipy.linalg.solve_triangular: loaded when the
                          program has imported SciPy and a callable is first looked up
@@ -46,6 +49,8 @@ from s2s_ad.rules.registry import (NONDIFFERENTIABLE, PRIMITIVES, RULES, defbili
                                    is_nondifferentiable, load_optional_rules, lookup,
                                    nondifferentiable, primitive)
 from s2s_ad.rules import (math_rules, numpy_linalg_rules, numpy_misc_rules,  # noqa: F401
+                          numpy_norm_rules, numpy_poly_rules,
+                          numpy_product_rules,
                           numpy_reduce_rules, numpy_shape_rules, numpy_ufunc_rules,
                           operator_rules, runtime_rules, statement_rules)
 

@@ -61,7 +61,6 @@ NOTES = {
     "numpy.linalg.eigvals": "distinct eigenvalues; complex results",
     "numpy.linalg.lstsq": "full rank; in x, residuals and singular values",
     "numpy.gradient": "up to 8 spacings (constants), any axis and edge_order",
-    "numpy.piecewise": "lists written in the call: its pieces put together (frontend/piecewise.py)",
     "numpy.linalg.qr": "modes 'reduced' and 'r' of any shape ('complete' if rows <= columns)",
     "numpy.linalg.pinv": "full rank",
     "numpy.linalg.solve": "b is a vector iff b.ndim == 1 (NumPy 2)",
@@ -108,6 +107,20 @@ NOTES = {
     "scipy.linalg.solve_triangular": "trans 0/1; stacks too",
     "operator.pow": "d/db taken as 0 where a == 0", "numpy.power": "d/dx2 taken as 0 at x1 == 0",
 }
+
+
+# Callables without rules that the frontend rewrites into code it differentiates (each has a
+# corpus program, tests/test_rule_table.py): differentiated, as the table says.
+REWRITTEN = {
+    np.piecewise: "lists written in the call: its pieces put together (frontend/piecewise.py)",
+    np.put_along_axis: "a statement on an array named in the call: the write into it that it "
+                       "is (frontend/normalize.py)",
+    np.linalg.multi_dot: "a list of two or three arrays written in the call "
+                         "(frontend/normalize.py)",
+}
+if hasattr(np.linalg, "matrix_norm"):      # NumPy 2
+    REWRITTEN[np.linalg.matrix_norm] = ("np.linalg.norm of the last two axes, as NumPy computes "
+                                        "it (frontend/normalize.py)")
 
 
 ADDING_A_RULE = """\
@@ -293,7 +306,8 @@ def _other_libraries():
 def _status(fn):
     """Does s2s_ad differentiate `fn`: "yes" (rules), "zero" (a zero derivative) or "no"."""
     try:
-        if fn in RULES and not all(isinstance(r, Refused) for r in RULES[fn].vjps):
+        if fn in RULES and not all(isinstance(r, Refused) for r in RULES[fn].vjps) or \
+                fn in REWRITTEN:
             return "yes"
         return "zero" if fn in NONDIFFERENTIABLE else "no"
     except TypeError:               # pragma: no cover - unhashable
@@ -346,6 +360,8 @@ def coverage_table():
                       (f"refused in {', '.join(refused)}; " if refused else "") +
                       NOTES.get(name, ""), fn)
     n_rules = len(rows)
+    for fn, note in REWRITTEN.items():
+        rows[_name(fn)] = (_group(_name(fn)), "", "yes", "yes", "rewritten: " + note, fn)
     for library, (_, objects) in others.items():     # rows for what only they differentiate
         for obj, name in objects.items():
             if _status(obj) != "yes" and name not in rows:

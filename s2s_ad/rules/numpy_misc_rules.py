@@ -73,6 +73,66 @@ defvjp(np.fft.irfft,
 defjvp(np.fft.irfft,
        lambda t, ans, a, n=None, axis=-1, norm=None: np.fft.irfft(t, n, axis, norm))
 
+# hfft(a) = irfft(conj(a)) and ihfft(a) = conj(rfft(a)), each with the normalization of the
+# other direction: irfft's and rfft's cotangents, conjugated.
+defvjp(np.fft.hfft,
+       lambda g, ans, a, n=None, axis=-1, norm=None:
+       np.conj(_ad.fit_axis(_ad.irfft_weights(g, axis) * _ad.fit_axis(
+           np.fft.ifft(g, None, axis, _ad.swapped_norm(norm)), _ad.irfft_weights(g, axis) + 0j,
+           axis), a, axis)))
+defjvp(np.fft.hfft, lambda t, ans, a, n=None, axis=-1, norm=None: np.fft.hfft(t, n, axis, norm))
+defvjp(np.fft.ihfft,
+       lambda g, ans, a, n=None, axis=-1, norm=None:
+       _ad.fit_axis(np.fft.fft(np.conj(g), np.shape(a)[axis] if n is None else n, axis,
+                               _ad.swapped_norm(norm)), a, axis))
+defjvp(np.fft.ihfft,
+       lambda t, ans, a, n=None, axis=-1, norm=None: np.fft.ihfft(t, n, axis, norm))
+
+
+# rfftn = rfft along the last of its axes after fftn along the others (transposed: fftn of g
+# padded to the full length, real for a real input); irfftn = irfft along the last after ifftn
+# along the others (transposed: irfft's cotangent of ifftn of g).  s=None (`_ad.fft_axes`).
+def _rfftn_vjp(g, ans, a, s=None, axes=None, norm=None, out=None):
+    ax = _ad.fft_axes(a, s, axes)
+    full = np.fft.fft(g, np.shape(a)[ax[-1]], ax[-1], norm)
+    return _ad.fit_axis(np.fft.fftn(full, None, ax[:-1], norm), a, ax[-1])
+
+
+def _irfftn_vjp(g, ans, a, s=None, axes=None, norm=None, out=None):
+    ax = _ad.fft_axes(a, s, axes)
+    w = _ad.irfft_weights(g, ax[-1])
+    inner = np.fft.ifft(np.fft.ifftn(g, None, ax[:-1], norm), None, ax[-1], norm)
+    return _ad.fit_axis(w * _ad.fit_axis(inner, w + 0j, ax[-1]), a, ax[-1])
+
+
+defvjp(np.fft.rfftn, _rfftn_vjp)
+defjvp(np.fft.rfftn, lambda t, ans, a, s=None, axes=None, norm=None, out=None:
+       np.fft.rfftn(t, s, axes, norm))
+defvjp(np.fft.irfftn, _irfftn_vjp)
+defjvp(np.fft.irfftn, lambda t, ans, a, s=None, axes=None, norm=None, out=None:
+       np.fft.irfftn(t, s, axes, norm))
+
+
+# rfft2 and irfft2 are rfftn and irfftn of the last two axes by default
+def _rfft2_vjp(g, ans, a, s=None, axes=(-2, -1), norm=None, out=None):
+    ax = _ad.fft_axes(a, s, axes)
+    full = np.fft.fft(g, np.shape(a)[ax[-1]], ax[-1], norm)
+    return _ad.fit_axis(np.fft.fftn(full, None, ax[:-1], norm), a, ax[-1])
+
+
+def _irfft2_vjp(g, ans, a, s=None, axes=(-2, -1), norm=None, out=None):
+    ax = _ad.fft_axes(a, s, axes)
+    w = _ad.irfft_weights(g, ax[-1])
+    inner = np.fft.ifft(np.fft.ifftn(g, None, ax[:-1], norm), None, ax[-1], norm)
+    return _ad.fit_axis(w * _ad.fit_axis(inner, w + 0j, ax[-1]), a, ax[-1])
+
+
+defvjp(np.fft.rfft2, _rfft2_vjp)
+defjvp(np.fft.rfft2, lambda t, ans, a, s=None, axes=(-2, -1), norm=None, out=None:
+       np.fft.rfft2(t, s, axes, norm))
+defvjp(np.fft.irfft2, _irfft2_vjp)
+defjvp(np.fft.irfft2, lambda t, ans, a, s=None, axes=(-2, -1), norm=None, out=None:
+       np.fft.irfft2(t, s, axes, norm))
 # n-dimensional transforms with s=None (the DFT along each axis is symmetric: the VJP is the
 # same transform of g, real for a real input); the shifts are permutations, undone by each other.
 defvjp(np.fft.fftn, lambda g, ans, a, s=None, axes=None, norm=None, out=None:
@@ -359,7 +419,19 @@ nondifferentiable(
     np.random.choice, np.random.permutation, np.random.shuffle, np.random.seed,
     np.random.default_rng, np.random.exponential, np.random.poisson, np.random.binomial,
     np.random.beta, np.random.gamma, np.random.multivariate_normal, np.random.RandomState,
+    # window functions of an integer length; index helpers; integer and bit results
+    np.bartlett, np.blackman, np.hamming, np.hanning,
+    np.tril_indices_from, np.triu_indices_from, np.diag_indices_from, np.mask_indices, np.ix_,
+    np.argpartition, np.nanargmax, np.nanargmin, np.lexsort, np.array_equiv, np.isin,
+    np.gcd, np.lcm, np.packbits, np.unpackbits, np.spacing, np.linalg.matrix_rank,
 )
+if hasattr(np, "bitwise_count"):     # NumPy 2
+    nondifferentiable(np.bitwise_count, np.bitwise_left_shift, np.bitwise_right_shift)
+# fftfreq(n, d) and rfftfreq(n, d) = (their values for d = 1) / d: a derivative in d alone.
+for _freq in (np.fft.fftfreq, np.fft.rfftfreq):
+    defvjp(_freq, None, lambda g, ans, n, d=1.0, device=None: -np.sum(g * ans) / d)
+    defjvp(_freq, None, lambda t, ans, n, d=1.0, device=None: -t * ans / d)
+    deffacts(_freq, kind="array", fresh=True, real=True)
 
 # ---- facts of the non-differentiable functions (registry.deffacts) ----
 
@@ -380,7 +452,7 @@ deffacts(np.eye, np.identity, kind="array", shape=shapes.square, fresh=True, rea
 deffacts(np.arange, kind="array", shape=shapes.integer_range, fresh=True, real=True)
 # they return a tuple or list of arrays (an index into it must not be adjoined as an array's)
 deffacts(np.histogram, np.histogram2d, np.histogramdd, np.meshgrid, np.gradient,
-         np.broadcast_arrays, np.modf, np.frexp, np.divmod, np.unique, np.polyfit, kind="tuple")
+         np.broadcast_arrays, np.modf, np.frexp, np.divmod, np.unique, kind="tuple")
 # they write into an array they are given: refused (analysis/ops.py), with what to write instead
 deffacts(np.copyto, in_place="a[...] = b")
 deffacts(np.fill_diagonal, in_place="a = a.copy(); a[np.diag_indices_from(a)] = v")

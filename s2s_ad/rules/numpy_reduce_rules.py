@@ -18,7 +18,7 @@ import numpy as np
 from s2s_ad import runtime as _ad
 from s2s_ad.rules import shape_facts as shapes
 from s2s_ad.rules.batched_rules import fixed
-from s2s_ad.rules.registry import deffacts, defjvp, defspread, defvjp
+from s2s_ad.rules.registry import deffacts, defjvp, deflinear, defspread, defvjp
 
 # ---- sums and means ----
 
@@ -261,6 +261,35 @@ defvjp(np.cumprod,
 defjvp(np.cumprod,
        lambda t, ans, a, axis=None, dtype=None, out=None: ans * np.cumsum(t / a, axis))
 deffacts(np.cumsum, shape=shapes.along_axis_or_flat(None), methods=("cumsum",), real=True)
+
+# NumPy 2.1's cumulative_sum and cumulative_prod are cumsum and cumprod with keyword axes and,
+# with include_initial, the empty sum (product) first: that entry has no derivative.
+if hasattr(np, "cumulative_sum"):
+    deflinear(np.cumulative_sum,
+              lambda g, ans, x, *, axis=None, dtype=None, out=None, include_initial=False:
+              _ad.cumsum_grad(np.delete(g, 0, axis) if include_initial else g, x, axis))
+    defvjp(np.cumulative_prod,
+           lambda g, ans, x, *, axis=None, dtype=None, out=None, include_initial=False:
+           _ad.cumsum_grad(np.delete(g * ans, 0, axis) if include_initial else g * ans,
+                           x, axis) / x)
+    defjvp(np.cumulative_prod,
+           lambda t, ans, x, *, axis=None, dtype=None, out=None, include_initial=False:
+           ans * np.cumulative_sum(t / x, axis=axis, include_initial=include_initial))
+# nancumsum and nancumprod read nan as 0 (as 1): no derivative there.
+defvjp(np.nancumsum,
+       lambda g, ans, a, axis=None, dtype=None, out=None:
+       np.where(np.isnan(a), 0.0, _ad.cumsum_grad(g, a, axis)))
+defjvp(np.nancumsum,
+       lambda t, ans, a, axis=None, dtype=None, out=None:
+       np.cumsum(np.where(np.isnan(a), 0.0, t), axis))
+defvjp(np.nancumprod,
+       lambda g, ans, a, axis=None, dtype=None, out=None:
+       np.where(np.isnan(a), 0.0,
+                _ad.cumsum_grad(g * ans, a, axis) / np.where(np.isnan(a), 1.0, a)))
+defjvp(np.nancumprod,
+       lambda t, ans, a, axis=None, dtype=None, out=None:
+       ans * np.cumsum(np.where(np.isnan(a), 0.0, t / a), axis))
+deffacts(np.nancumsum, np.nancumprod, shape=shapes.along_axis_or_flat(None), real=True)
 deffacts(np.cumprod, shape=shapes.along_axis_or_flat(None), methods=("cumprod",), real=True)
 # `prepend` / `append` values are constants here.
 defvjp(np.diff, lambda g, ans, a, n=1, axis=-1: _ad.diff_grad(g, a, n, axis))

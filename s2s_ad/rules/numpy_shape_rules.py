@@ -21,7 +21,7 @@ import numpy as np
 from s2s_ad import runtime as _ad
 from s2s_ad.rules import shape_facts as shapes
 from s2s_ad.rules.batched_rules import fixed
-from s2s_ad.rules.registry import Refused, deffacts, defjvp, deflinear, defvjp
+from s2s_ad.rules.registry import Refused, deffacts, defjvp, deflinear, defstructural, defvjp
 
 # ---- reshaping ----
 
@@ -231,3 +231,112 @@ defjvp(np.take,
 deffacts(np.take, methods=("take",))
 deflinear(np.take_along_axis,
           lambda g, ans, arr, indices, axis=-1: _ad.take_along_axis_grad(g, arr, indices, axis))
+
+# ---- grids and tuples of arrays (the result is a tuple; g a tuple of cotangents) ----
+
+# meshgrid(x0, x1, ...): result i is x_i (flattened) repeated along every axis but its own
+# (`_ad.meshgrid_axis`; 'xy' indexing swaps the first two), so its cotangent is g[i] summed
+# over the others.  Up to four arrays; a fifth is refused, never a silent zero.
+_FOUR_ARRAYS = Refused("no derivative rule for a fifth array",
+                       "Build the grid of at most four arrays per call.")
+
+
+_MESHGRID_VJPS = (
+    lambda g, ans, x0, x1=None, x2=None, x3=None, *, copy=True, sparse=False, indexing="xy":
+    np.reshape(np.sum(g[0], _ad.meshgrid_other_axes(0, len(ans), indexing)), np.shape(x0)),
+    lambda g, ans, x0, x1=None, x2=None, x3=None, *, copy=True, sparse=False, indexing="xy":
+    np.reshape(np.sum(g[1], _ad.meshgrid_other_axes(1, len(ans), indexing)), np.shape(x1)),
+    lambda g, ans, x0, x1=None, x2=None, x3=None, *, copy=True, sparse=False, indexing="xy":
+    np.reshape(np.sum(g[2], _ad.meshgrid_other_axes(2, len(ans), indexing)), np.shape(x2)),
+    lambda g, ans, x0, x1=None, x2=None, x3=None, *, copy=True, sparse=False, indexing="xy":
+    np.reshape(np.sum(g[3], _ad.meshgrid_other_axes(3, len(ans), indexing)), np.shape(x3)))
+# (the tangent of x_i is t spread along result i's grid, the other results' are zero)
+_MESHGRID_JVPS = (
+    lambda t, ans, x0, x1=None, x2=None, x3=None, *, copy=True, sparse=False, indexing="xy":
+    _ad.one_item(ans, 0, np.array(np.broadcast_to(
+        np.reshape(t, _ad.meshgrid_shape(0, len(ans), indexing)), np.shape(ans[0])))),
+    lambda t, ans, x0, x1=None, x2=None, x3=None, *, copy=True, sparse=False, indexing="xy":
+    _ad.one_item(ans, 1, np.array(np.broadcast_to(
+        np.reshape(t, _ad.meshgrid_shape(1, len(ans), indexing)), np.shape(ans[1])))),
+    lambda t, ans, x0, x1=None, x2=None, x3=None, *, copy=True, sparse=False, indexing="xy":
+    _ad.one_item(ans, 2, np.array(np.broadcast_to(
+        np.reshape(t, _ad.meshgrid_shape(2, len(ans), indexing)), np.shape(ans[2])))),
+    lambda t, ans, x0, x1=None, x2=None, x3=None, *, copy=True, sparse=False, indexing="xy":
+    _ad.one_item(ans, 3, np.array(np.broadcast_to(
+        np.reshape(t, _ad.meshgrid_shape(3, len(ans), indexing)), np.shape(ans[3])))))
+defvjp(np.meshgrid, *_MESHGRID_VJPS, *[_FOUR_ARRAYS] * 12)
+defjvp(np.meshgrid, *_MESHGRID_JVPS, *[_FOUR_ARRAYS] * 12)
+# broadcast_arrays(x0, x1, ...): result i is x_i broadcast to the common shape.
+defvjp(np.broadcast_arrays,
+       lambda g, ans, x0, x1=None, x2=None, x3=None: _ad.unbroadcast(g[0], x0),
+       lambda g, ans, x0, x1=None, x2=None, x3=None: _ad.unbroadcast(g[1], x1),
+       lambda g, ans, x0, x1=None, x2=None, x3=None: _ad.unbroadcast(g[2], x2),
+       lambda g, ans, x0, x1=None, x2=None, x3=None: _ad.unbroadcast(g[3], x3),
+       *[_FOUR_ARRAYS] * 12)
+defjvp(np.broadcast_arrays,
+       lambda t, ans, x0, x1=None, x2=None, x3=None:
+       _ad.one_item(ans, 0, np.array(np.broadcast_to(t, np.shape(ans[0])))),
+       lambda t, ans, x0, x1=None, x2=None, x3=None:
+       _ad.one_item(ans, 1, np.array(np.broadcast_to(t, np.shape(ans[1])))),
+       lambda t, ans, x0, x1=None, x2=None, x3=None:
+       _ad.one_item(ans, 2, np.array(np.broadcast_to(t, np.shape(ans[2])))),
+       lambda t, ans, x0, x1=None, x2=None, x3=None:
+       _ad.one_item(ans, 3, np.array(np.broadcast_to(t, np.shape(ans[3])))),
+       *[_FOUR_ARRAYS] * 12)
+if hasattr(np, "unstack"):     # NumPy 2.1: the items along `axis`, the transpose of np.stack
+    deflinear(np.unstack, lambda g, ans, x, *, axis=0: _ad.stack_join(g, "stack", axis, ans))
+    deffacts(np.unstack, kind="tuple")
+
+# ---- deleting and inserting ----
+
+
+# delete keeps the elements `_ad.kept_mask` marks (in C order): its transpose puts g there.
+def _delete_transpose(g, ans, arr, obj, axis=None):
+    mask = _ad.kept_mask(arr, obj, axis)
+    zeros = np.reshape(_ad.zeros_like(arr), np.shape(mask))
+    return np.reshape(_ad.piecewise_place(zeros, mask, np.ravel(g)), np.shape(arr))
+
+
+deflinear(np.delete, _delete_transpose)
+deffacts(np.delete, kind="array", fresh=True, real=True)
+
+
+# insert(arr, obj, values, axis) is linear in arr and values together: each element of the
+# result is one of arr's (in C order) or one of values' (`_ad.inserted_labels`; values
+# broadcast, so one of them may fill several places, whose cotangents add up).
+def _insert_vjp_arr(g, ans, arr, obj, values, axis=None):
+    source = _ad.inserted_labels(arr, obj, values, axis)
+    return np.reshape(g[source[0]], np.shape(arr))
+
+
+def _insert_vjp_values(g, ans, arr, obj, values, axis=None):
+    source = _ad.inserted_labels(arr, obj, values, axis)
+    placed = np.logical_not(source[0])
+    return np.reshape(_ad.add_at(_ad.zeros_like(np.ravel(values)), source[1][placed],
+                                 g[placed]), np.shape(values))
+
+
+defvjp(np.insert, _insert_vjp_arr, None, _insert_vjp_values)
+defjvp(np.insert,
+       lambda t, ans, arr, obj, values, axis=None:
+       np.insert(t, obj, _ad.zeros_like(values), axis),
+       None,
+       lambda t, ans, arr, obj, values, axis=None: np.insert(_ad.zeros_like(arr), obj, t, axis))
+deffacts(np.insert, kind="array", fresh=True, real=True)
+
+# sort_complex: a (complex) result ordered by real then imaginary part, as np.argsort orders
+# complex values; a real a gets the real part of its cotangent.
+defvjp(np.sort_complex,
+       lambda g, ans, a: np.real(_ad.take_along_axis_grad(g, a, np.argsort(a), -1))
+       if np.isrealobj(a) else _ad.take_along_axis_grad(g, a, np.argsort(a), -1))
+defjvp(np.sort_complex,
+       lambda t, ans, a: np.take_along_axis(t, np.argsort(a), -1) * (1 + 0j))
+deffacts(np.sort_complex, kind="array", fresh=True)
+# block(arrays): nested lists joined along the last axes; g is split back the same way (the
+# tangent joins the arrays' tangents, zeros for those that have none)
+defvjp(np.block, lambda g, ans, arrays: _ad.block_split(g, arrays))
+defjvp(np.block, lambda t, ans, arrays: _ad.block_join(t, arrays))
+deffacts(np.block, kind="array", fresh=True)
+# (tuples: the tangents that several arguments cause add item by item, `_ad.add`)
+defstructural(np.meshgrid)
+defstructural(np.broadcast_arrays)

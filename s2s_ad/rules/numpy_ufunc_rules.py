@@ -193,3 +193,13 @@ for _running in (np.maximum.accumulate, np.minimum.accumulate, np.fmax.accumulat
            np.take_along_axis(t, _ad.running_extremum_index(array, ans, axis), axis))
     deffacts(_running, shape=shapes.like(0))
 
+
+# ldexp(x1, x2) = x1 * 2**x2 with integer exponents x2 (no derivative there).
+defelementwise(np.ldexp, lambda ans, x1, x2: np.ldexp(np.ones_like(x1), x2), None,
+               broadcasts=True)
+# modf(x) = (fractional part, integral part): the integral part is piecewise constant.
+defvjp(np.modf, lambda g, ans, x: g[0])
+defjvp(np.modf, lambda t, ans, x: _ad.one_item(ans, 0, t))
+# frexp(x) = (m, e), x = m * 2**e with integer e: m = x * 2**-e where e is constant.
+defvjp(np.frexp, lambda g, ans, x: g[0] * np.ldexp(np.ones_like(x), -ans[1]))
+defjvp(np.frexp, lambda t, ans, x: _ad.one_item(ans, 0, t * np.ldexp(np.ones_like(x), -ans[1])))

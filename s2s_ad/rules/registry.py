@@ -58,7 +58,9 @@ CONSTANT_ATTRIBUTES = frozenset({"shape", "ndim", "size", "dtype", "itemsize", "
 _OPTIONAL = {"scipy": "s2s_ad.rules.scipy_rules",
              "scipy.linalg": "s2s_ad.rules.scipy_linalg_rules",
              "scipy.integrate": "s2s_ad.rules.scipy_integrate_rules",
-             "scipy.stats": "s2s_ad.rules.scipy_stats_rules"}
+             "scipy.stats": "s2s_ad.rules.scipy_stats_rules",
+             "scipy.fft": "s2s_ad.rules.scipy_fft_rules",
+             "scipy.signal": "s2s_ad.rules.scipy_signal_rules"}
 _optional_loaded = set()
 
 

@@ -406,6 +406,56 @@ defjvp(_ad.banded_dense, None, lambda tdot, out, l_and_u, ab: _ad.banded_dense(l
 defvjp(_ad.dense_banded, None, lambda gbar, out, l_and_u, a: _ad.banded_dense(l_and_u, gbar))
 defjvp(_ad.dense_banded, None, lambda tdot, out, l_and_u, a: _ad.dense_banded(l_and_u, tdot))
 
+# a separable transform along axes (scipy.fft.dctn's rules): linear in x, its transpose the
+# same call with `transposed` flipped
+deflinear(_ad.along_axes,
+          lambda g, ans, x, matrices, axes, transposed=False:
+          _ad.along_axes(g, matrices, axes, not transposed))
+
+# a tuple of zeros with `value` at i (the tangent of np.meshgrid's, np.modf's ... tuple): the
+# cotangent of value is item i of g
+defvjp(_ad.one_item, None, None, lambda g, ans, like, i, value: g[i])
+defjvp(_ad.one_item, None, None, lambda t, ans, like, i, value: _ad.one_item(like, i, t))
+deffacts(_ad.one_item, kind="tuple")
+
+# the pieces of np.block and the blocks joined again: linear, each the other's transpose
+defvjp(_ad.block_split, lambda gbar, out, g, arrays: _ad.block_join(gbar, arrays))
+defjvp(_ad.block_split, lambda tdot, out, g, arrays: _ad.block_split(tdot, arrays))
+defvjp(_ad.block_join, lambda gbar, out, parts, like: _ad.block_split(gbar, like))
+defjvp(_ad.block_join, lambda tdot, out, parts, like: _ad.block_join(tdot, like))
+deffacts(_ad.block_split, kind="tuple")
+deffacts(_ad.block_join, kind="array", fresh=True)
+
+
+# np.linalg.multi_dot([a, b, c]) (normalize.py): linear in each array.  A 1-D a is a row and a
+# 1-D c a column (as multi_dot reads them), so the rules work with the 2-D forms a2, c2 and
+# the result as a2 @ b @ c2, whose cotangent g2 is g in that shape.
+def _multi_dot_vjp_a(g, ans, a, b, c):
+    c2 = np.reshape(c, (np.shape(c)[0], -1))
+    g2 = np.reshape(g, (-1, np.shape(c2)[1]))
+    return np.reshape(np.matmul(g2, np.transpose(np.matmul(b, c2))), np.shape(a))
+
+
+def _multi_dot_vjp_b(g, ans, a, b, c):
+    a2 = np.reshape(a, (-1, np.shape(a)[-1]))
+    c2 = np.reshape(c, (np.shape(c)[0], -1))
+    g2 = np.reshape(g, (np.shape(a2)[0], np.shape(c2)[1]))
+    return np.matmul(np.matmul(np.transpose(a2), g2), np.transpose(c2))
+
+
+def _multi_dot_vjp_c(g, ans, a, b, c):
+    a2 = np.reshape(a, (-1, np.shape(a)[-1]))
+    g2 = np.reshape(g, (np.shape(a2)[0], -1))
+    return np.reshape(np.matmul(np.transpose(np.matmul(a2, b)), g2), np.shape(c))
+
+
+defvjp(_ad.multi_dot_three, _multi_dot_vjp_a, _multi_dot_vjp_b, _multi_dot_vjp_c)
+defjvp(_ad.multi_dot_three,
+       lambda t, ans, a, b, c: _ad.multi_dot_three(t, b, c),
+       lambda t, ans, a, b, c: _ad.multi_dot_three(a, t, c),
+       lambda t, ans, a, b, c: _ad.multi_dot_three(a, b, t))
+deffacts(_ad.multi_dot_three, kind="array", fresh=True, real=True)
+
 # ---- non-differentiable helpers (shapes, indices, errors) ----
 
 nondifferentiable(
@@ -415,7 +465,10 @@ nondifferentiable(
     _ad.check_walked, _ad.norm_form, _ad.singular_values_used,
     _ad.reduced_svd, _ad.reduced_qr, _ad.along_axis_index, _ad.largest_entries,
     _ad.full_rank, _ad.piecewise_masks, _ad.piecewise_start,
-    _ad.lu_pivots_matrix, _ad.running_extremum_index,
+    _ad.lu_pivots_matrix, _ad.running_extremum_index, _ad.meshgrid_axis,
+    _ad.meshgrid_other_axes, _ad.meshgrid_shape,
+    _ad.kept_mask, _ad.inserted_labels, _ad.fft_axes, _ad.full_widths,
+    _ad.correlate2d_widths, _ad.dct_matrices, _ad.swapped_norm,
 )
 deffacts(_ad.zeros_like, kind="first", shape=shapes.like(0))
 # Helpers that do something besides computing a value: the optimiser may neither drop, merge

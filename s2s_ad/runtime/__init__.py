@@ -36,6 +36,8 @@ from s2s_ad.runtime.statements import (enter_context, exit_context, without_item
                                       tuple_items, try_path)
 from numpy import ravel as flat_items     # `a.flat` read (normalize.py): np.ravel, its rules
 from numpy import asarray as as_array     # np.piecewise's x (frontend/piecewise.py): its rules
+from numpy import dot as multi_dot_pair     # np.linalg.multi_dot of two (normalize.py): np.dot
+from numpy.linalg import norm as norm_of_axes     # np.linalg.matrix_norm (normalize.py)
 from s2s_ad.runtime.arrays import (inverse_axes, last_writes, prod_others, max_grad, max_jvp,
                                    quantile_weights, quantile_axes, cumsum_grad, diff_grad,
                                    weights_shape, diagonal_grad, stack_split, stack_join,
@@ -55,6 +57,11 @@ from s2s_ad.runtime.special import (fit_axis, irfft_weights, interp_slope, inter
 from s2s_ad.runtime.linalg import (tuple_like, reduced_svd, reduced_qr, distinct_eigenvalues,
                                    largest_entries, full_rank, norm_form, singular_values_used,
                                    banded_dense, dense_banded, lu_pivots_matrix)
+from s2s_ad.runtime.layout import (meshgrid_axis, meshgrid_other_axes, meshgrid_shape, one_item,
+                                   kept_mask, inserted_labels, along_axes, fft_axes,
+                                   full_widths, correlate2d_widths, dct_matrices,
+                                   multi_dot_three, swapped_norm, block_split,
+                                   block_join)
 from s2s_ad.runtime.user_rules import rule_result
 from s2s_ad.runtime.batched import (batch_axis, batch_axes, batch_reshape, unbroadcast_batch,
                                     broadcast_batch, sum_grad_batch)
