@@ -82,3 +82,42 @@ def test_closures_made_by_a_local_function_keep_their_call_s_values():
     assert _local_factory_kept(x) == pytest.approx(x + 10.0 * x * x)
     assert ad.grad(_local_factory_kept)(x) == pytest.approx(1.0 + 20.0 * x)
     assert ad.jvp(_local_factory_kept, (x,), (1.0,))[1] == pytest.approx(1.0 + 20.0 * x)
+
+
+def _returns_its_functions(x):
+    fs = [lambda v: v * x, np.sin]
+    return fs[0](x), fs
+
+
+def _passes_them_to_numpy(x):
+    fs = [lambda v: v * v]
+    return np.sum(np.asarray(fs, dtype=object).shape) * x
+
+
+@pytest.mark.parametrize("fn, marker", [(_returns_its_functions, "return fs[0](x), fs"),
+                                        (_passes_them_to_numpy, "np.asarray(fs")])
+def test_functions_kept_as_data_leaving_the_code_followed_are_refused(fn, marker):
+    import inspect
+    with pytest.raises(ad.UnsupportedSyntaxError) as info:
+        ad.vjp(fn, 1.5)
+    message = str(info.value)
+    line = next(first + k for first in [inspect.getsourcelines(fn)[1]]
+                for k, text in enumerate(inspect.getsourcelines(fn)[0]) if marker in text)
+    assert f":{line}:" in message and "leave the code s2s_ad follows" in message
+
+
+def _apply_n(f, x, n):
+    if n == 0:
+        return x
+    return _apply_n(f, f(x), n - 1)
+
+
+def _recursion_given_a_lambda(x):
+    return _apply_n(lambda v: v * 2.0, x, 3)
+
+
+def test_a_recursive_function_given_a_lambda_is_refused():
+    with pytest.raises(ad.UnsupportedSyntaxError) as info:
+        ad.grad(_recursion_given_a_lambda)(1.5)
+    message = str(info.value)
+    assert "calls itself" in message and "test_function_values.py" in message

@@ -31,7 +31,7 @@ import inspect
 import gast
 
 from s2s_ad.base import syntax as S
-from s2s_ad.base.errors import DifferentiationError
+from s2s_ad.base.errors import DifferentiationError, UnsupportedSyntaxError
 from s2s_ad.frontend import function_dispatch
 from s2s_ad.frontend.function_kinds import (Local, Partial, Static, is_function,
                                             is_user_function, rename, returns_function)
@@ -393,8 +393,48 @@ class FunctionValues:
             if param.default is not inspect.Parameter.empty:
                 fdef.default_names[p] = self.bind(ex, param.default, f"{p}_default")
         ex.namer.taken.update(S.names_in(fdef))
-        return ex.inline_call(call, prelude, fdef)
+        inner = ex.inner()
+        inner.depth = ex.depth
+
+        def error(node, message, hint=None, kind=UnsupportedSyntaxError):
+            # a refusal while it is expanded points into its own file
+            return kind(message, hint=hint, location=parsed.location(node))
+        inner.error = error
+        return inner.inline_call(call, prelude, fdef)
 
     def fill(self, root):
-        """Fill in the dispatches (function_dispatch.fill)."""
-        return function_dispatch.fill(self)
+        """Fill in the dispatches (function_dispatch.fill), then refuse where functions kept
+        as data leave the code followed."""
+        function_dispatch.fill(self)
+        self.refuse_escapes(root)
+
+    def refuse_escapes(self, root):
+        """Raise where a list, dict or name holding functions kept as data is returned or
+        passed to a library function: there it would be our tuples, not functions."""
+        kept = self.data | self.containers
+        for sub in S.walk(root):
+            if isinstance(sub, gast.Return) and sub.value is not None:
+                leaving = [sub.value] + list(getattr(sub.value, "elts", []))
+            elif isinstance(sub, gast.Call) and not _walks_items(sub):
+                leaving = sub.args + [k.value for k in sub.keywords]
+            else:
+                continue
+            for node in leaving:
+                base = node.value if isinstance(node, gast.Subscript) else node
+                if isinstance(base, gast.Name) and base.id in kept:
+                    raise self.error(node, "functions kept in a list or dict (or a name "
+                                           "given functions on several lines) leave the "
+                                           "code s2s_ad follows here (returned, or passed "
+                                           "to a library function)",
+                                     "Call them in this function, or pass them to a "
+                                     "function of yours.")
+
+
+def _walks_items(call):
+    """Does `call` only walk or extend a container (`len(fs)`, `fs.append(g)`)?"""
+    func = call.func
+    if isinstance(func, gast.Name):
+        return func.id in ("len", "enumerate", "zip", "reversed", "list", "tuple", "iter")
+    return isinstance(func, gast.Attribute) and func.attr in (
+        "append", "insert", "extend", "index", "count", "pop", "copy", "items", "values",
+        "keys")

@@ -372,8 +372,9 @@ class _Expander:
         function_values), its body in `prelude`: the name of its result."""
         fdef = fdef or self.functions[call.func.id]
         if self.depth > 20:
-            raise self.error(call, f"the local function '{fdef.name}' calls itself",
-                             "Define recursive functions at module level.")
+            raise self.error(call, f"the function '{fdef.name}', inlined here, calls itself",
+                             "Define recursive functions at module level, and give them "
+                             "module-level functions rather than lambdas or local ones.")
         args = [self.fv.argument(self, a, prelude) for a in call.args]
         keywords = {k.arg: self.fv.argument(self, k.value, prelude) for k in call.keywords}
         if any(isinstance(a, gast.Starred) for a in args) or None in keywords:
