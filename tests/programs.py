@@ -2116,12 +2116,133 @@ CASES.append(Case(star_in_calls, args(scal(0.5, 1.5), scal(0.5, 1.5)), (0, 1)))
 for _fn in (zip_star_rows, map_a_function, filter_a_list, reduce_a_list, sorted_with_a_key,
             enumerate_and_reversed, sum_with_a_start, min_max_with_a_key):
     CASES.append(Case(_fn, args(vec(4, 0.5, 1.5)), (0,)))
-for _fn in (partial_of_a_helper,):
+for _fn in (partial_of_a_helper, returned_closure):
     CASES.append(Case(_fn, args(scal(0.5, 1.5), scal(0.5, 1.5)), (0, 1)))
-for _fn in (immediately_called_lambda, callable_arguments, nested_defs):
+for _fn in (immediately_called_lambda, callable_arguments, nested_defs,
+            closures_over_loop_variables, lambdas_in_containers, lambda_as_an_argument):
     CASES.append(Case(_fn, args(scal(0.5, 1.5)), (0,)))
 CASES.append(Case(function_valued_default, args(vec(3)), (0,)))
 
+
+
+# ---- issue 19: functions as values (frontend/function_values.py) ------------------------------
+def _softplus(v):
+    return np.log1p(np.exp(v))
+
+
+ACTS = {"tanh": np.tanh, "softplus": _softplus, "square": lambda v: v * v}
+
+
+def layer_table(x, w):
+    h = ACTS["tanh"](w * x)
+    act = ACTS["softplus"]
+    s = np.sum(act(h) * w)
+    for name in ("square", "tanh"):       # a key known only as the loop runs
+        s = s + np.sum(ACTS[name](h * x))
+    return s
+
+
+def _rk4_step(f, y, h):
+    k1 = f(y)
+    k2 = f(y + 0.5 * h * k1)
+    k3 = f(y + 0.5 * h * k2)
+    k4 = f(y + h * k3)
+    return y + h / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
+
+
+def _integrate(f, y0, h=0.1, steps=4):
+    y = y0
+    for _ in range(steps):
+        y = _rk4_step(f, y, h)
+    return y
+
+
+def ode_step_passed_on(y0, k):
+    def rhs(y):
+        return -k * y + 0.3 * np.sin(y)
+    y = _integrate(rhs, y0)
+    z = _integrate(lambda v: k * np.cos(v), y0, h=0.05, steps=2)
+    return np.sum(y * y) + np.sum(z)
+
+
+def loss_terms_as_lambdas(p, target):
+    terms = [lambda q: np.sum((q - target) ** 2),
+             lambda q: 0.1 * np.sum(q ** 2),
+             np.linalg.norm]
+    weights = [1.0, 0.5, 0.2]
+    total = 0.0
+    for w, term in zip(weights, terms):
+        total = total + w * term(p)
+    return total
+
+
+def make_scaled(a):
+    return lambda v: a * v
+
+
+def closure_factory(x, y):
+    double = make_scaled(2.0)
+    by_y = make_scaled(y * y)
+    scalers = [make_scaled(c) for c in (1.0, y, x)]
+    s = double(x) + by_y(x) * make_scaled(x)(y)
+    for g in scalers:
+        s = s + g(x) * g(y)
+    return s
+
+
+def nested_def_returned(x, c):
+    def make_poly(a, b):
+        def poly(v):
+            return a + b * v + v * v
+        return poly
+    p = make_poly(c, 2.0 * c)
+    q = make_poly(1.0, x)
+    y = np.sin(x)          # computed in between: p and q keep their own a and b
+    return p(y) * q(c) + p(x)
+
+
+def partial_passed_on(x, y):
+    g = functools.partial(_affine, a=y, b=1.5)
+    h = functools.partial(_affine, x, b=0.5)
+    return _apply(x, g) + _apply(y, h) + sum(map(g, [x, y]))
+
+
+def functions_chained_in_a_loop(x):
+    fs = [np.sin, lambda v: v * v + 1.0, _cubed]
+    fs.append(np.tanh)
+    y = x
+    for f in fs:
+        y = f(y) * 0.9
+    return y + fs[1](x) + fs[-1](x)
+
+
+def function_chosen_by_a_branch(x, y):
+    if y > 0.0:
+        act = lambda v: v * y
+    else:
+        act = np.cos
+    shifts = {}
+    shifts["sin"] = np.sin
+    shifts["scaled"] = act
+    return act(x) + shifts["scaled"](x * x) * shifts["sin"](y)
+
+
+def comprehension_of_lambdas(x):
+    fs = [lambda v, k=k: v * (k + 1.0) for k in range(3)]
+    late = [lambda v: v * k for k in range(3)]     # Python's late binding: k is 2 for each
+    return sum(f(x) * x for f in fs) + late[0](x) + late[1](x * x)
+
+
+CASES.append(Case(layer_table, args(vec(3, -1.0, 1.0), vec(3, -1.0, 1.0)), (0, 1)))
+CASES.append(Case(ode_step_passed_on, args(vec(2, 0.2, 1.0), scal(0.5, 1.5)), (0, 1)))
+CASES.append(Case(loss_terms_as_lambdas, args(vec(3, 0.5, 1.5), vec(3, -1.0, 0.0)), (0, 1)))
+for _fn in (closure_factory, nested_def_returned, partial_passed_on,
+            function_chosen_by_a_branch):
+    CASES.append(Case(_fn, args(scal(0.5, 1.5), scal(0.5, 1.5)), (0, 1)))
+for _fn in (functions_chained_in_a_loop, comprehension_of_lambdas):
+    CASES.append(Case(_fn, args(scal(0.5, 1.5)), (0,)))
+CASES.append(Case(function_chosen_by_a_branch, args(scal(0.5, 1.5), scal(-1.5, -0.5)), (0, 1),
+                  label="function_chosen_by_a_branch_negative"))
 
 # ---- issue 19: statements ------------------------------------------------------------------------
 def _squares(xs):
@@ -2399,10 +2520,6 @@ def del_of_an_argument_item(x, d):
 # (README, "Python supported"): {program: (arguments, words of the message)}; test_errors.
 REFUSED_PYTHON = {
     star_params_in_helpers: ((1.0, 1.0), "takes **kwargs"),
-    returned_closure: ((1.0, 1.0), "a call whose callee is computed by another call"),
-    closures_over_loop_variables: ((1.0,), "a lambda kept in a list, passed on"),
-    lambdas_in_containers: ((1.0,), "a lambda kept in a list, passed on"),
-    lambda_as_an_argument: ((1.0,), "a lambda kept in a list, passed on"),
     generator_taken_by_next: ((1.0,), "next(...) takes one item"),
     generator_left_early: ((1.0,), "may stop (break or return) before the generator ends"),
     endless_generator: ((1.0,), "a generator that never ends"),

@@ -85,6 +85,10 @@ def passes_lambda(x):
     return apply(lambda v: v * v, x)
 
 
+def passes_lambda_to_numpy(x):
+    return np.sum(np.apply_along_axis(lambda v: v * v, 0, x))
+
+
 def deletes(x):
     y = [x * 2.0, x]
     z = y                    # z would see the item go

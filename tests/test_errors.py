@@ -36,7 +36,7 @@ def line_of(fn, text):
     (r.uses_with, "for k in range(2)", "`try`"),
     (r.writes_global, "global COUNTER", "`global`"),
     (r.defines_class, "class Box", "class definition"),
-    (r.passes_lambda, "apply(lambda", "lambda"),
+    (r.passes_lambda_to_numpy, "apply_along_axis(lambda", "lambda"),
     (r.deletes, "del y[0]", "`del y[...]`"),
     (r.imports_inside, "import math as m", "`import`"),
     (r.writes_nonlocal, "nonlocal total", "`nonlocal`"),
@@ -363,7 +363,6 @@ def test_ode_solvers_are_refused_at_the_users_call_in_both_modes(fn, x, marker):
 
 @pytest.mark.parametrize("fn, marker", [
     (r.odeint_of_closure, "ys = odeint(rate"),
-    (r.passes_local_function, "return twice(scaled"),
 ])
 def test_a_local_function_passed_on_is_refused_at_its_use(fn, marker):
     """Its calls are inlined and its definition dropped: the generated code failed on its name

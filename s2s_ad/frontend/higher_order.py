@@ -109,9 +109,11 @@ def rewrite(expander, call, prelude):
 
 def expand_partials(node, namer, error, resolve):
     """`g = functools.partial(f, ...)` in the body: its bound arguments assigned to fresh
-    names where it stands (Python evaluates them there), each call of g a call of f."""
+    names where it stands (Python evaluates them there), each call of g a call of f.
+    Returns {g: (f, [names of the positional ones], [(keyword, name)])}: where g is passed
+    on or stored, it is a function value (function_values.Partial)."""
     if resolve is None:
-        return
+        return {}
     partials, body = {}, []
     for stmt in node.body:
         call = stmt.value if isinstance(stmt, gast.Assign) else None
@@ -145,10 +147,8 @@ def expand_partials(node, namer, error, resolve):
             given = {k.arg for k in sub.keywords}
             sub.keywords = [gast.keyword(arg=k, value=S.load(v)) for k, v in keywords
                             if k not in given] + sub.keywords
-    for sub in S.walk(node):
-        if isinstance(sub, gast.Name) and sub.id in partials:
-            raise error(sub, f"'{sub.id}', a functools.partial, is used other than called",
-                        "Call it where it is defined, or define a function with `def`.")
+    return {name: part for name, part in partials.items() if any(
+        isinstance(sub, gast.Name) and sub.id == name for sub in S.walk(node))}
 
 
 def _written_callee(func, resolve):

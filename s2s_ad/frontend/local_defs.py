@@ -24,17 +24,21 @@ import gast
 
 from s2s_ad.base import syntax as S
 from s2s_ad.frontend import higher_order
+from s2s_ad.frontend.function_values import FunctionValues, Partial, Static
 
 
-_HOISTABLE = (gast.ListComp, gast.GeneratorExp, gast.DictComp, gast.Dict,
-              gast.Call)    # the nodes _hoisted may accept
+_HOISTABLE = (gast.ListComp, gast.GeneratorExp, gast.DictComp, gast.Dict, gast.List,
+              gast.Tuple, gast.Set, gast.Call)    # the nodes _hoisted may accept
 
 
-def expand_locals(node, namer, error, resolve=None):
+def expand_locals(node, namer, error, resolve=None, prepare=None, closure=None):
     """`resolve(name, default)`: what a free name is bound to, to recognise the built-ins
-    that higher_order rewrites (None: none is)."""
+    that higher_order rewrites (None: none is).  `prepare(fn)`: a module-level function's
+    FunctionDef and Parsed, ready to be inlined (function_values); `closure`, a dict, gets
+    the objects the expanded code's new free names denote."""
     functions = {}
-    higher_order.expand_partials(node, namer, error, resolve)
+    values = FunctionValues(resolve, prepare, error)
+    partials = higher_order.expand_partials(node, namer, error, resolve)
     node.body = _collect(node.body, functions, namer, error)
     for name in functions:
         for sub in S.walk(node):
@@ -42,25 +46,65 @@ def expand_locals(node, namer, error, resolve=None):
                 raise error(sub, f"the local function '{name}' is reassigned",
                             "Give the new value another name.")
     expander = _Expander(functions, namer, error)
-    expander.resolve = resolve
+    expander.fv, expander.resolve = values, values.resolve
     expander.locals = {a.id for a in node.args.args} | {
         n.id for n in S.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+    values.count_stores(node, [a.id for a in node.args.args])
+    for name, (func, args, keywords) in partials.items():
+        value = values.value_of(expander, func)
+        if value is None:
+            raise error(func, f"'{name}', a functools.partial of this function, is used "
+                              f"other than called", "Call it where it is defined, or define "
+                              "a function with `def`.")
+        values.aliases[name] = Partial(value, tuple(args), tuple(keywords))
     node.body = expander.block(node.body)
+    values.fill(node)
+    _replace_aliases(node, values.aliases, error)
     if functions:
         _refuse_values(node, functions, error)
+    if closure is not None:
+        closure.update(values.extra)
     return node
+
+
+def _replace_aliases(node, aliases, error):
+    """The names left of the aliases of function values (their calls were expanded): a
+    module-level function's name is the function's own; a local function's, refused where
+    it is passed on (_refuse_values); a partial's, refused here."""
+    for parent in S.walk(node):
+        for field, value in gast.iter_fields(parent):
+            items = value if isinstance(value, list) else [value]
+            for k, child in enumerate(items):
+                if not (isinstance(child, gast.Name) and child.id in aliases and
+                        isinstance(child.ctx, gast.Load)):
+                    continue
+                alias = aliases[child.id]
+                if isinstance(alias, Partial):
+                    raise error(child, f"'{child.id}', a functools.partial, is passed to a "
+                                       f"function that is not inlined (a library function) "
+                                       f"or returned", "Call it here, or pass it to a "
+                                       "function of yours.")
+                new = S.clone(alias.node) if isinstance(alias, Static) else \
+                    gast.copy_location(S.load(alias.name), child)
+                if isinstance(value, list):
+                    value[k] = new
+                else:
+                    setattr(parent, field, new)
 
 
 def _refuse_values(node, functions, error):
     """Raise where a local function is left as a value (passed to a library function such as
-    `odeint(rhs, ...)`, stored, returned) after its calls were inlined: its definition is gone,
+    `odeint(rhs, ...)`, returned) after its calls were inlined: its definition is gone,
     so the generated code would fail on its name, or a derivative through what it reads would
     be lost."""
     for sub in S.walk(node):
         if isinstance(sub, gast.Name) and sub.id in functions and isinstance(sub.ctx, gast.Load):
-            raise error(sub, f"the local function '{sub.id}' is used as a value (passed on, "
-                             "stored or returned): s2s_ad inlines a local function where it is "
-                             "called, and nowhere else",
+            what = "a lambda" if sub.id.startswith("lambda") else \
+                f"the local function '{sub.id}'"
+            raise error(sub, f"{what} is used as a value that leaves the code s2s_ad follows "
+                             "(passed to a library function, or returned): it inlines a local "
+                             "function in this function and in the functions of yours it is "
+                             "passed to",
                         "Define it at module level and pass it what it reads from this "
                         "function as arguments, or call it here.")
 
@@ -112,14 +156,14 @@ def _local_function(stmt, error):
 
 
 class _Expander:
-    resolve, locals = None, frozenset()
+    resolve, locals, fv = None, frozenset(), None
 
     def __init__(self, functions, namer, error, depth=0):
         self.functions, self.namer, self.error, self.depth = functions, namer, error, depth
 
     def inner(self):
         inner = _Expander(self.functions, self.namer, self.error, self.depth + 1)
-        inner.resolve, inner.locals = self.resolve, self.locals
+        inner.resolve, inner.locals, inner.fv = self.resolve, self.locals, self.fv
         return inner
 
     def name_lambda(self, lam, prelude):
@@ -140,9 +184,6 @@ class _Expander:
         return out
 
     def statement(self, stmt):
-        for field in ("body", "orelse"):
-            if isinstance(getattr(stmt, field, None), list) and not isinstance(stmt, gast.FunctionDef):
-                setattr(stmt, field, self.block(getattr(stmt, field)))
         if isinstance(stmt, gast.While) and self._needs_hoisting(stmt.test):
             raise self.error(stmt.test, "a comprehension or local function call in a `while` "
                                         "condition is not supported",
@@ -155,6 +196,18 @@ class _Expander:
             part = getattr(stmt, field, None)
             if part is not None:
                 setattr(stmt, field, self.expression(part, prelude))
+        if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and \
+                self.fv.assigned(self, stmt, prelude) == []:
+            return prelude      # an alias of a function: its uses are expanded
+        if isinstance(stmt, gast.For):
+            self.fv.loop(self, stmt)
+        # the blocks after the header, which Python evaluates first (a loop's iterable)
+        looped = isinstance(stmt, (gast.For, gast.While))
+        self.fv.loops += looped
+        for field in ("body", "orelse"):
+            if isinstance(getattr(stmt, field, None), list) and not isinstance(stmt, gast.FunctionDef):
+                setattr(stmt, field, self.block(getattr(stmt, field)))
+        self.fv.loops -= looped
         return prelude + [stmt]
 
     def _needs_hoisting(self, node):
@@ -165,7 +218,10 @@ class _Expander:
             isinstance(n, gast.Dict) and None in n.keys) or (
             isinstance(n, gast.Call) and ((isinstance(n.func, gast.Name)
                                            and n.func.id in self.functions)
-                                          or higher_order.recognises(self, n)))
+                                          or higher_order.recognises(self, n)
+                                          or self.fv.handles(self, n))) or (
+            isinstance(n, (gast.List, gast.Tuple, gast.Set, gast.Dict)) and
+            self.fv.has_function_items(self, n))
 
     def expression(self, node, prelude):
         """`node` with comprehensions and local calls replaced by names computed in `prelude`."""
@@ -176,10 +232,19 @@ class _Expander:
         if self._hoisted(node):
             if isinstance(node, gast.Call) and higher_order.recognises(self, node):
                 return higher_order.rewrite(self, node, prelude)
-            if isinstance(node, gast.Call):
+            if isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and \
+                    node.func.id in self.functions:
                 return self.inline_call(node, prelude)
-            if isinstance(node, gast.Dict):
+            if isinstance(node, gast.Call):
+                return self.fv.call(self, node, prelude)
+            if isinstance(node, gast.Dict) and None in node.keys:
                 return self.merged_dict(node, prelude)
+            if isinstance(node, (gast.List, gast.Tuple, gast.Set, gast.Dict)):
+                for field, value in gast.iter_fields(node):
+                    if isinstance(value, list) and field != "ctx":
+                        setattr(node, field, [v if isinstance(v, gast.Lambda) or v is None
+                                              else self.expression(v, prelude) for v in value])
+                return self.fv.display(self, node, prelude)
             return self.comprehension(node, prelude)
         if isinstance(node, gast.Lambda):
             return node       # its body runs later, if ever: left to the later passes
@@ -192,6 +257,8 @@ class _Expander:
         for field, value in gast.iter_fields(node):
             if isinstance(value, (gast.AST, list)):
                 setattr(node, field, self.expression(value, prelude))
+        if self._hoisted(node):      # a function value only now (`fs.append(make(c))`)
+            return self.expression(node, prelude)
         return node
 
     def short_circuit(self, node, prelude):
@@ -300,13 +367,16 @@ class _Expander:
         fdef.body = _collect(fdef.body, self.functions, self.namer, self.error)
         return list(fresh.values())
 
-    def inline_call(self, call, prelude):
-        fdef = self.functions[call.func.id]
+    def inline_call(self, call, prelude, fdef=None):
+        """The call of a local function (or of `fdef`, a function being inlined: see
+        function_values), its body in `prelude`: the name of its result."""
+        fdef = fdef or self.functions[call.func.id]
         if self.depth > 20:
-            raise self.error(call, f"the local function '{fdef.name}' calls itself",
-                             "Define recursive functions at module level.")
-        args = [self.expression(a, prelude) for a in call.args]
-        keywords = {k.arg: self.expression(k.value, prelude) for k in call.keywords}
+            raise self.error(call, f"the function '{fdef.name}', inlined here, calls itself",
+                             "Define recursive functions at module level, and give them "
+                             "module-level functions rather than lambdas or local ones.")
+        args = [self.fv.argument(self, a, prelude) for a in call.args]
+        keywords = {k.arg: self.fv.argument(self, k.value, prelude) for k in call.keywords}
         if any(isinstance(a, gast.Starred) for a in args) or None in keywords:
             raise self.error(call, "*args or **kwargs in a call of a local function",
                              "Pass the arguments one by one.")
@@ -339,12 +409,20 @@ class _Expander:
         body_def = desugar(body_def, self.namer, self.error)
         body = [_rename(stmt, renames) for stmt in body_def.body]
         for name in nested:      # a closure reads the renamed locals of this call
-            _rename(self.functions[name], renames)
+            inner = self.functions[name]
+            _rename(inner, renames)
+            inner.default_names = {p: renames.get(n, n) for p, n in inner.default_names.items()}
         result = self.namer.fresh(f"_{fdef.name}")
         ret = body[-1]
         body[-1] = gast.copy_location(S.assign(result, ret.value if ret.value is not None
                                                else S.const(None)), ret)
-        prelude.extend(binding + self.inner().block(body))
+        self.fv.count_stores(binding + body)
+        self.fv.frames.append((set(renames.values()), self.fv.loops))
+        self.fv.made_by.update(renames.values())
+        try:      # a parameter given a function is an alias of it (function_values)
+            prelude.extend(self.inner().block(binding + body))
+        finally:
+            self.fv.frames.pop()
         return S.load(result)
 
 

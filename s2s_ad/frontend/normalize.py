@@ -123,6 +123,31 @@ def normalize(fn, statics=None, in_place=(), walks=None):
         parsed = copy.copy(parsed)
         parsed.closure = dict(parsed.closure, **statics)
         _drop_parameters(node, statics)
+    parsed = _rewritten(node, parsed)
+    namer = Namer(set(S.names_in(node)) | reserved_names() | {node.name})
+    holder = SSAFunction(parsed, node, namer, [a.id for a in node.args.args])
+    _rewrite_calls(holder)
+    _check_signature(holder)
+    parsed = _plain_statements(holder, namer)
+    closure = {}
+    node = expand_locals(node, namer, holder.error, resolve=parsed.resolve,
+                         prepare=_inlinable(namer), closure=closure)
+    if closure:      # the objects inlined module-level functions name (function_values)
+        parsed = holder.parsed = copy.copy(parsed)
+        parsed.closure = dict(parsed.closure, **closure)
+    node = gast.fix_missing_locations(desugar(node, namer, holder.error,
+                                              shared=holder.shared_updates,
+                                              in_place=in_place, walks=walks))
+    if "_ad" in S.names_in(node) and parsed.resolve("_ad", None) is not runtime:
+        parsed = holder.parsed = copy.copy(parsed)     # a loop over a dict lists its keys
+        parsed.closure = dict(parsed.closure, _ad=runtime)     # with the runtime's keys_of
+    holder.node = to_ssa(node, namer, holder.error)
+    return holder
+
+
+def _rewritten(node, parsed):
+    """The rewrites of `node` (in place) that read its module's names; the Parsed its code
+    then resolves names with (given the runtime as `_ad` where the new code calls it)."""
     if not is_generated(parsed.filename):
         _refuse_reserved_names(node, parsed)
     if is_generated(parsed.filename):
@@ -132,30 +157,48 @@ def normalize(fn, statics=None, in_place=(), walks=None):
           or any(isinstance(n, gast.Assert) for n in S.walk(node))):
         parsed = copy.copy(parsed)    # the rewritten code calls the runtime's add_at, an
         parsed.closure = dict(parsed.closure, _ad=runtime)    # assert its check_assertion
-    namer = Namer(set(S.names_in(node)) | reserved_names() | {node.name})
-    holder = SSAFunction(parsed, node, namer, [a.id for a in node.args.args])
+    return parsed
+
+
+def _rewrite_calls(holder):
     _refuse_code_from_text(holder)
     _einsum_index_lists_as_subscripts(holder)
     _multi_dots_as_products(holder)
     _matrix_norms_as_norms(holder)
     _records_made_of_fields(holder)
     _flat_reads_as_ravel(holder.node)
-    _check_signature(holder)
+
+
+def _inlinable(namer):
+    """`prepare(fn, inlined)` for expand_locals: a module-level function's FunctionDef,
+    rewritten as the function differentiated is up to expand_locals, and its Parsed (which
+    resolves the names it reads in its own module).  To be `inlined`, its names are kept
+    clear of those `namer` makes, and its new names made by it; else (only looked at) by a
+    namer of its own, so that looking changes nothing in the code generated."""
+    def prepare(fn, inlined=False):
+        parsed = frontend.parse(fn)
+        node = S.clone(parsed.node)
+        parsed = _rewritten(node, parsed)
+        own = namer if inlined else Namer(set(S.names_in(node)) | reserved_names())
+        own.taken.update(S.names_in(node))
+        holder = SSAFunction(parsed, node, own, [a.id for a in node.args.args])
+        _rewrite_calls(holder)
+        return node, _plain_statements(holder, own)
+    return prepare
+
+
+def _plain_statements(holder, namer):
+    """Generator helpers' calls as lists (generators.py) and statements as plain ones
+    (statements.py), in place; the Parsed the code then resolves names with (a try
+    statement's probe bound in its closure, attempts.py)."""
+    node, parsed = holder.node, holder.parsed
     if not is_generated(parsed.filename):     # (generated code consumes generators as lists)
         holder.generator = generators_as_lists(node, namer, holder.error, parsed.resolve)
     probes = plain_statements(node, namer, holder.error, parsed)
     if probes:     # a try statement's probe, read as a closure variable (attempts.py)
         parsed = holder.parsed = copy.copy(parsed)
         parsed.closure = dict(parsed.closure, **probes)
-    node = expand_locals(node, namer, holder.error, resolve=parsed.resolve)
-    node = gast.fix_missing_locations(desugar(node, namer, holder.error,
-                                              shared=holder.shared_updates,
-                                              in_place=in_place, walks=walks))
-    if "_ad" in S.names_in(node) and parsed.resolve("_ad", None) is not runtime:
-        parsed = holder.parsed = copy.copy(parsed)     # a loop over a dict lists its keys
-        parsed.closure = dict(parsed.closure, _ad=runtime)     # with the runtime's keys_of
-    holder.node = to_ssa(node, namer, holder.error)
-    return holder
+    return parsed
 
 
 def loop_walks(kinds):

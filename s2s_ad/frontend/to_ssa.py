@@ -151,9 +151,10 @@ class _SSA:
             return gast.Dict(keys=[self.atom(k, origin) for k in node.keys],
                              values=[self.atom(v, origin) for v in node.values])
         if isinstance(node, gast.Lambda):
-            raise self.error(node, "a lambda kept in a list, passed on or called where it "
-                                   "stands is not supported: s2s_ad follows the calls of a "
-                                   "lambda assigned to a name", _HINTS[gast.Lambda])
+            raise self.error(node, "a lambda passed to a library function (or returned) is "
+                                   "not supported: s2s_ad follows a lambda through this "
+                                   "function and through the functions of yours it is "
+                                   "passed to", _HINTS[gast.Lambda])
         raise self.error(node, f"{_describe(node)} is not supported here",
                          _HINTS.get(type(node), "Rewrite it with plain statements."))
 
@@ -455,8 +456,8 @@ _HINTS = {
     gast.Try: "Give the `try` a straight-line body (README, \"Python supported\").",
     gast.With: "Move the `with` block outside the differentiated function.",
     gast.Raise: "Check inputs outside the differentiated function, or use `assert`.",
-    gast.Lambda: "Assign it to a name and call it by that name (`g = lambda v, k=k: v * k`, "
-                 "in a loop too), or define it with `def` at module level.",
+    gast.Lambda: "Call it here, or pass it to a function of yours (which s2s_ad then "
+                 "inlines, the lambda with it).",
     gast.ListComp: "Write the loop out with `for` and `append`.",
     gast.GeneratorExp: "Write the loop out with `for`.",
     gast.Global: "Pass the value in as an argument and return the new value.",

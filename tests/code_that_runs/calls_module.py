@@ -57,3 +57,7 @@ SQUARES = {"first": _square}
 
 def calls_through_a_dict(x):
     return SQUARES["first"](x) + x
+
+
+def calls_through_an_argument(x, table):
+    return table["first"](x) + x
