@@ -258,3 +258,4 @@ defjvp(solve_banded, None,
        -solve_banded(l_and_u, ab, np.matmul(_ad.banded_dense(l_and_u, t), ans)),
        lambda t, ans, l_and_u, ab, b, overwrite_ab=False, overwrite_b=False, check_finite=True:
        solve_banded(l_and_u, ab, t))
+from s2s_ad.rules import scipy_linalg_dense_rules  # noqa: E402,F401  (the dense functions: np.linalg rules)
