@@ -864,6 +864,28 @@ if special is not None:
     case(special.softmax, (R(3, 4),), dict(axis=1))
     case(special.log_softmax, (R(5),))
     case(special.log_softmax, (R(3, 4),), dict(axis=0))
+    for _f, _dom in ((special.erfcx, R), (special.dawsn, R), (special.loggamma, P),
+                     (special.sici, G), (special.fresnel, R)):
+        case(_f, (_dom(4),))
+        case(_f, (_dom(),))
+    case(special.spence, (P(4),))
+    case(special.spence, (np.array([0.5, 0.9995, 1.0, 1.0007, 2.5]),))   # the series near 1
+    case(special.wofz, (R(4),))
+    case(special.wofz, (C(3),))
+    case(special.expn, (2, P(4)), wrt=(1,))
+    case(special.expn, (np.array([[0], [1], [3]]), P(4)), wrt=(1,))
+    case(special.owens_t, (R(4), R(4)))
+    case(special.owens_t, (R(2, 3), R(3)))
+    case(special.owens_t, (R(3), R(2, 3)))
+    for _f in (special.boxcox, special.boxcox1p):
+        case(_f, (P(4), R(4)))
+        case(_f, (P(2, 3), R(3)))
+        case(_f, (P(3), R(2, 3)))
+        case(_f, (P(4), np.array([0.0, 2e-5, -3e-4, 0.7])))    # near l = 0: the series
+    case(special.hyp1f1, (P(3), P(3) + 1.0, R(3)), wrt=(2,))
+    case(special.hyp1f1, (1.5, 2.5, R(2, 3)), wrt=(2,))
+    case(special.hyp1f1, (P(3), P(3) + 1.0, R(2, 3)), wrt=(2,))
+    case(special.hyp1f1, (P(2, 3), P(2, 3) + 1.0, R(3)), wrt=(2,))
     _L = np.tril(WC(3))
     case(solve_triangular, (_L, R(3)), dict(lower=True))
     case(solve_triangular, (np.triu(WC(3)), R(3, 2)))
