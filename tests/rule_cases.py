@@ -904,13 +904,13 @@ if stats is not None:
     _Q = rng.uniform(0.1, 0.9, 4)      # probabilities, for ppf
 
     def _stats_cases(dist, shapes, x, methods=("pdf", "logpdf", "cdf", "logcdf", "sf",
-                                               "logsf", "ppf"), wide=0.0):
+                                               "logsf", "ppf", "isf"), wide=0.0):
         """Cases of a location-scale distribution: x and its (shapes, loc, scale) by
         position, then broadcast with loc and scale by keyword (scale `wide` more, to keep
         x inside a bounded support)."""
         for method in methods:
             fn = getattr(dist, method)
-            point = _Q if method == "ppf" else x
+            point = _Q if method in ("ppf", "isf") else x
             case(fn, (point, *shapes, 0.3, 1.4))
             case(fn, (point, *shapes), dict(loc=0.3 * U(), scale=wide + P(3, 1)))
 
@@ -925,8 +925,14 @@ if stats is not None:
     _stats_cases(stats.beta, (P() + 1.0, P(4) + 1.0), 0.3 + rng.uniform(0.2, 1.2, 4), wide=1.5)
     _stats_cases(stats.chi2, (P(4) + 2.0,), 1.0 + P(4))
     _stats_cases(stats.vonmises, (P(4),), R(4), methods=("pdf", "logpdf"))
+    _stats_cases(stats.gumbel_r, (), R(4))
+    _stats_cases(stats.gumbel_l, (), R(4))
+    _stats_cases(stats.pareto, (P(4) + 1.0,), 2.0 + P(4))
+    _stats_cases(stats.wrapcauchy, (rng.uniform(0.2, 0.8, 4),), rng.uniform(0.5, 1.5, 4),
+                 methods=("pdf", "logpdf"))
+    _stats_cases(stats.gennorm, (P(4) + 1.0,), G(4))
     _stats_cases(stats.truncnorm, (-1.2, U(4) + 1.8), U(4) + 0.3, wide=1.5)
-    _stats_cases(stats.truncnorm, (U(4) - 1.5, 1.3), U(4) + 0.3, methods=("ppf",))
+    _stats_cases(stats.truncnorm, (U(4) - 1.5, 1.3), U(4) + 0.3, methods=("ppf", "isf"))
     _K = np.array([0.0, 1.0, 2.0, 3.0, 4.0, 6.0])
     for _method in ("logpmf", "pmf", "cdf", "sf"):
         case(getattr(stats.poisson, _method), (_K, P(6) + 0.5))
@@ -934,6 +940,13 @@ if stats is not None:
         case(getattr(stats.binom, _method), (_K, 7, rng.uniform(0.2, 0.8, 6)))
         case(getattr(stats.nbinom, _method), (_K, P(6) + 1.0, rng.uniform(0.2, 0.8, 6)))
         case(getattr(stats.geom, _method), (_K + 1.0, rng.uniform(0.2, 0.8, 6)))
+        case(getattr(stats.bernoulli, _method), (np.array([0.0, 1.0, 1.0, 0.0]),
+                                                 rng.uniform(0.2, 0.8, 4)))
+        case(getattr(stats.bernoulli, _method), (np.array([[0.0], [1.0]]),
+                                                 rng.uniform(0.2, 0.8, 3)))
+        if _method in ("logpmf", "pmf"):
+            case(getattr(stats.betabinom, _method), (_K, 7, P(6) + 0.5, P(6) + 0.5))
+            case(getattr(stats.betabinom, _method), (_K.reshape(2, 3), 7, P(3) + 0.5, P(3) + 0.5))
         # a parameter broadcast against the counts (its cotangent is summed)
         _K2 = _K.reshape(2, 3)
         case(getattr(stats.poisson, _method), (_K2, P(3) + 0.5))

@@ -75,7 +75,30 @@ def geom_dcdf_p(k, p):
     return j * (1.0 - p) ** (j - 1.0)
 
 
+# bernoulli: p^k (1 - p)^(1 - k); F = 1 - p on [0, 1), constant elsewhere
+def bernoulli_dlogp_p(k, p):
+    return k / p - (1.0 - k) / (1.0 - p)
+
+
+def bernoulli_dcdf_p(k, p):
+    return np.where(np.floor(k) == 0.0, -1.0, 0.0) + 0.0 * p
+
+
+# betabinom: C(n, k) B(k + a, n - k + b) / B(a, b)
+def betabinom_dlogp_a(k, n, a, b):
+    return (special.digamma(k + a) - special.digamma(n + a + b) - special.digamma(a)
+            + special.digamma(a + b))
+
+
+def betabinom_dlogp_b(k, n, a, b):
+    return (special.digamma(n - k + b) - special.digamma(n + a + b) - special.digamma(b)
+            + special.digamma(a + b))
+
+
 _discrete(stats.poisson, ("mu",), (poisson_dlogp_mu,), (poisson_dcdf_mu,))
+_discrete(stats.bernoulli, ("p",), (bernoulli_dlogp_p,), (bernoulli_dcdf_p,))
+_discrete(stats.betabinom, ("n", "a", "b"), (None, betabinom_dlogp_a, betabinom_dlogp_b),
+          (None, None, None), counts=("n",))
 _discrete(stats.binom, ("n", "p"), (None, binom_dlogp_p), (None, binom_dcdf_p), counts=("n",))
 _discrete(stats.nbinom, ("n", "p"), (nbinom_dlogp_n, nbinom_dlogp_p), (None, nbinom_dcdf_p))
 _discrete(stats.geom, ("p",), (geom_dlogp_p,), (geom_dcdf_p,))

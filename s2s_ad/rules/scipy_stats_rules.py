@@ -16,20 +16,23 @@ standardised log density logf(z; shapes) is all a distribution states, through
     dcdf[i](z, *shapes)     d F / d shape_i, F the standardised cdf   (None: not elementary)
 from which the table _CONTINUOUS gives every method's derivative in x, loc, scale and the
 shapes.  A shape derivative that needs a special function without a rule here (the
-incomplete gamma or beta function's derivative in its parameter, or I0'/I0 to second order)
-is refused at the user's line (registry.Refused), never returned as a zero.
+incomplete gamma or beta function's derivative in its parameter) is refused at the user's
+line (registry.Refused), never returned as a zero.
 
 Differentiable arguments:
-    norm expon laplace logistic cauchy uniform
-        pdf logpdf cdf logcdf sf logsf ppf       x (q), loc, scale
-    t (df), gamma (a), beta (a, b), chi2 (df)
+    norm expon laplace logistic cauchy uniform gumbel_r gumbel_l
+        pdf logpdf cdf logcdf sf logsf ppf isf   x (q), loc, scale
+    t (df), gamma (a), beta (a, b), chi2 (df), gennorm (beta)
         pdf logpdf                               x, shapes, loc, scale
-        cdf logcdf sf logsf ppf                  x (q), loc, scale; shapes refused
-    vonmises (kappa)   pdf logpdf                x, loc, scale; kappa refused
+        cdf logcdf sf logsf ppf isf              x (q), loc, scale; shapes refused
+    pareto (b)         every method above        x (q), b, loc, scale
+    vonmises (kappa), wrapcauchy (c)
+                       pdf logpdf                x, the shape, loc, scale
     truncnorm (a, b)   every method above        x (q), a, b, loc, scale
-    poisson (mu), geom (p), binom (n, p), nbinom (n, p)
-        logpmf pmf cdf sf                        mu or p, and nbinom's n in logpmf and pmf;
-                                                 k, loc and binom's n are integers (zero)
+    poisson (mu), geom (p), bernoulli (p), binom (n, p), nbinom (n, p), betabinom (n, a, b)
+        logpmf pmf cdf sf                        mu or p, and nbinom's n and betabinom's a
+                                                 and b in logpmf and pmf; k, loc and the n
+                                                 of binom and betabinom are integers (zero)
     dirichlet          logpdf pdf                x, alpha
     multivariate_normal  logpdf pdf              x, mean, cov (cov reads its lower triangle,
                                                  as SciPy does); allow_singular uses pinv
@@ -49,7 +52,7 @@ from s2s_ad.rules.scipy_stats_forms import _rules, _shape_derivatives
 # {method: (first parameter, its derivative, loc's, scale's, a shape's)}, in `seed` and
 # z, the standardised point, with `{score}` score(z, *shapes), `{d}` the shape's function
 # (d logf/d shape for pdf and logpdf, else dF/d shape) at z, and `{pdf}`, `{logpdf}` the
-# distribution's own at x (at the result, for ppf).  pdf is exp(logpdf): its derivatives
+# distribution's own at x (at the result, for ppf and isf).  pdf is exp(logpdf): its derivatives
 # are logpdf's times the density `ans`; logcdf's are cdf's over the cdf, exp(logpdf - ans)
 # in x; the sf is 1 - cdf; ppf inverts the cdf: dx/dq = 1 / pdf(x), dx/dshape =
 # -dF/dshape / pdf(x), dx/dloc = 1, dx/dscale = z.
@@ -66,6 +69,9 @@ _CONTINUOUS = {
               "seed * z * np.exp({logpdf} - ans)", "-seed * {d} * np.exp(-ans)"),
     "ppf": ("q", "seed * np.exp(-{logpdf})", "seed", "seed * z",
             "-seed * {d} * np.exp(-{logpdf})"),
+    # isf(q) = ppf(1 - q): dx/dq = -1 / pdf(x), the others as ppf's
+    "isf": ("q", "-seed * np.exp(-{logpdf})", "seed", "seed * z",
+            "-seed * {d} * np.exp(-{logpdf})"),
 }
 
 
@@ -75,7 +81,7 @@ def _continuous(dist, shapes, score, dlogf, dcdf, methods):
     s = "".join(f", {name}" for name in shapes)
     for method in methods:
         first, dx, dloc, dscale, dshape = _CONTINUOUS[method]
-        point = "ans" if method == "ppf" else first
+        point = "ans" if method in ("ppf", "isf") else first
         words = {"score": f"score(z{s})", "pdf": f"stats.{dist.name}.pdf({point}{s}, loc, scale)",
                  "logpdf": f"stats.{dist.name}.logpdf({point}{s}, loc, scale)"}
         cells = {"score": score}
@@ -158,6 +164,52 @@ def chi2_dlogf_df(z, df):
     return 0.5 * (np.log(z) - 0.6931471805599453 - special.digamma(0.5 * df))
 
 
+def gumbel_r_score(z):
+    return np.exp(-z) - 1.0
+
+
+def gumbel_l_score(z):
+    return 1.0 - np.exp(z)
+
+
+# pareto: f(z) = b z^-(b+1) on z >= 1, F(z) = 1 - z^-b
+def pareto_score(z, b):
+    return -(b + 1.0) / z
+
+
+def pareto_dlogf_b(z, b):
+    return 1.0 / b - np.log(z)
+
+
+def pareto_dcdf_b(z, b):
+    return np.exp(-b * np.log(z)) * np.log(z)
+
+
+# wrapcauchy: f(z) = (1 - c^2) / (2 pi (1 + c^2 - 2 c cos z)) on [0, 2 pi]
+def wrapcauchy_score(z, c):
+    return -2.0 * c * np.sin(z) / (1.0 + c * c - 2.0 * c * np.cos(z))
+
+
+def wrapcauchy_dlogf_c(z, c):
+    return -2.0 * c / (1.0 - c * c) - 2.0 * (c - np.cos(z)) / (1.0 + c * c - 2.0 * c * np.cos(z))
+
+
+# gennorm: f(z) = beta / (2 gamma(1/beta)) exp(-|z|^beta); |z|^beta log|z| is 0 at z = 0
+def gennorm_score(z, beta):
+    return -beta * np.abs(z) ** (beta - 1.0) * np.sign(z)
+
+
+def gennorm_dlogf_beta(z, beta):
+    size = np.abs(z)
+    return (1.0 / beta + special.digamma(1.0 / beta) / (beta * beta)
+            - size ** beta * np.log(np.where(size > 0.0, size, 1.0)))
+
+
+# vonmises: f(z) = exp(kappa cos z) / (2 pi I0(kappa)), I0'/I0 = I1/I0 = i1e/i0e
+def vonmises_dlogf_kappa(z, kappa):
+    return np.cos(z) - special.i1e(kappa) / special.i0e(kappa)
+
+
 def truncnorm_score(z, a, b):
     return -z
 
@@ -183,18 +235,23 @@ def truncnorm_dcdf_b(z, a, b):
     return stats.truncnorm.cdf(z, a, b) * truncnorm_dlogf_b(z, a, b)
 
 
-_EVERY = ("pdf", "logpdf", "cdf", "logcdf", "sf", "logsf", "ppf")
+_EVERY = ("pdf", "logpdf", "cdf", "logcdf", "sf", "logsf", "ppf", "isf")
 for _dist, _score in ((stats.norm, norm_score), (stats.expon, expon_score),
                       (stats.laplace, laplace_score), (stats.logistic, logistic_score),
-                      (stats.cauchy, cauchy_score), (stats.uniform, uniform_score)):
+                      (stats.cauchy, cauchy_score), (stats.uniform, uniform_score),
+                      (stats.gumbel_r, gumbel_r_score), (stats.gumbel_l, gumbel_l_score)):
     _continuous(_dist, (), _score, (), (), _EVERY)
 _continuous(stats.t, ("df",), t_score, (t_dlogf_df,), (None,), _EVERY)
 _continuous(stats.gamma, ("a",), gamma_score, (gamma_dlogf_a,), (None,), _EVERY)
 _continuous(stats.beta, ("a", "b"), beta_score, (beta_dlogf_a, beta_dlogf_b),
             (None, None), _EVERY)
 _continuous(stats.chi2, ("df",), chi2_score, (chi2_dlogf_df,), (None,), _EVERY)
-# d log I0(kappa) / d kappa is I1/I0, whose own derivative needs rules of i0e and i1e
-_continuous(stats.vonmises, ("kappa",), vonmises_score, (None,), (None,), ("pdf", "logpdf"))
+_continuous(stats.vonmises, ("kappa",), vonmises_score, (vonmises_dlogf_kappa,), (None,),
+            ("pdf", "logpdf"))
+_continuous(stats.pareto, ("b",), pareto_score, (pareto_dlogf_b,), (pareto_dcdf_b,), _EVERY)
+_continuous(stats.wrapcauchy, ("c",), wrapcauchy_score, (wrapcauchy_dlogf_c,), (None,),
+            ("pdf", "logpdf"))
+_continuous(stats.gennorm, ("beta",), gennorm_score, (gennorm_dlogf_beta,), (None,), _EVERY)
 _continuous(stats.truncnorm, ("a", "b"), truncnorm_score, (truncnorm_dlogf_a, truncnorm_dlogf_b),
             (truncnorm_dcdf_a, truncnorm_dcdf_b), _EVERY)
 
