@@ -597,3 +597,32 @@ def test_scaled_bessel_and_loggamma_refuse_complex_input(name):
             ad.vjp(lambda z: special.ive(1.5, z), z)[1](np.ones(2, dtype=complex))
         else:
             ad.vjp(lambda z: special.loggamma(z), z)[1](np.ones(2, dtype=complex))
+
+
+try:
+    import scipy.linalg as sla
+except ImportError:     # pragma: no cover
+    sla = None
+
+
+def _triangular_solve_both(a, b):
+    return np.sum(np.sin(sla.solve_triangular(a, b, lower=True)))
+
+
+def _lu_solve_both(a, b):
+    return np.sum(np.sin(sla.lu_solve(sla.lu_factor(a), b)))
+
+
+@pytest.mark.parametrize("fn, name", [(_triangular_solve_both, "solve_triangular("),
+                                      (_lu_solve_both, "lu_solve(")])
+def test_the_adjoint_solve_shared_by_both_cotangents_is_computed_once(fn, name):
+    """The cotangents of the matrix and of b both solve with the cotangent of the result: the
+    gradient with respect to both solves once going forward and once going back."""
+    if sla is None:     # pragma: no cover
+        pytest.skip("SciPy is not installed")
+    a = np.tril(np.random.default_rng(3).standard_normal((3, 3))) + 3.0 * np.eye(3)
+    b = np.arange(1.0, 4.0)
+    code = [line for line in ad.source(fn, "grad", wrt=(0, 1)).splitlines()
+            if not line.strip().startswith("#")]
+    assert sum(line.count(name) for line in code) == 2
+    ad.check_grads(fn, (a, b), modes=("rev",), order=2)
