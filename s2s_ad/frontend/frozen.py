@@ -42,7 +42,7 @@ def frozen_as_unfrozen(node, resolve):
             _unfreeze(call, freeze.func, freeze.args, freeze.keywords)
             found = True
     taken = set(S.names_in(node))
-    for k, stmt in enumerate(list(node.body)):
+    for stmt in list(node.body):
         name = _frozen_name(stmt, resolve, local)
         if name is None:
             continue
@@ -55,6 +55,7 @@ def frozen_as_unfrozen(node, resolve):
                 and not isinstance(n.ctx, gast.Load)) != 1:
             continue
         before, args, keywords = _parameters(stmt.value, name, taken)
+        k = next(i for i, s in enumerate(node.body) if s is stmt)   # (earlier ones grew)
         node.body[k:k + 1] = [gast.copy_location(s, stmt) for s in before]
         for call in calls:
             _unfreeze(call, stmt.value.func, args, keywords)
