@@ -24,6 +24,9 @@ the compiler follows those calls like a user's helper, so second derivatives com
     eigh, eigvalsh(a, lower=True, eigvals_only=)
                                  np.linalg.eigh's and eigvalsh's with UPLO 'L' or 'U'; the
                                  generalised problem (b) and subsets are refused
+    toeplitz, circulant, hankel  linear in c and in r: the cotangents sum g along the
+                                 (anti)diagonals that hold each entry (stacks too, but for
+                                 hankel, which SciPy ravels)
 
 Arguments other than the matrices (flags, overwrite_*, check_finite, lapack_driver) carry no
 derivative.  Real matrices, as np.linalg's rules.
@@ -36,7 +39,8 @@ from s2s_ad.rules.numpy_linalg_rules import (_cholesky_jvp, _cholesky_vjp, _eigh
                                              _eigh_vjp, _eigvalsh_jvp, _eigvalsh_vjp, _qr_jvp,
                                              _qr_vjp, _solve_jvp_a, _solve_vjp_a,
                                              _solve_vjp_b, _svd_jvp, _svd_vjp)
-from s2s_ad.rules.registry import Refused, deffacts, defjvp, defvjp, share
+from s2s_ad.rules.registry import (Refused, deffacts, defjvp, deflinear, defvjp,
+                                   nondifferentiable, share)
 
 
 # assume_a values under which SciPy reads one triangle of a as a symmetric (Hermitian) matrix
@@ -214,3 +218,68 @@ defjvp(sla.eigvalsh, lambda t, ans, a, b=None, *, lower=True, overwrite_a=False,
        _eigvalsh_jvp(t, ans, a, numpy_uplo(lower, b, subset_by_index, subset_by_value)),
        _B_REFUSED)
 deffacts(sla.svd, sla.qr, sla.eigh, kind="tuple")
+
+
+# ---- matrices made of a vector: toeplitz, circulant, hankel ----
+
+# toeplitz(c, r): T[i, j] = c[i - j] below the diagonal and on it, r[j - i] above (r[0] is not
+# read); without r, r = conj(c), whose cotangent is the conjugate (rules/__init__.py).  An
+# entry's cotangent is the sum of g along its diagonal: read as a row of g padded with zeros.
+def _toeplitz_vjp_c(g, ans, c, r=None):
+    n, m = np.shape(g)[-2], np.shape(g)[-1]
+    below = np.concatenate([g, np.zeros_like(g, shape=np.shape(g)[:-2] + (m, m))], -2)
+    gc = np.sum(below[..., np.arange(n)[:, None] + np.arange(m), np.arange(m)], -1)
+    return gc if r is not None else gc + np.conj(_toeplitz_vjp_r(g, ans, c, c))
+
+
+def _toeplitz_vjp_r(g, ans, c, r=None):
+    n, m = np.shape(g)[-2], np.shape(g)[-1]
+    right = np.concatenate([g, np.zeros_like(g, shape=np.shape(g)[:-2] + (n, n))], -1)
+    gr = np.sum(right[..., np.arange(n), np.arange(m)[:, None] + np.arange(n)], -1)
+    return gr * (np.arange(m) > 0)
+
+
+defvjp(sla.toeplitz, _toeplitz_vjp_c, _toeplitz_vjp_r)
+defjvp(sla.toeplitz,
+       lambda t, ans, c, r=None: sla.toeplitz(t, 0.0 * r) if r is not None else sla.toeplitz(t),
+       lambda t, ans, c, r=None: sla.toeplitz(0.0 * c, t))
+
+
+# circulant(c): C[i, j] = c[(i - j) mod n], linear in c
+def _circulant_vjp(g, ans, c):
+    n = np.shape(g)[-1]
+    return np.sum(g[..., (np.arange(n)[:, None] + np.arange(n)) % n, np.arange(n)], -1)
+
+
+deflinear(sla.circulant, _circulant_vjp)
+
+
+# hankel(c, r): H[i, j] = v[i + j] with v = c followed by r[1:] (r zeros when not given): the
+# cotangent of v[s] is the sum of g along the antidiagonal i + j = s.
+def hankel_sums(g):
+    n, m = np.shape(g)[-2], np.shape(g)[-1]
+    pad = np.zeros_like(g, shape=np.shape(g)[:-1] + (n,))
+    wide = np.concatenate([pad, g, pad], -1)
+    return np.sum(wide[..., np.arange(n), n + np.arange(n + m - 1)[:, None] - np.arange(n)], -1)
+
+
+def hankel_vectors(c, r):
+    """True for vectors c and r; raises for stacks, which SciPy ravels (until 1.19)."""
+    if np.ndim(c) != 1 or (r is not None and np.ndim(r) != 1):
+        _ad.unsupported("scipy.linalg.hankel of stacks of vectors (SciPy ravels them before "
+                        "1.19 and treats them as a batch after): pass vectors")
+    return True
+
+
+defvjp(sla.hankel, lambda g, ans, c, r=None: hankel_sums(g)[:np.shape(g)[-2]]
+       if hankel_vectors(c, r) else None,
+       lambda g, ans, c, r=None: np.concatenate([0.0 * g[0, :1], hankel_sums(g)[np.shape(
+           g)[-2]:]]) if hankel_vectors(c, r) else None)
+defjvp(sla.hankel,
+       lambda t, ans, c, r=None: (sla.hankel(t, 0.0 * r) if r is not None else sla.hankel(t))
+       if hankel_vectors(c, r) else None,
+       lambda t, ans, c, r=None: sla.hankel(0.0 * c, t) if hankel_vectors(c, r) else None)
+
+# matrices of an integer size alone: constant
+nondifferentiable(sla.dft, sla.hadamard, sla.helmert, sla.hilbert, sla.invhilbert, sla.pascal,
+                  sla.invpascal)

@@ -238,6 +238,7 @@ _elementwise(special.gammainc, _PARAMETER_A, lambda s, ans, a, x: s * np.exp(
 _elementwise(special.gammaincc, _PARAMETER_A, lambda s, ans, a, x: -s * np.exp(
     special.xlogy(a - 1, x) - x - special.gammaln(a)))
 nondifferentiable(special.gammasgn)     # the sign of gamma: piecewise constant
+nondifferentiable(special.bernoulli)    # the Bernoulli numbers B_0 ... B_n of an integer n
 
 # ---- Bessel functions ----
 

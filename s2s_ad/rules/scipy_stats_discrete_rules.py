@@ -6,7 +6,7 @@ both modes' rules).
 import numpy as np
 from scipy import special, stats
 
-from s2s_ad.rules.registry import Refused, deffacts, defjvp, defvjp
+from s2s_ad.rules.registry import Refused, deffacts, defjvp, defvjp, nondifferentiable
 from s2s_ad.rules.scipy_stats_forms import Contracted, _rules, _shape_derivatives
 
 
@@ -271,3 +271,4 @@ def _refuse_frozen():
 
 _refuse_the_rest()
 _refuse_frozen()
+nondifferentiable(stats.rankdata)     # ranks: piecewise constant
