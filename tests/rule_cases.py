@@ -869,6 +869,11 @@ if special is not None:
         case(_f, (_dom(4),))
         case(_f, (_dom(),))
     case(special.spence, (P(4),))
+    case(special.factorial, (P(4) + 1.0,))
+    case(special.factorial, (P(),))
+    case(special.comb, (P(4) + 4.0, P(4)))
+    case(special.comb, (P(2, 3) + 4.0, P(3)))
+    case(special.comb, (P(3) + 4.0, P(2, 3)), dict(repetition=True))
     case(special.spence, (np.array([0.5, 0.9995, 1.0, 1.0007, 2.5]),))   # the series near 1
     case(special.wofz, (R(4),))
     case(special.wofz, (C(3),))

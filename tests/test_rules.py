@@ -283,7 +283,7 @@ def test_rules_md_is_up_to_date():
 FLOAT64_OK = {np.select, np.histogram, _ad.interp_fp_grad, np.linalg.lstsq}
 try:        # SciPy's that compute in float64 (an integer order; a complex result)
     import scipy.special as _special
-    FLOAT64_OK |= {_special.expn, _special.wofz}
+    FLOAT64_OK |= {_special.expn, _special.wofz, _special.factorial}
 except ImportError:     # pragma: no cover
     pass
 

@@ -11,7 +11,7 @@ Contents:
                       rel_entr kl_div exp1 expi softmax log_softmax
                       jv/jn yv yn iv ive j0 j1 y0 y1 i0 i1 i0e i1e kv kn kve k0 k1 k0e k1e
                       erfcx dawsn wofz owens_t spence expn boxcox boxcox1p loggamma
-                      sici fresnel hyp1f1 (in x)
+                      sici fresnel hyp1f1 (in x) factorial comb (exact=False)
                       gammasgn (piecewise constant: non-differentiable)
     scipy.linalg      solve_triangular (trans 0/1, any lower/unit_diagonal, stacks)
 """
@@ -219,6 +219,21 @@ _elementwise(special.multigammaln, lambda s, ans, a, d: s * np.sum(
 # Python functions, not ufuncs: a 0-d array for numbers, so "num", not the numbers' "scalar"
 deffacts(special.zeta, special.polygamma, special.multigammaln, kind="num",
          shape=shapes.broadcast)
+# factorial(n) = gamma(n + 1) and comb(N, k) = gamma(N + 1) / (gamma(k + 1) gamma(N - k + 1))
+# (comb(N + k - 1, k) with repetition), inside their support; exact=True gives integers
+_elementwise(special.factorial, lambda s, ans, n, exact=False, extend="zero":
+             s * ans * special.digamma(n + 1.0) if not exact
+             else _ad.unsupported("scipy.special.factorial(exact=True): an integer"))
+_elementwise(special.comb,
+             lambda s, ans, N, k, *, exact=False, repetition=False: s * ans * (
+                 special.digamma(N + k) - special.digamma(N) if repetition
+                 else special.digamma(N + 1.0) - special.digamma(N - k + 1.0))
+             if not exact else _ad.unsupported("scipy.special.comb(exact=True): an integer"),
+             lambda s, ans, N, k, *, exact=False, repetition=False: s * ans * (
+                 special.digamma(N + k) - special.digamma(k + 1.0) if repetition
+                 else special.digamma(N - k + 1.0) - special.digamma(k + 1.0))
+             if not exact else _ad.unsupported("scipy.special.comb(exact=True): an integer"))
+deffacts(special.factorial, special.comb, kind="num", shape=shapes.broadcast)
 # poch(z, m) = gamma(z + m) / gamma(z)
 _elementwise(special.poch,
              lambda s, ans, z, m: s * ans * (special.digamma(z + m) - special.digamma(z)),
