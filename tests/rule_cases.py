@@ -938,6 +938,21 @@ if stats is not None:
     _stats_cases(stats.gennorm, (P(4) + 1.0,), G(4))
     _stats_cases(stats.truncnorm, (-1.2, U(4) + 1.8), U(4) + 0.3, wide=1.5)
     _stats_cases(stats.truncnorm, (U(4) - 1.5, 1.3), U(4) + 0.3, methods=("ppf", "isf"))
+    # moments and entropy in loc and scale, each broadcast against the other
+    for _dist, _shapes in ((stats.norm, ()), (stats.expon, ()), (stats.laplace, ()),
+                           (stats.logistic, ()), (stats.cauchy, ()), (stats.uniform, ()),
+                           (stats.gumbel_r, ()), (stats.gumbel_l, ()), (stats.t, (5.0,)),
+                           (stats.gamma, (2.5,)), (stats.beta, (2.0, 3.0)),
+                           (stats.chi2, (3.0,)), (stats.pareto, (4.5,)),
+                           (stats.gennorm, (1.5,))):
+        for _method in ("mean", "median", "std", "var", "entropy"):
+            if _dist is stats.cauchy and _method in ("mean", "std", "var"):
+                continue      # nan
+            _fn = getattr(_dist, _method)
+            case(_fn, (*_shapes, 0.3, 1.4))
+            case(_fn, _shapes, dict(loc=0.3 * U(), scale=P(3)))
+            case(_fn, (*_shapes, U(3), 1.3))
+            case(_fn, (*_shapes, 0.3, P(3)))
     _K = np.array([0.0, 1.0, 2.0, 3.0, 4.0, 6.0])
     for _method in ("logpmf", "pmf", "cdf", "sf"):
         case(getattr(stats.poisson, _method), (_K, P(6) + 0.5))

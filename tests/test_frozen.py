@@ -17,7 +17,7 @@ X = np.array([0.1, 0.5, 1.3, -0.4])
 
 def named_with_keywords(mu, s, x):
     d = st.norm(loc=mu, scale=s)
-    return np.sum(d.logpdf(x)) + d.cdf(0.2) - d.sf(x[0]) * d.ppf(0.7)
+    return np.sum(d.logpdf(x)) + d.cdf(0.2) - d.sf(x[0]) * d.ppf(0.7) + d.std() * d.entropy()
 
 
 def inline_by_position(mu, s, x):

@@ -26,6 +26,8 @@ Differentiable arguments:
         pdf logpdf                               x, shapes, loc, scale
         cdf logcdf sf logsf ppf isf              x (q), loc, scale; shapes refused
     pareto (b)         every method above        x (q), b, loc, scale
+    each of the above (not vonmises, wrapcauchy, truncnorm)
+        mean median std var entropy              loc, scale; shapes refused
     vonmises (kappa), wrapcauchy (c)
                        pdf logpdf                x, the shape, loc, scale
     truncnorm (a, b)   every method above        x (q), a, b, loc, scale
@@ -235,6 +237,25 @@ def truncnorm_dcdf_b(z, a, b):
     return stats.truncnorm.cdf(z, a, b) * truncnorm_dlogf_b(z, a, b)
 
 
+# The moments and entropy of a location-scale family: mean and median are loc + scale * m(shapes),
+# std scale * s(shapes), var its square, entropy h(shapes) + log(scale); so in loc and scale
+# their derivatives follow from the result itself.  In a shape they are refused.
+_MOMENTS = {"mean": ("seed", "seed * (ans - loc) / scale"),
+            "median": ("seed", "seed * (ans - loc) / scale"),
+            "std": (None, "seed * ans / scale"),
+            "var": (None, "2.0 * seed * ans / scale"),
+            "entropy": (None, "seed / scale")}
+
+
+def _moments(dist, shapes):
+    for method, (dloc, dscale) in _MOMENTS.items():
+        refused = [Refused(f"the derivative of {dist.name}.{method} in {name}",
+                           f"Pass {name} as a constant (or wrap it in ad.stop_gradient).")
+                   for name in shapes]
+        _rules(getattr(dist, method), [*shapes, "loc=0.0", "scale=1.0"],
+               [*refused, dloc, dscale], {})
+
+
 _EVERY = ("pdf", "logpdf", "cdf", "logcdf", "sf", "logsf", "ppf", "isf")
 for _dist, _score in ((stats.norm, norm_score), (stats.expon, expon_score),
                       (stats.laplace, laplace_score), (stats.logistic, logistic_score),
@@ -252,6 +273,12 @@ _continuous(stats.pareto, ("b",), pareto_score, (pareto_dlogf_b,), (pareto_dcdf_
 _continuous(stats.wrapcauchy, ("c",), wrapcauchy_score, (wrapcauchy_dlogf_c,), (None,),
             ("pdf", "logpdf"))
 _continuous(stats.gennorm, ("beta",), gennorm_score, (gennorm_dlogf_beta,), (None,), _EVERY)
+for _dist, _shapes in ((stats.norm, ()), (stats.expon, ()), (stats.laplace, ()),
+                       (stats.logistic, ()), (stats.cauchy, ()), (stats.uniform, ()),
+                       (stats.gumbel_r, ()), (stats.gumbel_l, ()), (stats.t, ("df",)),
+                       (stats.gamma, ("a",)), (stats.beta, ("a", "b")), (stats.chi2, ("df",)),
+                       (stats.pareto, ("b",)), (stats.gennorm, ("beta",))):
+    _moments(_dist, _shapes)
 _continuous(stats.truncnorm, ("a", "b"), truncnorm_score, (truncnorm_dlogf_a, truncnorm_dlogf_b),
             (truncnorm_dcdf_a, truncnorm_dcdf_b), _EVERY)
 
