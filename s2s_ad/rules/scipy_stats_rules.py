@@ -26,7 +26,7 @@ Differentiable arguments:
         pdf logpdf                               x, shapes, loc, scale
         cdf logcdf sf logsf ppf isf              x (q), loc, scale; shapes refused
     pareto (b)         every method above        x (q), b, loc, scale
-    each of the above (not vonmises, wrapcauchy, truncnorm)
+    each of the above (not vonmises, wrapcauchy, truncnorm; cauchy: median, entropy)
         mean median std var entropy              loc, scale; shapes refused
     vonmises (kappa), wrapcauchy (c)
                        pdf logpdf                x, the shape, loc, scale
@@ -247,8 +247,9 @@ _MOMENTS = {"mean": ("seed", "seed * (ans - loc) / scale"),
             "entropy": (None, "seed / scale")}
 
 
-def _moments(dist, shapes):
-    for method, (dloc, dscale) in _MOMENTS.items():
+def _moments(dist, shapes, methods=tuple(_MOMENTS)):
+    for method in methods:
+        dloc, dscale = _MOMENTS[method]
         refused = [Refused(f"the derivative of {dist.name}.{method} in {name}",
                            f"Pass {name} as a constant (or wrap it in ad.stop_gradient).")
                    for name in shapes]
@@ -273,8 +274,9 @@ _continuous(stats.pareto, ("b",), pareto_score, (pareto_dlogf_b,), (pareto_dcdf_
 _continuous(stats.wrapcauchy, ("c",), wrapcauchy_score, (wrapcauchy_dlogf_c,), (None,),
             ("pdf", "logpdf"))
 _continuous(stats.gennorm, ("beta",), gennorm_score, (gennorm_dlogf_beta,), (None,), _EVERY)
+_moments(stats.cauchy, (), ("median", "entropy"))     # its mean and variance do not exist
 for _dist, _shapes in ((stats.norm, ()), (stats.expon, ()), (stats.laplace, ()),
-                       (stats.logistic, ()), (stats.cauchy, ()), (stats.uniform, ()),
+                       (stats.logistic, ()), (stats.uniform, ()),
                        (stats.gumbel_r, ()), (stats.gumbel_l, ()), (stats.t, ("df",)),
                        (stats.gamma, ("a",)), (stats.beta, ("a", "b")), (stats.chi2, ("df",)),
                        (stats.pareto, ("b",)), (stats.gennorm, ("beta",))):
