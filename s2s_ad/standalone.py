@@ -36,9 +36,11 @@ from s2s_ad.base.naming import Namer, is_generated
 from s2s_ad.frontend import source as frontend
 
 MISSING = object()
-# s2s_ad's modules copied by their source (the scipy.stats rules' helpers: what their inlined
-# rules call)
-_COPIED = ("s2s_ad.runtime", "s2s_ad.base.errors", "s2s_ad.rules.scipy_stats_rules")
+# s2s_ad's modules copied by their source (what inlined rules call: the scipy.stats rules'
+# helpers, the np.linalg rule functions the scipy.linalg rules call)
+_COPIED = ("s2s_ad.runtime", "s2s_ad.base.errors", "s2s_ad.rules.scipy_stats_rules",
+           "s2s_ad.rules.scipy_stats_discrete_rules", "s2s_ad.rules.scipy_rules",
+           "s2s_ad.rules.numpy_linalg_rules", "s2s_ad.rules.scipy_linalg_dense_rules")
 _LIBRARIES = tuple({sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib",
                                                         "platlib")})
 

@@ -3640,3 +3640,57 @@ def meshgrid_potential(centres, charges):
 CASES.append(Case(polynomial_fit_loss, args(vec(4), vec(6), vec(6)), (0, 1, 2), tol=1e-5))
 CASES.append(Case(conv_layer, args(mat(5, 6), mat(2, 3), scal()), (0, 1, 2), tol=1e-5))
 CASES.append(Case(meshgrid_potential, args(mat(2, 2, 1.5, 2.0), vec(2)), (0, 1), tol=1e-5))
+
+
+# ---- scipy.linalg's everyday functions and frozen distributions (issue 20) --------------------
+# SciPy's defaults differ from NumPy's: cholesky gives the upper factor unless lower=True,
+# solve(assume_a="pos") reads the upper triangle.  A frozen distribution is used as users do.
+
+_NEW = np.array([-0.7, 0.4])
+
+
+def _rbf(x, z, scale, length=1.0):
+    d = x[:, None] - z[None, :]
+    return scale * np.exp(-0.5 * (d / length) ** 2)
+
+
+def gp_marginal_likelihood(log_params, x, y):
+    """GP evidence through SciPy's Cholesky factor, and the predictive variance at new points."""
+    scale = np.exp(log_params[0])
+    noise = np.exp(log_params[2])
+    k = _rbf(x, x, scale, length=np.exp(log_params[1])) + noise * np.eye(len(x))
+    low = sla.cholesky(k, lower=True)
+    alpha = sla.cho_solve((low, True), y)
+    fit = 0.5 * np.dot(y, alpha) + np.sum(np.log(np.diag(low)))
+    v = sla.solve_triangular(low, _rbf(x, _NEW, scale, np.exp(log_params[1])), lower=True)
+    upper = sla.cholesky(k)
+    return fit + np.sum(scale - np.sum(v * v, axis=0)) + 0.1 * np.sum(upper * upper)
+
+
+def scipy_linalg_everyday(a, b):
+    """solve, inv, det, qr, svd, eigh and eigvalsh of scipy.linalg, their results unpacked."""
+    s = a @ a.T + np.eye(len(b))
+    x = sla.solve(s, b, assume_a="pos")
+    q, r = sla.qr(a, mode="economic")
+    u, sv, vh = sla.svd(a, full_matrices=False)
+    w = sla.eigh(s, eigvals_only=True)
+    total = np.sum(x * b) + np.log(sla.det(s)) + np.sum(np.diag(r) ** 2) + np.sum(sv ** 3)
+    return total + np.sum(np.log(w)) + np.sum(sla.inv(s)) + np.sum(sla.eigvalsh(s, lower=False))
+
+
+def bayesian_regression_log_posterior(w, log_noise):
+    """A prior and a likelihood as frozen distributions, the noise scale learnt."""
+    prior = scipy.stats.norm(0.0, 2.0)
+    likelihood = norm(loc=_X @ w, scale=np.exp(log_noise))
+    log_p = np.sum(prior.logpdf(w)) + np.sum(likelihood.logpdf(_Y))
+    log_p = log_p + scipy.stats.gamma(2.0, scale=0.5).logpdf(np.exp(log_noise))
+    for k in range(2):
+        log_p = log_p + scipy.stats.gumbel_r(loc=w[k]).logcdf(_Y[k])
+    return -log_p
+
+
+CASES.append(Case(gp_marginal_likelihood, args(vec(3, -0.5, 0.5), vec(5), vec(5)), (0, 1, 2),
+                  tol=1e-5))
+CASES.append(Case(scipy_linalg_everyday, args(mat(3, 4), vec(3)), (0, 1), tol=1e-5))
+CASES.append(Case(bayesian_regression_log_posterior, args(vec(2, -1.0, 1.0), scal(-0.5, 0.5)),
+                  (0, 1)))

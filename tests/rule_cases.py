@@ -865,6 +865,33 @@ if special is not None:
     case(special.softmax, (R(3, 4),), dict(axis=1))
     case(special.log_softmax, (R(5),))
     case(special.log_softmax, (R(3, 4),), dict(axis=0))
+    for _f, _dom in ((special.erfcx, R), (special.dawsn, R), (special.loggamma, P),
+                     (special.sici, G), (special.fresnel, R)):
+        case(_f, (_dom(4),))
+        case(_f, (_dom(),))
+    case(special.spence, (P(4),))
+    case(special.factorial, (P(4) + 1.0,))
+    case(special.factorial, (P(),))
+    case(special.comb, (P(4) + 4.0, P(4)))
+    case(special.comb, (P(2, 3) + 4.0, P(3)))
+    case(special.comb, (P(3) + 4.0, P(2, 3)), dict(repetition=True))
+    case(special.spence, (np.array([0.5, 0.9995, 1.0, 1.0007, 2.5]),))   # the series near 1
+    case(special.wofz, (R(4),))
+    case(special.wofz, (C(3),))
+    case(special.expn, (2, P(4)), wrt=(1,))
+    case(special.expn, (np.array([[0], [1], [3]]), P(4)), wrt=(1,))
+    case(special.owens_t, (R(4), R(4)))
+    case(special.owens_t, (R(2, 3), R(3)))
+    case(special.owens_t, (R(3), R(2, 3)))
+    for _f in (special.boxcox, special.boxcox1p):
+        case(_f, (P(4), R(4)))
+        case(_f, (P(2, 3), R(3)))
+        case(_f, (P(3), R(2, 3)))
+        case(_f, (P(4), np.array([0.0, 2e-5, -3e-4, 0.7])))    # near l = 0: the series
+    case(special.hyp1f1, (P(3), P(3) + 1.0, R(3)), wrt=(2,))
+    case(special.hyp1f1, (1.5, 2.5, R(2, 3)), wrt=(2,))
+    case(special.hyp1f1, (P(3), P(3) + 1.0, R(2, 3)), wrt=(2,))
+    case(special.hyp1f1, (P(2, 3), P(2, 3) + 1.0, R(3)), wrt=(2,))
     _L = np.tril(WC(3))
     case(solve_triangular, (_L, R(3)), dict(lower=True))
     case(solve_triangular, (np.triu(WC(3)), R(3, 2)))
@@ -883,13 +910,13 @@ if stats is not None:
     _Q = rng.uniform(0.1, 0.9, 4)      # probabilities, for ppf
 
     def _stats_cases(dist, shapes, x, methods=("pdf", "logpdf", "cdf", "logcdf", "sf",
-                                               "logsf", "ppf"), wide=0.0):
+                                               "logsf", "ppf", "isf"), wide=0.0):
         """Cases of a location-scale distribution: x and its (shapes, loc, scale) by
         position, then broadcast with loc and scale by keyword (scale `wide` more, to keep
         x inside a bounded support)."""
         for method in methods:
             fn = getattr(dist, method)
-            point = _Q if method == "ppf" else x
+            point = _Q if method in ("ppf", "isf") else x
             case(fn, (point, *shapes, 0.3, 1.4))
             case(fn, (point, *shapes), dict(loc=0.3 * U(), scale=wide + P(3, 1)))
 
@@ -904,8 +931,29 @@ if stats is not None:
     _stats_cases(stats.beta, (P() + 1.0, P(4) + 1.0), 0.3 + rng.uniform(0.2, 1.2, 4), wide=1.5)
     _stats_cases(stats.chi2, (P(4) + 2.0,), 1.0 + P(4))
     _stats_cases(stats.vonmises, (P(4),), R(4), methods=("pdf", "logpdf"))
+    _stats_cases(stats.gumbel_r, (), R(4))
+    _stats_cases(stats.gumbel_l, (), R(4))
+    _stats_cases(stats.pareto, (P(4) + 1.0,), 2.0 + P(4))
+    _stats_cases(stats.wrapcauchy, (rng.uniform(0.2, 0.8, 4),), rng.uniform(0.5, 1.5, 4),
+                 methods=("pdf", "logpdf"))
+    _stats_cases(stats.gennorm, (P(4) + 1.0,), G(4))
     _stats_cases(stats.truncnorm, (-1.2, U(4) + 1.8), U(4) + 0.3, wide=1.5)
-    _stats_cases(stats.truncnorm, (U(4) - 1.5, 1.3), U(4) + 0.3, methods=("ppf",))
+    _stats_cases(stats.truncnorm, (U(4) - 1.5, 1.3), U(4) + 0.3, methods=("ppf", "isf"))
+    # moments and entropy in loc and scale, each broadcast against the other
+    for _dist, _shapes in ((stats.norm, ()), (stats.expon, ()), (stats.laplace, ()),
+                           (stats.logistic, ()), (stats.cauchy, ()), (stats.uniform, ()),
+                           (stats.gumbel_r, ()), (stats.gumbel_l, ()), (stats.t, (5.0,)),
+                           (stats.gamma, (2.5,)), (stats.beta, (2.0, 3.0)),
+                           (stats.chi2, (3.0,)), (stats.pareto, (4.5,)),
+                           (stats.gennorm, (1.5,))):
+        for _method in ("mean", "median", "std", "var", "entropy"):
+            if _dist is stats.cauchy and _method in ("mean", "std", "var"):
+                continue      # nan
+            _fn = getattr(_dist, _method)
+            case(_fn, (*_shapes, 0.3, 1.4))
+            case(_fn, _shapes, dict(loc=0.3 * U(), scale=P(3)))
+            case(_fn, (*_shapes, U(3), 1.3))
+            case(_fn, (*_shapes, 0.3, P(3)))
     _K = np.array([0.0, 1.0, 2.0, 3.0, 4.0, 6.0])
     for _method in ("logpmf", "pmf", "cdf", "sf"):
         case(getattr(stats.poisson, _method), (_K, P(6) + 0.5))
@@ -913,6 +961,13 @@ if stats is not None:
         case(getattr(stats.binom, _method), (_K, 7, rng.uniform(0.2, 0.8, 6)))
         case(getattr(stats.nbinom, _method), (_K, P(6) + 1.0, rng.uniform(0.2, 0.8, 6)))
         case(getattr(stats.geom, _method), (_K + 1.0, rng.uniform(0.2, 0.8, 6)))
+        case(getattr(stats.bernoulli, _method), (np.array([0.0, 1.0, 1.0, 0.0]),
+                                                 rng.uniform(0.2, 0.8, 4)))
+        case(getattr(stats.bernoulli, _method), (np.array([[0.0], [1.0]]),
+                                                 rng.uniform(0.2, 0.8, 3)))
+        if _method in ("logpmf", "pmf"):
+            case(getattr(stats.betabinom, _method), (_K, 7, P(6) + 0.5, P(6) + 0.5))
+            case(getattr(stats.betabinom, _method), (_K.reshape(2, 3), 7, P(3) + 0.5, P(3) + 0.5))
         # a parameter broadcast against the counts (its cotangent is summed)
         _K2 = _K.reshape(2, 3)
         case(getattr(stats.poisson, _method), (_K2, P(3) + 0.5))
@@ -984,6 +1039,53 @@ if sla is not None:
     case(sla.solve_banded, ((0, 1), _ab[1:3], R(5)))
     case(_ad.banded_dense, ((1, 2), R(4, 5)))
     case(_ad.dense_banded, ((2, 1), R(5, 5)))
+    # the dense functions, which compute np.linalg's: SciPy's defaults (cholesky's upper
+    # factor, solve's upper triangle under assume_a), stored triangles with other values in
+    # the triangle not read, stacks, and the keyword forms
+    _S = SPD(3) + np.tril(R(3, 3), -1)       # SciPy reads the upper triangle by default
+    case(sla.cholesky, (_S,))
+    case(sla.cholesky, (SPD(3) + np.triu(R(3, 3), 1), True))
+    case(sla.cholesky, (SPD(3, 2),), dict(lower=True))
+    case(sla.det, (WC(3),))
+    case(sla.det, (WC(2, 3),))
+    case(sla.inv, (WC(3),))
+    case(sla.inv, (WC(3, 2),))
+    case(sla.inv, (_S,), dict(assume_a="pos"))
+    case(sla.solve, (WC(3), R(3)))
+    case(sla.solve, (WC(3), R(3, 2)), dict(transposed=True))
+    case(sla.solve, (_S, R(3, 2)), dict(assume_a="pos"))
+    case(sla.solve, (SPD(3) + np.triu(R(3, 3), 1), R(3)), dict(assume_a="sym", lower=True))
+    case(sla.solve, (WC(3, 2), R(2, 3, 4)))
+    case(sla.svd, (R(4, 3),), dict(full_matrices=False), align=_align_columns)
+    case(sla.svd, (R(3, 3),), align=_align_columns)
+    case(sla.svd, (R(2, 3, 4),), dict(full_matrices=False), align=_align_columns)
+    case(sla.svd, (R(4, 3),), dict(compute_uv=False))
+    case(sla.svdvals, (R(4, 3),))
+    case(sla.svdvals, (R(2, 3, 4),))
+    case(sla.qr, (R(3, 3),))
+    case(sla.qr, (R(3, 5),))
+    case(sla.qr, (R(4, 3),), dict(mode="economic"))
+    case(sla.qr, (R(2, 4, 3),), dict(mode="economic"))
+    case(sla.qr, (R(4, 3),), dict(mode="r"))
+    # (driver="evd": the default driver flips an eigenvector's sign between close matrices,
+    # which the second-order test's differences of the VJP rule cannot follow)
+    case(sla.eigh, (SPD(4) + np.triu(R(4, 4), 1),), dict(driver="evd"), align=_align_columns)
+    case(sla.eigh, (SPD(3, 2),), dict(driver="evd"), align=_align_columns)
+    case(sla.eigh, (_S,), dict(lower=False, driver="evd"), align=_align_columns)
+    case(sla.eigh, (_S,), dict(lower=False, eigvals_only=True))
+    case(sla.eigvalsh, (SPD(3) + np.triu(R(3, 3), 1),))
+    case(sla.eigvalsh, (SPD(3, 2),), dict(lower=False))
+    # matrices made of vectors: r's first entry is not read; stacks of vectors; complex c
+    # without r (r = conj(c))
+    case(sla.toeplitz, (R(4), R(3)))
+    case(sla.toeplitz, (R(3),))
+    case(sla.toeplitz, (R(2, 3), R(2, 4)))
+    case(sla.toeplitz, (C(3),))
+    case(sla.circulant, (R(4),))
+    case(sla.circulant, (R(2, 3),))
+    case(sla.hankel, (R(4), R(3)))
+    case(sla.hankel, (R(3),))
+    case(sla.hankel, (R(3), R(2, 4)[0]))
 
 
 # ---- issue 20: NumPy callables JAX differentiates (last, so that the cases above keep their

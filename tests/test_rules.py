@@ -281,6 +281,11 @@ def test_rules_md_is_up_to_date():
 # Rules whose derivative is computed in float64 on purpose or by NumPy itself.
 # (lstsq: the tangent of its integer rank is the Python 0.0, weak in NumPy 2's promotion)
 FLOAT64_OK = {np.select, np.histogram, _ad.interp_fp_grad, np.linalg.lstsq}
+try:        # SciPy's that compute in float64 (an integer order; a complex result)
+    import scipy.special as _special
+    FLOAT64_OK |= {_special.expn, _special.wofz, _special.factorial}
+except ImportError:     # pragma: no cover
+    pass
 
 
 def _f32(x):
@@ -579,3 +584,45 @@ def test_a_real_matrix_with_a_complex_square_root_gets_a_real_gradient():
     fd = np.array([(real_part_of_a_complex_root(a + EPS * e) - real_part_of_a_complex_root(
         a - EPS * e)) / (2 * EPS) for e in np.eye(4).reshape(4, 2, 2)]).reshape(2, 2)
     np.testing.assert_allclose(grad, fd, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("name", ["ive", "loggamma"])
+def test_scaled_bessel_and_loggamma_refuse_complex_input(name):
+    """exp(-|Re z|) is not holomorphic, and digamma's own derivative has no complex form in
+    SciPy: a complex argument is refused, never given a wrong derivative."""
+    special = pytest.importorskip("scipy.special")
+    z = np.array([1.2 + 0.5j, 0.7 - 0.3j])
+    with pytest.raises(NotImplementedError, match=f"scipy.special.{name} of a complex"):
+        if name == "ive":
+            ad.vjp(lambda z: special.ive(1.5, z), z)[1](np.ones(2, dtype=complex))
+        else:
+            ad.vjp(lambda z: special.loggamma(z), z)[1](np.ones(2, dtype=complex))
+
+
+try:
+    import scipy.linalg as sla
+except ImportError:     # pragma: no cover
+    sla = None
+
+
+def _triangular_solve_both(a, b):
+    return np.sum(np.sin(sla.solve_triangular(a, b, lower=True)))
+
+
+def _lu_solve_both(a, b):
+    return np.sum(np.sin(sla.lu_solve(sla.lu_factor(a), b)))
+
+
+@pytest.mark.parametrize("fn, name", [(_triangular_solve_both, "solve_triangular("),
+                                      (_lu_solve_both, "lu_solve(")])
+def test_the_adjoint_solve_shared_by_both_cotangents_is_computed_once(fn, name):
+    """The cotangents of the matrix and of b both solve with the cotangent of the result: the
+    gradient with respect to both solves once going forward and once going back."""
+    if sla is None:     # pragma: no cover
+        pytest.skip("SciPy is not installed")
+    a = np.tril(np.random.default_rng(3).standard_normal((3, 3))) + 3.0 * np.eye(3)
+    b = np.arange(1.0, 4.0)
+    code = [line for line in ad.source(fn, "grad", wrt=(0, 1)).splitlines()
+            if not line.strip().startswith("#")]
+    assert sum(line.count(name) for line in code) == 2
+    ad.check_grads(fn, (a, b), modes=("rev",), order=2)

@@ -17,6 +17,7 @@ from s2s_ad import runtime as _runtime
 from s2s_ad.base import syntax as S
 from s2s_ad.base.errors import (DifferentiationError, NonDifferentiableCallError,
                                  UnsupportedSyntaxError)
+from s2s_ad.frontend import frozen
 from s2s_ad.frontend.resolve import TRANSFORM_NAMES, resolve_static
 from s2s_ad.frontend.source import signature
 from s2s_ad.rules import registry
@@ -56,8 +57,13 @@ def refusal_hint(op):
         return "Call the function by its module-level name (`h(x)`, not `fs[0](x)`): s2s_ad " \
                "follows the calls it can resolve when it generates the code."
     if op.kind == "method":     # the receiver's class is not known when the code is generated
-        return f"Call a method of your own class through the class (`Model{op.name[:-2]}" \
+        hint = f"Call a method of your own class through the class (`Model{op.name[:-2]}" \
                f"(self, x)` for `self{op.name[:-2]}(x)`); for an array, the NumPy function."
+        if op.name[1:-2] in frozen.POINT_METHODS | frozen.PLAIN_METHODS:
+            hint += " For a frozen scipy.stats distribution d = stats.norm(mu, s), call " \
+                    f"stats.norm{op.name[:-2]}(x, mu, s), or use d only as d{op.name[:-2]}" \
+                    "(x) in the function that freezes it."
+        return hint
     return "Call a NumPy function or a function with rules instead."
 
 

@@ -22,6 +22,7 @@ from s2s_ad.frontend.desugar import desugar
 from s2s_ad.frontend.generators import generators_as_lists
 from s2s_ad.frontend.local_defs import expand_locals
 from s2s_ad.frontend.piecewise import piecewise_as_pieces
+from s2s_ad.frontend.frozen import frozen_as_unfrozen
 from s2s_ad.frontend.statements import plain_statements
 from s2s_ad.frontend.resolve import resolve_static
 from s2s_ad.runtime.objects import init_fields
@@ -153,7 +154,7 @@ def _rewritten(node, parsed):
     if is_generated(parsed.filename):
         _functional_add_at(node)
     elif (_scatter_adds_as_writes(node, parsed) | _puts_along_axis_as_writes(node, parsed)
-          | piecewise_as_pieces(node, parsed.resolve)
+          | piecewise_as_pieces(node, parsed.resolve) | frozen_as_unfrozen(node, parsed.resolve)
           or any(isinstance(n, gast.Assert) for n in S.walk(node))):
         parsed = copy.copy(parsed)    # the rewritten code calls the runtime's add_at, an
         parsed.closure = dict(parsed.closure, _ad=runtime)    # assert its check_assertion

@@ -13,7 +13,11 @@
     scipy_rules          scipy.special and scipy.linalg.solve_triangular: loaded when the
                          program has imported SciPy and a callable is first looked up
     scipy_linalg_rules   scipy.linalg's expm, sqrtm, factorisations and solvers: likewise,
-                         once scipy.linalg is imported
+                         once scipy.linalg is imported; scipy_linalg_dense_rules the
+                         functions np.linalg has too (cholesky, solve, svd ...)
+    scipy_stats_rules    the scipy.stats distributions, once scipy.stats is imported:
+                         continuous ones here, discrete and multivariate ones in
+                         scipy_stats_discrete_rules, stated through scipy_stats_forms
     scipy_integrate_rules   refusals of scipy.integrate's ODE solvers, once it is imported
     runtime_rules        the runtime helpers generated code calls (`_ad.*`)
     shape_facts          shape rules of results (`deffacts(fn, shape=...)`)

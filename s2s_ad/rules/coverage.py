@@ -105,6 +105,19 @@ NOTES = {
     "scipy.linalg.solve_banded": "in ab (its band) and b",
     "scipy.linalg.solve_sylvester": "stacks too",
     "scipy.linalg.solve_triangular": "trans 0/1; stacks too",
+    "scipy.linalg.cholesky": "np.linalg's rule; reads the upper (lower=True: lower) triangle",
+    "scipy.linalg.solve": "np.linalg's rule; assume_a 'pos'/'sym'/'her': one triangle; "
+                          "transposed too",
+    "scipy.linalg.inv": "as solve(a, I); assume_a 'pos'/'sym': one triangle",
+    "scipy.linalg.eigh": "np.linalg's rule; reads the lower (lower=False: upper) triangle; "
+                         "b and subsets refused",
+    "scipy.linalg.eigvalsh": "as eigh", "scipy.linalg.det": "np.linalg's rule",
+    "scipy.linalg.svd": "np.linalg's rule", "scipy.linalg.svdvals": "np.linalg's rule",
+    "scipy.linalg.qr": "np.linalg's rule: 'economic', 'r', 'full' if rows <= columns; no pivoting",
+    "scipy.linalg.hankel": "vectors (SciPy ravels stacks)",
+    "scipy.special.loggamma": "real x", "scipy.special.expn": "in x, not the order n",
+    "scipy.special.hyp1f1": "in x; a and b refused (no elementary form)",
+    "scipy.special.factorial": "exact=False", "scipy.special.comb": "exact=False",
     "operator.pow": "d/db taken as 0 where a == 0", "numpy.power": "d/dx2 taken as 0 at x1 == 0",
 }
 

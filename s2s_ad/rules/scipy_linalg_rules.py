@@ -200,8 +200,8 @@ def _lu_solve_vjp_lu(g, ans, lu_and_piv, b, trans=0, overwrite_b=False, check_fi
     lu = lu_and_piv[0]
     n = np.shape(lu)[-1]
     low = np.tril(lu, -1) + np.eye(n, dtype=lu.dtype)
-    lam = np.reshape(lu_solve(lu_and_piv, g, trans=0 if trans in (1, 2, "T", "C") else 1),
-                     (n, -1))
+    solved = lu_solve(lu_and_piv, g, trans=0 if trans in (1, 2, "T", "C") else 1)
+    lam = np.reshape(solved, (n, -1))
     x2 = np.reshape(ans, (n, -1))
     ga = -(np.matmul(x2, np.transpose(lam)) if trans in (1, 2, "T", "C")
            else np.matmul(lam, np.transpose(x2)))
@@ -224,10 +224,16 @@ def _lu_solve_jvp_lu(t, ans, lu_and_piv, b, trans=0, overwrite_b=False, check_fi
                        np.shape(ans))
 
 
-defvjp(lu_solve, _lu_solve_vjp_lu,
-       lambda g, ans, lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True:
-       np.conj(lu_solve(lu_and_piv, np.conj(g))) if trans in (2, "C")
-       else lu_solve(lu_and_piv, g, trans=0 if trans in (1, "T") else 1))
+# b's cotangent is the solve the factor's rule makes too (the same statement: the compiler
+# computes it once, transforms/adjoint_calls.computed_once), but for trans 2 of a complex
+# factor, conj(A)^-1 g.
+def _lu_solve_vjp_b(g, ans, lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
+    solved = lu_solve(lu_and_piv, g, trans=0 if trans in (1, 2, "T", "C") else 1)
+    return (np.conj(lu_solve(lu_and_piv, np.conj(g)))
+            if trans in (2, "C") and np.iscomplexobj(lu_and_piv[0]) else solved)
+
+
+defvjp(lu_solve, _lu_solve_vjp_lu, _lu_solve_vjp_b)
 defjvp(lu_solve, _lu_solve_jvp_lu,
        lambda t, ans, lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True:
        lu_solve(lu_and_piv, t, trans=trans))
@@ -258,3 +264,4 @@ defjvp(solve_banded, None,
        -solve_banded(l_and_u, ab, np.matmul(_ad.banded_dense(l_and_u, t), ans)),
        lambda t, ans, l_and_u, ab, b, overwrite_ab=False, overwrite_b=False, check_finite=True:
        solve_banded(l_and_u, ab, t))
+from s2s_ad.rules import scipy_linalg_dense_rules  # noqa: E402,F401  (the dense functions: np.linalg rules)

@@ -10,6 +10,8 @@ Contents:
                       betainc gammainc gammaincc zeta ndtr log_ndtr ndtri xlogy xlog1py entr
                       rel_entr kl_div exp1 expi softmax log_softmax
                       jv/jn yv yn iv ive j0 j1 y0 y1 i0 i1 i0e i1e kv kn kve k0 k1 k0e k1e
+                      erfcx dawsn wofz owens_t spence expn boxcox boxcox1p loggamma
+                      sici fresnel hyp1f1 (in x) factorial comb (exact=False)
                       gammasgn (piecewise constant: non-differentiable)
     scipy.linalg      solve_triangular (trans 0/1, any lower/unit_diagonal, stacks)
 """
@@ -49,6 +51,8 @@ def _constant(name, why):
 
 _ORDER = _constant("v", "the order")
 _N = _constant("n", "an integer order")
+_PARAMETER_A = _constant("a", "no elementary form")
+_PARAMETER_B = _constant("b", "no elementary form")
 _D = _constant("d", "an integer dimension")
 
 # logsumexp(a, axis, b, keepdims, return_sign) = log|S|, S = sum of b * exp(a) over `axis`
@@ -122,12 +126,75 @@ _elementwise(special.kl_div,
 _elementwise(special.exp1, lambda s, ans, x: -s * np.exp(-x) / x)
 _elementwise(special.expi, lambda s, ans, x: s * np.exp(x) / x)
 
+# erfcx(x) = exp(x^2) erfc(x); dawsn(x) = exp(-x^2) * integral of exp(t^2) from 0 to x
+_elementwise(special.erfcx, lambda s, ans, x: s * (2.0 * x * ans - 1.1283791670955126))
+_elementwise(special.dawsn, lambda s, ans, x: s * (1.0 - 2.0 * x * ans))
+# wofz(z) = exp(-z^2) erfc(-iz), holomorphic: w' = -2 z w + 2i / sqrt(pi) (the convention of
+# s2s_ad.rules: no conjugation; a real z receives the real part)
+_elementwise(special.wofz, lambda s, ans, z: s * (-2.0 * z * ans + 1.1283791670955126j))
+# owens_t(h, a) = integral from 0 to a of exp(-h^2 (1 + x^2) / 2) / (2 pi (1 + x^2)) dx
+_elementwise(special.owens_t,
+             lambda s, ans, h, a: -s * 0.19947114020071635 * np.exp(-0.5 * h * h)
+             * special.erf(0.7071067811865476 * a * h),
+             lambda s, ans, h, a: s * np.exp(-0.5 * h * h * (1.0 + a * a))
+             / (6.283185307179586 * (1.0 + a * a)))
+
+
+# spence(z) = integral from 1 to z of log(t) / (1 - t) dt: the slope log(z) / (1 - z) =
+# -log1p(u) / u with u = z - 1, whose removable singularity at z = 1 is a series near it (each
+# branch finite everywhere, so that neither makes a nan the other's zero weight would keep).
+def _spence_slope(s, ans, z):
+    u = z - 1.0
+    near = np.abs(u) < 1e-3
+    far = np.where(near, 1.0, u)
+    return s * np.where(near, -1.0 + u * (0.5 - u / 3.0), -np.log1p(far) / far)
+
+
+_elementwise(special.spence, _spence_slope)
+# E_n' = -E_(n-1) for n >= 1; E_0(x) = exp(-x) / x
+_elementwise(special.expn, _N, lambda s, ans, n, x: -s * np.where(
+    n >= 1, special.expn(np.maximum(n - 1, 0), x), np.exp(-x) * (x + 1.0) / (x * x)))
+
+
+# boxcox(x, l) = (x^l - 1) / l (log x at l = 0), boxcox1p(x, l) = boxcox(1 + x, l).  With
+# y = log x (log1p x): d/dx = x^(l-1), d/dl = (y e^(l y) - ans) / l, which near l = 0 is its
+# series y^2 / 2 + l y^3 / 3 + l^2 y^4 / 8 (each branch finite everywhere).
+def _boxcox_slope_lmbda(s, ans, y, lmbda):
+    near = np.abs(lmbda) < 1e-4
+    return s * np.where(near, y * y * (0.5 + lmbda * y / 3.0 + lmbda * lmbda * y * y / 8.0),
+                        (y * np.exp(lmbda * y) - ans) / np.where(near, 1.0, lmbda))
+
+
+_elementwise(special.boxcox, lambda s, ans, x, lmbda: s * x ** (lmbda - 1.0),
+             lambda s, ans, x, lmbda: _boxcox_slope_lmbda(s, ans, np.log(x), lmbda))
+_elementwise(special.boxcox1p, lambda s, ans, x, lmbda: s * (1.0 + x) ** (lmbda - 1.0),
+             lambda s, ans, x, lmbda: _boxcox_slope_lmbda(s, ans, np.log1p(x), lmbda))
+# sici(x) = (Si, Ci), fresnel(z) = (S, C): pairs, each item's slope elementwise.  Si' = sin(x)/x
+# (np.sinc: 1 at 0), Ci' = cos(x)/x; S' = sin(pi z^2 / 2), C' = cos(pi z^2 / 2).
+defvjp(special.sici, lambda g, ans, x: g[0] * np.sinc(x / np.pi) + g[1] * np.cos(x) / x)
+defjvp(special.sici, lambda t, ans, x: (t * np.sinc(x / np.pi), t * np.cos(x) / x))
+defvjp(special.fresnel, lambda g, ans, z: g[0] * np.sin(1.5707963267948966 * z * z)
+       + g[1] * np.cos(1.5707963267948966 * z * z))
+defjvp(special.fresnel, lambda t, ans, z: (t * np.sin(1.5707963267948966 * z * z),
+                                          t * np.cos(1.5707963267948966 * z * z)))
+defstructural(special.sici)
+defstructural(special.fresnel)
+deffacts(special.sici, special.fresnel, kind="tuple")
+# hyp1f1(a, b, x) in x: (a / b) hyp1f1(a + 1, b + 1, x); in a and b it has no elementary form
+_elementwise(special.hyp1f1, _PARAMETER_A, _PARAMETER_B,
+             lambda s, ans, a, b, x: s * a / b * special.hyp1f1(a + 1.0, b + 1.0, x))
+
 # ---- gamma and beta functions ----
 
 # digamma' = trigamma = zeta(2, x) (Hurwitz), whose derivative in q is again zeta's: every
 # order of these derivatives is one SciPy call, with float32 kept.
 _elementwise(special.gamma, lambda s, ans, z: s * ans * special.digamma(z))
 _elementwise(special.gammaln, lambda s, ans, x: s * special.digamma(x))
+# loggamma of real x is gammaln's; of complex z digamma's derivative (zeta) has no complex
+# form in SciPy, so complex z is refused when the rule runs
+_elementwise(special.loggamma, lambda s, ans, z: s * special.digamma(z)
+             if not np.iscomplexobj(z) else _ad.unsupported("scipy.special.loggamma of a "
+                                                            "complex z"))
 _elementwise(special.digamma, lambda s, ans, z: s * special.zeta(2.0, z))
 # rgamma = 1/gamma is entire, but -rgamma(z) digamma(z) is 0 * inf at z = 0, -1, -2, ...; for
 # z < 1/2 the reflection rgamma(z) = gamma(1 - z) sin(pi z) / pi gives a finite form.  Each
@@ -152,6 +219,21 @@ _elementwise(special.multigammaln, lambda s, ans, a, d: s * np.sum(
 # Python functions, not ufuncs: a 0-d array for numbers, so "num", not the numbers' "scalar"
 deffacts(special.zeta, special.polygamma, special.multigammaln, kind="num",
          shape=shapes.broadcast)
+# factorial(n) = gamma(n + 1) and comb(N, k) = gamma(N + 1) / (gamma(k + 1) gamma(N - k + 1))
+# (comb(N + k - 1, k) with repetition), inside their support; exact=True gives integers
+_elementwise(special.factorial, lambda s, ans, n, exact=False, extend="zero":
+             s * ans * special.digamma(n + 1.0) if not exact
+             else _ad.unsupported("scipy.special.factorial(exact=True): an integer"))
+_elementwise(special.comb,
+             lambda s, ans, N, k, *, exact=False, repetition=False: s * ans * (
+                 special.digamma(N + k) - special.digamma(N) if repetition
+                 else special.digamma(N + 1.0) - special.digamma(N - k + 1.0))
+             if not exact else _ad.unsupported("scipy.special.comb(exact=True): an integer"),
+             lambda s, ans, N, k, *, exact=False, repetition=False: s * ans * (
+                 special.digamma(N + k) - special.digamma(k + 1.0) if repetition
+                 else special.digamma(N - k + 1.0) - special.digamma(k + 1.0))
+             if not exact else _ad.unsupported("scipy.special.comb(exact=True): an integer"))
+deffacts(special.factorial, special.comb, kind="num", shape=shapes.broadcast)
 # poch(z, m) = gamma(z + m) / gamma(z)
 _elementwise(special.poch,
              lambda s, ans, z, m: s * ans * (special.digamma(z + m) - special.digamma(z)),
@@ -164,8 +246,6 @@ _elementwise(special.betaln,
              lambda s, ans, a, b: s * (special.digamma(b) - special.digamma(a + b)))
 # The regularized incomplete functions in x: their integrands, over the complete function.
 # xlogy and xlog1py keep the boundary right (a = 1 at x = 0: exp(0 * log 0) = 1).
-_PARAMETER_A = _constant("a", "no elementary form")
-_PARAMETER_B = _constant("b", "no elementary form")
 _elementwise(special.betainc, _PARAMETER_A, _PARAMETER_B, lambda s, ans, a, b, x: s * np.exp(
     special.xlogy(a - 1, x) + special.xlog1py(b - 1, -x) - special.betaln(a, b)))
 _elementwise(special.gammainc, _PARAMETER_A, lambda s, ans, a, x: s * np.exp(
@@ -173,6 +253,7 @@ _elementwise(special.gammainc, _PARAMETER_A, lambda s, ans, a, x: s * np.exp(
 _elementwise(special.gammaincc, _PARAMETER_A, lambda s, ans, a, x: -s * np.exp(
     special.xlogy(a - 1, x) - x - special.gammaln(a)))
 nondifferentiable(special.gammasgn)     # the sign of gamma: piecewise constant
+nondifferentiable(special.bernoulli)    # the Bernoulli numbers B_0 ... B_n of an integer n
 
 # ---- Bessel functions ----
 
@@ -200,9 +281,12 @@ _elementwise(special.kn, _N,
 _elementwise(special.k0, lambda s, ans, x: -s * special.k1(x))
 _elementwise(special.k1, lambda s, ans, x: -s * 0.5 * (special.k0(x) + special.kv(2.0, x)))
 # The exponentially scaled ones, f(x) exp(-|x|) for real x: minus sign(x) times the result
-# (at 0, where |x| has a kink, the sign is 0, as np.abs's rule takes it).
+# (at 0, where |x| has a kink, the sign is 0, as np.abs's rule takes it).  For complex z the
+# scale is exp(-|Re z|), not holomorphic: refused when ive's rule runs (i0e and i1e take
+# real x only).
 _elementwise(special.ive, _ORDER, lambda s, ans, v, z: s * (
-    0.5 * (special.ive(v - 1, z) + special.ive(v + 1, z)) - np.sign(z) * ans))
+    0.5 * (special.ive(v - 1, z) + special.ive(v + 1, z)) - np.sign(z) * ans)
+    if not np.iscomplexobj(z) else _ad.unsupported("scipy.special.ive of a complex z"))
 _elementwise(special.i0e, lambda s, ans, x: s * (special.i1e(x) - np.sign(x) * ans))
 _elementwise(special.i1e, lambda s, ans, x: s * (
     0.5 * (special.i0e(x) + special.ive(2.0, x)) - np.sign(x) * ans))

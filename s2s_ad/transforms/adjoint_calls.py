@@ -21,6 +21,7 @@ from s2s_ad import runtime
 from s2s_ad.analysis.ops import is_user_function, reduced_axes
 from s2s_ad.analysis.shapes import broadcast, elementwise_shape
 from s2s_ad.base import syntax as S
+from s2s_ad.base.naming import is_temporary
 from s2s_ad.base.errors import NonDifferentiableCallError
 from s2s_ad.rules import registry
 
@@ -102,7 +103,7 @@ class CallAdjoints:
             if self.batched and reduce:
                 expr = S.call("_ad.unbroadcast_batch", expr, arg)
             terms.append((arg, pre, self._plain_matrix_product(expr, arg)))
-        return terms
+        return computed_once(terms)
 
     def _plain_matrix_product(self, expr, arg):
         """`_ad.matmul_grad_a(g, a, b)` and `_ad.matmul_grad_b(g, a, b)`, the cotangents of a
@@ -245,3 +246,37 @@ class CallAdjoints:
                 and len(shape) <= len(full) and broadcast(shape, full) == full:
             return shape
         return None
+
+
+def computed_once(terms):
+    """The rules of a call's active arguments may compute the same value: the cotangents of a
+    and b in solve_triangular(a, b) both solve with g.  Instantiated one after the other, a
+    temporary assigned what an earlier one of them holds is dropped, and read as the earlier
+    one: each temporary is assigned once, from the call's arguments, result, g and earlier
+    temporaries, none of which changes among these statements."""
+    seen, renamed, out = {}, {}, []
+    for arg, pre, expr in terms:
+        kept = []
+        for stmt in pre:
+            stmt = _renamed(stmt, renamed)
+            if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and \
+                    isinstance(stmt.targets[0], gast.Name) and is_temporary(stmt.targets[0].id):
+                key = gast.dump(stmt.value)
+                if key in seen:
+                    renamed[stmt.targets[0].id] = seen[key]
+                    continue
+                seen[key] = stmt.targets[0].id
+            kept.append(stmt)
+        out.append((arg, kept, _renamed(expr, renamed)))
+    return out
+
+
+def _renamed(node, renamed):
+    """`node` reading renamed[name] for each name of `renamed` (a copy where any is read)."""
+    if not renamed or not any(n.id in renamed for n in S.name_nodes(node)):
+        return node
+    node = S.clone(node)
+    for n in S.name_nodes(node):
+        if n.id in renamed and isinstance(n.ctx, gast.Load):
+            n.id = renamed[n.id]
+    return node
