@@ -575,3 +575,16 @@ def test_comparisons_and_size_tuples_keep_every_cotangent_real():
     np.testing.assert_allclose(ad.grad(clipped_spread)(data, 0.1),
                                numerical_gradient(clipped_spread, (data, 0.1), 0), rtol=1e-6,
                                atol=1e-8)
+
+
+def test_a_helper_with_real_values_keeps_the_callers_cotangents_real():
+    """cholesky (tests/kernels.py) calls a helper for its result: the helper's values are all
+    real (analysis/real_calls.py), so every cotangent is, and no element written in a loop
+    goes through _ad.unbroadcast, nor is an element copied to be saved (issue 23)."""
+    from kernels import cholesky, spd
+    a = spd(5)(np.random.default_rng(5))
+    text = ad.source(cholesky, "grad", example=(a,))
+    assert "unbroadcast" not in text and "_tape.append(_ad.copy_of(" not in text
+    assert "_tape.append(A_1[i, j])" in text
+    np.testing.assert_allclose(ad.grad(cholesky)(a), numerical_gradient(cholesky, (a,), 0),
+                               rtol=1e-6, atol=1e-8)

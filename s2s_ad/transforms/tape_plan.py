@@ -66,6 +66,26 @@ class TapePlan:
                 self.place_restores(piece.body, set(), loop if loop is not None else read | after)
             after |= read
 
+    def check(self, reverse, recomputations, savable, name):
+        """The plan is what the rendered reverse sweep (`reverse`, of the function `name`)
+        reads of the `savable` names, but for the operands of the temporaries it computes
+        again (`recomputations`, which plan_recomputes answers for): a name read without
+        being restored would hold its last value from the forward sweep, a wrong derivative.
+        A compiler bug if not."""
+        again = {id(s) for stmts in recomputations for s in stmts}
+        read, stack = set(), list(reverse)
+        while stack:
+            node = stack.pop()
+            if id(node) in again:
+                continue
+            if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
+                read.add(node.id)
+            stack.extend(gast.iter_child_nodes(node))
+        missing = sorted((read & savable) - self.needed - self.recomputed)
+        if missing:
+            raise RuntimeError(f"s2s_ad internal error: the tape plan of {name} "
+                               f"misses {missing}, which its reverse sweep reads")
+
     def restorable(self, stmt):
         """The names the tape saves before `stmt` (in a loop) rebinds them, and restores
         after its adjoint."""

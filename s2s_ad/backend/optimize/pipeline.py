@@ -12,6 +12,9 @@ output: the same function, simplified in place.  Each pass is a module of this p
   propagate_copies      (copies.py) `a = b; ... a ...` -> `... b ...` where b is not reassigned
                         in between; `a = 1.0` likewise, folding the statements it lands in, and
                         `a = -b` where the sign then folds away (`c + a * d` -> `c - b * d`)
+  keep_unchanged_parts   (clears.py) `g = _ad.copy_of(a_bar[i]); a_bar[i] = 0.0; ...;
+                        a_bar[i] += g` -> `g = _ad.copy_of(a_bar[i]); ...` for an adjoint no
+                        other name refers to (the adjoint of an update `a[i] -= e`)
   eliminate_dead_code   (dead_code.py) drop pure assignments nobody reads, empty branches,
                         orphan comments
   merge_updates         (updates.py) `a = e1` then `a = a - e2` -> `a = e1 - e2` (same order of
@@ -38,6 +41,7 @@ merge only where the product is exact.
 import gast
 
 from s2s_ad.base import syntax as S
+from s2s_ad.backend.optimize.clears import keep_unchanged_parts
 from s2s_ad.backend.optimize.common import NAMESPACE, globals_of, param_names
 from s2s_ad.backend.optimize.copies import propagate_copies
 from s2s_ad.backend.optimize.dead_code import drop_orphan_comments, eliminate_dead_code
@@ -74,5 +78,6 @@ def optimize(node, keep=frozenset(), passes=None, sizes=None, saves=(), namespac
 # Dead code goes before fusion (a dead write between a temporary and its use would block it).
 # Summing a loop's steps comes last: it turns updates into list appends, which other passes
 # would take as calls they cannot see into.
-PASSES = (group_saves, fold_constants, propagate_copies, eliminate_dead_code, merge_updates,
+PASSES = (group_saves, fold_constants, propagate_copies, keep_unchanged_parts,
+          eliminate_dead_code, merge_updates,
           sum_steps_together, fuse_temporaries, drop_orphan_comments, iterate_directly)
