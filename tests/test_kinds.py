@@ -193,3 +193,15 @@ def test_a_call_to_a_helper_with_real_values_keeps_every_value_real():
     assert _real_through_calls("    return ping(m, 3)\n") == (False, False)
     # the sizes in `np.zeros((n, n))` are a tuple of real numbers
     assert _real_through_calls(n + "    return out * m\n") == (True, True)
+
+
+def test_the_placeholder_of_an_unbound_variable_leaves_its_kind_alone():
+    # SSA binds `through` to None before the loop that first assigns it (Python would leave
+    # it unbound, and floyd_warshall never reads it there); that None made its kind unknown,
+    # and every cotangent of it went through _ad.zeros_like, _ad.add and _ad.unbroadcast
+    text = ("def f(p):\n    n = p.shape[0]\n    for k in range(n):\n        for i in range(n):\n"
+            "            through = p[i, k] + p[k, i]\n            if through < p[i, i]:\n"
+            "                p[i, i] = through\n    return p\n")
+    a = Analysed(normalize(load(text, {"np": np}, prefix="kinds")), ["p"], {"p": "array"},
+                 arg_shapes={"p": (3, 3)})
+    assert a.kinds["through"] == "scalar" and a.shapes["through"] == ()

@@ -186,8 +186,8 @@ def infer_kinds(fn, ops, arg_kinds, elements=frozenset()):
     for s in simple_statements(fn.node.body):
         op = ops[id(s)]
         ts = targets(s)
-        if op.kind == "setitem" or not ts:
-            continue
+        if op.kind == "setitem" or not ts or S.is_unbound(getattr(s, "value", None)):
+            continue      # (a placeholder for an unbound variable: never read as a value)
         assigning.append((op, ts, s.value if op.kind == "const" and hasattr(s, "value") else None,
                           _call_kind(op.fn, registry) if op.kind == "call" else None))
         numbers.append(id(s) in elements)
