@@ -205,3 +205,12 @@ def test_the_placeholder_of_an_unbound_variable_leaves_its_kind_alone():
     a = Analysed(normalize(load(text, {"np": np}, prefix="kinds")), ["p"], {"p": "array"},
                  arg_shapes={"p": (3, 3)})
     assert a.kinds["through"] == "scalar" and a.shapes["through"] == ()
+
+
+def test_the_items_of_a_range_are_numbers():
+    # generated code read back (hvp) runs `for j in reversed(range(1, m))`, which the SSA form
+    # walks as `_seq = range(1, m); j = _seq[k]`: j was of unknown kind, so `p[i, j - 1]` was
+    # taken for a view of p, and a write into p after it refused
+    kinds = _kinds("def f(x):\n    seq = range(1, 4)\n    j = seq[2]\n    return x * j\n",
+                   {"x": "array"})
+    assert kinds["seq"] == "scalars" and kinds["j"] == "scalar"

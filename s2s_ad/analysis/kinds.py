@@ -110,6 +110,8 @@ def _result_kind(op, kinds, rules, value=None, how=None):
     if op.kind == "const":
         return atom_kind(value, kinds) if value is not None else None
     if op.kind == "call":
+        if op.fn is range:     # integers (code read back runs `for i in reversed(range(n))`)
+            return "scalars"
         how, kind = how or _call_kind(op.fn, rules)
         if how == "first":
             return atom_kind(op.args[0], kinds) if op.args else None

@@ -112,7 +112,10 @@ class TapePlan:
                 again = self.recompute_at.get(id(piece.stmt), ())
                 restored = piece.restore.restored(self.needed) if piece.restore else []
                 out |= piece.reads
-                out.update(n for s in again for n in S.names_in(s, gast.Load))
+                made = set()    # (a chain's own temporaries: computed before they are read)
+                for s in again:
+                    out.update(n for n in S.names_in(s.value, gast.Load) if n not in made)
+                    made.update(targets(s))
                 if restored:
                     out |= piece.restore.reads()
                 code = code or bool(again or piece.code or restored)
@@ -176,13 +179,11 @@ class TapePlan:
         for loop, enclosing in loops:
             changed = bound_in(loop.body)
             block = loop.body
-            # cheap temporaries -> their positions in the block: `planned`, those computed again
-            # for the reverse sweep; `views`, the plain indexes (`_t2 = p[1]`), which one of
-            # them may take again too (`_t3 = _t2 - z`), though the sweep does not read them
+            # cheap temporaries -> their positions in the block: any of them may be computed
+            # again as part of another's chain (`_t6 = k - i; _t7 = _t6 - 1`, the plain index
+            # `_t2 = p[1]` of `_t3 = _t2 - z`), though the sweep does not read it
             cheap = {t: k for k, stmt in enumerate(block)
                      if (t := self._cheap_temporary(stmt, stores)) is not None}
-            views = {t: k for t, k in cheap.items() if self.sweep.ops[id(block[k])].kind == "index"}
-            planned = {}
 
             def chain(k, last):
                 """The statements that compute block[k] again before block[last]'s adjoint:
@@ -196,7 +197,7 @@ class TapePlan:
                 for o in S.names_in(block[k].value, gast.Load):
                     if not self.sweep.is_local(o) or stable(o, enclosing, changed, between):
                         continue
-                    at = planned.get(o, views.get(o, k))
+                    at = cheap.get(o, k)
                     if at >= k or o in between:
                         return None     # (computed after block[k]: last step's value)
                     again = chain(at, last)
@@ -220,7 +221,6 @@ class TapePlan:
                     self.recompute_at.setdefault(id(block[last]), []).extend(again)
                     self.needed.discard(t)
                     self.recomputed.add(t)
-                    planned[t] = k
                     # the reverse sweep reads the operands now: a called function's sweep
                     # must have them in its record (a parameter without a derivative too)
                     computed = {targets(s)[0] for s in again}
