@@ -278,8 +278,9 @@ class TapePlan:
 
     def _cheap_temporary(self, stmt, stores):
         """The name of `t = a op b` (arithmetic on numbers), `t = xs[i]` (a basic index: a
-        view) or `t = p.w` (an object's field: a cheap call whose result is a view, whatever
-        its kind), assigned once in the function, else None.  Arithmetic on arrays is not
+        view), `t = p.w` (an object's field: a cheap call whose result is a view, whatever
+        its kind) or `t = a` (another name for a's value), assigned once in the function,
+        else None.  Arithmetic on arrays is not
         cheap: computing it again costs what the forward sweep paid."""
         if not isinstance(stmt, gast.Assign) or id(stmt) not in self.sweep.ops:
             return None
@@ -291,7 +292,8 @@ class TapePlan:
         cheap = (op.kind == "call" and registry.is_cheap(op.fn) and not op.kwargs
                  and (self.sweep.kinds.get(names[0]) == "scalar" or
                       registry.fact(op.fn, "view"))) or (
-            op.kind == "index" and self.sweep.basic_index(op.index))
+            op.kind == "index" and self.sweep.basic_index(op.index)) or (
+            op.kind == "copy" and isinstance(stmt.value, gast.Name))
         return names[0] if cheap else None
 
 
