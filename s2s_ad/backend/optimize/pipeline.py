@@ -26,6 +26,8 @@ output: the same function, simplified in place.  Each pass is a module of this p
   fuse_temporaries      (fusion.py) a temporary used once goes back into the expression that
                         uses it: `_t1 = y * x; y_1 = _t1 + c; y = y_1` -> `y = y * x + c` (and
                         is folded again there)
+  eliminate_dead_code   again: a temporary computed again for the reverse sweep whose uses
+                        fusion filled in with its expression
   drop_orphan_comments  (dead_code.py) a comment whose code moved into another statement
   iterate_directly      (direct_loops.py) `_n = len(xs); for _i in range(_n): x = xs[_i]; ...`
                         -> `for x in xs: ...` where nothing else needs the position
@@ -75,9 +77,11 @@ def optimize(node, keep=frozenset(), passes=None, sizes=None, saves=(), namespac
     return node
 
 
-# Dead code goes before fusion (a dead write between a temporary and its use would block it).
+# Dead code goes before fusion (a dead write between a temporary and its use would block it),
+# and after it.
 # Summing a loop's steps comes last: it turns updates into list appends, which other passes
 # would take as calls they cannot see into.
 PASSES = (group_saves, fold_constants, propagate_copies, keep_unchanged_parts,
           eliminate_dead_code, merge_updates,
-          sum_steps_together, fuse_temporaries, drop_orphan_comments, iterate_directly)
+          sum_steps_together, fuse_temporaries, eliminate_dead_code, drop_orphan_comments,
+          iterate_directly)
