@@ -3694,3 +3694,38 @@ CASES.append(Case(gp_marginal_likelihood, args(vec(3, -0.5, 0.5), vec(5), vec(5)
 CASES.append(Case(scipy_linalg_everyday, args(mat(3, 4), vec(3)), (0, 1), tol=1e-5))
 CASES.append(Case(bayesian_regression_log_posterior, args(vec(2, -1.0, 1.0), scal(-0.5, 0.5)),
                   (0, 1)))
+
+
+# ---- adjoints of loop kernels (issue 23) ------------------------------------------------------
+
+def update_with_a_repeated_index(x):
+    """`x[i] -= ...` keeps its adjoint's part (optimize/clears.py); x[j] is that part once."""
+    x = x.copy()
+    n = x.shape[0]
+    for i in range(n):
+        for j in range(n):
+            x[i] -= 0.3 * x[j] * x[j]
+    return np.sum(x * x)
+
+
+def complex_turn(rows, angle):
+    """Complex values inside, a real result: its cotangents are not all real."""
+    total = 0.0
+    for i in range(rows.shape[0]):
+        z = rows[i, 0] * (1j * angle) + rows[i, 1]
+        total = total + np.real(z * z)
+    return total
+
+
+def rows_through_a_complex_helper(m):
+    """The caller's values are real, but not those of the function it calls (real_calls.py):
+    the helper's cotangent of `rows[i, 0]` is the real part of a complex one."""
+    n = m.shape[0]
+    out = np.zeros(n)
+    for i in range(n):
+        out[i] = complex_turn(m, 0.3 * i) * out[i - 1] + m[i, 1]
+    return np.sum(out * np.arange(1, n + 1))
+
+
+CASES.append(Case(update_with_a_repeated_index, args(vec(3, -0.5, 0.5)), (0,)))
+CASES.append(Case(rows_through_a_complex_helper, args(mat(3, 2)), (0,)))

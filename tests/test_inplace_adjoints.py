@@ -96,3 +96,14 @@ def test_a_copied_element_read_first_does_not_keep_the_copy_in_the_loop():
     code = sources.source(mvt, "grad", (0, 1, 2, 3, 4), example=example)
     assert code.count("np.array(x2_bar)") == 1
     assert code.index("np.array(x2_bar)") < code.index("in reversed(")
+
+
+def test_copies_of_an_adjoint_used_through_its_parts_move_out_of_a_branch():
+    # floyd_warshall copied the whole adjoint of `path` twice per step of its innermost loop:
+    # in one arm of the branch and after it.  The body uses path_bar only through its
+    # parts, so one copy in front of the loops is enough (reverse_sweep._copies_of_parts)
+    from kernels import floyd_warshall
+    w = np.random.default_rng(5).uniform(1.0, 2.0, size=(4, 4))
+    assert _copies(floyd_warshall, "grad", example=(w,)) == [False]
+    assert _copies(floyd_warshall, "grad") == [False]
+    _check_gradient(floyd_warshall, w)

@@ -163,3 +163,54 @@ def test_a_function_that_unpacks_a_shape_can_be_all_real():
     unpacks_a_pair = "def f(x):\n    p = (x, 1j)\n    a, b = p\n    return a * b\n"
     a = _analysed(unpacks_a_pair, {"x": "array"})
     assert not K.all_real(a.fn, a.ops, a.kinds, {"x": "array"})
+
+
+HELPERS = ("def weighted(row, w):\n    total = 0.0\n    for j in range(row.shape[0]):\n"
+           "        total = total + row[j] * (1.0 + w * j)\n    return total\n\n"
+           "def turned(row, w):\n    return np.real(row * np.exp(1j * w))\n\n"
+           "def countdown(x, k):\n    return x if k == 0 else countdown(x * 0.5, k - 1)\n\n"
+           "def ping(x, k):\n    return x if k == 0 else pong(x, k - 1)\n\n"
+           "def pong(x, k):\n    return ping(x * 1j, k)\n\n")
+
+
+def _real_through_calls(body):
+    from s2s_ad.analysis.real_calls import all_real_through_calls
+    a = _analysed(HELPERS + "def f(m):\n" + body, {"m": "array"})
+    return K.all_real(a.fn, a.ops, a.kinds, a.arg_kinds), all_real_through_calls(a, {})
+
+
+def test_a_call_to_a_helper_with_real_values_keeps_every_value_real():
+    # every call to a user function counted as complex: no kernel calling a helper (cholesky,
+    # lu, heat_3d) had real cotangents, and each element written in a loop went through
+    # _ad.unbroadcast (issue 23)
+    n = "    n = m.shape[0]\n    out = np.zeros((n, n))\n"
+    assert _real_through_calls(n + "    out[0] = weighted(m, 0.5)\n    return out\n") \
+        == (False, True)
+    assert _real_through_calls(n + "    out[0] = turned(m, 0.5)[0]\n    return out\n") \
+        == (False, False)
+    # by induction over the depth of a recursion; a mutual one found complex is not real
+    assert _real_through_calls("    return countdown(m, 3)\n") == (False, True)
+    assert _real_through_calls("    return ping(m, 3)\n") == (False, False)
+    # the sizes in `np.zeros((n, n))` are a tuple of real numbers
+    assert _real_through_calls(n + "    return out * m\n") == (True, True)
+
+
+def test_the_placeholder_of_an_unbound_variable_leaves_its_kind_alone():
+    # SSA binds `through` to None before the loop that first assigns it (Python would leave
+    # it unbound, and floyd_warshall never reads it there); that None made its kind unknown,
+    # and every cotangent of it went through _ad.zeros_like, _ad.add and _ad.unbroadcast
+    text = ("def f(p):\n    n = p.shape[0]\n    for k in range(n):\n        for i in range(n):\n"
+            "            through = p[i, k] + p[k, i]\n            if through < p[i, i]:\n"
+            "                p[i, i] = through\n    return p\n")
+    a = Analysed(normalize(load(text, {"np": np}, prefix="kinds")), ["p"], {"p": "array"},
+                 arg_shapes={"p": (3, 3)})
+    assert a.kinds["through"] == "scalar" and a.shapes["through"] == ()
+
+
+def test_the_items_of_a_range_are_numbers():
+    # generated code read back (hvp) runs `for j in reversed(range(1, m))`, which the SSA form
+    # walks as `_seq = range(1, m); j = _seq[k]`: j was of unknown kind, so `p[i, j - 1]` was
+    # taken for a view of p, and a write into p after it refused
+    kinds = _kinds("def f(x):\n    seq = range(1, 4)\n    j = seq[2]\n    return x * j\n",
+                   {"x": "array"})
+    assert kinds["seq"] == "scalars" and kinds["j"] == "scalar"

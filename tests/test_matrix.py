@@ -34,7 +34,7 @@ REFUSED = {name: [WRITES_INTO_ARRAYS] for name in (
     "reread_after_write", "writes_into_a_fresh_copy", "writes_into_a_helpers_item",
     "negation_before_a_helpers_write", "swaps_written_arrays", "swaps_through_a_temporary",
     # tests/kernels.py
-    "cholesky", "correlation", "covariance", "gramschmidt",
+    "cholesky", "correlation", "covariance", "gramschmidt", "update_with_a_repeated_index",
     "fresh_copy_replaces_the_argument", "copy_or_source", "copy_in_one_arm")}
 # Reverse over reverse after a callee's restore: the Hessians of these work.
 REFUSED["reads_before_call"] = [RESTORED]

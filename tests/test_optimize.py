@@ -575,3 +575,34 @@ def test_comparisons_and_size_tuples_keep_every_cotangent_real():
     np.testing.assert_allclose(ad.grad(clipped_spread)(data, 0.1),
                                numerical_gradient(clipped_spread, (data, 0.1), 0), rtol=1e-6,
                                atol=1e-8)
+
+
+def test_a_helper_with_real_values_keeps_the_callers_cotangents_real():
+    """cholesky (tests/kernels.py) calls a helper for its result: the helper's values are all
+    real (analysis/real_calls.py), so every cotangent is, and no element written in a loop
+    goes through _ad.unbroadcast, nor is an element copied to be saved (issue 23)."""
+    from kernels import cholesky, spd
+    a = spd(5)(np.random.default_rng(5))
+    text = ad.source(cholesky, "grad", example=(a,))
+    assert "unbroadcast" not in text and "_tape.append(_ad.copy_of(" not in text
+    assert "_tape.append(A_1[i, j])" in text
+    np.testing.assert_allclose(ad.grad(cholesky)(a), numerical_gradient(cholesky, (a,), 0),
+                               rtol=1e-6, atol=1e-8)
+
+
+def shifted_by_a_number(x, c):
+    return np.sum(x * 2.0 + c) + np.sum((x + c) * c)
+
+
+def test_a_number_broadcast_under_a_sum_gets_the_summed_cotangent_without_the_array():
+    """`np.sum(a + trace)` (go_fast): the cotangent of the number is the uniform cotangent
+    times the number of elements, with no array of the sum's shape made or summed for it
+    (adjoint_calls._uniform_term, "count"); the second sum's cotangent is not uniform."""
+    x = np.linspace(-1.0, 1.0, 6).reshape(2, 3)
+    text = ad.source(shifted_by_a_number, "grad", wrt=(0, 1), example=(x, 0.5))
+    code = [line for line in text.splitlines() if not line.strip().startswith("#")]
+    assert "+ 6.0" in text and not any("x * 2.0" in line for line in code)
+    for i in (0, 1):
+        np.testing.assert_allclose(ad.grad(shifted_by_a_number, wrt=(0, 1))(x, 0.5)[i],
+                                   numerical_gradient(shifted_by_a_number, (x, 0.5), i),
+                                   rtol=1e-6, atol=1e-8)

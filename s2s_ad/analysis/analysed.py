@@ -212,6 +212,16 @@ class Analysed:
         loop = gast.comprehension(target=S.store(item), iter=batch, ifs=[], is_async=0)
         return S.call(self.np_name() + ".stack", gast.ListComp(elt=expr, generators=[loop]))
 
+    def is_element(self, base, index):
+        """Is `base[index]` certainly one number of an array (an integer for each of its axes)?
+        Then it is a NumPy scalar: a new value, which nothing can change, never a view."""
+        if self.batched or self.kinds.get(base.id) != "array":
+            return False
+        try:
+            return self.index_shape(base, index) == ()
+        except Unbatchable:
+            return False
+
     def index_shape(self, base, index):
         from s2s_ad.analysis.shapes import _Shapes
         shape = _Shapes(self.kinds, self.shapes, self.is_number).index(self.shape_of(base), index)

@@ -110,6 +110,8 @@ def _result_kind(op, kinds, rules, value=None, how=None):
     if op.kind == "const":
         return atom_kind(value, kinds) if value is not None else None
     if op.kind == "call":
+        if op.fn is range:     # integers (code read back runs `for i in reversed(range(n))`)
+            return "scalars"
         how, kind = how or _call_kind(op.fn, rules)
         if how == "first":
             return atom_kind(op.args[0], kinds) if op.args else None
@@ -186,8 +188,8 @@ def infer_kinds(fn, ops, arg_kinds, elements=frozenset()):
     for s in simple_statements(fn.node.body):
         op = ops[id(s)]
         ts = targets(s)
-        if op.kind == "setitem" or not ts:
-            continue
+        if op.kind == "setitem" or not ts or S.is_unbound(getattr(s, "value", None)):
+            continue      # (a placeholder for an unbound variable: never read as a value)
         assigning.append((op, ts, s.value if op.kind == "const" and hasattr(s, "value") else None,
                           _call_kind(op.fn, registry) if op.kind == "call" else None))
         numbers.append(id(s) in elements)
@@ -285,14 +287,17 @@ class _KindSolver:
 
 # -- real values ------------------------------------------------------------------------------
 
-def all_real(fn, ops, kinds, arg_kinds):
+def all_real(fn, ops, kinds, arg_kinds, real_call=None):
     """Is every value of the function certainly real (no complex number anywhere)?
 
     True when every argument is a real number or array, and every statement is one that makes
     real values of real operands: arithmetic (except `**` on Python numbers, where
     `(-8.0) ** (1 / 3)` is complex), NumPy ufuncs (NumPy picks a real loop for real inputs:
-    `np.sqrt(-1.0)` is nan), `math` functions, indexing, copies and a few shape and reduction
-    functions.  Then, from a real seed, every cotangent is real too."""
+    `np.sqrt(-1.0)` is nan), `math` functions, indexing, copies, tuples of real values (the
+    sizes in `np.zeros((m, n))`) and a few shape and reduction functions.  Then, from a real
+    seed, every cotangent is real too.  `real_call(stmt, op)` answers for the other calls
+    with real operands (a call to a user function whose own values are all real: see
+    analysis/real_calls.py); without it they are not taken for real."""
     import gast
     if any(arg_kinds.get(p) not in ("scalar", "array") for p in fn.params):
         return False
@@ -310,7 +315,7 @@ def all_real(fn, ops, kinds, arg_kinds):
     for s in simple_statements(fn.node.body):
         op = ops[id(s)]
         operands = list(op.args) + list(op.kwargs.values())
-        if op.kind in ("copy", "index", "setitem"):
+        if op.kind in ("copy", "index", "setitem", "pack"):
             ok = all(real(a) for a in operands)
         elif op.kind == "const":
             ok = not isinstance(getattr(getattr(s, "value", None), "value", None), complex)
@@ -322,7 +327,8 @@ def all_real(fn, ops, kinds, arg_kinds):
             ok = isinstance(op.args[0], gast.Name) and op.args[0].id in local and \
                 kinds.get(op.args[0].id) == "scalars"
         elif op.kind == "call":
-            ok = all(real(a) for a in operands) and _real_call(op, kinds)
+            ok = all(real(a) for a in operands) and (
+                _real_call(op, kinds) or real_call is not None and real_call(s, op))
         else:
             ok = False
         if not ok:

@@ -21,6 +21,7 @@ import gast
 import numpy as np
 
 from s2s_ad.analysis.activity import simple_statements, targets
+from s2s_ad.base import syntax as S
 from s2s_ad.analysis.ops import hashable
 from s2s_ad.rules import registry
 from s2s_ad.rules.shape_facts import broadcast as broadcast_rule, dummy, from_sizes
@@ -188,7 +189,9 @@ def _settle(fn, ops, given, helper):
     name once per round (`helper.tuples`)."""
     values = helper.values
     values.update(given)
-    stmts = [s for s in simple_statements(fn.node.body) if targets(s)]
+    # (not the placeholders of unbound variables, which the original code never reads)
+    stmts = [s for s in simple_statements(fn.node.body) if targets(s) and
+             not S.is_unbound(getattr(s, "value", None))]
     for s in stmts:
         for t in targets(s):
             if t not in values:

@@ -109,6 +109,19 @@ def const(value):
     return node
 
 
+def unbound():
+    """`None` as the SSA form's placeholder for a variable Python would leave unbound (bound in
+    one branch only, or first in a loop): marked (`s2s_ad_unbound`, kept by clone), since the
+    original code never reads it, and the kind of the variable is that of its other values."""
+    node = const(None)
+    node.s2s_ad_unbound = True
+    return node
+
+
+def is_unbound(node):
+    return getattr(node, "s2s_ad_unbound", False) is True
+
+
 def assign(target, value):
     """`target = value`; target is a name (str) or a node."""
     if isinstance(target, str):

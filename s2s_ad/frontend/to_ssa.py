@@ -343,9 +343,9 @@ class _SSA:
             # A variable that one branch never binds is None there (Python would leave it
             # unbound; the original code cannot read it on that path).
             body.append(gast.copy_location(
-                S.assign(joined, S.load(b) if b is not None else S.const(None)), s))
+                S.assign(joined, S.load(b) if b is not None else S.unbound()), s))
             orelse.append(gast.copy_location(
-                S.assign(joined, S.load(e) if e is not None else S.const(None)), s))
+                S.assign(joined, S.load(e) if e is not None else S.unbound()), s))
             self.env[var] = joined
         self.emit(gast.If(test=test, body=body or [gast.Pass()], orelse=orelse), s)
 
@@ -361,7 +361,7 @@ class _SSA:
                     # first bound inside the loop, maybe not in every iteration: it starts as
                     # None (where Python would leave it unbound), so every path can carry it
                     carried[var] = self.define(var)
-                    self.emit(S.assign(carried[var], S.const(None)), s)
+                    self.emit(S.assign(carried[var], S.unbound()), s)
         return carried
 
     def finish_loop(self, s, carried, body, env_body):
@@ -383,7 +383,7 @@ class _SSA:
         target = self.define(s.target.id)
         if s.target.id in live_after:
             # read after the loop, which may run no iteration: then it keeps its value
-            self.emit(S.assign(target, S.load(before) if before else S.const(None)), s)
+            self.emit(S.assign(target, S.load(before) if before else S.unbound()), s)
         body, env_body = self.nested(s.body, live_after | names_read(s.body) | set(carried))
         self.env = saved
         self.env[s.target.id] = target

@@ -409,10 +409,13 @@ def restore_item(container, key, value, adjoint=None):
 def copy_of(x, order="C"):
     """A copy of an array (a saved part must not change with the array), of a dict or a list
     (its items shared); other values as is.  Also the user's `x.copy()` (`order` ndarray.copy's)."""
+    cls = type(x)
+    if cls is np.float64 or cls is float:    # the common case (an element of an array) first
+        return x
     if isinstance(x, np.ndarray):
         return x.copy(order)
-    if type(x) in (dict, list):
-        return type(x)(x)
+    if cls is dict or cls is list:
+        return cls(x)
     return x
 
 

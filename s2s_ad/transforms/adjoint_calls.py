@@ -56,9 +56,11 @@ class CallAdjoints:
             shapes = [None] * len(terms)
         contributions = {}   # name -> [(cotangent term, its smaller shape or None)]
         for (arg, pre, expr), shape in zip(terms, shapes):
-            uniform = None if shape in (None, "full") else shape
-            if not self.batched and rule.broadcasts and uniform is None and \
-                    self._may_broadcast(arg, op, out):
+            if shape == "count":     # the same term at each of out's elements, summed
+                expr = S.binop(expr, gast.Mult(), S.const(float(math.prod(self.shapes[out]))))
+            uniform = None if shape in (None, "full", "count") else shape
+            if not self.batched and rule.broadcasts and shape != "count" and uniform is None \
+                    and self._may_broadcast(arg, op, out):
                 expr = self._summed_to(expr, arg, out)
             code += pre
             contributions.setdefault(arg.id, []).append((expr, uniform))
@@ -226,7 +228,8 @@ class CallAdjoints:
     def _uniform_term(self, expr, pre, arg, out, g, g_shape, broadcasts):
         """For a rule applied to the uniform cotangent `g` (held in `g_shape`) of `out`: "full"
         when the term `expr` has out's full shape anyway, its smaller shape when it stands for
-        its broadcast over `arg` (which has out's shape), None when neither is certain.
+        its broadcast over `arg` (which has out's shape), "count" when it is a number and `arg`
+        one too, None when none is certain.
 
         A term built only from arithmetic and ufuncs is elementwise in g; the rule is
         elementwise too if it broadcasts or if its argument has its result's shape."""
@@ -242,6 +245,12 @@ class CallAdjoints:
         full = self.shapes[out]
         if shape == full:
             return "full"
+        if shape == () and self.real_cotangents and not self.batched and \
+                self.kinds.get(arg.id) == "scalar":
+            # a number broadcast over out (`a + trace`): "count", its cotangent is the term
+            # times out's number of elements (what _ad.unbroadcast would sum, with no array
+            # of out's shape made for it)
+            return "count"
         if shape is not None and self.has_elements(arg.id) and self.shapes[arg.id] == full \
                 and len(shape) <= len(full) and broadcast(shape, full) == full:
             return shape

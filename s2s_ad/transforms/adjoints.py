@@ -21,6 +21,7 @@ from s2s_ad.analysis.kinds import CONTAINER_KINDS
 from s2s_ad.analysis.ops import bind_call, refusal_hint
 from s2s_ad.analysis.shapes import broadcast
 from s2s_ad.base import syntax as S
+from s2s_ad.base.owned import owned_clear
 from s2s_ad.base.errors import NonDifferentiableCallError, Unbatchable
 from s2s_ad.transforms.adjoint_calls import CallAdjoints
 from s2s_ad.rules import registry
@@ -274,7 +275,10 @@ class Adjoints(CallAdjoints, Differentiator):
             code.append(self.private_copy(a, copy))
             self.owned.add(a)
         target = gast.Subscript(value=S.load(bar), slice=S.clone(index), ctx=gast.Store())
-        return code + [S.assign(target, S.const(0.0))]
+        clear = S.assign(target, S.const(0.0))
+        if not self._is_container(a):    # an array only a_bar refers to (optimize/clears.py)
+            owned_clear(clear)
+        return code + [clear]
 
     def _is_container(self, name):
         return self.kinds.get(name) in CONTAINER_KINDS
@@ -283,6 +287,9 @@ class Adjoints(CallAdjoints, Differentiator):
         """Does `value` have the shape of `base[index]` (known shapes, a basic index), so that
         `base[index] = value` does not broadcast it?  (A number where every cotangent is real:
         `_ad.unbroadcast` would hand back its cotangent as it is.)"""
+        if self.real_cotangents and self._atom_kind(value) == "scalar" and \
+                self.is_element(base, index):     # a number into one element (`math.sqrt`)
+            return True
         number = self.real_cotangents and self.shapes.get(value.id) == ()
         if not (self._atom_kind(value) == "array" or number) or not self.basic_index(index) or \
                 value.id not in self.shapes:

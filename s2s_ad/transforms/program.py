@@ -45,6 +45,7 @@ class Program:
     printed: dict = field(default_factory=dict)   # id(node) -> (node, its source text)
     batch: tuple = None    # batched modes: (batch size, shapes of the basis) (see batching.py)
     shaped: dict = field(default_factory=dict)    # callee key -> the argument shapes of its code
+    real_callees: dict = field(default_factory=dict)   # analysis/real_calls.py's answers
 
     def callee_shapes(self, key, shapes):
         """The argument shapes a callee's code is specialised on: those of its first call

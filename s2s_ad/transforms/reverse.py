@@ -42,7 +42,7 @@ from s2s_ad.analysis.activity import activity, rebinds, simple_statements, targe
 from s2s_ad.analysis.aliasing import check_writes
 from s2s_ad.analysis.calls import (argument_kinds, argument_shapes, callee_kinds, callee_ssa,
                                    mutated_params)
-from s2s_ad.analysis.kinds import all_real
+from s2s_ad.analysis.real_calls import all_real_through_calls
 from s2s_ad.analysis.ops import bind_call, describe
 from s2s_ad.base import syntax as S
 from s2s_ad.base.tape import popped as tape_popped, tape_push
@@ -107,7 +107,7 @@ class Reverse(ReverseSweep):
                 {p: n for p, n in bound.items() if p not in statics}, self.shapes)
             self.user_calls[id(stmt)] = callee_pair(self.program, self.ops[id(stmt)].fn, wrt,
                                                     kinds, statics, result_read=bool(targets(stmt)),
-                                                    shapes=shapes)
+                                                    shapes=shapes, real=self.real_cotangents)
 
     def forward_call(self, stmt):
         pair = self.user_calls[id(stmt)]
@@ -208,9 +208,11 @@ class Reverse(ReverseSweep):
                     base = op.args[0].id
                     if self._is_container(base):    # a dict may not have the key yet
                         saved = S.call("_ad.saved_item", S.load(base), S.clone(op.index))
-                    else:
-                        saved = S.call("_ad.copy_of", gast.Subscript(
-                            value=S.load(base), slice=op.index, ctx=gast.Load()))
+                    else:     # (a number needs no copy: nothing changes it)
+                        saved = gast.Subscript(value=S.load(base), slice=op.index,
+                                               ctx=gast.Load())
+                        if not self.is_element(op.args[0], op.index):
+                            saved = S.call("_ad.copy_of", saved)
                     out.append(self.push(saved))
                 if depth:
                     restorable = self.plan.restorable(stmt)
@@ -300,8 +302,9 @@ class Reverse(ReverseSweep):
         if unsaved:    # a compiler bug: the generated code would pop from an empty tape
             raise RuntimeError(f"s2s_ad internal error: the reverse sweep of "
                                f"{self.fn.node.name} restores {unsaved} unsaved")
-        if planned:
-            self.check_plan(reverse)
+        if planned:     # (not the tape, numpy, ...: only the names a tape could save)
+            self.plan.check(reverse, self.recomputations,
+                            self.local | set(self.counters.values()), self.fn.node.name)
         reverse += final
         params = list(self.fn.params)
         results = [S.load(self.adj(p)) if p in self.defined else self.zero(p) for p in self.wrt]
@@ -329,30 +332,10 @@ class Reverse(ReverseSweep):
             defined.discard(getattr(output, "id", None))
         return defined
 
-    def check_plan(self, reverse):
-        """The plan is what the rendered reverse sweep reads, but for the operands of the
-        temporaries it computes again (tape_plan.plan_recomputes answers for those): a name
-        read without being restored would hold its last value from the forward sweep, a
-        wrong derivative.  A compiler bug if not."""
-        again = {id(s) for stmts in self.recomputations for s in stmts}
-        read, stack = set(), list(reverse)
-        while stack:
-            node = stack.pop()
-            if id(node) in again:
-                continue
-            if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
-                read.add(node.id)
-            stack.extend(gast.iter_child_nodes(node))
-        savable = self.local | set(self.counters.values())    # (not the tape, numpy, ...)
-        missing = sorted((read & savable) - self.plan.needed - self.plan.recomputed)
-        if missing:
-            raise RuntimeError(f"s2s_ad internal error: the tape plan of {self.fn.node.name} "
-                               f"misses {missing}, which its reverse sweep reads")
-
     def build(self, name, seed, return_value, has_aux):
         """One function: forward sweep, then reverse sweep."""
         self.real_cotangents = seed == "one" and not self.batched and \
-            all_real(self.fn, self.ops, self.kinds, self.arg_kinds)
+            all_real_through_calls(self, self.program.real_callees)
         parts = self.sweeps(seed, has_aux)
         output, aux, results = parts["output"], parts["aux"], parts["results"]
         grads = results[0] if len(results) == 1 else S.tuple_(results)
@@ -472,15 +455,17 @@ def vjp(fn, wrt, *, seed="given", return_value=False, has_aux=False, arg_kinds=N
     return func, rev.names, rev.program, dict(sizes=rev.sizes(), saves=rev.saves())
 
 
-def callee_pair(program, fn, wrt, kinds=None, statics=None, result_read=True, shapes=None):
+def callee_pair(program, fn, wrt, kinds=None, statics=None, result_read=True, shapes=None,
+                real=False):
     """The forward and backward halves of the called function `fn` (Pair("g_fwd", "g_bwd")),
     generated once per program and key.  `result_read=False` for a call whose result the
     caller ignores (`g(A, B)` for what g writes into B): the result's cotangent is zero, and
     g_bwd does not take one.  `shapes`: the arguments' shapes at the call site, which the
-    code is specialised on (Program.callee_shapes)."""
+    code is specialised on (Program.callee_shapes).  `real`: every cotangent the caller hands
+    it is real (the caller's real_cotangents); its own are too if all its values are."""
     kinds = dict(kinds or {})
     shapes = program.callee_shapes(callee_key(fn, wrt, kinds, statics, result_read), shapes)
-    key = callee_key(fn, wrt, kinds, statics, result_read, tuple(sorted(shapes.items())))
+    key = callee_key(fn, wrt, kinds, statics, result_read, tuple(sorted(shapes.items())), real)
     if key in program.pairs:
         return program.pairs[key]
     ssa, in_place = callee_ssa(fn, kinds, statics)
@@ -492,6 +477,7 @@ def callee_pair(program, fn, wrt, kinds=None, statics=None, result_read=True, sh
     rev = Reverse(ssa, list(wrt), callee_kinds(ssa, kinds), program=program,
                   arg_shapes=shapes or None)
     rev.result_read = result_read
+    rev.real_cotangents = real and all_real_through_calls(rev, program.real_callees)
     pair.tape = rev.tape
     pair.mutated = {p: rev.adj(p) for p in wrt if p in mutated_params(fn, in_place)}
     fwd, bwd = rev.build_split(pair.fwd, pair.bwd, list(pair.mutated))

@@ -215,19 +215,39 @@ class ReverseSweep(Adjoints):
 
     def hoist_copies(self, body, names):
         """Move out of `body` the private copy each of `names` starts the body with: the copy
-        statements, to run once in front of the loop instead."""
+        statements, to run once in front of the loop instead.  Where the body uses the adjoint
+        only through its parts, every copy of it in the body goes (_copies_of_parts)."""
         hoisted = []
         for name in sorted(names):
             first = first_mention(body, self.adj(name))
-            if first is None:
-                continue
-            where, stmt = first
-            if self.copies.get(id(stmt)) == name:
+            if first is not None and self.copies.get(id(first[1])) == name:
+                places = [first]
+            else:
+                places = self._copies_of_parts(body, name)
+                if not places:
+                    continue
+            for where, stmt in places:
                 where.code.remove(stmt) if isinstance(where, Step) else where.remove(stmt)
                 if isinstance(where, Step):
                     where.reads = {n for s in where.code for n in S.names_in(s, gast.Load)}
-                hoisted.append(stmt)
+            hoisted.append(places[0][1])
         return hoisted
+
+    def _copies_of_parts(self, body, name):
+        """The private copies of name's adjoint in `body` (where, stmt), where every other
+        statement uses the adjoint only through its parts (`a_bar[i] += g`, `a_bar[i] = 0.0`,
+        `_ad.copy_of(a_bar[i])`, `a_bar[i]` as an operand of arithmetic), in a branch or an
+        inner loop too (floyd_warshall copies it in one arm of a branch and after it).  Then
+        no statement of the body gives another name the array a copy made, so the one copy
+        in front of the loop leaves the body owning its array wherever it wrote into a copy:
+        the copies in it are all redundant.  [] where another use is found."""
+        bar, copies = self.adj(name), []
+        for where, stmt in _statements_of(body):
+            if self.copies.get(id(stmt)) == name:
+                copies.append((where, stmt))
+            elif not _through_parts(stmt, bar):
+                return []
+        return copies
 
     def reverse_for(self, stmt):
         inits, carried, assigned = self._loop_prelude(stmt)
@@ -305,3 +325,43 @@ def _mentions(node, bar):
 def _is_copy_of(func):
     return isinstance(func, gast.Attribute) and func.attr == "copy_of" and \
         isinstance(func.value, gast.Name) and func.value.id == "_ad"
+
+
+def _statements_of(block):
+    """(where, stmt) for every statement of a block of the tree, nested ones too; `where` is
+    the Step holding it, or the list (a loop's inits or zeros, a branch's zeros)."""
+    for piece in block.pieces:
+        if isinstance(piece, (Step, Spread)):
+            yield from ((piece if isinstance(piece, Step) else piece.code, s) for s in piece.code)
+        elif isinstance(piece, Loop):
+            yield from ((piece.inits, s) for s in piece.inits)
+            yield from _statements_of(piece.body)
+            yield from ((piece.zeros, s) for s in piece.zeros)
+        elif isinstance(piece, Branch):
+            yield from _statements_of(piece.body)
+            yield from _statements_of(piece.orelse)
+            yield from ((piece.body_zeros, s) for s in piece.body_zeros)
+            yield from ((piece.orelse_zeros, s) for s in piece.orelse_zeros)
+
+
+def _through_parts(node, bar):
+    """Does `node` use the array `bar` holds only through its parts: `bar[i]` written (`=`,
+    `+=`), copied (`_ad.copy_of(bar[i])`) or read as an operand of arithmetic, which makes a
+    new value?  (The index must not mention bar.)"""
+    parts = set()
+    for sub in S.walk(node):
+        if isinstance(sub, gast.Subscript) and isinstance(sub.value, gast.Name) and \
+                sub.value.id == bar and not _mentions(sub.slice, bar):
+            parts.add(id(sub))
+    allowed = set()
+    for sub in S.walk(node):
+        if isinstance(sub, (gast.Assign, gast.AugAssign)):
+            targets = sub.targets if isinstance(sub, gast.Assign) else [sub.target]
+            allowed.update(id(t) for t in targets if id(t) in parts)
+        elif isinstance(sub, (gast.BinOp, gast.UnaryOp)):
+            allowed.update(id(c) for c in gast.iter_child_nodes(sub) if id(c) in parts)
+        elif isinstance(sub, gast.Call) and _is_copy_of(sub.func) and len(sub.args) == 1 and \
+                id(sub.args[0]) in parts:
+            allowed.add(id(sub.args[0]))
+    inside = {id(n) for part in S.walk(node) if id(part) in allowed for n in S.walk(part.value)}
+    return all(id(n) in inside for n in S.walk(node) if isinstance(n, gast.Name) and n.id == bar)

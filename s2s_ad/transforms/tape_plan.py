@@ -66,6 +66,26 @@ class TapePlan:
                 self.place_restores(piece.body, set(), loop if loop is not None else read | after)
             after |= read
 
+    def check(self, reverse, recomputations, savable, name):
+        """The plan is what the rendered reverse sweep (`reverse`, of the function `name`)
+        reads of the `savable` names, but for the operands of the temporaries it computes
+        again (`recomputations`, which plan_recomputes answers for): a name read without
+        being restored would hold its last value from the forward sweep, a wrong derivative.
+        A compiler bug if not."""
+        again = {id(s) for stmts in recomputations for s in stmts}
+        read, stack = set(), list(reverse)
+        while stack:
+            node = stack.pop()
+            if id(node) in again:
+                continue
+            if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
+                read.add(node.id)
+            stack.extend(gast.iter_child_nodes(node))
+        missing = sorted((read & savable) - self.needed - self.recomputed)
+        if missing:
+            raise RuntimeError(f"s2s_ad internal error: the tape plan of {name} "
+                               f"misses {missing}, which its reverse sweep reads")
+
     def restorable(self, stmt):
         """The names the tape saves before `stmt` (in a loop) rebinds them, and restores
         after its adjoint."""
@@ -92,7 +112,10 @@ class TapePlan:
                 again = self.recompute_at.get(id(piece.stmt), ())
                 restored = piece.restore.restored(self.needed) if piece.restore else []
                 out |= piece.reads
-                out.update(n for s in again for n in S.names_in(s, gast.Load))
+                made = set()    # (a chain's own temporaries: computed before they are read)
+                for s in again:
+                    out.update(n for n in S.names_in(s.value, gast.Load) if n not in made)
+                    made.update(targets(s))
                 if restored:
                     out |= piece.restore.reads()
                 code = code or bool(again or piece.code or restored)
@@ -156,13 +179,11 @@ class TapePlan:
         for loop, enclosing in loops:
             changed = bound_in(loop.body)
             block = loop.body
-            # cheap temporaries -> their positions in the block: `planned`, those computed again
-            # for the reverse sweep; `views`, the plain indexes (`_t2 = p[1]`), which one of
-            # them may take again too (`_t3 = _t2 - z`), though the sweep does not read them
+            # cheap temporaries -> their positions in the block: any of them may be computed
+            # again as part of another's chain (`_t6 = k - i; _t7 = _t6 - 1`, the plain index
+            # `_t2 = p[1]` of `_t3 = _t2 - z`), though the sweep does not read it
             cheap = {t: k for k, stmt in enumerate(block)
                      if (t := self._cheap_temporary(stmt, stores)) is not None}
-            views = {t: k for t, k in cheap.items() if self.sweep.ops[id(block[k])].kind == "index"}
-            planned = {}
 
             def chain(k, last):
                 """The statements that compute block[k] again before block[last]'s adjoint:
@@ -176,7 +197,7 @@ class TapePlan:
                 for o in S.names_in(block[k].value, gast.Load):
                     if not self.sweep.is_local(o) or stable(o, enclosing, changed, between):
                         continue
-                    at = planned.get(o, views.get(o, k))
+                    at = cheap.get(o, k)
                     if at >= k or o in between:
                         return None     # (computed after block[k]: last step's value)
                     again = chain(at, last)
@@ -200,7 +221,6 @@ class TapePlan:
                     self.recompute_at.setdefault(id(block[last]), []).extend(again)
                     self.needed.discard(t)
                     self.recomputed.add(t)
-                    planned[t] = k
                     # the reverse sweep reads the operands now: a called function's sweep
                     # must have them in its record (a parameter without a derivative too)
                     computed = {targets(s)[0] for s in again}
@@ -258,8 +278,9 @@ class TapePlan:
 
     def _cheap_temporary(self, stmt, stores):
         """The name of `t = a op b` (arithmetic on numbers), `t = xs[i]` (a basic index: a
-        view) or `t = p.w` (an object's field: a cheap call whose result is a view, whatever
-        its kind), assigned once in the function, else None.  Arithmetic on arrays is not
+        view), `t = p.w` (an object's field: a cheap call whose result is a view, whatever
+        its kind) or `t = a` (another name for a's value), assigned once in the function,
+        else None.  Arithmetic on arrays is not
         cheap: computing it again costs what the forward sweep paid."""
         if not isinstance(stmt, gast.Assign) or id(stmt) not in self.sweep.ops:
             return None
@@ -271,7 +292,8 @@ class TapePlan:
         cheap = (op.kind == "call" and registry.is_cheap(op.fn) and not op.kwargs
                  and (self.sweep.kinds.get(names[0]) == "scalar" or
                       registry.fact(op.fn, "view"))) or (
-            op.kind == "index" and self.sweep.basic_index(op.index))
+            op.kind == "index" and self.sweep.basic_index(op.index)) or (
+            op.kind == "copy" and isinstance(stmt.value, gast.Name))
         return names[0] if cheap else None
 
 

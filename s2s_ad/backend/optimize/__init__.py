@@ -6,6 +6,7 @@ the same function, simplified, with the same values and effects.
     saves         group_saves           values saved together share one tape entry
     folding       fold_constants        constant arithmetic, signs, unit factors
     copies        propagate_copies      `a = b` (or a number, or `-b`) into a's uses
+    clears        keep_unchanged_parts  an owned adjoint's part cleared and given its value back
     dead_code     eliminate_dead_code, drop_orphan_comments
     updates       merge_updates         `a = e1; a = a - e2` -> `a = e1 - e2`
     step_sums     sum_steps_together    a loop's weight cotangents summed after it
@@ -17,6 +18,7 @@ the same function, simplified, with the same values and effects.
 
 Tape pushes and pops are recognised by the marker base.tape puts on them, never by name.
 """
+from s2s_ad.backend.optimize.clears import keep_unchanged_parts
 from s2s_ad.backend.optimize.copies import propagate_copies
 from s2s_ad.backend.optimize.dead_code import drop_orphan_comments, eliminate_dead_code
 from s2s_ad.backend.optimize.direct_loops import iterate_directly
@@ -32,5 +34,6 @@ _fold = fold    # the name transforms/forward.py imports
 
 __all__ = ["MATH_FLOATING", "PASSES", "SMALL_STEP", "drop_orphan_comments",
            "eliminate_dead_code", "floating_names", "fold", "fold_constants", "fuse_temporaries",
-           "group_entries", "group_saves", "iterate_directly", "merge_updates", "optimize",
+           "group_entries", "group_saves", "iterate_directly", "keep_unchanged_parts",
+           "merge_updates", "optimize",
            "propagate_copies", "sum_steps_together"]

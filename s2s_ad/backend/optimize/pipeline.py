@@ -12,6 +12,9 @@ output: the same function, simplified in place.  Each pass is a module of this p
   propagate_copies      (copies.py) `a = b; ... a ...` -> `... b ...` where b is not reassigned
                         in between; `a = 1.0` likewise, folding the statements it lands in, and
                         `a = -b` where the sign then folds away (`c + a * d` -> `c - b * d`)
+  keep_unchanged_parts   (clears.py) `g = _ad.copy_of(a_bar[i]); a_bar[i] = 0.0; ...;
+                        a_bar[i] += g` -> `g = _ad.copy_of(a_bar[i]); ...` for an adjoint no
+                        other name refers to (the adjoint of an update `a[i] -= e`)
   eliminate_dead_code   (dead_code.py) drop pure assignments nobody reads, empty branches,
                         orphan comments
   merge_updates         (updates.py) `a = e1` then `a = a - e2` -> `a = e1 - e2` (same order of
@@ -23,6 +26,8 @@ output: the same function, simplified in place.  Each pass is a module of this p
   fuse_temporaries      (fusion.py) a temporary used once goes back into the expression that
                         uses it: `_t1 = y * x; y_1 = _t1 + c; y = y_1` -> `y = y * x + c` (and
                         is folded again there)
+  eliminate_dead_code   again: a temporary computed again for the reverse sweep whose uses
+                        fusion filled in with its expression
   drop_orphan_comments  (dead_code.py) a comment whose code moved into another statement
   iterate_directly      (direct_loops.py) `_n = len(xs); for _i in range(_n): x = xs[_i]; ...`
                         -> `for x in xs: ...` where nothing else needs the position
@@ -38,6 +43,7 @@ merge only where the product is exact.
 import gast
 
 from s2s_ad.base import syntax as S
+from s2s_ad.backend.optimize.clears import keep_unchanged_parts
 from s2s_ad.backend.optimize.common import NAMESPACE, globals_of, param_names
 from s2s_ad.backend.optimize.copies import propagate_copies
 from s2s_ad.backend.optimize.dead_code import drop_orphan_comments, eliminate_dead_code
@@ -71,8 +77,11 @@ def optimize(node, keep=frozenset(), passes=None, sizes=None, saves=(), namespac
     return node
 
 
-# Dead code goes before fusion (a dead write between a temporary and its use would block it).
+# Dead code goes before fusion (a dead write between a temporary and its use would block it),
+# and after it.
 # Summing a loop's steps comes last: it turns updates into list appends, which other passes
 # would take as calls they cannot see into.
-PASSES = (group_saves, fold_constants, propagate_copies, eliminate_dead_code, merge_updates,
-          sum_steps_together, fuse_temporaries, drop_orphan_comments, iterate_directly)
+PASSES = (group_saves, fold_constants, propagate_copies, keep_unchanged_parts,
+          eliminate_dead_code, merge_updates,
+          sum_steps_together, fuse_temporaries, eliminate_dead_code, drop_orphan_comments,
+          iterate_directly)
