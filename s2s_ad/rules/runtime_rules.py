@@ -121,8 +121,20 @@ defvjp(_ad.record_fields_grad,
        lambda gbar, out, g, x, names: _ad.record_fields(gbar, names))
 defjvp(_ad.record_fields_grad,
        lambda tdot, out, g, x, names: _ad.record_fields_grad(tdot, x, names))
+# `x.name = value` (to_ssa.py): x_1 = with_field(x, name, value), a new object
+defvjp(_ad.with_field, lambda gbar, out, x, name, value: _ad.field_cleared(gbar, x, name), None,
+       lambda gbar, out, x, name, value: _ad.attribute(gbar, name))
+defjvp(_ad.with_field, lambda tdot, out, x, name, value: _ad.field_cleared(tdot, out, name), None,
+       lambda tdot, out, x, name, value: _ad.attribute_grad(tdot, out, name))
+defvjp(_ad.field_cleared, lambda gbar, out, g, like, name: _ad.field_cleared(gbar, g, name))
+defjvp(_ad.field_cleared, lambda tdot, out, g, like, name: _ad.field_cleared(tdot, like, name))
+defvjp(_ad.updated_field, lambda gbar, out, value, name: gbar)    # `obj.h += v`: obj.h
+defjvp(_ad.updated_field, lambda tdot, out, value, name: tdot)
+deffacts(_ad.updated_field, kind="first")
+deffacts(_ad.with_field, kind="first")      # an object of x's class (kinds.py)
+defstructural(_ad.with_field)
 for _helper in (_ad.attribute, _ad.attribute_grad, _ad.record, _ad.record_fields,
-                _ad.record_fields_grad):
+                _ad.record_fields_grad, _ad.field_cleared):
     defstructural(_helper)
     deffacts(_helper, kind="tuple")      # any value: an object, a tuple, an array
 # `o.w` is the array o holds (a write into it writes into o), as `t[0]` is
