@@ -3671,8 +3671,7 @@ class SpringState:
         return 0.5 * np.sum(self.v ** 2) + k * np.sum(1.0 - np.cos(self.x))
 
 
-def simulate_state_object(x0, v0):
-    k, dt = 2.0, 0.1
+def simulate_state_object(x0, v0, k=2.0, dt=0.1):
     state = SpringState(x0, v0)
     for _ in range(4):
         state.v = state.v - dt * k * np.sin(state.x)
