@@ -439,7 +439,8 @@ def test_jacobians_of_a_tuple_of_numbers_still_work():
 
 
 def _same_object(p):
-    return p
+    q = p
+    return q
 
 
 def _held_through_a_helper(x):

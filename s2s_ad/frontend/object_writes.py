@@ -182,18 +182,27 @@ _RETURNED = weakref.WeakKeyDictionary()    # function -> its returned_parameters
 
 
 def returned_parameters(fn):
-    """The parameters the function fn returns as they are (`return self`, `return p, v`),
-    read from its source: its caller then holds them under another name."""
+    """The parameters the function fn returns as they are (`return self`, `return p, v`,
+    `q = p; return q`), read from its source: its caller then holds them under another
+    name."""
     found = _RETURNED.get(fn)
     if found is None:
         node = frontend.parse(fn).node
         params = {a.id for a in node.args.args + node.args.kwonlyargs}
+        holders = {p: p for p in params}     # name -> the parameter it may hold (`q = p`)
+        for _ in range(len(holders) + 1):
+            for a in S.walk(node):
+                if isinstance(a, gast.Assign) and isinstance(a.value, gast.Name) and \
+                        a.value.id in holders:
+                    holders.update({t.id: holders[a.value.id] for t in a.targets
+                                    if isinstance(t, gast.Name)})
         found = set()
         for r in S.walk(node):
             if isinstance(r, gast.Return) and r.value is not None:
                 items = r.value.elts if isinstance(r.value, (gast.Tuple, gast.List)) \
                     else [r.value]
-                found |= {v.id for v in items if isinstance(v, gast.Name) and v.id in params}
+                found |= {holders[v.id] for v in items
+                          if isinstance(v, gast.Name) and v.id in holders}
         found = _RETURNED[fn] = tuple(sorted(found))
     return found
 
