@@ -473,3 +473,40 @@ def test_an_updated_number_attribute_follows_and_an_updated_array_is_refused():
     assert p.b == 0.5
     with pytest.raises(TypeError, match="obj.w = obj.w \\+ v"):
         ad.grad(_adds_into_an_array, wrt=1)(Plain(X, 0.5), X)
+
+
+@dataclass
+class Box:
+    w: np.ndarray
+
+    @property
+    def area(self):
+        return np.sum(self.w ** 2)
+
+    def grown(self, s):
+        return Box(self.w * s)
+
+
+def _property_of_a_made_object(x):
+    b = Box(x)
+    b.w = b.w * 2.0
+    return b.area                     # Box known: a call of the getter
+
+
+def _property_of_a_calls_result(x):
+    return Box(x).grown(3.0).area     # the result's class is not known
+
+
+def _getter_of_a_calls_result(x):
+    return Box.area.fget(Box(x).grown(3.0))
+
+
+def test_a_property_is_its_getter_where_the_class_is_known_and_refused_elsewhere():
+    np.testing.assert_allclose(ad.grad(_property_of_a_made_object)(X), 8 * X)
+    np.testing.assert_allclose(ad.jvp(_property_of_a_made_object, (X,), (X,))[1],
+                               8 * np.sum(X * X))
+    np.testing.assert_allclose(ad.grad(_getter_of_a_calls_result)(X), 18 * X)
+    # the property of the tangent would be taken for its derivative in forward mode
+    for transform in (lambda f: ad.grad(f)(X), lambda f: ad.jvp(f, (X,), (X,))):
+        with pytest.raises(TypeError, match="Box.area.fget"):
+            transform(_property_of_a_calls_result)

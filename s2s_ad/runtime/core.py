@@ -159,8 +159,26 @@ def attribute(x, name):
 
 def attribute_grad(g, x, name):
     """The cotangent of `x` from a read of `x.name` whose cotangent is `g`: zeros of x's
-    structure, with g for that field."""
+    structure, with g for that field.  A property read where x's class was not known when
+    the code was made (an object a call returned) is no field: refused, saying what to do."""
+    _refuse_property(x, name)
     return rebuilt(zeros_like(x), {name: g})
+
+
+def tangent_field(t, x, name):
+    """The tangent of a read of `x.name`: that field of x's tangent t."""
+    _refuse_property(x, name)
+    return getattr(t, name)
+
+
+def _refuse_property(x, name):
+    """A property read where x's class was not known when the code was made (an object a
+    call returned) is no field, whose derivative would be the field's: refused."""
+    if isinstance(getattr(type(x), name, None), property):
+        raise TypeError(f"s2s_ad: `.{name}` is a property of {type(x).__name__}, read from an "
+                        f"object whose class was not known when the code was made (a call's "
+                        f"result); call its getter, `{type(x).__name__}.{name}.fget(obj)`, or "
+                        f"make the object in the function")
 
 
 def with_field(x, name, value):
