@@ -31,8 +31,8 @@ from s2s_ad.runtime.core import (unbroadcast, reduction_plan, broadcast_like, ze
                                  check_walked, raise_exception, formatted, push_errstate,
                                  pop_errstate, sorted_order, index_of_min, index_of_max,
                                  attribute, attribute_grad, record, record_fields,
-                                 record_fields_grad, unpacked_grad, unsupported, with_field,
-                                 field_cleared, updated_field, tangent_field)
+                                 record_fields_grad, unpacked_grad, unsupported)
+from s2s_ad.runtime.fields import with_field, field_cleared, updated_field, tangent_field
 from s2s_ad.runtime.objects import register_pytree
 from s2s_ad.runtime.statements import (enter_context, exit_context, without_item,
                                       without_item_grad, generated_items, generated_tuple,

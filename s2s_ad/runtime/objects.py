@@ -102,3 +102,13 @@ def object_class(x):
     if isinstance(x, tuple) or fields(x) is None:
         return None
     return type(x)
+
+
+def refuse_property(x, name):
+    """A property read where x's class was not known when the code was made (an object a
+    call returned) is no field, whose derivative would be the field's: refused."""
+    if isinstance(getattr(type(x), name, None), property):
+        raise TypeError(f"s2s_ad: `.{name}` is a property of {type(x).__name__}, read from an "
+                        f"object whose class was not known when the code was made (a call's "
+                        f"result); call its getter, `{type(x).__name__}.{name}.fget(obj)`, or "
+                        f"make the object in the function")
