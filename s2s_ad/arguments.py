@@ -56,7 +56,8 @@ _VALUE_GLOBALS = weakref.WeakKeyDictionary()   # function -> names of the global
 
 
 def value_global_kinds(fn):
-    """((name, kind), ...) for the module-level numbers and arrays `fn` reads."""
+    """((name, kind), ...) for the module-level numbers, arrays and objects (whose kind is
+    their class) `fn` reads."""
     scope = getattr(fn, "__globals__", None)
     if scope is None or not isinstance(scope, dict) or type(scope) is not dict:
         return ()
@@ -72,7 +73,8 @@ def value_global_names(fn):
     if names is None:
         names = _VALUE_GLOBALS[fn] = tuple(
             n for n in fn.__code__.co_names
-            if n in scope and kind_of_value(scope[n]) in VALUE_KINDS)
+            if n in scope and (kind_of_value(scope[n]) in VALUE_KINDS
+                               or objects.object_class(scope[n]) is not None))
     return names
 
 
@@ -209,7 +211,8 @@ def value_kind(value):
     if kind == 0:
         if t in (tuple, list, dict):
             return kind_of_value(value)
-        kind = _KIND_BY_TYPE[t] = kind_of_value(value)
+        # an object's kind is its class, whose methods its calls resolve to (analysis/kinds.py)
+        kind = _KIND_BY_TYPE[t] = kind_of_value(value) or objects.object_class(value)
     return kind
 
 

@@ -16,14 +16,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from s2s_ad.analysis.calls import _WRITES
-from s2s_ad.analysis.kinds import CONTAINER_KINDS
+from s2s_ad.analysis.kinds import CONTAINER_KINDS, is_class
 from s2s_ad.analysis.sharing import _FRESH, _RETURNS
-from s2s_ad.arguments import builtin_signature, closure_key, value_global_kinds
+from s2s_ad.arguments import (bound_self, builtin_signature, closure_key, parameters,
+                              value_global_kinds)
 from s2s_ad.base.errors import (BadArgumentError, DifferentiationError, NonDifferentiableCallError,
                               Unbatchable)
 from s2s_ad.base.naming import is_call_of, is_generated
 from s2s_ad.frontend import source as frontend
 from s2s_ad.rules import registry
+from s2s_ad.runtime.objects import object_class
 from s2s_ad.transforms.pipeline import Generated, build
 
 
@@ -120,6 +122,7 @@ def compiled(fn, mode, wrt, arg_kinds=None, *, has_aux=False, optimize=True, arg
     takes the hook functions as its keyword `_ad_hooks`).
     """
     specialise = _VARIANT["specialise"]
+    receiver = bound_self(fn)      # a bound method's self, which the generated code takes
     if not specialise:
         if mode in ("jvp_batched", "vjp_batched"):   # always specialised: Jacobians loop
             raise Unbatchable("generic code was asked for (api.variant)")
@@ -140,6 +143,7 @@ def compiled(fn, mode, wrt, arg_kinds=None, *, has_aux=False, optimize=True, arg
     fn = differentiated(fn)
     if not isinstance(fn, types.FunctionType):
         frontend.parse(fn)      # raises SourceUnavailableError with what to do instead
+    arg_kinds = with_receiver_class(receiver, fn, arg_kinds)
     global_kinds = value_global_kinds(fn) if arg_kinds is not None and specialise else ()
     kinds_key = tuple(arg_kinds.items()) if arg_kinds else ()
     shapes_key = tuple(sorted(arg_shapes.items())) if arg_shapes else ()
@@ -165,6 +169,20 @@ def compiled(fn, mode, wrt, arg_kinds=None, *, has_aux=False, optimize=True, arg
         return per_fn[key]
 
 
+def with_receiver_class(receiver, fn, arg_kinds):
+    """The argument kinds of the function `fn` of a bound method whose self is `receiver`,
+    with that self's class, on which the code is specialised (its `self.predict(x)` calls
+    are calls of the class's predict).  `arg_kinds` unchanged for no receiver or one that is
+    no object with attributes."""
+    cls = object_class(receiver) if receiver is not None else None
+    if cls is None:
+        return arg_kinds
+    params = parameters(fn)
+    kinds = {p: "num" for p in params[1:]} if arg_kinds is None else dict(arg_kinds)
+    kinds[params[0]] = cls
+    return kinds
+
+
 def _generic_kinds(arg_kinds):
     """The argument kinds generic code is built for: none (every argument a number or an array,
     "num"), except a tuple, list or dict argument, which is no number and no array: its kind
@@ -173,7 +191,8 @@ def _generic_kinds(arg_kinds):
     runtime's `add`, never by `+` (which joins two namedtuples, and fails on a dataclass)."""
     if not arg_kinds or all(k == "scalar" or k == "array" for k in arg_kinds.values()):
         return None
-    return {p: k if k in CONTAINER_KINDS or k is None else "num" for p, k in arg_kinds.items()}
+    return {p: k if k in CONTAINER_KINDS or k is None or is_class(k) else "num"
+            for p, k in arg_kinds.items()}
 
 
 _CALLING = weakref.WeakKeyDictionary()    # function with rules -> a function calling it

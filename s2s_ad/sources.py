@@ -8,11 +8,11 @@ gradient), or with `standalone=True` a whole module that runs with NumPy alone (
 """
 from s2s_ad import modes
 from s2s_ad import standalone as _standalone
-from s2s_ad.arguments import (arg_kinds, as_float, parameters, qualname, shapes_of,
-                              value_global_kinds, wrt_names)
+from s2s_ad.arguments import (arg_kinds, as_float, bound_self, parameters, qualname,
+                              shapes_of, value_global_kinds, wrt_names)
 from s2s_ad.backend.codegen import to_source
 from s2s_ad.base.errors import BadArgumentError, Unbatchable
-from s2s_ad.derivative import compiled, differentiated
+from s2s_ad.derivative import compiled, differentiated, with_receiver_class
 from s2s_ad.frontend import source as frontend
 from s2s_ad.transforms.pipeline import collector_paused, deep_expressions, generate
 
@@ -93,6 +93,7 @@ def _source(fn, mode, wrt, optimize, has_aux, example, hooks=()):
                                f"specialised to their shapes")
     names, _ = wrt_names(fn, wrt) if mode != "ssa" else ([], False)
     kinds, shapes = None, None
+    receiver = bound_self(fn)
     if example is not None:
         params = parameters(fn)
         kinds = arg_kinds(params, [as_float(a) if p in names else a
@@ -104,6 +105,7 @@ def _source(fn, mode, wrt, optimize, has_aux, example, hooks=()):
         fn = compiled(fn, step, names, kinds, optimize=optimize, arg_shapes=shapes).function
     if getattr(fn, "__s2s_ad__", None) is not None:
         fn = fn.__s2s_ad_generated__()
+    kinds = with_receiver_class(receiver, differentiated(fn), kinds)   # generated code too
     try:
         generated = generate(differentiated(fn), last, names,
                              has_aux=has_aux and not compiled_first, optimize=optimize,

@@ -260,6 +260,10 @@ def _same(a, b):
         return type(a) is type(b) and len(a) == len(b) and all(map(_same, a, b))
     if isinstance(a, dict):
         return isinstance(b, dict) and a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if hasattr(a, "__dict__") and not callable(a) and type(a).__module__ != "builtins":
+        # an object: the same attributes (its copy is another object, and a dataclass's
+        # `==` compares arrays to a truth value)
+        return type(a) is type(b) and _same(vars(a), vars(b))
     return a == b or (a != a and b != b)
 
 

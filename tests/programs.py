@@ -3729,3 +3729,90 @@ def rows_through_a_complex_helper(m):
 
 CASES.append(Case(update_with_a_repeated_index, args(vec(3, -0.5, 0.5)), (0,)))
 CASES.append(Case(rows_through_a_complex_helper, args(mat(3, 2)), (0,)))
+
+
+# ---- objects: attributes assigned and methods called (issue 19) ---------------------------------
+# Attributes assigned (`self.h = ...`, `state.x += ...`: a new version of the object, the caller's
+# left as it was) and methods called on objects whose class is known when the code is made (an
+# argument's, an object made here): `self.predict(x)` is Ridge.predict(self, x).
+class RNNCell:
+    def __init__(self, W, U):
+        self.W, self.U = W, U
+        self.h = None
+
+    def run(self, xs, h0):
+        self.h = h0
+        for x in xs:
+            self.h = np.tanh(self.W @ self.h + self.U @ x)
+        return np.sum(self.h ** 2)
+
+
+_RNN_CELL = RNNCell(np.array([[0.5, -0.3], [0.2, 0.4]]), np.array([[1.0, 0.5, -0.5], [0.3, -1.0, 0.2]]))
+rnn_cell_method = _RNN_CELL.run
+
+
+@_dataclass
+class SpringState:
+    x: np.ndarray
+    v: np.ndarray
+
+    def energy(self, k):
+        return 0.5 * np.sum(self.v ** 2) + k * np.sum(1.0 - np.cos(self.x))
+
+
+def simulate_state_object(x0, v0, k=2.0, dt=0.1):
+    state = SpringState(x0, v0)
+    for _ in range(4):
+        state.v = state.v - dt * k * np.sin(state.x)
+        state.x = state.x + dt * state.v
+    return state.energy(k) + np.sum(state.x * v0)
+
+
+class Ridge:
+    def __init__(self, W, lam):
+        self.W, self.lam = W, lam
+
+    def predict(self, x):
+        return np.tanh(self.W @ x)
+
+    def penalty(self):
+        return self.lam * np.sum(self.W ** 2)
+
+    @staticmethod
+    def squared(r):
+        return r ** 2
+
+    @property
+    def weight(self):
+        return 1.0 + self.lam
+
+    def loss(self, x, y):
+        return self.weight * np.sum(self.squared(self.predict(x) - y)) + self.penalty()
+
+
+class Tracker:
+    def __init__(self):
+        self.total, self.count = 0.5, 0
+
+
+_RIDGE = Ridge(np.array([[0.5, -1.0, 0.3], [0.2, 0.4, -0.6]]), 0.1)
+ridge_loss_method = _RIDGE.loss
+
+
+def model_argument_methods(x, y, model):
+    return model.loss(x, y) * model.predict(x)[0]
+
+
+def tracker_argument_updated(x, tracker):
+    tracker.total = tracker.total + np.sum(x ** 2)
+    tracker.count += 1
+    if tracker.total > 1.0:
+        tracker.total = np.sqrt(tracker.total)
+    return tracker.total * tracker.count
+
+
+CASES.append(Case(rnn_cell_method, args(mat(3, 3), vec(2)), (0, 1), label="rnn_cell_method"))
+CASES.append(Case(simulate_state_object, args(vec(3), vec(3)), (0, 1)))
+CASES.append(Case(ridge_loss_method, args(vec(3), vec(2)), (0, 1), label="ridge_loss_method"))
+CASES.append(Case(model_argument_methods, args(vec(3), vec(2), _RIDGE), (0, 1)))
+CASES.append(Case(tracker_argument_updated, lambda rng: (rng.uniform(-2, 2, 3), Tracker()), (0,)))

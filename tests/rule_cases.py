@@ -1256,3 +1256,12 @@ case(_ad.without_item_grad, ([R(2), R(3)], [R(2), R(2), R(3)], 1), wrt=(0,))
 case(_ad.generated_items, ([R(2), R()],))
 case(_ad.generated_tuple, ([R(2), R()],))
 case(_ad.tuple_items, ((R(2), R()),))
+
+
+# Assigned attributes (frontend/object_writes.py), last: the random draws of the cases above
+# stay as they were.
+case(_ad.with_field, (_Pair(R(3), R(2)), "b", R(2)))      # `obj.b = v` (object_writes.py)
+case(_ad.with_field, (_Pair(R(3), R(2)), "a", R(3)))
+case(_ad.field_cleared, (_Pair(R(3), R(2)), _Pair(R(3), R(2)), "a"))
+case(_ad.updated_field, (0.7, "a"))
+case(_ad.tangent_field, (_Pair(R(3), R(2)), _Pair(R(3), R(2)), "b"))

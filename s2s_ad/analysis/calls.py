@@ -8,7 +8,7 @@ The transforms generate each callee's functions (transforms/program.py) from the
 """
 from s2s_ad.base import syntax as S
 from s2s_ad.base.errors import DifferentiationError
-from s2s_ad.frontend.normalize import loop_walks, normalize
+from s2s_ad.frontend.normalize import classes_of, loop_walks, normalize
 from s2s_ad.analysis.ops import bind_call
 
 
@@ -16,7 +16,8 @@ def callee_ssa(fn, kinds, statics=None):
     """A called function's SSA form for the caller's argument kinds, and the parameters its
     `p += v` writes into (see in_place_updates)."""
     in_place = in_place_updates(fn, kinds)
-    ssa = normalize(fn, statics, in_place, loop_walks(kinds))
+    ssa = normalize(fn, statics, in_place, loop_walks(kinds), callee=True,
+                    classes=classes_of(kinds))
     refuse_parameter_updates(ssa, kinds)
     return ssa, in_place
 
@@ -133,7 +134,10 @@ def mutated_params(fn, in_place=frozenset()):
         ops = {id(s): describe(s, ssa, local.__contains__) for s in simple_statements(ssa.node.body)}
         kinds = infer_kinds(ssa, ops, {p: "array" for p in in_place})
         annotate_writes(ssa, ops, kinds)
-    except DifferentiationError:   # a callee that cannot be read: its own transform says why
+    except DifferentiationError as exc:   # a callee that cannot be read: its own transform says why
+        if getattr(exc, "object_change", False):     # refused at a call (annotate_writes)
+            del _WRITES[key]
+            raise
         _WRITES[key] = set()
         return set()
     try:
@@ -168,10 +172,50 @@ def annotate_writes(fn, ops, kinds):
         if op.kind != "call" or not is_user_function(op.fn):
             continue
         bound = bind_call(op, stmt, fn)
+        _refuse_attribute_changes(op, stmt, bound, fn)
         arrays = in_place_updates(op.fn, argument_kinds(bound, lambda n: atom_kind(n, kinds)))
         written = mutated_params(op.fn, arrays)
         if written:
             op.writes = [bound[p].id for p in written
                          if p in bound and isinstance(bound[p], gast.Name)]
 
+
+def _refuse_attribute_changes(op, stmt, bound, fn):
+    """A called function that assigns an attribute of an object its caller gives it
+    (`self.h = v` in a method): the derivative code makes a new object there
+    (frontend/object_writes.py), which the caller would not see.  Refused at the call."""
+    import gast
+    from s2s_ad.frontend.object_writes import assigned_attributes, returned_parameters
+    try:
+        changed = assigned_attributes(op.fn)
+        returned = returned_parameters(op.fn) if _assigns_attributes(fn) else ()
+    except DifferentiationError:     # no source: its own transform says why
+        return
+    for param in returned:
+        if isinstance(bound.get(param), gast.Name):
+            exc = fn.error(stmt, f"{op.name} returns the object it is given as '{param}', "
+                                 f"which another name then holds while this function assigns "
+                                 f"attributes (the new versions would not be seen there)",
+                           "Keep one name for the object (`obj = f(obj)`, not `other = "
+                           "f(obj)`), or return a new object.")
+            exc.object_change = True
+            raise exc
+    for param, attr in changed:
+        if param in bound and not isinstance(bound[param], gast.Constant):
+            exc = fn.error(stmt, f"{op.name} assigns '{param}.{attr}' of an object this "
+                                 f"function gives it, a change the derivative code does not "
+                                 f"pass back",
+                           f"Return the new value and assign it here (`obj.{attr} = "
+                           f"step(obj, ...)`), or keep it in a local name of the called "
+                           f"function.")
+            exc.object_change = True
+            raise exc
+
+
+def _assigns_attributes(fn):
+    """Does the SSA function assign attributes (`_ad.with_field`, object_writes.py)?"""
+    import gast
+    return any(isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) and
+               n.func.attr == "with_field" and isinstance(n.func.value, gast.Name) and
+               n.func.value.id == "_ad" for n in S.walk(fn.node))
 

@@ -4,7 +4,8 @@
 
 A kind is "scalar" (a Python or NumPy number), "array" (an ndarray), "num" (a number or array
 of unknown shape), "container" (tuple, list), "dict" (a container whose items a `for` loop does
-not visit: it walks its keys) or None (unknown).  Where every operand of a
+not visit: it walks its keys), a class (an object of it: a dataclass instance, a plain
+object, see is_class) or None (unknown).  Where every operand of a
 broadcasting operation is a scalar, or the argument is an array and the rest are scalars, the
 result has the argument's shape and no shape reduction is emitted.
 """
@@ -43,6 +44,12 @@ def kind_of_value(value):
     return None
 
 
+def is_class(kind):
+    """An object's kind is its class (arguments.value_kind): unknown to every rule of
+    numbers and containers, known to the calls of its methods (analysis/ops.py)."""
+    return isinstance(kind, type)
+
+
 VALUE_KINDS = ("scalar", "array", "scalars")   # kinds of globals worth specialising on
 CONTAINER_KINDS = ("container", "scalars", "dict")
 
@@ -55,7 +62,8 @@ def combine(kinds):
     unknown, never as absent: `1.0 + <not known>` is not a scalar (infer_kinds only asks
     once every operand is known)."""
     kinds = list(kinds)
-    if not kinds or any(k is None or k in CONTAINER_KINDS or k == _BOTTOM for k in kinds):
+    if not kinds or any(k is None or k in CONTAINER_KINDS or k == _BOTTOM or is_class(k)
+                        for k in kinds):
         return None
     if all(k == "scalar" for k in kinds):
         return "scalar"
@@ -71,7 +79,7 @@ def merge(kinds):
         return _BOTTOM
     if len(kinds) == 1:
         return kinds.pop()
-    if None in kinds or not kinds.isdisjoint(CONTAINER_KINDS):
+    if None in kinds or not kinds.isdisjoint(CONTAINER_KINDS) or any(map(is_class, kinds)):
         return None
     return "num"
 
@@ -199,7 +207,11 @@ def infer_kinds(fn, ops, arg_kinds, elements=frozenset()):
     while unknown:      # each pass fixes at least these names for good
         solver.run(solver.give_up(unknown))
         unknown = [n for n, k in solver.kinds.items() if k == _BOTTOM]
-    return dict(solver.kinds)
+    kinds = dict(solver.kinds)
+    for name, cls in getattr(fn, "classes", {}).items():   # objects made in the function
+        if kinds.get(name) is None:
+            kinds[name] = cls
+    return kinds
 
 
 class _KindSolver:

@@ -18,6 +18,7 @@ from s2s_ad.base import syntax as S
 from s2s_ad.base.errors import (DifferentiationError, NonDifferentiableCallError,
                                  UnsupportedSyntaxError)
 from s2s_ad.frontend import frozen
+from s2s_ad.frontend.object_classes import method_of, property_getter
 from s2s_ad.frontend.resolve import TRANSFORM_NAMES, resolve_static
 from s2s_ad.frontend.source import signature
 from s2s_ad.rules import registry
@@ -57,8 +58,11 @@ def refusal_hint(op):
         return "Call the function by its module-level name (`h(x)`, not `fs[0](x)`): s2s_ad " \
                "follows the calls it can resolve when it generates the code."
     if op.kind == "method":     # the receiver's class is not known when the code is generated
-        hint = f"Call a method of your own class through the class (`Model{op.name[:-2]}" \
-               f"(self, x)` for `self{op.name[:-2]}(x)`); for an array, the NumPy function."
+        hint = f"The class is known for an argument and an object made in the function, " \
+               f"not for one read from a list or dict, nor in a gradient taken inside the " \
+               f"function: call a method of your own class through the class " \
+               f"(`Model{op.name[:-2]}(self, x)` for `self{op.name[:-2]}(x)`); for an " \
+               f"array, the NumPy function."
         if op.name[1:-2] in frozen.POINT_METHODS | frozen.PLAIN_METHODS:
             hint += " For a frozen scipy.stats distribution d = stats.norm(mu, s), call " \
                     f"stats.norm{op.name[:-2]}(x, mu, s), or use d only as d{op.name[:-2]}" \
@@ -136,7 +140,20 @@ def _root(node):
     return node.id if isinstance(node, gast.Name) else None
 
 
+def _known_method(func, fn):
+    """(function, takes the object) for `obj.name` where obj's class is known now
+    (frontend/object_classes.py), else None."""
+    cls = getattr(fn, "classes", {}).get(func.value.id) \
+        if isinstance(func.value, gast.Name) else None
+    return method_of(cls, func.attr) if cls is not None else None
+
+
 def _attribute(value, fn, stmt):
+    cls = getattr(fn, "classes", {}).get(value.value.id) \
+        if isinstance(value.value, gast.Name) else None
+    getter = property_getter(cls, value.attr) if cls is not None else None
+    if getter is not None:     # a property: a call of its getter, differentiated from its code
+        return Op("call", getter, [value.value], name=static_name(value))
     if value.attr in registry.ATTRIBUTES:
         target = registry.ATTRIBUTES[value.attr]
         return Op("call", target, [value.value], name=f".{value.attr}")
@@ -236,6 +253,11 @@ def _call(value, fn, is_local):
             return Op("call", target, args, kwargs, name=f".{func.attr}()")
         if func.attr == "astype":
             return Op("call", "astype", [func.value] + list(value.args), kwargs, name=".astype()")
+        method = _known_method(func, fn)
+        if method is not None:     # `self.predict(x)`: Model.predict(self, x), its own code
+            target, takes_object = method
+            args = ([func.value] if takes_object else []) + list(value.args)
+            return Op("call", target, args, kwargs, name=static_name(func))
         return Op("method", None, [func.value] + list(value.args), kwargs, name=f".{func.attr}()",
                   index=func.attr)
     if isinstance(func, gast.Name) and is_local(func.id):

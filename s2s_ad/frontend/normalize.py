@@ -22,9 +22,12 @@ from s2s_ad.frontend.call_forms import rewrite_calls
 from s2s_ad.frontend.desugar import desugar
 from s2s_ad.frontend.generators import generators_as_lists
 from s2s_ad.frontend.local_defs import expand_locals
+from s2s_ad.frontend.object_classes import known_classes
+from s2s_ad.frontend.object_writes import attribute_writes_as_values
 from s2s_ad.frontend.piecewise import piecewise_as_pieces
 from s2s_ad.frontend.frozen import frozen_as_unfrozen
 from s2s_ad.frontend.statements import plain_statements
+from s2s_ad.frontend.resolve import resolve_static
 from s2s_ad.frontend.to_ssa import to_ssa
 
 
@@ -39,6 +42,7 @@ class SSAFunction:
     defaults: dict = field(default_factory=dict)     # parameter -> its default's expression
     shared_updates: list = field(default_factory=list)   # see shared_updates.refuse_shared_updates
     generator: object = None     # the function's first `yield`: it is a generator (generators.py)
+    classes: dict = field(default_factory=dict)     # SSA name -> its object's class (object_classes)
 
     def refuse_varargs(self):
         """At the top level `*args` has no known length."""
@@ -108,7 +112,7 @@ def user_names(ssa):
     return names
 
 
-def normalize(fn, statics=None, in_place=(), walks=None):
+def normalize(fn, statics=None, in_place=(), walks=None, callee=False, classes=None):
     """Front end, desugaring and SSA: the function every transform starts from.
 
     `statics` binds parameters to functions known when the code is generated (a callee's
@@ -116,6 +120,9 @@ def normalize(fn, statics=None, in_place=(), walks=None):
     parameters, and calls of them are calls of that function.  `in_place`: the parameters of
     a called function known to be arrays, whose `p += v` writes into the caller's array.
     `walks`: how a `for` loop walks the parameters whose kinds are known (see loop_walks).
+    `callee`: fn is called from the differentiated function (its parameters are the
+    caller's objects, see object_writes).  `classes`: {parameter: class} of the object
+    arguments, whose method calls resolve to the class's functions (see object_classes).
     """
     parsed = frontend.parse(fn)
     node = S.clone(parsed.node)
@@ -135,6 +142,8 @@ def normalize(fn, statics=None, in_place=(), walks=None):
     if closure:      # the objects inlined module-level functions name (function_values)
         parsed = holder.parsed = copy.copy(parsed)
         parsed.closure = dict(parsed.closure, **closure)
+    attribute_writes_as_values(node, holder.error, lambda n: resolve_static(n, holder),
+                               callee=callee)
     node = gast.fix_missing_locations(desugar(node, namer, holder.error,
                                               shared=holder.shared_updates,
                                               in_place=in_place, walks=walks))
@@ -142,6 +151,7 @@ def normalize(fn, statics=None, in_place=(), walks=None):
         parsed = holder.parsed = copy.copy(parsed)     # a loop over a dict lists its keys
         parsed.closure = dict(parsed.closure, _ad=runtime)     # with the runtime's keys_of
     holder.node = to_ssa(node, namer, holder.error)
+    holder.classes = known_classes(holder, classes)
     return holder
 
 
@@ -192,6 +202,11 @@ def _plain_statements(holder, namer):
     return parsed
 
 
+def classes_of(kinds):
+    """{parameter: class} of the object arguments among argument kinds (analysis/kinds.py)."""
+    return {p: k for p, k in (kinds or {}).items() if isinstance(k, type)}
+
+
 def loop_walks(kinds):
     """{name: "keys" | "items"} for the parameters (and module-level values) whose kinds are
     known: a `for` loop walks a dict's keys and anything else's items by position.  One of
@@ -200,7 +215,7 @@ def loop_walks(kinds):
     if kinds is None:
         return None
     return {p: "keys" if kind == "dict" else "items" for p, kind in kinds.items()
-            if kind is not None}
+            if isinstance(kind, str)}
 
 
 def _statement_slots(node):

@@ -306,13 +306,13 @@ class _SSA:
             index = self.index(target.slice, origin)
             self.emit(S.assign(gast.Subscript(value=base, slice=index, ctx=gast.Store()), value), origin)
         elif isinstance(target, gast.Attribute):
-            # the object may be the caller's, or held by other names: a change of it is not
-            # followed (README, "Objects and attributes")
-            raise self.error(target, f"assignment to the attribute '.{target.attr}' is not "
-                                     f"supported",
-                             "Keep the value in a local name (`h = ...` for `obj.h = ...`), or "
-                             "make a new object and return it (`state = State(h=..., c=state.c)` "
-                             "for a namedtuple or dataclass State).")
+            # `obj.h = v` is a new version of obj (object_writes.py); an attribute of an
+            # attribute, or one among several targets, is not rewritten
+            raise self.error(target, f"assignment to the attribute '.{target.attr}' here is "
+                                     f"not supported",
+                             "Assign one attribute of a name per statement (`obj.h = v`); for "
+                             "an object another holds, make it anew (`obj.inner = Inner(h=v, "
+                             "c=obj.inner.c)`).")
         else:
             raise self.error(target, f"assignment to {_describe(target)} is not supported",
                              "Assign to a local variable or an array element.")

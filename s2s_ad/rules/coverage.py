@@ -30,6 +30,8 @@ try:                      # the optional libraries' rules too, where installed
     import scipy.linalg  # noqa: F401
     import scipy.special  # noqa: F401
     import scipy.stats  # noqa: F401
+    import scipy.fft  # noqa: F401
+    import scipy.signal  # noqa: F401
 except ImportError:       # pragma: no cover
     pass
 load_optional_rules()

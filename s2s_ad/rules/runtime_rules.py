@@ -107,7 +107,9 @@ _SUM_GRAD_VJP = (lambda gbar, out, g, x, axis=None, keepdims=False:
 deffacts(_ad.sum_grad, shape=shapes.like(1), batched=fixed(_SUM_GRAD_JVP, _SUM_GRAD_VJP))
 # x.name of an object: its cotangent is an object of x's type, zero but for that field
 defvjp(_ad.attribute, lambda gbar, out, x, name: _ad.attribute_grad(gbar, x, name))
-defjvp(_ad.attribute, lambda tdot, out, x, name: _ad.attribute(tdot, name))
+defjvp(_ad.attribute, lambda tdot, out, x, name: _ad.tangent_field(tdot, x, name))
+defvjp(_ad.tangent_field, lambda gbar, out, t, x, name: _ad.attribute_grad(gbar, t, name))
+defjvp(_ad.tangent_field, lambda tdot, out, t, x, name: _ad.tangent_field(tdot, x, name))
 defvjp(_ad.attribute_grad, lambda gbar, out, g, x, name: _ad.attribute(gbar, name))
 defjvp(_ad.attribute_grad, lambda tdot, out, g, x, name: _ad.attribute_grad(tdot, x, name))
 # a namedtuple or dataclass made in the function: record(cls, names, values) (normalize.py)
@@ -121,8 +123,20 @@ defvjp(_ad.record_fields_grad,
        lambda gbar, out, g, x, names: _ad.record_fields(gbar, names))
 defjvp(_ad.record_fields_grad,
        lambda tdot, out, g, x, names: _ad.record_fields_grad(tdot, x, names))
+# `x.name = value` (to_ssa.py): x_1 = with_field(x, name, value), a new object
+defvjp(_ad.with_field, lambda gbar, out, x, name, value: _ad.field_cleared(gbar, x, name), None,
+       lambda gbar, out, x, name, value: _ad.attribute(gbar, name))
+defjvp(_ad.with_field, lambda tdot, out, x, name, value: _ad.field_cleared(tdot, out, name), None,
+       lambda tdot, out, x, name, value: _ad.attribute_grad(tdot, out, name))
+defvjp(_ad.field_cleared, lambda gbar, out, g, like, name: _ad.field_cleared(gbar, g, name))
+defjvp(_ad.field_cleared, lambda tdot, out, g, like, name: _ad.field_cleared(tdot, like, name))
+defvjp(_ad.updated_field, lambda gbar, out, value, name: gbar)    # `obj.h += v`: obj.h
+defjvp(_ad.updated_field, lambda tdot, out, value, name: tdot)
+deffacts(_ad.updated_field, kind="first")
+deffacts(_ad.with_field, kind="first")      # an object of x's class (kinds.py)
+defstructural(_ad.with_field)
 for _helper in (_ad.attribute, _ad.attribute_grad, _ad.record, _ad.record_fields,
-                _ad.record_fields_grad):
+                _ad.record_fields_grad, _ad.field_cleared, _ad.tangent_field):
     defstructural(_helper)
     deffacts(_helper, kind="tuple")      # any value: an object, a tuple, an array
 # `o.w` is the array o holds (a write into it writes into o), as `t[0]` is

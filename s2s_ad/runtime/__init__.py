@@ -14,6 +14,8 @@ Contents:
     scalar_like(v, x)        v converted to the kind of x (Python float stays float)
     attribute(x, name)       x.name; attribute_grad(g, x, name) its cotangent in x (objects.py)
     rule_result(v, like, rule)   v, where a user's rule gave it like's shape (user_rules.py)
+    with_field(x, name, v)   `x.name = v` as a new object; field_cleared(g, like, name) its
+                             derivative in x
 
 The helpers live in modules by who calls them: core (what the transforms emit), and what the
 derivative rules inline: arrays (indexing, reductions, scans, assembling and splitting),
@@ -30,6 +32,7 @@ from s2s_ad.runtime.core import (unbroadcast, reduction_plan, broadcast_like, ze
                                  pop_errstate, sorted_order, index_of_min, index_of_max,
                                  attribute, attribute_grad, record, record_fields,
                                  record_fields_grad, unpacked_grad, unsupported)
+from s2s_ad.runtime.fields import with_field, field_cleared, updated_field, tangent_field
 from s2s_ad.runtime.objects import register_pytree
 from s2s_ad.runtime.statements import (enter_context, exit_context, without_item,
                                       without_item_grad, generated_items, generated_tuple,

@@ -5,7 +5,12 @@ import copy
 
 import numpy as np
 
+from s2s_ad.runtime.objects import object_class
+
 
 def copied(args):
-    """Copies of array, list and dict arguments (numbers and tuples of numbers are kept)."""
-    return [copy.deepcopy(a) if isinstance(a, (np.ndarray, list, dict)) else a for a in args]
+    """Copies of array, list and dict arguments (numbers and tuples of numbers are kept), and
+    of objects with attributes: shallow ones, since a function may assign their attributes
+    (`obj.h = v`) but not write into what they hold (refused: analysis/ops.py)."""
+    return [copy.deepcopy(a) if isinstance(a, (np.ndarray, list, dict)) else
+            copy.copy(a) if object_class(a) is not None else a for a in args]

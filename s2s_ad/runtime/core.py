@@ -9,7 +9,7 @@ from collections.abc import Mapping
 import numpy as np
 
 # by name, not the module: standalone code copies the functions it calls by their source
-from s2s_ad.runtime.objects import fields, is_static, rebuilt
+from s2s_ad.runtime.objects import fields, is_static, rebuilt, refuse_property
 
 
 def _shape(x):
@@ -159,7 +159,9 @@ def attribute(x, name):
 
 def attribute_grad(g, x, name):
     """The cotangent of `x` from a read of `x.name` whose cotangent is `g`: zeros of x's
-    structure, with g for that field."""
+    structure, with g for that field.  A property read where x's class was not known when
+    the code was made (an object a call returned) is no field: refused, saying what to do."""
+    refuse_property(x, name)
     return rebuilt(zeros_like(x), {name: g})
 
 

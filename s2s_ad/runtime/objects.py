@@ -5,6 +5,7 @@ type whose fields are the fields' derivatives, as tuples' are tuples.
     fields(x)                 {name: value} of a record, None for anything else
     rebuilt(x, values)        a new object of x's type, the named fields replaced
     init_fields(cls)          the fields a namedtuple's or dataclass's constructor takes
+    object_class(x)           the class of an object with attributes (not a namedtuple), or None
     register_pytree(cls, fields, rebuild=None)   a user's class, with the fields that carry
                               derivatives (and, optionally, how a new instance is made)
 """
@@ -17,6 +18,11 @@ import types
 import numpy as np
 
 _REGISTERED = {}     # class -> (field names, rebuild or None)
+
+
+def registered_classes():
+    """The classes given to register_pytree."""
+    return tuple(_REGISTERED)
 
 
 def register_pytree(cls, fields, rebuild=None):
@@ -86,3 +92,23 @@ def init_fields(cls):
         return tuple(f.name for f in dataclasses.fields(cls) if f.init)
     return None
 
+
+
+def object_class(x):
+    """The class of x where x is an object with attributes as data (a dataclass instance, a
+    plain or registered object), whose methods the generated code may call: derivatives are
+    specialised on it (analysis/kinds.py).  None for anything else, namedtuples too (tuples,
+    whose kinds are those of containers)."""
+    if isinstance(x, tuple) or fields(x) is None:
+        return None
+    return type(x)
+
+
+def refuse_property(x, name):
+    """A property read where x's class was not known when the code was made (an object a
+    call returned) is no field, whose derivative would be the field's: refused."""
+    if isinstance(getattr(type(x), name, None), property):
+        raise TypeError(f"s2s_ad: `.{name}` is a property of {type(x).__name__}, read from an "
+                        f"object whose class was not known when the code was made (a call's "
+                        f"result); call its getter, `{type(x).__name__}.{name}.fget(obj)`, or "
+                        f"make the object in the function")

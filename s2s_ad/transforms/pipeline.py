@@ -15,7 +15,7 @@ import gast
 
 from s2s_ad.base import syntax as S
 from s2s_ad.base.errors import DifferentiationError, UnsupportedSyntaxError
-from s2s_ad.frontend.normalize import loop_walks, normalize, user_names
+from s2s_ad.frontend.normalize import classes_of, loop_walks, normalize, user_names
 
 
 @dataclass
@@ -39,7 +39,7 @@ def generate(fn, mode, wrt=(), *, has_aux=False, arg_kinds=None, optimize=True,
     from s2s_ad.backend.names import GeneratedNames
     from s2s_ad.transforms.program import Program
     walks = loop_walks(arg_kinds)
-    ssa = normalize(fn, walks=walks)
+    ssa = normalize(fn, walks=walks, classes=classes_of(arg_kinds))
     if mode == "ssa":
         return ssa.node, GeneratedNames(ssa.parsed, ssa.params), ssa, Program()
     # Without argument kinds the code is generic over numbers and arrays.
@@ -51,7 +51,8 @@ def generate(fn, mode, wrt=(), *, has_aux=False, arg_kinds=None, optimize=True,
                                                     arg_shapes=arg_shapes)
             mode = "forward-grad"
         except DifferentiationError:   # e.g. a call whose rule has a VJP but no JVP
-            ssa = normalize(fn, walks=walks)     # a fresh copy: the attempt used up names
+            # a fresh copy: the attempt used up names
+            ssa = normalize(fn, walks=walks, classes=classes_of(arg_kinds))
     # "vjp_batched", "jvp_batched": derivatives with a leading batch axis (batching.py), which
     # jacrev and jacfwd call once on a whole basis
     hints = {}        # what the reverse modes know of sizes and saves (for the optimizer)
