@@ -278,10 +278,6 @@ def t_cdf_in_df(df, x):
     return np.sum(scipy.stats.t.cdf(x, df))
 
 
-def vonmises_in_kappa(kappa, x):
-    return np.sum(scipy.stats.vonmises.logpdf(x, kappa, loc=0.5))
-
-
 def gaussian_with_a_singular_covariance(c, x):
     return np.sum(scipy.stats.multivariate_normal.logpdf(x, cov=c, allow_singular=True))
 

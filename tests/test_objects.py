@@ -510,3 +510,22 @@ def test_a_property_is_its_getter_where_the_class_is_known_and_refused_elsewhere
     for transform in (lambda f: ad.grad(f)(X), lambda f: ad.jvp(f, (X,), (X,))):
         with pytest.raises(TypeError, match="Box.area.fget"):
             transform(_property_of_a_calls_result)
+
+
+@dataclass
+class _Field:
+    x: np.ndarray
+    v: float
+
+
+def _adds_through_a_field_read(s, w):
+    t = s.x          # the object's own array: `t += w` changes s.x too
+    t += w
+    return np.sum(s.x ** 2) + np.sum(t)
+
+
+def test_an_update_through_a_name_for_an_objects_field_is_refused():
+    """It gave a silently wrong gradient (2.0 where 9.2 is right): s.x was taken as a value
+    of its own, not as the array t changes."""
+    with pytest.raises(ad.UnsupportedSyntaxError, match=r"`t \+= \.\.\.` would also change 's'"):
+        ad.grad(_adds_through_a_field_read, wrt=1)(_Field(np.array([1.0, 2.0]), 0.5), 0.3)

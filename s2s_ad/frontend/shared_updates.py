@@ -60,13 +60,15 @@ _VIEW_METHODS = {"reshape", "ravel", "transpose", "swapaxes", "squeeze", "view",
 
 
 def _shared_source(value):
-    """The name whose memory `value` may share: `b` for b, b[i], b.T, b.reshape(...),
+    """The name whose memory `value` may share: `b` for b, b[i], b.T, b.x, b.reshape(...),
     np.reshape(b, ...); None if it makes a new value (or is not known to share)."""
     if isinstance(value, gast.Name):
         return value.id
     if isinstance(value, gast.Subscript):
         return _shared_source(value.value)
-    if isinstance(value, gast.Attribute) and value.attr in _VIEW_METHODS:
+    if isinstance(value, gast.Attribute):
+        # b.T and b.real are views of b; an object's field b.x (a dataclass's array) is the
+        # object's own array, which `t = b.x; t += v` would change as well
         return _shared_source(value.value)
     if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute) and \
             value.func.attr in _VIEW_METHODS:
@@ -109,8 +111,8 @@ def refuse_shared_updates(ssa, kinds):
         raise ssa.error(stmt, f"`{name} {_OP_TEXT.get(type(stmt.op), '?')}= ...` would also "
                               f"change '{other}', which names the same array (or shares its memory) "
                               f"and is read afterwards",
-                        f"Write `{name} = {name} ...` for a new array, or copy first: "
-                        f"`{name} = {other}.copy()`.")
+                        f"Write `{name} = {name} ...` for a new array, or copy it where "
+                        f"{name} is made from {other} (`.copy()`).")
 
 
 _OP_TEXT = {gast.Add: "+", gast.Sub: "-", gast.Mult: "*", gast.Div: "/", gast.Pow: "**",
