@@ -484,7 +484,7 @@ nondifferentiable(
     _ad.kept_mask, _ad.inserted_labels, _ad.fft_axes, _ad.full_widths,
     _ad.correlate2d_widths, _ad.dct_matrices, _ad.swapped_norm,
 )
-deffacts(_ad.zeros_like, kind="first", shape=shapes.like(0))
+deffacts(_ad.zeros_like, kind="first", shape=shapes.like(0), fresh=True)
 # Helpers that do something besides computing a value: the optimiser may neither drop, merge
 # nor move them across other statements (as a function of the runtime it would assume so).
 # A raise, a failed assert or a dict changed while walked stops the function where it stands;

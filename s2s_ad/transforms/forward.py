@@ -14,6 +14,7 @@ import math
 import gast
 import numpy as np
 
+from s2s_ad import runtime
 from s2s_ad.base import syntax as S
 from s2s_ad.analysis.activity import activity, simple_statements, targets
 from s2s_ad.analysis.aliasing import check_writes
@@ -117,7 +118,8 @@ class Forward(Differentiator):
             expr = gast.Dict(keys=op.keys, values=[self.tangent_of(a) for a in op.args])
         elif op.kind == "call":
             pre, expr = self._call(stmt, op, out)
-            if self._shares_written_tangent(op, out) and not _fresh_tangent(expr):
+            if self._shares_written_tangent(op, out) and \
+                    not _fresh_tangent(expr, {self.np_name(): np, "_ad": runtime}):
                 # a new array, it or an operand written into later: its tangent must be a new
                 # array too, where the rule's tangent may be an operand's (`a + 0.0`:
                 # `broadcast_like(a_dot, ...)` is a_dot itself), or the write into one would
@@ -395,32 +397,26 @@ _FLOAT_PRESERVING = (gast.Add, gast.Sub, gast.Mult, gast.Div)
 _FLOAT_MATH = {getattr(math, n) for n in MATH_FLOATING}
 
 
-# calls whose result is a new array (or number), never one of their arguments
-_FRESH_MAKERS = ("np.copy", "np.zeros", "np.zeros_like", "np.ones", "np.ones_like", "np.array",
-                 "np.full", "np.full_like", "_ad.copy_of", "_ad.zeros_like")
-
-
-def _fresh_tangent(expr):
-    """Is the tangent expression certainly a new value (arithmetic, a maker of new arrays,
-    `broadcast_like` of one), never an operand's tangent itself?"""
+def _fresh_tangent(expr, modules):
+    """Is the tangent expression certainly a new value (arithmetic, a call whose record says
+    its result is `fresh`, `broadcast_like` of one), never an operand's tangent itself?
+    `modules` maps the names generated code reads NumPy and the runtime by to the modules:
+    the callee is the object a name refers to, not its spelling."""
     if isinstance(expr, (gast.BinOp, gast.UnaryOp, gast.Constant)):
         return True
-    if not isinstance(expr, gast.Call):
+    if not (isinstance(expr, gast.Call) and isinstance(expr.func, gast.Attribute)
+            and isinstance(expr.func.value, gast.Name) and expr.func.value.id in modules):
         return False
-    func = expr.func
-    name = f"{func.value.id}.{func.attr}" if isinstance(func, gast.Attribute) and \
-        isinstance(func.value, gast.Name) else None
-    if name == "_ad.broadcast_like" and expr.args:
-        return _fresh_tangent(expr.args[0])      # (t itself where the shapes agree)
-    return name in _FRESH_MAKERS
+    fn = getattr(modules[expr.func.value.id], expr.func.attr, None)
+    if fn is runtime.broadcast_like and expr.args:
+        return _fresh_tangent(expr.args[0], modules)      # (t itself where the shapes agree)
+    if fn is np.array:       # a copy, unless told otherwise (copy=False)
+        return not any(k.arg == "copy" for k in expr.keywords)
+    record = registry.primitive(fn) if fn is not None else None
+    return record is not None and record.fresh
 
 
-def _zero_makers():
-    from s2s_ad import runtime
-    return {runtime.zeros_like, np.zeros_like, np.zeros}
-
-
-_ZERO_MAKERS = _zero_makers()
+_ZERO_MAKERS = {runtime.zeros_like, np.zeros_like, np.zeros}
 
 
 def _copy(name):
