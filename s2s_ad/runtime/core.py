@@ -28,7 +28,9 @@ def unbroadcast(g, x):
         if g.shape == x.shape:
             return g
         return _sum_to(g, x.shape)
-    if isinstance(g, (tuple, list, dict)) or _plain_record(g):
+    if type(g) in (tuple, list) and type(x) is np.ndarray:
+        g = np.array(g)      # the items' cotangents of an array unpacked (`a, b = x`)
+    elif isinstance(g, (tuple, list, dict)) or _plain_record(g):
         return _itemwise(unbroadcast, g, x)
     if np.iscomplexobj(g) and not np.iscomplexobj(x):
         g = np.real(g)

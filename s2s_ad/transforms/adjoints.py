@@ -16,7 +16,7 @@ values is the tape planner's (tape_plan.py) and the assembler's (reverse.py).
 
 import gast
 
-from s2s_ad.analysis.activity import simple_statements, targets
+from s2s_ad.analysis.activity import targets
 from s2s_ad.analysis.kinds import CONTAINER_KINDS
 from s2s_ad.analysis.ops import bind_call, refusal_hint
 from s2s_ad.analysis.shapes import broadcast
@@ -24,7 +24,6 @@ from s2s_ad.base import syntax as S
 from s2s_ad.base.owned import owned_clear
 from s2s_ad.base.errors import NonDifferentiableCallError, Unbatchable
 from s2s_ad.transforms.adjoint_calls import CallAdjoints
-from s2s_ad.rules import registry
 from s2s_ad.transforms.scaffold import Differentiator
 
 
@@ -354,17 +353,10 @@ class Adjoints(CallAdjoints, Differentiator):
         kind = self.kinds.get(name)
         if kind in ("array", "num"):
             return S.call(self.np_name() + ".array", gast.List(elts=parts, ctx=gast.Load()))
-        if kind is None and not self._tuple_result(name):
+        if kind is None and name in {a.id for a in self.fn.node.args.args}:
+            # a parameter of generic code: an array or a tuple, known when the code runs
             return S.call("_ad.unpacked_grad", S.tuple_(parts), S.load(name))
+        # a container, or the result of a call (a tuple, mostly: np.linalg.lstsq's, a
+        # helper's several results); where it is an array after all, the runtime's
+        # unbroadcast makes the tuple an array where it meets one (runtime/core.py)
         return S.tuple_(parts)
-
-    def _tuple_result(self, name):
-        """Is `name` the result of a call whose record says it returns a tuple (the kind
-        analysis leaves those unknown: np.linalg.lstsq's (x, residuals, rank, s))?"""
-        for stmt in simple_statements(self.fn.node.body):
-            if name in targets(stmt):
-                op = self.ops.get(id(stmt))
-                record = registry.primitive(op.fn) if op is not None and op.kind == "call" \
-                    and registry.lookup(op.fn) is not None else None
-                return record is not None and record.kind == "tuple"
-        return False
