@@ -15,7 +15,7 @@ transforms composed from these (jvp, jacfwd, jacrev, hessian, hvp).
 import numpy as np
 
 from s2s_ad import modes
-from s2s_ad.arguments import (as_float, arg_kinds, bind, bound_self, parameters, shapes_of,
+from s2s_ad.arguments import (as_float, arg_kinds, bound_self, shaped_parameters, shapes_of,
                               snapshot)
 from s2s_ad.base.errors import BadArgumentError, DifferentiationError
 from s2s_ad.derivative import clear_cache, compiled, forget, variant  # noqa: F401  (API.md)
@@ -189,17 +189,18 @@ def vjp(fn, *primals, wrt=None, on_adjoint=None):
       >>> ad.vjp(f, np.array([1.0, 2.0]), 3.0, wrt="x")[1](np.array([1.0, 0.0]))
       (array([6., 0.]),)
     """
-    params = parameters(fn)
     wrt = tuple(range(len(primals))) if wrt is None else wrt
     t = Transform(fn, "vjp", wrt if isinstance(wrt, tuple) else (wrt,), on_adjoint=on_adjoint)
     # The pullback linearises at the point given: it reads copies of the arrays (and of the
     # containers holding them), so writing into x after vjp(f, x) does not move the point.
-    args = [snapshot(a) for a in bind(fn, params, primals, {})]
-    for i in t.wrt_index:
+    params, args, wrt_index, shape = t.layout(primals, {})
+    args = [snapshot(a) for a in args]
+    for i in wrt_index:
         if i < len(args):
             args[i] = as_float(args[i])
     kinds = arg_kinds(params, args)
-    gen = compiled(fn, "vjp", t.wrt, kinds, arg_shapes=shapes_of(params, args), hooks=t.hooks)
+    gen = compiled(fn, "vjp", t.wrt, kinds, arg_shapes=shapes_of(params, args), hooks=t.hooks,
+                   shape=shape)
     from s2s_ad.runtime.arguments import copied
     out = fn(*copied(primals))     # the original may write into its arguments
     if t.bound_self is not None:   # the generated code takes a method's `self` first
@@ -246,7 +247,7 @@ def mark(wrapper, fn, mode, wrt=(), has_aux=False, hooked=False):
     it runs, which `__s2s_ad_generated__()` compiles: lower stages call it without importing
     the api.  One with hooks (`hooked`) is refused there: its hooks are Python calls, which a
     derivative of it would leave out."""
-    def generated():
+    def generated(shape=None):
         if hooked:
             raise BadArgumentError(
                 f"cannot differentiate ad.{mode}(..., on_adjoint=...) again: its hooks are "
@@ -255,8 +256,9 @@ def mark(wrapper, fn, mode, wrt=(), has_aux=False, hooked=False):
         # The kinds of the arguments it will be called with are not known here: unknown,
         # so that its code holds for any of them (an object's cotangents are added field by
         # field, a tuple's item by item), not only for numbers and arrays.
-        unknown = dict.fromkeys(parameters(frontend.unwrap(fn)))
-        function = compiled(fn, mode, tuple(wrt), unknown, has_aux=has_aux).function
+        # `shape`: what a call gives fn's `*xs` or `**kw` (arguments.call_arguments)
+        unknown = dict.fromkeys(shaped_parameters(frontend.unwrap(fn), shape))
+        function = compiled(fn, mode, tuple(wrt), unknown, has_aux=has_aux, shape=shape).function
         receiver = bound_self(fn)     # a method's derivative takes its `self` first
         return function if receiver is None else frontend.calling(function, receiver)
 

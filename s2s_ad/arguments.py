@@ -6,14 +6,16 @@ filled in, differentiated integers as floats), and the kinds and shapes the gene
 specialised on, for the arguments, the module-level values and the closure cells it reads.
 """
 import inspect
+import re
 import types
 import weakref
 
 import numpy as np
 
 from s2s_ad.analysis.kinds import VALUE_KINDS, kind_of_value
-from s2s_ad.base.errors import BadArgumentError, UnsupportedSyntaxError
+from s2s_ad.base.errors import BadArgumentError
 from s2s_ad.frontend import source as frontend
+from s2s_ad.frontend import variadic
 from s2s_ad.rules import registry
 from s2s_ad.runtime import objects
 
@@ -143,55 +145,155 @@ def parameters(fn):
 
 
 def wrt_names(fn, wrt):
-    """`wrt` (an index, a name, or a tuple of them) as (list of names, was it a tuple)."""
+    """`wrt` (an index, a name, or a tuple of them) as (list of names, was it a tuple).  For
+    a function taking `*xs`, an index past its named positional parameters is an item of xs
+    (`xs_0` in the generated code, which may name it too); for one taking `**kw`, a name that
+    is no parameter is a key of kw (see variadic.py)."""
     params = parameters(fn)
+    node = variadic_node(fn)
     as_tuple = isinstance(wrt, (tuple, list))
     items = list(wrt) if as_tuple else [wrt]
     names = []
     for item in items:
         if isinstance(item, (int, np.integer)) and not isinstance(item, bool):
-            if not -len(params) <= item < len(params):
-                _refuse_variadic(fn, f"wrt={item}")
-                raise BadArgumentError(
-                    f"wrt={item} is out of range: {qualname(fn)} has {len(params)} "
-                    f"parameter(s) {tuple(params)}")
-            names.append(params[item])
+            names.append(_by_position(fn, params, node, int(item)))
         elif isinstance(item, str):
-            if item not in params:
-                _refuse_variadic(fn, f"wrt={item!r}")
-                raise BadArgumentError(
-                    f"wrt={item!r}: {qualname(fn)} has no parameter named {item!r} "
-                    f"(its parameters are {tuple(params)})")
-            names.append(item)
+            names.append(_by_name(fn, params, node, item))
         else:
             raise BadArgumentError(f"wrt must be an index, a name or a tuple of them, not {item!r}")
     return names, as_tuple
 
 
-def _refuse_variadic(fn, asked):
-    """Where `asked` names no parameter of fn and fn takes `*args` or `**kwargs`, refuse at
-    that parameter in the user's source: the arguments it collects are not differentiated."""
-    if getattr(fn, "__s2s_ad__", None) is not None:
-        return
+def _by_position(fn, params, node, index):
+    """The parameter at position `index` of fn's arguments."""
+    star = node.args.vararg if node is not None else None
+    if star is None:
+        if not -len(params) <= index < len(params):
+            raise BadArgumentError(
+                f"wrt={index} is out of range: {qualname(fn)} has {len(params)} "
+                f"parameter(s) {tuple(params)}")
+        return params[index]
+    positional = positional_parameters(fn)
+    if index < 0:
+        raise BadArgumentError(f"wrt={index}: {qualname(fn)} takes `*{star.id}`, so its "
+                               f"arguments are counted from the first",
+                               hint="Give the position from the first argument.")
+    if index < len(positional):
+        return positional[index]
+    return variadic.item_name(variadic.taken_names(node), star.id, index - len(positional))
+
+
+def _by_name(fn, params, node, name):
+    """The parameter `name` names: one of fn's, an item of its `*xs` by its parameter's name
+    (`xs_0`), or a key of its `**kw`."""
+    if name in params:
+        return name
+    args = node.args if node is not None else None
+    if args is not None and name in [a.id for a in (args.vararg, args.kwarg) if a is not None]:
+        star = "*" if args.vararg is not None and name == args.vararg.id else "**"
+        raise BadArgumentError(
+            f"wrt={name!r} names {qualname(fn)}'s `{star}{name}`, which holds as many "
+            f"arguments as a call gives it",
+            hint="Name its arguments: by position for `*args` items (wrt=(1, 2)), by their "
+                 "keys for `**kwargs` ones (wrt='scale').")
+    if args is not None and args.vararg is not None:
+        taken = variadic.taken_names(node)
+        match = re.fullmatch(rf"{re.escape(args.vararg.id)}_(\d+)_*", name)
+        if match and variadic.item_name(taken, args.vararg.id, int(match.group(1))) == name:
+            return name
+    if args is not None and args.kwarg is not None:
+        return variadic.key_name(variadic.taken_names(node), getattr(args.vararg, "id", None),
+                                 args.kwarg.id, name)
+    raise BadArgumentError(
+        f"wrt={name!r}: {qualname(fn)} has no parameter named {name!r} "
+        f"(its parameters are {tuple(params)})")
+
+
+def positional_parameters(fn):
+    """fn's parameters that a call may give by position (before any `*xs`)."""
+    return [p.name for p in signature(fn).parameters.values()
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+
+
+def variadic_function(fn):
+    """The Python function whose `*xs` / `**kw` a call of fn (or of a derivative of ours of
+    it) fills, or None where it takes neither."""
+    inner = getattr(fn, "__s2s_ad__", None)
+    if inner is not None:
+        return variadic_function(inner[0])
     plain = frontend.unwrap(fn)
-    if not isinstance(plain, types.FunctionType):
-        if registry.lookup(plain) is None and not registry.is_nondifferentiable(plain):
-            frontend.parse(plain)    # a callable without source (a partial): refused as one
-        return
-    if not plain.__code__.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS):
-        return
-    parsed = frontend.parse(plain)
-    args = parsed.node.args
-    node = args.vararg or args.kwarg or parsed.node
-    star = "*" if node is args.vararg else "**"
-    name = getattr(node, "id", "args")
-    raise UnsupportedSyntaxError(
-        f"{asked}: {qualname(fn)}'s `{star}{name}` parameter is not differentiated (a "
-        f"transform differentiates with respect to named parameters)",
-        hint=f"List the parameters explicitly "
-             f"({'lambda x, y: ...' if plain.__name__ == '<lambda>' else parsed.node.name + '(x, y, ...)'}"
-             f"); a function called from the differentiated one may take *args.",
-        location=parsed.location(node))
+    return plain if variadic.is_variadic(plain) else None
+
+
+def variadic_node(fn):
+    """The parsed FunctionDef of variadic_function(fn), or None."""
+    plain = variadic_function(fn)
+    return frontend.parse(plain).node if plain is not None else None
+
+
+def call_arguments(fn, params, args, kwargs):
+    """(parameter names, arguments in their order, call shape) of one call of a transform of
+    fn, every parameter given (defaults filled in).  For fn taking `*xs` or `**kw`, the names
+    are those of the function specialised to the call (variadic.py: `xs_0`, ..., a parameter
+    per key) and the shape is (how many items, which keys); else `params` and None."""
+    plain = variadic_function(fn)
+    if plain is None:
+        return params, bind(fn, params, args, kwargs), None
+    sig = signature(fn)
+    try:
+        bound = sig.bind(*args, **kwargs)
+    except TypeError as exc:
+        raise TypeError(f"{qualname(fn)}(): {exc}") from None
+    bound.apply_defaults()
+    shape = (len(bound.arguments.get(_var(sig, "VAR_POSITIONAL"), ())),
+             tuple(bound.arguments.get(_var(sig, "VAR_KEYWORD"), {})))
+    values = []
+    for name, p in sig.parameters.items():
+        value = bound.arguments[name]
+        values += list(value) if p.kind is p.VAR_POSITIONAL else \
+            list(value.values()) if p.kind is p.VAR_KEYWORD else [value]
+    return shaped_parameters(fn, shape), tuple(values), shape
+
+
+def shaped_parameters(fn, shape):
+    """fn's parameter names, for fn taking `*xs` or `**kw` as specialised to the call shape
+    `shape` (in their order: the named positional ones, the items of xs, the keyword-only
+    ones, the keys of kw); without a shape, `parameters(fn)`."""
+    if shape is None:
+        return parameters(fn)
+    spread = variadic.spread_of(variadic.specialised(variadic_function(fn), *shape))
+    names = []
+    for name, p in signature(fn).parameters.items():
+        names += list(spread.items) if p.kind is p.VAR_POSITIONAL else \
+            [n for _, n in spread.keywords] if p.kind is p.VAR_KEYWORD else [name]
+    return names
+
+
+def example_shape(fn, wrt):
+    """The call shape generic code (without example arguments: `ad.source`, the CLI) is made
+    for where fn takes `*xs` or `**kw`: as many items of xs as `wrt` reaches (by position or
+    by name), and the keys of kw it names; None for any other function."""
+    node = variadic_node(fn)
+    if node is None:
+        return None
+    star = node.args.vararg.id if node.args.vararg is not None else None
+    items = list(wrt) if isinstance(wrt, (tuple, list)) else [wrt]
+    params, positional = parameters(fn), positional_parameters(fn)
+    count, keys = 0, []
+    for item, name in zip(items, wrt_names(fn, items)[0]):
+        if name in params:
+            continue
+        match = re.fullmatch(rf"{re.escape(star)}_(\d+)_*", name) if star else None
+        if isinstance(item, str) and not match:
+            keys.append(item)          # a key of kw, by its own name
+        else:
+            count = max(count, 1 + (int(match.group(1)) if isinstance(item, str)
+                                    else item - len(positional)))
+    return count, tuple(dict.fromkeys(keys))
+
+
+def _var(sig, kind):
+    return next((p.name for p in sig.parameters.values() if p.kind.name == kind), None)
 
 
 def qualname(fn):

@@ -19,7 +19,7 @@ argument, or the output does not depend on it) has no adjoint (tangent) and is l
 any variable inside the functions `f` calls.
 """
 from s2s_ad import api, higher
-from s2s_ad.arguments import parameters, snapshot
+from s2s_ad.arguments import parameters, snapshot, variadic_function
 from s2s_ad.derivative import differentiated
 
 
@@ -60,7 +60,10 @@ def adjoints(fn, wrt=None):
     names = variables(fn)
 
     def run(*args, **kwargs):
-        chosen = tuple(range(len(parameters(fn)))) if wrt is None else wrt
+        chosen = wrt
+        if wrt is None:    # every argument (of a `*xs` and `**kw`, those the call gives)
+            chosen = tuple(range(len(parameters(fn)))) if variadic_function(fn) is None else \
+                tuple(range(len(args))) + tuple(kwargs)
         found = {}
         api.grad(fn, chosen, on_adjoint=_recorders(names, found))(*args, **kwargs)
         return {n: found[n] for n in names if n in found}
@@ -129,6 +132,10 @@ def variables(fn):
     """The names of fn's variables (parameters and the names it assigns), in source order."""
     from s2s_ad.base import syntax as S
     from s2s_ad.frontend.normalize import normalize
-    ssa = normalize(differentiated(fn))
+    from s2s_ad.frontend import variadic
+    plain = differentiated(fn)
+    if variadic_function(fn) is not None:     # (`*xs` and `**kw` are variables too)
+        plain = variadic.specialised(plain, 0, ())
+    ssa = normalize(plain)
     assigned = set(ssa.namer.user_of.values())
     return list(dict.fromkeys(n for n in S.names_in(ssa.parsed.node) if n in assigned))

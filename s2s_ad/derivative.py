@@ -24,6 +24,7 @@ from s2s_ad.base.errors import (BadArgumentError, DifferentiationError, NonDiffe
                               Unbatchable)
 from s2s_ad.base.naming import is_call_of, is_generated
 from s2s_ad.frontend import source as frontend
+from s2s_ad.frontend import variadic
 from s2s_ad.rules import registry
 from s2s_ad.runtime.objects import object_class
 from s2s_ad.transforms.pipeline import Generated, build
@@ -113,13 +114,15 @@ def variant(*, specialise=True, optimize=True):
 
 
 def compiled(fn, mode, wrt, arg_kinds=None, *, has_aux=False, optimize=True, arg_shapes=None,
-             hooks=()):
+             hooks=(), shape=None):
     """The Derivative of `fn` for `mode` (see `modes`), built on first use and cached.
 
     The code is specialised on the kinds of the arguments (`arg_kinds`, None for generic code)
     and of the module-level numbers and arrays the function reads, so the key holds both.
     `hooks`: the names of the variables whose adjoints (tangents) go through a hook (the code
-    takes the hook functions as its keyword `_ad_hooks`).
+    takes the hook functions as its keyword `_ad_hooks`).  `shape`: for a function taking
+    `*xs` or `**kw`, (how many items, which keys) the call gives them (arguments.call_arguments):
+    the code is that of fn specialised to them (frontend/variadic.py).
     """
     specialise = _VARIANT["specialise"]
     receiver = bound_self(fn)      # a bound method's self, which the generated code takes
@@ -139,8 +142,11 @@ def compiled(fn, mode, wrt, arg_kinds=None, *, has_aux=False, optimize=True, arg
                 f"cannot differentiate the result of ad.{inner_mode}: it is not generated code",
                 hint="Compose ad.grad, ad.value_and_grad and ad.hvp, or use ad.hessian.")
         fn = compiled(inner_fn, inner_mode, inner_wrt, arg_kinds, has_aux=inner_aux,
-                      optimize=optimize, arg_shapes=arg_shapes).function
+                      optimize=optimize, arg_shapes=arg_shapes, shape=shape).function
+        shape = None        # (the code it runs has a parameter per argument)
     fn = differentiated(fn)
+    if shape is not None:
+        fn = variadic.specialised(fn, *shape)
     if not isinstance(fn, types.FunctionType):
         frontend.parse(fn)      # raises SourceUnavailableError with what to do instead
     arg_kinds = with_receiver_class(receiver, fn, arg_kinds)

@@ -22,9 +22,9 @@ import os
 import numpy as np
 
 from s2s_ad import derivative
-from s2s_ad.arguments import (ABSENT, as_float, bind, bound_self, closure_items, closure_key,
-                              global_kind, parameters, shapes_of, signature, value_global_names,
-                              value_kind, wrt_names)
+from s2s_ad.arguments import (ABSENT, as_float, bind, bound_self, call_arguments, closure_items,
+                              closure_key, global_kind, parameters, shapes_of, signature,
+                              value_global_names, value_kind, variadic_function, wrt_names)
 from s2s_ad.backend.codegen import _lines_kept_while as lines_kept_while
 from s2s_ad.backend.codegen import _show_lines as show_lines
 from s2s_ad.backend.codegen import user_line
@@ -328,7 +328,8 @@ class Transform:
         self.params = parameters(fn)
         self.wrt, self.as_tuple = wrt_names(fn, wrt)
         self.has_aux = has_aux
-        self.wrt_index = [self.params.index(w) for w in self.wrt]
+        self.variadic = variadic_function(fn) is not None     # takes *xs or **kw
+        self.wrt_index = [] if self.variadic else [self.params.index(w) for w in self.wrt]
         self.bound_self = bound_self(fn)
         self.plain = frontend.unwrap(fn) if getattr(fn, "__s2s_ad__", None) is None else None
         self.fast = {}    # (argument kinds, global kinds) -> generated function
@@ -346,19 +347,20 @@ class Transform:
             self.install(self.never)
         self.fast.clear()
 
-    def key(self, args):
-        """What the generated code for a call depends on: the kinds and shapes of its arguments
-        and the kinds of the module-level values the function reads (kinds first)."""
+    def key(self, args, shape=None):
+        """What the generated code for a call depends on: the kinds and shapes of its arguments,
+        the kinds of the module-level values the function reads (kinds first), and what the
+        call gives a `*xs` or `**kw` (`shape`)."""
         kinds = tuple(map(value_kind, args))
         shapes = tuple(a.shape if type(a) is np.ndarray else None for a in args)
         if self.global_names is None:
             self.global_names = value_global_names(self.plain) if self.plain is not None else ()
         closure = closure_key(self.plain) if self.plain is not None else ()
         if not self.global_names:
-            return kinds, shapes, closure
+            return kinds, shapes, closure, shape
         scope = self.plain.__globals__
-        return kinds, shapes, closure, tuple(global_kind(scope[n]) if n in scope else None
-                                             for n in self.global_names)
+        return kinds, shapes, closure, shape, tuple(global_kind(scope[n]) if n in scope
+                                                    else None for n in self.global_names)
 
     def remember(self, given, value):
         """Let `fast_function` answer `value` for calls with the signature of `given`, where
@@ -381,19 +383,33 @@ class Transform:
             rest = guard((), True, scope, read, cells) if read or cells else None
             self.install(entry_state(given, value, rest))
 
+    def layout(self, args, kwargs):
+        """(parameter names, the arguments in their order, the positions of the wrt ones,
+        call shape) for one call: see arguments.call_arguments."""
+        if not self.variadic:
+            if kwargs or len(args) < len(self.params):
+                args = bind(self.fn, self.params, args, kwargs)
+            return self.params, args, self.wrt_index, None
+        params, args, shape = call_arguments(self.fn, self.params, args, kwargs)
+        missing = [w for w in self.wrt if w not in params]
+        if missing:
+            raise BadArgumentError(f"wrt names {', '.join(missing)}, which this call of "
+                                   f"{getattr(self.plain, '__name__', 'f')} does not give "
+                                   f"(its parameters are {tuple(params)})")
+        return params, args, [params.index(w) for w in self.wrt], shape
+
     def prepare(self, args, kwargs):
         """(generated function, arguments) for one call: the hot path of every transform."""
         given = args
-        if kwargs or len(args) < len(self.params):
-            args = bind(self.fn, self.params, args, kwargs)
+        params, args, wrt_index, shape = self.layout(args, kwargs)
         args = list(args)
         converted = False
-        for i in self.wrt_index:
+        for i in wrt_index:
             if i < len(args) and type(args[i]) is not float:
                 value = args[i]
                 args[i] = as_float(value)
                 converted = converted or args[i] is not value
-        key = self.key(args)
+        key = self.key(args, shape)
         kinds = key[0]
         entry = self.fast.get(key)
         if entry is not None and entry[1] and not derivative.still_current(entry[1]):
@@ -401,9 +417,9 @@ class Transform:
             entry = None
         if entry is None:
             gen = derivative.compiled(self.fn, self.mode, self.wrt,
-                                      dict(zip(self.params, kinds)), has_aux=self.has_aux,
-                                      arg_shapes=shapes_of(self.params, args),
-                                      hooks=self.hooks)
+                                      dict(zip(params, kinds)), has_aux=self.has_aux,
+                                      arg_shapes=shapes_of(params, args),
+                                      hooks=self.hooks, shape=shape)
             entry = self.fast[key] = (gen.function, tuple(gen.dependencies))
         function = entry[0]
         if not (kwargs or converted or entry[1]):

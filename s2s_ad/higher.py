@@ -19,7 +19,8 @@ the identity as the batch of output cotangents.  Where the batched code cannot b
 import numpy as np
 
 from s2s_ad import api
-from s2s_ad.arguments import arg_kinds, bind, bound_self, parameters, shapes_of, wrt_names
+from s2s_ad.arguments import (arg_kinds, bound_self, call_arguments, parameters, shapes_of,
+                              wrt_names)
 from s2s_ad.derivative import compiled
 from s2s_ad.entry import Transform, call_generated, entry_point, hook_table
 from s2s_ad.frontend import source as frontend
@@ -90,8 +91,8 @@ def jvp(fn, primals, tangents, *, on_tangent=None):
     primals, tangents = tuple(primals), tuple(tangents)
     if len(primals) != len(tangents):
         raise BadArgumentError(f"jvp: {len(primals)} primals but {len(tangents)} tangents")
-    params = parameters(fn)
-    primals = tuple(bind(fn, params, primals, {}))    # defaults filled in: no tangent
+    # defaults filled in: no tangent
+    params, primals, shape = call_arguments(fn, parameters(fn), primals, {})
     for p, x, t in zip(params, primals, tangents):
         if t is not None and _differentiable_value(x) and \
                 isinstance(x, np.ndarray | float | int | complex | np.generic) and \
@@ -102,7 +103,8 @@ def jvp(fn, primals, tangents, *, on_tangent=None):
     wrt = [p for p, x, t in zip(params, primals, tangents)
            if t is not None and _differentiable_value(x)]
     kinds = arg_kinds(params, primals)
-    gen = compiled(fn, "jvp", wrt, kinds, arg_shapes=shapes_of(params, primals), hooks=hooks)
+    gen = compiled(fn, "jvp", wrt, kinds, arg_shapes=shapes_of(params, primals), hooks=hooks,
+                   shape=shape)
     dots = [t for p, x, t in zip(params, primals, tangents) if p in wrt]
     self = bound_self(fn)
     if self is not None:    # the generated code takes a method's `self` first
@@ -142,18 +144,15 @@ def jacfwd(fn, wrt=0):
              [1., 0.]])
     """
     t = _Jacobian(fn, "jvp_batched", wrt)
-    names, as_tuple, params = t.wrt, t.as_tuple, t.params
+    names, as_tuple = t.wrt, t.as_tuple
 
-    def jacfwd_fn(*args):
-        entry = t.fast_function(args)     # the last call's, for arguments needing no conversion
-        if entry is None:
-            args = t.converted(args)
-            entry = t.batched(args)
+    def jacfwd_fn(*given):
+        params, args, shape, entry = t.entry(given)
         lead = () if t.bound_self is None else (t.bound_self,)
         jacs, error = _jacfwd_batched(fn, entry, args, lead) if entry is not None else \
             (None, None)
         if jacs is None:
-            jacs = _jacfwd_loop(fn, names, params, args, lead)
+            jacs = _jacfwd_loop(fn, names, params, args, lead, shape)
             fell_back(error, "jacfwd", fn)
         return tuple(jacs) if as_tuple else jacs[0]
 
@@ -195,20 +194,17 @@ def jacrev(fn, wrt=0):
       (3, 3, 2)
     """
     t = _Jacobian(fn, "vjp_batched", wrt)
-    names, as_tuple, params = t.wrt, t.as_tuple, t.params
+    names, as_tuple = t.wrt, t.as_tuple
 
-    def jacrev_fn(*args):
-        entry = t.fast_function(args)     # the last call's, for arguments needing no conversion
-        if entry is None:
-            args = t.converted(args)
-            entry = t.batched(args)
+    def jacrev_fn(*given):
+        params, args, shape, entry = t.entry(given)
         jacs, error = None, None
         lead = () if t.bound_self is None else (t.bound_self,)
         if entry is not None:
-            shapes = [np.shape(args[i]) for i in t.wrt_index]
+            shapes = [np.shape(args[params.index(n)]) for n in names]
             jacs, error = _jacrev_batched(entry, args, shapes, lead)
         if jacs is None:
-            jacs = _jacrev_loop(fn, names, params, args, lead)
+            jacs = _jacrev_loop(fn, names, params, args, lead, shape, given)
             fell_back(error, "jacrev", fn)
         return tuple(jacs) if as_tuple else jacs[0]
 
@@ -290,7 +286,8 @@ def hvp(fn, wrt=0):
                                    f"arguments and then the vector v")
         # the grad fast path (same argument signature), for calls giving every parameter: the
         # generated function takes v after all of them, defaults included
-        function = t.fast_function(args[:-1]) if len(args) > len(t.params) else None
+        function = t.fast_function(args[:-1]) if len(args) > len(t.params) and \
+            not t.variadic else None     # (a `*xs` function's parameters depend on the call)
         if function is None:
             function, primals = t.prepare(args[:-1], {})
             return function(*primals, args[-1])

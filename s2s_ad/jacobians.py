@@ -13,7 +13,7 @@ import warnings
 
 import numpy as np
 
-from s2s_ad.arguments import arg_kinds, as_float, bind, shapes_of
+from s2s_ad.arguments import arg_kinds, as_float, shapes_of
 from s2s_ad.derivative import compiled
 from s2s_ad.entry import Transform, call_generated
 from s2s_ad.transforms import batching
@@ -43,12 +43,12 @@ def _float_type(*values):
     return dtype if np.issubdtype(dtype, np.inexact) else np.dtype(float)
 
 
-def batched(fn, mode, names, params, args):
+def batched(fn, mode, names, params, args, shape=None):
     """The Generated batched derivative ("jvp_batched" or "vjp_batched") of `fn` for these
     arguments, or None where the batched modes cannot differentiate it."""
     try:
         return compiled(fn, mode, names, arg_kinds(params, args),
-                        arg_shapes=shapes_of(params, args))
+                        arg_shapes=shapes_of(params, args), shape=shape)
     except (Unbatchable, DifferentiationError):   # the loop over basis vectors reports why
         return None
 
@@ -72,29 +72,33 @@ class _Jacobian(Transform):
     """One Jacobian transform: the batched code per argument kinds and shapes, remembered
     together with its identity seed (None where the batched mode refuses the function)."""
 
-    def converted(self, args):
-        """The arguments, every parameter given (defaults filled in), the differentiated ones
-        as floats."""
-        args = list(bind(self.fn, self.params, args, {}))
-        for i in self.wrt_index:
+    def entry(self, given):
+        """(parameter names, arguments (defaults filled in, the wrt ones as floats), call shape,
+        entry): the last call's where `given` needs no conversion (and fn takes no `*xs`)."""
+        entry = None if self.variadic else self.fast_function(given)
+        if entry is not None:
+            return self.params, given, None, entry
+        params, args, wrt_index, shape = self.layout(given, {})
+        args = list(args)
+        for i in wrt_index:
             if i < len(args):
                 args[i] = as_float(args[i])
-                _refuse_structured(self.mode, self.params[i], args[i])
-        return args
+                _refuse_structured(self.mode, params[i], args[i])
+        return params, args, shape, self.batched(params, args, shape)
 
-    def batched(self, args):
+    def batched(self, params, args, shape):
         """The entry for these (converted) arguments: built, or found by their kinds."""
         entry = self.fast_function(args)      # the last call's, for the same signature
         if entry is not None:
             return entry
-        key = self.key(args)
+        key = self.key(args, shape)
         entry = self.fast.get(key, _MISSING)
         if entry is _MISSING:
-            gen = batched(self.fn, self.mode, self.wrt, self.params, args)
+            gen = batched(self.fn, self.mode, self.wrt, params, args, shape)
             entry = None
             if gen is not None and not gen.dependencies:
                 # seeds in the float type of the wrt arguments: float32 in, float32 out
-                dtype = _float_type(*[args[self.params.index(n)] for n in self.wrt])
+                dtype = _float_type(*[args[params.index(n)] for n in self.wrt])
                 entry = (gen.function, gen.seed_name, gen.batch,
                          _identity_blocks(gen.batch[1], dtype))
             self.fast[key] = entry
@@ -167,10 +171,10 @@ def _jacfwd_batched(fn, entry, args, lead=()):
     return jacs, None
 
 
-def _jacfwd_loop(fn, names, params, args, lead=()):
+def _jacfwd_loop(fn, names, params, args, lead=(), shape=None):
     """The Jacobians by one JVP per element of the wrt arguments."""
     gen = compiled(fn, "jvp", names, arg_kinds(params, args),
-                   arg_shapes=shapes_of(params, args))
+                   arg_shapes=shapes_of(params, args), shape=shape)
     results = []
     for k, name in enumerate(names):
         x = args[params.index(name)]
@@ -205,12 +209,12 @@ def _jacrev_batched(entry, args, wrt_shapes, lead=()):
     return jacs, None
 
 
-def _jacrev_loop(fn, names, params, args, lead=()):
-    """The Jacobians by one VJP per element of the output."""
+def _jacrev_loop(fn, names, params, args, lead=(), shape=None, given=None):
+    """The Jacobians by one VJP per element of the output (fn called with `given`, or args)."""
     gen = compiled(fn, "vjp", names, arg_kinds(params, args),
-                   arg_shapes=shapes_of(params, args))
+                   arg_shapes=shapes_of(params, args), shape=shape)
     from s2s_ad.runtime.arguments import copied
-    out = fn(*copied(args))
+    out = fn(*copied(args if given is None else given))
     _refuse_structured_output("vjp_batched", fn, out)
     dtype = _float_type(out, *[args[params.index(n)] for n in names])
     jacs = [np.zeros(np.shape(out) + np.shape(args[params.index(n)]), dtype) for n in names]

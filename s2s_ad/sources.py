@@ -8,12 +8,13 @@ gradient), or with `standalone=True` a whole module that runs with NumPy alone (
 """
 from s2s_ad import modes
 from s2s_ad import standalone as _standalone
-from s2s_ad.arguments import (arg_kinds, as_float, bound_self, parameters, qualname,
-                              shapes_of, value_global_kinds, wrt_names)
+from s2s_ad.arguments import (arg_kinds, as_float, bound_self, call_arguments, example_shape,
+                              parameters, qualname, shapes_of, value_global_kinds, wrt_names)
 from s2s_ad.backend.codegen import to_source
 from s2s_ad.base.errors import BadArgumentError, Unbatchable
 from s2s_ad.derivative import compiled, differentiated, with_receiver_class
 from s2s_ad.frontend import source as frontend
+from s2s_ad.frontend import variadic
 from s2s_ad.transforms.pipeline import collector_paused, deep_expressions, generate
 
 
@@ -92,22 +93,29 @@ def _source(fn, mode, wrt, optimize, has_aux, example, hooks=()):
         raise BadArgumentError(f"mode {mode!r} needs example=(arguments...): its code is "
                                f"specialised to their shapes")
     names, _ = wrt_names(fn, wrt) if mode != "ssa" else ([], False)
-    kinds, shapes = None, None
+    kinds, shapes, shape = None, None, example_shape(fn, wrt)
     receiver = bound_self(fn)
     if example is not None:
         params = parameters(fn)
+        if shape is not None:     # `*xs`, `**kw`: a parameter per argument of the example
+            params, example, shape = call_arguments(fn, params, tuple(example), {})
         kinds = arg_kinds(params, [as_float(a) if p in names else a
                                    for p, a in zip(params, example)])
         kinds.update(dict(value_global_kinds(frontend.unwrap(fn))))
         shapes = shapes_of(params, example)
     *compiled_first, last = entry.generates
     for step in compiled_first:     # ("grad", "tangent"): the tangent of the compiled gradient
-        fn = compiled(fn, step, names, kinds, optimize=optimize, arg_shapes=shapes).function
+        fn = compiled(fn, step, names, kinds, optimize=optimize, arg_shapes=shapes,
+                      shape=shape).function
+        shape = None        # (the code it runs has a parameter per argument)
     if getattr(fn, "__s2s_ad__", None) is not None:
         fn = fn.__s2s_ad_generated__()
     kinds = with_receiver_class(receiver, differentiated(fn), kinds)   # generated code too
+    fn = differentiated(fn)
+    if shape is not None:
+        fn = variadic.specialised(fn, *shape)
     try:
-        generated = generate(differentiated(fn), last, names,
+        generated = generate(fn, last, names,
                              has_aux=has_aux and not compiled_first, optimize=optimize,
                              arg_kinds=kinds, arg_shapes=shapes, hooks=hooks)
     except Unbatchable as exc:

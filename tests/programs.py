@@ -2113,6 +2113,7 @@ def nested_defs(x):
 
 
 CASES.append(Case(star_in_calls, args(scal(0.5, 1.5), scal(0.5, 1.5)), (0, 1)))
+CASES.append(Case(star_params_in_helpers, args(scal(0.5, 1.5), scal(0.5, 1.5)), (0, 1)))
 for _fn in (zip_star_rows, map_a_function, filter_a_list, reduce_a_list, sorted_with_a_key,
             enumerate_and_reversed, sum_with_a_start, min_max_with_a_key):
     CASES.append(Case(_fn, args(vec(4, 0.5, 1.5)), (0,)))
@@ -2519,7 +2520,6 @@ def del_of_an_argument_item(x, d):
 # Issue 19 programs that stay refused, at the user's line with what to write instead
 # (README, "Python supported"): {program: (arguments, words of the message)}; test_errors.
 REFUSED_PYTHON = {
-    star_params_in_helpers: ((1.0, 1.0), "takes **kwargs"),
     generator_taken_by_next: ((1.0,), "next(...) takes one item"),
     generator_left_early: ((1.0,), "may stop (break or return) before the generator ends"),
     endless_generator: ((1.0,), "a generator that never ends"),
@@ -3816,3 +3816,86 @@ CASES.append(Case(simulate_state_object, args(vec(3), vec(3)), (0, 1)))
 CASES.append(Case(ridge_loss_method, args(vec(3), vec(2)), (0, 1), label="ridge_loss_method"))
 CASES.append(Case(model_argument_methods, args(vec(3), vec(2), _RIDGE), (0, 1)))
 CASES.append(Case(tracker_argument_updated, lambda rng: (rng.uniform(-2, 2, 3), Tracker()), (0,)))
+
+
+# ---- issue 19: `*args` and `**kwargs` parameters (frontend/variadic.py) -----------------------
+
+def star_sum_of_squares(*xs):
+    """Differentiated itself: its code has a parameter per argument (xs_0, xs_1, xs_2)."""
+    return sum(np.sum(x * x) for x in xs)
+
+
+def star_loss(w, *data, scale=1.5, **opts):
+    total = 0.0
+    for x in data:
+        total = total + np.sum(np.tanh(w * x) ** 2)
+    return scale * total + opts.get("reg", 0.1) * np.sum(w * w)
+
+
+def _mean_of(*parts, **options):
+    total = 0.0
+    for p in parts:
+        total = total + p
+    return options.get("scale", 1.0) * total / len(parts) + options.get("shift", 0.0)
+
+
+def star_helpers_forwarding(x, y):
+    """`*args` and `**kwargs` of helpers: a count and keys per call site."""
+    first = _mean_of(x, y * y, scale=x)
+    second = _mean_of(np.sin(y), x, x * y, shift=y, scale=2.0)
+    return star_loss(x, y, scale=first) * second
+
+
+_CALLS = []
+
+
+def _counted(fn):
+    """A decorator as people write them: it records the call and passes everything on."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        _CALLS.append(fn.__name__)
+        return fn(*args, **kwargs)
+    return wrapper
+
+
+@_counted
+def _damped(x, rate=0.5):
+    return x * np.exp(-rate * x)
+
+
+@_counted
+def decorated_with_wraps(x, r):
+    """A functools.wraps decorator on the function differentiated and on its helper."""
+    return np.sum(_damped(x, rate=r)) + _damped(r) * _damped(r * x[0])
+
+
+
+def _pair_plus(a, b, c=1.0):
+    return a * b + c
+
+
+def _first_scaled(fn):
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        return fn(2.0 * args[0], *args[1:], **kwargs)
+    return wrapper
+
+
+@_first_scaled
+def _scaled_power(x, y, k=1.0):
+    return x * y ** k
+
+
+def spreads_of_known_length(x, y):
+    """`*` and `**` of displays written in the call, slices of them, and `(*t, z)`."""
+    t = (x, y)
+    u = (*t, x * y)
+    s = _pair_plus(*(x, y)) + _pair_plus(*u[1:]) + _pair_plus(x, **{"b": y, "c": x})
+    return s + sum((*u, 2.0)) + _scaled_power(x, y, k=2.0) + _scaled_power(y, *t[:1])
+
+
+CASES.append(Case(star_sum_of_squares, args(vec(3), scal(), mat(2, 2)), (0, 1, 2)))
+CASES.append(Case(star_loss, args(vec(3), vec(3), vec(3)), (0, 1, 2)))
+CASES.append(Case(star_helpers_forwarding, args(scal(0.5, 1.5), scal(0.5, 1.5)), (0, 1)))
+CASES.append(Case(decorated_with_wraps, args(vec(3, 0.2, 1.5), scal(0.2, 1.0)), (0, 1)))
+CASES.append(Case(spreads_of_known_length, args(scal(0.5, 1.5), scal(0.5, 1.5)), (0, 1)))

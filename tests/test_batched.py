@@ -30,17 +30,19 @@ RNG = np.random.default_rng(7)
 def _jacobians(fn, wrt, args, fallbacks):
     """{mode: (Jacobians, loop Jacobians, was the batched code used)}; without `fallbacks`,
     only for the modes that use batched code (the loop is tested elsewhere)."""
-    params = arguments.parameters(fn)
-    names = [params[i] for i in wrt]
-    args = [arguments.as_float(a) if p in names else a for p, a in zip(params, args)]
+    names = arguments.wrt_names(fn, tuple(wrt))[0]
+    args = [arguments.as_float(a) if i in wrt else a for i, a in enumerate(args)]
+    # a `*xs` function's code has a parameter per argument (frontend/variadic.py)
+    params, flat, shape = arguments.call_arguments(fn, arguments.parameters(fn), args, {})
     out = {}
     for mode, transform, loop in (("jvp_batched", ad.jacfwd, higher._jacfwd_loop),
                                   ("vjp_batched", ad.jacrev, higher._jacrev_loop)):
-        used = higher.batched(fn, mode, names, params, list(args)) is not None
+        used = higher.batched(fn, mode, names, params, list(flat), shape) is not None
         if not used and not fallbacks:
             continue
         try:
-            expected = loop(fn, names, params, list(args))
+            given = {"given": args} if loop is higher._jacrev_loop else {}    # fn's call
+            expected = loop(fn, names, params, list(flat), shape=shape, **given)
         except Exception:      # the loop refuses it too (containers as outputs ...)
             continue
         got = transform(fn, wrt=tuple(wrt))(*args)

@@ -82,6 +82,8 @@ def test_generic_code_agrees_with_specialised_code(case):
     from s2s_ad import arguments
     from s2s_ad.api import compiled
     from s2s_ad.derivative import differentiated, with_receiver_class
+    from s2s_ad.frontend import variadic
+    from s2s_ad.frontend.source import unwrap
     from s2s_ad.transforms.pipeline import build
     rng = np.random.default_rng(3)
     args = case.make_args(rng)
@@ -93,12 +95,15 @@ def test_generic_code_agrees_with_specialised_code(case):
     classes = {p: k for p, k in arguments.arg_kinds(params, args).items() if isinstance(k, type)}
     kinds = {**dict.fromkeys(params, "num"), **classes} if classes else None
     kinds = with_receiver_class(arguments.bound_self(case.fn), differentiated(case.fn), kinds)
-    generic = build(case.fn, "grad", names, arg_kinds=kinds)
-    unoptimized = build(case.fn, "grad", names, arg_kinds=kinds, optimize=False)
+    # a `*xs` function's code has a parameter per argument (frontend/variadic.py)
+    _, flat, shape = arguments.call_arguments(case.fn, arguments.parameters(case.fn), args, {})
+    target = case.fn if shape is None else variadic.specialised(unwrap(case.fn), *shape)
+    generic = build(target, "grad", names, arg_kinds=kinds)
+    unoptimized = build(target, "grad", names, arg_kinds=kinds, optimize=False)
     expected = ad.grad(case.fn, wrt=case.wrt)(*[float(a) if isinstance(a, int) and i in case.wrt
                                                  else a for i, a in enumerate(args)])
     for gen in (generic, unoptimized):
-        got = gen.function(*receiver, *copied(args))    # a method's generated code takes self
+        got = gen.function(*receiver, *copied(flat))    # a method's generated code takes self
         got = got if isinstance(got, tuple) else (got,)
         for a, b in zip(got, expected):
             np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)

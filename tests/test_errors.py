@@ -54,7 +54,9 @@ def test_generators_and_coroutines():
 
 
 def test_star_args():
-    assert "*args" in refusal(r.star_args, 1.0)
+    # `*rest` holds what a call gives it (none here); a tuple argument's length is not known
+    # when the code is generated, so spreading it in a call is refused
+    assert ad.grad(r.star_args)(1.0) == 2.0
     message = refusal(r.star_call, 1.0, (3.0, 4.0))
     assert "*args" in message and f":{line_of(r.star_call, 'hypot')}:" in message
 

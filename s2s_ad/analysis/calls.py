@@ -61,18 +61,13 @@ def _is_assigned(name, fn):
 
 def callee_kinds(ssa, kinds):
     """A callee's parameters have the kinds of the caller's arguments (None where unknown,
-    which keeps the generic code paths); `*xs` is a tuple."""
-    out = {p: kinds.get(p) for p in ssa.params}
-    if ssa.vararg is not None:
-        out[ssa.vararg] = "container"
-    return out
+    which keeps the generic code paths)."""
+    return {p: kinds.get(p) for p in ssa.params}
 
 
 def argument_kinds(bound, kind_of_atom):
     """{parameter: kind} at a call site, from the caller's knowledge of its arguments."""
-    import gast
-    return {p: ("container" if isinstance(node, gast.Tuple) else kind_of_atom(node))
-            for p, node in bound.items()}
+    return {p: kind_of_atom(node) for p, node in bound.items()}
 
 
 def argument_shapes(bound, shapes):

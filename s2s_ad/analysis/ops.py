@@ -15,12 +15,12 @@ import numpy as np
 
 from s2s_ad import runtime as _runtime
 from s2s_ad.base import syntax as S
-from s2s_ad.base.errors import (DifferentiationError, NonDifferentiableCallError,
-                                 UnsupportedSyntaxError)
+from s2s_ad.base.errors import DifferentiationError, UnsupportedSyntaxError
 from s2s_ad.frontend import frozen
 from s2s_ad.frontend.object_classes import method_of, property_getter
 from s2s_ad.frontend.resolve import TRANSFORM_NAMES, resolve_static
-from s2s_ad.frontend.source import signature
+from s2s_ad.frontend import variadic
+from s2s_ad.frontend.source import signature, unwrap
 from s2s_ad.rules import registry
 
 BINOPS = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
@@ -263,13 +263,26 @@ def _call(value, fn, is_local):
     if isinstance(func, gast.Name) and is_local(func.id):
         return Op("dynamic", None, [func] + list(value.args), kwargs,
                   name=fn.namer.shown(func.id))
-    target = generated_code_of(resolve_static(func, fn))
+    target = generated_code_of(resolve_static(func, fn), value.args, kwargs)
     if is_user_method(target) and isinstance(func, gast.Attribute):
         # `model.loss(x)`, model a global or closure object: loss(model, x), its own code
-        return Op("call", target.__func__, [func.value] + list(value.args), kwargs,
+        args = [func.value] + list(value.args)
+        return Op("call", for_call(target.__func__, args, kwargs), args, kwargs,
                   name=static_name(func), ref=reference(func, fn))
     args, kwargs = leading_by_position(target, list(value.args), kwargs)
-    return Op("call", target, args, kwargs, name=static_name(func), ref=reference(func, fn))
+    return Op("call", for_call(target, args, kwargs), args, kwargs, name=static_name(func),
+              ref=reference(func, fn))
+
+
+def for_call(target, args, kwargs):
+    """The callee of a call: a user function taking `*xs` or `**kw` specialised to what this
+    call gives them (variadic.py), so that each call site gets derivatives with a parameter
+    per argument; anything else as it is."""
+    if not (variadic.is_variadic(target) and is_user_function(target)) or \
+            variadic.spread_of(target) is not None:
+        return target
+    shape = variadic.call_shape(target, args, kwargs)
+    return target if shape is None else variadic.specialised(target, *shape)
 
 
 # Keywords NumPy accepts under a second name: its rules name the parameter the first way.
@@ -309,12 +322,17 @@ def reference(node, fn):
     return None
 
 
-def generated_code_of(obj):
-    """Our own derivative functions are differentiated through the code they run."""
+def generated_code_of(obj, args=(), kwargs=None):
+    """Our own derivative functions are differentiated through the code they run (that of
+    the function they differentiate taking `*xs` or `**kw`, for what this call `args`,
+    `kwargs` gives them)."""
     inner = getattr(obj, "__s2s_ad__", None)
     if inner is None or inner[1] not in TRANSFORM_NAMES:
         return obj
-    return obj.__s2s_ad_generated__()      # set by api._mark: compiles it on first use
+    shape = None
+    if variadic.is_variadic(unwrap(inner[0])):
+        shape = variadic.call_shape(inner[0], args, kwargs or {})
+    return obj.__s2s_ad_generated__(shape)     # set by api.mark: compiles it on first use
 
 
 def _op_name(op):
@@ -373,20 +391,22 @@ def is_user_method(obj):
 
 
 def bind_call(op, stmt, fn):
-    """{callee parameter: argument atom} for a call to a user function."""
+    """{callee parameter: argument atom} for a call to a user function.  The items of its
+    `*xs` and `**kw` are bound to the parameters standing for them (op.fn is specialised to
+    the call: variadic.py)."""
     params = signature(op.fn).parameters
-    if any(p.kind == p.VAR_KEYWORD for p in params.values()):
-        raise fn.error(stmt, f"{op.name} takes **kwargs, which s2s_ad cannot match to its "
-                             f"arguments", "Give it explicit parameters.",
-                       kind=NonDifferentiableCallError)
     try:
         bound = signature(op.fn).bind(*op.args, **op.kwargs)
     except TypeError as exc:
         raise fn.error(stmt, f"the call to {op.name} does not match its signature ({exc})",
                        "Fix the arguments of the call.") from None
+    spread = variadic.spread_of(op.fn)
     out = {}
     for name, value in bound.arguments.items():
-        if params[name].kind == params[name].VAR_POSITIONAL:   # *xs of the length used here
-            value = S.tuple_(list(value))
-        out[name] = value
+        if params[name].kind == params[name].VAR_POSITIONAL:
+            out.update(zip(spread.items, value))
+        elif params[name].kind == params[name].VAR_KEYWORD:
+            out.update((spread.name_of(key), atom) for key, atom in value.items())
+        else:
+            out[name] = value
     return out

@@ -289,18 +289,14 @@ def _call_value(stmt, scope):
                 return item
             param = param[0]                # (or any of its items)
         atom = bound.get(param)
-        atoms = getattr(atom, "elts", [atom])       # *xs: the tuple of the arguments
-        return [a.id for a in atoms if isinstance(a, gast.Name)]
+        return [atom.id] if isinstance(atom, gast.Name) else []
     return returned(op.fn).value.renamed(names)
 
 
 def _argument_item(atom, k, scope):
     """The names item `k` of the argument `atom` may be, where that is known: the argument is
     a tuple display (`g((P, A))`, or the caller's own `t = (P, A)`).  Else None."""
-    if isinstance(atom, gast.Tuple):        # *xs: the tuple of the arguments
-        atoms = [atom.elts[k]] if -len(atom.elts) <= k < len(atom.elts) and \
-            not any(isinstance(e, gast.Starred) for e in atom.elts) else None
-    elif isinstance(atom, gast.Name):
+    if isinstance(atom, gast.Name):
         atoms = tuple_display_items(atom.id, k, scope.ops, scope.defs, scope.fn.params)
     else:
         return None

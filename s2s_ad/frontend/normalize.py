@@ -29,6 +29,7 @@ from s2s_ad.frontend.frozen import frozen_as_unfrozen
 from s2s_ad.frontend.statements import plain_statements
 from s2s_ad.frontend.resolve import resolve_static
 from s2s_ad.frontend.to_ssa import to_ssa
+from s2s_ad.frontend.variadic import expand_signature, spread_of
 
 
 @dataclass
@@ -37,21 +38,11 @@ class SSAFunction:
     node: gast.FunctionDef
     namer: Namer
     params: list = field(default_factory=list)
-    vararg: str = None       # the name of a `*args` parameter, now an ordinary one
     kwonly: list = field(default_factory=list)       # the user's keyword-only parameters
     defaults: dict = field(default_factory=dict)     # parameter -> its default's expression
     shared_updates: list = field(default_factory=list)   # see shared_updates.refuse_shared_updates
     generator: object = None     # the function's first `yield`: it is a generator (generators.py)
     classes: dict = field(default_factory=dict)     # SSA name -> its object's class (object_classes)
-
-    def refuse_varargs(self):
-        """At the top level `*args` has no known length."""
-        if self.vararg is not None:
-            where = self.parsed.node.args.vararg or self.node      # at the parameter
-            raise self.error(where, f"`*{self.vararg}` parameters of unknown length are "
-                                        f"not supported here",
-                             "List the parameters explicitly (a function called from the "
-                             "differentiated one may take *args).")
 
     def refuse_generator(self):
         """A called generator is rewritten to return its items as a list (generators.py); the
@@ -126,6 +117,8 @@ def normalize(fn, statics=None, in_place=(), walks=None, callee=False, classes=N
     """
     parsed = frontend.parse(fn)
     node = S.clone(parsed.node)
+    if spread_of(parsed.fn) is not None:     # `*xs`, `**kw` as a call fills them: named
+        expand_signature(node, spread_of(parsed.fn))
     if statics:
         parsed = copy.copy(parsed)
         parsed.closure = dict(parsed.closure, **statics)
@@ -343,16 +336,13 @@ def _check_signature(fn):
     args = fn.node.args
     fn.defaults = default_values(fn.parsed.fn)
     fn.kwonly = [a.id for a in args.kwonlyargs]
-    if args.vararg is not None:
-        # `*xs` becomes an ordinary parameter holding the tuple; a called function gets it
-        # packed by its caller, where its length is known (see reverse.bind_call)
-        fn.vararg = args.vararg.id
-        args.args = args.args + [args.vararg]
-        args.vararg = None
-        fn.params = [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
-    if args.kwarg is not None:
-        raise fn.error(args.kwarg, "`**kwargs` parameters are not supported",
-                       "List the parameters explicitly.")
+    for star, param in (("*", args.vararg), ("**", args.kwarg)):
+        # left where no call says how many items (which keys) it holds (variadic.py)
+        if param is not None:
+            raise fn.error(param, f"`{star}{param.id}` is differentiated for the arguments a "
+                                  f"call gives it, and here there is no call",
+                           "Call the derivative with the arguments (its code is made for "
+                           "them), or give ad.source an example=.")
     if args.kwonlyargs or args.posonlyargs:
         fn.params = [a.id for a in args.posonlyargs + args.args + args.kwonlyargs]
         args.args = args.posonlyargs + args.args + args.kwonlyargs

@@ -17,7 +17,8 @@ Input: the user's function, nested `def`s included.  Output: the same function w
     del c[k]                   ->  c = _ad.without_item(c, k)   (c a container the function
                                    makes and hands to no other name: _fresh_containers)
     t = (a, b); f(*t, **d)     ->  f(t[0], t[1], k=d["k"]) where t (d) is assigned once, a
-                                   tuple or list (a dict with constant str keys) display
+                                   tuple or list (a dict with constant str keys) display;
+                                   also `*(a, b)`, `*t[1:]`, `(*t, z)`, `**{"k": v}`
     d.get(k, default)          ->  d[k] if k in d else default   (d a name, k a name or constant)
     del name / global n / nonlocal n (n only read) / pass   ->  nothing
     a bare `raise` in an `except` clause  ->  `raise e`, e what the clause caught
@@ -72,9 +73,8 @@ def _displays(node):
             name, value = stmt.targets[0].id, stmt.value
             if stores.get(name) != 1 or name in written:
                 continue
-            if isinstance(value, (gast.Tuple, gast.List)) and \
-                    not any(isinstance(e, gast.Starred) for e in value.elts):
-                out[name] = value
+            if isinstance(value, (gast.Tuple, gast.List)):
+                out[name] = value        # (its length known where its `*u` have one)
             elif isinstance(value, gast.Dict) and all(
                     isinstance(k, gast.Constant) and isinstance(k.value, str) and
                     k.value.isidentifier() for k in value.keys):
@@ -142,27 +142,76 @@ class _Rewriter(gast.NodeTransformer):
         S.located([choice], node)
         return gast.copy_location(choice, node)
 
+    def visit_Tuple(self, node):
+        """`(*t, z)`, t of known length (see starred_items): `(t[0], t[1], z)`."""
+        self.generic_visit(node)
+        if isinstance(node.ctx, gast.Load) and any(isinstance(e, gast.Starred)
+                                                   for e in node.elts):
+            items = self.starred_items(node)
+            if items is not None:
+                node.elts = S.located(items, node)
+        return node
+
+    visit_List = visit_Tuple
+
     def spread_arguments(self, node):
-        """`f(*t)` / `f(**d)` of a display assigned once: its items as arguments."""
+        """`f(*t)` / `f(**d)` whose items are known (starred_items, keyword_items): the items
+        as arguments."""
         args = []
         for arg in node.args:
-            display = self.displays.get(arg.value.id) if isinstance(arg, gast.Starred) and \
-                isinstance(arg.value, gast.Name) else None
-            if isinstance(display, (gast.Tuple, gast.List)):
-                args.extend(S.item(arg.value.id, S.const(k)) for k in range(len(display.elts)))
-            else:
-                args.append(arg)
+            items = self.starred_items(arg.value) if isinstance(arg, gast.Starred) else None
+            args.extend([arg] if items is None else items)
         keywords = []
         for kw in node.keywords:
-            display = self.displays.get(kw.value.id) if kw.arg is None and \
-                isinstance(kw.value, gast.Name) else None
-            if isinstance(display, gast.Dict):
-                keywords.extend(gast.keyword(arg=k.value, value=S.item(kw.value.id, S.const(
-                    k.value))) for k in display.keys)
-            else:
-                keywords.append(kw)
+            pairs = self.keyword_items(kw.value) if kw.arg is None else None
+            keywords.extend([kw] if pairs is None else
+                            [gast.keyword(arg=k, value=v) for k, v in pairs])
         node.args, node.keywords = args, keywords
         S.located(node.args + [k.value for k in node.keywords], node)
+
+    def starred_items(self, value, seen=()):
+        """The items `*value` passes, as expressions, where their number is known: a tuple or
+        list display (written there, or assigned once to a name: `t[0]`, `t[1]`), a slice of
+        one with constant bounds (`args[1:]`), and displays holding such `*u` themselves; else
+        None."""
+        if isinstance(value, (gast.Tuple, gast.List)):
+            items = []
+            for e in value.elts:
+                inner = self.starred_items(e.value, seen) if isinstance(e, gast.Starred) \
+                    else [e]
+                if inner is None:
+                    return None
+                items += inner
+            return items
+        name, part = value, slice(None)
+        if isinstance(value, gast.Subscript) and isinstance(value.slice, gast.Slice):
+            bounds = [value.slice.lower, value.slice.upper, value.slice.step]
+            if not all(b is None or (isinstance(b, gast.Constant) and type(b.value) is int)
+                       for b in bounds):
+                return None
+            name, part = value.value, slice(*[None if b is None else b.value for b in bounds])
+        if not isinstance(name, gast.Name) or name.id in seen:
+            return None
+        display = self.displays.get(name.id)
+        if not isinstance(display, (gast.Tuple, gast.List)):
+            return None
+        items = self.starred_items(display, seen + (name.id,))
+        if items is None:
+            return None
+        return [S.item(name.id, S.const(k)) for k in range(len(items))[part]]
+
+    def keyword_items(self, value):
+        """[(key, expression)] that `**value` passes, where its keys are known: a dict display
+        with constant keys that are names (written there, or assigned once to a name: `d["k"]`);
+        else None."""
+        display = self.displays.get(value.id) if isinstance(value, gast.Name) else value
+        if not isinstance(display, gast.Dict) or not all(
+                isinstance(k, gast.Constant) and isinstance(k.value, str) and
+                k.value.isidentifier() for k in display.keys):
+            return None
+        if display is value:
+            return [(k.value, v) for k, v in zip(display.keys, display.values)]
+        return [(k.value, S.item(value.id, S.const(k.value))) for k in display.keys]
 
     def visit_Raise(self, node):
         if node.exc is None:

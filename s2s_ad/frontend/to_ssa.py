@@ -180,12 +180,16 @@ class _SSA:
     def call(self, node, origin):
         for arg in node.args:
             if isinstance(arg, gast.Starred):
-                raise self.error(arg, "`*args` in a call is not supported",
-                                 "Pass the arguments one by one.")
+                raise self.error(arg, "`*args` in a call is not supported where the number "
+                                      "of items is not known when the code is generated",
+                                 "Pass the arguments one by one, or spread a tuple display "
+                                 "assigned once (`t = (a, b)`, then `f(*t)`).")
         for kw in node.keywords:
             if kw.arg is None:
-                raise self.error(kw.value, "`**kwargs` in a call is not supported",
-                                 "Pass the keyword arguments one by one.")
+                raise self.error(kw.value, "`**kwargs` in a call is not supported where the "
+                                           "keys are not known when the code is generated",
+                                 "Pass the keyword arguments one by one, or spread a dict "
+                                 "display assigned once (`d = {\"k\": v}`, then `f(**d)`).")
         func = node.func
         if self.is_static(func) or self.is_transform_call(func):
             func = S.clone(func)

@@ -227,13 +227,6 @@ class Adjoints(CallAdjoints, Differentiator):
             S.tuple_([S.store(t) for t in temps], gast.Store())
         code.append(S.assign(target, S.call(pair.bwd, g, S.load(self.tape), **keywords)))
         for param, temp in zip(pair.wrt, temps):
-            if isinstance(bound[param], gast.Tuple):     # *xs: one cotangent per item
-                for k, item in enumerate(bound[param].elts):
-                    if self.active(item):
-                        part = gast.Subscript(value=S.load(temp), slice=S.const(k),
-                                              ctx=gast.Load())
-                        code += self.accumulate(item.id, part)
-                continue
             arg = bound[param].id
             if param in pair.mutated:
                 code.append(S.assign(self.adj(arg), S.load(temp)))

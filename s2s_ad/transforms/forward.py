@@ -329,18 +329,13 @@ class Forward(Differentiator):
         shapes = {} if self.batched else argument_shapes(bound, self.shapes)
         name, dots = callee_jvp(self.program, op.fn, wrt, argument_kinds(bound, self._atom_kind),
                                 statics, shapes)
-        tangents = [gast.keyword(arg=d, value=self.argument_tangent(bound[p]))
+        tangents = [gast.keyword(arg=d, value=self.tangent_of(bound[p]))
                     for p, d in zip(wrt, dots)]
         new = call_by_keyword(S.load(name), bound, tangents)
         if not outs:     # called for what it writes into its arguments (and their tangents)
             return gast.copy_location(gast.Expr(value=new), stmt)
         target = S.tuple_([S.store(outs[0]), S.store(self.dot(outs[0]))], gast.Store())
         return gast.copy_location(S.assign(target, new), stmt)
-
-    def argument_tangent(self, node):
-        if isinstance(node, gast.Tuple):
-            return S.tuple_([self.tangent_of(e) for e in node.elts])
-        return self.tangent_of(node)
 
     def build(self, name, keyword_tangents=False, mutated=(), tangent_only=False, seed_one=False):
         """The JVP function; with `seed_one`, the derivative of a function of one scalar
@@ -426,7 +421,6 @@ def _copy(name):
 def gradient(fn, wrt, *, arg_kinds, arg_shapes=None):
     """The gradient of `fn` with respect to its one Python-float argument `wrt`, in forward
     mode: the same cost as the function, no tape (reverse mode would store every step)."""
-    fn.refuse_varargs()
     fn.refuse_generator()
     fwd = Forward(fn, [wrt], arg_kinds, program=Program(), arg_shapes=arg_shapes)
     node = fwd.build(f"{fn.node.name}_grad", seed_one=True)

@@ -180,9 +180,11 @@ def _build(fn, mode, wrt, has_aux, arg_kinds, optimize, arg_shapes, hooks=()):
                      program.batch)
 
 
-def compile_ssa(fn):
-    """The SSA form of `fn` as a runnable function (what `ad.source(fn, "ssa")` prints)."""
+def compile_ssa(fn, shape=None):
+    """The SSA form of `fn` as a runnable function (what `ad.source(fn, "ssa")` prints); for
+    fn taking `*xs` or `**kw`, specialised to the call shape `shape` (frontend/variadic.py)."""
     from s2s_ad.backend.codegen import compile_function, to_source
-    ssa = normalize(fn)
+    from s2s_ad.frontend import variadic
+    ssa = normalize(fn if shape is None else variadic.specialised(fn, *shape))
     return compile_function(to_source(ssa.node), ssa.node.name, ssa.parsed.fn.__globals__, {},
                             ssa.parsed.closure, ssa.parsed.cells)

@@ -151,7 +151,7 @@ class Differentiator(Analysed):
         if self.batched:
             raise Unbatchable(f"a call to the user function {op.name}")
         bound = bind_call(op, stmt, self.fn)
-        wrt = [p for p, node in bound.items() if active_argument(node, self.active)]
+        wrt = [p for p, node in bound.items() if self.active(node)]
         if not wrt:
             return None
         self.program.depends_on(op)
@@ -160,11 +160,10 @@ class Differentiator(Analysed):
 
 def refuse_wrt(fn, wrt):
     """The checks at the entry of both modes: every argument to differentiate is a parameter,
-    the function takes no *args or **kwargs (SSA.refuse_varargs) and is no generator."""
+    and the function is no generator."""
     for p in wrt:
         if p not in fn.params:
             raise BadArgumentError(f"{fn.node.name} has no parameter '{p}'")
-    fn.refuse_varargs()
     fn.refuse_generator()
 
 
@@ -181,15 +180,8 @@ def unstated_rule(fn, stmt, op, i, register):
                     kind=NonDifferentiableCallError)
 
 
-def active_argument(node, active):
-    """Is an argument (an atom, or the tuple packed for *args) active?"""
-    if isinstance(node, gast.Tuple):
-        return any(active_argument(e, active) for e in node.elts)
-    return active(node)
-
-
 def call_by_keyword(func, bound, extra):
-    """`g_fwd(x=a, xs=(b, c), **extra)`: every argument by the name of its parameter."""
+    """`g_fwd(x=a, xs_0=b, **extra)`: every argument by the name of its parameter."""
     return gast.Call(func=func, args=[], keywords=[gast.keyword(arg=p, value=v)
                                                    for p, v in bound.items()] + extra)
 
