@@ -38,9 +38,11 @@ except ImportError:     # (the test extra installs SciPy)
     sla = None
 
 # Callables of Python numbers only: NumPy's float32 and broadcasting do not apply (math
-# converts a float32 to a float; builtins max/min of two numbers; float() of a number).
+# converts a float32 to a float; builtins max/min of two numbers; float() of a number;
+# `obj.h += v` of a number field, updated_field, refuses an array).
 NUMBERS_ONLY = {fn for fn in RULES if getattr(fn, "__module__", None) == "math"} | \
-    {builtins.max, builtins.min, builtins.float, _ad.item_of, _ad.scalar_like}
+    {builtins.max, builtins.min, builtins.float, _ad.item_of, _ad.scalar_like,
+     _ad.updated_field}
 
 
 def _entries(params):

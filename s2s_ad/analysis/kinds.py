@@ -154,6 +154,8 @@ def kind_rule(fn, rules):
     rule = rules.lookup(fn) if hashable(fn) else None
     if _is_math_function(fn):
         return "scalar"
+    if isinstance(fn, np.ufunc) and fn.nout > 1:
+        return "tuple"      # np.modf, scipy.special.sici: a tuple of results
     if isinstance(fn, np.ufunc) and fn.nin == 1 and fn.nout == 1:
         return "elementwise"
     if rule is not None and rule.broadcasts:

@@ -170,7 +170,8 @@ def shape_rule(fn):
     record = registry.lookup(fn) if hashable(fn) else None
     if record is not None and record.broadcasts:
         return broadcast_rule
-    if isinstance(fn, np.ufunc):
+    if isinstance(fn, np.ufunc) and fn.nout == 1 and fn.signature is None:
+        # (not np.modf's two results, nor a generalised ufunc's core axes: np.matvec)
         return lambda call: broadcast_rule(call) if len(call.args) == fn.nin else None
     return None
 

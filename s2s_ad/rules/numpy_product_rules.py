@@ -245,3 +245,7 @@ if hasattr(np, "matvec"):
                 lambda g, ans, x1, x2: _ad.unbroadcast(np.conj(np.matvec(x2, g)), x1),
                 lambda g, ans, x1, x2:
                 _ad.unbroadcast(np.conj(x1)[..., :, None] * g[..., None, :], x2))
+for _core in (getattr(np, "vecdot", None), getattr(np, "matvec", None),
+              getattr(np, "vecmat", None)):
+    if _core is not None:
+        deffacts(_core, shape=shapes.core_axes(_core))

@@ -56,6 +56,7 @@ deffacts(_ad.rule_result, kind="first", shape=shapes.like(0), elementwise_in=(0,
 # the cotangent of a value unpacked into items, from theirs: linear in them, its transpose
 # the items of the cotangent (an array's rows, a tuple's items)
 deflinear(_ad.unpacked_grad, lambda gbar, out, parts, like: tuple(gbar))
+deffacts(_ad.unpacked_grad, kind="tuple")      # an array or a tuple: known when it runs
 # cotangents of several arrays: a list or tuple of them (array_grad: an array for an array)
 deffacts(_ad.spread, _ad.stack_split, _ad.array_grad, _ad.select_grad, kind="tuple")
 defvjp(_ad.unbroadcast, lambda gbar, out, g, x: _ad.broadcast_like(gbar, g))
@@ -130,8 +131,7 @@ defjvp(_ad.with_field, lambda tdot, out, x, name, value: _ad.field_cleared(tdot,
        lambda tdot, out, x, name, value: _ad.attribute_grad(tdot, out, name))
 defvjp(_ad.field_cleared, lambda gbar, out, g, like, name: _ad.field_cleared(gbar, g, name))
 defjvp(_ad.field_cleared, lambda tdot, out, g, like, name: _ad.field_cleared(tdot, like, name))
-defvjp(_ad.updated_field, lambda gbar, out, value, name: gbar)    # `obj.h += v`: obj.h
-defjvp(_ad.updated_field, lambda tdot, out, value, name: tdot)
+deflinear(_ad.updated_field)    # `obj.h += v`: obj.h, a number (the identity)
 deffacts(_ad.updated_field, kind="first")
 deffacts(_ad.with_field, kind="first")      # an object of x's class (kinds.py)
 defstructural(_ad.with_field)
@@ -468,7 +468,7 @@ defjvp(_ad.multi_dot_three,
        lambda t, ans, a, b, c: _ad.multi_dot_three(t, b, c),
        lambda t, ans, a, b, c: _ad.multi_dot_three(a, t, c),
        lambda t, ans, a, b, c: _ad.multi_dot_three(a, b, t))
-deffacts(_ad.multi_dot_three, kind="array", fresh=True, real=True)
+deffacts(_ad.multi_dot_three, kind="num", fresh=True, real=True)   # a number for two vectors
 
 # ---- non-differentiable helpers (shapes, indices, errors) ----
 

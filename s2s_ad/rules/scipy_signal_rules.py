@@ -62,5 +62,7 @@ defbilinear(signal.correlate2d,
             _ad.unbroadcast(np.conj(np.flip(signal.convolve2d(
                 np.pad(g, _ad.correlate2d_widths(in1, in2, ans, mode)), np.flip(in1),
                 "valid"))), in2))
-deffacts(signal.convolve, signal.fftconvolve, signal.correlate, signal.convolve2d,
-         signal.correlate2d, kind="array", fresh=True, real=True)
+# (a number where both operands are: kind "num")
+deffacts(signal.convolve, signal.fftconvolve, signal.correlate, kind="num", fresh=True,
+         real=True)
+deffacts(signal.convolve2d, signal.correlate2d, kind="array", fresh=True, real=True)

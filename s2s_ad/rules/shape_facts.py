@@ -26,6 +26,19 @@ def like(i):
     return rule
 
 
+def core_axes(fn):
+    """A generalised ufunc's result shape (np.matvec: its core axes, not plain broadcasting),
+    found by calling it on arrays of the arguments' shapes that take no memory."""
+    def rule(call):
+        if call.kwargs or len(call.shapes) != fn.nin or any(s is None for s in call.shapes):
+            return None
+        try:
+            return np.shape(fn(*(dummy(s) for s in call.shapes)))
+        except (ValueError, TypeError):
+            return None
+    return rule
+
+
 def broadcast(call):
     """The shape NumPy broadcasts the arguments to (no keywords: `out=`, `where=`)."""
     if call.kwargs or any(s is None for s in call.shapes):

@@ -411,7 +411,11 @@ def _fresh_tangent(expr, modules):
     return record is not None and record.fresh
 
 
-_ZERO_MAKERS = {runtime.zeros_like, np.zeros_like, np.zeros}
+def _zero_makers():
+    return {runtime.zeros_like, np.zeros_like, np.zeros}
+
+
+_ZERO_MAKERS = _zero_makers()
 
 
 def _copy(name):
