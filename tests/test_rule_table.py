@@ -136,6 +136,8 @@ WRITTEN_TWICE_ON_PURPOSE = {
     _ad.piecewise_place: "as np.where: y outside the mask, v compressed inside it",
     _ad.banded_dense: "linear in its second argument (deflinear takes the first)",
     _ad.dense_banded: "as _ad.banded_dense",
+    _ad.updated_field: "the identity on a number; as a linear function its derivatives would "
+                       "call it on the seed, which refuses the batched seeds of jacrev",
 }
 
 

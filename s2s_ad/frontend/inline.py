@@ -143,6 +143,8 @@ def _spelled(fn):
     module = getattr(fn, "__module__", None) or ("numpy" if isinstance(fn, np.ufunc) else None)
     if not isinstance(name, str) or not isinstance(module, str):
         return None
+    if getattr(runtime, name, None) is fn:      # a runtime helper: `_ad.name`, as rules say
+        return runtime, (name,)
     parts = module.split(".")
     root = sys.modules.get(parts[0])
     for chain in (tuple(parts[1:]) + (name,), (name,)):

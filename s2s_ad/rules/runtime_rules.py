@@ -131,7 +131,10 @@ defjvp(_ad.with_field, lambda tdot, out, x, name, value: _ad.field_cleared(tdot,
        lambda tdot, out, x, name, value: _ad.attribute_grad(tdot, out, name))
 defvjp(_ad.field_cleared, lambda gbar, out, g, like, name: _ad.field_cleared(gbar, g, name))
 defjvp(_ad.field_cleared, lambda tdot, out, g, like, name: _ad.field_cleared(tdot, like, name))
-deflinear(_ad.updated_field)    # `obj.h += v`: obj.h, a number (the identity)
+# `obj.h += v`: obj.h, a number (the identity).  Its derivatives pass the seed on as it is,
+# not through updated_field, which refuses an array: a batched seed (jacrev) is one
+defvjp(_ad.updated_field, lambda gbar, out, value, name: gbar)
+defjvp(_ad.updated_field, lambda tdot, out, value, name: tdot)
 deffacts(_ad.updated_field, kind="first")
 deffacts(_ad.with_field, kind="first")      # an object of x's class (kinds.py)
 defstructural(_ad.with_field)
