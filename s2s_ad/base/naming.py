@@ -99,3 +99,13 @@ class Namer:
 def is_temporary(name):
     """Is `name` one of the temporaries `Namer.temp` makes (`_t0`, `_t1`, ...)?"""
     return re.fullmatch(r"_t\d+", name) is not None
+
+
+def taken_fresh(base, taken):
+    """`base`, or `base_`, `base__` ... the first not in `taken`, which it is added to: a name
+    for a rewrite's temporary that no name of the function has (frontend/piecewise, frozen)."""
+    name = base
+    while name in taken:
+        name += "_"
+    taken.add(name)
+    return name

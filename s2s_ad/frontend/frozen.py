@@ -23,6 +23,7 @@ distribution's parameters is refused at the call.
 import gast
 
 from s2s_ad.base import syntax as S
+from s2s_ad.base.naming import taken_fresh
 
 POINT_METHODS = frozenset({"pdf", "logpdf", "cdf", "logcdf", "sf", "logsf", "ppf", "isf",
                            "pmf", "logpmf"})
@@ -108,23 +109,15 @@ def _parameters(call, name, taken):
     names as positional arguments and keywords."""
     before, args, keywords = [], [], []
     for i, a in enumerate(call.args):
-        temp = _fresh(f"_{name}_{i}", taken)
+        temp = taken_fresh(f"_{name}_{i}", taken)
         before.append(S.assign(temp, a))
         args.append(temp)
     for k in call.keywords:
-        temp = _fresh(f"_{name}_{k.arg}", taken)
+        temp = taken_fresh(f"_{name}_{k.arg}", taken)
         before.append(S.assign(temp, k.value))
         keywords.append((k.arg, temp))
     return before, [S.load(a) for a in args], [gast.keyword(arg=k, value=S.load(t))
                                                for k, t in keywords]
-
-
-def _fresh(base, taken):
-    name = base
-    while name in taken:
-        name += "_"
-    taken.add(name)
-    return name
 
 
 def _unfreeze(call, distribution, args, keywords):

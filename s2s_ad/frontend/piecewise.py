@@ -35,6 +35,7 @@ import gast
 import numpy as np
 
 from s2s_ad.base import syntax as S
+from s2s_ad.base.naming import taken_fresh
 
 _DEFERRED = (gast.Lambda, gast.ListComp, gast.SetComp, gast.DictComp, gast.GeneratorExp,
              gast.IfExp, gast.BoolOp)
@@ -95,14 +96,6 @@ def _resolved(func, resolve):
     return obj
 
 
-def _fresh(base, taken):
-    name = base
-    while name in taken:
-        name += "_"
-    taken.add(name)
-    return name
-
-
 def _pieces(call, resolve, taken):
     """The statements computing the call's value into a new name, which then replaces the call
     in its statement; None (the call marked, to be left) for a form not rewritten."""
@@ -117,9 +110,9 @@ def _pieces(call, resolve, taken):
     if None in kinds:
         call._piecewise_refused = True
         return None
-    out, masks = _fresh("_piecewise", taken), _fresh("_piecewise_masks", taken)
+    out, masks = taken_fresh("_piecewise", taken), taken_fresh("_piecewise_masks", taken)
     # x computed once, as an array (np.piecewise of a number gives a 0-d array)
-    name = _fresh("_piecewise_x", taken)
+    name = taken_fresh("_piecewise_x", taken)
     stmts = [S.assign(name, S.call("_ad.as_array", x))]
     x = S.load(name)
     # the extra arguments computed once too, then passed to each function
@@ -128,7 +121,7 @@ def _pieces(call, resolve, taken):
         if isinstance(a, (gast.Name, gast.Constant)):
             named.append(a)
         else:
-            temp = _fresh(f"_piecewise_arg{k}", taken)
+            temp = taken_fresh(f"_piecewise_arg{k}", taken)
             stmts.append(S.assign(temp, a))
             named.append(S.load(temp))
     extra = named
@@ -142,7 +135,7 @@ def _pieces(call, resolve, taken):
             value = f
         else:
             if kind == "lambda":
-                name = _fresh(f"_piecewise_f{k}", taken)
+                name = taken_fresh(f"_piecewise_f{k}", taken)
                 stmts.append(S.assign(name, f))
                 f = S.load(name)
             value = gast.Call(func=f, args=[S.item(x.id, S.clone(mask))]
