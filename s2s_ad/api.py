@@ -194,6 +194,7 @@ def vjp(fn, *primals, wrt=None, on_adjoint=None):
     # The pullback linearises at the point given: it reads copies of the arrays (and of the
     # containers holding them), so writing into x after vjp(f, x) does not move the point.
     params, args, wrt_index, shape = t.layout(primals, {})
+    args_given = list(args)
     args = [snapshot(a) for a in args]
     for i in wrt_index:
         if i < len(args):
@@ -201,7 +202,13 @@ def vjp(fn, *primals, wrt=None, on_adjoint=None):
     kinds = arg_kinds(params, args)
     gen = compiled(fn, "vjp", t.wrt, kinds, arg_shapes=shapes_of(params, args), hooks=t.hooks,
                    shape=shape)
-    from s2s_ad.runtime.arguments import copied
+    from s2s_ad.runtime.arguments import check_unshared, copied
+    # the snapshots no longer share memory: check the arguments given (a name that is no
+    # parameter here is a bound method's `self`)
+    given = ([] if t.bound_self is None else [t.bound_self]) + args_given
+    for name in gen.written:
+        k = params.index(name) + len(given) - len(args_given) if name in params else 0
+        check_unshared(name, given[k], *(a for j, a in enumerate(given) if j != k))
     out = fn(*copied(primals))     # the original may write into its arguments
     if t.bound_self is not None:   # the generated code takes a method's `self` first
         args.insert(0, t.bound_self)

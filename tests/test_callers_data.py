@@ -1,5 +1,7 @@
 """The caller's data is the caller's (issue 18): differentiation leaves the arguments as it
 found them, a gradient has the structure of its argument, and a pullback is of the point given."""
+from dataclasses import dataclass
+
 import numpy as np
 import pytest
 
@@ -232,3 +234,51 @@ def test_a_walk_of_a_value_of_unknown_kind_that_changes_size():
                                                       "dict") as info:
         ad.grad(pops_what_a_helper_returned)(1.5)
     assert info.value.location.line == pops_what_a_helper_returned.__code__.co_firstlineno + 3
+
+
+def _writes_into_its_first(a, b):
+    a[0] = a[0] * 3.0
+    return np.sum(b * b) + np.sum(a)
+
+
+@pytest.mark.parametrize("transform", [
+    lambda a, b: ad.grad(_writes_into_its_first, wrt=(0, 1))(a, b),
+    lambda a, b: ad.vjp(_writes_into_its_first, a, b)[1](1.0),
+    lambda a, b: ad.jvp(_writes_into_its_first, (a, b), (np.ones(2), np.ones(2))),
+    lambda a, b: ad.jacfwd(_writes_into_its_first, wrt=(0, 1))(a, b),
+    lambda a, b: ad.jacrev(_writes_into_its_first, wrt=(0, 1))(a, b),
+    lambda a, b: ad.hessian(_writes_into_its_first, wrt=1)(a, b),
+    lambda a, b: ad.hvp(_writes_into_its_first, wrt=1)(a, b, np.ones(2)),
+    lambda a, b: ad.jacfwd(ad.grad(_writes_into_its_first, wrt=1), wrt=1)(a, b),
+])
+def test_one_array_given_as_two_arguments_one_written_into_is_refused(transform):
+    """f(x, x): the derivative works on a copy of the array it writes into, so it would be the
+    derivative of the function of two separate values (value 5.0 where f(x, x) is 13.0)."""
+    x = np.array([1.0, 2.0])
+    for same in (x, x[:]):        # the same array, and a view of it
+        with pytest.raises(ad.BadArgumentError, match="argument a, which the function writes "
+                                                      "into, is also given"):
+            transform(x, same)
+    transform(x, x.copy())        # two arrays: differentiated
+
+
+@dataclass
+class _Box:
+    x: float
+
+
+def _assigns_a_field_of_its_first(a, b):
+    a.x = a.x * 3.0
+    return b.x * b.x
+
+
+def test_one_object_given_as_two_arguments_one_assigned_is_refused():
+    """f(o, o) where f assigns a.x: Python's b.x sees it (36.0), the derivative's new versions
+    of a would not (4.0)."""
+    box = _Box(2.0)
+    for transform in (ad.grad(_assigns_a_field_of_its_first, wrt=(0, 1)),
+                      ad.hvp(_assigns_a_field_of_its_first, wrt=1)):
+        args = (box, box) if transform.__name__.endswith("grad") else (box, box, _Box(1.0))
+        with pytest.raises(ad.BadArgumentError, match="also given as another argument"):
+            transform(*args)
+    assert ad.grad(_assigns_a_field_of_its_first, wrt=1)(_Box(2.0), _Box(2.0)).x == 4.0

@@ -43,6 +43,7 @@ class SSAFunction:
     shared_updates: list = field(default_factory=list)   # see shared_updates.refuse_shared_updates
     generator: object = None     # the function's first `yield`: it is a generator (generators.py)
     classes: dict = field(default_factory=dict)     # SSA name -> its object's class (object_classes)
+    fields_assigned: set = field(default_factory=set)   # parameters whose `p.h = v` it has
 
     def refuse_generator(self):
         """A called generator is rewritten to return its items as a list (generators.py); the
@@ -135,8 +136,8 @@ def normalize(fn, statics=None, in_place=(), walks=None, callee=False, classes=N
     if closure:      # the objects inlined module-level functions name (function_values)
         parsed = holder.parsed = copy.copy(parsed)
         parsed.closure = dict(parsed.closure, **closure)
-    attribute_writes_as_values(node, holder.error, lambda n: resolve_static(n, holder),
-                               callee=callee)
+    holder.fields_assigned = attribute_writes_as_values(
+        node, holder.error, lambda n: resolve_static(n, holder), callee=callee)
     node = gast.fix_missing_locations(desugar(node, namer, holder.error,
                                               shared=holder.shared_updates,
                                               in_place=in_place, walks=walks))

@@ -1,6 +1,7 @@
 """Assignments to attributes, rewritten as new values of the object before desugaring.
 
-    attribute_writes_as_values(node, error, resolve, callee) -> None (rewrites node in place)
+    attribute_writes_as_values(node, error, resolve, callee) -> the parameters whose fields are
+        assigned (rewrites node in place)
 
 `obj.h = v` makes a new version of `obj` with that field replaced, as `d = {**d, "h": v}`
 would for a dict, so the SSA form, the loops' joins and every transform see an assignment
@@ -31,13 +32,14 @@ _OWN_HINT = "Keep the value in a local name (`h = ...` for `obj.h = ...`), or ma
 
 def attribute_writes_as_values(node, error, resolve, callee=False):
     """Rewrite each `name.attr = value` (and `name.attr op= value`) of the function `node`
-    into `name = _ad.with_field(name, 'attr', value)`, refusing, with `error(node, message,
+    into `name = _ad.with_field(name, 'attr', value)`, and return the parameters whose
+    attributes it assigns; refusing, with `error(node, message,
     hint)`, a write that another name could see or that is no write into the function's own
     object (`callee`: `node` is called from the differentiated function, so its parameters
     are its caller's objects)."""
     writes = [s for s in S.walk(node) if _attribute_write(s) is not None]
     if not writes:
-        return
+        return set()
     written = {_attribute_write(s).value.id for s in writes}
     params = {a.id for a in node.args.args + node.args.kwonlyargs}
     for s in writes:
@@ -49,6 +51,7 @@ def attribute_writes_as_values(node, error, resolve, callee=False):
         for field, body in gast.iter_fields(parent):
             if isinstance(body, list) and any(id(s) in ids for s in body):
                 setattr(parent, field, [_as_value(s) if id(s) in ids else s for s in body])
+    return written & params
 
 
 def _attribute_write(s):

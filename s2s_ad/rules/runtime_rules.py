@@ -482,7 +482,7 @@ nondifferentiable(
     _ad.check_walked, _ad.norm_form, _ad.singular_values_used,
     _ad.reduced_svd, _ad.reduced_qr, _ad.along_axis_index, _ad.largest_entries,
     _ad.full_rank, _ad.piecewise_masks, _ad.piecewise_start,
-    _ad.lu_pivots_matrix, _ad.running_extremum_index, _ad.meshgrid_axis,
+    _ad.lu_pivots_matrix, _ad.running_extremum_index, _ad.check_unshared, _ad.meshgrid_axis,
     _ad.meshgrid_other_axes, _ad.meshgrid_shape,
     _ad.kept_mask, _ad.inserted_labels, _ad.fft_axes, _ad.full_widths,
     _ad.correlate2d_widths, _ad.dct_matrices, _ad.swapped_norm,
@@ -493,4 +493,4 @@ deffacts(_ad.zeros_like, kind="first", shape=shapes.like(0), fresh=True)
 # A raise, a failed assert or a dict changed while walked stops the function where it stands;
 # the NumPy error state applies between its push and its pop.
 deffacts(_ad.raise_exception, _ad.check_assertion, _ad.check_walked, _ad.push_errstate,
-         _ad.pop_errstate, pure=False)
+         _ad.pop_errstate, _ad.check_unshared, pure=False)

@@ -14,6 +14,7 @@ Contents:
     scalar_like(v, x)        v converted to the kind of x (Python float stays float)
     attribute(x, name)       x.name; attribute_grad(g, x, name) its cotangent in x (objects.py)
     rule_result(v, like, rule)   v, where a user's rule gave it like's shape (user_rules.py)
+    check_unshared(name, a, *others)   stop where an argument written into is another too
     with_field(x, name, v)   `x.name = v` as a new object; field_cleared(g, like, name) its
                              derivative in x
 
@@ -66,5 +67,6 @@ from s2s_ad.runtime.layout import (meshgrid_axis, meshgrid_other_axes, meshgrid_
                                    multi_dot_three, swapped_norm, block_split,
                                    block_join)
 from s2s_ad.runtime.user_rules import rule_result
+from s2s_ad.runtime.arguments import check_unshared
 from s2s_ad.runtime.batched import (batch_axis, batch_axes, batch_reshape, unbroadcast_batch,
                                     broadcast_batch, sum_grad_batch)

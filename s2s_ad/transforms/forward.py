@@ -357,10 +357,8 @@ class Forward(Differentiator):
             # The derivative behaves as if the function had copied the arrays it writes into
             # (a called function's writes, instead, are its caller's to see).
             written = check_writes(self.fn, self.ops, self.kinds)
-            for p in sorted(written):
-                prelude.append(S.assign(p, _copy(p)))
-                if p in self.wrt:
-                    prelude.append(S.assign(self.dot(p), _copy(self.dot(p))))
+            prelude += self.copies_of_written(written, lambda p: [S.assign(p, _copy(p))] + (
+                [S.assign(self.dot(p), _copy(self.dot(p)))] if p in self.wrt else []))
         for p in self.fn.params:   # a parameter that becomes active by a write starts at zero
             if p not in self.wrt and self.activity.active(p):
                 prelude.append(S.assign(self.dot(p), self.zero(S.load(p))))

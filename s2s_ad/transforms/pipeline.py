@@ -27,6 +27,7 @@ class Generated:
     dependencies: list = field(default_factory=list)   # user functions the code calls into
     seed_name: str = None     # the keyword that takes the cotangent, in vjp mode
     batch: tuple = None       # batched modes: (batch size, shapes of the basis' values)
+    written: tuple = ()       # the parameters the function writes into (copied first)
 
 
 def generate(fn, mode, wrt=(), *, has_aux=False, arg_kinds=None, optimize=True,
@@ -177,7 +178,7 @@ def _build(fn, mode, wrt, has_aux, arg_kinds, optimize, arg_shapes, hooks=()):
     seed = node.args.kwonlyargs[0].id if node.args.kwonlyargs and \
         mode in ("vjp", "vjp_batched") else None
     return Generated(source + program.source(), function, node.name, program.dependencies, seed,
-                     program.batch)
+                     program.batch, program.written)
 
 
 def compile_ssa(fn, shape=None):

@@ -46,6 +46,7 @@ class Program:
     batch: tuple = None    # batched modes: (batch size, shapes of the basis) (see batching.py)
     shaped: dict = field(default_factory=dict)    # callee key -> the argument shapes of its code
     real_callees: dict = field(default_factory=dict)   # analysis/real_calls.py's answers
+    written: tuple = ()    # the differentiated function's parameters it writes into
 
     def callee_shapes(self, key, shapes):
         """The argument shapes a callee's code is specialised on: those of its first call

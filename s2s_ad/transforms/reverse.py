@@ -315,9 +315,10 @@ class Reverse(ReverseSweep):
         # (a called function's writes are its caller's to see: no copies there).
         copies = []
         if self.split_mutated is None:
-            copies = [S.assign(p, S.call(gast.Attribute(value=S.load(p), attr="copy",
-                                                        ctx=gast.Load())))
-                      for p in params if p in self.written]
+            copies = self.copies_of_written(
+                [p for p in params if p in self.written],
+                lambda p: [S.assign(p, S.call(gast.Attribute(value=S.load(p), attr="copy",
+                                                             ctx=gast.Load())))])
         return dict(body=body, output=output, aux=aux, forward=forward, seed=seed_stmts,
                     reverse=reverse, results=results, inits=inits, params=params,
                     copies=copies)

@@ -63,6 +63,23 @@ class Differentiator(Analysed):
                               ctx=gast.Load())
         return S.assign(var, gast.Call(func=hook, args=[S.load(var)], keywords=[]))
 
+    def copies_of_written(self, written, copy):
+        """The statements that begin a differentiated function writing into its parameters
+        `written` (or assigning their fields): a stop where one of them is also another
+        argument (`f(x, x)`: the copies below would make two values of it,
+        runtime/arguments.py), then `copy(p)` of each written into."""
+        code = []
+        # an object whose fields the function assigns is like an array written into: the
+        # derivative makes new versions of it, which another argument holding it would not see
+        checked = sorted(set(written) | set(self.fn.fields_assigned) & set(self.fn.params))
+        self.program.written = tuple(checked)
+        for p in checked:
+            others = [S.load(q) for q in self.fn.params if q != p]
+            if others:
+                code.append(S.expr_stmt(S.call("_ad.check_unshared", S.const(p), S.load(p),
+                                               *others)))
+        return code + [stmt for p in sorted(written) for stmt in copy(p)]
+
     def active(self, node):
         return isinstance(node, gast.Name) and self.activity.active(node.id)
 
