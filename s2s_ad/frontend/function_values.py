@@ -31,6 +31,7 @@ import inspect
 import gast
 
 from s2s_ad.base import syntax as S
+from s2s_ad.frontend.resolve import named_object
 from s2s_ad.base.errors import DifferentiationError, UnsupportedSyntaxError
 from s2s_ad.frontend import function_dispatch
 from s2s_ad.frontend.function_kinds import (Local, Partial, Static, is_function,
@@ -110,16 +111,7 @@ class FunctionValues:
 
     def written(self, ex, node):
         """The module-level object `node` (`name`, `np.linalg.norm`) names, or None."""
-        chain = []
-        while isinstance(node, gast.Attribute):
-            chain.append(node.attr)
-            node = node.value
-        if not isinstance(node, gast.Name) or node.id in ex.locals:
-            return None
-        obj = ex.resolve(node.id, None)
-        for attr in reversed(chain):
-            obj = getattr(obj, attr, None)
-        return obj
+        return named_object(node, ex.resolve, ex.locals)
 
     def table(self, ex, node):
         """The module-level list, tuple or dict of functions `node` names, or None."""

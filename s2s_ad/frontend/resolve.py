@@ -49,3 +49,20 @@ def resolve_static(node, fn):
         except AttributeError:
             raise _missing(fn, node, f"'{attr}' of {obj!r}") from None
     return obj
+
+
+def named_object(node, resolve, local=()):
+    """The module-level object an expression `name` or `name.attr.attr` denotes, looked up
+    with `resolve(name, default)`; None for anything else, for a name in `local` (the
+    function's own variables) or for a missing attribute."""
+    chain = []
+    while isinstance(node, gast.Attribute):
+        chain.append(node.attr)
+        node = node.value
+    if not isinstance(node, gast.Name) or node.id in local:
+        return None
+    obj = resolve(node.id, None)
+    for attr in reversed(chain):
+        obj = getattr(obj, attr, None)
+    return obj
+

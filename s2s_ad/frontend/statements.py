@@ -33,6 +33,7 @@ import contextlib
 import gast
 
 from s2s_ad.base import syntax as S
+from s2s_ad.frontend.resolve import named_object
 from s2s_ad.frontend.attempts import Scope, try_as_branches
 
 
@@ -300,16 +301,7 @@ class _Rewriter(gast.NodeTransformer):
         """Is `expr` a call `contextlib.suppress(E, ...)` (by what its name is bound to)?"""
         if not isinstance(expr, gast.Call) or expr.keywords or not expr.args:
             return False
-        func, path = expr.func, []
-        while isinstance(func, gast.Attribute):
-            path.append(func.attr)
-            func = func.value
-        if not isinstance(func, gast.Name) or func.id in self.stored:
-            return False
-        obj = self.resolve(func.id, None)
-        for attr in reversed(path):
-            obj = getattr(obj, attr, None)
-        return obj is contextlib.suppress
+        return named_object(expr.func, self.resolve, self.stored) is contextlib.suppress
 
     def visit_Try(self, node):
         for h in node.handlers:
